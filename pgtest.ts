@@ -1,0 +1,15 @@
+import { PGlite } from '@electric-sql/pglite';
+let t = performance.now();
+const a = new PGlite(); await a.waitReady; console.log('mem', performance.now() - t);
+t = performance.now();
+const b = new PGlite('/tmp/pgl1'); await b.waitReady; console.log('dir', performance.now() - t); await b.close();
+t = performance.now();
+const c = new PGlite('/tmp/pgl1'); await c.waitReady; console.log('reopen', performance.now() - t);
+await a.exec('create table x(id int)');
+t = performance.now();
+const d = await a.clone(); console.log('clone', performance.now() - t);
+t = performance.now();
+const dump = await a.dumpDataDir('none'); console.log('dump', performance.now() - t);
+t = performance.now();
+const e = new PGlite({ loadDataDir: dump }); await e.waitReady; console.log('load', performance.now() - t);
+console.log((await e.query('select count(*) from x')).rows);

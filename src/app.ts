@@ -1,0 +1,178 @@
+// The composition root: core first, then each module in dependency order, then routes.
+// Tests build the same app with overrides (in-memory mail, a given database, a clock).
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Config } from './core/config.ts';
+import { type Database, openDatabase } from './core/db/database.ts';
+import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
+import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
+import { createOutbox } from './core/events/outbox.ts';
+import type { Subscriber } from './core/events/types.ts';
+import { adminEventRoutes } from './core/http/admin-events.ts';
+import { healthRoutes } from './core/http/health.ts';
+import { createHttpServer, type HttpServer } from './core/http/server.ts';
+import { createLogger, type Logger } from './core/log/logger.ts';
+import { createMailer, type Mailer } from './core/mail/index.ts';
+import { createMetrics } from './core/metrics/metrics.ts';
+import { type Clock, type CoreDeps, type ModuleDefinition, orderModules, systemClock } from './core/module.ts';
+import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
+import { createSecrets } from './core/security/secrets.ts';
+import { createAccessTokenService } from './core/security/tokens.ts';
+import { type AuthApi, authModule } from './modules/auth/index.ts';
+import { usersModule } from './modules/users/index.ts';
+
+/** Every module of the monolith. Order here does not matter: `requires` decides. */
+export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule];
+
+export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
+
+export function allMigrations(modules = MODULES): Migration[] {
+  const ordered = orderModules(modules);
+  return readMigrations([CORE_MIGRATIONS, ...ordered.filter((m) => m.migrationsDir).map((m) => ({ module: m.name, dir: m.migrationsDir! }))]);
+}
+
+export interface AppOverrides {
+  database?: Database;
+  mailer?: Mailer;
+  clock?: Clock;
+  log?: Logger;
+  passwords?: PasswordHasher;
+  /** Dispatcher tuning for tests (fast retries). */
+  dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number };
+  /** Start the background dispatcher (default true). Tests may drive delivery with drain(). */
+  startDispatcher?: boolean;
+}
+
+export interface App {
+  http: HttpServer;
+  config: Config;
+  database: Database;
+  dispatcher: Dispatcher;
+  mailer: Mailer;
+  log: Logger;
+  apis: { auth: AuthApi } & Record<string, unknown>;
+  /** Stops the dispatcher, closes the server, the pools and the mailer. */
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const log = overrides.log ?? createLogger(config.logLevel);
+  const metrics = createMetrics({ defaultMetrics: true });
+  const modules = orderModules(MODULES);
+
+  const database =
+    overrides.database ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize }));
+  const migrations = allMigrations(modules);
+  if (config.migrateOnStart ?? config.embedded) {
+    const applied = await migrate(database, migrations);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  }
+
+  const mailer =
+    overrides.mailer ??
+    createMailer(
+      config.smtpUrl
+        ? { transport: 'smtp', smtpUrl: config.smtpUrl, from: config.mailFrom }
+        : { transport: 'file', dir: join(config.dataDir, 'mail'), from: config.mailFrom },
+    );
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined;
+  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+
+  const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis });
+  const core: CoreDeps = {
+    config,
+    log,
+    database,
+    db: database.db,
+    events: createOutbox(),
+    mailer,
+    clock: overrides.clock ?? systemClock,
+    passwords: overrides.passwords ?? createPasswordHasher(),
+    accessTokens: createAccessTokenService({ keys: config.jwt, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl }),
+    secrets: createSecrets(config.jwt),
+    metrics,
+  };
+
+  const apis: Record<string, unknown> = {};
+  const subscribers: Subscriber<any>[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
+  for (const def of modules) {
+    const peers = Object.fromEntries(def.requires.map((name) => [name, apis[name]]));
+    const instance = await def.setup({ ...core, log: log.child({ module: def.name }) }, peers);
+    apis[def.name] = instance.api;
+    subscribers.push(...(instance.subscribers ?? []));
+    if (instance.routes) routePlugins.push(instance.routes);
+    if (instance.stop) stops.push(instance.stop);
+  }
+  const authApi = apis.auth as AuthApi;
+  setPrincipalResolver(authApi.resolvePrincipal);
+
+  const dispatcher = createDispatcher({
+    database,
+    subscribers,
+    log: log.child({ component: 'dispatcher' }),
+    maxAttempts: config.eventMaxAttempts,
+    ...overrides.dispatcher,
+  });
+
+  await http.register(healthRoutes({ database, dispatcher, migrations, metrics }));
+  await http.register(
+    async (api) => {
+      await api.register(adminEventRoutes({ db: database.db }));
+      for (const plugin of routePlugins) await api.register(plugin);
+    },
+    { prefix: '/api/v1' },
+  );
+  http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+
+  metrics.gauge('outbox_backlog', 'Events waiting for delivery', async () => {
+    const r = await database.db.selectFrom('core.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  });
+  metrics.gauge('outbox_lag_seconds', 'Age of the oldest undelivered event', async () => {
+    const r = await database.db
+      .selectFrom('core.outbox')
+      .select((eb) => eb.fn.min<Date>('occurred_at').as('oldest'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return r?.oldest ? Math.max(0, (Date.now() - new Date(r.oldest).getTime()) / 1000) : 0;
+  });
+  metrics.gauge('outbox_dead', 'Dead-lettered events', async () => {
+    const r = await database.db.selectFrom('core.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  });
+  metrics.gauge('db_pool_total', 'Database connections open', () => database.poolStats().total);
+  metrics.gauge('db_pool_idle', 'Database connections idle', () => database.poolStats().idle);
+  metrics.gauge('db_pool_waiting', 'Queries waiting for a connection', () => database.poolStats().waiting);
+
+  await http.ready();
+  if (config.adminEmail && config.adminPassword) {
+    const { created } = await authApi.ensureAdmin(config.adminEmail, config.adminPassword);
+    if (created) log.info({ email: config.adminEmail }, 'bootstrap admin created');
+  }
+  if (overrides.startDispatcher !== false) await dispatcher.start();
+
+  let closed = false;
+  return {
+    http,
+    config,
+    database,
+    dispatcher,
+    mailer,
+    log,
+    apis: apis as App['apis'],
+    async close() {
+      if (closed) return;
+      closed = true;
+      await http.close();
+      await dispatcher.stop();
+      for (const stop of stops.reverse()) await stop();
+      await mailer.close();
+      redis?.disconnect();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

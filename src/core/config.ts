@@ -1,0 +1,195 @@
+// One schema for every environment setting. Parsed once at start-up and frozen;
+// modules receive the slice they need and never read process.env themselves.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Setting<T> {
+  env: string;
+  default: string | undefined;
+  description: string;
+  parse: Parser<T>;
+}
+
+const str: Parser<string> = (raw) => raw;
+
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+
+const bool: Parser<boolean> = (raw, name) => {
+  const v = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+};
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, name) => {
+    if (!values.includes(raw as T)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+/** Durations: "900", "900s", "15m", "12h", "30d" -> seconds. */
+export const duration: Parser<number> = (raw, name) => {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!m) throw new ConfigError(name, `expected a duration like 15m, 12h or 30d, got "${raw}"`);
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2] || 's'];
+  if (seconds <= 0) throw new ConfigError(name, 'must be greater than zero');
+  return seconds;
+};
+
+const url =
+  (...protocols: string[]): Parser<string> =>
+  (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'is not a valid URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+    }
+    return raw;
+  };
+
+const optional =
+  <T>(p: Parser<T>): Parser<T | undefined> =>
+  (raw, name) =>
+    raw === '' ? undefined : p(raw, name);
+
+const list: Parser<string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const email: Parser<string> = (raw, name) => {
+  if (!/^[^\s@]+@[^\s@]+$/.test(raw)) throw new ConfigError(name, `is not an email address: "${raw}"`);
+  return raw;
+};
+
+const trustProxy: Parser<boolean | number | string> = (raw) => {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (['true', 'false'].includes(raw.toLowerCase())) return raw.toLowerCase() === 'true';
+  return raw; // comma-separated addresses/CIDRs, passed to Fastify as-is
+};
+
+function setting<T>(env: string, def: string | undefined, parse: Parser<T>, description: string): Setting<T> {
+  return { env, default: def, parse, description };
+}
+
+/** Every setting the service reads. README's table is checked against this list by a test. */
+export const SETTINGS = {
+  nodeEnv: setting('NODE_ENV', 'development', oneOf('development', 'production', 'test'), 'Mode. `production` refuses to start without explicit secrets.'),
+  port: setting('PORT', '3000', int(0, 65535), 'HTTP port.'),
+  host: setting('HOST', '127.0.0.1', str, 'Interface to bind (`0.0.0.0` in containers).'),
+  dataDir: setting('DATA_DIR', './data', str, 'Embedded data: PGlite files (`pglite/`), mail (`mail/`), stored files (`files/`), generated secrets.'),
+  databaseUrl: setting('DATABASE_URL', '', optional(url('postgres:', 'postgresql:')), 'A PostgreSQL server instead of embedded PGlite.'),
+  databasePoolSize: setting('DATABASE_POOL_SIZE', '10', int(1, 200), 'Connections in the `pg` pool (server mode).'),
+  redisUrl: setting('REDIS_URL', '', optional(url('redis:', 'rediss:')), 'Redis for shared rate limits (in memory when unset).'),
+  jwtSecret: setting('JWT_SECRET', '', optional(str), 'HS256 signing secret (at least 32 characters). Generated into `DATA_DIR` in development when neither this nor an EdDSA key pair is set.'),
+  jwtPrivateKey: setting('JWT_PRIVATE_KEY', '', optional(str), 'EdDSA (Ed25519) private key, PKCS#8 PEM; with `JWT_PUBLIC_KEY` replaces HS256.'),
+  jwtPublicKey: setting('JWT_PUBLIC_KEY', '', optional(str), 'EdDSA (Ed25519) public key, SPKI PEM.'),
+  jwtIssuer: setting('JWT_ISSUER', 'trellis', str, 'The `iss` claim of access tokens.'),
+  jwtAudience: setting('JWT_AUDIENCE', 'trellis-api', str, 'The `aud` claim of access tokens.'),
+  accessTokenTtl: setting('ACCESS_TOKEN_TTL', '15m', duration, 'Access token lifetime (`900`, `15m`, `1h`).'),
+  refreshTokenTtl: setting('REFRESH_TOKEN_TTL', '30d', duration, 'Refresh token (session) lifetime.'),
+  refreshReuseLeeway: setting('REFRESH_REUSE_LEEWAY', '10s', duration, 'Window in which a concurrent retry of a just-rotated refresh token gets the same new pair.'),
+  loginMaxFailures: setting('LOGIN_MAX_FAILURES', '5', int(1, 1000), 'Failed logins before an account is locked; the lock doubles with each further failure.'),
+  loginLockBase: setting('LOGIN_LOCK_BASE', '1m', duration, 'First lock period after too many failed logins.'),
+  authRateLimit: setting('AUTH_RATE_LIMIT', '20', int(1, 100000), 'Requests per minute per IP to login, OTP and password endpoints.'),
+  rateLimit: setting('RATE_LIMIT', '1000', int(1, 10000000), 'Requests per minute per IP to other routes.'),
+  bodyLimit: setting('BODY_LIMIT', '1048576', int(1024, 1073741824), 'Largest accepted request body, in bytes.'),
+  smtpUrl: setting('SMTP_URL', '', optional(url('smtp:', 'smtps:')), 'Send mail over SMTP instead of writing `.eml` files.'),
+  mailFrom: setting('MAIL_FROM', 'Trellis <no-reply@trellis.local>', str, 'Sender of outgoing mail.'),
+  publicUrl: setting('PUBLIC_URL', 'http://localhost:3000', url('http:', 'https:'), 'Base URL used in links sent by mail.'),
+  logLevel: setting('LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
+  corsOrigins: setting('CORS_ORIGINS', '', list, 'Comma-separated allowed origins; empty disables CORS, `*` allows any.'),
+  trustProxy: setting('TRUST_PROXY', 'false', trustProxy, '`true`, a hop count, or addresses of proxies whose `X-Forwarded-*` headers are trusted.'),
+  shutdownTimeout: setting('SHUTDOWN_TIMEOUT', '10s', duration, 'How long SIGTERM waits for in-flight requests before closing anyway.'),
+  eventMaxAttempts: setting('EVENT_MAX_ATTEMPTS', '8', int(1, 100), 'Delivery attempts before an event is dead-lettered.'),
+  adminEmail: setting('ADMIN_EMAIL', '', optional(email), 'With `ADMIN_PASSWORD`, creates this admin on first start.'),
+  adminPassword: setting('ADMIN_PASSWORD', '', optional(str), 'Password of the bootstrap admin.'),
+  migrateOnStart: setting('MIGRATE_ON_START', '', optional(bool), 'Apply migrations at start (default: yes on PGlite, no on a server: run `npm run migrate`).'),
+} as const;
+
+type Settings = typeof SETTINGS;
+type Parsed = { [K in keyof Settings]: Settings[K] extends Setting<infer T> ? T : never };
+
+export interface JwtKeys {
+  algorithm: 'HS256' | 'EdDSA';
+  secret?: string;
+  privateKey?: string;
+  publicKey?: string;
+}
+
+export type Config = Readonly<
+  Omit<Parsed, 'jwtSecret' | 'jwtPrivateKey' | 'jwtPublicKey'> & {
+    dataDir: string;
+    embedded: boolean;
+    production: boolean;
+    jwt: JwtKeys;
+  }
+>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const value = env[s.env] ?? s.default ?? '';
+    raw[key] = s.parse(value, s.env);
+  }
+  const parsed = raw as Parsed;
+  const production = parsed.nodeEnv === 'production';
+  const dataDir = resolve(parsed.dataDir);
+  const jwt = resolveJwtKeys(parsed, production, dataDir);
+  if (parsed.adminEmail && !parsed.adminPassword) throw new ConfigError('ADMIN_PASSWORD', 'is required when ADMIN_EMAIL is set');
+  const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = parsed;
+  return Object.freeze({ ...rest, dataDir, embedded: !parsed.databaseUrl, production, jwt });
+}
+
+function resolveJwtKeys(p: Parsed, production: boolean, dataDir: string): JwtKeys {
+  if (p.jwtPrivateKey || p.jwtPublicKey) {
+    if (!p.jwtPrivateKey) throw new ConfigError('JWT_PRIVATE_KEY', 'is required when JWT_PUBLIC_KEY is set');
+    if (!p.jwtPublicKey) throw new ConfigError('JWT_PUBLIC_KEY', 'is required when JWT_PRIVATE_KEY is set');
+    const privateKey = p.jwtPrivateKey.replace(/\\n/g, '\n');
+    const publicKey = p.jwtPublicKey.replace(/\\n/g, '\n');
+    if (!privateKey.includes('BEGIN PRIVATE KEY')) throw new ConfigError('JWT_PRIVATE_KEY', 'must be a PKCS#8 PEM');
+    if (!publicKey.includes('BEGIN PUBLIC KEY')) throw new ConfigError('JWT_PUBLIC_KEY', 'must be an SPKI PEM');
+    return { algorithm: 'EdDSA', privateKey, publicKey };
+  }
+  if (p.jwtSecret) {
+    if (p.jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+    return { algorithm: 'HS256', secret: p.jwtSecret };
+  }
+  if (production) throw new ConfigError('JWT_SECRET', 'is required in production (or JWT_PRIVATE_KEY and JWT_PUBLIC_KEY)');
+  return { algorithm: 'HS256', secret: generatedSecret(dataDir) };
+}
+
+/** Development convenience: a random secret kept in DATA_DIR so tokens survive restarts. */
+function generatedSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,152 @@
+// One Kysely instance over either embedded PGlite or a `pg` pool. Repositories see
+// only `Executor`; the service decides whether that is the pool or a transaction.
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+// Every module's tables live in their own schema; repositories narrow this to their own table types.
+// biome-ignore lint/suspicious/noExplicitAny: the union of all modules' tables is not known to core
+export type AnyDB = any;
+export type Executor<DB = AnyDB> = Kysely<DB> | Transaction<DB>;
+
+/** Runs multi-statement SQL (migrations) outside the query builder. */
+export interface RawSession {
+  exec(sql: string): Promise<void>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Kysely<AnyDB>;
+  /** Runs fn inside one raw transaction on a dedicated connection (used by the migrator). */
+  rawTransaction<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
+  /** Subscribes to a NOTIFY channel; returns the unsubscribe function. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+// int8 and numeric arrive as strings from `pg`; counts are cast to int in SQL instead of
+// parsing here, so both drivers return the same JS types.
+
+export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number; pglite?: PGlite }): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
+  return openPglite(opts.pglite ?? (await createPglite(opts.dataDir)));
+}
+
+export async function createPglite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite({ dataDir, loadDataDir });
+  await pglite.waitReady;
+  return pglite;
+}
+
+function openPglite(pglite: PGlite): Database {
+  const db = new Kysely<AnyDB>({ dialect: new PGliteDialect(pglite) });
+  let busy = 0;
+  return {
+    kind: 'pglite',
+    db,
+    async rawTransaction(fn) {
+      // Goes through Kysely's connection so it queues behind (and blocks) any other query.
+      return db.connection().execute(async (conn) => {
+        busy++;
+        try {
+          await sqlRaw(conn, 'begin');
+          const session: RawSession = {
+            exec: async (text) => {
+              await pglite.exec(text);
+            },
+            query: async (text, params) => (await pglite.query(text, params)).rows as any[],
+          };
+          try {
+            const result = await fn(session);
+            await sqlRaw(conn, 'commit');
+            return result;
+          } catch (err) {
+            await sqlRaw(conn, 'rollback');
+            throw err;
+          }
+        } finally {
+          busy--;
+        }
+      });
+    },
+    async listen(channel, onNotify) {
+      const unsub = await pglite.listen(channel, onNotify);
+      return async () => {
+        await unsub();
+      };
+    },
+    poolStats: () => ({ total: 1, idle: busy ? 0 : 1, waiting: 0 }),
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function sqlRaw(conn: Kysely<AnyDB>, text: string) {
+  await sql.raw(text).execute(conn);
+}
+
+function openPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners: pg.Client[] = [];
+  return {
+    kind: 'postgres',
+    db,
+    async rawTransaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const session: RawSession = {
+          exec: async (text) => {
+            await client.query(text);
+          },
+          query: async (text, params) => (await client.query(text, params)).rows,
+        };
+        try {
+          const result = await fn(session);
+          await client.query('commit');
+          return result;
+        } catch (err) {
+          await client.query('rollback');
+          throw err;
+        }
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onNotify) {
+      // LISTEN needs a connection of its own that lives outside the pool.
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {});
+      await client.connect();
+      client.on('notification', (msg) => {
+        if (msg.channel === channel) onNotify(msg.payload ?? '');
+      });
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      listeners.push(client);
+      return async () => {
+        listeners.splice(listeners.indexOf(client), 1);
+        await client.end().catch(() => {});
+      };
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    async close() {
+      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,219 @@
+// Delivers outbox events to subscribers after their transaction committed.
+//
+// Claiming is a short transaction: due rows are selected `FOR UPDATE SKIP LOCKED` and
+// given a lease (`locked_until`), so several instances share the work without taking
+// the same event, and a crashed instance's lease simply runs out. Each subscriber then
+// runs in a transaction of its own that also records the (event, subscriber) delivery;
+// a redelivered event skips the subscribers that already committed, so a handler's
+// database effect happens once.
+import { sql } from 'kysely';
+import type { Logger } from '../log/logger.ts';
+import type { Database } from '../db/database.ts';
+import { OUTBOX_CHANNEL } from './outbox.ts';
+import type { DomainEvent, Subscriber } from './types.ts';
+
+export interface DispatcherOptions {
+  database: Database;
+  subscribers: Subscriber<any>[];
+  log: Logger;
+  maxAttempts: number;
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (retries that come due, missed notifications). */
+  pollIntervalMs?: number;
+  /** First retry delay; doubles with each attempt, with jitter. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  leaseMs?: number;
+  /** Delivered events are kept this long for inspection, then deleted. */
+  retentionMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  version: number;
+  payload: unknown;
+  actor_id: string | null;
+  org_id: string | null;
+  request_id: string | null;
+  occurred_at: Date;
+  attempts: number;
+}
+
+export interface Dispatcher {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Delivers until nothing is due (tests and CLI). Returns the number of events handled. */
+  drain(): Promise<number>;
+  readonly running: boolean;
+  readonly subscriberNames: string[];
+}
+
+export function createDispatcher(opts: DispatcherOptions): Dispatcher {
+  const { database, log } = opts;
+  const db = database.db;
+  const batchSize = opts.batchSize ?? 50;
+  const pollIntervalMs = opts.pollIntervalMs ?? 1000;
+  const backoffBaseMs = opts.backoffBaseMs ?? 1000;
+  const backoffMaxMs = opts.backoffMaxMs ?? 10 * 60_000;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const retentionMs = opts.retentionMs ?? 7 * 86_400_000;
+
+  const byType = new Map<string, Subscriber<any>[]>();
+  for (const s of opts.subscribers) {
+    if (opts.subscribers.filter((o) => o.name === s.name).length > 1) throw new Error(`duplicate event subscriber name ${s.name}`);
+    byType.set(s.event, [...(byType.get(s.event) ?? []), s]);
+  }
+
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+  let current: Promise<unknown> = Promise.resolve();
+  let wakeRequested = false;
+  let inFlight = false;
+  let lastCleanup = 0;
+
+  async function claim(): Promise<OutboxRow[]> {
+    const result = await sql<OutboxRow>`
+      UPDATE core.outbox SET locked_until = now() + ${`${leaseMs} milliseconds`}::interval
+      WHERE id IN (
+        SELECT id FROM core.outbox
+        WHERE status = 'pending' AND next_attempt_at <= now()
+          AND (locked_until IS NULL OR locked_until < now())
+        ORDER BY next_attempt_at, id
+        LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, type, version, payload, actor_id, org_id, request_id, occurred_at, attempts`.execute(db);
+    // UUIDv7 ids sort by creation time: deliver in the order events happened.
+    return result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async function deliverOne(row: OutboxRow, s: Subscriber<any>): Promise<void> {
+    const event: DomainEvent<any> = {
+      id: row.id,
+      type: row.type as any,
+      version: row.version,
+      occurredAt: new Date(row.occurred_at),
+      actorId: row.actor_id,
+      orgId: row.org_id,
+      requestId: row.request_id,
+      payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+    };
+    await db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('core.deliveries')
+        .values({ event_id: row.id, subscriber: s.name })
+        .onConflict((oc) => oc.doNothing())
+        .returning('event_id')
+        .executeTakeFirst();
+      if (!inserted) return; // delivered before a crash or lease expiry: skip
+      await s.handle(event, { db: tx });
+    });
+  }
+
+  async function process(row: OutboxRow): Promise<void> {
+    const errors: string[] = [];
+    for (const s of byType.get(row.type) ?? []) {
+      try {
+        await deliverOne(row, s);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        errors.push(`${s.name}: ${message}`);
+        log.warn({ eventId: row.id, eventType: row.type, subscriber: s.name, attempt: row.attempts + 1, err: message }, 'event delivery failed');
+      }
+    }
+    if (errors.length === 0) {
+      await sql`UPDATE core.outbox SET status = 'delivered', delivered_at = now(), locked_until = NULL, last_error = NULL
+                WHERE id = ${row.id}`.execute(db);
+      return;
+    }
+    const attempts = row.attempts + 1;
+    const lastError = errors.join('; ').slice(0, 2000);
+    if (attempts >= opts.maxAttempts) {
+      log.error({ eventId: row.id, eventType: row.type, attempts }, 'event dead-lettered');
+      await sql`UPDATE core.outbox SET status = 'dead', attempts = ${attempts}, locked_until = NULL, last_error = ${lastError}
+                WHERE id = ${row.id}`.execute(db);
+      return;
+    }
+    const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempts - 1));
+    const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
+    await sql`UPDATE core.outbox SET attempts = ${attempts}, locked_until = NULL, last_error = ${lastError},
+                next_attempt_at = now() + ${`${jittered} milliseconds`}::interval
+              WHERE id = ${row.id}`.execute(db);
+  }
+
+  async function cleanup(): Promise<void> {
+    if (Date.now() - lastCleanup < 3_600_000) return;
+    lastCleanup = Date.now();
+    await sql`DELETE FROM core.deliveries d USING core.outbox o
+              WHERE d.event_id = o.id AND o.status = 'delivered' AND o.delivered_at < now() - ${`${retentionMs} milliseconds`}::interval`.execute(db);
+    await sql`DELETE FROM core.outbox WHERE status = 'delivered' AND delivered_at < now() - ${`${retentionMs} milliseconds`}::interval`.execute(db);
+  }
+
+  /** One pass: claim and deliver batches until nothing is due. */
+  async function tick(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const rows = await claim();
+      for (const row of rows) await process(row);
+      handled += rows.length;
+      if (rows.length < batchSize) break;
+    }
+    await cleanup();
+    return handled;
+  }
+
+  function schedule(delayMs: number) {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(runTick, delayMs);
+    timer.unref?.();
+  }
+
+  function runTick() {
+    if (!running || inFlight) return;
+    inFlight = true;
+    wakeRequested = false;
+    current = tick()
+      .catch((err) => log.error({ err: (err as Error).message }, 'event dispatcher pass failed'))
+      .finally(() => {
+        inFlight = false;
+        schedule(wakeRequested ? 0 : pollIntervalMs);
+      });
+  }
+
+  function wake() {
+    wakeRequested = true;
+    // A pass in progress sees the flag when it ends and runs again at once.
+    if (!inFlight) schedule(0);
+  }
+
+  return {
+    get running() {
+      return running;
+    },
+    subscriberNames: opts.subscribers.map((s) => s.name),
+    async start() {
+      if (running) return;
+      running = true;
+      unlisten = await database.listen(OUTBOX_CHANNEL, wake);
+      schedule(0);
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await unlisten?.();
+      unlisten = undefined;
+      await current;
+    },
+    async drain() {
+      await current;
+      let total = 0;
+      for (;;) {
+        const n = await tick();
+        total += n;
+        if (n === 0) return total;
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { EventMap, EventMeta, EventPublisher, EventType } from './types.ts';
+
+export const OUTBOX_CHANNEL = 'core_outbox';
+
+/** Versions of event payloads; bump when an event's shape changes incompatibly. */
+const DEFAULT_VERSION = 1;
+
+export function createOutbox(): EventPublisher {
+  return {
+    async publish<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], type: K, payload: EventMap[K], meta: EventMeta = {}) {
+      const id = uuidv7();
+      await db
+        .insertInto('core.outbox')
+        .values({
+          id,
+          type,
+          version: DEFAULT_VERSION,
+          payload: JSON.stringify(payload),
+          actor_id: meta.actorId ?? null,
+          org_id: meta.orgId ?? null,
+          request_id: meta.requestId ?? null,
+        })
+        .execute();
+      // Delivered at commit, so the dispatcher wakes only for committed events.
+      await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
+      return id;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Executor } from '../db/database.ts';
+
+/**
+ * The map of every event type to its payload. Empty here: each module's `events.ts`
+ * adds its own events by declaration merging, so core knows no module and yet
+ * `publish('auth.user_registered', payload)` is checked against the owner's type.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by module augmentation
+export interface EventMap {}
+
+export type EventType = keyof EventMap & string;
+
+export interface EventMeta {
+  actorId?: string | null;
+  orgId?: string | null;
+  requestId?: string | null;
+}
+
+export interface DomainEvent<K extends EventType = EventType> {
+  id: string;
+  type: K;
+  version: number;
+  occurredAt: Date;
+  actorId: string | null;
+  orgId: string | null;
+  requestId: string | null;
+  payload: EventMap[K];
+}
+
+/** Receives one event type. Runs in its own transaction (`db`), once per event. */
+export interface Subscriber<K extends EventType = EventType> {
+  /** Stable, unique name: `<module>.<what_it_does>`; recorded with each delivery. */
+  name: string;
+  event: K;
+  handle(event: DomainEvent<K>, ctx: { db: Executor }): Promise<void>;
+}
+
+export function subscriber<K extends EventType>(
+  name: string,
+  event: K,
+  handle: (event: DomainEvent<K>, ctx: { db: Executor }) => Promise<void>,
+): Subscriber<K> {
+  return { name, event, handle };
+}
+
+export interface EventPublisher {
+  /** Writes the event to the outbox through `db`: pass the transaction of the state change. */
+  publish<K extends EventType>(db: Executor, type: K, payload: EventMap[K], meta?: EventMeta): Promise<string>;
+}

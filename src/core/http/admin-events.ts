@@ -1,0 +1,96 @@
+// Admin view of the outbox: find dead-lettered (or pending) events and send them again.
+import { type Kysely, sql } from 'kysely';
+import { Type } from 'typebox';
+import type { AnyDB } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { OUTBOX_CHANNEL } from '../events/outbox.ts';
+import { decodeCursor, PageQuery, pageOf, toPage } from './pagination.ts';
+import type { HttpServer } from './server.ts';
+
+const EventView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String(),
+  version: Type.Integer(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
+  attempts: Type.Integer(),
+  occurredAt: Type.String({ format: 'date-time' }),
+  nextAttemptAt: Type.String({ format: 'date-time' }),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  actorId: Type.Union([Type.String(), Type.Null()]),
+  orgId: Type.Union([Type.String(), Type.Null()]),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+  payload: Type.Unknown(),
+});
+
+const admin = { auth: { role: 'admin' as const, scope: 'events:read' } };
+const tags = ['admin'];
+
+export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
+  const { db } = deps;
+  const toView = (r: any) => ({
+    id: r.id,
+    type: r.type,
+    version: r.version,
+    status: r.status,
+    attempts: r.attempts,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    nextAttemptAt: new Date(r.next_attempt_at).toISOString(),
+    lastError: r.last_error,
+    actorId: r.actor_id,
+    orgId: r.org_id,
+    requestId: r.request_id,
+    payload: r.payload,
+  });
+
+  return async (app: HttpServer) => {
+    app.get('/admin/events', {
+      config: admin,
+      schema: {
+        tags,
+        summary: 'List outbox events by status (newest first)',
+        querystring: Type.Object({
+          status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')], { default: 'dead' }),
+          type: Type.Optional(Type.String({ maxLength: 100 })),
+          ...PageQuery,
+        }),
+        response: { 200: pageOf(EventView) },
+      },
+      handler: async (req) => {
+        const { status, type, limit } = req.query;
+        const after = decodeCursor(req.query.cursor);
+        let query = db.selectFrom('core.outbox').selectAll().where('status', '=', status).orderBy('id', 'desc').limit(limit + 1);
+        if (type) query = query.where('type', '=', type);
+        if (after) query = query.where('id', '<', String(after[0]));
+        const rows = await query.execute();
+        const page = toPage(rows, limit, (r: any) => [r.id]);
+        return { data: page.data.map(toView), page: page.page };
+      },
+    });
+
+    app.post('/admin/events/:id/retry', {
+      config: { auth: { role: 'admin' as const, scope: 'events:write' } },
+      schema: {
+        tags,
+        summary: 'Deliver a dead or pending event again now (subscribers that already succeeded are skipped)',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 202: EventView },
+      },
+      handler: async (req, reply) => {
+        const row = await db
+          .updateTable('core.outbox')
+          .set({ status: 'pending', attempts: 0, next_attempt_at: new Date(), locked_until: null })
+          .where('id', '=', req.params.id)
+          .where('status', 'in', ['dead', 'pending'])
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) {
+          const exists = await db.selectFrom('core.outbox').select('id').where('id', '=', req.params.id).executeTakeFirst();
+          if (exists) throw new AppError('conflict', 'EVENTS.ALREADY_DELIVERED', 'The event was already delivered');
+          throw new AppError('not_found', 'NOT_FOUND', 'Event not found');
+        }
+        await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
+        return reply.status(202).send(toView(row));
+      },
+    });
+  };
+}

@@ -1,0 +1,62 @@
+// Liveness, readiness and Prometheus metrics.
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import type { Database } from '../db/database.ts';
+import { type Migration, pendingMigrations } from '../db/migrator.ts';
+import type { Dispatcher } from '../events/dispatcher.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { HttpServer } from './server.ts';
+
+const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) });
+const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
+  checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check }),
+});
+
+export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher; migrations: Migration[]; metrics: Metrics }) {
+  // Migrations cannot un-apply: once all are seen applied, the check needs no query again.
+  let migrationsApplied = false;
+
+  async function check(fn: () => Promise<string | null>) {
+    try {
+      const problem = await fn();
+      return problem ? { status: 'fail' as const, detail: problem } : { status: 'ok' as const };
+    } catch (err) {
+      return { status: 'fail' as const, detail: (err as Error).message.slice(0, 200) };
+    }
+  }
+
+  return async (app: HttpServer) => {
+    app.get('/health/live', {
+      schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      handler: async () => ({ status: 'ok' as const }),
+    });
+
+    app.get('/health/ready', {
+      schema: { tags: ['health'], summary: 'Database reachable, migrations applied, dispatcher running', response: { 200: Ready, 503: Ready } },
+      handler: async (_req, reply) => {
+        const database = await check(async () => {
+          await sql`SELECT 1`.execute(deps.database.db);
+          return null;
+        });
+        const migrations = await check(async () => {
+          if (migrationsApplied) return null;
+          const pending = await pendingMigrations(deps.database, deps.migrations);
+          migrationsApplied = pending.length === 0;
+          return pending.length ? `pending: ${pending.join(', ')}` : null;
+        });
+        const dispatcher = await check(async () => (deps.dispatcher.running ? null : 'not running'));
+        const ok = [database, migrations, dispatcher].every((c) => c.status === 'ok');
+        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
+      },
+    });
+
+    app.get('/metrics', {
+      schema: { tags: ['health'], summary: 'Prometheus metrics', hide: true },
+      handler: async (_req, reply) => {
+        reply.type(deps.metrics.registry.contentType);
+        return deps.metrics.registry.metrics();
+      },
+    });
+  };
+}

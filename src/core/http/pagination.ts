@@ -1,0 +1,46 @@
+// Cursor pagination: `{ data, page: { nextCursor, limit } }`. Cursors are opaque
+// base64url JSON of the sort key of the last row, so keyset queries stay index-backed.
+import { Type, type TSchema } from 'typebox';
+import { AppError } from '../errors.ts';
+
+export const MAX_PAGE_SIZE = 100;
+
+export const PageQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from page.nextCursor' })),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
+};
+
+export const pageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    data: Type.Array(item),
+    page: Type.Object({ nextCursor: Type.Union([Type.String(), Type.Null()]), limit: Type.Integer() }),
+  });
+
+export interface Page<T> {
+  data: T[];
+  page: { nextCursor: string | null; limit: number };
+}
+
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): unknown[] | null {
+  if (!cursor) return null;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key)) return key;
+  } catch {
+    // fall through to the validation error
+  }
+  throw new AppError('validation', 'VALIDATION_FAILED', 'The cursor is not valid', {
+    errors: [{ field: 'query.cursor', message: 'is not a cursor returned by this API' }],
+  });
+}
+
+/** Builds a page from `limit + 1` fetched rows: the extra row only signals that more exist. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): Page<T> {
+  const data = rows.slice(0, limit);
+  const more = rows.length > limit;
+  return { data, page: { nextCursor: more ? encodeCursor(keyOf(data[data.length - 1])) : null, limit } };
+}

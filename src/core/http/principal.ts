@@ -1,0 +1,60 @@
+// Who is calling. Core knows the shape; the auth module knows how to resolve it
+// from a bearer token or API key, and plugs that in at composition time.
+import type { FastifyRequest } from 'fastify';
+
+export type UserRole = 'user' | 'admin';
+
+export interface Principal {
+  userId: string;
+  email: string;
+  role: UserRole;
+  emailVerified: boolean;
+  /** The session behind an access token; null for API keys. */
+  sessionId: string | null;
+  apiKeyId: string | null;
+  /** null = everything the user's role allows (access tokens); a list limits an API key. */
+  scopes: string[] | null;
+}
+
+export interface AuthRequirement {
+  /** Only this role may call the route. */
+  role?: UserRole;
+  /**
+   * The scope an API key needs for this route. Routes without one refuse API keys:
+   * managing sessions, keys or passwords takes a real sign-in.
+   */
+  scope?: string;
+}
+
+export interface Credentials {
+  bearer?: string;
+  apiKey?: string;
+}
+
+export interface RequestInfo {
+  ip: string;
+  userAgent: string | undefined;
+}
+
+/** Returns the principal for valid credentials, or null (the route answers 401). */
+export type PrincipalResolver = (credentials: Credentials, request: RequestInfo) => Promise<Principal | null>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** `true` or a requirement: the route needs an authenticated principal. */
+    auth?: true | AuthRequirement;
+  }
+}
+
+export function requestInfo(request: FastifyRequest): RequestInfo {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+/** The principal of an authenticated route (the auth hook guarantees it is set). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('principalOf called on a route without auth');
+  return request.principal;
+}

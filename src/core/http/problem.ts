@@ -1,0 +1,124 @@
+// RFC 9457 problem+json: the only place that maps an error kind to an HTTP status.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError, type ErrorKind, type FieldError } from '../errors.ts';
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+};
+
+const TITLE: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'Stable machine-readable error code' }),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    requestId: Type.String(),
+  },
+  { $id: 'Problem', title: 'Problem (RFC 9457)' },
+);
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+  requestId: string;
+  [extra: string]: unknown;
+}
+
+function problemType(code: string): string {
+  return `https://trellis.dev/problems/${code.toLowerCase().replace(/[._]/g, '-')}`;
+}
+
+export function toProblem(err: unknown, requestId: string): { problem: Problem; retryAfter?: number; internal: boolean } {
+  const app = asAppError(err);
+  const status = STATUS[app.kind];
+  const internal = app.kind === 'internal';
+  const problem: Problem = {
+    type: problemType(app.code),
+    title: TITLE[status] ?? 'Error',
+    status,
+    // 5xx details are masked: the log has the cause under the same request id.
+    detail: internal ? 'An unexpected error occurred' : app.message,
+    code: app.code,
+    requestId,
+  };
+  if (app.errors?.length) problem.errors = app.errors;
+  if (app.details && !internal) Object.assign(problem, app.details);
+  return { problem, retryAfter: app.retryAfter, internal };
+}
+
+/** Translates framework errors (validation, body parsing, limits) into AppError. */
+function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError & { validationContext?: string };
+  if (fe?.validation) {
+    const where = fe.validationContext ?? 'body';
+    return new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', {
+      errors: fe.validation.map((v) => ({ field: fieldName(where, v), message: v.message ?? 'is invalid' })),
+    });
+  }
+  switch (fe?.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('validation', 'VALIDATION_FAILED', 'The request body is not valid JSON', {
+        errors: [{ field: 'body', message: 'must be valid JSON' }],
+      });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('validation', 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', {
+        errors: [{ field: 'content-type', message: 'must be application/json' }],
+      });
+  }
+  if (fe?.statusCode === 429) return new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down');
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('validation', 'BAD_REQUEST', fe.message);
+  }
+  return new AppError('internal', 'INTERNAL', 'Internal error');
+}
+
+function fieldName(where: string, v: { instancePath?: string; params?: Record<string, unknown> }): string {
+  const prefix = where === 'querystring' ? 'query' : where;
+  const path = (v.instancePath ?? '').split('/').filter(Boolean);
+  const missing = v.params?.missingProperty ?? v.params?.additionalProperty;
+  if (typeof missing === 'string') path.push(missing);
+  return [prefix, ...path].join('.');
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
+  const { problem, retryAfter, internal } = toProblem(err, request.id);
+  if (internal) request.log.error({ err }, 'unhandled error');
+  else if (problem.status >= 400) request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+  if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
+  return reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}

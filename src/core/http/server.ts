@@ -1,0 +1,190 @@
+// Fastify set-up: request ids, problem+json errors, security headers, CORS, rate limits,
+// metrics, OpenAPI and the authentication hook that reads each route's `config.auth`.
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { uuidv7 } from 'uuidv7';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { type Credentials, type PrincipalResolver, requestInfo } from './principal.ts';
+import { ProblemSchema, sendProblem } from './problem.ts';
+
+export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const API_KEY_PREFIX = 'trl_';
+
+export interface HttpOptions {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  redis?: Redis;
+}
+
+export interface HttpHandle {
+  app: HttpServer;
+  /** Set once by the composition root, after the module that resolves principals is built. */
+  setPrincipalResolver(resolver: PrincipalResolver): void;
+}
+
+export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
+  const { config, log, metrics } = opts;
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy as any, // a hop count is valid at runtime; the type omits it
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+    },
+    disableRequestLogging: true,
+    // Real server timeouts, so slow clients cannot hold sockets forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: 'all', coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
+
+  let resolver: PrincipalResolver = async () => null;
+
+  app.decorateRequest('principal', null);
+  app.addSchema(ProblemSchema);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info(
+      { method: request.method, url: request.url, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(helmet, {
+    // The docs page needs its own scripts and styles; the API itself serves only JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  if (config.corsOrigins.length) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+      credentials: !config.corsOrigins.includes('*'),
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    });
+  }
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit,
+    timeWindow: 60_000,
+    enableDraftSpec: true,
+    redis: opts.redis,
+    nameSpace: 'trellis:ratelimit:',
+    // Health probes and metrics scrapes must never be throttled.
+    allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down', { retryAfter: Math.ceil(ctx.ttl / 1000) }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Trellis API',
+        version: '1.0.0',
+        description: 'Errors are RFC 9457 problem+json documents with a stable `code`. Lists use cursor pagination.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token, or an API key (trl_…)' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+
+  // Every route documents its problem responses, and authenticated routes their security.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) return;
+    const schema = (route.schema ??= {}) as Record<string, any>;
+    const auth = route.config?.auth;
+    if (auth) {
+      schema.security = [{ bearerAuth: [] }, { apiKey: [] }];
+      const notes = [typeof auth === 'object' && auth.role ? `Role: ${auth.role}.` : '', typeof auth === 'object' && auth.scope ? `API key scope: \`${auth.scope}\`.` : 'API keys: not accepted.'];
+      schema.description = [schema.description, notes.filter(Boolean).join(' ')].filter(Boolean).join('\n\n');
+    }
+    schema.response ??= {};
+    schema.response['4XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
+    schema.response['5XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const auth = request.routeOptions.config?.auth;
+    if (!auth) return;
+    const credentials = readCredentials(request);
+    if (!credentials) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Authentication required');
+    const principal = await resolver(credentials, requestInfo(request));
+    if (!principal) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'The credentials are invalid or expired');
+    const requirement = auth === true ? {} : auth;
+    if (principal.scopes) {
+      if (!requirement.scope) throw new AppError('forbidden', 'FORBIDDEN', 'API keys cannot be used on this route');
+      if (!principal.scopes.includes(requirement.scope)) {
+        throw new AppError('forbidden', 'FORBIDDEN', `The API key lacks the scope ${requirement.scope}`);
+      }
+    }
+    if (requirement.role && principal.role !== requirement.role) {
+      throw new AppError('forbidden', 'FORBIDDEN', 'You are not allowed to do this');
+    }
+    request.principal = principal;
+  });
+
+  return {
+    app,
+    setPrincipalResolver(r) {
+      resolver = r;
+    },
+  };
+}
+
+function readCredentials(request: FastifyRequest): Credentials | null {
+  const header = request.headers.authorization;
+  if (header) {
+    const [scheme, value] = header.split(' ', 2);
+    if (scheme?.toLowerCase() !== 'bearer' || !value) {
+      throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Use the Bearer authorization scheme');
+    }
+    return value.startsWith(API_KEY_PREFIX) ? { apiKey: value } : { bearer: value };
+  }
+  const key = request.headers['x-api-key'];
+  if (typeof key === 'string' && key) return { apiKey: key };
+  return null;
+}

@@ -1,0 +1,45 @@
+// Keys derived from the one configured secret (HS256 secret or EdDSA private key), so
+// no further secret has to be configured: HKDF gives an independent key per purpose.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import type { JwtKeys } from '../config.ts';
+
+export interface Secrets {
+  /** A 32-byte key for one purpose (`label`), stable across restarts. */
+  derive(label: string): Buffer;
+  /** Keyed, deterministic token for (purpose, input): lets a retried side effect reproduce the same secret. */
+  mac(label: string, input: string): string;
+  /** AES-256-GCM: confidentiality and integrity for small secrets at rest. */
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+export function createSecrets(keys: JwtKeys): Secrets {
+  const material = keys.algorithm === 'EdDSA' ? keys.privateKey! : keys.secret!;
+  const cache = new Map<string, Buffer>();
+  const derive = (label: string) => {
+    let key = cache.get(label);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', material, 'trellis', label, 32));
+      cache.set(label, key);
+    }
+    return key;
+  };
+  const boxKey = derive('secret-box');
+  return {
+    derive,
+    mac: (label, input) => createHmac('sha256', derive(label)).update(input).digest('base64url'),
+    seal(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', boxKey, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    },
+    open(sealed) {
+      const [v, iv, body, tag] = sealed.split('.');
+      if (v !== 'v1' || !iv || !body || !tag) throw new Error('not a sealed value');
+      const decipher = createDecipheriv('aes-256-gcm', boxKey, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+  };
+}

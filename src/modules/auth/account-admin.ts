@@ -1,0 +1,101 @@
+// What other modules may do to accounts, through the auth module's public API:
+// read an account, change role or status, unlock, delete, and create administrators.
+import { uuidv7 } from 'uuidv7';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { AuthContext } from './context.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
+import { accounts, throttle } from './repository.ts';
+import { normalizeEmail } from './service.ts';
+import type { SessionService } from './sessions.ts';
+import { type AccountView, toAccountView } from './views.ts';
+
+export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionService }) {
+  const { core, invalidation } = ctx;
+  const { db, events, passwords } = core;
+
+  async function getAccount(userId: string): Promise<AccountView | null> {
+    const a = await accounts.byId(db, userId);
+    return a ? toAccountView(a) : null;
+  }
+
+  async function setRole(actorId: string, userId: string, role: 'user' | 'admin'): Promise<AccountView> {
+    const updated = await db.transaction().execute(async (tx) => {
+      const a = await accounts.lockById(tx, userId);
+      if (!a || a.status === 'deleted') throw notFound('User');
+      if (a.role === role) return a;
+      const row = await accounts.update(tx, userId, { role });
+      await events.publish(tx, 'auth.role_changed', { userId, role }, { actorId });
+      return row!;
+    });
+    await invalidation.account(userId);
+    return toAccountView(updated);
+  }
+
+  /** Disabling revokes every session and API key use at once (the next request fails). */
+  async function setStatus(actorId: string, userId: string, status: 'active' | 'disabled'): Promise<AccountView> {
+    if (actorId === userId && status === 'disabled') throw new AppError('conflict', 'USERS.CANNOT_DISABLE_SELF', 'You cannot disable your own account');
+    const updated = await db.transaction().execute(async (tx) => {
+      const a = await accounts.lockById(tx, userId);
+      if (!a || a.status === 'deleted') throw notFound('User');
+      if (a.status === status) return a;
+      const row = await accounts.update(tx, userId, { status });
+      if (status === 'disabled') await deps.sessions.revoke(tx, userId, 'account_disabled');
+      await events.publish(tx, 'auth.status_changed', { userId, status }, { actorId });
+      return row!;
+    });
+    await invalidation.account(userId);
+    return toAccountView(updated);
+  }
+
+  async function unlock(actorId: string, userId: string) {
+    const a = await accounts.byId(db, userId);
+    if (!a || a.status === 'deleted') throw notFound('User');
+    await db.transaction().execute(async (tx) => {
+      await throttle.clear(tx, a.email);
+      await events.publish(tx, 'auth.account_unlocked', { userId }, { actorId });
+    });
+  }
+
+  /**
+   * Deletes an account after checking its password: sessions end, credentials go, and
+   * the email is replaced so the address is free and no personal data remains here.
+   */
+  async function deleteAccount(userId: string, password: string) {
+    const a = await accounts.byId(db, userId);
+    if (!a?.password_hash || a.status === 'deleted' || !(await passwords.verify(a.password_hash, password))) {
+      throw new AppError('validation', 'AUTH.INVALID_CREDENTIALS', 'The password is incorrect', { errors: [{ field: 'body.password', message: 'is incorrect' }] });
+    }
+    await db.transaction().execute(async (tx) => {
+      await accounts.update(tx, userId, { status: 'deleted', email: `deleted+${userId}@invalid`, password_hash: null, totp_secret: null, totp_enabled_at: null });
+      await deps.sessions.revoke(tx, userId, 'account_deleted');
+      await throttle.clear(tx, a.email);
+      await events.publish(tx, 'auth.status_changed', { userId, status: 'deleted' }, { actorId: userId });
+    });
+    await invalidation.account(userId);
+  }
+
+  /** Creates an admin, or promotes the existing account with that email (CLI and first-start bootstrap). */
+  async function ensureAdmin(email: string, password: string, displayName = 'Administrator'): Promise<{ userId: string; created: boolean }> {
+    const normalized = normalizeEmail(email);
+    const problem = checkPasswordPolicy(password, { email: normalized });
+    if (problem) throw new AppError('validation', 'AUTH.WEAK_PASSWORD', problem);
+    const existing = await accounts.byEmail(db, normalized);
+    if (existing) {
+      if (existing.role !== 'admin') await setRole(existing.id, existing.id, 'admin');
+      return { userId: existing.id, created: false };
+    }
+    const hash = await passwords.hash(password);
+    const id = uuidv7();
+    await db.transaction().execute(async (tx) => {
+      // An operator-created admin needs no mailbox proof.
+      await accounts.insert(tx, { id, email: normalized, password_hash: hash, role: 'admin', email_verified_at: core.clock.now() });
+      await events.publish(tx, 'auth.user_registered', { userId: id, email: normalized, displayName }, { actorId: id });
+      await events.publish(tx, 'auth.role_changed', { userId: id, role: 'admin' }, { actorId: id });
+    });
+    return { userId: id, created: true };
+  }
+
+  return { getAccount, setRole, setStatus, unlock, deleteAccount, ensureAdmin };
+}
+
+export type AccountAdmin = ReturnType<typeof createAccountAdmin>;

@@ -1,0 +1,47 @@
+// The auth module's only public door.
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../core/module.ts';
+import { createAccountAdmin } from './account-admin.ts';
+import { createApiKeyService } from './api-keys.ts';
+import type { AuthContext } from './context.ts';
+import { createMailSubscribers } from './mail-subscribers.ts';
+import { createMfa } from './mfa.ts';
+import { createPrincipalCache } from './principal-cache.ts';
+import { createPrincipalResolver } from './principals.ts';
+import { authRoutes } from './routes.ts';
+import { createAccountService } from './service.ts';
+import { createSessionService } from './sessions.ts';
+
+export type { AuthEvents, LoginMethod } from './events.ts';
+export type { AccountView } from './views.ts';
+
+export const authModule = defineModule({
+  name: 'auth',
+  requires: [],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  async setup(core) {
+    const cache = createPrincipalCache(core.database);
+    await cache.start();
+    const ctx: AuthContext = { core, invalidation: cache };
+    const sessions = createSessionService(ctx);
+    const mfa = createMfa(ctx, { sessions });
+    const accounts = createAccountService(ctx, { sessions, devices: mfa.devices });
+    const apiKeys = createApiKeyService(ctx);
+    const admin = createAccountAdmin(ctx, { sessions });
+    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.config.authRateLimit });
+    return {
+      api: {
+        resolvePrincipal: createPrincipalResolver(ctx, cache, apiKeys),
+        ...admin,
+      },
+      routes: async (app) => {
+        await routes(app);
+        await mfa.routes(app);
+      },
+      subscribers: [...createMailSubscribers(ctx), ...mfa.subscribers],
+      stop: () => cache.stop(),
+    };
+  },
+});
+
+export type AuthApi = Awaited<ReturnType<(typeof authModule)['setup']>>['api'];

@@ -1,0 +1,54 @@
+// Mail is sent by event subscribers after the request committed, never inside it.
+// Each secret is derived from the event id (HMAC with a server key), so a redelivered
+// event re-creates the very same token and the same mail: with the file transport's
+// idempotency key, a crash between sending and recording yields no second, stale mail.
+import { uuidv7 } from 'uuidv7';
+import { subscriber } from '../../core/events/types.ts';
+import { passwordResetMail, verificationMail } from '../../core/mail/index.ts';
+import { hashToken } from '../../core/security/random.ts';
+import type { AuthContext } from './context.ts';
+import { accounts, actionTokens, type ActionPurpose } from './repository.ts';
+
+export const VERIFY_EMAIL_TTL_HOURS = 48;
+export const PASSWORD_RESET_TTL_MINUTES = 30;
+
+export function createMailSubscribers(ctx: AuthContext) {
+  const { core } = ctx;
+  const { secrets, mailer, clock, config } = core;
+
+  function link(path: string, token: string) {
+    return `${config.publicUrl.replace(/\/$/, '')}${path}?token=${encodeURIComponent(token)}`;
+  }
+
+  async function mintToken(db: Parameters<typeof actionTokens.insert>[0], eventId: string, accountId: string, purpose: ActionPurpose, ttlMs: number) {
+    const token = secrets.mac(`action-token:${purpose}`, eventId);
+    // Only the latest link works; the insert is a no-op when a retry already stored this one.
+    await actionTokens.voidUnused(db, accountId, purpose);
+    await actionTokens.insert(db, { id: uuidv7(), account_id: accountId, purpose, token_hash: hashToken(token), expires_at: new Date(clock.now().getTime() + ttlMs) });
+    return token;
+  }
+
+  const sendVerification = async (eventId: string, userId: string, displayName: string | undefined, db: any) => {
+    const account = await accounts.byId(db, userId);
+    if (!account || account.email_verified_at || account.status !== 'active') return;
+    const token = await mintToken(db, eventId, userId, 'verify_email', VERIFY_EMAIL_TTL_HOURS * 3_600_000);
+    const mail = verificationMail({ displayName: displayName || account.email.split('@')[0], link: link('/verify-email', token), token });
+    await mailer.send({ to: account.email, ...mail, idempotencyKey: `${eventId}-verify` });
+  };
+
+  return [
+    subscriber('auth.send_verification_on_register', 'auth.user_registered', (e, { db }) =>
+      sendVerification(e.id, e.payload.userId, e.payload.displayName, db),
+    ),
+    subscriber('auth.send_verification_on_request', 'auth.email_verification_requested', (e, { db }) =>
+      sendVerification(e.id, e.payload.userId, undefined, db),
+    ),
+    subscriber('auth.send_password_reset', 'auth.password_reset_requested', async (e, { db }) => {
+      const account = await accounts.byId(db, e.payload.userId);
+      if (!account || account.status !== 'active') return;
+      const token = await mintToken(db, e.id, account.id, 'password_reset', PASSWORD_RESET_TTL_MINUTES * 60_000);
+      const mail = passwordResetMail({ displayName: account.email.split('@')[0], link: link('/reset-password', token), token, ttlMinutes: PASSWORD_RESET_TTL_MINUTES });
+      await mailer.send({ to: account.email, ...mail, idempotencyKey: `${e.id}-reset` });
+    }),
+  ];
+}

@@ -1,0 +1,144 @@
+// HTTP only: schema in, service call, schema out.
+import { Type } from 'typebox';
+import { principalOf, requestInfo } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { ApiKeyService } from './api-keys.ts';
+import * as S from './schemas.ts';
+import type { AccountService } from './service.ts';
+
+const tags = ['auth'];
+const accepted = { status: 'accepted' as const };
+
+export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyService; authRateLimit: number }) {
+  const { accounts, apiKeys } = deps;
+  // Credential endpoints get a tighter per-IP limit than the rest of the API.
+  const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
+
+  return async (app: HttpServer) => {
+    app.post('/auth/register', {
+      config: strict,
+      schema: { tags, summary: 'Create an account', body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
+      handler: async (req, reply) => {
+        const user = await accounts.register(req.body, { requestId: req.id });
+        return reply.status(201).send({ user });
+      },
+    });
+
+    app.post('/auth/verify-email', {
+      config: strict,
+      schema: { tags, summary: 'Confirm an email address with the mailed token', body: S.TokenBody, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.verifyEmail(req.body.token);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/verify-email/resend', {
+      config: strict,
+      schema: { tags, summary: 'Send the verification mail again', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
+      handler: async (req, reply) => {
+        await accounts.resendVerification(req.body.email);
+        return reply.status(202).send(accepted);
+      },
+    });
+
+    app.post('/auth/login', {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Sign in with email and password',
+        description: 'Returns a token pair, or `{ mfaRequired, mfaToken }` when a second factor is needed (finish with /auth/mfa/verify).',
+        body: S.LoginBody,
+        response: { 200: S.LoginResponse },
+      },
+      handler: async (req) => accounts.login(req.body, requestInfo(req)),
+    });
+
+    app.post('/auth/refresh', {
+      config: strict,
+      schema: { tags, summary: 'Exchange a refresh token for a new pair (rotation)', body: S.RefreshBody, response: { 200: S.TokenPair } },
+      handler: async (req) => accounts.refresh(req.body.refreshToken, requestInfo(req)),
+    });
+
+    app.post('/auth/logout', {
+      config: { auth: true },
+      schema: { tags, summary: 'End the current session', response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.logout(principalOf(req));
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get('/auth/sessions', {
+      config: { auth: true },
+      schema: { tags, summary: 'List my active sessions', response: { 200: Type.Object({ data: Type.Array(S.SessionView) }) } },
+      handler: async (req) => ({ data: await accounts.listSessions(principalOf(req)) }),
+    });
+
+    app.delete('/auth/sessions/:id', {
+      config: { auth: true },
+      schema: { tags, summary: 'Revoke one of my sessions', params: S.IdParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.revokeSession(principalOf(req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/sessions/revoke-others', {
+      config: { auth: true },
+      schema: { tags, summary: 'Revoke every session but this one', response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.revokeOtherSessions(principalOf(req));
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/password/forgot', {
+      config: strict,
+      schema: { tags, summary: 'Mail a password reset link', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
+      handler: async (req, reply) => {
+        await accounts.forgotPassword(req.body.email);
+        return reply.status(202).send(accepted);
+      },
+    });
+
+    app.post('/auth/password/reset', {
+      config: strict,
+      schema: { tags, summary: 'Set a new password with a reset token; signs out every session', body: S.ResetBody, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.resetPassword(req.body.token, req.body.password);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/password/change', {
+      config: { auth: true, ...strict },
+      schema: { tags, summary: 'Change my password; other sessions are signed out', body: S.ChangePasswordBody, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await accounts.changePassword(principalOf(req), req.body.currentPassword, req.body.newPassword);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/api-keys', {
+      config: { auth: true },
+      schema: { tags, summary: 'Create an API key (the key is shown once)', body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey } },
+      handler: async (req, reply) => reply.status(201).send(await apiKeys.create(principalOf(req), req.body)),
+    });
+
+    app.get('/auth/api-keys', {
+      config: { auth: true },
+      schema: { tags, summary: 'List my API keys', response: { 200: Type.Object({ data: Type.Array(S.ApiKeyView) }) } },
+      handler: async (req) => ({ data: await apiKeys.list(principalOf(req)) }),
+    });
+
+    app.delete('/auth/api-keys/:id', {
+      config: { auth: true },
+      schema: { tags, summary: 'Revoke an API key', params: S.IdParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await apiKeys.revoke(principalOf(req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    });
+  };
+}

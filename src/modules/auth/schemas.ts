@@ -1,0 +1,89 @@
+// The auth module's HTTP contract.
+import { Type } from 'typebox';
+
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address (case-insensitive)' });
+// Length rules beyond the schema (code points, common passwords) are the policy's job.
+export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+export const Uuid = Type.String({ format: 'uuid' });
+export const OpaqueToken = Type.String({ minLength: 16, maxLength: 512 });
+
+export const AccountView = Type.Object({
+  id: Uuid,
+  email: Type.String(),
+  emailVerified: Type.Boolean(),
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
+  mfaEnabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const RegisterBody = Type.Object({
+  email: Email,
+  password: Password,
+  displayName: Type.String({ minLength: 1, maxLength: 100 }),
+});
+
+export const LoginBody = Type.Object({
+  email: Email,
+  password: Password,
+  deviceToken: Type.Optional(Type.String({ maxLength: 512, description: 'A trusted-device token from /mfa/verify: skips the second factor' })),
+});
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
+  user: AccountView,
+  deviceToken: Type.Optional(Type.String({ description: 'Returned by /mfa/verify when trustDevice was asked' })),
+});
+
+export const MfaRequired = Type.Object({
+  mfaRequired: Type.Literal(true),
+  mfaToken: Type.String(),
+  expiresIn: Type.Integer(),
+});
+
+export const LoginResponse = Type.Union([TokenPair, MfaRequired]);
+
+export const RefreshBody = Type.Object({ refreshToken: OpaqueToken });
+export const TokenBody = Type.Object({ token: OpaqueToken });
+export const EmailBody = Type.Object({ email: Email });
+export const ResetBody = Type.Object({ token: OpaqueToken, password: Password });
+export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password });
+
+export const SessionView = Type.Object({
+  id: Uuid,
+  device: Type.String(),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  method: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  current: Type.Boolean(),
+});
+
+export const IdParams = Type.Object({ id: Uuid });
+
+export const Scope = Type.String({ pattern: '^[a-z][a-z_]*:(read|write)$', description: 'e.g. users:read, users:write' });
+
+export const CreateApiKeyBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  scopes: Type.Array(Scope, { minItems: 1, maxItems: 50 }),
+  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export const ApiKeyView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  prefix: Type.String(),
+  scopes: Type.Array(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const CreatedApiKey = Type.Intersect([ApiKeyView, Type.Object({ key: Type.String({ description: 'Shown once; store it now' }) })]);
+
+export const Accepted = Type.Object({ status: Type.Literal('accepted') });

@@ -1,0 +1,259 @@
+// Account use cases: registration, sign-in with lockout, email verification, password
+// flows, session management and the account administration other modules call.
+import { uuidv7 } from 'uuidv7';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Principal, RequestInfo } from '../../core/http/principal.ts';
+import { hashToken } from '../../core/security/random.ts';
+import type { AuthContext } from './context.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
+import { type Account, accounts, actionTokens, sessions, throttle } from './repository.ts';
+import type { SessionService, TokenPair } from './sessions.ts';
+import type { TrustedDeviceCheck } from './mfa.ts';
+import { type AccountView, toAccountView } from './views.ts';
+
+export type LoginResult = TokenPair | { mfaRequired: true; mfaToken: string; expiresIn: number };
+
+export const MFA_CHALLENGE_TTL_SECONDS = 300;
+
+const invalidCredentials = () => new AppError('unauthenticated', 'AUTH.INVALID_CREDENTIALS', 'The email or password is incorrect');
+const invalidToken = () => new AppError('validation', 'AUTH.INVALID_TOKEN', 'The link is invalid or has expired');
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+function weakPassword(message: string, field = 'password') {
+  return new AppError('validation', 'AUTH.WEAK_PASSWORD', message, { errors: [{ field: `body.${field}`, message }] });
+}
+
+export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; devices: TrustedDeviceCheck }) {
+  const { core, invalidation } = ctx;
+  const { db, passwords, events, clock, config, secrets } = core;
+
+  async function register(input: { email: string; password: string; displayName: string }, meta: { requestId?: string }): Promise<AccountView> {
+    const email = normalizeEmail(input.email);
+    const problem = checkPasswordPolicy(input.password, { email, displayName: input.displayName });
+    if (problem) throw weakPassword(problem);
+    const passwordHash = await passwords.hash(input.password);
+    return db.transaction().execute(async (tx) => {
+      if (await accounts.byEmail(tx, email)) throw new AppError('conflict', 'CONFLICT', 'An account with this email already exists');
+      const account = await accounts.insert(tx, { id: uuidv7(), email, password_hash: passwordHash }).catch((err) => {
+        // Two registrations racing for one email: the unique index decides.
+        if (String(err?.code) === '23505') throw new AppError('conflict', 'CONFLICT', 'An account with this email already exists');
+        throw err;
+      });
+      await events.publish(tx, 'auth.user_registered', { userId: account.id, email, displayName: input.displayName.trim() }, { actorId: account.id, requestId: meta.requestId });
+      return toAccountView(account);
+    });
+  }
+
+  /** Throws while the email is locked out; the answer is the same whether or not it has an account. */
+  async function assertNotLocked(email: string) {
+    const t = await throttle.get(db, email);
+    const now = clock.now();
+    if (t?.locked_until && t.locked_until > now) {
+      const retryAfter = Math.ceil((t.locked_until.getTime() - now.getTime()) / 1000);
+      throw new AppError('rate_limited', 'AUTH.ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later', { retryAfter });
+    }
+  }
+
+  async function recordFailure(email: string, account: Account | undefined, info: RequestInfo) {
+    await db.transaction().execute(async (tx) => {
+      const t = await throttle.fail(tx, email);
+      await events.publish(tx, 'auth.login_failed', { userId: account?.id ?? null, reason: 'bad_credentials', ip: info.ip }, { actorId: account?.id });
+      if (t.failures >= config.loginMaxFailures) {
+        // The lock doubles with each lock in a row: 1 min, 2, 4, ... capped at a day.
+        const seconds = Math.min(86_400, config.loginLockBase * 2 ** t.lock_count);
+        const until = new Date(clock.now().getTime() + seconds * 1000);
+        await throttle.lock(tx, email, until);
+        await events.publish(tx, 'auth.account_locked', { userId: account?.id ?? null, lockedUntil: until.toISOString() });
+      }
+    });
+  }
+
+  async function login(input: { email: string; password: string; deviceToken?: string }, info: RequestInfo): Promise<LoginResult> {
+    const email = normalizeEmail(input.email);
+    await assertNotLocked(email);
+    const account = await accounts.byEmail(db, email);
+    let ok = false;
+    if (account?.password_hash) ok = await passwords.verify(account.password_hash, input.password);
+    else await passwords.dummyVerify(input.password); // same cost as a real check: timing reveals nothing
+    if (!ok || !account) {
+      await recordFailure(email, account, info);
+      throw invalidCredentials();
+    }
+    if (account.status !== 'active') {
+      // Only someone who knows the password learns that the account is disabled.
+      throw new AppError('forbidden', 'AUTH.ACCOUNT_DISABLED', 'This account is disabled');
+    }
+    await throttle.clear(db, email);
+    if (account.totp_enabled_at && !(input.deviceToken && (await deps.devices.isTrusted(account.id, input.deviceToken)))) {
+      return { mfaRequired: true, mfaToken: await createMfaChallenge(account.id), expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+    }
+    return db.transaction().execute((tx) => deps.sessions.issue(tx, account, 'password', info));
+  }
+
+  async function createMfaChallenge(accountId: string): Promise<string> {
+    const token = secrets.mac('mfa-challenge', uuidv7());
+    await actionTokens.insert(db, {
+      id: uuidv7(),
+      account_id: accountId,
+      purpose: 'mfa_challenge',
+      token_hash: hashToken(token),
+      expires_at: new Date(clock.now().getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
+    });
+    return token;
+  }
+
+  async function verifyEmail(token: string) {
+    const accountId = await db.transaction().execute(async (tx) => {
+      const row = await actionTokens.lockByHash(tx, 'verify_email', hashToken(token));
+      if (!row || row.used_at || row.expires_at <= clock.now()) throw invalidToken();
+      await actionTokens.markUsed(tx, row.id);
+      const account = await accounts.byId(tx, row.account_id);
+      if (!account || account.status === 'deleted') throw invalidToken();
+      if (!account.email_verified_at) {
+        await accounts.update(tx, account.id, { email_verified_at: clock.now() });
+        await events.publish(tx, 'auth.email_verified', { userId: account.id }, { actorId: account.id });
+      }
+      return account.id;
+    });
+    // Cached principals carry emailVerified.
+    await invalidation.account(accountId);
+  }
+
+  /** Asks for a new verification mail. Silent when the email is unknown or already verified. */
+  async function resendVerification(email: string) {
+    const account = await accounts.byEmail(db, normalizeEmail(email));
+    if (!account || account.email_verified_at || account.status !== 'active') return;
+    await events.publish(db, 'auth.email_verification_requested', { userId: account.id }, { actorId: account.id });
+  }
+
+  async function forgotPassword(email: string) {
+    const account = await accounts.byEmail(db, normalizeEmail(email));
+    if (!account || account.status !== 'active') return;
+    await events.publish(db, 'auth.password_reset_requested', { userId: account.id });
+  }
+
+  async function resetPassword(token: string, password: string) {
+    const hash = hashToken(token);
+    const peek = await actionTokens.lockByHash(db, 'password_reset', hash);
+    const owner = peek ? await accounts.byId(db, peek.account_id) : undefined;
+    if (owner) {
+      const problem = checkPasswordPolicy(password, { email: owner.email });
+      if (problem) throw weakPassword(problem);
+    }
+    const passwordHash = await passwords.hash(password);
+    const accountId = await db.transaction().execute(async (tx) => {
+      const row = await actionTokens.lockByHash(tx, 'password_reset', hash);
+      if (!row || row.used_at || row.expires_at <= clock.now()) throw invalidToken();
+      const account = await accounts.lockById(tx, row.account_id);
+      if (!account || account.status !== 'active') throw invalidToken();
+      await actionTokens.markUsed(tx, row.id);
+      // Proving control of the mailbox also verifies it.
+      await accounts.update(tx, account.id, { password_hash: passwordHash, email_verified_at: account.email_verified_at ?? clock.now() });
+      await deps.sessions.revoke(tx, account.id, 'password_reset');
+      await throttle.clear(tx, account.email);
+      await events.publish(tx, 'auth.password_changed', { userId: account.id, via: 'reset' }, { actorId: account.id });
+      return account.id;
+    });
+    await invalidation.account(accountId);
+  }
+
+  async function changePassword(principal: Principal, currentPassword: string, newPassword: string) {
+    const account = await accounts.byId(db, principal.userId);
+    if (!account?.password_hash || !(await passwords.verify(account.password_hash, currentPassword))) {
+      throw new AppError('validation', 'AUTH.INVALID_CREDENTIALS', 'The current password is incorrect', {
+        errors: [{ field: 'body.currentPassword', message: 'is incorrect' }],
+      });
+    }
+    const problem = checkPasswordPolicy(newPassword, { email: account.email });
+    if (problem) throw weakPassword(problem, 'newPassword');
+    const passwordHash = await passwords.hash(newPassword);
+    const revoked = await db.transaction().execute(async (tx) => {
+      await accounts.update(tx, account.id, { password_hash: passwordHash });
+      await events.publish(tx, 'auth.password_changed', { userId: account.id, via: 'change' }, { actorId: account.id });
+      // Other devices must sign in again with the new password; this one stays signed in.
+      return deps.sessions.revoke(tx, account.id, 'password_changed', principal.sessionId ? { except: principal.sessionId } : {});
+    });
+    await invalidation.sessions(revoked);
+  }
+
+  async function logout(principal: Principal) {
+    if (!principal.sessionId) return;
+    const sid = principal.sessionId;
+    await db.transaction().execute((tx) => deps.sessions.revoke(tx, principal.userId, 'logout', { only: sid }));
+    await invalidation.sessions([sid]);
+  }
+
+  async function listSessions(principal: Principal) {
+    const rows = await sessions.listActive(db, principal.userId, clock.now());
+    return rows.map((s) => ({
+      id: s.id,
+      device: describeDevice(s.user_agent),
+      userAgent: s.user_agent,
+      ip: s.ip,
+      method: s.method,
+      createdAt: s.created_at.toISOString(),
+      lastUsedAt: s.last_used_at.toISOString(),
+      expiresAt: s.expires_at.toISOString(),
+      current: s.id === principal.sessionId,
+    }));
+  }
+
+  async function revokeSession(principal: Principal, sessionId: string) {
+    const ids = await db.transaction().execute((tx) => deps.sessions.revoke(tx, principal.userId, 'revoked_by_user', { only: sessionId }));
+    if (!ids.length) throw notFound('Session');
+    await invalidation.sessions(ids);
+  }
+
+  async function revokeOtherSessions(principal: Principal) {
+    const except = principal.sessionId ?? undefined;
+    const ids = await db.transaction().execute((tx) => deps.sessions.revoke(tx, principal.userId, 'revoked_by_user', { except }));
+    await invalidation.sessions(ids);
+  }
+
+  return {
+    register,
+    login,
+    verifyEmail,
+    resendVerification,
+    forgotPassword,
+    resetPassword,
+    changePassword,
+    logout,
+    listSessions,
+    revokeSession,
+    revokeOtherSessions,
+    refresh: (token: string, info: RequestInfo) => deps.sessions.refresh(token, info, (tx: Executor, id: string) => accounts.byId(tx, id)),
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+/** A short human label for a session list ("Firefox on Linux"). */
+export function describeDevice(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /Firefox\//.test(userAgent)
+      ? 'Firefox'
+      : /Chrome\//.test(userAgent)
+        ? 'Chrome'
+        : /Safari\//.test(userAgent)
+          ? 'Safari'
+          : /curl\//.test(userAgent)
+            ? 'curl'
+            : 'Browser';
+  const os = /Windows/.test(userAgent)
+    ? 'Windows'
+    : /Android/.test(userAgent)
+      ? 'Android'
+      : /iPhone|iPad/.test(userAgent)
+        ? 'iOS'
+        : /Mac OS X/.test(userAgent)
+          ? 'macOS'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : '';
+  return os ? `${browser} on ${os}` : browser;
+}
