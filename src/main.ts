@@ -19,9 +19,13 @@ try {
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>;
+let port = config.port;
 try {
   app = await buildApp(config);
   await app.http.listen({ port: config.port, host: config.host });
+  // PORT=0 asks the OS for a free port; log the real one so scripts can find it.
+  const address = app.http.server.address();
+  if (address && typeof address === 'object') port = address.port;
 } catch (err) {
   const known = err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
@@ -30,7 +34,7 @@ try {
 }
 
 app.log.info(
-  { port: config.port, host: config.host, database: config.embedded ? 'pglite' : 'postgres', readyMs: Math.round(performance.now() - started) },
+  { port, host: config.host, database: config.embedded ? 'pglite' : 'postgres', readyMs: Math.round(performance.now() - started) },
   'trellis ready',
 );
 

@@ -6,7 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
 import type { Config } from '../config.ts';
@@ -44,7 +44,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
     },
-    disableRequestLogging: true,
+    // One line per request is written in onResponse, with the route and status.
+    logController: new LogController({ disableRequestLogging: true }),
     // Real server timeouts, so slow clients cannot hold sockets forever.
     connectionTimeout: 60_000,
     requestTimeout: 30_000,

@@ -14,7 +14,7 @@ export interface PasswordHasher {
   dummyVerify(password: string): Promise<void>;
 }
 
-export function createPasswordHasher(params: Partial<typeof ARGON2_PARAMS> = {}): PasswordHasher {
+export function createPasswordHasher(params: { memoryCost?: number; timeCost?: number; parallelism?: number } = {}): PasswordHasher {
   const options = { ...ARGON2_PARAMS, ...params };
   let dummy: Promise<string> | undefined;
   return {

@@ -22,12 +22,15 @@ export interface DeviceView {
 export function createTrustedDevices(ctx: AuthContext) {
   const { db, clock, events } = ctx.core;
 
-  /** True when the token is a live device of this account; records the use. */
-  async function isTrusted(accountId: string, deviceToken: string): Promise<boolean> {
+  /**
+   * True when the token is a live device of this account; records the use. Pass `exec`
+   * when calling inside a transaction (PGlite has one connection: the pool would wait on it).
+   */
+  async function isTrusted(accountId: string, deviceToken: string, exec: Executor = db): Promise<boolean> {
     if (!deviceToken || deviceToken.length > 512) return false;
-    const row = await trustedDevices.byHash(db, hashToken(deviceToken));
+    const row = await trustedDevices.byHash(exec, hashToken(deviceToken));
     if (!row || row.account_id !== accountId || row.revoked_at || row.expires_at <= clock.now()) return false;
-    await trustedDevices.touch(db, row.id);
+    await trustedDevices.touch(exec, row.id);
     return true;
   }
 

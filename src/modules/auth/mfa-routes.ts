@@ -1,0 +1,127 @@
+// HTTP only: schema in, service call, schema out.
+import { Type } from 'typebox';
+import type { Principal, RequestInfo } from '../../core/http/principal.ts';
+import { principalOf, requestInfo } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { TrustedDevices } from './devices.ts';
+import * as M from './mfa-schemas.ts';
+import type { OtpService } from './otp.ts';
+import * as S from './schemas.ts';
+import type { TokenPair } from './sessions.ts';
+
+const tags = ['auth'];
+
+export interface MfaVerifyInput {
+  mfaToken: string;
+  code?: string;
+  recoveryCode?: string;
+  trustDevice?: boolean;
+  deviceName?: string;
+}
+
+/** The TOTP use cases the routes call (implemented in mfa.ts). */
+export interface TotpApi {
+  setup(principal: Principal): Promise<{ secret: string; otpauthUrl: string }>;
+  confirm(principal: Principal, code: string): Promise<{ recoveryCodes: string[] }>;
+  disable(principal: Principal, code: string): Promise<void>;
+  verify(input: MfaVerifyInput, info: RequestInfo): Promise<TokenPair & { deviceToken?: string }>;
+}
+
+export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; totp: TotpApi; devices: Pick<TrustedDevices, 'list' | 'revoke'>; authRateLimit: number }) {
+  const { otp, totp, devices } = deps;
+  // Every endpoint that checks a code gets the tighter per-IP limit of the credential endpoints.
+  const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
+
+  return async (app: HttpServer) => {
+    app.post('/auth/otp/request', {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Mail a one-time sign-in code',
+        description: 'Answers 202 whether or not the email has an account. The code is valid for 10 minutes and 5 attempts; a new code voids the previous one.',
+        body: M.OtpRequestBody,
+        response: { 202: S.Accepted },
+      },
+      handler: async (req, reply) => {
+        await otp.request(req.body.email);
+        return reply.status(202).send({ status: 'accepted' as const });
+      },
+    });
+
+    app.post('/auth/otp/verify', {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Sign in with a mailed one-time code',
+        description: 'Returns a token pair, or `{ mfaRequired, mfaToken }` when the account has TOTP enabled (finish with /auth/mfa/verify). Also verifies the email address.',
+        body: M.OtpVerifyBody,
+        response: { 200: S.LoginResponse },
+      },
+      handler: async (req) => otp.verify(req.body, requestInfo(req)),
+    });
+
+    app.post('/auth/mfa/totp/setup', {
+      config: { auth: true, ...strict },
+      schema: {
+        tags,
+        summary: 'Start TOTP set-up: returns a new secret',
+        description: 'The secret stays pending until /auth/mfa/totp/confirm accepts a code from it. Calling it again replaces a pending secret.',
+        response: { 200: M.TotpSetupResponse },
+      },
+      handler: async (req) => totp.setup(principalOf(req)),
+    });
+
+    app.post('/auth/mfa/totp/confirm', {
+      config: { auth: true, ...strict },
+      schema: {
+        tags,
+        summary: 'Enable TOTP with a first code; returns recovery codes',
+        body: M.TotpCodeBody,
+        response: { 200: M.RecoveryCodesResponse },
+      },
+      handler: async (req) => totp.confirm(principalOf(req), req.body.code),
+    });
+
+    app.delete('/auth/mfa/totp', {
+      config: { auth: true, ...strict },
+      schema: {
+        tags,
+        summary: 'Disable TOTP',
+        description: 'Needs a current TOTP code or a recovery code. Recovery codes and trusted devices are deleted too.',
+        body: M.TotpDisableBody,
+        response: { 204: Type.Null() },
+      },
+      handler: async (req, reply) => {
+        await totp.disable(principalOf(req), req.body.code);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/auth/mfa/verify', {
+      config: strict,
+      schema: {
+        tags,
+        summary: 'Finish a sign-in with a TOTP code or a recovery code',
+        description: 'Give exactly one of `code` and `recoveryCode`. The mfaToken allows 5 attempts within 5 minutes. With `trustDevice`, the answer carries a `deviceToken` to send with later sign-ins.',
+        body: M.MfaVerifyBody,
+        response: { 200: S.TokenPair },
+      },
+      handler: async (req) => totp.verify(req.body, requestInfo(req)),
+    });
+
+    app.get('/auth/devices', {
+      config: { auth: true },
+      schema: { tags, summary: 'List my trusted devices', response: { 200: M.DeviceList } },
+      handler: async (req) => ({ data: await devices.list(principalOf(req)) }),
+    });
+
+    app.delete('/auth/devices/:id', {
+      config: { auth: true },
+      schema: { tags, summary: 'Stop trusting a device', params: S.IdParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await devices.revoke(principalOf(req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    });
+  };
+}

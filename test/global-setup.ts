@@ -1,0 +1,51 @@
+// Prepares one migrated database that every test file clones: a PGlite data-dir dump by
+// default, or a template database on the server named by TEST_DATABASE_URL.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { allMigrations } from '../src/app.ts';
+import { createPglite, openDatabase } from '../src/core/db/database.ts';
+import { migrate } from '../src/core/db/migrator.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteDump: string;
+    templateDatabase: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (project.name === 'postgres' && serverUrl) {
+    const template = `trellis_tpl_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${template}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${template}`;
+    const database = await openDatabase({ url: url.toString() });
+    await migrate(database, allMigrations());
+    await database.close();
+    project.provide('templateDatabase', template);
+    project.provide('pgliteDump', '');
+    return async () => {
+      // Clones are dropped by each file; the template goes last.
+      const leftovers = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'trellis_t_%' OR datname = $1`, [template]);
+      for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      await admin.end();
+    };
+  }
+  const pglite = await createPglite();
+  const database = await openDatabase({ pglite });
+  await migrate(database, allMigrations());
+  const dump = await pglite.dumpDataDir('none');
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-test-'));
+  const file = join(dir, 'migrated.tar');
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  await database.close();
+  project.provide('pgliteDump', file);
+  project.provide('templateDatabase', '');
+  return () => rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,140 @@
+// Builds the real app for a test file on a database of its own: a clone of the migrated
+// PGlite dump, or a database created from the server template. Mail goes to memory.
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { type App, type AppOverrides, buildApp } from '../src/app.ts';
+import { type Config, loadConfig } from '../src/core/config.ts';
+import { createPglite, type Database, openDatabase } from '../src/core/db/database.ts';
+import { createLogger } from '../src/core/log/logger.ts';
+import { MemoryMailer } from '../src/core/mail/index.ts';
+import { createPasswordHasher } from '../src/core/security/passwords.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
+
+/** A fresh migrated database for one test file. */
+export async function createTestDatabase(): Promise<{ database: Database; url?: string; drop(): Promise<void> }> {
+  if (onServer) {
+    const base = new URL(process.env.TEST_DATABASE_URL!);
+    const name = `trellis_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: base.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ url: url.toString(), poolSize: 5 });
+    return {
+      database,
+      url: url.toString(),
+      async drop() {
+        await database.close();
+        const c = new pg.Client({ connectionString: base.toString() });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const dump = new Blob([readFileSync(inject('pgliteDump'))]);
+  const pglite = await createPglite(undefined, dump);
+  const database = await openDatabase({ pglite });
+  return { database, drop: () => database.close() };
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    DATA_DIR: '/tmp/trellis-test-unused',
+    PUBLIC_URL: 'http://localhost:3000',
+    ...(onServer && process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...env,
+  });
+}
+
+export interface TestApp {
+  app: App;
+  mailer: MemoryMailer;
+  database: Database;
+  /** Delivers every due event now. */
+  drain(): Promise<number>;
+  request: App['http']['inject'];
+  close(): Promise<void>;
+}
+
+/**
+ * The dispatcher does not run in the background: tests call drain() so delivery is
+ * deterministic. Hashing uses light argon2 parameters (the real ones are tested apart).
+ */
+export async function createTestApp(opts: { env?: Record<string, string>; overrides?: AppOverrides; database?: Database } = {}): Promise<TestApp> {
+  const owned = opts.database ? null : await createTestDatabase();
+  const database = opts.database ?? owned!.database;
+  const mailer = new MemoryMailer();
+  const app = await buildApp(testConfig({ MIGRATE_ON_START: 'false', ...opts.env }), {
+    database,
+    mailer,
+    log: createLogger('silent'),
+    passwords: createPasswordHasher({ memoryCost: 1024, timeCost: 1 }),
+    startDispatcher: false,
+    dispatcher: { backoffBaseMs: 1 },
+    ...opts.overrides,
+  });
+  return {
+    app,
+    mailer,
+    database,
+    drain: () => app.dispatcher.drain(),
+    request: app.http.inject.bind(app.http) as App['http']['inject'],
+    async close() {
+      await app.close();
+      await owned?.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique email per call, so tests sharing an app never collide. */
+export function uniqueEmail(tag = 'user'): string {
+  counter++;
+  return `${tag}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 7)}@example.test`;
+}
+
+export const STRONG_PASSWORD = 'Tr3llis-vine-climbs-high';
+
+/** Registers, delivers events (profile, verification mail) and signs in. */
+export async function signUp(t: TestApp, opts: { email?: string; password?: string; displayName?: string; verify?: boolean } = {}) {
+  const email = opts.email ?? uniqueEmail();
+  const password = opts.password ?? STRONG_PASSWORD;
+  const reg = await t.request({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password, displayName: opts.displayName ?? 'Test User' } });
+  if (reg.statusCode !== 201) throw new Error(`register failed: ${reg.statusCode} ${reg.body}`);
+  await t.drain();
+  if (opts.verify) {
+    const token = lastMailToken(t, email);
+    const v = await t.request({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+    if (v.statusCode !== 204) throw new Error(`verify failed: ${v.statusCode} ${v.body}`);
+  }
+  const login = await t.request({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+  const body = login.json();
+  return { email, password, userId: body.user.id as string, accessToken: body.accessToken as string, refreshToken: body.refreshToken as string };
+}
+
+/** The token in the newest mail to `to` (links carry `?token=`). */
+export function lastMailToken(t: TestApp, to: string): string {
+  const mail = [...t.mailer.sent].reverse().find((m) => m.to === to);
+  if (!mail) throw new Error(`no mail to ${to}`);
+  const match = /token=([A-Za-z0-9_%-]+)/.exec(mail.text);
+  if (!match) throw new Error(`no token in mail to ${to}`);
+  return decodeURIComponent(match[1]);
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Makes a user admin through the public API of auth (as the CLI does). */
+export async function makeAdmin(t: TestApp, userId: string) {
+  await t.app.apis.auth.setRole(userId, userId, 'admin');
+  await t.drain();
+}
