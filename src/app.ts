@@ -118,7 +118,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ...overrides.dispatcher,
   });
 
-  await http.register(healthRoutes({ database, dispatcher, migrations, metrics }));
+  await http.register(healthRoutes({ database, dispatcher, dispatcherEnabled: config.dispatcherEnabled, migrations, metrics }));
   await http.register(
     async (api) => {
       await api.register(adminEventRoutes({ db: database.db }));
@@ -153,7 +153,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const { created } = await authApi.ensureAdmin(config.adminEmail, config.adminPassword);
     if (created) log.info({ email: config.adminEmail }, 'bootstrap admin created');
   }
-  if (overrides.startDispatcher !== false) await dispatcher.start();
+  if ((overrides.startDispatcher ?? config.dispatcherEnabled) !== false) await dispatcher.start();
 
   let closed = false;
   return {

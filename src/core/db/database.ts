@@ -7,7 +7,6 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
-// biome-ignore lint/suspicious/noExplicitAny: the union of all modules' tables is not known to core
 export type AnyDB = any;
 export type Executor<DB = AnyDB> = Kysely<DB> | Transaction<DB>;
 

@@ -13,7 +13,7 @@ const Ready = Type.Object({
   checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check }),
 });
 
-export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher; migrations: Migration[]; metrics: Metrics }) {
+export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher; dispatcherEnabled: boolean; migrations: Migration[]; metrics: Metrics }) {
   // Migrations cannot un-apply: once all are seen applied, the check needs no query again.
   let migrationsApplied = false;
 
@@ -45,7 +45,8 @@ export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher;
           migrationsApplied = pending.length === 0;
           return pending.length ? `pending: ${pending.join(', ')}` : null;
         });
-        const dispatcher = await check(async () => (deps.dispatcher.running ? null : 'not running'));
+        // An API-only instance (DISPATCHER_ENABLED=false) is ready without one.
+        const dispatcher = await check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'));
         const ok = [database, migrations, dispatcher].every((c) => c.status === 'ok');
         return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
       },

@@ -136,7 +136,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   // Every route documents its problem responses, and authenticated routes their security.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) return;
-    const schema = (route.schema ??= {}) as Record<string, any>;
+    route.schema ??= {};
+    const schema = route.schema as Record<string, any>;
     const auth = route.config?.auth;
     if (auth) {
       schema.security = [{ bearerAuth: [] }, { apiKey: [] }];
