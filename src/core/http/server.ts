@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type Credentials, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
+import { createValidatorCompiler } from './validation.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
 
@@ -53,12 +54,11 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: 'all', coerceTypes: 'array', useDefaults: true },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   let resolver: PrincipalResolver = async () => null;
+
+  app.setValidatorCompiler(createValidatorCompiler());
 
   app.decorateRequest('principal', null);
   app.addSchema(ProblemSchema);

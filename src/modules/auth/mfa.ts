@@ -69,7 +69,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
 
   async function lockActive(tx: Executor, principal: Principal): Promise<TotpState> {
     const state = await totpState.lock(tx, principal.userId);
-    if (!state || state.status !== 'active') throw unauthenticated();
+    if (state?.status !== 'active') throw unauthenticated();
     return state;
   }
 
@@ -133,7 +133,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
       }
       await actionTokens.addAttempt(tx, challenge.id);
       const state = await totpState.lock(tx, challenge.account_id);
-      if (!state || state.status !== 'active' || !state.totpEnabledAt) return { ok: false, error: badChallenge() };
+      if (state?.status !== 'active' || !state.totpEnabledAt) return { ok: false, error: badChallenge() };
       const ok = input.code !== undefined ? await acceptTotp(tx, state, input.code) : await acceptRecoveryCode(tx, state.id, input.recoveryCode!);
       if (!ok) {
         await events.publish(tx, 'auth.login_failed', { userId: state.id, reason: 'bad_second_factor', ip: info.ip }, { actorId: state.id });

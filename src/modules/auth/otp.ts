@@ -49,7 +49,7 @@ export function createOtpService(ctx: AuthContext, deps: { sessions: SessionServ
   /** Publishes a code request for an active account; silent otherwise (the route always answers 202). */
   async function request(email: string): Promise<void> {
     const account = await accounts.byEmail(db, normalizeEmail(email));
-    if (!account || account.status !== 'active') return;
+    if (account?.status !== 'active') return;
     await events.publish(db, 'auth.otp_requested', { userId: account.id });
   }
 
@@ -67,7 +67,7 @@ export function createOtpService(ctx: AuthContext, deps: { sessions: SessionServ
       }
       await otpCodes.markUsed(tx, row.id);
       const fresh = await accounts.lockById(tx, account.id);
-      if (!fresh || fresh.status !== 'active') return { ok: false, disabled: true };
+      if (fresh?.status !== 'active') return { ok: false, disabled: true };
       const updated = await markEmailVerified(tx, fresh);
       const verified = updated !== null;
       const current = updated ?? fresh;
@@ -96,7 +96,7 @@ export function createOtpService(ctx: AuthContext, deps: { sessions: SessionServ
 
   const sendCode = subscriber('auth.send_otp_code', 'auth.otp_requested', async (event, { db: tx }) => {
     const account = await accounts.byId(tx, event.payload.userId);
-    if (!account || account.status !== 'active') return;
+    if (account?.status !== 'active') return;
     const code = deriveOtpCode(secrets.mac('otp-code', event.id));
     await otpCodes.voidUnused(tx, account.id);
     await otpCodes.insert(tx, {
