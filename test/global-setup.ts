@@ -13,13 +13,16 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteDump: string;
     templateDatabase: string;
+    runId: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (project.name === 'postgres' && serverUrl) {
-    const template = `trellis_tpl_${process.pid}_${Date.now()}`;
+    // Names carry this run's id so concurrent runs on one server never drop each other's databases.
+    const runId = `${process.pid}x${Date.now().toString(36)}`;
+    const template = `trellis_tpl_${runId}`;
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${template}`);
@@ -29,10 +32,11 @@ export default async function setup(project: TestProject) {
     await migrate(database, allMigrations());
     await database.close();
     project.provide('templateDatabase', template);
+    project.provide('runId', runId);
     project.provide('pgliteDump', '');
     return async () => {
       // Clones are dropped by each file; the template goes last.
-      const leftovers = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'trellis_t_%' OR datname = $1`, [template]);
+      const leftovers = await admin.query(`SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2`, [`trellis_t_${runId}_`, template]);
       for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       await admin.end();
     };
@@ -47,5 +51,6 @@ export default async function setup(project: TestProject) {
   await database.close();
   project.provide('pgliteDump', file);
   project.provide('templateDatabase', '');
+  project.provide('runId', '');
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -17,7 +17,7 @@ export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
 export async function createTestDatabase(): Promise<{ database: Database; url?: string; drop(): Promise<void> }> {
   if (onServer) {
     const base = new URL(process.env.TEST_DATABASE_URL!);
-    const name = `trellis_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const name = `trellis_t_${inject('runId')}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     const admin = new pg.Client({ connectionString: base.toString() });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);

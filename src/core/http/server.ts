@@ -78,6 +78,17 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     );
   });
 
+  // On shutdown, server.close() waits for open connections; keep-alive ones whose request is
+  // still in flight would hold it until their idle timeout. Answering them with
+  // `Connection: close` lets each close as soon as its response is written.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
@@ -149,7 +160,11 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     schema.response['5XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
   });
 
-  app.addHook('onRequest', async (request) => {
+  // preParsing, not onRequest: @fastify/rate-limit checks in a route-level onRequest hook,
+  // which runs after every app-level onRequest hook. Authenticating there let unauthenticated
+  // floods (and their credential lookups) bypass the limit. preParsing still runs before the
+  // body is read, so an unauthenticated request never has its body parsed.
+  app.addHook('preParsing', async (request) => {
     const auth = request.routeOptions.config?.auth;
     if (!auth) return;
     const credentials = readCredentials(request);

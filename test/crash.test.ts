@@ -1,0 +1,293 @@
+// Fault suite on real processes (`node src/main.ts`), not app.inject:
+// 1. A process commits a registration and dies by SIGKILL before its dispatcher delivers
+//    the event. After a restart on the same data, the outbox delivers it: the profile
+//    exists and exactly one verification mail was written.
+// 2. SIGTERM in the middle of a burst of requests drains them: every accepted request is
+//    answered and the process exits 0 within SHUTDOWN_TIMEOUT.
+// On PostgreSQL (TRELLIS_TEST_DB=postgres) each scenario gets an empty database of its
+// own, migrated at start; otherwise an embedded PGlite in a temp DATA_DIR.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPglite } from '../src/core/db/database.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const NODE = join(ROOT, 'node_modules/.bin/node');
+const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
+const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
+const PASSWORD = 'Tr3llis-vine-climbs-high';
+const WAIT_MS = 60_000;
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  /** Parsed JSON log lines written so far. */
+  logs: Record<string, any>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}, WAIT_MS);
+
+/** A data directory and, on PostgreSQL, an empty database of its own; both removed after the file. */
+async function freshStorage(): Promise<{ dataDir: string; env: Record<string, string> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trellis-crash-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  if (!onServer) return { dataDir, env: {} };
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  // Not trellis_t_*: the global teardown of any concurrent run on the same server drops those.
+  const name = `trellis_crash_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: base.toString() });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { dataDir, env: { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'true' } };
+}
+
+/** Starts `node src/main.ts` and resolves once it logged 'trellis ready' with its port. */
+async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
+  const child = spawn(NODE, ['src/main.ts'], {
+    cwd: ROOT,
+    // Only what the test decides: nothing from the runner's environment (vitest sets NODE_ENV=test).
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      TMPDIR: tmpdir(),
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      JWT_SECRET,
+      PUBLIC_URL: 'http://localhost:3000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const logs: Record<string, any>[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+
+  const port = await new Promise<number>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no 'trellis ready' within ${WAIT_MS} ms\n${stderr.join('')}`)), WAIT_MS);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, any>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        entry = { msg: line };
+      }
+      logs.push(entry);
+      if (entry.msg === 'trellis ready') {
+        clearTimeout(timer);
+        ok(Number(entry.port));
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited before ready (code ${code}, signal ${signal})\n${stderr.join('')}`));
+    });
+  });
+  return { child, port, base: `http://127.0.0.1:${port}`, logs, stderr, exited };
+}
+
+async function api(server: Server, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(`${server.base}/api/v1${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+async function login(server: Server, email: string): Promise<string> {
+  const res = await api(server, 'POST', '/auth/login', { email, password: PASSWORD });
+  expect(res.status, res.text).toBe(200);
+  return res.body.accessToken;
+}
+
+/** Top-level .eml files in DATA_DIR/mail (the .keys/ folder holds the idempotency links). */
+function mailFiles(dataDir: string): { name: string; headers: string }[] {
+  const dir = join(dataDir, 'mail');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .map((name) => {
+      const raw = readFileSync(join(dir, name), 'utf8');
+      // Header block only, with folded lines unfolded.
+      return { name, headers: raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ') };
+    });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** stderr and the warnings/errors of the log, for assertion messages. */
+function diagnostics(server: Server): string {
+  const problems = server.logs.filter((l) => (l.level ?? 0) >= 40 || /shut/.test(String(l.msg)));
+  return [...problems.map((l) => JSON.stringify(l)), server.stderr.join('')].join('\n');
+}
+
+async function killHard(server: Server) {
+  server.child.kill('SIGKILL');
+  const { signal } = await server.exited;
+  expect(signal).toBe('SIGKILL');
+}
+
+async function stopGracefully(server: Server) {
+  const sent = Date.now();
+  server.child.kill('SIGTERM');
+  const { code } = await server.exited;
+  return { code, ms: Date.now() - sent };
+}
+
+/** Emails of the accounts in the stopped server's database (PGlite data dir or server database). */
+async function storedEmails(storage: { dataDir: string; env: Record<string, string> }, like: string): Promise<string[]> {
+  const query = 'SELECT email FROM auth.accounts WHERE email LIKE $1';
+  if (storage.env.DATABASE_URL) {
+    const c = new pg.Client({ connectionString: storage.env.DATABASE_URL });
+    await c.connect();
+    try {
+      return (await c.query<{ email: string }>(query, [like])).rows.map((r) => r.email);
+    } finally {
+      await c.end();
+    }
+  }
+  const pglite = await createPglite(join(storage.dataDir, 'pglite'));
+  try {
+    return (await pglite.query<{ email: string }>(query, [like])).rows.map((r) => r.email);
+  } finally {
+    await pglite.close();
+  }
+}
+
+describe('crash safety (real processes)', () => {
+  it('a registration committed before a SIGKILL is delivered after restart: one profile, one mail', { timeout: 4 * WAIT_MS }, async () => {
+    const { dataDir, env } = await freshStorage();
+    const email = `crash-${randomBytes(4).toString('hex')}@example.test`;
+    const displayName = 'Crash Survivor';
+
+    // 1. Dispatcher off: the event is committed to the outbox and nothing delivers it.
+    const first = await startServer(dataDir, { ...env, DISPATCHER_ENABLED: 'false' });
+    const reg = await api(first, 'POST', '/auth/register', { email, password: PASSWORD, displayName });
+    expect(reg.status, reg.text).toBe(201);
+    const userId = reg.body.user.id as string;
+    // Before delivery /users/me answers from the account with a default profile (the
+    // email's local part as display name): the profile row does not exist yet.
+    const early = await api(first, 'GET', '/users/me', undefined, await login(first, email));
+    expect(early.status, early.text).toBe(200);
+    expect(early.body.profile.displayName).not.toBe(displayName);
+    await killHard(first);
+    expect(mailFiles(dataDir)).toEqual([]);
+
+    // 2. A normal restart on the same data delivers the pending event.
+    const second = await startServer(dataDir, env);
+    const token = await login(second, email);
+    const me = await until('the profile created by users.create_profile', async () => {
+      const res = await api(second, 'GET', '/users/me', undefined, token);
+      return res.status === 200 && res.body.profile.displayName === displayName ? res.body : undefined;
+    });
+    expect(me).toMatchObject({ id: userId, email, profile: { displayName } });
+
+    const toUser = (m: { headers: string }) => new RegExp(`^To: .*${email.replace(/[.+]/g, '\\$&')}`, 'im').test(m.headers);
+    const mails = await until('the verification mail', () => {
+      const files = mailFiles(dataDir);
+      return files.some(toUser) ? files : undefined;
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0].headers).toMatch(/^Message-ID: <[^>]*-verify@/im);
+    expect(mails[0].headers).toMatch(/^Subject: Confirm your email address/im);
+
+    // Nothing delivers it a second time (a duplicate would come from a redelivery pass).
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(mailFiles(dataDir)).toHaveLength(1);
+
+    const { code } = await stopGracefully(second);
+    expect(code, diagnostics(second)).toBe(0);
+  });
+
+  it('SIGTERM during a burst of requests drains the accepted ones and exits 0 within the bound', { timeout: 4 * WAIT_MS }, async () => {
+    const storage = await freshStorage();
+    const shutdownSeconds = 10;
+    const server = await startServer(storage.dataDir, { ...storage.env, SHUTDOWN_TIMEOUT: `${shutdownSeconds}s`, AUTH_RATE_LIMIT: '10000' });
+
+    // Registrations hash a password (~40 ms of argon2 each, a few in parallel), so a burst
+    // keeps the server busy for a while after the first answers come back.
+    const burst = 60;
+    let sigtermAt = 0;
+    const requests = Array.from({ length: burst }, async (_, i) => {
+      const email = `drain-${i}-${randomBytes(3).toString('hex')}@example.test`;
+      try {
+        const res = await api(server, 'POST', '/auth/register', { email, password: PASSWORD, displayName: `Drain ${i}` });
+        return { email, status: res.status, afterSigterm: sigtermAt > 0, text: res.text };
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        return { email, status: 0, afterSigterm: sigtermAt > 0, text: cause?.code ?? cause?.message ?? String(err) };
+      }
+    });
+    // The first answer proves the burst reached the server; then stop it mid-burst.
+    await Promise.race(requests);
+    sigtermAt = Date.now();
+    const stopped = stopGracefully(server);
+    const outcomes = await Promise.all(requests);
+
+    const { code, ms } = await stopped;
+    expect(code, diagnostics(server)).toBe(0);
+    expect(ms).toBeLessThan(shutdownSeconds * 1000);
+    expect(server.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: draining in-flight requests', 'shutdown complete']));
+
+    // Work in flight at SIGTERM was finished and answered, not cut off.
+    const created = outcomes.filter((o) => o.status === 201);
+    expect(created.filter((o) => o.afterSigterm).length).toBeGreaterThan(0);
+    // Anything else was turned away before the server started on it: a 503 from the
+    // closing server, or a connection it never accepted (reset, refused). Never a 5xx
+    // from a request cut in half.
+    const other = outcomes.filter((o) => o.status !== 201).map((o) => (o.status === 503 || o.status === 0 ? 'turned away' : `${o.status} ${o.text}`));
+    expect(other.filter((o) => o !== 'turned away')).toEqual([]);
+
+    // Exactly the answered registrations were committed: none committed without its 201,
+    // none answered 201 without its commit.
+    const stored = await storedEmails(storage, 'drain-%');
+    expect(stored.sort()).toEqual(created.map((o) => o.email).sort());
+
+    // Closed means closed: nothing listens on the port any more.
+    await expect(fetch(`${server.base}/health/live`)).rejects.toThrow();
+  });
+});
