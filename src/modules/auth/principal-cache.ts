@@ -2,7 +2,10 @@
 // session and its account. Entries live at most `ttlMs`; any revocation or account change
 // evicts them at once on this instance and, through NOTIFY, on every other instance, so a
 // revoked session fails on the very next request. The TTL only bounds the damage of a
-// notification lost while an instance's listener reconnects.
+// notification lost while an instance's listener reconnects. A lookup that raced an
+// eviction (read the row before the revocation committed, wrote the cache after its
+// eviction) must not cache what it read: callers take `generation()` before the lookup and
+// pass it to `set`, which skips the write when an eviction happened in between.
 import { sql } from 'kysely';
 import type { Database } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -23,7 +26,10 @@ export interface Invalidation {
 
 export interface PrincipalCache extends Invalidation {
   get(key: string, now: number): Principal | null | undefined;
-  set(key: string, principal: Principal | null, sessionExpiresAt: number, now: number): void;
+  /** Changes with every eviction on this instance. */
+  generation(): number;
+  /** Skipped when `generation` (taken before the lookup) is no longer current. */
+  set(key: string, principal: Principal | null, sessionExpiresAt: number, now: number, generation: number): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -33,8 +39,10 @@ export function createPrincipalCache(database: Database, opts: { ttlMs?: number;
   const maxEntries = opts.maxEntries ?? 50_000;
   const entries = new Map<string, Entry>();
   let unlisten: (() => Promise<void>) | undefined;
+  let evictions = 0;
 
   function evictLocal(message: string) {
+    evictions++;
     const [kind, id] = message.split(':', 2);
     if (kind === 'session') {
       entries.delete(`s:${id}`);
@@ -62,7 +70,9 @@ export function createPrincipalCache(database: Database, opts: { ttlMs?: number;
       }
       return e.principal;
     },
-    set(key, principal, sessionExpiresAt, now) {
+    generation: () => evictions,
+    set(key, principal, sessionExpiresAt, now, generation) {
+      if (generation !== evictions) return;
       // Map keeps insertion order: dropping the oldest keys is a cheap approximation of LRU.
       if (entries.size >= maxEntries) {
         const drop = Math.ceil(maxEntries / 10);

@@ -19,6 +19,7 @@ export function createPrincipalResolver(ctx: AuthContext, cache: PrincipalCache,
     if (cached !== undefined) {
       principal = cached;
     } else {
+      const generation = cache.generation();
       const row = await sessions.withAccount(core.db, claims.sid);
       const live = row && !row.revoked_at && row.expires_at.getTime() > nowMs && row.status === 'active';
       principal = live
@@ -32,7 +33,7 @@ export function createPrincipalResolver(ctx: AuthContext, cache: PrincipalCache,
             scopes: null,
           }
         : null;
-      cache.set(key, principal, row ? row.expires_at.getTime() : nowMs + 60_000, nowMs);
+      cache.set(key, principal, row ? row.expires_at.getTime() : nowMs + 60_000, nowMs, generation);
       // "Last used" is refreshed at cache-miss granularity, never on every request.
       if (principal) sessions.touch(core.db, claims.sid, info.ip).catch(() => {});
     }
@@ -45,8 +46,9 @@ export function createPrincipalResolver(ctx: AuthContext, cache: PrincipalCache,
     const nowMs = core.clock.now().getTime();
     const cached = cache.get(cacheKey, nowMs);
     if (cached !== undefined) return cached;
+    const generation = cache.generation();
     const resolved = await apiKeys.resolve(key);
-    cache.set(cacheKey, resolved?.principal ?? null, resolved?.expiresAt ?? nowMs + 60_000, nowMs);
+    cache.set(cacheKey, resolved?.principal ?? null, resolved?.expiresAt ?? nowMs + 60_000, nowMs, generation);
     return resolved?.principal ?? null;
   }
 

@@ -104,10 +104,11 @@ export const refreshTokens = {
       .forUpdate('t')
       .executeTakeFirst(),
 
-  markRotated: (db: Executor, id: string, successorId: string, sealedSuccessor: string) =>
+  /** `at` comes from the app clock: the reuse leeway is measured against it, never against the database's now(). */
+  markRotated: (db: Executor, id: string, successorId: string, sealedSuccessor: string, at: Date) =>
     q(db)
       .updateTable('auth.refresh_tokens')
-      .set({ rotated_at: sql<Date>`now()`, successor_id: successorId, successor_token: sealedSuccessor })
+      .set({ rotated_at: at, successor_id: successorId, successor_token: sealedSuccessor })
       .where('id', '=', id)
       .execute(),
 

@@ -20,7 +20,8 @@ export const AccountView = Type.Object({
 export const RegisterBody = Type.Object({
   email: Email,
   password: Password,
-  displayName: Type.String({ minLength: 1, maxLength: 100 }),
+  // At least one non-space character: the name is stored trimmed.
+  displayName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
 });
 
 export const LoginBody = Type.Object({
@@ -69,7 +70,7 @@ export const IdParams = Type.Object({ id: Uuid });
 export const Scope = Type.String({ pattern: '^[a-z][a-z_]*:(read|write)$', description: 'e.g. users:read, users:write' });
 
 export const CreateApiKeyBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100 }),
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Stored trimmed' }),
   scopes: Type.Array(Scope, { minItems: 1, maxItems: 50 }),
   expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
 });

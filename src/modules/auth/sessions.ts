@@ -82,7 +82,7 @@ export function createSessionService(ctx: AuthContext) {
       }
 
       const next = await mintPair(tx, account, row.session_id, row.session_expires_at);
-      await refreshTokens.markRotated(tx, row.id, next.id, secrets.seal(next.refreshToken));
+      await refreshTokens.markRotated(tx, row.id, next.id, secrets.seal(next.refreshToken), now);
       await sessions.touch(tx, row.session_id, info.ip);
       return next.pair;
     });
