@@ -40,6 +40,8 @@ export interface AppOverrides {
   passwords?: PasswordHasher;
   /** Dispatcher tuning for tests (fast retries). */
   dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number };
+  /** Key prefix of rate-limit counters in Redis. */
+  rateLimitNamespace?: string;
   /** Start the background dispatcher (default true). Tests may drive delivery with drain(). */
   startDispatcher?: boolean;
 }
@@ -80,7 +82,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 
-  const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis });
+  const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
   const core: CoreDeps = {
     config,
     log,

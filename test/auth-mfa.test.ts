@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, signUp, type TestApp, uniqueEmail } from './harness.ts';
+import { bearer, lastMailToken, createTestApp, signUp, type TestApp, uniqueEmail } from './harness.ts';
 
 let t: TestApp;
 // A clock the test moves: TOTP steps, code expiry. Starts at real time (JWTs use real time).
@@ -292,6 +292,20 @@ describe('trusted devices', () => {
     const { mfaToken } = await loginChallenge(a.email, a.password);
     const { deviceToken } = (await post('/auth/mfa/verify', { mfaToken, code: totpCode(a.secret), trustDevice: true })).json();
     expect((await loginChallenge(b.email, b.password, deviceToken)).mfaRequired).toBe(true);
+  });
+
+  it('are forgotten when the password is reset', async () => {
+    const u = await withTotp();
+    const { mfaToken } = await loginChallenge(u.email, u.password);
+    const { deviceToken } = (await post('/auth/mfa/verify', { mfaToken, code: totpCode(u.secret), trustDevice: true })).json();
+    expect((await loginChallenge(u.email, u.password, deviceToken)).accessToken).toBeDefined();
+
+    expect((await post('/auth/password/forgot', { email: u.email })).statusCode).toBe(202);
+    await t.drain();
+    const token = lastMailToken(t, u.email);
+    const newPassword = 'Reset-by-mailbox-owner-7';
+    expect((await post('/auth/password/reset', { token, password: newPassword })).statusCode).toBe(204);
+    expect((await loginChallenge(u.email, newPassword, deviceToken)).mfaRequired).toBe(true);
   });
 
   it('expires after 30 days', async () => {

@@ -375,6 +375,16 @@ describe('logout and sessions', () => {
     expectProblem(await post('/auth/logout'), 401, 'UNAUTHENTICATED');
   });
 
+  it('accepts a bodiless POST that still declares Content-Type: application/json', async () => {
+    const u = await signUp(t);
+    const res = await t.request({ method: 'POST', url: `${API}/auth/logout`, headers: { ...bearer(u.accessToken), 'content-type': 'application/json' } });
+    expect(res.statusCode, res.body).toBe(204);
+    const broken = await t.request({ method: 'POST', url: `${API}/auth/login`, headers: { 'content-type': 'application/json' }, payload: '{"email": ' });
+    expectProblem(broken, 400, 'VALIDATION_FAILED');
+    const empty = await t.request({ method: 'POST', url: `${API}/auth/login`, headers: { 'content-type': 'application/json' } });
+    expectProblem(empty, 400, 'VALIDATION_FAILED');
+  });
+
   it('lists my sessions with device, ip, times and a current flag', async () => {
     const u = await signUp(t);
     const second = await login(u.email, u.password, { headers: { 'user-agent': FIREFOX }, remoteAddress: '203.0.113.7' });

@@ -80,6 +80,8 @@ export async function createTestApp(opts: { env?: Record<string, string>; overri
     passwords: createPasswordHasher({ memoryCost: 1024, timeCost: 1 }),
     startDispatcher: false,
     dispatcher: { backoffBaseMs: 1 },
+    // Counters in Redis are per app, so files running at once never throttle each other.
+    rateLimitNamespace: `trellis:test:${process.pid}:${Math.random().toString(36).slice(2)}:`,
     ...opts.overrides,
   });
   return {

@@ -27,6 +27,8 @@ export interface HttpOptions {
   log: Logger;
   metrics: Metrics;
   redis?: Redis;
+  /** Key prefix of rate-limit counters in Redis (tests give each app its own). */
+  rateLimitNamespace?: string;
 }
 
 export interface HttpHandle {
@@ -89,6 +91,15 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     if (closing) reply.header('connection', 'close');
   });
 
+  // A bodiless POST that still says `Content-Type: application/json` (many clients do) is
+  // an empty body, not malformed JSON; routes with a body schema still require one.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string; // parseAs: 'string'
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(request, text, done);
+  });
+
   app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
@@ -118,7 +129,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     timeWindow: 60_000,
     enableDraftSpec: true,
     redis: opts.redis,
-    nameSpace: 'trellis:ratelimit:',
+    nameSpace: opts.rateLimitNamespace ?? 'trellis:ratelimit:',
     // Health probes and metrics scrapes must never be throttled.
     allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) =>

@@ -25,7 +25,10 @@ export const authModule = defineModule({
     const ctx: AuthContext = { core, invalidation: cache };
     const sessions = createSessionService(ctx);
     const mfa = createMfa(ctx, { sessions });
-    const accounts = createAccountService(ctx, { sessions, devices: mfa.devices });
+    const accounts = createAccountService(ctx, {
+      sessions,
+      mfa: { isTrusted: mfa.devices.isTrusted, createChallenge: mfa.createChallenge, revokeDevices: mfa.revokeDevices },
+    });
     const apiKeys = createApiKeyService(ctx);
     const admin = createAccountAdmin(ctx, { sessions });
     const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.config.authRateLimit });

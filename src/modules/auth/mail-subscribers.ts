@@ -45,7 +45,7 @@ export function createMailSubscribers(ctx: AuthContext) {
     ),
     subscriber('auth.send_password_reset', 'auth.password_reset_requested', async (e, { db }) => {
       const account = await accounts.byId(db, e.payload.userId);
-      if (!account || account.status !== 'active') return;
+      if (account?.status !== 'active') return;
       const token = await mintToken(db, e.id, account.id, 'password_reset', PASSWORD_RESET_TTL_MINUTES * 60_000);
       const mail = passwordResetMail({ displayName: account.email.split('@')[0], link: link('/reset-password', token), token, ttlMinutes: PASSWORD_RESET_TTL_MINUTES });
       await mailer.send({ to: account.email, ...mail, idempotencyKey: `${e.id}-reset` });

@@ -157,7 +157,9 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
     devices: check,
     routes: mfaRoutes({ otp, totp, devices, authRateLimit: config.authRateLimit }),
     subscribers: [...otp.subscribers] as Subscriber<any>[],
-    /** The same challenge the password login needs; service.ts may use it instead of its own copy. */
+    /** The challenge a password sign-in hands out when the second factor is due. */
     createChallenge,
+    /** Forgets every trusted device of the account (password reset). */
+    revokeDevices: (tx: Executor, accountId: string) => devices.revokeAll(tx, accountId),
   };
 }

@@ -9,12 +9,17 @@ import type { AuthContext } from './context.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { type Account, accounts, actionTokens, sessions, throttle } from './repository.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
-import type { TrustedDeviceCheck } from './mfa.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
-export type LoginResult = TokenPair | { mfaRequired: true; mfaToken: string; expiresIn: number };
+export type MfaChallenge = { mfaRequired: true; mfaToken: string; expiresIn: number };
+export type LoginResult = TokenPair | MfaChallenge;
 
-export const MFA_CHALLENGE_TTL_SECONDS = 300;
+/** What the account service needs of the second factor (implemented in mfa.ts). */
+export interface SecondFactor {
+  isTrusted(accountId: string, deviceToken: string): Promise<boolean>;
+  createChallenge(db: Executor, accountId: string): Promise<MfaChallenge>;
+  revokeDevices(db: Executor, accountId: string): Promise<void>;
+}
 
 const invalidCredentials = () => new AppError('unauthenticated', 'AUTH.INVALID_CREDENTIALS', 'The email or password is incorrect');
 const invalidToken = () => new AppError('validation', 'AUTH.INVALID_TOKEN', 'The link is invalid or has expired');
@@ -25,9 +30,9 @@ function weakPassword(message: string, field = 'password') {
   return new AppError('validation', 'AUTH.WEAK_PASSWORD', message, { errors: [{ field: `body.${field}`, message }] });
 }
 
-export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; devices: TrustedDeviceCheck }) {
+export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; mfa: SecondFactor }) {
   const { core, invalidation } = ctx;
-  const { db, passwords, events, clock, config, secrets } = core;
+  const { db, passwords, events, clock, config } = core;
 
   async function register(input: { email: string; password: string; displayName: string }, meta: { requestId?: string }): Promise<AccountView> {
     const email = normalizeEmail(input.email);
@@ -86,22 +91,10 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
       throw new AppError('forbidden', 'AUTH.ACCOUNT_DISABLED', 'This account is disabled');
     }
     await throttle.clear(db, email);
-    if (account.totp_enabled_at && !(input.deviceToken && (await deps.devices.isTrusted(account.id, input.deviceToken)))) {
-      return { mfaRequired: true, mfaToken: await createMfaChallenge(account.id), expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+    if (account.totp_enabled_at && !(input.deviceToken && (await deps.mfa.isTrusted(account.id, input.deviceToken)))) {
+      return deps.mfa.createChallenge(db, account.id);
     }
     return db.transaction().execute((tx) => deps.sessions.issue(tx, account, 'password', info));
-  }
-
-  async function createMfaChallenge(accountId: string): Promise<string> {
-    const token = secrets.mac('mfa-challenge', uuidv7());
-    await actionTokens.insert(db, {
-      id: uuidv7(),
-      account_id: accountId,
-      purpose: 'mfa_challenge',
-      token_hash: hashToken(token),
-      expires_at: new Date(clock.now().getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000),
-    });
-    return token;
   }
 
   async function verifyEmail(token: string) {
@@ -130,7 +123,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
 
   async function forgotPassword(email: string) {
     const account = await accounts.byEmail(db, normalizeEmail(email));
-    if (!account || account.status !== 'active') return;
+    if (account?.status !== 'active') return;
     await events.publish(db, 'auth.password_reset_requested', { userId: account.id });
   }
 
@@ -147,11 +140,13 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
       const row = await actionTokens.lockByHash(tx, 'password_reset', hash);
       if (!row || row.used_at || row.expires_at <= clock.now()) throw invalidToken();
       const account = await accounts.lockById(tx, row.account_id);
-      if (!account || account.status !== 'active') throw invalidToken();
+      if (account?.status !== 'active') throw invalidToken();
       await actionTokens.markUsed(tx, row.id);
       // Proving control of the mailbox also verifies it.
       await accounts.update(tx, account.id, { password_hash: passwordHash, email_verified_at: account.email_verified_at ?? clock.now() });
       await deps.sessions.revoke(tx, account.id, 'password_reset');
+      // A reset suggests the password leaked: devices trusted under it must pass the second factor again.
+      await deps.mfa.revokeDevices(tx, account.id);
       await throttle.clear(tx, account.email);
       await events.publish(tx, 'auth.password_changed', { userId: account.id, via: 'reset' }, { actorId: account.id });
       return account.id;

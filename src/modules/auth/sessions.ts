@@ -65,7 +65,7 @@ export function createSessionService(ctx: AuthContext) {
       const row = await refreshTokens.lockByHash(tx, hashToken(refreshToken));
       if (!row || row.session_revoked_at || row.expires_at <= now || row.session_expires_at <= now) throw invalidRefresh();
       const account = await getAccount(tx, row.account_id);
-      if (!account || account.status !== 'active') throw invalidRefresh();
+      if (account?.status !== 'active') throw invalidRefresh();
 
       if (row.rotated_at) {
         const withinLeeway = now.getTime() - row.rotated_at.getTime() <= config.refreshReuseLeeway * 1000;

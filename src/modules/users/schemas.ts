@@ -21,7 +21,7 @@ export const UserView = Type.Object({
 });
 
 export const UpdateMeBody = Type.Object({
-  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
   bio: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
   avatarUrl: Type.Optional(Nullable(Type.String({ format: 'uri', pattern: '^https://', maxLength: 2048 }))),
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' })),
