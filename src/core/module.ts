@@ -61,7 +61,10 @@ export class ModuleGraphError extends Error {}
 /** Orders modules so each comes after what it requires; fails on a cycle or a missing module. */
 export function orderModules<T extends { name: string; requires: readonly string[] }>(defs: readonly T[]): T[] {
   const byName = new Map(defs.map((d) => [d.name, d]));
-  if (byName.size !== defs.length) throw new ModuleGraphError('two modules share a name');
+  if (byName.size !== defs.length) {
+    const dup = defs.find((d, i) => defs.findIndex((o) => o.name === d.name) !== i)!;
+    throw new ModuleGraphError(`two modules share the name "${dup.name}"`);
+  }
   const ordered: T[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (d: T, path: string[]) => {

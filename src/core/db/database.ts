@@ -146,6 +146,9 @@ function openPostgres(url: string, max: number): Database {
     async close() {
       await Promise.all(listeners.map((c) => c.end().catch(() => {})));
       await db.destroy();
+      // Kysely ends the pool only if it ran a query itself; rawTransaction (the migrator)
+      // uses the pool directly, and its idle connection must not outlive close().
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -85,6 +85,9 @@ function verify(migrations: Migration[], applied: Map<string, Applied>) {
 export async function migrate(database: Database, migrations: Migration[]): Promise<string[]> {
   const applied: string[] = [];
   await database.rawTransaction(async (s) => {
+    // Under the lock too: concurrent CREATE ... IF NOT EXISTS on an empty database races
+    // (duplicate key in pg_namespace) when several instances start at once.
+    await s.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await s.exec(LEDGER);
   });
   await database.rawTransaction(async (s) => {

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { AnyDB } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
-import { decodeCursor, PageQuery, pageOf, toPage } from './pagination.ts';
+import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
 import type { HttpServer } from './server.ts';
 
 const EventView = Type.Object({
@@ -57,7 +57,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
       },
       handler: async (req) => {
         const { status, type, limit } = req.query;
-        const after = decodeCursor(req.query.cursor);
+        const after = decodeCursor(req.query.cursor, isUuidKey);
         let query = db.selectFrom('core.outbox').selectAll().where('status', '=', status).orderBy('id', 'desc').limit(limit + 1);
         if (type) query = query.where('type', '=', type);
         if (after) query = query.where('id', '<', String(after[0]));

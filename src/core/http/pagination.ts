@@ -25,11 +25,20 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): unknown[] | null {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A cursor key of one UUID (keyset on an id column). */
+export const isUuidKey = (key: unknown[]): boolean => key.length === 1 && typeof key[0] === 'string' && UUID.test(key[0]);
+
+/**
+ * `isKey` checks the decoded key's shape: a cursor is client input, and a key the query
+ * cannot use (a non-UUID against a uuid column) must be a 400, not a database error.
+ */
+export function decodeCursor(cursor: string | undefined, isKey: (key: unknown[]) => boolean = () => true): unknown[] | null {
   if (!cursor) return null;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key)) return key;
+    if (Array.isArray(key) && key.length > 0 && isKey(key)) return key;
   } catch {
     // fall through to the validation error
   }

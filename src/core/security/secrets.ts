@@ -35,9 +35,12 @@ export function createSecrets(keys: JwtKeys): Secrets {
       return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
     },
     open(sealed) {
-      const [v, iv, body, tag] = sealed.split('.');
-      if (v !== 'v1' || !iv || !body || !tag) throw new Error('not a sealed value');
-      const decipher = createDecipheriv('aes-256-gcm', boxKey, Buffer.from(iv, 'base64url'));
+      const parts = sealed.split('.');
+      const [v, iv, body, tag] = parts;
+      // The body is empty when the sealed value was the empty string.
+      if (parts.length !== 4 || v !== 'v1' || !iv || !tag) throw new Error('not a sealed value');
+      // Pinned tag length: without it GCM accepts a truncated tag (down to 4 bytes), which is far easier to forge.
+      const decipher = createDecipheriv('aes-256-gcm', boxKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     },

@@ -1,0 +1,128 @@
+// The dispatcher's own life cycle (start, poll, stop) on a database of this file's own.
+// Delivery semantics with the real app are in test/events.test.ts.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase } from '../../../test/harness.ts';
+import type { Database } from '../db/database.ts';
+import { createLogger } from '../log/logger.ts';
+import { createDispatcher, type DispatcherOptions } from './dispatcher.ts';
+import { createOutbox } from './outbox.ts';
+import type { Subscriber } from './types.ts';
+
+let database: Database;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  ({ database, drop } = await createTestDatabase());
+  // The template holds no pending events, but be sure: these dispatchers claim every type.
+  await sql`UPDATE core.outbox SET status = 'delivered' WHERE status = 'pending'`.execute(database.db);
+});
+afterAll(() => drop?.());
+
+const outbox = createOutbox();
+const log = createLogger('silent');
+let seq = 0;
+const newType = () => `unit.thing_${++seq}_happened`;
+const publish = (type: string) => database.db.transaction().execute((tx) => outbox.publish(tx, type as any, {} as any));
+const status = async (id: string) =>
+  (await sql<{ status: string; attempts: number; last_error: string | null }>`SELECT status, attempts, last_error FROM core.outbox WHERE id = ${id}`.execute(database.db)).rows[0];
+
+function dispatcher(subscribers: Subscriber<any>[], opts: Partial<DispatcherOptions> = {}) {
+  return createDispatcher({ database, subscribers, log, maxAttempts: 5, ...opts });
+}
+const sub = (name: string, event: string, handle: Subscriber<any>['handle']): Subscriber<any> => ({ name, event: event as any, handle });
+
+describe('dispatcher', () => {
+  it('refuses two subscribers with one name', () => {
+    expect(() => dispatcher([sub('x.same', 'a.b', async () => {}), sub('x.same', 'c.d', async () => {})])).toThrow(/duplicate.*x\.same/);
+  });
+
+  it('reports running and its subscribers; start is idempotent', async () => {
+    const d = dispatcher([sub('x.one', newType(), async () => {})], { pollIntervalMs: 60_000 });
+    expect(d.subscriberNames).toEqual(['x.one']);
+    expect(d.running).toBe(false);
+    await d.start();
+    await d.start();
+    expect(d.running).toBe(true);
+    await d.stop();
+    expect(d.running).toBe(false);
+    await d.stop();
+  });
+
+  it('picks up a retry that comes due by polling, without a notification', async () => {
+    const type = newType();
+    let calls = 0;
+    const d = dispatcher(
+      [
+        sub('x.flaky', type, async () => {
+          calls++;
+          if (calls === 1) throw 'not an Error instance';
+        }),
+      ],
+      { pollIntervalMs: 50, backoffBaseMs: 200 },
+    );
+    const id = await publish(type);
+    await d.start();
+    try {
+      await vi.waitFor(async () => expect((await status(id)).attempts).toBe(1), { timeout: 2000, interval: 10 });
+      expect((await status(id)).last_error).toBe('x.flaky: not an Error instance');
+      await vi.waitFor(async () => expect((await status(id)).status).toBe('delivered'), { timeout: 3000, interval: 20 });
+      expect(calls).toBe(2);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('stop() waits for the pass in progress and no longer delivers afterwards', async () => {
+    const type = newType();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started = false;
+    let finished = false;
+    const d = dispatcher(
+      [
+        sub('x.slow', type, async () => {
+          started = true;
+          await gate;
+          finished = true;
+        }),
+      ],
+      { pollIntervalMs: 60_000 },
+    );
+    await d.start();
+    const id = await publish(type);
+    await vi.waitFor(() => expect(started).toBe(true), { timeout: 2000, interval: 5 });
+    let stopped = false;
+    const stopping = d.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(finished).toBe(true);
+    expect((await status(id)).status).toBe('delivered');
+
+    // Stopped: a new event stays pending.
+    const later = await publish(type);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await status(later)).status).toBe('pending');
+    await sql`DELETE FROM core.outbox WHERE id = ${later}`.execute(database.db);
+  });
+
+  it('deletes delivered events and their deliveries after the retention period', async () => {
+    const type = newType();
+    const d = dispatcher([sub('x.kept', type, async () => {})], { retentionMs: 60_000 });
+    const old = await publish(type);
+    const recent = await publish(type);
+    await d.drain();
+    await sql`UPDATE core.outbox SET delivered_at = now() - interval '2 minutes' WHERE id = ${old}`.execute(database.db);
+    // Cleanup runs on the first pass of a dispatcher, then at most hourly.
+    await dispatcher([], { retentionMs: 60_000 }).drain();
+    expect(await status(old)).toBeUndefined();
+    expect((await status(recent)).status).toBe('delivered');
+    const left = await sql<{ event_id: string }>`SELECT event_id FROM core.deliveries WHERE event_id IN (${old}, ${recent})`.execute(database.db);
+    expect(left.rows.map((r) => r.event_id)).toEqual([recent]);
+  });
+});
