@@ -164,6 +164,10 @@ describe('users: administration', () => {
     expect(admins.json().data.every((u: { role: string }) => u.role === 'admin')).toBe(true);
     const bad = await t.request({ method: 'GET', url: '/api/v1/users?cursor=%%%', headers: bearer(admin.accessToken) });
     expect(bad.statusCode).toBe(400);
+    const forged = Buffer.from(JSON.stringify(['not-a-uuid'])).toString('base64url');
+    const forgedRes = await t.request({ method: 'GET', url: `/api/v1/users?cursor=${forged}`, headers: bearer(admin.accessToken) });
+    expect(forgedRes.statusCode).toBe(400);
+    expect(forgedRes.json().errors[0].field).toBe('query.cursor');
     const tooMany = await t.request({ method: 'GET', url: '/api/v1/users?limit=1000', headers: bearer(admin.accessToken) });
     expect(tooMany.statusCode).toBe(400);
   });

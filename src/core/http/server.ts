@@ -131,7 +131,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     redis: opts.redis,
     nameSpace: opts.rateLimitNamespace ?? 'trellis:ratelimit:',
     // Health probes and metrics scrapes must never be throttled.
-    allowList: (req) => req.url.startsWith('/health/') || req.url === '/metrics',
+    allowList: (req) => req.url.startsWith('/health/') || req.url.split('?')[0] === '/metrics',
     errorResponseBuilder: (_req, ctx) =>
       new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down', { retryAfter: Math.ceil(ctx.ttl / 1000) }),
   });

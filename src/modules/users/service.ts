@@ -4,7 +4,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
-import { decodeCursor, toPage } from '../../core/http/pagination.ts';
+import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { AuthApi } from '../auth/index.ts';
 import { type ProfileRow, profiles } from './repository.ts';
 
@@ -111,7 +111,7 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
   }
 
   async function list(filter: { q?: string; role?: string; status?: string; cursor?: string; limit: number }) {
-    const after = decodeCursor(filter.cursor);
+    const after = decodeCursor(filter.cursor, isUuidKey);
     const rows = await profiles.list(db, { ...filter, after: after ? String(after[0]) : undefined });
     const page = toPage(rows, filter.limit, (r) => [r.user_id]);
     return { data: page.data.map(toUserView), page: page.page };
