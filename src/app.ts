@@ -2,7 +2,6 @@
 // Tests build the same app with overrides (in-memory mail, a given database, a clock).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import type { Config } from './core/config.ts';
 import { type Database, openDatabase } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
@@ -79,7 +78,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         ? { transport: 'smtp', smtpUrl: config.smtpUrl, from: config.mailFrom }
         : { transport: 'file', dir: join(config.dataDir, 'mail'), from: config.mailFrom },
     );
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined;
+  const redis = config.redisUrl
+    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
+    : undefined;
   redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 
   const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });

@@ -1,5 +1,6 @@
 // Process entry: load config, build the app, listen, and shut down gracefully.
 import { buildApp } from './app.ts';
+import { createLogger } from './core/log/logger.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { MigrationError } from './core/db/migrator.ts';
 import { ModuleGraphError } from './core/module.ts';
@@ -21,7 +22,7 @@ try {
 let app: Awaited<ReturnType<typeof buildApp>>;
 let port = config.port;
 try {
-  app = await buildApp(config);
+  app = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }) });
   await app.http.listen({ port: config.port, host: config.host });
   // PORT=0 asks the OS for a free port; log the real one so scripts can find it.
   const address = app.http.server.address();
@@ -46,15 +47,18 @@ async function shutdown(signal: string) {
   // Past the bound, exit anyway: a stuck request must not keep a deploy waiting forever.
   const force = setTimeout(() => {
     app.log.error('shutdown timed out; exiting');
+    app.log.flush();
     process.exit(1);
   }, config.shutdownTimeout * 1000);
   force.unref();
   try {
     await app.close();
     app.log.info('shutdown complete');
+    app.log.flush();
     process.exit(0);
   } catch (err) {
     app.log.error({ err }, 'shutdown failed');
+    app.log.flush();
     process.exit(1);
   }
 }

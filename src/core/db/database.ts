@@ -1,10 +1,9 @@
 // One Kysely instance over either embedded PGlite or a `pg` pool. Repositories see
 // only `Executor`; the service decides whether that is the pool or a transaction.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
+import type pg from 'pg';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
 export type AnyDB = any;
@@ -37,18 +36,21 @@ export interface Database {
 // parsing here, so both drivers return the same JS types.
 
 export async function openDatabase(opts: { url?: string; dataDir?: string; poolSize?: number; pglite?: PGlite }): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url, opts.poolSize ?? 10);
+  // Each driver is loaded only in the mode that uses it: start-up pays for one, not both.
+  if (opts.url) return openPostgres((await import('pg')).default, opts.url, opts.poolSize ?? 10);
   return openPglite(opts.pglite ?? (await createPglite(opts.dataDir)));
 }
 
 export async function createPglite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite({ dataDir, loadDataDir });
   await pglite.waitReady;
   return pglite;
 }
 
-function openPglite(pglite: PGlite): Database {
+async function openPglite(pglite: PGlite): Promise<Database> {
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
   const db = new Kysely<AnyDB>({ dialect: new PGliteDialect(pglite) });
   let busy = 0;
   return {
@@ -96,7 +98,7 @@ async function sqlRaw(conn: Kysely<AnyDB>, text: string) {
   await sql.raw(text).execute(conn);
 }
 
-function openPostgres(url: string, max: number): Database {
+function openPostgres(pg: typeof import('pg').default, url: string, max: number): Database {
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});

@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type Credentials, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
-import { createValidatorCompiler } from './validation.ts';
+import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
 
@@ -56,6 +56,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   let resolver: PrincipalResolver = async () => null;

@@ -1,11 +1,16 @@
-// Request validation. Bodies are JSON and keep their types: a number sent for a string
-// field is an error, never silently turned into "42". Query strings and path params are
-// text by nature, so there values are coerced to the schema's types.
-// allErrors lists every bad field (VALIDATION_FAILED); the body size limit and maxLength
-// bounds on every string keep that from being a denial-of-service lever.
-import { Ajv, type Options } from 'ajv';
+// Schema compilers. Bodies are JSON and keep their types: a number sent for a string field
+// is an error, never silently turned into "42". Query strings and path params are text by
+// nature, so there values are coerced to the schema's types. allErrors lists every bad
+// field (VALIDATION_FAILED); the body size limit and maxLength bounds on every string keep
+// that from being a denial-of-service lever.
+//
+// Both validators and serializers compile on first use rather than at start-up: compiling
+// every route's schemas up front costs about half a second, paid again on every start,
+// while a route's first request pays only for its own few milliseconds.
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -16,7 +21,42 @@ function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
 }
 
 export function createValidatorCompiler(): FastifySchemaCompiler<any> {
-  const body = createAjv(false);
-  const text = createAjv('array');
-  return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema);
+  let body: Ajv | undefined;
+  let text: Ajv | undefined;
+  const ajvFor = (httpPart: string | undefined): Ajv => {
+    if (httpPart === 'body') {
+      body ??= createAjv(false);
+      return body;
+    }
+    text ??= createAjv('array');
+    return text;
+  };
+  return ({ schema, httpPart }) => {
+    let validate: ValidateFunction | undefined;
+    // Fastify reads `.errors` off the function it was given, so the wrapper mirrors them.
+    const lazy = (data: unknown) => {
+      if (!validate) {
+        validate = ajvFor(httpPart).compile(schema);
+      }
+      const ok = validate(data);
+      lazy.errors = validate.errors;
+      return ok;
+    };
+    lazy.errors = null as ValidateFunction['errors'];
+    return lazy;
+  };
 }
+
+type BuildSerializer = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer'];
+
+/** Fastify's own fast-json-stringify compiler, deferred to each route's first response. */
+export const lazySerializers: BuildSerializer = (externalSchemas, options) => {
+  const build = SerializerSelector()(externalSchemas as any, options as any);
+  return (route: any) => {
+    let serialize: ((data: unknown) => string) | undefined;
+    return (data: unknown) => {
+      serialize ??= build(route) as (data: unknown) => string;
+      return serialize(data);
+    };
+  };
+};

@@ -26,12 +26,18 @@ export const REDACT_PATHS = [
   'secret',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * `destination` defaults to stdout. With `asyncStdout`, lines are written through an
+ * asynchronous buffer (sonic-boom) instead of a blocking write per line: the service's
+ * choice, where a request log line must not cost the request; call `flush()` before exit.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream | { asyncStdout: true }): Logger {
   const options: LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'trellis' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  if (destination && 'asyncStdout' in destination) return pino(options, pino.destination({ dest: 1, sync: false }));
   return destination ? pino(options, destination as any) : pino(options);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARGON2_PARAMS, createPasswordHasher } from './passwords.ts';
+import { ARGON2_PARAMS, createLimiter, createPasswordHasher } from './passwords.ts';
 
 describe('password hasher', () => {
   const hasher = createPasswordHasher();
@@ -37,5 +37,29 @@ describe('password hasher', () => {
 
   it('dummyVerify completes without throwing', async () => {
     await expect(hasher.dummyVerify('whatever')).resolves.toBeUndefined();
+  });
+});
+
+describe('createLimiter', () => {
+  it('runs at most `limit` tasks at once and all of them in the end', async () => {
+    const limit = createLimiter(2);
+    let running = 0;
+    let peak = 0;
+    const task = async (i: number) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return i;
+    };
+    const results = await Promise.all(Array.from({ length: 7 }, (_, i) => limit(() => task(i))));
+    expect(results).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(peak).toBe(2);
+  });
+
+  it('frees the slot when a task throws', async () => {
+    const limit = createLimiter(1);
+    await expect(limit(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(limit(async () => 'next')).resolves.toBe('next');
   });
 });
