@@ -1,0 +1,114 @@
+// The floor: the least a `/users/me` can cost on this stack. Bare Fastify (no plugins, no
+// per-request logging, no rate limit), the same JWT check as Trellis (jose jwtVerify, HS256,
+// iss/aud/required claims) and one parameterized SELECT of the caller's profile row, answered
+// as JSON through a response schema.
+//
+// Database:
+//  - FLOOR_DATABASE_URL set: a `pg` Pool (FLOOR_POOL_SIZE, default 10 like Trellis) against
+//    that server, reading the real `users.profiles` row of the token's subject (read-only).
+//  - otherwise: a separate in-memory PGlite in this process with a `users.profiles` table of
+//    the same columns, seeded with one row (FLOOR_USER_ID, FLOOR_USER_EMAIL).
+// Prints one JSON line `{"msg":"floor ready","port":N}` on stdout once listening.
+import { createSecretKey } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import Fastify from 'fastify';
+import { jwtVerify } from 'jose';
+import pg from 'pg';
+
+const env = process.env;
+const secret = env.JWT_SECRET;
+if (!secret) throw new Error('JWT_SECRET is required');
+const issuer = env.JWT_ISSUER ?? 'trellis';
+const audience = env.JWT_AUDIENCE ?? 'trellis-api';
+const key = createSecretKey(Buffer.from(secret, 'utf8'));
+
+const SELECT =
+  'SELECT user_id, email, display_name, bio, avatar_url, timezone, locale, role, status, email_verified, created_at, updated_at, deleted_at FROM users.profiles WHERE user_id = $1';
+
+type Row = Record<string, any>;
+let query: (id: string) => Promise<Row | undefined>;
+let close: () => Promise<void>;
+
+if (env.FLOOR_DATABASE_URL) {
+  const pool = new pg.Pool({ connectionString: env.FLOOR_DATABASE_URL, max: Number(env.FLOOR_POOL_SIZE ?? 10) });
+  pool.on('error', () => {});
+  query = async (id) => (await pool.query(SELECT, [id])).rows[0];
+  close = () => pool.end();
+} else {
+  const userId = env.FLOOR_USER_ID;
+  if (!userId) throw new Error('FLOOR_USER_ID is required without FLOOR_DATABASE_URL');
+  const db = new PGlite();
+  await db.waitReady;
+  await db.exec(`
+    CREATE SCHEMA users;
+    CREATE TABLE users.profiles (
+      user_id uuid PRIMARY KEY, email text NOT NULL, display_name text NOT NULL, bio text, avatar_url text,
+      timezone text NOT NULL DEFAULT 'UTC', locale text NOT NULL DEFAULT 'en', role text NOT NULL DEFAULT 'user',
+      status text NOT NULL DEFAULT 'active', email_verified boolean NOT NULL DEFAULT false,
+      created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz
+    );`);
+  await db.query('INSERT INTO users.profiles (user_id, email, display_name) VALUES ($1, $2, $3)', [userId, env.FLOOR_USER_EMAIL ?? 'floor@bench.local', 'Bench User']);
+  query = async (id) => (await db.query<Row>(SELECT, [id])).rows[0];
+  close = () => db.close();
+}
+
+const nullableString = { type: ['string', 'null'] };
+const UserView = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string' },
+    emailVerified: { type: 'boolean' },
+    role: { type: 'string' },
+    status: { type: 'string' },
+    profile: {
+      type: 'object',
+      properties: { displayName: { type: 'string' }, bio: nullableString, avatarUrl: nullableString, timezone: { type: 'string' }, locale: { type: 'string' } },
+    },
+    createdAt: { type: 'string' },
+  },
+};
+
+const Problem = { type: 'object', properties: { error: { type: 'string' } } };
+
+const app = Fastify({ logger: false });
+
+app.get('/api/v1/users/me', { schema: { response: { 200: UserView, '4xx': Problem } } }, async (req, reply) => {
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  if (!token) return reply.status(401).send({ error: 'unauthenticated' });
+  let sub: string;
+  try {
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer, audience, requiredClaims: ['sub', 'sid', 'exp', 'iat'] });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return reply.status(401).send({ error: 'unauthenticated' });
+    sub = payload.sub;
+  } catch {
+    return reply.status(401).send({ error: 'unauthenticated' });
+  }
+  const row = await query(sub);
+  if (!row) return reply.status(404).send({ error: 'not found' });
+  return {
+    id: row.user_id,
+    email: row.email,
+    emailVerified: row.email_verified,
+    role: row.role,
+    status: row.status,
+    profile: { displayName: row.display_name, bio: row.bio, avatarUrl: row.avatar_url, timezone: row.timezone, locale: row.locale },
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+});
+
+await app.listen({ port: Number(env.PORT ?? 0), host: env.HOST ?? '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`${JSON.stringify({ msg: 'floor ready', port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  await app.close();
+  await close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());

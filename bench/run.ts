@@ -1,0 +1,601 @@
+// `npm run bench`: one benchmark run against the real server, all traffic on 127.0.0.1.
+//   1. start-up times (new PGlite folder, existing folder, PostgreSQL when DATABASE_URL is set)
+//   2. load scenarios against a production-mode server (50 connections, one autocannon process)
+//   3. /health/live (and /users/me) latency while 16 logins are in flight
+//   4. the floor: bare Fastify + jose + one SELECT (bench/floor-server.ts), same /users/me load
+//   5. peak RSS of the server
+// Writes bench/results/latest.json (+ <database>.json) and merges this database's section
+// into BENCHMARKS.md. Settings: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
+// BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL.
+import { execFileSync } from 'node:child_process';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { jwtVerify, SignJWT } from 'jose';
+import pg from 'pg';
+import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
+import { api, closedLoop, expectStatus, percentile } from './lib/http.ts';
+import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
+import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
+
+const env = process.env;
+const num = (v: string | undefined, def: number) => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
+const DURATION = num(env.BENCH_DURATION, 10);
+const WARMUP = num(env.BENCH_WARMUP, 2);
+const CONNECTIONS = 50;
+const REFRESH_POOL = Math.max(CONNECTIONS * 2, num(env.BENCH_REFRESH_POOL, 200));
+const REFRESH_RECYCLE = env.BENCH_REFRESH_RECYCLE !== '0';
+const LOGIN_CONCURRENCY = 16;
+const DATABASE_URL = env.DATABASE_URL || '';
+const DB_KIND: 'pglite' | 'postgres' = DATABASE_URL ? 'postgres' : 'pglite';
+const HOST = '127.0.0.1';
+const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
+const PASSWORD = `Bench-${randomBytes(12).toString('base64url')}-pw`;
+const EMAIL = `bench-${Date.now()}@bench.local`;
+const DISPLAY_NAME = 'Bench User';
+
+// Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
+const watchdogMs = (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000;
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
+  killAllNow();
+  process.exit(2);
+}, watchdogMs);
+watchdog.unref();
+/** The run's temporary folder (data folders, logs), removed on success and on interruption. */
+let runTmp: string | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllNow();
+    if (runTmp) rmSync(runTmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+function log(message: string) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function trellisEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: env.PATH ?? '/usr/bin:/bin',
+    HOME: env.HOME ?? '/root',
+    NODE_ENV: 'production',
+    JWT_SECRET,
+    PORT: '0',
+    HOST,
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    // The largest values config.ts accepts (RATE_LIMIT <= 10,000,000; AUTH_RATE_LIMIT <= 100,000 per minute).
+    RATE_LIMIT: '10000000',
+    AUTH_RATE_LIMIT: '100000',
+    ...extra,
+  };
+}
+
+const isTrellisReady = (line: Record<string, unknown>) => line.msg === 'trellis ready' && typeof line.port === 'number';
+
+async function timedStart(logDir: string, name: string, phase: string, childEnv: Record<string, string>, timeoutMs: number): Promise<{ started: Started; result: StartupResult }> {
+  const started = await startProcess({ script: 'src/main.ts', env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });
+  const result: StartupResult = {
+    phase,
+    spawnToReadyMs: started.spawnToReadyMs,
+    serverReadyMs: typeof started.readyLine.readyMs === 'number' ? started.readyLine.readyMs : null,
+    shutdownMs: null,
+    exit: null,
+  };
+  log(`${phase}: ready in ${started.spawnToReadyMs.toFixed(0)} ms (server says ${result.serverReadyMs} ms)`);
+  return { started, result };
+}
+
+async function timedStop(s: { started: Started; result: StartupResult }) {
+  const stop = await stopProcess(s.started.child);
+  s.result.shutdownMs = stop.ms;
+  s.result.exit = stop.signal ? `signal ${stop.signal}` : `code ${stop.code}`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function startupPhase(tmp: string, logDir: string): Promise<{ startups: StartupResult[]; pgliteDir: string }> {
+  const startups: StartupResult[] = [];
+  const pgliteDir = join(tmp, 'data-pglite');
+  // (a) a new PGlite data folder: initdb + all migrations.
+  const first = await timedStart(logDir, 'startup-pglite-new', 'pglite-new', trellisEnv(pgliteDir), 120_000);
+  await timedStop(first);
+  startups.push(first.result);
+  // (b) the same folder again, three times (the median is the figure of merit).
+  for (let i = 1; i <= 3; i++) {
+    const again = await timedStart(logDir, `startup-pglite-existing-${i}`, 'pglite-existing', trellisEnv(pgliteDir), 60_000);
+    await timedStop(again);
+    startups.push(again.result);
+  }
+  if (DATABASE_URL) {
+    // (c) PostgreSQL with MIGRATE_ON_START=true: the first start applies the migrations to the
+    // (freshly created) database, later starts find them applied.
+    const pgEnv = trellisEnv(join(tmp, 'data-pg-startup'), { DATABASE_URL, MIGRATE_ON_START: 'true' });
+    const pgFirst = await timedStart(logDir, 'startup-postgres-migrate', 'postgres-first', pgEnv, 60_000);
+    await timedStop(pgFirst);
+    startups.push(pgFirst.result);
+    for (let i = 1; i <= 3; i++) {
+      const again = await timedStart(logDir, `startup-postgres-${i}`, 'postgres-existing', pgEnv, 60_000);
+      await timedStop(again);
+      startups.push(again.result);
+    }
+  }
+  return { startups, pgliteDir };
+}
+
+/** One scenario from one or more autocannon runs of the same load (rounds are pooled). */
+function toScenario(key: string, title: string, server: 'trellis' | 'floor', method: string, path: string, connections: number, runs: Measured[], note?: string): ScenarioResult {
+  const statusCodes: Record<string, number> = {};
+  let requests = 0;
+  let seconds = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  let cpuMs: number | null = 0;
+  const latencies: number[] = [];
+  for (const { result: r, latencies: l, serverCpuMs } of runs) {
+    cpuMs = cpuMs === null || serverCpuMs === undefined ? null : cpuMs + serverCpuMs;
+    for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = (statusCodes[code] ?? 0) + v.count;
+    requests += r.requests.total;
+    seconds += r.duration;
+    errors += r.errors;
+    timeouts += r.timeouts;
+    non2xx += r.non2xx;
+    for (const x of l) latencies.push(x);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    key,
+    title,
+    server,
+    method,
+    path,
+    connections,
+    seconds,
+    requests,
+    rps: seconds > 0 ? requests / seconds : 0,
+    serverCpuUsPerRequest: cpuMs !== null && requests > 0 ? (cpuMs * 1000) / requests : null,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.length ? latencies[latencies.length - 1] : Number.NaN,
+    avg: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : Number.NaN,
+    errors,
+    timeouts,
+    non2xx,
+    statusCodes,
+    note,
+  };
+}
+
+/** Runs a load; with `pid`, also the CPU time that process spent during it. */
+async function load(opts: AutocannonOptions, pid?: number): Promise<Measured> {
+  const before = pid ? cpuTimeMs(pid) : null;
+  const measured = await runLoad(opts).done;
+  const after = pid ? cpuTimeMs(pid) : null;
+  if (before !== null && after !== null) measured.serverCpuMs = after - before;
+  return measured;
+}
+
+async function warm(opts: AutocannonOptions) {
+  if (WARMUP > 0) await load({ ...opts, duration: WARMUP });
+}
+
+/** Time per call of the access-token check, in this process, idle machine (µs). */
+async function authMicro(): Promise<RunResult['authMicro']> {
+  const key = createSecretKey(Buffer.from(JWT_SECRET, 'utf8'));
+  const token = await new SignJWT({ sid: '00000000-0000-7000-8000-000000000000' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject('00000000-0000-7000-8000-000000000001')
+    .setIssuer('trellis')
+    .setAudience('trellis-api')
+    .setIssuedAt()
+    .setExpirationTime('15m')
+    .sign(key);
+  const opts = { algorithms: ['HS256'], issuer: 'trellis', audience: 'trellis-api', requiredClaims: ['sub', 'sid', 'exp', 'iat'] };
+  for (let i = 0; i < 500; i++) await jwtVerify(token, key, opts);
+  let n = 0;
+  let t0 = performance.now();
+  while (performance.now() - t0 < 1000) {
+    await jwtVerify(token, key, opts);
+    n++;
+  }
+  const joseUs = ((performance.now() - t0) * 1000) / n;
+  // The same checks with node:crypto directly: HMAC, constant-time compare, claims.
+  const [h, p, s] = token.split('.');
+  const expected = Buffer.from(s, 'base64url');
+  const hmacCheck = () => {
+    const mac = createHmac('sha256', key).update(`${h}.${p}`).digest();
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw new Error('bad mac');
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    if (claims.iss !== 'trellis' || claims.aud !== 'trellis-api' || claims.exp * 1000 < Date.now()) throw new Error('bad claims');
+  };
+  for (let i = 0; i < 2000; i++) hmacCheck();
+  n = 0;
+  t0 = performance.now();
+  while (performance.now() - t0 < 500) {
+    hmacCheck();
+    n++;
+  }
+  const hmacUs = ((performance.now() - t0) * 1000) / n;
+  return { joseJwtVerifyUs: joseUs, nodeHmacUs: hmacUs };
+}
+
+async function machineInfo(): Promise<RunResult['machine']> {
+  let cpu = cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // not Linux
+  }
+  return { nproc: cpus().length, cpu, memoryGB: totalmem() / 1e9, node: process.version, kernel: release(), loadAvgStart: loadavg()[0], loadAvgEnd: null };
+}
+
+/** The code measured: HEAD, and whether src/ or package files had uncommitted changes. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('log', '-1', '--format=%h %cI %s').slice(0, 120);
+    const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json');
+    return dirty ? `${head} + uncommitted changes in ${dirty.split('\n').length} file(s) of src/ or package files` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+async function databaseLabel(): Promise<string> {
+  if (!DATABASE_URL) {
+    const v = JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version;
+    return `PGlite ${v} (embedded, file-backed, in a temporary DATA_DIR)`;
+  }
+  const u = new URL(DATABASE_URL);
+  const where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  try {
+    await client.connect();
+    const r = await client.query('SHOW server_version');
+    return `PostgreSQL ${r.rows[0].server_version} at ${where} (pool of 10, the default DATABASE_POOL_SIZE)`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function main() {
+  const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
+  runTmp = tmp;
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  const result: RunResult = {
+    database: DB_KIND,
+    databaseLabel: await databaseLabel(),
+    date: new Date().toISOString(),
+    revision: revision(),
+    machine: await machineInfo(),
+    settings: { durationS: DURATION, warmupS: WARMUP, connections: CONNECTIONS, refreshPool: REFRESH_POOL, refreshRecycle: REFRESH_RECYCLE, loginConcurrency: LOGIN_CONCURRENCY },
+    startups: [],
+    scenarios: [],
+    mixed: [],
+    floor: null,
+    memory: null,
+    memoryTimeline: [],
+    authMicro: null,
+    targets: [],
+  };
+  log(`database: ${result.databaseLabel}; ${DURATION} s per scenario, ${WARMUP} s warm-up; logs in ${logDir}`);
+  let ok = false;
+  try {
+    // 1. Start-up times.
+    const { startups, pgliteDir } = await startupPhase(tmp, logDir);
+    result.startups = startups;
+
+    result.authMicro = await authMicro();
+    log(`jose jwtVerify ${result.authMicro!.joseJwtVerifyUs.toFixed(1)} µs/op, node:crypto HMAC ${result.authMicro!.nodeHmacUs.toFixed(1)} µs/op`);
+
+    // 2. The server under load.
+    const serverEnv = DATABASE_URL ? trellisEnv(join(tmp, 'data-pg-load'), { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
+    const server = await startProcess({ script: 'src/main.ts', env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
+    const base = `http://${HOST}:${server.port}`;
+    log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
+    const sampleMemory = (after: string) => {
+      const m = memoryOf(server.pid);
+      if (m) result.memoryTimeline.push({ after, rssMB: (m.rssMiB * 1048576) / 1e6, peakMB: (m.peakMiB * 1048576) / 1e6 });
+    };
+    sampleMemory('start');
+
+    // Seed: one user through the API; wait until its profile exists (created by an event subscriber).
+    expectStatus(await api(base, 'POST', '/api/v1/auth/register', { body: { email: EMAIL, password: PASSWORD, displayName: DISPLAY_NAME } }), 201, 'register');
+    const login = await api(base, 'POST', '/api/v1/auth/login', { body: { email: EMAIL, password: PASSWORD } });
+    expectStatus(login, 200, 'login');
+    const accessToken: string = login.body.accessToken;
+    const userId: string = login.body.user.id;
+    const profileDeadline = Date.now() + 15_000;
+    while (true) {
+      const me = await api(base, 'GET', '/api/v1/users/me', { token: accessToken });
+      expectStatus(me, 200, 'users/me');
+      if (me.body.profile?.displayName === DISPLAY_NAME) break;
+      if (Date.now() > profileDeadline) throw new Error('the profile of the seeded user was not created within 15 s');
+      await sleep(100);
+    }
+    log(`seeded user ${userId}`);
+    sampleMemory('seeding');
+
+    const bearer = { authorization: `Bearer ${accessToken}` };
+    const jsonHeaders = { 'content-type': 'application/json' };
+
+    // /health/live
+    const health = { url: `${base}/health/live`, connections: CONNECTIONS, duration: DURATION };
+    await warm(health);
+    result.scenarios.push(toScenario('health', 'GET /health/live', 'trellis', 'GET', '/health/live', CONNECTIONS, [await load(health, server.pid)]));
+    log(`health: ${result.scenarios.at(-1)!.rps.toFixed(0)} req/s`);
+    sampleMemory('health');
+
+    // /users/me with the bearer token, and 4. the floor under the same load. The two alternate
+    // in an A-B-B-A order (Trellis, floor, floor, Trellis), each run BENCH_DURATION long, so a
+    // drift of the shared machine's speed during the run weighs on both alike.
+    const floorEnv: Record<string, string> = {
+      PATH: env.PATH ?? '/usr/bin:/bin',
+      JWT_SECRET,
+      PORT: '0',
+      HOST,
+      FLOOR_USER_ID: userId,
+      FLOOR_USER_EMAIL: EMAIL,
+      ...(DATABASE_URL ? { FLOOR_DATABASE_URL: DATABASE_URL, FLOOR_POOL_SIZE: '10' } : {}),
+    };
+    const floor = await startProcess({ script: 'bench/floor-server.ts', env: floorEnv, logDir, name: 'floor', isReady: (l) => l.msg === 'floor ready', timeoutMs: 60_000 });
+    try {
+      const floorBase = `http://${HOST}:${floor.port}`;
+      expectStatus(await api(floorBase, 'GET', '/api/v1/users/me', { token: accessToken }), 200, 'floor users/me');
+      const me = { url: `${base}/api/v1/users/me`, connections: CONNECTIONS, duration: DURATION, headers: bearer };
+      const floorMe = { ...me, url: `${floorBase}/api/v1/users/me` };
+      await warm(me);
+      await warm(floorMe);
+      const t1 = await load(me, server.pid);
+      const f1 = await load(floorMe, floor.pid);
+      const f2 = await load(floorMe, floor.pid);
+      const t2 = await load(me, server.pid);
+      const trellisMe = toScenario('me', 'GET /api/v1/users/me', 'trellis', 'GET', '/api/v1/users/me', CONNECTIONS, [t1, t2], 'two runs (1st and 4th of the A-B-B-A sequence with the floor), pooled');
+      const floorResult = toScenario('floor-me', 'floor: GET /api/v1/users/me', 'floor', 'GET', '/api/v1/users/me', CONNECTIONS, [f1, f2], 'two runs (2nd and 3rd), pooled');
+      result.scenarios.push(trellisMe, floorResult);
+      sampleMemory('users/me');
+      const rate = (m: Measured) => m.result.requests.total / m.result.duration;
+      const mem = memoryOf(floor.pid);
+      result.floor = {
+        trellis: trellisMe,
+        floor: floorResult,
+        ratio: floorResult.rps > 0 ? trellisMe.rps / floorResult.rps : 0,
+        rounds: [
+          { trellisRps: rate(t1), floorRps: rate(f1) },
+          { trellisRps: rate(t2), floorRps: rate(f2) },
+        ],
+        floorPeakMB: mem ? (mem.peakMiB * 1048576) / 1e6 : null,
+        database: DATABASE_URL
+          ? 'the same PostgreSQL database, reading the seeded user\'s real users.profiles row through a pg Pool of 10'
+          : 'a separate in-memory PGlite in the floor process, with a users.profiles table of the same columns holding one row (the seeded user)',
+      };
+      log(`users/me: ${trellisMe.rps.toFixed(0)} req/s, floor ${floorResult.rps.toFixed(0)} req/s; ratio ${result.floor.ratio.toFixed(2)}`);
+    } finally {
+      await stopProcess(floor.child, 5000);
+    }
+
+    // POST /auth/login (argon2id per request), 50 connections. Its refresh tokens seed the refresh pool.
+    const pool: string[] = [];
+    const loginBody = JSON.stringify({ email: EMAIL, password: PASSWORD });
+    const loginOpts: AutocannonOptions = {
+      url: `${base}/api/v1/auth/login`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      timeout: 30,
+      method: 'POST',
+      headers: jsonHeaders,
+      body: loginBody,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/auth/login',
+          body: loginBody,
+          onResponse: (status, body) => {
+            if (status === 200) pool.push(JSON.parse(body).refreshToken);
+          },
+        },
+      ],
+    };
+    result.scenarios.push(toScenario('login', 'POST /api/v1/auth/login', 'trellis', 'POST', '/api/v1/auth/login', CONNECTIONS, [await load(loginOpts, server.pid)]));
+    log(`login: ${result.scenarios.at(-1)!.rps.toFixed(1)} req/s`);
+    sampleMemory('login');
+    await sleep(2000); // logins cut off by the end of the run finish on the server
+
+    // POST /auth/refresh: every request needs an unused refresh token (rotation).
+    const topUpDeadline = Date.now() + 120_000;
+    if (pool.length < REFRESH_POOL) {
+      const need = REFRESH_POOL - pool.length;
+      const loop = closedLoop(8, topUpDeadline, async () => {
+        const r = await api(base, 'POST', '/api/v1/auth/login', { body: { email: EMAIL, password: PASSWORD } });
+        if (r.status === 200) pool.push(r.body.refreshToken);
+        if (pool.length >= REFRESH_POOL) loop.stop();
+        return r;
+      });
+      await loop.done;
+      log(`refresh pool: topped up ${need} by logging in`);
+    }
+    if (pool.length < CONNECTIONS) throw new Error(`refresh pool too small: ${pool.length}`);
+    const poolSize = pool.length;
+    let next = 0;
+    let exhausted = 0;
+    let recycled = 0;
+    let instance: { stop(): void } | undefined;
+    const refreshOpts: AutocannonOptions = {
+      url: `${base}/api/v1/auth/refresh`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      timeout: 30,
+      method: 'POST',
+      headers: jsonHeaders,
+      // Without recycling the run is bounded by count: exactly one request per pooled token.
+      ...(REFRESH_RECYCLE ? {} : { maxOverallRequests: poolSize }),
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/auth/refresh',
+          setupRequest: (req) => {
+            const token = next < pool.length ? pool[next++] : undefined;
+            if (!token) {
+              // The pool ran dry (only when refreshes fail while recycling): stop the scenario.
+              exhausted++;
+              instance?.stop();
+              return { ...req, body: JSON.stringify({ refreshToken: 'pool-exhausted-no-token-left' }) };
+            }
+            return { ...req, body: JSON.stringify({ refreshToken: token }) };
+          },
+          onResponse: (status, body) => {
+            if (REFRESH_RECYCLE && status === 200) {
+              pool.push(JSON.parse(body).refreshToken);
+              recycled++;
+            }
+          },
+        },
+      ],
+    };
+    const cpuBefore = cpuTimeMs(server.pid);
+    const refreshRun = runLoad(refreshOpts);
+    instance = refreshRun.instance;
+    const refreshResult = await refreshRun.done;
+    const cpuAfter = cpuTimeMs(server.pid);
+    if (cpuBefore !== null && cpuAfter !== null) refreshResult.serverCpuMs = cpuAfter - cpuBefore;
+    const refreshNote = REFRESH_RECYCLE
+      ? `pool of ${poolSize} refresh tokens (one session each, from logins); each rotated token returned by a 200 goes back to the pool (${recycled} reused)` +
+        (exhausted ? `; pool ran dry, ${exhausted} requests sent without a token` : '')
+      : `pool of ${poolSize} refresh tokens (one login each), one request per token: bounded by count`;
+    result.scenarios.push(toScenario('refresh', 'POST /api/v1/auth/refresh', 'trellis', 'POST', '/api/v1/auth/refresh', CONNECTIONS, [refreshResult], refreshNote));
+    log(`refresh: ${result.scenarios.at(-1)!.rps.toFixed(0)} req/s (${refreshNote})`);
+    sampleMemory('refresh');
+    await sleep(1000);
+
+    // 3. Latency of cheap routes while 16 logins are always in flight.
+    for (const probe of [
+      { key: 'health-under-logins', path: '/health/live', headers: {} as Record<string, string> },
+      { key: 'me-under-logins', path: '/api/v1/users/me', headers: bearer },
+    ]) {
+      // The same probe alone first: on a shared machine the baseline is not zero.
+      const idle = await load({ url: `${base}${probe.path}`, connections: 10, duration: DURATION, headers: probe.headers }, server.pid);
+      const logins = closedLoop(LOGIN_CONCURRENCY, Date.now() + (DURATION + 30) * 1000, () => api(base, 'POST', '/api/v1/auth/login', { body: { email: EMAIL, password: PASSWORD } }));
+      await sleep(1000); // let the login load build up first
+      const from = performance.now();
+      const probeResult = await load({ url: `${base}${probe.path}`, connections: 10, duration: DURATION, headers: probe.headers });
+      const to = performance.now();
+      logins.stop();
+      const l = await logins.done;
+      result.mixed.push({
+        key: probe.key,
+        probe: toScenario(probe.key, `GET ${probe.path} (10 connections)`, 'trellis', 'GET', probe.path, 10, [probeResult]),
+        idle: toScenario(`${probe.key}-idle`, `GET ${probe.path} (10 connections, no logins)`, 'trellis', 'GET', probe.path, 10, [idle]),
+        logins: { concurrency: LOGIN_CONCURRENCY, perSecond: l.rateBetween(from, to), completed: l.completed, p50: l.p50, p99: l.p99, errors: l.errors, non2xx: l.non2xx },
+      });
+      sampleMemory(`${probe.key}`);
+      const m = result.mixed.at(-1)!;
+      log(`${probe.key}: p99 ${m.probe.p99.toFixed(1)} ms (alone ${m.idle.p99.toFixed(1)} ms), logins ${m.logins.perSecond.toFixed(1)}/s`);
+      await sleep(1000);
+    }
+
+    // 5. Memory of the server after the run.
+    const mem = memoryOf(server.pid);
+    result.memory = mem ? { peakMB: (mem.peakMiB * 1048576) / 1e6, rssMB: (mem.rssMiB * 1048576) / 1e6 } : null;
+    await stopProcess(server.child);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+
+  result.machine.loadAvgEnd = loadavg()[0];
+  result.targets = evaluateTargets(result);
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${DB_KIND}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const file = join(ROOT, 'BENCHMARKS.md');
+  let previous = '';
+  try {
+    previous = readFileSync(file, 'utf8');
+  } catch {
+    // first run
+  }
+  writeFileSync(file, renderBenchmarks(previous, result));
+  for (const t of result.targets) log(`${t.pass ? 'PASS' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);
+  log('wrote BENCHMARKS.md and bench/results/latest.json');
+}
+
+function evaluateTargets(r: RunResult): Target[] {
+  const targets: Target[] = [];
+  const fmtMs = (ms: number) => `${ms.toFixed(0)} ms`;
+  const newPglite = r.startups.find((s) => s.phase === 'pglite-new');
+  if (newPglite) targets.push({ name: 'Start-up, new PGlite data folder', target: '< 10 s', measured: fmtMs(newPglite.spawnToReadyMs), pass: newPglite.spawnToReadyMs < 10_000 });
+  const existing = r.startups.filter((s) => s.phase === 'pglite-existing').map((s) => s.spawnToReadyMs);
+  if (existing.length) {
+    const m = median(existing);
+    targets.push({ name: 'Start-up, existing PGlite folder (median of 3)', target: '< 1.5 s', measured: fmtMs(m), pass: m < 1500 });
+  }
+  const pgFirst = r.startups.find((s) => s.phase === 'postgres-first');
+  if (pgFirst) targets.push({ name: 'Start-up, PostgreSQL, first (applies migrations)', target: '< 1 s', measured: fmtMs(pgFirst.spawnToReadyMs), pass: pgFirst.spawnToReadyMs < 1000 });
+  const pgAgain = r.startups.filter((s) => s.phase === 'postgres-existing').map((s) => s.spawnToReadyMs);
+  if (pgAgain.length) {
+    const m = median(pgAgain);
+    targets.push({ name: 'Start-up, PostgreSQL, migrated (median of 3)', target: '< 1 s', measured: fmtMs(m), pass: m < 1000 });
+  }
+  const mixed = r.mixed.find((m) => m.key === 'health-under-logins');
+  if (mixed) {
+    targets.push({
+      name: `/health/live p99 while ${mixed.logins.concurrency} logins are in flight`,
+      target: '< 20 ms',
+      measured: `${mixed.probe.p99.toFixed(1)} ms (${mixed.logins.perSecond.toFixed(1)} logins/s)`,
+      pass: mixed.probe.p99 < 20 && mixed.probe.errors === 0 && mixed.probe.non2xx === 0,
+    });
+  }
+  if (r.floor) targets.push({ name: '/users/me req/s ÷ floor req/s', target: '≥ 0.75', measured: r.floor.ratio.toFixed(2), pass: r.floor.ratio >= 0.75 });
+  if (r.memory) targets.push({ name: 'Peak RSS of the server after the run (VmHWM)', target: '< 200 MB', measured: `${r.memory.peakMB.toFixed(0)} MB`, pass: r.memory.peakMB < 200 });
+  for (const s of r.scenarios) {
+    if (s.errors || s.non2xx) targets.push({ name: `${s.title}: no errors, all 2xx`, target: '0', measured: `${s.errors} errors, ${s.non2xx} non-2xx`, pass: false });
+  }
+  return targets;
+}
+
+/** `--render`: rewrite BENCHMARKS.md from the saved results of each database, without a run. */
+function renderOnly() {
+  const file = join(ROOT, 'BENCHMARKS.md');
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // no file yet
+  }
+  for (const db of ['pglite', 'postgres']) {
+    try {
+      const saved = JSON.parse(readFileSync(join(ROOT, 'bench/results', `${db}.json`), 'utf8')) as RunResult;
+      text = renderBenchmarks(text, saved);
+    } catch {
+      // no saved run for this database: its section stays as it is
+    }
+  }
+  writeFileSync(file, text);
+  log('rewrote BENCHMARKS.md from bench/results/*.json');
+}
+
+if (process.argv.includes('--render')) {
+  renderOnly();
+  process.exit(0);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    killAllNow();
+    process.exit(1);
+  },
+);
