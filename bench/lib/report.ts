@@ -230,14 +230,14 @@ stopped at the end or on error, and a watchdog ends the run if a phase hangs.
   scenario ÷ requests answered. It counts work rather than waiting, so it is steadier than req/s on a
   busy machine; on PostgreSQL it leaves out the database server's own CPU.
 - The floor (\`bench/floor-server.ts\`), a separate process: bare Fastify (no plugins, no request logging), the same JWT check
-  (jose \`jwtVerify\`, HS256, iss/aud, required claims), one \`SELECT … FROM users.profiles WHERE user_id = $1\`
+  as Trellis (HS256 with \`node:crypto\` in constant time, pinned alg, iss/aud/exp, required claims), one \`SELECT … FROM users.profiles WHERE user_id = $1\`
   and a JSON answer through a response schema. On PostgreSQL it reads the seeded user's real
   \`users.profiles\` row through a \`pg\` Pool of 10 (the size Trellis uses); on PGlite it opens a separate
   in-memory PGlite in its own process with a \`users.profiles\` table of the same columns holding one row
   (the seeded user). Trellis and the floor take turns with the same token and load, in the order
   Trellis, floor, floor, Trellis (each run \`BENCH_DURATION\` long, after a warm-up of each), and the
   ratio is computed from the pooled runs, so a drift of the machine's speed weighs on both alike.
-- Memory: VmHWM (peak resident set) of the server process from \`/proc/<pid>/status\` at the end.
+- Memory: VmRSS (resident set) of the server process from \`/proc/<pid>/status\` 3 s after the last load (the target), and VmHWM (its peak during the run).
 `;
 
 const NOTES_START = '<!-- bench:notes:start -->';

@@ -102,3 +102,42 @@ describe('access tokens', () => {
     expect(await ed.verify(confused)).toBeNull();
   });
 });
+
+describe('access tokens: interoperability and header rules', () => {
+  const tokens = createAccessTokenService(base);
+
+  it('issues tokens that jose verifies (HS256 and EdDSA)', async () => {
+    const { jwtVerify, importSPKI } = await import('jose');
+    const hsToken = await tokens.issue(claims);
+    const verified = await jwtVerify(hsToken, Buffer.from(SECRET, 'utf8'), { algorithms: ['HS256'], issuer: 'trellis', audience: 'trellis-api' });
+    expect(verified.payload).toMatchObject(claims);
+
+    const keys = edPair();
+    const ed = createAccessTokenService({ ...base, keys });
+    const edToken = await ed.issue(claims);
+    const edVerified = await jwtVerify(edToken, await importSPKI(keys.publicKey!, 'EdDSA'), { algorithms: ['EdDSA'], issuer: 'trellis', audience: 'trellis-api' });
+    expect(edVerified.payload).toMatchObject(claims);
+    expect(await ed.verify(edToken)).toEqual(claims);
+  });
+
+  it('refuses critical header extensions, a foreign typ, and a future nbf', async () => {
+    const body = { ...claims, iss: 'trellis', aud: 'trellis-api' };
+    const crit = await new SignJWT(body)
+      .setProtectedHeader({ alg: 'HS256', crit: ['b64'], b64: true } as any)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(Buffer.from(SECRET, 'utf8'));
+    expect(await tokens.verify(crit)).toBeNull();
+    const typ = await new SignJWT(body).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuedAt().setExpirationTime('10m').sign(Buffer.from(SECRET, 'utf8'));
+    expect(await tokens.verify(typ)).toBeNull();
+    const early = await signRaw({ ...body, nbf: now() + 600 });
+    expect(await tokens.verify(early)).toBeNull();
+    expect(await tokens.verify(await signRaw(body))).toEqual(claims);
+  });
+
+  it('refuses garbage of every shape without throwing', async () => {
+    for (const junk of ['', 'a', 'a.b', 'a.b.c', '...', 'x'.repeat(5000), `${b64({ alg: 'HS256' })}.${b64([])}.AAAA`]) {
+      expect(await tokens.verify(junk)).toBeNull();
+    }
+  });
+});

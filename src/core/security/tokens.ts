@@ -1,7 +1,13 @@
-// Access tokens are JWTs with a pinned algorithm; verification checks iss, aud, exp
-// and requires sub and sid, so a token without a session cannot authenticate.
-import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+// Access tokens are compact JWS (RFC 7515/7519) with one pinned algorithm: HS256 or EdDSA.
+// Verification checks the header's alg, the signature, iss, aud, exp (and nbf), and
+// requires sub, sid and iat, so a token without a session cannot authenticate.
+//
+// Signing and checking use node:crypto directly, synchronously: jose's WebCrypto path costs
+// 100-230 µs per check and runs on libuv's thread pool, where it queues behind password
+// hashing (a 258 ms check was measured under login load). This is the only JWT shape the
+// service issues or accepts, which keeps the code small; jose signs the foreign and forged
+// tokens of the tests, as an independent implementation. See docs/decisions/0011.
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { JwtKeys } from '../config.ts';
 
 export interface AccessClaims {
@@ -16,40 +22,81 @@ export interface AccessTokenService {
   verify(token: string): Promise<AccessClaims | null>;
 }
 
-export function createAccessTokenService(opts: { keys: JwtKeys; issuer: string; audience: string; ttlSeconds: number }): AccessTokenService {
-  const { keys, issuer, audience, ttlSeconds } = opts;
-  const algorithm = keys.algorithm;
-  let signKey: KeyObject;
-  let verifyKey: KeyObject;
-  if (algorithm === 'EdDSA') {
-    signKey = createPrivateKey(keys.privateKey!);
-    verifyKey = createPublicKey(keys.publicKey!);
-  } else {
-    signKey = verifyKey = createSecretKey(Buffer.from(keys.secret!, 'utf8'));
+const MAX_TOKEN_LENGTH = 4096;
+
+function parseJson(segment: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
   }
+}
+
+export function createAccessTokenService(opts: {
+  keys: JwtKeys;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  now?: () => number;
+}): AccessTokenService {
+  const { keys, issuer, audience, ttlSeconds } = opts;
+  const nowMs = opts.now ?? Date.now;
+  const algorithm = keys.algorithm;
+  const header = Buffer.from(JSON.stringify({ alg: algorithm, typ: 'JWT' })).toString('base64url');
+
+  let signer: (data: string) => string;
+  let checker: (data: string, signature: Buffer) => boolean;
+  if (algorithm === 'EdDSA') {
+    const privateKey: KeyObject = createPrivateKey(keys.privateKey!);
+    const publicKey: KeyObject = createPublicKey(keys.publicKey!);
+    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error('JWT_PUBLIC_KEY must be an Ed25519 key');
+    signer = (data) => sign(null, Buffer.from(data), privateKey).toString('base64url');
+    checker = (data, signature) => signature.length === 64 && verify(null, Buffer.from(data), publicKey, signature);
+  } else {
+    const secret: KeyObject = createSecretKey(Buffer.from(keys.secret!, 'utf8'));
+    const mac = (data: string) => createHmac('sha256', secret).update(data).digest();
+    signer = (data) => mac(data).toString('base64url');
+    checker = (data, signature) => signature.length === 32 && timingSafeEqual(mac(data), signature);
+  }
+
+  function check(token: string): AccessClaims | null {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const parts = token.split('.');
+    if (parts.length !== 3 || !parts[2]) return null;
+    const [h, p, s] = parts;
+    const head = parseJson(h);
+    // The algorithm is pinned: `none`, a different algorithm, or critical extensions are refused.
+    if (!head || head.alg !== algorithm || 'crit' in head || (head.typ !== undefined && head.typ !== 'JWT')) return null;
+    if (!checker(`${h}.${p}`, Buffer.from(s, 'base64url'))) return null;
+    const claims = parseJson(p);
+    if (!claims) return null;
+    const now = Math.floor(nowMs() / 1000);
+    const aud = claims.aud;
+    if (claims.iss !== issuer) return null;
+    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) return null;
+    if (typeof claims.exp !== 'number' || claims.exp <= now) return null;
+    if (typeof claims.iat !== 'number') return null;
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) return null;
+    if (typeof claims.sub !== 'string' || !claims.sub || typeof claims.sid !== 'string' || !claims.sid) return null;
+    return { sub: claims.sub, sid: claims.sid };
+  }
+
   return {
     ttlSeconds,
-    issue: (claims) =>
-      new SignJWT({ sid: claims.sid })
-        .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
-        .setSubject(claims.sub)
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
-        .sign(signKey),
+    async issue(claims) {
+      const iat = Math.floor(nowMs() / 1000);
+      const payload = Buffer.from(
+        JSON.stringify({ sid: claims.sid, sub: claims.sub, iss: issuer, aud: audience, iat, exp: iat + ttlSeconds }),
+      ).toString('base64url');
+      const data = `${header}.${payload}`;
+      return `${data}.${signer(data)}`;
+    },
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, verifyKey, {
-          algorithms: [algorithm],
-          issuer,
-          audience,
-          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
-        });
-        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return null;
-        return { sub: payload.sub, sid: payload.sid };
+        return check(token);
       } catch {
-        return null;
+        return null; // malformed input of any kind is simply not a valid token
       }
     },
   };
