@@ -38,6 +38,7 @@ app.log.info(
   { port, host: config.host, database: config.embedded ? 'pglite' : 'postgres', readyMs: Math.round(performance.now() - started) },
   'trellis ready',
 );
+app.log.flush();
 
 let stopping = false;
 async function shutdown(signal: string) {

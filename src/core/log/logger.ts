@@ -38,6 +38,13 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream 
     base: { service: 'trellis' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (destination && 'asyncStdout' in destination) return pino(options, pino.destination({ dest: 1, sync: false }));
+  if (destination && 'asyncStdout' in destination) {
+    // Lines are batched into 4 KiB writes instead of one write per line; a timer flushes
+    // whatever is pending every 250 ms, so a quiet service's lines still appear promptly.
+    // A SIGKILL can lose at most that much.
+    const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+    setInterval(() => stream.flush(), 250).unref();
+    return pino(options, stream);
+  }
   return destination ? pino(options, destination as any) : pino(options);
 }
