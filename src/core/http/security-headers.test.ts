@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { API_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+
+describe('security headers', () => {
+  it('records helmet’s headers once, with the API’s content security policy', () => {
+    const h = securityHeaders(API_SECURITY_HEADERS);
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+    expect(h['x-frame-options']).toBe('SAMEORIGIN');
+    expect(h['referrer-policy']).toBe('no-referrer');
+    expect(h['content-security-policy']).toContain("default-src 'self'");
+    expect(h['content-security-policy']).toContain("object-src 'none'");
+    expect(h['x-powered-by']).toBeUndefined();
+  });
+
+  it('follows the options it is given', () => {
+    const h = securityHeaders({ frameguard: { action: 'deny' }, contentSecurityPolicy: false });
+    expect(h['x-frame-options']).toBe('DENY');
+    expect(h['content-security-policy']).toBeUndefined();
+  });
+});

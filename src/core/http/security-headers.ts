@@ -1,0 +1,34 @@
+// Security headers, as helmet computes them. The policy is static, so helmet runs once at
+// start-up against a recording response and every request gets the recorded headers in one
+// call: running helmet's middleware per request measured ~9% of the CPU of a trivial route.
+import helmet, { type HelmetOptions } from 'helmet';
+
+export function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failed: unknown;
+  helmet(options)({} as never, recorder as never, (err?: unknown) => {
+    failed = err;
+  });
+  if (failed) throw failed;
+  return headers;
+}
+
+/** The API's policy: JSON only, plus the docs page, which needs its own scripts and styles. */
+export const API_SECURITY_HEADERS: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+    },
+  },
+};
