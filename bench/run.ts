@@ -74,10 +74,15 @@ function trellisEnv(dataDir: string, extra: Record<string, string> = {}): Record
   };
 }
 
+/** The Node flags `npm start` gives the server, so the benchmark measures the same process. */
+const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
+
 const isTrellisReady = (line: Record<string, unknown>) => line.msg === 'trellis ready' && typeof line.port === 'number';
 
 async function timedStart(logDir: string, name: string, phase: string, childEnv: Record<string, string>, timeoutMs: number): Promise<{ started: Started; result: StartupResult }> {
-  const started = await startProcess({ script: 'src/main.ts', env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });
+  const started = await startProcess({ script: 'src/main.ts', nodeFlags: START_FLAGS, env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });
   const result: StartupResult = {
     phase,
     spawnToReadyMs: started.spawnToReadyMs,
@@ -299,7 +304,7 @@ async function main() {
 
     // 2. The server under load.
     const serverEnv = DATABASE_URL ? trellisEnv(join(tmp, 'data-pg-load'), { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
-    const server = await startProcess({ script: 'src/main.ts', env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
+    const server = await startProcess({ script: 'src/main.ts', nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
     log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
     const sampleMemory = (after: string) => {

@@ -28,6 +28,8 @@ export interface Started {
  */
 export async function startProcess(opts: {
   script: string;
+  /** Node flags before the script (the server gets those of `npm start`). */
+  nodeFlags?: string[];
   env: Record<string, string>;
   logDir: string;
   name: string;
@@ -39,7 +41,7 @@ export async function startProcess(opts: {
   const out = openSync(logFile, 'w');
   const err = openSync(errFile, 'w');
   const t0 = performance.now();
-  const child = spawn(NODE, [opts.script], { cwd: ROOT, env: opts.env, stdio: ['ignore', out, err] });
+  const child = spawn(NODE, [...(opts.nodeFlags ?? []), opts.script], { cwd: ROOT, env: opts.env, stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
   children.add(child);
