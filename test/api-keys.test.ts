@@ -2,7 +2,7 @@
 // revoked or expired, and invisible to other users.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, makeAdmin, signUp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, makeAdmin, signUp, type TestApp, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const KEY = /^trl_([A-Za-z0-9]{8})_[A-Za-z0-9_-]{43}$/;
@@ -15,20 +15,9 @@ const clock = { now: () => new Date(Date.now() + offsetMs) };
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ env: { AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '10000000' }, overrides: { clock } });
-  isolateRateLimits(t);
+  fromOwnAddress(t);
 });
 afterAll(() => t?.close());
-
-/**
- * On the server run, rate-limit counters live in Redis, keyed by IP and shared by every test
- * app (and every run within the minute). This file's requests come from an address of its
- * own, so they neither spend nor are throttled by other files' counters on 127.0.0.1.
- */
-function isolateRateLimits(app: TestApp): void {
-  const address = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-  const inject = app.request;
-  app.request = ((opts: any) => inject({ ...opts, remoteAddress: opts.remoteAddress ?? address })) as TestApp['request'];
-}
 
 type User = Awaited<ReturnType<typeof signUp>>;
 

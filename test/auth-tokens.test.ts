@@ -9,7 +9,7 @@ import type { ApiKeyService } from '../src/modules/auth/api-keys.ts';
 import type { AuthContext } from '../src/modules/auth/context.ts';
 import { createPrincipalCache } from '../src/modules/auth/principal-cache.ts';
 import { createPrincipalResolver } from '../src/modules/auth/principals.ts';
-import { bearer, createTestApp, lastMailToken, makeAdmin, signUp, TEST_JWT_SECRET, type TestApp } from './harness.ts';
+import { bearer, createTestApp, lastMailToken, makeAdmin, signUp, TEST_JWT_SECRET, type TestApp, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const NEW_PASSWORD = 'An0ther-long-garden-path';
@@ -22,21 +22,9 @@ let t: TestApp;
 let ip: string;
 beforeAll(async () => {
   t = await createTestApp({ env: { AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '10000000' }, overrides: { clock } });
-  ip = isolateRateLimits(t);
+  ip = fromOwnAddress(t);
 });
 afterAll(() => t?.close());
-
-/**
- * On the server run, rate-limit counters live in Redis, keyed by IP and shared by every test
- * app (and every run within the minute). This file's requests come from an address of its
- * own, so they neither spend nor are throttled by other files' counters on 127.0.0.1.
- */
-function isolateRateLimits(app: TestApp): string {
-  const address = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-  const inject = app.request;
-  app.request = ((opts: any) => inject({ ...opts, remoteAddress: opts.remoteAddress ?? address })) as TestApp['request'];
-  return address;
-}
 
 const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => t.request({ method: 'POST', url: API + url, payload: payload as any, headers });
 const me = (headers: Record<string, string>) => t.request({ method: 'GET', url: `${API}/users/me`, headers });

@@ -2,7 +2,7 @@
 // limits, logout, session management, password flows and the events they publish.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, lastMailToken, makeAdmin, STRONG_PASSWORD, signUp, type TestApp, uniqueEmail } from './harness.ts';
+import { bearer, createTestApp, lastMailToken, makeAdmin, STRONG_PASSWORD, signUp, type TestApp, uniqueEmail, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -28,21 +28,9 @@ let ip: string;
 beforeAll(async () => {
   // Generous request limits: the per-IP limit is tested on an app of its own below.
   t = await createTestApp({ env: { LOGIN_MAX_FAILURES: '3', AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '10000000' }, overrides: { clock } });
-  ip = isolateRateLimits(t);
+  ip = fromOwnAddress(t);
 });
 afterAll(() => t?.close());
-
-/**
- * On the server run, rate-limit counters live in Redis, keyed by IP and shared by every test
- * app (and every run within the minute). This file's requests come from an address of its
- * own, so they neither spend nor are throttled by other files' counters on 127.0.0.1.
- */
-function isolateRateLimits(app: TestApp): string {
-  const address = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-  const inject = app.request;
-  app.request = ((opts: any) => inject({ ...opts, remoteAddress: opts.remoteAddress ?? address })) as TestApp['request'];
-  return address;
-}
 
 const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) => t.request({ method: 'POST', url: API + url, payload: payload as any, headers });
 const get = (url: string, token: string) => t.request({ method: 'GET', url: API + url, headers: bearer(token) });
@@ -135,7 +123,7 @@ describe('register', () => {
 
   it('answers a body over BODY_LIMIT with 413 PAYLOAD_TOO_LARGE', async () => {
     const small = await createTestApp({ database: t.database, env: { BODY_LIMIT: '2048', AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '10000000' } });
-    isolateRateLimits(small);
+    fromOwnAddress(small);
     try {
       const payload = { email: uniqueEmail('big'), password: STRONG_PASSWORD, displayName: 'x'.repeat(3000) };
       const res = await small.request({ method: 'POST', url: `${API}/auth/register`, payload });
@@ -336,7 +324,7 @@ describe('login', () => {
   it('limits credential endpoints per IP: AUTH_RATE_LIMIT=5 makes the 6th login in a minute 429 RATE_LIMITED', async () => {
     const limited = await createTestApp({ database: t.database, env: { AUTH_RATE_LIMIT: '5', RATE_LIMIT: '10000000' } });
     try {
-      // Addresses of this test's own (see isolateRateLimits).
+      // Addresses of this test's own (see fromOwnAddress).
       const octet = () => 1 + Math.floor(Math.random() * 250);
       const ip = `10.${octet()}.${octet()}.${octet()}`;
       const attempt = (remoteAddress: string) =>

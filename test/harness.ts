@@ -140,3 +140,15 @@ export async function makeAdmin(t: TestApp, userId: string) {
   await t.app.apis.auth.setRole(userId, userId, 'admin');
   await t.drain();
 }
+
+/**
+ * Sends this app's requests from an address of their own (198.18.0.0/15, reserved for
+ * benchmarks), so tests that count per-IP limits or read session IPs see only their own.
+ * Returns the address.
+ */
+export function fromOwnAddress(app: TestApp): string {
+  const address = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+  const inject = app.request;
+  app.request = ((opts: any) => inject({ ...opts, remoteAddress: opts.remoteAddress ?? address })) as TestApp['request'];
+  return address;
+}
