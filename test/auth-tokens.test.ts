@@ -291,6 +291,30 @@ describe('refresh', () => {
     await expectWorks(first.accessToken);
   });
 
+  it('erases sealed successors once their leeway is over', async () => {
+    const u = await signUp(t);
+    await refresh(u.refreshToken);
+    const sealed = () =>
+      t.database.db
+        .selectFrom('auth.refresh_tokens')
+        .select('successor_token')
+        .where('successor_token', 'is not', null)
+        .where('rotated_at', '<', new Date(Date.now() + offsetMs - 10_000))
+        .execute();
+    try {
+      // Well past the leeway and past any sweep earlier tests may have triggered.
+      offsetMs += 25_000;
+      expect((await sealed()).length).toBeGreaterThan(0);
+      // Any refresh after the leeway sweeps (in the background; poll briefly).
+      const other = await signUp(t);
+      expect((await refresh(other.refreshToken)).statusCode).toBe(200);
+      for (let i = 0; i < 50 && (await sealed()).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await sealed()).toEqual([]);
+    } finally {
+      offsetMs -= 25_000;
+    }
+  });
+
   it('after the leeway, the old token again is reuse: 401 AUTH.REFRESH_TOKEN_REUSED and the whole session is revoked', async () => {
     const u = await signUp(t);
     const sid = decodeJwt(u.accessToken).sid as string;

@@ -23,6 +23,7 @@ const invalidRefresh = () => new AppError('unauthenticated', 'AUTH.INVALID_REFRE
 export function createSessionService(ctx: AuthContext) {
   const { core, invalidation } = ctx;
   const { config, clock, accessTokens, events, secrets } = core;
+  let lastSweep = 0;
 
   async function mintPair(db: Executor, account: Account, sessionId: string, expiresAt: Date) {
     const refreshToken = randomToken();
@@ -91,8 +92,13 @@ export function createSessionService(ctx: AuthContext) {
       await invalidation.sessions([sessionId]);
       throw new AppError('unauthenticated', 'AUTH.REFRESH_TOKEN_REUSED', 'The refresh token was already used; the session has been revoked');
     }
-    // Old sealed successors are no longer needed once their leeway is over.
-    refreshTokens.clearSuccessors(core.db, new Date(now.getTime() - config.refreshReuseLeeway * 1000)).catch(() => {});
+    // Old sealed successors are no longer needed once their leeway is over. One sweep per
+    // leeway period is enough (a sealed value outliving it is never opened: the leeway check
+    // comes first), so a busy instance does not add a write to every refresh.
+    if (now.getTime() - lastSweep >= config.refreshReuseLeeway * 1000) {
+      lastSweep = now.getTime();
+      refreshTokens.clearSuccessors(core.db, new Date(now.getTime() - config.refreshReuseLeeway * 1000)).catch(() => {});
+    }
     return result!;
   }
 
