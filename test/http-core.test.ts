@@ -84,15 +84,24 @@ describe('problem+json', () => {
 });
 
 describe('security headers', () => {
-  it('sets helmet headers on API responses and errors', async () => {
+  it('sets the OWASP REST headers on API responses and errors', async () => {
     for (const url of ['/health/live', '/api/v1/users/me', '/api/v1/nothing']) {
       const res = await get(url);
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['strict-transport-security'], url).toMatch(/max-age=\d+/);
-      expect(res.headers['x-frame-options'], url).toBe('SAMEORIGIN');
-      expect(res.headers['content-security-policy'], url).toMatch(/default-src 'self'/);
+      expect(res.headers['x-frame-options'], url).toBe('DENY');
+      expect(res.headers['content-security-policy'], url).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['cache-control'], url).toBe('no-store');
       expect(res.headers['x-powered-by'], url).toBeUndefined();
     }
+  });
+
+  it('gives the HTML docs page helmet’s full policy, which lets its own scripts run', async () => {
+    const res = await get('/docs/');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
   });
 });
 

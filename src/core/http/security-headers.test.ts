@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { API_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+import { DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 
 describe('security headers', () => {
   it('records helmet’s headers once, with the API’s content security policy', () => {
-    const h = securityHeaders(API_SECURITY_HEADERS);
+    const h = securityHeaders(DOCS_SECURITY_HEADERS);
     expect(h['x-content-type-options']).toBe('nosniff');
     expect(h['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(h['x-frame-options']).toBe('SAMEORIGIN');

@@ -21,8 +21,8 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
-/** The API's policy: JSON only, plus the docs page, which needs its own scripts and styles. */
-export const API_SECURITY_HEADERS: HelmetOptions = {
+/** Helmet's full policy, for the HTML docs page, which needs its own scripts and styles. */
+export const DOCS_SECURITY_HEADERS: HelmetOptions = {
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
@@ -31,4 +31,18 @@ export const API_SECURITY_HEADERS: HelmetOptions = {
       imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
     },
   },
+};
+
+/**
+ * JSON responses get the headers OWASP's REST Security Cheat Sheet lists for APIs; the
+ * document-only ones (COOP, CORP, Origin-Agent-Cluster, DNS prefetch, download options...)
+ * guard HTML pages and only add bytes to every API answer.
+ */
+export const API_RESPONSE_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
 };

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type Credentials, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
-import { API_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
@@ -68,9 +68,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
 
   // Hooks on every request are plain callbacks, not async functions: they run for each of
   // thousands of requests per second, and a promise per hook is measurable there.
-  const staticHeaders = securityHeaders(API_SECURITY_HEADERS);
+  const docsHeaders = securityHeaders(DOCS_SECURITY_HEADERS);
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(staticHeaders);
+    reply.headers(request.url.startsWith('/docs') ? docsHeaders : API_RESPONSE_HEADERS);
     reply.header('x-request-id', request.id);
     done();
   });
