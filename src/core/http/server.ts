@@ -132,6 +132,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     enableDraftSpec: true,
     redis: opts.redis,
     nameSpace: opts.rateLimitNamespace ?? 'trellis:ratelimit:',
+    // A Redis outage must not take the API down with it: limits fail open (sign-ins stay
+    // protected by the per-account lockout in the database).
+    skipOnError: true,
     // Health probes and metrics scrapes must never be throttled.
     allowList: (req) => req.url.startsWith('/health/') || req.url.split('?')[0] === '/metrics',
     errorResponseBuilder: (_req, ctx) =>
