@@ -36,8 +36,11 @@ export interface RequestInfo {
   userAgent: string | undefined;
 }
 
-/** Returns the principal for valid credentials, or null (the route answers 401). */
-export type PrincipalResolver = (credentials: Credentials, request: RequestInfo) => Promise<Principal | null>;
+/**
+ * Returns the principal for valid credentials, or null (the route answers 401). It may answer
+ * synchronously (a cached session) so the common case costs no promise.
+ */
+export type PrincipalResolver = (credentials: Credentials, request: RequestInfo) => Principal | null | Promise<Principal | null>;
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { type Credentials, type PrincipalResolver, requestInfo } from './principal.ts';
+import { type AuthRequirement, type Credentials, type Principal, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
@@ -180,24 +180,28 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   // which runs after every app-level onRequest hook. Authenticating there let unauthenticated
   // floods (and their credential lookups) bypass the limit. preParsing still runs before the
   // body is read, so an unauthenticated request never has its body parsed.
-  app.addHook('preParsing', async (request) => {
+  // A callback hook: with the session cached, the resolver answers synchronously and an
+  // authenticated request pays no promise here.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     const auth = request.routeOptions.config?.auth;
-    if (!auth) return;
-    const credentials = readCredentials(request);
-    if (!credentials) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Authentication required');
-    const principal = await resolver(credentials, requestInfo(request));
-    if (!principal) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'The credentials are invalid or expired');
-    const requirement = auth === true ? {} : auth;
-    if (principal.scopes) {
-      if (!requirement.scope) throw new AppError('forbidden', 'FORBIDDEN', 'API keys cannot be used on this route');
-      if (!principal.scopes.includes(requirement.scope)) {
-        throw new AppError('forbidden', 'FORBIDDEN', `The API key lacks the scope ${requirement.scope}`);
+    if (!auth) return done(null, payload);
+    const admit = (principal: Principal | null) => {
+      try {
+        request.principal = authorize(principal, auth === true ? {} : auth);
+        done(null, payload);
+      } catch (err) {
+        done(err as Error);
       }
+    };
+    try {
+      const credentials = readCredentials(request);
+      if (!credentials) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Authentication required');
+      const resolved = resolver(credentials, requestInfo(request));
+      if (resolved instanceof Promise) resolved.then(admit, (err) => done(err));
+      else admit(resolved);
+    } catch (err) {
+      done(err as Error);
     }
-    if (requirement.role && principal.role !== requirement.role) {
-      throw new AppError('forbidden', 'FORBIDDEN', 'You are not allowed to do this');
-    }
-    request.principal = principal;
   });
 
   return {
@@ -206,6 +210,21 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       resolver = r;
     },
   };
+}
+
+/** Checks the principal against the route's requirement; throws the problem to answer. */
+function authorize(principal: Principal | null, requirement: AuthRequirement): Principal {
+  if (!principal) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'The credentials are invalid or expired');
+  if (principal.scopes) {
+    if (!requirement.scope) throw new AppError('forbidden', 'FORBIDDEN', 'API keys cannot be used on this route');
+    if (!principal.scopes.includes(requirement.scope)) {
+      throw new AppError('forbidden', 'FORBIDDEN', `The API key lacks the scope ${requirement.scope}`);
+    }
+  }
+  if (requirement.role && principal.role !== requirement.role) {
+    throw new AppError('forbidden', 'FORBIDDEN', 'You are not allowed to do this');
+  }
+  return principal;
 }
 
 function readCredentials(request: FastifyRequest): Credentials | null {

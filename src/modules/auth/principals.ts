@@ -9,36 +9,38 @@ import { sessions } from './repository.ts';
 export function createPrincipalResolver(ctx: AuthContext, cache: PrincipalCache, apiKeys: ApiKeyService) {
   const { core } = ctx;
 
-  async function fromAccessToken(token: string, info: RequestInfo): Promise<Principal | null> {
-    const claims = await core.accessTokens.verify(token);
+  /** A token must belong to the session's own account. */
+  const ownedBy = (principal: Principal | null, sub: string) => (principal && principal.userId === sub ? principal : null);
+
+  /** Synchronous when the session is cached (the common case); a query otherwise. */
+  function fromAccessToken(token: string, info: RequestInfo): Principal | null | Promise<Principal | null> {
+    const claims = core.accessTokens.verifySync(token);
     if (!claims) return null;
-    const key = `s:${claims.sid}`;
+    const cached = cache.get(`s:${claims.sid}`, core.clock.now().getTime());
+    if (cached !== undefined) return ownedBy(cached, claims.sub);
+    return loadSession(claims, info);
+  }
+
+  async function loadSession(claims: { sub: string; sid: string }, info: RequestInfo): Promise<Principal | null> {
     const nowMs = core.clock.now().getTime();
-    const cached = cache.get(key, nowMs);
-    let principal: Principal | null;
-    if (cached !== undefined) {
-      principal = cached;
-    } else {
-      const generation = cache.generation();
-      const row = await sessions.withAccount(core.db, claims.sid);
-      const live = row && !row.revoked_at && row.expires_at.getTime() > nowMs && row.status === 'active';
-      principal = live
-        ? {
-            userId: row.account_id,
-            email: row.email,
-            role: row.role,
-            emailVerified: row.email_verified_at !== null,
-            sessionId: row.session_id,
-            apiKeyId: null,
-            scopes: null,
-          }
-        : null;
-      cache.set(key, principal, row ? row.expires_at.getTime() : nowMs + 60_000, nowMs, generation);
-      // "Last used" is refreshed at cache-miss granularity, never on every request.
-      if (principal) sessions.touch(core.db, claims.sid, info.ip).catch(() => {});
-    }
-    // A token must belong to the session's own account.
-    return principal && principal.userId === claims.sub ? principal : null;
+    const generation = cache.generation();
+    const row = await sessions.withAccount(core.db, claims.sid);
+    const live = row && !row.revoked_at && row.expires_at.getTime() > nowMs && row.status === 'active';
+    const principal: Principal | null = live
+      ? {
+          userId: row.account_id,
+          email: row.email,
+          role: row.role,
+          emailVerified: row.email_verified_at !== null,
+          sessionId: row.session_id,
+          apiKeyId: null,
+          scopes: null,
+        }
+      : null;
+    cache.set(`s:${claims.sid}`, principal, row ? row.expires_at.getTime() : nowMs + 60_000, nowMs, generation);
+    // "Last used" is refreshed at cache-miss granularity, never on every request.
+    if (principal) sessions.touch(core.db, claims.sid, info.ip).catch(() => {});
+    return ownedBy(principal, claims.sub);
   }
 
   async function fromApiKey(key: string): Promise<Principal | null> {
@@ -52,7 +54,7 @@ export function createPrincipalResolver(ctx: AuthContext, cache: PrincipalCache,
     return resolved?.principal ?? null;
   }
 
-  return async (credentials: Credentials, info: RequestInfo): Promise<Principal | null> => {
+  return (credentials: Credentials, info: RequestInfo): Principal | null | Promise<Principal | null> => {
     if (credentials.bearer) return fromAccessToken(credentials.bearer, info);
     if (credentials.apiKey) return fromApiKey(credentials.apiKey);
     return null;
