@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'conflict'
   | 'rate_limited'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unprocessable'
   | 'internal';
 

@@ -89,7 +89,8 @@ describe('toProblem', () => {
     expect(toProblem(fe('FST_ERR_CTP_INVALID_JSON_BODY', 400), RID).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(toProblem(fe('FST_ERR_CTP_EMPTY_JSON_BODY', 400), RID).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(toProblem(fe('FST_ERR_CTP_BODY_TOO_LARGE', 413), RID).problem).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(toProblem(fe('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), RID).problem).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(toProblem(fe('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), RID).problem).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(toProblem(fe('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400), RID).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(toProblem(fe('SOMETHING', 429), RID).problem).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     expect(toProblem(fe('SOMETHING', 400), RID).problem).toMatchObject({ status: 400, code: 'BAD_REQUEST', detail: 'SOMETHING' });
     // A framework 5xx is masked like any other unexpected error.

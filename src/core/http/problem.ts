@@ -10,6 +10,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
@@ -95,9 +96,12 @@ function asAppError(err: unknown): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('validation', 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', {
+      return new AppError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json', {
         errors: [{ field: 'content-type', message: 'must be application/json' }],
+      });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('validation', 'VALIDATION_FAILED', 'The Content-Length header does not match the body', {
+        errors: [{ field: 'content-length', message: 'does not match the body' }],
       });
   }
   if (fe?.statusCode === 429) return new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down');

@@ -109,6 +109,7 @@ describe('errors', () => {
     expect(bad.statusCode).toBe(400);
     expect(problemOf(bad).code).toBe('VALIDATION_FAILED');
     const text = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/xml' }, payload: '<name>a</name>' });
+    expect(text.statusCode).toBe(415);
     expect(problemOf(text).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const big = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(2000), count: 1 } });
     expect(big.statusCode).toBe(413);
