@@ -1,8 +1,7 @@
 // API keys: created once and shown once, limited to their scopes, refused at once when
 // revoked or expired, and invisible to other users.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, makeAdmin, signUp, type TestApp, fromOwnAddress } from './harness.ts';
+import { bearer, createTestApp, makeAdmin, signUp, type TestApp, expectProblem, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const KEY = /^trl_([A-Za-z0-9]{8})_[A-Za-z0-9_-]{43}$/;
@@ -21,13 +20,6 @@ afterAll(() => t?.close());
 
 type User = Awaited<ReturnType<typeof signUp>>;
 
-function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, code, detail: expect.any(String), requestId: expect.any(String) });
-  return body;
-}
 const fieldsOf = (body: { errors?: { field: string }[] }) => [...new Set((body.errors ?? []).map((e) => e.field))].sort();
 
 const createKey = (u: User, body: Record<string, unknown>) => t.request({ method: 'POST', url: `${API}/auth/api-keys`, headers: bearer(u.accessToken), payload: body });

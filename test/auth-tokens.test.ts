@@ -1,6 +1,5 @@
 // Access tokens and refresh tokens: what the auth hook refuses, how fast revocation bites,
 // and refresh rotation with reuse detection (RFC 9700 §4.14.2).
-import type { LightMyRequestResponse } from 'fastify';
 import { decodeJwt, SignJWT } from 'jose';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import type { ApiKeyService } from '../src/modules/auth/api-keys.ts';
 import type { AuthContext } from '../src/modules/auth/context.ts';
 import { createPrincipalCache } from '../src/modules/auth/principal-cache.ts';
 import { createPrincipalResolver } from '../src/modules/auth/principals.ts';
-import { bearer, createTestApp, lastMailToken, makeAdmin, signUp, TEST_JWT_SECRET, type TestApp, fromOwnAddress } from './harness.ts';
+import { bearer, createTestApp, lastMailToken, makeAdmin, signUp, TEST_JWT_SECRET, type TestApp, expectProblem, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const NEW_PASSWORD = 'An0ther-long-garden-path';
@@ -31,13 +30,6 @@ const me = (headers: Record<string, string>) => t.request({ method: 'GET', url: 
 const refresh = (refreshToken: string) => post('/auth/refresh', { refreshToken });
 const login = (email: string, password: string) => post('/auth/login', { email, password });
 
-function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, code, detail: expect.any(String), requestId: expect.any(String) });
-  return body;
-}
 
 /** 200 from /users/me for this access token. */
 async function expectWorks(token: string) {

@@ -1,8 +1,7 @@
 // Accounts over HTTP: registration, email verification, sign-in with lockout and per-IP
 // limits, logout, session management, password flows and the events they publish.
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, lastMailToken, makeAdmin, STRONG_PASSWORD, signUp, type TestApp, uniqueEmail, fromOwnAddress } from './harness.ts';
+import { bearer, createTestApp, lastMailToken, makeAdmin, STRONG_PASSWORD, signUp, type TestApp, uniqueEmail, expectProblem, fromOwnAddress } from './harness.ts';
 
 const API = '/api/v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -37,14 +36,6 @@ const get = (url: string, token: string) => t.request({ method: 'GET', url: API 
 const login = (email: string, password: string, extra: { headers?: Record<string, string>; remoteAddress?: string } = {}) =>
   t.request({ method: 'POST', url: `${API}/auth/login`, payload: { email, password }, headers: extra.headers, remoteAddress: extra.remoteAddress });
 
-function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = res.json();
-  expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, code, detail: expect.any(String), requestId: expect.any(String) });
-  expect(body.requestId).toBe(res.headers['x-request-id']);
-  return body;
-}
 
 const fieldsOf = (body: { errors?: { field: string }[] }) => [...new Set((body.errors ?? []).map((e) => e.field))].sort();
 const withoutRequestId = ({ requestId: _r, ...rest }: Record<string, unknown>) => rest;

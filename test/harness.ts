@@ -2,7 +2,8 @@
 // PGlite dump, or a database created from the server template. Mail goes to memory.
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { expect, inject } from 'vitest';
 import { type App, type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/core/config.ts';
 import { createPglite, type Database, openDatabase } from '../src/core/db/database.ts';
@@ -151,4 +152,13 @@ export function fromOwnAddress(app: TestApp): string {
   const inject = app.request;
   app.request = ((opts: any) => inject({ ...opts, remoteAddress: opts.remoteAddress ?? address })) as TestApp['request'];
   return address;
+}
+
+/** Asserts an RFC 9457 problem with this status and code; returns its body. */
+export function expectProblem(res: LightMyRequestResponse, status: number, code: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const body = res.json();
+  expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\//), title: expect.any(String), status, code, detail: expect.any(String), requestId: expect.any(String) });
+  return body;
 }

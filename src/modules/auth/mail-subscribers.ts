@@ -3,6 +3,7 @@
 // event re-creates the very same token and the same mail: with the file transport's
 // idempotency key, a crash between sending and recording yields no second, stale mail.
 import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
 import { passwordResetMail, verificationMail } from '../../core/mail/index.ts';
 import { hashToken } from '../../core/security/random.ts';
@@ -20,7 +21,7 @@ export function createMailSubscribers(ctx: AuthContext) {
     return `${config.publicUrl.replace(/\/$/, '')}${path}?token=${encodeURIComponent(token)}`;
   }
 
-  async function mintToken(db: Parameters<typeof actionTokens.insert>[0], eventId: string, accountId: string, purpose: ActionPurpose, ttlMs: number) {
+  async function mintToken(db: Executor, eventId: string, accountId: string, purpose: ActionPurpose, ttlMs: number) {
     const token = secrets.mac(`action-token:${purpose}`, eventId);
     // Only the latest link works; the insert is a no-op when a retry already stored this one.
     await actionTokens.voidUnused(db, accountId, purpose);
@@ -28,7 +29,7 @@ export function createMailSubscribers(ctx: AuthContext) {
     return token;
   }
 
-  const sendVerification = async (eventId: string, userId: string, displayName: string | undefined, db: any) => {
+  const sendVerification = async (eventId: string, userId: string, displayName: string | undefined, db: Executor) => {
     const account = await accounts.byId(db, userId);
     if (!account || account.email_verified_at || account.status !== 'active') return;
     const token = await mintToken(db, eventId, userId, 'verify_email', VERIFY_EMAIL_TTL_HOURS * 3_600_000);

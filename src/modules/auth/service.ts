@@ -129,6 +129,8 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
 
   async function resetPassword(token: string, password: string) {
     const hash = hashToken(token);
+    // Read the token once before the transaction only to check the new password against its
+    // owner's email and hash it (~40 ms) without holding locks; the transaction re-checks it.
     const peek = await actionTokens.lockByHash(db, 'password_reset', hash);
     const owner = peek ? await accounts.byId(db, peek.account_id) : undefined;
     if (owner) {
