@@ -19,10 +19,11 @@ import { createPasswordHasher, type PasswordHasher } from './core/security/passw
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
+import { organizationsModule } from './modules/organizations/index.ts';
 import { usersModule } from './modules/users/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule];
+export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule];
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 

@@ -131,6 +131,8 @@ export const SETTINGS = {
   adminEmail: setting('ADMIN_EMAIL', '', optional(email), 'With `ADMIN_PASSWORD`, creates this admin on first start.'),
   adminPassword: setting('ADMIN_PASSWORD', '', optional(str), 'Password of the bootstrap admin.'),
   migrateOnStart: setting('MIGRATE_ON_START', '', optional(bool), 'Apply migrations at start (default: yes on PGlite, no on a server: run `npm run migrate`).'),
+  orgMaxDepth: setting('ORG_MAX_DEPTH', '5', int(1, 50), 'Levels an organization hierarchy may have (a top-level organization is level 1).'),
+  orgRestoreDays: setting('ORG_RESTORE_DAYS', '30', int(1, 3650), 'Days during which an owner can restore a deleted organization.'),
 } as const;
 
 type Settings = typeof SETTINGS;

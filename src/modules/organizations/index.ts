@@ -1,0 +1,61 @@
+// The organizations module's only public door: tenants, their hierarchy, memberships and
+// invitations. Other modules ask it who may do what in an org through `OrganizationsApi`.
+import { fileURLToPath } from 'node:url';
+import { subscriber } from '../../core/events/types.ts';
+import type { Principal } from '../../core/http/principal.ts';
+import { defineModule } from '../../core/module.ts';
+import type { AuthApi } from '../auth/index.ts';
+import { createAccess } from './access.ts';
+import { createInvitationsService } from './invitations.ts';
+import { createMembersService } from './members.ts';
+import { createRoleCache } from './role-cache.ts';
+import { organizationsRoutes } from './routes.ts';
+import { type OrgRole, roleAtLeast } from './rules.ts';
+import { createOrganizationsService, type OrganizationView } from './service.ts';
+
+export type { OrganizationsEvents } from './events.ts';
+export type { OrgRole } from './rules.ts';
+export type { OrganizationView } from './service.ts';
+
+export interface OrganizationsApi {
+  /** Effective role of the principal (direct, else nearest ancestor). Throws AppError not_found 'ORG.NOT_FOUND' (404) when none or the org is deleted, forbidden 'FORBIDDEN' (403) when below minimumRole. */
+  assertRole(principal: Principal, orgId: string, minimumRole: OrgRole): Promise<OrgRole>;
+  roleOf(userId: string, orgId: string): Promise<OrgRole | null>;
+  listMemberships(userId: string): Promise<{ orgId: string; role: OrgRole; inherited: boolean }[]>;
+  getOrganization(orgId: string): Promise<OrganizationView | null>;
+  /** Everyone with an effective role in the org (direct and inherited). */
+  listMembers(orgId: string): Promise<{ userId: string; email: string; role: OrgRole }[]>;
+  /** Pure helper: does `role` reach `minimum`? */
+  roleAtLeast(role: OrgRole, minimum: OrgRole): boolean;
+}
+
+export const organizationsModule = defineModule<OrganizationsApi, { auth: AuthApi }>({
+  name: 'organizations',
+  requires: ['auth'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  async setup(core) {
+    const cache = createRoleCache(core.database);
+    await cache.start();
+    const access = createAccess(core, cache);
+    const orgs = createOrganizationsService(core, access);
+    const members = createMembersService(core, access, cache);
+    const invitations = createInvitationsService(core, access);
+    const api: OrganizationsApi = {
+      assertRole: access.assertRole,
+      roleOf: access.roleOf,
+      listMemberships: orgs.listMemberships,
+      getOrganization: orgs.getOrganization,
+      listMembers: members.listAll,
+      roleAtLeast,
+    };
+    return {
+      api,
+      routes: organizationsRoutes({ orgs, members, invitations }),
+      subscribers: [
+        ...invitations.subscribers,
+        subscriber('organizations.remove_deleted_user', 'users.deleted', (e, { db }) => members.removeDeletedUser(db, e.payload.userId, e.actorId)),
+      ],
+      stop: () => cache.stop(),
+    };
+  },
+});

@@ -1,0 +1,168 @@
+// HTTP only: schema in, service call, schema out.
+import { Type } from 'typebox';
+import { pageOf } from '../../core/http/pagination.ts';
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { InvitationsService } from './invitations.ts';
+import type { MembersService } from './members.ts';
+import * as S from './schemas.ts';
+import type { OrganizationsService } from './service.ts';
+
+const tags = ['organizations'];
+const read = { auth: { scope: 'orgs:read' } };
+const write = { auth: { scope: 'orgs:write' } };
+const NoContent = { 204: Type.Null() };
+
+export function organizationsRoutes(deps: { orgs: OrganizationsService; members: MembersService; invitations: InvitationsService }) {
+  const { orgs, members, invitations } = deps;
+  return async (app: HttpServer) => {
+    app.post('/orgs', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Create an organization',
+        description: 'The caller becomes its owner. With `parentId`, it is created under that organization (admin+ there).',
+        body: S.CreateOrgBody,
+        response: { 201: S.Organization },
+      },
+      handler: async (req, reply) => reply.status(201).send(await orgs.create(principalOf(req), req.body, { requestId: req.id })),
+    });
+
+    app.get('/orgs', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'My organizations',
+        description: 'Direct and inherited, each with my effective role.',
+        querystring: S.ListQuery,
+        response: { 200: pageOf(S.Organization) },
+      },
+      handler: async (req) => orgs.listMine(principalOf(req), req.query),
+    });
+
+    app.get('/orgs/:orgId', {
+      config: read,
+      schema: { tags, summary: 'Get an organization', params: S.OrgParams, response: { 200: S.Organization } },
+      handler: async (req) => orgs.get(principalOf(req), req.params.orgId),
+    });
+
+    app.patch('/orgs/:orgId', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Change or move an organization (admin+)',
+        description: 'Moving (`parentId`) also needs admin+ in the old and the new parent.',
+        params: S.OrgParams,
+        body: S.UpdateOrgBody,
+        response: { 200: S.Organization },
+      },
+      handler: async (req) => orgs.update(principalOf(req), req.params.orgId, req.body, { requestId: req.id }),
+    });
+
+    app.delete('/orgs/:orgId', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Delete an organization (owner)',
+        description: 'Soft delete: an owner can restore it within ORG_RESTORE_DAYS. Refused while it has organizations under it.',
+        params: S.OrgParams,
+        response: NoContent,
+      },
+      handler: async (req, reply) => {
+        await orgs.remove(principalOf(req), req.params.orgId, { requestId: req.id });
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/orgs/:orgId/restore', {
+      config: write,
+      schema: { tags, summary: 'Restore a deleted organization (owner)', params: S.OrgParams, response: { 200: S.Organization } },
+      handler: async (req) => orgs.restore(principalOf(req), req.params.orgId, { requestId: req.id }),
+    });
+
+    app.get('/orgs/:orgId/members', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Members (direct and inherited)',
+        params: S.OrgParams,
+        querystring: S.ListQuery,
+        response: { 200: pageOf(S.Member) },
+      },
+      handler: async (req) => members.list(principalOf(req), req.params.orgId, req.query),
+    });
+
+    app.patch('/orgs/:orgId/members/:userId', {
+      config: write,
+      schema: {
+        tags,
+        summary: "Change a member's role (admin+)",
+        description: 'Only an owner grants or changes `owner`. For an inherited member, this sets a role in this organization that overrides the inherited one.',
+        params: S.MemberParams,
+        body: S.MemberRoleBody,
+        response: { 200: S.Member },
+      },
+      handler: async (req) => members.changeRole(principalOf(req), req.params.orgId, req.params.userId, req.body.role, { requestId: req.id }),
+    });
+
+    app.delete('/orgs/:orgId/members/:userId', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Remove a member (admin+), or leave (yourself)',
+        params: S.MemberParams,
+        response: NoContent,
+      },
+      handler: async (req, reply) => {
+        await members.remove(principalOf(req), req.params.orgId, req.params.userId, { requestId: req.id });
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/orgs/:orgId/invitations', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Invite someone by email (admin+)',
+        description: 'Mails a link valid for 7 days. Only an owner invites an owner. Replaces a pending invitation to the same address.',
+        params: S.OrgParams,
+        body: S.InviteBody,
+        response: { 201: S.Invitation },
+      },
+      handler: async (req, reply) => reply.status(201).send(await invitations.invite(principalOf(req), req.params.orgId, req.body, { requestId: req.id })),
+    });
+
+    app.get('/orgs/:orgId/invitations', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Pending invitations (admin+)',
+        params: S.OrgParams,
+        querystring: S.ListQuery,
+        response: { 200: pageOf(S.Invitation) },
+      },
+      handler: async (req) => invitations.listPending(principalOf(req), req.params.orgId, req.query),
+    });
+
+    app.delete('/orgs/:orgId/invitations/:id', {
+      config: write,
+      schema: { tags, summary: 'Revoke a pending invitation (admin+)', params: S.InvitationParams, response: NoContent },
+      handler: async (req, reply) => {
+        await invitations.revoke(principalOf(req), req.params.orgId, req.params.id, { requestId: req.id });
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/invitations/accept', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Accept an invitation',
+        description: 'The signed-in account must have the invited email address.',
+        body: S.AcceptBody,
+        response: { 200: S.Organization },
+      },
+      handler: async (req) => invitations.accept(principalOf(req), req.body.token, { requestId: req.id }),
+    });
+  };
+}
