@@ -20,10 +20,11 @@ import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
 import { organizationsModule } from './modules/organizations/index.ts';
+import { projectsModule } from './modules/projects/index.ts';
 import { usersModule } from './modules/users/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule];
+export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule];
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 

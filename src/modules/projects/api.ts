@@ -1,0 +1,81 @@
+// The façade other modules call (time, reports): narrow, read-mostly, org-scoped.
+import type { Principal } from '../../core/http/principal.ts';
+import type { Access, ProjectsDeps } from './access.ts';
+import { members, projects } from './repository.ts';
+import type { ProjectRole } from './rules.ts';
+import { tasks } from './task-repository.ts';
+import { type ProjectSummary, type TaskSummary, toProjectSummary, toTaskSummary } from './views.ts';
+
+export interface ProjectsApi {
+  /** null when absent, soft-deleted or in another org. */
+  getProject(orgId: string, projectId: string): Promise<ProjectSummary | null>;
+  /** Live projects of the org (all, or those ids), in id order. */
+  listProjects(orgId: string, ids?: string[]): Promise<ProjectSummary[]>;
+  /** A live task of a live project of the org; null otherwise. */
+  getTask(orgId: string, projectId: string, taskId: string): Promise<TaskSummary | null>;
+  /** Tasks by id, soft-deleted ones included (to name past work); tasks of other orgs are left out. */
+  listTasks(orgId: string, ids: string[]): Promise<TaskSummary[]>;
+  /** The live tasks of one live project (export); [] when the project is absent. */
+  listProjectTasks(orgId: string, projectId: string): Promise<TaskSummary[]>;
+  /** The user's own membership role; org admins without membership get null. */
+  projectRole(userId: string, orgId: string, projectId: string): Promise<ProjectRole | null>;
+  /** The project member's own rate, if set. */
+  memberRate(orgId: string, projectId: string, userId: string): Promise<number | null>;
+  /**
+   * Throws 404 ORG.NOT_FOUND for non-members of the org, 404 PROJECTS.NOT_FOUND unless the
+   * principal may see the project (org admin+, or project member), and 403 FORBIDDEN for
+   * need 'write' unless the principal may contribute (project manager or contributor, or org
+   * admin+; never an org viewer). canManage: project manager or org admin+, not an org viewer.
+   * An archived project passes: callers check `project.status` for their own rules.
+   */
+  assertProjectAccess(principal: Principal, orgId: string, projectId: string, need: 'read' | 'write'): Promise<{ project: ProjectSummary; canManage: boolean }>;
+}
+
+// Callers may hand over ids they got from clients; a malformed one matches nothing instead
+// of reaching PostgreSQL as an invalid uuid (a 500).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuids = (...ids: string[]) => ids.every((id) => UUID.test(id));
+
+export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsApi {
+  const { db } = deps;
+  return {
+    async getProject(orgId, projectId) {
+      if (!uuids(orgId, projectId)) return null;
+      const row = await projects.byId(db, orgId, projectId);
+      return row ? toProjectSummary(row) : null;
+    },
+    async listProjects(orgId, ids) {
+      if (!uuids(orgId)) return [];
+      return (await projects.listLive(db, orgId, ids?.filter((id) => UUID.test(id)))).map(toProjectSummary);
+    },
+    async getTask(orgId, projectId, taskId) {
+      if (!uuids(orgId, projectId, taskId)) return null;
+      if (!(await projects.byId(db, orgId, projectId))) return null;
+      const row = await tasks.byId(db, orgId, projectId, taskId);
+      return row ? toTaskSummary(row) : null;
+    },
+    async listTasks(orgId, ids) {
+      if (!uuids(orgId)) return [];
+      return (await tasks.byIds(db, orgId, ids.filter((id) => UUID.test(id)))).map(toTaskSummary);
+    },
+    async listProjectTasks(orgId, projectId) {
+      if (!uuids(orgId, projectId)) return [];
+      if (!(await projects.byId(db, orgId, projectId))) return [];
+      return (await tasks.ofProject(db, orgId, projectId)).map(toTaskSummary);
+    },
+    async projectRole(userId, orgId, projectId) {
+      if (!uuids(userId, orgId, projectId)) return null;
+      if (!(await projects.byId(db, orgId, projectId))) return null;
+      return ((await members.get(db, orgId, projectId, userId))?.role ?? null) as ProjectRole | null;
+    },
+    async memberRate(orgId, projectId, userId) {
+      if (!uuids(orgId, projectId, userId)) return null;
+      const m = await members.get(db, orgId, projectId, userId);
+      return m?.hourly_rate_minor == null ? null : Number(m.hourly_rate_minor);
+    },
+    async assertProjectAccess(principal, orgId, projectId, need) {
+      const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read');
+      return { project: toProjectSummary(project), canManage: rights.canManage };
+    },
+  };
+}

@@ -1,0 +1,38 @@
+// The projects module's only public door: projects, their members, tasks and templates.
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../core/module.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import { createAccess, type ProjectsDeps } from './access.ts';
+import { createProjectsApi, type ProjectsApi } from './api.ts';
+import { createMembersService } from './members.ts';
+import { projectsRoutes } from './routes.ts';
+import { createProjectsService } from './service.ts';
+import { projectsSubscribers } from './subscribers.ts';
+import { createTasksService } from './tasks.ts';
+import { createTemplatesService } from './templates.ts';
+
+export type { ProjectsApi } from './api.ts';
+export type { ProjectsEvents } from './events.ts';
+export type { ProjectRole } from './rules.ts';
+export type { ProjectSummary, TaskSummary } from './views.ts';
+
+export const projectsModule = defineModule<ProjectsApi, { organizations: OrganizationsApi }>({
+  name: 'projects',
+  requires: ['organizations'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  setup(core, { organizations }) {
+    const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
+    const access = createAccess(deps);
+    const members = createMembersService(deps, access);
+    return {
+      api: createProjectsApi(deps, access),
+      routes: projectsRoutes({
+        projects: createProjectsService(deps, access),
+        members,
+        tasks: createTasksService(deps, access),
+        templates: createTemplatesService(deps, access),
+      }),
+      subscribers: projectsSubscribers(members),
+    };
+  },
+});

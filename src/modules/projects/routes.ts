@@ -1,0 +1,202 @@
+// HTTP only: schema in -> service -> schema out. Scopes: projects:read for reads,
+// projects:write for everything that changes state.
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { pageOf } from '../../core/http/pagination.ts';
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { Actor } from './access.ts';
+import type { MembersService } from './members.ts';
+import * as S from './schemas.ts';
+import type { ProjectsService } from './service.ts';
+import type { TasksService } from './tasks.ts';
+import type { TemplatesService } from './templates.ts';
+
+const tags = ['projects'];
+const read = { auth: { scope: 'projects:read' } };
+const write = { auth: { scope: 'projects:write' } };
+const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req), requestId: req.id });
+
+const PROJECT = '/orgs/:orgId/projects/:projectId';
+
+export interface ProjectsServices {
+  projects: ProjectsService;
+  members: MembersService;
+  tasks: TasksService;
+  templates: TemplatesService;
+}
+
+export function projectsRoutes(s: ProjectsServices) {
+  return async (app: HttpServer) => {
+    app.post('/orgs/:orgId/projects', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Create a project',
+        description: 'Org members and above. The creator becomes the project manager. With templateId, the template gives tasks and settings; fields given here override it.',
+        params: S.OrgParams,
+        body: S.CreateProjectBody,
+        response: { 201: S.ProjectView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await s.projects.create(actor(req), req.params.orgId, req.body)),
+    });
+
+    app.get('/orgs/:orgId/projects', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List projects',
+        description: 'Org admins see every project, other members the projects they belong to. Keyset pages per sort.',
+        params: S.OrgParams,
+        querystring: S.ListProjectsQuery,
+        response: { 200: pageOf(S.ProjectView) },
+      },
+      handler: async (req) => s.projects.list(actor(req), req.params.orgId, req.query),
+    });
+
+    app.get(PROJECT, {
+      config: read,
+      schema: { tags, summary: 'Get a project', params: S.ProjectParams, response: { 200: S.ProjectView } },
+      handler: async (req) => s.projects.get(actor(req), req.params.orgId, req.params.projectId),
+    });
+
+    app.patch(PROJECT, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Update a project',
+        description: 'Project managers and org admins. An archived project must be unarchived first.',
+        params: S.ProjectParams,
+        body: S.UpdateProjectBody,
+        response: { 200: S.ProjectView },
+      },
+      handler: async (req) => s.projects.update(actor(req), req.params.orgId, req.params.projectId, req.body),
+    });
+
+    for (const [verb, fn, summary] of [
+      ['archive', s.projects.archive, 'Archive a project (its tasks become read-only)'],
+      ['unarchive', s.projects.unarchive, 'Unarchive a project'],
+      ['restore', s.projects.restore, 'Restore a deleted project'],
+    ] as const) {
+      app.post(`${PROJECT}/${verb}`, {
+        config: write,
+        schema: { tags, summary, params: S.ProjectParams, response: { 200: S.ProjectView } },
+        handler: async (req) => fn(actor(req), req.params.orgId, req.params.projectId),
+      });
+    }
+
+    app.delete(PROJECT, {
+      config: write,
+      schema: { tags, summary: 'Delete a project (soft; restore undoes it)', params: S.ProjectParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await s.projects.remove(actor(req), req.params.orgId, req.params.projectId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get(`${PROJECT}/members`, {
+      config: read,
+      schema: { tags, summary: 'Project members', params: S.ProjectParams, response: { 200: S.MemberList } },
+      handler: async (req) => ({ data: await s.members.list(actor(req), req.params.orgId, req.params.projectId) }),
+    });
+
+    app.get(`${PROJECT}/members/:userId`, {
+      config: read,
+      schema: { tags, summary: 'One project member', params: S.MemberParams, response: { 200: S.MemberView } },
+      handler: async (req) => s.members.get(actor(req), req.params.orgId, req.params.projectId, req.params.userId),
+    });
+
+    app.put(`${PROJECT}/members/:userId`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Add a project member or replace their role and rate',
+        description: 'The user must be a member of the organization (422 PROJECTS.NOT_ORG_MEMBER). 201 when added, 200 when changed.',
+        params: S.MemberParams,
+        body: S.PutMemberBody,
+        response: { 200: S.MemberView, 201: S.MemberView },
+      },
+      handler: async (req, reply) => {
+        const { member, created } = await s.members.put(actor(req), req.params.orgId, req.params.projectId, req.params.userId, req.body);
+        return reply.status(created ? 201 : 200).send(member);
+      },
+    });
+
+    app.delete(`${PROJECT}/members/:userId`, {
+      config: write,
+      schema: { tags, summary: 'Remove a project member', params: S.MemberParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await s.members.remove(actor(req), req.params.orgId, req.params.projectId, req.params.userId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get(`${PROJECT}/tasks`, {
+      config: read,
+      schema: { tags, summary: 'List tasks', params: S.ProjectParams, querystring: S.ListTasksQuery, response: { 200: pageOf(S.TaskView) } },
+      handler: async (req) => s.tasks.list(actor(req), req.params.orgId, req.params.projectId, req.query),
+    });
+
+    app.post(`${PROJECT}/tasks`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Create a task',
+        description: 'Project managers and contributors, and org admins. 409 PROJECTS.ARCHIVED on an archived project.',
+        params: S.ProjectParams,
+        body: S.CreateTaskBody,
+        response: { 201: S.TaskView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await s.tasks.create(actor(req), req.params.orgId, req.params.projectId, req.body)),
+    });
+
+    app.get(`${PROJECT}/tasks/:taskId`, {
+      config: read,
+      schema: { tags, summary: 'Get a task', params: S.TaskParams, response: { 200: S.TaskView } },
+      handler: async (req) => s.tasks.get(actor(req), req.params.orgId, req.params.projectId, req.params.taskId),
+    });
+
+    app.patch(`${PROJECT}/tasks/:taskId`, {
+      config: write,
+      schema: { tags, summary: 'Update a task', params: S.TaskParams, body: S.UpdateTaskBody, response: { 200: S.TaskView } },
+      handler: async (req) => s.tasks.update(actor(req), req.params.orgId, req.params.projectId, req.params.taskId, req.body),
+    });
+
+    app.delete(`${PROJECT}/tasks/:taskId`, {
+      config: write,
+      schema: { tags, summary: 'Delete a task (managers and org admins)', params: S.TaskParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await s.tasks.remove(actor(req), req.params.orgId, req.params.projectId, req.params.taskId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post(`${PROJECT}/save-as-template`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Save a project as a template',
+        description: 'Copies the tasks, tags and settings (colour, billable default, rate, budget, currency, client).',
+        params: S.ProjectParams,
+        body: S.SaveTemplateBody,
+        response: { 201: S.TemplateView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await s.templates.saveAsTemplate(actor(req), req.params.orgId, req.params.projectId, req.body)),
+    });
+
+    app.get('/orgs/:orgId/project-templates', {
+      config: read,
+      schema: { tags, summary: 'List project templates', params: S.OrgParams, querystring: S.ListTemplatesQuery, response: { 200: pageOf(S.TemplateView) } },
+      handler: async (req) => s.templates.list(actor(req), req.params.orgId, req.query),
+    });
+
+    app.delete('/orgs/:orgId/project-templates/:templateId', {
+      config: write,
+      schema: { tags, summary: 'Delete a project template (its author or an org admin)', params: S.TemplateParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await s.templates.remove(actor(req), req.params.orgId, req.params.templateId);
+        return reply.status(204).send(null);
+      },
+    });
+  };
+}

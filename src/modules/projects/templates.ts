@@ -1,0 +1,60 @@
+// Project templates: a copy of a project's settings, tags and tasks, from which new projects
+// start (POST /projects with templateId, in service.ts).
+import { uuidv7 } from 'uuidv7';
+import { forbidden, notFound } from '../../core/errors.ts';
+import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
+import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import { isOrgAdmin, templateOf } from './rules.ts';
+import { tasks, templates } from './task-repository.ts';
+import { settingsOf, type TemplateView, toTemplateView } from './views.ts';
+
+export const templateNotFound = () => notFound('Template', 'PROJECTS.TEMPLATE_NOT_FOUND');
+
+export function createTemplatesService(deps: ProjectsDeps, access: Access) {
+  const { db, events, clock, orgs } = deps;
+
+  async function saveAsTemplate(actor: Actor, orgId: string, projectId: string, input: { name: string }): Promise<TemplateView> {
+    const { project } = await access.resolve(actor.principal, orgId, projectId, 'manage');
+    const row = await db.transaction().execute(async (tx) => {
+      const content = templateOf(settingsOf(project), await tasks.ofProject(tx, orgId, projectId).then((ts) => ts.map((t) => ({ name: t.name, estimateMinutes: t.estimate_minutes }))));
+      const row = await templates.insert(tx, {
+        id: uuidv7(),
+        org_id: orgId,
+        name: input.name.trim(),
+        source_project_id: projectId,
+        tags: content.tags,
+        settings: content.settings,
+        tasks: content.tasks,
+        created_by: actor.principal.userId,
+        created_at: nowOf(clock),
+      });
+      await events.publish(tx, 'projects.template_created', { orgId, templateId: row.id, sourceProjectId: projectId }, metaOf(actor, orgId));
+      return row;
+    });
+    return toTemplateView(row);
+  }
+
+  async function list(actor: Actor, orgId: string, f: { cursor?: string; limit: number }): Promise<Page<TemplateView>> {
+    await orgs.assertRole(actor.principal, orgId, 'viewer');
+    const after = decodeCursor(f.cursor, isUuidKey);
+    const rows = await templates.list(db, orgId, after ? String(after[0]) : undefined, f.limit);
+    const page = toPage(rows, f.limit, (r) => [r.id]);
+    return { data: page.data.map(toTemplateView), page: page.page };
+  }
+
+  /** Org admins delete any template; members only their own. */
+  async function remove(actor: Actor, orgId: string, templateId: string): Promise<void> {
+    const role = await orgs.assertRole(actor.principal, orgId, 'member');
+    const row = await templates.byId(db, orgId, templateId);
+    if (!row) throw templateNotFound();
+    if (!isOrgAdmin(role) && row.created_by !== actor.principal.userId) throw forbidden('Only its author or an organization admin may delete a template');
+    await db.transaction().execute(async (tx) => {
+      if (!(await templates.remove(tx, orgId, templateId))) throw templateNotFound();
+      await events.publish(tx, 'projects.template_deleted', { orgId, templateId }, metaOf(actor, orgId));
+    });
+  }
+
+  return { saveAsTemplate, list, remove };
+}
+
+export type TemplatesService = ReturnType<typeof createTemplatesService>;
