@@ -2,7 +2,9 @@
 // 1. A process commits a registration and dies by SIGKILL before its dispatcher delivers
 //    the event. After a restart on the same data, the outbox delivers it: the profile
 //    exists and exactly one verification mail was written.
-// 2. SIGTERM in the middle of a burst of requests drains them: every accepted request is
+// 2. The same for an organization invitation: committed, SIGKILL, restart: one mail, and
+//    the token it carries is accepted (the stored hash matches the re-derived secret).
+// 3. SIGTERM in the middle of a burst of requests drains them: every accepted request is
 //    answered and the process exits 0 within SHUTDOWN_TIMEOUT.
 // On PostgreSQL (TRELLIS_TEST_DB=postgres) each scenario gets an empty database of its
 // own, migrated at start; otherwise an embedded PGlite in a temp DATA_DIR.
@@ -239,6 +241,47 @@ describe('crash safety (real processes)', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(mailFiles(dataDir)).toHaveLength(1);
 
+    const { code } = await stopGracefully(second);
+    expect(code, diagnostics(second)).toBe(0);
+  });
+
+  it('an invitation committed before a SIGKILL is mailed once after restart, and its link works', { timeout: 4 * WAIT_MS }, async () => {
+    const { dataDir, env } = await freshStorage();
+    const tag = randomBytes(4).toString('hex');
+    const ownerEmail = `crash-owner-${tag}@example.test`;
+    const guestEmail = `crash-guest-${tag}@example.test`;
+
+    // 1. Dispatcher off: the org and the invitation commit, the mail waits in the outbox.
+    const first = await startServer(dataDir, { ...env, DISPATCHER_ENABLED: 'false' });
+    for (const email of [ownerEmail, guestEmail]) {
+      const reg = await api(first, 'POST', '/auth/register', { email, password: PASSWORD, displayName: 'Crash' });
+      expect(reg.status, reg.text).toBe(201);
+    }
+    const ownerToken = await login(first, ownerEmail);
+    const org = await api(first, 'POST', '/orgs', { name: 'Crash Co', slug: `crash-${tag}` }, ownerToken);
+    expect(org.status, org.text).toBe(201);
+    const invite = await api(first, 'POST', `/orgs/${org.body.id}/invitations`, { email: guestEmail, role: 'member' }, ownerToken);
+    expect(invite.status, invite.text).toBe(201);
+    await killHard(first);
+    expect(mailFiles(dataDir)).toEqual([]);
+
+    // 2. After a restart the invitation mail goes out exactly once, and its token is accepted.
+    const second = await startServer(dataDir, env);
+    const isInvitation = (m: { headers: string }) => /^Message-ID: <[^>]*-invitation@/im.test(m.headers);
+    const invitationMail = await until('the invitation mail', () => mailFiles(dataDir).find(isInvitation));
+    expect(invitationMail.headers).toMatch(new RegExp(`^To: .*${guestEmail.replace(/[.+]/g, '\\$&')}`, 'im'));
+    // The .eml body is quoted-printable: undo soft breaks and =XX escapes before reading the link.
+    const raw = readFileSync(join(dataDir, 'mail', invitationMail.name), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    const token = decodeURIComponent(/token=([A-Za-z0-9_%-]+)/.exec(raw)![1]);
+    const accepted = await api(second, 'POST', '/invitations/accept', { token }, await login(second, guestEmail));
+    expect(accepted.status, accepted.text).toBe(200);
+    const members = await api(second, 'GET', `/orgs/${org.body.id}/members`, undefined, ownerToken);
+    expect(members.body.data.map((m: { email: string }) => m.email).sort()).toEqual([guestEmail, ownerEmail].sort());
+
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(mailFiles(dataDir).filter(isInvitation)).toHaveLength(1);
     const { code } = await stopGracefully(second);
     expect(code, diagnostics(second)).toBe(0);
   });
