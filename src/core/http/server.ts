@@ -7,13 +7,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
-import { uuidv7 } from 'uuidv7';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../log/logger.ts';
+import { type Logger, lazyChildLoggerFactory } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type AuthRequirement, type Credentials, type Principal, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
+import { createRequestIdGenerator } from './request-id.ts';
 import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
@@ -39,13 +39,16 @@ export interface HttpHandle {
 
 export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const { config, log, metrics } = opts;
+  const newRequestId = createRequestIdGenerator();
   const app = Fastify({
     loggerInstance: log,
+    // request.log (bound to the request id) is built on first use: most requests never log.
+    childLoggerFactory: lazyChildLoggerFactory() as never,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy as any, // a hop count is valid at runtime; the type omits it
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
     },
     // One line per request is written in onResponse, with the route and status.
     logController: new LogController({ disableRequestLogging: true }),
@@ -80,13 +83,14 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const accessLog = log.child({}, { redact: [] });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    metrics.httpRequests.inc(labels);
-    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    // The path only: a query string is client text and may carry anything.
-    const path = request.url.split('?', 1)[0];
+    const elapsed = reply.elapsedTime;
+    metrics.observeHttp(request.method, route, reply.statusCode, elapsed / 1000);
     if (accessLog.isLevelEnabled('info')) {
-      accessLog.info({ reqId: request.id, method: request.method, path, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+      // The path only: a query string is client text and may carry anything.
+      const url = request.url;
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      accessLog.info({ reqId: request.id, method: request.method, path, route, status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request completed');
     }
     done();
   });

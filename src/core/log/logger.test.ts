@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
+import { cachedIsoTime, createLogger, lazyChildLoggerFactory } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -38,5 +38,41 @@ describe('logger', () => {
     const line = JSON.parse(lines[0]);
     expect(line).toMatchObject({ level: 40, msg: 'careful', requestId: 'r-1', service: 'trellis' });
     expect(new Date(line.time).toISOString()).toBe(line.time);
+  });
+});
+
+describe('cachedIsoTime', () => {
+  it('formats like toISOString across seconds and milliseconds', () => {
+    let now = Date.UTC(2026, 10, 22, 4, 59, 59, 7);
+    const time = cachedIsoTime(() => now);
+    for (const step of [0, 1, 92, 900, 1, 1000, 86_400_000 + 3]) {
+      now += step;
+      expect(time()).toBe(`,"time":"${new Date(now).toISOString()}"`);
+    }
+  });
+});
+
+describe('lazyChildLoggerFactory', () => {
+  it('creates the child on first use, with the bindings and options it was given', () => {
+    const { lines, log } = capture();
+    let children = 0;
+    const parent = Object.assign(Object.create(log), {
+      child: (...args: Parameters<typeof log.child>) => {
+        children++;
+        return log.child(...args);
+      },
+    });
+    const lazy = lazyChildLoggerFactory()(parent, { reqId: 'r-7' }, {});
+    expect(typeof lazy.info).toBe('function');
+    expect(children).toBe(0);
+    lazy.info({ code: 'X' }, 'refused');
+    lazy.warn('again');
+    expect(children).toBe(1);
+    expect(lazy.isLevelEnabled('debug')).toBe(false);
+    expect(lazy.level).toBe('info');
+    expect(lines.map((l) => JSON.parse(l))).toMatchObject([
+      { reqId: 'r-7', code: 'X', msg: 'refused', service: 'trellis' },
+      { reqId: 'r-7', msg: 'again', level: 40 },
+    ]);
   });
 });

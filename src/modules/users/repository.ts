@@ -1,5 +1,5 @@
 // SQL of users.profiles.
-import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 
 interface ProfilesTable {
@@ -24,6 +24,13 @@ export type ProfileRow = Selectable<ProfilesTable>;
 
 const q = (db: Executor) => db as unknown as Kysely<UsersTables>;
 
+// The profile by id is read on every `GET /users/me`: its SQL is written once here rather than
+// built and compiled by the query builder on each call (~10 µs a request under load). It
+// still runs through Kysely's executor, so it works on the pool and inside a transaction alike.
+const PROFILE_COLUMNS =
+  'user_id, email, display_name, bio, avatar_url, timezone, locale, role, status, email_verified, created_at, updated_at, deleted_at';
+const PROFILE_BY_ID = `select ${PROFILE_COLUMNS} from users.profiles where user_id = $1`;
+
 export interface ListFilter {
   q?: string;
   role?: string;
@@ -37,7 +44,8 @@ export const profiles = {
   create: (db: Executor, row: { user_id: string; email: string; display_name: string }) =>
     q(db).insertInto('users.profiles').values(row as any).onConflict((oc) => oc.column('user_id').doNothing()).execute(),
 
-  byId: (db: Executor, userId: string) => q(db).selectFrom('users.profiles').selectAll().where('user_id', '=', userId).executeTakeFirst(),
+  byId: async (db: Executor, userId: string): Promise<ProfileRow | undefined> =>
+    (await db.executeQuery<ProfileRow>(CompiledQuery.raw(PROFILE_BY_ID, [userId]))).rows[0],
 
   update: (db: Executor, userId: string, patch: Updateable<ProfilesTable>) =>
     q(db)

@@ -13,7 +13,7 @@ export function usersRoutes(users: UsersService) {
     app.get('/users/me', {
       config: { auth: { scope: 'profile:read' } },
       schema: { tags, summary: 'My account and profile', response: { 200: S.UserView } },
-      handler: async (req) => users.me(principalOf(req)),
+      handler: (req) => users.me(principalOf(req)),
     });
 
     app.patch('/users/me', {

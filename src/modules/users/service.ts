@@ -55,7 +55,15 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
 
   async function me(principal: Principal): Promise<UserView> {
     const row = await profiles.byId(db, principal.userId);
-    if (row) return { ...toUserView(row), email: principal.email, emailVerified: principal.emailVerified, role: principal.role, status: 'active' };
+    if (row) {
+      // The account facts come from the principal (auth's own, current copy).
+      const view = toUserView(row);
+      view.email = principal.email;
+      view.emailVerified = principal.emailVerified;
+      view.role = principal.role;
+      view.status = 'active';
+      return view;
+    }
     // Registration's profile is created by an event subscriber; in the moment before it
     // runs, answer from the account with default profile fields.
     const account = await auth.getAccount(principal.userId);
