@@ -4,6 +4,8 @@
 //   3. /health/live (and /users/me) latency while 16 logins are in flight
 //   4. the floor: bare Fastify + an HS256 check + one SELECT (bench/floor-server.ts), same /users/me load
 //   5. RSS of the server after the run (and its peak)
+//   6. PostgreSQL only: a seeded workspace (50 users, 20 projects, 100,000 time entries;
+//      bench/seed-workspace.ts), then the month's entry list and the year's time reports
 // Writes bench/results/latest.json (+ <database>.json) and merges this database's section
 // into BENCHMARKS.md. Settings: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
 // BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL.
@@ -18,6 +20,7 @@ import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon
 import { api, closedLoop, expectStatus, percentile } from './lib/http.ts';
 import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
+import { seedWorkspace } from './seed-workspace.ts';
 
 const env = process.env;
 const num = (v: string | undefined, def: number) => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
@@ -36,7 +39,8 @@ const EMAIL = `bench-${Date.now()}@bench.local`;
 const DISPLAY_NAME = 'Bench User';
 
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
-const watchdogMs = (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000;
+// The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
+const watchdogMs = (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000 + (DATABASE_URL ? (300 + 3 * (DURATION + WARMUP + 5)) * 1000 : 0);
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
   killAllNow();
@@ -303,7 +307,8 @@ async function main() {
     log(`jose jwtVerify ${result.authMicro!.joseJwtVerifyUs.toFixed(1)} µs/op, node:crypto HMAC ${result.authMicro!.nodeHmacUs.toFixed(1)} µs/op`);
 
     // 2. The server under load.
-    const serverEnv = DATABASE_URL ? trellisEnv(join(tmp, 'data-pg-load'), { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
+    const loadDataDir = DATABASE_URL ? join(tmp, 'data-pg-load') : pgliteDir;
+    const serverEnv = DATABASE_URL ? trellisEnv(loadDataDir, { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
     const server = await startProcess({ script: 'src/main.ts', nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
     log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
@@ -511,6 +516,14 @@ async function main() {
     await sleep(3000);
     const mem = memoryOf(server.pid);
     result.memory = mem ? { peakMB: (mem.peakMiB * 1048576) / 1e6, rssMB: (mem.rssMiB * 1048576) / 1e6 } : null;
+
+    // 6. After the memory target, so the seeded workspace does not move the figures above.
+    if (DATABASE_URL) {
+      result.scenarios.push(...(await workspacePhase(base, server.pid, join(loadDataDir, 'mail'))));
+      sampleMemory('workspace');
+    } else {
+      log('workspace scenarios skipped: they need PostgreSQL (DATABASE_URL) to seed 100,000 entries in SQL');
+    }
     await stopProcess(server.child);
     ok = true;
   } finally {
@@ -535,6 +548,54 @@ async function main() {
   writeFileSync(file, renderBenchmarks(previous, result));
   for (const t of result.targets) log(`${t.pass ? 'PASS' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);
   log('wrote BENCHMARKS.md and bench/results/latest.json');
+}
+
+/** Connections of the workspace loads: a team's worth of list readers, a few people pulling reports. */
+const WS_LIST_CONNECTIONS = 10;
+const WS_REPORT_CONNECTIONS = 2;
+
+/**
+ * Seeds the workspace through the running server (and SQL for the entries), then measures, as
+ * the org owner: one month of entries (first page of 50), and the time report over the last
+ * 366 days grouped by project and by week (JSON).
+ */
+async function workspacePhase(base: string, pid: number, mailDir: string): Promise<ScenarioResult[]> {
+  const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL, mailDir, log });
+  const seeded = `seeded: ${ws.users.length} users, ${ws.projects.length} projects, ${ws.entries.toLocaleString('en-US')} entries from ${ws.range.from.slice(0, 10)} to ${ws.range.to.slice(0, 10)} (API ${ws.seconds.api.toFixed(0)} s, one INSERT … generate_series ${ws.seconds.sql.toFixed(1)} s, ANALYZE ${ws.seconds.analyze.toFixed(1)} s)`;
+  const headers = { authorization: `Bearer ${ws.owner.accessToken}` };
+  const dayIn = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: ws.timeZone }).format(d);
+  const today = dayIn(new Date());
+  // The last full month (entries end yesterday), and 366 days back to today inclusive (the longest report allowed).
+  const firstOfThisMonth = new Date(`${today.slice(0, 7)}-01T12:00:00Z`);
+  const monthEnd = dayIn(new Date(firstOfThisMonth.getTime() - 86_400_000));
+  const monthStart = `${monthEnd.slice(0, 7)}-01`;
+  const yearAgo = dayIn(new Date(Date.now() - 365 * 86_400_000));
+  const list = `/api/v1/orgs/${ws.orgId}/time-entries?from=${monthStart}&to=${monthEnd}&limit=50`;
+  const byProject = `/api/v1/orgs/${ws.orgId}/reports/time?groupBy=project&from=${yearAgo}&to=${today}`;
+  const byWeek = `/api/v1/orgs/${ws.orgId}/reports/time?groupBy=week&from=${yearAgo}&to=${today}`;
+
+  // One request each first: the answers must be what the scenario claims to measure.
+  const first = await api(base, 'GET', list, { token: ws.owner.accessToken });
+  expectStatus(first, 200, 'time-entries list');
+  if (first.body.data.length !== 50 || !first.body.page.nextCursor) throw new Error(`time-entries list: expected a full page of 50 with more, got ${first.body.data.length}`);
+  for (const path of [byProject, byWeek]) {
+    const r = await api(base, 'GET', path, { token: ws.owner.accessToken });
+    expectStatus(r, 200, path);
+    if (r.body.totals.entries < ws.entries * 0.95) throw new Error(`${path}: the report counted ${r.body.totals.entries} of ${ws.entries} entries`);
+  }
+
+  const out: ScenarioResult[] = [];
+  const run = async (key: string, title: string, path: string, connections: number) => {
+    const opts = { url: `${base}${path}`, connections, duration: DURATION, headers };
+    await warm(opts);
+    const note = out.length === 0 ? `as the org owner; ${seeded}` : 'the same workspace, as the org owner, JSON';
+    out.push(toScenario(key, title, 'trellis', 'GET', path.replace(ws.orgId, '{orgId}'), connections, [await load(opts, pid)], note));
+    log(`${key}: ${out.at(-1)!.rps.toFixed(0)} req/s, p50 ${out.at(-1)!.p50.toFixed(1)} ms, p99 ${out.at(-1)!.p99.toFixed(1)} ms`);
+  };
+  await run('ws-list', `GET time-entries, one month, limit 50 (${WS_LIST_CONNECTIONS} connections)`, list, WS_LIST_CONNECTIONS);
+  await run('ws-report-project', `GET reports/time, groupBy=project, 366 days (${WS_REPORT_CONNECTIONS} connections)`, byProject, WS_REPORT_CONNECTIONS);
+  await run('ws-report-week', `GET reports/time, groupBy=week, 366 days (${WS_REPORT_CONNECTIONS} connections)`, byWeek, WS_REPORT_CONNECTIONS);
+  return out;
 }
 
 function evaluateTargets(r: RunResult): Target[] {
@@ -566,6 +627,16 @@ function evaluateTargets(r: RunResult): Target[] {
   if (r.floor) targets.push({ name: '/users/me req/s ÷ floor req/s', target: '≥ 0.75', measured: r.floor.ratio.toFixed(2), pass: r.floor.ratio >= 0.75 });
   if (r.memory) {
     targets.push({ name: 'RSS of the server after the run (VmRSS, 3 s after the load)', target: '< 200 MB', measured: `${r.memory.rssMB.toFixed(0)} MB (peak ${r.memory.peakMB.toFixed(0)} MB)`, pass: r.memory.rssMB < 200 });
+  }
+  const ws = (key: string) => r.scenarios.find((s) => s.key === key);
+  const list = ws('ws-list');
+  if (list) targets.push({ name: 'Time entries of one month (100,000-entry org), p99', target: '< 50 ms', measured: `${list.p99.toFixed(1)} ms (p50 ${list.p50.toFixed(1)} ms, ${list.rps.toFixed(0)} req/s)`, pass: list.p99 < 50 });
+  for (const [key, name] of [
+    ['ws-report-project', 'Time report over a year by project, p50'],
+    ['ws-report-week', 'Time report over a year by week, p50'],
+  ] as const) {
+    const s = ws(key);
+    if (s) targets.push({ name, target: '< 150 ms', measured: `${s.p50.toFixed(1)} ms (p99 ${s.p99.toFixed(1)} ms)`, pass: s.p50 < 150 });
   }
   for (const s of r.scenarios) {
     if (s.errors || s.non2xx) targets.push({ name: `${s.title}: no errors, all 2xx`, target: '0', measured: `${s.errors} errors, ${s.non2xx} non-2xx`, pass: false });

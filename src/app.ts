@@ -21,10 +21,12 @@ import { createAccessTokenService } from './core/security/tokens.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
 import { organizationsModule } from './modules/organizations/index.ts';
 import { projectsModule } from './modules/projects/index.ts';
+import { reportsModule } from './modules/reports/index.ts';
+import { timeModule } from './modules/time/index.ts';
 import { usersModule } from './modules/users/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule];
+export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule];
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 

@@ -1,0 +1,26 @@
+// The reports module's only public door. It owns no tables: reports are rendered from the
+// time module's SQL aggregation, names come from the projects and organizations façades,
+// and the project export lives here because only this module may ask both projects and time.
+import { defineModule } from '../../core/module.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import type { ProjectsApi } from '../projects/index.ts';
+import type { TimeApi } from '../time/index.ts';
+import { createExportService } from './export.ts';
+import { reportsRoutes } from './routes.ts';
+import { createReportsService } from './service.ts';
+
+export type { ReportsEvents } from './events.ts';
+export type { TimeReport } from './model.ts';
+
+/** Nothing yet needs reports from another module; the façade stays empty until one does. */
+export type ReportsApi = Record<string, never>;
+
+export const reportsModule = defineModule<ReportsApi, { organizations: OrganizationsApi; projects: ProjectsApi; time: TimeApi }>({
+  name: 'reports',
+  requires: ['organizations', 'projects', 'time'],
+  setup(core, { organizations, projects, time }) {
+    const reports = createReportsService({ clock: core.clock, organizations, projects, time });
+    const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });
+    return { api: {}, routes: reportsRoutes(reports, exports) };
+  },
+});

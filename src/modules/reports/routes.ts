@@ -1,0 +1,76 @@
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { ExportService } from './export.ts';
+import { safeFilename, type TimeReport } from './model.ts';
+import { renderTimeReportCsv } from './render-csv.ts';
+import * as S from './schemas.ts';
+import type { ReportsService } from './service.ts';
+
+const tags = ['reports'];
+const auth = { auth: { scope: 'reports:read' } };
+
+// exceljs and pdfkit take about a second and 50 MB to load: only a server that renders such
+// a file pays for them, on its first download, not every start.
+const renderXlsx = async (report: TimeReport) => (await import('./render-xlsx.ts')).renderTimeReportXlsx(report);
+const renderPdf = async (report: TimeReport) => (await import('./render-pdf.ts')).renderTimeReportPdf(report);
+
+/** `attachment; filename="…"` with a name that needs no escaping (see safeFilename). */
+const attachment = (filename: string) => `attachment; filename="${filename}"`;
+
+export function reportsRoutes(reports: ReportsService, exports: ExportService) {
+  return async (app: HttpServer) => {
+    app.get('/orgs/:orgId/reports/time', {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Time report: totals and grouped rows, as JSON, CSV, XLSX or PDF',
+        description:
+          'Org admins see all time; a project manager sees the project given by projectId; anyone else sees only their own time. ' +
+          'The period is at most 366 days (400 REPORTS.RANGE_TOO_LONG).',
+        params: S.OrgParams,
+        querystring: S.TimeReportQuery,
+        response: { 200: S.TimeReportResponse },
+      },
+      handler: async (req, reply) => {
+        const { format, ...query } = req.query;
+        const report = await reports.timeReport(principalOf(req), req.params.orgId, query);
+        if (format === 'json') return report;
+        const name = safeFilename('time-report', report.groupBy, report.period.fromDate, report.period.toDate);
+        const body = format === 'csv' ? renderTimeReportCsv(report) : format === 'xlsx' ? await renderXlsx(report) : await renderPdf(report);
+        return reply
+          .type(S.REPORT_MEDIA_TYPES[format])
+          .header('content-disposition', attachment(`${name}.${format}`))
+          .header('cache-control', 'private, no-store')
+          .send(body);
+      },
+    });
+
+    app.get('/orgs/:orgId/reports/projects/:projectId/budget', {
+      config: auth,
+      schema: {
+        tags,
+        summary: "A project's budget: spent against budget in hours and money, and the weekly burn",
+        description: 'Needs read access to the project. Hours count every entry after rounding; money counts billable amounts in the budget currency.',
+        params: S.ProjectParams,
+        response: { 200: S.BudgetView },
+      },
+      handler: async (req) => reports.projectBudget(principalOf(req), req.params.orgId, req.params.projectId),
+    });
+
+    app.get('/orgs/:orgId/projects/:projectId/export', {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Export a project as a ZIP (project.json, tasks.csv, time-entries.csv)',
+        description:
+          'Streamed while it is written. Needs read access to the project; time entries are everyone’s for project managers and org admins, the caller’s own otherwise.',
+        params: S.ProjectParams,
+        response: { 200: S.ExportResponse },
+      },
+      handler: async (req, reply) => {
+        const { filename, stream } = await exports.exportProject(principalOf(req), req.params.orgId, req.params.projectId, req.id);
+        return reply.type('application/zip').header('content-disposition', attachment(filename)).header('cache-control', 'private, no-store').send(stream);
+      },
+    });
+  };
+}

@@ -1,0 +1,126 @@
+import { Type } from 'typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const OrgParams = Type.Object({ orgId: Uuid });
+export const ProjectParams = Type.Object({ orgId: Uuid, projectId: Uuid });
+
+const Bound = (what: string) =>
+  Type.Optional(
+    Type.String({
+      minLength: 10,
+      maxLength: 40,
+      description: `${what}: a date (YYYY-MM-DD) in the report's time zone, or an ISO 8601 date-time (with an offset, or wall time in that zone)`,
+    }),
+  );
+
+export const TimeReportQuery = Type.Object({
+  from: Bound('First day of the period (default: the first of the current month)'),
+  to: Bound('Last day of the period, inclusive for a date, exclusive for a date-time (default: the end of the month of `from`)'),
+  groupBy: Type.Union(
+    [Type.Literal('project'), Type.Literal('user'), Type.Literal('task'), Type.Literal('client'), Type.Literal('day'), Type.Literal('week'), Type.Literal('month')],
+    { default: 'project' },
+  ),
+  projectId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this project (project managers need it to see their team)' })),
+  userId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this person (org admins, project managers)' })),
+  billable: Type.Optional(Type.Boolean({ description: 'Only billable (true) or non-billable (false) entries' })),
+  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA time zone of the period and buckets (default: the organization's)" })),
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('pdf')], { default: 'json' }),
+});
+
+const Amount = Type.Object({ currency: Type.String(), amountMinor: Type.Integer() });
+
+const Totals = {
+  entries: Type.Integer(),
+  durationSeconds: Type.Integer({ description: 'Recorded time' }),
+  roundedSeconds: Type.Integer({ description: 'Time after the rounding rules, applied per entry' }),
+  billableSeconds: Type.Integer(),
+  billableRoundedSeconds: Type.Integer(),
+  amounts: Type.Array(Amount, { description: 'Billable amount per currency, in minor units' }),
+};
+
+export const TimeReportView = Type.Object({
+  title: Type.String(),
+  organization: Type.Object({ id: Uuid, name: Type.String() }),
+  period: Type.Object({
+    from: Type.String({ format: 'date-time', description: 'First instant' }),
+    to: Type.String({ format: 'date-time', description: 'First instant after the period' }),
+    fromDate: Type.String({ format: 'date' }),
+    toDate: Type.String({ format: 'date', description: 'Last day, inclusive' }),
+    timeZone: Type.String(),
+  }),
+  groupBy: TimeReportQuery.properties.groupBy,
+  scope: Type.Union([Type.Literal('organization'), Type.Literal('project'), Type.Literal('own')], {
+    description: "Whose time is counted: the whole org's (admins), one managed project's, or only the caller's",
+  }),
+  filters: Type.Object({ projectId: Nullable(Uuid), userId: Nullable(Uuid), billable: Nullable(Type.Boolean()) }),
+  filterLabels: Type.Array(Type.String()),
+  currencies: Type.Array(Type.String()),
+  rows: Type.Array(
+    Type.Object({
+      key: Nullable(Type.String({ description: 'Project, user or task id; client name; or the first day of the bucket' })),
+      label: Type.String(),
+      detail: Nullable(Type.String()),
+      ...Totals,
+    }),
+  ),
+  totals: Type.Object(Totals),
+  generatedAt: Type.String({ format: 'date-time' }),
+});
+
+const Binary = (description: string) => ({ description, schema: { type: 'string', format: 'binary' } });
+
+export const REPORT_MEDIA_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pdf: 'application/pdf',
+} as const;
+
+/** One 200 answer per format: JSON is validated and serialized; the others are files. */
+export const TimeReportResponse = {
+  description: 'The report, in the format asked for',
+  content: {
+    'application/json': { schema: TimeReportView },
+    'text/csv': Binary('format=csv: header row, one row per group, a totals row'),
+    [REPORT_MEDIA_TYPES.xlsx]: Binary('format=xlsx: an Excel workbook'),
+    'application/pdf': Binary('format=pdf: a printable document'),
+  },
+};
+
+const BurnWeek = Type.Object({
+  week: Type.String({ format: 'date', description: 'First day of the week, in the organization time zone' }),
+  seconds: Type.Integer(),
+  roundedSeconds: Type.Integer(),
+  hours: Type.Number({ description: 'Rounded hours of the week' }),
+  amountMinor: Type.Integer({ description: 'Billable amount of the week in the budget currency' }),
+  cumulativeHours: Type.Number(),
+  cumulativeAmountMinor: Type.Integer(),
+});
+
+export const BudgetView = Type.Object({
+  project: Type.Object({ id: Uuid, name: Type.String(), key: Type.String(), status: Type.String() }),
+  timeZone: Type.String(),
+  hours: Type.Object({
+    spent: Type.Number({ description: 'Recorded hours' }),
+    spentRounded: Type.Number({ description: 'Hours after rounding: what counts against the budget' }),
+    budget: Nullable(Type.Number()),
+    remaining: Nullable(Type.Number({ description: 'Budget minus rounded hours (negative when over)' })),
+    percent: Nullable(Type.Number({ description: 'Rounded hours as a percentage of the budget' })),
+  }),
+  money: Type.Object({
+    currency: Type.String(),
+    spentMinor: Type.Integer({ description: 'Billable amount in the budget currency' }),
+    budgetMinor: Nullable(Type.Integer()),
+    remainingMinor: Nullable(Type.Integer()),
+    percent: Nullable(Type.Number()),
+    otherCurrencies: Type.Array(Amount, { description: 'Amounts of entries in other currencies, not counted against the budget' }),
+  }),
+  burn: Type.Array(BurnWeek),
+  generatedAt: Type.String({ format: 'date-time' }),
+});
+
+export const ExportResponse = {
+  description: 'A ZIP archive: project.json (the project and its tasks), tasks.csv and time-entries.csv',
+  content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+};

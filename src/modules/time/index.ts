@@ -1,0 +1,24 @@
+// The time module's only public door: entries, timers, rates, rounding, timesheets and
+// budget alerts. Reports read time through `TimeApi`, never through these tables.
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../core/module.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import type { ProjectsApi } from '../projects/index.ts';
+import type { TimeApi } from './api.ts';
+import { timeRoutes } from './routes.ts';
+import { createTimeService } from './service.ts';
+
+export type { TimeAggregateQuery, TimeAggregateRow, TimeApi, TimeGroupBy, TimeTotals } from './api.ts';
+export type { TimeEvents } from './events.ts';
+export type { TimeEntryView } from './views.ts';
+
+export const timeModule = defineModule<TimeApi, { organizations: OrganizationsApi; projects: ProjectsApi }>({
+  name: 'time',
+  requires: ['organizations', 'projects'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  setup(core, { organizations, projects }) {
+    const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
+    // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).
+    return { api: time.api, routes: timeRoutes(time) };
+  },
+});

@@ -1,0 +1,188 @@
+// HTTP only: schema in, service call, schema out.
+import { Type } from 'typebox';
+import { pageOf } from '../../core/http/pagination.ts';
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import * as S from './schemas.ts';
+import type { TimeService } from './service.ts';
+
+const tags = ['time'];
+const read = { auth: { scope: 'time:read' } };
+const write = { auth: { scope: 'time:write' } };
+const NoContent = { 204: Type.Null() };
+
+export function timeRoutes(time: TimeService) {
+  return async (app: HttpServer) => {
+    const actor = (req: { principal: unknown; id: string }) => ({ principal: principalOf(req as any), requestId: req.id });
+
+    // ---- Entries ----
+    app.post('/orgs/:orgId/time-entries', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Log time',
+        description:
+          'Give `end` or `durationSeconds`. 409 TIME.ENTRY_OVERLAP lists the clashing entries; TIME.PROJECT_ARCHIVED, TIME.LOCKED and TIME.PERIOD_APPROVED refuse writes to frozen time.',
+        params: S.OrgParams,
+        body: S.CreateEntryBody,
+        response: { 201: S.EntryView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await time.entries.create(actor(req), req.params.orgId, req.body)),
+    });
+
+    app.get('/orgs/:orgId/time-entries', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List time entries, newest first',
+        description: 'Admins see every entry; others their own, and every entry of a project they manage when filtering by `projectId`.',
+        params: S.OrgParams,
+        querystring: S.ListEntriesQuery,
+        response: { 200: pageOf(S.EntryView) },
+      },
+      handler: async (req) => time.entries.list(actor(req), req.params.orgId, req.query),
+    });
+
+    app.get('/orgs/:orgId/time-entries/:entryId', {
+      config: read,
+      schema: { tags, summary: 'Get a time entry', params: S.EntryParams, response: { 200: S.EntryView } },
+      handler: async (req) => time.entries.get(actor(req), req.params.orgId, req.params.entryId),
+    });
+
+    app.patch('/orgs/:orgId/time-entries/:entryId', {
+      config: write,
+      schema: { tags, summary: 'Change a time entry', params: S.EntryParams, body: S.UpdateEntryBody, response: { 200: S.EntryView } },
+      handler: async (req) => time.entries.update(actor(req), req.params.orgId, req.params.entryId, req.body),
+    });
+
+    app.delete('/orgs/:orgId/time-entries/:entryId', {
+      config: write,
+      schema: { tags, summary: 'Delete a time entry', params: S.EntryParams, response: NoContent },
+      handler: async (req, reply) => {
+        await time.entries.remove(actor(req), req.params.orgId, req.params.entryId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    // ---- Timer ----
+    app.post('/orgs/:orgId/timer/start', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Start a timer',
+        description: 'Stops the running timer first (it becomes an entry, returned as `stopped`).',
+        params: S.OrgParams,
+        body: S.StartTimerBody,
+        response: { 201: S.StartTimerResponse },
+      },
+      handler: async (req, reply) => reply.status(201).send(await time.timer.start(actor(req), req.params.orgId, req.body)),
+    });
+
+    app.post('/orgs/:orgId/timer/stop', {
+      config: write,
+      schema: { tags, summary: 'Stop the running timer', params: S.OrgParams, response: { 200: S.EntryView } },
+      handler: async (req) => time.timer.stop(actor(req), req.params.orgId),
+    });
+
+    app.get('/orgs/:orgId/timer', {
+      config: read,
+      schema: { tags, summary: 'My running timer (404 TIME.NO_TIMER when none)', params: S.OrgParams, response: { 200: S.EntryView } },
+      handler: async (req) => time.timer.current(actor(req), req.params.orgId),
+    });
+
+    // ---- Settings and rates ----
+    app.get('/orgs/:orgId/time-settings', {
+      config: read,
+      schema: { tags, summary: 'Time settings of the organization', params: S.OrgParams, response: { 200: S.SettingsView } },
+      handler: async (req) => time.settings.get(actor(req), req.params.orgId),
+    });
+
+    app.patch('/orgs/:orgId/time-settings', {
+      config: write,
+      schema: { tags, summary: 'Change the time settings (admin)', params: S.OrgParams, body: S.SettingsPatch, response: { 200: S.SettingsView } },
+      handler: async (req) => time.settings.update(actor(req), req.params.orgId, req.body),
+    });
+
+    app.get('/orgs/:orgId/member-rates', {
+      config: read,
+      schema: { tags, summary: "Members' own hourly rates (admin)", params: S.OrgParams, response: { 200: S.RateList } },
+      handler: async (req) => time.settings.listRates(actor(req), req.params.orgId),
+    });
+
+    app.put('/orgs/:orgId/member-rates/:userId', {
+      config: write,
+      schema: { tags, summary: "Set a member's hourly rate (admin)", params: S.MemberParams, body: S.RateBody, response: { 200: S.RateView } },
+      handler: async (req) => time.settings.putRate(actor(req), req.params.orgId, req.params.userId, req.body.hourlyRateMinor),
+    });
+
+    app.delete('/orgs/:orgId/member-rates/:userId', {
+      config: write,
+      schema: { tags, summary: "Remove a member's hourly rate (admin)", params: S.MemberParams, response: NoContent },
+      handler: async (req, reply) => {
+        await time.settings.deleteRate(actor(req), req.params.orgId, req.params.userId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    // ---- Rounding rules ----
+    app.get('/orgs/:orgId/rounding-rules', {
+      config: read,
+      schema: { tags, summary: 'Rounding rules', params: S.OrgParams, response: { 200: S.RuleList } },
+      handler: async (req) => time.settings.listRules(actor(req), req.params.orgId),
+    });
+
+    app.put('/orgs/:orgId/rounding-rules', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Set the rounding rule of the org, a client or a project (admin)',
+        description: 'One rule per scope and target: a second PUT replaces it. The most specific applies per entry: project > client > org.',
+        params: S.OrgParams,
+        body: S.RuleBody,
+        response: { 200: S.RuleView },
+      },
+      handler: async (req) => time.settings.putRule(actor(req), req.params.orgId, req.body),
+    });
+
+    app.delete('/orgs/:orgId/rounding-rules/:ruleId', {
+      config: write,
+      schema: { tags, summary: 'Delete a rounding rule (admin)', params: S.RuleParams, response: NoContent },
+      handler: async (req, reply) => {
+        await time.settings.deleteRule(actor(req), req.params.orgId, req.params.ruleId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    // ---- Timesheets ----
+    app.post('/orgs/:orgId/timesheets/:period/submit', {
+      config: write,
+      schema: { tags, summary: 'Submit my timesheet for a period', params: S.PeriodParams, response: { 200: S.TimesheetView } },
+      handler: async (req) => time.timesheets.submit(actor(req), req.params.orgId, req.params.period),
+    });
+
+    app.get('/orgs/:orgId/timesheets', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'List timesheets',
+        description: 'Admins see all; others their own and those with entries in projects they manage.',
+        params: S.OrgParams,
+        querystring: S.ListTimesheetsQuery,
+        response: { 200: pageOf(S.TimesheetView) },
+      },
+      handler: async (req) => time.timesheets.list(actor(req), req.params.orgId, req.query),
+    });
+
+    app.post('/orgs/:orgId/timesheets/:period/approve', {
+      config: write,
+      schema: { tags, summary: "Approve a member's timesheet", params: S.PeriodParams, body: S.ApproveBody, response: { 200: S.TimesheetView } },
+      handler: async (req) => time.timesheets.approve(actor(req), req.params.orgId, req.params.period, req.body),
+    });
+
+    app.post('/orgs/:orgId/timesheets/:period/reject', {
+      config: write,
+      schema: { tags, summary: "Reject a member's timesheet", params: S.PeriodParams, body: S.RejectBody, response: { 200: S.TimesheetView } },
+      handler: async (req) => time.timesheets.reject(actor(req), req.params.orgId, req.params.period, req.body),
+    });
+  };
+}

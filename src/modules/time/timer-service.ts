@@ -1,0 +1,136 @@
+// Timers: a running timer is an entry with no end, open-ended for the overlap check. At
+// most one runs per user and org (entries_one_timer_idx); starting one stops the one that
+// runs, which then becomes an ordinary entry under the same rules as any other.
+import { uuidv7 } from 'uuidv7';
+import { AppError, notFound } from '../../core/errors.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { BudgetCheck, BudgetTarget } from './budget.ts';
+import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { EntriesService } from './entries-service.ts';
+import { normalizeTags } from './entries-service.ts';
+import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
+import { entries } from './repository.ts';
+import { truncateToSecond } from './rules.ts';
+import type { EntryRow } from './tables.ts';
+import { entryFacts, type TimeEntryView } from './views.ts';
+
+export interface StartTimerInput {
+  projectId: string;
+  taskId?: string;
+  description?: string;
+  billable?: boolean;
+  tags?: string[];
+}
+
+const noTimer = () => notFound('Running timer', 'TIME.NO_TIMER');
+
+export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesService: EntriesService, checkBudget: BudgetCheck) {
+  const { db, orgs, projects, events, clock } = deps;
+
+  /**
+   * Stops `timer` at `now` inside `tx` (the user's lock is held). The lock date and approved
+   * periods apply as to any edit. An archived project does not: finishing a record is not
+   * editing history, and refusing would leave the user with a timer nothing can stop.
+   */
+  async function stopIn(tx: Executor, actor: Actor, orgId: string, timezone: string, timer: EntryRow, now: Date, budget: BudgetTarget | null): Promise<EntryRow> {
+    await assertOpen(tx, orgId, timezone, [{ userId: timer.user_id, start: timer.start_at }]);
+    // A clock that went backwards must not make a negative entry.
+    const end = now.getTime() < timer.start_at.getTime() ? timer.start_at : now;
+    await assertNoOverlap(tx, orgId, timer.user_id, { start: timer.start_at, end }, timer.id);
+    const stopped = (await entries.update(tx, orgId, timer.id, { end_at: end }))!;
+    await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), metaOf(actor, orgId));
+    await checkBudget.check(tx, orgId, budget, metaOf(actor, orgId));
+    return stopped;
+  }
+
+  /**
+   * The running timer and its budget target, read before the transaction (façade calls cannot
+   * run inside it, see budget.ts). Inside, under the lock, the timer is read again; if another
+   * request changed it meanwhile, `withRunning` starts over with fresh reads.
+   */
+  async function withRunning<T>(orgId: string, userId: string, fn: (tx: Executor, running: EntryRow | null, budget: BudgetTarget | null) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const seen = await entries.runningTimer(db, orgId, userId);
+      const budget = seen ? await checkBudget.prepare(orgId, await projects.getProject(orgId, seen.project_id)) : null;
+      const changed = Symbol('changed');
+      const result = await db
+        .transaction()
+        .execute(async (tx) => {
+          await lockUsers(tx, orgId, [userId]);
+          const running = await entries.runningTimer(tx, orgId, userId);
+          if ((running?.id ?? null) !== (seen?.id ?? null)) return changed;
+          return fn(tx, running ?? null, budget);
+        })
+        .catch((err) => {
+          throw mapConstraintError(err);
+        });
+      if (result !== changed) return result as T;
+      if (attempt >= 3) throw new AppError('conflict', 'TIME.TIMER_BUSY', 'The timer changed while this request ran; try again', { retryAfter: 1 });
+    }
+  }
+
+  async function start(actor: Actor, orgId: string, input: StartTimerInput): Promise<{ timer: TimeEntryView; stopped: TimeEntryView | null }> {
+    const { principal } = actor;
+    const userId = principal.userId;
+    await orgs.assertRole(principal, orgId, 'member');
+    const project = await ctx.writableProject(principal, orgId, input.projectId, false);
+    if (input.taskId) await ctx.assertTask(orgId, project.id, input.taskId);
+    const org = await ctx.orgInfo(orgId);
+    const rate = await entriesService.snapshotRate(orgId, project, userId, org.currency);
+    const now = truncateToSecond(clock.now());
+    const result = await withRunning(orgId, userId, async (tx, running, budget) => {
+      const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now, budget) : null;
+      await assertOpen(tx, orgId, org.timezone, [{ userId, start: now }]);
+      await assertNoOverlap(tx, orgId, userId, { start: now, end: null });
+      const timer = await entries.insert(tx, {
+        id: uuidv7(),
+        org_id: orgId,
+        user_id: userId,
+        project_id: project.id,
+        task_id: input.taskId ?? null,
+        start_at: now,
+        end_at: null,
+        description: input.description ?? '',
+        billable: input.billable ?? project.billableDefault,
+        tags: normalizeTags(input.tags ?? []),
+        ...rate,
+        created_by: userId,
+      });
+      await events.publish(
+        tx,
+        'time.timer_started',
+        { entryId: timer.id, userId, projectId: timer.project_id, taskId: timer.task_id, start: timer.start_at.toISOString() },
+        metaOf(actor, orgId),
+      );
+      return { timer, stopped };
+    });
+    return {
+      timer: await entriesService.view(orgId, result.timer),
+      stopped: result.stopped ? await entriesService.view(orgId, result.stopped) : null,
+    };
+  }
+
+  async function stop(actor: Actor, orgId: string): Promise<TimeEntryView> {
+    const userId = actor.principal.userId;
+    await orgs.assertRole(actor.principal, orgId, 'member');
+    const org = await ctx.orgInfo(orgId);
+    const now = truncateToSecond(clock.now());
+    const stopped = await withRunning(orgId, userId, async (tx, running, budget) => {
+      if (!running) throw noTimer();
+      return stopIn(tx, actor, orgId, org.timezone, running, now, budget);
+    });
+    return entriesService.view(orgId, stopped);
+  }
+
+  async function current(actor: Actor, orgId: string): Promise<TimeEntryView> {
+    await orgs.assertRole(actor.principal, orgId, 'viewer');
+    const running = await entries.runningTimer(db, orgId, actor.principal.userId);
+    if (!running) throw noTimer();
+    return entriesService.view(orgId, running);
+  }
+
+  return { start, stop, current };
+}
+
+export type TimerService = ReturnType<typeof createTimerService>;
+
