@@ -42,9 +42,10 @@ CREATE TABLE time_tracking.entries (
   -- Equal is allowed only for a timer stopped within its first second (an empty range).
   CONSTRAINT entries_range_ck CHECK (end_at IS NULL OR end_at >= start_at)
 );
--- The entry list (one org, a month, newest first, keyset on (start_at, id)) and the
+-- The entry list (one org, a month, newest first, keyset on (start_at, id): both DESC, so no
+-- extra sort; the export reads it backwards) and the
 -- aggregate over an org's date range without a user or project filter.
-CREATE INDEX entries_org_start_idx ON time_tracking.entries (org_id, start_at DESC, id);
+CREATE INDEX entries_org_start_idx ON time_tracking.entries (org_id, start_at DESC, id DESC);
 -- The overlap check under the (org, user) lock, the user filter, timesheets and approvals.
 CREATE INDEX entries_org_user_start_idx ON time_tracking.entries (org_id, user_id, start_at);
 -- The project filter, the budget totals after each write, and per-project aggregates.
