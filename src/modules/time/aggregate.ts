@@ -158,8 +158,9 @@ export async function aggregateSql(db: Executor, a: AggregateSqlQuery): Promise<
            count(*) FILTER (WHERE billable)::float8 AS billable_entries,
            coalesce(round(sum(rd * rate) FILTER (WHERE billable AND rate IS NOT NULL)::numeric / 3600), 0)::float8 AS amount
     FROM y
-    GROUP BY 1, 2
-    ORDER BY 1 NULLS LAST, 2
+    -- y.key, not the text output column: grouping on ids and bucket numbers, not their text.
+    GROUP BY y.key, y.currency
+    ORDER BY y.key NULLS LAST, y.currency
   `.execute(db);
 
   const rows = new Map<string | null, TimeAggregateRow>();
