@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.ts';
-import { checkMemberChange, checkOwnersRemain, checkPlacement, checkSettings, effectiveRole, isCurrency, isSlug, isTimezone, ORG_ROLES, roleAtLeast } from './rules.ts';
+import { checkMemberChange, checkOwnersRemain, checkPlacement, checkSettings, effectiveRole, isCurrency, isSlug, ORG_ROLES, roleAtLeast } from './rules.ts';
+import { isTimeZone } from '../../core/time/zones.ts';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -106,8 +107,8 @@ describe('input checks', () => {
   });
 
   it('time zones are IANA names and currencies ISO 4217 codes', () => {
-    expect(isTimezone('Europe/Zurich')).toBe(true);
-    expect(isTimezone('Mars/Olympus')).toBe(false);
+    expect(isTimeZone('Europe/Zurich')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
     expect(isCurrency('CHF')).toBe(true);
     expect(isCurrency('XYZ')).toBe(false);
     expect(isCurrency('eur')).toBe(false);

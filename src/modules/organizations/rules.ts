@@ -2,6 +2,7 @@
 // and input checks. The service applies them to what the repository read; unit tests
 // exercise them without a database.
 import { AppError } from '../../core/errors.ts';
+import { canonicalTimeZone, isTimeZone } from '../../core/time/zones.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -43,14 +44,6 @@ const SLUG = new RegExp(SLUG_PATTERN);
 
 export const isSlug = (slug: string) => SLUG.test(slug);
 
-export function isTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let currencies: Set<string> | undefined;
 /** ISO 4217 codes as the runtime's ICU knows them (three capital letters, and a real code). */
@@ -68,10 +61,10 @@ function invalidField(field: string, message: string) {
  * its canonical spelling ("europe/zurich" -> "Europe/Zurich"), so stored zones compare equal.
  */
 export function checkSettings<T extends { timezone?: string; currency?: string }>(input: T): T {
-  if (input.timezone !== undefined && !isTimezone(input.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
   if (input.currency !== undefined && !isCurrency(input.currency)) throw invalidField('body.currency', 'is not an ISO 4217 currency code');
   if (input.timezone === undefined) return input;
-  return { ...input, timezone: new Intl.DateTimeFormat('en', { timeZone: input.timezone }).resolvedOptions().timeZone };
+  return { ...input, timezone: canonicalTimeZone(input.timezone) };
 }
 
 /**

@@ -3,6 +3,7 @@
 // No date library: Intl gives the zone's offset at an instant, and a wall time converts to
 // an instant in at most two lookups (the second one settles DST changes).
 import { AppError, invalid } from '../../core/errors.ts';
+import { localDate as dateIn, startOfLocalDay, wallTimeToInstant } from '../../core/time/zones.ts';
 
 /** The longest period a report may cover (a leap year, `to` inclusive). */
 export const MAX_RANGE_DAYS = 366;
@@ -23,70 +24,12 @@ export interface Period {
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-function formatFor(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    formatFor(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Wall-clock fields of an instant in a zone. */
-function wallFields(instant: number, timeZone: string) {
-  const parts: Record<string, number> = {};
-  for (const p of formatFor(timeZone).formatToParts(new Date(instant))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return parts as { year: number; month: number; day: number; hour: number; minute: number; second: number };
-}
-
-/** The zone's offset from UTC at an instant, in ms (positive east of Greenwich). */
-export function zoneOffsetMs(instant: number, timeZone: string): number {
-  const w = wallFields(instant, timeZone);
-  const wallAsUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return wallAsUtc - (instant - (((instant % 1000) + 1000) % 1000));
-}
-
-/**
- * The instant at which clocks in `timeZone` show a wall time (given as if it were UTC).
- * A wall time skipped by a DST jump resolves to the instant just after the jump.
- */
-export function wallTimeToInstant(wallAsUtc: number, timeZone: string): Date {
-  const first = zoneOffsetMs(wallAsUtc, timeZone);
-  let t = wallAsUtc - first;
-  const second = zoneOffsetMs(t, timeZone);
-  if (second !== first) t = wallAsUtc - second;
-  return new Date(t);
-}
+export { isTimeZone, localDate as dateIn, wallTimeToInstant, zoneOffsetMs } from '../../core/time/zones.ts';
 
 /** Midnight at the start of a calendar day in a zone. */
 export function startOfDay(date: string, timeZone: string): Date {
   const m = DATE.exec(date)!;
-  return wallTimeToInstant(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])), timeZone);
-}
-
-/** The calendar day (YYYY-MM-DD) of an instant in a zone. */
-export function dateIn(instant: Date, timeZone: string): string {
-  const w = wallFields(instant.getTime(), timeZone);
-  return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+  return startOfLocalDay(Number(m[1]), Number(m[2]), Number(m[3]), timeZone);
 }
 
 /** Calendar arithmetic on YYYY-MM-DD (no zone involved). */

@@ -2,83 +2,16 @@
 // month is a range of instants that depends on the zone (and on DST inside it), so every
 // boundary is computed here, from the zone's rules in Intl, never by adding 24 h.
 import { AppError } from '../../core/errors.ts';
+import { localParts, startOfLocalDay } from '../../core/time/zones.ts';
 
-export function validTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(tz: string): Intl.DateTimeFormat {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(tz, f);
-  }
-  return f;
-}
-
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** The wall-clock reading of `instant` in `tz`. */
-export function localParts(instant: Date, tz: string): LocalParts {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(tz).formatToParts(instant)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
-}
-
-/** Milliseconds the zone is ahead of UTC at `instant`. */
-export function zoneOffsetMs(instant: Date, tz: string): number {
-  const p = localParts(instant, tz);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
-}
-
-/**
- * The instant at which the local calendar day y-m-d begins in `tz`. Where midnight itself
- * does not exist (a DST jump at 00:00), the day begins at the first instant after the gap.
- */
-export function startOfLocalDay(year: number, month: number, day: number, tz: string): Date {
-  const wall = Date.UTC(year, month - 1, day);
-  // Two passes: the offset at the guess may differ from the offset at the answer near a change.
-  let t = wall - zoneOffsetMs(new Date(wall), tz);
-  t = wall - zoneOffsetMs(new Date(t), tz);
-  const p = localParts(new Date(t), tz);
-  if (Date.UTC(p.year, p.month - 1, p.day) < wall) {
-    // Midnight fell in a gap: we landed on the previous day; the day starts when the gap
-    // ends (offsets are whole quarter hours, so quarter-hour steps hit the gap's end).
-    while (Date.UTC(...ymd(localParts(new Date(t), tz))) < wall) t += 900_000;
-  }
-  return new Date(t);
-}
-
-const ymd = (p: LocalParts): [number, number, number] => [p.year, p.month - 1, p.day];
-
-/** 'YYYY-MM-DD' of the local day containing `instant`. */
-export function localDate(instant: Date, tz: string): string {
-  const p = localParts(instant, tz);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-}
+export {
+  isTimeZone as validTimeZone,
+  type LocalParts,
+  localDate,
+  localParts,
+  startOfLocalDay,
+  zoneOffsetMs,
+} from '../../core/time/zones.ts';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 

@@ -5,6 +5,7 @@ import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
+import { isTimeZone } from '../../core/time/zones.ts';
 import type { AuthApi } from '../auth/index.ts';
 import { type ProfileRow, profiles } from './repository.ts';
 
@@ -33,14 +34,6 @@ function invalidField(field: string, message: string) {
   return new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field, message }] });
 }
 
-export function validTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function validLocale(locale: string): boolean {
   try {
@@ -80,7 +73,7 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
   }
 
   async function updateMe(principal: Principal, patch: ProfilePatch): Promise<UserView> {
-    if (patch.timezone !== undefined && !validTimezone(patch.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
+    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
     if (patch.locale !== undefined && !validLocale(patch.locale)) throw invalidField('body.locale', 'is not a BCP 47 locale');
     const fields = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
     if (fields.length === 0) return me(principal);
