@@ -103,7 +103,18 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number)
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.Client[] = [];
+  /** Handlers per channel, all fed by one LISTEN connection made on the first listen(). */
+  const channels = new Map<string, Set<(payload: string) => void>>();
+  let listenerReady: Promise<InstanceType<typeof pg.Client>> | undefined;
+  async function connectListener() {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
+    client.on('notification', (msg) => {
+      for (const handler of channels.get(msg.channel) ?? []) handler(msg.payload ?? '');
+    });
+    await client.connect();
+    return client;
+  }
   return {
     kind: 'postgres',
     db,
@@ -130,23 +141,28 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number)
       }
     },
     async listen(channel, onNotify) {
-      // LISTEN needs a connection of its own that lives outside the pool.
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => {});
-      await client.connect();
-      client.on('notification', (msg) => {
-        if (msg.channel === channel) onNotify(msg.payload ?? '');
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
+      // LISTEN needs a connection of its own, outside the pool. One serves every channel of
+      // this process (the dispatcher's, each cache's): one connection, and one connect at start.
+      listenerReady ??= connectListener();
+      const listener = await listenerReady;
+      let handlers = channels.get(channel);
+      if (!handlers) {
+        handlers = new Set();
+        channels.set(channel, handlers);
+        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      }
+      handlers.add(onNotify);
       return async () => {
-        listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => {});
+        const set = channels.get(channel);
+        if (!set?.delete(onNotify) || set.size > 0) return;
+        channels.delete(channel);
+        await listener.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
       };
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
-      await Promise.all(listeners.map((c) => c.end().catch(() => {})));
+      channels.clear();
+      if (listenerReady) await (await listenerReady.catch(() => null))?.end().catch(() => {});
       await db.destroy();
       // Kysely ends the pool only if it ran a query itself; rawTransaction (the migrator)
       // uses the pool directly, and its idle connection must not outlive close().
