@@ -10,7 +10,7 @@ import type { BudgetCheck } from './budget.ts';
 import { type Actor, entryNotFound, isAdmin, metaOf, type TimeContext, type TimeDeps } from './context.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
 import { boundary, validTimeZone } from './periods.ts';
-import { type EntryPatch, entries } from './repository.ts';
+import { type EntryPatch, entries, type NewEntry } from './repository.ts';
 import { assertRange, resolveCurrency, resolveEnd, resolveRate, truncateToSecond } from './rules.ts';
 import { memberRates, settings } from './settings-repository.ts';
 import type { EntryRow } from './tables.ts';
@@ -59,6 +59,32 @@ const isEntryKey = (k: unknown[]) => k.length === 2 && typeof k[0] === 'string' 
 /** Trimmed, without empties or duplicates, in the order given. */
 export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
 
+/** The row of a new entry or timer (end null), with the rate snapshot taken for it. */
+export function newEntryRow(
+  orgId: string,
+  userId: string,
+  project: ProjectSummary,
+  input: { taskId?: string; description?: string; billable?: boolean; tags?: string[] },
+  span: { start: Date; end: Date | null },
+  rate: { hourly_rate_minor: number | null; currency: string },
+  createdBy: string,
+): NewEntry {
+  return {
+    id: uuidv7(),
+    org_id: orgId,
+    user_id: userId,
+    project_id: project.id,
+    task_id: input.taskId ?? null,
+    start_at: span.start,
+    end_at: span.end,
+    description: input.description ?? '',
+    billable: input.billable ?? project.billableDefault,
+    tags: normalizeTags(input.tags ?? []),
+    ...rate,
+    created_by: createdBy,
+  };
+}
+
 export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudget: BudgetCheck) {
   const { db, orgs, projects, events } = deps;
 
@@ -97,20 +123,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
         await lockUsers(tx, orgId, [userId]);
         await assertOpen(tx, orgId, org.timezone, [{ userId, start }]);
         await assertNoOverlap(tx, orgId, userId, { start, end });
-        const created = await entries.insert(tx, {
-          id: uuidv7(),
-          org_id: orgId,
-          user_id: userId,
-          project_id: project.id,
-          task_id: input.taskId ?? null,
-          start_at: start,
-          end_at: end,
-          description: input.description ?? '',
-          billable: input.billable ?? project.billableDefault,
-          tags: normalizeTags(input.tags ?? []),
-          ...rate,
-          created_by: principal.userId,
-        });
+        const created = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start, end }, rate, principal.userId));
         await events.publish(tx, 'time.entry_created', entryFacts(created), metaOf(actor, orgId));
         await checkBudget.check(tx, orgId, budget, metaOf(actor, orgId));
         return created;

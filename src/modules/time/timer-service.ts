@@ -1,13 +1,12 @@
 // Timers: a running timer is an entry with no end, open-ended for the overlap check. At
 // most one runs per user and org (entries_one_timer_idx); starting one stops the one that
 // runs, which then becomes an ordinary entry under the same rules as any other.
-import { uuidv7 } from 'uuidv7';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { BudgetCheck, BudgetTarget } from './budget.ts';
 import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
 import type { EntriesService } from './entries-service.ts';
-import { normalizeTags } from './entries-service.ts';
+import { newEntryRow } from './entries-service.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
 import { entries } from './repository.ts';
 import { truncateToSecond } from './rules.ts';
@@ -82,20 +81,7 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
       const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now, budget) : null;
       await assertOpen(tx, orgId, org.timezone, [{ userId, start: now }]);
       await assertNoOverlap(tx, orgId, userId, { start: now, end: null });
-      const timer = await entries.insert(tx, {
-        id: uuidv7(),
-        org_id: orgId,
-        user_id: userId,
-        project_id: project.id,
-        task_id: input.taskId ?? null,
-        start_at: now,
-        end_at: null,
-        description: input.description ?? '',
-        billable: input.billable ?? project.billableDefault,
-        tags: normalizeTags(input.tags ?? []),
-        ...rate,
-        created_by: userId,
-      });
+      const timer = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start: now, end: null }, rate, userId));
       await events.publish(
         tx,
         'time.timer_started',
