@@ -2,6 +2,7 @@
 // Tests build the same app with overrides (in-memory mail, a given database, a clock).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createCache } from './core/cache/index.ts';
 import type { Config } from './core/config.ts';
 import { type Database, openDatabase } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
@@ -10,23 +11,30 @@ import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
 import { adminEventRoutes } from './core/http/admin-events.ts';
 import { healthRoutes } from './core/http/health.ts';
+import { jobRoutes } from './core/http/jobs-routes.ts';
+import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
 import { type Clock, type CoreDeps, type ModuleDefinition, orderModules, systemClock } from './core/module.ts';
+import { createRedis } from './core/redis/index.ts';
+import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
+import { auditModule } from './modules/audit/index.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
+import { notificationsModule } from './modules/notifications/index.ts';
 import { organizationsModule } from './modules/organizations/index.ts';
 import { projectsModule } from './modules/projects/index.ts';
 import { reportsModule } from './modules/reports/index.ts';
 import { timeModule } from './modules/time/index.ts';
 import { usersModule } from './modules/users/index.ts';
+import { webhooksModule } from './modules/webhooks/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule];
+export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule];
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 
@@ -45,8 +53,14 @@ export interface AppOverrides {
   dispatcher?: { pollIntervalMs?: number; backoffBaseMs?: number };
   /** Key prefix of rate-limit counters in Redis. */
   rateLimitNamespace?: string;
+  /** Key prefix of cache entries in Redis (instances that share a cache share it). */
+  cacheNamespace?: string;
   /** Start the background dispatcher (default true). Tests may drive delivery with drain(). */
   startDispatcher?: boolean;
+  /** Start job workers, maintenance and cron (default: JOBS_ENABLED). Tests run jobs with jobs.drain(). */
+  startJobs?: boolean;
+  /** Job queue tuning for tests. */
+  jobs?: { pollIntervalSeconds?: number };
 }
 
 export interface App {
@@ -54,6 +68,7 @@ export interface App {
   config: Config;
   database: Database;
   dispatcher: Dispatcher;
+  jobs: JobQueue;
   mailer: Mailer;
   log: Logger;
   apis: { auth: AuthApi } & Record<string, unknown>;
@@ -82,10 +97,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         ? { transport: 'smtp', smtpUrl: config.smtpUrl, from: config.mailFrom }
         : { transport: 'file', dir: join(config.dataDir, 'mail'), from: config.mailFrom },
     );
-  const redis = config.redisUrl
-    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
-    : undefined;
-  redis?.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  // Redis is optional and never critical: while it is away, cache and rate limits run locally.
+  const redis = config.redisUrl ? createRedis({ url: config.redisUrl, log: log.child({ component: 'redis' }), metrics }) : undefined;
+  const cache = createCache({ redis, log: log.child({ component: 'cache' }), namespace: overrides.cacheNamespace ?? 'trellis:cache:' });
+
+  const realtime = createRealtimeBroker({ database, redis, log: log.child({ component: 'realtime' }) });
+  await realtime.start();
+
+  const startJobs = overrides.startJobs ?? config.jobsEnabled;
+  const jobs = createJobQueue({
+    database,
+    realtime,
+    log: log.child({ component: 'jobs' }),
+    background: startJobs,
+    concurrency: config.jobsConcurrency,
+    ...overrides.jobs,
+  });
+  // pg-boss loads and opens while the server and the modules are set up; queues come after.
+  const jobsOpening = jobs.prepare();
+  jobsOpening.catch(() => {});
 
   const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
   const core: CoreDeps = {
@@ -100,6 +130,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     accessTokens: createAccessTokenService({ keys: config.jwt, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl }),
     secrets: createSecrets(config.jwt),
     metrics,
+    jobs,
+    cache,
+    realtime,
   };
 
   const apis: Record<string, unknown> = {};
@@ -111,9 +144,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const instance = await def.setup({ ...core, log: log.child({ module: def.name }) }, peers);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));
+    jobs.register(instance.jobs ?? []);
     if (instance.routes) routePlugins.push(instance.routes);
     if (instance.stop) stops.push(instance.stop);
   }
+  await jobsOpening;
+  await jobs.prepare();
   const authApi = apis.auth as AuthApi;
   setPrincipalResolver(authApi.resolvePrincipal);
 
@@ -125,10 +161,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ...overrides.dispatcher,
   });
 
-  await http.register(healthRoutes({ database, dispatcher, dispatcherEnabled: config.dispatcherEnabled, migrations, metrics }));
+  await http.register(healthRoutes({ database, dispatcher, dispatcherEnabled: config.dispatcherEnabled, migrations, metrics, redis }));
   await http.register(
     async (api) => {
       await api.register(adminEventRoutes({ db: database.db }));
+      await api.register(jobRoutes({ jobs }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
     { prefix: '/api/v1' },
@@ -161,6 +198,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (created) log.info({ email: config.adminEmail }, 'bootstrap admin created');
   }
   if ((overrides.startDispatcher ?? config.dispatcherEnabled) !== false) await dispatcher.start();
+  if (startJobs) await jobs.start();
 
   let closed = false;
   return {
@@ -168,6 +206,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     config,
     database,
     dispatcher,
+    jobs,
     mailer,
     log,
     apis: apis as App['apis'],
@@ -176,9 +215,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       closed = true;
       await http.close();
       await dispatcher.stop();
+      await jobs.stop();
       for (const stop of stops.reverse()) await stop();
+      await realtime.stop();
       await mailer.close();
-      redis?.disconnect();
+      await cache.close();
+      await redis?.close();
       if (!overrides.database) await database.close();
     },
   };

@@ -4,6 +4,7 @@ import { allMigrations, buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { openDatabase } from './core/db/database.ts';
 import { migrate, pendingMigrations } from './core/db/migrator.ts';
+import { installJobSchema } from './core/jobs/index.ts';
 import { createLogger } from './core/log/logger.ts';
 import { join } from 'node:path';
 
@@ -37,6 +38,7 @@ try {
         process.stdout.write(pending.length ? `pending:\n  ${pending.join('\n  ')}\n` : 'up to date\n');
       } else {
         const applied = await migrate(database, migrations);
+        await installJobSchema(database);
         process.stdout.write(applied.length ? `applied:\n  ${applied.join('\n  ')}\n` : 'up to date\n');
       }
       await database.close();
@@ -45,7 +47,7 @@ try {
     case 'create-admin': {
       const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } } });
       if (!values.email || !values.password) fail(`create-admin needs --email and --password\n${USAGE}`);
-      const app = await buildApp({ ...config, migrateOnStart: true }, { log: createLogger('warn'), startDispatcher: false });
+      const app = await buildApp({ ...config, migrateOnStart: true }, { log: createLogger('warn'), startDispatcher: false, startJobs: false });
       const result = await app.apis.auth.ensureAdmin(values.email, values.password, values.name);
       // Deliver the registration events now so the profile exists before the command ends.
       await app.dispatcher.drain();

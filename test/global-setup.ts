@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { allMigrations } from '../src/app.ts';
 import { createPglite, openDatabase } from '../src/core/db/database.ts';
 import { migrate } from '../src/core/db/migrator.ts';
+import { installJobSchema } from '../src/core/jobs/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,6 +31,7 @@ export default async function setup(project: TestProject) {
     url.pathname = `/${template}`;
     const database = await openDatabase({ url: url.toString() });
     await migrate(database, allMigrations());
+    await installJobSchema(database);
     await database.close();
     project.provide('templateDatabase', template);
     project.provide('runId', runId);
@@ -44,6 +46,7 @@ export default async function setup(project: TestProject) {
   const pglite = await createPglite();
   const database = await openDatabase({ pglite });
   await migrate(database, allMigrations());
+  await installJobSchema(database);
   const dump = await pglite.dumpDataDir('none');
   const dir = mkdtempSync(join(tmpdir(), 'trellis-test-'));
   const file = join(dir, 'migrated.tar');

@@ -62,6 +62,8 @@ export interface TestApp {
   database: Database;
   /** Delivers every due event now. */
   drain(): Promise<number>;
+  /** Runs every due background job now. */
+  runJobs(): Promise<number>;
   request: App['http']['inject'];
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export async function createTestApp(opts: { env?: Record<string, string>; overri
     log: createLogger('silent'),
     passwords: createPasswordHasher({ memoryCost: 1024, timeCost: 1 }),
     startDispatcher: false,
+    startJobs: false,
     dispatcher: { backoffBaseMs: 1 },
     // Counters in Redis are per app, so files running at once never throttle each other.
     rateLimitNamespace: `trellis:test:${process.pid}:${Math.random().toString(36).slice(2)}:`,
@@ -90,6 +93,7 @@ export async function createTestApp(opts: { env?: Record<string, string>; overri
     mailer,
     database,
     drain: () => app.dispatcher.drain(),
+    runJobs: () => app.jobs.drain(),
     request: app.http.inject.bind(app.http) as App['http']['inject'],
     async close() {
       await app.close();

@@ -314,17 +314,19 @@ describe('health and metrics', () => {
   });
 
   it('/health/ready fails while the dispatcher is stopped, and passes once it runs', async () => {
+    // With REDIS_URL (the server project) Redis is reported beside the rest.
+    const redis = t.app.config.redisUrl ? { redis: { status: 'ok' } } : {};
     const before = await get('/health/ready');
     expect(before.statusCode).toBe(503);
     expect(before.json()).toEqual({
       status: 'fail',
-      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'fail', detail: 'not running' } },
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'fail', detail: 'not running' }, ...redis },
     });
     await t.app.dispatcher.start();
     try {
       const after = await get('/health/ready');
       expect(after.statusCode).toBe(200);
-      expect(after.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'ok' } } });
+      expect(after.json()).toEqual({ status: 'ok', checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, dispatcher: { status: 'ok' }, ...redis } });
     } finally {
       await t.app.dispatcher.stop();
     }

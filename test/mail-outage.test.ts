@@ -47,7 +47,13 @@ describe('mail outage', () => {
     expect(t.mailer.sent.filter((m) => m.to === email)).toHaveLength(1);
     expect(await outboxRow(userId)).toMatchObject({ status: 'delivered' });
     const deliveries = await t.database.db.selectFrom('core.deliveries').select('subscriber').where('event_id', '=', failed.id).execute();
-    expect(deliveries.map((d: { subscriber: string }) => d.subscriber).sort()).toEqual(['auth.send_verification_on_register', 'users.create_profile']);
+    // The subscribers of every event (audit, webhook fan-out) are recorded beside them.
+    expect(deliveries.map((d: { subscriber: string }) => d.subscriber).sort()).toEqual([
+      'audit.record',
+      'auth.send_verification_on_register',
+      'users.create_profile',
+      'webhooks.fan_out',
+    ]);
   });
 
   it('a long outage dead-letters the event; an admin retry sends the mail, and its link works', async () => {

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { AllowListError, parseAllowList } from './net/allow-list.ts';
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -56,6 +57,14 @@ export const duration: Parser<number> = (raw, name) => {
   return seconds;
 };
 
+const maxDuration =
+  (maxSeconds: number): Parser<number> =>
+  (raw, name) => {
+    const seconds = duration(raw, name);
+    if (seconds > maxSeconds) throw new ConfigError(name, `must be at most ${maxSeconds}s, got ${seconds}s`);
+    return seconds;
+  };
+
 const url =
   (...protocols: string[]): Parser<string> =>
   (raw, name) => {
@@ -81,6 +90,17 @@ const list: Parser<string[]> = (raw) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** Host names, IP addresses or CIDR ranges, checked here so a typo stops start-up. */
+const hostList: Parser<string[]> = (raw, name) => {
+  const entries = list(raw, name);
+  try {
+    parseAllowList(entries);
+  } catch (err) {
+    throw err instanceof AllowListError ? new ConfigError(name, err.message) : err;
+  }
+  return entries;
+};
 
 const email: Parser<string> = (raw, name) => {
   if (!/^[^\s@]+@[^\s@]+$/.test(raw)) throw new ConfigError(name, `is not an email address: "${raw}"`);
@@ -126,6 +146,8 @@ export const SETTINGS = {
   corsOrigins: setting('CORS_ORIGINS', '', list, 'Comma-separated allowed origins; empty disables CORS, `*` allows any.'),
   trustProxy: setting('TRUST_PROXY', 'false', trustProxy, '`true`, a hop count, or addresses of proxies whose `X-Forwarded-*` headers are trusted.'),
   shutdownTimeout: setting('SHUTDOWN_TIMEOUT', '10s', duration, 'How long SIGTERM waits for in-flight requests before closing anyway.'),
+  jobsEnabled: setting('JOBS_ENABLED', 'true', bool, 'Run background job workers and cron schedules in this process (turn off for API-only instances).'),
+  jobsConcurrency: setting('JOBS_CONCURRENCY', '2', int(1, 100), 'Jobs of one queue that run at once in this process.'),
   dispatcherEnabled: setting('DISPATCHER_ENABLED', 'true', bool, 'Run the event dispatcher in this process (turn off for API-only instances).'),
   eventMaxAttempts: setting('EVENT_MAX_ATTEMPTS', '8', int(1, 100), 'Delivery attempts before an event is dead-lettered.'),
   adminEmail: setting('ADMIN_EMAIL', '', optional(email), 'With `ADMIN_PASSWORD`, creates this admin on first start.'),
@@ -133,6 +155,14 @@ export const SETTINGS = {
   migrateOnStart: setting('MIGRATE_ON_START', '', optional(bool), 'Apply migrations at start (default: yes on PGlite, no on a server: run `npm run migrate`).'),
   orgMaxDepth: setting('ORG_MAX_DEPTH', '5', int(1, 50), 'Levels an organization hierarchy may have (a top-level organization is level 1).'),
   orgRestoreDays: setting('ORG_RESTORE_DAYS', '30', int(1, 3650), 'Days during which an owner can restore a deleted organization.'),
+  auditRetentionDays: setting('AUDIT_RETENTION_DAYS', '365', int(1, 36500), 'Days audit records are kept; a daily job (03:17 UTC) deletes older ones.'),
+  webhookAllowedHosts: setting('WEBHOOK_ALLOWED_HOSTS', '', hostList, 'Comma-separated host names, IP addresses or CIDR ranges that webhook URLs may reach although they are not public (e.g. `hooks.internal,10.1.0.0/16`); empty: public addresses only.'),
+  webhookDisableAfter: setting('WEBHOOK_DISABLE_AFTER', '5', int(1, 1000), 'Consecutive failed webhook deliveries (each after its ~24 h of retries) that disable the endpoint.'),
+  smsProvider: setting('SMS_PROVIDER', 'log', oneOf('log', 'twilio'), 'Sends notification SMS: `log` writes them to the log, `twilio` sends them through Twilio.'),
+  twilioAccountSid: setting('TWILIO_ACCOUNT_SID', '', optional(str), 'Twilio account SID (with `SMS_PROVIDER=twilio`).'),
+  twilioAuthToken: setting('TWILIO_AUTH_TOKEN', '', optional(str), 'Twilio auth token (with `SMS_PROVIDER=twilio`).'),
+  smsFrom: setting('SMS_FROM', '', optional(str), 'Sender of SMS: an E.164 number, alphanumeric sender id or messaging service SID (with `SMS_PROVIDER=twilio`).'),
+  streamHeartbeat: setting('STREAM_HEARTBEAT', '15s', maxDuration(50), 'Interval of heartbeat comments on open `/api/v1/stream` connections (at most 50s, below the 60 s idle timeout).'),
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -165,6 +195,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = resolve(parsed.dataDir);
   const jwt = resolveJwtKeys(parsed, production, dataDir);
   if (parsed.adminEmail && !parsed.adminPassword) throw new ConfigError('ADMIN_PASSWORD', 'is required when ADMIN_EMAIL is set');
+  if (parsed.smsProvider === 'twilio') {
+    for (const [value, variable] of [[parsed.twilioAccountSid, 'TWILIO_ACCOUNT_SID'], [parsed.twilioAuthToken, 'TWILIO_AUTH_TOKEN'], [parsed.smsFrom, 'SMS_FROM']] as const) {
+      if (!value) throw new ConfigError(variable, 'is required when SMS_PROVIDER=twilio');
+    }
+  }
   const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = parsed;
   return Object.freeze({ ...rest, dataDir, embedded: !parsed.databaseUrl, production, jwt });
 }

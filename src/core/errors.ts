@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
+  | 'unavailable'
   | 'internal';
 
 export interface FieldError {

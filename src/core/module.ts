@@ -2,13 +2,16 @@
 // migrations; `setup` receives core services plus the public APIs of what it requires,
 // and returns its own API, routes and event subscribers. Only the modules named in
 // `requires` are passed in, so two modules cannot depend on each other.
+import type { Cache } from './cache/types.ts';
 import type { Config } from './config.ts';
 import type { Database, Executor } from './db/database.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
+import type { JobDefinition, JobQueue } from './jobs/types.ts';
 import type { HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import type { RealtimeBroker } from './realtime/types.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
 import type { AccessTokenService } from './security/tokens.ts';
@@ -33,6 +36,12 @@ export interface CoreDeps {
   accessTokens: AccessTokenService;
   secrets: Secrets;
   metrics: Metrics;
+  /** Background jobs; enqueue with `{ db: tx }` to tie a job to the state change that needs it. */
+  jobs: JobQueue;
+  /** Key-value cache: shared through Redis when configured, else in process. See core/cache/types.ts. */
+  cache: Cache;
+  /** Pushes small messages to a user's open streams on any instance (Redis pub/sub, else NOTIFY). */
+  realtime: RealtimeBroker;
 }
 
 export interface ModuleInstance<Api> {
@@ -40,6 +49,8 @@ export interface ModuleInstance<Api> {
   /** Registered under /api/v1. */
   routes?: (app: HttpServer) => Promise<void>;
   subscribers?: Subscriber<any>[];
+  /** Job handlers (and cron schedules) this module runs. */
+  jobs?: JobDefinition[];
   /** Releases what setup acquired (listeners, timers); called on shutdown. */
   stop?: () => Promise<void>;
 }

@@ -2,7 +2,7 @@
 // only `Executor`; the service decides whether that is the pool or a transaction.
 import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
@@ -26,8 +26,17 @@ export interface Database {
   readonly db: Kysely<AnyDB>;
   /** Runs fn inside one raw transaction on a dedicated connection (used by the migrator). */
   rawTransaction<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; returns the unsubscribe function. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs SQL text outside the query builder, queued like any other query (on PGlite, behind
+   * open transactions). Without values it may hold several statements. Used by the job queue.
+   */
+  runSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  /**
+   * Subscribes to a NOTIFY channel; returns the unsubscribe function. On a server the LISTEN
+   * connection is re-established after it drops; `onReconnect` then runs, since whatever was
+   * notified in between is lost (caches flush, workers look for missed work).
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   poolStats(): PoolStats;
   close(): Promise<void>;
 }
@@ -81,6 +90,20 @@ async function openPglite(pglite: PGlite): Promise<Database> {
         }
       });
     },
+    async runSql(text, values) {
+      return db.connection().execute(async (conn) => {
+        try {
+          if (values?.length) return { rows: [...(await conn.executeQuery(CompiledQuery.raw(text, values))).rows] };
+          // exec() takes several statements (the simple protocol); keep every statement's rows.
+          const results = await pglite.exec(text);
+          return { rows: results.flatMap((r) => r.rows ?? []) };
+        } catch (err) {
+          // One connection for everything: a failed BEGIN…COMMIT script must not leave it aborted.
+          if (pglite.isInTransaction()) await pglite.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
+    },
     async listen(channel, onNotify) {
       const unsub = await pglite.listen(channel, onNotify);
       return async () => {
@@ -102,19 +125,56 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number)
   const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may one that is checked out (a query or transaction in flight when the server goes
+  // away): pg emits 'error' on such a client, and nothing else listens to it. The query
+  // itself still fails with the error, and the pool discards the broken client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
   /** Handlers per channel, all fed by one LISTEN connection made on the first listen(). */
   const channels = new Map<string, Set<(payload: string) => void>>();
+  const reconnectHandlers = new Set<() => void>();
+  let listener: InstanceType<typeof pg.Client> | undefined;
   let listenerReady: Promise<InstanceType<typeof pg.Client>> | undefined;
-  async function connectListener() {
+  let closed = false;
+  let retryDelay = 500;
+
+  async function connectListener(): Promise<InstanceType<typeof pg.Client>> {
     const client = new pg.Client({ connectionString: url });
-    client.on('error', () => {});
     client.on('notification', (msg) => {
       for (const handler of channels.get(msg.channel) ?? []) handler(msg.payload ?? '');
     });
+    // A restarted or unreachable server ends the connection: reconnect with backoff, LISTEN
+    // again on every channel, and tell subscribers they may have missed notifications.
+    let lost = false;
+    const onLost = () => {
+      if (lost || closed) return;
+      lost = true;
+      listener = undefined;
+      listenerReady = undefined;
+      setTimeout(() => void reconnect(), retryDelay).unref();
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
     await client.connect();
+    for (const channel of channels.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    listener = client;
     return client;
   }
+
+  async function reconnect() {
+    if (closed || listenerReady) return;
+    listenerReady = connectListener();
+    try {
+      await listenerReady;
+      retryDelay = 500;
+      for (const handler of reconnectHandlers) handler();
+    } catch {
+      listenerReady = undefined;
+      retryDelay = Math.min(retryDelay * 2, 10_000);
+      setTimeout(() => void reconnect(), retryDelay).unref();
+    }
+  }
+
   return {
     kind: 'postgres',
     db,
@@ -140,28 +200,37 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number)
         client.release();
       }
     },
-    async listen(channel, onNotify) {
+    async runSql(text, values) {
+      const result: any = await pool.query(text, values);
+      // Several statements answer with one result each.
+      return { rows: Array.isArray(result) ? result.flatMap((r) => r.rows ?? []) : result.rows };
+    },
+    async listen(channel, onNotify, onReconnect) {
       // LISTEN needs a connection of its own, outside the pool. One serves every channel of
       // this process (the dispatcher's, each cache's): one connection, and one connect at start.
       listenerReady ??= connectListener();
-      const listener = await listenerReady;
+      const client = await listenerReady;
       let handlers = channels.get(channel);
       if (!handlers) {
         handlers = new Set();
         channels.set(channel, handlers);
-        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       handlers.add(onNotify);
+      if (onReconnect) reconnectHandlers.add(onReconnect);
       return async () => {
+        if (onReconnect) reconnectHandlers.delete(onReconnect);
         const set = channels.get(channel);
         if (!set?.delete(onNotify) || set.size > 0) return;
         channels.delete(channel);
-        await listener.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        await listener?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
       };
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
+      closed = true;
       channels.clear();
+      reconnectHandlers.clear();
       if (listenerReady) await (await listenerReady.catch(() => null))?.end().catch(() => {});
       await db.destroy();
       // Kysely ends the pool only if it ran a query itself; rawTransaction (the migrator)

@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../db/database.ts';
+import { runOutsideRequest } from '../context/request-context.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
 import type { DomainEvent, Subscriber } from './types.ts';
 
@@ -36,6 +37,9 @@ interface OutboxRow {
   actor_id: string | null;
   org_id: string | null;
   request_id: string | null;
+  api_key_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
   occurred_at: Date;
   attempts: number;
 }
@@ -60,10 +64,16 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const retentionMs = opts.retentionMs ?? 7 * 86_400_000;
 
   const byType = new Map<string, Subscriber<any>[]>();
+  const everyEvent: Subscriber<any>[] = [];
   for (const s of opts.subscribers) {
     if (opts.subscribers.filter((o) => o.name === s.name).length > 1) throw new Error(`duplicate event subscriber name ${s.name}`);
-    byType.set(s.event, [...(byType.get(s.event) ?? []), s]);
+    if (s.event === '*') everyEvent.push(s);
+    else byType.set(s.event, [...(byType.get(s.event) ?? []), s]);
   }
+  const subscribersOf = (type: string) => {
+    const own = byType.get(type);
+    return own ? (everyEvent.length ? [...own, ...everyEvent] : own) : everyEvent;
+  };
 
   let running = false;
   let timer: NodeJS.Timeout | undefined;
@@ -83,7 +93,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         ORDER BY next_attempt_at, id
         LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, type, version, payload, actor_id, org_id, request_id, occurred_at, attempts`.execute(db);
+      RETURNING id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, occurred_at, attempts`.execute(db);
     // UUIDv7 ids sort by creation time: deliver in the order events happened.
     return result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -97,6 +107,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       actorId: row.actor_id,
       orgId: row.org_id,
       requestId: row.request_id,
+      apiKeyId: row.api_key_id,
+      ip: row.ip,
+      userAgent: row.user_agent,
       payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
     };
     await db.transaction().execute(async (tx) => {
@@ -113,7 +126,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function process(row: OutboxRow): Promise<void> {
     const errors: string[] = [];
-    for (const s of byType.get(row.type) ?? []) {
+    for (const s of subscribersOf(row.type)) {
       try {
         await deliverOne(row, s);
       } catch (err) {
@@ -166,7 +179,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   function schedule(delayMs: number) {
     if (!running) return;
     clearTimeout(timer);
-    timer = setTimeout(runTick, delayMs);
+    // Woken by a NOTIFY that a request caused: the pass must not run as that request (its
+    // subscribers' own events would be stamped with the request's caller).
+    timer = runOutsideRequest(() => setTimeout(runTick, delayMs));
     timer.unref?.();
   }
 
@@ -196,7 +211,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     async start() {
       if (running) return;
       running = true;
-      unlisten = await database.listen(OUTBOX_CHANNEL, wake);
+      // After a lost LISTEN connection, events committed meanwhile are picked up at once.
+      unlisten = await database.listen(OUTBOX_CHANNEL, wake, wake);
       schedule(0);
     },
     async stop() {

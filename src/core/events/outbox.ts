@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
+import { currentCaller } from '../context/request-context.ts';
 import type { EventMap, EventMeta, EventPublisher, EventType } from './types.ts';
 
 export const OUTBOX_CHANNEL = 'core_outbox';
@@ -11,6 +12,7 @@ export function createOutbox(): EventPublisher {
   return {
     async publish<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], type: K, payload: EventMap[K], meta: EventMeta = {}) {
       const id = uuidv7();
+      const caller = currentCaller();
       await db
         .insertInto('core.outbox')
         .values({
@@ -18,9 +20,12 @@ export function createOutbox(): EventPublisher {
           type,
           version: DEFAULT_VERSION,
           payload: JSON.stringify(payload),
-          actor_id: meta.actorId ?? null,
+          actor_id: meta.actorId !== undefined ? meta.actorId : (caller?.actorId ?? null),
           org_id: meta.orgId ?? null,
-          request_id: meta.requestId ?? null,
+          request_id: meta.requestId ?? caller?.requestId ?? null,
+          api_key_id: caller?.apiKeyId ?? null,
+          ip: caller?.ip ?? null,
+          user_agent: caller?.userAgent ?? null,
         })
         .execute();
       // Delivered at commit, so the dispatcher wakes only for committed events.

@@ -10,6 +10,7 @@ export interface EventMap {}
 
 export type EventType = keyof EventMap & string;
 
+/** Given explicitly, or taken from the current request (see core/context) when omitted. */
 export interface EventMeta {
   actorId?: string | null;
   orgId?: string | null;
@@ -24,14 +25,18 @@ export interface DomainEvent<K extends EventType = EventType> {
   actorId: string | null;
   orgId: string | null;
   requestId: string | null;
+  /** The API key the request was made with, if any. */
+  apiKeyId: string | null;
+  ip: string | null;
+  userAgent: string | null;
   payload: EventMap[K];
 }
 
-/** Receives one event type. Runs in its own transaction (`db`), once per event. */
+/** Receives one event type, or every event (`'*'`). Runs in its own transaction (`db`), once per event. */
 export interface Subscriber<K extends EventType = EventType> {
   /** Stable, unique name: `<module>.<what_it_does>`; recorded with each delivery. */
   name: string;
-  event: K;
+  event: K | '*';
   handle(event: DomainEvent<K>, ctx: { db: Executor }): Promise<void>;
 }
 
@@ -41,6 +46,11 @@ export function subscriber<K extends EventType>(
   handle: (event: DomainEvent<K>, ctx: { db: Executor }) => Promise<void>,
 ): Subscriber<K> {
   return { name, event, handle };
+}
+
+/** A subscriber to every event type (audit log, webhooks): it filters what it keeps itself. */
+export function subscribeAll(name: string, handle: (event: DomainEvent, ctx: { db: Executor }) => Promise<void>): Subscriber<EventType> {
+  return { name, event: '*', handle };
 }
 
 export interface EventPublisher {

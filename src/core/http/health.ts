@@ -9,11 +9,22 @@ import type { HttpServer } from './server.ts';
 
 const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) });
 const Ready = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
-  checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check }),
+  // `degraded`: ready, but an optional dependency (Redis) is away and its work runs locally.
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('fail')]),
+  checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check, redis: Type.Optional(Check) }),
 });
 
-export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher; dispatcherEnabled: boolean; migrations: Migration[]; metrics: Metrics }) {
+const REDIS_DOWN = 'unreachable: cache and rate limits are local to this instance until it returns';
+
+export function healthRoutes(deps: {
+  database: Database;
+  dispatcher: Dispatcher;
+  dispatcherEnabled: boolean;
+  migrations: Migration[];
+  metrics: Metrics;
+  /** Reported when configured; never makes the instance unready. */
+  redis?: { isUp(): boolean };
+}) {
   // Migrations cannot un-apply: once all are seen applied, the check needs no query again.
   let migrationsApplied = false;
 
@@ -33,7 +44,12 @@ export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher;
     });
 
     app.get('/health/ready', {
-      schema: { tags: ['health'], summary: 'Database reachable, migrations applied, dispatcher running', response: { 200: Ready, 503: Ready } },
+      schema: {
+        tags: ['health'],
+        summary: 'Database reachable, migrations applied, dispatcher running',
+        description: 'With Redis configured its state is reported too; while it is away the instance stays ready (status `degraded`).',
+        response: { 200: Ready, 503: Ready },
+      },
       handler: async (_req, reply) => {
         const database = await check(async () => {
           await sql`SELECT 1`.execute(deps.database.db);
@@ -48,7 +64,12 @@ export function healthRoutes(deps: { database: Database; dispatcher: Dispatcher;
         // An API-only instance (DISPATCHER_ENABLED=false) is ready without one.
         const dispatcher = await check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'));
         const ok = [database, migrations, dispatcher].every((c) => c.status === 'ok');
-        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
+        if (!deps.redis) return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
+        // Redis going away degrades the service (local cache and limits); it does not stop it.
+        const redisUp = deps.redis.isUp();
+        const redis = redisUp ? { status: 'ok' as const } : { status: 'fail' as const, detail: REDIS_DOWN };
+        const status = !ok ? 'fail' : redisUp ? 'ok' : 'degraded';
+        return reply.status(ok ? 200 : 503).send({ status, checks: { database, migrations, dispatcher, redis } });
       },
     });
 

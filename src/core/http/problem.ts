@@ -14,6 +14,7 @@ const STATUS: Record<ErrorKind, number> = {
   unprocessable: 422,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 const TITLE: Record<number, string> = {
@@ -104,11 +105,25 @@ function asAppError(err: unknown): AppError {
         errors: [{ field: 'content-length', message: 'does not match the body' }],
       });
   }
+  if (isDatabaseUnavailable(err)) {
+    // The database is down or restarting: a retry soon may succeed, unlike a 500.
+    return new AppError('unavailable', 'UNAVAILABLE', 'The service is temporarily unavailable, retry shortly', { retryAfter: 5 });
+  }
   if (fe?.statusCode === 429) return new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down');
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError('validation', 'BAD_REQUEST', fe.message);
   }
   return new AppError('internal', 'INTERNAL', 'Internal error');
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+
+/** Connection-level failures of `pg` (server down, restarting, connection cut), not query errors. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
 
 function fieldName(where: string, v: { instancePath?: string; params?: Record<string, unknown> }): string {

@@ -6,13 +6,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
+import { runInRequest } from '../context/request-context.ts';
 import { AppError } from '../errors.ts';
 import { type Logger, lazyChildLoggerFactory } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { RedisConnection } from '../redis/index.ts';
 import { type AuthRequirement, type Credentials, type Principal, type PrincipalResolver, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
+import { failoverRateLimitStore } from './rate-limit-store.ts';
 import { createRequestIdGenerator } from './request-id.ts';
 import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
@@ -26,7 +28,8 @@ export interface HttpOptions {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  redis?: Redis;
+  /** Shares rate-limit counters between instances (local counters while it is down). */
+  redis?: RedisConnection;
   /** Key prefix of rate-limit counters in Redis (tests give each app its own). */
   rateLimitNamespace?: string;
 }
@@ -75,7 +78,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(request.url.startsWith('/docs') ? docsHeaders : API_RESPONSE_HEADERS);
     reply.header('x-request-id', request.id);
-    done();
+    // The rest of the request (hooks, handler, the events it publishes) runs with it as context.
+    runInRequest(request, done);
   });
 
   // The access line is built here from known fields only (no bodies, headers or query
@@ -134,10 +138,10 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     max: config.rateLimit,
     timeWindow: 60_000,
     enableDraftSpec: true,
-    redis: opts.redis,
-    nameSpace: opts.rateLimitNamespace ?? 'trellis:ratelimit:',
-    // A Redis outage must not take the API down with it: limits fail open (sign-ins stay
-    // protected by the per-account lockout in the database).
+    // With Redis, counters are shared by every instance; while it is down each instance
+    // counts on its own (rate-limit-store.ts), so limits degrade instead of switching off.
+    store: opts.redis ? failoverRateLimitStore(opts.redis, opts.rateLimitNamespace ?? 'trellis:ratelimit:') : undefined,
+    // The stores above never fail; should one ever, serving beats refusing every request.
     skipOnError: true,
     // Health probes and metrics scrapes must never be throttled.
     allowList: (req) => req.url.startsWith('/health/') || req.url.split('?')[0] === '/metrics',
@@ -173,7 +177,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     if (auth) {
       schema.security = [{ bearerAuth: [] }, { apiKey: [] }];
       const notes = [typeof auth === 'object' && auth.role ? `Role: ${auth.role}.` : '', typeof auth === 'object' && auth.scope ? `API key scope: \`${auth.scope}\`.` : 'API keys: not accepted.'];
-      schema.description = [schema.description, notes.filter(Boolean).join(' ')].filter(Boolean).join('\n\n');
+      const note = notes.filter(Boolean).join(' ');
+      // GET routes come through twice (Fastify adds HEAD with the same schema object).
+      if (!schema.description?.endsWith(note)) schema.description = [schema.description, note].filter(Boolean).join('\n\n');
     }
     schema.response ??= {};
     schema.response['4XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };

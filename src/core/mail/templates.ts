@@ -109,6 +109,14 @@ function layout(title: string, body: SafeHtml[], footer: string): string {
 `.__html;
 }
 
+/**
+ * The same layout for mails composed elsewhere (notifications): `bodyHtml` must already be
+ * escaped; the title and the footer are escaped here.
+ */
+export function htmlMailLayout(title: string, bodyHtml: string, footer: string): string {
+  return layout(title, [{ __html: bodyHtml }], footer);
+}
+
 function textMail(lines: string[]): string {
   return lines.join('\n') + `\n\n— The ${PRODUCT} team\n`;
 }

@@ -18,6 +18,12 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
     return a ? toAccountView(a) : null;
   }
 
+  /** The account with this address (any case), for modules that know a person by email only. */
+  async function getAccountByEmail(email: string): Promise<AccountView | null> {
+    const a = await accounts.byEmail(db, normalizeEmail(email));
+    return a ? toAccountView(a) : null;
+  }
+
   async function setRole(actorId: string, userId: string, role: 'user' | 'admin'): Promise<AccountView> {
     const updated = await db.transaction().execute(async (tx) => {
       const a = await accounts.lockById(tx, userId);
@@ -95,7 +101,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
     return { userId: id, created: true };
   }
 
-  return { getAccount, setRole, setStatus, unlock, deleteAccount, ensureAdmin };
+  return { getAccount, getAccountByEmail, setRole, setStatus, unlock, deleteAccount, ensureAdmin };
 }
 
 export type AccountAdmin = ReturnType<typeof createAccountAdmin>;

@@ -86,7 +86,11 @@ export function createPrincipalCache(database: Database, opts: { ttlMs?: number;
     sessions: (ids) => broadcast(ids.map((id) => `session:${id}`)),
     account: (accountId) => broadcast([`account:${accountId}`]),
     async start() {
-      unlisten = await database.listen(INVALIDATION_CHANNEL, evictLocal);
+      // Evictions sent while the LISTEN connection was down are lost: start over empty.
+      unlisten = await database.listen(INVALIDATION_CHANNEL, evictLocal, () => {
+        evictions++;
+        entries.clear();
+      });
     },
     async stop() {
       await unlisten?.();

@@ -23,10 +23,7 @@ export function createAccess(core: CoreDeps, cache: RoleCache) {
     const now = clock.now().getTime();
     const cached = cache.get(userId, orgId, now);
     if (cached !== undefined) return cached;
-    const generation = cache.generation();
-    const value = effectiveRole(await chainMemberships(db, userId, orgId));
-    cache.set(userId, orgId, value, now, generation);
-    return value;
+    return cache.load(userId, orgId, now, async () => effectiveRole(await chainMemberships(db, userId, orgId)));
   }
 
   /** 404 when the caller has no role (or the org is deleted): a stranger learns nothing. */

@@ -34,7 +34,8 @@ export const organizationsModule = defineModule<OrganizationsApi, { auth: AuthAp
   requires: ['auth'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async setup(core) {
-    const cache = createRoleCache(core.database);
+    // With Redis, roles computed on one instance serve the others (the local tier stays first).
+    const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });
     await cache.start();
     const access = createAccess(core, cache);
     const orgs = createOrganizationsService(core, access);

@@ -1,11 +1,13 @@
-// The reports module's only public door. It owns no tables: reports are rendered from the
-// time module's SQL aggregation, names come from the projects and organizations façades,
+// The reports module's only public door. Its one table holds report files made by jobs;
+// reports themselves are rendered from the time module's SQL aggregation, names come from the projects and organizations façades,
 // and the project export lives here because only this module may ask both projects and time.
 import { defineModule } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import type { TimeApi } from '../time/index.ts';
+import { fileURLToPath } from 'node:url';
 import { createExportService } from './export.ts';
+import { createFileExports } from './file-exports.ts';
 import { reportsRoutes } from './routes.ts';
 import { createReportsService } from './service.ts';
 
@@ -18,9 +20,11 @@ export type ReportsApi = Record<string, never>;
 export const reportsModule = defineModule<ReportsApi, { organizations: OrganizationsApi; projects: ProjectsApi; time: TimeApi }>({
   name: 'reports',
   requires: ['organizations', 'projects', 'time'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations, projects, time }) {
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });
-    return { api: {}, routes: reportsRoutes(reports, exports) };
+    const files = createFileExports({ db: core.db, events: core.events, jobs: core.jobs, reports });
+    return { api: {}, routes: reportsRoutes(reports, exports, files), jobs: files.jobs };
   },
 });

@@ -1,6 +1,7 @@
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ExportService } from './export.ts';
+import type { FileExports } from './file-exports.ts';
 import { safeFilename, type TimeReport } from './model.ts';
 import { renderTimeReportCsv } from './render-csv.ts';
 import * as S from './schemas.ts';
@@ -17,7 +18,7 @@ const renderPdf = async (report: TimeReport) => (await import('./render-pdf.ts')
 /** `attachment; filename="…"` with a name that needs no escaping (see safeFilename). */
 const attachment = (filename: string) => `attachment; filename="${filename}"`;
 
-export function reportsRoutes(reports: ReportsService, exports: ExportService) {
+export function reportsRoutes(reports: ReportsService, exports: ExportService, files: FileExports) {
   return async (app: HttpServer) => {
     app.get('/orgs/:orgId/reports/time', {
       config: auth,
@@ -42,6 +43,44 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService) {
           .header('content-disposition', attachment(`${name}.${format}`))
           .header('cache-control', 'private, no-store')
           .send(body);
+      },
+    });
+
+    app.post('/orgs/:orgId/reports/time/files', {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Make a time report file (CSV, XLSX or PDF) in the background',
+        description:
+          'Same rules and query as GET /reports/time; checked now (errors answer at once), rendered by a job. ' +
+          'Follow GET /api/v1/jobs/{jobId} (or the `job.progress` events of /api/v1/stream): when completed, its result has the `link` to download. ' +
+          'You also get a `report ready` notification. Files are kept for a day.',
+        params: S.OrgParams,
+        body: S.TimeReportFileRequest,
+        response: { 202: S.JobAccepted },
+      },
+      handler: async (req, reply) => {
+        const { format, ...query } = req.body;
+        const { jobId } = await files.request(principalOf(req), req.params.orgId, query, format);
+        return reply.status(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId, statusUrl: `/api/v1/jobs/${jobId}` });
+      },
+    });
+
+    app.get('/orgs/:orgId/reports/files/:jobId', {
+      config: auth,
+      schema: {
+        tags,
+        summary: 'Download a report file made by a background job (its requester only)',
+        params: S.FileParams,
+        response: { 200: S.FileResponse },
+      },
+      handler: async (req, reply) => {
+        const file = await files.download(principalOf(req), req.params.orgId, req.params.jobId);
+        return reply
+          .type(file.contentType)
+          .header('content-disposition', attachment(file.fileName))
+          .header('cache-control', 'private, no-store')
+          .send(file.content);
       },
     });
 

@@ -29,6 +29,18 @@ export const TimeReportQuery = Type.Object({
   format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('pdf')], { default: 'json' }),
 });
 
+const { format: _format, ...reportQuery } = TimeReportQuery.properties;
+/** The body of a background file request: the report's query, and a file format. */
+export const TimeReportFileRequest = Type.Object({
+  ...reportQuery,
+  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('pdf')]),
+});
+export const FileParams = Type.Object({ orgId: Uuid, jobId: Uuid });
+export const JobAccepted = Type.Object({
+  jobId: Uuid,
+  statusUrl: Type.String({ description: 'GET it for status, progress and, when done, the download link' }),
+});
+
 const Amount = Type.Object({ currency: Type.String(), amountMinor: Type.Integer() });
 
 const Totals = {
@@ -123,4 +135,13 @@ export const BudgetView = Type.Object({
 export const ExportResponse = {
   description: 'A ZIP archive: project.json (the project and its tasks), tasks.csv and time-entries.csv',
   content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+};
+
+export const FileResponse = {
+  description: 'The report file, in the format it was requested in',
+  content: {
+    [REPORT_MEDIA_TYPES.csv]: Binary('a CSV file'),
+    [REPORT_MEDIA_TYPES.xlsx]: Binary('an Excel workbook'),
+    [REPORT_MEDIA_TYPES.pdf]: Binary('a printable document'),
+  },
 };

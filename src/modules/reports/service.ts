@@ -235,7 +235,16 @@ export function createReportsService(deps: ReportsDeps) {
     };
   }
 
-  return { timeReport, projectBudget, visibility, orgOf };
+  /** The checks of timeReport without the aggregation: a file export is refused at once, not in its job. */
+  async function checkTimeReport(principal: Principal, orgId: string, q: TimeReportQuery): Promise<void> {
+    await visibility(principal, orgId, q);
+    const org = await orgOf(orgId);
+    const timeZone = q.tz ?? org.timezone;
+    if (!isTimeZone(timeZone)) throw invalid('query.tz', 'is not an IANA time zone');
+    resolvePeriod({ from: q.from, to: q.to, timeZone, now: clock.now() });
+  }
+
+  return { timeReport, checkTimeReport, projectBudget, visibility, orgOf };
 }
 
 export type ReportsService = ReturnType<typeof createReportsService>;

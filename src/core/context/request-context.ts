@@ -1,0 +1,40 @@
+// The request a piece of code runs for, without passing it through every call: the
+// outbox stamps each event with who caused it (user, API key), from which IP and user
+// agent, so the audit log and webhooks learn it without every module forwarding it.
+// The store is the Fastify request itself, so entering it costs no allocation.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyRequest } from 'fastify';
+
+const storage = new AsyncLocalStorage<FastifyRequest>();
+
+export interface CallerContext {
+  requestId: string;
+  actorId: string | null;
+  apiKeyId: string | null;
+  ip: string;
+  userAgent: string | null;
+}
+
+/** Runs `fn` (the rest of the request's hooks and handler) with `request` as the current request. */
+export function runInRequest(request: FastifyRequest, fn: () => void): void {
+  storage.run(request, fn);
+}
+
+/** Runs `fn` outside any request, so background work started from a request does not inherit it. */
+export function runOutsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
+/** Who is calling, when code runs on behalf of an HTTP request; undefined in background work. */
+export function currentCaller(): CallerContext | undefined {
+  const request = storage.getStore();
+  if (!request) return undefined;
+  const ua = request.headers['user-agent'];
+  return {
+    requestId: request.id,
+    actorId: request.principal?.userId ?? null,
+    apiKeyId: request.principal?.apiKeyId ?? null,
+    ip: request.ip,
+    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+  };
+}

@@ -1,0 +1,82 @@
+// core.jobs: the status of each job as the API reports it.
+import { sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { JobStatus, JobView } from './types.ts';
+
+export interface JobRow {
+  id: string;
+  queue: string;
+  owner_id: string | null;
+  status: JobStatus;
+  progress: number;
+  note: string | null;
+  result: unknown;
+  error: string | null;
+  attempt: number;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export class JobStatusRepository {
+  private readonly db: Executor;
+  constructor(db: Executor) {
+    this.db = db;
+  }
+
+  async create(db: Executor, job: { id: string; queue: string; ownerId: string | null }): Promise<void> {
+    await db.insertInto('core.jobs').values({ id: job.id, queue: job.queue, owner_id: job.ownerId }).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  /** Marks an attempt started; creates the row for jobs not enqueued through the API (cron). */
+  async markActive(id: string, queue: string, attempt: number): Promise<JobRow> {
+    const row = await this.db
+      .insertInto('core.jobs')
+      .values({ id, queue, status: 'active', attempt, started_at: sql`now()` })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ status: 'active', attempt, error: null, started_at: sql`coalesce(core.jobs.started_at, now())` }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return row as JobRow;
+  }
+
+  async setProgress(id: string, progress: number, note: string | null): Promise<void> {
+    await this.db.updateTable('core.jobs').set({ progress, note }).where('id', '=', id).execute();
+  }
+
+  async finish(id: string, status: JobStatus, result: unknown, error: string | null): Promise<void> {
+    const done = status === 'completed' || status === 'failed';
+    await this.db
+      .updateTable('core.jobs')
+      .set({
+        status,
+        error,
+        ...(status === 'completed' ? { progress: 1, result: JSON.stringify(result) } : {}),
+        ...(done ? { completed_at: sql`now()` } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async find(id: string): Promise<JobRow | undefined> {
+    return (await this.db.selectFrom('core.jobs').selectAll().where('id', '=', id).executeTakeFirst()) as JobRow | undefined;
+  }
+
+  toView(row: JobRow): JobView {
+    return {
+      id: row.id,
+      name: row.queue,
+      status: row.status,
+      progress: Number(row.progress),
+      note: row.note,
+      result: typeof row.result === 'string' ? JSON.parse(row.result) : row.result,
+      error: row.error,
+      attempt: row.attempt,
+      ownerId: row.owner_id,
+      createdAt: new Date(row.created_at),
+      startedAt: row.started_at ? new Date(row.started_at) : null,
+      completedAt: row.completed_at ? new Date(row.completed_at) : null,
+    };
+  }
+}

@@ -1,0 +1,79 @@
+// Background jobs: work that must survive a crash and run once, off the request path
+// (webhook deliveries, report files, scheduled maintenance). Backed by pg-boss on the
+// same database (PGlite included), so enqueuing can share the transaction of the state
+// change that asked for it.
+import type { Executor } from '../db/database.ts';
+
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'retrying' | 'cancelled';
+
+export interface JobContext<T> {
+  id: string;
+  name: string;
+  data: T;
+  /** 1 on the first run, 2 on the first retry, ... */
+  attempt: number;
+  /** Records progress (0..1) and pushes it to the job owner's realtime stream. */
+  progress(fraction: number, note?: string): Promise<void>;
+  /** Aborted when the job's time is up or the process is shutting down. */
+  signal: AbortSignal;
+}
+
+export interface JobDefinition<T = any> {
+  /** Queue name, `<module>.<what>`: letters, digits, `.`, `_`, `-`. */
+  name: string;
+  /** Its return value is kept as the job's result (JSON); throwing fails the attempt. */
+  handler(job: JobContext<T>): Promise<unknown>;
+  /** Retries after the first attempt (default 3). */
+  retryLimit?: number;
+  /** First retry delay in seconds (default 5); doubles each retry when `retryBackoff`. */
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  /** Upper bound of one attempt (default 15 min). */
+  timeoutSeconds?: number;
+  /**
+   * At most one job of this queue runs at a time across every instance (pg-boss
+   * `singleton` policy); others wait their turn.
+   */
+  exclusive?: boolean;
+  /** Cron expression (UTC): the queue also gets one job per tick, once across instances. */
+  cron?: string;
+}
+
+export interface EnqueueOptions {
+  /** Enqueue inside this transaction: the job exists only if the transaction commits. */
+  db?: Executor;
+  /** The user who may read the job's status and receives its progress events. */
+  ownerId?: string;
+  /** Run no earlier than this. */
+  startAfter?: Date;
+  retryLimit?: number;
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  status: JobStatus;
+  progress: number;
+  note: string | null;
+  result: unknown;
+  error: string | null;
+  attempt: number;
+  ownerId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface JobQueue {
+  /** Registers handlers; call before start(). Modules return `jobs` from setup instead. */
+  register(definitions: JobDefinition[]): void;
+  /** Returns the job id. */
+  enqueue<T>(name: string, data: T, options?: EnqueueOptions): Promise<string>;
+  get(id: string): Promise<JobView | null>;
+  /** Starts workers and cron schedules (not needed to enqueue or read). */
+  start(): Promise<void>;
+  /** Runs every job that is due now, in this process, until none is left (tests, CLI). */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+  readonly running: boolean;
+}

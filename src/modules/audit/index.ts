@@ -1,0 +1,36 @@
+// The audit module's only public door: an append-only record of every domain event (who, from
+// where, what, in which org), read by org admins and global admins, kept AUDIT_RETENTION_DAYS.
+// It changes nothing in other modules: it listens to the whole event stream.
+import { fileURLToPath } from 'node:url';
+import { subscribeAll } from '../../core/events/types.ts';
+import { defineModule } from '../../core/module.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import { recordEvent } from './recorder.ts';
+import { createRetention } from './retention.ts';
+import { auditRoutes } from './routes.ts';
+import { createAuditService } from './service.ts';
+
+export type { AuditEvents } from './events.ts';
+
+/** Nothing needs the audit log from another module; the façade stays empty until one does. */
+export type AuditApi = Record<string, never>;
+
+/** Daily, at a quiet minute (UTC), not on the hour when other schedules pile up. */
+export const AUDIT_PURGE_CRON = '17 3 * * *';
+
+export const auditModule = defineModule<AuditApi, { organizations: OrganizationsApi }>({
+  name: 'audit',
+  requires: ['organizations'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  setup(core, { organizations }) {
+    const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
+    const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.config.auditRetentionDays });
+    return {
+      api: {},
+      routes: auditRoutes(audit),
+      // Runs in the delivery transaction of each event; never rename (deliveries are keyed by it).
+      subscribers: [subscribeAll('audit.record', (event, { db }) => recordEvent(db, event))],
+      jobs: [{ name: 'audit.purge', cron: AUDIT_PURGE_CRON, exclusive: true, handler: (job) => retention.purgeExpired(job.signal) }],
+    };
+  },
+});

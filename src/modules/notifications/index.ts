@@ -1,0 +1,58 @@
+// The notifications module's only public door: in-app notifications, email and SMS sent
+// from other modules' events according to each user's preferences, and the realtime
+// stream (SSE) that pushes them and any other realtime message to the user's clients.
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../core/module.ts';
+import type { AuthApi } from '../auth/index.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import { createComposer } from './compose.ts';
+import { createDelivery } from './delivery.ts';
+import { notifications } from './repository.ts';
+import { notificationsRoutes } from './routes.ts';
+import { createNotificationsService } from './service.ts';
+import { createSmsProvider } from './sms/index.ts';
+import { createStreamHub } from './stream/hub.ts';
+import { streamRoutes } from './stream/routes.ts';
+import { createStreamTickets } from './stream/tickets.ts';
+import { createTriggers } from './triggers.ts';
+
+export type { Channel, NotificationType } from './catalog.ts';
+export type { NotificationsEvents } from './events.ts';
+
+/** Open streams per user on one instance: enough for several tabs and devices, not for a leak. */
+const MAX_STREAMS_PER_USER = 10;
+
+// Nothing for other modules to call: they reach users by publishing events.
+export type NotificationsApi = Record<string, never>;
+
+export const notificationsModule = defineModule<NotificationsApi, { auth: AuthApi; organizations: OrganizationsApi }>({
+  name: 'notifications',
+  requires: ['auth', 'organizations'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  setup(core, { auth, organizations }) {
+    const service = createNotificationsService(core);
+    const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.config, core.log) });
+    const triggers = createTriggers(core, { composer: createComposer({ auth, organizations }), delivery });
+    const hub = createStreamHub({
+      realtime: core.realtime,
+      log: core.log,
+      heartbeatMs: core.config.streamHeartbeat * 1000,
+      maxPerUser: MAX_STREAMS_PER_USER,
+      replay: (userId, afterId, limit) => notifications.since(core.db, userId, afterId, limit),
+    });
+    const tickets = createStreamTickets(core);
+    core.metrics.gauge('realtime_streams_open', 'Open /api/v1/stream connections on this instance', () => hub.size);
+    const routes = notificationsRoutes(service);
+    const stream = streamRoutes({ hub, tickets, auth });
+    return {
+      api: {},
+      routes: async (app) => {
+        await routes(app);
+        await stream(app);
+      },
+      subscribers: triggers.subscribers,
+      jobs: triggers.jobs,
+      stop: async () => hub.closeAll(),
+    };
+  },
+});

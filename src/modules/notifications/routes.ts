@@ -1,0 +1,69 @@
+// HTTP only: schema in, service call, schema out.
+import { Type } from 'typebox';
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import * as S from './schemas.ts';
+import type { NotificationsService } from './service.ts';
+
+const tags = ['notifications'];
+const read = { auth: { scope: 'notifications:read' } };
+const write = { auth: { scope: 'notifications:write' } };
+const NoContent = { 204: Type.Null() };
+
+export function notificationsRoutes(service: NotificationsService) {
+  return async (app: HttpServer) => {
+    app.get('/notifications', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'My notifications',
+        description: 'In-app notifications, unread first, then newest first. `unreadCount` counts all unread ones.',
+        querystring: S.ListQuery,
+        response: { 200: S.NotificationPage },
+      },
+      handler: async (req) => service.list(principalOf(req), req.query),
+    });
+
+    app.post('/notifications/:id/read', {
+      config: write,
+      schema: { tags, summary: 'Mark a notification read', params: S.IdParams, response: NoContent },
+      handler: async (req, reply) => {
+        await service.markRead(principalOf(req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/notifications/read-all', {
+      config: write,
+      schema: { tags, summary: 'Mark every notification read', response: NoContent },
+      handler: async (req, reply) => {
+        await service.markAllRead(principalOf(req));
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get('/notifications/preferences', {
+      config: read,
+      schema: {
+        tags,
+        summary: 'My notification preferences',
+        description: `Each notification type with its channels on or off (\`types\`), the defaults, and the phone number SMS go to.\n\n${S.TYPES_DESCRIPTION}`,
+        response: { 200: S.Preferences },
+      },
+      handler: async (req) => service.getPreferences(principalOf(req)),
+    });
+
+    app.put('/notifications/preferences', {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Change my notification preferences',
+        description:
+          'Switches given are set; others keep their value. `phoneNumber` (E.164) sets the number SMS go to, `null` removes it. SMS cannot be on for any type without a number (`NOTIFICATIONS.PHONE_REQUIRED`). Unknown types or channels are refused.',
+        body: S.PreferencesBody,
+        response: { 200: S.Preferences },
+      },
+      handler: async (req) => service.updatePreferences(principalOf(req), req.body),
+    });
+  };
+}

@@ -1,0 +1,84 @@
+// The HTTP contract of the notifications module.
+import { Type } from 'typebox';
+import { PageQuery } from '../../core/http/pagination.ts';
+import { CATALOG, CHANNELS, NOTIFICATION_TYPES, type NotificationType } from './catalog.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Time = Type.String({ format: 'date-time' });
+
+const typeList = NOTIFICATION_TYPES.map((t) => {
+  const d = CATALOG[t].defaults;
+  const defaults = CHANNELS.filter((c) => d[c]).join(', ') || 'none';
+  return `- \`${t}\`: ${CATALOG[t].description} Default: ${defaults}.`;
+}).join('\n');
+
+export const TYPES_DESCRIPTION = `Notification types and the channels on by default:\n\n${typeList}`;
+
+export const NotificationTypeSchema = Type.Unsafe<NotificationType>({ type: 'string', enum: [...NOTIFICATION_TYPES], description: 'Notification type' });
+
+export const Notification = Type.Object({
+  id: Uuid,
+  type: NotificationTypeSchema,
+  title: Type.String(),
+  body: Type.String(),
+  orgId: Type.Union([Uuid, Type.Null()]),
+  data: Type.Record(Type.String(), Type.Unknown(), { description: 'Facts of this type: ids, names, links (see the docs per type)' }),
+  read: Type.Boolean(),
+  readAt: Type.Union([Time, Type.Null()]),
+  createdAt: Time,
+});
+
+export const ListQuery = Type.Object({
+  ...PageQuery,
+  unread: Type.Optional(Type.Boolean({ description: 'Only unread notifications' })),
+});
+
+export const NotificationPage = Type.Object({
+  data: Type.Array(Notification),
+  page: Type.Object({ nextCursor: Type.Union([Type.String(), Type.Null()]), limit: Type.Integer() }),
+  unreadCount: Type.Integer({ minimum: 0, description: 'Unread in-app notifications in total (not only on this page)' }),
+});
+
+export const IdParams = Type.Object({ id: Uuid });
+
+const Switch = Type.Boolean();
+const ChannelSwitches = Type.Object({ in_app: Switch, email: Switch, sms: Switch });
+const TypeMap = <T extends ReturnType<typeof Type.Object>>(value: T, optional: boolean) =>
+  Type.Object(
+    Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, optional ? Type.Optional(value) : value])) as Record<string, T>,
+    // Listed here so a misspelt type or channel is a 400, not silently dropped.
+    { propertyNames: { enum: [...NOTIFICATION_TYPES] } },
+  );
+
+export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +41791234567' });
+
+export const Preferences = Type.Object({
+  types: TypeMap(ChannelSwitches, false),
+  defaults: TypeMap(ChannelSwitches, false),
+  phoneNumber: Type.Union([PhoneNumber, Type.Null()]),
+});
+
+const ChannelPatch = Type.Object(
+  { in_app: Type.Optional(Switch), email: Type.Optional(Switch), sms: Type.Optional(Switch) },
+  { propertyNames: { enum: [...CHANNELS] } },
+);
+
+export const PreferencesBody = Type.Object({
+  types: Type.Optional(TypeMap(ChannelPatch, true)),
+  phoneNumber: Type.Optional(Type.Union([PhoneNumber, Type.Null()], { description: 'null removes the number' })),
+});
+
+export const StreamQuery = Type.Object({
+  ticket: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A ticket from POST /stream/tickets (for EventSource, which cannot send headers)' })),
+  lastEventId: Type.Optional(Type.String({ format: 'uuid', description: 'Resume after this notification id (same as the Last-Event-ID header)' })),
+});
+
+export const StreamTicket = Type.Object({
+  ticket: Type.String(),
+  expiresIn: Type.Integer({ description: 'Seconds the ticket stays valid; it works once' }),
+});
+
+export const StreamResponse = {
+  description: 'An endless text/event-stream',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};

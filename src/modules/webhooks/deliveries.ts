@@ -1,0 +1,151 @@
+// Deliveries: the fan-out of domain events to matching endpoints, test sends, the delivery
+// log and manual redelivery. Each delivery row is created together with its job, in one
+// transaction, so a delivery exists exactly when it is going to be sent.
+import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../../core/db/database.ts';
+import { type DomainEvent, subscribeAll } from '../../core/events/types.ts';
+import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
+import { type Actor, nowOf, type WebhooksDeps } from './deps.ts';
+import { DELIVER_JOB, type DeliverJobData, MANUAL_ATTEMPTS, SCHEDULED_ATTEMPTS } from './deliver-job.ts';
+import { deliveryInProgress, deliveryNotFound, endpointDisabled, endpointNotFound } from './errors.ts';
+import { matchesAny } from './patterns.ts';
+import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, endpoints } from './repository.ts';
+import { type DeliveryView, toDeliveryView } from './views.ts';
+
+/** The type of the event `POST …/test` sends; it goes to the tested endpoint only. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The Standard Webhooks body: `id` is also the `webhook-id` header. */
+export const bodyOf = (id: string, type: string, timestamp: Date, data: Record<string, unknown>) =>
+  JSON.stringify({ id, type, timestamp: timestamp.toISOString(), data });
+
+/** The org an event belongs to: the envelope's, else one its payload names. */
+function orgOf(event: DomainEvent): string | null {
+  const fromPayload = (event.payload as { orgId?: unknown } | null)?.orgId;
+  const orgId = event.orgId ?? (typeof fromPayload === 'string' ? fromPayload : null);
+  return orgId && UUID.test(orgId) ? orgId : null;
+}
+
+export function createDeliveriesService(deps: WebhooksDeps) {
+  const { db, clock, jobs, orgs } = deps;
+
+  function newDelivery(orgId: string, endpointId: string, eventId: string, eventType: string, body: string, now: Date): DeliveryRow {
+    return {
+      id: uuidv7(),
+      org_id: orgId,
+      endpoint_id: endpointId,
+      event_id: eventId,
+      event_type: eventType,
+      body,
+      status: 'pending',
+      attempts: 0,
+      last_status: null,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+      delivered_at: null,
+    };
+  }
+
+  /** In the caller's transaction: the job exists only if the delivery row commits. */
+  async function enqueue(tx: Executor, deliveryId: string, manual: boolean): Promise<void> {
+    const data: DeliverJobData = manual ? { deliveryId, maxAttempts: MANUAL_ATTEMPTS, scheduled: false } : { deliveryId, maxAttempts: SCHEDULED_ATTEMPTS, scheduled: true };
+    await jobs.enqueue(DELIVER_JOB, data, { db: tx, ...(manual ? { retryLimit: MANUAL_ATTEMPTS - 1 } : {}) });
+  }
+
+  /**
+   * Runs for every event, inside its delivery transaction (so only this module's tables).
+   * The unique (endpoint, event) key makes a redelivered event create nothing new.
+   */
+  async function fanOut(event: DomainEvent, tx: Executor): Promise<void> {
+    const orgId = orgOf(event);
+    if (!orgId) return;
+    const targets = (await endpoints.enabledForOrg(tx, orgId)).filter((e) => matchesAny(e.events, event.type));
+    if (!targets.length) return;
+    const body = bodyOf(event.id, event.type, new Date(event.occurredAt), { ...(event.payload as Record<string, unknown>), orgId });
+    const now = nowOf(clock);
+    const created = await deliveries.insertNew(
+      tx,
+      targets.map((e) => newDelivery(orgId, e.id, event.id, event.type, body, now)),
+    );
+    for (const id of created) await enqueue(tx, id, false);
+  }
+
+  async function withLog(orgId: string, rows: DeliveryRow[]): Promise<DeliveryView[]> {
+    const log = await attempts.forDeliveries(
+      db,
+      orgId,
+      rows.map((d) => d.id),
+    );
+    return rows.map((d) =>
+      toDeliveryView(
+        d,
+        log.filter((a) => a.delivery_id === d.id),
+      ),
+    );
+  }
+
+  /** Sends a `webhook.test` event to this endpoint only, through the same job and signing. */
+  async function sendTest(actor: Actor, orgId: string, endpointId: string): Promise<DeliveryView> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const now = nowOf(clock);
+    const row = await db.transaction().execute(async (tx) => {
+      const endpoint = await endpoints.byId(tx, orgId, endpointId);
+      if (!endpoint) throw endpointNotFound();
+      if (!endpoint.enabled) throw endpointDisabled();
+      const eventId = uuidv7();
+      const body = bodyOf(eventId, TEST_EVENT_TYPE, now, { orgId, endpointId, message: 'This is a test event from Trellis.' });
+      const delivery = newDelivery(orgId, endpointId, eventId, TEST_EVENT_TYPE, body, now);
+      await deliveries.insertNew(tx, [delivery]);
+      await enqueue(tx, delivery.id, true);
+      return delivery;
+    });
+    return toDeliveryView(row, []);
+  }
+
+  async function list(actor: Actor, orgId: string, endpointId: string, input: { status?: DeliveryStatus; cursor?: string; limit: number }): Promise<Page<DeliveryView>> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const before = decodeCursor(input.cursor, isUuidKey);
+    if (!(await endpoints.byId(db, orgId, endpointId))) throw endpointNotFound();
+    const rows = await deliveries.list(db, orgId, endpointId, { status: input.status, beforeId: before ? String(before[0]) : undefined, limit: input.limit + 1 });
+    const page = toPage(rows, input.limit, (d) => [d.id]);
+    return { data: await withLog(orgId, page.data), page: page.page };
+  }
+
+  async function get(actor: Actor, orgId: string, endpointId: string, deliveryId: string): Promise<DeliveryView> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    if (!(await endpoints.byId(db, orgId, endpointId))) throw endpointNotFound();
+    const row = await deliveries.byId(db, orgId, endpointId, deliveryId);
+    if (!row) throw deliveryNotFound();
+    return (await withLog(orgId, [row]))[0];
+  }
+
+  /** Sends a finished (delivered or failed) delivery again, once, with the same webhook-id and body. */
+  async function redeliver(actor: Actor, orgId: string, endpointId: string, deliveryId: string): Promise<DeliveryView> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const now = nowOf(clock);
+    const row = await db.transaction().execute(async (tx) => {
+      const endpoint = await endpoints.byId(tx, orgId, endpointId);
+      if (!endpoint) throw endpointNotFound();
+      if (!(await deliveries.byId(tx, orgId, endpointId, deliveryId))) throw deliveryNotFound();
+      if (!endpoint.enabled) throw endpointDisabled();
+      const reopened = await deliveries.reopen(tx, orgId, deliveryId, now);
+      if (!reopened) throw deliveryInProgress();
+      await enqueue(tx, deliveryId, true);
+      return reopened;
+    });
+    return (await withLog(orgId, [row]))[0];
+  }
+
+  return {
+    sendTest,
+    list,
+    get,
+    redeliver,
+    subscribers: [subscribeAll('webhooks.fan_out', (event, { db: tx }) => fanOut(event, tx))],
+  };
+}
+
+export type DeliveriesService = ReturnType<typeof createDeliveriesService>;

@@ -1,0 +1,44 @@
+// The webhooks module's only public door: org webhook endpoints that receive the org's
+// domain events as signed Standard Webhooks deliveries, through the job queue.
+import { fileURLToPath } from 'node:url';
+import { defineModule } from '../../core/module.ts';
+import { parseAllowList } from '../../core/net/allow-list.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
+import { createDeliveriesService } from './deliveries.ts';
+import { deliverJob } from './deliver-job.ts';
+import type { WebhooksDeps } from './deps.ts';
+import { pruneJob } from './prune-job.ts';
+import { webhooksRoutes } from './routes.ts';
+import { createEndpointsService } from './service.ts';
+
+export type { DisabledReason, WebhooksEvents } from './events.ts';
+export { type VerifyResult, verifyWebhook } from './verify.ts';
+
+// Nothing other modules need to call: they learn about webhooks from its events.
+export type WebhooksApi = Record<string, never>;
+
+export const webhooksModule = defineModule<WebhooksApi, { organizations: OrganizationsApi }>({
+  name: 'webhooks',
+  requires: ['organizations'],
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  setup(core, { organizations }) {
+    const deps: WebhooksDeps = {
+      db: core.db,
+      events: core.events,
+      clock: core.clock,
+      secrets: core.secrets,
+      jobs: core.jobs,
+      log: core.log,
+      orgs: organizations,
+      allow: parseAllowList(core.config.webhookAllowedHosts),
+      disableAfter: core.config.webhookDisableAfter,
+    };
+    const deliveries = createDeliveriesService(deps);
+    return {
+      api: {},
+      routes: webhooksRoutes({ endpoints: createEndpointsService(deps), deliveries }),
+      subscribers: deliveries.subscribers,
+      jobs: [deliverJob(deps), pruneJob(deps)],
+    };
+  },
+});

@@ -1,0 +1,126 @@
+// HTTP only: schema in -> service -> schema out. Org admins manage webhooks; API keys need
+// webhooks:read for reads and webhooks:write for everything that changes state or sends.
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { pageOf } from '../../core/http/pagination.ts';
+import { principalOf } from '../../core/http/principal.ts';
+import type { HttpServer } from '../../core/http/server.ts';
+import type { DeliveriesService } from './deliveries.ts';
+import type { Actor } from './deps.ts';
+import * as S from './schemas.ts';
+import type { EndpointsService } from './service.ts';
+
+const tags = ['webhooks'];
+const read = { auth: { scope: 'webhooks:read' } };
+const write = { auth: { scope: 'webhooks:write' } };
+const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req) });
+
+const BASE = '/orgs/:orgId/webhooks';
+const ONE = `${BASE}/:webhookId`;
+
+export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: DeliveriesService }) {
+  return async (app: HttpServer) => {
+    app.post(BASE, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Create a webhook endpoint',
+        description:
+          'Org admins. The URL must be http(s) and reach a public address (400 WEBHOOKS.URL_NOT_ALLOWED otherwise). The answer holds the signing secret (`whsec_…`): it is shown only here.',
+        params: S.OrgParams,
+        body: S.CreateEndpointBody,
+        response: { 201: S.EndpointWithSecret },
+      },
+      handler: async (req, reply) => reply.status(201).send(await s.endpoints.create(actor(req), req.params.orgId, req.body)),
+    });
+
+    app.get(BASE, {
+      config: read,
+      schema: { tags, summary: 'List webhook endpoints', params: S.OrgParams, querystring: S.ListEndpointsQuery, response: { 200: pageOf(S.EndpointView) } },
+      handler: async (req) => s.endpoints.list(actor(req), req.params.orgId, req.query),
+    });
+
+    app.get(ONE, {
+      config: read,
+      schema: { tags, summary: 'Get a webhook endpoint', params: S.EndpointParams, response: { 200: S.EndpointView } },
+      handler: async (req) => s.endpoints.get(actor(req), req.params.orgId, req.params.webhookId),
+    });
+
+    app.patch(ONE, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Update a webhook endpoint',
+        description: '`enabled: true` re-enables an endpoint that was disabled (by hand, after a 410, or after repeated failures) and resets its failure count.',
+        params: S.EndpointParams,
+        body: S.UpdateEndpointBody,
+        response: { 200: S.EndpointView },
+      },
+      handler: async (req) => s.endpoints.update(actor(req), req.params.orgId, req.params.webhookId, req.body),
+    });
+
+    app.delete(ONE, {
+      config: write,
+      schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: S.EndpointParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await s.endpoints.remove(actor(req), req.params.orgId, req.params.webhookId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post(`${ONE}/rotate-secret`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Rotate the signing secret',
+        description: 'The new secret is shown only here. For 24 h deliveries carry two signatures, one with each secret, so receivers can switch without losing deliveries.',
+        params: S.EndpointParams,
+        response: { 200: S.EndpointWithSecret },
+      },
+      handler: async (req) => s.endpoints.rotateSecret(actor(req), req.params.orgId, req.params.webhookId),
+    });
+
+    app.post(`${ONE}/test`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Send a test event',
+        description: 'Queues a signed `webhook.test` event to this endpoint only (one attempt); its outcome appears in the delivery log. 409 WEBHOOKS.ENDPOINT_DISABLED on a disabled endpoint.',
+        params: S.EndpointParams,
+        response: { 202: S.DeliveryView },
+      },
+      handler: async (req, reply) => reply.status(202).send(await s.deliveries.sendTest(actor(req), req.params.orgId, req.params.webhookId)),
+    });
+
+    app.get(`${ONE}/deliveries`, {
+      config: read,
+      schema: {
+        tags,
+        summary: 'Delivery log of an endpoint',
+        description: 'Newest first, each with the body sent and every attempt (request headers, response status and body excerpt, latency, error).',
+        params: S.EndpointParams,
+        querystring: S.ListDeliveriesQuery,
+        response: { 200: pageOf(S.DeliveryView) },
+      },
+      handler: async (req) => s.deliveries.list(actor(req), req.params.orgId, req.params.webhookId, req.query),
+    });
+
+    app.get(`${ONE}/deliveries/:deliveryId`, {
+      config: read,
+      schema: { tags, summary: 'One delivery with its attempts', params: S.DeliveryParams, response: { 200: S.DeliveryView } },
+      handler: async (req) => s.deliveries.get(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId),
+    });
+
+    app.post(`${ONE}/deliveries/:deliveryId/redeliver`, {
+      config: write,
+      schema: {
+        tags,
+        summary: 'Send a delivery again',
+        description: 'Once, with the same webhook-id and body (receivers deduplicate on webhook-id). Only a delivered or failed delivery (409 WEBHOOKS.DELIVERY_PENDING otherwise), on an enabled endpoint.',
+        params: S.DeliveryParams,
+        response: { 202: S.DeliveryView },
+      },
+      handler: async (req, reply) => reply.status(202).send(await s.deliveries.redeliver(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId)),
+    });
+  };
+}

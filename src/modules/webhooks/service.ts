@@ -1,0 +1,167 @@
+// Webhook endpoints of an org: create, list, read, update, delete, rotate the secret. Only
+// org admins manage them. URLs are checked against the SSRF guard here and again at every
+// delivery (DNS may change in between).
+import { uuidv7 } from 'uuidv7';
+import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
+import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
+import { type Actor, metaOf, nowOf, type WebhooksDeps } from './deps.ts';
+import { endpointNotFound, tooManyEndpoints, urlNotAllowed } from './errors.ts';
+import { normalizePatterns } from './patterns.ts';
+import { type EndpointRow, endpoints } from './repository.ts';
+import { generateSecret } from './signing.ts';
+import { type EndpointView, toEndpointView } from './views.ts';
+
+export const MAX_ENDPOINTS_PER_ORG = 50;
+/** How long the previous secret keeps signing after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
+
+export interface CreateEndpointInput {
+  url: string;
+  events: string[];
+  description?: string | null;
+  enabled: boolean;
+}
+
+export interface UpdateEndpointInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export type EndpointWithSecret = EndpointView & { secret: string };
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function createEndpointsService(deps: WebhooksDeps) {
+  const { db, events, clock, secrets, orgs } = deps;
+  const view = (row: EndpointRow) => toEndpointView(row, clock.now());
+
+  /** The URL as it will be stored (normalized by the URL parser), or 400 WEBHOOKS.URL_NOT_ALLOWED. */
+  async function checkUrl(raw: string): Promise<string> {
+    try {
+      return (await assertPublicUrl(raw, { allow: deps.allow, resolve: deps.resolve })).url.href;
+    } catch (err) {
+      if (err instanceof UrlNotAllowedError) throw urlNotAllowed(err);
+      throw err;
+    }
+  }
+
+  async function create(actor: Actor, orgId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const url = await checkUrl(input.url);
+    const patterns = normalizePatterns(input.events);
+    const secret = generateSecret();
+    const now = nowOf(clock);
+    const row = await db.transaction().execute(async (tx) => {
+      if ((await endpoints.countForOrg(tx, orgId)) >= MAX_ENDPOINTS_PER_ORG) throw tooManyEndpoints(MAX_ENDPOINTS_PER_ORG);
+      const row = await endpoints.insert(tx, {
+        id: uuidv7(),
+        org_id: orgId,
+        url,
+        description: input.description?.trim() || null,
+        events: patterns,
+        enabled: input.enabled,
+        secret_sealed: secrets.seal(secret),
+        previous_secret_sealed: null,
+        previous_secret_expires_at: null,
+        secret_rotated_at: null,
+        consecutive_failures: 0,
+        disabled_reason: null,
+        disabled_at: input.enabled ? null : now,
+        created_by: actor.principal.userId,
+        created_at: now,
+        updated_at: now,
+      });
+      await events.publish(tx, 'webhooks.endpoint_created', { orgId, endpointId: row.id, url, events: patterns }, metaOf(actor, orgId));
+      return row;
+    });
+    return { ...view(row), secret };
+  }
+
+  async function list(actor: Actor, orgId: string, input: { cursor?: string; limit: number }): Promise<Page<EndpointView>> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const after = decodeCursor(input.cursor, isUuidKey);
+    const rows = await endpoints.list(db, orgId, { afterId: after ? String(after[0]) : undefined, limit: input.limit + 1 });
+    return toPage(rows.map(view), input.limit, (e) => [e.id]);
+  }
+
+  async function get(actor: Actor, orgId: string, id: string): Promise<EndpointView> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const row = await endpoints.byId(db, orgId, id);
+    if (!row) throw endpointNotFound();
+    return view(row);
+  }
+
+  async function update(actor: Actor, orgId: string, id: string, input: UpdateEndpointInput): Promise<EndpointView> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const url = input.url === undefined ? undefined : await checkUrl(input.url);
+    const now = nowOf(clock);
+    const row = await db.transaction().execute(async (tx) => {
+      const current = await endpoints.forUpdate(tx, orgId, id);
+      if (!current) throw endpointNotFound();
+      const patch: Partial<EndpointRow> = {};
+      if (url !== undefined && url !== current.url) patch.url = url;
+      if (input.events) {
+        const patterns = normalizePatterns(input.events);
+        if (!sameList(patterns, current.events)) patch.events = patterns;
+      }
+      if (input.description !== undefined) {
+        const description = input.description?.trim() || null;
+        if (description !== current.description) patch.description = description;
+      }
+      if (input.enabled === true && !current.enabled) {
+        // Re-enabling starts the failure count afresh.
+        Object.assign(patch, { enabled: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0 });
+      } else if (input.enabled === false && current.enabled) {
+        // Disabled by hand: no automatic reason.
+        Object.assign(patch, { enabled: false, disabled_reason: null, disabled_at: now });
+      }
+      const fields = Object.keys(patch).filter((k) => !['disabled_reason', 'disabled_at', 'consecutive_failures'].includes(k));
+      if (!fields.length) return current;
+      const updated = await endpoints.update(tx, orgId, id, { ...patch, updated_at: now });
+      await events.publish(tx, 'webhooks.endpoint_updated', { orgId, endpointId: id, fields }, metaOf(actor, orgId));
+      return updated!;
+    });
+    return view(row);
+  }
+
+  async function remove(actor: Actor, orgId: string, id: string): Promise<void> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    await db.transaction().execute(async (tx) => {
+      // Deliveries and attempts go with it (ON DELETE CASCADE); queued jobs then find nothing to send.
+      if (!(await endpoints.remove(tx, orgId, id))) throw endpointNotFound();
+      await events.publish(tx, 'webhooks.endpoint_deleted', { orgId, endpointId: id }, metaOf(actor, orgId));
+    });
+  }
+
+  /**
+   * A new secret signs from now on; the one it replaces signs too (a second signature in
+   * the same header) for 24 h, so receivers can switch without losing deliveries. A second
+   * rotation within that window drops the oldest secret.
+   */
+  async function rotateSecret(actor: Actor, orgId: string, id: string): Promise<EndpointWithSecret> {
+    await orgs.assertRole(actor.principal, orgId, 'admin');
+    const secret = generateSecret();
+    const now = nowOf(clock);
+    const expires = new Date(now.getTime() + ROTATION_OVERLAP_MS);
+    const row = await db.transaction().execute(async (tx) => {
+      const current = await endpoints.forUpdate(tx, orgId, id);
+      if (!current) throw endpointNotFound();
+      const updated = await endpoints.update(tx, orgId, id, {
+        secret_sealed: secrets.seal(secret),
+        previous_secret_sealed: current.secret_sealed,
+        previous_secret_expires_at: expires,
+        secret_rotated_at: now,
+        updated_at: now,
+      });
+      await events.publish(tx, 'webhooks.secret_rotated', { orgId, endpointId: id, previousSecretExpiresAt: expires.toISOString() }, metaOf(actor, orgId));
+      return updated!;
+    });
+    return { ...view(row), secret };
+  }
+
+  return { create, list, get, update, remove, rotateSecret };
+}
+
+export type EndpointsService = ReturnType<typeof createEndpointsService>;

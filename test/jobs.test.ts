@@ -1,0 +1,111 @@
+// The job queue end to end on the test database: enqueue (alone and inside a transaction),
+// run, retry with backoff, fail for good, progress, and GET /jobs/{id} for its owner only.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
+
+let t: TestApp;
+const seen: { name: string; data: unknown; attempt: number }[] = [];
+let failUntilAttempt = 0;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  t.app.jobs.register([
+    {
+      name: 'test.echo',
+      retryLimit: 2,
+      retryDelaySeconds: 0,
+      retryBackoff: false,
+      async handler(job) {
+        seen.push({ name: job.name, data: job.data, attempt: job.attempt });
+        await job.progress(0.5, 'half way');
+        if (job.attempt <= failUntilAttempt) throw new Error(`attempt ${job.attempt} failed on purpose`);
+        return { link: `/files/${job.id}`, echoed: job.data };
+      },
+    },
+  ]);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('job queue', () => {
+  it('runs an enqueued job once and records its result for the owner', async () => {
+    const owner = await signUp(t);
+    failUntilAttempt = 0;
+    seen.length = 0;
+    const id = await t.app.jobs.enqueue('test.echo', { n: 1 }, { ownerId: owner.userId });
+    expect(id).toBeTruthy();
+    const queued = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
+    expect(queued.statusCode, queued.body).toBe(200);
+    expect(queued.json()).toMatchObject({ id, name: 'test.echo', status: 'queued', progress: 0 });
+
+    expect(await t.runJobs()).toBe(1);
+    expect(await t.runJobs()).toBe(0); // nothing runs twice
+    expect(seen).toEqual([{ name: 'test.echo', data: { n: 1 }, attempt: 1 }]);
+
+    const done = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
+    expect(done.json()).toMatchObject({ status: 'completed', progress: 1, note: 'half way', result: { link: `/files/${id}`, echoed: { n: 1 } }, error: null, attempt: 1 });
+    expect(done.json().completedAt).toBeTruthy();
+  });
+
+  it('hides a job from everyone but its owner (404) and refuses anonymous callers (401)', async () => {
+    const owner = await signUp(t);
+    const other = await signUp(t);
+    const id = await t.app.jobs.enqueue('test.echo', { n: 2 }, { ownerId: owner.userId });
+    const foreign = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(other.accessToken) });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().code).toBe('NOT_FOUND');
+    const anonymous = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}` });
+    expect(anonymous.statusCode).toBe(401);
+    const bad = await t.request({ method: 'GET', url: '/api/v1/jobs/not-a-uuid', headers: bearer(owner.accessToken) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('VALIDATION_FAILED');
+    await t.runJobs();
+  });
+
+  it('retries a failing job and marks it failed after its last retry', async () => {
+    const owner = await signUp(t);
+    failUntilAttempt = 10;
+    seen.length = 0;
+    const id = await t.app.jobs.enqueue('test.echo', { n: 3 }, { ownerId: owner.userId });
+    for (let i = 0; i < 5; i++) await t.runJobs();
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]); // first run + retryLimit 2
+    const res = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
+    expect(res.json()).toMatchObject({ status: 'failed', attempt: 3, error: 'attempt 3 failed on purpose' });
+  });
+
+  it('recovers when a retry succeeds', async () => {
+    const owner = await signUp(t);
+    failUntilAttempt = 1;
+    seen.length = 0;
+    const id = await t.app.jobs.enqueue('test.echo', { n: 4 }, { ownerId: owner.userId });
+    for (let i = 0; i < 3; i++) await t.runJobs();
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2]);
+    const res = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
+    expect(res.json()).toMatchObject({ status: 'completed', attempt: 2, error: null });
+  });
+
+  it('enqueues inside a transaction: a rolled-back transaction leaves no job', async () => {
+    failUntilAttempt = 0;
+    seen.length = 0;
+    let kept = '';
+    await t.database.db.transaction().execute(async (tx) => {
+      kept = await t.app.jobs.enqueue('test.echo', { n: 'committed' }, { db: tx });
+    });
+    await expect(
+      t.database.db.transaction().execute(async (tx) => {
+        await t.app.jobs.enqueue('test.echo', { n: 'rolled back' }, { db: tx });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await t.runJobs();
+    expect(seen.map((s) => s.data)).toEqual([{ n: 'committed' }]);
+    const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.jobs WHERE id = ${kept}`.execute(t.database.db);
+    expect(rows.rows[0].n).toBe(1);
+  });
+
+  it('refuses unknown job names', async () => {
+    await expect(t.app.jobs.enqueue('test.unknown', {})).rejects.toThrow(/no job handler/);
+  });
+});

@@ -1,0 +1,176 @@
+// Real server processes (`node src/main.ts`) for the fault and multi-instance suites:
+// start one on given storage, call it over HTTP, wait for a condition, stop or kill it.
+// Every process and storage made here is removed by cleanupProcesses() (call it in afterAll).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { expect } from 'vitest';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const NODE = join(ROOT, 'node_modules/.bin/node');
+export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
+export const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
+export const PASSWORD = 'Tr3llis-vine-climbs-high';
+export const WAIT_MS = 60_000;
+
+export interface Server {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  /** Parsed JSON log lines written so far. */
+  logs: Record<string, any>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcess>();
+const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Kills what is still running and drops the storage made by this file. */
+export async function cleanupProcesses(): Promise<void> {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups.length = 0;
+}
+
+/** A data directory and, on PostgreSQL, an empty database of its own; both removed after the file. */
+export async function freshStorage(): Promise<{ dataDir: string; env: Record<string, string> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trellis-crash-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  if (!onServer) return { dataDir, env: {} };
+  const base = new URL(process.env.TEST_DATABASE_URL!);
+  // Not trellis_t_*: the global teardown of any concurrent run on the same server drops those.
+  const name = `trellis_crash_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: base.toString() });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return { dataDir, env: { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'true' } };
+}
+
+/** Starts `node src/main.ts` and resolves once it logged 'trellis ready' with its port. */
+export async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
+  const child = spawn(NODE, ['src/main.ts'], {
+    cwd: ROOT,
+    // Only what the test decides: nothing from the runner's environment (vitest sets NODE_ENV=test).
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      TMPDIR: tmpdir(),
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      JWT_SECRET,
+      PUBLIC_URL: 'http://localhost:3000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const logs: Record<string, any>[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+
+  const port = await new Promise<number>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no 'trellis ready' within ${WAIT_MS} ms\n${stderr.join('')}`)), WAIT_MS);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, any>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        entry = { msg: line };
+      }
+      logs.push(entry);
+      if (entry.msg === 'trellis ready') {
+        clearTimeout(timer);
+        ok(Number(entry.port));
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      fail(new Error(`server exited before ready (code ${code}, signal ${signal})\n${stderr.join('')}`));
+    });
+  });
+  return { child, port, base: `http://127.0.0.1:${port}`, logs, stderr, exited };
+}
+
+export async function api(server: Server, method: string, path: string, body?: unknown, token?: string) {
+  const res = await fetch(`${server.base}/api/v1${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+export async function login(server: Server, email: string): Promise<string> {
+  const res = await api(server, 'POST', '/auth/login', { email, password: PASSWORD });
+  expect(res.status, res.text).toBe(200);
+  return res.body.accessToken;
+}
+
+/** Top-level .eml files in DATA_DIR/mail (the .keys/ folder holds the idempotency links). */
+export function mailFiles(dataDir: string): { name: string; headers: string }[] {
+  const dir = join(dataDir, 'mail');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .map((name) => {
+      const raw = readFileSync(join(dir, name), 'utf8');
+      // Header block only, with folded lines unfolded.
+      return { name, headers: raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ') };
+    });
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** stderr and the warnings/errors of the log, for assertion messages. */
+export function diagnostics(server: Server): string {
+  const problems = server.logs.filter((l) => (l.level ?? 0) >= 40 || /shut/.test(String(l.msg)));
+  return [...problems.map((l) => JSON.stringify(l)), server.stderr.join('')].join('\n');
+}
+
+export async function killHard(server: Server) {
+  server.child.kill('SIGKILL');
+  const { signal } = await server.exited;
+  expect(signal).toBe('SIGKILL');
+}
+
+export async function stopGracefully(server: Server) {
+  const sent = Date.now();
+  server.child.kill('SIGTERM');
+  const { code } = await server.exited;
+  return { code, ms: Date.now() - sent };
+}
+
