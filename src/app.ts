@@ -12,13 +12,12 @@ import type { Subscriber } from './core/events/types.ts';
 import { adminEventRoutes } from './core/http/admin-events.ts';
 import { healthRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
-import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
+import { createJobQueue, type JobQueue, preloadJobQueue } from './core/jobs/index.ts';
 import { createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
 import { type Clock, type CoreDeps, type ModuleDefinition, orderModules, systemClock } from './core/module.ts';
-import { createRedis } from './core/redis/index.ts';
 import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
@@ -81,6 +80,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const metrics = createMetrics({ defaultMetrics: true });
   const modules = orderModules(MODULES);
 
+  if (!config.databaseUrl) preloadJobQueue();
   const database =
     overrides.database ??
     (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize }));
@@ -98,7 +98,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         : { transport: 'file', dir: join(config.dataDir, 'mail'), from: config.mailFrom },
     );
   // Redis is optional and never critical: while it is away, cache and rate limits run locally.
-  const redis = config.redisUrl ? createRedis({ url: config.redisUrl, log: log.child({ component: 'redis' }), metrics }) : undefined;
+  // ioredis is loaded only where Redis is configured: start-up without it does not pay for it.
+  const redis = config.redisUrl
+    ? (await import('./core/redis/index.ts')).createRedis({ url: config.redisUrl, log: log.child({ component: 'redis' }), metrics })
+    : undefined;
   const cache = createCache({ redis, log: log.child({ component: 'cache' }), namespace: overrides.cacheNamespace ?? 'trellis:cache:' });
 
   const realtime = createRealtimeBroker({ database, redis, log: log.child({ component: 'realtime' }) });
@@ -113,8 +116,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     concurrency: config.jobsConcurrency,
     ...overrides.jobs,
   });
-  // pg-boss loads and opens while the server and the modules are set up; queues come after.
-  const jobsOpening = jobs.prepare();
+  // On PGlite the queue must be open before the first request: opened lazily, inside the
+  // first transaction that enqueues, it would wait for the one connection that transaction
+  // holds. It loads while the server and the modules are set up; queues come after. A server
+  // has a pool, so there pg-boss opens after start-up, off the path to ready.
+  const embeddedJobs = database.kind === 'pglite';
+  const jobsOpening = embeddedJobs ? jobs.prepare() : Promise.resolve();
   jobsOpening.catch(() => {});
 
   const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
@@ -148,8 +155,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (instance.routes) routePlugins.push(instance.routes);
     if (instance.stop) stops.push(instance.stop);
   }
-  await jobsOpening;
-  await jobs.prepare();
+  if (embeddedJobs) {
+    await jobsOpening;
+    await jobs.prepare();
+  }
   const authApi = apis.auth as AuthApi;
   setPrincipalResolver(authApi.resolvePrincipal);
 
@@ -198,7 +207,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (created) log.info({ email: config.adminEmail }, 'bootstrap admin created');
   }
   if ((overrides.startDispatcher ?? config.dispatcherEnabled) !== false) await dispatcher.start();
-  if (startJobs) await jobs.start();
+  // Workers and cron schedules start in the background: serving does not wait for them.
+  const jobsStarting = (async () => {
+    await jobs.prepare();
+    if (startJobs) await jobs.start();
+  })().catch((err) => log.error({ err: (err as Error).message }, 'job queue failed to start'));
 
   let closed = false;
   return {
@@ -215,6 +228,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       closed = true;
       await http.close();
       await dispatcher.stop();
+      await jobsStarting;
       await jobs.stop();
       for (const stop of stops.reverse()) await stop();
       await realtime.stop();
