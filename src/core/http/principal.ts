@@ -1,6 +1,9 @@
 // Who is calling. Core knows the shape; the auth module knows how to resolve it
 // from a bearer token or API key, and plugs that in at composition time.
 import type { FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+
+const API_KEY_PREFIX = 'trl_';
 
 export type UserRole = 'user' | 'admin';
 
@@ -60,4 +63,19 @@ export function requestInfo(request: FastifyRequest): RequestInfo {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('principalOf called on a route without auth');
   return request.principal;
+}
+
+/** The credentials a request carries: `Authorization: Bearer` (a JWT or an API key) or `X-API-Key`. */
+export function readCredentials(request: FastifyRequest): Credentials | null {
+  const header = request.headers.authorization;
+  if (header) {
+    const [scheme, value] = header.split(' ', 2);
+    if (scheme?.toLowerCase() !== 'bearer' || !value) {
+      throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Use the Bearer authorization scheme');
+    }
+    return value.startsWith(API_KEY_PREFIX) ? { apiKey: value } : { bearer: value };
+  }
+  const key = request.headers['x-api-key'];
+  if (typeof key === 'string' && key) return { apiKey: key };
+  return null;
 }

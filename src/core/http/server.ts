@@ -5,14 +5,14 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.ts';
 import { runInRequest } from '../context/request-context.ts';
 import { AppError } from '../errors.ts';
 import { type Logger, lazyChildLoggerFactory } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
-import { type AuthRequirement, type Credentials, type Principal, type PrincipalResolver, requestInfo } from './principal.ts';
+import { type AuthRequirement, type Principal, type PrincipalResolver, readCredentials, requestInfo } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { failoverRateLimitStore } from './rate-limit-store.ts';
 import { createRequestIdGenerator } from './request-id.ts';
@@ -22,7 +22,6 @@ import { createValidatorCompiler, lazySerializers } from './validation.ts';
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const API_KEY_PREFIX = 'trl_';
 
 export interface HttpOptions {
   config: Config;
@@ -235,18 +234,4 @@ function authorize(principal: Principal | null, requirement: AuthRequirement): P
     throw new AppError('forbidden', 'FORBIDDEN', 'You are not allowed to do this');
   }
   return principal;
-}
-
-function readCredentials(request: FastifyRequest): Credentials | null {
-  const header = request.headers.authorization;
-  if (header) {
-    const [scheme, value] = header.split(' ', 2);
-    if (scheme?.toLowerCase() !== 'bearer' || !value) {
-      throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Use the Bearer authorization scheme');
-    }
-    return value.startsWith(API_KEY_PREFIX) ? { apiKey: value } : { bearer: value };
-  }
-  const key = request.headers['x-api-key'];
-  if (typeof key === 'string' && key) return { apiKey: key };
-  return null;
 }

@@ -3,7 +3,7 @@
 // header it accepts a single-use `ticket` in the query, for EventSource.
 import type { FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../../../core/errors.ts';
-import { type Credentials, principalOf, requestInfo } from '../../../core/http/principal.ts';
+import { principalOf, readCredentials, requestInfo } from '../../../core/http/principal.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
 import type { AuthApi } from '../../auth/index.ts';
 import * as S from '../schemas.ts';
@@ -14,17 +14,6 @@ const tags = ['notifications'];
 export const STREAM_SCOPE = 'notifications:read';
 
 const unauthenticated = (message: string, code = 'UNAUTHENTICATED') => new AppError('unauthenticated', code, message);
-
-function credentialsOf(request: FastifyRequest): Credentials | null {
-  const header = request.headers.authorization;
-  if (header) {
-    const [scheme, value] = header.split(' ', 2);
-    if (scheme?.toLowerCase() !== 'bearer' || !value) throw unauthenticated('Use the Bearer authorization scheme');
-    return value.startsWith('trl_') ? { apiKey: value } : { bearer: value };
-  }
-  const key = request.headers['x-api-key'];
-  return typeof key === 'string' && key ? { apiKey: key } : null;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,7 +41,7 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
       if (!identity) throw unauthenticated('The stream ticket is unknown, used or expired: ask for a new one', 'NOTIFICATIONS.INVALID_TICKET');
       return identity;
     }
-    const credentials = credentialsOf(request);
+    const credentials = readCredentials(request);
     if (!credentials) throw unauthenticated('Authentication required: a bearer token, an API key or a stream ticket');
     const principal = await auth.resolvePrincipal(credentials, requestInfo(request));
     if (!principal) throw unauthenticated('The credentials are invalid or expired');
