@@ -197,6 +197,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     const r = await database.db.selectFrom('core.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirst();
     return Number(r?.n ?? 0);
   });
+  metrics.gauge('jobs_waiting', 'Background jobs queued or waiting for a retry', async () => {
+    const r = await database.db
+      .selectFrom('core.jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['queued', 'retrying'])
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  });
+  metrics.gauge('jobs_failed', 'Background jobs that failed for good (kept for inspection)', async () => {
+    const r = await database.db.selectFrom('core.jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirst();
+    return Number(r?.n ?? 0);
+  });
   metrics.gauge('db_pool_total', 'Database connections open', () => database.poolStats().total);
   metrics.gauge('db_pool_idle', 'Database connections idle', () => database.poolStats().idle);
   metrics.gauge('db_pool_waiting', 'Queries waiting for a connection', () => database.poolStats().waiting);

@@ -105,6 +105,22 @@ describe('job queue', () => {
     expect(rows.rows[0].n).toBe(1);
   });
 
+  it('purges finished jobs after 30 days and counts open and failed ones in /metrics', async () => {
+    failUntilAttempt = 0;
+    const old = await t.app.jobs.enqueue('test.echo', { n: 'old' });
+    const recent = await t.app.jobs.enqueue('test.echo', { n: 'recent' });
+    await t.runJobs();
+    await sql`UPDATE core.jobs SET completed_at = now() - interval '31 days' WHERE id = ${old}`.execute(t.database.db);
+    const metrics = await t.request({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^jobs_failed \d+$/m);
+    expect(metrics.body).toMatch(/^jobs_waiting \d+$/m);
+
+    await t.app.jobs.enqueue('core.purge_jobs', {});
+    await t.runJobs();
+    const left = await sql<{ id: string }>`SELECT id FROM core.jobs WHERE id IN (${old}, ${recent})`.execute(t.database.db);
+    expect(left.rows.map((r) => r.id)).toEqual([recent]);
+  });
+
   it('refuses unknown job names', async () => {
     await expect(t.app.jobs.enqueue('test.unknown', {})).rejects.toThrow(/no job handler/);
   });

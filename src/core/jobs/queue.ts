@@ -12,6 +12,9 @@ import type { EnqueueOptions, JobContext, JobDefinition, JobQueue, JobStatus, Jo
 
 const NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
 export const JOB_SCHEMA = 'pgboss';
+/** Finished jobs (and their results) can be read for 30 days. */
+const FINISHED_KEPT_MS = 30 * 86_400_000;
+const PURGE_JOB = { name: 'core.purge_jobs', cron: '41 4 * * *', exclusive: true } as const;
 
 export interface JobQueueOptions {
   database: Database;
@@ -59,6 +62,11 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
   const definitions = new Map<string, JobDefinition>();
   const ensured = new Set<string>();
   const status = new JobStatusRepository(database.db);
+  // The queue's own upkeep: status rows of finished jobs are kept for a while, then purged.
+  definitions.set(PURGE_JOB.name, {
+    ...PURGE_JOB,
+    handler: async () => ({ deleted: await status.purgeFinishedBefore(new Date(Date.now() - FINISHED_KEPT_MS)) }),
+  });
   let boss: PgBoss | undefined;
   let booting: Promise<PgBoss> | undefined;
   let running = false;

@@ -59,6 +59,12 @@ export class JobStatusRepository {
       .execute();
   }
 
+  /** Deletes finished jobs older than the cutoff; returns how many went. */
+  async purgeFinishedBefore(cutoff: Date): Promise<number> {
+    const result = await this.db.deleteFrom('core.jobs').where('completed_at', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async find(id: string): Promise<JobRow | undefined> {
     return (await this.db.selectFrom('core.jobs').selectAll().where('id', '=', id).executeTakeFirst()) as JobRow | undefined;
   }

@@ -17,4 +17,6 @@ CREATE TABLE core.jobs (
   completed_at timestamptz
 );
 CREATE INDEX jobs_owner_idx ON core.jobs (owner_id, created_at DESC) WHERE owner_id IS NOT NULL;
+-- The retention purge (finished jobs are kept 30 days), and the metrics' counts of open and failed jobs.
 CREATE INDEX jobs_finished_idx ON core.jobs (completed_at) WHERE completed_at IS NOT NULL;
+CREATE INDEX jobs_status_idx ON core.jobs (status) WHERE status IN ('queued', 'retrying', 'failed');
