@@ -2,7 +2,7 @@
 // run, retry with backoff, fail for good, progress, and GET /jobs/{id} for its owner only.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, makeAdmin, signUp, type TestApp } from './harness.ts';
 
 let t: TestApp;
 const seen: { name: string; data: unknown; attempt: number }[] = [];
@@ -73,6 +73,34 @@ describe('job queue', () => {
     expect(seen.map((s) => s.attempt)).toEqual([1, 2, 3]); // first run + retryLimit 2
     const res = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
     expect(res.json()).toMatchObject({ status: 'failed', attempt: 3, error: 'attempt 3 failed on purpose' });
+  });
+
+  it('lets an admin list failed jobs and run one again', async () => {
+    const owner = await signUp(t);
+    const admin = await signUp(t);
+    await makeAdmin(t, admin.userId);
+    failUntilAttempt = 10;
+    const id = await t.app.jobs.enqueue('test.echo', { n: 'dead' }, { ownerId: owner.userId });
+    for (let i = 0; i < 5; i++) await t.runJobs();
+    const list = await t.request({ method: 'GET', url: '/api/v1/admin/jobs?status=failed&name=test.echo&limit=50', headers: bearer(admin.accessToken) });
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.json().data.map((j: { id: string }) => j.id)).toContain(id);
+    const forbidden = await t.request({ method: 'GET', url: '/api/v1/admin/jobs', headers: bearer(owner.accessToken) });
+    expect(forbidden.statusCode).toBe(403);
+
+    failUntilAttempt = 0;
+    const retried = await t.request({ method: 'POST', url: `/api/v1/admin/jobs/${id}/retry`, headers: bearer(admin.accessToken) });
+    expect(retried.statusCode, retried.body).toBe(202);
+    expect(retried.json()).toMatchObject({ id, status: 'queued', error: null });
+    await t.runJobs();
+    const done = await t.request({ method: 'GET', url: `/api/v1/jobs/${id}`, headers: bearer(owner.accessToken) });
+    expect(done.json()).toMatchObject({ status: 'completed', result: { echoed: { n: 'dead' } } });
+    // Only failed jobs go back to the queue.
+    const again = await t.request({ method: 'POST', url: `/api/v1/admin/jobs/${id}/retry`, headers: bearer(admin.accessToken) });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('JOBS.NOT_FAILED');
+    const unknown = await t.request({ method: 'POST', url: '/api/v1/admin/jobs/00000000-0000-4000-8000-000000000000/retry', headers: bearer(admin.accessToken) });
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('recovers when a retry succeeds', async () => {

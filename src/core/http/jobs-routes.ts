@@ -1,6 +1,7 @@
 // GET /jobs/{id}: the status of a background job, for the user who started it (or an admin).
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
 import type { HttpServer } from './server.ts';
@@ -29,8 +30,55 @@ const JobView = Type.Object({
   completedAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
+const Status = JobView.properties.status;
+const ISO_AND_UUID = (key: unknown[]) =>
+  key.length === 2 && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) && typeof key[1] === 'string' && /^[0-9a-f-]{36}$/i.test(key[1]);
+
+const toBody = (job: Awaited<ReturnType<JobQueue['get']>> & {}) => ({
+  ...job,
+  createdAt: job.createdAt.toISOString(),
+  startedAt: job.startedAt?.toISOString() ?? null,
+  completedAt: job.completedAt?.toISOString() ?? null,
+});
+
 export function jobRoutes(deps: { jobs: JobQueue }) {
   return async (app: HttpServer) => {
+    app.get('/admin/jobs', {
+      config: { auth: { role: 'admin', scope: 'jobs:admin' } },
+      schema: {
+        tags: ['admin'],
+        summary: 'List background jobs by state (default: failed), newest first',
+        querystring: Type.Object({ status: { ...Status, default: 'failed' }, name: Type.Optional(Type.String({ maxLength: 100 })), ...PageQuery }),
+        response: { 200: pageOf(Type.Object({ ...JobView.properties, ownerId: Type.Union([Type.String(), Type.Null()]) })) },
+      },
+      handler: async (req) => {
+        const { status, name, limit } = req.query;
+        const after = decodeCursor(req.query.cursor, ISO_AND_UUID) as [string, string] | null;
+        const rows = await deps.jobs.list({ status, name, after, limit: limit + 1 });
+        const data = rows.slice(0, limit);
+        const last = data[data.length - 1];
+        return { data: data.map(toBody), page: { nextCursor: rows.length > limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null, limit } };
+      },
+    });
+
+    app.post('/admin/jobs/:id/retry', {
+      config: { auth: { role: 'admin', scope: 'jobs:admin' } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Run a failed job once more',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 202: JobView },
+      },
+      handler: async (req, reply) => {
+        const job = await deps.jobs.retry(req.params.id);
+        if (!job) {
+          if (await deps.jobs.get(req.params.id)) throw new AppError('conflict', 'JOBS.NOT_FAILED', 'Only a failed job (still kept by the queue) can be retried');
+          throw new AppError('not_found', 'NOT_FOUND', 'No such job');
+        }
+        return reply.status(202).send(toBody(job));
+      },
+    });
+
     app.get('/jobs/:id', {
       config: { auth: { scope: 'jobs:read' } },
       schema: {
@@ -46,12 +94,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
         if (!job || (job.ownerId !== principal.userId && principal.role !== 'admin')) {
           throw new AppError('not_found', 'NOT_FOUND', 'No such job');
         }
-        return {
-          ...job,
-          createdAt: job.createdAt.toISOString(),
-          startedAt: job.startedAt?.toISOString() ?? null,
-          completedAt: job.completedAt?.toISOString() ?? null,
-        };
+        return toBody(job);
       },
     });
   };

@@ -200,6 +200,20 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
       const row = await status.find(id);
       return row ? status.toView(row) : null;
     },
+    async list(q) {
+      return (await status.list(q)).map((row) => status.toView(row));
+    },
+    async retry(id) {
+      const row = await status.find(id);
+      if (row?.status !== 'failed') return null;
+      const b = await open();
+      // pg-boss keeps failed jobs for its retention period; past it there is nothing to run again.
+      const job = await b.getJobById(row.queue, id);
+      if (job?.state !== 'failed') return null;
+      await b.retry(row.queue, id);
+      const requeued = await status.markRequeued(id);
+      return requeued ? status.toView(requeued) : null;
+    },
     async start() {
       if (running) return;
       running = true;

@@ -59,6 +59,28 @@ export class JobStatusRepository {
       .execute();
   }
 
+  /** Newest first, keyset on (created_at, id). */
+  async list(q: { status: JobStatus; name?: string; after?: [string, string] | null; limit: number }): Promise<JobRow[]> {
+    let query = this.db.selectFrom('core.jobs').selectAll().where('status', '=', q.status).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit);
+    if (q.name) query = query.where('queue', '=', q.name);
+    if (q.after) {
+      const [at, id] = q.after;
+      query = query.where((eb) => eb.or([eb('created_at', '<', new Date(at)), eb.and([eb('created_at', '=', new Date(at)), eb('id', '<', id)])]));
+    }
+    return (await query.execute()) as JobRow[];
+  }
+
+  /** A failed job sent back to the queue by an operator. */
+  async markRequeued(id: string): Promise<JobRow | undefined> {
+    return (await this.db
+      .updateTable('core.jobs')
+      .set({ status: 'queued', error: null, completed_at: null })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .returningAll()
+      .executeTakeFirst()) as JobRow | undefined;
+  }
+
   /** Deletes finished jobs older than the cutoff; returns how many went. */
   async purgeFinishedBefore(cutoff: Date): Promise<number> {
     const result = await this.db.deleteFrom('core.jobs').where('completed_at', '<', cutoff).executeTakeFirst();

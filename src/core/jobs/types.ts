@@ -70,6 +70,10 @@ export interface JobQueue {
   /** Returns the job id. */
   enqueue<T>(name: string, data: T, options?: EnqueueOptions): Promise<string>;
   get(id: string): Promise<JobView | null>;
+  /** Jobs in one state, newest first (operators: failed jobs). `after` is the last row's [createdAt ISO, id]. */
+  list(q: { status: JobStatus; name?: string; after?: [string, string] | null; limit: number }): Promise<JobView[]>;
+  /** Sends a failed job back to the queue for one more run; null when it is not (or no longer) failed. */
+  retry(id: string): Promise<JobView | null>;
   /** Starts workers and cron schedules (not needed to enqueue or read). */
   start(): Promise<void>;
   /** Runs every job that is due now, in this process, until none is left (tests, CLI). */
