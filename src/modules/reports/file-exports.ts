@@ -24,7 +24,11 @@ interface ExportJobData {
   format: FileFormat;
 }
 
-const render = async (report: TimeReport, format: FileFormat): Promise<Buffer> => {
+/**
+ * A report as a file. exceljs and pdfkit take about a second and 50 MB to load: only a server
+ * that renders such a file pays for them, on its first one, not every start.
+ */
+export const renderReportFile = async (report: TimeReport, format: FileFormat): Promise<Buffer> => {
   if (format === 'csv') return renderTimeReportCsv(report);
   if (format === 'xlsx') return (await import('./render-xlsx.ts')).renderTimeReportXlsx(report);
   return (await import('./render-pdf.ts')).renderTimeReportPdf(report);
@@ -51,7 +55,7 @@ export function createFileExports(deps: { db: Executor; events: EventPublisher; 
       await ctx.progress(0.1, 'aggregating');
       const report = await reports.timeReport(principal, orgId, query);
       await ctx.progress(0.6, 'rendering');
-      const content = await render(report, format);
+      const content = await renderReportFile(report, format);
       const fileName = `${safeFilename('time-report', report.groupBy, report.period.fromDate, report.period.toDate)}.${format}`;
       await ctx.progress(0.9, 'storing');
       await db.transaction().execute(async (tx) => {

@@ -1,22 +1,18 @@
+import type { FastifyReply } from 'fastify';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ExportService } from './export.ts';
-import type { FileExports } from './file-exports.ts';
-import { safeFilename, type TimeReport } from './model.ts';
-import { renderTimeReportCsv } from './render-csv.ts';
+import { type FileExports, renderReportFile } from './file-exports.ts';
+import { safeFilename } from './model.ts';
 import * as S from './schemas.ts';
 import type { ReportsService } from './service.ts';
 
 const tags = ['reports'];
 const auth = { auth: { scope: 'reports:read' } };
 
-// exceljs and pdfkit take about a second and 50 MB to load: only a server that renders such
-// a file pays for them, on its first download, not every start.
-const renderXlsx = async (report: TimeReport) => (await import('./render-xlsx.ts')).renderTimeReportXlsx(report);
-const renderPdf = async (report: TimeReport) => (await import('./render-pdf.ts')).renderTimeReportPdf(report);
-
-/** `attachment; filename="…"` with a name that needs no escaping (see safeFilename). */
-const attachment = (filename: string) => `attachment; filename="${filename}"`;
+/** A private download: `attachment; filename="…"` with a name that needs no escaping (see safeFilename). */
+const download = (reply: FastifyReply, contentType: string, filename: string, body: unknown) =>
+  reply.type(contentType).header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'private, no-store').send(body);
 
 export function reportsRoutes(reports: ReportsService, exports: ExportService, files: FileExports) {
   return async (app: HttpServer) => {
@@ -37,12 +33,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
         const report = await reports.timeReport(principalOf(req), req.params.orgId, query);
         if (format === 'json') return report;
         const name = safeFilename('time-report', report.groupBy, report.period.fromDate, report.period.toDate);
-        const body = format === 'csv' ? renderTimeReportCsv(report) : format === 'xlsx' ? await renderXlsx(report) : await renderPdf(report);
-        return reply
-          .type(S.REPORT_MEDIA_TYPES[format])
-          .header('content-disposition', attachment(`${name}.${format}`))
-          .header('cache-control', 'private, no-store')
-          .send(body);
+        return download(reply, S.REPORT_MEDIA_TYPES[format], `${name}.${format}`, await renderReportFile(report, format));
       },
     });
 
@@ -76,11 +67,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       },
       handler: async (req, reply) => {
         const file = await files.download(principalOf(req), req.params.orgId, req.params.jobId);
-        return reply
-          .type(file.contentType)
-          .header('content-disposition', attachment(file.fileName))
-          .header('cache-control', 'private, no-store')
-          .send(file.content);
+        return download(reply, file.contentType, file.fileName, file.content);
       },
     });
 
@@ -108,7 +95,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       },
       handler: async (req, reply) => {
         const { filename, stream } = await exports.exportProject(principalOf(req), req.params.orgId, req.params.projectId, req.id);
-        return reply.type('application/zip').header('content-disposition', attachment(filename)).header('cache-control', 'private, no-store').send(stream);
+        return download(reply, 'application/zip', filename, stream);
       },
     });
   };
