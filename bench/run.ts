@@ -20,6 +20,7 @@ import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon
 import { api, closedLoop, expectStatus, percentile } from './lib/http.ts';
 import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
+import { buildServer } from '../scripts/build.ts';
 import { seedWorkspace } from './seed-workspace.ts';
 
 const env = process.env;
@@ -78,15 +79,15 @@ function trellisEnv(dataDir: string, extra: Record<string, string> = {}): Record
   };
 }
 
-/** The Node flags `npm start` gives the server, so the benchmark measures the same process. */
-const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
-  .split(/\s+/)
-  .filter((a) => a.startsWith('--'));
+/** The Node flags and entry file `npm start` runs (after its prestart build), so the benchmark measures the same process. */
+const START_ARGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string).split(/\s+/).slice(1);
+const START_FLAGS = START_ARGS.filter((a) => a.startsWith('--'));
+const START_ENTRY = START_ARGS.filter((a) => !a.startsWith('--')).at(-1)!;
 
 const isTrellisReady = (line: Record<string, unknown>) => line.msg === 'trellis ready' && typeof line.port === 'number';
 
 async function timedStart(logDir: string, name: string, phase: string, childEnv: Record<string, string>, timeoutMs: number): Promise<{ started: Started; result: StartupResult }> {
-  const started = await startProcess({ script: 'src/main.ts', nodeFlags: START_FLAGS, env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });
+  const started = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });
   const result: StartupResult = {
     phase,
     spawnToReadyMs: started.spawnToReadyMs,
@@ -299,6 +300,10 @@ async function main() {
   log(`database: ${result.databaseLabel}; ${DURATION} s per scenario, ${WARMUP} s warm-up; logs in ${logDir}`);
   let ok = false;
   try {
+    // 0. What `npm start` does before it starts the server: the production build.
+    const build = await buildServer();
+    if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
+    log(`built ${START_ENTRY}`);
     // 1. Start-up times.
     const { startups, pgliteDir } = await startupPhase(tmp, logDir);
     result.startups = startups;
@@ -309,7 +314,7 @@ async function main() {
     // 2. The server under load.
     const loadDataDir = DATABASE_URL ? join(tmp, 'data-pg-load') : pgliteDir;
     const serverEnv = DATABASE_URL ? trellisEnv(loadDataDir, { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
-    const server = await startProcess({ script: 'src/main.ts', nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
+    const server = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
     log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
     const sampleMemory = (after: string) => {

@@ -61,8 +61,9 @@ export async function freshStorage(): Promise<{ dataDir: string; env: Record<str
 }
 
 /** Starts `node src/main.ts` and resolves once it logged 'trellis ready' with its port. */
-export async function startServer(dataDir: string, env: Record<string, string>): Promise<Server> {
-  const child = spawn(NODE, ['src/main.ts'], {
+/** Starts `node <entry>` (the sources by default; the build test passes its bundle). */
+export async function startServer(dataDir: string, env: Record<string, string>, entry = 'src/main.ts'): Promise<Server> {
+  const child = spawn(NODE, [entry], {
     cwd: ROOT,
     // Only what the test decides: nothing from the runner's environment (vitest sets NODE_ENV=test).
     env: {

@@ -155,7 +155,7 @@ export function renderSection(r: RunResult): string {
     }
   }
 
-  out.push('', '### Start-up (spawn of `node src/main.ts` to the `trellis ready` log line)', '');
+  out.push('', '### Start-up (spawn of `node dist/main.js`, the `npm start` bundle, to the `trellis ready` log line)', '');
   out.push('| start | spawn → ready ms | server `readyMs` | SIGTERM → exit ms |', '| --- | --- | --- | --- |');
   for (const s of r.startups) out.push(`| ${PHASES[s.phase] ?? s.phase} | ${s.spawnToReadyMs.toFixed(0)} | ${s.serverReadyMs ?? '–'} | ${s.shutdownMs === null ? '–' : s.shutdownMs.toFixed(0)}${s.exit && s.exit !== 'code 0' ? ` (${s.exit})` : ''} |`);
 
@@ -208,7 +208,8 @@ stopped at the end or on error, and a watchdog ends the run if a phase hangs.
 
 ## Method
 
-- The server is the real one: \`node src/main.ts\` with \`NODE_ENV=production\`, a random 48-character
+- The server is the real one, as \`npm start\` runs it: the bundle \`scripts/build.ts\` writes
+  (\`dist/main.js\`, built at the start of the run) with the start script's Node flags, \`NODE_ENV=production\`, a random 48-character
   \`JWT_SECRET\`, \`PORT=0\`, \`HOST=127.0.0.1\`, \`LOG_LEVEL=info\` (one JSON log line per request, written
   to a file), a temporary \`DATA_DIR\`, and rate limits at the largest values the config accepts
   (\`RATE_LIMIT=10000000\`, \`AUTH_RATE_LIMIT=100000\` per minute) so nothing is throttled.

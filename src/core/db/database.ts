@@ -50,10 +50,20 @@ export async function openDatabase(opts: { url?: string; dataDir?: string; poolS
   return openPglite(opts.pglite ?? (await createPglite(opts.dataDir)));
 }
 
+/**
+ * Shared buffers of the embedded database. initdb writes PostgreSQL's 128 MB default, and
+ * single-user PostgreSQL zeroes the whole pool at start: 128 MB resident in the process and
+ * ~100 ms more per open. The data folder lives on the local disk and the OS caches its
+ * pages anyway, so a small pool costs little on a laptop-sized database (decision 0019).
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB';
+
 export async function createPglite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
-  const pglite = new PGlite({ dataDir, loadDataDir });
+  // `-c` on the command line wins over the postgresql.conf that initdb wrote into the folder.
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
+  const pglite = new PGlite({ dataDir, loadDataDir, startParams });
   await pglite.waitReady;
   return pglite;
 }

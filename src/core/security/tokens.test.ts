@@ -61,6 +61,25 @@ describe('access tokens', () => {
     expect(await tokens.verify(`${h}.${forged}.${s}`)).toBeNull();
   });
 
+  it('keeps refusing tampered copies of a token it has already accepted, and drops it when it expires', async () => {
+    let clockMs = Date.now();
+    const timed = createAccessTokenService({ ...base, now: () => clockMs });
+    const token = await timed.issue(claims);
+    expect(timed.verifySync(token)).toEqual(claims);
+    expect(timed.verifySync(token)).toEqual(claims); // the second check comes from the cache
+    const [h, p, s] = token.split('.');
+    const otherSig = Buffer.from(s, 'base64url');
+    otherSig[0] ^= 1;
+    expect(timed.verifySync(`${h}.${p}.${otherSig.toString('base64url')}`)).toBeNull();
+    expect(timed.verifySync(`${h}.${b64({ ...decode(token, 1), sub: 'someone-else' })}.${s}`)).toBeNull();
+    expect(timed.verifySync(`${token} `)).toBeNull();
+    clockMs += 899_000;
+    expect(timed.verifySync(token)).toEqual(claims);
+    clockMs += 1_000; // exp reached: refused, cached or not
+    expect(timed.verifySync(token)).toBeNull();
+    expect(timed.verifySync(token)).toBeNull();
+  });
+
   it('refuses an expired token', async () => {
     const expired = await signRaw({ ...claims, iss: 'trellis', aud: 'trellis-api' }, { iat: now() - 1000, exp: now() - 10 });
     expect(await tokens.verify(expired)).toBeNull();

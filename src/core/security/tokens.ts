@@ -25,6 +25,8 @@ export interface AccessTokenService {
 }
 
 const MAX_TOKEN_LENGTH = 4096;
+/** Tokens whose signature and claims were checked, kept until they expire (bounded). */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 function parseJson(segment: string): Record<string, unknown> | null {
   try {
@@ -62,6 +64,25 @@ export function createAccessTokenService(opts: {
     checker = (data, signature) => signature.length === 32 && timingSafeEqual(mac(data), signature);
   }
 
+  // A client sends the same access token on every request of its lifetime. Once its signature
+  // and claims have checked out, the exact same string needs only its time window checked
+  // again: a Map lookup instead of an HMAC and two base64 + JSON decodes (~15 µs, a tenth
+  // of an authenticated read; decision 0019). Only successes are kept, so forged or random
+  // tokens cannot fill it; a token is its own key, so nothing else can match it. Revocation
+  // is unaffected: it is decided by the session behind `sid`, checked on every request.
+  const verified = new Map<string, { claims: AccessClaims; exp: number; nbf: number }>();
+
+  function checkCached(token: string): AccessClaims | null {
+    const hit = verified.get(token);
+    if (hit) {
+      const now = Math.floor(nowMs() / 1000);
+      if (hit.exp > now && hit.nbf <= now) return hit.claims;
+      verified.delete(token);
+      return null;
+    }
+    return check(token);
+  }
+
   function check(token: string): AccessClaims | null {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
     const parts = token.split('.');
@@ -70,7 +91,11 @@ export function createAccessTokenService(opts: {
     const head = parseJson(h);
     // The algorithm is pinned: `none`, a different algorithm, or critical extensions are refused.
     if (!head || head.alg !== algorithm || 'crit' in head || (head.typ !== undefined && head.typ !== 'JWT')) return null;
-    if (!checker(`${h}.${p}`, Buffer.from(s, 'base64url'))) return null;
+    // Buffer's base64url decoder skips characters outside the alphabet; only the canonical
+    // spelling of a signature is accepted, so one token has exactly one valid string.
+    const signature = Buffer.from(s, 'base64url');
+    if (signature.toString('base64url') !== s) return null;
+    if (!checker(`${h}.${p}`, signature)) return null;
     const claims = parseJson(p);
     if (!claims) return null;
     const now = Math.floor(nowMs() / 1000);
@@ -81,7 +106,11 @@ export function createAccessTokenService(opts: {
     if (typeof claims.iat !== 'number') return null;
     if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) return null;
     if (typeof claims.sub !== 'string' || !claims.sub || typeof claims.sid !== 'string' || !claims.sid) return null;
-    return { sub: claims.sub, sid: claims.sid };
+    const result = { sub: claims.sub, sid: claims.sid };
+    // Full: drop the oldest entry (a Map iterates in insertion order).
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+    verified.set(token, { claims: result, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : 0 });
+    return result;
   }
 
   return {
@@ -96,7 +125,7 @@ export function createAccessTokenService(opts: {
     },
     verifySync(token) {
       try {
-        return check(token);
+        return checkCached(token);
       } catch {
         return null; // malformed input of any kind is simply not a valid token
       }
