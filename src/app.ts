@@ -213,6 +213,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   metrics.gauge('db_pool_idle', 'Database connections idle', () => database.poolStats().idle);
   metrics.gauge('db_pool_waiting', 'Queries waiting for a connection', () => database.poolStats().waiting);
 
+  // The connection began when Redis was created; serving starts once its first attempt has
+  // settled (up or not, at most 2 s), so early requests are not counted locally by mistake.
+  await redis?.firstAttempt(2000);
   await http.ready();
   if (config.adminEmail && config.adminPassword) {
     const { created } = await authApi.ensureAdmin(config.adminEmail, config.adminPassword);

@@ -63,6 +63,26 @@ describe('redis connection', () => {
     }
   });
 
+  it('lets start-up wait for the first connection attempt: connected when Redis is up, settled at once when it is not', async () => {
+    const up = createRedis({ url: server.url, log: captureLog().log });
+    try {
+      await up.firstAttempt(5000);
+      expect(up.isUp()).toBe(true);
+      await up.firstAttempt(5000); // already settled: returns at once
+    } finally {
+      await up.close();
+    }
+    const down = createRedis({ url: 'redis://127.0.0.1:1', log: captureLog().log, maxReconnectDelayMs: 100 });
+    try {
+      const started = Date.now();
+      await down.firstAttempt(5000);
+      expect(Date.now() - started).toBeLessThan(2500); // the refused connection settles it, not the timeout
+      expect(down.isUp()).toBe(false);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('reports an unreachable server once at start-up and never blocks a command', async () => {
     const { log, messages } = captureLog();
     const redis = createRedis({ url: 'redis://127.0.0.1:1', log, maxReconnectDelayMs: 100 });

@@ -16,6 +16,12 @@ export interface RedisConnection {
    * made on first use. Its subscriptions are restored after every reconnect.
    */
   subscriber(): Redis;
+  /**
+   * Settles when the first connection attempt has succeeded or failed, or after `timeoutMs`.
+   * Start-up waits for it, so the first requests count their rate limits in Redis, not in a
+   * local fallback that another instance (or the next request) would not see.
+   */
+  firstAttempt(timeoutMs: number): Promise<void>;
   /** Runs `fn(up)` on each change of `client`'s state; returns the unsubscribe function. */
   onChange(fn: (up: boolean) => void): () => void;
   close(): Promise<void>;
@@ -91,6 +97,20 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
   return {
     client,
     isUp: () => client.status === 'ready',
+    firstAttempt(timeoutMs) {
+      if (state !== 'starting') return Promise.resolve();
+      return new Promise<void>((done) => {
+        const timer = setTimeout(finish, timeoutMs);
+        function finish() {
+          clearTimeout(timer);
+          client.off('ready', finish);
+          client.off('close', finish);
+          done();
+        }
+        client.once('ready', finish);
+        client.once('close', finish);
+      });
+    },
     subscriber() {
       // The offline queue stays on here: SUBSCRIBE is not on a request's path, and queued
       // subscriptions made before the first connection must still take effect.
