@@ -2,6 +2,7 @@
 // run, retry with backoff, fail for good, progress, and GET /jobs/{id} for its owner only.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJobQueue } from '../src/core/jobs/index.ts';
 import { bearer, createTestApp, makeAdmin, signUp, type TestApp } from './harness.ts';
 
 let t: TestApp;
@@ -147,6 +148,24 @@ describe('job queue', () => {
     await t.runJobs();
     const left = await sql<{ id: string }>`SELECT id FROM core.jobs WHERE id IN (${old}, ${recent})`.execute(t.database.db);
     expect(left.rows.map((r) => r.id)).toEqual([recent]);
+  });
+
+  it('creates a new queue and applies a changed definition to an existing one when the queue opens', async () => {
+    const queue = (retryLimit: number) => {
+      const q = createJobQueue({ database: t.app.database, log: t.app.log, background: false });
+      q.register([{ name: 'test.redefined', retryLimit, async handler() {} }]);
+      return q;
+    };
+    const first = queue(1);
+    await first.prepare();
+    const stored = async () =>
+      (await sql<{ retry_limit: number }>`SELECT retry_limit FROM pgboss.queue WHERE name = 'test.redefined'`.execute(t.app.database.db)).rows[0]?.retry_limit;
+    expect(await stored()).toBe(1);
+    await first.stop();
+    const second = queue(4);
+    await second.prepare();
+    expect(await stored()).toBe(4);
+    await second.stop();
   });
 
   it('refuses unknown job names', async () => {

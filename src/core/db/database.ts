@@ -68,9 +68,40 @@ export async function createPglite(dataDir?: string, loadDataDir?: Blob): Promis
   return pglite;
 }
 
+/** Longest stretch of back-to-back PGlite queries before the event loop gets a turn. */
+const PGLITE_SLICE_MS = 1;
+
+/**
+ * PGlite runs PostgreSQL on this thread and its query promises settle as microtasks, so a
+ * chain of queries (a dispatcher pass over many subscriber transactions, a burst of sign-ins)
+ * runs to its end without the event loop ever turning: requests that need no database, even
+ * `/health/live`, waited behind ~30 ms of it. Before a query, once queries have held the
+ * thread for PGLITE_SLICE_MS, this yields a macrotask (setImmediate: pending I/O runs first).
+ * The query keeps its place on the single connection; only work outside the database moves.
+ */
+function createQuerySlicer(): () => Promise<void> | undefined {
+  let sliceStart = performance.now();
+  const turn = (resolve: () => void) => setImmediate(resolve);
+  return () => {
+    if (performance.now() - sliceStart < PGLITE_SLICE_MS) return undefined;
+    return new Promise<void>(turn).then(() => {
+      sliceStart = performance.now();
+    });
+  };
+}
+
 async function openPglite(pglite: PGlite): Promise<Database> {
   const { PGliteDialect } = await import('kysely-pglite-dialect');
-  const db = new Kysely<AnyDB>({ dialect: new PGliteDialect(pglite) });
+  const slice = createQuerySlicer();
+  // The dialect uses only query() and close() of its client.
+  const client = {
+    async query(text: string, params?: unknown[]) {
+      await slice();
+      return pglite.query(text, params);
+    },
+    close: () => pglite.close(),
+  };
+  const db = new Kysely<AnyDB>({ dialect: new PGliteDialect(client as unknown as PGlite) });
   let busy = 0;
   return {
     kind: 'pglite',
@@ -105,6 +136,7 @@ async function openPglite(pglite: PGlite): Promise<Database> {
         try {
           if (values?.length) return { rows: [...(await conn.executeQuery(CompiledQuery.raw(text, values))).rows] };
           // exec() takes several statements (the simple protocol); keep every statement's rows.
+          await slice();
           const results = await pglite.exec(text);
           return { rows: results.flatMap((r) => r.rows ?? []) };
         } catch (err) {

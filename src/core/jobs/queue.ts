@@ -90,23 +90,36 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
     })();
     return booting.then(async (b) => {
       // Queues are created on first use, so handlers registered after start() work too.
-      for (const def of definitions.values()) if (!ensured.has(def.name)) await ensureQueue(b, def);
+      const missing = [...definitions.values()].filter((def) => !ensured.has(def.name));
+      if (missing.length) await ensureQueues(b, missing);
       return b;
     });
   }
 
-  async function ensureQueue(b: PgBoss, def: JobDefinition) {
-    const options = {
-      policy: def.exclusive ? 'singleton' : 'standard',
-      retryLimit: def.retryLimit ?? 3,
-      retryDelay: def.retryDelaySeconds ?? 5,
-      retryBackoff: def.retryBackoff ?? true,
-      expireInSeconds: def.timeoutSeconds ?? 900,
-    } as const;
-    // createQueue keeps an existing queue's options; a changed definition must win.
-    if (await b.getQueue(def.name)) await b.updateQueue(def.name, { retryLimit: options.retryLimit, retryDelay: options.retryDelay, retryBackoff: options.retryBackoff, expireInSeconds: options.expireInSeconds });
-    else await b.createQueue(def.name, options);
-    ensured.add(def.name);
+  /** Creates missing queues and updates changed ones, reading the existing ones in one query. */
+  async function ensureQueues(b: PgBoss, defs: JobDefinition[]) {
+    const existing = new Map((await b.getQueues(defs.map((def) => def.name))).map((q) => [q.name, q]));
+    for (const def of defs) {
+      const options = {
+        policy: def.exclusive ? 'singleton' : 'standard',
+        retryLimit: def.retryLimit ?? 3,
+        retryDelay: def.retryDelaySeconds ?? 5,
+        retryBackoff: def.retryBackoff ?? true,
+        expireInSeconds: def.timeoutSeconds ?? 900,
+      } as const;
+      const current = existing.get(def.name);
+      if (!current) await b.createQueue(def.name, options);
+      // createQueue keeps an existing queue's options; a changed definition must win.
+      else if (
+        current.retryLimit !== options.retryLimit ||
+        current.retryDelay !== options.retryDelay ||
+        current.retryBackoff !== options.retryBackoff ||
+        current.expireInSeconds !== options.expireInSeconds
+      ) {
+        await b.updateQueue(def.name, { retryLimit: options.retryLimit, retryDelay: options.retryDelay, retryBackoff: options.retryBackoff, expireInSeconds: options.expireInSeconds });
+      }
+      ensured.add(def.name);
+    }
   }
 
   function definition(name: string): JobDefinition {
