@@ -28,7 +28,8 @@ export interface Database {
   rawTransaction<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
   /**
    * Runs SQL text outside the query builder, queued like any other query (on PGlite, behind
-   * open transactions). Without values it may hold several statements. Used by the job queue.
+   * open transactions). Without values it may hold several statements. Used by the job queue
+   * and by the hottest reads, where the query builder's layers are measurable (decision 0019).
    */
   runSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   /**

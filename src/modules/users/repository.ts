@@ -1,6 +1,6 @@
 // SQL of users.profiles.
 import { CompiledQuery, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
-import type { Executor } from '../../core/db/database.ts';
+import type { Database, Executor } from '../../core/db/database.ts';
 
 interface ProfilesTable {
   user_id: string;
@@ -46,6 +46,14 @@ export const profiles = {
 
   byId: async (db: Executor, userId: string): Promise<ProfileRow | undefined> =>
     (await db.executeQuery<ProfileRow>(CompiledQuery.raw(PROFILE_BY_ID, [userId]))).rows[0],
+
+  /**
+   * The same read outside any transaction, straight on the driver (`pool.query` on a server):
+   * GET /users/me is the hottest authenticated read, and the query builder's executor layers
+   * cost ~7 µs and their garbage per call there (decision 0019).
+   */
+  byIdDirect: async (database: Database, userId: string): Promise<ProfileRow | undefined> =>
+    (await database.runSql(PROFILE_BY_ID, [userId])).rows[0] as ProfileRow | undefined,
 
   update: (db: Executor, userId: string, patch: Updateable<ProfilesTable>) =>
     q(db)

@@ -47,7 +47,7 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
   const { db, events } = core;
 
   async function me(principal: Principal): Promise<UserView> {
-    const row = await profiles.byId(db, principal.userId);
+    const row = await profiles.byIdDirect(core.database, principal.userId);
     if (row) {
       // The account facts come from the principal (auth's own, current copy).
       const view = toUserView(row);
