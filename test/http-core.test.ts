@@ -184,6 +184,14 @@ describe('rate limits', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
   });
 
+  it('counts requests to unknown routes too: a scan of random paths is throttled', async () => {
+    const client = { 'x-forwarded-for': ip() };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(`/api/v1/no-such-thing-${i}`, client, limited)).statusCode);
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    expect((await get('/api/v1/users/me', client, limited)).statusCode).toBe(429);
+  });
+
   it('never limits health probes and metrics', async () => {
     const client = { 'x-forwarded-for': ip() };
     for (let i = 0; i < 4; i++) await get('/api/v1/users/me', client, limited);

@@ -28,12 +28,17 @@ export function healthRoutes(deps: {
   // Migrations cannot un-apply: once all are seen applied, the check needs no query again.
   let migrationsApplied = false;
 
-  async function check(fn: () => Promise<string | null>) {
+  /**
+   * A failing query answers a fixed `unreachable`: the driver's message names hosts, ports and
+   * users, and /health/ready is often open to more people than the logs are. The log has it.
+   */
+  async function check(fn: () => Promise<string | null>, log: { warn(obj: object, msg: string): void }, name: string) {
     try {
       const problem = await fn();
       return problem ? { status: 'fail' as const, detail: problem } : { status: 'ok' as const };
     } catch (err) {
-      return { status: 'fail' as const, detail: (err as Error).message.slice(0, 200) };
+      log.warn({ check: name, err: (err as Error).message.slice(0, 500) }, 'readiness check failed');
+      return { status: 'fail' as const, detail: 'unreachable' };
     }
   }
 
@@ -50,19 +55,23 @@ export function healthRoutes(deps: {
         description: 'With Redis configured its state is reported too; while it is away the instance stays ready (status `degraded`).',
         response: { 200: Ready, 503: Ready },
       },
-      handler: async (_req, reply) => {
-        const database = await check(async () => {
-          await sql`SELECT 1`.execute(deps.database.db);
-          return null;
-        });
+      handler: async (req, reply) => {
+        const database = await check(
+          async () => {
+            await sql`SELECT 1`.execute(deps.database.db);
+            return null;
+          },
+          req.log,
+          'database',
+        );
         const migrations = await check(async () => {
           if (migrationsApplied) return null;
           const pending = await pendingMigrations(deps.database, deps.migrations);
           migrationsApplied = pending.length === 0;
           return pending.length ? `pending: ${pending.join(', ')}` : null;
-        });
+        }, req.log, 'migrations');
         // An API-only instance (DISPATCHER_ENABLED=false) is ready without one.
-        const dispatcher = await check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'));
+        const dispatcher = await check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'), req.log, 'dispatcher');
         const ok = [database, migrations, dispatcher].every((c) => c.status === 'ok');
         if (!deps.redis) return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
         // Redis going away degrades the service (local cache and limits); it does not stop it.

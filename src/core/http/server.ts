@@ -121,9 +121,6 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   });
 
   app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
 
   if (config.corsOrigins.length) {
     await app.register(cors, {
@@ -147,6 +144,12 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     errorResponseBuilder: (_req, ctx) =>
       new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down', { retryAfter: Math.ceil(ctx.ttl / 1000) }),
   });
+
+  // Unmatched URLs count against the same limit: a scan of random paths is throttled too.
+  const limitNotFound = (app as unknown as { rateLimit(): (request: unknown, reply: unknown) => Promise<void> }).rateLimit();
+  app.setNotFoundHandler({ preHandler: limitNotFound as never }, (request, reply) =>
+    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
 
   await app.register(swagger, {
     openapi: {
