@@ -36,6 +36,10 @@ describe('/health/ready', () => {
     expect(res.json().checks.database).toEqual({ status: 'fail', detail: 'unreachable' });
     expect(res.body).not.toMatch(/127\.0\.0\.1|secret-user|private_db|ECONNREFUSED/);
     expect(logged.join('\n')).toMatch(/ECONNREFUSED/);
+    // A probe every few seconds during an outage logs it once, not once per probe.
+    const linesAfterFirstProbe = logged.length;
+    expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+    expect(logged).toHaveLength(linesAfterFirstProbe);
     await app.close();
   });
 });

@@ -32,12 +32,16 @@ export function healthRoutes(deps: {
    * A failing query answers a fixed `unreachable`: the driver's message names hosts, ports and
    * users, and /health/ready is often open to more people than the logs are. The log has it.
    */
+  /** Checks whose query is failing: logged when they start failing, not on every probe. */
+  const failing = new Set<string>();
   async function check(fn: () => Promise<string | null>, log: { warn(obj: object, msg: string): void }, name: string) {
     try {
       const problem = await fn();
+      failing.delete(name);
       return problem ? { status: 'fail' as const, detail: problem } : { status: 'ok' as const };
     } catch (err) {
-      log.warn({ check: name, err: (err as Error).message.slice(0, 500) }, 'readiness check failed');
+      if (!failing.has(name)) log.warn({ check: name, err: (err as Error).message.slice(0, 500) }, 'readiness check failed');
+      failing.add(name);
       return { status: 'fail' as const, detail: 'unreachable' };
     }
   }
