@@ -100,24 +100,17 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
   async function ensureQueues(b: PgBoss, defs: JobDefinition[]) {
     const existing = new Map((await b.getQueues(defs.map((def) => def.name))).map((q) => [q.name, q]));
     for (const def of defs) {
-      const options = {
-        policy: def.exclusive ? 'singleton' : 'standard',
+      // The options updateQueue can change; the policy is fixed when a queue is created.
+      const tunable = {
         retryLimit: def.retryLimit ?? 3,
         retryDelay: def.retryDelaySeconds ?? 5,
         retryBackoff: def.retryBackoff ?? true,
         expireInSeconds: def.timeoutSeconds ?? 900,
-      } as const;
+      };
       const current = existing.get(def.name);
-      if (!current) await b.createQueue(def.name, options);
+      if (!current) await b.createQueue(def.name, { policy: def.exclusive ? 'singleton' : 'standard', ...tunable });
       // createQueue keeps an existing queue's options; a changed definition must win.
-      else if (
-        current.retryLimit !== options.retryLimit ||
-        current.retryDelay !== options.retryDelay ||
-        current.retryBackoff !== options.retryBackoff ||
-        current.expireInSeconds !== options.expireInSeconds
-      ) {
-        await b.updateQueue(def.name, { retryLimit: options.retryLimit, retryDelay: options.retryDelay, retryBackoff: options.retryBackoff, expireInSeconds: options.expireInSeconds });
-      }
+      else if (Object.entries(tunable).some(([key, value]) => current[key as keyof typeof tunable] !== value)) await b.updateQueue(def.name, tunable);
       ensured.add(def.name);
     }
   }
