@@ -11,7 +11,9 @@ export interface AuthEvents {
   'auth.account_locked': { userId: string | null; lockedUntil: string };
   'auth.account_unlocked': { userId: string };
   'auth.password_changed': { userId: string; via: 'change' | 'reset' };
-  'auth.password_reset_requested': { userId: string };
+  /** Published for any email, with an account or not; the link goes out only to an active account. */
+  'auth.password_reset_requested': { email: string };
+  'auth.password_reset_mailed': { userId: string };
   'auth.otp_requested': { userId: string };
   'auth.session_revoked': { userId: string; sessionIds: string[]; reason: string };
   'auth.refresh_token_reused': { userId: string; sessionId: string; ip: string | null };

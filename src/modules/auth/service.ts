@@ -121,10 +121,13 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
     await events.publish(db, 'auth.email_verification_requested', { userId: account.id }, { actorId: account.id });
   }
 
+  /**
+   * Writes the request, whoever the email belongs to, and nothing else: the answer cannot depend
+   * on the account, in content or in time. The subscriber looks the account up after the answer
+   * and mails the link only to an active one (mail-subscribers.ts).
+   */
   async function forgotPassword(email: string) {
-    const account = await accounts.byEmail(db, normalizeEmail(email));
-    if (account?.status !== 'active') return;
-    await events.publish(db, 'auth.password_reset_requested', { userId: account.id });
+    await events.publish(db, 'auth.password_reset_requested', { email: normalizeEmail(email) });
   }
 
   async function resetPassword(token: string, password: string) {
