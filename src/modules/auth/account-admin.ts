@@ -4,9 +4,10 @@ import { uuidv7 } from 'uuidv7';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { AuthContext } from './context.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
-import { accounts, throttle } from './repository.ts';
+import { accounts } from './repository.ts';
 import { normalizeEmail } from './service.ts';
 import type { SessionService } from './sessions.ts';
+import { clearFailures } from './throttle-repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
 export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionService }) {
@@ -53,11 +54,12 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
     return toAccountView(updated);
   }
 
+  /** Lifts every lock of the account (whichever clients they hold out) and its ceiling. */
   async function unlock(actorId: string, userId: string) {
     const a = await accounts.byId(db, userId);
     if (!a || a.status === 'deleted') throw notFound('User');
     await db.transaction().execute(async (tx) => {
-      await throttle.clear(tx, a.email);
+      await clearFailures(tx, a.email);
       await events.publish(tx, 'auth.account_unlocked', { userId }, { actorId });
     });
   }
@@ -74,7 +76,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
     await db.transaction().execute(async (tx) => {
       await accounts.update(tx, userId, { status: 'deleted', email: `deleted+${userId}@invalid`, password_hash: null, totp_secret: null, totp_enabled_at: null });
       await deps.sessions.revoke(tx, userId, 'account_deleted');
-      await throttle.clear(tx, a.email);
+      await clearFailures(tx, a.email);
       await events.publish(tx, 'auth.status_changed', { userId, status: 'deleted' }, { actorId: userId });
     });
     await invalidation.account(userId);

@@ -8,10 +8,15 @@ export interface AuthEvents {
   'auth.email_verification_requested': { userId: string };
   'auth.logged_in': { userId: string; sessionId: string; method: LoginMethod; ip: string | null };
   'auth.login_failed': { userId: string | null; reason: 'bad_credentials' | 'locked' | 'disabled' | 'bad_second_factor'; ip: string | null };
-  'auth.account_locked': { userId: string | null; lockedUntil: string };
+  /** One client (`ip`, counted with its IPv6 /64) is locked out of the email; others are not. */
+  'auth.account_locked': { userId: string | null; lockedUntil: string; ip: string | null };
+  /** The email reached LOGIN_ACCOUNT_SLOWDOWN failures from all clients: its sign-ins are spaced from now on. */
+  'auth.account_slowed': { userId: string | null; failures: number };
   'auth.account_unlocked': { userId: string };
   'auth.password_changed': { userId: string; via: 'change' | 'reset' };
-  'auth.password_reset_requested': { userId: string };
+  /** Published for any email, with an account or not; the link goes out only to an active account. */
+  'auth.password_reset_requested': { email: string };
+  'auth.password_reset_mailed': { userId: string };
   'auth.otp_requested': { userId: string };
   'auth.session_revoked': { userId: string; sessionIds: string[]; reason: string };
   'auth.refresh_token_reused': { userId: string; sessionId: string; ip: string | null };

@@ -4,6 +4,7 @@ import { defineModule } from '../../core/module.ts';
 import { createAccountAdmin } from './account-admin.ts';
 import { createApiKeyService } from './api-keys.ts';
 import type { AuthContext } from './context.ts';
+import { createLoginThrottle } from './login-throttle.ts';
 import { createMailSubscribers } from './mail-subscribers.ts';
 import { createMfa } from './mfa.ts';
 import { createPrincipalCache } from './principal-cache.ts';
@@ -25,9 +26,11 @@ export const authModule = defineModule({
     const ctx: AuthContext = { core, invalidation: cache };
     const sessions = createSessionService(ctx);
     const mfa = createMfa(ctx, { sessions });
+    const throttle = createLoginThrottle(ctx);
     const accounts = createAccountService(ctx, {
       sessions,
       mfa: { isTrusted: mfa.devices.isTrusted, createChallenge: mfa.createChallenge, revokeDevices: mfa.revokeDevices },
+      throttle,
     });
     const apiKeys = createApiKeyService(ctx);
     const admin = createAccountAdmin(ctx, { sessions });
@@ -42,6 +45,7 @@ export const authModule = defineModule({
         await mfa.routes(app);
       },
       subscribers: [...createMailSubscribers(ctx), ...mfa.subscribers],
+      jobs: [throttle.purgeJob],
       stop: () => cache.stop(),
     };
   },

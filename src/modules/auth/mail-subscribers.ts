@@ -15,7 +15,7 @@ export const PASSWORD_RESET_TTL_MINUTES = 30;
 
 export function createMailSubscribers(ctx: AuthContext) {
   const { core } = ctx;
-  const { secrets, mailer, clock, config } = core;
+  const { secrets, mailer, clock, config, events } = core;
 
   function link(path: string, token: string) {
     return `${config.publicUrl.replace(/\/$/, '')}${path}?token=${encodeURIComponent(token)}`;
@@ -44,12 +44,17 @@ export function createMailSubscribers(ctx: AuthContext) {
     subscriber('auth.send_verification_on_request', 'auth.email_verification_requested', (e, { db }) =>
       sendVerification(e.id, e.payload.userId, undefined, db),
     ),
+    // The request only recorded the email (decision 0021): the account is looked up here, after the answer.
     subscriber('auth.send_password_reset', 'auth.password_reset_requested', async (e, { db }) => {
-      const account = await accounts.byId(db, e.payload.userId);
+      // Requests recorded before 0021 name the account by id; they may still be in the outbox after an upgrade.
+      const { email, userId } = e.payload as { email?: string; userId?: string };
+      const account = email ? await accounts.byEmail(db, email) : userId ? await accounts.byId(db, userId) : undefined;
       if (account?.status !== 'active') return;
       const token = await mintToken(db, e.id, account.id, 'password_reset', PASSWORD_RESET_TTL_MINUTES * 60_000);
       const mail = passwordResetMail({ displayName: account.email.split('@')[0], link: link('/reset-password', token), token, ttlMinutes: PASSWORD_RESET_TTL_MINUTES });
       await mailer.send({ to: account.email, ...mail, idempotencyKey: `${e.id}-reset` });
+      // The account's own history (audit) shows the link went out; the request itself names only an email.
+      await events.publish(db, 'auth.password_reset_mailed', { userId: account.id }, { actorId: null });
     }),
   ];
 }

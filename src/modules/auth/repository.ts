@@ -1,4 +1,5 @@
-// SQL of the auth module's accounts, sessions, refresh and action tokens, and login throttle.
+// SQL of the auth module's accounts, sessions, refresh and action tokens (the login throttle's is
+// in throttle-repository.ts).
 // Every function takes the executor first: the service decides the transaction.
 import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
@@ -151,28 +152,4 @@ export const actionTokens = {
       .where('purpose', '=', purpose)
       .where('used_at', 'is', null)
       .execute(),
-};
-
-export const throttle = {
-  get: (db: Executor, email: string) => q(db).selectFrom('auth.login_throttle').selectAll().where('email', '=', email).executeTakeFirst(),
-
-  /** Counts a failure; returns the row after the update. */
-  fail: (db: Executor, email: string) =>
-    q(db)
-      .insertInto('auth.login_throttle')
-      .values({ email, failures: 1 })
-      .onConflict((oc) =>
-        oc.column('email').doUpdateSet({ failures: sql<number>`auth.login_throttle.failures + 1`, last_failed_at: sql<Date>`now()` }),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow(),
-
-  lock: (db: Executor, email: string, until: Date) =>
-    q(db)
-      .updateTable('auth.login_throttle')
-      .set({ locked_until: until, failures: 0, lock_count: sql<number>`lock_count + 1` })
-      .where('email', '=', email)
-      .execute(),
-
-  clear: (db: Executor, email: string) => q(db).deleteFrom('auth.login_throttle').where('email', '=', email).execute(),
 };

@@ -47,7 +47,9 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
       schema: {
         tags,
         summary: 'Sign in with email and password',
-        description: 'Returns a token pair, or `{ mfaRequired, mfaToken }` when a second factor is needed (finish with /auth/mfa/verify).',
+        description:
+          'Returns a token pair, or `{ mfaRequired, mfaToken }` when a second factor is needed (finish with /auth/mfa/verify). ' +
+          'Too many failures from one address lock that address out of the account (429 `AUTH.ACCOUNT_LOCKED`); too many from all addresses together space its attempts a few seconds apart (429 `AUTH.ACCOUNT_SLOWED`). Both carry `Retry-After`.',
         body: S.LoginBody,
         response: { 200: S.LoginResponse },
       },

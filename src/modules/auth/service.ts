@@ -5,10 +5,13 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken } from '../../core/security/random.ts';
+import { clientKey } from './client-key.ts';
 import type { AuthContext } from './context.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
-import { type Account, accounts, actionTokens, sessions, throttle } from './repository.ts';
+import { type Account, accounts, actionTokens, sessions } from './repository.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
+import { clearFailures } from './throttle-repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
 export type MfaChallenge = { mfaRequired: true; mfaToken: string; expiresIn: number };
@@ -30,7 +33,7 @@ function weakPassword(message: string, field = 'password') {
   return new AppError('validation', 'AUTH.WEAK_PASSWORD', message, { errors: [{ field: `body.${field}`, message }] });
 }
 
-export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; mfa: SecondFactor }) {
+export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; mfa: SecondFactor; throttle: LoginThrottle }) {
   const { core, invalidation } = ctx;
   const { db, passwords, events, clock, config } = core;
 
@@ -51,46 +54,34 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
     });
   }
 
-  /** Throws while the email is locked out; the answer is the same whether or not it has an account. */
-  async function assertNotLocked(email: string) {
-    const t = await throttle.get(db, email);
-    const now = clock.now();
-    if (t?.locked_until && t.locked_until > now) {
-      const retryAfter = Math.ceil((t.locked_until.getTime() - now.getTime()) / 1000);
-      throw new AppError('rate_limited', 'AUTH.ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later', { retryAfter });
-    }
-  }
-
-  async function recordFailure(email: string, account: Account | undefined, info: RequestInfo) {
+  async function recordFailure(email: string, client: string, account: Account | undefined, info: RequestInfo) {
     await db.transaction().execute(async (tx) => {
-      const t = await throttle.fail(tx, email);
-      await events.publish(tx, 'auth.login_failed', { userId: account?.id ?? null, reason: 'bad_credentials', ip: info.ip }, { actorId: account?.id });
-      if (t.failures >= config.loginMaxFailures) {
-        // The lock doubles with each lock in a row: 1 min, 2, 4, ... capped at a day.
-        const seconds = Math.min(86_400, config.loginLockBase * 2 ** t.lock_count);
-        const until = new Date(clock.now().getTime() + seconds * 1000);
-        await throttle.lock(tx, email, until);
-        await events.publish(tx, 'auth.account_locked', { userId: account?.id ?? null, lockedUntil: until.toISOString() });
-      }
+      const outcome = await deps.throttle.recordFailure(tx, email, client);
+      const userId = account?.id ?? null;
+      await events.publish(tx, 'auth.login_failed', { userId, reason: 'bad_credentials', ip: info.ip }, { actorId: account?.id });
+      if (outcome.lockedUntil) await events.publish(tx, 'auth.account_locked', { userId, lockedUntil: outcome.lockedUntil.toISOString(), ip: info.ip });
+      if (outcome.reachedCeiling) await events.publish(tx, 'auth.account_slowed', { userId, failures: config.loginAccountSlowdown });
     });
   }
 
   async function login(input: { email: string; password: string; deviceToken?: string }, info: RequestInfo): Promise<LoginResult> {
     const email = normalizeEmail(input.email);
-    await assertNotLocked(email);
+    const client = clientKey(info.ip);
+    // Locked or slowed answers come before the password is looked at, for every email alike.
+    await deps.throttle.admit(email, client);
     const account = await accounts.byEmail(db, email);
     let ok = false;
     if (account?.password_hash) ok = await passwords.verify(account.password_hash, input.password);
     else await passwords.dummyVerify(input.password); // same cost as a real check: timing reveals nothing
     if (!ok || !account) {
-      await recordFailure(email, account, info);
+      await recordFailure(email, client, account, info);
       throw invalidCredentials();
     }
     if (account.status !== 'active') {
       // Only someone who knows the password learns that the account is disabled.
       throw new AppError('forbidden', 'AUTH.ACCOUNT_DISABLED', 'This account is disabled');
     }
-    await throttle.clear(db, email);
+    await deps.throttle.succeeded(email, client);
     if (account.totp_enabled_at && !(input.deviceToken && (await deps.mfa.isTrusted(account.id, input.deviceToken)))) {
       return deps.mfa.createChallenge(db, account.id);
     }
@@ -121,10 +112,13 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
     await events.publish(db, 'auth.email_verification_requested', { userId: account.id }, { actorId: account.id });
   }
 
+  /**
+   * Writes the request, whoever the email belongs to, and nothing else: the answer cannot depend
+   * on the account, in content or in time. The subscriber looks the account up after the answer
+   * and mails the link only to an active one (mail-subscribers.ts).
+   */
   async function forgotPassword(email: string) {
-    const account = await accounts.byEmail(db, normalizeEmail(email));
-    if (account?.status !== 'active') return;
-    await events.publish(db, 'auth.password_reset_requested', { userId: account.id });
+    await events.publish(db, 'auth.password_reset_requested', { email: normalizeEmail(email) });
   }
 
   async function resetPassword(token: string, password: string) {
@@ -149,7 +143,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
       await deps.sessions.revoke(tx, account.id, 'password_reset');
       // A reset suggests the password leaked: devices trusted under it must pass the second factor again.
       await deps.mfa.revokeDevices(tx, account.id);
-      await throttle.clear(tx, account.email);
+      await clearFailures(tx, account.email);
       await events.publish(tx, 'auth.password_changed', { userId: account.id, via: 'reset' }, { actorId: account.id });
       return account.id;
     });

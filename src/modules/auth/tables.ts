@@ -48,12 +48,19 @@ export interface AuthTables {
     expires_at: Timestamp;
     used_at: Timestamp | null;
   };
-  'auth.login_throttle': {
+  'auth.login_pair_failures': {
     email: string;
+    client: string;
     failures: Generated<number>;
     lock_count: Generated<number>;
     locked_until: Timestamp | null;
-    last_failed_at: Generated<Timestamp>;
+    last_failed_at: Timestamp;
+  };
+  'auth.login_account_failures': {
+    email: string;
+    failures: Generated<number>;
+    last_failed_at: Timestamp;
+    next_attempt_at: Timestamp | null;
   };
   'auth.otp_codes': {
     id: string;
