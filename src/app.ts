@@ -1,5 +1,6 @@
 // The composition root: core first, then each module in dependency order, then routes.
 // Tests build the same app with overrides (in-memory mail, a given database, a clock).
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
@@ -10,8 +11,9 @@ import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
 import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
 import { adminEventRoutes } from './core/http/admin-events.ts';
-import { healthRoutes } from './core/http/health.ts';
+import { healthRoutes, metricsRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
+import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createJobQueue, type JobQueue, preloadJobQueue } from './core/jobs/index.ts';
 import { createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
@@ -71,7 +73,12 @@ export interface App {
   mailer: Mailer;
   log: Logger;
   apis: { auth: AuthApi } & Record<string, unknown>;
-  /** Stops the dispatcher, closes the server, the pools and the mailer. */
+  /**
+   * Binds the API to HOST:PORT and, when METRICS_PORT is set, the metrics listener to
+   * METRICS_HOST:METRICS_PORT. Resolves with the ports they got (a 0 asks for any free one).
+   */
+  listen(): Promise<{ port: number; metricsPort: number | undefined }>;
+  /** Stops the dispatcher, closes the servers, the pools and the mailer. */
   close(): Promise<void>;
 }
 
@@ -170,7 +177,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ...overrides.dispatcher,
   });
 
-  await http.register(healthRoutes({ database, dispatcher, dispatcherEnabled: config.dispatcherEnabled, migrations, metrics, redis }));
+  await http.register(healthRoutes({ database, dispatcher, dispatcherEnabled: config.dispatcherEnabled, migrations, redis }));
+  // /metrics is for the operator's scraper, not for whoever can reach the API (decision 0022):
+  // on the API port only behind METRICS_TOKEN; otherwise on a listener of its own, or nowhere.
+  if (config.metricsToken) await http.register(metricsRoutes({ metrics, token: config.metricsToken }));
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await createMetricsServer({ metrics, token: config.metricsToken, log: log.child({ component: 'metrics' }) });
   await http.register(
     async (api) => {
       await api.register(adminEventRoutes({ db: database.db }));
@@ -238,10 +250,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     mailer,
     log,
     apis: apis as App['apis'],
+    async listen() {
+      await http.listen({ port: config.port, host: config.host });
+      const port = (http.server.address() as AddressInfo).port;
+      const metricsPort = metricsServer ? await metricsServer.listen(config.metricsPort!, config.metricsHost) : undefined;
+      return { port, metricsPort };
+    },
     async close() {
       if (closed) return;
       closed = true;
       await http.close();
+      await metricsServer?.close();
       await dispatcher.stop();
       await jobsStarting;
       await jobs.stop();

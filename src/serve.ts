@@ -20,13 +20,11 @@ try {
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>;
-let port = config.port;
+let ports: Awaited<ReturnType<typeof app.listen>>;
 try {
   app = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }) });
-  await app.http.listen({ port: config.port, host: config.host });
-  // PORT=0 asks the OS for a free port; log the real one so scripts can find it.
-  const address = app.http.server.address();
-  if (address && typeof address === 'object') port = address.port;
+  // PORT=0 and METRICS_PORT=0 ask the OS for free ports; the real ones are logged so scripts can find them.
+  ports = await app.listen();
 } catch (err) {
   const known = err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
@@ -35,7 +33,13 @@ try {
 }
 
 app.log.info(
-  { port, host: config.host, database: config.embedded ? 'pglite' : 'postgres', readyMs: Math.round(performance.now() - started) },
+  {
+    port: ports.port,
+    host: config.host,
+    ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
+    database: config.embedded ? 'pglite' : 'postgres',
+    readyMs: Math.round(performance.now() - started),
+  },
   'trellis ready',
 );
 app.log.flush();

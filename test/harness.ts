@@ -12,6 +12,8 @@ import { MemoryMailer } from '../src/core/mail/index.ts';
 import { createPasswordHasher } from '../src/core/security/passwords.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+/** Test apps serve /metrics on their API behind this token (without one it is not served there). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-test-metrics-token-0123';
 export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
 
 /** A fresh migrated database for one test file. */
@@ -51,6 +53,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     DATA_DIR: '/tmp/trellis-test-unused',
     PUBLIC_URL: 'http://localhost:3000',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...(onServer && process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   });
@@ -139,6 +142,10 @@ export function lastMailToken(t: TestApp, to: string): string {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** GET /metrics on the app's API, as a scraper with the metrics token does. */
+export const scrapeMetrics = (t: Pick<TestApp, 'request'>, headers: Record<string, string> = {}) =>
+  t.request({ method: 'GET', url: '/metrics', headers: { ...bearer(TEST_METRICS_TOKEN), ...headers } });
 
 /** Makes a user admin through the public API of auth (as the CLI does). */
 export async function makeAdmin(t: TestApp, userId: string) {

@@ -3,7 +3,7 @@
 // first app's database.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, scrapeMetrics, signUp, type TestApp } from './harness.ts';
 
 let t: TestApp;
 const others: TestApp[] = [];
@@ -198,7 +198,7 @@ describe('rate limits', () => {
     expect((await get('/api/v1/users/me', client, limited)).statusCode).toBe(429);
     for (let i = 0; i < 5; i++) {
       expect((await get('/health/live', client, limited)).statusCode).toBe(200);
-      expect((await get('/metrics', client, limited)).statusCode).toBe(200);
+      expect((await scrapeMetrics(limited, client)).statusCode).toBe(200);
       expect([200, 503]).toContain((await get('/health/ready', client, limited)).statusCode);
     }
   });
@@ -350,7 +350,7 @@ describe('health and metrics', () => {
 
   it('/metrics exposes HTTP, outbox and pool metrics in the Prometheus format', async () => {
     await get('/health/live');
-    const res = await get('/metrics');
+    const res = await scrapeMetrics(t);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     for (const name of ['http_requests_total', 'http_request_duration_seconds', 'outbox_backlog', 'outbox_lag_seconds', 'db_pool_total']) {
@@ -362,7 +362,7 @@ describe('health and metrics', () => {
     expect(res.body).toMatch(/^outbox_backlog \d+/m);
     // Unmatched URLs share one label, so scanning bots cannot explode the series count.
     await get('/no/such/path/qzxjvk');
-    const after = (await get('/metrics')).body;
+    const after = (await scrapeMetrics(t)).body;
     expect(after).not.toContain('qzxjvk');
     expect(after).toMatch(/^http_requests_total\{method="GET",route="unmatched",status="404"\} [1-9]/m);
   });

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobQueue } from '../src/core/jobs/index.ts';
-import { bearer, createTestApp, makeAdmin, signUp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, makeAdmin, scrapeMetrics, signUp, type TestApp } from './harness.ts';
 
 let t: TestApp;
 const seen: { name: string; data: unknown; attempt: number }[] = [];
@@ -140,7 +140,8 @@ describe('job queue', () => {
     const recent = await t.app.jobs.enqueue('test.echo', { n: 'recent' });
     await t.runJobs();
     await sql`UPDATE core.jobs SET completed_at = now() - interval '31 days' WHERE id = ${old}`.execute(t.database.db);
-    const metrics = await t.request({ method: 'GET', url: '/metrics' });
+    const metrics = await scrapeMetrics(t);
+    expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toMatch(/^jobs_failed \d+$/m);
     expect(metrics.body).toMatch(/^jobs_waiting \d+$/m);
 

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bearer, createTestApp, STRONG_PASSWORD, type TestApp } from './harness.ts';
+import { bearer, createTestApp, STRONG_PASSWORD, scrapeMetrics, type TestApp } from './harness.ts';
 import { createOrg, newUser, type U } from './workspace.ts';
 
 interface SseEvent {
@@ -115,7 +115,8 @@ async function causeNotification(t: TestApp, u: U) {
 }
 
 async function openStreams(t: TestApp): Promise<number> {
-  const metrics = await t.request({ method: 'GET', url: '/metrics' });
+  const metrics = await scrapeMetrics(t);
+  expect(metrics.statusCode).toBe(200);
   return Number(/^realtime_streams_open (\d+)/m.exec(metrics.body)?.[1]);
 }
 

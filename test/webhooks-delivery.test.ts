@@ -206,7 +206,8 @@ describe('delivery of domain events', () => {
     await deliverAll(t);
     const [delivery] = (await deliveriesOf(t, owner.accessToken, orgId, hook.id)).data;
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatus: null });
-    expect(delivery.lastError).toMatch(/^URL refused: .*169\.254\.169\.254/);
+    // Why in general terms only: the address stays in the server log (test/webhooks-refusals.test.ts).
+    expect(delivery.lastError).toBe('URL refused: must point to a host with public addresses only');
     expect(delivery.log[0]).toMatchObject({ response: null, latencyMs: 0 });
   });
 });

@@ -125,13 +125,13 @@ describe('SSRF guard at creation and update', () => {
 
   it('refuses metadata, private, loopback-by-name and non-http URLs even with 127.0.0.1 allowed', async () => {
     const token = users.admin.accessToken;
-    await refused(token, orgId, 'http://169.254.169.254/latest/meta-data/', 'blocked_address');
-    await refused(token, orgId, 'http://[::ffff:169.254.169.254]/', 'blocked_address');
-    await refused(token, orgId, 'http://10.0.0.1/hook', 'blocked_address');
-    await refused(token, orgId, 'http://127.0.0.2/hook', 'blocked_address');
-    await refused(token, orgId, 'http://[::1]/hook', 'blocked_address');
-    await refused(token, orgId, 'http://localhost/hook', 'blocked_host');
-    await refused(token, orgId, 'http://metadata.google.internal/computeMetadata/v1/', 'blocked_host');
+    await refused(token, orgId, 'http://169.254.169.254/latest/meta-data/', 'not_public');
+    await refused(token, orgId, 'http://[::ffff:169.254.169.254]/', 'not_public');
+    await refused(token, orgId, 'http://10.0.0.1/hook', 'not_public');
+    await refused(token, orgId, 'http://127.0.0.2/hook', 'not_public');
+    await refused(token, orgId, 'http://[::1]/hook', 'not_public');
+    await refused(token, orgId, 'http://localhost/hook', 'not_public');
+    await refused(token, orgId, 'http://metadata.google.internal/computeMetadata/v1/', 'not_public');
     await refused(token, orgId, 'ftp://127.0.0.1/hook', 'scheme');
     await refused(token, orgId, 'file:///etc/passwd', 'scheme');
     await refused(token, orgId, 'http://user:secret@127.0.0.1/hook', 'credentials');
@@ -147,8 +147,8 @@ describe('SSRF guard at creation and update', () => {
   it('refuses 127.0.0.1 without the allow list, and allows the metadata address only when listed', async () => {
     const strict = await createTestApp({ database: t.database });
     try {
-      await refused(users.owner.accessToken, orgId, rx.url('/strict'), 'blocked_address', strict);
-      await refused(users.owner.accessToken, orgId, 'http://169.254.169.254/', 'blocked_address', strict);
+      await refused(users.owner.accessToken, orgId, rx.url('/strict'), 'not_public', strict);
+      await refused(users.owner.accessToken, orgId, 'http://169.254.169.254/', 'not_public', strict);
     } finally {
       await strict.app.close();
     }

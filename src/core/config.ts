@@ -102,6 +102,15 @@ const hostList: Parser<string[]> = (raw, name) => {
   return entries;
 };
 
+/** A bearer token: visible ASCII only (it travels in a header), long enough not to be guessed. */
+const bearerToken =
+  (minLength: number): Parser<string> =>
+  (raw, name) => {
+    if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(name, 'must be printable ASCII without spaces');
+    if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+    return raw;
+  };
+
 const email: Parser<string> = (raw, name) => {
   if (!/^[^\s@]+@[^\s@]+$/.test(raw)) throw new ConfigError(name, `is not an email address: "${raw}"`);
   return raw;
@@ -122,6 +131,9 @@ export const SETTINGS = {
   nodeEnv: setting('NODE_ENV', 'development', oneOf('development', 'production', 'test'), 'Mode. `production` refuses to start without explicit secrets.'),
   port: setting('PORT', '3000', int(0, 65535), 'HTTP port.'),
   host: setting('HOST', '127.0.0.1', str, 'Interface to bind (`0.0.0.0` in containers).'),
+  metricsPort: setting('METRICS_PORT', '', optional(int(0, 65535)), 'Serve `/metrics` on a listener of its own on this port (`0`: any free port, logged); unset: no such listener.'),
+  metricsHost: setting('METRICS_HOST', '127.0.0.1', str, 'Interface of the `METRICS_PORT` listener (`0.0.0.0` in containers, where the port is not published).'),
+  metricsToken: setting('METRICS_TOKEN', '', optional(bearerToken(32)), 'Bearer token (at least 32 characters) that `/metrics` requires, on the API port and on `METRICS_PORT`. With neither set, `/metrics` is not served.'),
   dataDir: setting('DATA_DIR', './data', str, 'Embedded data: PGlite files (`pglite/`), mail files (`mail/`) and the generated development JWT secret.'),
   databaseUrl: setting('DATABASE_URL', '', optional(url('postgres:', 'postgresql:')), 'A PostgreSQL server instead of embedded PGlite.'),
   databasePoolSize: setting('DATABASE_POOL_SIZE', '10', int(1, 200), 'Connections in the `pg` pool (server mode).'),
@@ -197,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const production = parsed.nodeEnv === 'production';
   const dataDir = resolve(parsed.dataDir);
   const jwt = resolveJwtKeys(parsed, production, dataDir);
+  if (parsed.metricsPort && parsed.metricsPort === parsed.port) throw new ConfigError('METRICS_PORT', `must differ from PORT (${parsed.port})`);
   if (parsed.adminEmail && !parsed.adminPassword) throw new ConfigError('ADMIN_PASSWORD', 'is required when ADMIN_EMAIL is set');
   if (parsed.smsProvider === 'twilio') {
     for (const [value, variable] of [[parsed.twilioAccountSid, 'TWILIO_ACCOUNT_SID'], [parsed.twilioAuthToken, 'TWILIO_AUTH_TOKEN'], [parsed.smsFrom, 'SMS_FROM']] as const) {

@@ -3,7 +3,6 @@
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.ts';
-import { createMetrics } from '../metrics/metrics.ts';
 import { healthRoutes } from './health.ts';
 import type { HttpServer } from './server.ts';
 
@@ -30,7 +29,7 @@ describe('/health/ready', () => {
         },
       } as any,
     });
-    await app.register(healthRoutes({ database, dispatcher: { running: true } as any, dispatcherEnabled: true, migrations: [], metrics: createMetrics() }) as (a: HttpServer) => Promise<void>);
+    await app.register(healthRoutes({ database, dispatcher: { running: true } as any, dispatcherEnabled: true, migrations: [] }) as (a: HttpServer) => Promise<void>);
     const res = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(res.statusCode).toBe(503);
     expect(res.json().checks.database).toEqual({ status: 'fail', detail: 'unreachable' });

@@ -4,7 +4,9 @@ import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
 import { type Migration, pendingMigrations } from '../db/migrator.ts';
 import type { Dispatcher } from '../events/dispatcher.ts';
+import { AppError } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { safeEqual } from '../security/random.ts';
 import type { HttpServer } from './server.ts';
 
 const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) });
@@ -21,7 +23,6 @@ export function healthRoutes(deps: {
   dispatcher: Dispatcher;
   dispatcherEnabled: boolean;
   migrations: Migration[];
-  metrics: Metrics;
   /** Reported when configured; never makes the instance unready. */
   redis?: { isUp(): boolean };
 }) {
@@ -85,9 +86,29 @@ export function healthRoutes(deps: {
         return reply.status(ok ? 200 : 503).send({ status, checks: { database, migrations, dispatcher, redis } });
       },
     });
+  };
+}
 
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * GET /metrics in the Prometheus text format. With a token, only a request that presents it as
+ * `Authorization: Bearer <token>` is answered (401 otherwise); the comparison hashes both sides
+ * first, so it takes the same time whatever the length or the first differing character.
+ * Registered on the API port only when METRICS_TOKEN is set, and on the METRICS_PORT listener.
+ */
+export function metricsRoutes(deps: { metrics: Metrics; token?: string }) {
+  const { token } = deps;
+  return async (app: HttpServer) => {
     app.get('/metrics', {
       schema: { tags: ['health'], summary: 'Prometheus metrics', hide: true },
+      onRequest: (request, reply, done) => {
+        if (!token) return done();
+        const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
+        if (given !== undefined && safeEqual(given, token)) return done();
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        done(new AppError('unauthenticated', 'UNAUTHENTICATED', 'The metrics token is missing or wrong'));
+      },
       handler: async (_req, reply) => {
         reply.type(deps.metrics.registry.contentType);
         return deps.metrics.registry.metrics();

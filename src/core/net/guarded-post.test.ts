@@ -68,7 +68,7 @@ describe('guardedPost', () => {
   it('refuses a loopback URL before connecting when the allow list does not permit it', async () => {
     const before = seen.length;
     await expect(guardedPost(`${base}/ok`, { body: '' })).rejects.toBeInstanceOf(UrlNotAllowedError);
-    await expect(guardedPost(`http://localhost:${port}/ok`, { body: '' })).rejects.toMatchObject({ reason: 'blocked_host' });
+    await expect(guardedPost(`http://localhost:${port}/ok`, { body: '' })).rejects.toMatchObject({ reason: 'not_public', check: 'blocked_host' });
     expect(seen.length).toBe(before);
   });
 
@@ -140,5 +140,20 @@ describe('guardedPost', () => {
     const none: unknown[] = [];
     pinnedLookup([{ address: '93.184.215.14', family: 4 }])('x.test', { family: 6 }, (err) => none.push((err as any)?.code));
     expect(none).toEqual(['ENOTFOUND']);
+  });
+});
+
+describe('what a failed request tells the caller', () => {
+  it('says what went wrong in general terms, without the address or port it tried', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const freePort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const err = await guardedPost(`http://127.0.0.1:${freePort}/`, { allow, body: '' }).catch((e) => e);
+    expect(err).toBeInstanceOf(OutboundRequestError);
+    expect(err.message).toBe('connection refused');
+    expect(err.message).not.toContain(String(freePort));
+    // The original error stays on the error for the server log.
+    expect(String(err.cause?.message)).toContain('ECONNREFUSED');
   });
 });

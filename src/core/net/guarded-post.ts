@@ -32,16 +32,36 @@ export interface GuardedResponse {
   remoteAddress: string | undefined;
 }
 
-/** The request was sent (or tried) but no complete response came back. */
+/**
+ * The request was sent (or tried) but no complete response came back. `message` is one of a
+ * few fixed phrases, safe to show to whoever gave the URL; the socket's own error, which names
+ * the address and port it tried (or a certificate's names), is kept as `cause` for the log.
+ */
 export class OutboundRequestError extends Error {
   readonly kind: 'timeout' | 'aborted' | 'network';
   readonly latencyMs: number;
-  constructor(kind: OutboundRequestError['kind'], message: string, latencyMs: number) {
-    super(message);
+  constructor(kind: OutboundRequestError['kind'], message: string, latencyMs: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'OutboundRequestError';
     this.kind = kind;
     this.latencyMs = latencyMs;
   }
+}
+
+/** Socket and TLS error codes, in general terms. */
+const NETWORK_FAILURES: [RegExp, string][] = [
+  [/^ECONNREFUSED$/, 'connection refused'],
+  [/^RESPONSE_ENDED_EARLY$/, 'the response ended early'],
+  [/^(ECONNRESET|EPIPE)$/, 'connection reset'],
+  [/^(EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN)$/, 'host unreachable'],
+  [/^ETIMEDOUT$/, 'connection timed out'],
+  [/^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT)/, 'TLS certificate not accepted'],
+  [/^(ERR_SSL_|ERR_TLS_|EPROTO$)/, 'TLS handshake failed'],
+];
+
+function networkFailure(err: unknown): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  return NETWORK_FAILURES.find(([pattern]) => pattern.test(code))?.[1] ?? 'connection failed';
 }
 
 /** A `lookup` that answers only with the checked addresses (of the family asked for). */
@@ -79,7 +99,7 @@ export async function guardedPost(url: string | URL, opts: GuardedPostOptions): 
       settled = true;
       if (deadline.aborted) reject(new OutboundRequestError('timeout', `no complete response within ${timeoutMs} ms`, elapsed()));
       else if (signal.aborted) reject(new OutboundRequestError('aborted', 'the request was cancelled', elapsed()));
-      else reject(new OutboundRequestError('network', (err as Error)?.message || 'the connection failed', elapsed()));
+      else reject(new OutboundRequestError('network', networkFailure(err), elapsed(), err));
     };
     const req = send(
       checked.url,
@@ -121,7 +141,7 @@ export async function guardedPost(url: string | URL, opts: GuardedPostOptions): 
         });
         res.on('end', () => done(false));
         res.on('error', fail);
-        res.on('close', () => (res.complete ? done(false) : fail(new Error('the response ended early'))));
+        res.on('close', () => (res.complete ? done(false) : fail(Object.assign(new Error('the response ended early'), { code: 'RESPONSE_ENDED_EARLY' }))));
       },
     );
     req.on('error', fail);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowList } from './allow-list.ts';
-import { assertPublicUrl, type Resolver, UrlNotAllowedError } from './ssrf-guard.ts';
+import { assertPublicUrl, REFUSAL_MESSAGES, type Resolver, UrlNotAllowedError } from './ssrf-guard.ts';
 
 /** A fake DNS: name -> addresses. */
 const dns =
@@ -23,7 +23,8 @@ async function refusal(url: string, opts: Parameters<typeof assertPublicUrl>[1] 
   try {
     await assertPublicUrl(url, opts);
   } catch (err) {
-    if (err instanceof UrlNotAllowedError) return err.reason;
+    // The rule that refused it (the caller sees only the general reason, tested below).
+    if (err instanceof UrlNotAllowedError) return err.check;
     throw err;
   }
   return null;
@@ -111,5 +112,49 @@ describe('assertPublicUrl', () => {
     const allow = parseAllowList(['127.0.0.1', 'hooks.example.com']);
     expect(await refusal('ftp://127.0.0.1/', { resolve, allow })).toBe('scheme');
     expect(await refusal('https://a:b@hooks.example.com/', { resolve, allow })).toBe('credentials');
+  });
+});
+
+describe('what a refusal tells the caller', () => {
+  /** Text that would map internal DNS: addresses the names resolved to, resolver errors, the names themselves. */
+  const LEAKS = /10\.20\.30\.40|10\.0\.0\.5|169\.254|127\.0\.0\.1|::1|ENOTFOUND|EAI_AGAIN|getaddrinfo|resolve|example\.com|localhost/i;
+
+  it('is one general reason and message for every host that is not public, whether it resolves or not', async () => {
+    const urls = [
+      'https://nowhere.example.com/', // does not resolve
+      'https://internal.example.com/', // resolves to a private address
+      'https://rebind.example.com/', // one of its answers is private
+      'https://meta.example.com/', // resolves to the metadata address
+      'http://localhost/', // a reserved name
+      'http://10.0.0.5/', // a private address given as such
+      'http://[::1]/',
+    ];
+    const refusals: UrlNotAllowedError[] = [];
+    for (const url of urls) refusals.push(await assertPublicUrl(url, { resolve }).catch((err) => err));
+    for (const [i, err] of refusals.entries()) {
+      expect(err, urls[i]).toBeInstanceOf(UrlNotAllowedError);
+      expect({ reason: err.reason, message: err.message }, urls[i]).toEqual({ reason: 'not_public', message: refusals[0].message });
+      expect(err.message, urls[i]).not.toMatch(LEAKS);
+    }
+  });
+
+  it('keeps the detail for the server log', async () => {
+    const err = await assertPublicUrl('https://internal.example.com/', { resolve }).catch((e) => e);
+    expect(err.check).toBe('blocked_address');
+    expect(err.detail).toContain('10.20.30.40');
+    const gone = await assertPublicUrl('https://nowhere.example.com/', { resolve }).catch((e) => e);
+    expect(gone.check).toBe('unresolvable');
+    expect(gone.detail).toContain('ENOTFOUND');
+  });
+
+  it('names the other rules without echoing the URL', async () => {
+    for (const [url, reason] of [
+      ['gopher://internal.example.com/', 'scheme'],
+      ['https://user:pw@internal.example.com/', 'credentials'],
+      ['not a url', 'invalid'],
+    ] as const) {
+      const err = await assertPublicUrl(url, { resolve }).catch((e) => e);
+      expect({ reason: err.reason, message: err.message }, url).toEqual({ reason, message: REFUSAL_MESSAGES[reason] });
+    }
   });
 });

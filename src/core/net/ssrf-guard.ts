@@ -2,7 +2,8 @@
 // credentials, a host name that is not reserved, and every address it resolves to public
 // (or allowed by the operator). The checked addresses are returned so the caller can
 // connect to exactly them: checking one DNS answer and connecting with another would let
-// a host switch to 127.0.0.1 in between (DNS rebinding).
+// a host switch to 127.0.0.1 in between (DNS rebinding). A refusal tells the caller only
+// which general rule the URL broke; what the name resolved to stays in the server log.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { bareAddress, isBlockedHostname, isPublicAddress } from './address-policy.ts';
@@ -18,15 +19,49 @@ export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export const systemResolver: Resolver = async (hostname) => (await dnsLookup(hostname, { all: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
-export type UrlRefusal = 'invalid' | 'scheme' | 'credentials' | 'blocked_host' | 'blocked_address' | 'unresolvable';
+/**
+ * Why a URL was refused, as the caller may learn it. A host that is not public is one reason
+ * whatever the cause: telling "does not resolve" from "resolves to a private address" would
+ * let a caller probe which internal names exist (docs/platform.md, "SSRF guard").
+ */
+export type UrlRefusal = 'invalid' | 'scheme' | 'credentials' | 'not_public';
 
-/** The URL may not be reached. `reason` is stable; the message names what was refused. */
+/** Which rule refused the URL: for the server log and tests, never for the caller. */
+export type UrlCheck = 'invalid' | 'scheme' | 'credentials' | 'blocked_host' | 'blocked_address' | 'unresolvable';
+
+/** One fixed message per reason: nothing of the URL, its addresses or the resolver's answer. */
+export const REFUSAL_MESSAGES: Record<UrlRefusal, string> = {
+  invalid: 'is not a valid URL',
+  scheme: 'must use http or https',
+  credentials: 'must not contain a user name or password',
+  not_public: 'must point to a host with public addresses only',
+};
+
+const REASON_OF: Record<UrlCheck, UrlRefusal> = {
+  invalid: 'invalid',
+  scheme: 'scheme',
+  credentials: 'credentials',
+  blocked_host: 'not_public',
+  blocked_address: 'not_public',
+  unresolvable: 'not_public',
+};
+
+/**
+ * The URL may not be reached. `reason` and `message` are safe to show to whoever gave the URL;
+ * `check` and `detail` (the name, the addresses it resolved to, the resolver's error code) are
+ * for the server log only.
+ */
 export class UrlNotAllowedError extends Error {
   readonly reason: UrlRefusal;
-  constructor(reason: UrlRefusal, message: string) {
-    super(message);
+  readonly check: UrlCheck;
+  readonly detail: string;
+  constructor(check: UrlCheck, detail: string) {
+    const reason = REASON_OF[check];
+    super(REFUSAL_MESSAGES[reason]);
     this.name = 'UrlNotAllowedError';
     this.reason = reason;
+    this.check = check;
+    this.detail = detail;
   }
 }
 
@@ -50,15 +85,15 @@ export async function assertPublicUrl(raw: string | URL, opts: GuardOptions = {}
   try {
     url = new URL(raw);
   } catch {
-    throw new UrlNotAllowedError('invalid', 'is not a valid URL');
+    throw new UrlNotAllowedError('invalid', 'not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlNotAllowedError('scheme', `must use http or https, not ${url.protocol.slice(0, -1)}`);
-  if (url.username || url.password) throw new UrlNotAllowedError('credentials', 'must not contain a user name or password');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlNotAllowedError('scheme', `scheme ${url.protocol.slice(0, -1)}`);
+  if (url.username || url.password) throw new UrlNotAllowedError('credentials', 'user name or password in the URL');
   // WHATWG URL parsing has already normalized numeric forms (0x7f.1, 2130706433) to dotted quads.
   const host = bareAddress(url.hostname);
-  if (!host) throw new UrlNotAllowedError('invalid', 'has no host');
+  if (!host) throw new UrlNotAllowedError('invalid', 'no host');
   const hostAllowed = allow.allowsHost(host);
-  if (!hostAllowed && isBlockedHostname(host)) throw new UrlNotAllowedError('blocked_host', `may not point to ${host}`);
+  if (!hostAllowed && isBlockedHostname(host)) throw new UrlNotAllowedError('blocked_host', `reserved host name ${host}`);
 
   const family = isIP(host);
   let addresses: ResolvedAddress[];
@@ -77,7 +112,7 @@ export async function assertPublicUrl(raw: string | URL, opts: GuardOptions = {}
     // the private one as soon as the connection picks it.
     const refused = addresses.find((a) => !isPublicAddress(a.address) && !allow.allowsAddress(a.address));
     if (refused) {
-      throw new UrlNotAllowedError('blocked_address', family ? `may not point to the non-public address ${host}` : `host ${host} resolves to the non-public address ${refused.address}`);
+      throw new UrlNotAllowedError('blocked_address', family ? `non-public address ${host}` : `host ${host} resolves to the non-public address ${refused.address}`);
     }
   }
   return { url, host, addresses };

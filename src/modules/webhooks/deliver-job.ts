@@ -72,8 +72,18 @@ export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData> {
       const redirect = res.status >= 300 && res.status < 400 && res.headers.location ? ` (redirect to ${String(res.headers.location).slice(0, 500)} not followed)` : '';
       return { responseStatus: res.status, responseBody: printable(res.body), latencyMs: res.latencyMs, error: ok ? null : `HTTP ${res.status}${redirect}` };
     } catch (err) {
-      if (err instanceof UrlNotAllowedError) return { responseStatus: null, responseBody: null, latencyMs: 0, error: `URL refused: ${err.message}` };
-      if (err instanceof OutboundRequestError) return { responseStatus: null, responseBody: null, latencyMs: err.latencyMs, error: err.message };
+      // The delivery log is read by org admins: it gets the guard's general reason and a fixed
+      // phrase for network failures; what a name resolved to, or the socket's error naming the
+      // address and port, goes to the server log only.
+      const where = { deliveryId: delivery.id, endpointId: endpoint.id, orgId: endpoint.org_id };
+      if (err instanceof UrlNotAllowedError) {
+        log.warn({ ...where, reason: err.reason, check: err.check, detail: err.detail }, 'webhook delivery refused');
+        return { responseStatus: null, responseBody: null, latencyMs: 0, error: `URL refused: ${err.message}` };
+      }
+      if (err instanceof OutboundRequestError) {
+        log.info({ ...where, kind: err.kind, detail: err.cause instanceof Error ? err.cause.message : undefined }, 'webhook delivery failed');
+        return { responseStatus: null, responseBody: null, latencyMs: err.latencyMs, error: err.message };
+      }
       throw err;
     }
   }

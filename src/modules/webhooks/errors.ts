@@ -5,7 +5,10 @@ import type { UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 export const endpointNotFound = () => notFound('Webhook', 'WEBHOOKS.NOT_FOUND');
 export const deliveryNotFound = () => notFound('Webhook delivery', 'WEBHOOKS.DELIVERY_NOT_FOUND');
 
-/** 400 naming the field, with the guard's reason (scheme, credentials, non-public address, ...). */
+/**
+ * 400 naming the field, with the guard's general reason and its fixed message: never the
+ * addresses the host resolved to or the resolver's error (the caller logs those).
+ */
 export const urlNotAllowed = (err: UrlNotAllowedError) =>
   new AppError('validation', 'WEBHOOKS.URL_NOT_ALLOWED', 'The webhook URL is not allowed', {
     errors: [{ field: 'body.url', message: err.message }],

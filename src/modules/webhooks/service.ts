@@ -38,18 +38,20 @@ export function createEndpointsService(deps: WebhooksDeps) {
   const view = (row: EndpointRow) => toEndpointView(row, clock.now());
 
   /** The URL as it will be stored (normalized by the URL parser), or 400 WEBHOOKS.URL_NOT_ALLOWED. */
-  async function checkUrl(raw: string): Promise<string> {
+  async function checkUrl(orgId: string, raw: string): Promise<string> {
     try {
       return (await assertPublicUrl(raw, { allow: deps.allow, resolve: deps.resolve })).url.href;
     } catch (err) {
-      if (err instanceof UrlNotAllowedError) throw urlNotAllowed(err);
-      throw err;
+      if (!(err instanceof UrlNotAllowedError)) throw err;
+      // The operator may need the detail (what the name resolved to); the caller gets the reason only.
+      deps.log.info({ orgId, reason: err.reason, check: err.check, detail: err.detail }, 'webhook URL refused');
+      throw urlNotAllowed(err);
     }
   }
 
   async function create(actor: Actor, orgId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    const url = await checkUrl(input.url);
+    const url = await checkUrl(orgId, input.url);
     const patterns = normalizePatterns(input.events);
     const secret = generateSecret();
     const now = nowOf(clock);
@@ -95,7 +97,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
 
   async function update(actor: Actor, orgId: string, id: string, input: UpdateEndpointInput): Promise<EndpointView> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    const url = input.url === undefined ? undefined : await checkUrl(input.url);
+    const url = input.url === undefined ? undefined : await checkUrl(orgId, input.url);
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
       const current = await endpoints.forUpdate(tx, orgId, id);
