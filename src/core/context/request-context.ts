@@ -15,9 +15,13 @@ export interface CallerContext {
   userAgent: string | null;
 }
 
-/** Runs `fn` (the rest of the request's hooks and handler) with `request` as the current request. */
-export function runInRequest(request: FastifyRequest, fn: () => void): void {
-  storage.run(request, fn);
+/**
+ * Runs `fn(request, reply, done)` (the rest of the request's hooks and handler) with `request`
+ * as the current request. The arguments are passed through rather than closed over, so
+ * entering the context allocates nothing per request.
+ */
+export function runInRequest<R, D>(request: FastifyRequest, fn: (request: FastifyRequest, reply: R, done: D) => void, reply: R, done: D): void {
+  storage.run(request, fn, request, reply, done);
 }
 
 /** Runs `fn` outside any request, so background work started from a request does not inherit it. */

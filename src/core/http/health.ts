@@ -48,12 +48,16 @@ export function healthRoutes(deps: {
   }
 
   return async (app: HttpServer) => {
+    // Probes and scrapes are never throttled: a limit would turn load into a failed probe.
+    const unlimited = { rateLimit: false as const };
     app.get('/health/live', {
+      config: unlimited,
       schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       handler: async () => ({ status: 'ok' as const }),
     });
 
     app.get('/health/ready', {
+      config: unlimited,
       schema: {
         tags: ['health'],
         summary: 'Database reachable, migrations applied, dispatcher running',
@@ -101,6 +105,7 @@ export function metricsRoutes(deps: { metrics: Metrics; token?: string }) {
   const { token } = deps;
   return async (app: HttpServer) => {
     app.get('/metrics', {
+      config: unlimited,
       schema: { tags: ['health'], summary: 'Prometheus metrics', hide: true },
       onRequest: (request, reply, done) => {
         if (!token) return done();

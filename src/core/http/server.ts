@@ -1,20 +1,20 @@
 // Fastify set-up: request ids, problem+json errors, security headers, CORS, rate limits,
-// metrics, OpenAPI and the authentication hook that reads each route's `config.auth`.
+// metrics, OpenAPI, and the per-route hooks (request-hooks.ts) that read each route's
+// `config.auth` and `config.rateLimit`.
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.ts';
-import { runInRequest } from '../context/request-context.ts';
 import { AppError } from '../errors.ts';
-import { type Logger, lazyChildLoggerFactory } from '../log/logger.ts';
+import { createAccessLog, type Logger, withLazyChildren } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
-import { type AuthRequirement, type Principal, type PrincipalResolver, readCredentials, requestInfo } from './principal.ts';
+import type { PrincipalResolver } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
-import { failoverRateLimitStore } from './rate-limit-store.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { createRequestHooks } from './request-hooks.ts';
 import { createRequestIdGenerator } from './request-id.ts';
 import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
@@ -43,9 +43,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const { config, log, metrics } = opts;
   const newRequestId = createRequestIdGenerator();
   const app = Fastify({
-    loggerInstance: log,
     // request.log (bound to the request id) is built on first use: most requests never log.
-    childLoggerFactory: lazyChildLoggerFactory() as never,
+    loggerInstance: withLazyChildren(log),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy as any, // a hop count is valid at runtime; the type omits it
     genReqId: (req) => {
@@ -71,32 +70,20 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   app.decorateRequest('principal', null);
   app.addSchema(ProblemSchema);
 
-  // Hooks on every request are plain callbacks, not async functions: they run for each of
-  // thousands of requests per second, and a promise per hook is measurable there.
-  const docsHeaders = securityHeaders(DOCS_SECURITY_HEADERS);
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.url.startsWith('/docs') ? docsHeaders : API_RESPONSE_HEADERS);
-    reply.header('x-request-id', request.id);
-    // The rest of the request (hooks, handler, the events it publishes) runs with it as context.
-    runInRequest(request, done);
+  const hooks = createRequestHooks({
+    metrics,
+    // Written from the parent logger, with the id as a field, so it skips redaction (~10 µs a line).
+    accessLog: createAccessLog(log),
+    // With Redis, counters are shared by every instance; while it is down each instance counts
+    // on its own, so limits degrade instead of switching off.
+    limiter: createRateLimiter({ redis: opts.redis, namespace: opts.rateLimitNamespace }),
+    globalLimit: config.rateLimit,
+    apiHeaders: API_RESPONSE_HEADERS,
+    docsHeaders: securityHeaders(DOCS_SECURITY_HEADERS),
+    resolver: () => resolver,
   });
-
-  // The access line is built here from known fields only (no bodies, headers or query
-  // strings), so it skips redaction, which costs ~10 µs a line.
-  const accessLog = log.child({}, { redact: [] });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const elapsed = reply.elapsedTime;
-    metrics.observeHttp(request.method, route, reply.statusCode, elapsed / 1000);
-    if (accessLog.isLevelEnabled('info')) {
-      // The path only: a query string is client text and may carry anything.
-      const url = request.url;
-      const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
-      accessLog.info({ reqId: request.id, method: request.method, path, route, status: reply.statusCode, ms: Math.round(elapsed * 10) / 10 }, 'request completed');
-    }
-    done();
-  });
+  // Before any route is added, so every route (the docs pages' included) gets its hooks.
+  app.addHook('onRoute', (route) => hooks.addTo(route as never));
 
   // On shutdown, server.close() waits for open connections; keep-alive ones whose request is
   // still in flight would hold it until their idle timeout. Answering them with
@@ -129,27 +116,17 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
     });
   }
-  await app.register(rateLimit, {
-    global: true,
-    max: config.rateLimit,
-    timeWindow: 60_000,
-    enableDraftSpec: true,
-    // With Redis, counters are shared by every instance; while it is down each instance
-    // counts on its own (rate-limit-store.ts), so limits degrade instead of switching off.
-    store: opts.redis ? failoverRateLimitStore(opts.redis, opts.rateLimitNamespace ?? 'trellis:ratelimit:') : undefined,
-    // The stores above never fail; should one ever, serving beats refusing every request.
-    skipOnError: true,
-    // Health probes and metrics scrapes must never be throttled.
-    allowList: (req) => req.url.startsWith('/health/') || req.url.split('?')[0] === '/metrics',
-    errorResponseBuilder: (_req, ctx) =>
-      new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down', { retryAfter: Math.ceil(ctx.ttl / 1000) }),
+  // Unmatched URLs get the headers, the metrics and the access line too, and count against the
+  // global limit: a scan of random paths is throttled like any other traffic. The hooks are this
+  // plugin's own, so they apply to its not-found handler (the app's, having no prefix) and to
+  // no route.
+  await app.register(async (unmatched) => {
+    unmatched.addHook('onRequest', hooks.unmatched.onRequest);
+    unmatched.addHook('onResponse', hooks.unmatched.onResponse);
+    unmatched.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    );
   });
-
-  // Unmatched URLs count against the same limit: a scan of random paths is throttled too.
-  const limitNotFound = (app as unknown as { rateLimit(): (request: unknown, reply: unknown) => Promise<void> }).rateLimit();
-  app.setNotFoundHandler({ preHandler: limitNotFound as never }, (request, reply) =>
-    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
 
   await app.register(swagger, {
     openapi: {
@@ -188,53 +165,10 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     schema.response['5XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
   });
 
-  // preParsing, not onRequest: @fastify/rate-limit checks in a route-level onRequest hook,
-  // which runs after every app-level onRequest hook. Authenticating there let unauthenticated
-  // floods (and their credential lookups) bypass the limit. preParsing still runs before the
-  // body is read, so an unauthenticated request never has its body parsed.
-  // A callback hook: with the session cached, the resolver answers synchronously and an
-  // authenticated request pays no promise here.
-  app.addHook('preParsing', (request, _reply, payload, done) => {
-    const auth = request.routeOptions.config?.auth;
-    if (!auth) return done(null, payload);
-    const admit = (principal: Principal | null) => {
-      try {
-        request.principal = authorize(principal, auth === true ? {} : auth);
-        done(null, payload);
-      } catch (err) {
-        done(err as Error);
-      }
-    };
-    try {
-      const credentials = readCredentials(request);
-      if (!credentials) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'Authentication required');
-      const resolved = resolver(credentials, requestInfo(request));
-      if (resolved instanceof Promise) resolved.then(admit, (err) => done(err));
-      else admit(resolved);
-    } catch (err) {
-      done(err as Error);
-    }
-  });
-
   return {
     app,
     setPrincipalResolver(r) {
       resolver = r;
     },
   };
-}
-
-/** Checks the principal against the route's requirement; throws the problem to answer. */
-function authorize(principal: Principal | null, requirement: AuthRequirement): Principal {
-  if (!principal) throw new AppError('unauthenticated', 'UNAUTHENTICATED', 'The credentials are invalid or expired');
-  if (principal.scopes) {
-    if (!requirement.scope) throw new AppError('forbidden', 'FORBIDDEN', 'API keys cannot be used on this route');
-    if (!principal.scopes.includes(requirement.scope)) {
-      throw new AppError('forbidden', 'FORBIDDEN', `The API key lacks the scope ${requirement.scope}`);
-    }
-  }
-  if (requirement.role && principal.role !== requirement.role) {
-    throw new AppError('forbidden', 'FORBIDDEN', 'You are not allowed to do this');
-  }
-  return principal;
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { cachedIsoTime, createLogger, lazyChildLoggerFactory } from './logger.ts';
+import { cachedIsoTime, createAccessLog, createLogger, withLazyChildren } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -52,8 +52,8 @@ describe('cachedIsoTime', () => {
   });
 });
 
-describe('lazyChildLoggerFactory', () => {
-  it('creates the child on first use, with the bindings and options it was given', () => {
+describe('withLazyChildren', () => {
+  it('creates each child on first use, with the bindings and options it was given', () => {
     const { lines, log } = capture();
     let children = 0;
     const parent = Object.assign(Object.create(log), {
@@ -62,7 +62,8 @@ describe('lazyChildLoggerFactory', () => {
         return log.child(...args);
       },
     });
-    const lazy = lazyChildLoggerFactory()(parent, { reqId: 'r-7' }, {});
+    const root = withLazyChildren(parent);
+    const lazy = root.child({ reqId: 'r-7' }, {});
     expect(typeof lazy.info).toBe('function');
     expect(children).toBe(0);
     lazy.info({ code: 'X' }, 'refused');
@@ -70,9 +71,38 @@ describe('lazyChildLoggerFactory', () => {
     expect(children).toBe(1);
     expect(lazy.isLevelEnabled('debug')).toBe(false);
     expect(lazy.level).toBe('info');
+    root.info('from the root');
+    // A child of a child (Fastify: a plugin's logger, then a request's) is lazy as well.
+    const nested = root.child({ plugin: 'p' }, {}).child({ reqId: 'r-8' }, {});
+    expect(children).toBe(1);
+    nested.error('nested');
+    expect(children).toBe(2); // the plugin's child; the request's comes from it
     expect(lines.map((l) => JSON.parse(l))).toMatchObject([
       { reqId: 'r-7', code: 'X', msg: 'refused', service: 'trellis' },
       { reqId: 'r-7', msg: 'again', level: 40 },
+      { msg: 'from the root', level: 30 },
+      { plugin: 'p', reqId: 'r-8', msg: 'nested', level: 50 },
     ]);
+  });
+});
+
+describe('createAccessLog', () => {
+  it('writes the line pino would write for the same fields, escaping the client’s path', () => {
+    const { lines, log } = capture();
+    const access = createAccessLog(log);
+    const path = '/api/v1/x"y\\z\u0001é';
+    access('01a2-id', 'GET', path, '/api/v1/:id', 404, 1.5);
+    log.info({ reqId: '01a2-id', method: 'GET', path, route: '/api/v1/:id', status: 404, ms: 1.5 }, 'request completed');
+    const [ours, pinos] = lines.map((l) => JSON.parse(l));
+    expect(lines[0].endsWith('\n')).toBe(true);
+    expect({ ...ours, time: undefined }).toEqual({ ...pinos, time: undefined });
+    expect(Object.keys(ours)).toEqual(Object.keys(pinos));
+  });
+
+  it('writes nothing above the info level', () => {
+    const { lines, log } = capture();
+    log.level = 'warn';
+    createAccessLog(log)('id', 'GET', '/', '/', 200, 1);
+    expect(lines).toEqual([]);
   });
 });
