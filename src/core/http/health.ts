@@ -16,6 +16,9 @@ const Ready = Type.Object({
   checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check, redis: Type.Optional(Check) }),
 });
 
+// Probes and scrapes are never throttled: a limit would turn load into a failed probe.
+const unlimited = { rateLimit: false as const };
+
 const REDIS_DOWN = 'unreachable: cache and rate limits are local to this instance until it returns';
 
 export function healthRoutes(deps: {
@@ -48,8 +51,6 @@ export function healthRoutes(deps: {
   }
 
   return async (app: HttpServer) => {
-    // Probes and scrapes are never throttled: a limit would turn load into a failed probe.
-    const unlimited = { rateLimit: false as const };
     app.get('/health/live', {
       config: unlimited,
       schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken } from '../../core/security/random.ts';
-import { clientKey } from './client-key.ts';
+import { clientKey } from '../../core/net/client-key.ts';
 import type { AuthContext } from './context.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
