@@ -40,6 +40,9 @@ describe('users: the profile', () => {
       profile: { displayName: 'Cleo', bio: null, avatarUrl: null, timezone: 'UTC', locale: 'en' },
       createdAt: expect.any(String),
     });
+    // The same instant, in the same format, as the stored timestamp written by toISOString().
+    const row = await t.database.db.selectFrom('users.profiles').select('created_at').where('user_id', '=', u.userId).executeTakeFirstOrThrow();
+    expect(body.createdAt).toBe(row.created_at.toISOString());
   });
 
   it('PATCH /users/me updates the given fields and publishes users.profile_updated', async () => {

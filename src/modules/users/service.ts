@@ -47,15 +47,18 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
   const { db, events } = core;
 
   async function me(principal: Principal): Promise<UserView> {
-    const row = await profiles.byIdDirect(core.database, principal.userId);
+    const row = await profiles.meById(core.database, principal.userId);
     if (row) {
       // The account facts come from the principal (auth's own, current copy).
-      const view = toUserView(row);
-      view.email = principal.email;
-      view.emailVerified = principal.emailVerified;
-      view.role = principal.role;
-      view.status = 'active';
-      return view;
+      return {
+        id: principal.userId,
+        email: principal.email,
+        emailVerified: principal.emailVerified,
+        role: principal.role,
+        status: 'active',
+        profile: { displayName: row.display_name, bio: row.bio, avatarUrl: row.avatar_url, timezone: row.timezone, locale: row.locale },
+        createdAt: row.created_at,
+      };
     }
     // Registration's profile is created by an event subscriber; in the moment before it
     // runs, answer from the account with default profile fields.
