@@ -5,4 +5,17 @@
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache();
+// Tracing must be in place before the app loads Fastify and `pg`, so it starts here, ahead of
+// config.ts's full parse: this is the one variable read outside config.ts. Unset, nothing of
+// OpenTelemetry is even loaded (decision 0024).
+if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  try {
+    (await import('./core/telemetry/start.ts')).startTracing();
+  } catch (err) {
+    const { ConfigError } = await import('./core/config.ts');
+    const message = err instanceof ConfigError ? `invalid configuration: ${err.message}` : `tracing failed to start: ${(err as Error).message}`;
+    process.stderr.write(`trellis: ${message}\n`);
+    process.exit(1);
+  }
+}
 await import('./serve.ts');

@@ -4,6 +4,7 @@ import { createLogger } from './core/log/logger.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { MigrationError } from './core/db/migrator.ts';
 import { ModuleGraphError } from './core/module.ts';
+import { stopTracing } from './core/telemetry/tracing.ts';
 
 const started = performance.now();
 
@@ -58,6 +59,8 @@ async function shutdown(signal: string) {
   force.unref();
   try {
     await app.close();
+    // The spans of the last requests and deliveries are still buffered: send them before exiting.
+    await stopTracing();
     app.log.info('shutdown complete');
     app.log.flush();
     process.exit(0);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTINGS } from './config.ts';
+import { ConfigError, loadConfig, loadTracingConfig, SETTINGS } from './config.ts';
 
 const SECRET = 'a'.repeat(32);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -176,6 +176,32 @@ describe('start-up with a bad setting', () => {
     expect(lines[0]).toMatch(/abc/);
     expect(result.stderr).not.toContain('    at ');
     // It stopped before building anything: no secret generated, no database created.
+    expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+  });
+});
+
+describe('tracing settings', () => {
+  it('are off by default, and refuse an endpoint that is no http(s) URL and the grpc protocol', () => {
+    expect(loadTracingConfig({})).toEqual({ endpoint: undefined, protocol: 'http/protobuf', serviceName: 'trellis' });
+    expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'api' })).toEqual({
+      endpoint: 'https://otel.example:4318',
+      protocol: 'http/json',
+      serviceName: 'api',
+    });
+    expect(() => loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    expect(configError({ JWT_SECRET: SECRET, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).variable).toBe('OTEL_EXPORTER_OTLP_PROTOCOL');
+  });
+
+  it('stop start-up with one line when bad, before the app is loaded', () => {
+    const dataDir = tempDir();
+    const result = spawnSync(join(ROOT, 'node_modules/.bin/node'), ['src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, DATA_DIR: dataDir, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^trellis: invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: .*"grpc"$/)]);
     expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
   });
 });

@@ -178,6 +178,9 @@ export const SETTINGS = {
   twilioAuthToken: setting('TWILIO_AUTH_TOKEN', '', optional(str), 'Twilio auth token (with `SMS_PROVIDER=twilio`).'),
   smsFrom: setting('SMS_FROM', '', optional(str), 'Sender of SMS: an E.164 number, alphanumeric sender id or messaging service SID (with `SMS_PROVIDER=twilio`).'),
   streamHeartbeat: setting('STREAM_HEARTBEAT', '15s', maxDuration(50), 'Interval of heartbeat comments on open `/api/v1/stream` connections (at most 50s, below the 60 s idle timeout).'),
+  otelEndpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', '', optional(url('http:', 'https:')), 'OpenTelemetry collector (OTLP over HTTP, e.g. `http://collector:4318`): traces of requests, SQL, event deliveries and jobs go to its `/v1/traces`. Unset: tracing is off and no OpenTelemetry code is loaded.'),
+  otelProtocol: setting('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', oneOf('http/protobuf', 'http/json'), 'Encoding of exported traces (`grpc` is not supported).'),
+  otelServiceName: setting('OTEL_SERVICE_NAME', 'trellis', str, 'The `service.name` of exported traces.'),
 } as const;
 
 type Settings = typeof SETTINGS;
@@ -199,12 +202,13 @@ export type Config = Readonly<
   }
 >;
 
+function read<T>(s: Setting<T>, env: Record<string, string | undefined>): T {
+  return s.parse(env[s.env] ?? s.default ?? '', s.env);
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const raw: Record<string, unknown> = {};
-  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
-    const value = env[s.env] ?? s.default ?? '';
-    raw[key] = s.parse(value, s.env);
-  }
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) raw[key] = read(s, env);
   const parsed = raw as Parsed;
   const production = parsed.nodeEnv === 'production';
   const dataDir = resolve(parsed.dataDir);
@@ -218,6 +222,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = parsed;
   return Object.freeze({ ...rest, dataDir, embedded: !parsed.databaseUrl, production, jwt });
+}
+
+export interface TracingConfig {
+  endpoint: string | undefined;
+  protocol: Parsed['otelProtocol'];
+  serviceName: string;
+}
+
+/**
+ * The tracing settings alone. Tracing starts before the rest of the app is even loaded (it
+ * must patch `pg` and Fastify first), so it cannot wait for loadConfig; the same settings
+ * are parsed again there, with everything else.
+ */
+export function loadTracingConfig(env: Record<string, string | undefined> = process.env): TracingConfig {
+  return { endpoint: read(SETTINGS.otelEndpoint, env), protocol: read(SETTINGS.otelProtocol, env), serviceName: read(SETTINGS.otelServiceName, env) };
 }
 
 function resolveJwtKeys(p: Parsed, production: boolean, dataDir: string): JwtKeys {

@@ -4,6 +4,7 @@
 // The store is the Fastify request itself, so entering it costs no allocation.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyRequest } from 'fastify';
+import { outsideTrace } from '../telemetry/tracing.ts';
 
 const storage = new AsyncLocalStorage<FastifyRequest>();
 
@@ -24,9 +25,12 @@ export function runInRequest<R, D>(request: FastifyRequest, fn: (request: Fastif
   storage.run(request, fn, request, reply, done);
 }
 
-/** Runs `fn` outside any request, so background work started from a request does not inherit it. */
+/**
+ * Runs `fn` outside any request, so background work started from a request does not inherit
+ * it: neither its caller nor, with tracing on, its trace.
+ */
 export function runOutsideRequest<T>(fn: () => T): T {
-  return storage.exit(fn);
+  return storage.exit(() => outsideTrace(fn));
 }
 
 /** Who is calling, when code runs on behalf of an HTTP request; undefined in background work. */

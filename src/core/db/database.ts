@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
+import { tracing } from '../telemetry/tracing.ts';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
 export type AnyDB = any;
@@ -91,6 +92,17 @@ function createQuerySlicer(): () => Promise<void> | undefined {
   };
 }
 
+/**
+ * A span per PGlite statement, like those instrumentation-pg makes for `pg` (which cannot see
+ * PGlite): statement text, never parameter values, and only inside a trace.
+ */
+function traced<T>(text: string, run: () => Promise<T>): Promise<T> {
+  const tracer = tracing();
+  if (!tracer) return run();
+  const operation = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+  return tracer.inSpan(`pglite.query:${operation}`, { kind: 'client', onlyInTrace: true, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text } }, run);
+}
+
 async function openPglite(pglite: PGlite): Promise<Database> {
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   const slice = createQuerySlicer();
@@ -98,7 +110,7 @@ async function openPglite(pglite: PGlite): Promise<Database> {
   const client = {
     async query(text: string, params?: unknown[]) {
       await slice();
-      return pglite.query(text, params);
+      return traced(text, () => pglite.query(text, params));
     },
     close: () => pglite.close(),
   };
@@ -138,7 +150,7 @@ async function openPglite(pglite: PGlite): Promise<Database> {
           if (values?.length) return { rows: [...(await conn.executeQuery(CompiledQuery.raw(text, values))).rows] };
           // exec() takes several statements (the simple protocol); keep every statement's rows.
           await slice();
-          const results = await pglite.exec(text);
+          const results = await traced(text, () => pglite.exec(text));
           return { rows: results.flatMap((r) => r.rows ?? []) };
         } catch (err) {
           // One connection for everything: a failed BEGIN…COMMIT script must not leave it aborted.

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../db/database.ts';
 import { runOutsideRequest } from '../context/request-context.ts';
+import { tracing } from '../telemetry/tracing.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
 import type { DomainEvent, Subscriber } from './types.ts';
 
@@ -42,6 +43,8 @@ interface OutboxRow {
   user_agent: string | null;
   occurred_at: Date;
   attempts: number;
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 export interface Dispatcher {
@@ -51,6 +54,26 @@ export interface Dispatcher {
   drain(): Promise<number>;
   readonly running: boolean;
   readonly subscriberNames: string[];
+}
+
+/**
+ * With tracing on, runs one (event, subscriber) delivery in a span that is a child of the span
+ * that published the event (decision 0024): what the subscriber does joins the request's
+ * trace. An event published outside any trace starts a trace of its own.
+ */
+function inDeliverySpan(row: OutboxRow, s: Subscriber<any>, deliver: () => Promise<void>): Promise<void> {
+  const tracer = tracing();
+  if (!tracer) return deliver();
+  const attributes = {
+    'messaging.system': 'trellis.outbox',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': row.type,
+    'messaging.consumer.group.name': s.name,
+    'messaging.message.id': row.id,
+    'trellis.event.attempt': row.attempts + 1,
+  };
+  const parent = row.trace_parent ? { traceParent: row.trace_parent, traceState: row.trace_state } : null;
+  return tracer.inSpan(`deliver ${row.type} to ${s.name}`, { kind: 'consumer', parent, attributes }, deliver);
 }
 
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
@@ -93,7 +116,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         ORDER BY next_attempt_at, id
         LIMIT ${batchSize}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, occurred_at, attempts`.execute(db);
+      RETURNING id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, occurred_at, attempts, trace_parent, trace_state`.execute(db);
     // UUIDv7 ids sort by creation time: deliver in the order events happened.
     return result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -112,16 +135,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       userAgent: row.user_agent,
       payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
     };
-    await db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('core.deliveries')
-        .values({ event_id: row.id, subscriber: s.name })
-        .onConflict((oc) => oc.doNothing())
-        .returning('event_id')
-        .executeTakeFirst();
-      if (!inserted) return; // delivered before a crash or lease expiry: skip
-      await s.handle(event, { db: tx });
-    });
+    await inDeliverySpan(row, s, () =>
+      db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('core.deliveries')
+          .values({ event_id: row.id, subscriber: s.name })
+          .onConflict((oc) => oc.doNothing())
+          .returning('event_id')
+          .executeTakeFirst();
+        if (!inserted) return; // delivered before a crash or lease expiry: skip
+        await s.handle(event, { db: tx });
+      }),
+    );
   }
 
   async function process(row: OutboxRow): Promise<void> {

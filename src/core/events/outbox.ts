@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { currentCaller } from '../context/request-context.ts';
+import { captureTrace } from '../telemetry/tracing.ts';
 import type { EventMap, EventMeta, EventPublisher, EventType } from './types.ts';
 
 export const OUTBOX_CHANNEL = 'core_outbox';
@@ -13,6 +14,8 @@ export function createOutbox(): EventPublisher {
     async publish<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], type: K, payload: EventMap[K], meta: EventMeta = {}) {
       const id = uuidv7();
       const caller = currentCaller();
+      // With tracing off this is null, and the insert is the same statement as without tracing.
+      const trace = captureTrace();
       await db
         .insertInto('core.outbox')
         .values({
@@ -26,6 +29,7 @@ export function createOutbox(): EventPublisher {
           api_key_id: caller?.apiKeyId ?? null,
           ip: caller?.ip ?? null,
           user_agent: caller?.userAgent ?? null,
+          ...(trace ? { trace_parent: trace.traceParent, trace_state: trace.traceState } : {}),
         })
         .execute();
       // Delivered at commit, so the dispatcher wakes only for committed events.

@@ -6,6 +6,7 @@ import type { Job, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RealtimeBroker } from '../realtime/types.ts';
+import { tracing } from '../telemetry/tracing.ts';
 import { JobStatusRepository } from './status-repository.ts';
 import { pgBossDatabase, pgBossTransaction } from './pg-boss-database.ts';
 import type { EnqueueOptions, JobContext, JobDefinition, JobQueue, JobStatus, JobView } from './types.ts';
@@ -52,7 +53,9 @@ async function newBoss(database: Database, extra: Record<string, unknown>): Prom
     db: pgBossDatabase(database),
     schema: JOB_SCHEMA,
     ...(database.kind === 'pglite' ? { backend: 'pglite' } : {}),
-    openTelemetry: { enabled: false },
+    // With tracing on, pg-boss stores the trace context with each job it inserts (in the
+    // enqueuing transaction) and runs the job in a span under it (decision 0024).
+    openTelemetry: tracing()?.jobQueue ?? { enabled: false },
     ...extra,
   } as never);
 }

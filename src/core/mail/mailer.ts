@@ -1,6 +1,7 @@
 // The one way the core sends mail. Callers depend on the `Mailer` interface only, so
 // development writes .eml files, production talks SMTP and tests inspect memory,
 // without any caller knowing which.
+import { type Tracing, tracing } from '../telemetry/tracing.ts';
 import { createFileMailer } from './file-mailer.ts';
 import { MemoryMailer } from './memory-mailer.ts';
 import { createSmtpMailer } from './smtp-mailer.ts';
@@ -31,6 +32,20 @@ export interface MailerConfig {
 }
 
 export function createMailer(config: MailerConfig): Mailer {
+  const mailer = createTransport(config);
+  const tracer = tracing();
+  return tracer ? traced(mailer, config.transport, tracer) : mailer;
+}
+
+/** A span per mail sent (decision 0024), with no recipient or subject: those are personal data. */
+function traced(mailer: Mailer, transport: MailTransport, tracer: Tracing): Mailer {
+  return {
+    send: (msg) => tracer.inSpan('send mail', { kind: 'client', attributes: { 'trellis.mail.transport': transport } }, () => mailer.send(msg)),
+    close: () => mailer.close(),
+  };
+}
+
+function createTransport(config: MailerConfig): Mailer {
   switch (config.transport) {
     case 'file':
       if (!config.dir) throw new Error('file transport: dir is required');

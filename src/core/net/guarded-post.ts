@@ -6,6 +6,7 @@ import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { tracing } from '../telemetry/tracing.ts';
 import { assertPublicUrl, type GuardOptions, type ResolvedAddress } from './ssrf-guard.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -83,6 +84,21 @@ export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunct
 /** Throws UrlNotAllowedError before sending when the URL may not be reached, OutboundRequestError when no response came. */
 export async function guardedPost(url: string | URL, opts: GuardedPostOptions): Promise<GuardedResponse> {
   const checked = await assertPublicUrl(url, opts);
+  const tracer = tracing();
+  if (!tracer) return post(checked, opts);
+  const { hostname, port, protocol } = checked.url;
+  // Host and port only: webhook URLs often carry a secret in their path or query.
+  const attributes = { 'http.request.method': 'POST', 'server.address': hostname, 'server.port': Number(port) || (protocol === 'https:' ? 443 : 80), 'url.scheme': protocol.slice(0, -1) };
+  return tracer.inSpan('POST', { kind: 'client', attributes }, async (span) => {
+    // `traceparent` lets a receiver that traces continue this trace; others ignore it.
+    const res = await post(checked, { ...opts, headers: { ...opts.headers, ...span.headers() } });
+    span.setAttributes({ 'http.response.status_code': res.status });
+    if (res.status >= 400) span.fail(`HTTP ${res.status}`);
+    return res;
+  });
+}
+
+async function post(checked: Awaited<ReturnType<typeof assertPublicUrl>>, opts: GuardedPostOptions): Promise<GuardedResponse> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const deadline = AbortSignal.timeout(timeoutMs);

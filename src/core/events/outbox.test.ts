@@ -1,0 +1,55 @@
+// What publishing sends to the database, compiled against a driver that runs nothing: with
+// tracing off, exactly the statements it sent before tracing existed; with tracing on, the
+// same two statements, the INSERT carrying the active span's context.
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestTracing, type TestTracing, traceParentOf } from '../../../test/tracing-provider.ts';
+import { tracing } from '../telemetry/tracing.ts';
+import { createOutbox } from './outbox.ts';
+
+function recordingDb() {
+  const sent: { sql: string; parameters: readonly unknown[] }[] = [];
+  const db = new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+    log: (event) => {
+      sent.push({ sql: event.query.sql, parameters: event.query.parameters });
+    },
+  });
+  return { db, sent };
+}
+
+const publish = (db: Kysely<any>) => createOutbox().publish(db, 'test.happened' as never, { n: 1 } as never, { orgId: null });
+
+describe('publishing an event', () => {
+  it('sends the INSERT and the NOTIFY, and nothing about traces, with tracing off', async () => {
+    expect(tracing()).toBeUndefined();
+    const { db, sent } = recordingDb();
+    await publish(db);
+    expect(sent).toHaveLength(2);
+    expect(sent[0].sql).toMatch(/^insert into "core"\."outbox" \("id", "type", "version", "payload", "actor_id", "org_id", "request_id", "api_key_id", "ip", "user_agent"\) values/);
+    expect(sent[1].sql).toMatch(/pg_notify/);
+  });
+
+  describe('with tracing on', () => {
+    let t: TestTracing;
+    afterAll(() => t?.stop());
+
+    it('stores the active span in the same INSERT, and no context outside a span', async () => {
+      t = startTestTracing();
+      const outside = recordingDb();
+      await publish(outside.db);
+      expect(outside.sent[0].sql).not.toContain('trace_parent');
+
+      const inside = recordingDb();
+      await tracing()!.inSpan('request', {}, () => publish(inside.db));
+      expect(inside.sent).toHaveLength(2);
+      expect(inside.sent[0].sql).toMatch(/"trace_parent", "trace_state"\) values/);
+      expect(inside.sent[0].parameters.slice(-2)).toEqual([traceParentOf(t.spans('request')[0]), null]);
+    });
+  });
+});
