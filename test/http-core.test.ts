@@ -62,7 +62,7 @@ describe('problem+json', () => {
       type: 'https://trellis.dev/problems/not-found',
       title: 'Not Found',
       status: 404,
-      detail: 'No route for GET /api/v1/nothing-here',
+      detail: 'No route matches this method and path',
       code: 'NOT_FOUND',
       requestId: 'trace-404',
     });

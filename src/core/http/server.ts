@@ -13,6 +13,7 @@ import { type Logger, lazyChildLoggerFactory } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { type AuthRequirement, type Principal, type PrincipalResolver, readCredentials, requestInfo } from './principal.ts';
+import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { failoverRateLimitStore } from './rate-limit-store.ts';
 import { createRequestIdGenerator } from './request-id.ts';
@@ -62,6 +63,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
+    // Refusals before any route runs are problem+json too, and quote no input (client-errors.ts).
+    clientErrorHandler: createClientErrorHandler(log),
+    frameworkErrors: sendFrameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   let resolver: PrincipalResolver = async () => null;
@@ -148,7 +152,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   // Unmatched URLs count against the same limit: a scan of random paths is throttled too.
   const limitNotFound = (app as unknown as { rateLimit(): (request: unknown, reply: unknown) => Promise<void> }).rateLimit();
   app.setNotFoundHandler({ preHandler: limitNotFound as never }, (request, reply) =>
-    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    // The detail does not quote the path: it is client input, and the client knows it already.
+    sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', 'No route matches this method and path')),
   );
 
   await app.register(swagger, {
