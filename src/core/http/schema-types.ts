@@ -20,6 +20,10 @@ export interface TextOptions extends Described {
   minLength?: number;
   /** Default false for a line (at least one non-space character), true for a text. */
   blank?: boolean;
+  /** A pattern the text must also match (instead of the not-blank one). */
+  pattern?: string;
+  /** A standard format it must also have (`uri`). */
+  format?: string;
 }
 
 function text(kind: TextKind, maxLength: number, opts: TextOptions, defaults: { minLength: number; blank: boolean }): TString {
