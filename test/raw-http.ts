@@ -10,7 +10,7 @@ export interface RawResponse {
   raw: string;
 }
 
-/** Sends `request` as latin1 bytes (so any byte can be written) and reads until the server closes. */
+/** Sends `request` as Latin-1 bytes (so any byte can be written) and reads until the server closes. */
 export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5_000): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
@@ -36,7 +36,9 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
       const body = split === -1 ? '' : Buffer.from(raw.slice(split + 4), 'latin1').toString('utf8');
       resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body, raw });
     });
-    socket.end(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
+    // Written, not ended: Node's server drops a request whose client half-closes before the
+    // answer is ready. `Connection: close` makes the server close once it has answered.
+    socket.write(typeof request === 'string' ? Buffer.from(request, 'latin1') : request);
   });
 }
 

@@ -2,6 +2,7 @@
 // from a bearer token or API key, and plugs that in at composition time.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
+import { clientIp, clientUserAgent } from './client-info.ts';
 
 const API_KEY_PREFIX = 'trl_';
 
@@ -35,7 +36,9 @@ export interface Credentials {
 }
 
 export interface RequestInfo {
+  /** Always a valid IP address (client-info.ts). */
   ip: string;
+  /** Without control characters, at most 512 characters. */
   userAgent: string | undefined;
 }
 
@@ -55,8 +58,20 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The client's address and user agent, normalised when read: the auth hook builds one for every
+ * authenticated request, and most (a cached session) never read it. Own enumerable getters, so a
+ * spread or JSON copy still carries the values.
+ */
 export function requestInfo(request: FastifyRequest): RequestInfo {
-  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+  return {
+    get ip() {
+      return clientIp(request);
+    },
+    get userAgent() {
+      return clientUserAgent(request);
+    },
+  };
 }
 
 /** The principal of an authenticated route (the auth hook guarantees it is set). */
