@@ -77,7 +77,8 @@ export const TimeReportView = Type.Object({
   generatedAt: Timestamp(),
 });
 
-const Binary = (description: string) => ({ description, schema: { type: 'string', format: 'binary' } });
+// A Media Type Object has no description of its own (OpenAPI 3.1): it goes on the schema.
+const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
 
 export const REPORT_MEDIA_TYPES = {
   csv: 'text/csv; charset=utf-8',
