@@ -8,6 +8,7 @@ import { rawGet, rawRequest, type RawResponse } from '../../../test/raw-http.ts'
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
+import { createClientErrorHandler } from './client-errors.ts';
 import { createHttpServer, type HttpServer } from './server.ts';
 
 let app: HttpServer;
@@ -99,5 +100,33 @@ describe("Fastify's refusals", () => {
     const res = await rawRequest(port, rawGet('/things/abc'));
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ id: 'abc' });
+  });
+});
+
+describe('the clientError handler on its own', () => {
+  const socket = (inFlight: { headersSent: boolean } | null = null) => {
+    const s = { writable: true, destroyed: false, written: '', _httpMessage: inFlight, write: (d: string) => (s.written += d), destroy: () => (s.destroyed = true) };
+    return s;
+  };
+  const onClientError = createClientErrorHandler(createLogger('silent'));
+  const err = (code: string) => Object.assign(new Error('x'), { code, rawPacket: Buffer.from(MARKER) });
+
+  it('answers a request that arrived too slowly with 408 REQUEST_TIMEOUT, then closes', () => {
+    const s = socket();
+    onClientError(err('ERR_HTTP_REQUEST_TIMEOUT'), s as never);
+    expect(s.written).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(JSON.parse(s.written.slice(s.written.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
+    expect(s.written).not.toContain(MARKER);
+    expect(s.destroyed).toBe(true);
+  });
+
+  it('does not write into a response already under way, and ignores a reset connection', () => {
+    const busy = socket({ headersSent: true });
+    onClientError(err('HPE_INVALID_METHOD'), busy as never);
+    expect(busy.written).toBe('');
+    expect(busy.destroyed).toBe(true);
+    const reset = socket();
+    onClientError(err('ECONNRESET'), reset as never);
+    expect(reset.written).toBe('');
   });
 });
