@@ -47,6 +47,9 @@ export const Text = (maxLength: number, opts: TextOptions = {}): TString => text
 export const Opaque = (maxLength: number, opts: Omit<TextOptions, 'blank'> = {}): TString =>
   Type.String({ minLength: opts.minLength ?? 1, maxLength, ...opts, [TEXT_KEYWORD]: 'any' });
 
+/** An email address (RFC 5321's 254 characters at most). */
+export const Email = (description?: string): TString => Type.String({ format: 'email', maxLength: 254, ...(description ? { description } : {}) });
+
 /** A UUID (ids are UUIDv7). */
 export const Uuid = (description?: string): TString => Type.String({ format: 'uuid', ...(description ? { description } : {}) });
 

@@ -1,8 +1,8 @@
 // The auth module's HTTP contract.
 import { Type } from 'typebox';
-import { Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { Email as email, Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
-export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address (case-insensitive)' });
+export const Email = email('Email address (case-insensitive)');
 // Length rules beyond the schema (code points, common passwords) are the policy's job.
 export const Password = Opaque(1024);
 export const OpaqueToken = Opaque(512, { minLength: 16 });

@@ -51,12 +51,13 @@ const TypeMap = <T extends ReturnType<typeof Type.Object>>(value: T, optional: b
     { propertyNames: { enum: [...NOTIFICATION_TYPES] } },
   );
 
-export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +41791234567', examples: ['+41791234567'] });
+const phoneNumber = (description: string) => Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description, examples: ['+41791234567'] });
+export const PhoneNumber = phoneNumber('E.164, e.g. +41791234567');
 
 export const Preferences = Type.Object({
   types: TypeMap(ChannelSwitches, false),
   defaults: TypeMap(ChannelSwitches, false),
-  phoneNumber: Type.Union([PhoneNumber, Type.Null()]),
+  phoneNumber: Nullable(PhoneNumber),
 });
 
 const ChannelPatch = Type.Object(
@@ -66,7 +67,7 @@ const ChannelPatch = Type.Object(
 
 export const PreferencesBody = Type.Object({
   types: Type.Optional(TypeMap(ChannelPatch, true)),
-  phoneNumber: Type.Optional(Type.Union([PhoneNumber, Type.Null()], { description: 'null removes the number' })),
+  phoneNumber: Type.Optional(Nullable(phoneNumber('E.164, e.g. +41791234567; null removes the number'))),
 });
 
 export const StreamQuery = Type.Object({

@@ -1,7 +1,7 @@
 // The HTTP contract of the organizations module.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { Email, Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { SLUG_PATTERN } from './rules.ts';
 
 export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]);
@@ -65,7 +65,7 @@ export const Member = Type.Object({
 export const MemberRoleBody = Type.Object({ role: Role });
 
 export const InviteBody = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 254 }),
+  email: Email(),
   role: Role,
 });
 
