@@ -2,6 +2,7 @@
 // rate limits, OpenAPI and docs, health and metrics. Apps with other settings share the
 // first app's database.
 import { randomInt } from 'node:crypto';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, scrapeMetrics, signUp, type TestApp } from './harness.ts';
 
@@ -62,7 +63,7 @@ describe('problem+json', () => {
       type: 'https://trellis.dev/problems/not-found',
       title: 'Not Found',
       status: 404,
-      detail: 'No route for GET /api/v1/nothing-here',
+      detail: 'No route matches this method and path',
       code: 'NOT_FOUND',
       requestId: 'trace-404',
     });
@@ -243,6 +244,18 @@ describe('OpenAPI', () => {
     expect(spec.info.title).toBeTruthy();
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(spec.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header' });
+  });
+
+  it('validates against the OpenAPI 3.1 schema, with the x- keywords and formats of the input rules', async () => {
+    const result = await new Validator().validate(structuredClone(spec));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    const keywords = new Set<string>();
+    JSON.stringify(spec, (key, value) => {
+      if (key.startsWith('x-')) keywords.add(key);
+      return value;
+    });
+    expect([...keywords].sort()).toEqual(['x-text', 'x-years']);
   });
 
   it('documents the known routes under /api/v1', () => {

@@ -10,6 +10,9 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
+  | 'request_timeout'
+  | 'uri_too_long'
+  | 'headers_too_large'
   | 'unavailable'
   | 'internal';
 

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyRequest } from 'fastify';
 import { outsideTrace } from '../telemetry/tracing.ts';
+import { clientIp, clientUserAgent } from '../http/client-info.ts';
 
 const storage = new AsyncLocalStorage<FastifyRequest>();
 
@@ -37,12 +38,11 @@ export function runOutsideRequest<T>(fn: () => T): T {
 export function currentCaller(): CallerContext | undefined {
   const request = storage.getStore();
   if (!request) return undefined;
-  const ua = request.headers['user-agent'];
   return {
     requestId: request.id,
     actorId: request.principal?.userId ?? null,
     apiKeyId: request.principal?.apiKeyId ?? null,
-    ip: request.ip,
-    userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+    ip: clientIp(request),
+    userAgent: clientUserAgent(request) ?? null,
   };
 }

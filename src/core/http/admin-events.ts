@@ -5,20 +5,21 @@ import type { AnyDB } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
+import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
 const EventView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   type: Type.String(),
   version: Type.Integer(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
   attempts: Type.Integer(),
-  occurredAt: Type.String({ format: 'date-time' }),
-  nextAttemptAt: Type.String({ format: 'date-time' }),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  actorId: Type.Union([Type.String(), Type.Null()]),
-  orgId: Type.Union([Type.String(), Type.Null()]),
-  requestId: Type.Union([Type.String(), Type.Null()]),
+  occurredAt: Timestamp(),
+  nextAttemptAt: Timestamp(),
+  lastError: Nullable(Type.String()),
+  actorId: Nullable(Type.String()),
+  orgId: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
   payload: Type.Unknown(),
 });
 
@@ -50,7 +51,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
         summary: 'List outbox events by status (newest first)',
         querystring: Type.Object({
           status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')], { default: 'dead' }),
-          type: Type.Optional(Type.String({ maxLength: 100 })),
+          type: Type.Optional(Line(100, { description: 'Only events of this type' })),
           ...PageQuery,
         }),
         response: { 200: pageOf(EventView) },
@@ -72,7 +73,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
       schema: {
         tags,
         summary: 'Deliver a dead or pending event again now (subscribers that already succeeded are skipped)',
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: Uuid() }),
         response: { 202: EventView },
       },
       handler: async (req, reply) => {

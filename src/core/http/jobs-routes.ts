@@ -4,12 +4,11 @@ import { AppError } from '../errors.ts';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
+import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-
 const JobView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   name: Type.String(),
   status: Type.Union([
     Type.Literal('queued'),
@@ -25,9 +24,9 @@ const JobView = Type.Object({
   result: Type.Unknown(),
   error: Nullable(Type.String()),
   attempt: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  startedAt: Nullable(Type.String({ format: 'date-time' })),
-  completedAt: Nullable(Type.String({ format: 'date-time' })),
+  createdAt: Timestamp(),
+  startedAt: Nullable(Timestamp()),
+  completedAt: Nullable(Timestamp()),
 });
 
 const Status = JobView.properties.status;
@@ -48,8 +47,8 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       schema: {
         tags: ['admin'],
         summary: 'List background jobs by state (default: failed), newest first',
-        querystring: Type.Object({ status: { ...Status, default: 'failed' }, name: Type.Optional(Type.String({ maxLength: 100 })), ...PageQuery }),
-        response: { 200: pageOf(Type.Object({ ...JobView.properties, ownerId: Type.Union([Type.String(), Type.Null()]) })) },
+        querystring: Type.Object({ status: { ...Status, default: 'failed' }, name: Type.Optional(Line(100, { description: 'Only jobs of this queue' })), ...PageQuery }),
+        response: { 200: pageOf(Type.Object({ ...JobView.properties, ownerId: Nullable(Type.String()) })) },
       },
       handler: async (req) => {
         const { status, name, limit } = req.query;
@@ -66,7 +65,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       schema: {
         tags: ['admin'],
         summary: 'Run a failed job once more',
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: Uuid() }),
         response: { 202: JobView },
       },
       handler: async (req, reply) => {
@@ -84,7 +83,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       schema: {
         tags: ['jobs'],
         summary: 'Status, progress and result of a background job you started',
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ id: Uuid() }),
         response: { 200: JobView },
       },
       handler: async (req) => {

@@ -2,18 +2,19 @@
 // base64url JSON of the sort key of the last row, so keyset queries stay index-backed.
 import { Type, type TSchema } from 'typebox';
 import { AppError } from '../errors.ts';
+import { Nullable } from './schema-types.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
 export const PageQuery = {
-  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from page.nextCursor' })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]*$', description: 'Opaque cursor from page.nextCursor', examples: ['WyIwMTkzIl0'] })),
   limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
 };
 
 export const pageOf = <T extends TSchema>(item: T) =>
   Type.Object({
     data: Type.Array(item),
-    page: Type.Object({ nextCursor: Type.Union([Type.String(), Type.Null()]), limit: Type.Integer() }),
+    page: Type.Object({ nextCursor: Nullable(Type.String()), limit: Type.Integer() }),
   });
 
 export interface Page<T> {

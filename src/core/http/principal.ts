@@ -2,6 +2,7 @@
 // from a bearer token or API key, and plugs that in at composition time.
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
+import { clientIp, clientUserAgent } from './client-info.ts';
 
 const API_KEY_PREFIX = 'trl_';
 
@@ -35,7 +36,9 @@ export interface Credentials {
 }
 
 export interface RequestInfo {
+  /** Always a valid IP address (client-info.ts). */
   ip: string;
+  /** Without control characters, at most 512 characters. */
   userAgent: string | undefined;
 }
 
@@ -55,8 +58,26 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The client's address and user agent, normalised when read: the auth hook builds one for every
+ * authenticated request, and most (a cached session) never read it. The getters live on the
+ * class, so building one is a single-field allocation; read the fields, don't spread the object.
+ */
+class LazyRequestInfo implements RequestInfo {
+  readonly #request: FastifyRequest;
+  constructor(request: FastifyRequest) {
+    this.#request = request;
+  }
+  get ip() {
+    return clientIp(this.#request);
+  }
+  get userAgent() {
+    return clientUserAgent(this.#request);
+  }
+}
+
 export function requestInfo(request: FastifyRequest): RequestInfo {
-  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+  return new LazyRequestInfo(request);
 }
 
 /** The principal of an authenticated route (the auth hook guarantees it is set). */

@@ -14,6 +14,9 @@ describe('toProblem', () => {
     ['payload_too_large', 413, 'Payload Too Large'],
     ['unprocessable', 422, 'Unprocessable Content'],
     ['rate_limited', 429, 'Too Many Requests'],
+    ['request_timeout', 408, 'Request Timeout'],
+    ['uri_too_long', 414, 'URI Too Long'],
+    ['headers_too_large', 431, 'Request Header Fields Too Large'],
   ])('maps kind %s to %i with the RFC 9457 shape', (kind, status, title) => {
     const { problem, internal } = toProblem(new AppError(kind, 'TIME.ENTRY_OVERLAP', 'What went wrong'), RID);
     expect(internal).toBe(false);
@@ -92,8 +95,24 @@ describe('toProblem', () => {
     expect(toProblem(fe('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415), RID).problem).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(toProblem(fe('FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400), RID).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(toProblem(fe('SOMETHING', 429), RID).problem).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    expect(toProblem(fe('SOMETHING', 400), RID).problem).toMatchObject({ status: 400, code: 'BAD_REQUEST', detail: 'SOMETHING' });
+    // Framework messages may quote the request (Fastify's bad-URL error quotes the path): never echoed.
+    expect(toProblem(fe("'/x/<script>' is not a valid url component", 400), RID).problem).toMatchObject({
+      status: 400,
+      code: 'BAD_REQUEST',
+      detail: 'The request is not valid',
+    });
+    expect(toProblem(fe('FST_ERR_MAX_PARAM_LENGTH', 414), RID).problem).toMatchObject({ status: 414, code: 'URI_TOO_LONG', title: 'URI Too Long' });
+    expect(toProblem(fe('FST_ERR_BAD_URL', 400), RID).problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: 'path' }] });
     // A framework 5xx is masked like any other unexpected error.
     expect(toProblem(fe('FST_SOMETHING_BROKE', 500), RID).problem).toMatchObject({ status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred' });
+  });
+});
+
+describe('field names', () => {
+  it('clips and makes printable a path segment the client chose (a record key)', () => {
+    const key = `k\u0000${'x'.repeat(100)}`;
+    const err = Object.assign(new Error('x'), { validation: [{ instancePath: `/types/${key}`, message: 'must be boolean', params: {} }], validationContext: 'body' });
+    const [field] = toProblem(err, RID).problem.errors!;
+    expect(field.field).toBe(`body.types.k?${'x'.repeat(62)}…`);
   });
 });

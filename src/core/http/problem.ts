@@ -9,10 +9,13 @@ const STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  request_timeout: 408,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 };
@@ -23,11 +26,14 @@ const TITLE: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -104,15 +110,23 @@ function asAppError(err: unknown): AppError {
       return new AppError('validation', 'VALIDATION_FAILED', 'The Content-Length header does not match the body', {
         errors: [{ field: 'content-length', message: 'does not match the body' }],
       });
+    case 'FST_ERR_BAD_URL':
+      // The router could not decode the path (a bad percent sequence, or one that is not UTF-8).
+      return new AppError('validation', 'VALIDATION_FAILED', 'The request path is not valid', {
+        errors: [{ field: 'path', message: 'must be valid percent-encoded UTF-8' }],
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('uri_too_long', 'URI_TOO_LONG', 'A path segment is too long');
   }
   if (isDatabaseUnavailable(err)) {
     // The database is down or restarting: a retry soon may succeed, unlike a 500.
     return new AppError('unavailable', 'UNAVAILABLE', 'The service is temporarily unavailable, retry shortly', { retryAfter: 5 });
   }
-  if (fe?.statusCode === 429) return new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down');
-  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new AppError('validation', 'BAD_REQUEST', fe.message);
-  }
+  // Other framework refusals: a fixed text per status, since their messages may quote the input.
+  const status = fe?.statusCode;
+  if (status === 429) return new AppError('rate_limited', 'RATE_LIMITED', 'Too many requests, slow down');
+  if (status === 404) return new AppError('not_found', 'NOT_FOUND', 'Not found');
+  if (status && status >= 400 && status < 500) return new AppError('validation', 'BAD_REQUEST', 'The request is not valid');
   return new AppError('internal', 'INTERNAL', 'Internal error');
 }
 
@@ -126,9 +140,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
 
+// A path segment may be a key the client chose (a record's): echoed short and printable.
+const segment = (s: string) => (s.length > 64 ? `${s.slice(0, 64)}…` : s).replace(/[\p{Cc}\uD800-\uDFFF]/gu, '?');
+
 function fieldName(where: string, v: { instancePath?: string; params?: Record<string, unknown> }): string {
   const prefix = where === 'querystring' ? 'query' : where;
-  const path = (v.instancePath ?? '').split('/').filter(Boolean);
+  const path = (v.instancePath ?? '').split('/').filter(Boolean).map(segment);
   const missing = v.params?.missingProperty ?? v.params?.additionalProperty;
   if (typeof missing === 'string') path.push(missing);
   return [prefix, ...path].join('.');

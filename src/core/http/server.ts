@@ -11,6 +11,7 @@ import { AppError } from '../errors.ts';
 import { createAccessLog, type Logger, withLazyChildren } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
+import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import type { PrincipalResolver } from './principal.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -61,6 +62,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
     schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
+    // Refusals before any route runs are problem+json too, and quote no input (client-errors.ts).
+    clientErrorHandler: createClientErrorHandler(log),
+    frameworkErrors: sendFrameworkProblem,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
   let resolver: PrincipalResolver = async () => null;
@@ -124,7 +128,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     unmatched.addHook('onRequest', hooks.unmatched.onRequest);
     unmatched.addHook('onResponse', hooks.unmatched.onResponse);
     unmatched.setNotFoundHandler((request, reply) =>
-      sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+      // The detail does not quote the path: it is client input, and the client knows it already.
+      sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', 'No route matches this method and path')),
     );
   });
 

@@ -2,7 +2,8 @@
 // is an error, never silently turned into "42". Query strings and path params are text by
 // nature, so there values are coerced to the schema's types. allErrors lists every bad
 // field (VALIDATION_FAILED); the body size limit and maxLength bounds on every string keep
-// that from being a denial-of-service lever.
+// that from being a denial-of-service lever. Every string is also held to the character
+// rules of input-rules.ts (decision 0020): what a schema does not say, the net adds.
 //
 // Both validators and serializers compile on first use rather than at start-up: compiling
 // every route's schemas up front costs about half a second, paid again on every start,
@@ -11,13 +12,14 @@ import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify';
+import { addInputRules, guardStrings } from './input-rules.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: 'all', useDefaults: true, coerceTypes, strict: false });
   addFormats(ajv);
-  return ajv;
+  return addInputRules(ajv);
 }
 
 export function createValidatorCompiler(): FastifySchemaCompiler<any> {
@@ -36,7 +38,7 @@ export function createValidatorCompiler(): FastifySchemaCompiler<any> {
     // Fastify reads `.errors` off the function it was given, so the wrapper mirrors them.
     const lazy = (data: unknown) => {
       if (!validate) {
-        validate = ajvFor(httpPart).compile(schema);
+        validate = ajvFor(httpPart).compile(guardStrings(schema) as object);
       }
       const ok = validate(data);
       lazy.errors = validate.errors;

@@ -1,7 +1,9 @@
 // Wall-clock arithmetic in IANA time zones, from the zone rules the runtime's Intl carries.
 // Times are stored in UTC; a local day, week or month is a range of instants that depends on
 // the zone and on its daylight-saving changes, so boundaries are computed here, never by
-// adding 24 hours. Shared by every module that shows or groups time in a zone.
+// adding 24 hours. Shared by every module that shows or groups time in a zone. Wall times are
+// built with calendar.ts's utcMs, since Date.UTC reads years 0–99 as 1900–1999.
+import { utcMs } from './calendar.ts';
 
 export interface LocalParts {
   year: number;
@@ -56,7 +58,7 @@ export function localParts(instant: Date | number, tz: string): LocalParts {
 export function zoneOffsetMs(instant: Date | number, tz: string): number {
   const ms = typeof instant === 'number' ? instant : instant.getTime();
   const p = localParts(ms, tz);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+  return utcMs(p.year, p.month, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -76,13 +78,13 @@ export function wallTimeToInstant(wallAsUtc: number, tz: string): Date {
  * does not exist (a DST jump at 00:00), the day begins at the first instant after the gap.
  */
 export function startOfLocalDay(year: number, month: number, day: number, tz: string): Date {
-  const wall = Date.UTC(year, month - 1, day);
+  const wall = utcMs(year, month, day);
   // Two passes: the offset at the guess may differ from the offset at the answer near a change.
   let t = wall - zoneOffsetMs(wall, tz);
   t = wall - zoneOffsetMs(t, tz);
   const dayOf = (ms: number) => {
     const p = localParts(ms, tz);
-    return Date.UTC(p.year, p.month - 1, p.day);
+    return utcMs(p.year, p.month, p.day);
   };
   // Midnight fell in a gap: we landed on the previous day; the day starts when the gap ends
   // (offsets are whole quarter hours, so quarter-hour steps hit the gap's end).

@@ -1,22 +1,26 @@
 // The audit API contract (TypeBox): filters and the record view.
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { Line, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
+const Uuid = uuid();
+const DateTime = Timestamp();
 
 /** Event types are `<module>.<what_happened>`; a trailing `*` makes the rest a prefix. */
 export const TYPE_FILTER_PATTERN = '^[a-z][a-z0-9_.]{0,99}\\*?$';
 
 export const filterFields = {
-  actor: Type.Optional(Type.String({ format: 'uuid', description: 'User id of whoever caused the event' })),
+  actor: Type.Optional(uuid('User id of whoever caused the event')),
   type: Type.Optional(
-    Type.String({ pattern: TYPE_FILTER_PATTERN, description: 'An event type (`projects.project_created`), or a prefix ending in `*` (`projects.*`)' }),
+    Type.String({
+      pattern: TYPE_FILTER_PATTERN,
+      description: 'An event type (`projects.project_created`), or a prefix ending in `*` (`projects.*`)',
+      examples: ['projects.*'],
+    }),
   ),
-  target: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Id of the thing the event is about (see targetType)' })),
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred at or after (inclusive)' })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'Occurred before (exclusive)' })),
+  target: Type.Optional(Line(200, { blank: true, description: 'Id of the thing the event is about (see targetType)' })),
+  from: Type.Optional(Timestamp({ description: 'Occurred at or after (inclusive)' })),
+  to: Type.Optional(Timestamp({ description: 'Occurred before (exclusive)' })),
 };
 
 export const OrgParams = Type.Object({ orgId: Uuid });
@@ -24,14 +28,14 @@ export const OrgParams = Type.Object({ orgId: Uuid });
 export const OrgAuditQuery = Type.Object({ ...filterFields, ...PageQuery });
 export const OrgExportQuery = Type.Object(filterFields);
 
-const orgFilter = { org: Type.Optional(Type.String({ format: 'uuid', description: 'Only this organization' })) };
+const orgFilter = { org: Type.Optional(uuid('Only this organization')) };
 export const AdminAuditQuery = Type.Object({ ...filterFields, ...orgFilter, ...PageQuery });
 export const AdminExportQuery = Type.Object({ ...filterFields, ...orgFilter });
 
 export type FilterQuery = Static<typeof OrgExportQuery> & { org?: string };
 
 export const AuditRecordView = Type.Object({
-  id: Type.String({ format: 'uuid', description: 'The event id' }),
+  id: uuid('The event id'),
   type: Type.String(),
   occurredAt: DateTime,
   actorId: Nullable(Uuid),

@@ -1,10 +1,11 @@
 // The HTTP contract of one-time email codes, TOTP, recovery codes and trusted devices.
 import { Type } from 'typebox';
+import { Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { Email } from './schemas.ts';
 
-export const SixDigits = Type.String({ pattern: '^\\d{6}$', description: 'Six digits' });
-const RecoveryCode = Type.String({ minLength: 8, maxLength: 32, description: 'A recovery code, e.g. `abcd-ef23`' });
-const DeviceToken = Type.String({ maxLength: 512, description: 'A trusted-device token from /auth/mfa/verify: skips the second factor' });
+export const SixDigits = Type.String({ pattern: '^\\d{6}$', description: 'Six digits', examples: ['123456'] });
+const RecoveryCode = Opaque(32, { minLength: 8, description: 'A recovery code, e.g. `abcd-ef23`' });
+const DeviceToken = Opaque(512, { minLength: 0, description: 'A trusted-device token from /auth/mfa/verify: skips the second factor' });
 
 export const OtpRequestBody = Type.Object({ email: Email });
 
@@ -26,24 +27,24 @@ export const RecoveryCodesResponse = Type.Object({
 });
 
 export const TotpDisableBody = Type.Object({
-  code: Type.String({ minLength: 6, maxLength: 32, description: 'A current TOTP code or an unused recovery code' }),
+  code: Opaque(32, { minLength: 6, description: 'A current TOTP code or an unused recovery code' }),
 });
 
 export const MfaVerifyBody = Type.Object({
-  mfaToken: Type.String({ minLength: 16, maxLength: 512, description: 'The mfaToken of a sign-in that answered mfaRequired' }),
+  mfaToken: Opaque(512, { minLength: 16, description: 'The mfaToken of a sign-in that answered mfaRequired' }),
   code: Type.Optional(SixDigits),
   recoveryCode: Type.Optional(RecoveryCode),
   trustDevice: Type.Optional(Type.Boolean({ description: 'Also return a deviceToken that skips the second factor on this device for 30 days' })),
-  deviceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  deviceName: Type.Optional(Line(100, { blank: true })),
 });
 
 export const DeviceView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  label: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
+  id: Uuid(),
+  label: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  createdAt: Timestamp(),
+  lastUsedAt: Timestamp(),
+  expiresAt: Timestamp(),
 });
 
 export const DeviceList = Type.Object({ data: Type.Array(DeviceView) });

@@ -1,33 +1,33 @@
 // The auth module's HTTP contract.
 import { Type } from 'typebox';
+import { Email as email, Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
-export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Email address (case-insensitive)' });
+export const Email = email('Email address (case-insensitive)');
 // Length rules beyond the schema (code points, common passwords) are the policy's job.
-export const Password = Type.String({ minLength: 1, maxLength: 1024 });
-export const Uuid = Type.String({ format: 'uuid' });
-export const OpaqueToken = Type.String({ minLength: 16, maxLength: 512 });
+export const Password = Opaque(1024);
+export const OpaqueToken = Opaque(512, { minLength: 16 });
 
 export const AccountView = Type.Object({
-  id: Uuid,
+  id: Uuid(),
   email: Type.String(),
   emailVerified: Type.Boolean(),
   role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
   mfaEnabled: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp(),
 });
 
 export const RegisterBody = Type.Object({
   email: Email,
   password: Password,
   // At least one non-space character: the name is stored trimmed.
-  displayName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  displayName: Line(100),
 });
 
 export const LoginBody = Type.Object({
   email: Email,
   password: Password,
-  deviceToken: Type.Optional(Type.String({ maxLength: 512, description: 'A trusted-device token from /mfa/verify: skips the second factor' })),
+  deviceToken: Type.Optional(Opaque(512, { minLength: 0, description: 'A trusted-device token from /mfa/verify: skips the second factor' })),
 });
 
 export const TokenPair = Type.Object({
@@ -54,35 +54,35 @@ export const ResetBody = Type.Object({ token: OpaqueToken, password: Password })
 export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password });
 
 export const SessionView = Type.Object({
-  id: Uuid,
+  id: Uuid(),
   device: Type.String(),
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  ip: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
   method: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp(),
+  lastUsedAt: Timestamp(),
+  expiresAt: Timestamp(),
   current: Type.Boolean(),
 });
 
-export const IdParams = Type.Object({ id: Uuid });
+export const IdParams = Type.Object({ id: Uuid() });
 
-export const Scope = Type.String({ pattern: '^[a-z][a-z_]*:(read|write)$', description: 'e.g. users:read, users:write' });
+export const Scope = Type.String({ pattern: '^[a-z][a-z_]*:(read|write)$', description: 'e.g. users:read, users:write', examples: ['users:read'] });
 
 export const CreateApiKeyBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Stored trimmed' }),
+  name: Line(100, { description: 'Stored trimmed' }),
   scopes: Type.Array(Scope, { minItems: 1, maxItems: 50 }),
-  expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+  expiresAt: Type.Optional(Timestamp()),
 });
 
 export const ApiKeyView = Type.Object({
-  id: Uuid,
+  id: Uuid(),
   name: Type.String(),
   prefix: Type.String(),
   scopes: Type.Array(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Timestamp(),
+  expiresAt: Nullable(Timestamp()),
+  lastUsedAt: Nullable(Timestamp()),
 });
 
 export const CreatedApiKey = Type.Intersect([ApiKeyView, Type.Object({ key: Type.String({ description: 'Shown once; store it now' }) })]);

@@ -1,10 +1,11 @@
 // The HTTP contract of the notifications module.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { Nullable, Opaque, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 import { CATALOG, CHANNELS, NOTIFICATION_TYPES, type NotificationType } from './catalog.ts';
 
-const Uuid = Type.String({ format: 'uuid' });
-const Time = Type.String({ format: 'date-time' });
+const Uuid = uuid();
+const Time = Timestamp();
 
 const typeList = NOTIFICATION_TYPES.map((t) => {
   const d = CATALOG[t].defaults;
@@ -21,10 +22,10 @@ export const Notification = Type.Object({
   type: NotificationTypeSchema,
   title: Type.String(),
   body: Type.String(),
-  orgId: Type.Union([Uuid, Type.Null()]),
+  orgId: Nullable(Uuid),
   data: Type.Record(Type.String(), Type.Unknown(), { description: 'Facts of this type: ids, names, links (see the docs per type)' }),
   read: Type.Boolean(),
-  readAt: Type.Union([Time, Type.Null()]),
+  readAt: Nullable(Time),
   createdAt: Time,
 });
 
@@ -35,7 +36,7 @@ export const ListQuery = Type.Object({
 
 export const NotificationPage = Type.Object({
   data: Type.Array(Notification),
-  page: Type.Object({ nextCursor: Type.Union([Type.String(), Type.Null()]), limit: Type.Integer() }),
+  page: Type.Object({ nextCursor: Nullable(Type.String()), limit: Type.Integer() }),
   unreadCount: Type.Integer({ minimum: 0, description: 'Unread in-app notifications in total (not only on this page)' }),
 });
 
@@ -50,12 +51,13 @@ const TypeMap = <T extends ReturnType<typeof Type.Object>>(value: T, optional: b
     { propertyNames: { enum: [...NOTIFICATION_TYPES] } },
   );
 
-export const PhoneNumber = Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164, e.g. +41791234567' });
+const phoneNumber = (description: string) => Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description, examples: ['+41791234567'] });
+export const PhoneNumber = phoneNumber('E.164, e.g. +41791234567');
 
 export const Preferences = Type.Object({
   types: TypeMap(ChannelSwitches, false),
   defaults: TypeMap(ChannelSwitches, false),
-  phoneNumber: Type.Union([PhoneNumber, Type.Null()]),
+  phoneNumber: Nullable(PhoneNumber),
 });
 
 const ChannelPatch = Type.Object(
@@ -65,12 +67,12 @@ const ChannelPatch = Type.Object(
 
 export const PreferencesBody = Type.Object({
   types: Type.Optional(TypeMap(ChannelPatch, true)),
-  phoneNumber: Type.Optional(Type.Union([PhoneNumber, Type.Null()], { description: 'null removes the number' })),
+  phoneNumber: Type.Optional(Nullable(phoneNumber('E.164, e.g. +41791234567; null removes the number'))),
 });
 
 export const StreamQuery = Type.Object({
-  ticket: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A ticket from POST /stream/tickets (for EventSource, which cannot send headers)' })),
-  lastEventId: Type.Optional(Type.String({ format: 'uuid', description: 'Resume after this notification id (same as the Last-Event-ID header)' })),
+  ticket: Type.Optional(Opaque(200, { description: 'A ticket from POST /stream/tickets (for EventSource, which cannot send headers)' })),
+  lastEventId: Type.Optional(uuid('Resume after this notification id (same as the Last-Event-ID header)')),
 });
 
 export const StreamTicket = Type.Object({

@@ -1,22 +1,23 @@
 // The HTTP contract of the organizations module.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { Email, Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { SLUG_PATTERN } from './rules.ts';
 
 export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]);
 
-const Uuid = Type.String({ format: 'uuid' });
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Slug = Type.String({ minLength: 1, maxLength: 64, pattern: SLUG_PATTERN, description: 'Lowercase letters, digits and inner hyphens' });
-const Timezone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR' });
-const Time = Type.String({ format: 'date-time' });
+const Id = Uuid();
+const Name = Line(200);
+const Slug = Type.String({ minLength: 1, maxLength: 64, pattern: SLUG_PATTERN, description: 'Lowercase letters, digits and inner hyphens', examples: ['acme-east'] });
+const Timezone = Line(64, { description: 'IANA time zone, e.g. Europe/Paris' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR', examples: ['EUR'] });
+const Time = Timestamp();
 
 export const OrganizationView = Type.Object({
-  id: Uuid,
+  id: Id,
   name: Type.String(),
   slug: Type.String(),
-  parentId: Type.Union([Uuid, Type.Null()]),
+  parentId: Nullable(Id),
   timezone: Type.String(),
   currency: Type.String(),
   createdAt: Time,
@@ -33,7 +34,7 @@ export const Organization = Type.Object({
 export const CreateOrgBody = Type.Object({
   name: Name,
   slug: Slug,
-  parentId: Type.Optional(Uuid),
+  parentId: Type.Optional(Id),
   timezone: Type.Optional(Timezone),
   currency: Type.Optional(Currency),
 });
@@ -43,39 +44,39 @@ export const UpdateOrgBody = Type.Object({
   slug: Type.Optional(Slug),
   timezone: Type.Optional(Timezone),
   currency: Type.Optional(Currency),
-  parentId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Moves the organization; null makes it top-level' })),
+  parentId: Type.Optional(Nullable(Uuid('Moves the organization; null makes it top-level'))),
 });
 
-export const OrgParams = Type.Object({ orgId: Uuid });
-export const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
-export const InvitationParams = Type.Object({ orgId: Uuid, id: Uuid });
+export const OrgParams = Type.Object({ orgId: Id });
+export const MemberParams = Type.Object({ orgId: Id, userId: Id });
+export const InvitationParams = Type.Object({ orgId: Id, id: Id });
 
 export const ListQuery = Type.Object({ ...PageQuery });
 
 export const Member = Type.Object({
-  userId: Uuid,
+  userId: Id,
   email: Type.String(),
   role: Role,
   inherited: Type.Boolean(),
-  inheritedFrom: Type.Union([Uuid, Type.Null()], { description: 'The ancestor organization whose membership gives the role' }),
+  inheritedFrom: Nullable(Uuid('The ancestor organization whose membership gives the role')),
   joinedAt: Time,
 });
 
 export const MemberRoleBody = Type.Object({ role: Role });
 
 export const InviteBody = Type.Object({
-  email: Type.String({ format: 'email', maxLength: 254 }),
+  email: Email(),
   role: Role,
 });
 
 export const Invitation = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
+  id: Id,
+  orgId: Id,
   email: Type.String(),
   role: Role,
-  invitedBy: Uuid,
+  invitedBy: Id,
   createdAt: Time,
   expiresAt: Time,
 });
 
-export const AcceptBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
+export const AcceptBody = Type.Object({ token: Opaque(200) });

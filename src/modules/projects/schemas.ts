@@ -1,23 +1,23 @@
 // The projects API contract (TypeBox): params, bodies, queries and views.
-import { type TSchema, Type } from 'typebox';
+import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { Line, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
+const Uuid = uuid();
+const DateTime = Timestamp();
 const Minor = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Money in minor units (cents)' });
 
 export const KEY_PATTERN = '^[A-Z][A-Z0-9]{1,9}$';
 export const MAX_TAGS = 20;
 
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Key = Type.String({ pattern: KEY_PATTERN, description: 'Short code, unique among the live projects of the org, e.g. WEB' });
-const Description = Type.String({ maxLength: 10_000 });
-const Client = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '\\S' });
+const Name = Line(200);
+const Key = Type.String({ pattern: KEY_PATTERN, description: 'Short code, unique among the live projects of the org, e.g. WEB', examples: ['WEB'] });
+const Description = Text(10_000);
+const Client = Line(200);
+const Tag = Line(40);
 const Tags = Type.Array(Tag, { maxItems: MAX_TAGS });
-const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb' });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code; null means the organization currency' });
+const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: '#rrggbb', examples: ['#3366ff'] });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code; null means the organization currency', examples: ['EUR'] });
 const BudgetHours = Type.Number({ minimum: 0, maximum: 1_000_000 });
 
 export const ProjectStatus = Type.Union([Type.Literal('active'), Type.Literal('archived')]);
@@ -69,7 +69,7 @@ const projectFields = {
 export const CreateProjectBody = Type.Object({
   name: Name,
   key: Key,
-  templateId: Type.Optional(Type.String({ format: 'uuid', description: 'Start from this template: its tasks and settings, overridden by the fields given here' })),
+  templateId: Type.Optional(uuid('Start from this template: its tasks and settings, overridden by the fields given here')),
   ...projectFields,
 });
 
@@ -77,10 +77,10 @@ export const UpdateProjectBody = Type.Object({ name: Type.Optional(Name), key: T
 
 export const SORTS = ['name', 'created', 'updated', 'activity'] as const;
 export const ListProjectsQuery = Type.Object({
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Full-text search over name, key, description, client and tags; key prefixes match too' })),
+  q: Type.Optional(Line(200, { blank: true, description: 'Full-text search over name, key, description, client and tags; key prefixes match too' })),
   status: Type.Optional(ProjectStatus),
   tag: Type.Optional(Tag),
-  member: Type.Optional(Type.String({ format: 'uuid', description: 'Only projects this user is a member of' })),
+  member: Type.Optional(uuid('Only projects this user is a member of')),
   client: Type.Optional(Client),
   sort: Type.Union(SORTS.map((s) => Type.Literal(s)), { default: 'created' }),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'Default: asc for name, desc otherwise' })),

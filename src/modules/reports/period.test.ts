@@ -121,3 +121,25 @@ describe('reports: the period of a report', () => {
     expect(err.kind).toBe('validation');
   });
 });
+
+describe('reports: the years a report may cover', () => {
+  it('refuses a period outside the years time is recorded in, before any arithmetic', () => {
+    for (const [from, to, field] of [
+      ['9999-12-01', '9999-12-31', 'query.from'],
+      ['2999-12-01', '3000-01-05', 'query.to'],
+      ['1969-12-01', '1970-01-05', 'query.from'],
+      [undefined, '9999-12-31', 'query.to'],
+      ['9999-12-31T23:00:00Z', undefined, 'query.from'],
+    ] as const) {
+      const err = problem(() => resolvePeriod({ from, to, timeZone: 'UTC', now }));
+      expect(err.code, `${from}..${to}`).toBe('VALIDATION_FAILED');
+      expect(err.errors?.[0]).toEqual({ field, message: 'must be in the years 1970–2999' });
+    }
+  });
+
+  it('allows the last day of the range, whose end is the first midnight after it', () => {
+    const p = resolvePeriod({ from: '2999-12-01', to: '2999-12-31', timeZone: 'Pacific/Kiritimati', now });
+    expect([p.fromDate, p.toDate]).toEqual(['2999-12-01', '2999-12-31']);
+    expect(resolvePeriod({ from: '1970-01-01', timeZone: 'UTC', now }).toDate).toBe('1970-01-31');
+  });
+});

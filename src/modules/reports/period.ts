@@ -3,7 +3,17 @@
 // No date library: Intl gives the zone's offset at an instant, and a wall time converts to
 // an instant in at most two lookups (the second one settles DST changes).
 import { AppError, invalid } from '../../core/errors.ts';
-import { localDate as dateIn, startOfLocalDay, wallTimeToInstant } from '../../core/time/zones.ts';
+import {
+  addDays as addCivilDays,
+  type CivilDate,
+  daysInMonth,
+  formatDate,
+  parseCalendarDate,
+  parseDateTime,
+  type YearRange,
+} from '../../core/time/calendar.ts';
+import { localDate as dateIn, localParts, startOfLocalDay, wallTimeToInstant } from '../../core/time/zones.ts';
+import { ENTRY_YEARS } from '../time/index.ts';
 
 /** The longest period a report may cover (a leap year, `to` inclusive). */
 export const MAX_RANGE_DAYS = 366;
@@ -21,58 +31,40 @@ export interface Period {
   timeZone: string;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?$/;
-
 export { isTimeZone, localDate as dateIn, wallTimeToInstant, zoneOffsetMs } from '../../core/time/zones.ts';
+
+/** A 'YYYY-MM-DD' this module made or validated; anything else is a bug, not input. */
+function civil(date: string): CivilDate {
+  const d = parseCalendarDate(date);
+  if (!d) throw new Error(`not a calendar date: ${date}`);
+  return d;
+}
 
 /** Midnight at the start of a calendar day in a zone. */
 export function startOfDay(date: string, timeZone: string): Date {
-  const m = DATE.exec(date)!;
-  return startOfLocalDay(Number(m[1]), Number(m[2]), Number(m[3]), timeZone);
+  const d = civil(date);
+  return startOfLocalDay(d.year, d.month, d.day, timeZone);
 }
 
 /** Calendar arithmetic on YYYY-MM-DD (no zone involved). */
-export function addDays(date: string, days: number): string {
-  const m = DATE.exec(date)!;
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days)).toISOString().slice(0, 10);
-}
+export const addDays = (date: string, days: number): string => formatDate(addCivilDays(civil(date), days));
 
-function firstOfMonth(date: string): string {
-  return `${date.slice(0, 7)}-01`;
-}
+const firstOfMonth = (date: string): string => `${date.slice(0, 7)}-01`;
 
 function lastOfMonth(date: string): string {
-  const m = DATE.exec(firstOfMonth(date))!;
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).toISOString().slice(0, 10);
-}
-
-function isRealDate(y: number, mo: number, d: number): boolean {
-  const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+  const d = civil(date);
+  return formatDate({ ...d, day: daysInMonth(d.year, d.month) });
 }
 
 type Bound = { kind: 'date'; date: string } | { kind: 'instant'; at: Date };
 
-/** Parses `YYYY-MM-DD` or an ISO date-time (with an offset, or wall time in `timeZone`). */
+/** Parses `YYYY-MM-DD` or an ISO 8601 date-time (with an offset, or wall time in `timeZone`). */
 export function parseBound(value: string, field: string, timeZone: string): Bound {
-  const d = DATE.exec(value);
-  if (d) {
-    if (!isRealDate(Number(d[1]), Number(d[2]), Number(d[3]))) throw invalid(field, 'is not a calendar date');
-    return { kind: 'date', date: value };
-  }
-  const m = DATE_TIME.exec(value);
-  if (!m) throw invalid(field, 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time');
-  const [y, mo, day, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0));
-  if (!isRealDate(y, mo, day) || h > 23 || mi > 59 || s > 59) throw invalid(field, 'is not a valid date-time');
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const wall = Date.UTC(y, mo - 1, day, h, mi, s, ms);
-  if (!m[8]) return { kind: 'instant', at: wallTimeToInstant(wall, timeZone) };
-  if (m[8] === 'Z') return { kind: 'instant', at: new Date(wall) };
-  const sign = m[8][0] === '-' ? -1 : 1;
-  const [oh, om] = m[8].slice(1).split(':').map(Number);
-  if (oh > 23 || om > 59) throw invalid(field, 'has an invalid UTC offset');
-  return { kind: 'instant', at: new Date(wall - sign * (oh * 60 + om) * 60_000) };
+  if (parseCalendarDate(value)) return { kind: 'date', date: value };
+  const t = parseDateTime(value, false);
+  if (!t) throw invalid(field, 'must be a real date (YYYY-MM-DD) or ISO 8601 date-time');
+  if (t.offsetMinutes === null) return { kind: 'instant', at: wallTimeToInstant(t.wallMs, timeZone) };
+  return { kind: 'instant', at: new Date(t.wallMs - t.offsetMinutes * 60_000) };
 }
 
 /**
@@ -81,10 +73,20 @@ export function parseBound(value: string, field: string, timeZone: string): Boun
  * the first of its month. A date `to` is inclusive (the next day's midnight, exclusive); a
  * date-time `to` is the exclusive end itself.
  */
-export function resolvePeriod(input: { from?: string; to?: string; timeZone: string; now: Date; maxDays?: number }): Period {
-  const { timeZone, now } = input;
-  const from = input.from === undefined ? undefined : parseBound(input.from, 'query.from', timeZone);
-  const to = input.to === undefined ? undefined : parseBound(input.to, 'query.to', timeZone);
+export function resolvePeriod(input: { from?: string; to?: string; timeZone: string; now: Date; maxDays?: number; years?: YearRange }): Period {
+  const { timeZone, now, years = ENTRY_YEARS } = input;
+  // Reports cover the years time can be recorded in, so no bucket or label of one ever
+  // reaches the calendar's edge (a report in year 9999 ended in year 10000 and answered 500).
+  const outside = (field: string) => invalid(field, `must be in the years ${years.min}–${years.max}`);
+  const bound = (value: string | undefined, field: string) => {
+    if (value === undefined) return undefined;
+    const b = parseBound(value, field, timeZone);
+    const year = b.kind === 'date' ? Number(b.date.slice(0, 4)) : localParts(b.at, timeZone).year;
+    if (year < years.min || year > years.max) throw outside(field);
+    return b;
+  };
+  const from = bound(input.from, 'query.from');
+  const to = bound(input.to, 'query.to');
   const dayOf = (b: Bound) => (b.kind === 'date' ? b.date : dateIn(b.at, timeZone));
 
   const fromAt = from
@@ -106,5 +108,7 @@ export function resolvePeriod(input: { from?: string; to?: string; timeZone: str
       errors: [{ field: 'query.to', message: `must be at most ${maxDays} days after from` }],
     });
   }
+  // A date `to` on the range's last day ends on the next year's first midnight: still inside.
+  if (toAt > startOfLocalDay(years.max + 1, 1, 1, timeZone)) throw outside('query.to');
   return { from: fromAt, to: toAt, fromDate: dateIn(fromAt, timeZone), toDate: dateIn(new Date(toAt.getTime() - 1), timeZone), timeZone };
 }

@@ -1,19 +1,15 @@
 import { Type } from 'typebox';
+import { CalendarDate, DateOrTimestamp, Line, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
+import { ENTRY_YEARS } from '../time/index.ts';
 
-const Uuid = Type.String({ format: 'uuid' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Uuid = uuid();
 
 export const OrgParams = Type.Object({ orgId: Uuid });
 export const ProjectParams = Type.Object({ orgId: Uuid, projectId: Uuid });
 
-const Bound = (what: string) =>
-  Type.Optional(
-    Type.String({
-      minLength: 10,
-      maxLength: 40,
-      description: `${what}: a date (YYYY-MM-DD) in the report's time zone, or an ISO 8601 date-time (with an offset, or wall time in that zone)`,
-    }),
-  );
+// A report covers the years time can be recorded in: its buckets and labels then never reach
+// the calendar's edge.
+const Bound = (what: string) => Type.Optional(DateOrTimestamp({ years: ENTRY_YEARS, description: `${what}, in the report's time zone` }));
 
 export const TimeReportQuery = Type.Object({
   from: Bound('First day of the period (default: the first of the current month)'),
@@ -22,10 +18,10 @@ export const TimeReportQuery = Type.Object({
     [Type.Literal('project'), Type.Literal('user'), Type.Literal('task'), Type.Literal('client'), Type.Literal('day'), Type.Literal('week'), Type.Literal('month')],
     { default: 'project' },
   ),
-  projectId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this project (project managers need it to see their team)' })),
-  userId: Type.Optional(Type.String({ format: 'uuid', description: 'Only this person (org admins, project managers)' })),
+  projectId: Type.Optional(uuid('Only this project (project managers need it to see their team)')),
+  userId: Type.Optional(uuid('Only this person (org admins, project managers)')),
   billable: Type.Optional(Type.Boolean({ description: 'Only billable (true) or non-billable (false) entries' })),
-  tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA time zone of the period and buckets (default: the organization's)" })),
+  tz: Type.Optional(Line(64, { description: "IANA time zone of the period and buckets (default: the organization's)" })),
   format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('pdf')], { default: 'json' }),
 });
 
@@ -56,10 +52,10 @@ export const TimeReportView = Type.Object({
   title: Type.String(),
   organization: Type.Object({ id: Uuid, name: Type.String() }),
   period: Type.Object({
-    from: Type.String({ format: 'date-time', description: 'First instant' }),
-    to: Type.String({ format: 'date-time', description: 'First instant after the period' }),
-    fromDate: Type.String({ format: 'date' }),
-    toDate: Type.String({ format: 'date', description: 'Last day, inclusive' }),
+    from: Timestamp({ description: 'First instant' }),
+    to: Timestamp({ description: 'First instant after the period' }),
+    fromDate: CalendarDate(),
+    toDate: CalendarDate({ description: 'Last day, inclusive' }),
     timeZone: Type.String(),
   }),
   groupBy: TimeReportQuery.properties.groupBy,
@@ -78,10 +74,11 @@ export const TimeReportView = Type.Object({
     }),
   ),
   totals: Type.Object(Totals),
-  generatedAt: Type.String({ format: 'date-time' }),
+  generatedAt: Timestamp(),
 });
 
-const Binary = (description: string) => ({ description, schema: { type: 'string', format: 'binary' } });
+// A Media Type Object has no description of its own (OpenAPI 3.1): it goes on the schema.
+const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
 
 export const REPORT_MEDIA_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -101,7 +98,7 @@ export const TimeReportResponse = {
 };
 
 const BurnWeek = Type.Object({
-  week: Type.String({ format: 'date', description: 'First day of the week, in the organization time zone' }),
+  week: CalendarDate({ description: 'First day of the week, in the organization time zone' }),
   seconds: Type.Integer(),
   roundedSeconds: Type.Integer(),
   hours: Type.Number({ description: 'Rounded hours of the week' }),
@@ -129,7 +126,7 @@ export const BudgetView = Type.Object({
     otherCurrencies: Type.Array(Amount, { description: 'Amounts of entries in other currencies, not counted against the budget' }),
   }),
   burn: Type.Array(BurnWeek),
-  generatedAt: Type.String({ format: 'date-time' }),
+  generatedAt: Timestamp(),
 });
 
 export const ExportResponse = {

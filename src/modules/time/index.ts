@@ -10,6 +10,7 @@ import { createTimeService } from './service.ts';
 
 export type { TimeAggregateQuery, TimeAggregateRow, TimeApi, TimeGroupBy, TimeTotals } from './api.ts';
 export type { TimeEvents } from './events.ts';
+export { ENTRY_YEARS } from './schemas.ts';
 export type { TimeEntryView } from './views.ts';
 
 export const timeModule = defineModule<TimeApi, { organizations: OrganizationsApi; projects: ProjectsApi }>({

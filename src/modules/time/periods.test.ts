@@ -121,3 +121,22 @@ describe('aggregate buckets', () => {
     expect(bucketStarts(new Date('2026-11-18T00:00:00Z'), new Date('2026-11-18T00:00:00Z'), 'day', 'UTC', 'monday')).toEqual([]);
   });
 });
+
+describe('periods at the edges of the calendar', () => {
+  it('computes weeks and months of the first centuries as themselves (Date.UTC read them as 19xx)', () => {
+    expect(parsePeriod('0001-W01', 'UTC')).toMatchObject({ firstDay: '0001-01-01', lastDay: '0001-01-07' });
+    expect(parsePeriod('0050-02', 'UTC')).toMatchObject({ firstDay: '0050-02-01', lastDay: '0050-02-28' });
+    expect(iso(parsePeriod('0050-02', 'UTC').start)).toBe('0050-02-01T00:00:00.000Z');
+  });
+
+  it('refuses year 0, and weeks a year does not have', () => {
+    for (const bad of ['0000-W01', '0000-01', '2025-W53']) {
+      expect(() => parsePeriod(bad, 'UTC'), bad).toThrow(expect.objectContaining({ code: 'TIME.INVALID_PERIOD' }));
+    }
+  });
+
+  it('reads a list bound without an offset as wall time in the zone', () => {
+    expect(iso(boundary('2026-11-16T10:00', 'Europe/Berlin', 'from'))).toBe('2026-11-16T09:00:00.000Z');
+    expect(iso(boundary('2026-11-16T10:00:00', 'UTC', 'to'))).toBe('2026-11-16T10:00:00.000Z');
+  });
+});

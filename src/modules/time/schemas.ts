@@ -1,19 +1,28 @@
 // The time API contract (TypeBox): params, bodies, queries and views.
-import { type TSchema, Type } from 'typebox';
+import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { CalendarDate as calendarDate, DateOrTimestamp, Line, Nullable, Text, Timestamp, Uuid as uuid, WeekOrMonth, type YearRange } from '../../core/http/schema-types.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time', description: 'RFC 3339 with an offset; stored in UTC, truncated to the second' });
-const CalendarDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+/**
+ * The years time may be recorded in: entries, timers, timesheet periods, lock dates, list bounds.
+ * Wide for any real record, narrow enough that a week or a month of calendar arithmetic around
+ * any of them (an entry's 31 days, a period's end, a report's buckets) stays far inside the
+ * calendar, where a value of year 9999 broke lists and reports.
+ */
+export const ENTRY_YEARS: YearRange = { min: 1970, max: 2999 };
+
+const Uuid = uuid();
+const Instant = Timestamp();
+const EntryTime = Timestamp({ years: ENTRY_YEARS, description: 'Stored in UTC, truncated to the second' });
+const CalendarDate = calendarDate({ years: ENTRY_YEARS });
 const Minor = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'Hourly rate in minor units (cents)' });
-const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '\\S' });
+const Tag = Line(40);
 const Tags = Type.Array(Tag, { maxItems: 20 });
-const Description = Type.String({ maxLength: 2000 });
+const Description = Text(2000);
 const Duration = Type.Integer({ minimum: 1, maximum: 31 * 86_400, description: 'Seconds; instead of end' });
-const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: "IANA zone for date boundaries; default: the org's" });
-const Bound = Type.String({ maxLength: 40, description: 'A date (YYYY-MM-DD, in tz) or a date-time' });
-const Period = Type.String({ pattern: '^\\d{4}-(W\\d{2}|\\d{2})$', description: 'ISO week (2026-W47) or month (2026-11), in the org time zone' });
+const TimeZone = Line(64, { description: "IANA zone for date boundaries; default: the org's" });
+const Bound = (description: string) => DateOrTimestamp({ years: ENTRY_YEARS, description });
+const Period = WeekOrMonth({ years: ENTRY_YEARS, description: 'In the org time zone' });
 const Mode = Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('nearest')]);
 const Scope = Type.Union([Type.Literal('org'), Type.Literal('client'), Type.Literal('project')]);
 const WeekStart = Type.Union([Type.Literal('monday'), Type.Literal('sunday')]);
@@ -31,8 +40,8 @@ export const EntryView = Type.Object({
   userId: Uuid,
   projectId: Uuid,
   taskId: Nullable(Uuid),
-  start: DateTime,
-  end: Nullable(DateTime),
+  start: Instant,
+  end: Nullable(Instant),
   durationSeconds: Nullable(Type.Integer({ description: 'end − start; null while the timer runs' })),
   roundedSeconds: Nullable(Type.Integer({ description: "The duration after the project's effective rounding rule" })),
   description: Type.String(),
@@ -40,16 +49,16 @@ export const EntryView = Type.Object({
   tags: Type.Array(Type.String()),
   hourlyRateMinor: Nullable(Type.Integer({ description: 'The rate resolved when the entry was written' })),
   currency: Type.String(),
-  createdAt: DateTime,
-  updatedAt: DateTime,
+  createdAt: Instant,
+  updatedAt: Instant,
 });
 
 export const CreateEntryBody = Type.Object({
   projectId: Uuid,
   taskId: Type.Optional(Uuid),
-  userId: Type.Optional(Type.String({ format: 'uuid', description: "Someone else's entry (project managers and org admins)" })),
-  start: DateTime,
-  end: Type.Optional(DateTime),
+  userId: Type.Optional(uuid("Someone else's entry (project managers and org admins)")),
+  start: EntryTime,
+  end: Type.Optional(EntryTime),
   durationSeconds: Type.Optional(Duration),
   description: Type.Optional(Description),
   billable: Type.Optional(Type.Boolean({ description: "Default: the project's billableDefault" })),
@@ -60,8 +69,8 @@ export const UpdateEntryBody = Type.Object({
   projectId: Type.Optional(Uuid),
   taskId: Type.Optional(Nullable(Uuid)),
   userId: Type.Optional(Uuid),
-  start: Type.Optional(DateTime),
-  end: Type.Optional(DateTime),
+  start: Type.Optional(EntryTime),
+  end: Type.Optional(EntryTime),
   durationSeconds: Type.Optional(Duration),
   description: Type.Optional(Description),
   billable: Type.Optional(Type.Boolean()),
@@ -72,8 +81,8 @@ export const ListEntriesQuery = Type.Object({
   userId: Type.Optional(Uuid),
   projectId: Type.Optional(Uuid),
   taskId: Type.Optional(Uuid),
-  from: Type.Optional(Bound),
-  to: Type.Optional(Type.String({ maxLength: 40, description: 'Exclusive date-time, or a date whose whole day is included' })),
+  from: Type.Optional(Bound('Inclusive: a date-time, or a date from whose start on')),
+  to: Type.Optional(Bound('Exclusive date-time, or a date whose whole day is included')),
   tz: Type.Optional(TimeZone),
   billable: Type.Optional(Type.Boolean()),
   tag: Type.Optional(Tag),
@@ -108,12 +117,12 @@ export const SettingsPatch = Type.Object({
 });
 
 export const RateBody = Type.Object({ hourlyRateMinor: Minor });
-export const RateView = Type.Object({ userId: Uuid, hourlyRateMinor: Type.Integer(), updatedAt: DateTime });
+export const RateView = Type.Object({ userId: Uuid, hourlyRateMinor: Type.Integer(), updatedAt: Instant });
 export const RateList = Type.Object({ data: Type.Array(RateView) });
 
 export const RuleBody = Type.Object({
   scope: Scope,
-  target: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Client name or project id; omitted for the org rule' })),
+  target: Type.Optional(Line(200, { blank: true, description: 'Client name or project id; omitted for the org rule' })),
   minutes: Type.Integer({ minimum: 1, maximum: 60 }),
   mode: Mode,
 });
@@ -123,8 +132,8 @@ export const RuleView = Type.Object({
   target: Nullable(Type.String()),
   minutes: Type.Integer(),
   mode: Mode,
-  createdAt: DateTime,
-  updatedAt: DateTime,
+  createdAt: Instant,
+  updatedAt: Instant,
 });
 export const RuleList = Type.Object({ data: Type.Array(RuleView) });
 
@@ -133,13 +142,13 @@ export const TimesheetView = Type.Object({
   orgId: Uuid,
   userId: Uuid,
   period: Type.String(),
-  start: DateTime,
-  end: DateTime,
+  start: Instant,
+  end: Instant,
   status: SheetStatus,
   entries: Type.Integer({ description: 'Finished entries of the user in the period' }),
   durationSeconds: Type.Integer(),
-  submittedAt: DateTime,
-  decidedAt: Nullable(DateTime),
+  submittedAt: Instant,
+  decidedAt: Nullable(Instant),
   decidedBy: Nullable(Uuid),
   comment: Nullable(Type.String()),
 });
@@ -151,5 +160,5 @@ export const ListTimesheetsQuery = Type.Object({
   ...PageQuery,
 });
 
-export const ApproveBody = Type.Object({ userId: Uuid, comment: Type.Optional(Type.String({ maxLength: 2000 })) });
-export const RejectBody = Type.Object({ userId: Uuid, comment: Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S' }) });
+export const ApproveBody = Type.Object({ userId: Uuid, comment: Type.Optional(Text(2000)) });
+export const RejectBody = Type.Object({ userId: Uuid, comment: Text(2000, { minLength: 1, blank: false }) });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+import { PageQuery } from '../../core/http/pagination.ts';
+import { Line, Nullable, Opaque, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
 export const Profile = Type.Object({
   displayName: Type.String(),
@@ -11,31 +11,30 @@ export const Profile = Type.Object({
 });
 
 export const UserView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   email: Type.String(),
   emailVerified: Type.Boolean(),
   role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
   profile: Profile,
-  createdAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp(),
 });
 
 export const UpdateMeBody = Type.Object({
-  displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
-  bio: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
-  avatarUrl: Type.Optional(Nullable(Type.String({ format: 'uri', pattern: '^https://', maxLength: 2048 }))),
-  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' })),
-  locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35, description: 'BCP 47 tag, e.g. fr-CH' })),
+  displayName: Type.Optional(Line(100)),
+  bio: Type.Optional(Nullable(Text(2000))),
+  avatarUrl: Type.Optional(Nullable(Line(2048, { pattern: '^https://', format: 'uri', examples: ['https://example.com/me.png'] }))),
+  timezone: Type.Optional(Line(64, { description: 'IANA time zone, e.g. Europe/Paris' })),
+  locale: Type.Optional(Line(35, { minLength: 2, description: 'BCP 47 tag, e.g. fr-CH' })),
 });
 
-export const DeleteMeBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) });
+export const DeleteMeBody = Type.Object({ password: Opaque(1024) });
 
 export const ListQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches email or display name' })),
+  q: Type.Optional(Line(200, { minLength: 0, blank: true, description: 'Matches email or display name' })),
   role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')])),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...PageQuery,
 });
 
 export const AdminPatchBody = Type.Object({
@@ -43,4 +42,4 @@ export const AdminPatchBody = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
 });
 
-export const UserIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const UserIdParams = Type.Object({ id: Uuid() });

@@ -1,25 +1,25 @@
 // The webhooks API contract (TypeBox): params, bodies, queries and views.
-import { type TSchema, Type } from 'typebox';
+import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
+import { Line, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 import { PATTERN } from './patterns.ts';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
+const Uuid = uuid();
+const DateTime = Timestamp();
 
 export const MAX_PATTERNS = 50;
 
-const Url = Type.String({
-  minLength: 1,
-  maxLength: 2048,
+const Url = Line(2048, {
+  blank: true,
   description: 'http(s) URL of a public address (the operator may allow others with WEBHOOK_ALLOWED_HOSTS); checked again at every delivery',
+  examples: ['https://hooks.example.com/trellis'],
 });
-const Events = Type.Array(Type.String({ pattern: PATTERN, maxLength: 120 }), {
+const Events = Type.Array(Type.String({ pattern: PATTERN, maxLength: 120, examples: ['projects.*'] }), {
   minItems: 1,
   maxItems: MAX_PATTERNS,
   description: 'Event types to receive: exact types (`projects.project_created`), every event of a module (`projects.*`) or everything (`*`)',
 });
-const Description = Type.String({ maxLength: 500 });
+const Description = Text(500);
 
 export const OrgParams = Type.Object({ orgId: Uuid });
 export const EndpointParams = Type.Object({ orgId: Uuid, webhookId: Uuid });
@@ -52,7 +52,7 @@ const endpointFields = {
   disabledAt: Nullable(DateTime),
   consecutiveFailures: Type.Integer({ description: 'Deliveries that failed for good in a row' }),
   secretRotatedAt: Nullable(DateTime),
-  previousSecretExpiresAt: Nullable(Type.String({ format: 'date-time', description: 'Until then deliveries carry a second signature made with the previous secret' })),
+  previousSecretExpiresAt: Nullable(Timestamp({ description: 'Until then deliveries carry a second signature made with the previous secret' })),
   createdBy: Uuid,
   createdAt: DateTime,
   updatedAt: DateTime,
