@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { cachedIsoTime, createAccessLog, createLogger, withLazyChildren } from './logger.ts';
+import { cachedIsoTime, createAccessLog, createLogger, serializeError, withLazyChildren } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -38,6 +38,23 @@ describe('logger', () => {
     const line = JSON.parse(lines[0]);
     expect(line).toMatchObject({ level: 40, msg: 'careful', requestId: 'r-1', service: 'trellis' });
     expect(new Date(line.time).toISOString()).toBe(line.time);
+  });
+});
+
+describe('errors in log lines', () => {
+  it('say what failed and where it came from, never the whole stack', () => {
+    const { lines, log } = capture();
+    const err = Object.assign(new TypeError('cannot read x of undefined'), { code: '42P01' });
+    log.error({ err }, 'unhandled error');
+    const line = JSON.parse(lines[0]);
+    expect(line.err).toMatchObject({ type: 'TypeError', message: 'cannot read x of undefined', errorCode: '42P01' });
+    expect(line.err.origin).toMatch(/logger\.test\.ts:\d+/);
+    expect(lines[0]).not.toContain('\\n    at ');
+    expect(line.err.stack).toBeUndefined();
+  });
+
+  it('leave what is not an Error as it is', () => {
+    expect(serializeError('text')).toBe('text');
   });
 });
 

@@ -27,6 +27,36 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * Errors in log lines say what failed and where, not the whole stack: a stack trace in a log
+ * line names every file and function on the way and travels wherever the logs are shipped
+ * (decision 0025). The origin is the first frame in the app's own code (`src/…` or the bundle),
+ * enough to find the line; the request id joins it to the request.
+ */
+export function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown };
+  const out: Record<string, unknown> = { type: e.name || e.constructor?.name || 'Error', message: e.message.slice(0, 1000) };
+  if (typeof e.code === 'string' || typeof e.code === 'number') out.errorCode = e.code;
+  const origin = originOf(e.stack);
+  if (origin) out.origin = origin;
+  return out;
+}
+
+function originOf(stack: string | undefined): string | undefined {
+  if (!stack) return undefined;
+  const root = process.cwd();
+  let fallback: string | undefined;
+  for (const line of stack.split('\n')) {
+    const frame = line.trim();
+    if (!frame.startsWith('at ')) continue;
+    const text = frame.slice(3).replaceAll(`file://${root}/`, '').replaceAll(`${root}/`, '');
+    fallback ??= text;
+    if (!text.includes('node_modules') && !text.includes('node:')) return text.slice(0, 300);
+  }
+  return fallback?.slice(0, 300);
+}
+
+/**
  * pino's `isoTime`, with the date and time to the second formatted once per second: one
  * `toISOString()` per log line showed up at a few percent of a cheap request's CPU.
  */
@@ -105,6 +135,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream 
   const options: LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     base: { service: 'trellis' },
     timestamp: cachedIsoTime(),
   };
