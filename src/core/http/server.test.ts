@@ -1,5 +1,6 @@
 // The HTTP core on a server of its own (no database, no modules): routes that throw,
 // validation, body limits and the authentication hook with a scripted resolver.
+import http from 'node:http';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
@@ -161,5 +162,43 @@ describe('authentication hook', () => {
     }
     // A user's access token is not limited by scopes.
     expect((await get('/things-write', { authorization: 'Bearer user-token' })).statusCode).toBe(200);
+  });
+});
+
+describe('shutdown', () => {
+  it('answers a request in flight on a keep-alive connection with Connection: close, so closing does not wait for the idle timeout', async () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent', PORT: '0' });
+    const { app: server } = await createHttpServer({ config, log: createLogger('silent'), metrics: createMetrics() });
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server.get('/slow', async () => {
+      entered();
+      await released;
+      return { ok: true };
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.server.address() as { port: number };
+    const agent = new http.Agent({ keepAlive: true });
+    const answer = new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/slow', agent }, resolve).on('error', reject);
+    });
+    await inHandler;
+    const started = Date.now();
+    const closed = server.close();
+    await new Promise((r) => setTimeout(r, 100)); // close() runs its preClose hooks first
+    release();
+    const res = await answer;
+    res.resume();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5_000); // the keep-alive timeout is 72 s
+    agent.destroy();
   });
 });

@@ -1,6 +1,8 @@
 // Fastify set-up: request ids, problem+json errors, security headers, CORS, rate limits,
 // metrics, OpenAPI, and the per-route hooks (request-hooks.ts) that read each route's
 // `config.auth` and `config.rateLimit`.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -91,15 +93,22 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
 
   // On shutdown, server.close() waits for open connections; keep-alive ones whose request is
   // still in flight would hold it until their idle timeout. Answering them with
-  // `Connection: close` lets each close as soon as its response is written.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
+  // `Connection: close` lets each close as soon as its response is written. Connections are
+  // tracked as they open (not requests as they come: that would cost every request), and at
+  // close each one's response in flight, if its headers are not out yet, gets the header. Idle
+  // ones are closed by Fastify (`forceCloseConnections: 'idle'`); requests arriving during the
+  // drain get 503 (`return503OnClosing`).
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
+  app.addHook('preClose', (done) => {
+    for (const socket of connections) {
+      const response = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+      if (response && !response.headersSent) response.setHeader('connection', 'close');
+    }
+    done();
   });
 
   // A bodiless POST that still says `Content-Type: application/json` (many clients do) is
