@@ -200,8 +200,13 @@ export function renderSection(r: RunResult): string {
 
 function renderReadMix(m: ReadMixResult): string[] {
   const s = m.scenario;
-  const every = (n: number) => m.timeline.filter((x, i) => i === 0 || i === m.timeline.length - 1 || Math.round(x.t) % n === 0);
-  const shown = every(5);
+  // The first sample, every 5th second and the last, one sample per second shown.
+  const shown: ReadMixResult['timeline'] = [];
+  for (const [i, x] of m.timeline.entries()) {
+    const second = Math.round(x.t);
+    if (shown.length && Math.round(shown[shown.length - 1].t) === second) continue;
+    if (i === 0 || second % 5 === 0 || i === m.timeline.length - 1) shown.push(x);
+  }
   return [
     `### Mixed read load (${m.connections} connections, ${m.warmupS} s warm-up + ${m.durationS} s measured)`,
     '',
