@@ -1,5 +1,5 @@
-// The mixed read load: many connections, each acting as one of several users of the seeded
-// workspace, cycling through the reads a real client makes (profile, orgs, members, project
+// The mixed read load: many connections taking turns through the reads that several users of
+// the seeded workspace make as a real client would (profile, orgs, members, project
 // lists with search, filters and sorts, a project and its tasks, a month of time entries with
 // filters, the timer, timesheets, small reports, audit, webhooks, notifications, a job, now and
 // then the OpenAPI document). RSS of the server is sampled every second from before the first
@@ -26,7 +26,7 @@ export interface ReadMixPlan {
 }
 
 export interface MemorySample {
-  /** Seconds since the load started (negative: before it). */
+  /** Seconds since the start of the warm-up (the first sample is taken just before it). */
   t: number;
   rssMB: number;
 }
