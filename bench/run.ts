@@ -6,9 +6,16 @@
 //   5. RSS of the server after the run (and its peak)
 //   6. PostgreSQL only: a seeded workspace (50 users, 20 projects, 100,000 time entries;
 //      bench/seed-workspace.ts), then the month's entry list and the year's time reports
+//   7. PostgreSQL only: the mixed read load on that workspace (bench/lib/read-mix.ts), with the
+//      server's RSS sampled every second (target: < 250 MB throughout)
 // Writes bench/results/latest.json (+ <database>.json) and merges this database's section
 // into BENCHMARKS.md. Settings: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
-// BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL.
+// BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL;
+// the mixed read load: BENCH_MIX_DURATION (s, default 40), BENCH_MIX_WARMUP (s, default 10),
+// BENCH_MIX_CONNECTIONS (default 40), BENCH_MIX_USERS (default 10).
+// BENCH_ONLY=mixed (PostgreSQL only) runs nothing but 7 on a fresh server (build, start, seed
+// the workspace, the mixed load) in about two minutes, writes bench/results/read-mix.json and
+// leaves BENCHMARKS.md alone: for iterating on memory.
 import { execFileSync } from 'node:child_process';
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +24,13 @@ import { join } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
-import { api, closedLoop, expectStatus, percentile } from './lib/http.ts';
+import { api, closedLoop, expectStatus } from './lib/http.ts';
 import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
+import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
+import { toScenario } from './lib/scenario.ts';
 import { buildServer } from '../scripts/build.ts';
-import { seedWorkspace } from './seed-workspace.ts';
+import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
 const env = process.env;
 const num = (v: string | undefined, def: number) => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
@@ -31,6 +40,15 @@ const CONNECTIONS = 50;
 const REFRESH_POOL = Math.max(CONNECTIONS * 2, num(env.BENCH_REFRESH_POOL, 200));
 const REFRESH_RECYCLE = env.BENCH_REFRESH_RECYCLE !== '0';
 const LOGIN_CONCURRENCY = 16;
+const MIX = {
+  durationS: num(env.BENCH_MIX_DURATION, 40),
+  warmupS: num(env.BENCH_MIX_WARMUP, 10),
+  connections: num(env.BENCH_MIX_CONNECTIONS, 40),
+  users: num(env.BENCH_MIX_USERS, 10),
+};
+const ONLY = env.BENCH_ONLY ?? '';
+/** The mixed read load's target: RSS below this throughout (every 1 s sample). */
+const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
 const DB_KIND: 'pglite' | 'postgres' = DATABASE_URL ? 'postgres' : 'pglite';
 const HOST = '127.0.0.1';
@@ -41,7 +59,8 @@ const DISPLAY_NAME = 'Bench User';
 
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
-const watchdogMs = (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000 + (DATABASE_URL ? (300 + 3 * (DURATION + WARMUP + 5)) * 1000 : 0);
+const watchdogMs =
+  (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000 + (DATABASE_URL ? (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 : 0);
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
   killAllNow();
@@ -137,51 +156,6 @@ async function startupPhase(tmp: string, logDir: string): Promise<{ startups: St
     }
   }
   return { startups, pgliteDir };
-}
-
-/** One scenario from one or more autocannon runs of the same load (rounds are pooled). */
-function toScenario(key: string, title: string, server: 'trellis' | 'floor', method: string, path: string, connections: number, runs: Measured[], note?: string): ScenarioResult {
-  const statusCodes: Record<string, number> = {};
-  let requests = 0;
-  let seconds = 0;
-  let errors = 0;
-  let timeouts = 0;
-  let non2xx = 0;
-  let cpuMs: number | null = 0;
-  const latencies: number[] = [];
-  for (const { result: r, latencies: l, serverCpuMs } of runs) {
-    cpuMs = cpuMs === null || serverCpuMs === undefined ? null : cpuMs + serverCpuMs;
-    for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = (statusCodes[code] ?? 0) + v.count;
-    requests += r.requests.total;
-    seconds += r.duration;
-    errors += r.errors;
-    timeouts += r.timeouts;
-    non2xx += r.non2xx;
-    for (const x of l) latencies.push(x);
-  }
-  latencies.sort((a, b) => a - b);
-  return {
-    key,
-    title,
-    server,
-    method,
-    path,
-    connections,
-    seconds,
-    requests,
-    rps: seconds > 0 ? requests / seconds : 0,
-    serverCpuUsPerRequest: cpuMs !== null && requests > 0 ? (cpuMs * 1000) / requests : null,
-    p50: percentile(latencies, 50),
-    p90: percentile(latencies, 90),
-    p99: percentile(latencies, 99),
-    max: latencies.length ? latencies[latencies.length - 1] : Number.NaN,
-    avg: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : Number.NaN,
-    errors,
-    timeouts,
-    non2xx,
-    statusCodes,
-    note,
-  };
 }
 
 /** Runs a load; with `pid`, also the CPU time that process spent during it. */
@@ -295,6 +269,7 @@ async function main() {
     memory: null,
     memoryTimeline: [],
     authMicro: null,
+    readMix: null,
     targets: [],
   };
   log(`database: ${result.databaseLabel}; ${DURATION} s per scenario, ${WARMUP} s warm-up; logs in ${logDir}`);
@@ -313,7 +288,7 @@ async function main() {
 
     // 2. The server under load.
     const loadDataDir = DATABASE_URL ? join(tmp, 'data-pg-load') : pgliteDir;
-    const serverEnv = DATABASE_URL ? trellisEnv(loadDataDir, { DATABASE_URL, MIGRATE_ON_START: 'true' }) : trellisEnv(pgliteDir);
+    const serverEnv = DATABASE_URL ? trellisEnv(loadDataDir, { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV }) : trellisEnv(pgliteDir);
     const server = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
     log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
@@ -524,8 +499,12 @@ async function main() {
 
     // 6. After the memory target, so the seeded workspace does not move the figures above.
     if (DATABASE_URL) {
-      result.scenarios.push(...(await workspacePhase(base, server.pid, join(loadDataDir, 'mail'))));
+      const { scenarios, ws } = await workspacePhase(base, server.pid, join(loadDataDir, 'mail'));
+      result.scenarios.push(...scenarios);
       sampleMemory('workspace');
+      // 7. The mixed read load, last: it finds the server as a day of other traffic left it.
+      result.readMix = await readMixPhase({ base, pid: server.pid, ws, ...MIX, log });
+      sampleMemory('mixed reads');
     } else {
       log('workspace scenarios skipped: they need PostgreSQL (DATABASE_URL) to seed 100,000 entries in SQL');
     }
@@ -570,7 +549,7 @@ const WS_REPORT_CONNECTIONS = 1;
  * the org owner: one month of entries (first page of 50), and the time report over the last
  * 366 days grouped by project and by week (JSON).
  */
-async function workspacePhase(base: string, pid: number, mailDir: string): Promise<ScenarioResult[]> {
+async function workspacePhase(base: string, pid: number, mailDir: string): Promise<{ scenarios: ScenarioResult[]; ws: Workspace }> {
   const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL, mailDir, log });
   const seeded = `seeded: ${ws.users.length} users, ${ws.projects.length} projects, ${ws.entries.toLocaleString('en-US')} entries from ${ws.range.from.slice(0, 10)} to ${ws.range.to.slice(0, 10)} (API ${ws.seconds.api.toFixed(0)} s, one INSERT … generate_series ${ws.seconds.sql.toFixed(1)} s, ANALYZE ${ws.seconds.analyze.toFixed(1)} s)`;
   const headers = { authorization: `Bearer ${ws.owner.accessToken}` };
@@ -608,7 +587,55 @@ async function workspacePhase(base: string, pid: number, mailDir: string): Promi
   await run('ws-report-project', `GET reports/time, groupBy=project, 366 days (${WS_REPORT_CONNECTIONS} connection)`, byProject, WS_REPORT_CONNECTIONS);
   await run('ws-report-week', `GET reports/time, groupBy=week, 366 days (${WS_REPORT_CONNECTIONS} connection)`, byWeek, WS_REPORT_CONNECTIONS);
   await run('ws-report-project-2', 'GET reports/time, groupBy=project, 366 days (2 connections)', byProject, 2);
-  return out;
+  return { scenarios: out, ws };
+}
+
+/** The mix's webhook endpoints point at 127.0.0.1 (disabled, never called): the server must accept the address. */
+const READ_MIX_ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+
+/** `BENCH_ONLY=mixed`: a fresh server on PostgreSQL, the seeded workspace and the mixed read load, nothing else. */
+async function mixedOnly() {
+  if (!DATABASE_URL) throw new Error('BENCH_ONLY=mixed needs DATABASE_URL: the workspace is seeded in PostgreSQL');
+  const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
+  runTmp = tmp;
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    const build = await buildServer();
+    if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
+    const dataDir = join(tmp, 'data');
+    const env = trellisEnv(dataDir, { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV });
+    const server = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env, logDir, name: 'trellis-mix', isReady: isTrellisReady, timeoutMs: 60_000 });
+    const base = `http://${HOST}:${server.port}`;
+    log(`trellis on ${base}, pid ${server.pid}, flags ${START_FLAGS.join(' ')}`);
+    const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL, mailDir: join(dataDir, 'mail'), log });
+    const readMix = await readMixPhase({ base, pid: server.pid, ws, ...MIX, log });
+    await stopProcess(server.child);
+    const [target] = readMixTargets(readMix);
+    log(`${target.pass ? 'PASS' : 'FAIL'} ${target.name}: ${target.measured} (target ${target.target})`);
+    const resultsDir = join(ROOT, 'bench/results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(join(resultsDir, 'read-mix.json'), `${JSON.stringify({ date: new Date().toISOString(), revision: revision(), flags: START_FLAGS, readMix }, null, 2)}\n`);
+    log('wrote bench/results/read-mix.json (BENCHMARKS.md is left as it is)');
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readMixTargets(m: NonNullable<RunResult['readMix']>): Target[] {
+  const s = m.scenario;
+  return [
+    {
+      name: `RSS under the mixed read load (${m.connections} connections, every 1 s sample)`,
+      target: `< ${MIX_RSS_LIMIT_MB} MB`,
+      measured: `peak ${m.peakMB.toFixed(0)} MB, plateau ${m.plateauMB.toFixed(0)} MB (${s.rps.toFixed(0)} req/s, ${s.serverCpuUsPerRequest?.toFixed(0) ?? '–'} µs CPU/req)`,
+      pass: m.peakMB < MIX_RSS_LIMIT_MB,
+    },
+  ];
 }
 
 function evaluateTargets(r: RunResult): Target[] {
@@ -651,7 +678,8 @@ function evaluateTargets(r: RunResult): Target[] {
     const s = ws(key);
     if (s) targets.push({ name, target: '< 150 ms', measured: `${s.p50.toFixed(1)} ms (p99 ${s.p99.toFixed(1)} ms)`, pass: s.p50 < 150 });
   }
-  for (const s of r.scenarios) {
+  if (r.readMix) targets.push(...readMixTargets(r.readMix));
+  for (const s of [...r.scenarios, ...(r.readMix ? [r.readMix.scenario] : [])]) {
     if (s.errors || s.non2xx) targets.push({ name: `${s.title}: no errors, all 2xx`, target: '0', measured: `${s.errors} errors, ${s.non2xx} non-2xx`, pass: false });
   }
   return targets;
@@ -683,7 +711,7 @@ if (process.argv.includes('--render')) {
   process.exit(0);
 }
 
-main().then(
+(ONLY === 'mixed' ? mixedOnly() : ONLY ? Promise.reject(new Error(`BENCH_ONLY=${ONLY}: only "mixed" is known`)) : main()).then(
   () => process.exit(0),
   async (err) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);

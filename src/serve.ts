@@ -5,8 +5,10 @@ import { ConfigError, loadConfig } from './core/config.ts';
 import { MigrationError } from './core/db/migrator.ts';
 import { ModuleGraphError } from './core/module.ts';
 import { stopTracing } from './core/telemetry/tracing.ts';
+import { applyHeapPolicy, SEMI_SPACE_MB } from './core/runtime/heap.ts';
 
 const started = performance.now();
+const heap = applyHeapPolicy();
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -43,6 +45,12 @@ app.log.info(
   },
   'trellis ready',
 );
+if (heap.youngGenerationUncapped) {
+  app.log.warn(
+    { flag: `--max-semi-space-size=${SEMI_SPACE_MB}` },
+    'started without a cap on the young generation: under load RSS grows by up to ~100 MB; start with the flags of `npm start` (docs/deploy.md)',
+  );
+}
 app.log.flush();
 
 let stopping = false;

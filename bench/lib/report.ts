@@ -42,6 +42,23 @@ export interface MixedResult {
   logins: { concurrency: number; perSecond: number; completed: number; p50: number; p99: number; errors: number; non2xx: number };
 }
 
+/** The mixed read load (PostgreSQL, seeded workspace): throughput and RSS over time. */
+export interface ReadMixResult {
+  connections: number;
+  users: { owner: number; admin: number; member: number };
+  routes: string[];
+  warmupS: number;
+  durationS: number;
+  /** The measured part (after the warm-up). */
+  scenario: ScenarioResult;
+  /** RSS of the server each second from just before the warm-up to the end (t in s). */
+  timeline: { t: number; rssMB: number }[];
+  restMB: number;
+  peakMB: number;
+  /** Median of the last 10 s of samples. */
+  plateauMB: number;
+}
+
 export interface Target {
   name: string;
   target: string;
@@ -72,6 +89,8 @@ export interface RunResult {
   /** RSS and peak RSS of the server after each phase. */
   memoryTimeline: { after: string; rssMB: number; peakMB: number }[];
   authMicro: { joseJwtVerifyUs: number; nodeHmacUs: number } | null;
+  /** PostgreSQL only (absent in results of earlier runs). */
+  readMix?: ReadMixResult | null;
   targets: Target[];
 }
 
@@ -167,6 +186,7 @@ export function renderSection(r: RunResult): string {
       out.push(`| peak RSS MB | ${r.memoryTimeline.map((m) => m.peakMB.toFixed(0)).join(' | ')} |`);
     }
   }
+  if (r.readMix) out.push('', ...renderReadMix(r.readMix));
   if (r.authMicro) {
     out.push(
       '',
@@ -176,6 +196,33 @@ export function renderSection(r: RunResult): string {
     );
   }
   return out.join('\n');
+}
+
+function renderReadMix(m: ReadMixResult): string[] {
+  const s = m.scenario;
+  // The first sample, every 5th second and the last, one sample per second shown.
+  const shown: ReadMixResult['timeline'] = [];
+  for (const [i, x] of m.timeline.entries()) {
+    const second = Math.round(x.t);
+    if (shown.length && Math.round(shown[shown.length - 1].t) === second) continue;
+    if (i === 0 || second % 5 === 0 || i === m.timeline.length - 1) shown.push(x);
+  }
+  return [
+    `### Mixed read load (${m.connections} connections, ${m.warmupS} s warm-up + ${m.durationS} s measured)`,
+    '',
+    `As ${m.users.owner} owner, ${m.users.admin} admin and ${m.users.member} members of the seeded workspace, each connection taking the next request of one`,
+    `sequence that interleaves the users' lists (${m.routes.length} routes: ${m.routes.map((r) => `\`${r}\``).join(', ')}).`,
+    '',
+    '| req/s | p50 ms | p99 ms | errors | non-2xx | server CPU µs/req | RSS before | RSS peak | RSS plateau (last 10 s) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${rps(s.rps)} | ${ms(s.p50)} | ${ms(s.p99)} | ${s.errors} | ${s.non2xx}${s.non2xx ? ` (${codes(s.statusCodes)})` : ''} | ${cpu(s)} | ${m.restMB.toFixed(0)} MB | **${m.peakMB.toFixed(0)} MB** | ${m.plateauMB.toFixed(0)} MB |`,
+    '',
+    `RSS (MB) over time, sampled every second from the start of the warm-up (every 5th sample shown):`,
+    '',
+    `| s | ${shown.map((x) => x.t.toFixed(0)).join(' | ')} |`,
+    `| --- | ${shown.map(() => '---').join(' | ')} |`,
+    `| MB | ${shown.map((x) => x.rssMB.toFixed(0)).join(' | ')} |`,
+  ];
 }
 
 const HEADER = `# Benchmarks
@@ -197,14 +244,17 @@ npm run bench                                   # embedded PGlite in a temporary
 dropdb -h 127.0.0.1 -U postgres --if-exists trellis_bench && createdb -h 127.0.0.1 -U postgres trellis_bench
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/trellis_bench npm run bench
 BENCH_DURATION=3 npm run bench                  # quicker, noisier
+BENCH_ONLY=mixed DATABASE_URL=… npm run bench   # only the mixed read load (~2 min), BENCHMARKS.md untouched
 node bench/run.ts --render                      # rewrite BENCHMARKS.md from bench/results/<database>.json
 \`\`\`
 
 Settings: \`BENCH_DURATION\` (seconds per scenario, default 10), \`BENCH_WARMUP\` (default 2),
 \`BENCH_REFRESH_POOL\` (refresh tokens minted before the refresh scenario, default 200),
-\`BENCH_REFRESH_RECYCLE\` (\`0\`: one request per pooled token, bounded by count). With the defaults a
-run takes about 3 minutes (12 load runs of \`BENCH_DURATION\` plus start-ups); every child process is
-stopped at the end or on error, and a watchdog ends the run if a phase hangs.
+\`BENCH_REFRESH_RECYCLE\` (\`0\`: one request per pooled token, bounded by count); the mixed read load:
+\`BENCH_MIX_DURATION\` (default 40), \`BENCH_MIX_WARMUP\` (default 10), \`BENCH_MIX_CONNECTIONS\` (default 40),
+\`BENCH_MIX_USERS\` (default 10). With the defaults a run takes about 3 minutes on PGlite (12 load runs of
+\`BENCH_DURATION\` plus start-ups) and about 6 on PostgreSQL (the workspace and the mixed load); every
+child process is stopped at the end or on error, and a watchdog ends the run if a phase hangs.
 
 ## Method
 
@@ -239,6 +289,14 @@ stopped at the end or on error, and a watchdog ends the run if a phase hangs.
   Trellis, floor, floor, Trellis (each run \`BENCH_DURATION\` long, after a warm-up of each), and the
   ratio is computed from the pooled runs, so a drift of the machine's speed weighs on both alike.
 - Memory: VmRSS (resident set) of the server process from \`/proc/<pid>/status\` 3 s after the last load (the target), and VmHWM (its peak during the run).
+- Mixed read load (PostgreSQL, last, on the seeded workspace; \`bench/lib/read-mix.ts\`): first it adds what a
+  client's reads find (tasks, project members, a running timer, a submitted timesheet and a report-file job per
+  user, two disabled webhook endpoints) and checks that every request of the mix answers 200. Then 40
+  connections take turns through one sequence interleaving the lists of 10 users (owner, admin, members): profile,
+  orgs, members, project lists with search, filters and sorts, a project, its tasks and members, a month of time
+  entries with filters, the timer, timesheets, one-week reports (JSON), audit, webhooks, notifications and the
+  unread count, a job, and the OpenAPI document about once in 100 requests. 10 s of warm-up, 40 s measured; RSS
+  is sampled every second throughout, and the target is that every sample stays under 250 MB.
 `;
 
 const NOTES_START = '<!-- bench:notes:start -->';

@@ -13,6 +13,7 @@ import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify';
 import { addInputRules, guardStrings } from './input-rules.ts';
+import { forSerialization } from './serializer-schema.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -51,13 +52,16 @@ export function createValidatorCompiler(): FastifySchemaCompiler<any> {
 
 type BuildSerializer = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer'];
 
-/** Fastify's own fast-json-stringify compiler, deferred to each route's first response. */
+/**
+ * Fastify's own fast-json-stringify compiler, deferred to each route's first response, given
+ * the response schema with its nullable and literal unions rewritten (serializer-schema.ts).
+ */
 export const lazySerializers: BuildSerializer = (externalSchemas, options) => {
   const build = SerializerSelector()(externalSchemas as any, options as any);
   return (route: any) => {
     let serialize: ((data: unknown) => string) | undefined;
     return (data: unknown) => {
-      serialize ??= build(route) as (data: unknown) => string;
+      serialize ??= build({ ...route, schema: forSerialization(route.schema) }) as (data: unknown) => string;
       return serialize(data);
     };
   };
