@@ -2,6 +2,8 @@
 import { buildApp } from './app.ts';
 import { createLogger } from './core/log/logger.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
+import { EmbeddedPostgresError } from './core/db/embedded-postgres.ts';
+import { LegacyPgliteError } from './core/db/legacy-pglite.ts';
 import { MigrationError } from './core/db/migrator.ts';
 import { ModuleGraphError } from './core/module.ts';
 import { stopTracing } from './core/telemetry/tracing.ts';
@@ -29,7 +31,8 @@ try {
   // PORT=0 and METRICS_PORT=0 ask the OS for free ports; the real ones are logged so scripts can find them.
   ports = await app.listen();
 } catch (err) {
-  const known = err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError;
+  const known =
+    err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof LegacyPgliteError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
   process.stderr.write(`trellis: ${message}\n`);
   process.exit(1);
