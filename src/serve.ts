@@ -38,24 +38,8 @@ try {
   process.exit(1);
 }
 
-app.log.info(
-  {
-    port: ports.port,
-    host: config.host,
-    ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
-    database: config.embedded ? 'pglite' : 'postgres',
-    readyMs: Math.round(performance.now() - started),
-  },
-  'trellis ready',
-);
-if (heap.youngGenerationUncapped) {
-  app.log.warn(
-    { flag: `--max-semi-space-size=${SEMI_SPACE_MB}` },
-    'started without a cap on the young generation: under load RSS grows by up to ~100 MB; start with the flags of `npm start` (docs/deploy.md)',
-  );
-}
-app.log.flush();
-
+// Before the ready line: whoever waits for it may send SIGTERM at once, and without a handler
+// Node would die on the spot (leaving the embedded PostgreSQL running for the next start).
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -83,3 +67,21 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+app.log.info(
+  {
+    port: ports.port,
+    host: config.host,
+    ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
+    database: config.embedded ? 'embedded' : 'postgres',
+    readyMs: Math.round(performance.now() - started),
+  },
+  'trellis ready',
+);
+if (heap.youngGenerationUncapped) {
+  app.log.warn(
+    { flag: `--max-semi-space-size=${SEMI_SPACE_MB}` },
+    'started without a cap on the young generation: under load RSS grows by up to ~100 MB; start with the flags of `npm start` (docs/deploy.md)',
+  );
+}
+app.log.flush();
