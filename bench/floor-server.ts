@@ -4,14 +4,11 @@
 // off jose for speed, so the floor did too, to stay the floor) and one parameterized SELECT of
 // the caller's profile row, answered as JSON through a response schema.
 //
-// Database:
-//  - FLOOR_DATABASE_URL set: a `pg` Pool (FLOOR_POOL_SIZE, default 10 like Trellis) against
-//    that server, reading the real `users.profiles` row of the token's subject (read-only).
-//  - otherwise: a separate in-memory PGlite in this process with a `users.profiles` table of
-//    the same columns, seeded with one row (FLOOR_USER_ID, FLOOR_USER_EMAIL).
+// Database: a `pg` Pool (FLOOR_POOL_SIZE, default 10 like Trellis) against FLOOR_DATABASE_URL,
+// the database the Trellis server under test uses (a PostgreSQL server, or the embedded one
+// of its DATA_DIR), reading the real `users.profiles` row of the token's subject (read-only).
 // Prints one JSON line `{"msg":"floor ready","port":N}` on stdout once listening.
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import Fastify from 'fastify';
 import pg from 'pg';
 
@@ -26,31 +23,11 @@ const SELECT =
   'SELECT user_id, email, display_name, bio, avatar_url, timezone, locale, role, status, email_verified, created_at, updated_at, deleted_at FROM users.profiles WHERE user_id = $1';
 
 type Row = Record<string, any>;
-let query: (id: string) => Promise<Row | undefined>;
-let close: () => Promise<void>;
-
-if (env.FLOOR_DATABASE_URL) {
-  const pool = new pg.Pool({ connectionString: env.FLOOR_DATABASE_URL, max: Number(env.FLOOR_POOL_SIZE ?? 10) });
-  pool.on('error', () => {});
-  query = async (id) => (await pool.query(SELECT, [id])).rows[0];
-  close = () => pool.end();
-} else {
-  const userId = env.FLOOR_USER_ID;
-  if (!userId) throw new Error('FLOOR_USER_ID is required without FLOOR_DATABASE_URL');
-  const db = new PGlite();
-  await db.waitReady;
-  await db.exec(`
-    CREATE SCHEMA users;
-    CREATE TABLE users.profiles (
-      user_id uuid PRIMARY KEY, email text NOT NULL, display_name text NOT NULL, bio text, avatar_url text,
-      timezone text NOT NULL DEFAULT 'UTC', locale text NOT NULL DEFAULT 'en', role text NOT NULL DEFAULT 'user',
-      status text NOT NULL DEFAULT 'active', email_verified boolean NOT NULL DEFAULT false,
-      created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), deleted_at timestamptz
-    );`);
-  await db.query('INSERT INTO users.profiles (user_id, email, display_name) VALUES ($1, $2, $3)', [userId, env.FLOOR_USER_EMAIL ?? 'floor@bench.local', 'Bench User']);
-  query = async (id) => (await db.query<Row>(SELECT, [id])).rows[0];
-  close = () => db.close();
-}
+if (!env.FLOOR_DATABASE_URL) throw new Error('FLOOR_DATABASE_URL is required');
+const pool = new pg.Pool({ connectionString: env.FLOOR_DATABASE_URL, max: Number(env.FLOOR_POOL_SIZE ?? 10) });
+pool.on('error', () => {});
+const query = async (id: string): Promise<Row | undefined> => (await pool.query(SELECT, [id])).rows[0];
+const close = () => pool.end();
 
 const nullableString = { type: ['string', 'null'] };
 const UserView = {

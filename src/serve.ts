@@ -2,6 +2,8 @@
 import { buildApp } from './app.ts';
 import { createLogger } from './core/log/logger.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
+import { EmbeddedPostgresError } from './core/db/embedded-postgres.ts';
+import { LegacyPgliteError } from './core/db/legacy-pglite.ts';
 import { MigrationError } from './core/db/migrator.ts';
 import { ModuleGraphError } from './core/module.ts';
 import { stopTracing } from './core/telemetry/tracing.ts';
@@ -29,30 +31,15 @@ try {
   // PORT=0 and METRICS_PORT=0 ask the OS for free ports; the real ones are logged so scripts can find them.
   ports = await app.listen();
 } catch (err) {
-  const known = err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError;
+  const known =
+    err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof LegacyPgliteError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
   process.stderr.write(`trellis: ${message}\n`);
   process.exit(1);
 }
 
-app.log.info(
-  {
-    port: ports.port,
-    host: config.host,
-    ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
-    database: config.embedded ? 'pglite' : 'postgres',
-    readyMs: Math.round(performance.now() - started),
-  },
-  'trellis ready',
-);
-if (heap.youngGenerationUncapped) {
-  app.log.warn(
-    { flag: `--max-semi-space-size=${SEMI_SPACE_MB}` },
-    'started without a cap on the young generation: under load RSS grows by up to ~100 MB; start with the flags of `npm start` (docs/deploy.md)',
-  );
-}
-app.log.flush();
-
+// Before the ready line: whoever waits for it may send SIGTERM at once, and without a handler
+// Node would die on the spot (leaving the embedded PostgreSQL running for the next start).
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
@@ -80,3 +67,21 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+app.log.info(
+  {
+    port: ports.port,
+    host: config.host,
+    ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
+    database: config.embedded ? 'embedded' : 'postgres',
+    readyMs: Math.round(performance.now() - started),
+  },
+  'trellis ready',
+);
+if (heap.youngGenerationUncapped) {
+  app.log.warn(
+    { flag: `--max-semi-space-size=${SEMI_SPACE_MB}` },
+    'started without a cap on the young generation: under load RSS grows by up to ~100 MB; start with the flags of `npm start` (docs/deploy.md)',
+  );
+}
+app.log.flush();

@@ -1,7 +1,7 @@
 // Child processes of a benchmark run: spawn, wait for a log line, sample memory, stop.
 // Every child is tracked so that a failing run still kills what it started.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -132,6 +132,84 @@ export function memoryOf(pid: number): { peakMiB: number; rssMiB: number } | nul
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
     return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** `pid` and every process below it (the embedded PostgreSQL: the postmaster and its backends). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [pid];
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    if (!fields) continue; // gone meanwhile
+    const ppid = Number(fields[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const next = queue.shift()!;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * Resident memory of a process and everything below it, in MB (10^6 bytes). `rssMB` adds up
+ * VmRSS, counting pages the processes share (PostgreSQL's shared buffers, the binary) once per
+ * process that touched them: an upper bound. `pssMB` adds up the proportional set size
+ * (shared pages divided among their users): what the tree costs the machine.
+ */
+export function treeMemoryOf(pid: number): { rssMB: number; pssMB: number; processes: number } | null {
+  const pids = processTree(pid);
+  let rssKb = 0;
+  let pssKb = 0;
+  let counted = 0;
+  for (const p of pids) {
+    try {
+      rssKb += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      pssKb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      counted++;
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return counted ? { rssMB: (rssKb * 1024) / 1e6, pssMB: (pssKb * 1024) / 1e6, processes: counted } : null;
+}
+
+/**
+ * CPU time (user + system) of a process and everything below it so far, in ms: each live
+ * process's own time plus that of its children that have exited (a backend that ended is
+ * counted through the postmaster that reaped it).
+ */
+export function treeCpuTimeMs(pid: number): number | null {
+  let total = 0;
+  let counted = 0;
+  for (const p of processTree(pid)) {
+    const f = statFields(p);
+    if (!f) continue;
+    total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime, stime, cutime, cstime
+    counted++;
+  }
+  return counted ? (total * 1000) / CLOCK_TICKS : null;
+}
+
+/** /proc/<pid>/stat from field 3 (state) on: the command name may contain spaces. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }

