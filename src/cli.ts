@@ -2,11 +2,10 @@
 import { parseArgs } from 'node:util';
 import { allMigrations, buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
-import { openDatabase } from './core/db/database.ts';
 import { migrate, pendingMigrations } from './core/db/migrator.ts';
+import { openConfiguredDatabase } from './core/db/open.ts';
 import { installJobSchema } from './core/jobs/index.ts';
 import { createLogger } from './core/log/logger.ts';
-import { join } from 'node:path';
 
 const USAGE = `usage:
   npm run migrate                      apply pending migrations
@@ -31,17 +30,22 @@ try {
   switch (command) {
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { status: { type: 'boolean' } } });
-      const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
+      // Without DATABASE_URL this starts the embedded server, and stops it again afterwards.
+      const opened = await openConfiguredDatabase(config, createLogger('warn'));
+      const { database } = opened;
       const migrations = allMigrations();
-      if (values.status) {
-        const pending = await pendingMigrations(database, migrations);
-        process.stdout.write(pending.length ? `pending:\n  ${pending.join('\n  ')}\n` : 'up to date\n');
-      } else {
-        const applied = await migrate(database, migrations);
-        await installJobSchema(database);
-        process.stdout.write(applied.length ? `applied:\n  ${applied.join('\n  ')}\n` : 'up to date\n');
+      try {
+        if (values.status) {
+          const pending = await pendingMigrations(database, migrations);
+          process.stdout.write(pending.length ? `pending:\n  ${pending.join('\n  ')}\n` : 'up to date\n');
+        } else {
+          const applied = await migrate(database, migrations);
+          await installJobSchema(database);
+          process.stdout.write(applied.length ? `applied:\n  ${applied.join('\n  ')}\n` : 'up to date\n');
+        }
+      } finally {
+        await opened.close();
       }
-      await database.close();
       break;
     }
     case 'create-admin': {

@@ -40,7 +40,7 @@ app.log.info(
     port: ports.port,
     host: config.host,
     ...(ports.metricsPort === undefined ? {} : { metricsPort: ports.metricsPort, metricsHost: config.metricsHost }),
-    database: config.embedded ? 'pglite' : 'postgres',
+    database: config.embedded ? 'embedded' : 'postgres',
     readyMs: Math.round(performance.now() - started),
   },
   'trellis ready',
