@@ -1,24 +1,35 @@
-// The operator commands, run as a user would: `npm run migrate`, `npm run cli -- create-admin`.
+// The operator commands, run as a user would: `npm run migrate`, `npm run cli -- create-admin`,
+// on an empty database of their own on the run's server (DATABASE_URL).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
-import { onServer, testConfig } from './harness.ts';
+import { testConfig } from './harness.ts';
+import { createDatabase, dropDatabase } from './test-server.ts';
 
 const run = promisify(execFile);
 const node = join(process.cwd(), 'node_modules/.bin/node');
 const dataDir = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
-const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'development', DATABASE_URL: '' };
+const database = `trellis_cli_${process.pid}_${randomBytes(4).toString('hex')}`;
+let databaseUrl: string;
+let env: NodeJS.ProcessEnv;
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+beforeAll(async () => {
+  databaseUrl = await createDatabase(database);
+  env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'development', DATABASE_URL: databaseUrl };
+});
+afterAll(async () => {
+  await dropDatabase(database);
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
-// The CLI is exercised on embedded PGlite; the server path is the same code with DATABASE_URL.
-describe.skipIf(onServer)('cli', () => {
+describe('cli', () => {
   it('migrate applies every migration once, then reports up to date', async () => {
     const first = await run(node, ['src/cli.ts', 'migrate'], { env });
     expect(first.stdout).toContain('core/0001_outbox.sql');
@@ -36,7 +47,7 @@ describe.skipIf(onServer)('cli', () => {
     expect(weak.stderr).toMatch(/^trellis: /);
     expect(weak.stderr).not.toContain('    at ');
 
-    const app = await buildApp(testConfig({ DATA_DIR: dataDir, JWT_SECRET: '' }), { mailer: new MemoryMailer(), log: createLogger('silent'), startDispatcher: false });
+    const app = await buildApp(testConfig({ DATA_DIR: dataDir, JWT_SECRET: '', DATABASE_URL: databaseUrl }), { mailer: new MemoryMailer(), log: createLogger('silent'), startDispatcher: false });
     try {
       const login = await app.http.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ops@example.test', password: 'Opening-the-gate-42' } });
       expect(login.statusCode).toBe(200);
