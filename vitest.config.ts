@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Two files at a time, whatever the core count (vitest's default is cores − 1: one on a
+    // 2-core CI machine). The suite waits more than it computes (child servers, timers,
+    // PostgreSQL), so the second file mostly fills the first one's waits.
+    maxWorkers: 2,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/fixtures/**'],
     globalSetup: ['test/global-setup.ts'],
