@@ -1,21 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
-// The suite runs on embedded PGlite always, and again on PostgreSQL (and Redis) when
-// TEST_DATABASE_URL (and TEST_REDIS_URL) are set: one `npm test` proves both.
-const shared = {
-  include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-  exclude: ['**/node_modules/**', 'test/fixtures/**'],
-  globalSetup: ['test/global-setup.ts'],
-  testTimeout: 30_000,
-  hookTimeout: 60_000,
-};
-
+// The suite runs once, on PostgreSQL: the server TEST_DATABASE_URL names (with Redis when
+// TEST_REDIS_URL is set, as in CI), else an embedded server started for the run
+// (test/global-setup.ts).
 export default defineConfig({
   test: {
     pool: 'forks',
-    projects: [
-      { test: { ...shared, name: 'pglite', env: { TRELLIS_TEST_DB: 'pglite' } } },
-      ...(process.env.TEST_DATABASE_URL ? [{ test: { ...shared, name: 'postgres', env: { TRELLIS_TEST_DB: 'postgres' } } }] : []),
-    ],
+    // Two files at a time, whatever the core count (vitest's default is cores − 1: one on a
+    // 2-core CI machine). The suite waits more than it computes (child servers, timers,
+    // PostgreSQL), so the second file mostly fills the first one's waits.
+    maxWorkers: 2,
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/fixtures/**'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
 import type { Config } from './core/config.ts';
-import { type Database, openDatabase } from './core/db/database.ts';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './core/db/embedded-postgres.ts';
-import { assertNoLegacyPglite } from './core/db/legacy-pglite.ts';
+import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
+import { type OpenedDatabase, openConfiguredDatabase } from './core/db/open.ts';
 import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
 import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
@@ -16,7 +15,7 @@ import { adminEventRoutes } from './core/http/admin-events.ts';
 import { healthRoutes, metricsRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
-import { createJobQueue, type JobQueue, preloadJobQueue } from './core/jobs/index.ts';
+import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
@@ -80,26 +79,30 @@ export interface App {
    * METRICS_HOST:METRICS_PORT. Resolves with the ports they got (a 0 asks for any free one).
    */
   listen(): Promise<{ port: number; metricsPort: number | undefined }>;
-  /** Stops the dispatcher, closes the servers, the pools and the mailer. */
+  /**
+   * Closes the servers (in-flight requests are answered first), stops the dispatcher and the
+   * jobs, closes the pools and the mailer, and last stops the embedded PostgreSQL.
+   */
   close(): Promise<void>;
 }
 
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.logLevel);
+  const opened = overrides.database ? null : await openConfiguredDatabase(config, log);
+  try {
+    return await assembleApp(config, overrides, log, overrides.database ?? opened!.database, opened);
+  } catch (err) {
+    // An embedded server started here must not outlive a failed start (a migration error,
+    // a module that refuses its settings). Stopping it ends the pool's sessions too.
+    await opened?.embedded?.stop();
+    throw err;
+  }
+}
+
+async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
   const modules = orderModules(MODULES);
 
-  if (!config.databaseUrl) preloadJobQueue();
-  // Without DATABASE_URL: the embedded PostgreSQL server in DATA_DIR/postgres (decision 0027),
-  // unless an earlier version's PGlite folder waits to be imported.
-  let embeddedServer: EmbeddedPostgres | undefined;
-  if (!overrides.database && !config.databaseUrl) {
-    assertNoLegacyPglite(config.dataDir);
-    const pgLog = log.child({ component: 'postgres' });
-    embeddedServer = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), log: (message, fields) => pgLog.info(fields ?? {}, message) });
-  }
-  const database =
-    overrides.database ?? (await openDatabase({ url: config.databaseUrl ?? embeddedServer!.url(), poolSize: config.databasePoolSize }));
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
     const applied = await migrate(database, migrations);
@@ -132,13 +135,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     concurrency: config.jobsConcurrency,
     ...overrides.jobs,
   });
-  // On PGlite the queue must be open before the first request: opened lazily, inside the
-  // first transaction that enqueues, it would wait for the one connection that transaction
-  // holds. It loads while the server and the modules are set up; queues come after. A server
-  // has a pool, so there pg-boss opens after start-up, off the path to ready.
-  const embeddedJobs = database.kind === 'pglite';
-  const jobsOpening = embeddedJobs ? jobs.prepare() : Promise.resolve();
-  jobsOpening.catch(() => {});
 
   const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
   const core: CoreDeps = {
@@ -170,10 +166,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     jobs.register(instance.jobs ?? []);
     if (instance.routes) routePlugins.push(instance.routes);
     if (instance.stop) stops.push(instance.stop);
-  }
-  if (embeddedJobs) {
-    await jobsOpening;
-    await jobs.prepare();
   }
   const authApi = apis.auth as AuthApi;
   setPrincipalResolver(authApi.resolvePrincipal);
@@ -243,7 +235,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (created) log.info({ email: config.adminEmail }, 'bootstrap admin created');
   }
   if ((overrides.startDispatcher ?? config.dispatcherEnabled) !== false) await dispatcher.start();
-  // Workers and cron schedules start in the background: serving does not wait for them.
+  // pg-boss opens, and workers and cron schedules start, in the background: serving does not
+  // wait for them (an enqueue meanwhile waits for the queue to open).
   const jobsStarting = (async () => {
     await jobs.prepare();
     if (startJobs) await jobs.start();
@@ -278,9 +271,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await mailer.close();
       await cache.close();
       await redis?.close();
-      if (!overrides.database) await database.close();
-      // Last: everything above may still have used the database.
-      await embeddedServer?.stop();
+      // Last: the pool, then the embedded server, once nothing of this process uses them.
+      await opened?.close();
     },
   };
 }

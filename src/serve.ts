@@ -25,9 +25,11 @@ try {
 }
 
 let app: Awaited<ReturnType<typeof buildApp>>;
+/** Set once built: a start that fails to listen must still stop what the build started. */
+let built: typeof app | undefined;
 let ports: Awaited<ReturnType<typeof app.listen>>;
 try {
-  app = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }) });
+  app = built = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }) });
   // PORT=0 and METRICS_PORT=0 ask the OS for free ports; the real ones are logged so scripts can find them.
   ports = await app.listen();
 } catch (err) {
@@ -35,6 +37,8 @@ try {
     err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof LegacyPgliteError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
   process.stderr.write(`trellis: ${message}\n`);
+  // Built but unable to listen (the port is taken): stop what it started, the embedded server included.
+  await built?.close().catch(() => {});
   process.exit(1);
 }
 

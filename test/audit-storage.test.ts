@@ -64,16 +64,19 @@ describe('append-only', () => {
         }),
     );
     expect(inPurge).toBe('rolled back on purpose');
+    const other = await insertRecord(0);
+    // One session throughout, so a setting that outlived its transaction would show below.
     await db()
-      .transaction()
-      .execute(async (tx) => {
-        await sql`SELECT set_config('trellis.audit_purge', 'on', true)`.execute(tx);
-        await sql`DELETE FROM audit.events WHERE id = ${id}`.execute(tx);
+      .connection()
+      .execute(async (session) => {
+        await sql`BEGIN`.execute(session);
+        await sql`SELECT set_config('trellis.audit_purge', 'on', true)`.execute(session);
+        await sql`DELETE FROM audit.events WHERE id = ${id}`.execute(session);
+        await sql`COMMIT`.execute(session);
+        expect(await failure(sql`DELETE FROM audit.events WHERE id = ${other}`.execute(session))).toMatch(/DELETE refused/);
       });
     expect(await countOf(id)).toBe(0);
-    // PGlite has one session: a setting that outlived its transaction would show here.
-    const other = await insertRecord(0);
-    expect(await failure(sql`DELETE FROM audit.events WHERE id = ${other}`.execute(db()))).toMatch(/DELETE refused/);
+    expect(await countOf(other)).toBe(1);
   });
 });
 

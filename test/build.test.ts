@@ -8,7 +8,7 @@ import { buildServer } from '../scripts/build.ts';
 import { api, cleanupProcesses, freshStorage, mailFiles, PASSWORD, ROOT, type Server, startServer, stopGracefully, until, WAIT_MS } from './processes.ts';
 
 // Inside the project, so the bundle's packages resolve from its node_modules.
-const outDir = join(ROOT, `.build-test-${process.pid}-${process.env.TRELLIS_TEST_DB ?? 'pglite'}`);
+const outDir = join(ROOT, `.build-test-${process.pid}`);
 let server: Server;
 let dataDir: string;
 

@@ -16,7 +16,7 @@ import { migrate } from '../src/core/db/migrator.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
 import { createPasswordHasher } from '../src/core/security/passwords.ts';
-import { onServer, testConfig } from './harness.ts';
+import { testConfig } from './harness.ts';
 import { api, cleanupProcesses, diagnostics, login, PASSWORD, startServer, stopGracefully } from './processes.ts';
 
 const run = promisify(execFile);
@@ -54,8 +54,8 @@ afterAll(async () => {
   }
 }, 60_000);
 
-// The CLI is exercised on the embedded PostgreSQL; the server path is the same code with DATABASE_URL.
-describe.skipIf(onServer)('cli', () => {
+// The CLI is exercised on the embedded PostgreSQL (CI included); the server path is the same code with DATABASE_URL.
+describe('cli', () => {
   it('migrate applies every migration once, then reports up to date', async () => {
     const first = await run(node, ['src/cli.ts', 'migrate'], { env });
     expect(first.stdout).toContain('core/0001_outbox.sql');
@@ -208,7 +208,7 @@ async function legacyFolder(dir: string) {
   }
 }
 
-describe.skipIf(onServer)('cli import-pglite', () => {
+describe('cli import-pglite', () => {
   it('start-up stops on an old PGlite folder; import-pglite moves its data into the embedded server; start-up then works', { timeout: 120_000 }, async () => {
     const dir = newDataDir();
     const old = await legacyFolder(join(dir, 'pglite'));

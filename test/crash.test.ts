@@ -6,35 +6,24 @@
 //    the token it carries is accepted (the stored hash matches the re-derived secret).
 // 3. SIGTERM in the middle of a burst of requests drains them: every accepted request is
 //    answered and the process exits 0 within SHUTDOWN_TIMEOUT.
-// On PostgreSQL (TRELLIS_TEST_DB=postgres) each scenario gets an empty database of its
-// own, migrated at start; otherwise an embedded PGlite in a temp DATA_DIR.
+// Each scenario gets an empty database of its own on the run's server, migrated at start.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPglite } from '../src/core/db/database.ts';
 import { api, cleanupProcesses, diagnostics, freshStorage, killHard, login, mailFiles, PASSWORD, startServer, stopGracefully, until, WAIT_MS } from './processes.ts';
 
 afterAll(cleanupProcesses, WAIT_MS);
 
-/** Emails of the accounts in the stopped server's database (PGlite data dir or server database). */
-async function storedEmails(storage: { dataDir: string; env: Record<string, string> }, like: string): Promise<string[]> {
-  const query = 'SELECT email FROM auth.accounts WHERE email LIKE $1';
-  if (storage.env.DATABASE_URL) {
-    const c = new pg.Client({ connectionString: storage.env.DATABASE_URL });
-    await c.connect();
-    try {
-      return (await c.query<{ email: string }>(query, [like])).rows.map((r) => r.email);
-    } finally {
-      await c.end();
-    }
-  }
-  const pglite = await createPglite(join(storage.dataDir, 'pglite'));
+/** Emails of the accounts in the stopped server's database. */
+async function storedEmails(storage: { env: { DATABASE_URL: string } }, like: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: storage.env.DATABASE_URL });
+  await c.connect();
   try {
-    return (await pglite.query<{ email: string }>(query, [like])).rows.map((r) => r.email);
+    return (await c.query<{ email: string }>('SELECT email FROM auth.accounts WHERE email LIKE $1', [like])).rows.map((r) => r.email);
   } finally {
-    await pglite.close();
+    await c.end();
   }
 }
 

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../scripts/build.ts';
 import { embeddedFiles, embeddedUrl, runningPostmaster } from '../src/core/db/embedded-postgres.ts';
-import { api, cleanupProcesses, diagnostics, JWT_SECRET, login, NODE, onServer, PASSWORD, ROOT, type Server, startServer, stopGracefully, WAIT_MS } from './processes.ts';
+import { api, cleanupProcesses, diagnostics, JWT_SECRET, login, NODE, PASSWORD, ROOT, type Server, startServer, stopGracefully, WAIT_MS } from './processes.ts';
 
 const outDir = join(ROOT, `.build-test-${process.pid}-embedded`);
 const root = process.getuid?.() === 0;
@@ -88,7 +88,7 @@ afterAll(async () => {
   rmSync(outDir, { recursive: true, force: true });
 }, WAIT_MS);
 
-describe.skipIf(onServer || platform() !== 'linux')('the embedded PostgreSQL (production bundle, no DATABASE_URL)', () => {
+describe.skipIf(platform() !== 'linux')('the embedded PostgreSQL (production bundle, no DATABASE_URL)', () => {
   const dataDir = newDataDir();
   const pgdata = join(dataDir, 'postgres');
   const email = `embedded-${randomBytes(4).toString('hex')}@example.test`;

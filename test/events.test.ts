@@ -12,7 +12,7 @@ import { createDispatcher, type DispatcherOptions } from '../src/core/events/dis
 import { createOutbox } from '../src/core/events/outbox.ts';
 import type { DomainEvent, Subscriber } from '../src/core/events/types.ts';
 import { createLogger } from '../src/core/log/logger.ts';
-import { bearer, createTestApp, createTestDatabase, makeAdmin, onServer, signUp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, createTestDatabase, makeAdmin, signUp, type TestApp } from './harness.ts';
 
 let t: TestApp;
 let owned: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -185,22 +185,19 @@ describe('outbox', () => {
     const ids = new Set<string>();
     for (let i = 0; i < N; i++) ids.add(await publish(type, { i }));
 
-    // On the server each dispatcher has its own pool, as two instances would; PGlite has one connection.
-    const extra: Database[] = onServer ? [await openDatabase({ url: owned.url!, poolSize: 3 }), await openDatabase({ url: owned.url!, poolSize: 3 })] : [];
+    // Each dispatcher has its own pool, as two instances would.
+    const [db1, db2] = [await openDatabase({ url: owned.url, poolSize: 3 }), await openDatabase({ url: owned.url, poolSize: 3 })];
     try {
-      const [db1, db2] = onServer ? extra : [t.database, t.database];
       const d1 = dispatcher([a.sub, b.sub], { database: db1, batchSize: 5 });
       const d2 = dispatcher([a.sub, b.sub], { database: db2, batchSize: 5 });
       const [n1, n2] = await Promise.all([d1.drain(), d2.drain()]);
       // No event was claimed by both.
       expect(n1 + n2).toBe(N);
-      if (onServer) {
-        // SKIP LOCKED let both work at the same time instead of one waiting for the other.
-        expect(n1).toBeGreaterThan(0);
-        expect(n2).toBeGreaterThan(0);
-      }
+      // SKIP LOCKED let both work at the same time instead of one waiting for the other.
+      expect(n1).toBeGreaterThan(0);
+      expect(n2).toBeGreaterThan(0);
     } finally {
-      for (const db of extra) await db.close();
+      for (const db of [db1, db2]) await db.close();
     }
     for (const r of [a, b]) {
       expect(r.calls).toHaveLength(N);

@@ -1,6 +1,6 @@
-// Faults on real processes, server only:
+// Faults on real processes:
 // 1. PostgreSQL goes away under load and comes back. The server reaches it through a TCP
-//    proxy the test controls (restarting the machine's PostgreSQL would break every other
+//    proxy the test controls (restarting the run's PostgreSQL would break every other
 //    suite running at the same time): while it is down /health/ready answers 503 and requests
 //    fail with 503 UNAVAILABLE; once it is back the same process recovers without a restart,
 //    and every registration it acknowledged (201) has its profile and its one mail.
@@ -13,19 +13,20 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupProcesses, freshStorage, killHard, mailFiles, onServer, PASSWORD, startServer, until, WAIT_MS } from './processes.ts';
+import { serverEndpoint, viaTcp } from './connection-string.ts';
+import { cleanupProcesses, freshStorage, killHard, mailFiles, PASSWORD, startServer, until, WAIT_MS } from './processes.ts';
 
 afterAll(cleanupProcesses, WAIT_MS);
 
-/** A TCP proxy to PostgreSQL that can be taken down (every connection cut) and brought back. */
-async function postgresProxy(target: URL) {
+/** A TCP proxy to PostgreSQL (over TCP or its Unix socket) that can be taken down (every connection cut) and brought back. */
+async function postgresProxy(target: ReturnType<typeof serverEndpoint>) {
   const sockets = new Set<Socket>();
   let server: NetServer | undefined;
   let port = 0;
   const up = () =>
     new Promise<void>((ok) => {
       server = createServer((client) => {
-        const upstream = connect(Number(target.port || 5432), target.hostname);
+        const upstream = connect(target);
         for (const s of [client, upstream]) {
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
@@ -62,14 +63,12 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   }
 }
 
-describe.skipIf(!onServer)('faults (real processes, PostgreSQL)', () => {
+describe('faults (real processes, PostgreSQL)', () => {
   it('survives PostgreSQL going away under load and loses no acknowledged event', { timeout: 4 * WAIT_MS }, async () => {
     const storage = await freshStorage();
-    const target = new URL(storage.env.DATABASE_URL);
-    const proxy = await postgresProxy(target);
-    const viaProxy = new URL(target);
-    viaProxy.host = `127.0.0.1:${proxy.port()}`;
-    const server = await startServer(storage.dataDir, { ...storage.env, DATABASE_URL: viaProxy.toString(), AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '100000' });
+    const proxy = await postgresProxy(serverEndpoint(storage.env.DATABASE_URL));
+    const viaProxy = viaTcp(storage.env.DATABASE_URL, `127.0.0.1:${proxy.port()}`);
+    const server = await startServer(storage.dataDir, { ...storage.env, DATABASE_URL: viaProxy, AUTH_RATE_LIMIT: '100000', RATE_LIMIT: '100000' });
     const base = server.base;
 
     // Load: registrations and readiness probes, all the time, before, during and after the outage.

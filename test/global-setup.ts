@@ -1,59 +1,82 @@
-// Prepares one migrated database that every test file clones: a PGlite data-dir dump by
-// default, or a template database on the server named by TEST_DATABASE_URL.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// Prepares the PostgreSQL server of the run and one migrated template database on it, which
+// every test file copies (`CREATE DATABASE … TEMPLATE`, test/harness.ts). The server is the
+// one TEST_DATABASE_URL names (CI), else an embedded PostgreSQL started for this run in a
+// temp folder, which is stopped and removed at the end.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { allMigrations } from '../src/app.ts';
-import { createPglite, openDatabase } from '../src/core/db/database.ts';
+import { openDatabase } from '../src/core/db/database.ts';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/core/db/embedded-postgres.ts';
 import { migrate } from '../src/core/db/migrator.ts';
 import { installJobSchema } from '../src/core/jobs/index.ts';
+import { withDatabase } from './connection-string.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    pgliteDump: string;
+    /** A database of the test server to connect to for CREATE and DROP DATABASE. */
+    serverUrl: string;
     templateDatabase: string;
     runId: string;
   }
 }
 
+/**
+ * The run's own server trades durability for speed: nothing here must survive a crash. Two
+ * forked workers, each file with a pool of 5, LISTEN connections and server processes of
+ * its own (pools of 10), stay well below 200 connections.
+ */
+const EMBEDDED_SETTINGS = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '200' };
+
+async function embeddedServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-test-pg-'));
+  // Under root the server runs as `postgres`, which must be able to enter the folder
+  // (mkdtemp makes it 0700).
+  chmodSync(dir, 0o755);
+  let server: EmbeddedPostgres;
+  try {
+    server = await startEmbeddedPostgres({ dir: join(dir, 'postgres'), settings: EMBEDDED_SETTINGS });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url: server.url(),
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export default async function setup(project: TestProject) {
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (project.name === 'postgres' && serverUrl) {
-    // Names carry this run's id so concurrent runs on one server never drop each other's databases.
-    const runId = `${process.pid}x${Date.now().toString(36)}`;
-    const template = `trellis_tpl_${runId}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
+  const server = process.env.TEST_DATABASE_URL ? { url: process.env.TEST_DATABASE_URL, stop: async () => {} } : await embeddedServer();
+  // Names carry this run's id so concurrent runs on one server never drop each other's databases.
+  const runId = `${process.pid}x${Date.now().toString(36)}`;
+  const template = `trellis_tpl_${runId}`;
+  const admin = new pg.Client({ connectionString: server.url });
+  try {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${template}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${template}`;
-    const database = await openDatabase({ url: url.toString() });
+    const database = await openDatabase({ url: withDatabase(server.url, template) });
     await migrate(database, allMigrations());
     await installJobSchema(database);
     await database.close();
-    project.provide('templateDatabase', template);
-    project.provide('runId', runId);
-    project.provide('pgliteDump', '');
-    return async () => {
-      // Clones are dropped by each file; the template goes last.
-      const leftovers = await admin.query(`SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2`, [`trellis_t_${runId}_`, template]);
-      for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
-      await admin.end();
-    };
+  } catch (err) {
+    await admin.end().catch(() => {});
+    await server.stop();
+    throw err;
   }
-  const pglite = await createPglite();
-  const database = await openDatabase({ pglite });
-  await migrate(database, allMigrations());
-  await installJobSchema(database);
-  const dump = await pglite.dumpDataDir('none');
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-test-'));
-  const file = join(dir, 'migrated.tar');
-  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
-  await database.close();
-  project.provide('pgliteDump', file);
-  project.provide('templateDatabase', '');
-  project.provide('runId', '');
-  return () => rmSync(dir, { recursive: true, force: true });
+  project.provide('serverUrl', server.url);
+  project.provide('templateDatabase', template);
+  project.provide('runId', runId);
+  return async () => {
+    // Clones are dropped by each file; the template goes last.
+    const leftovers = await admin.query(`SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2`, [`trellis_t_${runId}_`, template]);
+    for (const { datname } of leftovers.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    await admin.end();
+    await server.stop();
+  };
 }

@@ -1,49 +1,32 @@
-// Builds the real app for a test file on a database of its own: a clone of the migrated
-// PGlite dump, or a database created from the server template. Mail goes to memory.
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
+// Builds the real app for a test file on a database of its own, a copy of the migrated
+// template on the run's PostgreSQL server (test/global-setup.ts). Mail goes to memory.
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, inject } from 'vitest';
 import { type App, type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/core/config.ts';
-import { createPglite, type Database, openDatabase } from '../src/core/db/database.ts';
+import { type Database, openDatabase } from '../src/core/db/database.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
 import { createPasswordHasher } from '../src/core/security/passwords.ts';
+import { createDatabase, dropDatabase } from './test-server.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 /** Test apps serve /metrics on their API behind this token (without one it is not served there). */
 export const TEST_METRICS_TOKEN = 'test-metrics-token-test-metrics-token-0123';
-export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
 
 /** A fresh migrated database for one test file. */
-export async function createTestDatabase(): Promise<{ database: Database; url?: string; drop(): Promise<void> }> {
-  if (onServer) {
-    const base = new URL(process.env.TEST_DATABASE_URL!);
-    const name = `trellis_t_${inject('runId')}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const database = await openDatabase({ url: url.toString(), poolSize: 5 });
-    return {
-      database,
-      url: url.toString(),
-      async drop() {
-        await database.close();
-        const c = new pg.Client({ connectionString: base.toString() });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    };
-  }
-  const dump = new Blob([readFileSync(inject('pgliteDump'))]);
-  const pglite = await createPglite(undefined, dump);
-  const database = await openDatabase({ pglite });
-  return { database, drop: () => database.close() };
+export async function createTestDatabase(): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
+  const name = `trellis_t_${inject('runId')}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = await createDatabase(name, inject('templateDatabase'));
+  const database = await openDatabase({ url, poolSize: 5 });
+  return {
+    database,
+    url,
+    async drop() {
+      await database.close();
+      await dropDatabase(name);
+    },
+  };
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -54,7 +37,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     DATA_DIR: '/tmp/trellis-test-unused',
     PUBLIC_URL: 'http://localhost:3000',
     METRICS_TOKEN: TEST_METRICS_TOKEN,
-    ...(onServer && process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   });
 }

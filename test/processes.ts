@@ -7,12 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
 import { expect } from 'vitest';
+import { createDatabase, dropDatabase } from './test-server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const NODE = join(ROOT, 'node_modules/.bin/node');
-export const onServer = process.env.TRELLIS_TEST_DB === 'postgres';
 export const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
 export const PASSWORD = 'Tr3llis-vine-climbs-high';
 export const WAIT_MS = 60_000;
@@ -37,27 +36,19 @@ export async function cleanupProcesses(): Promise<void> {
   cleanups.length = 0;
 }
 
-/** A data directory and, on PostgreSQL, an empty database of its own; both removed after the file. */
-export async function freshStorage(): Promise<{ dataDir: string; env: Record<string, string> }> {
+/**
+ * A data directory and an empty database of their own on the run's PostgreSQL server, both
+ * removed after the file. The server processes get the database as DATABASE_URL and migrate
+ * it at start; the embedded server itself is tested apart.
+ */
+export async function freshStorage(): Promise<{ dataDir: string; env: { DATABASE_URL: string; MIGRATE_ON_START: string } }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trellis-crash-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  if (!onServer) return { dataDir, env: {} };
-  const base = new URL(process.env.TEST_DATABASE_URL!);
   // Not trellis_t_*: the global teardown of any concurrent run on the same server drops those.
   const name = `trellis_crash_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: base.toString() });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  });
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return { dataDir, env: { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'true' } };
+  const url = await createDatabase(name);
+  cleanups.push(() => dropDatabase(name));
+  return { dataDir, env: { DATABASE_URL: url, MIGRATE_ON_START: 'true' } };
 }
 
 /** Starts `node src/main.ts` and resolves once it logged 'trellis ready' with its port. */

@@ -1,7 +1,7 @@
 // Time entries over HTTP: the contract, validation, overlaps, frozen time (archived
 // projects, the lock date) and who may write whose entries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectProblem, onServer, type TestApp } from './harness.ts';
+import { createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, createProject, putMember } from './projects-fixture.ts';
 import { logTime, orgUrl, outbox, type TimeWorkspace, timeWorkspace } from './time-fixture.ts';
 import { addMember, createOrg, newUser } from './workspace.ts';
@@ -126,7 +126,7 @@ describe('time entries: overlaps under concurrency', () => {
     expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409]);
   });
 
-  it.skipIf(!onServer)('on PostgreSQL, a GiST exclusion constraint refuses overlaps even around the service', async () => {
+  it('a GiST exclusion constraint refuses overlaps even around the service', async () => {
     const row = (id: string, start: string, end: string | null) => ({
       id,
       org_id: w.orgId,

@@ -55,7 +55,7 @@ async function listen(server: HttpServer) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 }
 
-const outDir = join(ROOT, `.build-test-tracing-${process.pid}-${process.env.TRELLIS_TEST_DB ?? 'pglite'}`);
+const outDir = join(ROOT, `.build-test-tracing-${process.pid}`);
 let entry: string;
 let collector: Awaited<ReturnType<typeof startCollector>>;
 const hooks: { path: string; headers: IncomingHttpHeaders }[] = [];
@@ -154,7 +154,7 @@ describe('traces (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(mail.map((s) => s.name)).toEqual(['send mail', 'deliver auth.user_registered to auth.send_verification_on_register', 'POST /api/v1/auth/register']);
 
     // SQL: under the request itself, and under the delivery and the job.
-    const sql = spans.filter((s) => /^(pg|pglite)\.query:/.test(s.name));
+    const sql = spans.filter((s) => /^pg\.query:/.test(s.name));
     const sqlUnder = (ancestor: ExportedSpan) => sql.filter((s) => lineage(s).includes(ancestor));
     expect(sql.filter((s) => s.parentSpanId === request.spanId).map((s) => s.name)).toEqual(expect.arrayContaining([expect.stringMatching(/:INSERT\b/)]));
     expect(sqlUnder(chain[3]).length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +83,12 @@ describe('loadConfig', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       dispatcherEnabled: false,
     });
+  });
+
+  it('takes a connection string over a Unix socket, which names no host', () => {
+    const socket = 'postgresql://trellis:p%40ss@/trellis?host=%2Fsrv%2Fdata%2Fpostgres.run&port=5432';
+    expect(loadConfig({ JWT_SECRET: SECRET, DATABASE_URL: socket }).databaseUrl).toBe(socket);
+    expect(configError({ JWT_SECRET: SECRET, DATABASE_URL: 'mysql://u@/db?host=%2Ftmp' }).variable).toBe('DATABASE_URL');
   });
 
   it.each([
@@ -176,7 +182,7 @@ describe('start-up with a bad setting', () => {
     expect(lines[0]).toMatch(/abc/);
     expect(result.stderr).not.toContain('    at ');
     // It stopped before building anything: no secret generated, no database created.
-    expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });
 
@@ -202,7 +208,7 @@ describe('tracing settings', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^trellis: invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: .*"grpc"$/)]);
-    expect(existsSync(join(dataDir, 'pglite'))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 });
 

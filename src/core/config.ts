@@ -80,6 +80,17 @@ const url =
     return raw;
   };
 
+/**
+ * A PostgreSQL connection string. One for a Unix socket names no host (`postgresql://u:pw@/db
+ * ?host=/run/postgresql`, as the embedded server's are), which WHATWG URL refuses: it is
+ * checked with a placeholder host instead.
+ */
+const postgresUrl: Parser<string> = (raw, name) => {
+  const socket = /^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)\//.exec(raw);
+  url('postgres:', 'postgresql:')(socket ? `${socket[1]}localhost${raw.slice(socket[0].length - 1)}` : raw, name);
+  return raw;
+};
+
 const optional =
   <T>(p: Parser<T>): Parser<T | undefined> =>
   (raw, name) =>
@@ -134,9 +145,9 @@ export const SETTINGS = {
   metricsPort: setting('METRICS_PORT', '', optional(int(0, 65535)), 'Serve `/metrics` on a listener of its own on this port (`0`: any free port, logged); unset: no such listener.'),
   metricsHost: setting('METRICS_HOST', '127.0.0.1', str, 'Interface of the `METRICS_PORT` listener (`0.0.0.0` in containers, where the port is not published).'),
   metricsToken: setting('METRICS_TOKEN', '', optional(bearerToken(32)), 'Bearer token (at least 32 characters) that `/metrics` requires, on the API port and on `METRICS_PORT`. With neither set, `/metrics` is not served.'),
-  dataDir: setting('DATA_DIR', './data', str, 'Embedded data: PGlite files (`pglite/`), mail files (`mail/`) and the generated development JWT secret.'),
-  databaseUrl: setting('DATABASE_URL', '', optional(url('postgres:', 'postgresql:')), 'A PostgreSQL server instead of embedded PGlite.'),
-  databasePoolSize: setting('DATABASE_POOL_SIZE', '10', int(1, 200), 'Connections in the `pg` pool (server mode).'),
+  dataDir: setting('DATA_DIR', './data', str, 'Local data: the embedded PostgreSQL server (`postgres/`, with `postgres.password`, `postgres.log` and the socket folder `postgres.run/` beside it), mail files (`mail/`) and the generated development JWT secret.'),
+  databaseUrl: setting('DATABASE_URL', '', optional(postgresUrl), 'A PostgreSQL server instead of the embedded one.'),
+  databasePoolSize: setting('DATABASE_POOL_SIZE', '10', int(1, 200), 'Connections in the `pg` pool.'),
   redisUrl: setting('REDIS_URL', '', optional(url('redis:', 'rediss:')), 'Redis for shared rate limits (in memory when unset).'),
   jwtSecret: setting('JWT_SECRET', '', optional(str), 'HS256 signing secret (at least 32 characters). Generated into `DATA_DIR` in development when neither this nor an EdDSA key pair is set.'),
   jwtPrivateKey: setting('JWT_PRIVATE_KEY', '', optional(str), 'EdDSA (Ed25519) private key, PKCS#8 PEM; with `JWT_PUBLIC_KEY` replaces HS256.'),
@@ -167,7 +178,7 @@ export const SETTINGS = {
   eventMaxAttempts: setting('EVENT_MAX_ATTEMPTS', '8', int(1, 100), 'Delivery attempts before an event is dead-lettered.'),
   adminEmail: setting('ADMIN_EMAIL', '', optional(email), 'With `ADMIN_PASSWORD`, creates this admin on first start.'),
   adminPassword: setting('ADMIN_PASSWORD', '', optional(str), 'Password of the bootstrap admin.'),
-  migrateOnStart: setting('MIGRATE_ON_START', '', optional(bool), 'Apply migrations at start (default: yes on PGlite, no on a server: run `npm run migrate`).'),
+  migrateOnStart: setting('MIGRATE_ON_START', '', optional(bool), 'Apply migrations at start (default: yes on the embedded server, no with `DATABASE_URL`: run `npm run migrate`).'),
   orgMaxDepth: setting('ORG_MAX_DEPTH', '5', int(1, 50), 'Levels an organization hierarchy may have (a top-level organization is level 1).'),
   orgRestoreDays: setting('ORG_RESTORE_DAYS', '30', int(1, 3650), 'Days during which an owner can restore a deleted organization.'),
   auditRetentionDays: setting('AUDIT_RETENTION_DAYS', '365', int(1, 36500), 'Days audit records are kept; a daily job (03:17 UTC) deletes older ones.'),

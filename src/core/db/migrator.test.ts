@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { createTestDatabase, onServer } from '../../../test/harness.ts';
-import { createPglite, type Database, openDatabase } from './database.ts';
+import { createTestDatabase } from '../../../test/harness.ts';
+import { createDatabase, dropDatabase } from '../../../test/test-server.ts';
+import { type Database, openDatabase } from './database.ts';
 import { MigrationError, migrate, pendingMigrations, readMigrations } from './migrator.ts';
 
 let database: Database;
@@ -175,27 +175,16 @@ describe('migrate', () => {
 });
 
 describe('migrate on an empty database', () => {
-  /** Opens `count` connections to a database without even the ledger; drops it afterwards. */
+  /** Opens `count` pools, as `count` instances would, on a database without even the ledger; drops it afterwards. */
   async function emptyDatabase(count: number): Promise<{ dbs: Database[]; dispose(): Promise<void> }> {
-    if (!onServer) {
-      // PGlite has one connection: the "instances" share it.
-      const db = await openDatabase({ pglite: await createPglite() });
-      return { dbs: Array.from({ length: count }, () => db), dispose: () => db.close() };
-    }
-    const base = new URL(process.env.TEST_DATABASE_URL!);
     const name = `trellis_t_empty_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: base.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const dbs = await Promise.all(Array.from({ length: count }, () => openDatabase({ url: url.toString(), poolSize: 2 })));
+    const url = await createDatabase(name);
+    const dbs = await Promise.all(Array.from({ length: count }, () => openDatabase({ url, poolSize: 2 })));
     return {
       dbs,
       async dispose() {
         for (const db of dbs) await db.close();
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.end();
+        await dropDatabase(name);
       },
     };
   }

@@ -1,6 +1,5 @@
-// pg-boss talks to the database through this adapter instead of a pool of its own: on
-// PGlite (one connection) its statements must queue with everyone else's, and on a
-// server it shares the service's pool and LISTEN connection.
+// pg-boss talks to the database through this adapter instead of a pool of its own: it
+// shares the service's pool (one connection budget) and its LISTEN connection.
 import { CompiledQuery } from 'kysely';
 import type { Db as IDatabase } from 'pg-boss';
 import type { Database, Executor } from '../db/database.ts';

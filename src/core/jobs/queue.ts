@@ -36,23 +36,12 @@ export async function installJobSchema(database: Database): Promise<void> {
   await boss.stop({ graceful: false });
 }
 
-let pgBossModule: Promise<typeof import('pg-boss')> | undefined;
-/**
- * Starts loading pg-boss (~200 ms of module compilation). The composition root calls it before
- * it opens PGlite, whose WebAssembly compiles off the main thread meanwhile.
- */
-export function preloadJobQueue(): void {
-  pgBossModule ??= import('pg-boss');
-  pgBossModule.catch(() => {});
-}
-
 async function newBoss(database: Database, extra: Record<string, unknown>): Promise<PgBoss> {
-  preloadJobQueue();
-  const { PgBoss } = await pgBossModule!;
+  // Loaded on first use (~200 ms of module compilation), which comes after start-up.
+  const { PgBoss } = await import('pg-boss');
   return new PgBoss({
     db: pgBossDatabase(database),
     schema: JOB_SCHEMA,
-    ...(database.kind === 'pglite' ? { backend: 'pglite' } : {}),
     // With tracing on, pg-boss stores the trace context with each job it inserts (in the
     // enqueuing transaction) and runs the job in a span under it (decision 0024).
     openTelemetry: tracing()?.jobQueue ?? { enabled: false },
@@ -174,9 +163,8 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
 
   return {
     /**
-     * Opens pg-boss and creates every registered queue. The composition root calls it once
-     * modules are set up: on PGlite's single connection, doing it lazily inside the first
-     * transaction that enqueues would deadlock.
+     * Opens pg-boss and creates every registered queue, as the first enqueue would. The
+     * composition root calls it in the background once serving starts.
      */
     async prepare() {
       await open();

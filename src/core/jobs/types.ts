@@ -1,7 +1,7 @@
 // Background jobs: work that must survive a crash and run once, off the request path
 // (webhook deliveries, report files, scheduled maintenance). Backed by pg-boss on the
-// same database (PGlite included), so enqueuing can share the transaction of the state
-// change that asked for it.
+// same database, so enqueuing can share the transaction of the state change that asked
+// for it.
 import type { Executor } from '../db/database.ts';
 
 export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'retrying' | 'cancelled';

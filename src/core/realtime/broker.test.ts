@@ -1,7 +1,7 @@
 // The broker on a database of this file's own: NOTIFY between two brokers (two instances),
 // local fan-out per user, the size bound, and Redis pub/sub when TEST_REDIS_URL is set.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, onServer } from '../../../test/harness.ts';
+import { createTestDatabase } from '../../../test/harness.ts';
 import type { Database } from '../db/database.ts';
 import { createLogger } from '../log/logger.ts';
 import { createRedis } from '../redis/index.ts';
@@ -126,7 +126,7 @@ describe('realtime broker over NOTIFY', () => {
   });
 });
 
-describe.runIf(onServer && process.env.TEST_REDIS_URL)('realtime broker over Redis', () => {
+describe.runIf(process.env.TEST_REDIS_URL)('realtime broker over Redis', () => {
   it('delivers through Redis pub/sub to another instance', async () => {
     const r1 = createRedis({ url: process.env.TEST_REDIS_URL!, log });
     const r2 = createRedis({ url: process.env.TEST_REDIS_URL!, log });

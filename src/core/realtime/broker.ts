@@ -1,9 +1,9 @@
 // Fans realtime messages out to every instance. Each message travels once, on one
-// transport: Redis pub/sub when a client is given and connected, else PostgreSQL NOTIFY
-// (PGlite included). Every instance listens on both, so an instance whose Redis link is
-// down still reaches the others through the database. Messages are transient: a failure
-// is logged and the message dropped, never thrown into the caller (what a client must
-// not miss is stored by its owner and replayed on reconnect).
+// transport: Redis pub/sub when a client is given and connected, else PostgreSQL NOTIFY.
+// Every instance listens on both, so an instance whose Redis link is down still reaches
+// the others through the database. Messages are transient: a failure is logged and the
+// message dropped, never thrown into the caller (what a client must not miss is stored by
+// its owner and replayed on reconnect).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';

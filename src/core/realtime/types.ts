@@ -17,8 +17,8 @@ export interface RealtimeBroker {
   publish(userId: string, message: RealtimeMessage): Promise<void>;
   /**
    * Publishes inside the caller's transaction (PostgreSQL NOTIFY, sent at commit, never on
-   * rollback). For event subscribers: they run in their delivery transaction, where a
-   * `publish` on the pool would wait for that very transaction's connection on PGlite.
+   * rollback). For event subscribers: they run in their delivery transaction, and the message
+   * must not go out for a delivery that rolls back (and be sent again on its retry).
    */
   publishWithin(db: Executor, userId: string, message: RealtimeMessage): Promise<void>;
   /** Local connections register here; returns the unsubscribe function. */

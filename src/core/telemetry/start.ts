@@ -11,8 +11,7 @@
 //   bundle alike; so no import-in-the-middle loader (an extra thread and a hook on every
 //   import) is registered. test/tracing.test.ts fails if SQL spans ever go missing.
 //   Statement text is recorded, parameter values never (`enhancedDatabaseReporting` off).
-//   Queries outside any trace (pollers) make no spans. PGlite queries get spans from
-//   core/db/database.ts instead.
+//   Queries outside any trace (pollers) make no spans.
 // - Events and jobs: core/events and pg-boss, through tracing.ts.
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';

@@ -16,7 +16,7 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  /** jsonb: PGlite and `pg` return it parsed; written as JSON text. */
+  /** jsonb: `pg` returns it parsed; written as JSON text. */
   payload: unknown;
 }
 

@@ -24,7 +24,7 @@ export function createTrustedDevices(ctx: AuthContext) {
 
   /**
    * True when the token is a live device of this account; records the use. Pass `exec`
-   * when calling inside a transaction (PGlite has one connection: the pool would wait on it).
+   * when calling inside a transaction: the use is recorded with it, on its connection.
    */
   async function isTrusted(accountId: string, deviceToken: string, exec: Executor = db): Promise<boolean> {
     if (!deviceToken || deviceToken.length > 512) return false;

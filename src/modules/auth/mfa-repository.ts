@@ -1,13 +1,13 @@
 // SQL of the second factor: TOTP state on the account, one-time email codes, recovery
 // codes and trusted devices. Every function takes the executor first.
-import { type ColumnType, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 import type { AuthTables } from './tables.ts';
 
-// 0002 adds totp_last_step; bigint arrives as a string from `pg`, so it is read through Number().
+// 0002 adds totp_last_step, a bigint: it arrives as a number (core/db/database.ts).
 interface MfaTables extends Omit<AuthTables, 'auth.accounts'> {
   'auth.accounts': AuthTables['auth.accounts'] & {
-    totp_last_step: ColumnType<string | number | bigint | null, number | null, number | null>;
+    totp_last_step: number | null;
   };
 }
 
@@ -38,7 +38,7 @@ export const totpState = {
       status: row.status,
       totpSecret: row.totp_secret,
       totpEnabledAt: row.totp_enabled_at,
-      totpLastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+      totpLastStep: row.totp_last_step,
     };
   },
 

@@ -1,8 +1,8 @@
 // Events in, notifications out, in two steps. A subscriber runs inside its delivery
-// transaction, where it may only touch this module's tables (on PGlite a façade call on
-// the pool would wait for that very transaction), so it records the facts it needs as a
-// job, enqueued in the same transaction: the job exists exactly when the delivery is
-// recorded. The job then asks the peers who to notify and delivers.
+// transaction, which must stay short: it records the facts it needs as a job, enqueued in
+// the same transaction, so the job exists exactly when the delivery is recorded. The job
+// then, outside any transaction, asks the peers who to notify and delivers: mail and SMS
+// are slow I/O that must not hold the delivery transaction open, and they retry as a job.
 import type { Executor } from '../../core/db/database.ts';
 import { type Subscriber, subscriber } from '../../core/events/types.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';

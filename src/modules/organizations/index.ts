@@ -1,6 +1,7 @@
 // The organizations module's only public door: tenants, their hierarchy, memberships and
 // invitations. Other modules ask it who may do what in an org through `OrganizationsApi`.
 import { fileURLToPath } from 'node:url';
+import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { defineModule } from '../../core/module.ts';
@@ -22,7 +23,8 @@ export interface OrganizationsApi {
   assertRole(principal: Principal, orgId: string, minimumRole: OrgRole): Promise<OrgRole>;
   roleOf(userId: string, orgId: string): Promise<OrgRole | null>;
   listMemberships(userId: string): Promise<{ orgId: string; role: OrgRole; inherited: boolean }[]>;
-  getOrganization(orgId: string): Promise<OrganizationView | null>;
+  /** `exec`: a transaction of the caller's to read in, on its connection (default: the pool). */
+  getOrganization(orgId: string, exec?: Executor): Promise<OrganizationView | null>;
   /** Everyone with an effective role in the org (direct and inherited). */
   listMembers(orgId: string): Promise<{ userId: string; email: string; role: OrgRole }[]>;
   /** Pure helper: does `role` reach `minimum`? */

@@ -210,9 +210,9 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
   }
 
   /** Façade read: null when absent or deleted. */
-  async function getOrganization(orgId: string): Promise<OrganizationView | null> {
+  async function getOrganization(orgId: string, exec: Executor = db): Promise<OrganizationView | null> {
     if (!isUuid(orgId)) return null;
-    const row = await orgs.live(db, orgId);
+    const row = await orgs.live(exec, orgId);
     return row ? toOrganizationView(row) : null;
   }
 

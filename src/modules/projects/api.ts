@@ -1,4 +1,5 @@
 // The façade other modules call (time, reports): narrow, read-mostly, org-scoped.
+import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { Access, ProjectsDeps } from './access.ts';
 import { members, projects } from './repository.ts';
@@ -6,11 +7,13 @@ import type { ProjectRole } from './rules.ts';
 import { tasks } from './task-repository.ts';
 import { type ProjectSummary, type TaskSummary, toProjectSummary, toTaskSummary } from './views.ts';
 
+// Reads that a caller needs inside its own transaction take that transaction as `exec`: they
+// run on its connection and see its writes (the pool would lend them a second connection).
 export interface ProjectsApi {
   /** null when absent, soft-deleted or in another org. */
-  getProject(orgId: string, projectId: string): Promise<ProjectSummary | null>;
+  getProject(orgId: string, projectId: string, exec?: Executor): Promise<ProjectSummary | null>;
   /** Live projects of the org (all, or those ids), in id order. */
-  listProjects(orgId: string, ids?: string[]): Promise<ProjectSummary[]>;
+  listProjects(orgId: string, ids?: string[], exec?: Executor): Promise<ProjectSummary[]>;
   /** A live task of a live project of the org; null otherwise. */
   getTask(orgId: string, projectId: string, taskId: string): Promise<TaskSummary | null>;
   /** Tasks by id, soft-deleted ones included (to name past work); tasks of other orgs are left out. */
@@ -39,14 +42,14 @@ const uuids = (...ids: string[]) => ids.every((id) => UUID.test(id));
 export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsApi {
   const { db } = deps;
   return {
-    async getProject(orgId, projectId) {
+    async getProject(orgId, projectId, exec = db) {
       if (!uuids(orgId, projectId)) return null;
-      const row = await projects.byId(db, orgId, projectId);
+      const row = await projects.byId(exec, orgId, projectId);
       return row ? toProjectSummary(row) : null;
     },
-    async listProjects(orgId, ids) {
+    async listProjects(orgId, ids, exec = db) {
       if (!uuids(orgId)) return [];
-      return (await projects.listLive(db, orgId, ids?.filter((id) => UUID.test(id)))).map(toProjectSummary);
+      return (await projects.listLive(exec, orgId, ids?.filter((id) => UUID.test(id)))).map(toProjectSummary);
     },
     async getTask(orgId, projectId, taskId) {
       if (!uuids(orgId, projectId, taskId)) return null;
@@ -71,7 +74,7 @@ export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsA
     async memberRate(orgId, projectId, userId) {
       if (!uuids(orgId, projectId, userId)) return null;
       const m = await members.get(db, orgId, projectId, userId);
-      return m?.hourly_rate_minor == null ? null : Number(m.hourly_rate_minor);
+      return m?.hourly_rate_minor ?? null;
     },
     async assertProjectAccess(principal, orgId, projectId, need) {
       const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read');

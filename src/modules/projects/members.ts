@@ -56,7 +56,7 @@ export function createMembersService(deps: ProjectsDeps, access: Access) {
       }
       const fields = [
         ...(existing.role !== input.role ? ['role'] : []),
-        ...((existing.hourly_rate_minor === null ? null : Number(existing.hourly_rate_minor)) !== rate ? ['hourlyRateMinor'] : []),
+        ...(existing.hourly_rate_minor !== rate ? ['hourlyRateMinor'] : []),
       ];
       if (fields.length === 0) return { row: existing, created: false };
       const row = await members.update(tx, orgId, projectId, userId, { role: input.role, hourly_rate_minor: rate, updated_at: now });

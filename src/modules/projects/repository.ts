@@ -14,11 +14,11 @@ export interface ProjectsTable {
   tags: string[];
   color: string | null;
   budget_hours: number | null;
-  // bigint: `pg` returns a string, PGlite a number; views convert with Number().
-  budget_minor: number | string | null;
+  // bigint columns arrive as numbers (core/db/database.ts).
+  budget_minor: number | null;
   currency: string | null;
   billable_default: boolean;
-  hourly_rate_minor: number | string | null;
+  hourly_rate_minor: number | null;
   template_id: string | null;
   created_by: string;
   created_at: Date;
@@ -33,7 +33,7 @@ export interface MembersTable {
   org_id: string;
   user_id: string;
   role: 'manager' | 'contributor' | 'viewer';
-  hourly_rate_minor: number | string | null;
+  hourly_rate_minor: number | null;
   added_at: Date;
   updated_at: Date;
 }

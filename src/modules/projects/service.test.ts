@@ -1,4 +1,4 @@
-// Service tests on a real (PGlite or PostgreSQL) database with a fake organizations façade:
+// Service tests on a real PostgreSQL database with a fake organizations façade:
 // the rules of keys, visibility and templates without HTTP.
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,6 @@ import type { MemberRow, ProjectRow } from './repository.ts';
 import type { ProjectRole, ProjectSettings, TemplateContent } from './rules.ts';
 import type { TaskRow, TemplateRow } from './task-repository.ts';
 
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export interface ProjectSummary {
@@ -43,11 +42,11 @@ export function toProjectSummary(p: ProjectRow): ProjectSummary {
     client: p.client,
     tags: p.tags,
     color: p.color,
-    budgetHours: p.budget_hours === null ? null : Number(p.budget_hours),
-    budgetMinor: num(p.budget_minor),
+    budgetHours: p.budget_hours,
+    budgetMinor: p.budget_minor,
     currency: p.currency,
     billableDefault: p.billable_default,
-    hourlyRateMinor: num(p.hourly_rate_minor),
+    hourlyRateMinor: p.hourly_rate_minor,
     createdAt: p.created_at.toISOString(),
     updatedAt: p.updated_at.toISOString(),
   };
@@ -94,7 +93,7 @@ export function toMemberView(m: MemberRow, email: string | null) {
     userId: m.user_id,
     email,
     role: m.role as ProjectRole,
-    hourlyRateMinor: num(m.hourly_rate_minor),
+    hourlyRateMinor: m.hourly_rate_minor,
     addedAt: m.added_at.toISOString(),
     updatedAt: m.updated_at.toISOString(),
   };

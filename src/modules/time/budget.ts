@@ -6,7 +6,6 @@ import type { EventMeta } from '../../core/events/types.ts';
 import type { ProjectSummary } from '../projects/index.ts';
 import { aggregateSql } from './aggregate.ts';
 import type { TimeContext, TimeDeps } from './context.ts';
-import type { RoundingRule } from './rules.ts';
 import { budgetAlerts } from './settings-repository.ts';
 
 const THRESHOLDS = [80, 100] as const;
@@ -24,34 +23,20 @@ export function crossings(kind: 'hours' | 'money', spent: number, budget: number
   return THRESHOLDS.filter((t) => spent * 100 >= budget * t).map((threshold) => ({ kind, threshold, spent, budget }));
 }
 
-/** What the check needs besides the transaction, read before it opens (see `prepare`). */
-export interface BudgetTarget {
-  project: ProjectSummary;
-  currency: string;
-  rule: RoundingRule | null;
-}
-
 export function createBudgetCheck(ctx: TimeContext, events: TimeDeps['events']) {
   /**
-   * Reads the façades' part before the transaction: on PGlite the transaction holds the only
-   * connection, and a façade call inside it would wait for that connection forever. null when
-   * the project has no budget.
+   * Runs inside the write's transaction `tx`, after the write, for the project written in
+   * (null or no budget: nothing to do). The façades are read with `tx`, on its connection.
    */
-  async function prepare(orgId: string, project: ProjectSummary | null): Promise<BudgetTarget | null> {
-    if (!project || (project.budgetHours === null && project.budgetMinor === null)) return null;
-    const [org, rounding] = await Promise.all([ctx.orgInfo(orgId), ctx.rounding(ctx.db, orgId)]);
-    return { project, currency: project.currency ?? org.currency, rule: rounding.forProject(project.id) };
-  }
-
-  /** Runs inside the write's transaction `tx`, after the write. */
-  async function check(tx: Executor, orgId: string, target: BudgetTarget | null, meta: EventMeta): Promise<void> {
-    if (!target) return;
-    const { project, rule, currency } = target;
+  async function check(tx: Executor, orgId: string, project: ProjectSummary | null, meta: EventMeta): Promise<void> {
+    if (!project || (project.budgetHours === null && project.budgetMinor === null)) return;
     const budgets = { hours: project.budgetHours, money: project.budgetMinor };
     const fired = await budgetAlerts.fired(tx, orgId, project.id);
     const open = (kind: 'hours' | 'money') => budgets[kind] !== null && THRESHOLDS.some((t) => !fired.has(`${kind}:${t}`));
     if (!open('hours') && !open('money')) return;
 
+    const rule = (await ctx.rounding(tx, orgId)).forProject(project.id);
+    const currency = project.currency ?? (await ctx.orgInfo(orgId, tx)).currency;
     const { totals } = await aggregateSql(tx, {
       orgId,
       projectId: project.id,
@@ -76,7 +61,7 @@ export function createBudgetCheck(ctx: TimeContext, events: TimeDeps['events']) 
     }
   }
 
-  return { prepare, check };
+  return { check };
 }
 
 export type BudgetCheck = ReturnType<typeof createBudgetCheck>;

@@ -42,8 +42,9 @@ export interface Rounding {
 export function createContext(deps: TimeDeps) {
   const { orgs, projects } = deps;
 
-  async function orgInfo(orgId: string): Promise<{ timezone: string; currency: string }> {
-    const org = await orgs.getOrganization(orgId);
+  /** `exec`: a transaction to read in (the organization is read on its connection). */
+  async function orgInfo(orgId: string, exec?: Executor): Promise<{ timezone: string; currency: string }> {
+    const org = await orgs.getOrganization(orgId, exec);
     if (!org) throw notFound('Organization', 'ORG.NOT_FOUND');
     return { timezone: org.timezone, currency: org.currency };
   }
@@ -96,7 +97,7 @@ export function createContext(deps: TimeDeps) {
     const orgRule = rules.find((r) => r.scope === 'org') ?? null;
     const byProject = new Map<string, RoundingRule>();
     if (rules.some((r) => r.scope === 'client')) {
-      for (const p of await projects.listProjects(orgId)) {
+      for (const p of await projects.listProjects(orgId, undefined, db)) {
         const rule = effectiveRule(rules, p);
         if (rule && rule !== orgRule) byProject.set(p.id, rule);
       }

@@ -116,7 +116,6 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
     if (input.taskId) await ctx.assertTask(orgId, project.id, input.taskId);
     const org = await ctx.orgInfo(orgId);
     const rate = await snapshotRate(orgId, project, userId, org.currency);
-    const budget = await checkBudget.prepare(orgId, project);
     const row = await db
       .transaction()
       .execute(async (tx) => {
@@ -125,7 +124,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
         await assertNoOverlap(tx, orgId, userId, { start, end });
         const created = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start, end }, rate, principal.userId));
         await events.publish(tx, 'time.entry_created', entryFacts(created), metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, budget, metaOf(actor, orgId));
+        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
         return created;
       })
       .catch((err) => {
@@ -221,7 +220,6 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
     if (patch.billable !== undefined) changes.billable = patch.billable;
     if (patch.tags !== undefined) changes.tags = normalizeTags(patch.tags);
     const fields = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
-    const budget = await checkBudget.prepare(orgId, project);
 
     const row = await db
       .transaction()
@@ -236,7 +234,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
         const updated = await entries.update(tx, orgId, entryId, changes);
         if (!updated) throw entryNotFound();
         await events.publish(tx, 'time.entry_updated', { ...entryFacts(updated), fields }, metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, budget, metaOf(actor, orgId));
+        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
         return updated;
       })
       .catch((err) => {

@@ -2,12 +2,10 @@
 // also where an id alone would do: tenant isolation does not rest on the callers alone.
 import { type Selectable, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
-import { type EntriesTable, type EntryRow, num, q } from './tables.ts';
+import { type EntriesTable, q } from './tables.ts';
 
 export type NewEntry = Omit<Selectable<EntriesTable>, 'created_at' | 'updated_at'>;
 export type EntryPatch = Partial<Omit<Selectable<EntriesTable>, 'id' | 'org_id' | 'created_by' | 'created_at' | 'updated_at'>>;
-
-const normalize = (r: EntryRow | undefined): EntryRow | undefined => r && { ...r, hourly_rate_minor: num(r.hourly_rate_minor) };
 
 export interface EntryListFilter {
   orgId: string;
@@ -33,22 +31,18 @@ export const entries = {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`time_tracking:${orgId}:${userId}`}, 0))`.execute(db);
   },
 
-  insert: async (db: Executor, row: NewEntry) =>
-    normalize(await q(db).insertInto('time_tracking.entries').values(row).returningAll().executeTakeFirstOrThrow())!,
+  insert: (db: Executor, row: NewEntry) => q(db).insertInto('time_tracking.entries').values(row).returningAll().executeTakeFirstOrThrow(),
 
-  byId: async (db: Executor, orgId: string, id: string) =>
-    normalize(await q(db).selectFrom('time_tracking.entries').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()),
+  byId: (db: Executor, orgId: string, id: string) => q(db).selectFrom('time_tracking.entries').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
 
-  update: async (db: Executor, orgId: string, id: string, patch: EntryPatch) =>
-    normalize(
-      await q(db)
-        .updateTable('time_tracking.entries')
-        .set({ ...patch, updated_at: sql<Date>`now()` })
-        .where('org_id', '=', orgId)
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst(),
-    ),
+  update: (db: Executor, orgId: string, id: string, patch: EntryPatch) =>
+    q(db)
+      .updateTable('time_tracking.entries')
+      .set({ ...patch, updated_at: sql<Date>`now()` })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
 
   delete: (db: Executor, orgId: string, id: string) => q(db).deleteFrom('time_tracking.entries').where('org_id', '=', orgId).where('id', '=', id).execute(),
 
@@ -71,16 +65,14 @@ export const entries = {
   },
 
   /** The running timer (entries_one_timer_idx). */
-  runningTimer: async (db: Executor, orgId: string, userId: string) =>
-    normalize(
-      await q(db).selectFrom('time_tracking.entries').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('end_at', 'is', null).executeTakeFirst(),
-    ),
+  runningTimer: (db: Executor, orgId: string, userId: string) =>
+    q(db).selectFrom('time_tracking.entries').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('end_at', 'is', null).executeTakeFirst(),
 
   /**
    * One page, newest first, keyset on (start_at, id): entries_org_start_idx for the org's
    * list, entries_org_user_start_idx / entries_org_project_start_idx with those filters.
    */
-  list: async (db: Executor, f: EntryListFilter) => {
+  list: (db: Executor, f: EntryListFilter) => {
     let query = q(db).selectFrom('time_tracking.entries').selectAll().where('org_id', '=', f.orgId);
     if (f.userId) query = query.where('user_id', '=', f.userId);
     if (f.visibleTo) {
@@ -99,15 +91,14 @@ export const entries = {
       const a = f.after;
       query = query.where((eb) => eb.or([eb('start_at', '<', a.start), eb.and([eb('start_at', '=', a.start), eb('id', '<', a.id)])]));
     }
-    const rows = await query.orderBy('start_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
-    return rows.map((r) => normalize(r)!);
+    return query.orderBy('start_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
   },
 
   /**
    * Keyset batches in (start_at, id) order for exports (entries_org_start_idx, read backwards
    * when unfiltered).
    */
-  batch: async (
+  batch: (
     db: Executor,
     f: { orgId: string; projectId?: string; userId?: string; from?: Date; to?: Date; after?: { start: Date; id: string } },
     limit: number,
@@ -121,8 +112,7 @@ export const entries = {
       const a = f.after;
       query = query.where((eb) => eb.or([eb('start_at', '>', a.start), eb.and([eb('start_at', '=', a.start), eb('id', '>', a.id)])]));
     }
-    const rows = await query.orderBy('start_at').orderBy('id').limit(limit).execute();
-    return rows.map((r) => normalize(r)!);
+    return query.orderBy('start_at').orderBy('id').limit(limit).execute();
   },
 
   /** Distinct projects of a user's finished entries in a period (who may approve it). */

@@ -2,7 +2,7 @@
 // budget alerts already fired. Every query filters by org_id.
 import { sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
-import { num, q, type RoundingRuleRow } from './tables.ts';
+import { q, type RoundingRuleRow } from './tables.ts';
 
 export interface SettingsValues {
   lockDate: string | null;
@@ -21,7 +21,7 @@ export const settings = {
       .where('org_id', '=', orgId)
       .executeTakeFirst();
     if (!row) return { ...DEFAULT_SETTINGS };
-    return { lockDate: row.lock_date, hourlyRateMinor: num(row.hourly_rate_minor), weekStartsOn: row.week_starts_on };
+    return { lockDate: row.lock_date, hourlyRateMinor: row.hourly_rate_minor, weekStartsOn: row.week_starts_on };
   },
 
   /** Writes the whole settings row (the service merges the patch first). */
@@ -43,12 +43,12 @@ export const memberRates = {
       .where('org_id', '=', orgId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
-    return row ? num(row.hourly_rate_minor) : null;
+    return row?.hourly_rate_minor ?? null;
   },
 
   list: async (db: Executor, orgId: string) => {
     const rows = await q(db).selectFrom('time_tracking.member_rates').selectAll().where('org_id', '=', orgId).orderBy('user_id').execute();
-    return rows.map((r) => ({ userId: r.user_id, hourlyRateMinor: num(r.hourly_rate_minor)!, updatedAt: r.updated_at }));
+    return rows.map((r) => ({ userId: r.user_id, hourlyRateMinor: r.hourly_rate_minor, updatedAt: r.updated_at }));
   },
 
   put: async (db: Executor, orgId: string, userId: string, rate: number) => {
@@ -58,7 +58,7 @@ export const memberRates = {
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ hourly_rate_minor: rate, updated_at: sql<Date>`now()` }))
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { userId: row.user_id, hourlyRateMinor: num(row.hourly_rate_minor)!, updatedAt: row.updated_at };
+    return { userId: row.user_id, hourlyRateMinor: row.hourly_rate_minor, updatedAt: row.updated_at };
   },
 
   delete: async (db: Executor, orgId: string, userId: string) => {

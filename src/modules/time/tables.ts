@@ -1,4 +1,5 @@
-// Row types of the time_tracking schema, for the repositories' Kysely narrowing.
+// Row types of the time_tracking schema, for the repositories' Kysely narrowing. bigint
+// columns (rates in minor units) arrive as numbers (core/db/database.ts).
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 
@@ -87,6 +88,3 @@ export type TimesheetRow = Selectable<TimesheetsTable>;
 export type SettingsRow = Selectable<SettingsTable>;
 
 export const q = (db: Executor) => db as unknown as Kysely<TimeTables>;
-
-/** bigint columns arrive as strings from `pg` and as numbers from PGlite; rates fit a double. */
-export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

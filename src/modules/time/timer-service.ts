@@ -1,9 +1,9 @@
 // Timers: a running timer is an entry with no end, open-ended for the overlap check. At
 // most one runs per user and org (entries_one_timer_idx); starting one stops the one that
 // runs, which then becomes an ordinary entry under the same rules as any other.
-import { AppError, notFound } from '../../core/errors.ts';
+import { notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { BudgetCheck, BudgetTarget } from './budget.ts';
+import type { BudgetCheck } from './budget.ts';
 import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
 import type { EntriesService } from './entries-service.ts';
 import { newEntryRow } from './entries-service.ts';
@@ -31,41 +31,28 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
    * periods apply as to any edit. An archived project does not: finishing a record is not
    * editing history, and refusing would leave the user with a timer nothing can stop.
    */
-  async function stopIn(tx: Executor, actor: Actor, orgId: string, timezone: string, timer: EntryRow, now: Date, budget: BudgetTarget | null): Promise<EntryRow> {
+  async function stopIn(tx: Executor, actor: Actor, orgId: string, timezone: string, timer: EntryRow, now: Date): Promise<EntryRow> {
     await assertOpen(tx, orgId, timezone, [{ userId: timer.user_id, start: timer.start_at }]);
     // A clock that went backwards must not make a negative entry.
     const end = now.getTime() < timer.start_at.getTime() ? timer.start_at : now;
     await assertNoOverlap(tx, orgId, timer.user_id, { start: timer.start_at, end }, timer.id);
     const stopped = (await entries.update(tx, orgId, timer.id, { end_at: end }))!;
     await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), metaOf(actor, orgId));
-    await checkBudget.check(tx, orgId, budget, metaOf(actor, orgId));
+    await checkBudget.check(tx, orgId, await projects.getProject(orgId, timer.project_id, tx), metaOf(actor, orgId));
     return stopped;
   }
 
-  /**
-   * The running timer and its budget target, read before the transaction (façade calls cannot
-   * run inside it, see budget.ts). Inside, under the lock, the timer is read again; if another
-   * request changed it meanwhile, `withRunning` starts over with fresh reads.
-   */
-  async function withRunning<T>(orgId: string, userId: string, fn: (tx: Executor, running: EntryRow | null, budget: BudgetTarget | null) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      const seen = await entries.runningTimer(db, orgId, userId);
-      const budget = seen ? await checkBudget.prepare(orgId, await projects.getProject(orgId, seen.project_id)) : null;
-      const changed = Symbol('changed');
-      const result = await db
-        .transaction()
-        .execute(async (tx) => {
-          await lockUsers(tx, orgId, [userId]);
-          const running = await entries.runningTimer(tx, orgId, userId);
-          if ((running?.id ?? null) !== (seen?.id ?? null)) return changed;
-          return fn(tx, running ?? null, budget);
-        })
-        .catch((err) => {
-          throw mapConstraintError(err);
-        });
-      if (result !== changed) return result as T;
-      if (attempt >= 3) throw new AppError('conflict', 'TIME.TIMER_BUSY', 'The timer changed while this request ran; try again', { retryAfter: 1 });
-    }
+  /** Runs `fn` in a transaction that holds the user's lock, with the running timer read under it. */
+  function withRunning<T>(orgId: string, userId: string, fn: (tx: Executor, running: EntryRow | null) => Promise<T>): Promise<T> {
+    return db
+      .transaction()
+      .execute(async (tx) => {
+        await lockUsers(tx, orgId, [userId]);
+        return fn(tx, (await entries.runningTimer(tx, orgId, userId)) ?? null);
+      })
+      .catch((err) => {
+        throw mapConstraintError(err);
+      });
   }
 
   async function start(actor: Actor, orgId: string, input: StartTimerInput): Promise<{ timer: TimeEntryView; stopped: TimeEntryView | null }> {
@@ -77,8 +64,8 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     const org = await ctx.orgInfo(orgId);
     const rate = await entriesService.snapshotRate(orgId, project, userId, org.currency);
     const now = truncateToSecond(clock.now());
-    const result = await withRunning(orgId, userId, async (tx, running, budget) => {
-      const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now, budget) : null;
+    const result = await withRunning(orgId, userId, async (tx, running) => {
+      const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now) : null;
       await assertOpen(tx, orgId, org.timezone, [{ userId, start: now }]);
       await assertNoOverlap(tx, orgId, userId, { start: now, end: null });
       const timer = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start: now, end: null }, rate, userId));
@@ -101,9 +88,9 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     await orgs.assertRole(actor.principal, orgId, 'member');
     const org = await ctx.orgInfo(orgId);
     const now = truncateToSecond(clock.now());
-    const stopped = await withRunning(orgId, userId, async (tx, running, budget) => {
+    const stopped = await withRunning(orgId, userId, async (tx, running) => {
       if (!running) throw noTimer();
-      return stopIn(tx, actor, orgId, org.timezone, running, now, budget);
+      return stopIn(tx, actor, orgId, org.timezone, running, now);
     });
     return entriesService.view(orgId, stopped);
   }

@@ -97,7 +97,7 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
     const period = parsePeriod(periodKey, 'UTC'); // validates the key; the stored instants are used
     const found = await timesheets.get(db, orgId, input.userId, period.key);
     if (!found) throw timesheetNotFound();
-    // Rights come from the façades, so they are checked before the transaction (see budget.ts).
+    // Rights first: someone who may not decide never waits for the user's lock.
     await assertApprover(principal, role, orgId, found);
     await db.transaction().execute(async (tx) => {
       // The user's lock orders a decision after any entry write of that user in flight.

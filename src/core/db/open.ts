@@ -1,0 +1,42 @@
+// The database a configuration names: the PostgreSQL server of DATABASE_URL, else the
+// embedded one in DATA_DIR/postgres, started here (decision 0027). Both are reached the same
+// way, through a `pg` pool: there is one database path.
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
+import { type Database, openDatabase } from './database.ts';
+import type { EmbeddedPostgres } from './embedded-postgres.ts';
+
+export interface OpenedDatabase {
+  database: Database;
+  /** The server started (or found running) in DATA_DIR/postgres; null with DATABASE_URL. */
+  embedded: EmbeddedPostgres | null;
+  /** Ends the pool, then stops the embedded server (fast shutdown: it ends its sessions). */
+  close(): Promise<void>;
+}
+
+export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>, log: Logger): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+    return { database, embedded: null, close: () => database.close() };
+  }
+  // Loaded only here: a deployment with DATABASE_URL never reads the embedded server's code.
+  const [{ startEmbeddedPostgres }, { assertNoLegacyPglite }] = await Promise.all([import('./embedded-postgres.ts'), import('./legacy-pglite.ts')]);
+  // An earlier version's PGlite folder waiting to be imported stops start-up with the command to run.
+  assertNoLegacyPglite(config.dataDir);
+  const pgLog = log.child({ component: 'postgres' });
+  const embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), log: (message, fields) => pgLog.info(fields ?? {}, message) });
+  // Creating the pool connects nothing yet: there is no failure here to stop the server for.
+  const database = await openDatabase({ url: embedded.url(), poolSize: config.databasePoolSize });
+  return {
+    database,
+    embedded,
+    async close() {
+      try {
+        await database.close();
+      } finally {
+        await embedded.stop();
+      }
+    },
+  };
+}
