@@ -40,9 +40,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(opts: { url: string; poolSize?: number }): Promise<Database> {
+export async function openDatabase(opts: { url: string; poolSize?: number; idleTimeoutMs?: number }): Promise<Database> {
   // Loaded here, not at the top: tracing must patch `pg` before it loads (telemetry/start.ts).
-  return openPostgres((await import('pg')).default, opts.url, opts.poolSize ?? 10);
+  return openPostgres((await import('pg')).default, opts.url, opts.poolSize ?? 10, opts.idleTimeoutMs ?? 30_000);
 }
 
 const INT8_OID = 20;
@@ -59,14 +59,14 @@ function parseInt8(text: string): number {
   return n;
 }
 
-function openPostgres(pg: typeof import('pg').default, url: string, max: number): Database {
+function openPostgres(pg: typeof import('pg').default, url: string, max: number, idleTimeoutMillis: number): Database {
   // The parsers are the pool's own: `pg.types` is global, and connections made elsewhere
   // with `pg` (the embedded server's start-up checks, tests' admin clients) keep its defaults.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, types });
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis, types });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   // Nor may one that is checked out (a query or transaction in flight when the server goes
@@ -140,7 +140,9 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number)
           throw err;
         }
       } finally {
-        client.release();
+        // Closed, not returned to the pool: a session that ran the migrations caches the
+        // catalog of every table it touched (~30 MB of server memory) for as long as it lives.
+        client.release(true);
       }
     },
     async runSql(text, values) {

@@ -286,8 +286,14 @@ async function launch(bin: Binaries, files: ReturnType<typeof embeddedFiles>, ow
     unix_socket_directories: files.socketDir ?? '',
     unix_socket_permissions: '0700',
     // A laptop-sized server: a small buffer pool (the OS caches the files anyway), few connections.
-    shared_buffers: '32MB',
+    shared_buffers: '16MB',
     max_connections: '50',
+    // No processes for what a single local server never does: asynchronous I/O workers (three
+    // by default since PostgreSQL 18), logical replication, WAL senders (decision 0027).
+    io_method: 'sync',
+    max_logical_replication_workers: '0',
+    max_wal_senders: '0',
+    wal_level: 'minimal',
     dynamic_shared_memory_type: windows ? 'windows' : 'posix',
     ...settings,
   };
