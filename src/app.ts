@@ -15,7 +15,7 @@ import { healthRoutes, metricsRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createJobQueue, type JobQueue, preloadJobQueue } from './core/jobs/index.ts';
-import { createHttpServer, type HttpServer } from './core/http/server.ts';
+import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
@@ -131,7 +131,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const jobsOpening = embeddedJobs ? jobs.prepare() : Promise.resolve();
   jobsOpening.catch(() => {});
 
-  const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
+  const { app: http, setPrincipalResolver, declareTags } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
   const core: CoreDeps = {
     config,
     log,
@@ -160,6 +160,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     subscribers.push(...(instance.subscribers ?? []));
     jobs.register(instance.jobs ?? []);
     if (instance.routes) routePlugins.push(instance.routes);
+    declareTags(def.apiTags ?? []);
     if (instance.stop) stops.push(instance.stop);
   }
   if (embeddedJobs) {
@@ -189,7 +190,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await api.register(jobRoutes({ jobs }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
-    { prefix: '/api/v1' },
+    { prefix: API_PREFIX },
   );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 

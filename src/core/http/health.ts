@@ -54,7 +54,11 @@ export function healthRoutes(deps: {
   return async (app: HttpServer) => {
     app.get('/health/live', {
       config: unlimited,
-      schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'The process is up',
+        description: 'Answers from memory, without the database: a liveness probe.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       // Synchronous: a liveness probe has nothing to wait for, so it needs no promise either.
       handler: () => LIVE,
     });

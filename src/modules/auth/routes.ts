@@ -17,7 +17,12 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
   return async (app: HttpServer) => {
     app.post('/auth/register', {
       config: strict,
-      schema: { tags, summary: 'Create an account', body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
+      schema: {
+        tags,
+        summary: 'Create an account',
+        description:
+          'A verification mail follows; signing in does not wait for it (`user.emailVerified` tells). 409 CONFLICT when the email is taken, 400 AUTH.WEAK_PASSWORD when the password is too weak.',
+        body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
       handler: async (req, reply) => {
         const user = await accounts.register(req.body, { requestId: req.id });
         return reply.status(201).send({ user });
@@ -26,7 +31,11 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/verify-email', {
       config: strict,
-      schema: { tags, summary: 'Confirm an email address with the mailed token', body: S.TokenBody, response: { 204: Type.Null() } },
+      schema: {
+        tags,
+        summary: 'Confirm an email address with the mailed token',
+        description: 'The token is in the link of the verification mail. 400 AUTH.INVALID_TOKEN when it is unknown, used or expired.',
+        body: S.TokenBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.verifyEmail(req.body.token);
         return reply.status(204).send(null);
@@ -58,7 +67,12 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/refresh', {
       config: strict,
-      schema: { tags, summary: 'Exchange a refresh token for a new pair (rotation)', body: S.RefreshBody, response: { 200: S.TokenPair } },
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for a new pair (rotation)',
+        description:
+          'Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED).',
+        body: S.RefreshBody, response: { 200: S.TokenPair } },
       handler: async (req) => accounts.refresh(req.body.refreshToken, requestInfo(req)),
     });
 
@@ -106,7 +120,11 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/password/reset', {
       config: strict,
-      schema: { tags, summary: 'Set a new password with a reset token; signs out every session', body: S.ResetBody, response: { 204: Type.Null() } },
+      schema: {
+        tags,
+        summary: 'Set a new password with a reset token; signs out every session',
+        description: 'The token is in the link of the reset mail (30 minutes). 400 AUTH.INVALID_TOKEN when it is unknown, used or expired.',
+        body: S.ResetBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.resetPassword(req.body.token, req.body.password);
         return reply.status(204).send(null);
