@@ -56,6 +56,7 @@ export function healthRoutes(deps: {
       config: unlimited,
       schema: {
         tags: ['health'],
+        operationId: 'getLiveness',
         summary: 'The process is up',
         description: 'Answers from memory, without the database: a liveness probe.',
         response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
@@ -67,6 +68,7 @@ export function healthRoutes(deps: {
       config: unlimited,
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Database reachable, migrations applied, dispatcher running',
         description: 'With Redis configured its state is reported too; while it is away the instance stays ready (status `degraded`).',
         response: { 200: Ready, 503: Ready },

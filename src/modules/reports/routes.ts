@@ -20,6 +20,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'getTimeReport',
         summary: 'Time report: totals and grouped rows, as JSON, CSV, XLSX or PDF',
         description:
           'Org admins see all time; a project manager sees the project given by projectId; anyone else sees only their own time. ' +
@@ -41,6 +42,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'createTimeReportFile',
         summary: 'Make a time report file (CSV, XLSX or PDF) in the background',
         description:
           'Same rules and query as GET /reports/time; checked now (errors answer at once), rendered by a job. ' +
@@ -61,6 +63,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'downloadReportFile',
         summary: 'Download a report file made by a background job (its requester only)',
         params: S.FileParams,
         response: { 200: S.FileResponse },
@@ -75,6 +78,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'getProjectBudget',
         summary: "A project's budget: spent against budget in hours and money, and the weekly burn",
         description: 'Needs read access to the project. Hours count every entry after rounding; money counts billable amounts in the budget currency.',
         params: S.ProjectParams,
@@ -87,6 +91,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'exportProject',
         summary: 'Export a project as a ZIP (project.json, tasks.csv, time-entries.csv)',
         description:
           'Streamed while it is written. Needs read access to the project; time entries are everyone’s for project managers and org admins, the caller’s own otherwise.',
