@@ -9,7 +9,7 @@ import spectralCore from '@stoplight/spectral-core';
 import spectralParsers from '@stoplight/spectral-parsers';
 import spectralRulesets from '@stoplight/spectral-rulesets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './harness.ts';
+import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -97,5 +97,65 @@ describe('/openapi.json conventions (decision 0028)', () => {
     for (const [name, description] of declared) expect(description, name).toMatch(/\S/);
     const used = new Set(operations(spec).map(({ op }) => op.tags[0]));
     expect([...declared.keys()].filter((name) => !used.has(name))).toEqual([]);
+  });
+});
+
+describe('/openapi.json defaults (decision 0028)', () => {
+  /** Every `required` name whose property has a default, in a request schema at any depth. */
+  function requiredWithDefault(node: any, where: string, out: string[]) {
+    if (!node || typeof node !== 'object') return;
+    if (node.properties && Array.isArray(node.required)) {
+      for (const name of node.required) if (node.properties[name]?.default !== undefined) out.push(`${where}/${name}`);
+    }
+    for (const [key, value] of Object.entries(node)) requiredWithDefault(value, `${where}/${key}`, out);
+  }
+
+  it('marks no parameter or request field that has a default as required', () => {
+    const found: string[] = [];
+    for (const { name, op } of operations(JSON.parse(text))) {
+      for (const p of op.parameters ?? []) if (p.required && p.schema?.default !== undefined) found.push(`${name} ${p.in}.${p.name}`);
+      requiredWithDefault(op.requestBody, `${name} body`, found);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('shows what the server defaults as optional with its default', () => {
+    const spec = JSON.parse(text);
+    const param = (path: string, name: string) => spec.paths[path].get.parameters.find((p: any) => p.name === name);
+    // Every cursor-paginated list takes an optional limit of 20.
+    const lists = operations(spec).filter(({ op }) => op.parameters?.some((p: any) => p.name === 'cursor'));
+    expect(lists.length).toBeGreaterThanOrEqual(16);
+    for (const { name, op } of lists) {
+      expect(op.parameters.find((p: any) => p.name === 'limit'), name).toMatchObject({ required: false, schema: { default: 20 } });
+    }
+    expect(param('/orgs/{orgId}/projects', 'sort')).toMatchObject({ required: false, schema: { default: 'created' } });
+    expect(param('/orgs/{orgId}/projects', 'includeDeleted')).toMatchObject({ required: false, schema: { default: false } });
+    expect(param('/orgs/{orgId}/reports/time', 'groupBy')).toMatchObject({ required: false, schema: { default: 'project' } });
+    expect(param('/orgs/{orgId}/reports/time', 'format')).toMatchObject({ required: false, schema: { default: 'json' } });
+    const body = (path: string) => spec.paths[path].post.requestBody.content['application/json'].schema;
+    expect(body('/orgs/{orgId}/webhooks').properties.enabled.default).toBe(true);
+    expect(body('/orgs/{orgId}/webhooks').required).not.toContain('enabled');
+    expect(body('/orgs/{orgId}/reports/time/files').required ?? []).not.toContain('groupBy');
+    expect(body('/orgs').properties).toMatchObject({ timezone: { default: 'UTC' }, currency: { default: 'EUR' } });
+    expect(body('/orgs/{orgId}/projects/{projectId}/tasks').properties.status.default).toBe('todo');
+  });
+});
+
+describe('defaults, as a client that omits them sees them', () => {
+  it('lists time entries without limit, creates an org without time zone or currency, a task without status', async () => {
+    const user = await signUp(t);
+    const auth = bearer(user.accessToken);
+    const org = await t.request({ method: 'POST', url: '/api/v1/orgs', headers: auth, payload: { name: 'Defaults', slug: `defaults-${Date.now()}` } });
+    expect(org.statusCode, org.body).toBe(201);
+    expect(org.json()).toMatchObject({ timezone: 'UTC', currency: 'EUR' });
+    const orgId = org.json().id;
+    const entries = await t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/time-entries`, headers: auth });
+    expect(entries.statusCode, entries.body).toBe(200);
+    expect(entries.json().page.limit).toBe(20);
+    const project = await t.request({ method: 'POST', url: `/api/v1/orgs/${orgId}/projects`, headers: auth, payload: { name: 'Defaults', key: 'DEF' } });
+    expect(project.statusCode, project.body).toBe(201);
+    const task = await t.request({ method: 'POST', url: `/api/v1/orgs/${orgId}/projects/${project.json().id}/tasks`, headers: auth, payload: { name: 'First' } });
+    expect(task.statusCode, task.body).toBe(201);
+    expect(task.json().status).toBe('todo');
   });
 });

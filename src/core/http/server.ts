@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import type { PrincipalResolver } from './principal.ts';
+import { defaultsOptional } from './openapi-document.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
@@ -189,6 +190,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
+    transform: ({ schema, url }) => ({ schema: defaultsOptional(schema as Record<string, unknown>) as typeof schema, url }),
     transformObject: (document) => {
       const { openapi, info, servers, ...rest } = (document as { openapiObject: Record<string, unknown> }).openapiObject;
       return { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest } as never;
