@@ -105,6 +105,23 @@ describe('security headers', () => {
     expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
   });
+
+  it('asks the browser to upgrade the docs page’s requests to https only when the page came over TLS', async () => {
+    // Over plain HTTP under a host name, an upgrade would send the page's scripts to an https
+    // port nobody answers: the page would stay blank.
+    for (const url of ['/docs/', '/docs/static/swagger-ui.css']) {
+      const plain = await get(url, { host: 'trellis.internal:3000' });
+      expect(plain.statusCode, url).toBe(200);
+      expect(plain.headers['content-security-policy'], url).toMatch(/default-src 'self'/);
+      expect(plain.headers['content-security-policy'], url).not.toMatch(/upgrade-insecure-requests/);
+    }
+    // Behind a trusted TLS-terminating proxy the page came over https.
+    const proxied = await appWith({ TRUST_PROXY: 'true' });
+    const tls = await get('/docs/', { host: 'trellis.example', 'x-forwarded-proto': 'https' }, proxied);
+    expect(tls.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
+    const http = await get('/docs/', { host: 'trellis.example', 'x-forwarded-proto': 'http' }, proxied);
+    expect(http.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+  });
 });
 
 describe('CORS', () => {

@@ -20,7 +20,7 @@ import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
 import { createRequestIdGenerator } from './request-id.ts';
-import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+import { API_RESPONSE_HEADERS, docsSecurityOptions, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
@@ -104,7 +104,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     limiter: createRateLimiter({ redis: opts.redis, namespace: opts.rateLimitNamespace }),
     globalLimit: config.rateLimit,
     apiHeaders: API_RESPONSE_HEADERS,
-    docsHeaders: securityHeaders(DOCS_SECURITY_HEADERS),
+    docsHeaders: { tls: securityHeaders(docsSecurityOptions(true)), plain: securityHeaders(docsSecurityOptions(false)) },
     resolver: () => resolver,
   });
   // Before any route is added, so every route (the docs pages' included) gets its hooks.
@@ -130,6 +130,10 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     done();
   });
 
+  // Every route takes JSON: Fastify's built-in text/plain parser would hand a string to a
+  // route whose body schema wants an object (a 400 that blames the body, not its type). Without
+  // it, a body of any other type is refused with 415 UNSUPPORTED_MEDIA_TYPE, as docs/api.md says.
+  app.removeContentTypeParser('text/plain');
   // A bodiless POST that still says `Content-Type: application/json` (many clients do) is
   // an empty body, not malformed JSON; routes with a body schema still require one.
   const parseJson = app.getDefaultJsonParser('error', 'error');
