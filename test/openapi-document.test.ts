@@ -159,3 +159,70 @@ describe('defaults, as a client that omits them sees them', () => {
     expect(task.json().status).toBe('todo');
   });
 });
+
+describe('/openapi.json problems and headers (decision 0028)', () => {
+  const resolve = (spec: any, node: any) => (node?.$ref ? node.$ref.split('/').slice(1).reduce((n: any, k: string) => n[k], spec) : node);
+
+  it('declares every error as application/problem+json with the Problem schema', () => {
+    const spec = JSON.parse(text);
+    const bad: string[] = [];
+    for (const { name, op } of operations(spec)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const content = resolve(spec, response).content ?? {};
+        // The probe's own 503 is its readiness report, in JSON.
+        if (name === 'GET /health/ready' && status === '503') continue;
+        if (Object.keys(content).join() !== 'application/problem+json' || content['application/problem+json'].schema.$ref !== '#/components/schemas/Problem') {
+          bad.push(`${name} ${status}: ${Object.keys(content).join()}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(spec.components.schemas.Problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'requestId']));
+  });
+
+  it('declares the statuses each kind of route answers', () => {
+    const spec = JSON.parse(text);
+    const has = (method: string, path: string) => Object.keys(spec.paths[path][method].responses);
+    // Authenticated, with a body, path parameters and a rate limit.
+    expect(has('post', '/orgs/{orgId}/time-entries')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '413', '415', '429', '4XX', '500', '503']));
+    // Public, with a body: no 401 or 403.
+    expect(has('post', '/auth/login')).toEqual(expect.arrayContaining(['200', '400', '413', '415', '429']));
+    expect(has('post', '/auth/login')).not.toContain('401');
+    // Authenticated, without input: no 400, 404, 413 or 415.
+    expect(has('get', '/users/me').sort()).toEqual(['200', '401', '403', '429', '4XX', '500', '503']);
+    // The probes are not rate limited.
+    expect(has('get', '/health/live')).not.toContain('429');
+    for (const { name, op } of operations(spec)) {
+      const security = (op.security ?? []).filter((s: object) => Object.keys(s).length > 0);
+      if (security.length) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403']));
+      if (op.requestBody) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['400', '413', '415']));
+      if ((op.parameters ?? []).some((p: any) => p.in === 'path')) expect(Object.keys(op.responses), name).toContain('404');
+    }
+  });
+
+  it('declares the headers the server sends', () => {
+    const spec = JSON.parse(text);
+    for (const { name, op } of operations(spec)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect(resolve(spec, response).headers, `${name} ${status}`).toHaveProperty(['X-Request-Id']);
+      }
+      const limited = Boolean(op.responses['429']);
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (status.startsWith('2') && limited) expect(Object.keys(response.headers), `${name} ${status}`).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+      }
+    }
+    expect(Object.keys(spec.components.responses.TooManyRequests.headers)).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+    expect(spec.paths['/orgs/{orgId}/reports/time/files'].post.responses['202'].headers.Location).toMatchObject({ schema: { type: 'string' } });
+  });
+
+  it('sends what it declares: X-Request-Id and RateLimit-* on an answer, problem+json on a refusal', async () => {
+    const res = await t.request({ method: 'GET', url: '/api/v1/users/me' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['x-request-id']).toBeTruthy();
+    expect(res.headers['ratelimit-limit']).toBeTruthy();
+    expect(res.headers['ratelimit-remaining']).toBeDefined();
+    expect(res.headers['ratelimit-reset']).toBeDefined();
+  });
+});

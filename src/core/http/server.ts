@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import type { PrincipalResolver } from './principal.ts';
-import { defaultsOptional } from './openapi-document.ts';
+import { addProblemResponses, defaultsOptional, type RouteFacts, routeFacts } from './openapi-document.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
@@ -168,6 +168,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   // Tags are declared by whoever owns the routes (core here, modules through their
   // definitions): the document lists each once, with its description (decision 0028).
   const tags = new Map<string, ApiTag>(CORE_TAGS.map((t) => [t.name, t]));
+  // Per operationId, what the document's problem responses are derived from (openapi-document.ts).
+  const facts = new Map<string, RouteFacts>();
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -194,15 +196,21 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
-    transform: ({ schema, url }) => ({ schema: defaultsOptional(schema as Record<string, unknown>) as typeof schema, url }),
+    transform: ({ schema, url, route }) => {
+      const shown = defaultsOptional(schema as Record<string, any>);
+      if (shown.operationId) facts.set(shown.operationId, routeFacts(route, shown));
+      return { schema: shown as typeof schema, url };
+    },
     transformObject: (document) => {
       const { openapi, info, servers, ...rest } = (document as { openapiObject: Record<string, unknown> }).openapiObject;
-      return { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest } as never;
+      const out = { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest };
+      addProblemResponses(out, facts);
+      return out as never;
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
-  // Every route documents its problem responses and its security (decision 0028).
+  // Every route documents its security (decision 0028).
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) return;
     route.schema ??= {};
@@ -224,9 +232,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       // A route that authenticates by itself (the stream) states its own; others are public.
       schema.security ??= [];
     }
-    schema.response ??= {};
-    schema.response['4XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
-    schema.response['5XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
+    // Problem responses and headers are added to the document only (openapi-document.ts):
+    // problems are written as text by sendProblem, so no serializer needs their schema.
   });
 
   return {

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ExportService } from './export.ts';
@@ -50,7 +51,8 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
           'You also get a `report ready` notification. Files are kept for a day.',
         params: S.OrgParams,
         body: S.TimeReportFileRequest,
-        response: { 202: S.JobAccepted },
+        // `headers` is read by the document only (the serializer ignores the keyword).
+        response: { 202: { ...S.JobAccepted, headers: { Location: Type.String({ description: 'The job to follow: /api/v1/jobs/{jobId}' }) } } },
       },
       handler: async (req, reply) => {
         const { format, ...query } = req.body;
