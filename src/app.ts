@@ -16,7 +16,7 @@ import { healthRoutes, metricsRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
-import { createHttpServer, type HttpServer } from './core/http/server.ts';
+import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
@@ -136,7 +136,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     ...overrides.jobs,
   });
 
-  const { app: http, setPrincipalResolver } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
+  const { app: http, setPrincipalResolver, declareTags } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
   const core: CoreDeps = {
     config,
     log,
@@ -165,6 +165,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     subscribers.push(...(instance.subscribers ?? []));
     jobs.register(instance.jobs ?? []);
     if (instance.routes) routePlugins.push(instance.routes);
+    declareTags(def.apiTags ?? []);
     if (instance.stop) stops.push(instance.stop);
   }
   const authApi = apis.auth as AuthApi;
@@ -190,7 +191,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
       await api.register(jobRoutes({ jobs }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
-    { prefix: '/api/v1' },
+    { prefix: API_PREFIX },
   );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 

@@ -325,7 +325,7 @@ describe('who may read', () => {
     const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
     const auditPaths = Object.entries(doc.paths as Record<string, Record<string, unknown>>).filter(([path]) => path.includes('/audit'));
     expect(auditPaths.map(([path]) => path).sort()).toEqual(
-      ['/api/v1/admin/audit', '/api/v1/admin/audit/export.csv', '/api/v1/orgs/{orgId}/audit', '/api/v1/orgs/{orgId}/audit/export.csv'].sort(),
+      ['/admin/audit', '/admin/audit/export.csv', '/orgs/{orgId}/audit', '/orgs/{orgId}/audit/export.csv'].sort(),
     );
     for (const [, methods] of auditPaths) expect(Object.keys(methods).filter((m) => m !== 'parameters')).toEqual(['get']);
   });

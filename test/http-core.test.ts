@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, scrapeMetrics, signUp, type TestApp } from './harness.ts';
+import { urlPath } from './openapi-inputs.ts';
 
 let t: TestApp;
 const others: TestApp[] = [];
@@ -103,6 +104,23 @@ describe('security headers', () => {
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+  });
+
+  it('asks the browser to upgrade the docs page’s requests to https only when the page came over TLS', async () => {
+    // Over plain HTTP under a host name, an upgrade would send the page's scripts to an https
+    // port nobody answers: the page would stay blank.
+    for (const url of ['/docs/', '/docs/static/swagger-ui.css']) {
+      const plain = await get(url, { host: 'trellis.internal:3000' });
+      expect(plain.statusCode, url).toBe(200);
+      expect(plain.headers['content-security-policy'], url).toMatch(/default-src 'self'/);
+      expect(plain.headers['content-security-policy'], url).not.toMatch(/upgrade-insecure-requests/);
+    }
+    // Behind a trusted TLS-terminating proxy the page came over https.
+    const proxied = await appWith({ TRUST_PROXY: 'true' });
+    const tls = await get('/docs/', { host: 'trellis.example', 'x-forwarded-proto': 'https' }, proxied);
+    expect(tls.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
+    const http = await get('/docs/', { host: 'trellis.example', 'x-forwarded-proto': 'http' }, proxied);
+    expect(http.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
   });
 });
 
@@ -218,7 +236,7 @@ describe('OpenAPI', () => {
     Object.entries<Record<string, any>>(spec.paths).flatMap(([path, ops]) =>
       Object.entries(ops)
         .filter(([m]) => METHODS.includes(m))
-        .map(([method, op]) => ({ path, method, op })),
+        .map(([method, op]) => ({ path, url: urlPath(spec, path, op), method, op })),
     );
 
   /** "METHOD /path/{param}" for every route the server has under a prefix, from its route tree. */
@@ -258,18 +276,14 @@ describe('OpenAPI', () => {
     expect([...keywords].sort()).toEqual(['x-text', 'x-years']);
   });
 
-  it('documents the known routes under /api/v1', () => {
-    for (const path of [
-      '/api/v1/auth/register',
-      '/api/v1/auth/login',
-      '/api/v1/auth/refresh',
-      '/api/v1/users/me',
-      '/api/v1/users/{id}',
-      '/api/v1/admin/events',
-      '/api/v1/admin/events/{id}/retry',
-    ]) {
+  it('documents the known routes, relative to the server URL /api/v1', () => {
+    expect(spec.servers).toEqual([expect.objectContaining({ url: '/api/v1' })]);
+    for (const path of ['/auth/register', '/auth/login', '/auth/refresh', '/users/me', '/users/{id}', '/admin/events', '/admin/events/{id}/retry']) {
       expect(spec.paths, path).toHaveProperty([path]);
+      expect(urlPath(spec, path)).toBe(`/api/v1${path}`);
     }
+    // The probes are outside the prefix, and say so.
+    expect(urlPath(spec, '/health/live', spec.paths['/health/live'].get)).toBe('/health/live');
   });
 
   it('documents every route registered under /api/v1, and nothing else there', () => {
@@ -278,29 +292,43 @@ describe('OpenAPI', () => {
     expect(registered).toContain('POST /api/v1/auth/login');
     expect(registered).toContain('POST /api/v1/admin/events/{id}/retry');
     const documented = operations()
-      .filter((o) => o.path.startsWith('/api/v1/'))
-      .map((o) => `${o.method.toUpperCase()} ${o.path}`)
+      .filter((o) => o.url.startsWith('/api/v1/'))
+      .map((o) => `${o.method.toUpperCase()} ${o.url}`)
       .sort();
     expect(documented).toEqual(registered);
+    // And every other documented operation is served where the document says.
+    const elsewhere = operations().filter((o) => !o.url.startsWith('/api/v1/'));
+    expect(elsewhere.map((o) => `${o.method.toUpperCase()} ${o.url}`).sort()).toEqual(['GET /health/live', 'GET /health/ready']);
   });
 
-  it('marks authenticated operations with security, and public ones without', () => {
+  it('gives every operation its security: bearer, API keys only where accepted, none on public ones', () => {
     const op = (method: string, path: string) => spec.paths[path][method];
     for (const [method, path] of [
-      ['get', '/api/v1/users/me'],
-      ['get', '/api/v1/users/{id}'],
-      ['get', '/api/v1/admin/events'],
-      ['post', '/api/v1/admin/events/{id}/retry'],
+      ['get', '/users/me'],
+      ['get', '/users/{id}'],
+      ['get', '/admin/events'],
+      ['post', '/admin/events/{id}/retry'],
     ]) {
-      expect(op(method, path).security, `${method} ${path}`).toEqual(expect.arrayContaining([{ bearerAuth: [] }]));
+      expect(op(method, path).security, `${method} ${path}`).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
+    }
+    // Routes without a scope refuse API keys (request-hooks.ts), so they list the access token only.
+    for (const [method, path] of [
+      ['post', '/auth/logout'],
+      ['post', '/auth/api-keys'],
+      ['delete', '/users/me'],
+    ]) {
+      expect(op(method, path).security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
     }
     for (const [method, path] of [
-      ['post', '/api/v1/auth/register'],
-      ['post', '/api/v1/auth/login'],
-      ['post', '/api/v1/auth/refresh'],
+      ['post', '/auth/register'],
+      ['post', '/auth/login'],
+      ['post', '/auth/refresh'],
+      ['get', '/health/live'],
     ]) {
-      expect(op(method, path).security, `${method} ${path}`).toBeUndefined();
+      expect(op(method, path).security, `${method} ${path}`).toEqual([]);
     }
+    const without = operations().filter((o) => !Array.isArray(o.op.security));
+    expect(without.map((o) => `${o.method} ${o.path}`)).toEqual([]);
   });
 
   it('gives every operation a success response, with a schema unless it is 204', () => {

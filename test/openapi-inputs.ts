@@ -9,7 +9,7 @@ export type Where = 'body' | 'query' | 'params';
 
 export interface Operation {
   method: string;
-  /** OpenAPI path with `{param}` placeholders. */
+  /** The URL path to request, with `{param}` placeholders: the server URL and the document's path. */
   path: string;
   parameters: { in: string; name: string; required?: boolean; schema: Schema }[];
   body: Schema | undefined;
@@ -19,13 +19,22 @@ export interface Operation {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
+/**
+ * The URL path of a document path: paths are relative to the server URL (`/api/v1`), unless the
+ * operation or its path item names servers of its own (the health probes: `/`).
+ */
+export function urlPath(spec: any, path: string, op: any = {}): string {
+  const servers = op.servers ?? spec.paths[path]?.servers ?? spec.servers ?? [{ url: '/' }];
+  return `${servers[0].url.replace(/\/$/, '')}${path}`;
+}
+
 export function operationsOf(spec: any): Operation[] {
   return Object.entries<Record<string, any>>(spec.paths).flatMap(([path, ops]) =>
     Object.entries(ops)
       .filter(([method]) => METHODS.includes(method))
       .map(([method, op]) => ({
         method: method.toUpperCase(),
-        path,
+        path: urlPath(spec, path, op),
         parameters: (op.parameters ?? []).map(withExamples),
         body: op.requestBody?.content?.['application/json']?.schema,
         ok: op.responses?.['200']?.content?.['application/json']?.schema,

@@ -168,15 +168,15 @@ describe('OpenAPI', () => {
     const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).json();
     const paths = Object.keys(doc.paths).filter((p) => p.includes('/webhooks'));
     expect(paths.sort()).toEqual([
-      '/api/v1/orgs/{orgId}/webhooks',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}/rotate-secret',
-      '/api/v1/orgs/{orgId}/webhooks/{webhookId}/test',
+      '/orgs/{orgId}/webhooks',
+      '/orgs/{orgId}/webhooks/{webhookId}',
+      '/orgs/{orgId}/webhooks/{webhookId}/deliveries',
+      '/orgs/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}',
+      '/orgs/{orgId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
+      '/orgs/{orgId}/webhooks/{webhookId}/rotate-secret',
+      '/orgs/{orgId}/webhooks/{webhookId}/test',
     ]);
-    expect(doc.paths['/api/v1/orgs/{orgId}/webhooks'].post.description).toContain('webhooks:write');
+    expect(doc.paths['/orgs/{orgId}/webhooks'].post.description).toContain('webhooks:write');
   });
 });
 

@@ -23,7 +23,8 @@ afterAll(async () => t?.close());
 /** Calls the documented operation `method template` with path params filled in, as `user`. */
 async function call(user: U | null, method: Method, template: string, params: Record<string, string> = {}, payload?: unknown) {
   const [path, query = ''] = template.split('?');
-  const operation = spec.paths[`/api/v1${path}`]?.[method];
+  // Paths in the document are relative to its server URL, /api/v1.
+  const operation = spec.paths[path]?.[method];
   expect(operation, `${method.toUpperCase()} ${path} is documented in /openapi.json`).toBeDefined();
   const url = `/api/v1${path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? `{${name}}`))}${query ? `?${query}` : ''}`;
   const res = await t.request({

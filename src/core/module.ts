@@ -7,7 +7,7 @@ import type { Config } from './config.ts';
 import type { Database, Executor } from './db/database.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
-import type { HttpServer } from './http/server.ts';
+import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
 import type { Metrics } from './metrics/metrics.ts';
@@ -60,6 +60,8 @@ export interface ModuleDefinition<Api = unknown, Peers = any> {
   requires: readonly string[];
   /** Folder of this module's NNNN_*.sql migrations. */
   migrationsDir?: string;
+  /** The OpenAPI tags its routes use, each with a description (decision 0028). */
+  apiTags?: readonly ApiTag[];
   setup(core: CoreDeps, peers: Peers): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

@@ -48,6 +48,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
       config: admin,
       schema: {
         tags,
+        operationId: 'listOutboxEvents',
         summary: 'List outbox events by status (newest first)',
         querystring: Type.Object({
           status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')], { default: 'dead' }),
@@ -72,6 +73,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
       config: { auth: { role: 'admin' as const, scope: 'events:write' } },
       schema: {
         tags,
+        operationId: 'retryOutboxEvent',
         summary: 'Deliver a dead or pending event again now (subscribers that already succeeded are skipped)',
         params: Type.Object({ id: Uuid() }),
         response: { 202: EventView },

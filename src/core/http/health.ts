@@ -54,7 +54,12 @@ export function healthRoutes(deps: {
   return async (app: HttpServer) => {
     app.get('/health/live', {
       config: unlimited,
-      schema: { tags: ['health'], summary: 'The process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        tags: ['health'],
+        operationId: 'getLiveness',
+        summary: 'The process is up',
+        description: 'Answers from memory, without the database: a liveness probe.',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       // Synchronous: a liveness probe has nothing to wait for, so it needs no promise either.
       handler: () => LIVE,
     });
@@ -63,6 +68,7 @@ export function healthRoutes(deps: {
       config: unlimited,
       schema: {
         tags: ['health'],
+        operationId: 'getReadiness',
         summary: 'Database reachable, migrations applied, dispatcher running',
         description: 'With Redis configured its state is reported too; while it is away the instance stays ready (status `degraded`).',
         response: { 200: Ready, 503: Ready },

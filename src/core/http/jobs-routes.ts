@@ -46,6 +46,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       config: { auth: { role: 'admin', scope: 'jobs:admin' } },
       schema: {
         tags: ['admin'],
+        operationId: 'listJobs',
         summary: 'List background jobs by state (default: failed), newest first',
         querystring: Type.Object({ status: { ...Status, default: 'failed' }, name: Type.Optional(Line(100, { description: 'Only jobs of this queue' })), ...PageQuery }),
         response: { 200: pageOf(Type.Object({ ...JobView.properties, ownerId: Nullable(Type.String()) })) },
@@ -64,6 +65,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       config: { auth: { role: 'admin', scope: 'jobs:admin' } },
       schema: {
         tags: ['admin'],
+        operationId: 'retryJob',
         summary: 'Run a failed job once more',
         params: Type.Object({ id: Uuid() }),
         response: { 202: JobView },
@@ -82,6 +84,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       config: { auth: { scope: 'jobs:read' } },
       schema: {
         tags: ['jobs'],
+        operationId: 'getJob',
         summary: 'Status, progress and result of a background job you started',
         params: Type.Object({ id: Uuid() }),
         response: { 200: JobView },

@@ -31,15 +31,23 @@ declare module 'fastify' {
 
 type Done = (err?: Error) => void;
 
+/** Response headers for requests that came over TLS, and for those that did not. */
+export interface HeadersByScheme {
+  tls: Record<string, string>;
+  plain: Record<string, string>;
+}
+
+const isByScheme = (headers: Record<string, string> | HeadersByScheme): headers is HeadersByScheme => typeof headers.tls === 'object';
+
 export interface RequestHooksOptions {
   metrics: Metrics;
   accessLog: AccessLog;
   limiter: RateLimiter;
   /** Requests per minute of a client, on routes without a limit of their own. */
   globalLimit: number;
-  /** Response headers of API routes, and of the HTML docs pages. */
+  /** Response headers of API routes, and of the HTML docs pages (over TLS or not). */
   apiHeaders: Record<string, string>;
-  docsHeaders: Record<string, string>;
+  docsHeaders: HeadersByScheme;
   /** The principal resolver of the moment (set once the auth module is built). */
   resolver(): PrincipalResolver;
 }
@@ -57,7 +65,7 @@ export function createRequestHooks(opts: RequestHooksOptions): RequestHooks {
   const { metrics, accessLog, limiter } = opts;
   const globalRule: LimitRule = { name: 'global', max: opts.globalLimit, windowMs: 60_000 };
 
-  function build(label: string, headers: Record<string, string>, rule: LimitRule | null, auth: AuthRequirement | null) {
+  function build(label: string, headers: Record<string, string> | HeadersByScheme, rule: LimitRule | null, auth: AuthRequirement | null) {
     const maxText = rule ? String(rule.max) : '';
 
     const authenticate = (request: FastifyRequest, done: Done) => {
@@ -100,11 +108,20 @@ export function createRequestHooks(opts: RequestHooksOptions): RequestHooks {
       else counted(request, reply, done, window);
     };
 
-    const onRequest: Hook = (request, reply, done) => {
-      reply.headers(headers);
-      reply.header('x-request-id', request.id);
-      runInRequest(request, inContext, reply, done);
-    };
+    // The docs pages' headers depend on the scheme the request came over (behind a trusted
+    // proxy, its X-Forwarded-Proto); API routes get one fixed set, chosen here, not per request.
+    const byScheme = isByScheme(headers) ? headers : null;
+    const onRequest: Hook = byScheme
+      ? (request, reply, done) => {
+          reply.headers(request.protocol === 'https' ? byScheme.tls : byScheme.plain);
+          reply.header('x-request-id', request.id);
+          runInRequest(request, inContext, reply, done);
+        }
+      : (request, reply, done) => {
+          reply.headers(headers as Record<string, string>);
+          reply.header('x-request-id', request.id);
+          runInRequest(request, inContext, reply, done);
+        };
 
     const onResponse: Hook = (request, reply, done) => {
       const elapsed = reply.elapsedTime;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+import { docsSecurityOptions, securityHeaders } from './security-headers.ts';
 
 describe('security headers', () => {
   it('records helmet’s headers once, with the API’s content security policy', () => {
-    const h = securityHeaders(DOCS_SECURITY_HEADERS);
+    const h = securityHeaders(docsSecurityOptions(true));
     expect(h['x-content-type-options']).toBe('nosniff');
     expect(h['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(h['x-frame-options']).toBe('SAMEORIGIN');
@@ -11,6 +11,13 @@ describe('security headers', () => {
     expect(h['content-security-policy']).toContain("default-src 'self'");
     expect(h['content-security-policy']).toContain("object-src 'none'");
     expect(h['x-powered-by']).toBeUndefined();
+  });
+
+  it('asks browsers to upgrade the docs page’s requests to https only when it came over TLS', () => {
+    expect(securityHeaders(docsSecurityOptions(true))['content-security-policy']).toContain('upgrade-insecure-requests');
+    const plain = securityHeaders(docsSecurityOptions(false))['content-security-policy'];
+    expect(plain).not.toContain('upgrade-insecure-requests');
+    expect(plain).toContain("default-src 'self'");
   });
 
   it('follows the options it is given', () => {

@@ -21,17 +21,25 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
-/** Helmet's full policy, for the HTML docs page, which needs its own scripts and styles. */
-export const DOCS_SECURITY_HEADERS: HelmetOptions = {
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'", "'unsafe-inline'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+/**
+ * Helmet's full policy, for the HTML docs page, which needs its own scripts and styles.
+ * `upgrade-insecure-requests` (helmet's default) only when the page came over TLS: served over
+ * plain HTTP under any host name but localhost, it makes the browser fetch the page's own
+ * scripts and styles over https, which this server does not answer, and the page stays blank.
+ */
+export function docsSecurityOptions(tls: boolean): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        upgradeInsecureRequests: tls ? [] : null,
+      },
     },
-  },
-};
+  };
+}
 
 /**
  * JSON responses get the headers OWASP's REST Security Cheat Sheet lists for APIs; the

@@ -15,11 +15,12 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import type { PrincipalResolver } from './principal.ts';
+import { addProblemResponses, defaultsOptional, type RouteFacts, routeFacts } from './openapi-document.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
 import { createRequestIdGenerator } from './request-id.ts';
-import { API_RESPONSE_HEADERS, DOCS_SECURITY_HEADERS, securityHeaders } from './security-headers.ts';
+import { API_RESPONSE_HEADERS, docsSecurityOptions, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
@@ -40,7 +41,25 @@ export interface HttpHandle {
   app: HttpServer;
   /** Set once by the composition root, after the module that resolves principals is built. */
   setPrincipalResolver(resolver: PrincipalResolver): void;
+  /** Declares tags of the document (a module's, from its definition); each with a description. */
+  declareTags(tags: readonly ApiTag[]): void;
 }
+
+/** A tag of the OpenAPI document: operations are grouped by it in docs and generated clients. */
+export interface ApiTag {
+  name: string;
+  description: string;
+}
+
+/** Every API route is under this prefix; the document's server URL. */
+export const API_PREFIX = '/api/v1';
+
+/** The tags of core's own routes. */
+const CORE_TAGS: ApiTag[] = [
+  { name: 'health', description: 'Liveness and readiness probes, served outside /api/v1.' },
+  { name: 'admin', description: 'Operating the instance (administrators): the event outbox and background jobs.' },
+  { name: 'jobs', description: 'Background jobs a user started: status, progress and result.' },
+];
 
 export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const { config, log, metrics } = opts;
@@ -85,7 +104,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     limiter: createRateLimiter({ redis: opts.redis, namespace: opts.rateLimitNamespace }),
     globalLimit: config.rateLimit,
     apiHeaders: API_RESPONSE_HEADERS,
-    docsHeaders: securityHeaders(DOCS_SECURITY_HEADERS),
+    docsHeaders: { tls: securityHeaders(docsSecurityOptions(true)), plain: securityHeaders(docsSecurityOptions(false)) },
     resolver: () => resolver,
   });
   // Before any route is added, so every route (the docs pages' included) gets its hooks.
@@ -111,6 +130,10 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     done();
   });
 
+  // Every route takes JSON: Fastify's built-in text/plain parser would hand a string to a
+  // route whose body schema wants an object (a 400 that blames the body, not its type). Without
+  // it, a body of any other type is refused with 415 UNSUPPORTED_MEDIA_TYPE, as docs/api.md says.
+  app.removeContentTypeParser('text/plain');
   // A bodiless POST that still says `Content-Type: application/json` (many clients do) is
   // an empty body, not malformed JSON; routes with a body schema still require one.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -142,6 +165,11 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     );
   });
 
+  // Tags are declared by whoever owns the routes (core here, modules through their
+  // definitions): the document lists each once, with its description (decision 0028).
+  const tags = new Map<string, ApiTag>(CORE_TAGS.map((t) => [t.name, t]));
+  // Per operationId, what the document's problem responses are derived from (openapi-document.ts).
+  const facts = new Map<string, RouteFacts>();
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -149,40 +177,75 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
         title: 'Trellis API',
         version: '1.0.0',
         description: 'Errors are RFC 9457 problem+json documents with a stable `code`. Lists use cursor pagination.',
+        license: { name: 'MIT', identifier: 'MIT' },
+        contact: { name: 'Trellis', url: 'https://trellis.dev' },
       },
+      // Paths are relative to the server URL, as clients generated from the document expect
+      // (baseUrl + path); the health probes, outside it, override it (decision 0028).
+      servers: [{ url: API_PREFIX, description: 'This server' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token, or an API key (trl_…)' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'An access token. An API key (`trl_…`) may be sent this way too, on the operations that list `apiKey`.',
+          },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`trl_…`); the scope an operation needs is named in its description.' },
         },
       },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
+    transform: ({ schema, url, route }) => {
+      const shown = defaultsOptional(schema as Record<string, any>);
+      if (shown.operationId) facts.set(shown.operationId, routeFacts(route, shown));
+      return { schema: shown as typeof schema, url };
+    },
+    transformObject: (document) => {
+      const { openapi, info, servers, ...rest } = (document as { openapiObject: Record<string, unknown> }).openapiObject;
+      const out = { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest };
+      addProblemResponses(out, facts);
+      return out as never;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
-  // Every route documents its problem responses, and authenticated routes their security.
+  // Every route documents its security (decision 0028).
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) return;
     route.schema ??= {};
     const schema = route.schema as Record<string, any>;
+    // Routes outside the API prefix (health probes) are served from the root.
+    if (!route.url.startsWith(`${API_PREFIX}/`)) schema.servers ??= [{ url: '/' }];
     const auth = route.config?.auth;
     if (auth) {
-      schema.security = [{ bearerAuth: [] }, { apiKey: [] }];
-      const notes = [typeof auth === 'object' && auth.role ? `Role: ${auth.role}.` : '', typeof auth === 'object' && auth.scope ? `API key scope: \`${auth.scope}\`.` : 'API keys: not accepted.'];
+      const scope = typeof auth === 'object' ? auth.scope : undefined;
+      // Routes without a scope refuse API keys (request-hooks.ts): only the access token is listed.
+      // The scope is named in the description: Spectral warns on scopes in a requirement of a
+      // scheme that is not OAuth 2, though OpenAPI 3.1 allows them.
+      schema.security = scope ? [{ bearerAuth: [] }, { apiKey: [] }] : [{ bearerAuth: [] }];
+      const notes = [typeof auth === 'object' && auth.role ? `Role: ${auth.role}.` : '', scope ? `API key scope: \`${scope}\`.` : 'API keys: not accepted.'];
       const note = notes.filter(Boolean).join(' ');
       // GET routes come through twice (Fastify adds HEAD with the same schema object).
       if (!schema.description?.endsWith(note)) schema.description = [schema.description, note].filter(Boolean).join('\n\n');
+    } else {
+      // A route that authenticates by itself (the stream) states its own; others are public.
+      schema.security ??= [];
     }
-    schema.response ??= {};
-    schema.response['4XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
-    schema.response['5XX'] ??= { $ref: 'Problem#', description: 'Problem (RFC 9457)' };
+    // Problem responses and headers are added to the document only (openapi-document.ts):
+    // problems are written as text by sendProblem, so no serializer needs their schema.
   });
 
   return {
     app,
     setPrincipalResolver(r) {
       resolver = r;
+    },
+    declareTags(declared) {
+      for (const tag of declared) {
+        if (tags.has(tag.name)) throw new Error(`the OpenAPI tag "${tag.name}" is declared twice`);
+        tags.set(tag.name, tag);
+      }
     },
   };
 }

@@ -20,6 +20,7 @@ export const AUDIT_PURGE_CRON = '17 3 * * *';
 
 export const auditModule = defineModule<AuditApi, { organizations: OrganizationsApi }>({
   name: 'audit',
+  apiTags: [{ name: 'audit', description: 'The audit log of an organization, and of the whole instance for administrators.' }],
   requires: ['organizations'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations }) {

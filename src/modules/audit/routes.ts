@@ -22,6 +22,7 @@ export function auditRoutes(audit: AuditService) {
       config: orgAdmins,
       schema: {
         tags,
+        operationId: 'listOrganizationAuditEvents',
         summary: "The organization's audit log, newest first",
         description: `Org admins and owners. Every domain event recorded for this organization: who (user, API key), from where (IP, user agent), what (type, target, payload without secrets). ${FILTERS}`,
         params: S.OrgParams,
@@ -35,6 +36,7 @@ export function auditRoutes(audit: AuditService) {
       config: orgAdmins,
       schema: {
         tags,
+        operationId: 'exportOrganizationAuditEvents',
         summary: "The organization's audit log as CSV",
         description: `Org admins and owners. The same records and filters as the list, every matching row, streamed. The download is itself recorded (audit.exported). ${FILTERS}`,
         params: S.OrgParams,
@@ -51,6 +53,7 @@ export function auditRoutes(audit: AuditService) {
       config: globalAdmins,
       schema: {
         tags,
+        operationId: 'listAuditEvents',
         summary: 'Every audit record, newest first',
         description: `Global admins. Records of every organization and those of no organization (sign-ins, accounts, API keys). ${FILTERS} \`org\` narrows to one organization.`,
         querystring: S.AdminAuditQuery,
@@ -63,6 +66,7 @@ export function auditRoutes(audit: AuditService) {
       config: globalAdmins,
       schema: {
         tags,
+        operationId: 'exportAuditEvents',
         summary: 'Every audit record as CSV',
         description: `Global admins. The same records and filters as the list, every matching row, streamed. The download is itself recorded (audit.exported). ${FILTERS}`,
         querystring: S.AdminExportQuery,

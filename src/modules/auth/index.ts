@@ -18,6 +18,7 @@ export type { AccountView } from './views.ts';
 
 export const authModule = defineModule({
   name: 'auth',
+  apiTags: [{ name: 'auth', description: 'Accounts and sign-in: registration, email verification, passwords, tokens, sessions, one-time codes, TOTP, trusted devices and API keys.' }],
   requires: [],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async setup(core) {

@@ -37,6 +37,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: strict,
       schema: {
         tags,
+        operationId: 'requestSignInCode',
         summary: 'Mail a one-time sign-in code',
         description: 'Answers 202 whether or not the email has an account. The code is valid for 10 minutes and 5 attempts; a new code voids the previous one.',
         body: M.OtpRequestBody,
@@ -52,6 +53,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: strict,
       schema: {
         tags,
+        operationId: 'logInWithCode',
         summary: 'Sign in with a mailed one-time code',
         description: 'Returns a token pair, or `{ mfaRequired, mfaToken }` when the account has TOTP enabled (finish with /auth/mfa/verify). Also verifies the email address.',
         body: M.OtpVerifyBody,
@@ -64,6 +66,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: { auth: true, ...strict },
       schema: {
         tags,
+        operationId: 'setUpTotp',
         summary: 'Start TOTP set-up: returns a new secret',
         description: 'The secret stays pending until /auth/mfa/totp/confirm accepts a code from it. Calling it again replaces a pending secret.',
         response: { 200: M.TotpSetupResponse },
@@ -75,6 +78,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: { auth: true, ...strict },
       schema: {
         tags,
+        operationId: 'confirmTotp',
         summary: 'Enable TOTP with a first code; returns recovery codes',
         body: M.TotpCodeBody,
         response: { 200: M.RecoveryCodesResponse },
@@ -86,6 +90,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: { auth: true, ...strict },
       schema: {
         tags,
+        operationId: 'disableTotp',
         summary: 'Disable TOTP',
         description: 'Needs a current TOTP code or a recovery code. Recovery codes and trusted devices are deleted too.',
         body: M.TotpDisableBody,
@@ -101,6 +106,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
       config: strict,
       schema: {
         tags,
+        operationId: 'verifySecondFactor',
         summary: 'Finish a sign-in with a TOTP code or a recovery code',
         description: 'Give exactly one of `code` and `recoveryCode`. The mfaToken allows 5 attempts within 5 minutes. With `trustDevice`, the answer carries a `deviceToken` to send with later sign-ins.',
         body: M.MfaVerifyBody,
@@ -111,13 +117,13 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
 
     app.get('/auth/devices', {
       config: { auth: true },
-      schema: { tags, summary: 'List my trusted devices', response: { 200: M.DeviceList } },
+      schema: { tags, operationId: 'listTrustedDevices', summary: 'List my trusted devices', response: { 200: M.DeviceList } },
       handler: async (req) => ({ data: await devices.list(principalOf(req)) }),
     });
 
     app.delete('/auth/devices/:id', {
       config: { auth: true },
-      schema: { tags, summary: 'Stop trusting a device', params: S.IdParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'removeTrustedDevice', summary: 'Stop trusting a device', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await devices.revoke(principalOf(req), req.params.id);
         return reply.status(204).send(null);

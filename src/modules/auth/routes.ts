@@ -17,7 +17,13 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
   return async (app: HttpServer) => {
     app.post('/auth/register', {
       config: strict,
-      schema: { tags, summary: 'Create an account', body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
+      schema: {
+        tags,
+        operationId: 'registerAccount',
+        summary: 'Create an account',
+        description:
+          'A verification mail follows; signing in does not wait for it (`user.emailVerified` tells). 409 CONFLICT when the email is taken, 400 AUTH.WEAK_PASSWORD when the password is too weak.',
+        body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
       handler: async (req, reply) => {
         const user = await accounts.register(req.body, { requestId: req.id });
         return reply.status(201).send({ user });
@@ -26,7 +32,12 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/verify-email', {
       config: strict,
-      schema: { tags, summary: 'Confirm an email address with the mailed token', body: S.TokenBody, response: { 204: Type.Null() } },
+      schema: {
+        tags,
+        operationId: 'verifyEmail',
+        summary: 'Confirm an email address with the mailed token',
+        description: 'The token is in the link of the verification mail. 400 AUTH.INVALID_TOKEN when it is unknown, used or expired.',
+        body: S.TokenBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.verifyEmail(req.body.token);
         return reply.status(204).send(null);
@@ -35,7 +46,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/verify-email/resend', {
       config: strict,
-      schema: { tags, summary: 'Send the verification mail again', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
+      schema: { tags, operationId: 'resendVerificationEmail', summary: 'Send the verification mail again', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
       handler: async (req, reply) => {
         await accounts.resendVerification(req.body.email);
         return reply.status(202).send(accepted);
@@ -46,6 +57,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
       config: strict,
       schema: {
         tags,
+        operationId: 'logIn',
         summary: 'Sign in with email and password',
         description:
           'Returns a token pair, or `{ mfaRequired, mfaToken }` when a second factor is needed (finish with /auth/mfa/verify). ' +
@@ -58,13 +70,19 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/refresh', {
       config: strict,
-      schema: { tags, summary: 'Exchange a refresh token for a new pair (rotation)', body: S.RefreshBody, response: { 200: S.TokenPair } },
+      schema: {
+        tags,
+        operationId: 'refreshTokens',
+        summary: 'Exchange a refresh token for a new pair (rotation)',
+        description:
+          'Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED).',
+        body: S.RefreshBody, response: { 200: S.TokenPair } },
       handler: async (req) => accounts.refresh(req.body.refreshToken, requestInfo(req)),
     });
 
     app.post('/auth/logout', {
       config: { auth: true },
-      schema: { tags, summary: 'End the current session', response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'logOut', summary: 'End the current session', response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.logout(principalOf(req));
         return reply.status(204).send(null);
@@ -73,13 +91,13 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.get('/auth/sessions', {
       config: { auth: true },
-      schema: { tags, summary: 'List my active sessions', response: { 200: Type.Object({ data: Type.Array(S.SessionView) }) } },
+      schema: { tags, operationId: 'listSessions', summary: 'List my active sessions', response: { 200: Type.Object({ data: Type.Array(S.SessionView) }) } },
       handler: async (req) => ({ data: await accounts.listSessions(principalOf(req)) }),
     });
 
     app.delete('/auth/sessions/:id', {
       config: { auth: true },
-      schema: { tags, summary: 'Revoke one of my sessions', params: S.IdParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'revokeSession', summary: 'Revoke one of my sessions', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.revokeSession(principalOf(req), req.params.id);
         return reply.status(204).send(null);
@@ -88,7 +106,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/sessions/revoke-others', {
       config: { auth: true },
-      schema: { tags, summary: 'Revoke every session but this one', response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'revokeOtherSessions', summary: 'Revoke every session but this one', response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.revokeOtherSessions(principalOf(req));
         return reply.status(204).send(null);
@@ -97,7 +115,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/password/forgot', {
       config: strict,
-      schema: { tags, summary: 'Mail a password reset link', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
+      schema: { tags, operationId: 'requestPasswordReset', summary: 'Mail a password reset link', description: 'Answers 202 whether or not the email has an account.', body: S.EmailBody, response: { 202: S.Accepted } },
       handler: async (req, reply) => {
         await accounts.forgotPassword(req.body.email);
         return reply.status(202).send(accepted);
@@ -106,7 +124,12 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/password/reset', {
       config: strict,
-      schema: { tags, summary: 'Set a new password with a reset token; signs out every session', body: S.ResetBody, response: { 204: Type.Null() } },
+      schema: {
+        tags,
+        operationId: 'resetPassword',
+        summary: 'Set a new password with a reset token; signs out every session',
+        description: 'The token is in the link of the reset mail (30 minutes). 400 AUTH.INVALID_TOKEN when it is unknown, used or expired.',
+        body: S.ResetBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.resetPassword(req.body.token, req.body.password);
         return reply.status(204).send(null);
@@ -115,7 +138,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/password/change', {
       config: { auth: true, ...strict },
-      schema: { tags, summary: 'Change my password; other sessions are signed out', body: S.ChangePasswordBody, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'changePassword', summary: 'Change my password; other sessions are signed out', body: S.ChangePasswordBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.changePassword(principalOf(req), req.body.currentPassword, req.body.newPassword);
         return reply.status(204).send(null);
@@ -124,19 +147,19 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.post('/auth/api-keys', {
       config: { auth: true },
-      schema: { tags, summary: 'Create an API key (the key is shown once)', body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey } },
+      schema: { tags, operationId: 'createApiKey', summary: 'Create an API key (the key is shown once)', body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey } },
       handler: async (req, reply) => reply.status(201).send(await apiKeys.create(principalOf(req), req.body)),
     });
 
     app.get('/auth/api-keys', {
       config: { auth: true },
-      schema: { tags, summary: 'List my API keys', response: { 200: Type.Object({ data: Type.Array(S.ApiKeyView) }) } },
+      schema: { tags, operationId: 'listApiKeys', summary: 'List my API keys', response: { 200: Type.Object({ data: Type.Array(S.ApiKeyView) }) } },
       handler: async (req) => ({ data: await apiKeys.list(principalOf(req)) }),
     });
 
     app.delete('/auth/api-keys/:id', {
       config: { auth: true },
-      schema: { tags, summary: 'Revoke an API key', params: S.IdParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'revokeApiKey', summary: 'Revoke an API key', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await apiKeys.revoke(principalOf(req), req.params.id);
         return reply.status(204).send(null);

@@ -27,6 +27,7 @@ export type NotificationsApi = Record<string, never>;
 
 export const notificationsModule = defineModule<NotificationsApi, { auth: AuthApi; organizations: OrganizationsApi }>({
   name: 'notifications',
+  apiTags: [{ name: 'notifications', description: 'Notifications, preferences and the realtime event stream (Server-Sent Events).' }],
   requires: ['auth', 'organizations'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { auth, organizations }) {

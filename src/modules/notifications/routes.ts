@@ -16,6 +16,7 @@ export function notificationsRoutes(service: NotificationsService) {
       config: read,
       schema: {
         tags,
+        operationId: 'listNotifications',
         summary: 'My notifications',
         description: 'In-app notifications, unread first, then newest first. `unreadCount` counts all unread ones.',
         querystring: S.ListQuery,
@@ -26,7 +27,7 @@ export function notificationsRoutes(service: NotificationsService) {
 
     app.post('/notifications/:id/read', {
       config: write,
-      schema: { tags, summary: 'Mark a notification read', params: S.IdParams, response: NoContent },
+      schema: { tags, operationId: 'markNotificationRead', summary: 'Mark a notification read', params: S.IdParams, response: NoContent },
       handler: async (req, reply) => {
         await service.markRead(principalOf(req), req.params.id);
         return reply.status(204).send(null);
@@ -35,7 +36,7 @@ export function notificationsRoutes(service: NotificationsService) {
 
     app.post('/notifications/read-all', {
       config: write,
-      schema: { tags, summary: 'Mark every notification read', response: NoContent },
+      schema: { tags, operationId: 'markAllNotificationsRead', summary: 'Mark every notification read', response: NoContent },
       handler: async (req, reply) => {
         await service.markAllRead(principalOf(req));
         return reply.status(204).send(null);
@@ -46,6 +47,7 @@ export function notificationsRoutes(service: NotificationsService) {
       config: read,
       schema: {
         tags,
+        operationId: 'getNotificationPreferences',
         summary: 'My notification preferences',
         description: `Each notification type with its channels on or off (\`types\`), the defaults, and the phone number SMS go to.\n\n${S.TYPES_DESCRIPTION}`,
         response: { 200: S.Preferences },
@@ -57,6 +59,7 @@ export function notificationsRoutes(service: NotificationsService) {
       config: write,
       schema: {
         tags,
+        operationId: 'setNotificationPreferences',
         summary: 'Change my notification preferences',
         description:
           'Switches given are set; others keep their value. `phoneNumber` (E.164) sets the number SMS go to, `null` removes it. SMS cannot be on for any type without a number (`NOTIFICATIONS.PHONE_REQUIRED`). Unknown types or channels are refused.',

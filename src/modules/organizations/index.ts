@@ -33,6 +33,7 @@ export interface OrganizationsApi {
 
 export const organizationsModule = defineModule<OrganizationsApi, { auth: AuthApi }>({
   name: 'organizations',
+  apiTags: [{ name: 'organizations', description: 'Organizations and their hierarchy, members, roles and invitations.' }],
   requires: ['auth'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async setup(core) {

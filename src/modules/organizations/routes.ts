@@ -20,6 +20,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'createOrganization',
         summary: 'Create an organization',
         description: 'The caller becomes its owner. With `parentId`, it is created under that organization (admin+ there).',
         body: S.CreateOrgBody,
@@ -32,6 +33,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: read,
       schema: {
         tags,
+        operationId: 'listOrganizations',
         summary: 'My organizations',
         description: 'Direct and inherited, each with my effective role.',
         querystring: S.ListQuery,
@@ -42,7 +44,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
 
     app.get('/orgs/:orgId', {
       config: read,
-      schema: { tags, summary: 'Get an organization', params: S.OrgParams, response: { 200: S.Organization } },
+      schema: { tags, operationId: 'getOrganization', summary: 'Get an organization', params: S.OrgParams, response: { 200: S.Organization } },
       handler: async (req) => orgs.get(principalOf(req), req.params.orgId),
     });
 
@@ -50,6 +52,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'updateOrganization',
         summary: 'Change or move an organization (admin+)',
         description: 'Moving (`parentId`) also needs admin+ in the old and the new parent.',
         params: S.OrgParams,
@@ -63,6 +66,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'deleteOrganization',
         summary: 'Delete an organization (owner)',
         description: 'Soft delete: an owner can restore it within ORG_RESTORE_DAYS. Refused while it has organizations under it.',
         params: S.OrgParams,
@@ -76,7 +80,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
 
     app.post('/orgs/:orgId/restore', {
       config: write,
-      schema: { tags, summary: 'Restore a deleted organization (owner)', params: S.OrgParams, response: { 200: S.Organization } },
+      schema: { tags, operationId: 'restoreOrganization', summary: 'Restore a deleted organization (owner)', params: S.OrgParams, response: { 200: S.Organization } },
       handler: async (req) => orgs.restore(principalOf(req), req.params.orgId, { requestId: req.id }),
     });
 
@@ -84,6 +88,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: read,
       schema: {
         tags,
+        operationId: 'listOrganizationMembers',
         summary: 'Members (direct and inherited)',
         params: S.OrgParams,
         querystring: S.ListQuery,
@@ -96,6 +101,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'updateOrganizationMember',
         summary: "Change a member's role (admin+)",
         description: 'Only an owner grants or changes `owner`. For an inherited member, this sets a role in this organization that overrides the inherited one.',
         params: S.MemberParams,
@@ -109,6 +115,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'removeOrganizationMember',
         summary: 'Remove a member (admin+), or leave (yourself)',
         params: S.MemberParams,
         response: NoContent,
@@ -123,6 +130,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'createInvitation',
         summary: 'Invite someone by email (admin+)',
         description: 'Mails a link valid for 7 days. Only an owner invites an owner. Replaces a pending invitation to the same address.',
         params: S.OrgParams,
@@ -136,6 +144,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: read,
       schema: {
         tags,
+        operationId: 'listInvitations',
         summary: 'Pending invitations (admin+)',
         params: S.OrgParams,
         querystring: S.ListQuery,
@@ -146,7 +155,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
 
     app.delete('/orgs/:orgId/invitations/:id', {
       config: write,
-      schema: { tags, summary: 'Revoke a pending invitation (admin+)', params: S.InvitationParams, response: NoContent },
+      schema: { tags, operationId: 'revokeInvitation', summary: 'Revoke a pending invitation (admin+)', params: S.InvitationParams, response: NoContent },
       handler: async (req, reply) => {
         await invitations.revoke(principalOf(req), req.params.orgId, req.params.id, { requestId: req.id });
         return reply.status(204).send(null);
@@ -157,6 +166,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
       config: write,
       schema: {
         tags,
+        operationId: 'acceptInvitation',
         summary: 'Accept an invitation',
         description: 'The signed-in account must have the invited email address.',
         body: S.AcceptBody,

@@ -35,8 +35,9 @@ export const CreateOrgBody = Type.Object({
   name: Name,
   slug: Slug,
   parentId: Type.Optional(Id),
-  timezone: Type.Optional(Timezone),
-  currency: Type.Optional(Currency),
+  // The defaults are the service's too; here they reach the document.
+  timezone: Type.Optional({ ...Timezone, default: 'UTC' }),
+  currency: Type.Optional({ ...Currency, default: 'EUR' }),
 });
 
 export const UpdateOrgBody = Type.Object({

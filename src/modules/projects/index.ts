@@ -18,6 +18,7 @@ export type { ProjectSummary, TaskSummary } from './views.ts';
 
 export const projectsModule = defineModule<ProjectsApi, { organizations: OrganizationsApi }>({
   name: 'projects',
+  apiTags: [{ name: 'projects', description: 'Projects of an organization: members, tasks, archiving and templates.' }],
   requires: ['organizations'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations }) {

@@ -32,6 +32,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: write,
       schema: {
         tags,
+        operationId: 'createProject',
         summary: 'Create a project',
         description: 'Org members and above. The creator becomes the project manager. With templateId, the template gives tasks and settings; fields given here override it.',
         params: S.OrgParams,
@@ -45,6 +46,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: read,
       schema: {
         tags,
+        operationId: 'listProjects',
         summary: 'List projects',
         description: 'Org admins see every project, other members the projects they belong to. Keyset pages per sort.',
         params: S.OrgParams,
@@ -56,7 +58,7 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.get(PROJECT, {
       config: read,
-      schema: { tags, summary: 'Get a project', params: S.ProjectParams, response: { 200: S.ProjectView } },
+      schema: { tags, operationId: 'getProject', summary: 'Get a project', params: S.ProjectParams, response: { 200: S.ProjectView } },
       handler: async (req) => s.projects.get(actor(req), req.params.orgId, req.params.projectId),
     });
 
@@ -64,6 +66,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: write,
       schema: {
         tags,
+        operationId: 'updateProject',
         summary: 'Update a project',
         description: 'Project managers and org admins. An archived project must be unarchived first.',
         params: S.ProjectParams,
@@ -73,21 +76,21 @@ export function projectsRoutes(s: ProjectsServices) {
       handler: async (req) => s.projects.update(actor(req), req.params.orgId, req.params.projectId, req.body),
     });
 
-    for (const [verb, fn, summary] of [
-      ['archive', s.projects.archive, 'Archive a project (its tasks become read-only)'],
-      ['unarchive', s.projects.unarchive, 'Unarchive a project'],
-      ['restore', s.projects.restore, 'Restore a deleted project'],
+    for (const [verb, fn, operationId, summary] of [
+      ['archive', s.projects.archive, 'archiveProject', 'Archive a project (its tasks become read-only)'],
+      ['unarchive', s.projects.unarchive, 'unarchiveProject', 'Unarchive a project'],
+      ['restore', s.projects.restore, 'restoreProject', 'Restore a deleted project'],
     ] as const) {
       app.post(`${PROJECT}/${verb}`, {
         config: write,
-        schema: { tags, summary, params: S.ProjectParams, response: { 200: S.ProjectView } },
+        schema: { tags, operationId, summary, params: S.ProjectParams, response: { 200: S.ProjectView } },
         handler: async (req) => fn(actor(req), req.params.orgId, req.params.projectId),
       });
     }
 
     app.delete(PROJECT, {
       config: write,
-      schema: { tags, summary: 'Delete a project (soft; restore undoes it)', params: S.ProjectParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'deleteProject', summary: 'Delete a project (soft; restore undoes it)', params: S.ProjectParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.projects.remove(actor(req), req.params.orgId, req.params.projectId);
         return reply.status(204).send(null);
@@ -96,13 +99,13 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.get(`${PROJECT}/members`, {
       config: read,
-      schema: { tags, summary: 'Project members', params: S.ProjectParams, response: { 200: S.MemberList } },
+      schema: { tags, operationId: 'listProjectMembers', summary: 'Project members', params: S.ProjectParams, response: { 200: S.MemberList } },
       handler: async (req) => ({ data: await s.members.list(actor(req), req.params.orgId, req.params.projectId) }),
     });
 
     app.get(`${PROJECT}/members/:userId`, {
       config: read,
-      schema: { tags, summary: 'One project member', params: S.MemberParams, response: { 200: S.MemberView } },
+      schema: { tags, operationId: 'getProjectMember', summary: 'One project member', params: S.MemberParams, response: { 200: S.MemberView } },
       handler: async (req) => s.members.get(actor(req), req.params.orgId, req.params.projectId, req.params.userId),
     });
 
@@ -110,6 +113,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: write,
       schema: {
         tags,
+        operationId: 'setProjectMember',
         summary: 'Add a project member or replace their role and rate',
         description: 'The user must be a member of the organization (422 PROJECTS.NOT_ORG_MEMBER). 201 when added, 200 when changed.',
         params: S.MemberParams,
@@ -124,7 +128,7 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.delete(`${PROJECT}/members/:userId`, {
       config: write,
-      schema: { tags, summary: 'Remove a project member', params: S.MemberParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'removeProjectMember', summary: 'Remove a project member', params: S.MemberParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.members.remove(actor(req), req.params.orgId, req.params.projectId, req.params.userId);
         return reply.status(204).send(null);
@@ -133,7 +137,7 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.get(`${PROJECT}/tasks`, {
       config: read,
-      schema: { tags, summary: 'List tasks', params: S.ProjectParams, querystring: S.ListTasksQuery, response: { 200: pageOf(S.TaskView) } },
+      schema: { tags, operationId: 'listTasks', summary: 'List tasks', params: S.ProjectParams, querystring: S.ListTasksQuery, response: { 200: pageOf(S.TaskView) } },
       handler: async (req) => s.tasks.list(actor(req), req.params.orgId, req.params.projectId, req.query),
     });
 
@@ -141,6 +145,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: write,
       schema: {
         tags,
+        operationId: 'createTask',
         summary: 'Create a task',
         description: 'Project managers and contributors, and org admins. 409 PROJECTS.ARCHIVED on an archived project.',
         params: S.ProjectParams,
@@ -152,19 +157,19 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.get(`${PROJECT}/tasks/:taskId`, {
       config: read,
-      schema: { tags, summary: 'Get a task', params: S.TaskParams, response: { 200: S.TaskView } },
+      schema: { tags, operationId: 'getTask', summary: 'Get a task', params: S.TaskParams, response: { 200: S.TaskView } },
       handler: async (req) => s.tasks.get(actor(req), req.params.orgId, req.params.projectId, req.params.taskId),
     });
 
     app.patch(`${PROJECT}/tasks/:taskId`, {
       config: write,
-      schema: { tags, summary: 'Update a task', params: S.TaskParams, body: S.UpdateTaskBody, response: { 200: S.TaskView } },
+      schema: { tags, operationId: 'updateTask', summary: 'Update a task', params: S.TaskParams, body: S.UpdateTaskBody, response: { 200: S.TaskView } },
       handler: async (req) => s.tasks.update(actor(req), req.params.orgId, req.params.projectId, req.params.taskId, req.body),
     });
 
     app.delete(`${PROJECT}/tasks/:taskId`, {
       config: write,
-      schema: { tags, summary: 'Delete a task (managers and org admins)', params: S.TaskParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'deleteTask', summary: 'Delete a task (managers and org admins)', params: S.TaskParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.tasks.remove(actor(req), req.params.orgId, req.params.projectId, req.params.taskId);
         return reply.status(204).send(null);
@@ -175,6 +180,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: write,
       schema: {
         tags,
+        operationId: 'saveProjectAsTemplate',
         summary: 'Save a project as a template',
         description: 'Copies the tasks, tags and settings (colour, billable default, rate, budget, currency, client).',
         params: S.ProjectParams,
@@ -186,13 +192,13 @@ export function projectsRoutes(s: ProjectsServices) {
 
     app.get('/orgs/:orgId/project-templates', {
       config: read,
-      schema: { tags, summary: 'List project templates', params: S.OrgParams, querystring: S.ListTemplatesQuery, response: { 200: pageOf(S.TemplateView) } },
+      schema: { tags, operationId: 'listProjectTemplates', summary: 'List project templates', params: S.OrgParams, querystring: S.ListTemplatesQuery, response: { 200: pageOf(S.TemplateView) } },
       handler: async (req) => s.templates.list(actor(req), req.params.orgId, req.query),
     });
 
     app.delete('/orgs/:orgId/project-templates/:templateId', {
       config: write,
-      schema: { tags, summary: 'Delete a project template (its author or an org admin)', params: S.TemplateParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'deleteProjectTemplate', summary: 'Delete a project template (its author or an org admin)', params: S.TemplateParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.templates.remove(actor(req), req.params.orgId, req.params.templateId);
         return reply.status(204).send(null);

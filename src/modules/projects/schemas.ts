@@ -115,7 +115,8 @@ export const TaskView = Type.Object({
 const Estimate = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 export const CreateTaskBody = Type.Object({
   name: Name,
-  status: Type.Optional(TaskStatus),
+  // The service's default too; here it reaches the document.
+  status: Type.Optional({ ...TaskStatus, default: 'todo' }),
   estimateMinutes: Type.Optional(Nullable(Estimate)),
   assigneeId: Type.Optional(Nullable(Uuid)),
 });

@@ -19,6 +19,7 @@ export type ReportsApi = Record<string, never>;
 
 export const reportsModule = defineModule<ReportsApi, { organizations: OrganizationsApi; projects: ProjectsApi; time: TimeApi }>({
   name: 'reports',
+  apiTags: [{ name: 'reports', description: 'Time and budget reports (JSON, CSV, XLSX, PDF), report files made in the background, project exports.' }],
   requires: ['organizations', 'projects', 'time'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations, projects, time }) {

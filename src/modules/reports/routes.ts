@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ExportService } from './export.ts';
@@ -20,6 +21,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'getTimeReport',
         summary: 'Time report: totals and grouped rows, as JSON, CSV, XLSX or PDF',
         description:
           'Org admins see all time; a project manager sees the project given by projectId; anyone else sees only their own time. ' +
@@ -41,6 +43,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'createTimeReportFile',
         summary: 'Make a time report file (CSV, XLSX or PDF) in the background',
         description:
           'Same rules and query as GET /reports/time; checked now (errors answer at once), rendered by a job. ' +
@@ -48,7 +51,8 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
           'You also get a `report ready` notification. Files are kept for a day.',
         params: S.OrgParams,
         body: S.TimeReportFileRequest,
-        response: { 202: S.JobAccepted },
+        // `headers` is read by the document only (the serializer ignores the keyword).
+        response: { 202: { ...S.JobAccepted, headers: { Location: Type.String({ description: 'The job to follow: /api/v1/jobs/{jobId}' }) } } },
       },
       handler: async (req, reply) => {
         const { format, ...query } = req.body;
@@ -61,6 +65,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'downloadReportFile',
         summary: 'Download a report file made by a background job (its requester only)',
         params: S.FileParams,
         response: { 200: S.FileResponse },
@@ -75,6 +80,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'getProjectBudget',
         summary: "A project's budget: spent against budget in hours and money, and the weekly burn",
         description: 'Needs read access to the project. Hours count every entry after rounding; money counts billable amounts in the budget currency.',
         params: S.ProjectParams,
@@ -87,6 +93,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
       config: auth,
       schema: {
         tags,
+        operationId: 'exportProject',
         summary: 'Export a project as a ZIP (project.json, tasks.csv, time-entries.csv)',
         description:
           'Streamed while it is written. Needs read access to the project; time entries are everyone’s for project managers and org admins, the caller’s own otherwise.',

@@ -15,6 +15,7 @@ export type { TimeEntryView } from './views.ts';
 
 export const timeModule = defineModule<TimeApi, { organizations: OrganizationsApi; projects: ProjectsApi }>({
   name: 'time',
+  apiTags: [{ name: 'time', description: 'Time entries, the timer, time settings, hourly rates, rounding rules and timesheets.' }],
   requires: ['organizations', 'projects'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations, projects }) {

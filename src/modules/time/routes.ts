@@ -20,6 +20,7 @@ export function timeRoutes(time: TimeService) {
       config: write,
       schema: {
         tags,
+        operationId: 'createTimeEntry',
         summary: 'Log time',
         description:
           'Give `end` or `durationSeconds`. 409 TIME.ENTRY_OVERLAP lists the clashing entries; TIME.PROJECT_ARCHIVED, TIME.LOCKED and TIME.PERIOD_APPROVED refuse writes to frozen time.',
@@ -34,6 +35,7 @@ export function timeRoutes(time: TimeService) {
       config: read,
       schema: {
         tags,
+        operationId: 'listTimeEntries',
         summary: 'List time entries, newest first',
         description: 'Admins see every entry; others their own, and every entry of a project they manage when filtering by `projectId`.',
         params: S.OrgParams,
@@ -45,19 +47,19 @@ export function timeRoutes(time: TimeService) {
 
     app.get('/orgs/:orgId/time-entries/:entryId', {
       config: read,
-      schema: { tags, summary: 'Get a time entry', params: S.EntryParams, response: { 200: S.EntryView } },
+      schema: { tags, operationId: 'getTimeEntry', summary: 'Get a time entry', params: S.EntryParams, response: { 200: S.EntryView } },
       handler: async (req) => time.entries.get(actor(req), req.params.orgId, req.params.entryId),
     });
 
     app.patch('/orgs/:orgId/time-entries/:entryId', {
       config: write,
-      schema: { tags, summary: 'Change a time entry', params: S.EntryParams, body: S.UpdateEntryBody, response: { 200: S.EntryView } },
+      schema: { tags, operationId: 'updateTimeEntry', summary: 'Change a time entry', params: S.EntryParams, body: S.UpdateEntryBody, response: { 200: S.EntryView } },
       handler: async (req) => time.entries.update(actor(req), req.params.orgId, req.params.entryId, req.body),
     });
 
     app.delete('/orgs/:orgId/time-entries/:entryId', {
       config: write,
-      schema: { tags, summary: 'Delete a time entry', params: S.EntryParams, response: NoContent },
+      schema: { tags, operationId: 'deleteTimeEntry', summary: 'Delete a time entry', params: S.EntryParams, response: NoContent },
       handler: async (req, reply) => {
         await time.entries.remove(actor(req), req.params.orgId, req.params.entryId);
         return reply.status(204).send(null);
@@ -69,6 +71,7 @@ export function timeRoutes(time: TimeService) {
       config: write,
       schema: {
         tags,
+        operationId: 'startTimer',
         summary: 'Start a timer',
         description: 'Stops the running timer first (it becomes an entry, returned as `stopped`).',
         params: S.OrgParams,
@@ -80,44 +83,44 @@ export function timeRoutes(time: TimeService) {
 
     app.post('/orgs/:orgId/timer/stop', {
       config: write,
-      schema: { tags, summary: 'Stop the running timer', params: S.OrgParams, response: { 200: S.EntryView } },
+      schema: { tags, operationId: 'stopTimer', summary: 'Stop the running timer', params: S.OrgParams, response: { 200: S.EntryView } },
       handler: async (req) => time.timer.stop(actor(req), req.params.orgId),
     });
 
     app.get('/orgs/:orgId/timer', {
       config: read,
-      schema: { tags, summary: 'My running timer (404 TIME.NO_TIMER when none)', params: S.OrgParams, response: { 200: S.EntryView } },
+      schema: { tags, operationId: 'getTimer', summary: 'My running timer (404 TIME.NO_TIMER when none)', params: S.OrgParams, response: { 200: S.EntryView } },
       handler: async (req) => time.timer.current(actor(req), req.params.orgId),
     });
 
     // ---- Settings and rates ----
     app.get('/orgs/:orgId/time-settings', {
       config: read,
-      schema: { tags, summary: 'Time settings of the organization', params: S.OrgParams, response: { 200: S.SettingsView } },
+      schema: { tags, operationId: 'getTimeSettings', summary: 'Time settings of the organization', params: S.OrgParams, response: { 200: S.SettingsView } },
       handler: async (req) => time.settings.get(actor(req), req.params.orgId),
     });
 
     app.patch('/orgs/:orgId/time-settings', {
       config: write,
-      schema: { tags, summary: 'Change the time settings (admin)', params: S.OrgParams, body: S.SettingsPatch, response: { 200: S.SettingsView } },
+      schema: { tags, operationId: 'updateTimeSettings', summary: 'Change the time settings (admin)', params: S.OrgParams, body: S.SettingsPatch, response: { 200: S.SettingsView } },
       handler: async (req) => time.settings.update(actor(req), req.params.orgId, req.body),
     });
 
     app.get('/orgs/:orgId/member-rates', {
       config: read,
-      schema: { tags, summary: "Members' own hourly rates (admin)", params: S.OrgParams, response: { 200: S.RateList } },
+      schema: { tags, operationId: 'listMemberRates', summary: "Members' own hourly rates (admin)", params: S.OrgParams, response: { 200: S.RateList } },
       handler: async (req) => time.settings.listRates(actor(req), req.params.orgId),
     });
 
     app.put('/orgs/:orgId/member-rates/:userId', {
       config: write,
-      schema: { tags, summary: "Set a member's hourly rate (admin)", params: S.MemberParams, body: S.RateBody, response: { 200: S.RateView } },
+      schema: { tags, operationId: 'setMemberRate', summary: "Set a member's hourly rate (admin)", params: S.MemberParams, body: S.RateBody, response: { 200: S.RateView } },
       handler: async (req) => time.settings.putRate(actor(req), req.params.orgId, req.params.userId, req.body.hourlyRateMinor),
     });
 
     app.delete('/orgs/:orgId/member-rates/:userId', {
       config: write,
-      schema: { tags, summary: "Remove a member's hourly rate (admin)", params: S.MemberParams, response: NoContent },
+      schema: { tags, operationId: 'deleteMemberRate', summary: "Remove a member's hourly rate (admin)", params: S.MemberParams, response: NoContent },
       handler: async (req, reply) => {
         await time.settings.deleteRate(actor(req), req.params.orgId, req.params.userId);
         return reply.status(204).send(null);
@@ -127,7 +130,7 @@ export function timeRoutes(time: TimeService) {
     // ---- Rounding rules ----
     app.get('/orgs/:orgId/rounding-rules', {
       config: read,
-      schema: { tags, summary: 'Rounding rules', params: S.OrgParams, response: { 200: S.RuleList } },
+      schema: { tags, operationId: 'listRoundingRules', summary: 'Rounding rules', params: S.OrgParams, response: { 200: S.RuleList } },
       handler: async (req) => time.settings.listRules(actor(req), req.params.orgId),
     });
 
@@ -135,6 +138,7 @@ export function timeRoutes(time: TimeService) {
       config: write,
       schema: {
         tags,
+        operationId: 'setRoundingRule',
         summary: 'Set the rounding rule of the org, a client or a project (admin)',
         description: 'One rule per scope and target: a second PUT replaces it. The most specific applies per entry: project > client > org.',
         params: S.OrgParams,
@@ -146,7 +150,7 @@ export function timeRoutes(time: TimeService) {
 
     app.delete('/orgs/:orgId/rounding-rules/:ruleId', {
       config: write,
-      schema: { tags, summary: 'Delete a rounding rule (admin)', params: S.RuleParams, response: NoContent },
+      schema: { tags, operationId: 'deleteRoundingRule', summary: 'Delete a rounding rule (admin)', params: S.RuleParams, response: NoContent },
       handler: async (req, reply) => {
         await time.settings.deleteRule(actor(req), req.params.orgId, req.params.ruleId);
         return reply.status(204).send(null);
@@ -156,7 +160,7 @@ export function timeRoutes(time: TimeService) {
     // ---- Timesheets ----
     app.post('/orgs/:orgId/timesheets/:period/submit', {
       config: write,
-      schema: { tags, summary: 'Submit my timesheet for a period', params: S.PeriodParams, response: { 200: S.TimesheetView } },
+      schema: { tags, operationId: 'submitTimesheet', summary: 'Submit my timesheet for a period', params: S.PeriodParams, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.submit(actor(req), req.params.orgId, req.params.period),
     });
 
@@ -164,6 +168,7 @@ export function timeRoutes(time: TimeService) {
       config: read,
       schema: {
         tags,
+        operationId: 'listTimesheets',
         summary: 'List timesheets',
         description: 'Admins see all; others their own and those with entries in projects they manage.',
         params: S.OrgParams,
@@ -175,13 +180,13 @@ export function timeRoutes(time: TimeService) {
 
     app.post('/orgs/:orgId/timesheets/:period/approve', {
       config: write,
-      schema: { tags, summary: "Approve a member's timesheet", params: S.PeriodParams, body: S.ApproveBody, response: { 200: S.TimesheetView } },
+      schema: { tags, operationId: 'approveTimesheet', summary: "Approve a member's timesheet", params: S.PeriodParams, body: S.ApproveBody, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.approve(actor(req), req.params.orgId, req.params.period, req.body),
     });
 
     app.post('/orgs/:orgId/timesheets/:period/reject', {
       config: write,
-      schema: { tags, summary: "Reject a member's timesheet", params: S.PeriodParams, body: S.RejectBody, response: { 200: S.TimesheetView } },
+      schema: { tags, operationId: 'rejectTimesheet', summary: "Reject a member's timesheet", params: S.PeriodParams, body: S.RejectBody, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.reject(actor(req), req.params.orgId, req.params.period, req.body),
     });
   };

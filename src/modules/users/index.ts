@@ -11,6 +11,7 @@ export type { UserView } from './service.ts';
 
 export const usersModule = defineModule<{ getUser: (id: string) => Promise<unknown> }, { auth: AuthApi }>({
   name: 'users',
+  apiTags: [{ name: 'users', description: 'My account and profile; user administration for administrators.' }],
   requires: ['auth'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { auth }) {

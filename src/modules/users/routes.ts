@@ -12,13 +12,13 @@ export function usersRoutes(users: UsersService) {
   return async (app: HttpServer) => {
     app.get('/users/me', {
       config: { auth: { scope: 'profile:read' } },
-      schema: { tags, summary: 'My account and profile', response: { 200: S.UserView } },
+      schema: { tags, operationId: 'getCurrentUser', summary: 'My account and profile', response: { 200: S.UserView } },
       handler: (req) => users.me(principalOf(req)),
     });
 
     app.patch('/users/me', {
       config: { auth: { scope: 'profile:write' } },
-      schema: { tags, summary: 'Update my profile', body: S.UpdateMeBody, response: { 200: S.UserView } },
+      schema: { tags, operationId: 'updateCurrentUser', summary: 'Update my profile', body: S.UpdateMeBody, response: { 200: S.UserView } },
       handler: async (req) => users.updateMe(principalOf(req), req.body),
     });
 
@@ -26,6 +26,7 @@ export function usersRoutes(users: UsersService) {
       config: { auth: true },
       schema: {
         tags,
+        operationId: 'deleteCurrentUser',
         summary: 'Delete my account',
         description: 'Checks the password, signs out everywhere and removes personal data.',
         body: S.DeleteMeBody,
@@ -39,13 +40,13 @@ export function usersRoutes(users: UsersService) {
 
     app.get('/users', {
       config: admin('users:read'),
-      schema: { tags, summary: 'List users (admin)', querystring: S.ListQuery, response: { 200: pageOf(S.UserView) } },
+      schema: { tags, operationId: 'listUsers', summary: 'List users (admin)', querystring: S.ListQuery, response: { 200: pageOf(S.UserView) } },
       handler: async (req) => users.list(req.query),
     });
 
     app.get('/users/:id', {
       config: admin('users:read'),
-      schema: { tags, summary: 'Get a user (admin)', params: S.UserIdParams, response: { 200: S.UserView } },
+      schema: { tags, operationId: 'getUser', summary: 'Get a user (admin)', params: S.UserIdParams, response: { 200: S.UserView } },
       handler: async (req) => users.get(req.params.id),
     });
 
@@ -53,6 +54,7 @@ export function usersRoutes(users: UsersService) {
       config: admin('users:write'),
       schema: {
         tags,
+        operationId: 'updateUser',
         summary: 'Change role or status (admin)',
         description: 'Disabling signs the user out everywhere at once.',
         params: S.UserIdParams,
@@ -64,7 +66,7 @@ export function usersRoutes(users: UsersService) {
 
     app.post('/users/:id/unlock', {
       config: admin('users:write'),
-      schema: { tags, summary: 'Lift a sign-in lockout (admin)', params: S.UserIdParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'unlockUser', summary: 'Lift a sign-in lockout (admin)', params: S.UserIdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await users.unlock(principalOf(req), req.params.id);
         return reply.status(204).send(null);

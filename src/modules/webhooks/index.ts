@@ -19,6 +19,7 @@ export type WebhooksApi = Record<string, never>;
 
 export const webhooksModule = defineModule<WebhooksApi, { organizations: OrganizationsApi }>({
   name: 'webhooks',
+  apiTags: [{ name: 'webhooks', description: 'Webhook endpoints of an organization: signed deliveries of events, the delivery log, redelivery.' }],
   requires: ['organizations'],
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   setup(core, { organizations }) {

@@ -24,6 +24,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: write,
       schema: {
         tags,
+        operationId: 'createWebhookEndpoint',
         summary: 'Create a webhook endpoint',
         description:
           'Org admins. The URL must be http(s) and reach a public address (400 WEBHOOKS.URL_NOT_ALLOWED otherwise). The answer holds the signing secret (`whsec_…`): it is shown only here.',
@@ -36,13 +37,13 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
 
     app.get(BASE, {
       config: read,
-      schema: { tags, summary: 'List webhook endpoints', params: S.OrgParams, querystring: S.ListEndpointsQuery, response: { 200: pageOf(S.EndpointView) } },
+      schema: { tags, operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', params: S.OrgParams, querystring: S.ListEndpointsQuery, response: { 200: pageOf(S.EndpointView) } },
       handler: async (req) => s.endpoints.list(actor(req), req.params.orgId, req.query),
     });
 
     app.get(ONE, {
       config: read,
-      schema: { tags, summary: 'Get a webhook endpoint', params: S.EndpointParams, response: { 200: S.EndpointView } },
+      schema: { tags, operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', params: S.EndpointParams, response: { 200: S.EndpointView } },
       handler: async (req) => s.endpoints.get(actor(req), req.params.orgId, req.params.webhookId),
     });
 
@@ -50,6 +51,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: write,
       schema: {
         tags,
+        operationId: 'updateWebhookEndpoint',
         summary: 'Update a webhook endpoint',
         description: '`enabled: true` re-enables an endpoint that was disabled (by hand, after a 410, or after repeated failures) and resets its failure count.',
         params: S.EndpointParams,
@@ -61,7 +63,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
 
     app.delete(ONE, {
       config: write,
-      schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: S.EndpointParams, response: { 204: Type.Null() } },
+      schema: { tags, operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint and its delivery log', params: S.EndpointParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.endpoints.remove(actor(req), req.params.orgId, req.params.webhookId);
         return reply.status(204).send(null);
@@ -72,6 +74,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: write,
       schema: {
         tags,
+        operationId: 'rotateWebhookSecret',
         summary: 'Rotate the signing secret',
         description: 'The new secret is shown only here. For 24 h deliveries carry two signatures, one with each secret, so receivers can switch without losing deliveries.',
         params: S.EndpointParams,
@@ -84,6 +87,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: write,
       schema: {
         tags,
+        operationId: 'sendTestWebhook',
         summary: 'Send a test event',
         description: 'Queues a signed `webhook.test` event to this endpoint only (one attempt); its outcome appears in the delivery log. 409 WEBHOOKS.ENDPOINT_DISABLED on a disabled endpoint.',
         params: S.EndpointParams,
@@ -96,6 +100,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: read,
       schema: {
         tags,
+        operationId: 'listWebhookDeliveries',
         summary: 'Delivery log of an endpoint',
         description: 'Newest first, each with the body sent and every attempt (request headers, response status and body excerpt, latency, error).',
         params: S.EndpointParams,
@@ -107,7 +112,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
 
     app.get(`${ONE}/deliveries/:deliveryId`, {
       config: read,
-      schema: { tags, summary: 'One delivery with its attempts', params: S.DeliveryParams, response: { 200: S.DeliveryView } },
+      schema: { tags, operationId: 'getWebhookDelivery', summary: 'One delivery with its attempts', params: S.DeliveryParams, response: { 200: S.DeliveryView } },
       handler: async (req) => s.deliveries.get(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId),
     });
 
@@ -115,6 +120,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
       config: write,
       schema: {
         tags,
+        operationId: 'redeliverWebhookDelivery',
         summary: 'Send a delivery again',
         description: 'Once, with the same webhook-id and body (receivers deduplicate on webhook-id). Only a delivered or failed delivery (409 WEBHOOKS.DELIVERY_PENDING otherwise), on an enabled endpoint.',
         params: S.DeliveryParams,

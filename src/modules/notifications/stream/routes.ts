@@ -60,6 +60,7 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
       config: { auth: { scope: STREAM_SCOPE } },
       schema: {
         tags,
+        operationId: 'createStreamTicket',
         summary: 'A ticket to open the stream from EventSource',
         description: 'Single use, valid for 60 seconds: `new EventSource("/api/v1/stream?ticket=" + ticket)`.',
         response: { 201: S.StreamTicket },
@@ -70,6 +71,7 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
     app.get('/stream', {
       schema: {
         tags,
+        operationId: 'openEventStream',
         summary: 'Realtime events (Server-Sent Events)',
         description: STREAM_DESCRIPTION,
         security: [{ bearerAuth: [] }, { apiKey: [] }, {}],

@@ -1,0 +1,228 @@
+// The published document as the tools that consume it read it (issue #19, decision 0028):
+// swagger-parser validates it as OpenAPI 3.1, Redocly's `recommended` rules and Spectral's
+// `spectral:oas` lint it. None reports an error or a warning: a finding here is a finding for
+// every client generator, gateway and contract tester that reads /openapi.json. Then the
+// conventions of decision 0028 that no linter checks: operation ids, tags.
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import spectralCore from '@stoplight/spectral-core';
+import spectralParsers from '@stoplight/spectral-parsers';
+import spectralRulesets from '@stoplight/spectral-rulesets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Every operation of the document, as `METHOD /path` with the operation object. */
+function operations(spec: any): { name: string; op: any }[] {
+  return Object.entries<Record<string, any>>(spec.paths).flatMap(([path, ops]) =>
+    Object.entries(ops)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, op })),
+  );
+}
+
+// CommonJS packages: their named exports are not visible to an ES import.
+const { Document, Spectral } = spectralCore;
+const { Json } = spectralParsers;
+const { oas } = spectralRulesets;
+
+let t: TestApp;
+let text: string;
+beforeAll(async () => {
+  t = await createTestApp();
+  const res = await t.request({ method: 'GET', url: '/openapi.json' });
+  expect(res.statusCode).toBe(200);
+  text = res.body;
+});
+afterAll(async () => t?.close());
+
+describe('/openapi.json read by third-party tools', () => {
+  it('is valid OpenAPI 3.1 for swagger-parser', async () => {
+    // validate() dereferences in place: it gets a copy. A rejection fails the test with its message.
+    const api = await SwaggerParser.validate(JSON.parse(text));
+    expect((api as { openapi?: string }).openapi).toBe('3.1.0');
+  });
+
+  it("passes Redocly's recommended rules with no error or warning", async () => {
+    // The built-in ruleset: no config file is read and nothing is fetched.
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: text, absoluteRef: 'file:///openapi.json', config });
+    const found = problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
+    expect(found).toEqual([]);
+  });
+
+  it("passes Spectral's spectral:oas with no error or warning", async () => {
+    const spectral = new Spectral();
+    spectral.setRuleset({ extends: [[oas as never, 'recommended']] });
+    const results = await spectral.run(new Document(text, Json, '/openapi.json'));
+    // Severity 0 is an error, 1 a warning, 2 info, 3 a hint.
+    const found = results.filter((r) => r.severity <= 1).map((r) => `${r.severity} ${r.code}: ${r.message} at ${r.path.join('/')}`);
+    expect(found).toEqual([]);
+  });
+});
+
+describe('/openapi.json conventions (decision 0028)', () => {
+  it('names every operation with a unique camelCase operationId, verb first', () => {
+    const ops = operations(JSON.parse(text));
+    const bad = ops.filter(({ op }) => typeof op.operationId !== 'string' || !/^[a-z][A-Za-z0-9]+$/.test(op.operationId)).map((o) => o.name);
+    expect(bad).toEqual([]);
+    const seen = new Map<string, string>();
+    const duplicates: string[] = [];
+    for (const { name, op } of ops) {
+      const first = seen.get(op.operationId);
+      if (first) duplicates.push(`${op.operationId}: ${first} and ${name}`);
+      seen.set(op.operationId, name);
+    }
+    expect(duplicates).toEqual([]);
+  });
+
+  it('keeps operation ids stable: a rename is a breaking change for generated clients', async () => {
+    // Client methods are named after these ids; the list changes only on purpose (update the
+    // file with `vitest -u` and say so in the changelog).
+    const ids = operations(JSON.parse(text))
+      .map(({ name, op }) => `${op.operationId} ${name}`)
+      .sort()
+      .join('\n');
+    await expect(`${ids}\n`).toMatchFileSnapshot('./__snapshots__/operation-ids.txt');
+  });
+
+  it('tags every operation with one tag declared at the top level, with a description', () => {
+    const spec = JSON.parse(text);
+    const declared = new Map<string, string>(spec.tags.map((t: { name: string; description: string }) => [t.name, t.description]));
+    const bad = operations(spec)
+      .filter(({ op }) => op.tags?.length !== 1 || !declared.has(op.tags[0]))
+      .map(({ name, op }) => `${name}: ${JSON.stringify(op.tags)}`);
+    expect(bad).toEqual([]);
+    for (const [name, description] of declared) expect(description, name).toMatch(/\S/);
+    const used = new Set(operations(spec).map(({ op }) => op.tags[0]));
+    expect([...declared.keys()].filter((name) => !used.has(name))).toEqual([]);
+  });
+});
+
+describe('/openapi.json defaults (decision 0028)', () => {
+  /** Every `required` name whose property has a default, in a request schema at any depth. */
+  function requiredWithDefault(node: any, where: string, out: string[]) {
+    if (!node || typeof node !== 'object') return;
+    if (node.properties && Array.isArray(node.required)) {
+      for (const name of node.required) if (node.properties[name]?.default !== undefined) out.push(`${where}/${name}`);
+    }
+    for (const [key, value] of Object.entries(node)) requiredWithDefault(value, `${where}/${key}`, out);
+  }
+
+  it('marks no parameter or request field that has a default as required', () => {
+    const found: string[] = [];
+    for (const { name, op } of operations(JSON.parse(text))) {
+      for (const p of op.parameters ?? []) if (p.required && p.schema?.default !== undefined) found.push(`${name} ${p.in}.${p.name}`);
+      requiredWithDefault(op.requestBody, `${name} body`, found);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('shows what the server defaults as optional with its default', () => {
+    const spec = JSON.parse(text);
+    const param = (path: string, name: string) => spec.paths[path].get.parameters.find((p: any) => p.name === name);
+    // Every cursor-paginated list takes an optional limit of 20.
+    const lists = operations(spec).filter(({ op }) => op.parameters?.some((p: any) => p.name === 'cursor'));
+    expect(lists.length).toBeGreaterThanOrEqual(16);
+    for (const { name, op } of lists) {
+      expect(op.parameters.find((p: any) => p.name === 'limit'), name).toMatchObject({ required: false, schema: { default: 20 } });
+    }
+    expect(param('/orgs/{orgId}/projects', 'sort')).toMatchObject({ required: false, schema: { default: 'created' } });
+    expect(param('/orgs/{orgId}/projects', 'includeDeleted')).toMatchObject({ required: false, schema: { default: false } });
+    expect(param('/orgs/{orgId}/reports/time', 'groupBy')).toMatchObject({ required: false, schema: { default: 'project' } });
+    expect(param('/orgs/{orgId}/reports/time', 'format')).toMatchObject({ required: false, schema: { default: 'json' } });
+    const body = (path: string) => spec.paths[path].post.requestBody.content['application/json'].schema;
+    expect(body('/orgs/{orgId}/webhooks').properties.enabled.default).toBe(true);
+    expect(body('/orgs/{orgId}/webhooks').required).not.toContain('enabled');
+    expect(body('/orgs/{orgId}/reports/time/files').required ?? []).not.toContain('groupBy');
+    expect(body('/orgs').properties).toMatchObject({ timezone: { default: 'UTC' }, currency: { default: 'EUR' } });
+    expect(body('/orgs/{orgId}/projects/{projectId}/tasks').properties.status.default).toBe('todo');
+  });
+});
+
+describe('defaults, as a client that omits them sees them', () => {
+  it('lists time entries without limit, creates an org without time zone or currency, a task without status', async () => {
+    const user = await signUp(t);
+    const auth = bearer(user.accessToken);
+    const org = await t.request({ method: 'POST', url: '/api/v1/orgs', headers: auth, payload: { name: 'Defaults', slug: `defaults-${Date.now()}` } });
+    expect(org.statusCode, org.body).toBe(201);
+    expect(org.json()).toMatchObject({ timezone: 'UTC', currency: 'EUR' });
+    const orgId = org.json().id;
+    const entries = await t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/time-entries`, headers: auth });
+    expect(entries.statusCode, entries.body).toBe(200);
+    expect(entries.json().page.limit).toBe(20);
+    const project = await t.request({ method: 'POST', url: `/api/v1/orgs/${orgId}/projects`, headers: auth, payload: { name: 'Defaults', key: 'DEF' } });
+    expect(project.statusCode, project.body).toBe(201);
+    const task = await t.request({ method: 'POST', url: `/api/v1/orgs/${orgId}/projects/${project.json().id}/tasks`, headers: auth, payload: { name: 'First' } });
+    expect(task.statusCode, task.body).toBe(201);
+    expect(task.json().status).toBe('todo');
+  });
+});
+
+describe('/openapi.json problems and headers (decision 0028)', () => {
+  const resolve = (spec: any, node: any) => (node?.$ref ? node.$ref.split('/').slice(1).reduce((n: any, k: string) => n[k], spec) : node);
+
+  it('declares every error as application/problem+json with the Problem schema', () => {
+    const spec = JSON.parse(text);
+    const bad: string[] = [];
+    for (const { name, op } of operations(spec)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const content = resolve(spec, response).content ?? {};
+        // The probe's own 503 is its readiness report, in JSON.
+        if (name === 'GET /health/ready' && status === '503') continue;
+        if (Object.keys(content).join() !== 'application/problem+json' || content['application/problem+json'].schema.$ref !== '#/components/schemas/Problem') {
+          bad.push(`${name} ${status}: ${Object.keys(content).join()}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(spec.components.schemas.Problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'detail', 'code', 'requestId']));
+  });
+
+  it('declares the statuses each kind of route answers', () => {
+    const spec = JSON.parse(text);
+    const has = (method: string, path: string) => Object.keys(spec.paths[path][method].responses);
+    // Authenticated, with a body, path parameters and a rate limit.
+    expect(has('post', '/orgs/{orgId}/time-entries')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '413', '415', '429', '4XX', '500', '503']));
+    // Public, with a body: no 401 or 403.
+    expect(has('post', '/auth/login')).toEqual(expect.arrayContaining(['200', '400', '413', '415', '429']));
+    expect(has('post', '/auth/login')).not.toContain('401');
+    // Authenticated, without input: no 400, 404, 413 or 415.
+    expect(has('get', '/users/me').sort()).toEqual(['200', '401', '403', '429', '4XX', '500', '503']);
+    // The probes are not rate limited.
+    expect(has('get', '/health/live')).not.toContain('429');
+    for (const { name, op } of operations(spec)) {
+      const security = (op.security ?? []).filter((s: object) => Object.keys(s).length > 0);
+      if (security.length) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403']));
+      if (op.requestBody) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['400', '413', '415']));
+      if ((op.parameters ?? []).some((p: any) => p.in === 'path')) expect(Object.keys(op.responses), name).toContain('404');
+    }
+  });
+
+  it('declares the headers the server sends', () => {
+    const spec = JSON.parse(text);
+    for (const { name, op } of operations(spec)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect(resolve(spec, response).headers, `${name} ${status}`).toHaveProperty(['X-Request-Id']);
+      }
+      const limited = Boolean(op.responses['429']);
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (status.startsWith('2') && limited) expect(Object.keys(response.headers), `${name} ${status}`).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+      }
+    }
+    expect(Object.keys(spec.components.responses.TooManyRequests.headers)).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']));
+    expect(spec.paths['/orgs/{orgId}/reports/time/files'].post.responses['202'].headers.Location).toMatchObject({ schema: { type: 'string' } });
+  });
+
+  it('sends what it declares: X-Request-Id and RateLimit-* on an answer, problem+json on a refusal', async () => {
+    const res = await t.request({ method: 'GET', url: '/api/v1/users/me' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.headers['x-request-id']).toBeTruthy();
+    expect(res.headers['ratelimit-limit']).toBeTruthy();
+    expect(res.headers['ratelimit-remaining']).toBeDefined();
+    expect(res.headers['ratelimit-reset']).toBeDefined();
+  });
+});
