@@ -335,9 +335,12 @@ async function main() {
       if (m) result.memoryTimeline.push({ after, rssMB: (m.rssMiB * 1048576) / 1e6, peakMB: (m.peakMiB * 1048576) / 1e6, ...(t ? { treeRssMB: t.rssMB } : {}) });
     };
     sampleMemory('start');
-    // The tree after start-up has settled: pg-boss opens after the ready line, and the pool's
-    // connections (one backend each) stay open while idle for 30 s.
+    // pg-boss opens after the ready line, and the connections start-up opened (one backend
+    // each) close after 5 s idle on the embedded server: sampled at 2 s, while they are still
+    // open, and once start-up has settled (7 s), the state an idle server stays in.
     if (tree) await sleep(2000);
+    const treeEarly = tree?.sample() ?? null;
+    if (tree) await sleep(5000);
     const treeAfterStart = tree?.sample() ?? null;
 
     // Seed: one user through the API; wait until its profile exists (created by an event subscriber).
@@ -549,8 +552,10 @@ async function main() {
     if (tree && treeAfterStart) {
       const afterRun = tree.sample();
       const peak = tree.peak();
-      result.tree = { afterStart: treeAfterStart, afterRun, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, peakWithWorkspaceRssMB: null, peakWithWorkspacePssMB: null };
-      log(`process tree: ${treeAfterStart.rssMB.toFixed(0)} MB RSS after start (PSS ${treeAfterStart.pssMB.toFixed(0)} MB, ${treeAfterStart.processes} processes), peak ${peak.rssMB.toFixed(0)} MB`);
+      result.tree = { early: treeEarly, afterStart: treeAfterStart, afterRun, peakRssMB: peak.rssMB, peakPssMB: peak.pssMB, peakWithWorkspaceRssMB: null, peakWithWorkspacePssMB: null };
+      log(
+        `process tree: ${treeAfterStart.rssMB.toFixed(0)} MB RSS once start-up settled (PSS ${treeAfterStart.pssMB.toFixed(0)} MB, ${treeAfterStart.processes} processes; 2 s after ready ${treeEarly?.rssMB.toFixed(0)} MB), peak ${peak.rssMB.toFixed(0)} MB`,
+      );
     }
 
     // 6. After the memory target, so the seeded workspace does not move the figures above.
@@ -823,9 +828,9 @@ function evaluateTargets(r: RunResult): Target[] {
   if (r.tree) {
     const t = r.tree;
     targets.push({
-      name: 'RSS of the process tree 2 s after start (Node + the embedded PostgreSQL, VmRSS summed)',
+      name: 'RSS of the process tree after start, settled (7 s after ready; Node + the embedded PostgreSQL, VmRSS summed)',
       target: `< ${EMBEDDED_TREE_RSS_MB} MB`,
-      measured: `${t.afterStart.rssMB.toFixed(0)} MB (PSS ${t.afterStart.pssMB.toFixed(0)} MB, ${t.afterStart.processes} processes; peak under the scenarios ${t.peakRssMB.toFixed(0)} MB)`,
+      measured: `${t.afterStart.rssMB.toFixed(0)} MB (PSS ${t.afterStart.pssMB.toFixed(0)} MB, ${t.afterStart.processes} processes; 2 s after ready, start-up's connections still open: ${t.early ? t.early.rssMB.toFixed(0) : '–'} MB; peak under the scenarios ${t.peakRssMB.toFixed(0)} MB)`,
       pass: t.afterStart.rssMB < EMBEDDED_TREE_RSS_MB,
     });
   }

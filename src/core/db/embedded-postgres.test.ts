@@ -1,0 +1,84 @@
+// The embedded server's lock-file rules: a `postmaster.pid` is trusted only when the process it
+// names is a postgres whose command line names this very folder.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedPostgres, embeddedFiles, runningPostmaster, startEmbeddedPostgres } from './embedded-postgres.ts';
+
+const base = mkdtempSync(join(tmpdir(), 'trellis-embedded-unit-'));
+// mkdtemp makes it 0700; under root the server runs as `postgres`, which must get in.
+chmodSync(base, 0o711);
+const dir = join(base, 'postgres');
+const files = embeddedFiles(dir);
+let server: EmbeddedPostgres | undefined;
+/** The lock file of the stopped server, as it was while it ran. */
+let lockFile = '';
+
+/** Rewrites the pid (first line) of the lock file a stopped server left, as a crash would leave it. */
+function leaveLockFile(pid: number) {
+  const lines = lockFile.split('\n');
+  lines[0] = String(pid);
+  writeFileSync(files.pidFile, lines.join('\n'));
+}
+
+async function count(s: EmbeddedPostgres): Promise<number> {
+  const client = new pg.Client({ connectionString: s.url() });
+  await client.connect();
+  try {
+    return (await client.query('SELECT count(*)::int AS n FROM marks')).rows[0].n;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(platform() === 'win32')('embedded PostgreSQL lock files', () => {
+  beforeAll(async () => {
+    server = await startEmbeddedPostgres({ dir });
+    lockFile = readFileSync(files.pidFile, 'utf8');
+    const client = new pg.Client({ connectionString: server.url() });
+    await client.connect();
+    await client.query('CREATE TABLE marks (n int)');
+    await client.query('INSERT INTO marks VALUES (1)');
+    await client.end();
+    await server.stop();
+    server = undefined;
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('a lock file naming a dead process is stale: the server starts and the data is there', async () => {
+    const gone = spawnSync('true').pid!;
+    leaveLockFile(gone);
+    expect(runningPostmaster(files)).toBeNull();
+    server = await startEmbeddedPostgres({ dir });
+    expect(server.reused).toBe(false);
+    expect(await count(server)).toBe(1);
+    await server.stop();
+    server = undefined;
+  }, 60_000);
+
+  it('a lock file naming a live process that is not this folder’s postgres (a reused pid) is stale too', async () => {
+    leaveLockFile(process.pid);
+    expect(runningPostmaster(files)).toBeNull();
+    server = await startEmbeddedPostgres({ dir });
+    expect(server.reused).toBe(false);
+    expect(server.pid).not.toBe(process.pid);
+    expect(await count(server)).toBe(1);
+  }, 60_000);
+
+  it('a running server on this folder is found and used, not started twice', async () => {
+    const again = await startEmbeddedPostgres({ dir });
+    expect(again.reused).toBe(true);
+    expect(again.pid).toBe(server!.pid);
+    expect(runningPostmaster(files)).toBe(server!.pid);
+    await server!.stop();
+    server = undefined;
+    expect(runningPostmaster(files)).toBeNull();
+  }, 60_000);
+});
