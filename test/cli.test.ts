@@ -1,8 +1,7 @@
 // The operator commands, run as a user would: `npm run migrate`, `npm run cli -- create-admin`,
 // `npm run cli -- db-url`, `npm run cli -- import-pglite`.
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, renameSync, } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
@@ -17,16 +16,14 @@ import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
 import { createPasswordHasher } from '../src/core/security/passwords.ts';
 import { testConfig } from './harness.ts';
-import { api, cleanupProcesses, diagnostics, login, PASSWORD, startServer, stopGracefully } from './processes.ts';
+import { api, cleanupProcesses, diagnostics, embeddedDataDir, login, PASSWORD, startServer, stopEmbeddedServers, stopGracefully } from './processes.ts';
 
 const run = promisify(execFile);
 const node = join(process.cwd(), 'node_modules/.bin/node');
 const folders: string[] = [];
 
-/** A DATA_DIR in the temp folder; mkdtemp makes it 0700, and under root the embedded server runs as `postgres`. */
 function newDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
-  chmodSync(dir, 0o711);
+  const dir = embeddedDataDir('trellis-cli-');
   folders.push(dir);
   return dir;
 }
@@ -44,14 +41,7 @@ const env = envFor(dataDir);
 afterAll(async () => {
   await cleanupProcesses();
   // `db-url --start` leaves its server running by design: stop what this file left.
-  for (const dir of folders) {
-    const pid = runningPostmaster(embeddedFiles(join(dir, 'postgres')));
-    if (pid !== null) {
-      process.kill(pid, 'SIGINT');
-      for (let i = 0; i < 200 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await stopEmbeddedServers(folders);
 }, 60_000);
 
 // The CLI is exercised on the embedded PostgreSQL (CI included); the server path is the same code with DATABASE_URL.

@@ -4,24 +4,22 @@
 // server as the `postgres` account or says in one sentence why it cannot.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { platform, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../scripts/build.ts';
-import { embeddedFiles, embeddedUrl, runningPostmaster } from '../src/core/db/embedded-postgres.ts';
-import { api, cleanupProcesses, diagnostics, JWT_SECRET, login, NODE, PASSWORD, ROOT, type Server, startServer, stopGracefully, WAIT_MS } from './processes.ts';
+import { embeddedUrl, } from '../src/core/db/embedded-postgres.ts';
+import { api, cleanupProcesses, diagnostics, embeddedDataDir, JWT_SECRET, login, NODE, PASSWORD, ROOT, type Server, startServer, stopEmbeddedServers, stopGracefully, WAIT_MS } from './processes.ts';
 
 const outDir = join(ROOT, `.build-test-${process.pid}-embedded`);
 const root = process.getuid?.() === 0;
 const folders: string[] = [];
 let entry: string;
 
-/** A DATA_DIR in the temp folder. mkdtemp makes it 0700: as root, the `postgres` account must be let in. */
 function newDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'trellis-embedded-'));
-  chmodSync(dir, 0o711);
+  const dir = embeddedDataDir('trellis-embedded-');
   folders.push(dir);
   return dir;
 }
@@ -77,14 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanupProcesses();
   // A postmaster outlives a killed Node by design: stop every one this file left, by its pid file.
-  for (const dir of folders) {
-    const pid = runningPostmaster(embeddedFiles(join(dir, 'postgres')));
-    if (pid !== null) {
-      process.kill(pid, 'SIGINT');
-      if (!(await waitGone(pid, 10_000))) process.kill(pid, 'SIGKILL');
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await stopEmbeddedServers(folders);
   rmSync(outDir, { recursive: true, force: true });
 }, WAIT_MS);
 

@@ -3,11 +3,12 @@
 // Every process and storage made here is removed by cleanupProcesses() (call it in afterAll).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
+import { embeddedFiles, runningPostmaster } from '../src/core/db/embedded-postgres.ts';
 import { createDatabase, dropDatabase } from './test-server.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -166,3 +167,31 @@ export async function stopGracefully(server: Server) {
   return { code, ms: Date.now() - sent };
 }
 
+
+/**
+ * A DATA_DIR for the embedded PostgreSQL in the temp folder. mkdtemp makes it 0700; under root
+ * the server runs as `postgres`, which must be let in. Remove it with stopEmbeddedServers().
+ */
+export function embeddedDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o711);
+  return dir;
+}
+
+/**
+ * Stops the embedded PostgreSQL left running in each DATA_DIR (a postmaster outlives a killed
+ * Node, and `db-url --start` leaves one by design), found by its pid file, then removes the folders.
+ */
+export async function stopEmbeddedServers(dataDirs: string[]): Promise<void> {
+  const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  for (const dir of dataDirs) {
+    const pid = runningPostmaster(embeddedFiles(join(dir, 'postgres')));
+    if (pid !== null) {
+      process.kill(pid, 'SIGINT');
+      const deadline = Date.now() + 10_000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
