@@ -59,10 +59,13 @@ describe('time entries', () => {
        VALUES ($1, $2, $3, $4, '9999-12-31T23:30:00Z', '10000-01-01T00:30:00Z', true, 'EUR', $3)`,
       [id, orgId, userId, projectId],
     );
-    const list = await entries();
+    // Its `end` (year 10000) has no RFC 3339 form, so the lists and reads that show it cannot
+    // match the document's `date-time`: they are sent unchecked (test/contract.ts). What this
+    // test asks is that they answer at all.
+    const list = await t.requestUnchecked({ method: 'GET', url: `/api/v1/orgs/${orgId}/time-entries`, headers: h });
     expect(list.statusCode, list.body).toBe(200);
     expect(list.json().data.map((e: { id: string }) => e.id)).toEqual([id]);
-    expect((await t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/time-entries/${id}`, headers: h })).statusCode).toBe(200);
+    expect((await t.requestUnchecked({ method: 'GET', url: `/api/v1/orgs/${orgId}/time-entries/${id}`, headers: h })).statusCode).toBe(200);
     const budget = await t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/reports/projects/${projectId}/budget`, headers: h });
     expect(budget.statusCode, budget.body).toBe(200);
     expect((await t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/reports/time`, headers: h })).statusCode).toBe(200);

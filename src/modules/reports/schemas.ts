@@ -137,7 +137,8 @@ export const ExportResponse = {
 export const FileResponse = {
   description: 'The report file, in the format it was requested in',
   content: {
-    [REPORT_MEDIA_TYPES.csv]: Binary('a CSV file'),
+    // The media type; the answer adds `; charset=utf-8` as its parameter (as every CSV answer).
+    'text/csv': Binary('a CSV file'),
     [REPORT_MEDIA_TYPES.xlsx]: Binary('an Excel workbook'),
     [REPORT_MEDIA_TYPES.pdf]: Binary('a printable document'),
   },
