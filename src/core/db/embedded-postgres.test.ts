@@ -1,12 +1,12 @@
 // The embedded server's lock-file rules: a `postmaster.pid` is trusted only when the process it
 // names is a postgres whose command line names this very folder.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedPostgres, embeddedFiles, runningPostmaster, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { type EmbeddedPostgres, embeddedBinaries, embeddedFiles, reachableBinaries, runningPostmaster, startEmbeddedPostgres } from './embedded-postgres.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'trellis-embedded-unit-'));
 // mkdtemp makes it 0700; under root the server runs as `postgres`, which must get in.
@@ -80,5 +80,35 @@ describe.skipIf(platform() === 'win32')('embedded PostgreSQL lock files', () => 
     await server!.stop();
     server = undefined;
     expect(runningPostmaster(files)).toBeNull();
+  }, 60_000);
+});
+
+// Under root the server runs as `postgres`; a checkout it cannot enter (under /root, say) must
+// still work: the binaries are copied once to where it can run them.
+const isRoot = process.getuid?.() === 0;
+describe.skipIf(platform() !== 'linux' || !isRoot)('embedded PostgreSQL binaries under root', () => {
+  it('binaries in a folder the `postgres` account cannot enter are run from a copy it can', async () => {
+    const account = {
+      uid: Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+      gid: Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()),
+    };
+    const bin = await embeddedBinaries();
+    const closed = mkdtempSync(join(tmpdir(), 'trellis-closed-')); // 0700, root's
+    try {
+      const native = join(closed, 'native');
+      cpSync(dirname(dirname(bin.postgres)), native, { recursive: true, verbatimSymlinks: true });
+      const hidden = { initdb: join(native, 'bin', 'initdb'), postgres: join(native, 'bin', 'postgres'), pg_ctl: join(native, 'bin', 'pg_ctl') };
+      const denied = spawnSync(hidden.postgres, ['--version'], { uid: account.uid, gid: account.gid });
+      expect(denied.status).not.toBe(0);
+
+      const usable = reachableBinaries(hidden, account);
+      expect(usable.postgres.startsWith(closed)).toBe(false);
+      const ran = spawnSync(usable.postgres, ['--version'], { uid: account.uid, gid: account.gid, encoding: 'utf8' });
+      expect(ran.stdout).toMatch(/^postgres \(PostgreSQL\) \d+/);
+      // Reachable binaries are used where they are.
+      expect(reachableBinaries(bin, account)).toBe(bin);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -9,7 +9,7 @@
 // that the process is a postgres on this very folder, and uses it again.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,8 +90,8 @@ export function embeddedUrl(dir: string, database = EMBEDDED_DATABASE): string {
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = opts.log ?? (() => {});
   const files = embeddedFiles(opts.dir);
-  const bin = await embeddedBinaries();
-  const owner = serverAccount(files, bin);
+  const owner = serverAccount(files);
+  const bin = reachableBinaries(await embeddedBinaries(), owner);
 
   if (!existsSync(join(files.dir, 'PG_VERSION'))) await initialise(bin, files, owner, log);
   if (!existsSync(files.passwordFile)) {
@@ -138,7 +138,7 @@ interface Account {
 }
 
 /** null when Node does not run as root (the server runs as the same user). */
-function serverAccount(files: { dir: string }, bin: Binaries): Account | null {
+function serverAccount(files: { dir: string }): Account | null {
   if (platform() === 'win32' || userInfo().uid !== 0) return null;
   const name = 'postgres';
   let uid: number;
@@ -151,16 +151,41 @@ function serverAccount(files: { dir: string }, bin: Binaries): Account | null {
       'PostgreSQL refuses to run as root and this machine has no `postgres` account to run it as: run Trellis as a regular user, create that account (`useradd --system postgres`), or set DATABASE_URL to a PostgreSQL server',
     );
   }
-  // The account must reach the data folder and the binaries through every parent folder.
-  for (const target of [dirname(files.dir), dirname(bin.postgres)]) {
-    const blocked = unsearchableParent(target, uid, gid);
-    if (blocked) {
-      throw new EmbeddedPostgresError(
-        `PostgreSQL refuses to run as root, and the account \`${name}\` it runs as instead cannot enter ${blocked}: run Trellis as a regular user, move the project and DATA_DIR out of ${blocked}, or set DATABASE_URL to a PostgreSQL server`,
-      );
-    }
+  // The account must reach the data folder through every parent folder.
+  const blocked = unsearchableParent(dirname(files.dir), uid, gid);
+  if (blocked) {
+    throw new EmbeddedPostgresError(
+      `PostgreSQL refuses to run as root, and the account \`${name}\` it runs as instead cannot enter ${blocked}: run Trellis as a regular user, set DATA_DIR to a folder outside ${blocked}, or set DATABASE_URL to a PostgreSQL server`,
+    );
   }
   return { uid, gid, name };
+}
+
+/**
+ * The binaries as the account can run them. A project checked out where that account cannot
+ * enter (under /root, say) still works: the package's `native` folder (~60 MB, relocatable:
+ * its programs find their libraries relative to themselves) is copied once to the temp folder.
+ */
+export function reachableBinaries(bin: Binaries, owner: Pick<Account, 'uid' | 'gid'> | null): Binaries {
+  if (!owner || !unsearchableParent(dirname(bin.postgres), owner.uid, owner.gid)) return bin;
+  const native = dirname(dirname(bin.postgres));
+  const st = statSync(bin.postgres);
+  const key = createHash('sha256').update(`${native}:${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const target = join(tmpdir(), `trellis-postgres-${key}`);
+  if (!existsSync(join(target, 'bin', 'postgres'))) {
+    // Copied beside the target and renamed into place: two processes starting at once never
+    // see a half-made copy.
+    const partial = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    try {
+      renameSync(partial, target);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process was first
+    }
+  }
+  const at = (file: string) => join(target, 'bin', file.split(/[\\/]/).pop()!);
+  return { initdb: at(bin.initdb), postgres: at(bin.postgres), pg_ctl: at(bin.pg_ctl) };
 }
 
 /** The first folder on the way to `path` that the account cannot enter, or null. */
