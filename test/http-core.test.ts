@@ -341,8 +341,14 @@ describe('OpenAPI', () => {
         // JSON answers carry their schema; file downloads (zip, pdf) declare a binary string.
         if (!Object.values(op.responses[code].content ?? {}).some((c: any) => c?.schema)) missing.push(`${method} ${path}: ${code} without a schema`);
       }
-      // Every operation documents its problem responses too.
-      if (!op.responses?.['4XX']) missing.push(`${method} ${path}: no 4XX problem`);
+      // Every operation documents its problem responses too, each one problem+json.
+      if (!op.responses?.['500']) missing.push(`${method} ${path}: no 500 problem`);
+      for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+        // The readiness probe's own 503 is its report, in JSON.
+        if (!/^[45]/.test(status) || (path === '/health/ready' && status === '503')) continue;
+        const content = response.content ?? spec.components.responses[response.$ref?.split('/').pop()]?.content;
+        if (!content?.['application/problem+json']) missing.push(`${method} ${path}: ${status} is not problem+json`);
+      }
     }
     expect(missing).toEqual([]);
   });

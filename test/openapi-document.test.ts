@@ -27,6 +27,24 @@ const { Document, Spectral } = spectralCore;
 const { Json } = spectralParsers;
 const { oas } = spectralRulesets;
 
+/**
+ * A problem response's schema: one code's schema (`Problem` with its code as a constant), or
+ * `oneOf` several, each a named component built on `Problem`.
+ */
+function isProblemSchema(spec: any, schema: any): boolean {
+  const codes = schema?.oneOf ?? [schema];
+  return codes.every((ref: any) => {
+    const name = typeof ref?.$ref === 'string' ? ref.$ref.split('/').pop() : undefined;
+    const component = name ? spec.components.schemas[name] : undefined;
+    return (
+      /Problem$/.test(name ?? '') &&
+      component?.allOf?.[0]?.$ref === '#/components/schemas/Problem' &&
+      typeof component.allOf[1]?.properties?.code?.const === 'string' &&
+      component.allOf[1].required.includes('code')
+    );
+  });
+}
+
 let t: TestApp;
 let text: string;
 beforeAll(async () => {
@@ -48,7 +66,11 @@ describe('/openapi.json read by third-party tools', () => {
     // The built-in ruleset: no config file is read and nothing is fetched.
     const config = await createConfig({ extends: ['recommended'] });
     const problems = await lintFromString({ source: text, absoluteRef: 'file:///openapi.json', config });
-    const found = problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
+    const found = problems
+      // The probes take no input, need no credentials and count against no limit: they answer
+      // no 4xx, and a catch-all `4XX` to please the rule would be a false promise to clients.
+      .filter((p) => !(p.ruleId === 'operation-4xx-response' && /^#\/paths\/~1health~1(live|ready)\//.test(p.location[0]?.pointer ?? '')))
+      .map((p) => `${p.severity} ${p.ruleId}: ${p.message} at ${p.location[0]?.pointer}`);
     expect(found).toEqual([]);
   });
 
@@ -172,7 +194,7 @@ describe('/openapi.json problems and headers (decision 0028)', () => {
         const content = resolve(spec, response).content ?? {};
         // The probe's own 503 is its readiness report, in JSON.
         if (name === 'GET /health/ready' && status === '503') continue;
-        if (Object.keys(content).join() !== 'application/problem+json' || content['application/problem+json'].schema.$ref !== '#/components/schemas/Problem') {
+        if (Object.keys(content).join() !== 'application/problem+json' || !isProblemSchema(spec, content['application/problem+json'].schema)) {
           bad.push(`${name} ${status}: ${Object.keys(content).join()}`);
         }
       }
@@ -185,20 +207,23 @@ describe('/openapi.json problems and headers (decision 0028)', () => {
     const spec = JSON.parse(text);
     const has = (method: string, path: string) => Object.keys(spec.paths[path][method].responses);
     // Authenticated, with a body, path parameters and a rate limit.
-    expect(has('post', '/orgs/{orgId}/time-entries')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '413', '415', '429', '4XX', '500', '503']));
+    expect(has('post', '/orgs/{orgId}/time-entries')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503']));
     // Public, with a body: no 401 or 403.
     expect(has('post', '/auth/login')).toEqual(expect.arrayContaining(['200', '400', '413', '415', '429']));
     expect(has('post', '/auth/login')).not.toContain('401');
     // Authenticated, without input: no 400, 404, 413 or 415.
-    expect(has('get', '/users/me').sort()).toEqual(['200', '401', '403', '429', '4XX', '500', '503']);
+    expect(has('get', '/users/me').sort()).toEqual(['200', '401', '403', '429', '500', '503']);
     // The probes are not rate limited.
     expect(has('get', '/health/live')).not.toContain('429');
+    const noResource: string[] = [];
     for (const { name, op } of operations(spec)) {
       const security = (op.security ?? []).filter((s: object) => Object.keys(s).length > 0);
       if (security.length) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['401', '403']));
       if (op.requestBody) expect(Object.keys(op.responses), name).toEqual(expect.arrayContaining(['400', '413', '415']));
-      if ((op.parameters ?? []).some((p: any) => p.in === 'path')) expect(Object.keys(op.responses), name).toContain('404');
+      // A path that names a resource can name one that is not there (or not the caller's).
+      if ((op.parameters ?? []).some((p: any) => p.in === 'path')) noResource.push(...(op.responses['404'] ? [] : [name]));
     }
+    expect(noResource).toEqual([]);
   });
 
   it('declares the headers the server sends', () => {

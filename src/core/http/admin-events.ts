@@ -2,7 +2,12 @@
 import { type Kysely, sql } from 'kysely';
 import { Type } from 'typebox';
 import type { AnyDB } from '../db/database.ts';
-import { AppError } from '../errors.ts';
+import { CoreProblems, defineProblem } from '../errors.ts';
+
+const EventProblems = {
+  notFound: CoreProblems.notFound,
+  alreadyDelivered: defineProblem('conflict', 'EVENTS.ALREADY_DELIVERED', 'The event was delivered to every subscriber: there is nothing to retry.'),
+};
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
 import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
@@ -70,7 +75,7 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
     });
 
     app.post('/admin/events/:id/retry', {
-      config: { auth: { role: 'admin' as const, scope: 'events:write' } },
+      config: { auth: { role: 'admin' as const, scope: 'events:write' }, problems: [EventProblems.notFound, EventProblems.alreadyDelivered] },
       schema: {
         tags,
         operationId: 'retryOutboxEvent',
@@ -88,8 +93,8 @@ export function adminEventRoutes(deps: { db: Kysely<AnyDB> }) {
           .executeTakeFirst();
         if (!row) {
           const exists = await db.selectFrom('core.outbox').select('id').where('id', '=', req.params.id).executeTakeFirst();
-          if (exists) throw new AppError('conflict', 'EVENTS.ALREADY_DELIVERED', 'The event was already delivered');
-          throw new AppError('not_found', 'NOT_FOUND', 'Event not found');
+          if (exists) throw EventProblems.alreadyDelivered.error('The event was already delivered');
+          throw EventProblems.notFound.error('Event not found');
         }
         await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
         return reply.status(202).send(toView(row));

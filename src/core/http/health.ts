@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
 import { type Migration, pendingMigrations } from '../db/migrator.ts';
 import type { Dispatcher } from '../events/dispatcher.ts';
-import { AppError } from '../errors.ts';
+import { CoreProblems } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { safeEqual } from '../security/random.ts';
 import type { HttpServer } from './server.ts';
@@ -121,7 +121,7 @@ export function metricsRoutes(deps: { metrics: Metrics; token?: string }) {
         const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
         if (given !== undefined && safeEqual(given, token)) return done();
         reply.header('www-authenticate', 'Bearer realm="metrics"');
-        done(new AppError('unauthenticated', 'UNAUTHENTICATED', 'The metrics token is missing or wrong'));
+        done(CoreProblems.unauthenticated.error('The metrics token is missing or wrong'));
       },
       handler: async (_req, reply) => {
         reply.type(deps.metrics.registry.contentType);

@@ -1,6 +1,11 @@
 // GET /jobs/{id}: the status of a background job, for the user who started it (or an admin).
 import { Type } from 'typebox';
-import { AppError } from '../errors.ts';
+import { CoreProblems, defineProblem } from '../errors.ts';
+
+const JobProblems = {
+  notFound: CoreProblems.notFound,
+  notFailed: defineProblem('conflict', 'JOBS.NOT_FAILED', 'Only a failed job that the queue still keeps can be retried.'),
+};
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
@@ -62,7 +67,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
     });
 
     app.post('/admin/jobs/:id/retry', {
-      config: { auth: { role: 'admin', scope: 'jobs:admin' } },
+      config: { auth: { role: 'admin', scope: 'jobs:admin' }, problems: [JobProblems.notFound, JobProblems.notFailed] },
       schema: {
         tags: ['admin'],
         operationId: 'retryJob',
@@ -73,15 +78,15 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
       handler: async (req, reply) => {
         const job = await deps.jobs.retry(req.params.id);
         if (!job) {
-          if (await deps.jobs.get(req.params.id)) throw new AppError('conflict', 'JOBS.NOT_FAILED', 'Only a failed job (still kept by the queue) can be retried');
-          throw new AppError('not_found', 'NOT_FOUND', 'No such job');
+          if (await deps.jobs.get(req.params.id)) throw JobProblems.notFailed.error('Only a failed job (still kept by the queue) can be retried');
+          throw JobProblems.notFound.error('No such job');
         }
         return reply.status(202).send(toBody(job));
       },
     });
 
     app.get('/jobs/:id', {
-      config: { auth: { scope: 'jobs:read' } },
+      config: { auth: { scope: 'jobs:read' }, problems: [JobProblems.notFound] },
       schema: {
         tags: ['jobs'],
         operationId: 'getJob',
@@ -94,7 +99,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
         const job = await deps.jobs.get(req.params.id);
         // Someone else's job is as unknown as a missing one.
         if (!job || (job.ownerId !== principal.userId && principal.role !== 'admin')) {
-          throw new AppError('not_found', 'NOT_FOUND', 'No such job');
+          throw JobProblems.notFound.error('No such job');
         }
         return toBody(job);
       },

@@ -1,6 +1,9 @@
 // How route schemas are shown to clients in /openapi.json (decision 0028). The route schemas
 // stay as validation needs them; these functions change only the document's copy.
 
+import { CoreProblems, type ProblemType } from '../errors.ts';
+import { statusOf } from './problem.ts';
+
 type Node = Record<string, unknown>;
 
 /** The request parts of a route schema, as Fastify names them. */
@@ -64,6 +67,17 @@ function withoutDefaultedRequired(node: Node): Node {
   return out;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The problems of the domain this route can answer (its module's `problems.ts`), beyond
+     * those core derives from the route (validation, authentication, limits): the document
+     * declares each status with exactly these codes (decision 0028).
+     */
+    problems?: readonly ProblemType<string, any>[];
+  }
+}
+
 /** What the document needs to know of a route to list the refusals it can answer. */
 export interface RouteFacts {
   /** `config.auth`, or a route that authenticates by itself (its security lists a scheme). */
@@ -73,50 +87,60 @@ export interface RouteFacts {
   /** Has a body, query string or path parameters to validate. */
   input: boolean;
   body: boolean;
-  /** Names a resource in its path. */
-  pathParams: boolean;
+  /** The domain's own problems, as the route lists them. */
+  problems: readonly ProblemType<string, any>[];
 }
 
 export function routeFacts(route: { config?: unknown }, schema: Record<string, any>): RouteFacts {
-  const config = (route.config ?? {}) as { auth?: unknown; rateLimit?: unknown };
+  const config = (route.config ?? {}) as { auth?: unknown; rateLimit?: unknown; problems?: readonly ProblemType[] };
   const securedByItself = Array.isArray(schema.security) && schema.security.some((s: object) => Object.keys(s).length > 0);
   return {
     authenticated: Boolean(config.auth) || securedByItself,
     rateLimited: config.rateLimit !== false,
-    input: Boolean(schema.body || schema.querystring || schema.params),
+    input: Boolean(schema.body || schema.querystring || schema.params || schema.headers),
     body: Boolean(schema.body),
-    pathParams: Boolean(schema.params),
+    problems: config.problems ?? [],
   };
 }
 
 /** The named problem responses, by status: their component name and description. */
-const PROBLEMS: Record<string, [name: string, description: string]> = {
+const RESPONSES: Record<string, [name: string, description: string]> = {
   '400': ['BadRequest', 'The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`)'],
   '401': ['Unauthorized', 'No credentials, or invalid, expired or revoked ones'],
   '403': ['Forbidden', 'The role, or the API key (its scopes, or keys at all), does not allow this'],
   '404': ['NotFound', 'No such resource, or not visible to the caller'],
+  '409': ['Conflict', 'The request conflicts with the current state (see `code`)'],
   '413': ['PayloadTooLarge', 'The body is over the size limit'],
   '415': ['UnsupportedMediaType', 'The body is not application/json'],
+  '422': ['UnprocessableContent', 'The request is well-formed but breaks a rule of the operation (see `code`)'],
   '429': ['TooManyRequests', 'Too many requests: wait `Retry-After` seconds'],
-  '4XX': ['OtherRefusal', 'Another refusal, named by `code`: a rule of the operation (see its description), or a request refused before any route (408, 414, 431); docs/api.md lists them'],
   '500': ['InternalError', 'A bug: the detail is hidden; quote the `requestId`'],
-  '503': ['Unavailable', 'Unavailable for a moment (database unreachable, shutting down): retry, after `Retry-After` seconds when given'],
+  '503': ['Unavailable', 'Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds'],
 };
 
-/** The refusals a route can answer, from what it is: statuses every such route shares. */
-export function problemStatuses(f: RouteFacts): string[] {
+/**
+ * The problems a route can answer: those every such route shares, derived from what it is
+ * (400 when it has input, 401 and 403 when it authenticates, 413 and 415 when it has a body,
+ * 429 when it is rate limited, 500 and 503 always), then the domain's own, as it lists them.
+ */
+export function routeProblems(f: RouteFacts): ProblemType[] {
   return [
-    ...(f.input ? ['400'] : []),
-    ...(f.authenticated ? ['401', '403'] : []),
-    ...(f.pathParams ? ['404'] : []),
-    ...(f.body ? ['413', '415'] : []),
-    ...(f.rateLimited ? ['429'] : []),
-    // The rest: the domain's own refusals (409 conflicts, 422 rules), which are not derivable
-    // from the route, and the refusals of a request before any route (408, 414, 431).
-    '4XX',
-    '500',
-    '503',
+    ...(f.input ? [CoreProblems.validationFailed] : []),
+    ...(f.authenticated ? [CoreProblems.unauthenticated, CoreProblems.forbidden] : []),
+    ...(f.body ? [CoreProblems.payloadTooLarge, CoreProblems.unsupportedMediaType] : []),
+    ...(f.rateLimited ? [CoreProblems.rateLimited] : []),
+    CoreProblems.internal,
+    CoreProblems.unavailable,
+    ...f.problems,
   ];
+}
+
+const CORE = new Set<ProblemType>(Object.values(CoreProblems));
+
+/** `TIME.ENTRY_OVERLAP` → `TimeEntryOverlapProblem`. */
+export function problemSchemaName(code: string): string {
+  const words = code.toLowerCase().split(/[._]/).filter(Boolean);
+  return `${words.map((w) => w[0].toUpperCase() + w.slice(1)).join('')}Problem`;
 }
 
 const header = (description: string, schema: object) => ({ description, schema });
@@ -132,22 +156,50 @@ const headerRef = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` 
 const RATE_LIMIT_HEADERS: HeaderName[] = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
 /**
- * Gives every operation its problem responses (RFC 9457, `application/problem+json`, the
- * `Problem` schema), each a named response under `components.responses`, and the headers the
- * server sends: `X-Request-Id` on every answer, `RateLimit-*` on the answers of rate-limited
- * routes (declared on their successes and on 429), `Retry-After` on 429 and 503. `facts` are
- * keyed by operationId.
+ * Gives every operation its problem responses (RFC 9457, `application/problem+json`) and the
+ * headers the server sends. Each problem code is a schema of its own under
+ * `components.schemas` (`Problem` with its `code` as a constant and its extension members), so
+ * a client narrows an error by `code`; each status of an operation answers one of its codes
+ * (`oneOf`). A status whose codes are those core gives every such route is a shared response
+ * under `components.responses` (`Unauthorized`, …). Headers: `X-Request-Id` on every answer,
+ * `RateLimit-*` on the answers of rate-limited routes (their successes and 429), `Retry-After`
+ * where a code says so (429, 503, …). `facts` are keyed by operationId.
  */
 export function addProblemResponses(document: Record<string, any>, facts: ReadonlyMap<string, RouteFacts>): void {
+  const schemas: Record<string, object> = {};
+  const owners = new Map<string, ProblemType>();
+  const schemaRef = (p: ProblemType) => {
+    const name = problemSchemaName(p.code);
+    const first = owners.get(name);
+    if (!first) {
+      owners.set(name, p);
+      schemas[name] = problemSchema(p);
+    } else if (first.code !== p.code || JSON.stringify(first.extensions) !== JSON.stringify(p.extensions)) {
+      // One code, one shape: a client narrows on the code and reads the same members.
+      throw new Error(`problem ${p.code}: two definitions give schema ${name} different members (or codes)`);
+    }
+    return { $ref: `#/components/schemas/${name}` };
+  };
   const responses: Record<string, object> = {};
-  const named = (status: string) => {
-    const [name, description] = PROBLEMS[status];
-    const headers: HeaderName[] = ['X-Request-Id', ...(status === '429' ? [...RATE_LIMIT_HEADERS, 'Retry-After' as const] : []), ...(status === '503' ? (['Retry-After'] as const) : [])];
-    responses[name] ??= {
+  const shared = new Map<string, string>(); // status → codes of its shared response
+  const response = (status: string, problems: ProblemType[], rateLimited: boolean) => {
+    const [name, description] = RESPONSES[status] ?? ['Refusal', 'Refused (see `code`)'];
+    const headers: HeaderName[] = ['X-Request-Id'];
+    if (status === '429' && rateLimited) headers.push(...RATE_LIMIT_HEADERS);
+    if (problems.some((p) => p.retryAfter)) headers.push('Retry-After');
+    const refs = problems.map(schemaRef);
+    const body = {
       description,
       headers: Object.fromEntries(headers.map((h) => [h, headerRef(h)])),
-      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      content: { 'application/problem+json': { schema: refs.length === 1 ? refs[0] : { oneOf: refs } } },
     };
+    // A status answered only with core's codes is a shared response (the first such set seen
+    // for the status; routes are registered in a fixed order); one with a domain code is inline.
+    if (!problems.every((p) => CORE.has(p))) return body;
+    const key = `${problems.map((p) => p.code).join(',')}|${headers.join(',')}`;
+    if (!shared.has(status)) shared.set(status, key);
+    if (shared.get(status) !== key) return body;
+    responses[name] ??= body;
     return { $ref: `#/components/responses/${name}` };
   };
   for (const item of Object.values<Record<string, any>>(document.paths ?? {})) {
@@ -156,14 +208,42 @@ export function addProblemResponses(document: Record<string, any>, facts: Readon
       if (!f) continue;
       // Answers the route declares itself (a probe's 503 too) keep their content and gain the
       // headers; the problem responses are added where the route declares none of its own.
-      for (const [status, response] of Object.entries<any>(op.responses ?? {})) {
+      for (const [status, answer] of Object.entries<any>(op.responses ?? {})) {
         const limits = f.rateLimited && status.startsWith('2') ? RATE_LIMIT_HEADERS.map((h) => [h, headerRef(h)]) : [];
-        response.headers = { 'X-Request-Id': headerRef('X-Request-Id'), ...Object.fromEntries(limits), ...response.headers };
+        answer.headers = { 'X-Request-Id': headerRef('X-Request-Id'), ...Object.fromEntries(limits), ...answer.headers };
       }
-      for (const status of problemStatuses(f)) op.responses[status] ??= named(status);
+      const byStatus = new Map<string, ProblemType[]>();
+      for (const p of routeProblems(f)) {
+        const status = String(statusOf(p.kind));
+        const list = byStatus.get(status) ?? [];
+        if (!list.some((q) => q.code === p.code)) list.push(p);
+        byStatus.set(status, list);
+      }
+      for (const [status, problems] of [...byStatus].sort(([a], [b]) => a.localeCompare(b))) {
+        op.responses[status] ??= response(status, problems, f.rateLimited);
+      }
     }
   }
   document.components ??= {};
   document.components.headers = { ...document.components.headers, ...HEADERS };
   document.components.responses = { ...document.components.responses, ...responses };
+  document.components.schemas = { ...document.components.schemas, ...sortedByKey(schemas) };
 }
+
+/** `Problem` with the code as a constant and the code's own members, required where they are. */
+function problemSchema(p: ProblemType): object {
+  const ext = (p.extensions ?? { properties: {}, required: [] }) as { properties: Record<string, unknown>; required?: string[] };
+  return {
+    description: `\`${p.code}\`: ${p.description}`,
+    allOf: [
+      { $ref: '#/components/schemas/Problem' },
+      {
+        type: 'object',
+        required: ['code', ...(ext.required ?? [])],
+        properties: { code: { type: 'string', const: p.code }, ...ext.properties },
+      },
+    ],
+  };
+}
+
+const sortedByKey = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));

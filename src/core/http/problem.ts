@@ -20,6 +20,9 @@ const STATUS: Record<ErrorKind, number> = {
   unavailable: 503,
 };
 
+/** The HTTP status of a kind of error. */
+export const statusOf = (kind: ErrorKind): number => STATUS[kind];
+
 const TITLE: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

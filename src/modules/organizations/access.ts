@@ -1,9 +1,10 @@
 // Effective roles, cached, and the write helper that keeps the cache honest. Every
 // org-scoped request of every module comes through `assertRole`.
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, notFound } from '../../core/errors.ts';
+import { AppError } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
+import { OrgProblems } from './problems.ts';
 import { chainMemberships } from './repository.ts';
 import type { Eviction, RoleCache } from './role-cache.ts';
 import { type EffectiveRole, effectiveRole, type OrgRole, roleAtLeast } from './rules.ts';
@@ -11,7 +12,7 @@ import { type EffectiveRole, effectiveRole, type OrgRole, roleAtLeast } from './
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: string) => UUID.test(id);
 
-export const orgNotFound = () => notFound('Organization', 'ORG.NOT_FOUND');
+export const orgNotFound = () => OrgProblems.notFound.error('Organization not found');
 
 export function createAccess(core: CoreDeps, cache: RoleCache) {
   const { db, clock } = core;

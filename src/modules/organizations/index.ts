@@ -15,6 +15,7 @@ import { type OrgRole, roleAtLeast } from './rules.ts';
 import { createOrganizationsService, type OrganizationView } from './service.ts';
 
 export type { OrganizationsEvents } from './events.ts';
+export { OrgProblems } from './problems.ts';
 export type { OrgRole } from './rules.ts';
 export type { OrganizationView } from './service.ts';
 

@@ -13,6 +13,7 @@ import { createTemplatesService } from './templates.ts';
 
 export type { ProjectsApi } from './api.ts';
 export type { ProjectsEvents } from './events.ts';
+export { ProjectProblems } from './problems.ts';
 export type { ProjectRole } from './rules.ts';
 export type { ProjectSummary, TaskSummary } from './views.ts';
 

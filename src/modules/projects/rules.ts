@@ -1,8 +1,9 @@
 // The rules of projects that need no database: who may see and change a project, what a
 // valid key, tag list, colour and currency are, and how a template becomes a project.
 // Pure functions, so the unit tests cover every combination cheaply.
-import { AppError, forbidden, invalid, notFound } from '../../core/errors.ts';
+import { AppError, forbidden, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
+import { ProjectProblems } from './problems.ts';
 import { KEY_PATTERN } from './schemas.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
@@ -51,7 +52,7 @@ export function requireRight(rights: ProjectRights, need: Need): void {
   if (need === 'manage' && !rights.canManage) throw forbidden('Only the project managers and organization admins may do this');
 }
 
-export const projectNotFound = () => notFound('Project', 'PROJECTS.NOT_FOUND');
+export const projectNotFound = () => ProjectProblems.notFound.error('Project not found');
 export const archived = () => new AppError('conflict', 'PROJECTS.ARCHIVED', 'The project is archived: unarchive it first');
 export const keyTaken = (key: string) =>
   new AppError('conflict', 'PROJECTS.KEY_TAKEN', `Another project of this organization already uses the key ${key}`, { details: { key } });

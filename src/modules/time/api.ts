@@ -1,6 +1,6 @@
 // The façade other modules (reports) call: totals in one SQL statement, entries in keyset
 // batches for exports, and the settings. It trusts its caller to have checked access.
-import { AppError } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import { type AggregateSqlQuery, aggregateSql, type TimeAggregateRow, type TimeGroupBy, type TimeTotals } from './aggregate.ts';
 import type { TimeContext, TimeDeps } from './context.ts';
 import { validTimeZone } from './periods.ts';
@@ -32,7 +32,7 @@ export function createTimeApi(deps: TimeDeps, ctx: TimeContext, settingsService:
   const { db } = deps;
   return {
     async aggregate(q) {
-      if (!validTimeZone(q.timeZone)) throw new AppError('validation', 'VALIDATION_FAILED', `Unknown time zone ${q.timeZone}`);
+      if (!validTimeZone(q.timeZone)) throw CoreProblems.validationFailed.error(`Unknown time zone ${q.timeZone}`);
       const [rounding, s] = await Promise.all([ctx.rounding(db, q.orgId), settingsService.view(q.orgId)]);
       const query: AggregateSqlQuery = {
         ...q,

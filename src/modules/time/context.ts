@@ -1,12 +1,13 @@
 // What every part of the time service shares: its dependencies, who may see and write an
 // entry, the org's zone and currency, and the per-project rounding rules.
-import { AppError, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { EventMeta, EventPublisher } from '../../core/events/types.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { Clock } from '../../core/module.ts';
-import type { OrganizationsApi, OrgRole } from '../organizations/index.ts';
+import { type OrganizationsApi, OrgProblems, type OrgRole } from '../organizations/index.ts';
 import type { ProjectsApi, ProjectSummary } from '../projects/index.ts';
+import { TimeProblems } from './problems.ts';
 import { effectiveRule, type RoundingRule } from './rules.ts';
 import { roundingRules } from './settings-repository.ts';
 import type { EntryRow } from './tables.ts';
@@ -29,8 +30,8 @@ export const metaOf = (actor: Actor, orgId: string): EventMeta => ({ actorId: ac
 
 export const isAdmin = (role: OrgRole) => role === 'owner' || role === 'admin';
 
-export const entryNotFound = () => notFound('Time entry', 'TIME.ENTRY_NOT_FOUND');
-export const projectArchived = () => new AppError('conflict', 'TIME.PROJECT_ARCHIVED', 'The project is archived: its entries are read-only');
+export const entryNotFound = () => TimeProblems.entryNotFound.error('Time entry not found');
+export const projectArchived = () => TimeProblems.projectArchived.error('The project is archived: its entries are read-only');
 
 export interface Rounding {
   forProject(projectId: string): RoundingRule | null;
@@ -45,7 +46,7 @@ export function createContext(deps: TimeDeps) {
   /** `exec`: a transaction to read in (the organization is read on its connection). */
   async function orgInfo(orgId: string, exec?: Executor): Promise<{ timezone: string; currency: string }> {
     const org = await orgs.getOrganization(orgId, exec);
-    if (!org) throw notFound('Organization', 'ORG.NOT_FOUND');
+    if (!org) throw OrgProblems.notFound.error('Organization not found');
     return { timezone: org.timezone, currency: org.currency };
   }
 
@@ -66,7 +67,7 @@ export function createContext(deps: TimeDeps) {
   async function writableProject(principal: Principal, orgId: string, projectId: string, manage: boolean): Promise<ProjectSummary> {
     const { project, canManage } = await projects.assertProjectAccess(principal, orgId, projectId, 'write');
     if (manage && !canManage) {
-      throw new AppError('forbidden', 'FORBIDDEN', "Only the project's managers and the organization's admins may write other people's entries");
+      throw CoreProblems.forbidden.error("Only the project's managers and the organization's admins may write other people's entries");
     }
     if (project.status === 'archived') throw projectArchived();
     return project;
@@ -74,7 +75,7 @@ export function createContext(deps: TimeDeps) {
 
   async function assertMember(orgId: string, userId: string) {
     if (!(await orgs.roleOf(userId, orgId))) {
-      throw new AppError('validation', 'TIME.NOT_A_MEMBER', 'The user is not a member of this organization', {
+      throw TimeProblems.notAMember.error('The user is not a member of this organization', {
         errors: [{ field: 'body.userId', message: 'is not a member of this organization' }],
       });
     }
@@ -82,7 +83,7 @@ export function createContext(deps: TimeDeps) {
 
   async function assertTask(orgId: string, projectId: string, taskId: string) {
     if (!(await projects.getTask(orgId, projectId, taskId))) {
-      throw new AppError('validation', 'TIME.TASK_NOT_IN_PROJECT', 'The task does not belong to the project', {
+      throw TimeProblems.taskNotInProject.error('The task does not belong to the project', {
         errors: [{ field: 'body.taskId', message: 'is not a task of this project' }],
       });
     }

@@ -3,7 +3,8 @@
 // archived projects (409), then under the (org, user) lock the lock date, approved periods
 // and overlaps (409), and finally the budget thresholds in the same transaction.
 import { uuidv7 } from 'uuidv7';
-import { AppError } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import { decodeCursor, encodeCursor } from '../../core/http/pagination.ts';
 import type { ProjectSummary } from '../projects/index.ts';
 import type { BudgetCheck } from './budget.ts';
@@ -153,7 +154,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
     const { principal } = actor;
     const role = await orgs.assertRole(principal, orgId, 'viewer');
     if (query.tz !== undefined && !validTimeZone(query.tz)) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field: 'query.tz', message: 'is not an IANA time zone' }] });
+      throw CoreProblems.validationFailed.error('The request is not valid', { errors: [{ field: 'query.tz', message: 'is not an IANA time zone' }] });
     }
     const tz = query.tz ?? (query.from || query.to ? (await ctx.orgInfo(orgId)).timezone : 'UTC');
     let visibleTo: { userId: string; projectIds: string[] } | null = null;
@@ -199,7 +200,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
 
     const running = current.end_at === null;
     if (running && (patch.end !== undefined || patch.durationSeconds !== undefined)) {
-      throw new AppError('conflict', 'TIME.TIMER_RUNNING', 'This entry is a running timer: stop it to set its end');
+      throw TimeProblems.timerRunning.error('This entry is a running timer: stop it to set its end');
     }
     const start = patch.start ? truncateToSecond(new Date(patch.start)) : current.start_at;
     let end = current.end_at;

@@ -1,6 +1,5 @@
-// The checks every write of an entry passes inside its transaction, after the (org, user)
-// lock is held: the lock date, approved periods and overlaps.
-import { AppError } from '../../core/errors.ts';
+
+import { TimeProblems } from './problems.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { entries } from './repository.ts';
 import { findClashes, isLocked, lockedError, overlapError, type Span } from './rules.ts';
@@ -14,7 +13,7 @@ export async function assertOpen(tx: Executor, orgId: string, timeZone: string, 
     if (s.lockDate && isLocked(c.start, s.lockDate, timeZone)) throw lockedError(s.lockDate);
     const approved = await timesheets.approvedHolding(tx, orgId, c.userId, c.start);
     if (approved) {
-      throw new AppError('conflict', 'TIME.PERIOD_APPROVED', `The timesheet for ${approved.period} is approved: its entries are locked`, {
+      throw TimeProblems.periodApproved.error(`The timesheet for ${approved.period} is approved: its entries are locked`, {
         details: { period: approved.period },
       });
     }
@@ -43,7 +42,7 @@ export function mapConstraintError(err: unknown): unknown {
   const constraint = (err as { constraint?: string } | null)?.constraint;
   if (code === '23P01') return overlapError([]);
   if (code === '23505' && (constraint === 'entries_one_timer_idx' || String((err as Error).message).includes('entries_one_timer_idx'))) {
-    return new AppError('conflict', 'TIME.TIMER_RUNNING', 'A timer is already running');
+    return TimeProblems.timerRunning.error('A timer is already running');
   }
   return err;
 }

@@ -1,7 +1,8 @@
 // Calendar arithmetic in a time zone. Times are stored in UTC; a day, an ISO week or a
 // month is a range of instants that depends on the zone (and on DST inside it), so every
 // boundary is computed here, from the zone's rules in Intl, never by adding 24 h.
-import { AppError } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import { addDays, type CivilDate, formatDate, isoWeekday, isoWeekOneMonday, nextMonth, parseCalendarDate, parseDateTime, parseIsoWeek, parseYearMonth } from '../../core/time/calendar.ts';
 import { localParts, startOfLocalDay, wallTimeToInstant } from '../../core/time/zones.ts';
 
@@ -31,7 +32,7 @@ export interface Period {
 }
 
 const invalidPeriod = () =>
-  new AppError('validation', 'TIME.INVALID_PERIOD', 'The period is not an ISO week (2026-W47) or a month (2026-11)', {
+  TimeProblems.invalidPeriod.error('The period is not an ISO week (2026-W47) or a month (2026-11)', {
     errors: [{ field: 'params.period', message: 'must be an ISO week like 2026-W47 or a month like 2026-11' }],
   });
 
@@ -74,7 +75,7 @@ export function boundary(value: string, tz: string, side: 'from' | 'to'): Date {
   }
   const t = parseDateTime(value, false);
   if (!t) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', {
+    throw CoreProblems.validationFailed.error('The request is not valid', {
       errors: [{ field: `query.${side}`, message: 'must be a date (YYYY-MM-DD) or a date-time' }],
     });
   }

@@ -1,14 +1,26 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
+import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { OrgProblems } from '../organizations/index.ts';
+import { ProjectProblems } from '../projects/index.ts';
+import { TimeProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { TimeService } from './service.ts';
 
 const tags = ['time'];
 const read = { auth: { scope: 'time:read' } };
 const write = { auth: { scope: 'time:write' } };
+// The problems each route can answer beyond core's (decision 0028).
+const P = TimeProblems;
+const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
+const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
+/** Every route reads the org first: 404 for one the caller cannot see. */
+const inOrg = [OrgProblems.notFound];
+/** Time that may no longer change: before the lock date, in an approved period, of an archived project. */
+const frozen = [P.locked, P.periodApproved, P.projectArchived];
 const NoContent = { 204: Type.Null() };
 
 export function timeRoutes(time: TimeService) {
@@ -17,7 +29,7 @@ export function timeRoutes(time: TimeService) {
 
     // ---- Entries ----
     app.post('/orgs/:orgId/time-entries', {
-      config: write,
+      config: withWrite(...inOrg, ProjectProblems.notFound, P.notAMember, P.taskNotInProject, P.invalidRange, P.entryOverlap, P.timerRunning, ...frozen),
       schema: {
         tags,
         operationId: 'createTimeEntry',
@@ -32,7 +44,7 @@ export function timeRoutes(time: TimeService) {
     });
 
     app.get('/orgs/:orgId/time-entries', {
-      config: read,
+      config: withRead(...inOrg),
       schema: {
         tags,
         operationId: 'listTimeEntries',
@@ -46,19 +58,19 @@ export function timeRoutes(time: TimeService) {
     });
 
     app.get('/orgs/:orgId/time-entries/:entryId', {
-      config: read,
+      config: withRead(...inOrg, P.entryNotFound),
       schema: { tags, operationId: 'getTimeEntry', summary: 'Get a time entry', params: S.EntryParams, response: { 200: S.EntryView } },
       handler: async (req) => time.entries.get(actor(req), req.params.orgId, req.params.entryId),
     });
 
     app.patch('/orgs/:orgId/time-entries/:entryId', {
-      config: write,
+      config: withWrite(...inOrg, P.entryNotFound, ProjectProblems.notFound, P.notAMember, P.taskNotInProject, P.invalidRange, P.entryOverlap, P.timerRunning, ...frozen),
       schema: { tags, operationId: 'updateTimeEntry', summary: 'Change a time entry', params: S.EntryParams, body: S.UpdateEntryBody, response: { 200: S.EntryView } },
       handler: async (req) => time.entries.update(actor(req), req.params.orgId, req.params.entryId, req.body),
     });
 
     app.delete('/orgs/:orgId/time-entries/:entryId', {
-      config: write,
+      config: withWrite(...inOrg, P.entryNotFound, ProjectProblems.notFound, ...frozen),
       schema: { tags, operationId: 'deleteTimeEntry', summary: 'Delete a time entry', params: S.EntryParams, response: NoContent },
       handler: async (req, reply) => {
         await time.entries.remove(actor(req), req.params.orgId, req.params.entryId);
@@ -68,7 +80,7 @@ export function timeRoutes(time: TimeService) {
 
     // ---- Timer ----
     app.post('/orgs/:orgId/timer/start', {
-      config: write,
+      config: withWrite(...inOrg, ProjectProblems.notFound, P.taskNotInProject, P.entryOverlap, P.timerRunning, ...frozen),
       schema: {
         tags,
         operationId: 'startTimer',
@@ -82,44 +94,44 @@ export function timeRoutes(time: TimeService) {
     });
 
     app.post('/orgs/:orgId/timer/stop', {
-      config: write,
+      config: withWrite(...inOrg, P.noTimer, P.entryOverlap, P.timerRunning, P.locked, P.periodApproved),
       schema: { tags, operationId: 'stopTimer', summary: 'Stop the running timer', params: S.OrgParams, response: { 200: S.EntryView } },
       handler: async (req) => time.timer.stop(actor(req), req.params.orgId),
     });
 
     app.get('/orgs/:orgId/timer', {
-      config: read,
+      config: withRead(...inOrg, P.noTimer),
       schema: { tags, operationId: 'getTimer', summary: 'My running timer (404 TIME.NO_TIMER when none)', params: S.OrgParams, response: { 200: S.EntryView } },
       handler: async (req) => time.timer.current(actor(req), req.params.orgId),
     });
 
     // ---- Settings and rates ----
     app.get('/orgs/:orgId/time-settings', {
-      config: read,
+      config: withRead(...inOrg),
       schema: { tags, operationId: 'getTimeSettings', summary: 'Time settings of the organization', params: S.OrgParams, response: { 200: S.SettingsView } },
       handler: async (req) => time.settings.get(actor(req), req.params.orgId),
     });
 
     app.patch('/orgs/:orgId/time-settings', {
-      config: write,
+      config: withWrite(...inOrg),
       schema: { tags, operationId: 'updateTimeSettings', summary: 'Change the time settings (admin)', params: S.OrgParams, body: S.SettingsPatch, response: { 200: S.SettingsView } },
       handler: async (req) => time.settings.update(actor(req), req.params.orgId, req.body),
     });
 
     app.get('/orgs/:orgId/member-rates', {
-      config: read,
+      config: withRead(...inOrg),
       schema: { tags, operationId: 'listMemberRates', summary: "Members' own hourly rates (admin)", params: S.OrgParams, response: { 200: S.RateList } },
       handler: async (req) => time.settings.listRates(actor(req), req.params.orgId),
     });
 
     app.put('/orgs/:orgId/member-rates/:userId', {
-      config: write,
+      config: withWrite(...inOrg, P.memberNotFound),
       schema: { tags, operationId: 'setMemberRate', summary: "Set a member's hourly rate (admin)", params: S.MemberParams, body: S.RateBody, response: { 200: S.RateView } },
       handler: async (req) => time.settings.putRate(actor(req), req.params.orgId, req.params.userId, req.body.hourlyRateMinor),
     });
 
     app.delete('/orgs/:orgId/member-rates/:userId', {
-      config: write,
+      config: withWrite(...inOrg, P.rateNotFound),
       schema: { tags, operationId: 'deleteMemberRate', summary: "Remove a member's hourly rate (admin)", params: S.MemberParams, response: NoContent },
       handler: async (req, reply) => {
         await time.settings.deleteRate(actor(req), req.params.orgId, req.params.userId);
@@ -129,13 +141,13 @@ export function timeRoutes(time: TimeService) {
 
     // ---- Rounding rules ----
     app.get('/orgs/:orgId/rounding-rules', {
-      config: read,
+      config: withRead(...inOrg),
       schema: { tags, operationId: 'listRoundingRules', summary: 'Rounding rules', params: S.OrgParams, response: { 200: S.RuleList } },
       handler: async (req) => time.settings.listRules(actor(req), req.params.orgId),
     });
 
     app.put('/orgs/:orgId/rounding-rules', {
-      config: write,
+      config: withWrite(...inOrg, P.unknownProject),
       schema: {
         tags,
         operationId: 'setRoundingRule',
@@ -149,7 +161,7 @@ export function timeRoutes(time: TimeService) {
     });
 
     app.delete('/orgs/:orgId/rounding-rules/:ruleId', {
-      config: write,
+      config: withWrite(...inOrg, P.ruleNotFound),
       schema: { tags, operationId: 'deleteRoundingRule', summary: 'Delete a rounding rule (admin)', params: S.RuleParams, response: NoContent },
       handler: async (req, reply) => {
         await time.settings.deleteRule(actor(req), req.params.orgId, req.params.ruleId);
@@ -159,13 +171,13 @@ export function timeRoutes(time: TimeService) {
 
     // ---- Timesheets ----
     app.post('/orgs/:orgId/timesheets/:period/submit', {
-      config: write,
+      config: withWrite(...inOrg, P.invalidPeriod, P.periodApproved, P.timerRunning),
       schema: { tags, operationId: 'submitTimesheet', summary: 'Submit my timesheet for a period', params: S.PeriodParams, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.submit(actor(req), req.params.orgId, req.params.period),
     });
 
     app.get('/orgs/:orgId/timesheets', {
-      config: read,
+      config: withRead(...inOrg),
       schema: {
         tags,
         operationId: 'listTimesheets',
@@ -179,13 +191,13 @@ export function timeRoutes(time: TimeService) {
     });
 
     app.post('/orgs/:orgId/timesheets/:period/approve', {
-      config: write,
+      config: withWrite(...inOrg, P.invalidPeriod, P.timesheetNotFound, P.selfApproval, P.timesheetNotSubmitted),
       schema: { tags, operationId: 'approveTimesheet', summary: "Approve a member's timesheet", params: S.PeriodParams, body: S.ApproveBody, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.approve(actor(req), req.params.orgId, req.params.period, req.body),
     });
 
     app.post('/orgs/:orgId/timesheets/:period/reject', {
-      config: write,
+      config: withWrite(...inOrg, P.invalidPeriod, P.timesheetNotFound, P.selfApproval, P.timesheetNotSubmitted),
       schema: { tags, operationId: 'rejectTimesheet', summary: "Reject a member's timesheet", params: S.PeriodParams, body: S.RejectBody, response: { 200: S.TimesheetView } },
       handler: async (req) => time.timesheets.reject(actor(req), req.params.orgId, req.params.period, req.body),
     });

@@ -1,6 +1,7 @@
 // The pure rules of time tracking: no I/O, so each is unit-tested on its own. The service
 // feeds them what the repositories and façades return.
-import { AppError } from '../../core/errors.ts';
+import { type AppError, CoreProblems } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import { parseDate, startOfLocalDay } from './periods.ts';
 
 // ---- Ranges and overlaps -------------------------------------------------------------
@@ -36,7 +37,7 @@ export function findClashes<T extends Clash>(span: Span, others: T[], ignoreId?:
 }
 
 export function overlapError(clashes: Clash[]): AppError {
-  return new AppError('conflict', 'TIME.ENTRY_OVERLAP', `The entry overlaps ${clashes.length} other entr${clashes.length === 1 ? 'y' : 'ies'} of this user`, {
+  return TimeProblems.entryOverlap.error(`The entry overlaps ${clashes.length} other entr${clashes.length === 1 ? 'y' : 'ies'} of this user`, {
     details: { clashes: clashes.map((c) => ({ id: c.id, start: c.start.toISOString(), end: c.end ? c.end.toISOString() : null })) },
   });
 }
@@ -52,13 +53,13 @@ export const durationSeconds = (span: Span): number | null => (span.end ? Math.r
  */
 export function resolveEnd(start: Date, input: { end?: Date; durationSeconds?: number }): Date {
   if (input.end && input.durationSeconds !== undefined) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'Give either end or durationSeconds, not both', {
+    throw CoreProblems.validationFailed.error('Give either end or durationSeconds, not both', {
       errors: [{ field: 'body.durationSeconds', message: 'must not be given together with end' }],
     });
   }
   const end = input.end ?? (input.durationSeconds !== undefined ? new Date(start.getTime() + input.durationSeconds * 1000) : undefined);
   if (!end) {
-    throw new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', {
+    throw CoreProblems.validationFailed.error('The request is not valid', {
       errors: [{ field: 'body.end', message: 'either end or durationSeconds is required' }],
     });
   }
@@ -68,7 +69,7 @@ export function resolveEnd(start: Date, input: { end?: Date; durationSeconds?: n
 
 export function assertRange(start: Date, end: Date) {
   if (truncateToSecond(end).getTime() <= truncateToSecond(start).getTime()) {
-    throw new AppError('validation', 'TIME.INVALID_RANGE', 'The end must be after the start', {
+    throw TimeProblems.invalidRange.error('The end must be after the start', {
       errors: [{ field: 'body.end', message: 'must be after start' }],
     });
   }
@@ -151,5 +152,5 @@ export function isLocked(start: Date, lockDate: string | null, tz: string): bool
 }
 
 export function lockedError(lockDate: string): AppError {
-  return new AppError('conflict', 'TIME.LOCKED', `Entries that start before ${lockDate} are locked`, { details: { lockDate } });
+  return TimeProblems.locked.error(`Entries that start before ${lockDate} are locked`, { details: { lockDate } });
 }

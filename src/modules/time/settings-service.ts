@@ -1,7 +1,8 @@
 // Org time settings (lock date, default rate, week start), member rates and rounding rules.
 // Everyone in the org reads them; admins and owners change them.
 import { uuidv7 } from 'uuidv7';
-import { AppError, invalid, notFound } from '../../core/errors.ts';
+import { invalid, } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import type { Actor, TimeContext, TimeDeps } from './context.ts';
 import { parseDate } from './periods.ts';
 import { memberRates, roundingRules, type SettingsValues, settings } from './settings-repository.ts';
@@ -67,13 +68,13 @@ export function createSettingsService(deps: TimeDeps, ctx: TimeContext) {
 
   async function putRate(actor: Actor, orgId: string, userId: string, hourlyRateMinor: number) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    if (!(await orgs.roleOf(userId, orgId))) throw notFound('Member', 'TIME.MEMBER_NOT_FOUND');
+    if (!(await orgs.roleOf(userId, orgId))) throw TimeProblems.memberNotFound.error('Member not found');
     return rateView(await memberRates.put(db, orgId, userId, hourlyRateMinor));
   }
 
   async function deleteRate(actor: Actor, orgId: string, userId: string) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    if (!(await memberRates.delete(db, orgId, userId))) throw notFound('Member rate', 'TIME.RATE_NOT_FOUND');
+    if (!(await memberRates.delete(db, orgId, userId))) throw TimeProblems.rateNotFound.error('Member rate not found');
   }
 
   async function listRules(actor: Actor, orgId: string) {
@@ -90,7 +91,7 @@ export function createSettingsService(deps: TimeDeps, ctx: TimeContext) {
     if (input.scope === 'project') {
       target = target.toLowerCase();
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(target) || !(await projects.getProject(orgId, target))) {
-        throw new AppError('validation', 'TIME.UNKNOWN_PROJECT', 'The target is not a project of this organization', {
+        throw TimeProblems.unknownProject.error('The target is not a project of this organization', {
           errors: [{ field: 'body.target', message: 'is not a project of this organization' }],
         });
       }
@@ -101,7 +102,7 @@ export function createSettingsService(deps: TimeDeps, ctx: TimeContext) {
 
   async function deleteRule(actor: Actor, orgId: string, ruleId: string) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    if (!(await roundingRules.delete(db, orgId, ruleId))) throw notFound('Rounding rule', 'TIME.RULE_NOT_FOUND');
+    if (!(await roundingRules.delete(db, orgId, ruleId))) throw TimeProblems.ruleNotFound.error('Rounding rule not found');
   }
 
   return { get, update, view, listRates, putRate, deleteRate, listRules, putRule, deleteRule };

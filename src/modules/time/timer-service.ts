@@ -1,7 +1,7 @@
 // Timers: a running timer is an entry with no end, open-ended for the overlap check. At
 // most one runs per user and org (entries_one_timer_idx); starting one stops the one that
 // runs, which then becomes an ordinary entry under the same rules as any other.
-import { notFound } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { BudgetCheck } from './budget.ts';
 import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
@@ -21,7 +21,7 @@ export interface StartTimerInput {
   tags?: string[];
 }
 
-const noTimer = () => notFound('Running timer', 'TIME.NO_TIMER');
+const noTimer = () => TimeProblems.noTimer.error('Running timer not found');
 
 export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesService: EntriesService, checkBudget: BudgetCheck) {
   const { db, orgs, projects, events, clock } = deps;

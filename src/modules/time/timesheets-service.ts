@@ -2,7 +2,7 @@
 // admin or a manager of a project the timesheet has entries in approves or rejects it. An
 // approved period locks that user's entries in it; a rejected one can be edited and resubmitted.
 import { uuidv7 } from 'uuidv7';
-import { AppError, forbidden, notFound } from '../../core/errors.ts';
+import { TimeProblems } from './problems.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { OrgRole } from '../organizations/index.ts';
@@ -13,7 +13,7 @@ import type { TimesheetsTable } from './tables.ts';
 import { timesheets } from './timesheet-repository.ts';
 import { toTimesheetView } from './views.ts';
 
-const timesheetNotFound = () => notFound('Timesheet', 'TIME.TIMESHEET_NOT_FOUND');
+const timesheetNotFound = () => TimeProblems.timesheetNotFound.error('Timesheet not found');
 
 export interface ListTimesheetsQuery {
   status?: TimesheetsTable['status'];
@@ -42,10 +42,10 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
       await entries.lockUser(tx, orgId, userId);
       const existing = await timesheets.get(tx, orgId, userId, period.key);
       if (existing?.status === 'approved') {
-        throw new AppError('conflict', 'TIME.PERIOD_APPROVED', `The timesheet for ${period.key} is already approved`, { details: { period: period.key } });
+        throw TimeProblems.periodApproved.error(`The timesheet for ${period.key} is already approved`, { details: { period: period.key } });
       }
       if (await entries.timerInPeriod(tx, orgId, userId, period.start, period.end)) {
-        throw new AppError('conflict', 'TIME.TIMER_RUNNING', 'A timer is running in this period: stop it before submitting');
+        throw TimeProblems.timerRunning.error('A timer is running in this period: stop it before submitting');
       }
       const { id } = await timesheets.submit(tx, {
         id: uuidv7(),
@@ -85,7 +85,7 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
    */
   async function assertApprover(principal: Principal, role: OrgRole, orgId: string, sheet: { user_id: string; period_start: Date; period_end: Date }) {
     if (isAdmin(role)) return;
-    if (sheet.user_id === principal.userId) throw forbidden('You cannot approve or reject your own timesheet', 'TIME.SELF_APPROVAL');
+    if (sheet.user_id === principal.userId) throw TimeProblems.selfApproval.error('You cannot approve or reject your own timesheet');
     const projectIds = await entries.projectsInPeriod(db, orgId, sheet.user_id, sheet.period_start, sheet.period_end);
     const roles = await Promise.all(projectIds.map((id) => projects.projectRole(principal.userId, orgId, id)));
     if (!roles.includes('manager')) throw timesheetNotFound();
@@ -106,7 +106,7 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
       if (!sheet) throw timesheetNotFound();
       const allowed = decision === 'approved' ? ['submitted'] : ['submitted', 'approved'];
       if (!allowed.includes(sheet.status)) {
-        throw new AppError('conflict', 'TIME.TIMESHEET_NOT_SUBMITTED', `The timesheet is ${sheet.status}: it cannot be ${decision}`, {
+        throw TimeProblems.timesheetNotSubmitted.error(`The timesheet is ${sheet.status}: it cannot be ${decision}`, {
           details: { timesheetStatus: sheet.status },
         });
       }
