@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect, inject } from 'vitest';
 import { type App, type AppOverrides, buildApp } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/core/config.ts';
-import { type Database, openDatabase } from '../src/core/db/database.ts';
+import { type Database, type DatabaseTimeouts, openDatabase } from '../src/core/db/database.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
 import { createPasswordHasher } from '../src/core/security/passwords.ts';
@@ -15,11 +15,16 @@ export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 /** Test apps serve /metrics on their API behind this token (without one it is not served there). */
 export const TEST_METRICS_TOKEN = 'test-metrics-token-test-metrics-token-0123';
 
+export const TEST_TIMEOUTS = { statementMs: 30_000, lockMs: 15_000, idleInTransactionMs: 60_000, poolWaitMs: 20_000 };
+
 /** A fresh migrated database for one test file. */
-export async function createTestDatabase(): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(opts: { poolSize?: number; timeouts?: Partial<DatabaseTimeouts> } = {}): Promise<{ database: Database; url: string; drop(): Promise<void> }> {
   const name = `trellis_t_${inject('runId')}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const url = await createDatabase(name, inject('templateDatabase'));
-  const database = await openDatabase({ url, poolSize: 5 });
+  // Wider bounds than production's: two suites share two cores, and a lock or a connection
+  // that takes a second longer there is the machine, not a bug. The bounds themselves are
+  // tested with the production values (test/db-timeouts.test.ts).
+  const database = await openDatabase({ url, poolSize: opts.poolSize ?? 5, timeouts: opts.timeouts ?? TEST_TIMEOUTS });
   return {
     database,
     url,

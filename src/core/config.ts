@@ -57,6 +57,18 @@ export const duration: Parser<number> = (raw, name) => {
   return seconds;
 };
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+/** Short durations: "500ms", "4s", "1m" (a bare number is milliseconds) -> milliseconds, within [min, max]. */
+const millis =
+  (minMs: number, maxMs: number): Parser<number> =>
+  (raw, name) => {
+    const m = /^(\d+)\s*(ms|s|m)?$/.exec(raw.trim());
+    if (!m) throw new ConfigError(name, `expected a duration like 500ms, 4s or 1m, got "${raw}"`);
+    const ms = Number(m[1]) * UNIT_MS[m[2] || 'ms'];
+    if (ms < minMs || ms > maxMs) throw new ConfigError(name, `must be between ${minMs}ms and ${maxMs / 1000}s, got ${ms}ms`);
+    return ms;
+  };
+
 const maxDuration =
   (maxSeconds: number): Parser<number> =>
   (raw, name) => {
@@ -148,6 +160,11 @@ export const SETTINGS = {
   dataDir: setting('DATA_DIR', './data', str, 'Local data: the embedded PostgreSQL server (`postgres/`, with `postgres.password`, `postgres.log` and the socket folder `postgres.run/` beside it), mail files (`mail/`) and the generated development JWT secret.'),
   databaseUrl: setting('DATABASE_URL', '', optional(postgresUrl), 'A PostgreSQL server instead of the embedded one.'),
   databasePoolSize: setting('DATABASE_POOL_SIZE', '10', int(1, 200), 'Connections in the `pg` pool.'),
+  dbStatementTimeout: setting('DB_STATEMENT_TIMEOUT', '4s', millis(100, 3_600_000), 'Longest a statement of the app may run (PostgreSQL `statement_timeout`); a request over it answers 503 `DB.TIMEOUT`. Migrations are exempt.'),
+  dbLockTimeout: setting('DB_LOCK_TIMEOUT', '1s', millis(10, 3_600_000), 'Longest a statement may wait for a lock, advisory locks included (`lock_timeout`): one locked table fails its own requests fast instead of holding every connection.'),
+  dbIdleInTransactionTimeout: setting('DB_IDLE_IN_TRANSACTION_TIMEOUT', '10s', millis(100, 3_600_000), 'A transaction left idle this long is ended by the server (`idle_in_transaction_session_timeout`), releasing its locks.'),
+  dbPoolWaitTimeout: setting('DB_POOL_WAIT_TIMEOUT', '2s', millis(10, 600_000), 'Longest a request waits for pool connections, all its waits together (a module holds at most 60% of the pool, so its blocked requests leave the rest to others), before it answers 503 `DB.TIMEOUT`.'),
+  dbStartTimeout: setting('DB_START_TIMEOUT', '60s', millis(1000, 3_600_000), 'How long start-up retries an unreachable or unresponsive database (one log line per attempt) before it exits with status 1.'),
   redisUrl: setting('REDIS_URL', '', optional(url('redis:', 'rediss:')), 'Redis for shared rate limits (in memory when unset).'),
   jwtSecret: setting('JWT_SECRET', '', optional(str), 'HS256 signing secret (at least 32 characters). Generated into `DATA_DIR` in development when neither this nor an EdDSA key pair is set.'),
   jwtPrivateKey: setting('JWT_PRIVATE_KEY', '', optional(str), 'EdDSA (Ed25519) private key, PKCS#8 PEM; with `JWT_PUBLIC_KEY` replaces HS256.'),

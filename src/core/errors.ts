@@ -118,6 +118,9 @@ export const CoreProblems = {
   unsupportedMediaType: defineProblem('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'The body is not application/json.'),
   rateLimited: defineProblem('rate_limited', 'RATE_LIMITED', 'Too many requests: wait `Retry-After` seconds.', { retryAfter: true }),
   internal: defineProblem('internal', 'INTERNAL', 'A bug: the detail is hidden; quote the `requestId`.'),
+  dbTimeout: defineProblem('unavailable', 'DB.TIMEOUT', 'The database did not answer in time (a lock held elsewhere, a slow statement, no free connection); nothing was changed: retry after `Retry-After` seconds.', {
+    retryAfter: true,
+  }),
   unavailable: defineProblem('unavailable', 'UNAVAILABLE', 'Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds.', {
     retryAfter: true,
   }),

@@ -46,3 +46,19 @@ export function currentCaller(): CallerContext | undefined {
     userAgent: clientUserAgent(request) ?? null,
   };
 }
+
+const dbWaitDeadline = Symbol('dbWaitDeadline');
+
+/**
+ * Who draws on the database pool now (db/connection-shares.ts): the group is the module of the
+ * route a request runs (its tag), or `background` outside requests; the deadline bounds all
+ * the waits for connections of one request together (`waitMs` from its first), so a request
+ * that takes several connections cannot wait `waitMs` for each.
+ */
+export function currentDbCaller(waitMs: number): { group: string; deadline: number } {
+  const request = storage.getStore() as (FastifyRequest & { [dbWaitDeadline]?: number }) | undefined;
+  if (!request) return { group: 'background', deadline: Date.now() + waitMs };
+  request[dbWaitDeadline] ??= Date.now() + waitMs;
+  const tags = (request.routeOptions?.schema as { tags?: string[] } | undefined)?.tags;
+  return { group: tags?.[0] ?? 'api', deadline: request[dbWaitDeadline] };
+}

@@ -3,6 +3,8 @@
 // the pool or a transaction.
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type pg from 'pg';
+import { currentDbCaller } from '../context/request-context.ts';
+import { type ConnectionShares, createConnectionShares } from './connection-shares.ts';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
 export type AnyDB = any;
@@ -40,12 +42,51 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(opts: { url: string; poolSize?: number; idleTimeoutMs?: number }): Promise<Database> {
+/**
+ * Bounds on every connection of the pool (decision 0029): no statement, lock wait, idle
+ * transaction or wait for a connection lasts longer, so one locked table or slow query fails
+ * its own requests (503 `DB.TIMEOUT`) instead of holding every connection for as long as it
+ * lasts. The defaults are the settings' (`DB_*_TIMEOUT`).
+ */
+export interface DatabaseTimeouts {
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  /** Waiting for a free connection, or for a new one to connect. */
+  poolWaitMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { statementMs: 4000, lockMs: 1000, idleInTransactionMs: 10_000, poolWaitMs: 2000 };
+
+export async function openDatabase(opts: { url: string; poolSize?: number; idleTimeoutMs?: number; timeouts?: Partial<DatabaseTimeouts> }): Promise<Database> {
   // Loaded here, not at the top: tracing must patch `pg` before it loads (telemetry/start.ts).
-  return openPostgres((await import('pg')).default, opts.url, opts.poolSize ?? 10, opts.idleTimeoutMs ?? 30_000);
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  return openPostgres((await import('pg')).default, opts.url, opts.poolSize ?? 10, opts.idleTimeoutMs ?? 30_000, timeouts);
 }
 
 const INT8_OID = 20;
+
+type PoolClient = import('pg').PoolClient;
+
+/**
+ * A connection from the pool by `deadline`, else pg-pool's timeout error. pg-pool's own bound
+ * (`connectionTimeoutMillis`) is one per call; this one is what is left of the request's.
+ */
+function connectBy(pool: pg.Pool, deadline: number): Promise<PoolClient> {
+  const pending = pool.connect();
+  const left = deadline - Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // The connection may still come: back to the pool with it.
+      pending.then((client) => client.release()).catch(() => {});
+      reject(new Error('timeout exceeded when trying to connect'));
+    }, Math.max(0, left));
+  });
+  return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
+}
+
+const waitingOnShares = (shares: ConnectionShares) => Object.values(shares.stats()).reduce((n, g) => n + g.waiting, 0);
 
 /**
  * bigint has one representation in Trellis: a JS number. int8 columns hold amounts in minor
@@ -59,21 +100,53 @@ function parseInt8(text: string): number {
   return n;
 }
 
-function openPostgres(pg: typeof import('pg').default, url: string, max: number, idleTimeoutMillis: number): Database {
+function openPostgres(pg: typeof import('pg').default, url: string, max: number, idleTimeoutMillis: number, timeouts: DatabaseTimeouts): Database {
   // The parsers are the pool's own: `pg.types` is global, and connections made elsewhere
   // with `pg` (the embedded server's start-up checks, tests' admin clients) keep its defaults.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
       oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis, types });
+  // The server enforces the statement, lock and idle bounds (sent at connect, so they cost no
+  // round trip); pg-pool bounds the wait for a connection. (No client-side `query_timeout`: it
+  // gives up on a query the server still runs and leaves the connection to the next caller.)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis,
+    types,
+    connectionTimeoutMillis: timeouts.poolWaitMs,
+    statement_timeout: timeouts.statementMs,
+    lock_timeout: timeouts.lockMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   // Nor may one that is checked out (a query or transaction in flight when the server goes
   // away): pg emits 'error' on such a client, and nothing else listens to it. The query
   // itself still fails with the error, and the pool discards the broken client.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
+  // Every connection the app takes passes its group's share first (connection-shares.ts).
+  const shares = createConnectionShares(max);
+  async function connect(): Promise<PoolClient> {
+    const { group, deadline } = currentDbCaller(timeouts.poolWaitMs);
+    const release = await shares.acquire(group, Math.max(0, deadline - Date.now()));
+    let client: PoolClient;
+    try {
+      client = await connectBy(pool, deadline);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const giveBack = client.release.bind(client);
+    client.release = (destroy?: boolean | Error) => {
+      release();
+      giveBack(destroy);
+    };
+    return client;
+  }
+  const sharedPool = { connect, end: () => pool.end(), options: pool.options };
+  const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool: sharedPool }) });
   /** Handlers per channel, all fed by one LISTEN connection made on the first listen(). */
   const channels = new Map<string, Set<(payload: string) => void>>();
   const reconnectHandlers = new Set<() => void>();
@@ -124,6 +197,9 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number,
     async rawTransaction(fn) {
       const client = await pool.connect();
       try {
+        // Migrations may rewrite big tables: no statement bound, and a lock wait long enough for
+        // the app's short transactions to finish, short enough not to queue them all behind it.
+        await client.query(`SET statement_timeout = 0; SET lock_timeout = '30s'`);
         await client.query('begin');
         const session: RawSession = {
           exec: async (text) => {
@@ -146,7 +222,13 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number,
       }
     },
     async runSql(text, values) {
-      const result: any = await pool.query(text, values);
+      const client = await connect();
+      let result: any;
+      try {
+        result = await client.query(text, values);
+      } finally {
+        client.release();
+      }
       // Several statements answer with one result each.
       return { rows: Array.isArray(result) ? result.flatMap((r) => r.rows ?? []) : result.rows };
     },
@@ -171,7 +253,7 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number,
         await listener?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
       };
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount + waitingOnShares(shares) }),
     async close() {
       closed = true;
       channels.clear();

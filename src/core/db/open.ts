@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log/logger.ts';
-import { type Database, openDatabase } from './database.ts';
+import { type Database, type DatabaseTimeouts, openDatabase } from './database.ts';
 import type { EmbeddedPostgres } from './embedded-postgres.ts';
 
 const EMBEDDED_IDLE_MS = 5_000;
@@ -17,9 +17,20 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolSize'>, log: Logger): Promise<OpenedDatabase> {
+type DatabaseSettings = 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'dbStatementTimeout' | 'dbLockTimeout' | 'dbIdleInTransactionTimeout' | 'dbPoolWaitTimeout';
+
+/** The connection bounds of the settings (decision 0029). */
+export const timeoutsOf = (config: Pick<Config, DatabaseSettings>): DatabaseTimeouts => ({
+  statementMs: config.dbStatementTimeout,
+  lockMs: config.dbLockTimeout,
+  idleInTransactionMs: config.dbIdleInTransactionTimeout,
+  poolWaitMs: config.dbPoolWaitTimeout,
+});
+
+export async function openConfiguredDatabase(config: Pick<Config, DatabaseSettings>, log: Logger): Promise<OpenedDatabase> {
+  const timeouts = timeoutsOf(config);
   if (config.databaseUrl) {
-    const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize });
+    const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, timeouts });
     return { database, embedded: null, close: () => database.close() };
   }
   // Loaded only here: a deployment with DATABASE_URL never reads the embedded server's code.
@@ -32,7 +43,7 @@ export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' 
   // Idle connections close after 5 s (30 s on a server): each is a server process holding
   // ~15-20 MB of RSS, and on a laptop the memory matters more than the ~2 ms of a new
   // connection over the local socket once a burst of requests resumes.
-  const database = await openDatabase({ url: embedded.url(), poolSize: config.databasePoolSize, idleTimeoutMs: EMBEDDED_IDLE_MS });
+  const database = await openDatabase({ url: embedded.url(), poolSize: config.databasePoolSize, idleTimeoutMs: EMBEDDED_IDLE_MS, timeouts });
   return {
     database,
     embedded,

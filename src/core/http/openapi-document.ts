@@ -131,6 +131,7 @@ export function routeProblems(f: RouteFacts): ProblemType[] {
     ...(f.rateLimited ? [CoreProblems.rateLimited] : []),
     CoreProblems.internal,
     CoreProblems.unavailable,
+    CoreProblems.dbTimeout,
     ...f.problems,
   ];
 }

@@ -1,7 +1,8 @@
 // RFC 9457 problem+json: the only place that maps an error kind to an HTTP status.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { AppError, type ErrorKind, type FieldError } from '../errors.ts';
+import { isDatabaseTimeout, isDatabaseUnavailable } from '../db/failures.ts';
+import { AppError, CoreProblems, type ErrorKind, type FieldError } from '../errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -121,6 +122,11 @@ function asAppError(err: unknown): AppError {
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new AppError('uri_too_long', 'URI_TOO_LONG', 'A path segment is too long');
   }
+  if (isDatabaseTimeout(err)) {
+    // A lock or a slow statement held the request past its bound; its transaction was rolled
+    // back, so nothing of it happens later. Other requests go on (decision 0029).
+    return CoreProblems.dbTimeout.error('The database did not answer in time, retry shortly', { retryAfter: 2 });
+  }
   if (isDatabaseUnavailable(err)) {
     // The database is down or restarting: a retry soon may succeed, unlike a 500.
     return new AppError('unavailable', 'UNAVAILABLE', 'The service is temporarily unavailable, retry shortly', { retryAfter: 5 });
@@ -131,16 +137,6 @@ function asAppError(err: unknown): AppError {
   if (status === 404) return new AppError('not_found', 'NOT_FOUND', 'Not found');
   if (status && status >= 400 && status < 500) return new AppError('validation', 'BAD_REQUEST', 'The request is not valid');
   return new AppError('internal', 'INTERNAL', 'Internal error');
-}
-
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
-
-/** Connection-level failures of `pg` (server down, restarting, connection cut), not query errors. */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
 
 // A path segment may be a key the client chose (a record's): echoed short and printable.
