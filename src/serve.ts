@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './core/config.ts';
 import { EmbeddedPostgresError } from './core/db/embedded-postgres.ts';
 import { LegacyPgliteError } from './core/db/legacy-pglite.ts';
 import { MigrationError } from './core/db/migrator.ts';
+import { DatabaseStartError } from './core/db/wait-for-database.ts';
 import { ModuleGraphError } from './core/module.ts';
 import { stopTracing } from './core/telemetry/tracing.ts';
 import { applyHeapPolicy, SEMI_SPACE_MB } from './core/runtime/heap.ts';
@@ -34,7 +35,7 @@ try {
   ports = await app.listen();
 } catch (err) {
   const known =
-    err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof LegacyPgliteError;
+    err instanceof MigrationError || err instanceof ModuleGraphError || err instanceof ConfigError || err instanceof EmbeddedPostgresError || err instanceof LegacyPgliteError || err instanceof DatabaseStartError;
   const message = known ? (err as Error).message : `start-up failed: ${(err as Error).message}`;
   process.stderr.write(`trellis: ${message}\n`);
   // Built but unable to listen (the port is taken): stop what it started, the embedded server included.

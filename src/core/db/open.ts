@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log/logger.ts';
 import { type Database, type DatabaseTimeouts, openDatabase } from './database.ts';
 import type { EmbeddedPostgres } from './embedded-postgres.ts';
+import { waitForDatabase } from './wait-for-database.ts';
 
 const EMBEDDED_IDLE_MS = 5_000;
 
@@ -17,7 +18,7 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-type DatabaseSettings = 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'dbStatementTimeout' | 'dbLockTimeout' | 'dbIdleInTransactionTimeout' | 'dbPoolWaitTimeout';
+type DatabaseSettings = 'databaseUrl' | 'dataDir' | 'databasePoolSize' | 'dbStatementTimeout' | 'dbLockTimeout' | 'dbIdleInTransactionTimeout' | 'dbPoolWaitTimeout' | 'dbStartTimeout';
 
 /** The connection bounds of the settings (decision 0029). */
 export const timeoutsOf = (config: Pick<Config, DatabaseSettings>): DatabaseTimeouts => ({
@@ -30,6 +31,8 @@ export const timeoutsOf = (config: Pick<Config, DatabaseSettings>): DatabaseTime
 export async function openConfiguredDatabase(config: Pick<Config, DatabaseSettings>, log: Logger): Promise<OpenedDatabase> {
   const timeouts = timeoutsOf(config);
   if (config.databaseUrl) {
+    // Bounded: a server that is down or frozen is retried and reported, then start-up fails.
+    await waitForDatabase(config.databaseUrl, { timeoutMs: config.dbStartTimeout, log: log.child({ component: 'database' }) });
     const database = await openDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, timeouts });
     return { database, embedded: null, close: () => database.close() };
   }
