@@ -20,6 +20,7 @@ import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/serve
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
+import { createCachedFigures } from './core/metrics/cached-figures.ts';
 import { type Clock, type CoreDeps, type ModuleDefinition, orderModules, systemClock } from './core/module.ts';
 import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
@@ -195,37 +196,29 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   );
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
 
-  metrics.gauge('outbox_backlog', 'Events waiting for delivery', async () => {
-    const r = await database.db.selectFrom('core.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirst();
-    return Number(r?.n ?? 0);
-  });
-  metrics.gauge('outbox_lag_seconds', 'Age of the oldest undelivered event', async () => {
-    const r = await database.db
-      .selectFrom('core.outbox')
-      .select((eb) => eb.fn.min<Date>('occurred_at').as('oldest'))
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return r?.oldest ? Math.max(0, (Date.now() - new Date(r.oldest).getTime()) / 1000) : 0;
-  });
-  metrics.gauge('outbox_dead', 'Dead-lettered events', async () => {
-    const r = await database.db.selectFrom('core.outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'dead').executeTakeFirst();
-    return Number(r?.n ?? 0);
-  });
-  metrics.gauge('jobs_waiting', 'Background jobs queued or waiting for a retry', async () => {
-    const r = await database.db
-      .selectFrom('core.jobs')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', 'in', ['queued', 'retrying'])
-      .executeTakeFirst();
-    return Number(r?.n ?? 0);
-  });
-  metrics.gauge('jobs_failed', 'Background jobs that failed for good (kept for inspection)', async () => {
-    const r = await database.db.selectFrom('core.jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirst();
-    return Number(r?.n ?? 0);
-  });
+  // One query for every figure, read at most every 5 s and never while a scrape waits
+  // (core/metrics/cached-figures.ts): a scrape answers whatever the database does.
+  const figures = createCachedFigures(
+    async () => {
+      const { rows } = await database.runSql(`SELECT
+          (SELECT count(*) FROM core.outbox WHERE status = 'pending') AS backlog,
+          (SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 FROM core.outbox WHERE status = 'pending') AS lag,
+          (SELECT count(*) FROM core.outbox WHERE status = 'dead') AS dead,
+          (SELECT count(*) FROM core.jobs WHERE status IN ('queued', 'retrying')) AS jobs_waiting,
+          (SELECT count(*) FROM core.jobs WHERE status = 'failed') AS jobs_failed`);
+      return rows[0] as { backlog: number; lag: number; dead: number; jobs_waiting: number; jobs_failed: number };
+    },
+    { onError: (err) => log.debug({ err: err.message }, 'metrics figures not refreshed') },
+  );
+  const figure = (name: 'backlog' | 'lag' | 'dead' | 'jobs_waiting' | 'jobs_failed') => async () => Number((await figures.get())?.[name] ?? 0);
+  metrics.gauge('outbox_backlog', 'Events waiting for delivery (read at most every 5 s)', figure('backlog'));
+  metrics.gauge('outbox_lag_seconds', 'Age of the oldest undelivered event (read at most every 5 s)', figure('lag'));
+  metrics.gauge('outbox_dead', 'Dead-lettered events (read at most every 5 s)', figure('dead'));
+  metrics.gauge('jobs_waiting', 'Background jobs queued or waiting for a retry (read at most every 5 s)', figure('jobs_waiting'));
+  metrics.gauge('jobs_failed', 'Background jobs that failed for good, kept for inspection (read at most every 5 s)', figure('jobs_failed'));
   metrics.gauge('db_pool_total', 'Database connections open', () => database.poolStats().total);
   metrics.gauge('db_pool_idle', 'Database connections idle', () => database.poolStats().idle);
-  metrics.gauge('db_pool_waiting', 'Queries waiting for a connection', () => database.poolStats().waiting);
+  metrics.gauge('db_pool_waiting', 'Requests and background work waiting for a connection (or for their share of the pool)', () => database.poolStats().waiting);
 
   // The connection began when Redis was created; serving starts once its first attempt has
   // settled (up or not, at most 2 s), so early requests are not counted locally by mistake.

@@ -7,6 +7,7 @@
 // a redelivered event skips the subscribers that already committed, so a handler's
 // database effect happens once.
 import { sql } from 'kysely';
+import { createFailureLog } from '../log/failure-log.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../db/database.ts';
 import { runOutsideRequest } from '../context/request-context.ts';
@@ -105,6 +106,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   let wakeRequested = false;
   let inFlight = false;
   let lastCleanup = 0;
+  // While the database is away every pass fails: one line, then a summary every 30 s.
+  const passes = createFailureLog(log, 'event dispatcher pass');
 
   async function claim(): Promise<OutboxRow[]> {
     const result = await sql<OutboxRow>`
@@ -215,7 +218,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     inFlight = true;
     wakeRequested = false;
     current = tick()
-      .catch((err) => log.error({ err: (err as Error).message }, 'event dispatcher pass failed'))
+      .then(() => passes.ok())
+      .catch((err) => passes.failed(err))
       .finally(() => {
         inFlight = false;
         schedule(wakeRequested ? 0 : pollIntervalMs);

@@ -16,6 +16,25 @@ const Ready = Type.Object({
   checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check, redis: Type.Optional(Check) }),
 });
 
+/**
+ * Each readiness check answers within this, whatever the database does (a lock, a frozen
+ * server, no free connection): the probe answers within ~2 s with the check that timed out,
+ * instead of hanging until the prober gives up (decision 0029). The checks run at once.
+ */
+const CHECK_DEADLINE_MS = 1500;
+
+class CheckTimeout extends Error {}
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${ms} ms`)), ms);
+  });
+  // The late answer (or failure) of a check that timed out is dropped.
+  work.catch(() => {});
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 // Probes and scrapes are never throttled: a limit would turn load into a failed probe.
 const unlimited = { rateLimit: false as const };
 const LIVE = { status: 'ok' as const };
@@ -39,15 +58,16 @@ export function healthRoutes(deps: {
    */
   /** Checks whose query is failing: logged when they start failing, not on every probe. */
   const failing = new Set<string>();
-  async function check(fn: () => Promise<string | null>, log: { warn(obj: object, msg: string): void }, name: string) {
+  async function check(fn: () => Promise<string | null>, log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void }, name: string) {
     try {
-      const problem = await fn();
-      failing.delete(name);
+      const problem = await withinDeadline(fn(), CHECK_DEADLINE_MS);
+      if (failing.delete(name)) log.info({ check: name }, 'readiness check passes again');
       return problem ? { status: 'fail' as const, detail: problem } : { status: 'ok' as const };
     } catch (err) {
+      const timedOut = err instanceof CheckTimeout;
       if (!failing.has(name)) log.warn({ check: name, err: (err as Error).message.slice(0, 500) }, 'readiness check failed');
       failing.add(name);
-      return { status: 'fail' as const, detail: 'unreachable' };
+      return { status: 'fail' as const, detail: timedOut ? `timed out after ${CHECK_DEADLINE_MS} ms` : 'unreachable' };
     }
   }
 
@@ -74,22 +94,28 @@ export function healthRoutes(deps: {
         response: { 200: Ready, 503: Ready },
       },
       handler: async (req, reply) => {
-        const database = await check(
-          async () => {
-            await sql`SELECT 1`.execute(deps.database.db);
-            return null;
-          },
-          req.log,
-          'database',
-        );
-        const migrations = await check(async () => {
-          if (migrationsApplied) return null;
-          const pending = await pendingMigrations(deps.database, deps.migrations);
-          migrationsApplied = pending.length === 0;
-          return pending.length ? `pending: ${pending.join(', ')}` : null;
-        }, req.log, 'migrations');
-        // An API-only instance (DISPATCHER_ENABLED=false) is ready without one.
-        const dispatcher = await check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'), req.log, 'dispatcher');
+        const [database, migrations, dispatcher] = await Promise.all([
+          check(
+            async () => {
+              await sql`SELECT 1`.execute(deps.database.db);
+              return null;
+            },
+            req.log,
+            'database',
+          ),
+          check(
+            async () => {
+              if (migrationsApplied) return null;
+              const pending = await pendingMigrations(deps.database, deps.migrations);
+              migrationsApplied = pending.length === 0;
+              return pending.length ? `pending: ${pending.join(', ')}` : null;
+            },
+            req.log,
+            'migrations',
+          ),
+          // An API-only instance (DISPATCHER_ENABLED=false) is ready without one.
+          check(async () => (deps.dispatcher.running || !deps.dispatcherEnabled ? null : 'not running'), req.log, 'dispatcher'),
+        ]);
         const ok = [database, migrations, dispatcher].every((c) => c.status === 'ok');
         if (!deps.redis) return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'fail', checks: { database, migrations, dispatcher } });
         // Redis going away degrades the service (local cache and limits); it does not stop it.

@@ -150,10 +150,16 @@ function fieldName(where: string, v: { instancePath?: string; params?: Record<st
   return [prefix, ...path].join('.');
 }
 
+/** Where sendProblem leaves the code of a refusal for the access line (request-hooks.ts). */
+export const PROBLEM_CODE = Symbol('problemCode');
+export type RefusedRequest = FastifyRequest & { [PROBLEM_CODE]?: string };
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: unknown): FastifyReply {
   const { problem, retryAfter, internal } = toProblem(err, request.id);
+  // A refusal is one line, the access line, which carries its code (decision 0029); only a bug
+  // gets a line of its own, with the error.
   if (internal) request.log.error({ err }, 'unhandled error');
-  else if (problem.status >= 400) request.log.info({ code: problem.code, status: problem.status }, 'request refused');
+  (request as RefusedRequest)[PROBLEM_CODE] = problem.code;
   if (retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
   return reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }

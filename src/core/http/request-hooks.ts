@@ -13,6 +13,7 @@ import { AppError } from '../errors.ts';
 import type { AccessLog } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AuthRequirement, Principal, PrincipalResolver } from './principal.ts';
+import { PROBLEM_CODE, type RefusedRequest } from './problem.ts';
 import { readCredentials, requestInfo } from './principal.ts';
 import type { LimitRule, RateLimiter, Window } from './rate-limit.ts';
 
@@ -130,7 +131,7 @@ export function createRequestHooks(opts: RequestHooksOptions): RequestHooks {
       // The path only: a query string is client text and may carry anything.
       const url = request.url;
       const q = url.indexOf('?');
-      accessLog(request.id, request.method, q === -1 ? url : url.slice(0, q), label, status, Math.round(elapsed * 10) / 10);
+      accessLog(request.id, request.method, q === -1 ? url : url.slice(0, q), label, status, Math.round(elapsed * 10) / 10, (request as RefusedRequest)[PROBLEM_CODE]);
       done();
     };
 

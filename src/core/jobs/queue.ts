@@ -4,6 +4,7 @@
 // outlives pg-boss's retention (core.jobs), pushed to the owner's realtime stream.
 import type { Job, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
+import { createFailureLog } from '../log/failure-log.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RealtimeBroker } from '../realtime/types.ts';
 import { tracing } from '../telemetry/tracing.ts';
@@ -75,7 +76,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
       // worker's job) and retry them; every 15 s (pg-boss: 60) keeps that delay short at the
       // cost of a few cheap queries.
       const b = await newBoss(database, { supervise: background, schedule: background, superviseIntervalSeconds: 15, monitorIntervalSeconds: 15 });
-      b.on('error', (err: Error) => log.error({ err: err.message }, 'job queue error'));
+      // Each worker's poll fails while the database is away: one line, then a summary every
+      // 30 s, and one when 20 s pass without an error (pg-boss tells only of failures).
+      const errors = createFailureLog(log, 'job queue', { recoverAfterMs: 20_000 });
+      b.on('error', (err: Error) => errors.failed(err));
       await b.start();
       boss = b;
       return b;

@@ -245,7 +245,8 @@ export function withLazyChildren(log: Logger): Logger {
 }
 
 /** Writes one request's access line. */
-export type AccessLog = (requestId: string, method: string, path: string, route: string, status: number, ms: number) => void;
+/** `code`: the problem code of a refusal (one line per refused request, with its code). */
+export type AccessLog = (requestId: string, method: string, path: string, route: string, status: number, ms: number, code?: string) => void;
 
 const { streamSym, chindingsSym, timeSym } = pino.symbols;
 
@@ -264,7 +265,7 @@ export function createAccessLog(log: Logger): AccessLog {
   const bindings = source[chindingsSym] as string;
   const time = source[timeSym] as () => string;
   const routes = new Map<string, string>();
-  return (requestId, method, path, route, status, ms) => {
+  return (requestId, method, path, route, status, ms, code) => {
     if (log.levelVal > 30) return; // above info
     let routeJson = routes.get(route);
     if (routeJson === undefined) {
@@ -272,7 +273,7 @@ export function createAccessLog(log: Logger): AccessLog {
       if (routes.size < 10_000) routes.set(route, routeJson);
     }
     stream.write(
-      `{"level":30${time()}${bindings},"reqId":"${requestId}","method":"${method}","path":${JSON.stringify(path)},"route":${routeJson},"status":${status},"ms":${ms},"msg":"request completed"}\n`,
+      `{"level":30${time()}${bindings},"reqId":"${requestId}","method":"${method}","path":${JSON.stringify(path)},"route":${routeJson},"status":${status},"ms":${ms}${code === undefined ? '' : `,"code":${JSON.stringify(code)}`},"msg":"request completed"}\n`,
     );
   };
 }
