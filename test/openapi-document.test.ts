@@ -208,9 +208,13 @@ describe('/openapi.json problems and headers (decision 0028)', () => {
     const has = (method: string, path: string) => Object.keys(spec.paths[path][method].responses);
     // Authenticated, with a body, path parameters and a rate limit.
     expect(has('post', '/orgs/{orgId}/time-entries')).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '409', '413', '415', '429', '500', '503']));
-    // Public, with a body: no 401 or 403.
-    expect(has('post', '/auth/login')).toEqual(expect.arrayContaining(['200', '400', '413', '415', '429']));
-    expect(has('post', '/auth/login')).not.toContain('401');
+    // Public, with a body: no 401 or 403 of core's.
+    expect(has('post', '/auth/register')).toEqual(expect.arrayContaining(['201', '400', '413', '415', '429']));
+    expect(has('post', '/auth/register')).not.toContain('401');
+    expect(has('post', '/auth/register')).not.toContain('403');
+    // A public route's 401 is its own code, never core's UNAUTHENTICATED (no credentials are asked).
+    const loginRefusal = spec.paths['/auth/login'].post.responses['401'].content['application/problem+json'].schema;
+    expect(loginRefusal).toEqual({ $ref: '#/components/schemas/AuthInvalidCredentialsProblem' });
     // Authenticated, without input: no 400, 404, 413 or 415.
     expect(has('get', '/users/me').sort()).toEqual(['200', '401', '403', '429', '500', '503']);
     // The probes are not rate limited.

@@ -1,6 +1,6 @@
 // The one error channel. Services throw AppError with a kind and a stable code;
 // only core/http knows how a kind maps to an HTTP status.
-import { type Static, type TObject, type TProperties, Type } from 'typebox';
+import { type Static, type TObject, type TProperties, type TSchema, Type } from 'typebox';
 
 export type ErrorKind =
   | 'validation'
@@ -47,14 +47,8 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, code = 'NOT_FOUND') => new AppError('not_found', code, `${what} not found`);
-export const conflict = (message: string, code = 'CONFLICT') => new AppError('conflict', code, message);
-export const forbidden = (message = 'You are not allowed to do this', code = 'FORBIDDEN') =>
-  new AppError('forbidden', code, message);
-export const unauthenticated = (message = 'Authentication required', code = 'UNAUTHENTICATED') =>
-  new AppError('unauthenticated', code, message);
-export const invalid = (field: string, message: string, code = 'VALIDATION_FAILED') =>
-  new AppError('validation', code, 'The request is not valid', { errors: [{ field, message }] });
+/** A field refused by a rule the schema cannot say: 400 `VALIDATION_FAILED`, naming the field. */
+export const invalid = (field: string, message: string) => CoreProblems.validationFailed.error('The request is not valid', { errors: [{ field, message }] });
 
 /**
  * One kind of problem an operation can answer: its code, its kind (hence its HTTP status), and
@@ -84,7 +78,7 @@ type ProblemOptions<Extensions extends TProperties> = keyof Extensions extends n
   ? [options?: BaseOptions]
   : [options: BaseOptions & { details: Static<TObject<Extensions>> }];
 
-export function defineProblem<const Code extends string, Extensions extends TProperties = {}>(
+export function defineProblem<const Code extends string, Extensions extends TProperties = Record<never, TSchema>>(
   kind: ErrorKind,
   code: Code,
   description: string,

@@ -5,11 +5,15 @@ import type { FastifyReply } from 'fastify';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { OrgProblems } from '../organizations/index.ts';
 import * as S from './schemas.ts';
 import type { AuditService } from './service.ts';
 
 const tags = ['audit'];
-const orgAdmins = { auth: { scope: 'audit:read' } };
+// The problems each route can answer beyond core's (decision 0028): the audit module has no
+// codes of its own; an org's log is read after the role check, which answers 404 for an org the
+// caller cannot see (403 FORBIDDEN below admin is core's).
+const orgAdmins = { auth: { scope: 'audit:read' }, problems: [OrgProblems.notFound] };
 const globalAdmins = { auth: { role: 'admin' as const, scope: 'audit:read' } };
 
 const FILTERS =

@@ -2,7 +2,7 @@
 // as cursor pages or a streamed CSV. There is no way to change a record through the API.
 import { Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
-import { forbidden, invalid } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -70,7 +70,7 @@ export function createAuditService(deps: AuditDeps) {
   async function authorize(principal: Principal, scope: AuditScope): Promise<void> {
     if ('orgId' in scope) await organizations.assertRole(principal, scope.orgId, 'admin');
     // The route demands the admin role already; checked again so no other caller skips it.
-    else if (principal.role !== 'admin') throw forbidden();
+    else if (principal.role !== 'admin') throw CoreProblems.forbidden.error('You are not allowed to do this');
   }
 
   async function list(principal: Principal, scope: AuditScope, query: FilterQuery & { cursor?: string; limit: number }): Promise<Page<AuditRecordView>> {

@@ -1,14 +1,17 @@
 // What other modules may do to accounts, through the auth module's public API:
 // read an account, change role or status, unlock, delete, and create administrators.
 import { uuidv7 } from 'uuidv7';
-import { AppError, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import type { AuthContext } from './context.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
+import { AuthProblems } from './problems.ts';
 import { accounts } from './repository.ts';
 import { normalizeEmail } from './service.ts';
 import type { SessionService } from './sessions.ts';
 import { clearFailures } from './throttle-repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
+
+const userNotFound = () => CoreProblems.notFound.error('User not found');
 
 export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionService }) {
   const { core, invalidation } = ctx;
@@ -28,7 +31,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
   async function setRole(actorId: string, userId: string, role: 'user' | 'admin'): Promise<AccountView> {
     const updated = await db.transaction().execute(async (tx) => {
       const a = await accounts.lockById(tx, userId);
-      if (!a || a.status === 'deleted') throw notFound('User');
+      if (!a || a.status === 'deleted') throw userNotFound();
       if (a.role === role) return a;
       const row = await accounts.update(tx, userId, { role });
       await events.publish(tx, 'auth.role_changed', { userId, role }, { actorId });
@@ -40,10 +43,10 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
 
   /** Disabling revokes every session and API key use at once (the next request fails). */
   async function setStatus(actorId: string, userId: string, status: 'active' | 'disabled'): Promise<AccountView> {
-    if (actorId === userId && status === 'disabled') throw new AppError('conflict', 'USERS.CANNOT_DISABLE_SELF', 'You cannot disable your own account');
+    if (actorId === userId && status === 'disabled') throw AuthProblems.cannotDisableSelf.error('You cannot disable your own account');
     const updated = await db.transaction().execute(async (tx) => {
       const a = await accounts.lockById(tx, userId);
-      if (!a || a.status === 'deleted') throw notFound('User');
+      if (!a || a.status === 'deleted') throw userNotFound();
       if (a.status === status) return a;
       const row = await accounts.update(tx, userId, { status });
       if (status === 'disabled') await deps.sessions.revoke(tx, userId, 'account_disabled');
@@ -57,7 +60,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
   /** Lifts every lock of the account (whichever clients they hold out) and its ceiling. */
   async function unlock(actorId: string, userId: string) {
     const a = await accounts.byId(db, userId);
-    if (!a || a.status === 'deleted') throw notFound('User');
+    if (!a || a.status === 'deleted') throw userNotFound();
     await db.transaction().execute(async (tx) => {
       await clearFailures(tx, a.email);
       await events.publish(tx, 'auth.account_unlocked', { userId }, { actorId });
@@ -71,7 +74,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
   async function deleteAccount(userId: string, password: string) {
     const a = await accounts.byId(db, userId);
     if (!a?.password_hash || a.status === 'deleted' || !(await passwords.verify(a.password_hash, password))) {
-      throw new AppError('validation', 'AUTH.INVALID_CREDENTIALS', 'The password is incorrect', { errors: [{ field: 'body.password', message: 'is incorrect' }] });
+      throw AuthProblems.wrongPassword.error('The password is incorrect', { errors: [{ field: 'body.password', message: 'is incorrect' }] });
     }
     await db.transaction().execute(async (tx) => {
       await accounts.update(tx, userId, { status: 'deleted', email: `deleted+${userId}@invalid`, password_hash: null, totp_secret: null, totp_enabled_at: null });
@@ -86,7 +89,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
   async function ensureAdmin(email: string, password: string, displayName = 'Administrator'): Promise<{ userId: string; created: boolean }> {
     const normalized = normalizeEmail(email);
     const problem = checkPasswordPolicy(password, { email: normalized });
-    if (problem) throw new AppError('validation', 'AUTH.WEAK_PASSWORD', problem);
+    if (problem) throw AuthProblems.weakPassword.error(problem);
     const existing = await accounts.byEmail(db, normalized);
     if (existing) {
       if (existing.role !== 'admin') await setRole(existing.id, existing.id, 'admin');

@@ -3,10 +3,11 @@
 import { type Kysely, sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, notFound } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
+import { AuthProblems } from './problems.ts';
 import type { ApiKeyRow, AuthTables } from './tables.ts';
 
 const q = (db: Executor) => db as unknown as Kysely<AuthTables>;
@@ -39,7 +40,7 @@ export function createApiKeyService(ctx: AuthContext) {
   async function create(principal: Principal, input: { name: string; scopes: string[]; expiresAt?: string }) {
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     if (expiresAt && expiresAt <= clock.now()) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field: 'body.expiresAt', message: 'must be in the future' }] });
+      throw invalid('body.expiresAt', 'must be in the future');
     }
     const prefix = randomToken(6).replace(/[-_]/g, 'x').slice(0, 8);
     const key = `trl_${prefix}_${randomToken(32)}`;
@@ -51,7 +52,7 @@ export function createApiKeyService(ctx: AuthContext) {
         .where('account_id', '=', principal.userId)
         .where('revoked_at', 'is', null)
         .executeTakeFirstOrThrow();
-      if (count.n >= MAX_KEYS_PER_USER) throw new AppError('conflict', 'AUTH.TOO_MANY_API_KEYS', `At most ${MAX_KEYS_PER_USER} active API keys per user`);
+      if (count.n >= MAX_KEYS_PER_USER) throw AuthProblems.tooManyApiKeys.error(`At most ${MAX_KEYS_PER_USER} active API keys per user`);
       const inserted = await q(tx)
         .insertInto('auth.api_keys')
         .values({ id: uuidv7(), account_id: principal.userId, name: input.name.trim(), prefix, key_hash: hashToken(key), scopes: JSON.stringify(scopes) as any, expires_at: expiresAt })
@@ -87,7 +88,7 @@ export function createApiKeyService(ctx: AuthContext) {
       if (row) await events.publish(tx, 'auth.api_key_revoked', { userId: principal.userId, apiKeyId: id }, { actorId: principal.userId });
       return !!row;
     });
-    if (!done) throw notFound('API key');
+    if (!done) throw CoreProblems.notFound.error('API key not found');
     await invalidation.account(principal.userId);
   }
 

@@ -2,7 +2,7 @@
 // days; its random token (stored as a SHA-256 hash) then lets a password sign-in skip MFA.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
@@ -72,7 +72,7 @@ export function createTrustedDevices(ctx: AuthContext) {
       }
       return ids.length > 0;
     });
-    if (!done) throw notFound('Device');
+    if (!done) throw CoreProblems.notFound.error('Device not found');
   }
 
   /** Forgets every device of the account (MFA turned off). */

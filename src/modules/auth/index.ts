@@ -14,6 +14,7 @@ import { createAccountService } from './service.ts';
 import { createSessionService } from './sessions.ts';
 
 export type { AuthEvents, LoginMethod } from './events.ts';
+export { AuthProblems } from './problems.ts';
 export type { AccountView } from './views.ts';
 
 export const authModule = defineModule({

@@ -5,9 +5,9 @@
 // gets one try per LOGIN_ACCOUNT_SPACING while the owner waits a few seconds at worst.
 // Emails with and without an account take exactly the same path.
 import type { Executor } from '../../core/db/database.ts';
-import { AppError } from '../../core/errors.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
 import type { AuthContext } from './context.ts';
+import { AuthProblems } from './problems.ts';
 import { accountFailures, pairFailures } from './throttle-repository.ts';
 
 const MAX_LOCK_SECONDS = 86_400;
@@ -23,9 +23,8 @@ export interface FailureOutcome {
 
 const secondsUntil = (until: Date, now: Date) => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
-const locked = (retryAfter: number) => new AppError('rate_limited', 'AUTH.ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later', { retryAfter });
-const slowed = (retryAfter: number) =>
-  new AppError('rate_limited', 'AUTH.ACCOUNT_SLOWED', 'Too many failed sign-ins to this account; try again in a few seconds', { retryAfter });
+const locked = (retryAfter: number) => AuthProblems.accountLocked.error('Too many failed sign-ins; try again later', { retryAfter });
+const slowed = (retryAfter: number) => AuthProblems.accountSlowed.error('Too many failed sign-ins to this account; try again in a few seconds', { retryAfter });
 
 export function createLoginThrottle(ctx: AuthContext) {
   const { db, clock, config } = ctx.core;

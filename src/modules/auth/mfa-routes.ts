@@ -1,11 +1,13 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
+import { CoreProblems, type ProblemType } from '../../core/errors.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { principalOf, requestInfo } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { TrustedDevices } from './devices.ts';
 import * as M from './mfa-schemas.ts';
 import type { OtpService } from './otp.ts';
+import { AuthProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { TokenPair } from './sessions.ts';
 
@@ -31,6 +33,9 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
   const { otp, totp, devices } = deps;
   // Every endpoint that checks a code gets the tighter per-IP limit of the credential endpoints.
   const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
+  // The problems each route can answer beyond core's (decision 0028).
+  const strictWith = (...problems: ProblemType[]) => ({ ...strict, problems });
+  const signedInStrict = (...problems: ProblemType[]) => ({ auth: true as const, ...strictWith(...problems) });
 
   return async (app: HttpServer) => {
     app.post('/auth/otp/request', {
@@ -50,7 +55,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.post('/auth/otp/verify', {
-      config: strict,
+      config: strictWith(P.invalidCode, P.accountDisabled),
       schema: {
         tags,
         operationId: 'logInWithCode',
@@ -63,7 +68,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.post('/auth/mfa/totp/setup', {
-      config: { auth: true, ...strict },
+      config: signedInStrict(P.mfaAlreadyEnabled),
       schema: {
         tags,
         operationId: 'setUpTotp',
@@ -75,7 +80,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.post('/auth/mfa/totp/confirm', {
-      config: { auth: true, ...strict },
+      config: signedInStrict(P.wrongTotpCode, P.mfaAlreadyEnabled, P.mfaNotSetUp),
       schema: {
         tags,
         operationId: 'confirmTotp',
@@ -87,7 +92,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.delete('/auth/mfa/totp', {
-      config: { auth: true, ...strict },
+      config: signedInStrict(P.wrongTotpCode, P.mfaNotEnabled),
       schema: {
         tags,
         operationId: 'disableTotp',
@@ -103,7 +108,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.post('/auth/mfa/verify', {
-      config: strict,
+      config: strictWith(P.invalidMfaToken, P.invalidCode),
       schema: {
         tags,
         operationId: 'verifySecondFactor',
@@ -122,7 +127,7 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
     });
 
     app.delete('/auth/devices/:id', {
-      config: { auth: true },
+      config: { auth: true, problems: [CoreProblems.notFound] },
       schema: { tags, operationId: 'removeTrustedDevice', summary: 'Stop trusting a device', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await devices.revoke(principalOf(req), req.params.id);

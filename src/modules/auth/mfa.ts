@@ -3,7 +3,7 @@
 // challenge) and wires the rest: otp.ts (email codes) and devices.ts (trusted devices).
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, conflict, unauthenticated } from '../../core/errors.ts';
+import { type AppError, CoreProblems, invalid } from '../../core/errors.ts';
 import type { Subscriber } from '../../core/events/types.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
@@ -12,6 +12,7 @@ import { createTrustedDevices } from './devices.ts';
 import { recoveryCodes, type TotpState, totpState } from './mfa-repository.ts';
 import { type MfaVerifyInput, mfaRoutes, type TotpApi } from './mfa-routes.ts';
 import { type CreateChallenge, createOtpService } from './otp.ts';
+import { AuthProblems } from './problems.ts';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.ts';
 import { accounts, actionTokens } from './repository.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
@@ -25,9 +26,9 @@ export const MFA_ISSUER = 'Trellis';
 export const MFA_CHALLENGE_TTL_SECONDS = 300;
 export const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 
-const badCode = () => new AppError('validation', 'AUTH.INVALID_CODE', 'The code is incorrect', { errors: [{ field: 'body.code', message: 'is incorrect' }] });
-const badSecondFactor = () => new AppError('unauthenticated', 'AUTH.INVALID_CODE', 'The code is incorrect');
-const badChallenge = () => new AppError('unauthenticated', 'AUTH.INVALID_MFA_TOKEN', 'The sign-in challenge is invalid or has expired; sign in again');
+const badCode = () => AuthProblems.wrongTotpCode.error('The code is incorrect', { errors: [{ field: 'body.code', message: 'is incorrect' }] });
+const badSecondFactor = () => AuthProblems.invalidCode.error('The code is incorrect');
+const badChallenge = () => AuthProblems.invalidMfaToken.error('The sign-in challenge is invalid or has expired; sign in again');
 
 type ChallengeOutcome = { ok: true; result: TokenPair & { deviceToken?: string } } | { ok: false; error: AppError };
 
@@ -69,7 +70,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
 
   async function lockActive(tx: Executor, principal: Principal): Promise<TotpState> {
     const state = await totpState.lock(tx, principal.userId);
-    if (state?.status !== 'active') throw unauthenticated();
+    if (state?.status !== 'active') throw CoreProblems.unauthenticated.error('Authentication required');
     return state;
   }
 
@@ -78,7 +79,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
     const secret = generateTotpSecret();
     const email = await db.transaction().execute(async (tx) => {
       const state = await lockActive(tx, principal);
-      if (state.totpEnabledAt) throw conflict('Two-factor authentication is already enabled', 'AUTH.MFA_ALREADY_ENABLED');
+      if (state.totpEnabledAt) throw AuthProblems.mfaAlreadyEnabled.error('Two-factor authentication is already enabled');
       await totpState.update(tx, state.id, { totp_secret: secrets.seal(secret), totp_last_step: null });
       return state.email;
     });
@@ -89,8 +90,8 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
   async function confirm(principal: Principal, code: string) {
     return db.transaction().execute(async (tx) => {
       const state = await lockActive(tx, principal);
-      if (state.totpEnabledAt) throw conflict('Two-factor authentication is already enabled', 'AUTH.MFA_ALREADY_ENABLED');
-      if (!state.totpSecret) throw conflict('Start with POST /auth/mfa/totp/setup', 'AUTH.MFA_NOT_SET_UP');
+      if (state.totpEnabledAt) throw AuthProblems.mfaAlreadyEnabled.error('Two-factor authentication is already enabled');
+      if (!state.totpSecret) throw AuthProblems.mfaNotSetUp.error('Start with POST /auth/mfa/totp/setup');
       if (!(await acceptTotp(tx, state, code))) throw badCode();
       const codes = generateRecoveryCodes();
       await recoveryCodes.replace(
@@ -108,7 +109,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
   async function disable(principal: Principal, code: string) {
     await db.transaction().execute(async (tx) => {
       const state = await lockActive(tx, principal);
-      if (!state.totpEnabledAt) throw conflict('Two-factor authentication is not enabled', 'AUTH.MFA_NOT_ENABLED');
+      if (!state.totpEnabledAt) throw AuthProblems.mfaNotEnabled.error('Two-factor authentication is not enabled');
       const ok = /^\d{6}$/.test(code) ? await acceptTotp(tx, state, code) : await acceptRecoveryCode(tx, state.id, code);
       if (!ok) throw badCode();
       await totpState.update(tx, state.id, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
@@ -121,9 +122,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
   /** Finishes a sign-in that returned `mfaRequired`. */
   async function verify(input: MfaVerifyInput, info: RequestInfo): Promise<TokenPair & { deviceToken?: string }> {
     if ((input.code === undefined) === (input.recoveryCode === undefined)) {
-      throw new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', {
-        errors: [{ field: 'body', message: 'must have exactly one of code or recoveryCode' }],
-      });
+      throw invalid('body', 'must have exactly one of code or recoveryCode');
     }
     // Failures return instead of throwing: the attempt and the audit event must commit.
     const outcome = await db.transaction().execute(async (tx): Promise<ChallengeOutcome> => {

@@ -4,7 +4,6 @@
 // mails it. A code lives 10 minutes and allows 5 attempts, counted even when wrong.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError } from '../../core/errors.ts';
 import { subscriber } from '../../core/events/types.ts';
 import type { RequestInfo } from '../../core/http/principal.ts';
 import { oneTimeCodeMail } from '../../core/mail/index.ts';
@@ -12,6 +11,7 @@ import { safeEqual } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
 import type { TrustedDevices } from './devices.ts';
 import { otpCodes } from './mfa-repository.ts';
+import { AuthProblems } from './problems.ts';
 import { type Account, accounts } from './repository.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
 
@@ -26,7 +26,7 @@ export interface MfaRequiredResult {
 
 export type CreateChallenge = (tx: Executor, accountId: string) => Promise<MfaRequiredResult>;
 
-export const invalidCode = () => new AppError('unauthenticated', 'AUTH.INVALID_CODE', 'The code is incorrect or has expired');
+const invalidCode = () => AuthProblems.invalidCode.error('The code is incorrect or has expired');
 
 /** Six decimal digits from a MAC (base64url): the first 48 bits mod 10^6 (bias below 10^-8). */
 export function deriveOtpCode(mac: string): string {
@@ -78,7 +78,7 @@ export function createOtpService(ctx: AuthContext, deps: { sessions: SessionServ
     });
     if (!outcome.ok) {
       // Only the holder of a valid code learns that the account is disabled.
-      if (outcome.disabled) throw new AppError('forbidden', 'AUTH.ACCOUNT_DISABLED', 'This account is disabled');
+      if (outcome.disabled) throw AuthProblems.accountDisabled.error('This account is disabled');
       throw invalidCode();
     }
     // Cached principals carry emailVerified.

@@ -1,22 +1,27 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
+import { CoreProblems, type ProblemType } from '../../core/errors.ts';
 import { principalOf, requestInfo } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ApiKeyService } from './api-keys.ts';
+import { AuthProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { AccountService } from './service.ts';
 
 const tags = ['auth'];
 const accepted = { status: 'accepted' as const };
+/** Signed in, with problems of the domain beyond core's (decision 0028). */
+const signedIn = (...problems: ProblemType[]) => ({ auth: true as const, problems });
 
 export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyService; authRateLimit: number }) {
   const { accounts, apiKeys } = deps;
   // Credential endpoints get a tighter per-IP limit than the rest of the API.
   const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
+  const strictWith = (...problems: ProblemType[]) => ({ ...strict, problems });
 
   return async (app: HttpServer) => {
     app.post('/auth/register', {
-      config: strict,
+      config: strictWith(P.weakPassword, CoreProblems.conflict),
       schema: {
         tags,
         operationId: 'registerAccount',
@@ -31,7 +36,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/verify-email', {
-      config: strict,
+      config: strictWith(P.invalidToken),
       schema: {
         tags,
         operationId: 'verifyEmail',
@@ -54,7 +59,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/login', {
-      config: strict,
+      config: strictWith(P.invalidCredentials, P.accountDisabled, P.accountLocked, P.accountSlowed),
       schema: {
         tags,
         operationId: 'logIn',
@@ -69,7 +74,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/refresh', {
-      config: strict,
+      config: strictWith(P.invalidRefreshToken, P.refreshTokenReused),
       schema: {
         tags,
         operationId: 'refreshTokens',
@@ -96,7 +101,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.delete('/auth/sessions/:id', {
-      config: { auth: true },
+      config: signedIn(CoreProblems.notFound),
       schema: { tags, operationId: 'revokeSession', summary: 'Revoke one of my sessions', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.revokeSession(principalOf(req), req.params.id);
@@ -123,7 +128,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/password/reset', {
-      config: strict,
+      config: strictWith(P.invalidToken, P.weakPassword),
       schema: {
         tags,
         operationId: 'resetPassword',
@@ -137,7 +142,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/password/change', {
-      config: { auth: true, ...strict },
+      config: { auth: true, ...strictWith(P.wrongPassword, P.weakPassword) },
       schema: { tags, operationId: 'changePassword', summary: 'Change my password; other sessions are signed out', body: S.ChangePasswordBody, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await accounts.changePassword(principalOf(req), req.body.currentPassword, req.body.newPassword);
@@ -146,7 +151,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.post('/auth/api-keys', {
-      config: { auth: true },
+      config: signedIn(P.tooManyApiKeys),
       schema: { tags, operationId: 'createApiKey', summary: 'Create an API key (the key is shown once)', body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey } },
       handler: async (req, reply) => reply.status(201).send(await apiKeys.create(principalOf(req), req.body)),
     });
@@ -158,7 +163,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
     });
 
     app.delete('/auth/api-keys/:id', {
-      config: { auth: true },
+      config: signedIn(CoreProblems.notFound),
       schema: { tags, operationId: 'revokeApiKey', summary: 'Revoke an API key', params: S.IdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await apiKeys.revoke(principalOf(req), req.params.id);

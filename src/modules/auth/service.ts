@@ -1,7 +1,7 @@
 // Account use cases: registration, sign-in with lockout, email verification, password
 // flows, session management and the account administration other modules call.
 import { uuidv7 } from 'uuidv7';
-import { AppError, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken } from '../../core/security/random.ts';
@@ -9,6 +9,7 @@ import { clientKey } from '../../core/net/client-key.ts';
 import type { AuthContext } from './context.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
+import { AuthProblems } from './problems.ts';
 import { type Account, accounts, actionTokens, sessions } from './repository.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
 import { clearFailures } from './throttle-repository.ts';
@@ -24,13 +25,14 @@ export interface SecondFactor {
   revokeDevices(db: Executor, accountId: string): Promise<void>;
 }
 
-const invalidCredentials = () => new AppError('unauthenticated', 'AUTH.INVALID_CREDENTIALS', 'The email or password is incorrect');
-const invalidToken = () => new AppError('validation', 'AUTH.INVALID_TOKEN', 'The link is invalid or has expired');
+const invalidCredentials = () => AuthProblems.invalidCredentials.error('The email or password is incorrect');
+const invalidToken = () => AuthProblems.invalidToken.error('The link is invalid or has expired');
+const emailTaken = () => CoreProblems.conflict.error('An account with this email already exists');
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 function weakPassword(message: string, field = 'password') {
-  return new AppError('validation', 'AUTH.WEAK_PASSWORD', message, { errors: [{ field: `body.${field}`, message }] });
+  return AuthProblems.weakPassword.error(message, { errors: [{ field: `body.${field}`, message }] });
 }
 
 export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; mfa: SecondFactor; throttle: LoginThrottle }) {
@@ -43,10 +45,10 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
     if (problem) throw weakPassword(problem);
     const passwordHash = await passwords.hash(input.password);
     return db.transaction().execute(async (tx) => {
-      if (await accounts.byEmail(tx, email)) throw new AppError('conflict', 'CONFLICT', 'An account with this email already exists');
+      if (await accounts.byEmail(tx, email)) throw emailTaken();
       const account = await accounts.insert(tx, { id: uuidv7(), email, password_hash: passwordHash }).catch((err) => {
         // Two registrations racing for one email: the unique index decides.
-        if (String(err?.code) === '23505') throw new AppError('conflict', 'CONFLICT', 'An account with this email already exists');
+        if (String(err?.code) === '23505') throw emailTaken();
         throw err;
       });
       await events.publish(tx, 'auth.user_registered', { userId: account.id, email, displayName: input.displayName.trim() }, { actorId: account.id, requestId: meta.requestId });
@@ -79,7 +81,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
     }
     if (account.status !== 'active') {
       // Only someone who knows the password learns that the account is disabled.
-      throw new AppError('forbidden', 'AUTH.ACCOUNT_DISABLED', 'This account is disabled');
+      throw AuthProblems.accountDisabled.error('This account is disabled');
     }
     await deps.throttle.succeeded(email, client);
     if (account.totp_enabled_at && !(input.deviceToken && (await deps.mfa.isTrusted(account.id, input.deviceToken)))) {
@@ -153,9 +155,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
   async function changePassword(principal: Principal, currentPassword: string, newPassword: string) {
     const account = await accounts.byId(db, principal.userId);
     if (!account?.password_hash || !(await passwords.verify(account.password_hash, currentPassword))) {
-      throw new AppError('validation', 'AUTH.INVALID_CREDENTIALS', 'The current password is incorrect', {
-        errors: [{ field: 'body.currentPassword', message: 'is incorrect' }],
-      });
+      throw AuthProblems.wrongPassword.error('The current password is incorrect', { errors: [{ field: 'body.currentPassword', message: 'is incorrect' }] });
     }
     const problem = checkPasswordPolicy(newPassword, { email: account.email });
     if (problem) throw weakPassword(problem, 'newPassword');
@@ -193,7 +193,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
 
   async function revokeSession(principal: Principal, sessionId: string) {
     const ids = await db.transaction().execute((tx) => deps.sessions.revoke(tx, principal.userId, 'revoked_by_user', { only: sessionId }));
-    if (!ids.length) throw notFound('Session');
+    if (!ids.length) throw CoreProblems.notFound.error('Session not found');
     await invalidation.sessions(ids);
   }
 

@@ -1,12 +1,12 @@
 // Sessions and their token pairs: issuing at sign-in, rotating refresh tokens with reuse
 // detection (RFC 9700 §4.14.2), and revocation that every instance sees on the next request.
 import { uuidv7 } from 'uuidv7';
-import { AppError } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { RequestInfo } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
 import type { LoginMethod } from './events.ts';
+import { AuthProblems } from './problems.ts';
 import { type Account, refreshTokens, sessions } from './repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
@@ -18,7 +18,7 @@ export interface TokenPair {
   user: AccountView;
 }
 
-const invalidRefresh = () => new AppError('unauthenticated', 'AUTH.INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired');
+const invalidRefresh = () => AuthProblems.invalidRefreshToken.error('The refresh token is invalid or expired');
 
 export function createSessionService(ctx: AuthContext) {
   const { core, invalidation } = ctx;
@@ -90,7 +90,7 @@ export function createSessionService(ctx: AuthContext) {
     if (revokedSession) {
       const { sessionId } = revokedSession;
       await invalidation.sessions([sessionId]);
-      throw new AppError('unauthenticated', 'AUTH.REFRESH_TOKEN_REUSED', 'The refresh token was already used; the session has been revoked');
+      throw AuthProblems.refreshTokenReused.error('The refresh token was already used; the session has been revoked');
     }
     // Old sealed successors are no longer needed once their leeway is over. One sweep per
     // leeway period is enough (a sealed value outliving it is never opened: the leeway check

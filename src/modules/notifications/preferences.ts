@@ -1,8 +1,9 @@
 // Preferences as pure functions: stored switches merged over the catalog's defaults, and
 // a patch merged into the stored switches. Stored data is read defensively: a type or
 // channel removed from the catalog since it was saved is ignored, never an error.
-import { AppError } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import { CATALOG, CHANNELS, type Channel, type ChannelSwitches, isChannel, isNotificationType, NOTIFICATION_TYPES, type NotificationType } from './catalog.ts';
+import { NotificationProblems } from './problems.ts';
 
 /** What a user chose explicitly: type -> channel -> on/off. */
 export type StoredSwitches = Partial<Record<NotificationType, Partial<ChannelSwitches>>>;
@@ -46,10 +47,10 @@ export function mergeSwitches(stored: unknown, patch: PreferencesPatch['types'])
     }
   }
   for (const [type, channels] of Object.entries(patch ?? {})) {
-    if (!isNotificationType(type)) throw unknownName(`body.types.${type}`, `is not a notification type (one of ${NOTIFICATION_TYPES.join(', ')})`);
+    if (!isNotificationType(type)) throw invalid(`body.types.${type}`, `is not a notification type (one of ${NOTIFICATION_TYPES.join(', ')})`);
     for (const [channel, value] of Object.entries(channels ?? {})) {
-      if (!isChannel(channel)) throw unknownName(`body.types.${type}.${channel}`, `is not a channel (one of ${CHANNELS.join(', ')})`);
-      if (typeof value !== 'boolean') throw unknownName(`body.types.${type}.${channel}`, 'must be boolean');
+      if (!isChannel(channel)) throw invalid(`body.types.${type}.${channel}`, `is not a channel (one of ${CHANNELS.join(', ')})`);
+      if (typeof value !== 'boolean') throw invalid(`body.types.${type}.${channel}`, 'must be boolean');
       set(type, channel, value);
     }
   }
@@ -61,10 +62,8 @@ export function checkSmsNeedsPhone(switches: EffectiveSwitches, phoneNumber: str
   if (phoneNumber) return;
   const wanting = NOTIFICATION_TYPES.filter((t) => switches[t].sms);
   if (wanting.length) {
-    throw new AppError('validation', 'NOTIFICATIONS.PHONE_REQUIRED', 'Add a phone number before turning SMS on', {
+    throw NotificationProblems.phoneRequired.error('Add a phone number before turning SMS on', {
       errors: [{ field: 'body.phoneNumber', message: `is required while SMS is on for ${wanting.join(', ')}` }],
     });
   }
 }
-
-const unknownName = (field: string, message: string) => new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field, message }] });

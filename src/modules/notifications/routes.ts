@@ -1,13 +1,17 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
+import type { ProblemType } from '../../core/errors.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { NotificationProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { NotificationsService } from './service.ts';
 
 const tags = ['notifications'];
 const read = { auth: { scope: 'notifications:read' } };
 const write = { auth: { scope: 'notifications:write' } };
+// The problems each route can answer beyond core's (decision 0028).
+const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
 const NoContent = { 204: Type.Null() };
 
 export function notificationsRoutes(service: NotificationsService) {
@@ -26,7 +30,7 @@ export function notificationsRoutes(service: NotificationsService) {
     });
 
     app.post('/notifications/:id/read', {
-      config: write,
+      config: withWrite(P.notFound),
       schema: { tags, operationId: 'markNotificationRead', summary: 'Mark a notification read', params: S.IdParams, response: NoContent },
       handler: async (req, reply) => {
         await service.markRead(principalOf(req), req.params.id);
@@ -56,7 +60,7 @@ export function notificationsRoutes(service: NotificationsService) {
     });
 
     app.put('/notifications/preferences', {
-      config: write,
+      config: withWrite(P.phoneRequired),
       schema: {
         tags,
         operationId: 'setNotificationPreferences',

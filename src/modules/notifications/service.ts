@@ -1,17 +1,16 @@
 // The in-app inbox (list, unread count, mark read) and the preferences of the caller.
-import { invalid, notFound } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { CATALOG } from './catalog.ts';
+import { NotificationProblems } from './problems.ts';
 import { checkSmsNeedsPhone, defaultSwitches, effectiveSwitches, mergeSwitches, type PreferencesPatch } from './preferences.ts';
 import { type ListKey, notifications, preferences } from './repository.ts';
 import { toView } from './views.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isListKey = (key: unknown[]): boolean => key.length === 2 && typeof key[0] === 'boolean' && typeof key[1] === 'string' && UUID.test(key[1]);
-
-export const notificationNotFound = () => notFound('Notification', 'NOTIFICATIONS.NOT_FOUND');
 
 export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' | 'events' | 'realtime'>) {
   const { db, clock, events, realtime } = core;
@@ -28,7 +27,7 @@ export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' |
   /** Idempotent: reading a read notification again is fine. Another user's id is 404. */
   async function markRead(principal: Principal, id: string) {
     const found = await notifications.markRead(db, principal.userId, id, clock.now());
-    if (!found) throw notificationNotFound();
+    if (!found) throw NotificationProblems.notFound.error('Notification not found');
     // Other tabs and devices of the user update their badge.
     await realtime.publish(principal.userId, { event: 'notification.read', data: { ids: [id] } });
   }

@@ -1,7 +1,7 @@
 // Effective roles, cached, and the write helper that keeps the cache honest. Every
 // org-scoped request of every module comes through `assertRole`.
 import type { Executor } from '../../core/db/database.ts';
-import { AppError } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { OrgProblems } from './problems.ts';
@@ -32,7 +32,7 @@ export function createAccess(core: CoreDeps, cache: RoleCache) {
     const found = await effective(principal.userId, orgId);
     if (!found) throw orgNotFound();
     if (!roleAtLeast(found.role, minimum)) {
-      throw new AppError('forbidden', 'FORBIDDEN', `This needs the ${minimum} role or higher in the organization`);
+      throw CoreProblems.forbidden.error(`This needs the ${minimum} role or higher in the organization`);
     }
     return found;
   }

@@ -7,7 +7,7 @@
 // holds the secret.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import { subscriber } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -16,6 +16,7 @@ import type { CoreDeps } from '../../core/module.ts';
 import { hashToken } from '../../core/security/random.ts';
 import { type Access, orgNotFound } from './access.ts';
 import { invitations, memberships } from './membership-repository.ts';
+import { OrgProblems } from './problems.ts';
 import { type InvitationRow, lockHierarchy, orgs, ownerCounts } from './repository.ts';
 import { checkOwnersRemain, type OrgRole } from './rules.ts';
 import { type RequestMeta, toOrganizationView } from './service.ts';
@@ -35,11 +36,11 @@ const toInvitation = (r: InvitationRow) => ({
   expiresAt: r.expires_at.toISOString(),
 });
 
-function tokenError(code: string, message: string) {
-  return new AppError('validation', code, message, { errors: [{ field: 'body.token', message }] });
-}
+/** 400 naming the token field; `message` is the field's message and the problem's detail both. */
+type TokenProblem = (typeof OrgProblems)['invitationInvalid' | 'invitationRevoked' | 'invitationUsed' | 'invitationExpired'];
+const tokenError = (problem: TokenProblem, message: string) => problem.error(message, { errors: [{ field: 'body.token', message }] });
 
-const ownerOnly = () => forbidden('Only an owner can invite an owner');
+const ownerOnly = () => CoreProblems.forbidden.error('Only an owner can invite an owner');
 
 export function createInvitationsService(core: CoreDeps, access: Access) {
   const { db, events, clock, secrets, mailer, config, log } = core;
@@ -51,7 +52,7 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
     const email = normalizeEmail(input.email);
     const row = await db.transaction().execute(async (tx) => {
       if (!(await orgs.live(tx, orgId))) throw orgNotFound();
-      if (await memberships.byEmail(tx, orgId, email)) throw conflict('This address already belongs to a member', 'ORG.ALREADY_MEMBER');
+      if (await memberships.byEmail(tx, orgId, email)) throw OrgProblems.alreadyMember.error('This address already belongs to a member');
       const now = clock.now();
       await invitations.revokePendingFor(tx, orgId, email, now);
       const id = uuidv7();
@@ -87,8 +88,8 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
     const actor = await access.assertRole(principal, orgId, 'admin');
     await db.transaction().execute(async (tx) => {
       const row = await invitations.byId(tx, orgId, id);
-      if (!row || !pending(row, clock.now())) throw notFound('Invitation', 'ORG.INVITATION_NOT_FOUND');
-      if (row.role === 'owner' && actor !== 'owner') throw forbidden('Only an owner can revoke an invitation to the owner role');
+      if (!row || !pending(row, clock.now())) throw OrgProblems.invitationNotFound.error('Invitation not found');
+      if (row.role === 'owner' && actor !== 'owner') throw CoreProblems.forbidden.error('Only an owner can revoke an invitation to the owner role');
       await invitations.revoke(tx, orgId, id, clock.now());
       await events.publish(tx, 'organizations.invitation_revoked', { invitationId: id, orgId }, { actorId: principal.userId, orgId, requestId: meta.requestId });
     });
@@ -100,15 +101,15 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
       await lockHierarchy(tx);
       const row = await invitations.lockByTokenHash(tx, hashToken(token));
       const org = row && (await orgs.live(tx, row.org_id));
-      if (!row || !org) throw tokenError('ORG.INVITATION_INVALID', 'is not a valid invitation token');
-      if (row.revoked_at) throw tokenError('ORG.INVITATION_REVOKED', 'belongs to an invitation that was revoked');
-      if (row.accepted_at) throw tokenError('ORG.INVITATION_USED', 'was already used');
-      if (row.expires_at <= clock.now()) throw tokenError('ORG.INVITATION_EXPIRED', 'has expired: ask for a new invitation');
+      if (!row || !org) throw tokenError(OrgProblems.invitationInvalid, 'is not a valid invitation token');
+      if (row.revoked_at) throw tokenError(OrgProblems.invitationRevoked, 'belongs to an invitation that was revoked');
+      if (row.accepted_at) throw tokenError(OrgProblems.invitationUsed, 'was already used');
+      if (row.expires_at <= clock.now()) throw tokenError(OrgProblems.invitationExpired, 'has expired: ask for a new invitation');
       if (normalizeEmail(principal.email) !== row.email) {
-        throw new AppError('forbidden', 'ORG.INVITATION_EMAIL_MISMATCH', 'This invitation was sent to another email address');
+        throw OrgProblems.invitationEmailMismatch.error('This invitation was sent to another email address');
       }
       const added = await memberships.insert(tx, { org_id: row.org_id, user_id: principal.userId, email: normalizeEmail(principal.email), role: row.role });
-      if (!added) throw conflict('You are already a member of this organization', 'ORG.ALREADY_MEMBER');
+      if (!added) throw OrgProblems.alreadyMember.error('You are already a member of this organization');
       // Joining with a narrower role than one inherited here overrides it: that must not
       // take away the org's (or a child's) only owner.
       checkOwnersRemain(await ownerCounts(tx, row.org_id));

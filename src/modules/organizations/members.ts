@@ -2,18 +2,18 @@
 // and the clean-up when a user account is deleted.
 import { sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
-import { conflict, notFound } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { type Access, isUuid } from './access.ts';
 import { memberships } from './membership-repository.ts';
+import { OrgProblems } from './problems.ts';
 import { chainMemberships, type EffectiveMemberRow, effectiveMembers, lockHierarchy, ownerCounts } from './repository.ts';
 import type { RoleCache } from './role-cache.ts';
 import { checkMemberChange, checkOwnersRemain, effectiveRole, type OrgRole } from './rules.ts';
 import type { RequestMeta } from './service.ts';
 
-const memberNotFound = () => notFound('Member', 'ORG.MEMBER_NOT_FOUND');
+const memberNotFound = () => OrgProblems.memberNotFound.error('Member not found');
 
 const toMember = (orgId: string, r: EffectiveMemberRow) => ({
   userId: r.user_id,
@@ -79,7 +79,7 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
       const direct = await memberships.get(tx, orgId, userId);
       if (!direct) {
         if (effectiveRole(await chainMemberships(tx, userId, orgId))) {
-          throw conflict('This role is inherited from a parent organization: remove it there, or override it here', 'ORG.MEMBER_INHERITED');
+          throw OrgProblems.memberInherited.error('This role is inherited from a parent organization: remove it there, or override it here');
         }
         throw memberNotFound();
       }

@@ -3,8 +3,10 @@ import { Type } from 'typebox';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import type { ProblemType } from '../../core/errors.ts';
 import type { InvitationsService } from './invitations.ts';
 import type { MembersService } from './members.ts';
+import { OrgProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { OrganizationsService } from './service.ts';
 
@@ -12,12 +14,18 @@ const tags = ['organizations'];
 const read = { auth: { scope: 'orgs:read' } };
 const write = { auth: { scope: 'orgs:write' } };
 const NoContent = { 204: Type.Null() };
+// The problems each route can answer beyond core's (decision 0028).
+const P = OrgProblems;
+const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
+const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
+/** Placing an organization under a parent: the parent must be visible (404) and not too deep. */
+const placing = [P.notFound, P.maxDepthExceeded];
 
 export function organizationsRoutes(deps: { orgs: OrganizationsService; members: MembersService; invitations: InvitationsService }) {
   const { orgs, members, invitations } = deps;
   return async (app: HttpServer) => {
     app.post('/orgs', {
-      config: write,
+      config: withWrite(...placing, P.slugTaken),
       schema: {
         tags,
         operationId: 'createOrganization',
@@ -43,13 +51,13 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.get('/orgs/:orgId', {
-      config: read,
+      config: withRead(P.notFound),
       schema: { tags, operationId: 'getOrganization', summary: 'Get an organization', params: S.OrgParams, response: { 200: S.Organization } },
       handler: async (req) => orgs.get(principalOf(req), req.params.orgId),
     });
 
     app.patch('/orgs/:orgId', {
-      config: write,
+      config: withWrite(...placing, P.slugTaken, P.hierarchyCycle, P.lastOwner),
       schema: {
         tags,
         operationId: 'updateOrganization',
@@ -63,7 +71,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.delete('/orgs/:orgId', {
-      config: write,
+      config: withWrite(P.notFound, P.hasChildren),
       schema: {
         tags,
         operationId: 'deleteOrganization',
@@ -79,13 +87,13 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.post('/orgs/:orgId/restore', {
-      config: write,
+      config: withWrite(...placing, P.notDeleted, P.parentDeleted, P.slugTaken),
       schema: { tags, operationId: 'restoreOrganization', summary: 'Restore a deleted organization (owner)', params: S.OrgParams, response: { 200: S.Organization } },
       handler: async (req) => orgs.restore(principalOf(req), req.params.orgId, { requestId: req.id }),
     });
 
     app.get('/orgs/:orgId/members', {
-      config: read,
+      config: withRead(P.notFound),
       schema: {
         tags,
         operationId: 'listOrganizationMembers',
@@ -98,7 +106,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.patch('/orgs/:orgId/members/:userId', {
-      config: write,
+      config: withWrite(P.notFound, P.memberNotFound, P.lastOwner),
       schema: {
         tags,
         operationId: 'updateOrganizationMember',
@@ -112,7 +120,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.delete('/orgs/:orgId/members/:userId', {
-      config: write,
+      config: withWrite(P.notFound, P.memberNotFound, P.memberInherited, P.lastOwner),
       schema: {
         tags,
         operationId: 'removeOrganizationMember',
@@ -127,7 +135,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.post('/orgs/:orgId/invitations', {
-      config: write,
+      config: withWrite(P.notFound, P.alreadyMember),
       schema: {
         tags,
         operationId: 'createInvitation',
@@ -141,7 +149,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.get('/orgs/:orgId/invitations', {
-      config: read,
+      config: withRead(P.notFound),
       schema: {
         tags,
         operationId: 'listInvitations',
@@ -154,7 +162,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.delete('/orgs/:orgId/invitations/:id', {
-      config: write,
+      config: withWrite(P.notFound, P.invitationNotFound),
       schema: { tags, operationId: 'revokeInvitation', summary: 'Revoke a pending invitation (admin+)', params: S.InvitationParams, response: NoContent },
       handler: async (req, reply) => {
         await invitations.revoke(principalOf(req), req.params.orgId, req.params.id, { requestId: req.id });
@@ -163,7 +171,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     });
 
     app.post('/invitations/accept', {
-      config: write,
+      config: withWrite(P.invitationInvalid, P.invitationRevoked, P.invitationUsed, P.invitationExpired, P.invitationEmailMismatch, P.alreadyMember, P.lastOwner),
       schema: {
         tags,
         operationId: 'acceptInvitation',

@@ -1,8 +1,9 @@
 // The organization rules as pure functions: role ordering, inheritance, hierarchy checks
 // and input checks. The service applies them to what the repository read; unit tests
 // exercise them without a database.
-import { AppError } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import { canonicalTimeZone, isTimeZone } from '../../core/time/zones.ts';
+import { OrgProblems } from './problems.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -52,17 +53,13 @@ export function isCurrency(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && currencies.has(code);
 }
 
-function invalidField(field: string, message: string) {
-  return new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field, message }] });
-}
-
 /**
  * Checks TypeBox cannot express (IANA zones, ISO 4217). Returns the input with the zone in
  * its canonical spelling ("europe/zurich" -> "Europe/Zurich"), so stored zones compare equal.
  */
 export function checkSettings<T extends { timezone?: string; currency?: string }>(input: T): T {
-  if (input.timezone !== undefined && !isTimeZone(input.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
-  if (input.currency !== undefined && !isCurrency(input.currency)) throw invalidField('body.currency', 'is not an ISO 4217 currency code');
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) throw invalid('body.timezone', 'is not an IANA time zone');
+  if (input.currency !== undefined && !isCurrency(input.currency)) throw invalid('body.currency', 'is not an ISO 4217 currency code');
   if (input.timezone === undefined) return input;
   return { ...input, timezone: canonicalTimeZone(input.timezone) };
 }
@@ -76,11 +73,11 @@ export function checkSettings<T extends { timezone?: string; currency?: string }
  */
 export function checkPlacement(p: { orgId: string | null; parentChain: readonly string[]; subtreeHeight: number; maxDepth: number }) {
   if (p.orgId !== null && p.parentChain.includes(p.orgId)) {
-    throw new AppError('conflict', 'ORG.HIERARCHY_CYCLE', 'An organization cannot be placed under itself or one of its descendants');
+    throw OrgProblems.hierarchyCycle.error('An organization cannot be placed under itself or one of its descendants');
   }
   const deepest = p.parentChain.length + p.subtreeHeight;
   if (deepest > p.maxDepth) {
-    throw new AppError('conflict', 'ORG.MAX_DEPTH_EXCEEDED', `Organizations may be nested at most ${p.maxDepth} levels deep`, {
+    throw OrgProblems.maxDepthExceeded.error(`Organizations may be nested at most ${p.maxDepth} levels deep`, {
       details: { maxDepth: p.maxDepth, depth: deepest },
     });
   }
@@ -93,7 +90,7 @@ export function checkPlacement(p: { orgId: string | null; parentChain: readonly 
 export function checkOwnersRemain(owners: readonly { orgId: string; owners: number }[]) {
   const orphaned = owners.filter((o) => o.owners === 0).map((o) => o.orgId);
   if (orphaned.length) {
-    throw new AppError('conflict', 'ORG.LAST_OWNER', 'An organization must keep at least one owner', { details: { orgIds: orphaned } });
+    throw OrgProblems.lastOwner.error('An organization must keep at least one owner', { details: { orgIds: orphaned } });
   }
 }
 
@@ -112,8 +109,8 @@ export interface MemberChange {
  */
 export function checkMemberChange(c: MemberChange) {
   const leaving = c.newRole === undefined && c.actorIsTarget;
-  if (!leaving && !roleAtLeast(c.actorRole, 'admin')) throw new AppError('forbidden', 'FORBIDDEN', 'Only an admin or owner can manage members');
+  if (!leaving && !roleAtLeast(c.actorRole, 'admin')) throw CoreProblems.forbidden.error('Only an admin or owner can manage members');
   if ((c.newRole === 'owner' || c.targetRole === 'owner') && c.actorRole !== 'owner' && !leaving) {
-    throw new AppError('forbidden', 'FORBIDDEN', 'Only an owner can grant the owner role or change an owner');
+    throw CoreProblems.forbidden.error('Only an owner can grant the owner role or change an owner');
   }
 }

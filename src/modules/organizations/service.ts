@@ -2,12 +2,13 @@
 // rules.ts; this file reads what they need, applies them and publishes the events.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, conflict } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { type Access, isUuid, orgNotFound } from './access.ts';
 import { memberships } from './membership-repository.ts';
+import { OrgProblems } from './problems.ts';
 import { chainMemberships, isUniqueViolation, lockHierarchy, type OrgRow, orgs, ownerCounts, reachableOrgs } from './repository.ts';
 import { checkOwnersRemain, checkPlacement, checkSettings, effectiveRole, type OrgRole, roleAtLeast } from './rules.ts';
 
@@ -53,7 +54,7 @@ export interface UpdateOrgInput {
   parentId?: string | null;
 }
 
-const slugTaken = () => conflict('This slug is already used by another organization', 'ORG.SLUG_TAKEN');
+const slugTaken = () => OrgProblems.slugTaken.error('This slug is already used by another organization');
 
 export function createOrganizationsService(core: CoreDeps, access: Access) {
   const { db, events, clock, config } = core;
@@ -170,7 +171,7 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
       await lockHierarchy(tx);
       if (!(await orgs.live(tx, orgId))) throw orgNotFound();
       if (await orgs.hasLiveChildren(tx, orgId)) {
-        throw conflict('Delete or move the organizations under this one first', 'ORG.HAS_CHILDREN');
+        throw OrgProblems.hasChildren.error('Delete or move the organizations under this one first');
       }
       await orgs.update(tx, orgId, { deleted_at: clock.now(), deleted_by: principal.userId });
       await events.publish(tx, 'organizations.deleted', { orgId }, { actorId: principal.userId, orgId, requestId: meta.requestId });
@@ -190,12 +191,12 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
       const role = effectiveRole(await chainMemberships(tx, principal.userId, orgId, { includeDeleted: true }))?.role;
       if (!org.deleted_at) {
         if (!role) throw orgNotFound();
-        if (!roleAtLeast(role, 'owner')) throw new AppError('forbidden', 'FORBIDDEN', 'Only an owner can restore an organization');
-        throw conflict('This organization is not deleted', 'ORG.NOT_DELETED');
+        if (!roleAtLeast(role, 'owner')) throw CoreProblems.forbidden.error('Only an owner can restore an organization');
+        throw OrgProblems.notDeleted.error('This organization is not deleted');
       }
       if (role !== 'owner' || org.deleted_at.getTime() + restoreWindowMs <= clock.now().getTime()) throw orgNotFound();
       if (org.parent_id && !(await orgs.live(tx, org.parent_id))) {
-        throw conflict('Restore the parent organization first', 'ORG.PARENT_DELETED');
+        throw OrgProblems.parentDeleted.error('Restore the parent organization first');
       }
       if (await orgs.slugInUse(tx, org.slug, orgId)) throw slugTaken();
       // The parent may have moved deeper while this org was deleted.

@@ -1,9 +1,9 @@
 // Project members: list, add or change (PUT), remove; plus the reaction to a user leaving
 // the organization. A member must be a member of the organization.
-import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { DomainEvent, EventMeta } from '../../core/events/types.ts';
 import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import { ProjectProblems } from './problems.ts';
 import { members, projects } from './repository.ts';
 import { isOrgAdmin, type ProjectRole, projectNotFound } from './rules.ts';
 import { tasks } from './task-repository.ts';
@@ -15,8 +15,8 @@ export interface PutMemberInput {
   hourlyRateMinor?: number | null;
 }
 
-export const memberNotFound = () => notFound('Project member', 'PROJECTS.MEMBER_NOT_FOUND');
-export const notOrgMember = () => new AppError('unprocessable', 'PROJECTS.NOT_ORG_MEMBER', 'The user is not a member of this organization');
+export const memberNotFound = () => ProjectProblems.memberNotFound.error('Project member not found');
+export const notOrgMember = () => ProjectProblems.notOrgMember.error('The user is not a member of this organization');
 
 export function createMembersService(deps: ProjectsDeps, access: Access) {
   const { db, events, clock, orgs } = deps;

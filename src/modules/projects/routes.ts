@@ -2,11 +2,14 @@
 // projects:write for everything that changes state.
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { OrgProblems } from '../organizations/index.ts';
 import type { Actor } from './access.ts';
 import type { MembersService } from './members.ts';
+import { ProjectProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { ProjectsService } from './service.ts';
 import type { TasksService } from './tasks.ts';
@@ -16,6 +19,14 @@ const tags = ['projects'];
 const read = { auth: { scope: 'projects:read' } };
 const write = { auth: { scope: 'projects:write' } };
 const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req), requestId: req.id });
+// The problems each route can answer beyond core's (decision 0028).
+const P = ProjectProblems;
+const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
+const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
+/** Every route checks the caller's org role first: 404 for an org the caller cannot see. */
+const inOrg = [OrgProblems.notFound];
+/** Routes under a project: 404 for one that is not there or not visible to the caller. */
+const inProject = [...inOrg, P.notFound];
 
 const PROJECT = '/orgs/:orgId/projects/:projectId';
 
@@ -29,7 +40,7 @@ export interface ProjectsServices {
 export function projectsRoutes(s: ProjectsServices) {
   return async (app: HttpServer) => {
     app.post('/orgs/:orgId/projects', {
-      config: write,
+      config: withWrite(...inOrg, P.templateNotFound, P.keyTaken),
       schema: {
         tags,
         operationId: 'createProject',
@@ -43,7 +54,7 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get('/orgs/:orgId/projects', {
-      config: read,
+      config: withRead(...inOrg),
       schema: {
         tags,
         operationId: 'listProjects',
@@ -57,13 +68,13 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get(PROJECT, {
-      config: read,
+      config: withRead(...inProject),
       schema: { tags, operationId: 'getProject', summary: 'Get a project', params: S.ProjectParams, response: { 200: S.ProjectView } },
       handler: async (req) => s.projects.get(actor(req), req.params.orgId, req.params.projectId),
     });
 
     app.patch(PROJECT, {
-      config: write,
+      config: withWrite(...inProject, P.archived, P.keyTaken),
       schema: {
         tags,
         operationId: 'updateProject',
@@ -76,20 +87,21 @@ export function projectsRoutes(s: ProjectsServices) {
       handler: async (req) => s.projects.update(actor(req), req.params.orgId, req.params.projectId, req.body),
     });
 
-    for (const [verb, fn, operationId, summary] of [
-      ['archive', s.projects.archive, 'archiveProject', 'Archive a project (its tasks become read-only)'],
-      ['unarchive', s.projects.unarchive, 'unarchiveProject', 'Unarchive a project'],
-      ['restore', s.projects.restore, 'restoreProject', 'Restore a deleted project'],
+    for (const [verb, fn, operationId, summary, problems] of [
+      ['archive', s.projects.archive, 'archiveProject', 'Archive a project (its tasks become read-only)', inProject],
+      ['unarchive', s.projects.unarchive, 'unarchiveProject', 'Unarchive a project', inProject],
+      // Another project may have taken the key while this one was deleted.
+      ['restore', s.projects.restore, 'restoreProject', 'Restore a deleted project', [...inProject, P.keyTaken]],
     ] as const) {
       app.post(`${PROJECT}/${verb}`, {
-        config: write,
+        config: withWrite(...problems),
         schema: { tags, operationId, summary, params: S.ProjectParams, response: { 200: S.ProjectView } },
         handler: async (req) => fn(actor(req), req.params.orgId, req.params.projectId),
       });
     }
 
     app.delete(PROJECT, {
-      config: write,
+      config: withWrite(...inProject),
       schema: { tags, operationId: 'deleteProject', summary: 'Delete a project (soft; restore undoes it)', params: S.ProjectParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.projects.remove(actor(req), req.params.orgId, req.params.projectId);
@@ -98,19 +110,19 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get(`${PROJECT}/members`, {
-      config: read,
+      config: withRead(...inProject),
       schema: { tags, operationId: 'listProjectMembers', summary: 'Project members', params: S.ProjectParams, response: { 200: S.MemberList } },
       handler: async (req) => ({ data: await s.members.list(actor(req), req.params.orgId, req.params.projectId) }),
     });
 
     app.get(`${PROJECT}/members/:userId`, {
-      config: read,
+      config: withRead(...inProject, P.memberNotFound),
       schema: { tags, operationId: 'getProjectMember', summary: 'One project member', params: S.MemberParams, response: { 200: S.MemberView } },
       handler: async (req) => s.members.get(actor(req), req.params.orgId, req.params.projectId, req.params.userId),
     });
 
     app.put(`${PROJECT}/members/:userId`, {
-      config: write,
+      config: withWrite(...inProject, P.notOrgMember),
       schema: {
         tags,
         operationId: 'setProjectMember',
@@ -127,7 +139,7 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.delete(`${PROJECT}/members/:userId`, {
-      config: write,
+      config: withWrite(...inProject, P.memberNotFound),
       schema: { tags, operationId: 'removeProjectMember', summary: 'Remove a project member', params: S.MemberParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.members.remove(actor(req), req.params.orgId, req.params.projectId, req.params.userId);
@@ -136,13 +148,13 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get(`${PROJECT}/tasks`, {
-      config: read,
+      config: withRead(...inProject),
       schema: { tags, operationId: 'listTasks', summary: 'List tasks', params: S.ProjectParams, querystring: S.ListTasksQuery, response: { 200: pageOf(S.TaskView) } },
       handler: async (req) => s.tasks.list(actor(req), req.params.orgId, req.params.projectId, req.query),
     });
 
     app.post(`${PROJECT}/tasks`, {
-      config: write,
+      config: withWrite(...inProject, P.archived, P.invalidAssignee),
       schema: {
         tags,
         operationId: 'createTask',
@@ -156,19 +168,19 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get(`${PROJECT}/tasks/:taskId`, {
-      config: read,
+      config: withRead(...inProject, P.taskNotFound),
       schema: { tags, operationId: 'getTask', summary: 'Get a task', params: S.TaskParams, response: { 200: S.TaskView } },
       handler: async (req) => s.tasks.get(actor(req), req.params.orgId, req.params.projectId, req.params.taskId),
     });
 
     app.patch(`${PROJECT}/tasks/:taskId`, {
-      config: write,
+      config: withWrite(...inProject, P.taskNotFound, P.archived, P.invalidAssignee),
       schema: { tags, operationId: 'updateTask', summary: 'Update a task', params: S.TaskParams, body: S.UpdateTaskBody, response: { 200: S.TaskView } },
       handler: async (req) => s.tasks.update(actor(req), req.params.orgId, req.params.projectId, req.params.taskId, req.body),
     });
 
     app.delete(`${PROJECT}/tasks/:taskId`, {
-      config: write,
+      config: withWrite(...inProject, P.taskNotFound, P.archived),
       schema: { tags, operationId: 'deleteTask', summary: 'Delete a task (managers and org admins)', params: S.TaskParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.tasks.remove(actor(req), req.params.orgId, req.params.projectId, req.params.taskId);
@@ -177,7 +189,7 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.post(`${PROJECT}/save-as-template`, {
-      config: write,
+      config: withWrite(...inProject),
       schema: {
         tags,
         operationId: 'saveProjectAsTemplate',
@@ -191,13 +203,13 @@ export function projectsRoutes(s: ProjectsServices) {
     });
 
     app.get('/orgs/:orgId/project-templates', {
-      config: read,
+      config: withRead(...inOrg),
       schema: { tags, operationId: 'listProjectTemplates', summary: 'List project templates', params: S.OrgParams, querystring: S.ListTemplatesQuery, response: { 200: pageOf(S.TemplateView) } },
       handler: async (req) => s.templates.list(actor(req), req.params.orgId, req.query),
     });
 
     app.delete('/orgs/:orgId/project-templates/:templateId', {
-      config: write,
+      config: withWrite(...inOrg, P.templateNotFound),
       schema: { tags, operationId: 'deleteProjectTemplate', summary: 'Delete a project template (its author or an org admin)', params: S.TemplateParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.templates.remove(actor(req), req.params.orgId, req.params.templateId);

@@ -1,7 +1,7 @@
 // The rules of projects that need no database: who may see and change a project, what a
 // valid key, tag list, colour and currency are, and how a template becomes a project.
 // Pure functions, so the unit tests cover every combination cheaply.
-import { AppError, forbidden, invalid } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { ProjectProblems } from './problems.ts';
 import { KEY_PATTERN } from './schemas.ts';
@@ -48,14 +48,13 @@ export type Need = 'read' | 'contribute' | 'manage';
 /** A project the caller cannot see is a 404, never a 403: its existence is not disclosed. */
 export function requireRight(rights: ProjectRights, need: Need): void {
   if (!rights.canSee) throw projectNotFound();
-  if (need === 'contribute' && !rights.canContribute) throw forbidden('Your role on this project does not allow this');
-  if (need === 'manage' && !rights.canManage) throw forbidden('Only the project managers and organization admins may do this');
+  if (need === 'contribute' && !rights.canContribute) throw CoreProblems.forbidden.error('Your role on this project does not allow this');
+  if (need === 'manage' && !rights.canManage) throw CoreProblems.forbidden.error('Only the project managers and organization admins may do this');
 }
 
 export const projectNotFound = () => ProjectProblems.notFound.error('Project not found');
-export const archived = () => new AppError('conflict', 'PROJECTS.ARCHIVED', 'The project is archived: unarchive it first');
-export const keyTaken = (key: string) =>
-  new AppError('conflict', 'PROJECTS.KEY_TAKEN', `Another project of this organization already uses the key ${key}`, { details: { key } });
+export const archived = () => ProjectProblems.archived.error('The project is archived: unarchive it first');
+export const keyTaken = (key: string) => ProjectProblems.keyTaken.error(`Another project of this organization already uses the key ${key}`, { details: { key } });
 
 const KEY = new RegExp(KEY_PATTERN);
 export const isValidKey = (key: string): boolean => KEY.test(key);

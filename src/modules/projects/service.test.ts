@@ -4,7 +4,8 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.ts';
 import type { Database } from '../../core/db/database.ts';
-import { AppError, forbidden, notFound } from '../../core/errors.ts';
+import { AppError, CoreProblems } from '../../core/errors.ts';
+import { OrgProblems } from '../organizations/index.ts';
 import { createOutbox } from '../../core/events/outbox.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { type ProjectsDeps, createAccess } from './access.ts';
@@ -23,8 +24,8 @@ function fakeOrgs() {
   const port: OrgPort = {
     async assertRole(principal, orgId, minimum) {
       const role = roles.get(`${principal.userId}/${orgId}`);
-      if (!role) throw notFound('Organization', 'ORG.NOT_FOUND');
-      if (RANK[role] < RANK[minimum]) throw forbidden();
+      if (!role) throw OrgProblems.notFound.error('Organization not found');
+      if (RANK[role] < RANK[minimum]) throw CoreProblems.forbidden.error('You are not allowed to do this');
       return role;
     },
     async roleOf(userId, orgId) {

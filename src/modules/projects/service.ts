@@ -2,9 +2,10 @@
 // update, archive, soft delete and restore. Rules live in rules.ts, SQL in the repositories.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { forbidden, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../core/http/pagination.ts';
 import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import { ProjectProblems } from './problems.ts';
 import { members, type ProjectListFilter, type ProjectRow, type ProjectSort, projects } from './repository.ts';
 import { archived, checkCurrency, isOrgAdmin, keyTaken, type NewProjectInput, normalizeColor, normalizeTags, projectNotFound, resolveNewProject } from './rules.ts';
 import { tasks, templates } from './task-repository.ts';
@@ -66,7 +67,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
     await orgs.assertRole(actor.principal, orgId, 'member');
     checkCurrency(input.currency);
     const template = input.templateId ? await templates.byId(db, orgId, input.templateId) : undefined;
-    if (input.templateId && !template) throw notFound('Template', 'PROJECTS.TEMPLATE_NOT_FOUND');
+    if (input.templateId && !template) throw ProjectProblems.templateNotFound.error('Template not found');
     const content = template ? templateContentOf(template) : undefined;
     const p = resolveNewProject(input, content);
     const now = nowOf(clock);
@@ -146,7 +147,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
   async function list(actor: Actor, orgId: string, input: ListProjectsInput): Promise<Page<ProjectView>> {
     const role = await orgs.assertRole(actor.principal, orgId, 'viewer');
     const admin = isOrgAdmin(role);
-    if (input.includeDeleted && !admin) throw forbidden('Only organization admins may list deleted projects');
+    if (input.includeDeleted && !admin) throw CoreProblems.forbidden.error('Only organization admins may list deleted projects');
     const order = input.order ?? (input.sort === 'name' ? 'asc' : 'desc');
     const filter: ProjectListFilter = {
       orgId,

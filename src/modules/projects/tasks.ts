@@ -3,9 +3,9 @@
 // member or an org admin.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
-import { AppError, notFound } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import { ProjectProblems } from './problems.ts';
 import { members, projects } from './repository.ts';
 import { archived, isOrgAdmin, projectNotFound } from './rules.ts';
 import { type TaskRow, tasks } from './task-repository.ts';
@@ -21,9 +21,9 @@ export interface CreateTaskInput {
 }
 export type UpdateTaskInput = Partial<CreateTaskInput>;
 
-export const taskNotFound = () => notFound('Task', 'PROJECTS.TASK_NOT_FOUND');
+export const taskNotFound = () => ProjectProblems.taskNotFound.error('Task not found');
 const invalidAssignee = () =>
-  new AppError('unprocessable', 'PROJECTS.INVALID_ASSIGNEE', 'The assignee must be a member of the project or an admin of the organization', {
+  ProjectProblems.invalidAssignee.error('The assignee must be a member of the project or an admin of the organization', {
     errors: [{ field: 'body.assigneeId', message: 'is not a project member or an organization admin' }],
   });
 

@@ -1,14 +1,15 @@
 // Project templates: a copy of a project's settings, tags and tasks, from which new projects
 // start (POST /projects with templateId, in service.ts).
 import { uuidv7 } from 'uuidv7';
-import { forbidden, notFound } from '../../core/errors.ts';
+import { CoreProblems } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import { ProjectProblems } from './problems.ts';
 import { isOrgAdmin, templateOf } from './rules.ts';
 import { tasks, templates } from './task-repository.ts';
 import { settingsOf, type TemplateView, toTemplateView } from './views.ts';
 
-export const templateNotFound = () => notFound('Template', 'PROJECTS.TEMPLATE_NOT_FOUND');
+export const templateNotFound = () => ProjectProblems.templateNotFound.error('Template not found');
 
 export function createTemplatesService(deps: ProjectsDeps, access: Access) {
   const { db, events, clock, orgs } = deps;
@@ -47,7 +48,7 @@ export function createTemplatesService(deps: ProjectsDeps, access: Access) {
     const role = await orgs.assertRole(actor.principal, orgId, 'member');
     const row = await templates.byId(db, orgId, templateId);
     if (!row) throw templateNotFound();
-    if (!isOrgAdmin(role) && row.created_by !== actor.principal.userId) throw forbidden('Only its author or an organization admin may delete a template');
+    if (!isOrgAdmin(role) && row.created_by !== actor.principal.userId) throw CoreProblems.forbidden.error('Only its author or an organization admin may delete a template');
     await db.transaction().execute(async (tx) => {
       if (!(await templates.remove(tx, orgId, templateId))) throw templateNotFound();
       await events.publish(tx, 'projects.template_deleted', { orgId, templateId }, metaOf(actor, orgId));

@@ -2,12 +2,12 @@
 // id at once; the job aggregates, renders, stores the file in the database (any instance
 // can serve it) and publishes `reports.export_ready`, which notifies the user.
 import { sql } from 'kysely';
-import { notFound } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { JobDefinition, JobQueue } from '../../core/jobs/types.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { safeFilename, type TimeReport } from './model.ts';
+import { ReportProblems } from './problems.ts';
 import { renderTimeReportCsv } from './render-csv.ts';
 import { REPORT_MEDIA_TYPES } from './schemas.ts';
 import type { ReportsService, TimeReportQuery } from './service.ts';
@@ -99,7 +99,7 @@ export function createFileExports(deps: { db: Executor; events: EventPublisher; 
       .where('user_id', '=', principal.userId)
       .where('expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst();
-    if (!file) throw notFound('Report file', 'REPORTS.FILE_NOT_FOUND');
+    if (!file) throw ReportProblems.fileNotFound.error('Report file not found');
     return { fileName: file.file_name as string, contentType: file.content_type as string, content: Buffer.from(file.content as Uint8Array) };
   }
 

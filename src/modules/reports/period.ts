@@ -2,7 +2,7 @@
 // with `to` inclusive; internally a period is a half-open interval of instants [from, to).
 // No date library: Intl gives the zone's offset at an instant, and a wall time converts to
 // an instant in at most two lookups (the second one settles DST changes).
-import { AppError, invalid } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import {
   addDays as addCivilDays,
   type CivilDate,
@@ -14,6 +14,7 @@ import {
 } from '../../core/time/calendar.ts';
 import { localDate as dateIn, localParts, startOfLocalDay, wallTimeToInstant } from '../../core/time/zones.ts';
 import { ENTRY_YEARS } from '../time/index.ts';
+import { ReportProblems } from './problems.ts';
 
 /** The longest period a report may cover (a leap year, `to` inclusive). */
 export const MAX_RANGE_DAYS = 366;
@@ -104,7 +105,7 @@ export function resolvePeriod(input: { from?: string; to?: string; timeZone: str
   const maxDays = input.maxDays ?? MAX_RANGE_DAYS;
   // One hour of slack: a range of whole days across a DST change is an hour longer or shorter.
   if (toAt.getTime() - fromAt.getTime() > maxDays * DAY_MS + 3_600_000) {
-    throw new AppError('validation', 'REPORTS.RANGE_TOO_LONG', `A report covers at most ${maxDays} days`, {
+    throw ReportProblems.rangeTooLong.error(`A report covers at most ${maxDays} days`, {
       errors: [{ field: 'query.to', message: `must be at most ${maxDays} days after from` }],
     });
   }

@@ -1,15 +1,24 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import type { ProblemType } from '../../core/errors.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { OrgProblems } from '../organizations/index.ts';
+import { ProjectProblems } from '../projects/index.ts';
 import type { ExportService } from './export.ts';
 import { type FileExports, renderReportFile } from './file-exports.ts';
 import { safeFilename } from './model.ts';
+import { ReportProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { ReportsService } from './service.ts';
 
 const tags = ['reports'];
 const auth = { auth: { scope: 'reports:read' } };
+// The problems each route can answer beyond core's (decision 0028).
+const P = ReportProblems;
+const withAuth = (...problems: ProblemType[]) => ({ ...auth, problems });
+/** The org must be visible to the caller, and the project when one is named (path or `projectId`): 404 otherwise. */
+const inProject = [OrgProblems.notFound, ProjectProblems.notFound];
 
 /** A private download: `attachment; filename="…"` with a name that needs no escaping (see safeFilename). */
 const download = (reply: FastifyReply, contentType: string, filename: string, body: unknown) =>
@@ -18,7 +27,7 @@ const download = (reply: FastifyReply, contentType: string, filename: string, bo
 export function reportsRoutes(reports: ReportsService, exports: ExportService, files: FileExports) {
   return async (app: HttpServer) => {
     app.get('/orgs/:orgId/reports/time', {
-      config: auth,
+      config: withAuth(...inProject, P.rangeTooLong),
       schema: {
         tags,
         operationId: 'getTimeReport',
@@ -40,7 +49,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
     });
 
     app.post('/orgs/:orgId/reports/time/files', {
-      config: auth,
+      config: withAuth(...inProject, P.rangeTooLong),
       schema: {
         tags,
         operationId: 'createTimeReportFile',
@@ -62,7 +71,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
     });
 
     app.get('/orgs/:orgId/reports/files/:jobId', {
-      config: auth,
+      config: withAuth(P.fileNotFound),
       schema: {
         tags,
         operationId: 'downloadReportFile',
@@ -77,7 +86,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
     });
 
     app.get('/orgs/:orgId/reports/projects/:projectId/budget', {
-      config: auth,
+      config: withAuth(...inProject),
       schema: {
         tags,
         operationId: 'getProjectBudget',
@@ -90,7 +99,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
     });
 
     app.get('/orgs/:orgId/projects/:projectId/export', {
-      config: auth,
+      config: withAuth(...inProject),
       schema: {
         tags,
         operationId: 'exportProject',

@@ -1,10 +1,10 @@
 // Time reports and project budgets. The figures always come from the time module's SQL
 // aggregation (never from loading entries); this service decides whose time the caller may
 // see, resolves the period in the org's zone and puts names on the grouped rows.
-import { forbidden, invalid, notFound } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { Clock } from '../../core/module.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
+import { type OrganizationsApi, OrgProblems } from '../organizations/index.ts';
 import type { ProjectsApi, ProjectSummary } from '../projects/index.ts';
 import type { TimeApi } from '../time/index.ts';
 import { addDays, isTimeZone, resolvePeriod } from './period.ts';
@@ -69,7 +69,7 @@ export function createReportsService(deps: ReportsDeps) {
 
   async function orgOf(orgId: string) {
     const org = await organizations.getOrganization(orgId);
-    if (!org) throw notFound('Organization', 'ORG.NOT_FOUND');
+    if (!org) throw OrgProblems.notFound.error('Organization not found');
     return org;
   }
 
@@ -89,7 +89,7 @@ export function createReportsService(deps: ReportsDeps) {
     }
     const scope: ReportScope = organizations.roleAtLeast(role, 'admin') ? 'organization' : canManage && project ? 'project' : 'own';
     if (scope === 'own' && q.userId && q.userId !== principal.userId) {
-      throw forbidden(project ? 'Only the project managers see the time of others on this project' : 'Only org admins see the time of others across projects');
+      throw CoreProblems.forbidden.error(project ? 'Only the project managers see the time of others on this project' : 'Only org admins see the time of others across projects');
     }
     return { scope, project, userId: scope === 'own' ? principal.userId : q.userId };
   }

@@ -1,12 +1,18 @@
 import { Type } from 'typebox';
+import { CoreProblems, type ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { AuthProblems } from '../auth/index.ts';
+import { UserProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { UsersService } from './service.ts';
 
 const tags = ['users'];
-const admin = (scope: string) => ({ auth: { role: 'admin' as const, scope } });
+// The problems each route can answer beyond core's (decision 0028).
+const admin = (scope: string, ...problems: ProblemType[]) => ({ auth: { role: 'admin' as const, scope }, problems });
+/** No such user (to change or unlock: no such account, or a deleted one). */
+const noUser = CoreProblems.notFound;
 
 export function usersRoutes(users: UsersService) {
   return async (app: HttpServer) => {
@@ -17,13 +23,13 @@ export function usersRoutes(users: UsersService) {
     });
 
     app.patch('/users/me', {
-      config: { auth: { scope: 'profile:write' } },
+      config: { auth: { scope: 'profile:write' }, problems: [UserProblems.profileNotReady] },
       schema: { tags, operationId: 'updateCurrentUser', summary: 'Update my profile', body: S.UpdateMeBody, response: { 200: S.UserView } },
       handler: async (req) => users.updateMe(principalOf(req), req.body),
     });
 
     app.delete('/users/me', {
-      config: { auth: true },
+      config: { auth: true, problems: [AuthProblems.wrongPassword] },
       schema: {
         tags,
         operationId: 'deleteCurrentUser',
@@ -45,13 +51,13 @@ export function usersRoutes(users: UsersService) {
     });
 
     app.get('/users/:id', {
-      config: admin('users:read'),
+      config: admin('users:read', noUser),
       schema: { tags, operationId: 'getUser', summary: 'Get a user (admin)', params: S.UserIdParams, response: { 200: S.UserView } },
       handler: async (req) => users.get(req.params.id),
     });
 
     app.patch('/users/:id', {
-      config: admin('users:write'),
+      config: admin('users:write', noUser, AuthProblems.cannotDisableSelf),
       schema: {
         tags,
         operationId: 'updateUser',
@@ -65,7 +71,7 @@ export function usersRoutes(users: UsersService) {
     });
 
     app.post('/users/:id/unlock', {
-      config: admin('users:write'),
+      config: admin('users:write', noUser),
       schema: { tags, operationId: 'unlockUser', summary: 'Lift a sign-in lockout (admin)', params: S.UserIdParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await users.unlock(principalOf(req), req.params.id);

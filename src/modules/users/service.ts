@@ -1,12 +1,13 @@
 // Profiles and the user directory. Account facts (email, role, status) belong to auth:
 // changes go through its API, and its events keep this module's directory copy current.
-import { AppError, notFound } from '../../core/errors.ts';
+import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import { isTimeZone } from '../../core/time/zones.ts';
 import type { AuthApi } from '../auth/index.ts';
+import { UserProblems } from './problems.ts';
 import { type ProfileRow, profiles } from './repository.ts';
 
 export interface ProfilePatch {
@@ -30,10 +31,7 @@ export function toUserView(p: ProfileRow) {
 }
 export type UserView = ReturnType<typeof toUserView>;
 
-function invalidField(field: string, message: string) {
-  return new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field, message }] });
-}
-
+const userNotFound = () => CoreProblems.notFound.error('User not found');
 
 export function validLocale(locale: string): boolean {
   try {
@@ -63,7 +61,8 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
     // Registration's profile is created by an event subscriber; in the moment before it
     // runs, answer from the account with default profile fields.
     const account = await auth.getAccount(principal.userId);
-    if (!account) throw notFound('User');
+    // Not for a signed-in caller (an account is never removed, only marked deleted): /users/me declares no 404.
+    if (!account) throw userNotFound();
     return {
       id: account.id,
       email: account.email,
@@ -76,8 +75,8 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
   }
 
   async function updateMe(principal: Principal, patch: ProfilePatch): Promise<UserView> {
-    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) throw invalidField('body.timezone', 'is not an IANA time zone');
-    if (patch.locale !== undefined && !validLocale(patch.locale)) throw invalidField('body.locale', 'is not a BCP 47 locale');
+    if (patch.timezone !== undefined && !isTimeZone(patch.timezone)) throw invalid('body.timezone', 'is not an IANA time zone');
+    if (patch.locale !== undefined && !validLocale(patch.locale)) throw invalid('body.locale', 'is not a BCP 47 locale');
     const fields = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
     if (fields.length === 0) return me(principal);
     await db.transaction().execute(async (tx) => {
@@ -88,7 +87,7 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
         timezone: patch.timezone,
         locale: patch.locale,
       });
-      if (!row) throw new AppError('conflict', 'USERS.PROFILE_NOT_READY', 'The profile is being created; try again in a moment', { retryAfter: 1 });
+      if (!row) throw UserProblems.profileNotReady.error('The profile is being created; try again in a moment', { retryAfter: 1 });
       await events.publish(tx, 'users.profile_updated', { userId: principal.userId, fields }, { actorId: principal.userId });
     });
     return me(principal);
@@ -123,7 +122,7 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
 
   async function get(userId: string) {
     const row = await profiles.byId(db, userId);
-    if (!row) throw notFound('User');
+    if (!row) throw userNotFound();
     return toUserView(row);
   }
 

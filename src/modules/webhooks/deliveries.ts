@@ -7,7 +7,7 @@ import { type DomainEvent, subscribeAll } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { type Actor, nowOf, type WebhooksDeps } from './deps.ts';
 import { DELIVER_JOB, type DeliverJobData, MANUAL_ATTEMPTS, SCHEDULED_ATTEMPTS } from './deliver-job.ts';
-import { deliveryInProgress, deliveryNotFound, endpointDisabled, endpointNotFound } from './errors.ts';
+import { WebhookProblems } from './problems.ts';
 import { matchesAny } from './patterns.ts';
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, endpoints } from './repository.ts';
 import { type DeliveryView, toDeliveryView } from './views.ts';
@@ -93,8 +93,8 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
       const endpoint = await endpoints.byId(tx, orgId, endpointId);
-      if (!endpoint) throw endpointNotFound();
-      if (!endpoint.enabled) throw endpointDisabled();
+      if (!endpoint) throw WebhookProblems.notFound.error('Webhook not found');
+      if (!endpoint.enabled) throw WebhookProblems.endpointDisabled.error('The webhook endpoint is disabled; enable it first');
       const eventId = uuidv7();
       const body = bodyOf(eventId, TEST_EVENT_TYPE, now, { orgId, endpointId, message: 'This is a test event from Trellis.' });
       const delivery = newDelivery(orgId, endpointId, eventId, TEST_EVENT_TYPE, body, now);
@@ -108,7 +108,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
   async function list(actor: Actor, orgId: string, endpointId: string, input: { status?: DeliveryStatus; cursor?: string; limit: number }): Promise<Page<DeliveryView>> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     const before = decodeCursor(input.cursor, isUuidKey);
-    if (!(await endpoints.byId(db, orgId, endpointId))) throw endpointNotFound();
+    if (!(await endpoints.byId(db, orgId, endpointId))) throw WebhookProblems.notFound.error('Webhook not found');
     const rows = await deliveries.list(db, orgId, endpointId, { status: input.status, beforeId: before ? String(before[0]) : undefined, limit: input.limit + 1 });
     const page = toPage(rows, input.limit, (d) => [d.id]);
     return { data: await withLog(orgId, page.data), page: page.page };
@@ -116,9 +116,9 @@ export function createDeliveriesService(deps: WebhooksDeps) {
 
   async function get(actor: Actor, orgId: string, endpointId: string, deliveryId: string): Promise<DeliveryView> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    if (!(await endpoints.byId(db, orgId, endpointId))) throw endpointNotFound();
+    if (!(await endpoints.byId(db, orgId, endpointId))) throw WebhookProblems.notFound.error('Webhook not found');
     const row = await deliveries.byId(db, orgId, endpointId, deliveryId);
-    if (!row) throw deliveryNotFound();
+    if (!row) throw WebhookProblems.deliveryNotFound.error('Webhook delivery not found');
     return (await withLog(orgId, [row]))[0];
   }
 
@@ -128,11 +128,11 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
       const endpoint = await endpoints.byId(tx, orgId, endpointId);
-      if (!endpoint) throw endpointNotFound();
-      if (!(await deliveries.byId(tx, orgId, endpointId, deliveryId))) throw deliveryNotFound();
-      if (!endpoint.enabled) throw endpointDisabled();
+      if (!endpoint) throw WebhookProblems.notFound.error('Webhook not found');
+      if (!(await deliveries.byId(tx, orgId, endpointId, deliveryId))) throw WebhookProblems.deliveryNotFound.error('Webhook delivery not found');
+      if (!endpoint.enabled) throw WebhookProblems.endpointDisabled.error('The webhook endpoint is disabled; enable it first');
       const reopened = await deliveries.reopen(tx, orgId, deliveryId, now);
-      if (!reopened) throw deliveryInProgress();
+      if (!reopened) throw WebhookProblems.deliveryPending.error('The delivery is still in progress');
       await enqueue(tx, deliveryId, true);
       return reopened;
     });

@@ -2,11 +2,14 @@
 // webhooks:read for reads and webhooks:write for everything that changes state or sends.
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
+import { OrgProblems } from '../organizations/index.ts';
 import type { DeliveriesService } from './deliveries.ts';
 import type { Actor } from './deps.ts';
+import { WebhookProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { EndpointsService } from './service.ts';
 
@@ -14,6 +17,14 @@ const tags = ['webhooks'];
 const read = { auth: { scope: 'webhooks:read' } };
 const write = { auth: { scope: 'webhooks:write' } };
 const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req) });
+// The problems each route can answer beyond core's (decision 0028).
+const P = WebhookProblems;
+const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
+const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
+/** Every route checks the caller's org role (admin) first: 404 for an org the caller cannot see. */
+const inOrg = [OrgProblems.notFound];
+/** Routes under an endpoint: 404 for one that is not in the org. */
+const onEndpoint = [...inOrg, P.notFound];
 
 const BASE = '/orgs/:orgId/webhooks';
 const ONE = `${BASE}/:webhookId`;
@@ -21,7 +32,7 @@ const ONE = `${BASE}/:webhookId`;
 export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: DeliveriesService }) {
   return async (app: HttpServer) => {
     app.post(BASE, {
-      config: write,
+      config: withWrite(...inOrg, P.urlNotAllowed, P.tooManyEndpoints),
       schema: {
         tags,
         operationId: 'createWebhookEndpoint',
@@ -36,19 +47,19 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.get(BASE, {
-      config: read,
+      config: withRead(...inOrg),
       schema: { tags, operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', params: S.OrgParams, querystring: S.ListEndpointsQuery, response: { 200: pageOf(S.EndpointView) } },
       handler: async (req) => s.endpoints.list(actor(req), req.params.orgId, req.query),
     });
 
     app.get(ONE, {
-      config: read,
+      config: withRead(...onEndpoint),
       schema: { tags, operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', params: S.EndpointParams, response: { 200: S.EndpointView } },
       handler: async (req) => s.endpoints.get(actor(req), req.params.orgId, req.params.webhookId),
     });
 
     app.patch(ONE, {
-      config: write,
+      config: withWrite(...onEndpoint, P.urlNotAllowed),
       schema: {
         tags,
         operationId: 'updateWebhookEndpoint',
@@ -62,7 +73,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.delete(ONE, {
-      config: write,
+      config: withWrite(...onEndpoint),
       schema: { tags, operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint and its delivery log', params: S.EndpointParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await s.endpoints.remove(actor(req), req.params.orgId, req.params.webhookId);
@@ -71,7 +82,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.post(`${ONE}/rotate-secret`, {
-      config: write,
+      config: withWrite(...onEndpoint),
       schema: {
         tags,
         operationId: 'rotateWebhookSecret',
@@ -84,7 +95,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.post(`${ONE}/test`, {
-      config: write,
+      config: withWrite(...onEndpoint, P.endpointDisabled),
       schema: {
         tags,
         operationId: 'sendTestWebhook',
@@ -97,7 +108,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.get(`${ONE}/deliveries`, {
-      config: read,
+      config: withRead(...onEndpoint),
       schema: {
         tags,
         operationId: 'listWebhookDeliveries',
@@ -111,13 +122,13 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.get(`${ONE}/deliveries/:deliveryId`, {
-      config: read,
+      config: withRead(...onEndpoint, P.deliveryNotFound),
       schema: { tags, operationId: 'getWebhookDelivery', summary: 'One delivery with its attempts', params: S.DeliveryParams, response: { 200: S.DeliveryView } },
       handler: async (req) => s.deliveries.get(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId),
     });
 
     app.post(`${ONE}/deliveries/:deliveryId/redeliver`, {
-      config: write,
+      config: withWrite(...onEndpoint, P.deliveryNotFound, P.endpointDisabled, P.deliveryPending),
       schema: {
         tags,
         operationId: 'redeliverWebhookDelivery',

@@ -5,7 +5,7 @@ import { uuidv7 } from 'uuidv7';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 import { type Actor, metaOf, nowOf, type WebhooksDeps } from './deps.ts';
-import { endpointNotFound, tooManyEndpoints, urlNotAllowed } from './errors.ts';
+import { WebhookProblems } from './problems.ts';
 import { normalizePatterns } from './patterns.ts';
 import { type EndpointRow, endpoints } from './repository.ts';
 import { generateSecret } from './signing.ts';
@@ -45,7 +45,9 @@ export function createEndpointsService(deps: WebhooksDeps) {
       if (!(err instanceof UrlNotAllowedError)) throw err;
       // The operator may need the detail (what the name resolved to); the caller gets the reason only.
       deps.log.info({ orgId, reason: err.reason, check: err.check, detail: err.detail }, 'webhook URL refused');
-      throw urlNotAllowed(err);
+      // 400 naming the field, with the guard's general reason and its fixed message: never the
+      // addresses the host resolved to or the resolver's error (logged above).
+      throw WebhookProblems.urlNotAllowed.error('The webhook URL is not allowed', { errors: [{ field: 'body.url', message: err.message }], details: { reason: err.reason } });
     }
   }
 
@@ -56,7 +58,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
     const secret = generateSecret();
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
-      if ((await endpoints.countForOrg(tx, orgId)) >= MAX_ENDPOINTS_PER_ORG) throw tooManyEndpoints(MAX_ENDPOINTS_PER_ORG);
+      if ((await endpoints.countForOrg(tx, orgId)) >= MAX_ENDPOINTS_PER_ORG) throw WebhookProblems.tooManyEndpoints.error(`An organization may have at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints`);
       const row = await endpoints.insert(tx, {
         id: uuidv7(),
         org_id: orgId,
@@ -91,7 +93,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
   async function get(actor: Actor, orgId: string, id: string): Promise<EndpointView> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     const row = await endpoints.byId(db, orgId, id);
-    if (!row) throw endpointNotFound();
+    if (!row) throw WebhookProblems.notFound.error('Webhook not found');
     return view(row);
   }
 
@@ -101,7 +103,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
       const current = await endpoints.forUpdate(tx, orgId, id);
-      if (!current) throw endpointNotFound();
+      if (!current) throw WebhookProblems.notFound.error('Webhook not found');
       const patch: Partial<EndpointRow> = {};
       if (url !== undefined && url !== current.url) patch.url = url;
       if (input.events) {
@@ -132,7 +134,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     await db.transaction().execute(async (tx) => {
       // Deliveries and attempts go with it (ON DELETE CASCADE); queued jobs then find nothing to send.
-      if (!(await endpoints.remove(tx, orgId, id))) throw endpointNotFound();
+      if (!(await endpoints.remove(tx, orgId, id))) throw WebhookProblems.notFound.error('Webhook not found');
       await events.publish(tx, 'webhooks.endpoint_deleted', { orgId, endpointId: id }, metaOf(actor, orgId));
     });
   }
@@ -149,7 +151,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
     const expires = new Date(now.getTime() + ROTATION_OVERLAP_MS);
     const row = await db.transaction().execute(async (tx) => {
       const current = await endpoints.forUpdate(tx, orgId, id);
-      if (!current) throw endpointNotFound();
+      if (!current) throw WebhookProblems.notFound.error('Webhook not found');
       const updated = await endpoints.update(tx, orgId, id, {
         secret_sealed: secrets.seal(secret),
         previous_secret_sealed: current.secret_sealed,

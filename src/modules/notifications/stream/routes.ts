@@ -2,18 +2,17 @@
 // itself rather than through `config.auth`: besides the usual Authorization or X-API-Key
 // header it accepts a single-use `ticket` in the query, for EventSource.
 import type { FastifyRequest } from 'fastify';
-import { AppError, invalid } from '../../../core/errors.ts';
+import { CoreProblems, invalid } from '../../../core/errors.ts';
 import { principalOf, readCredentials, requestInfo } from '../../../core/http/principal.ts';
 import type { HttpServer } from '../../../core/http/server.ts';
 import type { AuthApi } from '../../auth/index.ts';
+import { NotificationProblems } from '../problems.ts';
 import * as S from '../schemas.ts';
 import { RETRY_MS, type StreamHub } from './hub.ts';
 import type { StreamIdentity, StreamTickets } from './tickets.ts';
 
 const tags = ['notifications'];
 export const STREAM_SCOPE = 'notifications:read';
-
-const unauthenticated = (message: string, code = 'UNAUTHENTICATED') => new AppError('unauthenticated', code, message);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,14 +37,14 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
   async function identify(request: FastifyRequest, ticket: string | undefined): Promise<StreamIdentity> {
     if (ticket) {
       const identity = await tickets.redeem(ticket);
-      if (!identity) throw unauthenticated('The stream ticket is unknown, used or expired: ask for a new one', 'NOTIFICATIONS.INVALID_TICKET');
+      if (!identity) throw NotificationProblems.invalidTicket.error('The stream ticket is unknown, used or expired: ask for a new one');
       return identity;
     }
     const credentials = readCredentials(request);
-    if (!credentials) throw unauthenticated('Authentication required: a bearer token, an API key or a stream ticket');
+    if (!credentials) throw CoreProblems.unauthenticated.error('Authentication required: a bearer token, an API key or a stream ticket');
     const principal = await auth.resolvePrincipal(credentials, requestInfo(request));
-    if (!principal) throw unauthenticated('The credentials are invalid or expired');
-    if (principal.scopes && !principal.scopes.includes(STREAM_SCOPE)) throw new AppError('forbidden', 'FORBIDDEN', `The API key lacks the scope ${STREAM_SCOPE}`);
+    if (!principal) throw CoreProblems.unauthenticated.error('The credentials are invalid or expired');
+    if (principal.scopes && !principal.scopes.includes(STREAM_SCOPE)) throw CoreProblems.forbidden.error(`The API key lacks the scope ${STREAM_SCOPE}`);
     return { userId: principal.userId, sessionId: principal.sessionId, apiKeyId: principal.apiKeyId };
   }
 
@@ -69,6 +68,8 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
     });
 
     app.get('/stream', {
+      // It authenticates by itself (its `security`): core counts 401 and 403; the ticket's own is listed.
+      config: { problems: [NotificationProblems.invalidTicket, NotificationProblems.tooManyStreams] },
       schema: {
         tags,
         operationId: 'openEventStream',
@@ -81,7 +82,7 @@ export function streamRoutes(deps: { hub: StreamHub; tickets: StreamTickets; aut
       handler: async (req, reply) => {
         const identity = await identify(req, req.query.ticket);
         if (!hub.hasRoom(identity.userId)) {
-          throw new AppError('rate_limited', 'NOTIFICATIONS.TOO_MANY_STREAMS', 'Too many open streams for this user: close one first', { retryAfter: RETRY_MS / 1000 });
+          throw NotificationProblems.tooManyStreams.error('Too many open streams for this user: close one first', { retryAfter: RETRY_MS / 1000 });
         }
         const lastEventId = req.query.lastEventId ?? lastEventIdHeader(req);
         const stream = await hub.openStream(identity, lastEventId);
