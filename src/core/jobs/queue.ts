@@ -159,6 +159,9 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
     }
   }
 
+  /** pg-boss keeps an object as a job's output. */
+  const asOutput = (value: unknown): object => (value && typeof value === 'object' ? value : { value });
+
   function track<T>(p: Promise<T>): Promise<T> {
     inFlight.add(p);
     p.finally(() => inFlight.delete(p)).catch(() => {});
@@ -190,6 +193,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
         ...(options.db ? { db: pgBossTransaction(options.db) } : {}),
         ...(options.startAfter ? { startAfter: options.startAfter } : {}),
         ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
+        ...(options.group ? { group: { id: options.group } } : {}),
       };
       const id = await b.send(def.name, (data ?? {}) as object, send);
       // Standard queues never refuse a job; a null id would mean pg-boss dropped it.
@@ -220,10 +224,30 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
       running = true;
       const b = await open();
       for (const def of definitions.values()) {
-        const options = { pollingIntervalSeconds: opts.pollIntervalSeconds ?? 2, batchSize: 1, localConcurrency: opts.concurrency ?? 2, includeMetadata: true } as const;
-        await b.work<any>(def.name, options, async (jobs) => {
-          for (const job of jobs) await track(run(job));
-        });
+        const batchSize = def.batchSize ?? 1;
+        const options = {
+          pollingIntervalSeconds: opts.pollIntervalSeconds ?? 2,
+          batchSize,
+          localConcurrency: def.concurrency ?? opts.concurrency ?? 2,
+          includeMetadata: true,
+          ...(def.groupConcurrency ? { localGroupConcurrency: def.groupConcurrency } : {}),
+        } as const;
+        if (batchSize === 1) {
+          await b.work<any>(def.name, options, async (jobs) => {
+            for (const job of jobs) await track(run(job));
+          });
+        } else {
+          // The jobs of a batch run side by side, each completed or failed on its own; while
+          // batches come back full the worker fetches again at once (no poll interval).
+          await b.work<any>(def.name, { ...options, burstWhenBatchFull: true, perJobResults: true } as never, (async (jobs: JobWithMetadata<any>[]) => {
+            const settled = await Promise.allSettled(jobs.map((job) => track(run(job))));
+            return settled.map((outcome, i) =>
+              outcome.status === 'fulfilled'
+                ? { id: jobs[i].id, status: 'completed' as const, output: asOutput(outcome.value) }
+                : { id: jobs[i].id, status: 'failed' as const, output: { message: (outcome.reason as Error)?.message ?? String(outcome.reason) } },
+            );
+          }) as never);
+        }
         if (def.cron) await b.schedule(def.name, def.cron, {}, { tz: 'UTC' });
       }
     },
@@ -239,7 +263,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
           handled++;
           try {
             const result = await run(job);
-            await b.complete(def.name, job.id, (result && typeof result === 'object' ? result : { value: result }) as object);
+            await b.complete(def.name, job.id, asOutput(result));
           } catch (err) {
             await b.fail(def.name, job.id, { message: (err as Error).message });
           }

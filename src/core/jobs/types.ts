@@ -37,6 +37,19 @@ export interface JobDefinition<T = any> {
   exclusive?: boolean;
   /** Cron expression (UTC): the queue also gets one job per tick, once across instances. */
   cron?: string;
+  /**
+   * Throughput of a queue that must keep up with a backlog (webhook deliveries): up to
+   * `batchSize` jobs are fetched at once and run side by side, and while fetches come back full
+   * the next one follows at once instead of after the poll interval (decision 0029).
+   */
+  batchSize?: number;
+  /** Workers of this queue in each process (default JOBS_CONCURRENCY). */
+  concurrency?: number;
+  /**
+   * Jobs of one group (`EnqueueOptions.group`, e.g. a webhook endpoint) running at once in a
+   * process, at most: a slow group holds that many workers, never all of them.
+   */
+  groupConcurrency?: number;
 }
 
 export interface EnqueueOptions {
@@ -47,6 +60,8 @@ export interface EnqueueOptions {
   /** Run no earlier than this. */
   startAfter?: Date;
   retryLimit?: number;
+  /** The group the job counts against for the queue's `groupConcurrency`. */
+  group?: string;
 }
 
 export interface JobView {

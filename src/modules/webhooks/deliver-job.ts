@@ -155,5 +155,11 @@ export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData> {
     // One attempt is at most the 10 s request plus two short transactions; an attempt lost with
     // its process is retried once this has passed (and the queue's 15 s supervision noticed).
     timeoutSeconds: 30,
+    // A backlog drains at once, not one delivery per poll: batches of 5 run side by side on
+    // 6 workers, at most 2 deliveries of one endpoint at a time per process, so a slow or dead
+    // endpoint (10 s per attempt) holds 2 workers and the others keep delivering (decision 0029).
+    batchSize: 5,
+    concurrency: 6,
+    groupConcurrency: 2,
   };
 }

@@ -50,9 +50,10 @@ export function createDeliveriesService(deps: WebhooksDeps) {
   }
 
   /** In the caller's transaction: the job exists only if the delivery row commits. */
-  async function enqueue(tx: Executor, deliveryId: string, manual: boolean): Promise<void> {
+  /** The endpoint is the job's group: a slow endpoint holds at most its share of the workers. */
+  async function enqueue(tx: Executor, deliveryId: string, endpointId: string, manual: boolean): Promise<void> {
     const data: DeliverJobData = manual ? { deliveryId, maxAttempts: MANUAL_ATTEMPTS, scheduled: false } : { deliveryId, maxAttempts: SCHEDULED_ATTEMPTS, scheduled: true };
-    await jobs.enqueue(DELIVER_JOB, data, { db: tx, ...(manual ? { retryLimit: MANUAL_ATTEMPTS - 1 } : {}) });
+    await jobs.enqueue(DELIVER_JOB, data, { db: tx, group: endpointId, ...(manual ? { retryLimit: MANUAL_ATTEMPTS - 1 } : {}) });
   }
 
   /**
@@ -66,11 +67,9 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     if (!targets.length) return;
     const body = bodyOf(event.id, event.type, new Date(event.occurredAt), { ...(event.payload as Record<string, unknown>), orgId });
     const now = nowOf(clock);
-    const created = await deliveries.insertNew(
-      tx,
-      targets.map((e) => newDelivery(orgId, e.id, event.id, event.type, body, now)),
-    );
-    for (const id of created) await enqueue(tx, id, false);
+    const rows = targets.map((e) => newDelivery(orgId, e.id, event.id, event.type, body, now));
+    const created = new Set(await deliveries.insertNew(tx, rows));
+    for (const row of rows) if (created.has(row.id)) await enqueue(tx, row.id, row.endpoint_id, false);
   }
 
   async function withLog(orgId: string, rows: DeliveryRow[]): Promise<DeliveryView[]> {
@@ -99,7 +98,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
       const body = bodyOf(eventId, TEST_EVENT_TYPE, now, { orgId, endpointId, message: 'This is a test event from Trellis.' });
       const delivery = newDelivery(orgId, endpointId, eventId, TEST_EVENT_TYPE, body, now);
       await deliveries.insertNew(tx, [delivery]);
-      await enqueue(tx, delivery.id, true);
+      await enqueue(tx, delivery.id, endpointId, true);
       return delivery;
     });
     return toDeliveryView(row, []);
@@ -133,7 +132,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
       if (!endpoint.enabled) throw WebhookProblems.endpointDisabled.error('The webhook endpoint is disabled; enable it first');
       const reopened = await deliveries.reopen(tx, orgId, deliveryId, now);
       if (!reopened) throw WebhookProblems.deliveryPending.error('The delivery is still in progress');
-      await enqueue(tx, deliveryId, true);
+      await enqueue(tx, deliveryId, endpointId, true);
       return reopened;
     });
     return (await withLog(orgId, [row]))[0];
