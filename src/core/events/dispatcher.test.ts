@@ -125,4 +125,39 @@ describe('dispatcher', () => {
     const left = await sql<{ event_id: string }>`SELECT event_id FROM core.deliveries WHERE event_id IN (${old}, ${recent})`.execute(database.db);
     expect(left.rows.map((r) => r.event_id)).toEqual([recent]);
   });
+
+  it('delivers a batch per subscriber in order, one transaction each, leaving out only the event that fails', async () => {
+    const type = newType();
+    const seen: string[] = [];
+    const written: string[] = [];
+    const calls = new Map<string, number>();
+    let bad = '';
+    const d = dispatcher([
+      sub('x.writer', type, async (event, { db }) => {
+        calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+        if (event.id === bad) throw new Error('this one is bad');
+        // Written in the delivery's transaction: rolled back with it when a later event fails.
+        await sql`SELECT ${event.id}::uuid`.execute(db);
+        written.push(event.id);
+      }),
+      sub('x.reader', type, async (event) => {
+        seen.push(event.id);
+      }),
+    ]);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await publish(type));
+    bad = ids[2];
+    await d.drain();
+    // The reader took all five in order, once each; the writer's bad event failed alone.
+    expect(seen).toEqual(ids);
+    expect((await Promise.all(ids.map(status))).map((r) => r.status)).toEqual(['delivered', 'delivered', 'pending', 'delivered', 'delivered']);
+    expect((await status(bad)).last_error).toBe('x.writer: this one is bad');
+    // The failing handler ran once in the pass; the events before it ran again after the rollback.
+    expect(calls.get(bad)).toBe(1);
+    expect(ids.filter((id) => id !== bad).every((id) => written.includes(id))).toBe(true);
+    const recorded = await sql<{ event_id: string; subscriber: string }>`SELECT event_id, subscriber FROM core.deliveries WHERE event_id = ANY(${ids}::uuid[]) ORDER BY event_id, subscriber`.execute(database.db);
+    expect(recorded.rows.filter((r) => r.subscriber === 'x.writer').map((r) => r.event_id)).toEqual(ids.filter((id) => id !== bad));
+    expect(recorded.rows.filter((r) => r.subscriber === 'x.reader')).toHaveLength(5);
+    await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ${bad}`.execute(database.db);
+  });
 });
