@@ -1998,18 +1998,453 @@ export interface components {
             }[];
             requestId: string;
         };
+        /** @description `AUTH.ACCOUNT_DISABLED`: The credentials are right, but an administrator disabled the account: only an administrator can enable it again. */
+        AuthAccountDisabledProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.ACCOUNT_DISABLED";
+        };
+        /** @description `AUTH.ACCOUNT_LOCKED`: Too many failed sign-ins to this account from this address (an IPv6 /64 counts as one); the password was not checked: wait `Retry-After` seconds (each lock in a row doubles), or ask an administrator to unlock the account. Other addresses can still sign in. */
+        AuthAccountLockedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.ACCOUNT_LOCKED";
+        };
+        /** @description `AUTH.ACCOUNT_SLOWED`: Too many failed sign-ins to this account from all addresses together: its attempts are spaced a few seconds apart, and the password was not checked; retry after `Retry-After` seconds. */
+        AuthAccountSlowedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.ACCOUNT_SLOWED";
+        };
+        /** @description `AUTH.INVALID_CODE`: The code is wrong or has expired: at sign-in (401; every try counts), enter the current code or ask for a new one; setting up or turning off TOTP (400, `errors` names the field), enter a current code from the authenticator app (or, to turn it off, a recovery code). */
+        AuthInvalidCodeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.INVALID_CODE";
+        };
+        /** @description `AUTH.INVALID_CREDENTIALS`: The email or password is wrong: at sign-in (401; the same answer for an email without an account), check both or sign in with a mailed code; confirming an action with the current password (400, `errors` names the field), ask for it again. */
+        AuthInvalidCredentialsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.INVALID_CREDENTIALS";
+        };
+        /** @description `AUTH.INVALID_MFA_TOKEN`: The sign-in challenge (`mfaToken`) is unknown, used, expired (5 minutes) or out of attempts (5): sign in again. */
+        AuthInvalidMfaTokenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.INVALID_MFA_TOKEN";
+        };
+        /** @description `AUTH.INVALID_REFRESH_TOKEN`: The refresh token is unknown or expired, or its session or account ended: sign in again. */
+        AuthInvalidRefreshTokenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.INVALID_REFRESH_TOKEN";
+        };
+        /** @description `AUTH.INVALID_TOKEN`: The token of the mailed link is unknown, already used or expired: ask for a new mail. */
+        AuthInvalidTokenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.INVALID_TOKEN";
+        };
+        /** @description `AUTH.MFA_ALREADY_ENABLED`: Two-factor authentication is already on: turn it off first to set it up again. */
+        AuthMfaAlreadyEnabledProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.MFA_ALREADY_ENABLED";
+        };
+        /** @description `AUTH.MFA_NOT_ENABLED`: Two-factor authentication is not on: there is nothing to turn off. */
+        AuthMfaNotEnabledProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.MFA_NOT_ENABLED";
+        };
+        /** @description `AUTH.MFA_NOT_SET_UP`: No TOTP secret is pending confirmation: start with POST /auth/mfa/totp/setup. */
+        AuthMfaNotSetUpProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.MFA_NOT_SET_UP";
+        };
+        /** @description `AUTH.REFRESH_TOKEN_REUSED`: A refresh token already exchanged was presented again after the leeway: it may have leaked, so its whole session is revoked; sign in again. */
+        AuthRefreshTokenReusedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.REFRESH_TOKEN_REUSED";
+        };
+        /** @description `AUTH.TOO_MANY_API_KEYS`: The user has as many active API keys as allowed (`detail` says how many): revoke one first. */
+        AuthTooManyApiKeysProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.TOO_MANY_API_KEYS";
+        };
+        /** @description `AUTH.WEAK_PASSWORD`: The new password breaks the password policy (too short, too common, or made of the email or name; `detail` says which): choose another. */
+        AuthWeakPasswordProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.WEAK_PASSWORD";
+        };
+        /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
+        ConflictProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CONFLICT";
+        };
+        /** @description `EVENTS.ALREADY_DELIVERED`: The event was delivered to every subscriber: there is nothing to retry. */
+        EventsAlreadyDeliveredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "EVENTS.ALREADY_DELIVERED";
+        };
+        /** @description `FORBIDDEN`: The role, or the API key (its scopes, or keys at all), does not allow this. */
+        ForbiddenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "FORBIDDEN";
+        };
+        /** @description `INTERNAL`: A bug: the detail is hidden; quote the `requestId`. */
+        InternalProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "INTERNAL";
+        };
+        /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
+        JobsNotFailedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "JOBS.NOT_FAILED";
+        };
+        /** @description `NOT_FOUND`: No such resource, or not visible to the caller. */
+        NotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "NOT_FOUND";
+        };
+        /** @description `NOTIFICATIONS.INVALID_TICKET`: The stream ticket is unknown, already used or expired (60 s): ask POST /stream/tickets for a new one. */
+        NotificationsInvalidTicketProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "NOTIFICATIONS.INVALID_TICKET";
+        };
+        /** @description `NOTIFICATIONS.NOT_FOUND`: No such notification of yours (another user's is not found either). */
+        NotificationsNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "NOTIFICATIONS.NOT_FOUND";
+        };
+        /** @description `NOTIFICATIONS.PHONE_REQUIRED`: SMS would be on for a notification type with no phone number to send to (`errors` names the types): give `phoneNumber`, or leave SMS off. */
+        NotificationsPhoneRequiredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "NOTIFICATIONS.PHONE_REQUIRED";
+        };
+        /** @description `NOTIFICATIONS.TOO_MANY_STREAMS`: The user has too many open streams on this instance (one per tab or device): close one, or retry after `Retry-After` seconds. */
+        NotificationsTooManyStreamsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "NOTIFICATIONS.TOO_MANY_STREAMS";
+        };
+        /** @description `ORG.ALREADY_MEMBER`: The address (or your account) already belongs to a member of the organization. */
+        OrgAlreadyMemberProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.ALREADY_MEMBER";
+        };
+        /** @description `ORG.HAS_CHILDREN`: Organizations are placed under this one: delete or move them first. */
+        OrgHasChildrenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.HAS_CHILDREN";
+        };
+        /** @description `ORG.HIERARCHY_CYCLE`: An organization cannot be placed under itself or one of its descendants. */
+        OrgHierarchyCycleProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.HIERARCHY_CYCLE";
+        };
+        /** @description `ORG.INVITATION_EMAIL_MISMATCH`: The invitation was sent to another email address: sign in with the account of that address. */
+        OrgInvitationEmailMismatchProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_EMAIL_MISMATCH";
+        };
+        /** @description `ORG.INVITATION_EXPIRED`: The invitation is older than 7 days: ask for a new one. */
+        OrgInvitationExpiredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_EXPIRED";
+        };
+        /** @description `ORG.INVITATION_INVALID`: The token is not one of an invitation (or its organization was deleted): check the link. */
+        OrgInvitationInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_INVALID";
+        };
+        /** @description `ORG.INVITATION_NOT_FOUND`: No pending invitation with that id: it may have been accepted, revoked or have expired. */
+        OrgInvitationNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_NOT_FOUND";
+        };
+        /** @description `ORG.INVITATION_REVOKED`: The invitation was revoked (or replaced by a newer one): ask for a new invitation. */
+        OrgInvitationRevokedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_REVOKED";
+        };
+        /** @description `ORG.INVITATION_USED`: The invitation was already accepted: a token works once. */
+        OrgInvitationUsedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.INVITATION_USED";
+        };
+        /** @description `ORG.LAST_OWNER`: The change would leave an organization (this one, or one below it that inherits its owners) without an owner: `orgIds` lists them; make someone else owner first. */
+        OrgLastOwnerProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.LAST_OWNER";
+            /** @description The organizations that would have no owner */
+            orgIds: string[];
+        };
+        /** @description `ORG.MAX_DEPTH_EXCEEDED`: The organization (with the ones under it) would be nested deeper than allowed: `depth` is the level its deepest one would reach, `maxDepth` the limit. */
+        OrgMaxDepthExceededProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.MAX_DEPTH_EXCEEDED";
+            /** @description How many levels organizations may be nested (ORG_MAX_DEPTH); a top-level one is level 1 */
+            maxDepth: number;
+            /** @description The level the deepest organization would reach */
+            depth: number;
+        };
+        /** @description `ORG.MEMBER_INHERITED`: The member has no direct membership here, only a role inherited from a parent organization: remove it there, or override it here. */
+        OrgMemberInheritedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.MEMBER_INHERITED";
+        };
+        /** @description `ORG.MEMBER_NOT_FOUND`: The user has no role (direct or inherited) in this organization. */
+        OrgMemberNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.MEMBER_NOT_FOUND";
+        };
+        /** @description `ORG.NOT_DELETED`: Only a deleted organization can be restored. */
+        OrgNotDeletedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.NOT_DELETED";
+        };
+        /** @description `ORG.NOT_FOUND`: No such organization, or you are not a member of it. */
+        OrgNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.NOT_FOUND";
+        };
+        /** @description `ORG.PARENT_DELETED`: The parent organization is deleted: restore it first. */
+        OrgParentDeletedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.PARENT_DELETED";
+        };
+        /** @description `ORG.SLUG_TAKEN`: Another organization already uses the slug: choose another. */
+        OrgSlugTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ORG.SLUG_TAKEN";
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: The body is over the size limit. */
+        PayloadTooLargeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PAYLOAD_TOO_LARGE";
+        };
+        /** @description `PROJECTS.ARCHIVED`: The project is archived: it and its tasks are read-only until it is unarchived. */
+        ProjectsArchivedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.ARCHIVED";
+        };
+        /** @description `PROJECTS.INVALID_ASSIGNEE`: The assignee is neither a member of the project nor an admin of the organization: add them to the project first. */
+        ProjectsInvalidAssigneeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.INVALID_ASSIGNEE";
+        };
+        /** @description `PROJECTS.KEY_TAKEN`: Another live project of the organization uses the key: choose another (or change that project’s). */
+        ProjectsKeyTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.KEY_TAKEN";
+            /** @description The key in use */
+            key: string;
+        };
+        /** @description `PROJECTS.MEMBER_NOT_FOUND`: The user is not a member of the project. */
+        ProjectsMemberNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.MEMBER_NOT_FOUND";
+        };
+        /** @description `PROJECTS.NOT_FOUND`: No such project in this organization, or not visible to you. */
+        ProjectsNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.NOT_FOUND";
+        };
+        /** @description `PROJECTS.NOT_ORG_MEMBER`: The user is not a member of the organization: invite them to it first. */
+        ProjectsNotOrgMemberProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.NOT_ORG_MEMBER";
+        };
+        /** @description `PROJECTS.TASK_NOT_FOUND`: No such task in the project (or it was deleted). */
+        ProjectsTaskNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.TASK_NOT_FOUND";
+        };
+        /** @description `PROJECTS.TEMPLATE_NOT_FOUND`: No such project template in this organization (the path names it, or `templateId` when creating a project). */
+        ProjectsTemplateNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "PROJECTS.TEMPLATE_NOT_FOUND";
+        };
+        /** @description `RATE_LIMITED`: Too many requests: wait `Retry-After` seconds. */
+        RateLimitedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "RATE_LIMITED";
+        };
+        /** @description `REPORTS.FILE_NOT_FOUND`: No such report file for you in this organization: its job has not finished, failed, was asked by someone else, or the file is older than a day. */
+        ReportsFileNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "REPORTS.FILE_NOT_FOUND";
+        };
+        /** @description `REPORTS.RANGE_TOO_LONG`: The period is longer than a report may cover (366 days): `errors` names the `to` field; ask for a shorter period. */
+        ReportsRangeTooLongProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "REPORTS.RANGE_TOO_LONG";
+        };
+        /** @description `TIME.ENTRY_NOT_FOUND`: No such time entry, or not one you may see. */
+        TimeEntryNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.ENTRY_NOT_FOUND";
+        };
+        /** @description `TIME.ENTRY_OVERLAP`: The entry overlaps other entries of the same user: `clashes` lists them; move or shorten one. */
+        TimeEntryOverlapProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.ENTRY_OVERLAP";
+            /** @description The entries it overlaps */
+            clashes: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                start: string;
+                /** @description null: a running timer */
+                end: string | null;
+            }[];
+        };
+        /** @description `TIME.INVALID_PERIOD`: The period is not an ISO week (`2026-W47`) or a month (`2026-11`). */
+        TimeInvalidPeriodProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.INVALID_PERIOD";
+        };
+        /** @description `TIME.INVALID_RANGE`: The end is not after the start. */
+        TimeInvalidRangeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.INVALID_RANGE";
+        };
+        /** @description `TIME.LOCKED`: Entries that start before the lock date are read-only. */
+        TimeLockedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.LOCKED";
+            /**
+             * Format: date
+             * @description The first day still open
+             */
+            lockDate: string;
+        };
+        /** @description `TIME.MEMBER_NOT_FOUND`: The user is not a member of this organization. */
+        TimeMemberNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.MEMBER_NOT_FOUND";
+        };
+        /** @description `TIME.NOT_A_MEMBER`: The `userId` given is not a member of this organization. */
+        TimeNotAMemberProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.NOT_A_MEMBER";
+        };
+        /** @description `TIME.NO_TIMER`: You have no running timer in this organization. */
+        TimeNoTimerProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.NO_TIMER";
+        };
+        /** @description `TIME.PERIOD_APPROVED`: The timesheet of the period is approved: its entries are read-only until it is rejected. */
+        TimePeriodApprovedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.PERIOD_APPROVED";
+            /** @description The ISO week or month, e.g. 2026-W47 or 2026-11 */
+            period: string;
+        };
+        /** @description `TIME.PROJECT_ARCHIVED`: The project is archived: its entries are read-only. */
+        TimeProjectArchivedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.PROJECT_ARCHIVED";
+        };
+        /** @description `TIME.RATE_NOT_FOUND`: The member has no hourly rate of their own. */
+        TimeRateNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.RATE_NOT_FOUND";
+        };
+        /** @description `TIME.RULE_NOT_FOUND`: No such rounding rule. */
+        TimeRuleNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.RULE_NOT_FOUND";
+        };
+        /** @description `TIME.SELF_APPROVAL`: Nobody approves or rejects their own timesheet. */
+        TimeSelfApprovalProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.SELF_APPROVAL";
+        };
+        /** @description `TIME.TASK_NOT_IN_PROJECT`: The `taskId` given is not a task of the project. */
+        TimeTaskNotInProjectProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.TASK_NOT_IN_PROJECT";
+        };
+        /** @description `TIME.TIMER_RUNNING`: A running timer is in the way: stop it first. */
+        TimeTimerRunningProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.TIMER_RUNNING";
+        };
+        /** @description `TIME.TIMESHEET_NOT_FOUND`: No timesheet of that member for that period. */
+        TimeTimesheetNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.TIMESHEET_NOT_FOUND";
+        };
+        /** @description `TIME.TIMESHEET_NOT_SUBMITTED`: Only a submitted timesheet (or, to reject, an approved one) can be decided. */
+        TimeTimesheetNotSubmittedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.TIMESHEET_NOT_SUBMITTED";
+            timesheetStatus: "submitted" | "approved" | "rejected";
+        };
+        /** @description `TIME.UNKNOWN_PROJECT`: The rule targets a project that is not in this organization. */
+        TimeUnknownProjectProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.UNKNOWN_PROJECT";
+        };
+        /** @description `UNAUTHENTICATED`: No credentials, or invalid, expired or revoked ones. */
+        UnauthenticatedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "UNAUTHENTICATED";
+        };
+        /** @description `UNAVAILABLE`: Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds. */
+        UnavailableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "UNAVAILABLE";
+        };
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: The body is not application/json. */
+        UnsupportedMediaTypeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "UNSUPPORTED_MEDIA_TYPE";
+        };
+        /** @description `USERS.CANNOT_DISABLE_SELF`: An administrator cannot disable their own account: another administrator can. */
+        UsersCannotDisableSelfProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "USERS.CANNOT_DISABLE_SELF";
+        };
+        /** @description `USERS.PROFILE_NOT_READY`: The profile of an account registered a moment ago is still being created: retry after `Retry-After` seconds. */
+        UsersProfileNotReadyProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "USERS.PROFILE_NOT_READY";
+        };
+        /** @description `VALIDATION_FAILED`: A field is missing or not valid: `errors` lists each one with its message. */
+        ValidationFailedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VALIDATION_FAILED";
+        };
+        /** @description `WEBHOOKS.DELIVERY_NOT_FOUND`: No such delivery of the endpoint (the log keeps deliveries 30 days). */
+        WebhooksDeliveryNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.DELIVERY_NOT_FOUND";
+        };
+        /** @description `WEBHOOKS.DELIVERY_PENDING`: The delivery is still in progress: only a delivered or failed one can be sent again. */
+        WebhooksDeliveryPendingProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.DELIVERY_PENDING";
+        };
+        /** @description `WEBHOOKS.ENDPOINT_DISABLED`: The endpoint is disabled (by hand, after a 410, or after repeated failures): enable it first (PATCH `enabled: true`). */
+        WebhooksEndpointDisabledProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.ENDPOINT_DISABLED";
+        };
+        /** @description `WEBHOOKS.NOT_FOUND`: No such webhook endpoint in this organization. */
+        WebhooksNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.NOT_FOUND";
+        };
+        /** @description `WEBHOOKS.TOO_MANY_ENDPOINTS`: The organization has as many webhook endpoints as it may have: delete one first. */
+        WebhooksTooManyEndpointsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.TOO_MANY_ENDPOINTS";
+        };
+        /** @description `WEBHOOKS.URL_NOT_ALLOWED`: The URL may not be reached: it must be http(s), without credentials, and point to a host with public addresses only. `reason` says which rule it broke; `errors` names `body.url`. */
+        WebhooksUrlNotAllowedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.URL_NOT_ALLOWED";
+            /**
+             * @description `invalid`: not a URL; `scheme`: not http(s); `credentials`: has a user name or password; `not_public`: the host is reserved, does not resolve, or resolves to an address that is not public (and not on WEBHOOK_ALLOWED_HOSTS)
+             * @enum {unknown}
+             */
+            reason: "invalid" | "scheme" | "credentials" | "not_public";
+        };
     };
     responses: {
-        /** @description Another refusal, named by `code`: a rule of the operation (see its description), or a request refused before any route (408, 414, 431); docs/api.md lists them */
-        OtherRefusal: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description A bug: the detail is hidden; quote the `requestId` */
         InternalError: {
             headers: {
@@ -2017,10 +2452,10 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["InternalProblem"];
             };
         };
-        /** @description Unavailable for a moment (database unreachable, shutting down): retry, after `Retry-After` seconds when given */
+        /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
         Unavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2028,7 +2463,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["UnavailableProblem"];
             };
         };
         /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -2038,7 +2473,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["ValidationFailedProblem"];
             };
         };
         /** @description No credentials, or invalid, expired or revoked ones */
@@ -2048,7 +2483,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["UnauthenticatedProblem"];
             };
         };
         /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
@@ -2058,7 +2493,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["ForbiddenProblem"];
             };
         };
         /** @description Too many requests: wait `Retry-After` seconds */
@@ -2072,7 +2507,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["RateLimitedProblem"];
             };
         };
         /** @description No such resource, or not visible to the caller */
@@ -2082,7 +2517,17 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["NotFoundProblem"];
+            };
+        };
+        /** @description The request conflicts with the current state (see `code`) */
+        Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["ConflictProblem"];
             };
         };
         /** @description The body is over the size limit */
@@ -2092,7 +2537,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["PayloadTooLargeProblem"];
             };
         };
         /** @description The body is not application/json */
@@ -2102,7 +2547,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"];
             };
         };
     };
@@ -2123,7 +2568,89 @@ export interface components {
     pathItems: never;
 }
 export type Problem = components['schemas']['Problem'];
-export type ResponseOtherRefusal = components['responses']['OtherRefusal'];
+export type AuthAccountDisabledProblem = components['schemas']['AuthAccountDisabledProblem'];
+export type AuthAccountLockedProblem = components['schemas']['AuthAccountLockedProblem'];
+export type AuthAccountSlowedProblem = components['schemas']['AuthAccountSlowedProblem'];
+export type AuthInvalidCodeProblem = components['schemas']['AuthInvalidCodeProblem'];
+export type AuthInvalidCredentialsProblem = components['schemas']['AuthInvalidCredentialsProblem'];
+export type AuthInvalidMfaTokenProblem = components['schemas']['AuthInvalidMfaTokenProblem'];
+export type AuthInvalidRefreshTokenProblem = components['schemas']['AuthInvalidRefreshTokenProblem'];
+export type AuthInvalidTokenProblem = components['schemas']['AuthInvalidTokenProblem'];
+export type AuthMfaAlreadyEnabledProblem = components['schemas']['AuthMfaAlreadyEnabledProblem'];
+export type AuthMfaNotEnabledProblem = components['schemas']['AuthMfaNotEnabledProblem'];
+export type AuthMfaNotSetUpProblem = components['schemas']['AuthMfaNotSetUpProblem'];
+export type AuthRefreshTokenReusedProblem = components['schemas']['AuthRefreshTokenReusedProblem'];
+export type AuthTooManyApiKeysProblem = components['schemas']['AuthTooManyApiKeysProblem'];
+export type AuthWeakPasswordProblem = components['schemas']['AuthWeakPasswordProblem'];
+export type ConflictProblem = components['schemas']['ConflictProblem'];
+export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
+export type ForbiddenProblem = components['schemas']['ForbiddenProblem'];
+export type InternalProblem = components['schemas']['InternalProblem'];
+export type JobsNotFailedProblem = components['schemas']['JobsNotFailedProblem'];
+export type NotFoundProblem = components['schemas']['NotFoundProblem'];
+export type NotificationsInvalidTicketProblem = components['schemas']['NotificationsInvalidTicketProblem'];
+export type NotificationsNotFoundProblem = components['schemas']['NotificationsNotFoundProblem'];
+export type NotificationsPhoneRequiredProblem = components['schemas']['NotificationsPhoneRequiredProblem'];
+export type NotificationsTooManyStreamsProblem = components['schemas']['NotificationsTooManyStreamsProblem'];
+export type OrgAlreadyMemberProblem = components['schemas']['OrgAlreadyMemberProblem'];
+export type OrgHasChildrenProblem = components['schemas']['OrgHasChildrenProblem'];
+export type OrgHierarchyCycleProblem = components['schemas']['OrgHierarchyCycleProblem'];
+export type OrgInvitationEmailMismatchProblem = components['schemas']['OrgInvitationEmailMismatchProblem'];
+export type OrgInvitationExpiredProblem = components['schemas']['OrgInvitationExpiredProblem'];
+export type OrgInvitationInvalidProblem = components['schemas']['OrgInvitationInvalidProblem'];
+export type OrgInvitationNotFoundProblem = components['schemas']['OrgInvitationNotFoundProblem'];
+export type OrgInvitationRevokedProblem = components['schemas']['OrgInvitationRevokedProblem'];
+export type OrgInvitationUsedProblem = components['schemas']['OrgInvitationUsedProblem'];
+export type OrgLastOwnerProblem = components['schemas']['OrgLastOwnerProblem'];
+export type OrgMaxDepthExceededProblem = components['schemas']['OrgMaxDepthExceededProblem'];
+export type OrgMemberInheritedProblem = components['schemas']['OrgMemberInheritedProblem'];
+export type OrgMemberNotFoundProblem = components['schemas']['OrgMemberNotFoundProblem'];
+export type OrgNotDeletedProblem = components['schemas']['OrgNotDeletedProblem'];
+export type OrgNotFoundProblem = components['schemas']['OrgNotFoundProblem'];
+export type OrgParentDeletedProblem = components['schemas']['OrgParentDeletedProblem'];
+export type OrgSlugTakenProblem = components['schemas']['OrgSlugTakenProblem'];
+export type PayloadTooLargeProblem = components['schemas']['PayloadTooLargeProblem'];
+export type ProjectsArchivedProblem = components['schemas']['ProjectsArchivedProblem'];
+export type ProjectsInvalidAssigneeProblem = components['schemas']['ProjectsInvalidAssigneeProblem'];
+export type ProjectsKeyTakenProblem = components['schemas']['ProjectsKeyTakenProblem'];
+export type ProjectsMemberNotFoundProblem = components['schemas']['ProjectsMemberNotFoundProblem'];
+export type ProjectsNotFoundProblem = components['schemas']['ProjectsNotFoundProblem'];
+export type ProjectsNotOrgMemberProblem = components['schemas']['ProjectsNotOrgMemberProblem'];
+export type ProjectsTaskNotFoundProblem = components['schemas']['ProjectsTaskNotFoundProblem'];
+export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
+export type RateLimitedProblem = components['schemas']['RateLimitedProblem'];
+export type ReportsFileNotFoundProblem = components['schemas']['ReportsFileNotFoundProblem'];
+export type ReportsRangeTooLongProblem = components['schemas']['ReportsRangeTooLongProblem'];
+export type TimeEntryNotFoundProblem = components['schemas']['TimeEntryNotFoundProblem'];
+export type TimeEntryOverlapProblem = components['schemas']['TimeEntryOverlapProblem'];
+export type TimeInvalidPeriodProblem = components['schemas']['TimeInvalidPeriodProblem'];
+export type TimeInvalidRangeProblem = components['schemas']['TimeInvalidRangeProblem'];
+export type TimeLockedProblem = components['schemas']['TimeLockedProblem'];
+export type TimeMemberNotFoundProblem = components['schemas']['TimeMemberNotFoundProblem'];
+export type TimeNotAMemberProblem = components['schemas']['TimeNotAMemberProblem'];
+export type TimeNoTimerProblem = components['schemas']['TimeNoTimerProblem'];
+export type TimePeriodApprovedProblem = components['schemas']['TimePeriodApprovedProblem'];
+export type TimeProjectArchivedProblem = components['schemas']['TimeProjectArchivedProblem'];
+export type TimeRateNotFoundProblem = components['schemas']['TimeRateNotFoundProblem'];
+export type TimeRuleNotFoundProblem = components['schemas']['TimeRuleNotFoundProblem'];
+export type TimeSelfApprovalProblem = components['schemas']['TimeSelfApprovalProblem'];
+export type TimeTaskNotInProjectProblem = components['schemas']['TimeTaskNotInProjectProblem'];
+export type TimeTimerRunningProblem = components['schemas']['TimeTimerRunningProblem'];
+export type TimeTimesheetNotFoundProblem = components['schemas']['TimeTimesheetNotFoundProblem'];
+export type TimeTimesheetNotSubmittedProblem = components['schemas']['TimeTimesheetNotSubmittedProblem'];
+export type TimeUnknownProjectProblem = components['schemas']['TimeUnknownProjectProblem'];
+export type UnauthenticatedProblem = components['schemas']['UnauthenticatedProblem'];
+export type UnavailableProblem = components['schemas']['UnavailableProblem'];
+export type UnsupportedMediaTypeProblem = components['schemas']['UnsupportedMediaTypeProblem'];
+export type UsersCannotDisableSelfProblem = components['schemas']['UsersCannotDisableSelfProblem'];
+export type UsersProfileNotReadyProblem = components['schemas']['UsersProfileNotReadyProblem'];
+export type ValidationFailedProblem = components['schemas']['ValidationFailedProblem'];
+export type WebhooksDeliveryNotFoundProblem = components['schemas']['WebhooksDeliveryNotFoundProblem'];
+export type WebhooksDeliveryPendingProblem = components['schemas']['WebhooksDeliveryPendingProblem'];
+export type WebhooksEndpointDisabledProblem = components['schemas']['WebhooksEndpointDisabledProblem'];
+export type WebhooksNotFoundProblem = components['schemas']['WebhooksNotFoundProblem'];
+export type WebhooksTooManyEndpointsProblem = components['schemas']['WebhooksTooManyEndpointsProblem'];
+export type WebhooksUrlNotAllowedProblem = components['schemas']['WebhooksUrlNotAllowedProblem'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseUnavailable = components['responses']['Unavailable'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
@@ -2131,6 +2658,7 @@ export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseNotFound = components['responses']['NotFound'];
+export type ResponseConflict = components['responses']['Conflict'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseUnsupportedMediaType = components['responses']['UnsupportedMediaType'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
@@ -2164,7 +2692,6 @@ export interface operations {
             };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getReadiness: {
@@ -2237,7 +2764,6 @@ export interface operations {
                     };
                 };
             };
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listOutboxEvents: {
@@ -2306,7 +2832,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     retryOutboxEvent: {
@@ -2359,10 +2884,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["EventsAlreadyDeliveredProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listJobs: {
@@ -2435,7 +2969,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     retryJob: {
@@ -2491,10 +3024,19 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["JobsNotFailedProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getJob: {
@@ -2553,7 +3095,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     registerAccount: {
@@ -2605,13 +3146,22 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthWeakPasswordProblem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     verifyEmail: {
@@ -2640,13 +3190,21 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidTokenProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     resendVerificationEmail: {
@@ -2690,7 +3248,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     logIn: {
@@ -2757,12 +3314,44 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description No credentials, or invalid, expired or revoked ones */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthInvalidCredentialsProblem"];
+                };
+            };
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthAccountDisabledProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["AuthAccountLockedProblem"] | components["schemas"]["AuthAccountSlowedProblem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     refreshTokens: {
@@ -2817,12 +3406,21 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description No credentials, or invalid, expired or revoked ones */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthInvalidRefreshTokenProblem"] | components["schemas"]["AuthRefreshTokenReusedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     logOut: {
@@ -2850,7 +3448,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listSessions: {
@@ -2905,7 +3502,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     revokeSession: {
@@ -2937,7 +3533,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     revokeOtherSessions: {
@@ -2965,7 +3560,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     requestPasswordReset: {
@@ -3009,7 +3603,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     resetPassword: {
@@ -3039,13 +3632,21 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidTokenProblem"] | components["schemas"]["AuthWeakPasswordProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     changePassword: {
@@ -3075,7 +3676,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidCredentialsProblem"] | components["schemas"]["AuthWeakPasswordProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3083,7 +3693,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listApiKeys: {
@@ -3136,7 +3745,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createApiKey: {
@@ -3201,12 +3809,21 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthTooManyApiKeysProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     revokeApiKey: {
@@ -3238,7 +3855,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     requestSignInCode: {
@@ -3282,7 +3898,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     logInWithCode: {
@@ -3353,12 +3968,31 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description No credentials, or invalid, expired or revoked ones */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthInvalidCodeProblem"];
+                };
+            };
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthAccountDisabledProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     setUpTotp: {
@@ -3390,10 +4024,19 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthMfaAlreadyEnabledProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     confirmTotp: {
@@ -3431,15 +4074,33 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidCodeProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthMfaAlreadyEnabledProblem"] | components["schemas"]["AuthMfaNotSetUpProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     disableTotp: {
@@ -3469,15 +4130,33 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidCodeProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthMfaNotEnabledProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     verifySecondFactor: {
@@ -3543,12 +4222,21 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            /** @description No credentials, or invalid, expired or revoked ones */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AuthInvalidMfaTokenProblem"] | components["schemas"]["AuthInvalidCodeProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listTrustedDevices: {
@@ -3600,7 +4288,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     removeTrustedDevice: {
@@ -3632,7 +4319,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getCurrentUser: {
@@ -3681,7 +4367,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteCurrentUser: {
@@ -3710,7 +4395,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthInvalidCredentialsProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3718,7 +4412,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateCurrentUser: {
@@ -3781,12 +4474,22 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UsersProfileNotReadyProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listUsers: {
@@ -3853,7 +4556,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getUser: {
@@ -3906,7 +4608,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateUser: {
@@ -3963,12 +4664,21 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UsersCannotDisableSelfProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     unlockUser: {
@@ -4000,7 +4710,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listOrganizations: {
@@ -4066,7 +4775,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createOrganization: {
@@ -4140,12 +4848,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgMaxDepthExceededProblem"] | components["schemas"]["OrgSlugTakenProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getOrganization: {
@@ -4197,11 +4924,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteOrganization: {
@@ -4229,11 +4964,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgHasChildrenProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateOrganization: {
@@ -4308,13 +5061,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgMaxDepthExceededProblem"] | components["schemas"]["OrgSlugTakenProblem"] | components["schemas"]["OrgHierarchyCycleProblem"] | components["schemas"]["OrgLastOwnerProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     restoreOrganization: {
@@ -4366,11 +5137,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgMaxDepthExceededProblem"] | components["schemas"]["OrgNotDeletedProblem"] | components["schemas"]["OrgParentDeletedProblem"] | components["schemas"]["OrgSlugTakenProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listOrganizationMembers: {
@@ -4429,11 +5218,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     removeOrganizationMember: {
@@ -4462,11 +5259,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["OrgMemberNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgMemberInheritedProblem"] | components["schemas"]["OrgLastOwnerProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateOrganizationMember: {
@@ -4519,13 +5334,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["OrgMemberNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgLastOwnerProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listInvitations: {
@@ -4587,11 +5420,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createInvitation: {
@@ -4648,13 +5489,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgAlreadyMemberProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     revokeInvitation: {
@@ -4683,11 +5542,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["OrgInvitationNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     acceptInvitation: {
@@ -4740,15 +5607,42 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["OrgInvitationInvalidProblem"] | components["schemas"]["OrgInvitationRevokedProblem"] | components["schemas"]["OrgInvitationUsedProblem"] | components["schemas"]["OrgInvitationExpiredProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["OrgInvitationEmailMismatchProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgAlreadyMemberProblem"] | components["schemas"]["OrgLastOwnerProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listProjects: {
@@ -4849,11 +5743,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createProject: {
@@ -4964,13 +5866,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsTemplateNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsKeyTakenProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getProject: {
@@ -5047,11 +5967,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteProject: {
@@ -5080,11 +6008,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateProject: {
@@ -5191,13 +6127,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["ProjectsKeyTakenProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     archiveProject: {
@@ -5274,11 +6228,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     unarchiveProject: {
@@ -5355,11 +6317,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     restoreProject: {
@@ -5436,11 +6406,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsKeyTakenProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listProjectMembers: {
@@ -5489,11 +6477,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getProjectMember: {
@@ -5541,11 +6537,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["ProjectsMemberNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     setProjectMember: {
@@ -5630,13 +6634,31 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsNotOrgMemberProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     removeProjectMember: {
@@ -5666,11 +6688,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["ProjectsMemberNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listTasks: {
@@ -5736,11 +6766,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createTask: {
@@ -5802,13 +6840,41 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsInvalidAssigneeProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getTask: {
@@ -5860,11 +6926,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["ProjectsTaskNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteTask: {
@@ -5894,11 +6968,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["ProjectsTaskNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateTask: {
@@ -5960,13 +7052,41 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["ProjectsTaskNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsInvalidAssigneeProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     saveProjectAsTemplate: {
@@ -6032,13 +7152,21 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listProjectTemplates: {
@@ -6110,11 +7238,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteProjectTemplate: {
@@ -6143,11 +7279,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsTemplateNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listTimeEntries: {
@@ -6242,11 +7386,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createTimeEntry: {
@@ -6344,16 +7496,43 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeNotAMemberProblem"] | components["schemas"]["TimeTaskNotInProjectProblem"] | components["schemas"]["TimeInvalidRangeProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeEntryOverlapProblem"] | components["schemas"]["TimeTimerRunningProblem"] | components["schemas"]["TimeLockedProblem"] | components["schemas"]["TimePeriodApprovedProblem"] | components["schemas"]["TimeProjectArchivedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getTimeEntry: {
@@ -6425,11 +7604,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeEntryNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteTimeEntry: {
@@ -6458,11 +7645,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeEntryNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeLockedProblem"] | components["schemas"]["TimePeriodApprovedProblem"] | components["schemas"]["TimeProjectArchivedProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateTimeEntry: {
@@ -6557,16 +7762,43 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeNotAMemberProblem"] | components["schemas"]["TimeTaskNotInProjectProblem"] | components["schemas"]["TimeInvalidRangeProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeEntryNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeEntryOverlapProblem"] | components["schemas"]["TimeTimerRunningProblem"] | components["schemas"]["TimeLockedProblem"] | components["schemas"]["TimePeriodApprovedProblem"] | components["schemas"]["TimeProjectArchivedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     startTimer: {
@@ -6690,16 +7922,43 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeTaskNotInProjectProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeEntryOverlapProblem"] | components["schemas"]["TimeTimerRunningProblem"] | components["schemas"]["TimeLockedProblem"] | components["schemas"]["TimePeriodApprovedProblem"] | components["schemas"]["TimeProjectArchivedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     stopTimer: {
@@ -6770,11 +8029,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeNoTimerProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeEntryOverlapProblem"] | components["schemas"]["TimeTimerRunningProblem"] | components["schemas"]["TimeLockedProblem"] | components["schemas"]["TimePeriodApprovedProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getTimer: {
@@ -6845,11 +8122,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeNoTimerProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getTimeSettings: {
@@ -6891,11 +8176,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateTimeSettings: {
@@ -6950,13 +8243,21 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listMemberRates: {
@@ -6997,11 +8298,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     setMemberRate: {
@@ -7048,13 +8357,21 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeMemberNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteMemberRate: {
@@ -7083,11 +8400,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeRateNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listRoundingRules: {
@@ -7136,11 +8461,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     setRoundingRule: {
@@ -7194,16 +8527,33 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeUnknownProjectProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteRoundingRule: {
@@ -7232,11 +8582,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeRuleNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     submitTimesheet: {
@@ -7300,14 +8658,41 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeInvalidPeriodProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimePeriodApprovedProblem"] | components["schemas"]["TimeTimerRunningProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listTimesheets: {
@@ -7389,11 +8774,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     approveTimesheet: {
@@ -7465,16 +8858,52 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeInvalidPeriodProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["TimeSelfApprovalProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeTimesheetNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeTimesheetNotSubmittedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     rejectTimesheet: {
@@ -7546,16 +8975,52 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["TimeInvalidPeriodProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["TimeSelfApprovalProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["TimeTimesheetNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["TimeTimesheetNotSubmittedProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getTimeReport: {
@@ -7680,14 +9145,31 @@ export interface operations {
                     "application/pdf": string;
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ReportsRangeTooLongProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createTimeReportFile: {
@@ -7753,16 +9235,33 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ReportsRangeTooLongProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     downloadReportFile: {
@@ -7795,11 +9294,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ReportsFileNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getProjectBudget: {
@@ -7883,11 +9390,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     exportProject: {
@@ -7918,11 +9433,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listOrganizationAuditEvents: {
@@ -8004,11 +9527,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     exportOrganizationAuditEvents: {
@@ -8052,11 +9583,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listAuditEvents: {
@@ -8141,7 +9680,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     exportAuditEvents: {
@@ -8188,7 +9726,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listWebhookEndpoints: {
@@ -8270,11 +9807,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createWebhookEndpoint: {
@@ -8357,16 +9902,43 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["WebhooksTooManyEndpointsProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getWebhookEndpoint: {
@@ -8436,11 +10008,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     deleteWebhookEndpoint: {
@@ -8469,11 +10049,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     updateWebhookEndpoint: {
@@ -8555,16 +10143,33 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     rotateWebhookSecret: {
@@ -8636,11 +10241,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     sendTestWebhook: {
@@ -8723,11 +10336,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["WebhooksEndpointDisabledProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listWebhookDeliveries: {
@@ -8824,11 +10455,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getWebhookDelivery: {
@@ -8912,11 +10551,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"] | components["schemas"]["WebhooksDeliveryNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     redeliverWebhookDelivery: {
@@ -9000,11 +10647,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["WebhooksNotFoundProblem"] | components["schemas"]["WebhooksDeliveryNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["WebhooksEndpointDisabledProblem"] | components["schemas"]["WebhooksDeliveryPendingProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     listNotifications: {
@@ -9079,7 +10744,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     markNotificationRead: {
@@ -9107,11 +10771,19 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotificationsNotFoundProblem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     markAllNotificationsRead: {
@@ -9139,7 +10811,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     getNotificationPreferences: {
@@ -9239,7 +10910,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     setNotificationPreferences: {
@@ -9376,7 +11046,16 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["NotificationsPhoneRequiredProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -9384,7 +11063,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     createStreamTicket: {
@@ -9418,7 +11096,6 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
     openEventStream: {
@@ -9449,12 +11126,33 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            /** @description No credentials, or invalid, expired or revoked ones */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnauthenticatedProblem"] | components["schemas"]["NotificationsInvalidTicketProblem"];
+                };
+            };
             403: components["responses"]["Forbidden"];
-            429: components["responses"]["TooManyRequests"];
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["NotificationsTooManyStreamsProblem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
-            "4XX": components["responses"]["OtherRefusal"];
         };
     };
 }
