@@ -5,23 +5,26 @@ import type { AnyDB } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
-import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
+import { Line, named, Nullable, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
-const EventView = Type.Object({
-  id: Uuid(),
-  type: Type.String(),
-  version: Type.Integer(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
-  attempts: Type.Integer(),
-  occurredAt: Timestamp(),
-  nextAttemptAt: Timestamp(),
-  lastError: Nullable(Type.String()),
-  actorId: Nullable(Type.String()),
-  orgId: Nullable(Type.String()),
-  requestId: Nullable(Type.String()),
-  payload: Type.Unknown(),
-});
+const EventView = named(
+  'OutboxEvent',
+  Type.Object({
+    id: Uuid(),
+    type: Type.String({ description: '`<module>.<what_happened>`, e.g. `projects.project_created`' }),
+    version: Type.Integer(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
+    attempts: Type.Integer(),
+    occurredAt: Timestamp(),
+    nextAttemptAt: Timestamp(),
+    lastError: Nullable(Type.String()),
+    actorId: Nullable(Type.String()),
+    orgId: Nullable(Type.String()),
+    requestId: Nullable(Type.String()),
+    payload: Type.Unknown(),
+  }),
+);
 
 const admin = { auth: { role: 'admin' as const, scope: 'events:read' } };
 const tags = ['admin'];

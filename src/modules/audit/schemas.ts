@@ -1,7 +1,7 @@
 // The audit API contract (TypeBox): filters and the record view.
 import { type Static, Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Line, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
+import { Line, named, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 
 const Uuid = uuid();
 const DateTime = Timestamp();
@@ -34,20 +34,23 @@ export const AdminExportQuery = Type.Object({ ...filterFields, ...orgFilter });
 
 export type FilterQuery = Static<typeof OrgExportQuery> & { org?: string };
 
-export const AuditRecordView = Type.Object({
-  id: uuid('The event id'),
-  type: Type.String(),
-  occurredAt: DateTime,
-  actorId: Nullable(Uuid),
-  apiKeyId: Nullable(Uuid),
-  orgId: Nullable(Uuid),
-  targetType: Nullable(Type.String({ description: 'time_entry, task, project, project_template, invitation, api_key, session, user, organization, …' })),
-  targetId: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  userAgent: Nullable(Type.String()),
-  requestId: Nullable(Type.String()),
-  payload: Type.Unknown({ description: 'The event payload without secrets' }),
-});
+export const AuditRecordView = named(
+  'AuditEvent',
+  Type.Object({
+    id: uuid('The event id'),
+    type: Type.String({ description: '`<module>.<what_happened>`, e.g. `projects.project_created`' }),
+    occurredAt: DateTime,
+    actorId: Nullable(Uuid),
+    apiKeyId: Nullable(Uuid),
+    orgId: Nullable(Uuid),
+    targetType: Nullable(Type.String({ description: 'time_entry, task, project, project_template, invitation, api_key, session, user, organization, …' })),
+    targetId: Nullable(Type.String()),
+    ip: Nullable(Type.String()),
+    userAgent: Nullable(Type.String()),
+    requestId: Nullable(Type.String()),
+    payload: Type.Unknown({ description: 'The event payload without secrets' }),
+  }),
+);
 export type AuditRecordView = Static<typeof AuditRecordView>;
 
 export const CsvResponse = {

@@ -5,6 +5,7 @@
 // stored with the invitation when it is created (publish returns the event id inside the
 // transaction), so the invitation is complete the moment it commits and the outbox never
 // holds the secret.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { AppError, conflict, forbidden, notFound } from '../../core/errors.ts';
@@ -18,6 +19,7 @@ import { type Access, orgNotFound } from './access.ts';
 import { invitations, memberships } from './membership-repository.ts';
 import { type InvitationRow, lockHierarchy, orgs, ownerCounts } from './repository.ts';
 import { checkOwnersRemain, type OrgRole } from './rules.ts';
+import type { Invitation } from './schemas.ts';
 import { type RequestMeta, toOrganizationView } from './service.ts';
 
 export const INVITATION_TTL_DAYS = 7;
@@ -25,7 +27,7 @@ const TOKEN_LABEL = 'org-invitation';
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const toInvitation = (r: InvitationRow) => ({
+const toInvitation = (r: InvitationRow): Static<typeof Invitation> => ({
   id: r.id,
   orgId: r.org_id,
   email: r.email,

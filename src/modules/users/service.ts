@@ -1,5 +1,6 @@
 // Profiles and the user directory. Account facts (email, role, status) belong to auth:
 // changes go through its API, and its events keep this module's directory copy current.
+import type { Static } from 'typebox';
 import { AppError, notFound } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -8,6 +9,9 @@ import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import { isTimeZone } from '../../core/time/zones.ts';
 import type { AuthApi } from '../auth/index.ts';
 import { type ProfileRow, profiles } from './repository.ts';
+import type { UserView as UserSchema } from './schemas.ts';
+
+export type UserView = Static<typeof UserSchema>;
 
 export interface ProfilePatch {
   displayName?: string;
@@ -17,7 +21,7 @@ export interface ProfilePatch {
   locale?: string;
 }
 
-export function toUserView(p: ProfileRow) {
+export function toUserView(p: ProfileRow): UserView {
   return {
     id: p.user_id,
     email: p.email,
@@ -28,7 +32,6 @@ export function toUserView(p: ProfileRow) {
     createdAt: p.created_at.toISOString(),
   };
 }
-export type UserView = ReturnType<typeof toUserView>;
 
 function invalidField(field: string, message: string) {
   return new AppError('validation', 'VALIDATION_FAILED', 'The request is not valid', { errors: [{ field, message }] });
