@@ -5,7 +5,7 @@ import type { AnyDB } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
-import { Line, named, Nullable, Timestamp, Uuid } from './schema-types.ts';
+import { Line, named, Nullable, OpenObject, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
 const EventView = named(
@@ -22,7 +22,10 @@ const EventView = named(
     actorId: Nullable(Type.String()),
     orgId: Nullable(Type.String()),
     requestId: Nullable(Type.String()),
-    payload: Type.Unknown(),
+    // Open by nature: every module's events, of every version still in the outbox.
+    payload: OpenObject(
+      "The event's payload as its module published it, one shape per `type` and `version` (each module's `events.ts`): the ids of what it is about (`orgId`, `projectId`, `entryId`, …) and the facts that changed",
+    ),
   }),
 );
 

@@ -1,10 +1,10 @@
 // GET /jobs/{id}: the status of a background job, for the user who started it (or an admin).
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
-import { Line, named, Nullable, Timestamp, Uuid } from './schema-types.ts';
+import { Line, named, Nullable, OneOfKinds, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
 const Status = Type.Union([
@@ -16,16 +16,22 @@ const Status = Type.Union([
   Type.Literal('cancelled'),
 ]);
 
-/** A job as its owner sees it. */
-function jobSchemas() {
+/**
+ * A job as its owner sees it. `results` are the registered jobs' result schemas (each names its
+ * job): the document shows `result` as one of them; the serializer writes it as stored.
+ */
+function jobSchemas(results: readonly TSchema[]) {
+  const JobResult = named(
+    'JobResult',
+    OneOfKinds(results as TSchema[], 'What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded.'),
+  );
   const fields = {
     id: Uuid(),
     name: Type.String({ description: 'The job\'s queue, `<module>.<what>`: what it does, and the shape of its result' }),
     status: Status,
     progress: Type.Number({ minimum: 0, maximum: 1 }),
     note: Nullable(Type.String()),
-    /** What the job returned; a `link` field, when present, is where its file can be downloaded. */
-    result: Type.Unknown(),
+    result: Type.Union([JobResult, Type.Null()], { description: 'null until the job completes' }),
     error: Nullable(Type.String()),
     attempt: Type.Integer(),
     createdAt: Timestamp(),
@@ -48,7 +54,7 @@ const toBody = (job: Awaited<ReturnType<JobQueue['get']>> & {}) => ({
 });
 
 export function jobRoutes(deps: { jobs: JobQueue }) {
-  const { Job, AdminJob } = jobSchemas();
+  const { Job, AdminJob } = jobSchemas(deps.jobs.results());
   return async (app: HttpServer) => {
     app.get('/admin/jobs', {
       config: { auth: { role: 'admin', scope: 'jobs:admin' } },

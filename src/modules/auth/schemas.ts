@@ -107,4 +107,16 @@ export const ApiKeyList = named('ApiKeyList', Type.Object({ data: Type.Array(Api
 
 export const CreatedApiKey = named('CreatedApiKey', Type.Intersect([ApiKeyView, Type.Object({ key: Type.String({ description: 'Shown once; store it now' }) })]));
 
+/** The result of an `auth.purge_login_failures` job. */
+export const LoginFailurePurgeResult = named(
+  'LoginFailurePurgeResult',
+  Type.Object(
+    {
+      pairs: Type.Integer({ minimum: 0, description: 'Failure counts of an email and a client deleted' }),
+      accounts: Type.Integer({ minimum: 0, description: 'Failure counts of an email from all clients deleted' }),
+    },
+    { description: 'The result of an `auth.purge_login_failures` job' },
+  ),
+);
+
 export const Accepted = named('Accepted', Type.Object({ status: Type.Literal('accepted') }));

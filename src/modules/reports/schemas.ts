@@ -40,6 +40,26 @@ export const JobAccepted = named(
   }),
 );
 
+/** The result of a `reports.time_report_file` job: where its file is downloaded. */
+export const ReportFile = named(
+  'ReportFile',
+  Type.Object(
+    {
+      link: Type.String({ description: 'GET it to download the file (its requester only, for a day)' }),
+      fileName: Type.String(),
+      contentType: Type.String(),
+      bytes: Type.Integer({ minimum: 0 }),
+    },
+    { description: 'The result of a `reports.time_report_file` job: the file it made' },
+  ),
+);
+
+/** The result of a `reports.purge_files` job. */
+export const FilePurgeResult = named(
+  'ReportFilePurgeResult',
+  Type.Object({ deleted: Type.Integer({ minimum: 0, description: 'Expired report files deleted' }) }, { description: 'The result of a `reports.purge_files` job' }),
+);
+
 export const Amount = named('MoneyAmount', Type.Object({ currency: Type.String(), amountMinor: Type.Integer() }, { description: 'An amount in minor units (cents) of a currency' }));
 
 const Totals = {

@@ -71,6 +71,33 @@ export const EndpointWithSecret = named(
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
 
+/** The result of a `webhooks.deliver` job: the attempt's outcome, or why none was made. */
+export const DeliverJobResult = named(
+  'WebhookDeliveryResult',
+  Type.Union(
+    [
+      Type.Object({
+        status: Type.Union([DeliveryStatus, Type.Literal('deleted')], { description: 'The delivery after this attempt (`deleted`: its endpoint was deleted meanwhile)' }),
+        responseStatus: Nullable(Type.Integer({ description: "The receiver's HTTP status; null when no answer came" })),
+      }),
+      Type.Object({ skipped: Type.String({ description: 'Why nothing was sent: `deleted`, `endpoint_disabled`, or the status the delivery already had' }) }),
+    ],
+    { description: 'The result of a `webhooks.deliver` job' },
+  ),
+);
+
+/** The result of a `webhooks.prune_deliveries` job. */
+export const PruneJobResult = named(
+  'WebhookDeliveryPruneResult',
+  Type.Object(
+    {
+      abandoned: Type.Integer({ minimum: 0, description: 'Deliveries pending long after their last retry, marked failed' }),
+      deleted: Type.Integer({ minimum: 0, description: 'Deliveries older than the retention, deleted with their attempts' }),
+    },
+    { description: 'The result of a `webhooks.prune_deliveries` job' },
+  ),
+);
+
 export const ListDeliveriesQuery = Type.Object({ status: Type.Optional(DeliveryStatus), ...PageQuery });
 
 /** One HTTP request made for a delivery. */
