@@ -1984,19 +1984,134 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Problem (RFC 9457) */
-        Problem: {
+        Accepted: {
+            /** @enum {string} */
+            status: "accepted";
+        };
+        AcceptedJob: {
+            /** Format: uuid */
+            jobId: string;
+            /** @description GET it for status, progress and, when done, the download link */
+            statusUrl: string;
+        };
+        Account: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            emailVerified: boolean;
+            role: "user" | "admin";
+            status: "active" | "disabled" | "deleted";
+            mfaEnabled: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        AdminJob: {
+            /** Format: uuid */
+            id: string;
+            /** @description The job's queue, `<module>.<what>`: what it does, and the shape of its result */
+            name: string;
+            status: "queued" | "active" | "completed" | "failed" | "retrying" | "cancelled";
+            progress: number;
+            note: string | null;
+            /** @description null until the job completes */
+            result: components["schemas"]["JobResult"] | null;
+            error: string | null;
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            completedAt: string | null;
+            /**
+             * Format: uuid
+             * @description The user who started it; null for scheduled jobs
+             */
+            ownerId: string | null;
+        };
+        AdminJobPage: {
+            data: components["schemas"]["AdminJob"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            scopes: string[];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastUsedAt: string | null;
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+        };
+        AuditEvent: {
+            /**
+             * Format: uuid
+             * @description The event id
+             */
+            id: string;
+            /** @description `<module>.<what_happened>`, e.g. `projects.project_created` */
             type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description Stable machine-readable error code */
-            code: string;
-            errors?: {
-                field: string;
-                message: string;
-            }[];
-            requestId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            occurredAt: string;
+            /** Format: uuid */
+            actorId: string | null;
+            /** Format: uuid */
+            apiKeyId: string | null;
+            /** Format: uuid */
+            orgId: string | null;
+            /** @description time_entry, task, project, project_template, invitation, api_key, session, user, organization, … */
+            targetType: string | null;
+            targetId: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            requestId: string | null;
+            /** @description The event's payload without secrets (values of secret-named keys read `[redacted]`), one shape per `type`: the ids of what the event is about (`orgId`, `projectId`, `entryId`, …; `targetId` is the most specific) and the facts that changed (e.g. `time.entry_updated`: the entry's facts and `fields`) */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        AuditEventPage: {
+            data: components["schemas"]["AuditEvent"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        /** @description The result of an `audit.purge` job */
+        AuditPurgeResult: {
+            /**
+             * Format: date-time
+             * @description Records that occurred before this were deleted (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            before: string;
+            deleted: number;
         };
         /** @description `AUTH.ACCOUNT_DISABLED`: The credentials are right, but an administrator disabled the account: only an administrator can enable it again. */
         AuthAccountDisabledProblem: components["schemas"]["Problem"] & {
@@ -2068,15 +2183,65 @@ export interface components {
             /** @constant */
             code: "AUTH.WEAK_PASSWORD";
         };
+        BudgetBurnWeek: {
+            /**
+             * Format: date
+             * @description First day of the week, in the organization time zone (YYYY-MM-DD, years 1–9999)
+             */
+            week: string;
+            seconds: number;
+            roundedSeconds: number;
+            /** @description Rounded hours of the week */
+            hours: number;
+            /** @description Billable amount of the week in the budget currency */
+            amountMinor: number;
+            cumulativeHours: number;
+            cumulativeAmountMinor: number;
+        };
+        BudgetHours: {
+            /** @description Recorded hours */
+            spent: number;
+            /** @description Hours after rounding: what counts against the budget */
+            spentRounded: number;
+            budget: number | null;
+            /** @description Budget minus rounded hours (negative when over) */
+            remaining: number | null;
+            /** @description Rounded hours as a percentage of the budget */
+            percent: number | null;
+        };
+        BudgetMoney: {
+            currency: string;
+            /** @description Billable amount in the budget currency */
+            spentMinor: number;
+            budgetMinor: number | null;
+            remainingMinor: number | null;
+            percent: number | null;
+            /** @description Amounts of entries in other currencies, not counted against the budget */
+            otherCurrencies: components["schemas"]["MoneyAmount"][];
+        };
         /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
         ConflictProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CONFLICT";
         };
+        CreatedApiKey: components["schemas"]["ApiKey"] & {
+            /** @description Shown once; store it now */
+            key: string;
+        };
         /** @description `EVENTS.ALREADY_DELIVERED`: The event was delivered to every subscriber: there is nothing to retry. */
         EventsAlreadyDeliveredProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "EVENTS.ALREADY_DELIVERED";
+        };
+        /** @description The data of a notification of type `export_ready` */
+        ExportReadyData: {
+            /** Format: uuid */
+            orgId: string | null;
+            /** Format: uuid */
+            jobId: string;
+            fileName: string;
+            /** @description The job to read for the download link: /api/v1/jobs/{jobId} */
+            job: string;
         };
         /** @description `FORBIDDEN`: The role, or the API key (its scopes, or keys at all), does not allow this. */
         ForbiddenProblem: components["schemas"]["Problem"] & {
@@ -2088,15 +2253,207 @@ export interface components {
             /** @constant */
             code: "INTERNAL";
         };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            email: string;
+            role: "owner" | "admin" | "member" | "viewer";
+            /** Format: uuid */
+            invitedBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+        };
+        InvitationPage: {
+            data: components["schemas"]["Invitation"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        /** @description The data of a notification of type `invitation_received` */
+        InvitationReceivedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            invitationId: string;
+            role: string;
+            /**
+             * Format: uuid
+             * @description The inviter
+             */
+            invitedBy: string;
+        };
+        Job: {
+            /** Format: uuid */
+            id: string;
+            /** @description The job's queue, `<module>.<what>`: what it does, and the shape of its result */
+            name: string;
+            status: "queued" | "active" | "completed" | "failed" | "retrying" | "cancelled";
+            progress: number;
+            note: string | null;
+            /** @description null until the job completes */
+            result: components["schemas"]["JobResult"] | null;
+            error: string | null;
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            completedAt: string | null;
+        };
+        /** @description The result of a `core.purge_jobs` job */
+        JobPurgeResult: {
+            /** @description Status rows of finished jobs deleted */
+            deleted: number;
+        };
+        /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "JOBS.NOT_FAILED";
         };
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        /** @description The result of an `auth.purge_login_failures` job */
+        LoginFailurePurgeResult: {
+            /** @description Failure counts of an email and a client deleted */
+            pairs: number;
+            /** @description Failure counts of an email from all clients deleted */
+            accounts: number;
+        };
+        /** @description Signed in (a token pair), or a second factor is needed (finish with /auth/mfa/verify) */
+        LoginResult: components["schemas"]["TokenPair"] | components["schemas"]["MfaChallenge"];
+        /** @description The data of a notification of type `member_added` */
+        MemberAddedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            role: string;
+            /** @description `creation`, `invitation` or `override` */
+            via: string;
+        };
+        MemberRate: {
+            /** Format: uuid */
+            userId: string;
+            hourlyRateMinor: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        MemberRateList: {
+            data: components["schemas"]["MemberRate"][];
+        };
+        MfaChallenge: {
+            /** @enum {boolean} */
+            mfaRequired: true;
+            mfaToken: string;
+            expiresIn: number;
+        };
+        /** @description An amount in minor units (cents) of a currency */
+        MoneyAmount: {
+            currency: string;
+            amountMinor: number;
+        };
+        /** @description The data of a notification of type `new_sign_in` */
+        NewSignInData: {
+            /** Format: uuid */
+            sessionId: string;
+            /** @description How the session signed in (`password`, `otp`, …) */
+            method: string;
+            /** @description The address the change came from */
+            ip: string | null;
+            /** @description Browser and system, e.g. Firefox on Linux */
+            device: string;
+        };
         /** @description `NOT_FOUND`: No such resource, or not visible to the caller. */
         NotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "NOT_FOUND";
+        };
+        Notification: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Notification type
+             * @enum {string}
+             */
+            type: "invitation_received" | "member_added" | "webhook_disabled" | "export_ready" | "password_changed" | "new_sign_in";
+            title: string;
+            body: string;
+            /** Format: uuid */
+            orgId: string | null;
+            data: components["schemas"]["NotificationData"];
+            read: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            readAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        NotificationChannels: {
+            in_app: boolean;
+            email: boolean;
+            sms: boolean;
+        };
+        NotificationChannelsByType: {
+            invitation_received: components["schemas"]["NotificationChannels"];
+            member_added: components["schemas"]["NotificationChannels"];
+            webhook_disabled: components["schemas"]["NotificationChannels"];
+            export_ready: components["schemas"]["NotificationChannels"];
+            password_changed: components["schemas"]["NotificationChannels"];
+            new_sign_in: components["schemas"]["NotificationChannels"];
+        };
+        /** @description Facts of the notification, one shape per `type` (each shape names its type): ids, names, links */
+        NotificationData: components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["WebhookDisabledData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["NewSignInData"];
+        /** @description The result of a `notifications.deliver` job */
+        NotificationDeliveryResult: {
+            /** @description Users notified (0: nobody is to be notified any more) */
+            recipients: number;
+        };
+        NotificationPage: {
+            data: components["schemas"]["Notification"][];
+            page: components["schemas"]["PageInfo"];
+            /** @description Unread in-app notifications in total (not only on this page) */
+            unreadCount: number;
+        };
+        NotificationPreferences: {
+            types: components["schemas"]["NotificationChannelsByType"];
+            defaults: components["schemas"]["NotificationChannelsByType"];
+            /**
+             * @description E.164, e.g. +41791234567
+             * @example +41791234567
+             */
+            phoneNumber: string | null;
         };
         /** @description `NOTIFICATIONS.INVALID_TICKET`: The stream ticket is unknown, already used or expired (60 s): ask POST /stream/tickets for a new one. */
         NotificationsInvalidTicketProblem: components["schemas"]["Problem"] & {
@@ -2209,10 +2566,241 @@ export interface components {
             /** @constant */
             code: "ORG.SLUG_TAKEN";
         };
+        Organization: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            slug: string;
+            /** Format: uuid */
+            parentId: string | null;
+            timezone: string;
+            currency: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @description The role comes from a membership in an ancestor organization */
+            inherited: boolean;
+        };
+        OrganizationMember: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            role: "owner" | "admin" | "member" | "viewer";
+            inherited: boolean;
+            /**
+             * Format: uuid
+             * @description The ancestor organization whose membership gives the role
+             */
+            inheritedFrom: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            joinedAt: string;
+        };
+        OrganizationMemberPage: {
+            data: components["schemas"]["OrganizationMember"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        OrganizationPage: {
+            data: components["schemas"]["Organization"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        OutboxEvent: {
+            /** Format: uuid */
+            id: string;
+            /** @description `<module>.<what_happened>`, e.g. `projects.project_created` */
+            type: string;
+            version: number;
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            occurredAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            nextAttemptAt: string;
+            lastError: string | null;
+            actorId: string | null;
+            orgId: string | null;
+            requestId: string | null;
+            /** @description The event's payload as its module published it, one shape per `type` and `version` (each module's `events.ts`): the ids of what it is about (`orgId`, `projectId`, `entryId`, …) and the facts that changed */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        OutboxEventPage: {
+            data: components["schemas"]["OutboxEvent"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        PageInfo: {
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description The page size used */
+            limit: number;
+        };
+        /** @description The data of a notification of type `password_changed` */
+        PasswordChangedData: {
+            /** @description `change` or `reset` */
+            via: string;
+            /** @description The address the change came from */
+            ip: string | null;
+        };
         /** @description `PAYLOAD_TOO_LARGE`: The body is over the size limit. */
         PayloadTooLargeProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "PAYLOAD_TOO_LARGE";
+        };
+        /** Problem (RFC 9457) */
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description Stable machine-readable error code */
+            code: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
+            requestId: string;
+        };
+        Project: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            key: string;
+            description: string | null;
+            status: "active" | "archived";
+            client: string | null;
+            tags: string[];
+            color: string | null;
+            budgetHours: number | null;
+            budgetMinor: number | null;
+            currency: string | null;
+            billableDefault: boolean;
+            hourlyRateMinor: number | null;
+            /** Format: uuid */
+            templateId: string | null;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastActivityAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            archivedAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            deletedAt: string | null;
+        };
+        ProjectBudget: {
+            project: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                key: string;
+                status: string;
+            };
+            timeZone: string;
+            hours: components["schemas"]["BudgetHours"];
+            money: components["schemas"]["BudgetMoney"];
+            burn: components["schemas"]["BudgetBurnWeek"][];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            generatedAt: string;
+        };
+        ProjectMember: {
+            /** Format: uuid */
+            userId: string;
+            email: string | null;
+            role: "manager" | "contributor" | "viewer";
+            hourlyRateMinor: number | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            addedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        ProjectMemberList: {
+            data: components["schemas"]["ProjectMember"][];
+        };
+        ProjectPage: {
+            data: components["schemas"]["Project"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        ProjectTemplate: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            /** Format: uuid */
+            sourceProjectId: string | null;
+            tags: string[];
+            settings: components["schemas"]["ProjectTemplateSettings"];
+            tasks: components["schemas"]["ProjectTemplateTask"][];
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        ProjectTemplatePage: {
+            data: components["schemas"]["ProjectTemplate"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        ProjectTemplateSettings: {
+            client: string | null;
+            color: string | null;
+            billableDefault: boolean;
+            hourlyRateMinor: number | null;
+            budgetHours: number | null;
+            budgetMinor: number | null;
+            currency: string | null;
+        };
+        ProjectTemplateTask: {
+            name: string;
+            estimateMinutes: number | null;
         };
         /** @description `PROJECTS.ARCHIVED`: The project is archived: it and its tasks are read-only until it is unarchived. */
         ProjectsArchivedProblem: components["schemas"]["Problem"] & {
@@ -2261,6 +2849,40 @@ export interface components {
             /** @constant */
             code: "RATE_LIMITED";
         };
+        Readiness: {
+            /** @description `degraded`: ready, but an optional dependency (Redis) is away and its work runs locally */
+            status: "ok" | "degraded" | "fail";
+            checks: {
+                database: components["schemas"]["ReadinessCheck"];
+                migrations: components["schemas"]["ReadinessCheck"];
+                dispatcher: components["schemas"]["ReadinessCheck"];
+                redis?: components["schemas"]["ReadinessCheck"];
+            };
+        };
+        ReadinessCheck: {
+            status: "ok" | "fail";
+            detail?: string;
+        };
+        RecoveryCodes: {
+            /** @description Single-use codes, shown once: store them safely */
+            recoveryCodes: string[];
+        };
+        Registration: {
+            user: components["schemas"]["Account"];
+        };
+        /** @description The result of a `reports.time_report_file` job: the file it made */
+        ReportFile: {
+            /** @description GET it to download the file (its requester only, for a day) */
+            link: string;
+            fileName: string;
+            contentType: string;
+            bytes: number;
+        };
+        /** @description The result of a `reports.purge_files` job */
+        ReportFilePurgeResult: {
+            /** @description Expired report files deleted */
+            deleted: number;
+        };
         /** @description `REPORTS.FILE_NOT_FOUND`: No such report file for you in this organization: its job has not finished, failed, was asked by someone else, or the file is older than a day. */
         ReportsFileNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -2270,6 +2892,126 @@ export interface components {
         ReportsRangeTooLongProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "REPORTS.RANGE_TOO_LONG";
+        };
+        RoundingRule: {
+            /** Format: uuid */
+            id: string;
+            scope: "org" | "client" | "project";
+            target: string | null;
+            minutes: number;
+            mode: "up" | "down" | "nearest";
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        RoundingRuleList: {
+            data: components["schemas"]["RoundingRule"][];
+        };
+        Session: {
+            /** Format: uuid */
+            id: string;
+            device: string;
+            userAgent: string | null;
+            ip: string | null;
+            method: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastUsedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+            current: boolean;
+        };
+        SessionList: {
+            data: components["schemas"]["Session"][];
+        };
+        StreamTicket: {
+            ticket: string;
+            /** @description Seconds the ticket stays valid; it works once */
+            expiresIn: number;
+        };
+        Task: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            name: string;
+            status: "todo" | "in_progress" | "done";
+            estimateMinutes: number | null;
+            /** Format: uuid */
+            assigneeId: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        TaskPage: {
+            data: components["schemas"]["Task"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        TimeEntry: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            end: string | null;
+            /** @description end − start; null while the timer runs */
+            durationSeconds: number | null;
+            /** @description The duration after the project's effective rounding rule */
+            roundedSeconds: number | null;
+            description: string;
+            billable: boolean;
+            tags: string[];
+            /** @description The rate resolved when the entry was written */
+            hourlyRateMinor: number | null;
+            currency: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
         };
         /** @description `TIME.ENTRY_NOT_FOUND`: No such time entry, or not one you may see. */
         TimeEntryNotFoundProblem: components["schemas"]["Problem"] & {
@@ -2289,6 +3031,10 @@ export interface components {
                 /** @description null: a running timer */
                 end: string | null;
             }[];
+        };
+        TimeEntryPage: {
+            data: components["schemas"]["TimeEntry"][];
+            page: components["schemas"]["PageInfo"];
         };
         /** @description `TIME.INVALID_PERIOD`: The period is not an ISO week (`2026-W47`) or a month (`2026-11`). */
         TimeInvalidPeriodProblem: components["schemas"]["Problem"] & {
@@ -2315,15 +3061,15 @@ export interface components {
             /** @constant */
             code: "TIME.MEMBER_NOT_FOUND";
         };
-        /** @description `TIME.NOT_A_MEMBER`: The `userId` given is not a member of this organization. */
-        TimeNotAMemberProblem: components["schemas"]["Problem"] & {
-            /** @constant */
-            code: "TIME.NOT_A_MEMBER";
-        };
         /** @description `TIME.NO_TIMER`: You have no running timer in this organization. */
         TimeNoTimerProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "TIME.NO_TIMER";
+        };
+        /** @description `TIME.NOT_A_MEMBER`: The `userId` given is not a member of this organization. */
+        TimeNotAMemberProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "TIME.NOT_A_MEMBER";
         };
         /** @description `TIME.PERIOD_APPROVED`: The timesheet of the period is approved: its entries are read-only until it is rejected. */
         TimePeriodApprovedProblem: components["schemas"]["Problem"] & {
@@ -2342,6 +3088,87 @@ export interface components {
             /** @constant */
             code: "TIME.RATE_NOT_FOUND";
         };
+        TimeReport: {
+            title: string;
+            organization: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            period: components["schemas"]["TimeReportPeriod"];
+            /** @default project */
+            groupBy: "project" | "user" | "task" | "client" | "day" | "week" | "month";
+            /** @description Whose time is counted: the whole org's (admins), one managed project's, or only the caller's */
+            scope: "organization" | "project" | "own";
+            filters: {
+                /** Format: uuid */
+                projectId: string | null;
+                /** Format: uuid */
+                userId: string | null;
+                billable: boolean | null;
+            };
+            /** @description The filters in words, for the document formats ("Project: WEB Website") */
+            filterLabels: string[];
+            /** @description Every currency of the totals, sorted: one amount column each */
+            currencies: string[];
+            rows: components["schemas"]["TimeReportRow"][];
+            totals: components["schemas"]["TimeReportTotals"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            generatedAt: string;
+        };
+        TimeReportPeriod: {
+            /**
+             * Format: date-time
+             * @description First instant (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description First instant after the period (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            to: string;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, years 1–9999
+             */
+            fromDate: string;
+            /**
+             * Format: date
+             * @description Last day, inclusive (YYYY-MM-DD, years 1–9999)
+             */
+            toDate: string;
+            timeZone: string;
+        };
+        TimeReportRow: {
+            /** @description Project, user or task id; client name; or the first day of the bucket */
+            key: string | null;
+            label: string;
+            /** @description A second column where it helps: the project key (by project), the project name (by task) */
+            detail: string | null;
+            entries: number;
+            /** @description Recorded time */
+            durationSeconds: number;
+            /** @description Time after the rounding rules, applied per entry */
+            roundedSeconds: number;
+            billableSeconds: number;
+            billableRoundedSeconds: number;
+            /** @description Billable amount per currency, in minor units */
+            amounts: components["schemas"]["MoneyAmount"][];
+        };
+        TimeReportTotals: {
+            entries: number;
+            /** @description Recorded time */
+            durationSeconds: number;
+            /** @description Time after the rounding rules, applied per entry */
+            roundedSeconds: number;
+            billableSeconds: number;
+            billableRoundedSeconds: number;
+            /** @description Billable amount per currency, in minor units */
+            amounts: components["schemas"]["MoneyAmount"][];
+        };
         /** @description `TIME.RULE_NOT_FOUND`: No such rounding rule. */
         TimeRuleNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -2351,6 +3178,19 @@ export interface components {
         TimeSelfApprovalProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "TIME.SELF_APPROVAL";
+        };
+        TimeSettings: {
+            /**
+             * Format: date
+             * @description YYYY-MM-DD, years 1970–2999
+             */
+            lockDate: string | null;
+            hourlyRateMinor: number | null;
+            weekStartsOn: "monday" | "sunday";
+            /** @description The organization's currency */
+            currency: string;
+            /** @description The organization's time zone */
+            timeZone: string;
         };
         /** @description `TIME.TASK_NOT_IN_PROJECT`: The `taskId` given is not a task of the project. */
         TimeTaskNotInProjectProblem: components["schemas"]["Problem"] & {
@@ -2378,6 +3218,91 @@ export interface components {
             /** @constant */
             code: "TIME.UNKNOWN_PROJECT";
         };
+        TimerStart: {
+            timer: components["schemas"]["TimeEntry"];
+            stopped: components["schemas"]["TimeEntry"] | null;
+        };
+        Timesheet: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            period: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            end: string;
+            status: "submitted" | "approved" | "rejected";
+            /** @description Finished entries of the user in the period */
+            entries: number;
+            durationSeconds: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            submittedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            decidedAt: string | null;
+            /** Format: uuid */
+            decidedBy: string | null;
+            comment: string | null;
+        };
+        TimesheetPage: {
+            data: components["schemas"]["Timesheet"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        TokenPair: {
+            accessToken: string;
+            refreshToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            /** @description Access token lifetime in seconds */
+            expiresIn: number;
+            user: components["schemas"]["Account"];
+            /** @description Returned by /mfa/verify when trustDevice was asked */
+            deviceToken?: string;
+        };
+        TotpSetup: {
+            /** @description Base32 secret, for manual entry in an authenticator app */
+            secret: string;
+            /** @description otpauth:// URL to show as a QR code */
+            otpauthUrl: string;
+        };
+        TrustedDevice: {
+            /** Format: uuid */
+            id: string;
+            label: string | null;
+            ip: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastUsedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+        };
+        TrustedDeviceList: {
+            data: components["schemas"]["TrustedDevice"][];
+        };
         /** @description `UNAUTHENTICATED`: No credentials, or invalid, expired or revoked ones. */
         UnauthenticatedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -2393,6 +3318,31 @@ export interface components {
             /** @constant */
             code: "UNSUPPORTED_MEDIA_TYPE";
         };
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            emailVerified: boolean;
+            role: "user" | "admin";
+            status: "active" | "disabled" | "deleted";
+            profile: components["schemas"]["UserProfile"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        UserPage: {
+            data: components["schemas"]["User"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        UserProfile: {
+            displayName: string;
+            bio: string | null;
+            avatarUrl: string | null;
+            timezone: string;
+            locale: string;
+        };
         /** @description `USERS.CANNOT_DISABLE_SELF`: An administrator cannot disable their own account: another administrator can. */
         UsersCannotDisableSelfProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -2407,6 +3357,179 @@ export interface components {
         ValidationFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "VALIDATION_FAILED";
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description The webhook-id header: the same for every attempt, so receivers can deduplicate */
+            eventId: string;
+            eventType: string;
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            lastStatus: number | null;
+            lastError: string | null;
+            request: {
+                /** @description The JSON body sent, byte for byte */
+                body: string;
+            };
+            /** @description Every HTTP request made for this delivery, oldest first */
+            log: components["schemas"]["WebhookDeliveryAttempt"][];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            deliveredAt: string | null;
+        };
+        WebhookDeliveryAttempt: {
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            at: string;
+            request: {
+                headers: {
+                    [key: string]: string;
+                };
+            };
+            response: {
+                status: number;
+                /** @description At most the first 64 KiB */
+                body: string;
+            } | null;
+            latencyMs: number;
+            error: string | null;
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        /** @description The result of a `webhooks.prune_deliveries` job */
+        WebhookDeliveryPruneResult: {
+            /** @description Deliveries pending long after their last retry, marked failed */
+            abandoned: number;
+            /** @description Deliveries older than the retention, deleted with their attempts */
+            deleted: number;
+        };
+        /** @description The result of a `webhooks.deliver` job */
+        WebhookDeliveryResult: {
+            /** @description The delivery after this attempt (`deleted`: its endpoint was deleted meanwhile) */
+            status: ("pending" | "delivered" | "failed") | "deleted";
+            /** @description The receiver's HTTP status; null when no answer came */
+            responseStatus: number | null;
+        } | {
+            /** @description Why nothing was sent: `deleted`, `endpoint_disabled`, or the status the delivery already had */
+            skipped: string;
+        };
+        /** @description The data of a notification of type `webhook_disabled` */
+        WebhookDisabledData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            endpointId: string;
+            url: string;
+            /** @description Why deliveries stopped */
+            reason: string;
+        };
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            url: string;
+            description: string | null;
+            events: string[];
+            enabled: boolean;
+            disabledReason: ("gone" | "failing") | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            disabledAt: string | null;
+            /** @description Deliveries that failed for good in a row */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            secretRotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        WebhookEndpointPage: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        WebhookEndpointWithSecret: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            url: string;
+            description: string | null;
+            events: string[];
+            enabled: boolean;
+            disabledReason: ("gone" | "failing") | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            disabledAt: string | null;
+            /** @description Deliveries that failed for good in a row */
+            consecutiveFailures: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            secretRotatedAt: string | null;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            /** @description The signing secret (`whsec_…`). Shown only now: store it. */
+            secret: string;
         };
         /** @description `WEBHOOKS.DELIVERY_NOT_FOUND`: No such delivery of the endpoint (the log keeps deliveries 30 days). */
         WebhooksDeliveryNotFoundProblem: components["schemas"]["Problem"] & {
@@ -2567,7 +3690,16 @@ export interface components {
     };
     pathItems: never;
 }
-export type Problem = components['schemas']['Problem'];
+export type Accepted = components['schemas']['Accepted'];
+export type AcceptedJob = components['schemas']['AcceptedJob'];
+export type Account = components['schemas']['Account'];
+export type AdminJob = components['schemas']['AdminJob'];
+export type AdminJobPage = components['schemas']['AdminJobPage'];
+export type ApiKey = components['schemas']['ApiKey'];
+export type ApiKeyList = components['schemas']['ApiKeyList'];
+export type AuditEvent = components['schemas']['AuditEvent'];
+export type AuditEventPage = components['schemas']['AuditEventPage'];
+export type AuditPurgeResult = components['schemas']['AuditPurgeResult'];
 export type AuthAccountDisabledProblem = components['schemas']['AuthAccountDisabledProblem'];
 export type AuthAccountLockedProblem = components['schemas']['AuthAccountLockedProblem'];
 export type AuthAccountSlowedProblem = components['schemas']['AuthAccountSlowedProblem'];
@@ -2582,12 +3714,39 @@ export type AuthMfaNotSetUpProblem = components['schemas']['AuthMfaNotSetUpProbl
 export type AuthRefreshTokenReusedProblem = components['schemas']['AuthRefreshTokenReusedProblem'];
 export type AuthTooManyApiKeysProblem = components['schemas']['AuthTooManyApiKeysProblem'];
 export type AuthWeakPasswordProblem = components['schemas']['AuthWeakPasswordProblem'];
+export type BudgetBurnWeek = components['schemas']['BudgetBurnWeek'];
+export type BudgetHours = components['schemas']['BudgetHours'];
+export type BudgetMoney = components['schemas']['BudgetMoney'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
+export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
+export type ExportReadyData = components['schemas']['ExportReadyData'];
 export type ForbiddenProblem = components['schemas']['ForbiddenProblem'];
 export type InternalProblem = components['schemas']['InternalProblem'];
+export type Invitation = components['schemas']['Invitation'];
+export type InvitationPage = components['schemas']['InvitationPage'];
+export type InvitationReceivedData = components['schemas']['InvitationReceivedData'];
+export type Job = components['schemas']['Job'];
+export type JobPurgeResult = components['schemas']['JobPurgeResult'];
+export type JobResult = components['schemas']['JobResult'];
 export type JobsNotFailedProblem = components['schemas']['JobsNotFailedProblem'];
+export type Liveness = components['schemas']['Liveness'];
+export type LoginFailurePurgeResult = components['schemas']['LoginFailurePurgeResult'];
+export type LoginResult = components['schemas']['LoginResult'];
+export type MemberAddedData = components['schemas']['MemberAddedData'];
+export type MemberRate = components['schemas']['MemberRate'];
+export type MemberRateList = components['schemas']['MemberRateList'];
+export type MfaChallenge = components['schemas']['MfaChallenge'];
+export type MoneyAmount = components['schemas']['MoneyAmount'];
+export type NewSignInData = components['schemas']['NewSignInData'];
 export type NotFoundProblem = components['schemas']['NotFoundProblem'];
+export type Notification = components['schemas']['Notification'];
+export type NotificationChannels = components['schemas']['NotificationChannels'];
+export type NotificationChannelsByType = components['schemas']['NotificationChannelsByType'];
+export type NotificationData = components['schemas']['NotificationData'];
+export type NotificationDeliveryResult = components['schemas']['NotificationDeliveryResult'];
+export type NotificationPage = components['schemas']['NotificationPage'];
+export type NotificationPreferences = components['schemas']['NotificationPreferences'];
 export type NotificationsInvalidTicketProblem = components['schemas']['NotificationsInvalidTicketProblem'];
 export type NotificationsNotFoundProblem = components['schemas']['NotificationsNotFoundProblem'];
 export type NotificationsPhoneRequiredProblem = components['schemas']['NotificationsPhoneRequiredProblem'];
@@ -2609,7 +3768,25 @@ export type OrgNotDeletedProblem = components['schemas']['OrgNotDeletedProblem']
 export type OrgNotFoundProblem = components['schemas']['OrgNotFoundProblem'];
 export type OrgParentDeletedProblem = components['schemas']['OrgParentDeletedProblem'];
 export type OrgSlugTakenProblem = components['schemas']['OrgSlugTakenProblem'];
+export type Organization = components['schemas']['Organization'];
+export type OrganizationMember = components['schemas']['OrganizationMember'];
+export type OrganizationMemberPage = components['schemas']['OrganizationMemberPage'];
+export type OrganizationPage = components['schemas']['OrganizationPage'];
+export type OutboxEvent = components['schemas']['OutboxEvent'];
+export type OutboxEventPage = components['schemas']['OutboxEventPage'];
+export type PageInfo = components['schemas']['PageInfo'];
+export type PasswordChangedData = components['schemas']['PasswordChangedData'];
 export type PayloadTooLargeProblem = components['schemas']['PayloadTooLargeProblem'];
+export type Problem = components['schemas']['Problem'];
+export type Project = components['schemas']['Project'];
+export type ProjectBudget = components['schemas']['ProjectBudget'];
+export type ProjectMember = components['schemas']['ProjectMember'];
+export type ProjectMemberList = components['schemas']['ProjectMemberList'];
+export type ProjectPage = components['schemas']['ProjectPage'];
+export type ProjectTemplate = components['schemas']['ProjectTemplate'];
+export type ProjectTemplatePage = components['schemas']['ProjectTemplatePage'];
+export type ProjectTemplateSettings = components['schemas']['ProjectTemplateSettings'];
+export type ProjectTemplateTask = components['schemas']['ProjectTemplateTask'];
 export type ProjectsArchivedProblem = components['schemas']['ProjectsArchivedProblem'];
 export type ProjectsInvalidAssigneeProblem = components['schemas']['ProjectsInvalidAssigneeProblem'];
 export type ProjectsKeyTakenProblem = components['schemas']['ProjectsKeyTakenProblem'];
@@ -2619,32 +3796,71 @@ export type ProjectsNotOrgMemberProblem = components['schemas']['ProjectsNotOrgM
 export type ProjectsTaskNotFoundProblem = components['schemas']['ProjectsTaskNotFoundProblem'];
 export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
 export type RateLimitedProblem = components['schemas']['RateLimitedProblem'];
+export type Readiness = components['schemas']['Readiness'];
+export type ReadinessCheck = components['schemas']['ReadinessCheck'];
+export type RecoveryCodes = components['schemas']['RecoveryCodes'];
+export type Registration = components['schemas']['Registration'];
+export type ReportFile = components['schemas']['ReportFile'];
+export type ReportFilePurgeResult = components['schemas']['ReportFilePurgeResult'];
 export type ReportsFileNotFoundProblem = components['schemas']['ReportsFileNotFoundProblem'];
 export type ReportsRangeTooLongProblem = components['schemas']['ReportsRangeTooLongProblem'];
+export type RoundingRule = components['schemas']['RoundingRule'];
+export type RoundingRuleList = components['schemas']['RoundingRuleList'];
+export type Session = components['schemas']['Session'];
+export type SessionList = components['schemas']['SessionList'];
+export type StreamTicket = components['schemas']['StreamTicket'];
+export type Task = components['schemas']['Task'];
+export type TaskPage = components['schemas']['TaskPage'];
+export type TimeEntry = components['schemas']['TimeEntry'];
 export type TimeEntryNotFoundProblem = components['schemas']['TimeEntryNotFoundProblem'];
 export type TimeEntryOverlapProblem = components['schemas']['TimeEntryOverlapProblem'];
+export type TimeEntryPage = components['schemas']['TimeEntryPage'];
 export type TimeInvalidPeriodProblem = components['schemas']['TimeInvalidPeriodProblem'];
 export type TimeInvalidRangeProblem = components['schemas']['TimeInvalidRangeProblem'];
 export type TimeLockedProblem = components['schemas']['TimeLockedProblem'];
 export type TimeMemberNotFoundProblem = components['schemas']['TimeMemberNotFoundProblem'];
-export type TimeNotAMemberProblem = components['schemas']['TimeNotAMemberProblem'];
 export type TimeNoTimerProblem = components['schemas']['TimeNoTimerProblem'];
+export type TimeNotAMemberProblem = components['schemas']['TimeNotAMemberProblem'];
 export type TimePeriodApprovedProblem = components['schemas']['TimePeriodApprovedProblem'];
 export type TimeProjectArchivedProblem = components['schemas']['TimeProjectArchivedProblem'];
 export type TimeRateNotFoundProblem = components['schemas']['TimeRateNotFoundProblem'];
+export type TimeReport = components['schemas']['TimeReport'];
+export type TimeReportPeriod = components['schemas']['TimeReportPeriod'];
+export type TimeReportRow = components['schemas']['TimeReportRow'];
+export type TimeReportTotals = components['schemas']['TimeReportTotals'];
 export type TimeRuleNotFoundProblem = components['schemas']['TimeRuleNotFoundProblem'];
 export type TimeSelfApprovalProblem = components['schemas']['TimeSelfApprovalProblem'];
+export type TimeSettings = components['schemas']['TimeSettings'];
 export type TimeTaskNotInProjectProblem = components['schemas']['TimeTaskNotInProjectProblem'];
 export type TimeTimerRunningProblem = components['schemas']['TimeTimerRunningProblem'];
 export type TimeTimesheetNotFoundProblem = components['schemas']['TimeTimesheetNotFoundProblem'];
 export type TimeTimesheetNotSubmittedProblem = components['schemas']['TimeTimesheetNotSubmittedProblem'];
 export type TimeUnknownProjectProblem = components['schemas']['TimeUnknownProjectProblem'];
+export type TimerStart = components['schemas']['TimerStart'];
+export type Timesheet = components['schemas']['Timesheet'];
+export type TimesheetPage = components['schemas']['TimesheetPage'];
+export type TokenPair = components['schemas']['TokenPair'];
+export type TotpSetup = components['schemas']['TotpSetup'];
+export type TrustedDevice = components['schemas']['TrustedDevice'];
+export type TrustedDeviceList = components['schemas']['TrustedDeviceList'];
 export type UnauthenticatedProblem = components['schemas']['UnauthenticatedProblem'];
 export type UnavailableProblem = components['schemas']['UnavailableProblem'];
 export type UnsupportedMediaTypeProblem = components['schemas']['UnsupportedMediaTypeProblem'];
+export type User = components['schemas']['User'];
+export type UserPage = components['schemas']['UserPage'];
+export type UserProfile = components['schemas']['UserProfile'];
 export type UsersCannotDisableSelfProblem = components['schemas']['UsersCannotDisableSelfProblem'];
 export type UsersProfileNotReadyProblem = components['schemas']['UsersProfileNotReadyProblem'];
 export type ValidationFailedProblem = components['schemas']['ValidationFailedProblem'];
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type WebhookDeliveryAttempt = components['schemas']['WebhookDeliveryAttempt'];
+export type WebhookDeliveryPage = components['schemas']['WebhookDeliveryPage'];
+export type WebhookDeliveryPruneResult = components['schemas']['WebhookDeliveryPruneResult'];
+export type WebhookDeliveryResult = components['schemas']['WebhookDeliveryResult'];
+export type WebhookDisabledData = components['schemas']['WebhookDisabledData'];
+export type WebhookEndpoint = components['schemas']['WebhookEndpoint'];
+export type WebhookEndpointPage = components['schemas']['WebhookEndpointPage'];
+export type WebhookEndpointWithSecret = components['schemas']['WebhookEndpointWithSecret'];
 export type WebhooksDeliveryNotFoundProblem = components['schemas']['WebhooksDeliveryNotFoundProblem'];
 export type WebhooksDeliveryPendingProblem = components['schemas']['WebhooksDeliveryPendingProblem'];
 export type WebhooksEndpointDisabledProblem = components['schemas']['WebhooksEndpointDisabledProblem'];
@@ -2684,10 +3900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                    };
+                    "application/json": components["schemas"]["Liveness"];
                 };
             };
             500: components["responses"]["InternalError"];
@@ -2710,27 +3923,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ok" | "degraded" | "fail";
-                        checks: {
-                            database: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            migrations: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            dispatcher: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            redis?: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             500: components["responses"]["InternalError"];
@@ -2741,27 +3934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "ok" | "degraded" | "fail";
-                        checks: {
-                            database: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            migrations: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            dispatcher: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                            redis?: {
-                                status: "ok" | "fail";
-                                detail?: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
@@ -2795,35 +3968,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            type: string;
-                            version: number;
-                            status: "pending" | "delivered" | "dead";
-                            attempts: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            occurredAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            nextAttemptAt: string;
-                            lastError: string | null;
-                            actorId: string | null;
-                            orgId: string | null;
-                            requestId: string | null;
-                            payload: unknown;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["OutboxEventPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2855,29 +4000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        type: string;
-                        version: number;
-                        status: "pending" | "delivered" | "dead";
-                        attempts: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        occurredAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        nextAttemptAt: string;
-                        lastError: string | null;
-                        actorId: string | null;
-                        orgId: string | null;
-                        requestId: string | null;
-                        payload: unknown;
-                    };
+                    "application/json": components["schemas"]["OutboxEvent"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2928,39 +4051,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            status: "queued" | "active" | "completed" | "failed" | "retrying" | "cancelled";
-                            progress: number;
-                            note: string | null;
-                            result: unknown;
-                            error: string | null;
-                            attempt: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            startedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            completedAt: string | null;
-                            ownerId: string | null;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AdminJobPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2992,32 +4083,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        status: "queued" | "active" | "completed" | "failed" | "retrying" | "cancelled";
-                        progress: number;
-                        note: string | null;
-                        result: unknown;
-                        error: string | null;
-                        attempt: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        startedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3060,32 +4126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        status: "queued" | "active" | "completed" | "failed" | "retrying" | "cancelled";
-                        progress: number;
-                        note: string | null;
-                        result: unknown;
-                        error: string | null;
-                        attempt: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        startedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        completedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3128,22 +4169,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            mfaEnabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Registration"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -3236,10 +4262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3272,7 +4295,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Signed in (a token pair), or a second factor is needed (finish with /auth/mfa/verify) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3282,35 +4305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        accessToken: string;
-                        refreshToken: string;
-                        /** @enum {string} */
-                        tokenType: "Bearer";
-                        /** @description Access token lifetime in seconds */
-                        expiresIn: number;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            mfaEnabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        };
-                        /** @description Returned by /mfa/verify when trustDevice was asked */
-                        deviceToken?: string;
-                    } | {
-                        /** @enum {boolean} */
-                        mfaRequired: true;
-                        mfaToken: string;
-                        expiresIn: number;
-                    };
+                    "application/json": components["schemas"]["LoginResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3379,30 +4374,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        accessToken: string;
-                        refreshToken: string;
-                        /** @enum {string} */
-                        tokenType: "Bearer";
-                        /** @description Access token lifetime in seconds */
-                        expiresIn: number;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            mfaEnabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        };
-                        /** @description Returned by /mfa/verify when trustDevice was asked */
-                        deviceToken?: string;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3469,32 +4441,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            device: string;
-                            userAgent: string | null;
-                            ip: string | null;
-                            method: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            lastUsedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            expiresAt: string;
-                            current: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["SessionList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3591,10 +4538,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3714,30 +4658,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            prefix: string;
-                            scopes: string[];
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            expiresAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            lastUsedAt: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3779,31 +4700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        prefix: string;
-                        scopes: string[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        expiresAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastUsedAt: string | null;
-                    } & {
-                        /** @description Shown once; store it now */
-                        key: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3886,10 +4783,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "accepted";
-                    };
+                    "application/json": components["schemas"]["Accepted"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3926,7 +4820,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Signed in (a token pair), or a second factor is needed (finish with /auth/mfa/verify) */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3936,35 +4830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        accessToken: string;
-                        refreshToken: string;
-                        /** @enum {string} */
-                        tokenType: "Bearer";
-                        /** @description Access token lifetime in seconds */
-                        expiresIn: number;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            mfaEnabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        };
-                        /** @description Returned by /mfa/verify when trustDevice was asked */
-                        deviceToken?: string;
-                    } | {
-                        /** @enum {boolean} */
-                        mfaRequired: true;
-                        mfaToken: string;
-                        expiresIn: number;
-                    };
+                    "application/json": components["schemas"]["LoginResult"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4014,12 +4880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Base32 secret, for manual entry in an authenticator app */
-                        secret: string;
-                        /** @description otpauth:// URL to show as a QR code */
-                        otpauthUrl: string;
-                    };
+                    "application/json": components["schemas"]["TotpSetup"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4068,10 +4929,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Single-use codes, shown once: store them safely */
-                        recoveryCodes: string[];
-                    };
+                    "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -4195,30 +5053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        accessToken: string;
-                        refreshToken: string;
-                        /** @enum {string} */
-                        tokenType: "Bearer";
-                        /** @description Access token lifetime in seconds */
-                        expiresIn: number;
-                        user: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            mfaEnabled: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        };
-                        /** @description Returned by /mfa/verify when trustDevice was asked */
-                        deviceToken?: string;
-                    };
+                    "application/json": components["schemas"]["TokenPair"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4258,29 +5093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            label: string | null;
-                            ip: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            lastUsedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            expiresAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["TrustedDeviceList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4340,26 +5153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        email: string;
-                        emailVerified: boolean;
-                        role: "user" | "admin";
-                        status: "active" | "disabled" | "deleted";
-                        profile: {
-                            displayName: string;
-                            bio: string | null;
-                            avatarUrl: string | null;
-                            timezone: string;
-                            locale: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4449,26 +5243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        email: string;
-                        emailVerified: boolean;
-                        role: "user" | "admin";
-                        status: "active" | "disabled" | "deleted";
-                        profile: {
-                            displayName: string;
-                            bio: string | null;
-                            avatarUrl: string | null;
-                            timezone: string;
-                            locale: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4522,32 +5297,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            email: string;
-                            emailVerified: boolean;
-                            role: "user" | "admin";
-                            status: "active" | "disabled" | "deleted";
-                            profile: {
-                                displayName: string;
-                                bio: string | null;
-                                avatarUrl: string | null;
-                                timezone: string;
-                                locale: string;
-                            };
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4579,26 +5329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        email: string;
-                        emailVerified: boolean;
-                        role: "user" | "admin";
-                        status: "active" | "disabled" | "deleted";
-                        profile: {
-                            displayName: string;
-                            bio: string | null;
-                            avatarUrl: string | null;
-                            timezone: string;
-                            locale: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4638,26 +5369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        email: string;
-                        emailVerified: boolean;
-                        role: "user" | "admin";
-                        status: "active" | "disabled" | "deleted";
-                        profile: {
-                            displayName: string;
-                            bio: string | null;
-                            avatarUrl: string | null;
-                            timezone: string;
-                            locale: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4738,35 +5450,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            slug: string;
-                            /** Format: uuid */
-                            parentId: string | null;
-                            timezone: string;
-                            currency: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                            role: "owner" | "admin" | "member" | "viewer";
-                            /** @description The role comes from a membership in an ancestor organization */
-                            inherited: boolean;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["OrganizationPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4820,29 +5504,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** Format: uuid */
-                        parentId: string | null;
-                        timezone: string;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** @description The role comes from a membership in an ancestor organization */
-                        inherited: boolean;
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4896,29 +5558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** Format: uuid */
-                        parentId: string | null;
-                        timezone: string;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** @description The role comes from a membership in an ancestor organization */
-                        inherited: boolean;
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5033,29 +5673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** Format: uuid */
-                        parentId: string | null;
-                        timezone: string;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** @description The role comes from a membership in an ancestor organization */
-                        inherited: boolean;
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5109,29 +5727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** Format: uuid */
-                        parentId: string | null;
-                        timezone: string;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** @description The role comes from a membership in an ancestor organization */
-                        inherited: boolean;
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5190,29 +5786,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            userId: string;
-                            email: string;
-                            role: "owner" | "admin" | "member" | "viewer";
-                            inherited: boolean;
-                            /**
-                             * Format: uuid
-                             * @description The ancestor organization whose membership gives the role
-                             */
-                            inheritedFrom: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            joinedAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["OrganizationMemberPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5312,23 +5886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        userId: string;
-                        email: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        inherited: boolean;
-                        /**
-                         * Format: uuid
-                         * @description The ancestor organization whose membership gives the role
-                         */
-                        inheritedFrom: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        joinedAt: string;
-                    };
+                    "application/json": components["schemas"]["OrganizationMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5389,32 +5947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            email: string;
-                            role: "owner" | "admin" | "member" | "viewer";
-                            /** Format: uuid */
-                            invitedBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            expiresAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["InvitationPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5464,26 +5997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        email: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** Format: uuid */
-                        invitedBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        expiresAt: string;
-                    };
+                    "application/json": components["schemas"]["Invitation"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5582,29 +6096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        name: string;
-                        slug: string;
-                        /** Format: uuid */
-                        parentId: string | null;
-                        timezone: string;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        role: "owner" | "admin" | "member" | "viewer";
-                        /** @description The role comes from a membership in an ancestor organization */
-                        inherited: boolean;
-                    };
+                    "application/json": components["schemas"]["Organization"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -5685,59 +6177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            name: string;
-                            key: string;
-                            description: string | null;
-                            status: "active" | "archived";
-                            client: string | null;
-                            tags: string[];
-                            color: string | null;
-                            budgetHours: number | null;
-                            budgetMinor: number | null;
-                            currency: string | null;
-                            billableDefault: boolean;
-                            hourlyRateMinor: number | null;
-                            /** Format: uuid */
-                            templateId: string | null;
-                            /** Format: uuid */
-                            createdBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            lastActivityAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            archivedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            deletedAt: string | null;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ProjectPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5814,53 +6254,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5915,53 +6309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6075,53 +6423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6176,53 +6478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6265,53 +6521,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6354,53 +6564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        key: string;
-                        description: string | null;
-                        status: "active" | "archived";
-                        client: string | null;
-                        tags: string[];
-                        color: string | null;
-                        budgetHours: number | null;
-                        budgetMinor: number | null;
-                        currency: string | null;
-                        billableDefault: boolean;
-                        hourlyRateMinor: number | null;
-                        /** Format: uuid */
-                        templateId: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        lastActivityAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        archivedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deletedAt: string | null;
-                    };
+                    "application/json": components["schemas"]["Project"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6453,25 +6617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            userId: string;
-                            email: string | null;
-                            role: "manager" | "contributor" | "viewer";
-                            hourlyRateMinor: number | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            addedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ProjectMemberList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6515,23 +6661,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        userId: string;
-                        email: string | null;
-                        role: "manager" | "contributor" | "viewer";
-                        hourlyRateMinor: number | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        addedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["ProjectMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6583,23 +6713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        userId: string;
-                        email: string | null;
-                        role: "manager" | "contributor" | "viewer";
-                        hourlyRateMinor: number | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        addedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["ProjectMember"];
                 };
             };
             /** @description Default Response */
@@ -6612,23 +6726,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        userId: string;
-                        email: string | null;
-                        role: "manager" | "contributor" | "viewer";
-                        hourlyRateMinor: number | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        addedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["ProjectMember"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6734,33 +6832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            projectId: string;
-                            name: string;
-                            status: "todo" | "in_progress" | "done";
-                            estimateMinutes: number | null;
-                            /** Format: uuid */
-                            assigneeId: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["TaskPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6814,27 +6886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        name: string;
-                        status: "todo" | "in_progress" | "done";
-                        estimateMinutes: number | null;
-                        /** Format: uuid */
-                        assigneeId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Task"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6900,27 +6952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        name: string;
-                        status: "todo" | "in_progress" | "done";
-                        estimateMinutes: number | null;
-                        /** Format: uuid */
-                        assigneeId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Task"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7026,27 +7058,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        name: string;
-                        status: "todo" | "in_progress" | "done";
-                        estimateMinutes: number | null;
-                        /** Format: uuid */
-                        assigneeId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Task"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7117,36 +7129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        name: string;
-                        /** Format: uuid */
-                        sourceProjectId: string | null;
-                        tags: string[];
-                        settings: {
-                            client: string | null;
-                            color: string | null;
-                            billableDefault: boolean;
-                            hourlyRateMinor: number | null;
-                            budgetHours: number | null;
-                            budgetMinor: number | null;
-                            currency: string | null;
-                        };
-                        tasks: {
-                            name: string;
-                            estimateMinutes: number | null;
-                        }[];
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["ProjectTemplate"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7197,42 +7180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            name: string;
-                            /** Format: uuid */
-                            sourceProjectId: string | null;
-                            tags: string[];
-                            settings: {
-                                client: string | null;
-                                color: string | null;
-                                billableDefault: boolean;
-                                hourlyRateMinor: number | null;
-                                budgetHours: number | null;
-                                budgetMinor: number | null;
-                                currency: string | null;
-                            };
-                            tasks: {
-                                name: string;
-                                estimateMinutes: number | null;
-                            }[];
-                            /** Format: uuid */
-                            createdBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["ProjectTemplatePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7333,54 +7281,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            /** Format: uuid */
-                            projectId: string;
-                            /** Format: uuid */
-                            taskId: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            start: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            end: string | null;
-                            /** @description end − start; null while the timer runs */
-                            durationSeconds: number | null;
-                            /** @description The duration after the project's effective rounding rule */
-                            roundedSeconds: number | null;
-                            description: string;
-                            billable: boolean;
-                            tags: string[];
-                            /** @description The rate resolved when the entry was written */
-                            hourlyRateMinor: number | null;
-                            currency: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["TimeEntryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7452,48 +7353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        /** Format: uuid */
-                        taskId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string | null;
-                        /** @description end − start; null while the timer runs */
-                        durationSeconds: number | null;
-                        /** @description The duration after the project's effective rounding rule */
-                        roundedSeconds: number | null;
-                        description: string;
-                        billable: boolean;
-                        tags: string[];
-                        /** @description The rate resolved when the entry was written */
-                        hourlyRateMinor: number | null;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeEntry"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -7557,48 +7417,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        /** Format: uuid */
-                        taskId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string | null;
-                        /** @description end − start; null while the timer runs */
-                        durationSeconds: number | null;
-                        /** @description The duration after the project's effective rounding rule */
-                        roundedSeconds: number | null;
-                        description: string;
-                        billable: boolean;
-                        tags: string[];
-                        /** @description The rate resolved when the entry was written */
-                        hourlyRateMinor: number | null;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7718,48 +7537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        /** Format: uuid */
-                        taskId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string | null;
-                        /** @description end − start; null while the timer runs */
-                        durationSeconds: number | null;
-                        /** @description The duration after the project's effective rounding rule */
-                        roundedSeconds: number | null;
-                        description: string;
-                        billable: boolean;
-                        tags: string[];
-                        /** @description The rate resolved when the entry was written */
-                        hourlyRateMinor: number | null;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeEntry"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -7834,92 +7612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        timer: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            /** Format: uuid */
-                            projectId: string;
-                            /** Format: uuid */
-                            taskId: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            start: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            end: string | null;
-                            /** @description end − start; null while the timer runs */
-                            durationSeconds: number | null;
-                            /** @description The duration after the project's effective rounding rule */
-                            roundedSeconds: number | null;
-                            description: string;
-                            billable: boolean;
-                            tags: string[];
-                            /** @description The rate resolved when the entry was written */
-                            hourlyRateMinor: number | null;
-                            currency: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        };
-                        stopped: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            /** Format: uuid */
-                            projectId: string;
-                            /** Format: uuid */
-                            taskId: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            start: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            end: string | null;
-                            /** @description end − start; null while the timer runs */
-                            durationSeconds: number | null;
-                            /** @description The duration after the project's effective rounding rule */
-                            roundedSeconds: number | null;
-                            description: string;
-                            billable: boolean;
-                            tags: string[];
-                            /** @description The rate resolved when the entry was written */
-                            hourlyRateMinor: number | null;
-                            currency: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["TimerStart"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -7982,48 +7675,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        /** Format: uuid */
-                        taskId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string | null;
-                        /** @description end − start; null while the timer runs */
-                        durationSeconds: number | null;
-                        /** @description The duration after the project's effective rounding rule */
-                        roundedSeconds: number | null;
-                        description: string;
-                        billable: boolean;
-                        tags: string[];
-                        /** @description The rate resolved when the entry was written */
-                        hourlyRateMinor: number | null;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8075,48 +7727,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        /** Format: uuid */
-                        projectId: string;
-                        /** Format: uuid */
-                        taskId: string | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string | null;
-                        /** @description end − start; null while the timer runs */
-                        durationSeconds: number | null;
-                        /** @description The duration after the project's effective rounding rule */
-                        roundedSeconds: number | null;
-                        description: string;
-                        billable: boolean;
-                        tags: string[];
-                        /** @description The rate resolved when the entry was written */
-                        hourlyRateMinor: number | null;
-                        currency: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeEntry"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8158,19 +7769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date
-                         * @description YYYY-MM-DD, years 1970–2999
-                         */
-                        lockDate: string | null;
-                        hourlyRateMinor: number | null;
-                        weekStartsOn: "monday" | "sunday";
-                        /** @description The organization's currency */
-                        currency: string;
-                        /** @description The organization's time zone */
-                        timeZone: string;
-                    };
+                    "application/json": components["schemas"]["TimeSettings"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8225,19 +7824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: date
-                         * @description YYYY-MM-DD, years 1970–2999
-                         */
-                        lockDate: string | null;
-                        hourlyRateMinor: number | null;
-                        weekStartsOn: "monday" | "sunday";
-                        /** @description The organization's currency */
-                        currency: string;
-                        /** @description The organization's time zone */
-                        timeZone: string;
-                    };
+                    "application/json": components["schemas"]["TimeSettings"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8281,18 +7868,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            userId: string;
-                            hourlyRateMinor: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["MemberRateList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8342,16 +7918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        userId: string;
-                        hourlyRateMinor: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["MemberRate"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8436,26 +8003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            scope: "org" | "client" | "project";
-                            target: string | null;
-                            minutes: number;
-                            mode: "up" | "down" | "nearest";
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["RoundingRuleList"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8507,24 +8055,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        scope: "org" | "client" | "project";
-                        target: string | null;
-                        minutes: number;
-                        mode: "up" | "down" | "nearest";
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["RoundingRule"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -8620,42 +8151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        period: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string;
-                        status: "submitted" | "approved" | "rejected";
-                        /** @description Finished entries of the user in the period */
-                        entries: number;
-                        durationSeconds: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        submittedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        decidedAt: string | null;
-                        /** Format: uuid */
-                        decidedBy: string | null;
-                        comment: string | null;
-                    };
+                    "application/json": components["schemas"]["Timesheet"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -8727,48 +8223,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            /** Format: uuid */
-                            userId: string;
-                            period: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            start: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            end: string;
-                            status: "submitted" | "approved" | "rejected";
-                            /** @description Finished entries of the user in the period */
-                            entries: number;
-                            durationSeconds: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            submittedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            decidedAt: string | null;
-                            /** Format: uuid */
-                            decidedBy: string | null;
-                            comment: string | null;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["TimesheetPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8820,42 +8275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        period: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string;
-                        status: "submitted" | "approved" | "rejected";
-                        /** @description Finished entries of the user in the period */
-                        entries: number;
-                        durationSeconds: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        submittedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        decidedAt: string | null;
-                        /** Format: uuid */
-                        decidedBy: string | null;
-                        comment: string | null;
-                    };
+                    "application/json": components["schemas"]["Timesheet"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -8937,42 +8357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        /** Format: uuid */
-                        userId: string;
-                        period: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        start: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        end: string;
-                        status: "submitted" | "approved" | "rejected";
-                        /** @description Finished entries of the user in the period */
-                        entries: number;
-                        durationSeconds: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        submittedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        decidedAt: string | null;
-                        /** Format: uuid */
-                        decidedBy: string | null;
-                        comment: string | null;
-                    };
+                    "application/json": components["schemas"]["Timesheet"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -9059,87 +8444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        title: string;
-                        organization: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                        };
-                        period: {
-                            /**
-                             * Format: date-time
-                             * @description First instant (RFC 3339 date-time with an offset, years 1–9999)
-                             */
-                            from: string;
-                            /**
-                             * Format: date-time
-                             * @description First instant after the period (RFC 3339 date-time with an offset, years 1–9999)
-                             */
-                            to: string;
-                            /**
-                             * Format: date
-                             * @description YYYY-MM-DD, years 1–9999
-                             */
-                            fromDate: string;
-                            /**
-                             * Format: date
-                             * @description Last day, inclusive (YYYY-MM-DD, years 1–9999)
-                             */
-                            toDate: string;
-                            timeZone: string;
-                        };
-                        /** @default project */
-                        groupBy: "project" | "user" | "task" | "client" | "day" | "week" | "month";
-                        /** @description Whose time is counted: the whole org's (admins), one managed project's, or only the caller's */
-                        scope: "organization" | "project" | "own";
-                        filters: {
-                            /** Format: uuid */
-                            projectId: string | null;
-                            /** Format: uuid */
-                            userId: string | null;
-                            billable: boolean | null;
-                        };
-                        filterLabels: string[];
-                        currencies: string[];
-                        rows: {
-                            /** @description Project, user or task id; client name; or the first day of the bucket */
-                            key: string | null;
-                            label: string;
-                            detail: string | null;
-                            entries: number;
-                            /** @description Recorded time */
-                            durationSeconds: number;
-                            /** @description Time after the rounding rules, applied per entry */
-                            roundedSeconds: number;
-                            billableSeconds: number;
-                            billableRoundedSeconds: number;
-                            /** @description Billable amount per currency, in minor units */
-                            amounts: {
-                                currency: string;
-                                amountMinor: number;
-                            }[];
-                        }[];
-                        totals: {
-                            entries: number;
-                            /** @description Recorded time */
-                            durationSeconds: number;
-                            /** @description Time after the rounding rules, applied per entry */
-                            roundedSeconds: number;
-                            billableSeconds: number;
-                            billableRoundedSeconds: number;
-                            /** @description Billable amount per currency, in minor units */
-                            amounts: {
-                                currency: string;
-                                amountMinor: number;
-                            }[];
-                        };
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        generatedAt: string;
-                    };
+                    "application/json": components["schemas"]["TimeReport"];
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/pdf": string;
@@ -9227,12 +8532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        jobId: string;
-                        /** @description GET it for status, progress and, when done, the download link */
-                        statusUrl: string;
-                    };
+                    "application/json": components["schemas"]["AcceptedJob"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -9331,60 +8631,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        project: {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            key: string;
-                            status: string;
-                        };
-                        timeZone: string;
-                        hours: {
-                            /** @description Recorded hours */
-                            spent: number;
-                            /** @description Hours after rounding: what counts against the budget */
-                            spentRounded: number;
-                            budget: number | null;
-                            /** @description Budget minus rounded hours (negative when over) */
-                            remaining: number | null;
-                            /** @description Rounded hours as a percentage of the budget */
-                            percent: number | null;
-                        };
-                        money: {
-                            currency: string;
-                            /** @description Billable amount in the budget currency */
-                            spentMinor: number;
-                            budgetMinor: number | null;
-                            remainingMinor: number | null;
-                            percent: number | null;
-                            /** @description Amounts of entries in other currencies, not counted against the budget */
-                            otherCurrencies: {
-                                currency: string;
-                                amountMinor: number;
-                            }[];
-                        };
-                        burn: {
-                            /**
-                             * Format: date
-                             * @description First day of the week, in the organization time zone (YYYY-MM-DD, years 1–9999)
-                             */
-                            week: string;
-                            seconds: number;
-                            roundedSeconds: number;
-                            /** @description Rounded hours of the week */
-                            hours: number;
-                            /** @description Billable amount of the week in the budget currency */
-                            amountMinor: number;
-                            cumulativeHours: number;
-                            cumulativeAmountMinor: number;
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        generatedAt: string;
-                    };
+                    "application/json": components["schemas"]["ProjectBudget"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9489,39 +8736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @description The event id
-                             */
-                            id: string;
-                            type: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            occurredAt: string;
-                            /** Format: uuid */
-                            actorId: string | null;
-                            /** Format: uuid */
-                            apiKeyId: string | null;
-                            /** Format: uuid */
-                            orgId: string | null;
-                            /** @description time_entry, task, project, project_template, invitation, api_key, session, user, organization, … */
-                            targetType: string | null;
-                            targetId: string | null;
-                            ip: string | null;
-                            userAgent: string | null;
-                            requestId: string | null;
-                            /** @description The event payload without secrets */
-                            payload: unknown;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9639,39 +8854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /**
-                             * Format: uuid
-                             * @description The event id
-                             */
-                            id: string;
-                            type: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            occurredAt: string;
-                            /** Format: uuid */
-                            actorId: string | null;
-                            /** Format: uuid */
-                            apiKeyId: string | null;
-                            /** Format: uuid */
-                            orgId: string | null;
-                            /** @description time_entry, task, project, project_template, invitation, api_key, session, user, organization, … */
-                            targetType: string | null;
-                            targetId: string | null;
-                            ip: string | null;
-                            userAgent: string | null;
-                            requestId: string | null;
-                            /** @description The event payload without secrets */
-                            payload: unknown;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9756,52 +8939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            orgId: string;
-                            url: string;
-                            description: string | null;
-                            events: string[];
-                            enabled: boolean;
-                            disabledReason: ("gone" | "failing") | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            disabledAt: string | null;
-                            /** @description Deliveries that failed for good in a row */
-                            consecutiveFailures: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            secretRotatedAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
-                             */
-                            previousSecretExpiresAt: string | null;
-                            /** Format: uuid */
-                            createdBy: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9858,48 +8996,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        url: string;
-                        description: string | null;
-                        events: string[];
-                        enabled: boolean;
-                        disabledReason: ("gone" | "failing") | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        disabledAt: string | null;
-                        /** @description Deliveries that failed for good in a row */
-                        consecutiveFailures: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        secretRotatedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /** @description The signing secret (`whsec_…`). Shown only now: store it. */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -9963,46 +9060,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        url: string;
-                        description: string | null;
-                        events: string[];
-                        enabled: boolean;
-                        disabledReason: ("gone" | "failing") | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        disabledAt: string | null;
-                        /** @description Deliveries that failed for good in a row */
-                        consecutiveFailures: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        secretRotatedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10101,46 +9159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        url: string;
-                        description: string | null;
-                        events: string[];
-                        enabled: boolean;
-                        disabledReason: ("gone" | "failing") | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        disabledAt: string | null;
-                        /** @description Deliveries that failed for good in a row */
-                        consecutiveFailures: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        secretRotatedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -10194,48 +9213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        orgId: string;
-                        url: string;
-                        description: string | null;
-                        events: string[];
-                        enabled: boolean;
-                        disabledReason: ("gone" | "failing") | null;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        disabledAt: string | null;
-                        /** @description Deliveries that failed for good in a row */
-                        consecutiveFailures: number;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        secretRotatedAt: string | null;
-                        /**
-                         * Format: date-time
-                         * @description Until then deliveries carry a second signature made with the previous secret (RFC 3339 date-time with an offset, years 1–9999)
-                         */
-                        previousSecretExpiresAt: string | null;
-                        /** Format: uuid */
-                        createdBy: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /** @description The signing secret (`whsec_…`). Shown only now: store it. */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10278,59 +9256,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        endpointId: string;
-                        /** @description The webhook-id header: the same for every attempt, so receivers can deduplicate */
-                        eventId: string;
-                        eventType: string;
-                        status: "pending" | "delivered" | "failed";
-                        attempts: number;
-                        lastStatus: number | null;
-                        lastError: string | null;
-                        request: {
-                            /** @description The JSON body sent, byte for byte */
-                            body: string;
-                        };
-                        /** @description Every HTTP request made for this delivery, oldest first */
-                        log: {
-                            attempt: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            at: string;
-                            request: {
-                                headers: {
-                                    [key: string]: string;
-                                };
-                            };
-                            response: {
-                                status: number;
-                                /** @description At most the first 64 KiB */
-                                body: string;
-                            } | null;
-                            latencyMs: number;
-                            error: string | null;
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deliveredAt: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10391,65 +9317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            endpointId: string;
-                            /** @description The webhook-id header: the same for every attempt, so receivers can deduplicate */
-                            eventId: string;
-                            eventType: string;
-                            status: "pending" | "delivered" | "failed";
-                            attempts: number;
-                            lastStatus: number | null;
-                            lastError: string | null;
-                            request: {
-                                /** @description The JSON body sent, byte for byte */
-                                body: string;
-                            };
-                            /** @description Every HTTP request made for this delivery, oldest first */
-                            log: {
-                                attempt: number;
-                                /**
-                                 * Format: date-time
-                                 * @description RFC 3339 date-time with an offset, years 1–9999
-                                 */
-                                at: string;
-                                request: {
-                                    headers: {
-                                        [key: string]: string;
-                                    };
-                                };
-                                response: {
-                                    status: number;
-                                    /** @description At most the first 64 KiB */
-                                    body: string;
-                                } | null;
-                                latencyMs: number;
-                                error: string | null;
-                            }[];
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            updatedAt: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            deliveredAt: string | null;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10493,59 +9361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        endpointId: string;
-                        /** @description The webhook-id header: the same for every attempt, so receivers can deduplicate */
-                        eventId: string;
-                        eventType: string;
-                        status: "pending" | "delivered" | "failed";
-                        attempts: number;
-                        lastStatus: number | null;
-                        lastError: string | null;
-                        request: {
-                            /** @description The JSON body sent, byte for byte */
-                            body: string;
-                        };
-                        /** @description Every HTTP request made for this delivery, oldest first */
-                        log: {
-                            attempt: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            at: string;
-                            request: {
-                                headers: {
-                                    [key: string]: string;
-                                };
-                            };
-                            response: {
-                                status: number;
-                                /** @description At most the first 64 KiB */
-                                body: string;
-                            } | null;
-                            latencyMs: number;
-                            error: string | null;
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deliveredAt: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10589,59 +9405,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** Format: uuid */
-                        endpointId: string;
-                        /** @description The webhook-id header: the same for every attempt, so receivers can deduplicate */
-                        eventId: string;
-                        eventType: string;
-                        status: "pending" | "delivered" | "failed";
-                        attempts: number;
-                        lastStatus: number | null;
-                        lastError: string | null;
-                        request: {
-                            /** @description The JSON body sent, byte for byte */
-                            body: string;
-                        };
-                        /** @description Every HTTP request made for this delivery, oldest first */
-                        log: {
-                            attempt: number;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            at: string;
-                            request: {
-                                headers: {
-                                    [key: string]: string;
-                                };
-                            };
-                            response: {
-                                status: number;
-                                /** @description At most the first 64 KiB */
-                                body: string;
-                            } | null;
-                            latencyMs: number;
-                            error: string | null;
-                        }[];
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        createdAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        updatedAt: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 date-time with an offset, years 1–9999
-                         */
-                        deliveredAt: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10700,42 +9464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** Format: uuid */
-                            id: string;
-                            /**
-                             * @description Notification type
-                             * @enum {string}
-                             */
-                            type: "invitation_received" | "member_added" | "webhook_disabled" | "export_ready" | "password_changed" | "new_sign_in";
-                            title: string;
-                            body: string;
-                            /** Format: uuid */
-                            orgId: string | null;
-                            /** @description Facts of this type: ids, names, links (see the docs per type) */
-                            data: {
-                                [key: string]: unknown;
-                            };
-                            read: boolean;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            readAt: string | null;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339 date-time with an offset, years 1–9999
-                             */
-                            createdAt: string;
-                        }[];
-                        page: {
-                            nextCursor: string | null;
-                            limit: number;
-                        };
-                        /** @description Unread in-app notifications in total (not only on this page) */
-                        unreadCount: number;
-                    };
+                    "application/json": components["schemas"]["NotificationPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -10832,77 +9561,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        types: {
-                            invitation_received: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            member_added: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            webhook_disabled: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            export_ready: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            password_changed: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            new_sign_in: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                        };
-                        defaults: {
-                            invitation_received: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            member_added: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            webhook_disabled: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            export_ready: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            password_changed: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            new_sign_in: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                        };
-                        /**
-                         * @description E.164, e.g. +41791234567
-                         * @example +41791234567
-                         */
-                        phoneNumber: string | null;
-                    };
+                    "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -10973,77 +9632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        types: {
-                            invitation_received: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            member_added: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            webhook_disabled: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            export_ready: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            password_changed: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            new_sign_in: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                        };
-                        defaults: {
-                            invitation_received: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            member_added: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            webhook_disabled: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            export_ready: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            password_changed: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                            new_sign_in: {
-                                in_app: boolean;
-                                email: boolean;
-                                sms: boolean;
-                            };
-                        };
-                        /**
-                         * @description E.164, e.g. +41791234567
-                         * @example +41791234567
-                         */
-                        phoneNumber: string | null;
-                    };
+                    "application/json": components["schemas"]["NotificationPreferences"];
                 };
             };
             /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
@@ -11084,11 +9673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ticket: string;
-                        /** @description Seconds the ticket stays valid; it works once */
-                        expiresIn: number;
-                    };
+                    "application/json": components["schemas"]["StreamTicket"];
                 };
             };
             401: components["responses"]["Unauthorized"];
