@@ -287,10 +287,12 @@ describe('/openapi.json named schemas (decision 0028)', () => {
   it('answers every JSON response with a named schema', () => {
     const spec = JSON.parse(text);
     const inline: string[] = [];
+    // A status with several problem codes answers one of their schemas, each named.
+    const named = (schema: any) => Boolean(schema.$ref) || (Array.isArray(schema.oneOf) && schema.oneOf.every((s: any) => s.$ref));
     for (const { name, op } of operations(spec)) {
       for (const [status, response] of Object.entries<any>(op.responses)) {
         for (const [type, media] of Object.entries<any>(response.content ?? {})) {
-          if (/json/.test(type) && !media.schema.$ref) inline.push(`${name} ${status} ${type}`);
+          if (/json/.test(type) && !named(media.schema)) inline.push(`${name} ${status} ${type}`);
         }
       }
     }
