@@ -38,7 +38,18 @@ function postmasters(pgdata: string): number[] {
     const d = args.indexOf('-D');
     if (d >= 0 && args[d + 1] === pgdata && /postgres$/.test(args[0])) found.push(Number(name));
   }
-  return found;
+  // A backend the postmaster just forked carries its command line until it sets its title
+  // (`postgres: checkpointer`, …): under load a scan can catch one. Postmasters are the ones
+  // whose parent is not one of them.
+  return found.filter((pid) => !found.includes(parentOf(pid)));
+}
+
+function parentOf(pid: number): number {
+  try {
+    return Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));

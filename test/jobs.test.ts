@@ -1,7 +1,9 @@
 // The job queue end to end on the test database: enqueue (alone and inside a transaction),
 // run, retry with backoff, fail for good, progress, and GET /jobs/{id} for its owner only.
 import { sql } from 'kysely';
+import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { named } from '../src/core/http/schema-types.ts';
 import { createJobQueue } from '../src/core/jobs/index.ts';
 import { bearer, createTestApp, makeAdmin, scrapeMetrics, signUp, type TestApp } from './harness.ts';
 
@@ -17,6 +19,8 @@ beforeAll(async () => {
       retryLimit: 2,
       retryDelaySeconds: 0,
       retryBackoff: false,
+      // Registered before the document is first read: GET /jobs/{id} shows this result too.
+      result: named('TestEchoResult', Type.Object({ link: Type.String(), echoed: Type.Object({ n: Type.Union([Type.Integer(), Type.String()]) }) }, { description: 'The result of a `test.echo` job' })),
       async handler(job) {
         seen.push({ name: job.name, data: job.data, attempt: job.attempt });
         await job.progress(0.5, 'half way');
@@ -154,7 +158,7 @@ describe('job queue', () => {
   it('creates a new queue and applies a changed definition to an existing one when the queue opens', async () => {
     const queue = (retryLimit: number) => {
       const q = createJobQueue({ database: t.app.database, log: t.app.log, background: false });
-      q.register([{ name: 'test.redefined', retryLimit, async handler() {} }]);
+      q.register([{ name: 'test.redefined', retryLimit, result: Type.Null(), async handler() {} }]);
       return q;
     };
     const first = queue(1);

@@ -2,7 +2,7 @@
 // swagger-parser validates it as OpenAPI 3.1, Redocly's `recommended` rules and Spectral's
 // `spectral:oas` lint it. None reports an error or a warning: a finding here is a finding for
 // every client generator, gateway and contract tester that reads /openapi.json. Then the
-// conventions of decision 0028 that no linter checks: operation ids, tags.
+// conventions of decision 0028 that no linter checks: operation ids, tags, named schemas.
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import spectralCore from '@stoplight/spectral-core';
@@ -10,6 +10,7 @@ import spectralParsers from '@stoplight/spectral-parsers';
 import spectralRulesets from '@stoplight/spectral-rulesets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, signUp, type TestApp } from './harness.ts';
+import { inlineShapes, shapeOf, untypedSchemas } from './openapi-schemas.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
@@ -253,5 +254,120 @@ describe('/openapi.json problems and headers (decision 0028)', () => {
     expect(res.headers['ratelimit-limit']).toBeTruthy();
     expect(res.headers['ratelimit-remaining']).toBeDefined();
     expect(res.headers['ratelimit-reset']).toBeDefined();
+  });
+});
+
+describe('/openapi.json named schemas (decision 0028)', () => {
+  /** What a client imports: every resource, every page, the shapes inside them. */
+  const NAMED = [
+    ...['User', 'UserProfile', 'UserPage', 'Account', 'Registration', 'TokenPair', 'MfaChallenge', 'LoginResult', 'Accepted'],
+    ...['Session', 'SessionList', 'ApiKey', 'ApiKeyList', 'CreatedApiKey', 'TrustedDevice', 'TrustedDeviceList', 'TotpSetup', 'RecoveryCodes'],
+    ...['Organization', 'OrganizationPage', 'OrganizationMember', 'OrganizationMemberPage', 'Invitation', 'InvitationPage'],
+    ...['Project', 'ProjectPage', 'ProjectMember', 'ProjectMemberList', 'Task', 'TaskPage', 'ProjectTemplate', 'ProjectTemplatePage', 'ProjectTemplateSettings'],
+    ...['TimeEntry', 'TimeEntryPage', 'TimerStart', 'TimeSettings', 'MemberRate', 'MemberRateList', 'RoundingRule', 'RoundingRuleList', 'Timesheet', 'TimesheetPage'],
+    ...['TimeReport', 'TimeReportRow', 'TimeReportTotals', 'TimeReportPeriod', 'MoneyAmount', 'ProjectBudget', 'AcceptedJob', 'ReportFile'],
+    ...['Job', 'AdminJob', 'AdminJobPage', 'JobResult', 'AuditEvent', 'AuditEventPage', 'OutboxEvent', 'OutboxEventPage'],
+    ...['Notification', 'NotificationPage', 'NotificationData', 'NotificationPreferences', 'NotificationChannels', 'StreamTicket'],
+    ...['WebhookEndpoint', 'WebhookEndpointPage', 'WebhookEndpointWithSecret', 'WebhookDelivery', 'WebhookDeliveryPage', 'WebhookDeliveryAttempt'],
+    ...['Liveness', 'Readiness', 'ReadinessCheck', 'PageInfo', 'Problem'],
+  ];
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+  it('names every resource and page shape', () => {
+    const spec = JSON.parse(text);
+    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(NAMED));
+    // A page is named after its item, and shares the page info.
+    for (const name of Object.keys(spec.components.schemas).filter((n) => n.endsWith('Page'))) {
+      const page = spec.components.schemas[name];
+      expect(page.properties.data.items, name).toEqual(ref(name.slice(0, -'Page'.length)));
+      expect(page.properties.page, name).toEqual(ref('PageInfo'));
+    }
+  });
+
+  it('answers every JSON response with a named schema', () => {
+    const spec = JSON.parse(text);
+    const inline: string[] = [];
+    // A status with several problem codes answers one of their schemas, each named.
+    const named = (schema: any) => Boolean(schema.$ref) || (Array.isArray(schema.oneOf) && schema.oneOf.every((s: any) => s.$ref));
+    for (const { name, op } of operations(spec)) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        for (const [type, media] of Object.entries<any>(response.content ?? {})) {
+          if (/json/.test(type) && !named(media.schema)) inline.push(`${name} ${status} ${type}`);
+        }
+      }
+    }
+    expect(inline).toEqual([]);
+  });
+
+  it('writes no named shape out again, and no large shape twice without a name', () => {
+    const spec = JSON.parse(text);
+    const shapes = inlineShapes(spec);
+    const copies: string[] = [];
+    for (const [name, schema] of Object.entries<any>(spec.components.schemas)) {
+      const shape = shapeOf(schema);
+      for (const at of (shape && shapes.get(shape)) || []) copies.push(`${at} repeats ${name}`);
+    }
+    expect(copies).toEqual([]);
+    const repeated = [...shapes].filter(([shape, where]) => shape.split(',').length > 3 && where.length > 1).map(([shape, where]) => `${shape}: ${where.join(', ')}`);
+    expect(repeated).toEqual([]);
+  });
+
+  it('leaves no value untyped: every schema has a type, a reference, a union or a constant, and open objects say what they hold', () => {
+    expect(untypedSchemas(JSON.parse(text))).toEqual([]);
+  });
+
+  it('types job results, notification data and event payloads per kind', () => {
+    const { schemas } = JSON.parse(text).components;
+    const kinds = (name: string) => schemas[name].anyOf.map((k: { $ref: string }) => k.$ref.split('/').pop());
+    // One result shape per registered job, each naming its job.
+    const results = kinds('JobResult');
+    expect(results).toEqual(expect.arrayContaining(['ReportFile', 'JobPurgeResult', 'WebhookDeliveryResult', 'NotificationDeliveryResult', 'AuditPurgeResult']));
+    for (const result of results) expect(schemas[result].description, result).toMatch(/^The result of an? `[a-z_]+\.[a-z_]+` job/);
+    expect(schemas.Job.properties.result.anyOf).toEqual([ref('JobResult'), { type: 'null' }]);
+    // One data shape per notification type, each naming its type.
+    const types: string[] = schemas.Notification.properties.type.enum;
+    const data = kinds('NotificationData');
+    expect(data).toHaveLength(types.length);
+    const named = data.map((d: string) => /of type `([a-z_]+)`/.exec(schemas[d].description)?.[1]);
+    expect(named.sort()).toEqual([...types].sort());
+    // Event payloads are open by nature (every module's events, every version kept): documented.
+    for (const name of ['AuditEvent', 'OutboxEvent']) {
+      expect(schemas[name].properties.payload, name).toMatchObject({ type: 'object', additionalProperties: true, description: expect.stringMatching(/per `type`/) });
+    }
+  });
+});
+
+describe('the schema checks, on documents that break them', () => {
+  const doc = (schema: object) => ({ openapi: '3.1.0', paths: { '/x': { get: { responses: { '200': { content: { 'application/json': { schema } } } } } } } });
+
+  it('finds untyped values: an empty schema, a description alone, an untyped map, an open object without words', () => {
+    const found = untypedSchemas(
+      doc({
+        type: 'object',
+        properties: {
+          anything: {},
+          said: { description: 'something' },
+          map: { type: 'object', additionalProperties: {} },
+          open: { type: 'object', additionalProperties: true },
+          fine: { type: 'object', additionalProperties: true, description: 'Keys per kind: …' },
+          ref: { $ref: '#/components/schemas/X' },
+          constant: { const: 1 },
+          nullable: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+        },
+      }),
+    );
+    expect(found.map((f) => f.split(':')[0])).toEqual([
+      'GET /x 200 application/json/properties/anything',
+      'GET /x 200 application/json/properties/said',
+      'GET /x 200 application/json/properties/map',
+      'GET /x 200 application/json/properties/map/additionalProperties',
+      'GET /x 200 application/json/properties/open',
+    ]);
+  });
+
+  it('finds a shape written out inline', () => {
+    const shape = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } } };
+    const shapes = inlineShapes({ ...doc({ type: 'array', items: shape }), components: { schemas: { Named: shape } } });
+    expect(shapes.get('a,b')).toEqual(['GET /x 200 application/json/items']);
   });
 });

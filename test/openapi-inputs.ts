@@ -13,7 +13,7 @@ export interface Operation {
   path: string;
   parameters: { in: string; name: string; required?: boolean; schema: Schema }[];
   body: Schema | undefined;
-  /** The JSON schema of the 200 answer, if any. */
+  /** The JSON schema of the 200 answer, if any (its named schema, not the `$ref`). */
   ok: Schema | undefined;
 }
 
@@ -37,10 +37,14 @@ export function operationsOf(spec: any): Operation[] {
         path: urlPath(spec, path, op),
         parameters: (op.parameters ?? []).map(withExamples),
         body: op.requestBody?.content?.['application/json']?.schema,
-        ok: op.responses?.['200']?.content?.['application/json']?.schema,
+        ok: resolved(spec, op.responses?.['200']?.content?.['application/json']?.schema),
       })),
   );
 }
+
+/** A schema, or the one its local `$ref` names (answers reference named schemas: docs/api.md). */
+const resolved = (spec: any, schema: Schema | undefined): Schema | undefined =>
+  typeof schema?.$ref === 'string' ? schema.$ref.slice(2).split('/').reduce((node: any, key: string) => node?.[key], spec) : schema;
 
 /** The document moves a parameter's examples from its schema to the parameter: moved back here. */
 function withExamples(p: any) {

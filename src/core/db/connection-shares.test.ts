@@ -16,8 +16,12 @@ describe('connection shares', () => {
     const shares = createConnectionShares(1);
     const first = await shares.acquire('a', 0);
     const order: string[] = [];
-    const second = shares.acquire('a', 1000).then((r) => (order.push('second'), r));
-    const third = shares.acquire('a', 1000).then((r) => (order.push('third'), r));
+    const inTurn = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const second = shares.acquire('a', 1000).then(inTurn('second'));
+    const third = shares.acquire('a', 1000).then(inTurn('third'));
     expect(shares.stats().a).toEqual({ held: 1, waiting: 2 });
     first();
     first(); // twice is once

@@ -10,23 +10,29 @@ const EventProblems = {
 };
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
-import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
+import { Line, named, Nullable, OpenObject, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
-const EventView = Type.Object({
-  id: Uuid(),
-  type: Type.String(),
-  version: Type.Integer(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
-  attempts: Type.Integer(),
-  occurredAt: Timestamp(),
-  nextAttemptAt: Timestamp(),
-  lastError: Nullable(Type.String()),
-  actorId: Nullable(Type.String()),
-  orgId: Nullable(Type.String()),
-  requestId: Nullable(Type.String()),
-  payload: Type.Unknown(),
-});
+const EventView = named(
+  'OutboxEvent',
+  Type.Object({
+    id: Uuid(),
+    type: Type.String({ description: '`<module>.<what_happened>`, e.g. `projects.project_created`' }),
+    version: Type.Integer(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('dead')]),
+    attempts: Type.Integer(),
+    occurredAt: Timestamp(),
+    nextAttemptAt: Timestamp(),
+    lastError: Nullable(Type.String()),
+    actorId: Nullable(Type.String()),
+    orgId: Nullable(Type.String()),
+    requestId: Nullable(Type.String()),
+    // Open by nature: every module's events, of every version still in the outbox.
+    payload: OpenObject(
+      "The event's payload as its module published it, one shape per `type` and `version` (each module's `events.ts`): the ids of what it is about (`orgId`, `projectId`, `entryId`, …) and the facts that changed",
+    ),
+  }),
+);
 
 const admin = { auth: { role: 'admin' as const, scope: 'events:read' } };
 const tags = ['admin'];

@@ -7,14 +7,21 @@ import type { Dispatcher } from '../events/dispatcher.ts';
 import { CoreProblems } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { safeEqual } from '../security/random.ts';
+import { named } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
-const Check = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) });
-const Ready = Type.Object({
-  // `degraded`: ready, but an optional dependency (Redis) is away and its work runs locally.
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('fail')]),
-  checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check, redis: Type.Optional(Check) }),
-});
+const Live = named('Liveness', Type.Object({ status: Type.Literal('ok') }));
+const Check = named('ReadinessCheck', Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), detail: Type.Optional(Type.String()) }));
+const Ready = named(
+  'Readiness',
+  Type.Object({
+    // `degraded`: ready, but an optional dependency (Redis) is away and its work runs locally.
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('fail')], {
+      description: '`degraded`: ready, but an optional dependency (Redis) is away and its work runs locally',
+    }),
+    checks: Type.Object({ database: Check, migrations: Check, dispatcher: Check, redis: Type.Optional(Check) }),
+  }),
+);
 
 /**
  * Each readiness check answers within this, whatever the database does (a lock, a frozen
@@ -79,7 +86,7 @@ export function healthRoutes(deps: {
         operationId: 'getLiveness',
         summary: 'The process is up',
         description: 'Answers from memory, without the database: a liveness probe.',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+        response: { 200: Live } },
       // Synchronous: a liveness probe has nothing to wait for, so it needs no promise either.
       handler: () => LIVE,
     });

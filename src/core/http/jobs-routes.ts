@@ -1,5 +1,5 @@
 // GET /jobs/{id}: the status of a background job, for the user who started it (or an admin).
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { CoreProblems, defineProblem } from '../errors.ts';
 
 const JobProblems = {
@@ -9,32 +9,45 @@ const JobProblems = {
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
-import { Line, Nullable, Timestamp, Uuid } from './schema-types.ts';
+import { Line, named, Nullable, OneOfKinds, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
-const JobView = Type.Object({
-  id: Uuid(),
-  name: Type.String(),
-  status: Type.Union([
-    Type.Literal('queued'),
-    Type.Literal('active'),
-    Type.Literal('completed'),
-    Type.Literal('failed'),
-    Type.Literal('retrying'),
-    Type.Literal('cancelled'),
-  ]),
-  progress: Type.Number({ minimum: 0, maximum: 1 }),
-  note: Nullable(Type.String()),
-  /** What the job returned; a `link` field, when present, is where its file can be downloaded. */
-  result: Type.Unknown(),
-  error: Nullable(Type.String()),
-  attempt: Type.Integer(),
-  createdAt: Timestamp(),
-  startedAt: Nullable(Timestamp()),
-  completedAt: Nullable(Timestamp()),
-});
+const Status = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('active'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('retrying'),
+  Type.Literal('cancelled'),
+]);
 
-const Status = JobView.properties.status;
+/**
+ * A job as its owner sees it. `results` are the registered jobs' result schemas (each names its
+ * job): the document shows `result` as one of them; the serializer writes it as stored.
+ */
+function jobSchemas(results: readonly TSchema[]) {
+  const JobResult = named(
+    'JobResult',
+    OneOfKinds(results as TSchema[], 'What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded.'),
+  );
+  const fields = {
+    id: Uuid(),
+    name: Type.String({ description: 'The job\'s queue, `<module>.<what>`: what it does, and the shape of its result' }),
+    status: Status,
+    progress: Type.Number({ minimum: 0, maximum: 1 }),
+    note: Nullable(Type.String()),
+    result: Type.Union([JobResult, Type.Null()], { description: 'null until the job completes' }),
+    error: Nullable(Type.String()),
+    attempt: Type.Integer(),
+    createdAt: Timestamp(),
+    startedAt: Nullable(Timestamp()),
+    completedAt: Nullable(Timestamp()),
+  };
+  const Job = named('Job', Type.Object(fields));
+  // Operators see whose job it is too.
+  const AdminJob = named('AdminJob', Type.Object({ ...fields, ownerId: Nullable(Uuid('The user who started it; null for scheduled jobs')) }));
+  return { Job, AdminJob };
+}
 const ISO_AND_UUID = (key: unknown[]) =>
   key.length === 2 && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) && typeof key[1] === 'string' && /^[0-9a-f-]{36}$/i.test(key[1]);
 
@@ -46,6 +59,7 @@ const toBody = (job: Awaited<ReturnType<JobQueue['get']>> & {}) => ({
 });
 
 export function jobRoutes(deps: { jobs: JobQueue }) {
+  const { Job, AdminJob } = jobSchemas(deps.jobs.results());
   return async (app: HttpServer) => {
     app.get('/admin/jobs', {
       config: { auth: { role: 'admin', scope: 'jobs:admin' } },
@@ -54,7 +68,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
         operationId: 'listJobs',
         summary: 'List background jobs by state (default: failed), newest first',
         querystring: Type.Object({ status: { ...Status, default: 'failed' }, name: Type.Optional(Line(100, { description: 'Only jobs of this queue' })), ...PageQuery }),
-        response: { 200: pageOf(Type.Object({ ...JobView.properties, ownerId: Nullable(Type.String()) })) },
+        response: { 200: pageOf(AdminJob) },
       },
       handler: async (req) => {
         const { status, name, limit } = req.query;
@@ -73,7 +87,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
         operationId: 'retryJob',
         summary: 'Run a failed job once more',
         params: Type.Object({ id: Uuid() }),
-        response: { 202: JobView },
+        response: { 202: Job },
       },
       handler: async (req, reply) => {
         const job = await deps.jobs.retry(req.params.id);
@@ -92,7 +106,7 @@ export function jobRoutes(deps: { jobs: JobQueue }) {
         operationId: 'getJob',
         summary: 'Status, progress and result of a background job you started',
         params: Type.Object({ id: Uuid() }),
-        response: { 200: JobView },
+        response: { 200: Job },
       },
       handler: async (req) => {
         const principal = principalOf(req);

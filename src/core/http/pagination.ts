@@ -1,8 +1,8 @@
 // Cursor pagination: `{ data, page: { nextCursor, limit } }`. Cursors are opaque
 // base64url JSON of the sort key of the last row, so keyset queries stay index-backed.
-import { Type, type TSchema } from 'typebox';
+import { type Static, Type, type TSchema } from 'typebox';
 import { AppError } from '../errors.ts';
-import { Nullable } from './schema-types.ts';
+import { named, nameOf, Nullable } from './schema-types.ts';
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -11,15 +11,28 @@ export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
 };
 
-export const pageOf = <T extends TSchema>(item: T) =>
+/** Where a page is in the list: one component for every list of the API. */
+export const PageInfo = named(
+  'PageInfo',
   Type.Object({
-    data: Type.Array(item),
-    page: Type.Object({ nextCursor: Nullable(Type.String()), limit: Type.Integer() }),
-  });
+    nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+    limit: Type.Integer({ description: 'The page size used' }),
+  }),
+);
+
+/**
+ * A page of `item`s. A named item gives the page its name too (`TimeEntry` → `TimeEntryPage`),
+ * so every list of one resource shares one page component.
+ */
+export const pageOf = <T extends TSchema>(item: T) => {
+  const page = Type.Object({ data: Type.Array(item), page: PageInfo });
+  const name = nameOf(item);
+  return name ? named(`${name}Page`, page) : page;
+};
 
 export interface Page<T> {
   data: T[];
-  page: { nextCursor: string | null; limit: number };
+  page: Static<typeof PageInfo>;
 }
 
 export function encodeCursor(key: unknown[]): string {

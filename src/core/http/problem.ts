@@ -1,8 +1,8 @@
 // RFC 9457 problem+json: the only place that maps an error kind to an HTTP status.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { isDatabaseTimeout, isDatabaseUnavailable } from '../db/failures.ts';
-import { AppError, CoreProblems, type ErrorKind, type FieldError } from '../errors.ts';
+import { AppError, CoreProblems, type ErrorKind } from '../errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -55,16 +55,8 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', title: 'Problem (RFC 9457)' },
 );
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  errors?: FieldError[];
-  requestId: string;
-  [extra: string]: unknown;
-}
+/** A problem document: the schema's members, plus the members its code adds (`clashes`, …). */
+export type Problem = Static<typeof ProblemSchema> & { [extension: string]: unknown };
 
 function problemType(code: string): string {
   return `https://trellis.dev/problems/${code.toLowerCase().replace(/[._]/g, '-')}`;

@@ -91,3 +91,53 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
   if (scalar && !('const' in node) && !('enum' in node)) return Type.Unsafe<Static<T> | null>({ ...node, type: [node.type, 'null'] });
   return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]));
 }
+
+/** The vendor keyword that names a schema: the document shows it once, as a component (openapi-components.ts). */
+export const COMPONENT_KEYWORD = 'x-component';
+
+/**
+ * Names a schema for the OpenAPI document: wherever a route uses it, the document shows
+ * `{ "$ref": "#/components/schemas/<name>" }` and the shape once under that name, so a generated
+ * client has one `TimeEntry` type, not one per operation. Names are PascalCase nouns, unique in
+ * the document (two different shapes under one name fail the document's build).
+ *
+ * The name is a vendor keyword, not `$id`: Ajv (strict off) and the serializer ignore it, so
+ * validation and the JSON written are as without it; a `$id` would be compiled, and a named
+ * shape nested twice in one route would be two schemas with one id, which Ajv refuses.
+ */
+export function named<T extends TSchema>(name: string, schema: T): T {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) throw new Error(`schema name "${name}" is not PascalCase`);
+  // A copy with TypeBox's own (non-enumerable) marks, so the schema stays the kind it was.
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(schema)) as T;
+  (copy as Record<string, unknown>)[COMPONENT_KEYWORD] = name;
+  return copy;
+}
+
+/** The name `named()` gave a schema, if any. */
+export const nameOf = (schema: TSchema): string | undefined => {
+  const name = (schema as Record<string, unknown>)[COMPONENT_KEYWORD];
+  return typeof name === 'string' ? name : undefined;
+};
+
+/** The vendor keyword holding the shapes of a `OneOfKinds` object (openapi-components.ts turns it into `anyOf`). */
+export const KINDS_KEYWORD = 'x-kinds';
+
+/**
+ * A JSON object whose shape depends on a sibling field (a notification's `type`, a job's
+ * `name`): one of `kinds`, each a named schema whose description says which value of the
+ * sibling it goes with. Its type is the union of the kinds; the document shows
+ * `anyOf: [the kinds]`, so clients and the drift check (test/contract.ts) read each shape.
+ * Validation and the serializer see an open object: the serializer writes the stored value as
+ * it is (a listed shape would drop keys it does not list, and a union would cost the
+ * serializer a validator run per value, serializer-schema.ts).
+ */
+export function OneOfKinds<T extends TSchema[]>(kinds: [...T], description: string): TUnsafe<Static<T[number]>> {
+  return Type.Unsafe<Static<T[number]>>({ type: 'object', additionalProperties: true, description, [KINDS_KEYWORD]: kinds });
+}
+
+/**
+ * A JSON object open by nature (an event's payload: every module's events, of every version the
+ * log holds), written as stored. The description says what keys to expect: a schema with no
+ * shape and no words is what the document tests refuse.
+ */
+export const OpenObject = (description: string) => Type.Object({}, { additionalProperties: true, description });

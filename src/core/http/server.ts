@@ -15,6 +15,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import { createClientErrorHandler, sendFrameworkProblem } from './client-errors.ts';
 import type { PrincipalResolver } from './principal.ts';
+import { namedComponents } from './openapi-components.ts';
 import { addProblemResponses, defaultsOptional, type RouteFacts, routeFacts } from './openapi-document.ts';
 import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -205,7 +206,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
       const { openapi, info, servers, ...rest } = (document as { openapiObject: Record<string, unknown> }).openapiObject;
       const out = { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest };
       addProblemResponses(out, facts);
-      return out as never;
+      return namedComponents(out) as never;
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });

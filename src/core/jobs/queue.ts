@@ -3,7 +3,9 @@
 // the API needs on top: an owner who may read the job, progress, and a status row that
 // outlives pg-boss's retention (core.jobs), pushed to the owner's realtime stream.
 import type { Job, JobWithMetadata, PgBoss } from 'pg-boss';
+import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
+import { named } from '../http/schema-types.ts';
 import { createFailureLog } from '../log/failure-log.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RealtimeBroker } from '../realtime/types.ts';
@@ -17,6 +19,10 @@ export const JOB_SCHEMA = 'pgboss';
 /** Finished jobs (and their results) can be read for 30 days. */
 const FINISHED_KEPT_MS = 30 * 86_400_000;
 const PURGE_JOB = { name: 'core.purge_jobs', cron: '41 4 * * *', exclusive: true } as const;
+const PurgeResult = named(
+  'JobPurgeResult',
+  Type.Object({ deleted: Type.Integer({ minimum: 0, description: 'Status rows of finished jobs deleted' }) }, { description: 'The result of a `core.purge_jobs` job' }),
+);
 
 export interface JobQueueOptions {
   database: Database;
@@ -53,13 +59,17 @@ async function newBoss(database: Database, extra: Record<string, unknown>): Prom
 export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): Promise<void> } {
   const { database, log } = opts;
   const definitions = new Map<string, JobDefinition>();
+  const results: JobDefinition['result'][] = [];
   const ensured = new Set<string>();
   const status = new JobStatusRepository(database.db);
   // The queue's own upkeep: status rows of finished jobs are kept for a while, then purged.
-  definitions.set(PURGE_JOB.name, {
+  const purge: JobDefinition<unknown, typeof PurgeResult> = {
     ...PURGE_JOB,
+    result: PurgeResult,
     handler: async () => ({ deleted: await status.purgeFinishedBefore(new Date(Date.now() - FINISHED_KEPT_MS)) }),
-  });
+  };
+  definitions.set(PURGE_JOB.name, purge);
+  results.push(purge.result);
   let boss: PgBoss | undefined;
   let booting: Promise<PgBoss> | undefined;
   let running = false;
@@ -184,8 +194,10 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
         if (!NAME.test(def.name)) throw new Error(`invalid job name "${def.name}"`);
         if (definitions.has(def.name)) throw new Error(`duplicate job name "${def.name}"`);
         definitions.set(def.name, def);
+        results.push(def.result);
       }
     },
+    results: () => results,
     async enqueue(name, data, options: EnqueueOptions = {}) {
       const def = definition(name);
       const b = await open();

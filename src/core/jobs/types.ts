@@ -2,6 +2,7 @@
 // (webhook deliveries, report files, scheduled maintenance). Backed by pg-boss on the
 // same database, so enqueuing can share the transaction of the state change that asked
 // for it.
+import type { Static, TSchema } from 'typebox';
 import type { Executor } from '../db/database.ts';
 
 export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'retrying' | 'cancelled';
@@ -18,11 +19,17 @@ export interface JobContext<T> {
   signal: AbortSignal;
 }
 
-export interface JobDefinition<T = any> {
+export interface JobDefinition<T = any, R extends TSchema = TSchema> {
   /** Queue name, `<module>.<what>`: letters, digits, `.`, `_`, `-`. */
   name: string;
+  /**
+   * The schema of what `handler` returns: a `named()` object whose description names the job.
+   * GET /jobs/{id} shows a job's `result` as one of these (decision 0028); give the definition
+   * its type (`JobDefinition<Data, typeof Result>`) and the handler is checked against it.
+   */
+  result: R;
   /** Its return value is kept as the job's result (JSON); throwing fails the attempt. */
-  handler(job: JobContext<T>): Promise<unknown>;
+  handler(job: JobContext<T>): Promise<Static<R>>;
   /** Retries after the first attempt (default 3). */
   retryLimit?: number;
   /** First retry delay in seconds (default 5); doubles each retry when `retryBackoff`. */
@@ -82,6 +89,11 @@ export interface JobView {
 export interface JobQueue {
   /** Registers handlers; call before start(). Modules return `jobs` from setup instead. */
   register(definitions: JobDefinition[]): void;
+  /**
+   * The result schemas of the registered jobs, one per job: a live list, which grows as jobs
+   * register, so the document built after start-up shows every job's result.
+   */
+  results(): readonly TSchema[];
   /** Returns the job id. */
   enqueue<T>(name: string, data: T, options?: EnqueueOptions): Promise<string>;
   get(id: string): Promise<JobView | null>;

@@ -6,6 +6,7 @@ import { subscribeAll } from '../../core/events/types.ts';
 import { defineModule } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { recordEvent } from './recorder.ts';
+import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
 import { auditRoutes } from './routes.ts';
 import { createAuditService } from './service.ts';
@@ -31,7 +32,7 @@ export const auditModule = defineModule<AuditApi, { organizations: Organizations
       routes: auditRoutes(audit),
       // Runs in the delivery transaction of each event; never rename (deliveries are keyed by it).
       subscribers: [subscribeAll('audit.record', (event, { db }) => recordEvent(db, event))],
-      jobs: [{ name: 'audit.purge', cron: AUDIT_PURGE_CRON, exclusive: true, handler: (job) => retention.purgeExpired(job.signal) }],
+      jobs: [{ name: 'audit.purge', cron: AUDIT_PURGE_CRON, exclusive: true, result: PurgeResult, handler: (job) => retention.purgeExpired(job.signal) }],
     };
   },
 });

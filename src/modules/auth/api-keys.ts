@@ -1,6 +1,7 @@
 // API keys: `trl_<prefix>_<secret>`, shown once, stored as a SHA-256 hash. A key acts for
 // its owner, limited to its scopes, and records when it was last used.
 import { type Kysely, sql } from 'kysely';
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, invalid } from '../../core/errors.ts';
@@ -8,20 +9,13 @@ import type { Principal } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
 import { AuthProblems } from './problems.ts';
+import type { ApiKeyView as ApiKeySchema } from './schemas.ts';
 import type { ApiKeyRow, AuthTables } from './tables.ts';
 
 const q = (db: Executor) => db as unknown as Kysely<AuthTables>;
 export const MAX_KEYS_PER_USER = 50;
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-}
+export type ApiKeyView = Static<typeof ApiKeySchema>;
 
 const view = (k: ApiKeyRow): ApiKeyView => ({
   id: k.id,

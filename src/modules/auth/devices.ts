@@ -1,23 +1,18 @@
 // Trusted devices: after a passed second factor a browser may ask to be trusted for 30
 // days; its random token (stored as a SHA-256 hash) then lets a password sign-in skip MFA.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import type { Principal, RequestInfo } from '../../core/http/principal.ts';
 import { hashToken, randomToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
+import type { DeviceView as DeviceSchema } from './mfa-schemas.ts';
 import { trustedDevices } from './mfa-repository.ts';
 
 export const TRUSTED_DEVICE_TTL_DAYS = 30;
 
-export interface DeviceView {
-  id: string;
-  label: string | null;
-  ip: string | null;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-}
+export type DeviceView = Static<typeof DeviceSchema>;
 
 export function createTrustedDevices(ctx: AuthContext) {
   const { db, clock, events } = ctx.core;

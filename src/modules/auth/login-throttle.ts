@@ -8,6 +8,7 @@ import type { Executor } from '../../core/db/database.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
 import type { AuthContext } from './context.ts';
 import { AuthProblems } from './problems.ts';
+import { LoginFailurePurgeResult } from './schemas.ts';
 import { accountFailures, pairFailures } from './throttle-repository.ts';
 
 const MAX_LOCK_SECONDS = 86_400;
@@ -68,8 +69,9 @@ export function createLoginThrottle(ctx: AuthContext) {
   }
 
   /** Hourly: the table would otherwise keep a row for every email and client that ever failed. */
-  const purgeJob: JobDefinition = {
+  const purgeJob: JobDefinition<unknown, typeof LoginFailurePurgeResult> = {
     name: 'auth.purge_login_failures',
+    result: LoginFailurePurgeResult,
     cron: '23 * * * *',
     exclusive: true,
     async handler() {

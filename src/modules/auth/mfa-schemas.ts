@@ -1,6 +1,6 @@
 // The HTTP contract of one-time email codes, TOTP, recovery codes and trusted devices.
 import { Type } from 'typebox';
-import { Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { Line, named, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { Email } from './schemas.ts';
 
 export const SixDigits = Type.String({ pattern: '^\\d{6}$', description: 'Six digits', examples: ['123456'] });
@@ -15,16 +15,22 @@ export const OtpVerifyBody = Type.Object({
   deviceToken: Type.Optional(DeviceToken),
 });
 
-export const TotpSetupResponse = Type.Object({
-  secret: Type.String({ description: 'Base32 secret, for manual entry in an authenticator app' }),
-  otpauthUrl: Type.String({ description: 'otpauth:// URL to show as a QR code' }),
-});
+export const TotpSetupResponse = named(
+  'TotpSetup',
+  Type.Object({
+    secret: Type.String({ description: 'Base32 secret, for manual entry in an authenticator app' }),
+    otpauthUrl: Type.String({ description: 'otpauth:// URL to show as a QR code' }),
+  }),
+);
 
 export const TotpCodeBody = Type.Object({ code: SixDigits });
 
-export const RecoveryCodesResponse = Type.Object({
-  recoveryCodes: Type.Array(Type.String(), { minItems: 10, maxItems: 10, description: 'Single-use codes, shown once: store them safely' }),
-});
+export const RecoveryCodesResponse = named(
+  'RecoveryCodes',
+  Type.Object({
+    recoveryCodes: Type.Array(Type.String(), { minItems: 10, maxItems: 10, description: 'Single-use codes, shown once: store them safely' }),
+  }),
+);
 
 export const TotpDisableBody = Type.Object({
   code: Opaque(32, { minLength: 6, description: 'A current TOTP code or an unused recovery code' }),
@@ -38,13 +44,16 @@ export const MfaVerifyBody = Type.Object({
   deviceName: Type.Optional(Line(100, { blank: true })),
 });
 
-export const DeviceView = Type.Object({
-  id: Uuid(),
-  label: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-  createdAt: Timestamp(),
-  lastUsedAt: Timestamp(),
-  expiresAt: Timestamp(),
-});
+export const DeviceView = named(
+  'TrustedDevice',
+  Type.Object({
+    id: Uuid(),
+    label: Nullable(Type.String()),
+    ip: Nullable(Type.String()),
+    createdAt: Timestamp(),
+    lastUsedAt: Timestamp(),
+    expiresAt: Timestamp(),
+  }),
+);
 
-export const DeviceList = Type.Object({ data: Type.Array(DeviceView) });
+export const DeviceList = named('TrustedDeviceList', Type.Object({ data: Type.Array(DeviceView) }));

@@ -2,6 +2,7 @@
 // subscriber derives the code from the event id (so a redelivered event re-creates the
 // same code and, with the mail idempotency key, no second mail), stores a keyed hash and
 // mails it. A code lives 10 minutes and allows 5 attempts, counted even when wrong.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
@@ -13,16 +14,13 @@ import type { TrustedDevices } from './devices.ts';
 import { otpCodes } from './mfa-repository.ts';
 import { AuthProblems } from './problems.ts';
 import { type Account, accounts } from './repository.ts';
+import type { MfaRequired } from './schemas.ts';
 import type { SessionService, TokenPair } from './sessions.ts';
 
 export const OTP_TTL_MINUTES = 10;
 export const OTP_MAX_ATTEMPTS = 5;
 
-export interface MfaRequiredResult {
-  mfaRequired: true;
-  mfaToken: string;
-  expiresIn: number;
-}
+export type MfaRequiredResult = Static<typeof MfaRequired>;
 
 export type CreateChallenge = (tx: Executor, accountId: string) => Promise<MfaRequiredResult>;
 

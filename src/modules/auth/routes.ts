@@ -28,7 +28,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
         summary: 'Create an account',
         description:
           'A verification mail follows; signing in does not wait for it (`user.emailVerified` tells). 409 CONFLICT when the email is taken, 400 AUTH.WEAK_PASSWORD when the password is too weak.',
-        body: S.RegisterBody, response: { 201: Type.Object({ user: S.AccountView }) } },
+        body: S.RegisterBody, response: { 201: S.Registration } },
       handler: async (req, reply) => {
         const user = await accounts.register(req.body, { requestId: req.id });
         return reply.status(201).send({ user });
@@ -96,7 +96,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.get('/auth/sessions', {
       config: { auth: true },
-      schema: { tags, operationId: 'listSessions', summary: 'List my active sessions', response: { 200: Type.Object({ data: Type.Array(S.SessionView) }) } },
+      schema: { tags, operationId: 'listSessions', summary: 'List my active sessions', response: { 200: S.SessionList } },
       handler: async (req) => ({ data: await accounts.listSessions(principalOf(req)) }),
     });
 
@@ -158,7 +158,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
 
     app.get('/auth/api-keys', {
       config: { auth: true },
-      schema: { tags, operationId: 'listApiKeys', summary: 'List my API keys', response: { 200: Type.Object({ data: Type.Array(S.ApiKeyView) }) } },
+      schema: { tags, operationId: 'listApiKeys', summary: 'List my API keys', response: { 200: S.ApiKeyList } },
       handler: async (req) => ({ data: await apiKeys.list(principalOf(req)) }),
     });
 

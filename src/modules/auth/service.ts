@@ -1,5 +1,6 @@
 // Account use cases: registration, sign-in with lockout, email verification, password
 // flows, session management and the account administration other modules call.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import { CoreProblems } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -11,12 +12,13 @@ import type { LoginThrottle } from './login-throttle.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { AuthProblems } from './problems.ts';
 import { type Account, accounts, actionTokens, sessions } from './repository.ts';
-import type { SessionService, TokenPair } from './sessions.ts';
+import type { LoginResponse, MfaRequired } from './schemas.ts';
+import type { SessionService } from './sessions.ts';
 import { clearFailures } from './throttle-repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
-export type MfaChallenge = { mfaRequired: true; mfaToken: string; expiresIn: number };
-export type LoginResult = TokenPair | MfaChallenge;
+export type MfaChallenge = Static<typeof MfaRequired>;
+export type LoginResult = Static<typeof LoginResponse>;
 
 /** What the account service needs of the second factor (implemented in mfa.ts). */
 export interface SecondFactor {

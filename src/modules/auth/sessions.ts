@@ -1,5 +1,6 @@
 // Sessions and their token pairs: issuing at sign-in, rotating refresh tokens with reuse
 // detection (RFC 9700 §4.14.2), and revocation that every instance sees on the next request.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import type { RequestInfo } from '../../core/http/principal.ts';
@@ -8,15 +9,10 @@ import type { AuthContext } from './context.ts';
 import type { LoginMethod } from './events.ts';
 import { AuthProblems } from './problems.ts';
 import { type Account, refreshTokens, sessions } from './repository.ts';
-import { type AccountView, toAccountView } from './views.ts';
+import type { TokenPair as TokenPairSchema } from './schemas.ts';
+import { toAccountView } from './views.ts';
 
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  user: AccountView;
-}
+export type TokenPair = Static<typeof TokenPairSchema>;
 
 const invalidRefresh = () => AuthProblems.invalidRefreshToken.error('The refresh token is invalid or expired');
 

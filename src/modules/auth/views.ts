@@ -1,15 +1,9 @@
+import type { Static } from 'typebox';
 import type { Account } from './repository.ts';
+import type { AccountView as AccountSchema } from './schemas.ts';
 
 /** The account as the API shows it. */
-export interface AccountView {
-  id: string;
-  email: string;
-  emailVerified: boolean;
-  role: 'user' | 'admin';
-  status: 'active' | 'disabled' | 'deleted';
-  mfaEnabled: boolean;
-  createdAt: string;
-}
+export type AccountView = Static<typeof AccountSchema>;
 
 export function toAccountView(a: Account): AccountView {
   return {

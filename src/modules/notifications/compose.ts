@@ -4,7 +4,9 @@
 // name, its admins.
 import type { AuthApi } from '../auth/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
+import type { Static } from 'typebox';
 import type { NotificationType } from './catalog.ts';
+import type { NotificationData } from './schemas.ts';
 
 export type Trigger =
   | { kind: 'invitation_received'; eventId: string; orgId: string; invitationId: string; email: string; role: string; invitedBy: string }
@@ -19,7 +21,7 @@ export interface Content {
   orgId: string | null;
   title: string;
   body: string;
-  data: Record<string, unknown>;
+  data: Static<typeof NotificationData>;
   /** Shown in the email under the body. */
   details?: [string, string][];
 }

@@ -11,6 +11,7 @@ import type { Composer, Trigger } from './compose.ts';
 import type { Delivery } from './delivery.ts';
 import { deviceFingerprint, isNewDeviceAlert } from './devices.ts';
 import { forgetUser, knownDevices } from './repository.ts';
+import { DeliveryResult } from './schemas.ts';
 
 export const DELIVER_JOB = 'notifications.deliver';
 const RETRY_LIMIT = 5;
@@ -78,8 +79,9 @@ export function createTriggers(core: Pick<CoreDeps, 'jobs' | 'clock' | 'realtime
     ),
   ];
 
-  const deliverJob: JobDefinition<Trigger> = {
+  const deliverJob: JobDefinition<Trigger, typeof DeliveryResult> = {
     name: DELIVER_JOB,
+    result: DeliveryResult,
     retryLimit: RETRY_LIMIT,
     retryDelaySeconds: 10,
     retryBackoff: true,

@@ -1,18 +1,10 @@
 // A notification as clients see it, in lists and on the stream.
+import type { Static } from 'typebox';
 import type { RealtimeMessage } from '../../core/realtime/types.ts';
 import type { NotificationRow } from './repository.ts';
+import type { Notification } from './schemas.ts';
 
-export interface NotificationView {
-  id: string;
-  type: NotificationRow['type'];
-  title: string;
-  body: string;
-  orgId: string | null;
-  data: Record<string, unknown>;
-  read: boolean;
-  readAt: string | null;
-  createdAt: string;
-}
+export type NotificationView = Static<typeof Notification>;
 
 export function toView(row: NotificationRow): NotificationView {
   return {

@@ -5,6 +5,7 @@
 // stored with the invitation when it is created (publish returns the event id inside the
 // transaction), so the invitation is complete the moment it commits and the outbox never
 // holds the secret.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
@@ -19,6 +20,7 @@ import { invitations, memberships } from './membership-repository.ts';
 import { OrgProblems } from './problems.ts';
 import { type InvitationRow, lockHierarchy, orgs, ownerCounts } from './repository.ts';
 import { checkOwnersRemain, type OrgRole } from './rules.ts';
+import type { Invitation } from './schemas.ts';
 import { type RequestMeta, toOrganizationView } from './service.ts';
 
 export const INVITATION_TTL_DAYS = 7;
@@ -26,7 +28,7 @@ const TOKEN_LABEL = 'org-invitation';
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-const toInvitation = (r: InvitationRow) => ({
+const toInvitation = (r: InvitationRow): Static<typeof Invitation> => ({
   id: r.id,
   orgId: r.org_id,
   email: r.email,

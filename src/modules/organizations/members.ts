@@ -1,6 +1,7 @@
 // Members of an organization: list (direct and inherited), change a role, remove or leave,
 // and the clean-up when a user account is deleted.
 import { sql } from 'kysely';
+import type { Static } from 'typebox';
 import type { Executor } from '../../core/db/database.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -11,11 +12,14 @@ import { OrgProblems } from './problems.ts';
 import { chainMemberships, type EffectiveMemberRow, effectiveMembers, lockHierarchy, ownerCounts } from './repository.ts';
 import type { RoleCache } from './role-cache.ts';
 import { checkMemberChange, checkOwnersRemain, effectiveRole, type OrgRole } from './rules.ts';
+import type { Member } from './schemas.ts';
 import type { RequestMeta } from './service.ts';
 
 const memberNotFound = () => OrgProblems.memberNotFound.error('Member not found');
 
-const toMember = (orgId: string, r: EffectiveMemberRow) => ({
+export type MemberView = Static<typeof Member>;
+
+const toMember = (orgId: string, r: EffectiveMemberRow): MemberView => ({
   userId: r.user_id,
   email: r.email,
   role: r.role,
@@ -23,7 +27,6 @@ const toMember = (orgId: string, r: EffectiveMemberRow) => ({
   inheritedFrom: r.source_org_id === orgId ? null : r.source_org_id,
   joinedAt: new Date(r.joined_at).toISOString(),
 });
-export type MemberView = ReturnType<typeof toMember>;
 
 export function createMembersService(core: CoreDeps, access: Access, cache: RoleCache) {
   const { db, events } = core;

@@ -1,7 +1,7 @@
 // The HTTP contract of the organizations module.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Email, Line, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { Email, Line, named, Nullable, Opaque, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { SLUG_PATTERN } from './rules.ts';
 
 export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member'), Type.Literal('viewer')]);
@@ -25,11 +25,14 @@ export const OrganizationView = Type.Object({
 });
 
 /** An organization as its caller sees it: with the caller's effective role. */
-export const Organization = Type.Object({
-  ...OrganizationView.properties,
-  role: Role,
-  inherited: Type.Boolean({ description: 'The role comes from a membership in an ancestor organization' }),
-});
+export const Organization = named(
+  'Organization',
+  Type.Object({
+    ...OrganizationView.properties,
+    role: Role,
+    inherited: Type.Boolean({ description: 'The role comes from a membership in an ancestor organization' }),
+  }),
+);
 
 export const CreateOrgBody = Type.Object({
   name: Name,
@@ -54,14 +57,17 @@ export const InvitationParams = Type.Object({ orgId: Id, id: Id });
 
 export const ListQuery = Type.Object({ ...PageQuery });
 
-export const Member = Type.Object({
-  userId: Id,
-  email: Type.String(),
-  role: Role,
-  inherited: Type.Boolean(),
-  inheritedFrom: Nullable(Uuid('The ancestor organization whose membership gives the role')),
-  joinedAt: Time,
-});
+export const Member = named(
+  'OrganizationMember',
+  Type.Object({
+    userId: Id,
+    email: Type.String(),
+    role: Role,
+    inherited: Type.Boolean(),
+    inheritedFrom: Nullable(Uuid('The ancestor organization whose membership gives the role')),
+    joinedAt: Time,
+  }),
+);
 
 export const MemberRoleBody = Type.Object({ role: Role });
 
@@ -70,14 +76,17 @@ export const InviteBody = Type.Object({
   role: Role,
 });
 
-export const Invitation = Type.Object({
-  id: Id,
-  orgId: Id,
-  email: Type.String(),
-  role: Role,
-  invitedBy: Id,
-  createdAt: Time,
-  expiresAt: Time,
-});
+export const Invitation = named(
+  'Invitation',
+  Type.Object({
+    id: Id,
+    orgId: Id,
+    email: Type.String(),
+    role: Role,
+    invitedBy: Id,
+    createdAt: Time,
+    expiresAt: Time,
+  }),
+);
 
 export const AcceptBody = Type.Object({ token: Opaque(200) });

@@ -1,5 +1,6 @@
 // Organizations: create, list, read, change, move, delete and restore. Rules live in
 // rules.ts; this file reads what they need, applies them and publishes the events.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
@@ -10,18 +11,11 @@ import { type Access, isUuid, orgNotFound } from './access.ts';
 import { memberships } from './membership-repository.ts';
 import { OrgProblems } from './problems.ts';
 import { chainMemberships, isUniqueViolation, lockHierarchy, type OrgRow, orgs, ownerCounts, reachableOrgs } from './repository.ts';
+import type { OrganizationView as OrganizationSchema } from './schemas.ts';
 import { checkOwnersRemain, checkPlacement, checkSettings, effectiveRole, type OrgRole, roleAtLeast } from './rules.ts';
 
-export interface OrganizationView {
-  id: string;
-  name: string;
-  slug: string;
-  parentId: string | null;
-  timezone: string;
-  currency: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An organization without the caller's role (what peers read through the façade). */
+export type OrganizationView = Static<typeof OrganizationSchema>;
 
 export const toOrganizationView = (r: OrgRow): OrganizationView => ({
   id: r.id,

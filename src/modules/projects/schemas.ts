@@ -1,7 +1,7 @@
 // The projects API contract (TypeBox): params, bodies, queries and views.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Line, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
+import { Line, named, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 
 const Uuid = uuid();
 const DateTime = Timestamp();
@@ -30,29 +30,32 @@ export const MemberParams = Type.Object({ orgId: Uuid, projectId: Uuid, userId: 
 export const TaskParams = Type.Object({ orgId: Uuid, projectId: Uuid, taskId: Uuid });
 export const TemplateParams = Type.Object({ orgId: Uuid, templateId: Uuid });
 
-export const ProjectView = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  name: Type.String(),
-  key: Type.String(),
-  description: Nullable(Type.String()),
-  status: ProjectStatus,
-  client: Nullable(Type.String()),
-  tags: Type.Array(Type.String()),
-  color: Nullable(Type.String()),
-  budgetHours: Nullable(Type.Number()),
-  budgetMinor: Nullable(Type.Integer()),
-  currency: Nullable(Type.String()),
-  billableDefault: Type.Boolean(),
-  hourlyRateMinor: Nullable(Type.Integer()),
-  templateId: Nullable(Uuid),
-  createdBy: Uuid,
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  lastActivityAt: DateTime,
-  archivedAt: Nullable(DateTime),
-  deletedAt: Nullable(DateTime),
-});
+export const ProjectView = named(
+  'Project',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    name: Type.String(),
+    key: Type.String(),
+    description: Nullable(Type.String()),
+    status: ProjectStatus,
+    client: Nullable(Type.String()),
+    tags: Type.Array(Type.String()),
+    color: Nullable(Type.String()),
+    budgetHours: Nullable(Type.Number()),
+    budgetMinor: Nullable(Type.Integer()),
+    currency: Nullable(Type.String()),
+    billableDefault: Type.Boolean(),
+    hourlyRateMinor: Nullable(Type.Integer()),
+    templateId: Nullable(Uuid),
+    createdBy: Uuid,
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    lastActivityAt: DateTime,
+    archivedAt: Nullable(DateTime),
+    deletedAt: Nullable(DateTime),
+  }),
+);
 
 const projectFields = {
   description: Type.Optional(Nullable(Description)),
@@ -88,30 +91,36 @@ export const ListProjectsQuery = Type.Object({
   ...PageQuery,
 });
 
-export const MemberView = Type.Object({
-  userId: Uuid,
-  email: Nullable(Type.String()),
-  role: ProjectRole,
-  hourlyRateMinor: Nullable(Type.Integer()),
-  addedAt: DateTime,
-  updatedAt: DateTime,
-});
-export const MemberList = Type.Object({ data: Type.Array(MemberView) });
+export const MemberView = named(
+  'ProjectMember',
+  Type.Object({
+    userId: Uuid,
+    email: Nullable(Type.String()),
+    role: ProjectRole,
+    hourlyRateMinor: Nullable(Type.Integer()),
+    addedAt: DateTime,
+    updatedAt: DateTime,
+  }),
+);
+export const MemberList = named('ProjectMemberList', Type.Object({ data: Type.Array(MemberView) }));
 export const PutMemberBody = Type.Object({
   role: ProjectRole,
   hourlyRateMinor: Type.Optional(Nullable(Minor)),
 });
 
-export const TaskView = Type.Object({
-  id: Uuid,
-  projectId: Uuid,
-  name: Type.String(),
-  status: TaskStatus,
-  estimateMinutes: Nullable(Type.Integer()),
-  assigneeId: Nullable(Uuid),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
+export const TaskView = named(
+  'Task',
+  Type.Object({
+    id: Uuid,
+    projectId: Uuid,
+    name: Type.String(),
+    status: TaskStatus,
+    estimateMinutes: Nullable(Type.Integer()),
+    assigneeId: Nullable(Uuid),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  }),
+);
 const Estimate = Type.Integer({ minimum: 0, maximum: 1_000_000 });
 export const CreateTaskBody = Type.Object({
   name: Name,
@@ -132,25 +141,33 @@ export const ListTasksQuery = Type.Object({
   ...PageQuery,
 });
 
-export const TemplateSettings = Type.Object({
-  client: Nullable(Type.String()),
-  color: Nullable(Type.String()),
-  billableDefault: Type.Boolean(),
-  hourlyRateMinor: Nullable(Type.Integer()),
-  budgetHours: Nullable(Type.Number()),
-  budgetMinor: Nullable(Type.Integer()),
-  currency: Nullable(Type.String()),
-});
-export const TemplateView = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  name: Type.String(),
-  sourceProjectId: Nullable(Uuid),
-  tags: Type.Array(Type.String()),
-  settings: TemplateSettings,
-  tasks: Type.Array(Type.Object({ name: Type.String(), estimateMinutes: Nullable(Type.Integer()) })),
-  createdBy: Uuid,
-  createdAt: DateTime,
-});
+export const TemplateTask = named('ProjectTemplateTask', Type.Object({ name: Type.String(), estimateMinutes: Nullable(Type.Integer()) }));
+/** Settings a template carries and a project made from it starts with. */
+export const TemplateSettings = named(
+  'ProjectTemplateSettings',
+  Type.Object({
+    client: Nullable(Type.String()),
+    color: Nullable(Type.String()),
+    billableDefault: Type.Boolean(),
+    hourlyRateMinor: Nullable(Type.Integer()),
+    budgetHours: Nullable(Type.Number()),
+    budgetMinor: Nullable(Type.Integer()),
+    currency: Nullable(Type.String()),
+  }),
+);
+export const TemplateView = named(
+  'ProjectTemplate',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    name: Type.String(),
+    sourceProjectId: Nullable(Uuid),
+    tags: Type.Array(Type.String()),
+    settings: TemplateSettings,
+    tasks: Type.Array(TemplateTask),
+    createdBy: Uuid,
+    createdAt: DateTime,
+  }),
+);
 export const SaveTemplateBody = Type.Object({ name: Name });
 export const ListTemplatesQuery = Type.Object({ ...PageQuery });

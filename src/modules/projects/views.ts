@@ -1,7 +1,14 @@
-// Rows to API views and façade summaries.
+// Rows to API views (their types are the schemas': schemas.ts) and façade summaries.
+import type { Static } from 'typebox';
 import type { MemberRow, ProjectRow } from './repository.ts';
 import type { ProjectRole, ProjectSettings, TemplateContent } from './rules.ts';
+import type * as S from './schemas.ts';
 import type { TaskRow, TemplateRow } from './task-repository.ts';
+
+export type ProjectView = Static<typeof S.ProjectView>;
+export type TaskView = Static<typeof S.TaskView>;
+export type MemberView = Static<typeof S.MemberView>;
+export type TemplateView = Static<typeof S.TemplateView>;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -52,7 +59,7 @@ export function toProjectSummary(p: ProjectRow): ProjectSummary {
   };
 }
 
-export function toProjectView(p: ProjectRow) {
+export function toProjectView(p: ProjectRow): ProjectView {
   return {
     ...toProjectSummary(p),
     description: p.description,
@@ -63,7 +70,6 @@ export function toProjectView(p: ProjectRow) {
     deletedAt: iso(p.deleted_at),
   };
 }
-export type ProjectView = ReturnType<typeof toProjectView>;
 
 export function settingsOf(p: ProjectRow): ProjectSettings & { tags: string[] } {
   const s = toProjectSummary(p);
@@ -83,12 +89,11 @@ export function toTaskSummary(t: TaskRow): TaskSummary {
   return { id: t.id, projectId: t.project_id, name: t.name, status: t.status, estimateMinutes: t.estimate_minutes, assigneeId: t.assignee_id };
 }
 
-export function toTaskView(t: TaskRow) {
+export function toTaskView(t: TaskRow): TaskView {
   return { ...toTaskSummary(t), status: t.status, createdAt: t.created_at.toISOString(), updatedAt: t.updated_at.toISOString() };
 }
-export type TaskView = ReturnType<typeof toTaskView>;
 
-export function toMemberView(m: MemberRow, email: string | null) {
+export function toMemberView(m: MemberRow, email: string | null): MemberView {
   return {
     userId: m.user_id,
     email,
@@ -98,9 +103,8 @@ export function toMemberView(m: MemberRow, email: string | null) {
     updatedAt: m.updated_at.toISOString(),
   };
 }
-export type MemberView = ReturnType<typeof toMemberView>;
 
-export function toTemplateView(t: TemplateRow) {
+export function toTemplateView(t: TemplateRow): TemplateView {
   const content = { settings: t.settings, tasks: t.tasks } as Pick<TemplateContent, 'settings' | 'tasks'>;
   return {
     id: t.id,
@@ -114,7 +118,6 @@ export function toTemplateView(t: TemplateRow) {
     createdAt: t.created_at.toISOString(),
   };
 }
-export type TemplateView = ReturnType<typeof toTemplateView>;
 
 export function templateContentOf(t: TemplateRow): TemplateContent {
   const v = toTemplateView(t);

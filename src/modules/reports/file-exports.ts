@@ -9,7 +9,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { safeFilename, type TimeReport } from './model.ts';
 import { ReportProblems } from './problems.ts';
 import { renderTimeReportCsv } from './render-csv.ts';
-import { REPORT_MEDIA_TYPES } from './schemas.ts';
+import { FilePurgeResult, REPORT_MEDIA_TYPES, ReportFile } from './schemas.ts';
 import type { ReportsService, TimeReportQuery } from './service.ts';
 
 export type FileFormat = keyof typeof REPORT_MEDIA_TYPES;
@@ -45,8 +45,9 @@ export function createFileExports(deps: { db: Executor; events: EventPublisher; 
     return { jobId: await jobs.enqueue(EXPORT_JOB, data, { ownerId: principal.userId }) };
   }
 
-  const job: JobDefinition<ExportJobData> = {
+  const job: JobDefinition<ExportJobData, typeof ReportFile> = {
     name: EXPORT_JOB,
+    result: ReportFile,
     retryLimit: 2,
     retryDelaySeconds: 10,
     timeoutSeconds: 600,
@@ -79,8 +80,9 @@ export function createFileExports(deps: { db: Executor; events: EventPublisher; 
     },
   };
 
-  const purge: JobDefinition = {
+  const purge: JobDefinition<unknown, typeof FilePurgeResult> = {
     name: 'reports.purge_files',
+    result: FilePurgeResult,
     cron: '23 * * * *',
     exclusive: true,
     async handler() {

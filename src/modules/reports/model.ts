@@ -1,49 +1,21 @@
-// The report model: what every format renders. The JSON response is this model as it is;
-// the CSV, XLSX and PDF renderers are pure functions of it (no I/O, no clock).
+// The report model: what every format renders. The JSON response is this model as it is (its
+// types are the schemas', schemas.ts); the CSV, XLSX and PDF renderers are pure functions of
+// it (no I/O, no clock).
+import type { Static } from 'typebox';
+import type { Amount, BudgetView, ReportRow as ReportRowSchema, ReportTotals as ReportTotalsSchema, TimeReportView } from './schemas.ts';
 
 export type ReportGroupBy = 'project' | 'user' | 'task' | 'client' | 'day' | 'week' | 'month';
 export type ReportFormat = 'json' | 'csv' | 'xlsx' | 'pdf';
 /** Whose time the caller was allowed to see: all of the org's, one managed project's, or their own. */
 export type ReportScope = 'organization' | 'project' | 'own';
 
-export interface Money {
-  currency: string;
-  amountMinor: number;
-}
-
-export interface ReportTotals {
-  entries: number;
-  durationSeconds: number;
-  roundedSeconds: number;
-  billableSeconds: number;
-  billableRoundedSeconds: number;
-  /** Billable amounts, one per currency (entries carry the currency of their rate). */
-  amounts: Money[];
-}
-
-export interface ReportRow extends ReportTotals {
-  /** Project, user or task id; the client's name; or the bucket's first day. null: none (no task, no client). */
-  key: string | null;
-  label: string;
-  /** A second column where it helps: the project key (by project), the project name (by task). */
-  detail: string | null;
-}
-
-export interface TimeReport {
-  title: string;
-  organization: { id: string; name: string };
-  period: { from: string; to: string; fromDate: string; toDate: string; timeZone: string };
-  groupBy: ReportGroupBy;
-  scope: ReportScope;
-  filters: { projectId: string | null; userId: string | null; billable: boolean | null };
-  /** The filters in words, for the document formats ("Project: WEB Website"). */
-  filterLabels: string[];
-  /** Every currency of the totals, sorted: one amount column each. */
-  currencies: string[];
-  rows: ReportRow[];
-  totals: ReportTotals;
-  generatedAt: string;
-}
+export type Money = Static<typeof Amount>;
+/** Billable amounts are one per currency (entries carry the currency of their rate). */
+export type ReportTotals = Static<typeof ReportTotalsSchema>;
+/** `key` null: none (no task, no client). */
+export type ReportRow = Static<typeof ReportRowSchema>;
+export type TimeReport = Static<typeof TimeReportView>;
+export type ProjectBudget = Static<typeof BudgetView>;
 
 export const GROUP_TITLES: Record<ReportGroupBy, { title: string; column: string; detail: string | null }> = {
   project: { title: 'Time report by project', column: 'Project', detail: 'Key' },

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { CalendarDate, DateOrTimestamp, Line, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
+import { CalendarDate, DateOrTimestamp, Line, named, Nullable, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 import { ENTRY_YEARS } from '../time/index.ts';
 
 const Uuid = uuid();
@@ -32,12 +32,35 @@ export const TimeReportFileRequest = Type.Object({
   format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx'), Type.Literal('pdf')]),
 });
 export const FileParams = Type.Object({ orgId: Uuid, jobId: Uuid });
-export const JobAccepted = Type.Object({
-  jobId: Uuid,
-  statusUrl: Type.String({ description: 'GET it for status, progress and, when done, the download link' }),
-});
+export const JobAccepted = named(
+  'AcceptedJob',
+  Type.Object({
+    jobId: Uuid,
+    statusUrl: Type.String({ description: 'GET it for status, progress and, when done, the download link' }),
+  }),
+);
 
-const Amount = Type.Object({ currency: Type.String(), amountMinor: Type.Integer() });
+/** The result of a `reports.time_report_file` job: where its file is downloaded. */
+export const ReportFile = named(
+  'ReportFile',
+  Type.Object(
+    {
+      link: Type.String({ description: 'GET it to download the file (its requester only, for a day)' }),
+      fileName: Type.String(),
+      contentType: Type.String(),
+      bytes: Type.Integer({ minimum: 0 }),
+    },
+    { description: 'The result of a `reports.time_report_file` job: the file it made' },
+  ),
+);
+
+/** The result of a `reports.purge_files` job. */
+export const FilePurgeResult = named(
+  'ReportFilePurgeResult',
+  Type.Object({ deleted: Type.Integer({ minimum: 0, description: 'Expired report files deleted' }) }, { description: 'The result of a `reports.purge_files` job' }),
+);
+
+export const Amount = named('MoneyAmount', Type.Object({ currency: Type.String(), amountMinor: Type.Integer() }, { description: 'An amount in minor units (cents) of a currency' }));
 
 const Totals = {
   entries: Type.Integer(),
@@ -48,34 +71,48 @@ const Totals = {
   amounts: Type.Array(Amount, { description: 'Billable amount per currency, in minor units' }),
 };
 
-export const TimeReportView = Type.Object({
-  title: Type.String(),
-  organization: Type.Object({ id: Uuid, name: Type.String() }),
-  period: Type.Object({
+export const ReportTotals = named('TimeReportTotals', Type.Object(Totals));
+
+export const ReportRow = named(
+  'TimeReportRow',
+  Type.Object({
+    key: Nullable(Type.String({ description: 'Project, user or task id; client name; or the first day of the bucket' })),
+    label: Type.String(),
+    detail: Nullable(Type.String({ description: 'A second column where it helps: the project key (by project), the project name (by task)' })),
+    ...Totals,
+  }),
+);
+
+export const ReportPeriod = named(
+  'TimeReportPeriod',
+  Type.Object({
     from: Timestamp({ description: 'First instant' }),
     to: Timestamp({ description: 'First instant after the period' }),
     fromDate: CalendarDate(),
     toDate: CalendarDate({ description: 'Last day, inclusive' }),
     timeZone: Type.String(),
   }),
-  groupBy: TimeReportQuery.properties.groupBy,
-  scope: Type.Union([Type.Literal('organization'), Type.Literal('project'), Type.Literal('own')], {
-    description: "Whose time is counted: the whole org's (admins), one managed project's, or only the caller's",
-  }),
-  filters: Type.Object({ projectId: Nullable(Uuid), userId: Nullable(Uuid), billable: Nullable(Type.Boolean()) }),
-  filterLabels: Type.Array(Type.String()),
-  currencies: Type.Array(Type.String()),
-  rows: Type.Array(
-    Type.Object({
-      key: Nullable(Type.String({ description: 'Project, user or task id; client name; or the first day of the bucket' })),
-      label: Type.String(),
-      detail: Nullable(Type.String()),
-      ...Totals,
+);
+
+/** The report every format renders; `format=json` answers it as it is. */
+export const TimeReportView = named(
+  'TimeReport',
+  Type.Object({
+    title: Type.String(),
+    organization: Type.Object({ id: Uuid, name: Type.String() }),
+    period: ReportPeriod,
+    groupBy: TimeReportQuery.properties.groupBy,
+    scope: Type.Union([Type.Literal('organization'), Type.Literal('project'), Type.Literal('own')], {
+      description: "Whose time is counted: the whole org's (admins), one managed project's, or only the caller's",
     }),
-  ),
-  totals: Type.Object(Totals),
-  generatedAt: Timestamp(),
-});
+    filters: Type.Object({ projectId: Nullable(Uuid), userId: Nullable(Uuid), billable: Nullable(Type.Boolean()) }),
+    filterLabels: Type.Array(Type.String(), { description: 'The filters in words, for the document formats ("Project: WEB Website")' }),
+    currencies: Type.Array(Type.String(), { description: 'Every currency of the totals, sorted: one amount column each' }),
+    rows: Type.Array(ReportRow),
+    totals: ReportTotals,
+    generatedAt: Timestamp(),
+  }),
+);
 
 // A Media Type Object has no description of its own (OpenAPI 3.1): it goes on the schema.
 const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
@@ -97,27 +134,33 @@ export const TimeReportResponse = {
   },
 };
 
-const BurnWeek = Type.Object({
-  week: CalendarDate({ description: 'First day of the week, in the organization time zone' }),
-  seconds: Type.Integer(),
-  roundedSeconds: Type.Integer(),
-  hours: Type.Number({ description: 'Rounded hours of the week' }),
-  amountMinor: Type.Integer({ description: 'Billable amount of the week in the budget currency' }),
-  cumulativeHours: Type.Number(),
-  cumulativeAmountMinor: Type.Integer(),
-});
+const BurnWeek = named(
+  'BudgetBurnWeek',
+  Type.Object({
+    week: CalendarDate({ description: 'First day of the week, in the organization time zone' }),
+    seconds: Type.Integer(),
+    roundedSeconds: Type.Integer(),
+    hours: Type.Number({ description: 'Rounded hours of the week' }),
+    amountMinor: Type.Integer({ description: 'Billable amount of the week in the budget currency' }),
+    cumulativeHours: Type.Number(),
+    cumulativeAmountMinor: Type.Integer(),
+  }),
+);
 
-export const BudgetView = Type.Object({
-  project: Type.Object({ id: Uuid, name: Type.String(), key: Type.String(), status: Type.String() }),
-  timeZone: Type.String(),
-  hours: Type.Object({
+const BudgetHours = named(
+  'BudgetHours',
+  Type.Object({
     spent: Type.Number({ description: 'Recorded hours' }),
     spentRounded: Type.Number({ description: 'Hours after rounding: what counts against the budget' }),
     budget: Nullable(Type.Number()),
     remaining: Nullable(Type.Number({ description: 'Budget minus rounded hours (negative when over)' })),
     percent: Nullable(Type.Number({ description: 'Rounded hours as a percentage of the budget' })),
   }),
-  money: Type.Object({
+);
+
+const BudgetMoney = named(
+  'BudgetMoney',
+  Type.Object({
     currency: Type.String(),
     spentMinor: Type.Integer({ description: 'Billable amount in the budget currency' }),
     budgetMinor: Nullable(Type.Integer()),
@@ -125,9 +168,19 @@ export const BudgetView = Type.Object({
     percent: Nullable(Type.Number()),
     otherCurrencies: Type.Array(Amount, { description: 'Amounts of entries in other currencies, not counted against the budget' }),
   }),
-  burn: Type.Array(BurnWeek),
-  generatedAt: Timestamp(),
-});
+);
+
+export const BudgetView = named(
+  'ProjectBudget',
+  Type.Object({
+    project: Type.Object({ id: Uuid, name: Type.String(), key: Type.String(), status: Type.String() }),
+    timeZone: Type.String(),
+    hours: BudgetHours,
+    money: BudgetMoney,
+    burn: Type.Array(BurnWeek),
+    generatedAt: Timestamp(),
+  }),
+);
 
 export const ExportResponse = {
   description: 'A ZIP archive: project.json (the project and its tasks), tasks.csv and time-entries.csv',

@@ -8,7 +8,7 @@ import { type OrganizationsApi, OrgProblems } from '../organizations/index.ts';
 import type { ProjectsApi, ProjectSummary } from '../projects/index.ts';
 import type { TimeApi } from '../time/index.ts';
 import { addDays, isTimeZone, resolvePeriod } from './period.ts';
-import { GROUP_TITLES, type Money, type ReportGroupBy, type ReportRow, type ReportScope, type ReportTotals, type TimeReport } from './model.ts';
+import { GROUP_TITLES, type Money, type ProjectBudget, type ReportGroupBy, type ReportRow, type ReportScope, type ReportTotals, type TimeReport } from './model.ts';
 
 export interface ReportsDeps {
   clock: Clock;
@@ -180,7 +180,7 @@ export function createReportsService(deps: ReportsDeps) {
   }
 
   /** Spent against budget (hours and money) and the weekly burn, for anyone who can read the project. */
-  async function projectBudget(principal: Principal, orgId: string, projectId: string) {
+  async function projectBudget(principal: Principal, orgId: string, projectId: string): Promise<ProjectBudget> {
     const { project } = await projects.assertProjectAccess(principal, orgId, projectId, 'read');
     const [org, settings] = await Promise.all([orgOf(orgId), time.settings(orgId)]);
     const currency = project.currency ?? settings.currency ?? org.currency;

@@ -1,7 +1,7 @@
 // The time API contract (TypeBox): params, bodies, queries and views.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { CalendarDate as calendarDate, DateOrTimestamp, Line, Nullable, Text, Timestamp, Uuid as uuid, WeekOrMonth, type YearRange } from '../../core/http/schema-types.ts';
+import { CalendarDate as calendarDate, DateOrTimestamp, Line, named, Nullable, Text, Timestamp, Uuid as uuid, WeekOrMonth, type YearRange } from '../../core/http/schema-types.ts';
 
 /**
  * The years time may be recorded in: entries, timers, timesheet periods, lock dates, list bounds.
@@ -34,24 +34,27 @@ export const MemberParams = Type.Object({ orgId: Uuid, userId: Uuid });
 export const RuleParams = Type.Object({ orgId: Uuid, ruleId: Uuid });
 export const PeriodParams = Type.Object({ orgId: Uuid, period: Period });
 
-export const EntryView = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  userId: Uuid,
-  projectId: Uuid,
-  taskId: Nullable(Uuid),
-  start: Instant,
-  end: Nullable(Instant),
-  durationSeconds: Nullable(Type.Integer({ description: 'end − start; null while the timer runs' })),
-  roundedSeconds: Nullable(Type.Integer({ description: "The duration after the project's effective rounding rule" })),
-  description: Type.String(),
-  billable: Type.Boolean(),
-  tags: Type.Array(Type.String()),
-  hourlyRateMinor: Nullable(Type.Integer({ description: 'The rate resolved when the entry was written' })),
-  currency: Type.String(),
-  createdAt: Instant,
-  updatedAt: Instant,
-});
+export const EntryView = named(
+  'TimeEntry',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    userId: Uuid,
+    projectId: Uuid,
+    taskId: Nullable(Uuid),
+    start: Instant,
+    end: Nullable(Instant),
+    durationSeconds: Nullable(Type.Integer({ description: 'end − start; null while the timer runs' })),
+    roundedSeconds: Nullable(Type.Integer({ description: "The duration after the project's effective rounding rule" })),
+    description: Type.String(),
+    billable: Type.Boolean(),
+    tags: Type.Array(Type.String()),
+    hourlyRateMinor: Nullable(Type.Integer({ description: 'The rate resolved when the entry was written' })),
+    currency: Type.String(),
+    createdAt: Instant,
+    updatedAt: Instant,
+  }),
+);
 
 export const CreateEntryBody = Type.Object({
   projectId: Uuid,
@@ -97,18 +100,25 @@ export const StartTimerBody = Type.Object({
   tags: Type.Optional(Tags),
 });
 
-export const StartTimerResponse = Type.Object({
-  timer: EntryView,
-  stopped: Nullable(EntryView),
-});
+/** The running timer (an entry without end) and the one it stopped, if any. */
+export const StartTimerResponse = named(
+  'TimerStart',
+  Type.Object({
+    timer: EntryView,
+    stopped: Nullable(EntryView),
+  }),
+);
 
-export const SettingsView = Type.Object({
-  lockDate: Nullable(CalendarDate),
-  hourlyRateMinor: Nullable(Type.Integer()),
-  weekStartsOn: WeekStart,
-  currency: Type.String({ description: "The organization's currency" }),
-  timeZone: Type.String({ description: "The organization's time zone" }),
-});
+export const SettingsView = named(
+  'TimeSettings',
+  Type.Object({
+    lockDate: Nullable(CalendarDate),
+    hourlyRateMinor: Nullable(Type.Integer()),
+    weekStartsOn: WeekStart,
+    currency: Type.String({ description: "The organization's currency" }),
+    timeZone: Type.String({ description: "The organization's time zone" }),
+  }),
+);
 
 export const SettingsPatch = Type.Object({
   lockDate: Type.Optional(Nullable(CalendarDate)),
@@ -117,8 +127,8 @@ export const SettingsPatch = Type.Object({
 });
 
 export const RateBody = Type.Object({ hourlyRateMinor: Minor });
-export const RateView = Type.Object({ userId: Uuid, hourlyRateMinor: Type.Integer(), updatedAt: Instant });
-export const RateList = Type.Object({ data: Type.Array(RateView) });
+export const RateView = named('MemberRate', Type.Object({ userId: Uuid, hourlyRateMinor: Type.Integer(), updatedAt: Instant }));
+export const RateList = named('MemberRateList', Type.Object({ data: Type.Array(RateView) }));
 
 export const RuleBody = Type.Object({
   scope: Scope,
@@ -126,32 +136,38 @@ export const RuleBody = Type.Object({
   minutes: Type.Integer({ minimum: 1, maximum: 60 }),
   mode: Mode,
 });
-export const RuleView = Type.Object({
-  id: Uuid,
-  scope: Scope,
-  target: Nullable(Type.String()),
-  minutes: Type.Integer(),
-  mode: Mode,
-  createdAt: Instant,
-  updatedAt: Instant,
-});
-export const RuleList = Type.Object({ data: Type.Array(RuleView) });
+export const RuleView = named(
+  'RoundingRule',
+  Type.Object({
+    id: Uuid,
+    scope: Scope,
+    target: Nullable(Type.String()),
+    minutes: Type.Integer(),
+    mode: Mode,
+    createdAt: Instant,
+    updatedAt: Instant,
+  }),
+);
+export const RuleList = named('RoundingRuleList', Type.Object({ data: Type.Array(RuleView) }));
 
-export const TimesheetView = Type.Object({
-  id: Uuid,
-  orgId: Uuid,
-  userId: Uuid,
-  period: Type.String(),
-  start: Instant,
-  end: Instant,
-  status: SheetStatus,
-  entries: Type.Integer({ description: 'Finished entries of the user in the period' }),
-  durationSeconds: Type.Integer(),
-  submittedAt: Instant,
-  decidedAt: Nullable(Instant),
-  decidedBy: Nullable(Uuid),
-  comment: Nullable(Type.String()),
-});
+export const TimesheetView = named(
+  'Timesheet',
+  Type.Object({
+    id: Uuid,
+    orgId: Uuid,
+    userId: Uuid,
+    period: Type.String(),
+    start: Instant,
+    end: Instant,
+    status: SheetStatus,
+    entries: Type.Integer({ description: 'Finished entries of the user in the period' }),
+    durationSeconds: Type.Integer(),
+    submittedAt: Instant,
+    decidedAt: Nullable(Instant),
+    decidedBy: Nullable(Uuid),
+    comment: Nullable(Type.String()),
+  }),
+);
 
 export const ListTimesheetsQuery = Type.Object({
   status: Type.Optional(SheetStatus),

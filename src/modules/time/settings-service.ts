@@ -1,11 +1,13 @@
 // Org time settings (lock date, default rate, week start), member rates and rounding rules.
 // Everyone in the org reads them; admins and owners change them.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import { invalid, } from '../../core/errors.ts';
 import { TimeProblems } from './problems.ts';
 import type { Actor, TimeContext, TimeDeps } from './context.ts';
 import { parseDate } from './periods.ts';
-import { memberRates, roundingRules, type SettingsValues, settings } from './settings-repository.ts';
+import type { RateView, RuleView, SettingsView } from './schemas.ts';
+import { memberRates, roundingRules, settings } from './settings-repository.ts';
 import type { RoundingRuleRow } from './tables.ts';
 
 export interface SettingsPatch {
@@ -21,7 +23,7 @@ export interface RoundingRuleInput {
   mode: 'up' | 'down' | 'nearest';
 }
 
-export const toRuleView = (r: RoundingRuleRow) => ({
+export const toRuleView = (r: RoundingRuleRow): Static<typeof RuleView> => ({
   id: r.id,
   scope: r.scope,
   target: r.scope === 'org' ? null : r.target,
@@ -31,13 +33,13 @@ export const toRuleView = (r: RoundingRuleRow) => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-const rateView = (r: { userId: string; hourlyRateMinor: number; updatedAt: Date }) => ({ ...r, updatedAt: r.updatedAt.toISOString() });
+const rateView = (r: { userId: string; hourlyRateMinor: number; updatedAt: Date }): Static<typeof RateView> => ({ ...r, updatedAt: r.updatedAt.toISOString() });
 
 export function createSettingsService(deps: TimeDeps, ctx: TimeContext) {
   const { db, orgs, projects } = deps;
 
   /** The settings with the org's currency and zone, which the organizations module owns. */
-  async function view(orgId: string): Promise<SettingsValues & { currency: string; timeZone: string }> {
+  async function view(orgId: string): Promise<Static<typeof SettingsView>> {
     const [s, org] = await Promise.all([settings.get(db, orgId), ctx.orgInfo(orgId)]);
     return { ...s, currency: org.currency, timeZone: org.timezone };
   }

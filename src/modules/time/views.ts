@@ -1,26 +1,11 @@
-// Rows to API views.
+// Rows to API views (their types are the schemas': schemas.ts).
+import type { Static } from 'typebox';
 import { durationSeconds, type RoundingRule, roundSeconds } from './rules.ts';
+import type { EntryView, TimesheetView as TimesheetSchema } from './schemas.ts';
 import type { EntryRow, TimesheetRow } from './tables.ts';
 
-export interface TimeEntryView {
-  id: string;
-  orgId: string;
-  userId: string;
-  projectId: string;
-  taskId: string | null;
-  start: string;
-  end: string | null;
-  durationSeconds: number | null;
-  /** The duration after the project's effective rounding rule; the raw one stays beside it. */
-  roundedSeconds: number | null;
-  description: string;
-  billable: boolean;
-  tags: string[];
-  hourlyRateMinor: number | null;
-  currency: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type TimeEntryView = Static<typeof EntryView>;
+export type TimesheetView = Static<typeof TimesheetSchema>;
 
 export function toEntryView(r: EntryRow, rule: RoundingRule | null): TimeEntryView {
   const seconds = durationSeconds({ start: r.start_at, end: r.end_at });
@@ -55,7 +40,7 @@ export const entryFacts = (r: EntryRow) => ({
   billable: r.billable,
 });
 
-export function toTimesheetView(t: TimesheetRow & { entries: number; duration_seconds: number }) {
+export function toTimesheetView(t: TimesheetRow & { entries: number; duration_seconds: number }): TimesheetView {
   return {
     id: t.id,
     orgId: t.org_id,
@@ -72,4 +57,3 @@ export function toTimesheetView(t: TimesheetRow & { entries: number; duration_se
     comment: t.comment,
   };
 }
-export type TimesheetView = ReturnType<typeof toTimesheetView>;

@@ -1,24 +1,31 @@
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Line, Nullable, Opaque, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { Line, named, Nullable, Opaque, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
-export const Profile = Type.Object({
-  displayName: Type.String(),
-  bio: Nullable(Type.String()),
-  avatarUrl: Nullable(Type.String()),
-  timezone: Type.String(),
-  locale: Type.String(),
-});
+export const Profile = named(
+  'UserProfile',
+  Type.Object({
+    displayName: Type.String(),
+    bio: Nullable(Type.String()),
+    avatarUrl: Nullable(Type.String()),
+    timezone: Type.String(),
+    locale: Type.String(),
+  }),
+);
 
-export const UserView = Type.Object({
-  id: Uuid(),
-  email: Type.String(),
-  emailVerified: Type.Boolean(),
-  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
-  profile: Profile,
-  createdAt: Timestamp(),
-});
+/** A user with their profile: `GET /users/me` and the admin user routes. */
+export const UserView = named(
+  'User',
+  Type.Object({
+    id: Uuid(),
+    email: Type.String(),
+    emailVerified: Type.Boolean(),
+    role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('deleted')]),
+    profile: Profile,
+    createdAt: Timestamp(),
+  }),
+);
 
 export const UpdateMeBody = Type.Object({
   displayName: Type.Optional(Line(100)),

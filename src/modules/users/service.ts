@@ -1,5 +1,6 @@
 // Profiles and the user directory. Account facts (email, role, status) belong to auth:
 // changes go through its API, and its events keep this module's directory copy current.
+import type { Static } from 'typebox';
 import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
@@ -9,6 +10,9 @@ import { isTimeZone } from '../../core/time/zones.ts';
 import type { AuthApi } from '../auth/index.ts';
 import { UserProblems } from './problems.ts';
 import { type ProfileRow, profiles } from './repository.ts';
+import type { UserView as UserSchema } from './schemas.ts';
+
+export type UserView = Static<typeof UserSchema>;
 
 export interface ProfilePatch {
   displayName?: string;
@@ -18,7 +22,7 @@ export interface ProfilePatch {
   locale?: string;
 }
 
-export function toUserView(p: ProfileRow) {
+export function toUserView(p: ProfileRow): UserView {
   return {
     id: p.user_id,
     email: p.email,
@@ -29,7 +33,6 @@ export function toUserView(p: ProfileRow) {
     createdAt: p.created_at.toISOString(),
   };
 }
-export type UserView = ReturnType<typeof toUserView>;
 
 const userNotFound = () => CoreProblems.notFound.error('User not found');
 

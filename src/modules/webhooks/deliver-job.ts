@@ -2,6 +2,7 @@
 // recorded. 2xx delivers; 410 disables the endpoint at once; any other outcome throws so
 // the queue retries with exponential backoff (schedule below). When the last attempt fails
 // the delivery is failed, and enough such deliveries in a row disable the endpoint.
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import type { JobContext, JobDefinition } from '../../core/jobs/types.ts';
@@ -10,6 +11,7 @@ import { UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 import { nowOf, type WebhooksDeps } from './deps.ts';
 import type { DisabledReason } from './events.ts';
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, type EndpointRow, endpoints } from './repository.ts';
+import { DeliverJobResult } from './schemas.ts';
 import { signatureHeader } from './signing.ts';
 
 export const DELIVER_JOB = 'webhooks.deliver';
@@ -47,7 +49,7 @@ interface Outcome {
 /** PostgreSQL text cannot hold NUL; a response excerpt is for people to read anyway. */
 const printable = (text: string) => text.replaceAll('\u0000', '');
 
-export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData> {
+export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData, typeof DeliverJobResult> {
   const { db, clock, secrets, events, log } = deps;
 
   /** The secrets that sign now: the current one, and the previous one during a rotation's overlap. */
@@ -95,7 +97,7 @@ export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData> {
     await events.publish(tx, 'webhooks.endpoint_disabled', { orgId: endpoint.org_id, endpointId: endpoint.id, url: endpoint.url, reason }, { orgId: endpoint.org_id, actorId: null });
   }
 
-  async function handler(job: JobContext<DeliverJobData>) {
+  async function handler(job: JobContext<DeliverJobData>): Promise<Static<typeof DeliverJobResult>> {
     const found = await deliveries.withEndpoint(db, job.data.deliveryId);
     if (!found) return { skipped: 'deleted' };
     const { delivery, endpoint } = found;
@@ -148,6 +150,7 @@ export function deliverJob(deps: WebhooksDeps): JobDefinition<DeliverJobData> {
 
   return {
     name: DELIVER_JOB,
+    result: DeliverJobResult,
     handler,
     retryLimit: RETRY_LIMIT,
     retryDelaySeconds: RETRY_DELAY_SECONDS,

@@ -6,13 +6,15 @@ import type { Executor } from '../../core/db/database.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
 import type { Clock } from '../../core/module.ts';
 import { deliveries } from './repository.ts';
+import { PruneJobResult } from './schemas.ts';
 
 export const LOG_RETENTION_DAYS = 30;
 const ABANDONED_AFTER_MS = 48 * 3600 * 1000;
 
-export function pruneJob(deps: { db: Executor; clock: Clock }): JobDefinition {
+export function pruneJob(deps: { db: Executor; clock: Clock }): JobDefinition<unknown, typeof PruneJobResult> {
   return {
     name: 'webhooks.prune_deliveries',
+    result: PruneJobResult,
     cron: '17 3 * * *',
     exclusive: true,
     async handler() {

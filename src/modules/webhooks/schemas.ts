@@ -1,7 +1,7 @@
 // The webhooks API contract (TypeBox): params, bodies, queries and views.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { Line, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
+import { Line, named, Nullable, Text, Timestamp, Uuid as uuid } from '../../core/http/schema-types.ts';
 import { PATTERN } from './patterns.ts';
 
 const Uuid = uuid();
@@ -58,38 +58,76 @@ const endpointFields = {
   updatedAt: DateTime,
 };
 
-export const EndpointView = Type.Object(endpointFields);
+export const EndpointView = named('WebhookEndpoint', Type.Object(endpointFields));
 
-export const EndpointWithSecret = Type.Object({
-  ...endpointFields,
-  secret: Type.String({ description: 'The signing secret (`whsec_…`). Shown only now: store it.' }),
-});
+/** An endpoint with its signing secret: the answers of create and rotate-secret only. */
+export const EndpointWithSecret = named(
+  'WebhookEndpointWithSecret',
+  Type.Object({
+    ...endpointFields,
+    secret: Type.String({ description: 'The signing secret (`whsec_…`). Shown only now: store it.' }),
+  }),
+);
 
 export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
 
+/** The result of a `webhooks.deliver` job: the attempt's outcome, or why none was made. */
+export const DeliverJobResult = named(
+  'WebhookDeliveryResult',
+  Type.Union(
+    [
+      Type.Object({
+        status: Type.Union([DeliveryStatus, Type.Literal('deleted')], { description: 'The delivery after this attempt (`deleted`: its endpoint was deleted meanwhile)' }),
+        responseStatus: Nullable(Type.Integer({ description: "The receiver's HTTP status; null when no answer came" })),
+      }),
+      Type.Object({ skipped: Type.String({ description: 'Why nothing was sent: `deleted`, `endpoint_disabled`, or the status the delivery already had' }) }),
+    ],
+    { description: 'The result of a `webhooks.deliver` job' },
+  ),
+);
+
+/** The result of a `webhooks.prune_deliveries` job. */
+export const PruneJobResult = named(
+  'WebhookDeliveryPruneResult',
+  Type.Object(
+    {
+      abandoned: Type.Integer({ minimum: 0, description: 'Deliveries pending long after their last retry, marked failed' }),
+      deleted: Type.Integer({ minimum: 0, description: 'Deliveries older than the retention, deleted with their attempts' }),
+    },
+    { description: 'The result of a `webhooks.prune_deliveries` job' },
+  ),
+);
+
 export const ListDeliveriesQuery = Type.Object({ status: Type.Optional(DeliveryStatus), ...PageQuery });
 
-export const AttemptView = Type.Object({
-  attempt: Type.Integer(),
-  at: DateTime,
-  request: Type.Object({ headers: Type.Record(Type.String(), Type.String()) }),
-  response: Nullable(Type.Object({ status: Type.Integer(), body: Type.String({ description: 'At most the first 64 KiB' }) })),
-  latencyMs: Type.Integer(),
-  error: Nullable(Type.String()),
-});
+/** One HTTP request made for a delivery. */
+export const AttemptView = named(
+  'WebhookDeliveryAttempt',
+  Type.Object({
+    attempt: Type.Integer(),
+    at: DateTime,
+    request: Type.Object({ headers: Type.Record(Type.String(), Type.String()) }),
+    response: Nullable(Type.Object({ status: Type.Integer(), body: Type.String({ description: 'At most the first 64 KiB' }) })),
+    latencyMs: Type.Integer(),
+    error: Nullable(Type.String()),
+  }),
+);
 
-export const DeliveryView = Type.Object({
-  id: Uuid,
-  endpointId: Uuid,
-  eventId: Type.String({ description: 'The webhook-id header: the same for every attempt, so receivers can deduplicate' }),
-  eventType: Type.String(),
-  status: DeliveryStatus,
-  attempts: Type.Integer(),
-  lastStatus: Nullable(Type.Integer()),
-  lastError: Nullable(Type.String()),
-  request: Type.Object({ body: Type.String({ description: 'The JSON body sent, byte for byte' }) }),
-  log: Type.Array(AttemptView, { description: 'Every HTTP request made for this delivery, oldest first' }),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-  deliveredAt: Nullable(DateTime),
-});
+export const DeliveryView = named(
+  'WebhookDelivery',
+  Type.Object({
+    id: Uuid,
+    endpointId: Uuid,
+    eventId: Type.String({ description: 'The webhook-id header: the same for every attempt, so receivers can deduplicate' }),
+    eventType: Type.String(),
+    status: DeliveryStatus,
+    attempts: Type.Integer(),
+    lastStatus: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+    request: Type.Object({ body: Type.String({ description: 'The JSON body sent, byte for byte' }) }),
+    log: Type.Array(AttemptView, { description: 'Every HTTP request made for this delivery, oldest first' }),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    deliveredAt: Nullable(DateTime),
+  }),
+);

@@ -1,6 +1,7 @@
 // Webhook endpoints of an org: create, list, read, update, delete, rotate the secret. Only
 // org admins manage them. URLs are checked against the SSRF guard here and again at every
 // delivery (DNS may change in between).
+import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
@@ -8,6 +9,7 @@ import { type Actor, metaOf, nowOf, type WebhooksDeps } from './deps.ts';
 import { WebhookProblems } from './problems.ts';
 import { normalizePatterns } from './patterns.ts';
 import { type EndpointRow, endpoints } from './repository.ts';
+import type * as S from './schemas.ts';
 import { generateSecret } from './signing.ts';
 import { type EndpointView, toEndpointView } from './views.ts';
 
@@ -29,7 +31,7 @@ export interface UpdateEndpointInput {
   enabled?: boolean;
 }
 
-export type EndpointWithSecret = EndpointView & { secret: string };
+export type EndpointWithSecret = Static<typeof S.EndpointWithSecret>;
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 

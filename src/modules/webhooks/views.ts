@@ -1,11 +1,16 @@
 // Rows to API views. Secrets never appear here: they leave the server only in the
 // create and rotate answers, which add them explicitly.
+import type { Static } from 'typebox';
 import type { AttemptRow, DeliveryRow, EndpointRow } from './repository.ts';
+import type * as S from './schemas.ts';
+
+export type EndpointView = Static<typeof S.EndpointView>;
+export type DeliveryView = Static<typeof S.DeliveryView>;
 
 const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
 
 /** `now` decides whether the previous secret still signs. */
-export function toEndpointView(e: EndpointRow, now: Date) {
+export function toEndpointView(e: EndpointRow, now: Date): EndpointView {
   return {
     id: e.id,
     orgId: e.org_id,
@@ -25,9 +30,7 @@ export function toEndpointView(e: EndpointRow, now: Date) {
   };
 }
 
-export type EndpointView = ReturnType<typeof toEndpointView>;
-
-export function toAttemptView(a: AttemptRow) {
+export function toAttemptView(a: AttemptRow): Static<typeof S.AttemptView> {
   return {
     attempt: a.attempt,
     at: iso(a.created_at)!,
@@ -38,7 +41,7 @@ export function toAttemptView(a: AttemptRow) {
   };
 }
 
-export function toDeliveryView(d: DeliveryRow, log: AttemptRow[]) {
+export function toDeliveryView(d: DeliveryRow, log: AttemptRow[]): DeliveryView {
   return {
     id: d.id,
     endpointId: d.endpoint_id,
@@ -55,5 +58,3 @@ export function toDeliveryView(d: DeliveryRow, log: AttemptRow[]) {
     deliveredAt: iso(d.delivered_at),
   };
 }
-
-export type DeliveryView = ReturnType<typeof toDeliveryView>;
