@@ -1,5 +1,5 @@
 // One locked table fails only the requests that need it (issue #20, decision 0029). With a
-// pool of 10, a 2.5 s lock bound and a 1.5 s bound on waiting for connections (the production
+// pool of 10, a 2 s lock bound and a 1 s bound on waiting for connections (the production
 // defaults are 1 s and 2 s: a lock bound above the wait bound makes the test tell shares of the
 // pool from none) and the production statement bound: while another session holds `time_tracking.entries`
 // in ACCESS EXCLUSIVE mode, more writers than connections answer 503 DB.TIMEOUT with
@@ -19,7 +19,7 @@ let orgId: string;
 let projectId: string;
 
 beforeAll(async () => {
-  owned = await createTestDatabase({ poolSize: 10, timeouts: { ...DEFAULT_TIMEOUTS, lockMs: 2500, poolWaitMs: 1500 } });
+  owned = await createTestDatabase({ poolSize: 10, timeouts: { ...DEFAULT_TIMEOUTS, lockMs: 2000, poolWaitMs: 1000 } });
   t = await createTestApp({ database: owned.database });
   user = await newUser(t);
   orgId = (await createOrg(t, user.accessToken)).id;
@@ -63,9 +63,9 @@ describe('a locked table', () => {
         }),
       );
       // Read elsewhere once the writers hold their connections and wait on the lock: without
-      // shares of the pool they hold all ten until 2.5 s, and these reads, queued behind them,
-      // time out at 1.5 s (503); with shares they find a free connection at once.
-      await new Promise((r) => setTimeout(r, 1000));
+      // shares of the pool they hold all ten until 2 s, and these reads, queued behind them,
+      // time out after 1 s (503); with shares they find a free connection at once.
+      await new Promise((r) => setTimeout(r, 700));
       const reads = await Promise.all([
         t.request({ method: 'GET', url: '/api/v1/users/me', headers: bearer(user.accessToken) }),
         t.request({ method: 'GET', url: `/api/v1/orgs/${orgId}/projects`, headers: bearer(user.accessToken) }),
@@ -78,7 +78,7 @@ describe('a locked table', () => {
       expect(res.statusCode).toBe(503);
       expect(res.json().code).toBe('DB.TIMEOUT');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-      // The issue's bound, above the bounds that make it (3 s lock wait, 2 s share wait).
+      // The issue's bound, above the bounds that make it (2 s lock wait, 1 s share wait).
       expect(ms).toBeLessThan(5000);
     }
     // Every refused write was rolled back: nothing appears once the lock is gone.
