@@ -227,4 +227,37 @@ describe('dispatcher', () => {
     const leased = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.outbox WHERE id = ANY(${ids}::uuid[]) AND locked_until IS NOT NULL`.execute(database.db);
     expect(leased.rows[0].n).toBe(0);
   });
+
+  it("runs one module's subscribers in event order, so what one commits the next one sees", async () => {
+    const created = newType();
+    const promoted = newType();
+    await sql`CREATE TABLE IF NOT EXISTS public.dispatcher_order_test (id text PRIMARY KEY, role text NOT NULL)`.execute(database.db);
+    const key = `k${seq}`;
+    const updated: number[] = [];
+    const every: number[] = [];
+    const d = dispatcher([
+      // Slow on purpose: run side by side with the update, it would commit after it.
+      sub('mx.create', created, async (_event, { db }) => {
+        await new Promise((r) => setTimeout(r, 100));
+        await sql`INSERT INTO public.dispatcher_order_test (id, role) VALUES (${key}, 'user')`.execute(db);
+      }),
+      sub('mx.promote', promoted, async (_event, { db }) => {
+        const r = await sql`UPDATE public.dispatcher_order_test SET role = 'admin' WHERE id = ${key}`.execute(db);
+        updated.push(Number(r.numAffectedRows ?? 0));
+      }),
+      // Another module's subscriber to every event runs beside them, and gets the batch whole.
+      { ...sub('other.every', created, async () => {}), event: '*' as any, handleBatch: async (events) => void every.push(events.length) },
+    ]);
+    const other = newType();
+    await publish(other);
+    await publish(created);
+    await publish(promoted);
+    await publish(other);
+    await d.drain();
+    expect(updated).toEqual([1]);
+    // The subscriber to every event took the four, of three types, at once.
+    expect(every).toEqual([4]);
+    const row = await sql<{ role: string }>`SELECT role FROM public.dispatcher_order_test WHERE id = ${key}`.execute(database.db);
+    expect(row.rows[0].role).toBe('admin');
+  });
 });

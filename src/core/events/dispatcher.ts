@@ -4,7 +4,7 @@
 // given a lease (`locked_until`), so several instances share the work without taking
 // the same event, and a crashed instance's lease simply runs out. Each subscriber then
 // takes the batch's events for it in one transaction that also records each (event,
-// subscriber) delivery, subscribers side by side (a failed batch is retried event by event);
+// subscriber) delivery, modules side by side (a failed batch is retried event by event);
 // a redelivered event skips the subscribers that already committed, so a handler's
 // database effect happens once. Batches, not events, pay the round trips (decision 0029):
 // at ~190 events/s the one-transaction-per-event loop fell behind ordinary load. A subscriber
@@ -76,8 +76,16 @@ const unwrap = <T>(o: Outcome<T>): T => {
   return o.value;
 };
 
-/** Subscribers delivering at once: each holds a connection of the pool's background share. */
+/** Modules delivering at once: each holds a connection of the pool's background share. */
 const SUBSCRIBERS_AT_ONCE = 4;
+
+const sameSubscribers = (a: Subscriber<any>[], b: Subscriber<any>[]) => a === b || (a.length === b.length && a.every((s, i) => s === b[i]));
+
+/** The module a subscriber belongs to: the first part of its name (`users.create_profile`). */
+const moduleOf = (s: Subscriber<any>) => {
+  const dot = s.name.indexOf('.');
+  return dot < 0 ? s.name : s.name.slice(0, dot);
+};
 
 /** Runs `fn` over `items` with at most `limit` running at once. */
 async function eachAtMost<T>(limit: number, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
@@ -259,29 +267,53 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     }
   }
 
+  /** The subscribers of an event type, by module (in the order they were given); computed once per type. */
+  const modulesOf = new Map<string, Map<string, Subscriber<any>[]>>();
+  function subscribersByModule(type: string): Map<string, Subscriber<any>[]> {
+    let byModule = modulesOf.get(type);
+    if (!byModule) {
+      byModule = new Map();
+      for (const s of subscribersOf(type)) byModule.set(moduleOf(s), [...(byModule.get(moduleOf(s)) ?? []), s]);
+      modulesOf.set(type, byModule);
+    }
+    return byModule;
+  }
+
   /**
-   * Delivers a batch: each subscriber gets its events in order, subscribers side by side (at
-   * most SUBSCRIBERS_AT_ONCE). When a handler fails, the subscriber's batch runs again without
-   * that event (deliverIsolating), so one bad event fails alone. Returns the failures per event;
-   * settle() then records the outcome.
+   * Delivers a batch: each subscriber gets its events in order. Modules run side by side (at
+   * most SUBSCRIBERS_AT_ONCE); within a module the batch is cut where the module's subscribers
+   * of one event differ from those of the event before, and the pieces go one after the other,
+   * in event order. A module's subscribers share its tables (users.create_profile inserts the
+   * profile that users.sync_role then updates): run side by side, the update could find no row
+   * yet, as the one transaction per event before batches never could. A module whose
+   * subscribers take every event (the audit log, the webhook fan-out) gets the whole batch in
+   * one piece. When a handler fails, its subscriber's piece goes again without that event
+   * (deliverIsolating), so one bad event fails alone. Returns the failures per event; settle()
+   * then records the outcome.
    */
   async function deliverBatch(rows: OutboxRow[]): Promise<Map<string, string[]>> {
     const errors = new Map<string, string[]>();
-    const bySubscriber = new Map<Subscriber<any>, OutboxRow[]>();
+    const piecesByModule = new Map<string, { subscribers: Subscriber<any>[]; rows: OutboxRow[] }[]>();
     for (const row of rows) {
-      for (const s of subscribersOf(row.type)) {
-        const list = bySubscriber.get(s);
-        if (list) list.push(row);
-        else bySubscriber.set(s, [row]);
+      for (const [owner, subscribers] of subscribersByModule(row.type)) {
+        const pieces = piecesByModule.get(owner);
+        const last = pieces?.at(-1);
+        if (last && sameSubscribers(last.subscribers, subscribers)) last.rows.push(row);
+        else if (pieces) pieces.push({ subscribers, rows: [row] });
+        else piecesByModule.set(owner, [{ subscribers, rows: [row] }]);
       }
     }
-    await eachAtMost(SUBSCRIBERS_AT_ONCE, [...bySubscriber], ([s, list]) =>
-      deliverIsolating(list, s, (row, err) => {
-        const message = err instanceof Error ? err.message : String(err);
-        errors.set(row.id, [...(errors.get(row.id) ?? []), `${s.name}: ${message}`]);
-        log.warn({ eventId: row.id, eventType: row.type, subscriber: s.name, attempt: row.attempts + 1, err: message }, 'event delivery failed');
-      }),
-    );
+    await eachAtMost(SUBSCRIBERS_AT_ONCE, [...piecesByModule.values()], async (pieces) => {
+      for (const piece of pieces) {
+        for (const s of piece.subscribers) {
+          await deliverIsolating(piece.rows, s, (row, err) => {
+            const message = err instanceof Error ? err.message : String(err);
+            errors.set(row.id, [...(errors.get(row.id) ?? []), `${s.name}: ${message}`]);
+            log.warn({ eventId: row.id, eventType: row.type, subscriber: s.name, attempt: row.attempts + 1, err: message }, 'event delivery failed');
+          });
+        }
+      }
+    });
     return errors;
   }
 
