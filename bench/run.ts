@@ -35,6 +35,7 @@ import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProces
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
+import { isTrellisReady, START_ENTRY, START_FLAGS } from './lib/server.ts';
 import { buildServer } from '../scripts/build.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
@@ -125,12 +126,6 @@ function trellisEnv(dataDir: string, extra: Record<string, string> = {}): Record
   };
 }
 
-/** The Node flags and entry file `npm start` runs (after its prestart build), so the benchmark measures the same process. */
-const START_ARGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string).split(/\s+/).slice(1);
-const START_FLAGS = START_ARGS.filter((a) => a.startsWith('--'));
-const START_ENTRY = START_ARGS.filter((a) => !a.startsWith('--')).at(-1)!;
-
-const isTrellisReady = (line: Record<string, unknown>) => line.msg === 'trellis ready' && typeof line.port === 'number';
 
 async function timedStart(logDir: string, name: string, phase: string, childEnv: Record<string, string>, timeoutMs: number): Promise<{ started: Started; result: StartupResult }> {
   const started = await startProcess({ script: START_ENTRY, nodeFlags: START_FLAGS, env: childEnv, logDir, name, isReady: isTrellisReady, timeoutMs });

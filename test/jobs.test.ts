@@ -138,6 +138,28 @@ describe('job queue', () => {
     expect(rows.rows[0].n).toBe(1);
   });
 
+  it('enqueues many jobs in one go, inside a transaction, with the queue\'s settings and a status row each', async () => {
+    failUntilAttempt = 0;
+    seen.length = 0;
+    let ids: string[] = [];
+    await t.database.db.transaction().execute(async (tx) => {
+      ids = await t.app.jobs.enqueueMany('test.echo', [{ data: { n: 'a' } }, { data: { n: 'b' }, group: 'g1' }, { data: { n: 'c' }, group: 'g1' }], { db: tx });
+    });
+    expect(ids).toHaveLength(3);
+    const jobs = await sql<{ id: string; data: unknown; retry_limit: number; group_id: string | null }>`
+      SELECT id, data, retry_limit, group_id FROM pgboss.job WHERE id = ANY(${ids}::uuid[])`.execute(t.database.db);
+    const byId = new Map(jobs.rows.map((r) => [r.id, r]));
+    // In the order given, with the queue's retry limit and the groups asked for.
+    expect(ids.map((id) => byId.get(id)?.data)).toEqual([{ n: 'a' }, { n: 'b' }, { n: 'c' }]);
+    expect(ids.map((id) => byId.get(id)?.retry_limit)).toEqual([2, 2, 2]);
+    expect(ids.map((id) => byId.get(id)?.group_id)).toEqual([null, 'g1', 'g1']);
+    const status = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.jobs WHERE id = ANY(${ids}::uuid[]) AND status = 'queued'`.execute(t.database.db);
+    expect(status.rows[0].n).toBe(3);
+    expect(await t.runJobs()).toBe(3);
+    expect(seen.map((x) => x.data)).toEqual(expect.arrayContaining([{ n: 'a' }, { n: 'b' }, { n: 'c' }]));
+    expect(await t.app.jobs.enqueueMany('test.echo', [])).toEqual([]);
+  });
+
   it('purges finished jobs after 30 days and counts open and failed ones in /metrics', async () => {
     failUntilAttempt = 0;
     const old = await t.app.jobs.enqueue('test.echo', { n: 'old' });

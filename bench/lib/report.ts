@@ -138,6 +138,8 @@ const TITLES: Record<string, string> = {
   postgres: 'PostgreSQL server (DATABASE_URL)',
 };
 const ORDER = ['embedded', 'pglite', 'postgres'];
+/** Sections other benchmarks write (`bench/resilience.ts`): kept as they are when this one rewrites the file. */
+const KEPT = ['resilience'];
 
 const rps = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const ms = (n: number | null | undefined) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
@@ -320,6 +322,7 @@ BENCH_SERVER_URL=postgres://postgres@127.0.0.1:5432/trellis_compare npm run benc
 BENCH_DURATION=3 npm run bench                  # quicker, noisier
 BENCH_ONLY=mixed npm run bench                  # only the mixed read load (~2 min; DATABASE_URL=… for a server), BENCHMARKS.md untouched
 node bench/run.ts --render                      # rewrite BENCHMARKS.md from bench/results/<database>.json
+npm run bench:resilience                        # the outbox and webhooks under load (issue #20; 2–3 min, a database of its own), its own section
 \`\`\`
 
 Settings: \`BENCH_DURATION\` (seconds per scenario, default 10), \`BENCH_WARMUP\` (default 2),
@@ -409,7 +412,7 @@ export function renderBenchmarks(previous: string, run?: RunResult): string {
   const parts = [HEADER];
   const notes = between(previous, NOTES_START, NOTES_END);
   if (notes !== null) parts.push(`${NOTES_START}${notes}${NOTES_END}\n`);
-  for (const db of ORDER) {
+  for (const db of [...ORDER, ...KEPT]) {
     const [start, end] = sectionMarkers(db);
     const body = db === run?.database ? `\n${renderSection(run)}\n` : between(previous, start, end);
     if (body !== null) parts.push(`${start}${body}${end}\n`);

@@ -160,4 +160,104 @@ describe('dispatcher', () => {
     expect(recorded.rows.filter((r) => r.subscriber === 'x.reader')).toHaveLength(5);
     await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ${bad}`.execute(database.db);
   });
+
+  it('gives a subscriber with handleBatch the batch at once, and falls back to one event at a time when it fails', async () => {
+    const type = newType();
+    const batches: string[][] = [];
+    const single: string[] = [];
+    let bad = '';
+    const batched: Subscriber<any> = {
+      ...sub('x.batched', type, async (event) => {
+        if (event.id === bad) throw new Error('this one is bad');
+        single.push(event.id);
+      }),
+      handleBatch: async (events) => {
+        batches.push(events.map((e) => e.id));
+        if (events.some((e) => e.id === bad)) throw new Error('the batch has a bad event');
+      },
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await publish(type));
+    await dispatcher([batched]).drain();
+    // One call with the four events in order; handle() never ran.
+    expect(batches).toEqual([ids]);
+    expect(single).toEqual([]);
+
+    const more: string[] = [];
+    for (let i = 0; i < 3; i++) more.push(await publish(type));
+    bad = more[1];
+    await dispatcher([batched]).drain();
+    // The batch failed as a whole, then each event went through handle() on its own: the bad one fails alone.
+    expect(batches.at(-1)).toEqual(more);
+    expect(single).toEqual([more[0], more[2]]);
+    expect((await Promise.all(more.map(status))).map((r) => r.status)).toEqual(['delivered', 'pending', 'delivered']);
+    expect((await status(bad)).last_error).toBe('x.batched: this one is bad');
+    await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ${bad}`.execute(database.db);
+  });
+
+  it('drains a backlog of several batches in one pass, each subscriber getting the events in order', async () => {
+    const type = newType();
+    const seen: string[] = [];
+    const batchSizes: number[] = [];
+    const d = dispatcher(
+      [
+        sub('x.ordered', type, async (event) => {
+          seen.push(event.id);
+        }),
+        {
+          ...sub('x.sizes', type, async () => {
+            batchSizes.push(1);
+          }),
+          handleBatch: async (events) => {
+            batchSizes.push(events.length);
+          },
+        },
+      ],
+      { batchSize: 4 },
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await publish(type));
+    // The next batch is claimed while one is delivered, and a batch is marked while the next is:
+    // the order still holds, every event is delivered once, no lease is left behind.
+    expect(await d.drain()).toBe(10);
+    expect(seen).toEqual(ids);
+    expect(batchSizes).toEqual([4, 4, 2]);
+    const rows = (await Promise.all(ids.map(status))).map((r) => r.status);
+    expect(rows.every((r) => r === 'delivered')).toBe(true);
+    const leased = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.outbox WHERE id = ANY(${ids}::uuid[]) AND locked_until IS NOT NULL`.execute(database.db);
+    expect(leased.rows[0].n).toBe(0);
+  });
+
+  it("runs one module's subscribers in event order, so what one commits the next one sees", async () => {
+    const created = newType();
+    const promoted = newType();
+    await sql`CREATE TABLE IF NOT EXISTS public.dispatcher_order_test (id text PRIMARY KEY, role text NOT NULL)`.execute(database.db);
+    const key = `k${seq}`;
+    const updated: number[] = [];
+    const every: number[] = [];
+    const d = dispatcher([
+      // Slow on purpose: run side by side with the update, it would commit after it.
+      sub('mx.create', created, async (_event, { db }) => {
+        await new Promise((r) => setTimeout(r, 100));
+        await sql`INSERT INTO public.dispatcher_order_test (id, role) VALUES (${key}, 'user')`.execute(db);
+      }),
+      sub('mx.promote', promoted, async (_event, { db }) => {
+        const r = await sql`UPDATE public.dispatcher_order_test SET role = 'admin' WHERE id = ${key}`.execute(db);
+        updated.push(Number(r.numAffectedRows ?? 0));
+      }),
+      // Another module's subscriber to every event runs beside them, and gets the batch whole.
+      { ...sub('other.every', created, async () => {}), event: '*' as any, handleBatch: async (events) => void every.push(events.length) },
+    ]);
+    const other = newType();
+    await publish(other);
+    await publish(created);
+    await publish(promoted);
+    await publish(other);
+    await d.drain();
+    expect(updated).toEqual([1]);
+    // The subscriber to every event took the four, of three types, at once.
+    expect(every).toEqual([4]);
+    const row = await sql<{ role: string }>`SELECT role FROM public.dispatcher_order_test WHERE id = ${key}`.execute(database.db);
+    expect(row.rows[0].role).toBe('admin');
+  });
 });

@@ -2,6 +2,7 @@
 // keeps failed jobs, and runs cron schedules once across instances; this wrapper adds what
 // the API needs on top: an owner who may read the job, progress, and a status row that
 // outlives pg-boss's retention (core.jobs), pushed to the owner's realtime stream.
+import { randomUUID } from 'node:crypto';
 import type { Job, JobWithMetadata, PgBoss } from 'pg-boss';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.ts';
@@ -212,6 +213,30 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
       if (!id) throw new Error(`job queue "${name}" refused the job`);
       await status.create(options.db ?? database.db, { id, queue: name, ownerId: options.ownerId ?? null });
       return id;
+    },
+    async enqueueMany(name, jobs, options = {}) {
+      if (!jobs.length) return [];
+      const def = definition(name);
+      const b = await open();
+      // Ids chosen here (pg-boss takes them as given), so the status rows and the answer follow
+      // the order of `jobs` whatever order the insert returns its rows in.
+      const ids = jobs.map(() => randomUUID());
+      await b.insert(
+        def.name,
+        jobs.map((job, i) => ({
+          id: ids[i],
+          data: (job.data ?? {}) as object,
+          ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+          ...(options.retryLimit !== undefined ? { retryLimit: options.retryLimit } : {}),
+          ...(job.group ? { group: { id: job.group } } : {}),
+        })),
+        options.db ? { db: pgBossTransaction(options.db) } : {},
+      );
+      await status.createMany(
+        options.db ?? database.db,
+        ids.map((id) => ({ id, queue: name, ownerId: options.ownerId ?? null })),
+      );
+      return ids;
     },
     async get(id) {
       const row = await status.find(id);

@@ -25,7 +25,16 @@ export class JobStatusRepository {
   }
 
   async create(db: Executor, job: { id: string; queue: string; ownerId: string | null }): Promise<void> {
-    await db.insertInto('core.jobs').values({ id: job.id, queue: job.queue, owner_id: job.ownerId }).onConflict((oc) => oc.doNothing()).execute();
+    await this.createMany(db, [job]);
+  }
+
+  async createMany(db: Executor, jobs: { id: string; queue: string; ownerId: string | null }[]): Promise<void> {
+    if (!jobs.length) return;
+    await db
+      .insertInto('core.jobs')
+      .values(jobs.map((job) => ({ id: job.id, queue: job.queue, owner_id: job.ownerId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   /** Marks an attempt started; creates the row for jobs not enqueued through the API (cron). */

@@ -96,6 +96,11 @@ export interface JobQueue {
   results(): readonly TSchema[];
   /** Returns the job id. */
   enqueue<T>(name: string, data: T, options?: EnqueueOptions): Promise<string>;
+  /**
+   * Many jobs of one queue in one statement (and one for their status rows), as `enqueue` would
+   * make them one by one: a fan-out of a batch of events. Returns the ids in the order given.
+   */
+  enqueueMany<T>(name: string, jobs: { data: T; group?: string }[], options?: Omit<EnqueueOptions, 'group'>): Promise<string[]>;
   get(id: string): Promise<JobView | null>;
   /** Jobs in one state, newest first (operators: failed jobs). `after` is the last row's [createdAt ISO, id]. */
   list(q: { status: JobStatus; name?: string; after?: [string, string] | null; limit: number }): Promise<JobView[]>;

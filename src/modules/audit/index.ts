@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { subscribeAll } from '../../core/events/types.ts';
 import { defineModule } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
-import { recordEvent } from './recorder.ts';
+import { recordEvent, recordEvents } from './recorder.ts';
 import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
 import { auditRoutes } from './routes.ts';
@@ -31,7 +31,13 @@ export const auditModule = defineModule<AuditApi, { organizations: Organizations
       api: {},
       routes: auditRoutes(audit),
       // Runs in the delivery transaction of each event; never rename (deliveries are keyed by it).
-      subscribers: [subscribeAll('audit.record', (event, { db }) => recordEvent(db, event))],
+      subscribers: [
+        subscribeAll(
+          'audit.record',
+          (event, { db }) => recordEvent(db, event),
+          (events, { db }) => recordEvents(db, events),
+        ),
+      ],
       jobs: [{ name: 'audit.purge', cron: AUDIT_PURGE_CRON, exclusive: true, result: PurgeResult, handler: (job) => retention.purgeExpired(job.signal) }],
     };
   },

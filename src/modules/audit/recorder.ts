@@ -49,3 +49,8 @@ export function toAuditRow(event: DomainEvent): NewAuditRow {
 export async function recordEvent(db: Executor, event: DomainEvent): Promise<void> {
   await auditEvents.insert(db, toAuditRow(event));
 }
+
+/** recordEvent for a batch of events, in one statement (the dispatcher's handleBatch). */
+export async function recordEvents(db: Executor, events: DomainEvent[]): Promise<void> {
+  if (events.length) await auditEvents.insertMany(db, events.map(toAuditRow));
+}

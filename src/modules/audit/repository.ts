@@ -60,6 +60,21 @@ export const auditEvents = {
       .execute(),
 
   /**
+   * Many records in one statement (a batch of events from the dispatcher), sent as one JSON
+   * parameter: binding twelve parameters per row cost more, on both sides, than the rows' JSON.
+   */
+  async insertMany(db: Executor, rows: NewAuditRow[]): Promise<void> {
+    if (!rows.length) return;
+    await sql`
+      INSERT INTO audit.events (id, type, occurred_at, actor_id, api_key_id, org_id, target_type, target_id, ip, user_agent, request_id, payload)
+      SELECT id, type, occurred_at, actor_id, api_key_id, org_id, target_type, target_id, ip, user_agent, request_id, payload
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(
+        id uuid, type text, occurred_at timestamptz, actor_id uuid, api_key_id uuid, org_id uuid,
+        target_type text, target_id text, ip text, user_agent text, request_id text, payload jsonb)
+      ON CONFLICT (id) DO NOTHING`.execute(db);
+  },
+
+  /**
    * Newest first, keyset on (occurred_at, id). Indexes: events_org_time_idx for an org,
    * events_time_idx for everything, and the actor / target / type indexes with those filters.
    */

@@ -72,6 +72,36 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     for (const row of rows) if (created.has(row.id)) await enqueue(tx, row.id, row.endpoint_id, false);
   }
 
+  /**
+   * fanOut for a batch of events (the dispatcher's handleBatch), in event order: one query for
+   * the endpoints of their orgs, one insert of the deliveries and one of their jobs, instead of
+   * three or four statements per event: at a few hundred events per second the per-event round
+   * trips were what held the dispatcher back (decision 0029).
+   */
+  async function fanOutBatch(events: DomainEvent[], tx: Executor): Promise<void> {
+    const withOrg = events.map((event) => ({ event, orgId: orgOf(event) })).filter((e): e is { event: DomainEvent; orgId: string } => e.orgId !== null);
+    if (!withOrg.length) return;
+    const enabled = await endpoints.enabledForOrgs(tx, [...new Set(withOrg.map((e) => e.orgId))]);
+    if (!enabled.length) return;
+    const now = nowOf(clock);
+    const rows: DeliveryRow[] = [];
+    for (const { event, orgId } of withOrg) {
+      const targets = enabled.filter((e) => e.org_id === orgId && matchesAny(e.events, event.type));
+      if (!targets.length) continue;
+      const body = bodyOf(event.id, event.type, new Date(event.occurredAt), { ...(event.payload as Record<string, unknown>), orgId });
+      for (const e of targets) rows.push(newDelivery(orgId, e.id, event.id, event.type, body, now));
+    }
+    if (!rows.length) return;
+    const created = new Set(await deliveries.insertNewMany(tx, rows));
+    const fresh = rows.filter((row) => created.has(row.id));
+    const data = (deliveryId: string): DeliverJobData => ({ deliveryId, maxAttempts: SCHEDULED_ATTEMPTS, scheduled: true });
+    await jobs.enqueueMany(
+      DELIVER_JOB,
+      fresh.map((row) => ({ data: data(row.id), group: row.endpoint_id })),
+      { db: tx },
+    );
+  }
+
   async function withLog(orgId: string, rows: DeliveryRow[]): Promise<DeliveryView[]> {
     const log = await attempts.forDeliveries(
       db,
@@ -143,7 +173,13 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     list,
     get,
     redeliver,
-    subscribers: [subscribeAll('webhooks.fan_out', (event, { db: tx }) => fanOut(event, tx))],
+    subscribers: [
+      subscribeAll(
+        'webhooks.fan_out',
+        (event, { db: tx }) => fanOut(event, tx),
+        (events, { db: tx }) => fanOutBatch(events, tx),
+      ),
+    ],
   };
 }
 

@@ -108,6 +108,10 @@ export const endpoints = {
   /** The fan-out's candidates (endpoints_org_idx); patterns are matched in code. */
   enabledForOrg: (db: Executor, orgId: string) => q(db).selectFrom('webhooks.endpoints').select(['id', 'events']).where('org_id', '=', orgId).where('enabled', '=', true).execute(),
 
+  /** The enabled endpoints of several orgs at once (the fan-out of a batch of events). */
+  enabledForOrgs: (db: Executor, orgIds: string[]) =>
+    q(db).selectFrom('webhooks.endpoints').select(['id', 'org_id', 'events']).where('org_id', 'in', orgIds).where('enabled', '=', true).execute(),
+
   /** Disables an enabled endpoint; undefined when it was already disabled (the event is published once). */
   disable: (db: Executor, id: string, reason: DisabledReason, now: Date) =>
     q(db)
@@ -144,6 +148,23 @@ export const deliveries = {
       .onConflict((oc) => oc.columns(['endpoint_id', 'event_id']).doNothing())
       .returning('id')
       .execute();
+    return inserted.map((r) => r.id);
+  },
+
+  /**
+   * insertNew for a batch (the fan-out of many events), the rows sent as one JSON parameter:
+   * binding thirteen parameters per row cost more, on both sides, than the rows' JSON.
+   */
+  async insertNewMany(db: Executor, rows: DeliveryRow[]): Promise<string[]> {
+    if (!rows.length) return [];
+    const { rows: inserted } = await sql<{ id: string }>`
+      INSERT INTO webhooks.deliveries (id, org_id, endpoint_id, event_id, event_type, body, status, attempts, last_status, last_error, created_at, updated_at, delivered_at)
+      SELECT id, org_id, endpoint_id, event_id, event_type, body, status, attempts, last_status, last_error, created_at, updated_at, delivered_at
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(
+        id uuid, org_id uuid, endpoint_id uuid, event_id uuid, event_type text, body text, status text, attempts int,
+        last_status int, last_error text, created_at timestamptz, updated_at timestamptz, delivered_at timestamptz)
+      ON CONFLICT (endpoint_id, event_id) DO NOTHING
+      RETURNING id`.execute(db);
     return inserted.map((r) => r.id);
   },
 
