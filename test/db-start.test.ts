@@ -7,7 +7,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { serverEndpoint } from './connection-string.ts';
+import { serverEndpoint, viaTcp } from './connection-string.ts';
 import { cleanupProcesses, freshStorage, JWT_SECRET, NODE, ROOT, WAIT_MS } from './processes.ts';
 
 afterAll(cleanupProcesses, WAIT_MS);
@@ -87,9 +87,9 @@ describe('start-up against an unresponsive database', () => {
     const probe = await listen(() => {});
     const port = probe.port;
     await probe.close();
-    const url = new URL(env.DATABASE_URL.replace(/\?.*$/, ''));
-    url.host = `127.0.0.1:${port}`;
-    const p = run(dataDir, { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'true', DB_START_TIMEOUT: '40s' });
+    // Over TCP to the proxy, whether the run's server is reached over TCP or its Unix socket.
+    const url = viaTcp(env.DATABASE_URL, `127.0.0.1:${port}`);
+    const p = run(dataDir, { DATABASE_URL: url, MIGRATE_ON_START: 'true', DB_START_TIMEOUT: '40s' });
     // Open the door after the first refusals were reported.
     const deadline = Date.now() + 15_000;
     while (retries(p.lines).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
