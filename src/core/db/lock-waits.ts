@@ -3,8 +3,9 @@
 // which table, and which session holds it. On such a refusal, at most once per 30 s, one query
 // on a connection of its own (outside the pool, whose connections may all be waiting) with a
 // short deadline reads pg_locks and pg_stat_activity, and one warning names the relations the
-// app's sessions wait on and the sessions that hold them; failing that, strong locks held by
-// old transactions, or the statements running longest.
+// app's sessions wait on and the sessions that hold them; failing that (the refused request
+// gave up its wait, and no other waits at that instant), the strong relation locks other
+// sessions hold, or the statements running longest.
 import type pg from 'pg';
 import type { Logger } from '../log/logger.ts';
 
@@ -32,7 +33,7 @@ export interface LockHolder {
   query: string | null;
 }
 
-/** A lock of ShareLock strength or more held by a transaction older than a second. */
+/** A relation lock of ShareLock strength or more held by another session (the app's own take none). */
 export interface StrongLock {
   target: string;
   mode: string;
@@ -87,7 +88,7 @@ SELECT
    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
    WHERE l.granted AND l.locktype = 'relation' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
      AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-     AND a.pid <> pg_backend_pid() AND a.xact_start < clock_timestamp() - interval '1 second'
+     AND a.pid <> pg_backend_pid()
      AND l.relation NOT IN (SELECT oid FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace)) AS strong_locks,
   (SELECT coalesce(json_agg(x ORDER BY x."runningMs" DESC), '[]') FROM (
      SELECT a.pid, (extract(epoch FROM clock_timestamp() - a.query_start) * 1000)::int AS "runningMs",
