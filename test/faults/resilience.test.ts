@@ -101,7 +101,9 @@ const runStarted = Date.now();
 const brief = (s: Sample) => `${s.kind} ${s.ref ?? ''} ${s.status}${s.code ? ` ${s.code}` : ''} at +${s.start - runStarted} ms for ${s.ms} ms${s.error ? ` ${s.error}` : ''}`;
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startOwnPostgres(), startRedisServer()]);
+  // One after the other: afterAll stops whichever started if the other fails.
+  postgres = await startOwnPostgres();
+  redis = await startRedisServer();
   await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
 }, 120_000);
 
