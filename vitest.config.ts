@@ -11,7 +11,8 @@ export default defineConfig({
     // PostgreSQL), so the second file mostly fills the first one's waits.
     maxWorkers: 2,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'test/fixtures/**'],
+    // test/faults/ is the fault suite: `npm run test:faults` (vitest.faults.config.ts).
+    exclude: ['**/node_modules/**', 'test/fixtures/**', 'test/faults/**'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -39,6 +39,7 @@ function offlineDatabase(): Database {
     db,
     rawTransaction: refuse,
     runSql: refuse,
+    readWaits: refuse,
     listen: async () => async () => {},
     poolStats: () => ({ total: 0, idle: 0, waiting: 0 }),
     close: () => db.destroy(),

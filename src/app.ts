@@ -7,6 +7,7 @@ import { createCache } from './core/cache/index.ts';
 import type { Config } from './core/config.ts';
 import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
+import { createWaitReporter } from './core/db/lock-waits.ts';
 import { type OpenedDatabase, openConfiguredDatabase } from './core/db/open.ts';
 import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
 import { createOutbox } from './core/events/outbox.ts';
@@ -137,7 +138,17 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     ...overrides.jobs,
   });
 
-  const { app: http, setPrincipalResolver, declareTags } = await createHttpServer({ config, log, metrics, redis, rateLimitNamespace: overrides.rateLimitNamespace });
+  // A request refused with DB.TIMEOUT: at most every 30 s, one warning names the relations the
+  // app's sessions wait on and who holds them, read within 1 s outside the pool (lock-waits.ts).
+  const waits = createWaitReporter({ read: () => database.readWaits(1000), log: log.child({ component: 'database' }) });
+  const { app: http, setPrincipalResolver, declareTags } = await createHttpServer({
+    config,
+    log,
+    metrics,
+    redis,
+    rateLimitNamespace: overrides.rateLimitNamespace,
+    onDatabaseTimeout: waits.timedOut,
+  });
   const core: CoreDeps = {
     config,
     log,

@@ -87,7 +87,7 @@ describe('start-up against an unresponsive database', () => {
     const probe = await listen(() => {});
     const port = probe.port;
     await probe.close();
-    // The same server and credentials over TCP on that port (the run's server may be on a socket).
+    // Over TCP to the proxy, whether the run's server is reached over TCP or its Unix socket.
     const p = run(dataDir, { DATABASE_URL: viaTcp(env.DATABASE_URL, `127.0.0.1:${port}`), MIGRATE_ON_START: 'true', DB_START_TIMEOUT: '40s' });
     // Open the door after the first refusals were reported.
     const deadline = Date.now() + 15_000;

@@ -4,6 +4,8 @@
 // the app may reach only because WEBHOOK_ALLOWED_HOSTS says so.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgBossDatabase } from '../src/core/jobs/pg-boss-database.ts';
+import { JOB_SCHEMA } from '../src/core/jobs/queue.ts';
 import { DELIVER_JOB } from '../src/modules/webhooks/deliver-job.ts';
 import { verifyWebhook } from '../src/modules/webhooks/index.ts';
 import { bearer, createTestApp, type TestApp } from './harness.ts';
@@ -118,6 +120,35 @@ describe('delivery of domain events', () => {
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 2, lastStatus: 200, lastError: null });
     expect(delivery.log.map((a: any) => a.response.status)).toEqual([500, 200]);
     expect((await getHook(t, owner.accessToken, orgId, hook.id)).consecutiveFailures).toBe(0);
+  });
+
+  // In process, what test/faults/webhook-redelivery.test.ts does with a real server killed in the
+  // middle of an attempt: the attempt is left active, and pg-boss's supervision (every 15 s on a
+  // server) fails it by its 30 s timeout into a retry, which delivers with the event's webhook-id.
+  it('makes a delivery whose attempt was lost with its process again, with the event id as webhook-id', async () => {
+    const orgId = await freshOrg();
+    const hook = await createHook(t, owner.accessToken, orgId, { url: rx.url('/lost'), events: ['projects.project_created'] });
+    await createProject(t, owner.accessToken, orgId);
+    await t.drain();
+    // A process claimed the attempt an hour ago and died with it.
+    const claimed = await sql`UPDATE pgboss.job SET state = 'active', started_on = now() - interval '1 hour', retry_count = 0
+                              WHERE name = ${DELIVER_JOB} AND state = 'created' AND group_id = ${hook.id}`.execute(t.database.db);
+    expect(Number(claimed.numAffectedRows)).toBe(1);
+    expect(await t.runJobs()).toBe(0); // an active attempt is nobody else's to run
+    const { PgBoss } = await import('pg-boss');
+    const supervisor = new PgBoss({ db: pgBossDatabase(t.database), schema: JOB_SCHEMA, supervise: false, schedule: false } as never);
+    await supervisor.start();
+    try {
+      await supervisor.supervise(DELIVER_JOB);
+    } finally {
+      await supervisor.stop({ graceful: false });
+    }
+    expect(await makeRetriesDue(t)).toBe(1);
+    await deliverAll(t);
+    const got = rx.on('/lost');
+    expect(got).toHaveLength(1);
+    const [event] = (await outboxEvents(t, 'projects.project_created')).filter((e) => e.org_id === orgId);
+    expect(got[0].headers['webhook-id']).toBe(event.id);
   });
 
   it('disables the endpoint at once when the receiver answers 410', async () => {

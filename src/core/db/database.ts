@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type pg from 'pg';
 import { currentDbCaller } from '../context/request-context.ts';
 import { type ConnectionShares, createConnectionShares } from './connection-shares.ts';
+import { type DatabaseWaits, readDatabaseWaits } from './lock-waits.ts';
 
 // Every module's tables live in their own schema; repositories narrow this to their own table types.
 export type AnyDB = any;
@@ -39,6 +40,11 @@ export interface Database {
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   poolStats(): PoolStats;
+  /**
+   * What this database's sessions wait on now (lock waits and who holds them), read on a
+   * connection of its own, outside the pool, within `deadlineMs` (lock-waits.ts).
+   */
+  readWaits(deadlineMs: number): Promise<DatabaseWaits>;
   close(): Promise<void>;
 }
 
@@ -254,6 +260,7 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number,
       };
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount + waitingOnShares(shares) }),
+    readWaits: (deadlineMs) => readDatabaseWaits(pg, url, deadlineMs),
     async close() {
       closed = true;
       channels.clear();

@@ -2,6 +2,7 @@
 // names is a postgres whose command line names this very folder.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -80,6 +81,20 @@ describe.skipIf(platform() === 'win32')('embedded PostgreSQL lock files', () => 
     await server!.stop();
     server = undefined;
     expect(runningPostmaster(files)).toBeNull();
+  }, 60_000);
+
+  it('a port given in settings is the one its connection string names, read once the server is ready', async () => {
+    const free = await new Promise<number>((ok) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => ok(port));
+      });
+    });
+    server = await startEmbeddedPostgres({ dir, settings: { port: String(free), listen_addresses: '127.0.0.1' } });
+    expect(server.url()).toContain(`port=${free}`);
+    expect(await count(server)).toBe(1);
+    await server.stop();
+    server = undefined;
   }, 60_000);
 });
 

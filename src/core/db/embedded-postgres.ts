@@ -110,8 +110,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     child = started.child;
     pid = started.pid;
   }
+  await waitReady(files, password, readPort(files), child);
+  // Read once the server is ready: a server just launched may not have written its pid file
+  // yet, and a port given in `settings` (or Windows' free port) is known only from there.
   const port = readPort(files);
-  await waitReady(files, password, port, child);
   await ensureDatabase(files, password, port);
   if (!reused) log('embedded PostgreSQL started', { pid, dir: files.dir });
 

@@ -5,9 +5,12 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 /** Connection-level failures of `pg` (server down, restarting, connection cut), not query errors. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
+  const e = err as { code?: string; message?: string; syscall?: string } | null;
   if (!e) return false;
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  // A server on a Unix socket (the embedded one, a local socket) removes the socket file when it
+  // stops: connecting then fails with ENOENT. Only a connect's: a missing file elsewhere is a bug.
+  if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
   return /Connection terminated|Client has encountered a connection error/i.test(e.message ?? '');
 }
 

@@ -12,13 +12,20 @@ export class DatabaseStartError extends Error {
   }
 }
 
-/** `user@host:port/database` of a connection string: what the logs may say of it. */
+/**
+ * `user@host:port/database` of a connection string: what the logs may say of it. A Unix-socket
+ * one names no host (`postgresql://u:pw@/db?host=/run/postgresql`, as the embedded server's
+ * are), which WHATWG URL refuses: it is read with a placeholder host, and the socket folder of
+ * its `host` parameter is the host.
+ */
 export function describeDatabase(url: string): string {
   try {
-    const u = new URL(url);
-    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    const socket = /^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)\//.exec(url);
+    const u = new URL(socket ? `${socket[1]}socket${url.slice(socket[0].length - 1)}` : url);
+    const host = (socket ? '' : u.hostname) || u.searchParams.get('host') || 'localhost';
+    const port = u.port || (socket ? (u.searchParams.get('port') ?? '') : '');
     const user = decodeURIComponent(u.username || u.searchParams.get('user') || '');
-    return `${user ? `${user}@` : ''}${host}${u.port ? `:${u.port}` : ''}/${decodeURIComponent(u.pathname.slice(1)) || user}`;
+    return `${user ? `${user}@` : ''}${host}${port ? `:${port}` : ''}/${decodeURIComponent(u.pathname.slice(1)) || user}`;
   } catch {
     return 'the configured database';
   }

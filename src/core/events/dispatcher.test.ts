@@ -1,5 +1,6 @@
 // The dispatcher's own life cycle (start, poll, stop) on a database of this file's own.
 // Delivery semantics with the real app are in test/events.test.ts.
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.ts';
@@ -259,5 +260,37 @@ describe('dispatcher', () => {
     expect(every).toEqual([4]);
     const row = await sql<{ role: string }>`SELECT role FROM public.dispatcher_order_test WHERE id = ${key}`.execute(database.db);
     expect(row.rows[0].role).toBe('admin');
+  });
+
+  it('logs the database going away once for the batch, not a line per event, and retries every event', async () => {
+    const type = newType();
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    let calls = 0;
+    const d = dispatcher(
+      [
+        sub('x.gone', type, async () => {
+          calls++;
+          // What pg throws when the server went away mid-batch.
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }),
+      ],
+      { log: createLogger('info', sink) },
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await publish(type));
+    await d.drain();
+    expect(lines.map((l) => l.msg)).toEqual(['event dispatcher pass failed']);
+    // Every event waits for its retry, with the reason recorded.
+    expect((await Promise.all(ids.map(status))).map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['pending', 1]));
+    expect((await status(ids[0])).last_error).toMatch(/ECONNREFUSED/);
+    // The batch failed on its first event; the others were not tried one by one against a database that is away.
+    expect(calls).toBe(1);
+    await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ANY(${ids}::uuid[])`.execute(database.db);
   });
 });

@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import { createFailureLog } from '../log/failure-log.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../db/database.ts';
+import { isDatabaseUnavailable } from '../db/failures.ts';
 import { runOutsideRequest } from '../context/request-context.ts';
 import { tracing } from '../telemetry/tracing.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
@@ -246,8 +247,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
    * Delivers `rows` to `s`, leaving out each event whose handler fails (its error recorded):
    * the transaction rolls back, and the batch runs again without it. A failing handler is called
    * once per pass, as with one transaction per event; the events before it run again, since
-   * their work was rolled back with it. A failure that names no event (the connection, the
-   * commit, a subscriber's handleBatch) is tried event by event.
+   * their work was rolled back with it. A failure that names no event (the commit, a
+   * subscriber's handleBatch) is tried event by event; the database being away fails them all
+   * at once.
    */
   async function deliverIsolating(rows: OutboxRow[], s: Subscriber<any>, fail: (row: OutboxRow, err: unknown) => void): Promise<void> {
     let remaining = rows;
@@ -256,6 +258,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         await deliverAll(remaining, s);
         return;
       } catch (err) {
+        // The database went away (under a handler or at commit): every event would fail the
+        // same way, one at a time; they all wait for their retry instead.
+        const cause = err instanceof HandlerFailure ? err.cause : err;
+        if (isDatabaseUnavailable(cause)) {
+          for (const row of remaining) fail(row, cause);
+          return;
+        }
         if (!(err instanceof HandlerFailure)) {
           if (remaining.length === 1) return fail(remaining[0], err);
           for (const row of remaining) await deliverIsolating([row], s, fail);
@@ -309,7 +318,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
           await deliverIsolating(piece.rows, s, (row, err) => {
             const message = err instanceof Error ? err.message : String(err);
             errors.set(row.id, [...(errors.get(row.id) ?? []), `${s.name}: ${message}`]);
-            log.warn({ eventId: row.id, eventType: row.type, subscriber: s.name, attempt: row.attempts + 1, err: message }, 'event delivery failed');
+            const fields = { eventId: row.id, eventType: row.type, subscriber: s.name, attempt: row.attempts + 1 };
+            // The database going away fails every event in flight: that is the passes' one
+            // failure (then a summary every 30 s), not a line per event (issue #20). A handler's
+            // own failure is a line of its own.
+            if (isDatabaseUnavailable(err)) passes.failed(err, fields);
+            else log.warn({ ...fields, err: message }, 'event delivery failed');
           });
         }
       }

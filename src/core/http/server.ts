@@ -9,6 +9,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.ts';
+import { isDatabaseTimeout } from '../db/failures.ts';
 import { AppError } from '../errors.ts';
 import { createAccessLog, type Logger, withLazyChildren } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -36,6 +37,8 @@ export interface HttpOptions {
   redis?: RedisConnection;
   /** Key prefix of rate-limit counters in Redis (tests give each app its own). */
   rateLimitNamespace?: string;
+  /** Told when a request is refused with 503 DB.TIMEOUT (the composition root logs what it waited on). */
+  onDatabaseTimeout?: () => void;
 }
 
 export interface HttpHandle {
@@ -144,7 +147,11 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     parseJson(request, text, done);
   });
 
-  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  const { onDatabaseTimeout } = opts;
+  app.setErrorHandler((err, request, reply) => {
+    if (onDatabaseTimeout && isDatabaseTimeout(err)) onDatabaseTimeout();
+    return sendProblem(reply, request, err);
+  });
 
   if (config.corsOrigins.length) {
     await app.register(cors, {

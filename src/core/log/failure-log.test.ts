@@ -38,4 +38,11 @@ describe('failure log', () => {
       ['warn', 'dispatcher failed'],
     ]);
   });
+
+  it('says what a plain error object says (pg-boss reports worker failures as such), not [object Object]', () => {
+    const { lines, log } = recorder();
+    const failures = createFailureLog(log, 'job queue');
+    failures.failed({ message: 'connect ECONNREFUSED 127.0.0.1:5432', queue: 'webhooks.deliver', worker: 'w1' });
+    expect(lines[0].fields.err).toBe('connect ECONNREFUSED 127.0.0.1:5432');
+  });
 });

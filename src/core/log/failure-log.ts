@@ -11,7 +11,11 @@ export interface FailureLog {
   ok(): void;
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+/** pg-boss reports worker failures as plain objects (`{ ...err, message, queue }`), not Errors. */
+const messageOf = (err: unknown) => {
+  const message = (err as { message?: unknown } | null)?.message;
+  return (typeof message === 'string' ? message : String(err)).slice(0, 500);
+};
 
 /**
  * `recoverAfterMs`: for a component that reports only its failures (an event emitter's
