@@ -22,7 +22,7 @@ import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
 import { createCachedFigures } from './core/metrics/cached-figures.ts';
-import { type Clock, type CoreDeps, type ModuleDefinition, orderModules, systemClock } from './core/module.ts';
+import { type AnyModule, type ApisOf, type Clock, type CoreDeps, orderModules, requiredNames, systemClock } from './core/module.ts';
 import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
@@ -38,11 +38,14 @@ import { usersModule } from './modules/users/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES: ModuleDefinition<any, any>[] = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule];
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule] as const;
+
+/** The public API of every module, under its name, typed from the definitions. */
+export type Apis = ApisOf<typeof MODULES>;
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 
-export function allMigrations(modules = MODULES): Migration[] {
+export function allMigrations(modules: readonly AnyModule[] = MODULES): Migration[] {
   const ordered = orderModules(modules);
   return readMigrations([CORE_MIGRATIONS, ...ordered.filter((m) => m.migrationsDir).map((m) => ({ module: m.name, dir: m.migrationsDir! }))]);
 }
@@ -75,7 +78,7 @@ export interface App {
   jobs: JobQueue;
   mailer: Mailer;
   log: Logger;
-  apis: { auth: AuthApi } & Record<string, unknown>;
+  apis: Apis;
   /**
    * Binds the API to HOST:PORT and, when METRICS_PORT is set, the metrics listener to
    * METRICS_HOST:METRICS_PORT. Resolves with the ports they got (a 0 asks for any free one).
@@ -171,8 +174,8 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const stops: (() => Promise<void>)[] = [];
   const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
   for (const def of modules) {
-    const peers = Object.fromEntries(def.requires.map((name) => [name, apis[name]]));
-    const instance = await def.setup({ ...core, log: log.child({ module: def.name }) }, peers);
+    const peers = Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]]));
+    const instance = await (def as AnyModule).setup({ ...core, log: log.child({ module: def.name }) }, peers);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));
     jobs.register(instance.jobs ?? []);

@@ -2,7 +2,6 @@
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectsApi } from '../src/modules/projects/index.ts';
 import { bearer, createTestApp, expectProblem, lastMailToken, type TestApp } from './harness.ts';
 import { API, call, createProject, outbox, projectsUrl, putMember, uniqueKey } from './projects-fixture.ts';
 import { addMember, orgWithRoles, type U } from './workspace.ts';
@@ -12,7 +11,7 @@ let orgId: string;
 let owner: U, admin: U, member: U, viewer: U, outsider: U, outsiderOrgId: string;
 /** Org members: `contributor` and `reader` join the team() projects, `stranger` none. */
 let contributor: U, reader: U, stranger: U;
-const api = () => t.app.apis.projects as ProjectsApi;
+const api = () => t.app.apis.projects;
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -200,11 +200,11 @@ describe('projects: update, archive, delete, restore', () => {
     expectProblem(await call(t, member.accessToken, 'GET', projectsUrl(orgId, '?includeDeleted=true')), 403, 'FORBIDDEN');
 
     // The façade forgets it too.
-    expect(await (t.app.apis.projects as any).getProject(orgId, p.id)).toBeNull();
+    expect(await t.app.apis.projects.getProject(orgId, p.id)).toBeNull();
     const restored = await call(t, member.accessToken, 'POST', projectsUrl(orgId, `/${p.id}/restore`));
     expect(restored.statusCode, restored.body).toBe(200);
     expect(restored.json()).toMatchObject({ id: p.id, deletedAt: null });
-    expect(await (t.app.apis.projects as any).getProject(orgId, p.id)).toMatchObject({ id: p.id });
+    expect(await t.app.apis.projects.getProject(orgId, p.id)).toMatchObject({ id: p.id });
     expect((await outbox(t, 'projects.project_deleted', orgId)).filter((e) => e.payload.projectId === p.id)).toHaveLength(1);
     expect((await outbox(t, 'projects.project_restored', orgId)).filter((e) => e.payload.projectId === p.id)).toHaveLength(1);
   });
@@ -243,7 +243,7 @@ describe('projects: members', () => {
     expectProblem(await call(t, viewer.accessToken, 'GET', projectsUrl(orgId, `/${p.id}`)), 404, 'PROJECTS.NOT_FOUND');
     const removed = (await outbox(t, 'projects.member_removed', orgId)).filter((e) => e.payload.projectId === p.id);
     expect(removed.map((e) => e.payload)).toEqual([{ orgId, projectId: p.id, userId: viewer.userId, reason: 'removed' }]);
-    expect(await (t.app.apis.projects as any).projectRole(viewer.userId, orgId, p.id)).toBeNull();
+    expect(await t.app.apis.projects.projectRole(viewer.userId, orgId, p.id)).toBeNull();
   });
 
   it('a member must be in the org (422); bad roles 400; only managers and admins manage members', async () => {
@@ -264,6 +264,6 @@ describe('projects: members', () => {
       [owner.userId, 'contributor'],
       [viewer.userId, 'contributor'],
     ]);
-    expect(await (t.app.apis.projects as any).memberRate(orgId, p.id, admin.userId)).toBeNull();
+    expect(await t.app.apis.projects.memberRate(orgId, p.id, admin.userId)).toBeNull();
   });
 });

@@ -17,7 +17,7 @@ let timerStart: string;
 beforeAll(async () => {
   t = await createTestApp();
   w = await timeWorkspace(t);
-  api = t.app.apis.time as TimeApi;
+  api = t.app.apis.time;
   acme = await createProject(t, w.owner.accessToken, w.orgId, { client: 'Acme', hourlyRateMinor: 12_000 });
   swiss = await createProject(t, w.owner.accessToken, w.orgId, { currency: 'CHF', hourlyRateMinor: 9_000 });
   for (const p of [acme, swiss]) {

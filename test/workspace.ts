@@ -1,6 +1,6 @@
 // Shared fixture for org-scoped suites: organizations and members with each role, made
 // through the public HTTP API (create, invite, mailed token, accept) like a real client.
-import type { OrganizationsApi, OrganizationView, OrgRole } from '../src/modules/organizations/index.ts';
+import type { OrganizationView, OrgRole } from '../src/modules/organizations/index.ts';
 import { bearer, lastMailToken, signUp, type TestApp } from './harness.ts';
 
 export type { OrgRole };
@@ -14,7 +14,7 @@ export interface U {
 }
 
 /** The organizations façade of a test app, typed. */
-export const orgsApi = (t: TestApp) => t.app.apis.organizations as OrganizationsApi;
+export const orgsApi = (t: TestApp) => t.app.apis.organizations;
 
 let seq = 0;
 /** Unique across files running at once (process id) and within a file (counter). */

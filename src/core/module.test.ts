@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleGraphError, orderModules } from './module.ts';
 
-const mod = (name: string, ...requires: string[]) => ({ name, requires });
+/** A definition as the graph sees it: its name, and what it requires under their names. */
+const mod = (name: string, ...requires: string[]) => ({ name, requires: Object.fromEntries(requires.map((r) => [r, { name: r }])) });
+type Mod = ReturnType<typeof mod>;
 const names = (defs: { name: string }[]) => defs.map((d) => d.name);
 
 /** The ModuleGraphError thrown by orderModules; fails the test if none is thrown. */
-function graphError(defs: { name: string; requires: string[] }[]): ModuleGraphError {
+function graphError(defs: Mod[]): ModuleGraphError {
   try {
     orderModules(defs);
   } catch (err) {
@@ -22,7 +24,7 @@ describe('orderModules', () => {
     expect(ordered).toHaveLength(5);
     expect(new Set(ordered)).toEqual(new Set(names(defs)));
     for (const d of defs) {
-      for (const r of d.requires) expect(ordered.indexOf(r), `${r} before ${d.name}`).toBeLessThan(ordered.indexOf(d.name));
+      for (const r of Object.keys(d.requires)) expect(ordered.indexOf(r), `${r} before ${d.name}`).toBeLessThan(ordered.indexOf(d.name));
     }
   });
 
@@ -56,5 +58,10 @@ describe('orderModules', () => {
 
   it('fails on two modules with one name', () => {
     expect(graphError([mod('a'), mod('b'), mod('a')]).message).toMatch(/share the name "a"/);
+  });
+
+  it('fails on a requirement given under another name than its own', () => {
+    const err = graphError([mod('auth'), { name: 'users', requires: { identity: { name: 'auth' } } }]);
+    expect(err.message).toContain('"users" requires "auth" under the key "identity"');
   });
 });

@@ -1,7 +1,8 @@
-// The module contract. A module declares its name, the modules it requires and its
-// migrations; `setup` receives core services plus the public APIs of what it requires,
-// and returns its own API, routes and event subscribers. Only the modules named in
-// `requires` are passed in, so two modules cannot depend on each other.
+// The module contract. A module declares its name, the modules it requires (their
+// definitions, so their APIs are typed by inference) and its migrations; `setup` receives core
+// services plus the public APIs of what it requires, and returns its own API, routes and event
+// subscribers. Only the modules named in `requires` are passed in, so two modules cannot
+// depend on each other.
 import type { Cache } from './cache/types.ts';
 import type { Config } from './config.ts';
 import type { Database, Executor } from './db/database.ts';
@@ -55,24 +56,55 @@ export interface ModuleInstance<Api> {
   stop?: () => Promise<void>;
 }
 
-export interface ModuleDefinition<Api = unknown, Peers = any> {
-  name: string;
-  requires: readonly string[];
+/** Any module definition, whatever its name, API and requirements. */
+export type AnyModule = ModuleDefinition<string, any, any>;
+
+/** What a module requires: its peers' definitions, each under its own name (`{ organizations }`). */
+export type Requirements = Record<string, AnyModule>;
+
+/** The API a module definition gives its peers. */
+export type ApiOf<M> = M extends ModuleDefinition<string, infer Api, Requirements> ? Api : never;
+
+/** What `setup` receives: each required module's API, under its name. */
+export type PeersOf<R extends Requirements> = { readonly [K in keyof R]: ApiOf<R[K]> };
+
+/** The APIs of a list of modules, each under its name: the app's `apis`. */
+export type ApisOf<Ms extends readonly AnyModule[]> = { readonly [M in Ms[number] as M['name']]: ApiOf<M> };
+
+export interface ModuleDefinition<Name extends string = string, Api = unknown, Requires extends Requirements = Requirements> {
+  name: Name;
+  /**
+   * The modules whose APIs `setup` receives, as their definitions under their names
+   * (`requires: { organizations: organizationsModule }`): their façades are typed by inference,
+   * and the app orders modules by them (decision 0030).
+   */
+  requires: Requires;
   /** Folder of this module's NNNN_*.sql migrations. */
   migrationsDir?: string;
   /** The OpenAPI tags its routes use, each with a description (decision 0028). */
   apiTags?: readonly ApiTag[];
-  setup(core: CoreDeps, peers: Peers): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
+  setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 
-export function defineModule<Api, Peers = Record<string, never>>(def: ModuleDefinition<Api, Peers>): ModuleDefinition<Api, Peers> {
+/** Types a module from what it is: its name, its API (setup's `api`) and its requirements. */
+export function defineModule<const Name extends string, Api, const Requires extends Requirements = Record<never, AnyModule>>(
+  def: ModuleDefinition<Name, Api, Requires>,
+): ModuleDefinition<Name, Api, Requires> {
   return def;
 }
 
 export class ModuleGraphError extends Error {}
 
+/** The names a module requires, checked against the keys it gives them under. */
+export function requiredNames(d: { name: string; requires: Readonly<Record<string, { name: string }>> }): string[] {
+  return Object.entries(d.requires).map(([key, dep]) => {
+    if (key !== dep.name) throw new ModuleGraphError(`module "${d.name}" requires "${dep.name}" under the key "${key}": use its name`);
+    return dep.name;
+  });
+}
+
 /** Orders modules so each comes after what it requires; fails on a cycle or a missing module. */
-export function orderModules<T extends { name: string; requires: readonly string[] }>(defs: readonly T[]): T[] {
+export function orderModules<T extends { name: string; requires: Readonly<Record<string, { name: string }>> }>(defs: readonly T[]): T[] {
   const byName = new Map(defs.map((d) => [d.name, d]));
   if (byName.size !== defs.length) {
     const dup = defs.find((d, i) => defs.findIndex((o) => o.name === d.name) !== i)!;
@@ -86,7 +118,7 @@ export function orderModules<T extends { name: string; requires: readonly string
       throw new ModuleGraphError(`module dependency cycle: ${[...path.slice(path.indexOf(d.name)), d.name].join(' -> ')}`);
     }
     state.set(d.name, 'visiting');
-    for (const r of d.requires) {
+    for (const r of requiredNames(d)) {
       const dep = byName.get(r);
       if (!dep) throw new ModuleGraphError(`module "${d.name}" requires "${r}", which is not registered`);
       visit(dep, [...path, d.name]);

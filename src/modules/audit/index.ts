@@ -3,8 +3,8 @@
 // It changes nothing in other modules: it listens to the whole event stream.
 import { fileURLToPath } from 'node:url';
 import { subscribeAll } from '../../core/events/types.ts';
-import { defineModule } from '../../core/module.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { organizationsModule } from '../organizations/index.ts';
 import { recordEvent, recordEvents } from './recorder.ts';
 import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
@@ -19,12 +19,12 @@ export type AuditApi = Record<string, never>;
 /** Daily, at a quiet minute (UTC), not on the hour when other schedules pile up. */
 export const AUDIT_PURGE_CRON = '17 3 * * *';
 
-export const auditModule = defineModule<AuditApi, { organizations: OrganizationsApi }>({
+export const auditModule = defineModule({
   name: 'audit',
   apiTags: [{ name: 'audit', description: 'The audit log of an organization, and of the whole instance for administrators.' }],
-  requires: ['organizations'],
+  requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { organizations }) {
+  setup(core, { organizations }): ModuleInstance<AuditApi> {
     const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
     const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.config.auditRetentionDays });
     return {

@@ -20,7 +20,7 @@ export type { AccountView } from './views.ts';
 export const authModule = defineModule({
   name: 'auth',
   apiTags: [{ name: 'auth', description: 'Accounts and sign-in: registration, email verification, passwords, tokens, sessions, one-time codes, TOTP, trusted devices and API keys.' }],
-  requires: [],
+  requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async setup(core) {
     const cache = createPrincipalCache(core.database);

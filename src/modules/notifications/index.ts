@@ -2,9 +2,9 @@
 // from other modules' events according to each user's preferences, and the realtime
 // stream (SSE) that pushes them and any other realtime message to the user's clients.
 import { fileURLToPath } from 'node:url';
-import { defineModule } from '../../core/module.ts';
-import type { AuthApi } from '../auth/index.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { organizationsModule } from '../organizations/index.ts';
+import { authModule } from '../auth/index.ts';
 import { createComposer } from './compose.ts';
 import { createDelivery } from './delivery.ts';
 import { notifications } from './repository.ts';
@@ -25,12 +25,12 @@ const MAX_STREAMS_PER_USER = 10;
 // Nothing for other modules to call: they reach users by publishing events.
 export type NotificationsApi = Record<string, never>;
 
-export const notificationsModule = defineModule<NotificationsApi, { auth: AuthApi; organizations: OrganizationsApi }>({
+export const notificationsModule = defineModule({
   name: 'notifications',
   apiTags: [{ name: 'notifications', description: 'Notifications, preferences and the realtime event stream (Server-Sent Events).' }],
-  requires: ['auth', 'organizations'],
+  requires: { auth: authModule, organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { auth, organizations }) {
+  setup(core, { auth, organizations }): ModuleInstance<NotificationsApi> {
     const service = createNotificationsService(core);
     const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.config, core.log) });
     const triggers = createTriggers(core, { composer: createComposer({ auth, organizations }), delivery });

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
 import type { Principal } from '../../core/http/principal.ts';
-import { defineModule } from '../../core/module.ts';
-import type { AuthApi } from '../auth/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { authModule } from '../auth/index.ts';
 import { createAccess } from './access.ts';
 import { createInvitationsService } from './invitations.ts';
 import { createMembersService } from './members.ts';
@@ -32,12 +32,12 @@ export interface OrganizationsApi {
   roleAtLeast(role: OrgRole, minimum: OrgRole): boolean;
 }
 
-export const organizationsModule = defineModule<OrganizationsApi, { auth: AuthApi }>({
+export const organizationsModule = defineModule({
   name: 'organizations',
   apiTags: [{ name: 'organizations', description: 'Organizations and their hierarchy, members, roles and invitations.' }],
-  requires: ['auth'],
+  requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  async setup(core) {
+  async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
     const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });
     await cache.start();

@@ -1,7 +1,7 @@
 // The projects module's only public door: projects, their members, tasks and templates.
 import { fileURLToPath } from 'node:url';
-import { defineModule } from '../../core/module.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { organizationsModule } from '../organizations/index.ts';
 import { createAccess, type ProjectsDeps } from './access.ts';
 import { createProjectsApi, type ProjectsApi } from './api.ts';
 import { createMembersService } from './members.ts';
@@ -17,12 +17,12 @@ export { ProjectProblems } from './problems.ts';
 export type { ProjectRole } from './rules.ts';
 export type { ProjectSummary, TaskSummary } from './views.ts';
 
-export const projectsModule = defineModule<ProjectsApi, { organizations: OrganizationsApi }>({
+export const projectsModule = defineModule({
   name: 'projects',
   apiTags: [{ name: 'projects', description: 'Projects of an organization: members, tasks, archiving and templates.' }],
-  requires: ['organizations'],
+  requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { organizations }) {
+  setup(core, { organizations }): ModuleInstance<ProjectsApi> {
     const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const access = createAccess(deps);
     const members = createMembersService(deps, access);

@@ -1,9 +1,9 @@
 // The time module's only public door: entries, timers, rates, rounding, timesheets and
 // budget alerts. Reports read time through `TimeApi`, never through these tables.
 import { fileURLToPath } from 'node:url';
-import { defineModule } from '../../core/module.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
-import type { ProjectsApi } from '../projects/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { projectsModule } from '../projects/index.ts';
+import { organizationsModule } from '../organizations/index.ts';
 import type { TimeApi } from './api.ts';
 import { timeRoutes } from './routes.ts';
 import { createTimeService } from './service.ts';
@@ -13,12 +13,12 @@ export type { TimeEvents } from './events.ts';
 export { ENTRY_YEARS } from './schemas.ts';
 export type { TimeEntryView } from './views.ts';
 
-export const timeModule = defineModule<TimeApi, { organizations: OrganizationsApi; projects: ProjectsApi }>({
+export const timeModule = defineModule({
   name: 'time',
   apiTags: [{ name: 'time', description: 'Time entries, the timer, time settings, hourly rates, rounding rules and timesheets.' }],
-  requires: ['organizations', 'projects'],
+  requires: { organizations: organizationsModule, projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { organizations, projects }) {
+  setup(core, { organizations, projects }): ModuleInstance<TimeApi> {
     const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
     // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).
     return { api: time.api, routes: timeRoutes(time) };

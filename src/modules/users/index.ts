@@ -1,7 +1,7 @@
 // The users module's only public door.
 import { fileURLToPath } from 'node:url';
-import { defineModule } from '../../core/module.ts';
-import type { AuthApi } from '../auth/index.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { authModule } from '../auth/index.ts';
 import { usersRoutes } from './routes.ts';
 import { createUsersService } from './service.ts';
 import { usersSubscribers } from './subscribers.ts';
@@ -9,12 +9,12 @@ import { usersSubscribers } from './subscribers.ts';
 export type { UsersEvents } from './events.ts';
 export type { UserView } from './service.ts';
 
-export const usersModule = defineModule<{ getUser: (id: string) => Promise<unknown> }, { auth: AuthApi }>({
+export const usersModule = defineModule({
   name: 'users',
   apiTags: [{ name: 'users', description: 'My account and profile; user administration for administrators.' }],
-  requires: ['auth'],
+  requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { auth }) {
+  setup(core, { auth }): ModuleInstance<{ getUser: (id: string) => Promise<unknown> }> {
     const users = createUsersService(core, auth);
     return {
       api: { getUser: users.get },

@@ -1,9 +1,9 @@
 // The webhooks module's only public door: org webhook endpoints that receive the org's
 // domain events as signed Standard Webhooks deliveries, through the job queue.
 import { fileURLToPath } from 'node:url';
-import { defineModule } from '../../core/module.ts';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { organizationsModule } from '../organizations/index.ts';
 import { parseAllowList } from '../../core/net/allow-list.ts';
-import type { OrganizationsApi } from '../organizations/index.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
 import type { WebhooksDeps } from './deps.ts';
@@ -17,12 +17,12 @@ export { type VerifyResult, verifyWebhook } from './verify.ts';
 // Nothing other modules need to call: they learn about webhooks from its events.
 export type WebhooksApi = Record<string, never>;
 
-export const webhooksModule = defineModule<WebhooksApi, { organizations: OrganizationsApi }>({
+export const webhooksModule = defineModule({
   name: 'webhooks',
   apiTags: [{ name: 'webhooks', description: 'Webhook endpoints of an organization: signed deliveries of events, the delivery log, redelivery.' }],
-  requires: ['organizations'],
+  requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  setup(core, { organizations }) {
+  setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
       events: core.events,
