@@ -22,7 +22,7 @@ import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
 import { createCachedFigures } from './core/metrics/cached-figures.ts';
-import { type AnyModule, type ApisOf, type Clock, type CoreDeps, orderModules, requiredNames, systemClock } from './core/module.ts';
+import { type AnyModule, type ApisOf, type Clock, type CoreDeps, ModuleGraphError, orderModules, requiredNames, systemClock, watchedPeers } from './core/module.ts';
 import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
@@ -174,8 +174,9 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const stops: (() => Promise<void>)[] = [];
   const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
   for (const def of modules) {
-    const peers = Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]]));
+    const { peers, unused } = watchedPeers(Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]])));
     const instance = await (def as AnyModule).setup({ ...core, log: log.child({ module: def.name }) }, peers);
+    if (unused().length) throw new ModuleGraphError(`module "${def.name}" requires ${unused().map((n) => `"${n}"`).join(', ')} but its setup never uses it: remove it from requires`);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));
     jobs.register(instance.jobs ?? []);

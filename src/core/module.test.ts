@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModuleGraphError, orderModules } from './module.ts';
+import { ModuleGraphError, orderModules, watchedPeers } from './module.ts';
 
 /** A definition as the graph sees it: its name, and what it requires under their names. */
 const mod = (name: string, ...requires: string[]) => ({ name, requires: Object.fromEntries(requires.map((r) => [r, { name: r }])) });
@@ -65,3 +65,14 @@ describe('orderModules', () => {
     expect(err.message).toContain('"users" requires "auth" under the key "identity"');
   });
 });
+
+describe('watchedPeers', () => {
+  it('names the required façades setup never read', () => {
+    const { peers, unused } = watchedPeers({ auth: { a: 1 }, organizations: { b: 2 }, projects: { c: 3 } });
+    // What a setup does: destructure what it uses.
+    const { auth, projects } = peers as { auth: unknown; projects: unknown };
+    expect([auth, projects]).toEqual([{ a: 1 }, { c: 3 }]);
+    expect(unused()).toEqual(['organizations']);
+  });
+});
+

@@ -103,6 +103,22 @@ export function requiredNames(d: { name: string; requires: Readonly<Record<strin
   });
 }
 
+/**
+ * The peers `setup` receives, watched: after setup, `unused()` names the required modules whose
+ * façade setup never read. A requirement nobody uses orders modules for nothing and hides the real
+ * graph; start-up refuses it (decision 0030).
+ */
+export function watchedPeers(peers: Record<string, unknown>): { peers: Record<string, unknown>; unused(): string[] } {
+  const read = new Set<string>();
+  const watched = new Proxy(peers, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { peers: watched, unused: () => Object.keys(peers).filter((name) => !read.has(name)) };
+}
+
 /** Orders modules so each comes after what it requires; fails on a cycle or a missing module. */
 export function orderModules<T extends { name: string; requires: Readonly<Record<string, { name: string }>> }>(defs: readonly T[]): T[] {
   const byName = new Map(defs.map((d) => [d.name, d]));

@@ -5,7 +5,6 @@ import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
-import { authModule } from '../auth/index.ts';
 import { createAccess } from './access.ts';
 import { createInvitationsService } from './invitations.ts';
 import { createMembersService } from './members.ts';
@@ -35,7 +34,8 @@ export interface OrganizationsApi {
 export const organizationsModule = defineModule({
   name: 'organizations',
   apiTags: [{ name: 'organizations', description: 'Organizations and their hierarchy, members, roles and invitations.' }],
-  requires: { auth: authModule },
+  // Reacts to identity's events (users.deleted) but needs no façade of it.
+  requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
