@@ -1,9 +1,11 @@
 // Operator commands: `npm run migrate`, `npm run cli -- create-admin --email E --password P`,
-// `npm run cli -- db-url`, `npm run cli -- import-pglite`.
+// `npm run cli -- db-url`, `npm run cli -- import-pglite`, `npm run cli -- new-module <name>`.
 // Without DATABASE_URL they work on the embedded PostgreSQL in DATA_DIR/postgres: one that is
 // already running (`npm start`, or left by a crash) is used and left running; one they start
 // themselves they stop again, except `db-url --start`, whose point is to leave it running.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { allMigrations, buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
@@ -20,7 +22,11 @@ const USAGE = `usage:
   npm run cli -- create-admin --email E --password P [--name N]
   npm run cli -- db-url [--start]      print the database's connection string (psql "$(npm run -s cli -- db-url)");
                                        --start starts the embedded PostgreSQL if it is not running, and leaves it running
-  npm run cli -- import-pglite         move the data of an earlier version (DATA_DIR/pglite) into the embedded PostgreSQL`;
+  npm run cli -- import-pglite         move the data of an earlier version (DATA_DIR/pglite) into the embedded PostgreSQL
+  npm run cli -- new-module <name>     scaffold src/modules/<name> (and test/<name>.test.ts) and register it in src/app.ts`;
+
+/** The repository's root: where new-module writes. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function fail(message: string): never {
   process.stderr.write(`trellis: ${message}\n`);
@@ -120,6 +126,16 @@ try {
         note(`the embedded PostgreSQL in ${dir} is not running: this address works while \`npm start\` runs (or after \`npm run cli -- db-url --start\`)`);
       }
       process.stdout.write(`${url}\n`);
+      break;
+    }
+    case 'new-module': {
+      const [name] = rest;
+      if (!name) fail('usage: npm run cli -- new-module <name>');
+      const { newModule } = await import('./cli/new-module.ts');
+      const files = newModule(ROOT, name);
+      // The typed client follows the document, which now has the module's operations.
+      execFileSync(process.execPath, ['scripts/client.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      process.stdout.write(`module ${name}: ${files.join(', ')}, clients/typescript\nnext: npm test, then make it yours (docs/modules.md)\n`);
       break;
     }
     case 'import-pglite': {
