@@ -36,7 +36,7 @@ import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { buildServer } from '../scripts/build.ts';
 import { type ApiResponse, api, closedLoop, expectStatus, percentile } from './lib/http.ts';
-import { cpuTimeMs, killAllNow, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
+import { cpuTimeMs, endRunWhatever, killAllNow, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
 import { isTrellisReady, START_ENTRY, START_FLAGS } from './lib/server.ts';
 import { type SeededUser, seedWorkspace } from './seed-workspace.ts';
 
@@ -67,21 +67,10 @@ const WEBHOOK_DRAIN_TARGET_S = 60;
 const SLOW_FACTOR = 1.5;
 
 const watchdogMs = (240 + CLIENTS.length * (WARMUP_S + DURATION_S + DRAIN_S + 20) + 120 + 2 * 120) * 1000;
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
-  killAllNow();
-  process.exit(2);
-}, watchdogMs);
-watchdog.unref();
-
 let runTmp: string | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllNow();
-    if (runTmp) rmSync(runTmp, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
+endRunWhatever(watchdogMs, () => {
+  if (runTmp) rmSync(runTmp, { recursive: true, force: true });
+});
 
 const T0 = performance.now();
 function log(message: string) {

@@ -31,7 +31,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import pg from 'pg';
 import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
 import { api, closedLoop, expectStatus } from './lib/http.ts';
-import { cpuTimeMs, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess, treeCpuTimeMs, treeMemoryOf } from './lib/proc.ts';
+import { cpuTimeMs, endRunWhatever, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess, treeCpuTimeMs, treeMemoryOf } from './lib/proc.ts';
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
@@ -78,21 +78,11 @@ const watchdogMs =
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
   (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0);
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
-  killAllNow();
-  process.exit(2);
-}, watchdogMs);
-watchdog.unref();
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllNow();
-    if (runTmp) rmSync(runTmp, { recursive: true, force: true });
-    process.exit(130);
-  });
-}
+endRunWhatever(watchdogMs, () => {
+  if (runTmp) rmSync(runTmp, { recursive: true, force: true });
+});
 
 /**
  * The run's temporary folder. mkdtemp makes it 0700; under root the embedded PostgreSQL runs as

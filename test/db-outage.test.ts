@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { serverEndpoint, viaTcp } from './connection-string.ts';
-import { cleanupProcesses, freshStorage, mailFiles, PASSWORD, startServer, until, WAIT_MS } from './processes.ts';
+import { tryCall, cleanupProcesses, freshStorage, mailFiles, PASSWORD, startServer, until, WAIT_MS } from './processes.ts';
 
 afterAll(cleanupProcesses, WAIT_MS);
 
@@ -45,20 +45,6 @@ async function postgresProxy(target: ReturnType<typeof serverEndpoint>) {
   return { port: () => port, up, down };
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-  } catch (err) {
-    return { status: 0, body: undefined, text: String(err) };
-  }
-}
 
 describe('faults (real processes, PostgreSQL)', () => {
   it('survives PostgreSQL going away under load and loses no acknowledged event', { timeout: 4 * WAIT_MS }, async () => {
@@ -76,10 +62,10 @@ describe('faults (real processes, PostgreSQL)', () => {
     const load = (async () => {
       while (loading) {
         const email = `fault-${randomBytes(4).toString('hex')}@example.test`;
-        const res = await call(base, 'POST', '/api/v1/auth/register', { email, password: PASSWORD, displayName: 'Fault' });
+        const res = await tryCall(base, 'POST', '/api/v1/auth/register', { email, password: PASSWORD, displayName: 'Fault' });
         if (res.status === 201) acknowledged.push(email);
         else failures.push(res.status);
-        readiness.push((await call(base, 'GET', '/health/ready')).status);
+        readiness.push((await tryCall(base, 'GET', '/health/ready')).status);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();

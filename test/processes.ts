@@ -114,6 +114,25 @@ export async function api(server: Server, method: string, path: string, body?: u
   return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
 }
 
+/**
+ * A request to a server that may be away: the answer, or status 0 with the error when the
+ * connection failed or 15 s passed (the fault tests count those as well as the answers).
+ */
+export async function tryCall(base: string, method: string, path: string, body?: unknown, token?: string) {
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+  } catch (err) {
+    return { status: 0, body: undefined, text: String(err) };
+  }
+}
+
 export async function login(server: Server, email: string): Promise<string> {
   const res = await api(server, 'POST', '/auth/login', { email, password: PASSWORD });
   expect(res.status, res.text).toBe(200);

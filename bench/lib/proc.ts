@@ -236,3 +236,24 @@ const CLOCK_TICKS = 100;
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Whatever happens, a bench run ends: a watchdog far above the sum of its bounded phases kills
+ * every child and exits 2, and SIGINT/SIGTERM kill them and exit 130, after `cleanup` (the run's
+ * temporary folder).
+ */
+export function endRunWhatever(watchdogMs: number, cleanup: () => void): void {
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: watchdog fired after ${watchdogMs} ms; killing children\n`);
+    killAllNow();
+    process.exit(2);
+  }, watchdogMs);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllNow();
+      cleanup();
+      process.exit(130);
+    });
+  }
+}

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupProcesses, embeddedDataDir, killHard, PASSWORD, startServer, until, WAIT_MS } from '../processes.ts';
+import { tryCall, cleanupProcesses, embeddedDataDir, killHard, PASSWORD, startServer, until, WAIT_MS } from '../processes.ts';
 import { type OwnPostgres, startOwnPostgres } from './postgres.ts';
 
 let postgres: OwnPostgres;
@@ -26,20 +26,6 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, WAIT_MS);
 
-async function call(base: string, method: string, path: string, body?: unknown, token?: string) {
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-  } catch (err) {
-    return { status: 0, body: undefined, text: String(err) };
-  }
-}
 
 describe('a webhook delivery through a server crash (real processes)', () => {
   it('makes a webhook delivery again after the server died in the middle of it', { timeout: 6 * WAIT_MS }, async () => {
@@ -60,15 +46,15 @@ describe('a webhook delivery through a server crash (real processes)', () => {
       const env = { DATABASE_URL: postgres.tcpUrl, MIGRATE_ON_START: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
       const first = await startServer(dataDir, env);
       const email = `hook-${randomBytes(4).toString('hex')}@example.test`;
-      expect((await call(first.base, 'POST', '/api/v1/auth/register', { email, password: PASSWORD, displayName: 'Hook' })).status).toBe(201);
-      const login = await call(first.base, 'POST', '/api/v1/auth/login', { email, password: PASSWORD });
+      expect((await tryCall(first.base, 'POST', '/api/v1/auth/register', { email, password: PASSWORD, displayName: 'Hook' })).status).toBe(201);
+      const login = await tryCall(first.base, 'POST', '/api/v1/auth/login', { email, password: PASSWORD });
       const token = login.body.accessToken;
-      const org = await call(first.base, 'POST', '/api/v1/orgs', { name: 'Crashy', slug: `crashy-${randomBytes(3).toString('hex')}` }, token);
+      const org = await tryCall(first.base, 'POST', '/api/v1/orgs', { name: 'Crashy', slug: `crashy-${randomBytes(3).toString('hex')}` }, token);
       expect(org.status, org.text).toBe(201);
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const hook = await call(first.base, 'POST', `/api/v1/orgs/${org.body.id}/webhooks`, { url, events: ['projects.project_created'] }, token);
+      const hook = await tryCall(first.base, 'POST', `/api/v1/orgs/${org.body.id}/webhooks`, { url, events: ['projects.project_created'] }, token);
       expect(hook.status, hook.text).toBe(201);
-      const project = await call(first.base, 'POST', `/api/v1/orgs/${org.body.id}/projects`, { name: 'Boom', key: 'BOOM' }, token);
+      const project = await tryCall(first.base, 'POST', `/api/v1/orgs/${org.body.id}/projects`, { name: 'Boom', key: 'BOOM' }, token);
       expect(project.status, project.text).toBe(201);
 
       await until('the delivery reached the receiver', () => (seen.length >= 1 ? true : undefined));
@@ -79,7 +65,7 @@ describe('a webhook delivery through a server crash (real processes)', () => {
       const second = await startServer(dataDir, { ...env, MIGRATE_ON_START: 'false' });
       // The attempt in flight was lost with the process; the queue times it out and retries.
       await until('the delivery was made again and answered', async () => {
-        const log = await call(second.base, 'GET', `/api/v1/orgs/${org.body.id}/webhooks/${hook.body.id}/deliveries`, undefined, token);
+        const log = await tryCall(second.base, 'GET', `/api/v1/orgs/${org.body.id}/webhooks/${hook.body.id}/deliveries`, undefined, token);
         const items = log.body?.data ?? [];
         return items.some((d: any) => d.status === 'delivered') ? items : undefined;
         // The lost attempt times out (30 s), monitoring notices (every 15 s), the retry waits its backoff (30–60 s).
