@@ -37,7 +37,7 @@ import { uuidv7 } from 'uuidv7';
 import { buildServer } from '../scripts/build.ts';
 import { type ApiResponse, api, closedLoop, expectStatus, percentile } from './lib/http.ts';
 import { cpuTimeMs, endRunWhatever, killAllNow, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
-import { isTrellisReady, START_ENTRY, START_FLAGS } from './lib/server.ts';
+import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { type SeededUser, seedWorkspace } from './seed-workspace.ts';
 
 const env = process.env;
@@ -124,23 +124,7 @@ async function startReceiver(): Promise<Receiver> {
 // Servers
 
 function trellisEnv(databaseUrl: string, dataDir: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    PATH: env.PATH ?? '/usr/bin:/bin',
-    HOME: env.HOME ?? '/root',
-    NODE_ENV: 'production',
-    JWT_SECRET,
-    PORT: '0',
-    HOST,
-    LOG_LEVEL: 'info',
-    DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    MIGRATE_ON_START: 'true',
-    // The largest values config.ts accepts: the load must not be throttled.
-    RATE_LIMIT: '10000000',
-    AUTH_RATE_LIMIT: '100000',
-    WEBHOOK_ALLOWED_HOSTS: HOST,
-    ...extra,
-  };
+  return productionEnv({ jwtSecret: JWT_SECRET, host: HOST, dataDir }, { DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'true', WEBHOOK_ALLOWED_HOSTS: HOST, ...extra });
 }
 
 /** RES_CPU_PROF=<folder>: a server (RES_CPU_PROF_SERVER, default the dispatcher's of b) writes a V8 CPU profile there when it stops. */

@@ -35,7 +35,7 @@ import { cpuTimeMs, endRunWhatever, killAllNow, memoryOf, ROOT, type Started, sl
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
-import { isTrellisReady, START_ENTRY, START_FLAGS } from './lib/server.ts';
+import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { buildServer } from '../scripts/build.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
@@ -100,20 +100,7 @@ function log(message: string) {
 }
 
 function trellisEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: env.PATH ?? '/usr/bin:/bin',
-    HOME: env.HOME ?? '/root',
-    NODE_ENV: 'production',
-    JWT_SECRET,
-    PORT: '0',
-    HOST,
-    LOG_LEVEL: 'info',
-    DATA_DIR: dataDir,
-    // The largest values config.ts accepts (RATE_LIMIT <= 10,000,000; AUTH_RATE_LIMIT <= 100,000 per minute).
-    RATE_LIMIT: '10000000',
-    AUTH_RATE_LIMIT: '100000',
-    ...extra,
-  };
+  return productionEnv({ jwtSecret: JWT_SECRET, host: HOST, dataDir }, extra);
 }
 
 

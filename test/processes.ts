@@ -52,25 +52,32 @@ export async function freshStorage(): Promise<{ dataDir: string; env: { DATABASE
   return { dataDir, env: { DATABASE_URL: url, MIGRATE_ON_START: 'true' } };
 }
 
+/**
+ * The environment of a server process: only what the test decides, nothing from the runner's
+ * (vitest sets NODE_ENV=test): a free port on loopback, a line per request, `dataDir`, then `env`.
+ */
+export function serverEnv(dataDir: string, env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    TMPDIR: tmpdir(),
+    NODE_ENV: 'development',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    JWT_SECRET,
+    PUBLIC_URL: 'http://localhost:3000',
+    ...env,
+  };
+}
+
 /** Starts `node src/main.ts` and resolves once it logged 'trellis ready' with its port. */
 /** Starts `node <entry>` (the sources by default; the build test passes its bundle). */
 export async function startServer(dataDir: string, env: Record<string, string>, entry = 'src/main.ts'): Promise<Server> {
   const child = spawn(NODE, [entry], {
     cwd: ROOT,
-    // Only what the test decides: nothing from the runner's environment (vitest sets NODE_ENV=test).
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
-      TMPDIR: tmpdir(),
-      NODE_ENV: 'development',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      JWT_SECRET,
-      PUBLIC_URL: 'http://localhost:3000',
-      ...env,
-    },
+    env: serverEnv(dataDir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

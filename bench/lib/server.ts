@@ -10,3 +10,24 @@ export const START_FLAGS = START_ARGS.filter((a) => a.startsWith('--'));
 export const START_ENTRY = START_ARGS.filter((a) => !a.startsWith('--')).at(-1)!;
 
 export const isTrellisReady = (line: Record<string, unknown>) => line.msg === 'trellis ready' && typeof line.port === 'number';
+
+/**
+ * The environment of a benchmarked server: production mode, a port of its own, a line per
+ * request in its log, and rate limits at the largest values config.ts accepts (RATE_LIMIT up
+ * to 10,000,000 and AUTH_RATE_LIMIT up to 100,000 per minute), so the load is never throttled.
+ */
+export function productionEnv(opts: { jwtSecret: string; host: string; dataDir: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    NODE_ENV: 'production',
+    JWT_SECRET: opts.jwtSecret,
+    PORT: '0',
+    HOST: opts.host,
+    LOG_LEVEL: 'info',
+    DATA_DIR: opts.dataDir,
+    RATE_LIMIT: '10000000',
+    AUTH_RATE_LIMIT: '100000',
+    ...extra,
+  };
+}

@@ -2,9 +2,8 @@
 // with each log line kept with the time it arrived (the suite measures when things are said),
 // and the exit code kept for a start that fails.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { JWT_SECRET, NODE, ROOT } from '../processes.ts';
+import { NODE, ROOT, serverEnv } from '../processes.ts';
 
 export interface LogLine {
   /** Date.now() when the line arrived. */
@@ -30,19 +29,7 @@ export function spawnTrellis(dataDir: string, env: Record<string, string>): Trel
   const started = Date.now();
   const child = spawn(NODE, ['src/main.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
-      TMPDIR: tmpdir(),
-      NODE_ENV: 'development',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      JWT_SECRET,
-      PUBLIC_URL: 'http://localhost:3000',
-      ...env,
-    },
+    env: serverEnv(dataDir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
