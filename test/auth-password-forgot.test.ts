@@ -66,15 +66,16 @@ describe('forgot password', () => {
     expect(mailed.map((r) => r.payload)).toContainEqual({ userId: u.userId });
   });
 
-  it('answers a known and an unknown email byte for byte the same, apart from the request id', async () => {
+  it('answers a known and an unknown email byte for byte the same, apart from the request id and the clock', async () => {
     const u = await signUp(t);
     const a = await forgot(u.email);
     const b = await forgot(uniqueEmail('ghost'));
     expect(a.statusCode).toBe(202);
     expect(a.rawPayload.equals(b.rawPayload)).toBe(true);
     expect(a.body).toBe('{"status":"accepted"}');
-    const { 'x-request-id': ra, ...headersA } = a.headers;
-    const { 'x-request-id': rb, ...headersB } = b.headers;
+    // `date` is the clock, not the account: the two answers may straddle a second.
+    const { 'x-request-id': ra, date: _dateA, ...headersA } = a.headers;
+    const { 'x-request-id': rb, date: _dateB, ...headersB } = b.headers;
     expect(ra).not.toBe(rb);
     expect(headersB).toEqual(headersA);
   });
