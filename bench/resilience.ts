@@ -902,7 +902,7 @@ async function main() {
         const orgId = setup.ws.orgId;
         expectStatus(await api(enqueuer.base, 'PATCH', `/api/v1/orgs/${orgId}/webhooks/${setup.endpointId}`, { token, body: { enabled: false } }), 200, 'disable the load endpoint');
         const create = async (path: string) => {
-          const r = await api(enqueuer.base, 'POST', `/api/v1/orgs/${orgId}/webhooks`, { token, body: { url: receiver.url(path), events: ['webhooks.bench_unused'], description: `resilience bench ${path}` } });
+          const r = await api(enqueuer.base, 'POST', `/api/v1/orgs/${orgId}/webhooks`, { token, body: { url: receiver.url(path), events: ['reports.project_exported'], description: `resilience bench ${path}` } });
           expectStatus(r, 201, `create endpoint ${path}`);
           return { id: r.body.id as string, path };
         };

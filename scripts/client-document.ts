@@ -1,71 +1,12 @@
 // The app's OpenAPI document, built without a database, a running server or any setup, for
-// `npm run client` (scripts/client.ts).
-//
-// Why no database: the document is made from the route schemas as Fastify registers them
-// (@fastify/swagger reads them at registration); no row of any table goes into it. Building
-// the app still touches a database in three places: the realtime broker and two caches open a
-// LISTEN connection, and the job queue opens pg-boss in the background. An embedded PostgreSQL
-// under a temporary DATA_DIR would serve them, at the price of an initdb, every migration and,
-// under root, a `postgres` account: seconds and a failure mode for a document that needs none
-// of it. So the app gets a Database that never connects: queries through Kysely compile and
-// answer no rows (its DummyDriver), LISTEN subscribes nothing, and raw SQL is refused (only
-// pg-boss's background start sends any, and it fails there quietly, as it would with the
-// database away). That this is the same document a running server publishes is checked in CI:
-// test/typed-client.test.ts compares the checked-in copy with the /openapi.json of a test app
-// on a real PostgreSQL.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/core/config.ts';
-import type { Database } from '../src/core/db/database.ts';
-import { createLogger } from '../src/core/log/logger.ts';
-import { MemoryMailer } from '../src/core/mail/index.ts';
+// `npm run client` (scripts/client.ts). Why no database: see src/offline-app.ts. That this is
+// the same document a running server publishes is checked in CI: test/typed-client.test.ts
+// compares the checked-in copy with the /openapi.json of a test app on a real PostgreSQL.
+import { buildOfflineApp } from '../src/offline-app.ts';
 
-/** A Database that connects nowhere: enough to build the app and read its routes. */
-function offlineDatabase(): Database {
-  const db = new Kysely<any>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (k) => new PostgresIntrospector(k),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
-  const refuse = async (): Promise<never> => {
-    throw new Error('no database: the OpenAPI document is built offline');
-  };
-  return {
-    db,
-    rawTransaction: refuse,
-    runSql: refuse,
-    readWaits: refuse,
-    listen: async () => async () => {},
-    poolStats: () => ({ total: 0, idle: 0, waiting: 0 }),
-    close: () => db.destroy(),
-  };
-}
-
-/**
- * The document /openapi.json serves, as an object. The settings are fixed, not read from the
- * environment: the document must not depend on whoever runs the script (none of these
- * settings changes it; the CI check compares with a test app's configuration).
- */
+/** The document /openapi.json serves, as an object. */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
-  const config = loadConfig({
-    NODE_ENV: 'development',
-    JWT_SECRET: 'openapi-document-only-openapi-document-only',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: join(tmpdir(), 'trellis-openapi-unused'),
-    MIGRATE_ON_START: 'false',
-  });
-  const app = await buildApp(config, {
-    database: offlineDatabase(),
-    mailer: new MemoryMailer(),
-    log: createLogger('silent'),
-    startDispatcher: false,
-    startJobs: false,
-  });
+  const app = await buildOfflineApp();
   try {
     // A copy through JSON, as a client reads it (no undefined members, no shared objects).
     return JSON.parse(JSON.stringify(app.http.swagger()));

@@ -4,17 +4,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
+import { createRegistries } from './core/contributions.ts';
 import type { Config } from './core/config.ts';
 import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
 import { createWaitReporter } from './core/db/lock-waits.ts';
 import { type OpenedDatabase, openConfiguredDatabase } from './core/db/open.ts';
 import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
+import { createEventCatalog } from './core/events/declarations.ts';
+import { type EventGraphRow, eventGraph, undeclaredSubscriptions } from './core/events/graph.ts';
 import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
 import { adminEventRoutes } from './core/http/admin-events.ts';
 import { healthRoutes, metricsRoutes } from './core/http/health.ts';
 import { jobRoutes } from './core/http/jobs-routes.ts';
+import { EVENTS_TAG, webhooksDocument } from './core/http/openapi-webhooks.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
@@ -79,6 +83,8 @@ export interface App {
   mailer: Mailer;
   log: Logger;
   apis: Apis;
+  /** Every declared event with its producer and consumers (`npm run cli -- events`). */
+  eventGraph(): EventGraphRow[];
   /**
    * Binds the API to HOST:PORT and, when METRICS_PORT is set, the metrics listener to
    * METRICS_HOST:METRICS_PORT. Resolves with the ports they got (a 0 asks for any free one).
@@ -107,6 +113,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
   const modules = orderModules(MODULES);
+  const eventCatalog = createEventCatalog(modules);
+  const registries = createRegistries();
 
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
@@ -144,7 +152,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   // A request refused with DB.TIMEOUT: at most every 30 s, one warning names the relations the
   // app's sessions wait on and who holds them, read within 1 s outside the pool (lock-waits.ts).
   const waits = createWaitReporter({ read: () => database.readWaits(1000), log: log.child({ component: 'database' }) });
-  const { app: http, setPrincipalResolver, declareTags } = await createHttpServer({
+  const { app: http, setPrincipalResolver, declareTags, declareWebhooks } = await createHttpServer({
     config,
     log,
     metrics,
@@ -157,7 +165,8 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     log,
     database,
     db: database.db,
-    events: createOutbox(),
+    events: createOutbox(eventCatalog, { checkPayloads: config.nodeEnv !== 'production' }),
+    eventCatalog,
     mailer,
     clock: overrides.clock ?? systemClock,
     passwords: overrides.passwords ?? createPasswordHasher(),
@@ -167,6 +176,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     jobs,
     cache,
     realtime,
+    registries,
   };
 
   const apis: Record<string, unknown> = {};
@@ -179,11 +189,18 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     if (unused().length) throw new ModuleGraphError(`module "${def.name}" requires ${unused().map((n) => `"${n}"`).join(', ')} but its setup never uses it: remove it from requires`);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));
+    registries.collect(def.name, instance);
     jobs.register(instance.jobs ?? []);
     if (instance.routes) routePlugins.push(instance.routes);
     declareTags(def.apiTags ?? []);
     if (instance.stop) stops.push(instance.stop);
   }
+  // A subscriber waiting for an event nobody declares would wait forever, silently.
+  const undeclared = undeclaredSubscriptions(eventCatalog, subscribers);
+  if (undeclared.length) throw new ModuleGraphError(`subscribers wait for events no module declares: ${undeclared.join(', ')}`);
+  // Public events, as the requests receivers get (decision 0036).
+  declareTags([EVENTS_TAG]);
+  declareWebhooks(webhooksDocument(eventCatalog.all()));
   const authApi = apis.auth as AuthApi;
   setPrincipalResolver(authApi.resolvePrincipal);
 
@@ -261,6 +278,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     mailer,
     log,
     apis: apis as App['apis'],
+    eventGraph: () => eventGraph(eventCatalog, subscribers),
     async listen() {
       await http.listen({ port: config.port, host: config.host });
       const port = (http.server.address() as AddressInfo).port;

@@ -1,5 +1,6 @@
 // Operator commands: `npm run migrate`, `npm run cli -- create-admin --email E --password P`,
-// `npm run cli -- db-url`, `npm run cli -- import-pglite`, `npm run cli -- new-module <name>`.
+// `npm run cli -- db-url`, `npm run cli -- import-pglite`, `npm run cli -- events`,
+// `npm run cli -- new-module <name>`.
 // Without DATABASE_URL they work on the embedded PostgreSQL in DATA_DIR/postgres: one that is
 // already running (`npm start`, or left by a crash) is used and left running; one they start
 // themselves they stop again, except `db-url --start`, whose point is to leave it running.
@@ -14,7 +15,9 @@ import { embeddedFiles, embeddedUrl, runningPostmaster, startEmbeddedPostgres } 
 import { assertNoLegacyPglite, importPglite } from './core/db/legacy-pglite.ts';
 import { migrate, pendingMigrations } from './core/db/migrator.ts';
 import { installJobSchema } from './core/jobs/index.ts';
+import { formatEventGraph } from './core/events/graph.ts';
 import { createLogger } from './core/log/logger.ts';
+import { buildOfflineApp } from './offline-app.ts';
 
 const USAGE = `usage:
   npm run migrate                      apply pending migrations
@@ -23,6 +26,7 @@ const USAGE = `usage:
   npm run cli -- db-url [--start]      print the database's connection string (psql "$(npm run -s cli -- db-url)");
                                        --start starts the embedded PostgreSQL if it is not running, and leaves it running
   npm run cli -- import-pglite         move the data of an earlier version (DATA_DIR/pglite) into the embedded PostgreSQL
+  npm run cli -- events [--json]       every event type: producer, version, public flag and consumers
   npm run cli -- new-module <name>     scaffold src/modules/<name> (and test/<name>.test.ts) and register it in src/app.ts`;
 
 /** The repository's root: where new-module writes. */
@@ -64,6 +68,18 @@ async function openConfigured(): Promise<{ database: Database; close(): Promise<
 
 try {
   switch (command) {
+    case 'events': {
+      // The graph is the app's shape, not its data: built offline, no database is opened.
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' } } });
+      const app = await buildOfflineApp();
+      try {
+        const graph = app.eventGraph();
+        process.stdout.write(values.json ? `${JSON.stringify(graph, null, 2)}\n` : formatEventGraph(graph));
+      } finally {
+        await app.close();
+      }
+      break;
+    }
     case 'migrate': {
       const { values } = parseArgs({ args: rest, options: { status: { type: 'boolean' } } });
       const { database, close } = await openConfigured();

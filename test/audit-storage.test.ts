@@ -87,7 +87,8 @@ describe('recording', () => {
       .execute((tx) =>
         createOutbox().publish(
           tx,
-          'test.audit_secrets' as any,
+          // A producer that slipped secrets into a declared event (this outbox checks nothing).
+          'auth.api_key_created',
           {
             userId: owner.userId,
             apiKeyId: '01900000-0000-7000-8000-00000000000a',

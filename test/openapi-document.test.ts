@@ -23,6 +23,10 @@ function operations(spec: any): { name: string; op: any }[] {
   );
 }
 
+/** Every webhook of the document (the requests sent to receivers), as `WEBHOOK type`. */
+const webhookOperations = (spec: any): { name: string; op: any }[] =>
+  Object.entries<Record<string, any>>(spec.webhooks ?? {}).map(([type, item]) => ({ name: `WEBHOOK ${type}`, op: item.post }));
+
 // CommonJS packages: their named exports are not visible to an ES import.
 const { Document, Spectral } = spectralCore;
 const { Json } = spectralParsers;
@@ -87,7 +91,8 @@ describe('/openapi.json read by third-party tools', () => {
 
 describe('/openapi.json conventions (decision 0028)', () => {
   it('names every operation with a unique camelCase operationId, verb first', () => {
-    const ops = operations(JSON.parse(text));
+    const spec = JSON.parse(text);
+    const ops = [...operations(spec), ...webhookOperations(spec)];
     const bad = ops.filter(({ op }) => typeof op.operationId !== 'string' || !/^[a-z][A-Za-z0-9]+$/.test(op.operationId)).map((o) => o.name);
     expect(bad).toEqual([]);
     const seen = new Map<string, string>();
@@ -103,7 +108,8 @@ describe('/openapi.json conventions (decision 0028)', () => {
   it('keeps operation ids stable: a rename is a breaking change for generated clients', async () => {
     // Client methods are named after these ids; the list changes only on purpose (update the
     // file with `vitest -u` and say so in the changelog).
-    const ids = operations(JSON.parse(text))
+    const spec = JSON.parse(text);
+    const ids = [...operations(spec), ...webhookOperations(spec)]
       .map(({ name, op }) => `${op.operationId} ${name}`)
       .sort()
       .join('\n');
@@ -113,12 +119,13 @@ describe('/openapi.json conventions (decision 0028)', () => {
   it('tags every operation with one tag declared at the top level, with a description', () => {
     const spec = JSON.parse(text);
     const declared = new Map<string, string>(spec.tags.map((t: { name: string; description: string }) => [t.name, t.description]));
-    const bad = operations(spec)
+    const all = [...operations(spec), ...webhookOperations(spec)];
+    const bad = all
       .filter(({ op }) => op.tags?.length !== 1 || !declared.has(op.tags[0]))
       .map(({ name, op }) => `${name}: ${JSON.stringify(op.tags)}`);
     expect(bad).toEqual([]);
     for (const [name, description] of declared) expect(description, name).toMatch(/\S/);
-    const used = new Set(operations(spec).map(({ op }) => op.tags[0]));
+    const used = new Set(all.map(({ op }) => op.tags[0]));
     expect([...declared.keys()].filter((name) => !used.has(name))).toEqual([]);
   });
 });

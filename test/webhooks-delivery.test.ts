@@ -4,6 +4,7 @@
 // the app may reach only because WEBHOOK_ALLOWED_HOSTS says so.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOutbox } from '../src/core/events/outbox.ts';
 import { pgBossDatabase } from '../src/core/jobs/pg-boss-database.ts';
 import { JOB_SCHEMA } from '../src/core/jobs/queue.ts';
 import { DELIVER_JOB } from '../src/modules/webhooks/deliver-job.ts';
@@ -49,7 +50,7 @@ describe('delivery of domain events', () => {
     const [event] = (await outboxEvents(t, 'projects.project_created')).filter((e) => e.payload.projectId === project.id);
     const body = JSON.parse(req.body);
     expect(req.headers['webhook-id']).toBe(event.id);
-    expect(body).toEqual({ id: event.id, type: 'projects.project_created', timestamp: expect.any(String), data: { ...event.payload, orgId } });
+    expect(body).toEqual({ id: event.id, type: 'projects.project_created', version: 1, timestamp: expect.any(String), data: { ...event.payload, orgId } });
     expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
 
     const log = await deliveriesOf(t, owner.accessToken, orgId, hook.id);
@@ -75,6 +76,35 @@ describe('delivery of domain events', () => {
     expect(rx.on('/again')).toHaveLength(before);
     const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhooks.deliveries WHERE endpoint_id = ${hook.id} AND event_id = ${event.id}`.execute(t.database.db);
     expect(rows.rows[0].n).toBe(1);
+  });
+
+  it('sends public events only, with the fields their declaration names and nothing the producer added', async () => {
+    const orgId = await freshOrg();
+    await createHook(t, owner.accessToken, orgId, { url: rx.url('/public'), events: ['*'] });
+    const project = await createProject(t, owner.accessToken, orgId);
+    // A producer adds a field for its own subscribers, and publishes an internal event of the
+    // org (this outbox has no catalog, so neither is refused on the way in).
+    const raw = createOutbox();
+    await raw.publish(t.database.db, 'projects.task_created', { orgId, projectId: project.id, taskId: project.id, internalNote: 'for subscribers only' } as never, { orgId });
+    await raw.publish(t.database.db, 'reports.export_ready', { orgId, userId: owner.userId, jobId: 'job-1', fileName: 'x.csv' }, { orgId });
+    await deliverAll(t);
+
+    const bodies = rx.on('/public').map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => b.type)).not.toContain('reports.export_ready');
+    const task = bodies.find((b) => b.type === 'projects.task_created');
+    expect(task.data).toEqual({ orgId, projectId: project.id, taskId: project.id });
+  });
+
+  it('refuses an endpoint whose patterns match no public event', async () => {
+    const orgId = await freshOrg();
+    for (const events of [['auth.logged_in'], ['auth.*'], ['projects.no_such_thing'], ['reports.export_ready', 'time.*']]) {
+      const res = await t.request({ method: 'POST', url: hooksUrl(orgId), headers: bearer(owner.accessToken), payload: { url: rx.url('/nothing'), events } });
+      expect(res.statusCode, events.join()).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'WEBHOOKS.UNKNOWN_EVENTS', errors: [{ field: 'body.events', message: `"${events[0]}" matches no public event` }] });
+    }
+    const hook = await createHook(t, owner.accessToken, orgId, { url: rx.url('/nothing'), events: ['time.*'] });
+    const patch = await t.request({ method: 'PATCH', url: hooksUrl(orgId, `/${hook.id}`), headers: bearer(owner.accessToken), payload: { events: ['users.*'] } });
+    expect(patch.json()).toMatchObject({ status: 400, code: 'WEBHOOKS.UNKNOWN_EVENTS' });
   });
 
   it('sends only events that match the patterns, of its own org', async () => {

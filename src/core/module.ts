@@ -5,7 +5,9 @@
 // depend on each other.
 import type { Cache } from './cache/types.ts';
 import type { Config } from './config.ts';
+import type { Contributions, Registries } from './contributions.ts';
 import type { Database, Executor } from './db/database.ts';
+import type { EventCatalog, EventDeclarations } from './events/declarations.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
 import type { ApiTag, HttpServer } from './http/server.ts';
@@ -31,6 +33,8 @@ export interface CoreDeps {
   /** The pool: services open transactions on it and pass them to repositories. */
   db: Executor;
   events: EventPublisher;
+  /** Every module's event declarations (schema, version, public flag, audit target): decision 0036. */
+  eventCatalog: EventCatalog;
   mailer: Mailer;
   clock: Clock;
   passwords: PasswordHasher;
@@ -43,9 +47,12 @@ export interface CoreDeps {
   cache: Cache;
   /** Pushes small messages to a user's open streams on any instance (Redis pub/sub, else NOTIFY). */
   realtime: RealtimeBroker;
+  /** Every module's LLM tools, data connectors, widget kinds and document templates; read them when serving, not in setup. */
+  registries: Registries;
 }
 
-export interface ModuleInstance<Api> {
+/** What `setup` returns: its API, routes, subscribers and jobs, and its contributions (core/contributions.ts). */
+export interface ModuleInstance<Api> extends Contributions {
   api: Api;
   /** Registered under /api/v1. */
   routes?: (app: HttpServer) => Promise<void>;
@@ -83,6 +90,8 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   migrationsDir?: string;
   /** The OpenAPI tags its routes use, each with a description (decision 0028). */
   apiTags?: readonly ApiTag[];
+  /** The events it publishes, declared with `defineEvents` (decision 0036); it may publish no other. */
+  events?: EventDeclarations;
   setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

@@ -1981,7 +1981,866 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "organizations.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization was created; its creator is its first owner.
+         * @description An organization was created; its creator is its first owner.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization was deleted (it can be restored for a while).
+         * @description An organization was deleted (it can be restored for a while).
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.invitation_accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation was accepted.
+         * @description An invitation was accepted.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsInvitationAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.invitation_revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation was revoked.
+         * @description An invitation was revoked.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsInvitationRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.invitation_sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation was mailed.
+         * @description An invitation was mailed.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsInvitationSent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.member_added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Someone became a direct member.
+         * @description Someone became a direct member.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsMemberAdded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.member_removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A direct membership ended.
+         * @description A direct membership ended.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsMemberRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.member_role_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member's direct role changed.
+         * @description A member's direct role changed.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsMemberRoleChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A deleted organization was restored.
+         * @description A deleted organization was restored.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsRestored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organizations.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization changed; `changes` holds the new values of what changed.
+         * @description An organization changed; `changes` holds the new values of what changed.
+         *
+         *     Sent by `organizations`, payload version 1.
+         */
+        post: operations["receiveOrganizationsUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.member_added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Someone joined a project.
+         * @description Someone joined a project.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsMemberAdded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.member_removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Someone left a project; reason `org_member_removed`: they left the organization.
+         * @description Someone left a project; reason `org_member_removed`: they left the organization.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsMemberRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.member_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member's role or own rate changed.
+         * @description A member's role or own rate changed.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsMemberUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_archived": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project was archived.
+         * @description A project was archived.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectArchived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project was created, from a template when `templateId` is set.
+         * @description A project was created, from a template when `templateId` is set.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project was deleted (it can be restored for a while).
+         * @description A project was deleted (it can be restored for a while).
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A deleted project was restored.
+         * @description A deleted project was restored.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectRestored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_unarchived": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An archived project is active again.
+         * @description An archived project is active again.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectUnarchived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.project_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project changed.
+         * @description A project changed.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsProjectUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.task_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A task was created.
+         * @description A task was created.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsTaskCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.task_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A task was deleted.
+         * @description A task was deleted.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsTaskDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.task_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A task changed.
+         * @description A task changed.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsTaskUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.template_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project was saved as a template.
+         * @description A project was saved as a template.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsTemplateCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "projects.template_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A template was deleted.
+         * @description A template was deleted.
+         *
+         *     Sent by `projects`, payload version 1.
+         */
+        post: operations["receiveProjectsTemplateDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "reports.project_exported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project's data left the system as a ZIP; `entries` says whose time entries it held.
+         * @description A project's data left the system as a ZIP; `entries` says whose time entries it held.
+         *
+         *     Sent by `reports`, payload version 1.
+         */
+        post: operations["receiveReportsProjectExported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.budget_threshold_reached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project's logged time reached 80 % or 100 % of its budget.
+         * @description A project's logged time reached 80 % or 100 % of its budget. `spent` and `budget` are hours for kind 'hours', minor units of the project currency for 'money'.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeBudgetThresholdReached"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.entry_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A time entry was logged.
+         * @description A time entry was logged.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeEntryCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.entry_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A time entry was deleted.
+         * @description A time entry was deleted.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeEntryDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.entry_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A time entry changed; `fields` names what changed.
+         * @description A time entry changed; `fields` names what changed.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeEntryUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.timer_started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A timer started: a running entry without an end.
+         * @description A timer started: a running entry without an end.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeTimerStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.timer_stopped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A timer stopped: it is an entry from then on; no separate entry_created follows.
+         * @description A timer stopped: it is an entry from then on; no separate entry_created follows.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeTimerStopped"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.timesheet_approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A timesheet was approved.
+         * @description A timesheet was approved.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeTimesheetApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.timesheet_rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A timesheet was rejected, with the approver's comment.
+         * @description A timesheet was rejected, with the approver's comment.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeTimesheetRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "time.timesheet_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member submitted a period's timesheet for approval.
+         * @description A member submitted a period's timesheet for approval.
+         *
+         *     Sent by `time`, payload version 1.
+         */
+        post: operations["receiveTimeTimesheetSubmitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhooks.endpoint_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint was added.
+         * @description A webhook endpoint was added.
+         *
+         *     Sent by `webhooks`, payload version 1.
+         */
+        post: operations["receiveWebhooksEndpointCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhooks.endpoint_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint was deleted.
+         * @description A webhook endpoint was deleted.
+         *
+         *     Sent by `webhooks`, payload version 1.
+         */
+        post: operations["receiveWebhooksEndpointDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhooks.endpoint_disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `gone`: the receiver answered 410; `failing`: too many deliveries failed in a row.
+         * @description `gone`: the receiver answered 410; `failing`: too many deliveries failed in a row.
+         *
+         *     Sent by `webhooks`, payload version 1.
+         */
+        post: operations["receiveWebhooksEndpointDisabled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhooks.endpoint_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A webhook endpoint changed.
+         * @description A webhook endpoint changed.
+         *
+         *     Sent by `webhooks`, payload version 1.
+         */
+        post: operations["receiveWebhooksEndpointUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhooks.secret_rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The signing secret was replaced; the previous one signs too until `previousSecretExpiresAt`.
+         * @description The signing secret was replaced; the previous one signs too until `previousSecretExpiresAt`.
+         *
+         *     Sent by `webhooks`, payload version 1.
+         */
+        post: operations["receiveWebhooksSecretRotated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         Accepted: {
@@ -2619,6 +3478,333 @@ export interface components {
             data: components["schemas"]["Organization"][];
             page: components["schemas"]["PageInfo"];
         };
+        OrganizationsCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            name: string;
+            slug: string;
+            /** Format: uuid */
+            parentId: string | null;
+            /** Format: uuid */
+            ownerId: string;
+        };
+        /** @description The body of a `organizations.created` delivery. */
+        OrganizationsCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsCreatedPayload"];
+        };
+        OrganizationsDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `organizations.deleted` delivery. */
+        OrganizationsDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsDeletedPayload"];
+        };
+        OrganizationsInvitationAcceptedPayload: {
+            /** Format: uuid */
+            invitationId: string;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+        };
+        /** @description The body of a `organizations.invitation_accepted` delivery. */
+        OrganizationsInvitationAcceptedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.invitation_accepted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsInvitationAcceptedPayload"];
+        };
+        OrganizationsInvitationRevokedPayload: {
+            /** Format: uuid */
+            invitationId: string;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `organizations.invitation_revoked` delivery. */
+        OrganizationsInvitationRevokedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.invitation_revoked";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsInvitationRevokedPayload"];
+        };
+        OrganizationsInvitationSentPayload: {
+            /** Format: uuid */
+            invitationId: string;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** Format: uuid */
+            invitedBy: string;
+        };
+        /** @description The body of a `organizations.invitation_sent` delivery. */
+        OrganizationsInvitationSentWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.invitation_sent";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsInvitationSentPayload"];
+        };
+        OrganizationsMemberAddedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @enum {string} */
+            via: "creation" | "invitation" | "override";
+        };
+        /** @description The body of a `organizations.member_added` delivery. */
+        OrganizationsMemberAddedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.member_added";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsMemberAddedPayload"];
+        };
+        OrganizationsMemberRemovedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @enum {string} */
+            reason: "removed" | "left" | "user_deleted";
+        };
+        /** @description The body of a `organizations.member_removed` delivery. */
+        OrganizationsMemberRemovedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.member_removed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsMemberRemovedPayload"];
+        };
+        OrganizationsMemberRoleChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @enum {string} */
+            previousRole: "owner" | "admin" | "member" | "viewer";
+        };
+        /** @description The body of a `organizations.member_role_changed` delivery. */
+        OrganizationsMemberRoleChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.member_role_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsMemberRoleChangedPayload"];
+        };
+        OrganizationsRestoredPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `organizations.restored` delivery. */
+        OrganizationsRestoredWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.restored";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsRestoredPayload"];
+        };
+        OrganizationsUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            changes: {
+                name?: string;
+                slug?: string;
+                timezone?: string;
+                currency?: string;
+                /** Format: uuid */
+                parentId?: string | null;
+            };
+        };
+        /** @description The body of a `organizations.updated` delivery. */
+        OrganizationsUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "organizations.updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["OrganizationsUpdatedPayload"];
+        };
         OutboxEvent: {
             /** Format: uuid */
             id: string;
@@ -2824,10 +4010,114 @@ export interface components {
             /** @description The key in use */
             key: string;
         };
+        ProjectsMemberAddedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "manager" | "contributor" | "viewer";
+        };
+        /** @description The body of a `projects.member_added` delivery. */
+        ProjectsMemberAddedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.member_added";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsMemberAddedPayload"];
+        };
         /** @description `PROJECTS.MEMBER_NOT_FOUND`: The user is not a member of the project. */
         ProjectsMemberNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "PROJECTS.MEMBER_NOT_FOUND";
+        };
+        ProjectsMemberRemovedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            reason: "removed" | "org_member_removed";
+        };
+        /** @description The body of a `projects.member_removed` delivery. */
+        ProjectsMemberRemovedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.member_removed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsMemberRemovedPayload"];
+        };
+        ProjectsMemberUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            userId: string;
+            /** @enum {string} */
+            role: "manager" | "contributor" | "viewer";
+            /** @description What changed. */
+            fields: string[];
+        };
+        /** @description The body of a `projects.member_updated` delivery. */
+        ProjectsMemberUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.member_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsMemberUpdatedPayload"];
         };
         /** @description `PROJECTS.NOT_FOUND`: No such project in this organization, or not visible to you. */
         ProjectsNotFoundProblem: components["schemas"]["Problem"] & {
@@ -2839,10 +4129,356 @@ export interface components {
             /** @constant */
             code: "PROJECTS.NOT_ORG_MEMBER";
         };
+        ProjectsProjectArchivedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+        };
+        /** @description The body of a `projects.project_archived` delivery. */
+        ProjectsProjectArchivedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_archived";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectArchivedPayload"];
+        };
+        ProjectsProjectCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            key: string;
+            name: string;
+            /** Format: uuid */
+            templateId: string | null;
+        };
+        /** @description The body of a `projects.project_created` delivery. */
+        ProjectsProjectCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectCreatedPayload"];
+        };
+        ProjectsProjectDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+        };
+        /** @description The body of a `projects.project_deleted` delivery. */
+        ProjectsProjectDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectDeletedPayload"];
+        };
+        ProjectsProjectRestoredPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+        };
+        /** @description The body of a `projects.project_restored` delivery. */
+        ProjectsProjectRestoredWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_restored";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectRestoredPayload"];
+        };
+        ProjectsProjectUnarchivedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+        };
+        /** @description The body of a `projects.project_unarchived` delivery. */
+        ProjectsProjectUnarchivedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_unarchived";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectUnarchivedPayload"];
+        };
+        ProjectsProjectUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** @description What changed. */
+            fields: string[];
+        };
+        /** @description The body of a `projects.project_updated` delivery. */
+        ProjectsProjectUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.project_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsProjectUpdatedPayload"];
+        };
+        ProjectsTaskCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string;
+        };
+        /** @description The body of a `projects.task_created` delivery. */
+        ProjectsTaskCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.task_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsTaskCreatedPayload"];
+        };
+        ProjectsTaskDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string;
+        };
+        /** @description The body of a `projects.task_deleted` delivery. */
+        ProjectsTaskDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.task_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsTaskDeletedPayload"];
+        };
         /** @description `PROJECTS.TASK_NOT_FOUND`: No such task in the project (or it was deleted). */
         ProjectsTaskNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "PROJECTS.TASK_NOT_FOUND";
+        };
+        ProjectsTaskUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string;
+            /** @description What changed. */
+            fields: string[];
+        };
+        /** @description The body of a `projects.task_updated` delivery. */
+        ProjectsTaskUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.task_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsTaskUpdatedPayload"];
+        };
+        ProjectsTemplateCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            templateId: string;
+            /** Format: uuid */
+            sourceProjectId: string;
+        };
+        /** @description The body of a `projects.template_created` delivery. */
+        ProjectsTemplateCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.template_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsTemplateCreatedPayload"];
+        };
+        ProjectsTemplateDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            templateId: string;
+        };
+        /** @description The body of a `projects.template_deleted` delivery. */
+        ProjectsTemplateDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "projects.template_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ProjectsTemplateDeletedPayload"];
         };
         /** @description `PROJECTS.TEMPLATE_NOT_FOUND`: No such project template in this organization (the path names it, or `templateId` when creating a project). */
         ProjectsTemplateNotFoundProblem: components["schemas"]["Problem"] & {
@@ -2892,6 +4528,38 @@ export interface components {
         ReportsFileNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "REPORTS.FILE_NOT_FOUND";
+        };
+        ReportsProjectExportedPayload: {
+            /** Format: uuid */
+            projectId: string;
+            /** @enum {string} */
+            entries: "all" | "own";
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `reports.project_exported` delivery. */
+        ReportsProjectExportedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "reports.project_exported";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["ReportsProjectExportedPayload"];
         };
         /** @description `REPORTS.RANGE_TOO_LONG`: The period is longer than a report may cover (366 days): `errors` names the `to` field; ask for a shorter period. */
         ReportsRangeTooLongProblem: components["schemas"]["Problem"] & {
@@ -2976,6 +4644,42 @@ export interface components {
             data: components["schemas"]["Task"][];
             page: components["schemas"]["PageInfo"];
         };
+        TimeBudgetThresholdReachedPayload: {
+            /** Format: uuid */
+            projectId: string;
+            /** @enum {integer} */
+            threshold: 80 | 100;
+            /** @enum {string} */
+            kind: "hours" | "money";
+            spent: number;
+            budget: number;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.budget_threshold_reached` delivery. */
+        TimeBudgetThresholdReachedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.budget_threshold_reached";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeBudgetThresholdReachedPayload"];
+        };
         TimeEntry: {
             /** Format: uuid */
             id: string;
@@ -3018,6 +4722,108 @@ export interface components {
              */
             updatedAt: string;
         };
+        TimeEntryCreatedPayload: {
+            /** Format: uuid */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description Whose time it is.
+             */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            end: string | null;
+            durationSeconds: number | null;
+            billable: boolean;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.entry_created` delivery. */
+        TimeEntryCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.entry_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeEntryCreatedPayload"];
+        };
+        TimeEntryDeletedPayload: {
+            /** Format: uuid */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description Whose time it is.
+             */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            end: string | null;
+            durationSeconds: number | null;
+            billable: boolean;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.entry_deleted` delivery. */
+        TimeEntryDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.entry_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeEntryDeletedPayload"];
+        };
         /** @description `TIME.ENTRY_NOT_FOUND`: No such time entry, or not one you may see. */
         TimeEntryNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -3040,6 +4846,58 @@ export interface components {
         TimeEntryPage: {
             data: components["schemas"]["TimeEntry"][];
             page: components["schemas"]["PageInfo"];
+        };
+        TimeEntryUpdatedPayload: {
+            /** Format: uuid */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description Whose time it is.
+             */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            end: string | null;
+            durationSeconds: number | null;
+            billable: boolean;
+            fields: string[];
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.entry_updated` delivery. */
+        TimeEntryUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.entry_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeEntryUpdatedPayload"];
         };
         /** @description `TIME.INVALID_PERIOD`: The period is not an ISO week (`2026-W47`) or a month (`2026-11`). */
         TimeInvalidPeriodProblem: components["schemas"]["Problem"] & {
@@ -3207,6 +5065,134 @@ export interface components {
             /** @constant */
             code: "TIME.TIMER_RUNNING";
         };
+        TimeTimerStartedPayload: {
+            /** Format: uuid */
+            entryId: string;
+            /** Format: uuid */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.timer_started` delivery. */
+        TimeTimerStartedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.timer_started";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeTimerStartedPayload"];
+        };
+        TimeTimerStoppedPayload: {
+            /** Format: uuid */
+            entryId: string;
+            /**
+             * Format: uuid
+             * @description Whose time it is.
+             */
+            userId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            taskId: string | null;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            end: string | null;
+            durationSeconds: number | null;
+            billable: boolean;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.timer_stopped` delivery. */
+        TimeTimerStoppedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.timer_stopped";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeTimerStoppedPayload"];
+        };
+        TimeTimesheetApprovedPayload: {
+            /** Format: uuid */
+            timesheetId: string;
+            /** Format: uuid */
+            userId: string;
+            period: string;
+            /** Format: uuid */
+            approverId: string;
+            comment: string | null;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.timesheet_approved` delivery. */
+        TimeTimesheetApprovedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.timesheet_approved";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeTimesheetApprovedPayload"];
+        };
         /** @description `TIME.TIMESHEET_NOT_FOUND`: No timesheet of that member for that period. */
         TimeTimesheetNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -3217,6 +5203,85 @@ export interface components {
             /** @constant */
             code: "TIME.TIMESHEET_NOT_SUBMITTED";
             timesheetStatus: "submitted" | "approved" | "rejected";
+        };
+        TimeTimesheetRejectedPayload: {
+            /** Format: uuid */
+            timesheetId: string;
+            /** Format: uuid */
+            userId: string;
+            period: string;
+            /** Format: uuid */
+            approverId: string;
+            comment: string | null;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.timesheet_rejected` delivery. */
+        TimeTimesheetRejectedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.timesheet_rejected";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeTimesheetRejectedPayload"];
+        };
+        TimeTimesheetSubmittedPayload: {
+            /** Format: uuid */
+            timesheetId: string;
+            /** Format: uuid */
+            userId: string;
+            period: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            start: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            end: string;
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+        };
+        /** @description The body of a `time.timesheet_submitted` delivery. */
+        TimeTimesheetSubmittedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "time.timesheet_submitted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["TimeTimesheetSubmittedPayload"];
         };
         /** @description `TIME.UNKNOWN_PROJECT`: The rule targets a project that is not in this organization. */
         TimeUnknownProjectProblem: components["schemas"]["Problem"] & {
@@ -3546,20 +5611,186 @@ export interface components {
             /** @constant */
             code: "WEBHOOKS.DELIVERY_PENDING";
         };
+        WebhooksEndpointCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            endpointId: string;
+            url: string;
+            events: string[];
+        };
+        /** @description The body of a `webhooks.endpoint_created` delivery. */
+        WebhooksEndpointCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "webhooks.endpoint_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhooksEndpointCreatedPayload"];
+        };
+        WebhooksEndpointDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            endpointId: string;
+        };
+        /** @description The body of a `webhooks.endpoint_deleted` delivery. */
+        WebhooksEndpointDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "webhooks.endpoint_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhooksEndpointDeletedPayload"];
+        };
+        WebhooksEndpointDisabledPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            endpointId: string;
+            url: string;
+            /** @enum {string} */
+            reason: "gone" | "failing";
+        };
         /** @description `WEBHOOKS.ENDPOINT_DISABLED`: The endpoint is disabled (by hand, after a 410, or after repeated failures): enable it first (PATCH `enabled: true`). */
         WebhooksEndpointDisabledProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "WEBHOOKS.ENDPOINT_DISABLED";
+        };
+        /** @description The body of a `webhooks.endpoint_disabled` delivery. */
+        WebhooksEndpointDisabledWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "webhooks.endpoint_disabled";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhooksEndpointDisabledPayload"];
+        };
+        WebhooksEndpointUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            endpointId: string;
+            fields: string[];
+        };
+        /** @description The body of a `webhooks.endpoint_updated` delivery. */
+        WebhooksEndpointUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "webhooks.endpoint_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhooksEndpointUpdatedPayload"];
         };
         /** @description `WEBHOOKS.NOT_FOUND`: No such webhook endpoint in this organization. */
         WebhooksNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "WEBHOOKS.NOT_FOUND";
         };
+        WebhooksSecretRotatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            endpointId: string;
+            /**
+             * @description ISO 8601 date-time in UTC (RFC 3339 for years 0 to 9999).
+             * @example 2026-12-06T14:05:00.000Z
+             */
+            previousSecretExpiresAt: string;
+        };
+        /** @description The body of a `webhooks.secret_rotated` delivery. */
+        WebhooksSecretRotatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "webhooks.secret_rotated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["WebhooksSecretRotatedPayload"];
+        };
         /** @description `WEBHOOKS.TOO_MANY_ENDPOINTS`: The organization has as many webhook endpoints as it may have: delete one first. */
         WebhooksTooManyEndpointsProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "WEBHOOKS.TOO_MANY_ENDPOINTS";
+        };
+        /** @description `WEBHOOKS.UNKNOWN_EVENTS`: A pattern in `events` matches no public event (the OpenAPI document lists them under `webhooks`): internal events are not delivered, and a misspelt type would receive nothing. `errors` names each such pattern. */
+        WebhooksUnknownEventsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "WEBHOOKS.UNKNOWN_EVENTS";
         };
         /** @description `WEBHOOKS.URL_NOT_ALLOWED`: The URL may not be reached: it must be http(s), without credentials, and point to a host with public addresses only. `reason` says which rule it broke; `errors` names `body.url`. */
         WebhooksUrlNotAllowedProblem: components["schemas"]["Problem"] & {
@@ -3778,6 +6009,26 @@ export type Organization = components['schemas']['Organization'];
 export type OrganizationMember = components['schemas']['OrganizationMember'];
 export type OrganizationMemberPage = components['schemas']['OrganizationMemberPage'];
 export type OrganizationPage = components['schemas']['OrganizationPage'];
+export type OrganizationsCreatedPayload = components['schemas']['OrganizationsCreatedPayload'];
+export type OrganizationsCreatedWebhook = components['schemas']['OrganizationsCreatedWebhook'];
+export type OrganizationsDeletedPayload = components['schemas']['OrganizationsDeletedPayload'];
+export type OrganizationsDeletedWebhook = components['schemas']['OrganizationsDeletedWebhook'];
+export type OrganizationsInvitationAcceptedPayload = components['schemas']['OrganizationsInvitationAcceptedPayload'];
+export type OrganizationsInvitationAcceptedWebhook = components['schemas']['OrganizationsInvitationAcceptedWebhook'];
+export type OrganizationsInvitationRevokedPayload = components['schemas']['OrganizationsInvitationRevokedPayload'];
+export type OrganizationsInvitationRevokedWebhook = components['schemas']['OrganizationsInvitationRevokedWebhook'];
+export type OrganizationsInvitationSentPayload = components['schemas']['OrganizationsInvitationSentPayload'];
+export type OrganizationsInvitationSentWebhook = components['schemas']['OrganizationsInvitationSentWebhook'];
+export type OrganizationsMemberAddedPayload = components['schemas']['OrganizationsMemberAddedPayload'];
+export type OrganizationsMemberAddedWebhook = components['schemas']['OrganizationsMemberAddedWebhook'];
+export type OrganizationsMemberRemovedPayload = components['schemas']['OrganizationsMemberRemovedPayload'];
+export type OrganizationsMemberRemovedWebhook = components['schemas']['OrganizationsMemberRemovedWebhook'];
+export type OrganizationsMemberRoleChangedPayload = components['schemas']['OrganizationsMemberRoleChangedPayload'];
+export type OrganizationsMemberRoleChangedWebhook = components['schemas']['OrganizationsMemberRoleChangedWebhook'];
+export type OrganizationsRestoredPayload = components['schemas']['OrganizationsRestoredPayload'];
+export type OrganizationsRestoredWebhook = components['schemas']['OrganizationsRestoredWebhook'];
+export type OrganizationsUpdatedPayload = components['schemas']['OrganizationsUpdatedPayload'];
+export type OrganizationsUpdatedWebhook = components['schemas']['OrganizationsUpdatedWebhook'];
 export type OutboxEvent = components['schemas']['OutboxEvent'];
 export type OutboxEventPage = components['schemas']['OutboxEventPage'];
 export type PageInfo = components['schemas']['PageInfo'];
@@ -3796,10 +6047,38 @@ export type ProjectTemplateTask = components['schemas']['ProjectTemplateTask'];
 export type ProjectsArchivedProblem = components['schemas']['ProjectsArchivedProblem'];
 export type ProjectsInvalidAssigneeProblem = components['schemas']['ProjectsInvalidAssigneeProblem'];
 export type ProjectsKeyTakenProblem = components['schemas']['ProjectsKeyTakenProblem'];
+export type ProjectsMemberAddedPayload = components['schemas']['ProjectsMemberAddedPayload'];
+export type ProjectsMemberAddedWebhook = components['schemas']['ProjectsMemberAddedWebhook'];
 export type ProjectsMemberNotFoundProblem = components['schemas']['ProjectsMemberNotFoundProblem'];
+export type ProjectsMemberRemovedPayload = components['schemas']['ProjectsMemberRemovedPayload'];
+export type ProjectsMemberRemovedWebhook = components['schemas']['ProjectsMemberRemovedWebhook'];
+export type ProjectsMemberUpdatedPayload = components['schemas']['ProjectsMemberUpdatedPayload'];
+export type ProjectsMemberUpdatedWebhook = components['schemas']['ProjectsMemberUpdatedWebhook'];
 export type ProjectsNotFoundProblem = components['schemas']['ProjectsNotFoundProblem'];
 export type ProjectsNotOrgMemberProblem = components['schemas']['ProjectsNotOrgMemberProblem'];
+export type ProjectsProjectArchivedPayload = components['schemas']['ProjectsProjectArchivedPayload'];
+export type ProjectsProjectArchivedWebhook = components['schemas']['ProjectsProjectArchivedWebhook'];
+export type ProjectsProjectCreatedPayload = components['schemas']['ProjectsProjectCreatedPayload'];
+export type ProjectsProjectCreatedWebhook = components['schemas']['ProjectsProjectCreatedWebhook'];
+export type ProjectsProjectDeletedPayload = components['schemas']['ProjectsProjectDeletedPayload'];
+export type ProjectsProjectDeletedWebhook = components['schemas']['ProjectsProjectDeletedWebhook'];
+export type ProjectsProjectRestoredPayload = components['schemas']['ProjectsProjectRestoredPayload'];
+export type ProjectsProjectRestoredWebhook = components['schemas']['ProjectsProjectRestoredWebhook'];
+export type ProjectsProjectUnarchivedPayload = components['schemas']['ProjectsProjectUnarchivedPayload'];
+export type ProjectsProjectUnarchivedWebhook = components['schemas']['ProjectsProjectUnarchivedWebhook'];
+export type ProjectsProjectUpdatedPayload = components['schemas']['ProjectsProjectUpdatedPayload'];
+export type ProjectsProjectUpdatedWebhook = components['schemas']['ProjectsProjectUpdatedWebhook'];
+export type ProjectsTaskCreatedPayload = components['schemas']['ProjectsTaskCreatedPayload'];
+export type ProjectsTaskCreatedWebhook = components['schemas']['ProjectsTaskCreatedWebhook'];
+export type ProjectsTaskDeletedPayload = components['schemas']['ProjectsTaskDeletedPayload'];
+export type ProjectsTaskDeletedWebhook = components['schemas']['ProjectsTaskDeletedWebhook'];
 export type ProjectsTaskNotFoundProblem = components['schemas']['ProjectsTaskNotFoundProblem'];
+export type ProjectsTaskUpdatedPayload = components['schemas']['ProjectsTaskUpdatedPayload'];
+export type ProjectsTaskUpdatedWebhook = components['schemas']['ProjectsTaskUpdatedWebhook'];
+export type ProjectsTemplateCreatedPayload = components['schemas']['ProjectsTemplateCreatedPayload'];
+export type ProjectsTemplateCreatedWebhook = components['schemas']['ProjectsTemplateCreatedWebhook'];
+export type ProjectsTemplateDeletedPayload = components['schemas']['ProjectsTemplateDeletedPayload'];
+export type ProjectsTemplateDeletedWebhook = components['schemas']['ProjectsTemplateDeletedWebhook'];
 export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
 export type RateLimitedProblem = components['schemas']['RateLimitedProblem'];
 export type Readiness = components['schemas']['Readiness'];
@@ -3809,6 +6088,8 @@ export type Registration = components['schemas']['Registration'];
 export type ReportFile = components['schemas']['ReportFile'];
 export type ReportFilePurgeResult = components['schemas']['ReportFilePurgeResult'];
 export type ReportsFileNotFoundProblem = components['schemas']['ReportsFileNotFoundProblem'];
+export type ReportsProjectExportedPayload = components['schemas']['ReportsProjectExportedPayload'];
+export type ReportsProjectExportedWebhook = components['schemas']['ReportsProjectExportedWebhook'];
 export type ReportsRangeTooLongProblem = components['schemas']['ReportsRangeTooLongProblem'];
 export type RoundingRule = components['schemas']['RoundingRule'];
 export type RoundingRuleList = components['schemas']['RoundingRuleList'];
@@ -3817,10 +6098,18 @@ export type SessionList = components['schemas']['SessionList'];
 export type StreamTicket = components['schemas']['StreamTicket'];
 export type Task = components['schemas']['Task'];
 export type TaskPage = components['schemas']['TaskPage'];
+export type TimeBudgetThresholdReachedPayload = components['schemas']['TimeBudgetThresholdReachedPayload'];
+export type TimeBudgetThresholdReachedWebhook = components['schemas']['TimeBudgetThresholdReachedWebhook'];
 export type TimeEntry = components['schemas']['TimeEntry'];
+export type TimeEntryCreatedPayload = components['schemas']['TimeEntryCreatedPayload'];
+export type TimeEntryCreatedWebhook = components['schemas']['TimeEntryCreatedWebhook'];
+export type TimeEntryDeletedPayload = components['schemas']['TimeEntryDeletedPayload'];
+export type TimeEntryDeletedWebhook = components['schemas']['TimeEntryDeletedWebhook'];
 export type TimeEntryNotFoundProblem = components['schemas']['TimeEntryNotFoundProblem'];
 export type TimeEntryOverlapProblem = components['schemas']['TimeEntryOverlapProblem'];
 export type TimeEntryPage = components['schemas']['TimeEntryPage'];
+export type TimeEntryUpdatedPayload = components['schemas']['TimeEntryUpdatedPayload'];
+export type TimeEntryUpdatedWebhook = components['schemas']['TimeEntryUpdatedWebhook'];
 export type TimeInvalidPeriodProblem = components['schemas']['TimeInvalidPeriodProblem'];
 export type TimeInvalidRangeProblem = components['schemas']['TimeInvalidRangeProblem'];
 export type TimeLockedProblem = components['schemas']['TimeLockedProblem'];
@@ -3839,8 +6128,18 @@ export type TimeSelfApprovalProblem = components['schemas']['TimeSelfApprovalPro
 export type TimeSettings = components['schemas']['TimeSettings'];
 export type TimeTaskNotInProjectProblem = components['schemas']['TimeTaskNotInProjectProblem'];
 export type TimeTimerRunningProblem = components['schemas']['TimeTimerRunningProblem'];
+export type TimeTimerStartedPayload = components['schemas']['TimeTimerStartedPayload'];
+export type TimeTimerStartedWebhook = components['schemas']['TimeTimerStartedWebhook'];
+export type TimeTimerStoppedPayload = components['schemas']['TimeTimerStoppedPayload'];
+export type TimeTimerStoppedWebhook = components['schemas']['TimeTimerStoppedWebhook'];
+export type TimeTimesheetApprovedPayload = components['schemas']['TimeTimesheetApprovedPayload'];
+export type TimeTimesheetApprovedWebhook = components['schemas']['TimeTimesheetApprovedWebhook'];
 export type TimeTimesheetNotFoundProblem = components['schemas']['TimeTimesheetNotFoundProblem'];
 export type TimeTimesheetNotSubmittedProblem = components['schemas']['TimeTimesheetNotSubmittedProblem'];
+export type TimeTimesheetRejectedPayload = components['schemas']['TimeTimesheetRejectedPayload'];
+export type TimeTimesheetRejectedWebhook = components['schemas']['TimeTimesheetRejectedWebhook'];
+export type TimeTimesheetSubmittedPayload = components['schemas']['TimeTimesheetSubmittedPayload'];
+export type TimeTimesheetSubmittedWebhook = components['schemas']['TimeTimesheetSubmittedWebhook'];
 export type TimeUnknownProjectProblem = components['schemas']['TimeUnknownProjectProblem'];
 export type TimerStart = components['schemas']['TimerStart'];
 export type Timesheet = components['schemas']['Timesheet'];
@@ -3869,9 +6168,20 @@ export type WebhookEndpointPage = components['schemas']['WebhookEndpointPage'];
 export type WebhookEndpointWithSecret = components['schemas']['WebhookEndpointWithSecret'];
 export type WebhooksDeliveryNotFoundProblem = components['schemas']['WebhooksDeliveryNotFoundProblem'];
 export type WebhooksDeliveryPendingProblem = components['schemas']['WebhooksDeliveryPendingProblem'];
+export type WebhooksEndpointCreatedPayload = components['schemas']['WebhooksEndpointCreatedPayload'];
+export type WebhooksEndpointCreatedWebhook = components['schemas']['WebhooksEndpointCreatedWebhook'];
+export type WebhooksEndpointDeletedPayload = components['schemas']['WebhooksEndpointDeletedPayload'];
+export type WebhooksEndpointDeletedWebhook = components['schemas']['WebhooksEndpointDeletedWebhook'];
+export type WebhooksEndpointDisabledPayload = components['schemas']['WebhooksEndpointDisabledPayload'];
 export type WebhooksEndpointDisabledProblem = components['schemas']['WebhooksEndpointDisabledProblem'];
+export type WebhooksEndpointDisabledWebhook = components['schemas']['WebhooksEndpointDisabledWebhook'];
+export type WebhooksEndpointUpdatedPayload = components['schemas']['WebhooksEndpointUpdatedPayload'];
+export type WebhooksEndpointUpdatedWebhook = components['schemas']['WebhooksEndpointUpdatedWebhook'];
 export type WebhooksNotFoundProblem = components['schemas']['WebhooksNotFoundProblem'];
+export type WebhooksSecretRotatedPayload = components['schemas']['WebhooksSecretRotatedPayload'];
+export type WebhooksSecretRotatedWebhook = components['schemas']['WebhooksSecretRotatedWebhook'];
 export type WebhooksTooManyEndpointsProblem = components['schemas']['WebhooksTooManyEndpointsProblem'];
+export type WebhooksUnknownEventsProblem = components['schemas']['WebhooksUnknownEventsProblem'];
 export type WebhooksUrlNotAllowedProblem = components['schemas']['WebhooksUrlNotAllowedProblem'];
 export type ResponseInternalError = components['responses']['InternalError'];
 export type ResponseUnavailable = components['responses']['Unavailable'];
@@ -9012,7 +11322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"];
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"] | components["schemas"]["WebhooksUnknownEventsProblem"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9175,7 +11485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"];
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["WebhooksUrlNotAllowedProblem"] | components["schemas"]["WebhooksUnknownEventsProblem"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -9744,6 +12054,1410 @@ export interface operations {
             };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    receiveOrganizationsCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsInvitationAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsInvitationAcceptedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsInvitationRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsInvitationRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsInvitationSent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsInvitationSentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsMemberAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsMemberAddedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsMemberRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsMemberRemovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsMemberRoleChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsMemberRoleChangedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsRestored: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsRestoredWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveOrganizationsUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationsUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsMemberAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsMemberAddedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsMemberRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsMemberRemovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsMemberUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsMemberUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectArchived: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectArchivedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectRestored: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectRestoredWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectUnarchived: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectUnarchivedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsProjectUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsProjectUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsTaskCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsTaskCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsTaskDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsTaskDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsTaskUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsTaskUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsTemplateCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsTemplateCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveProjectsTemplateDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectsTemplateDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveReportsProjectExported: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportsProjectExportedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeBudgetThresholdReached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeBudgetThresholdReachedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeEntryCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeEntryCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeEntryDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeEntryDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeEntryUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeEntryUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeTimerStarted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeTimerStartedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeTimerStopped: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeTimerStoppedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeTimesheetApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeTimesheetApprovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeTimesheetRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeTimesheetRejectedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveTimeTimesheetSubmitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeTimesheetSubmittedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveWebhooksEndpointCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhooksEndpointCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveWebhooksEndpointDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhooksEndpointDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveWebhooksEndpointDisabled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhooksEndpointDisabledWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveWebhooksEndpointUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhooksEndpointUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveWebhooksSecretRotated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhooksSecretRotatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -2,16 +2,42 @@ import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { currentCaller } from '../context/request-context.ts';
 import { captureTrace } from '../telemetry/tracing.ts';
+import { type EventCatalog, EventDeclarationError } from './declarations.ts';
 import type { EventMap, EventMeta, EventPublisher, EventType } from './types.ts';
 
 export const OUTBOX_CHANNEL = 'core_outbox';
 
-/** Versions of event payloads; bump when an event's shape changes incompatibly. */
-const DEFAULT_VERSION = 1;
+/** The version of events published without a catalog (core's own tests of the outbox). */
+const UNDECLARED_VERSION = 1;
 
-export function createOutbox(): EventPublisher {
+export interface OutboxOptions {
+  /**
+   * Check each payload against its declaration before it is written, and refuse one that does
+   * not match (an error, so the use case rolls back). The app turns it on outside production:
+   * every test that publishes keeps the declarations true; production does not pay for it.
+   */
+  checkPayloads?: boolean;
+}
+
+/**
+ * The publisher. With a catalog (the app's), each event is written with its declared version,
+ * and a type no module declares is refused: an event nobody declared has no schema for its
+ * subscribers and receivers to rely on (decision 0036).
+ */
+export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}): EventPublisher {
+  const versionOf = (type: string, payload: unknown): number => {
+    if (!catalog) return UNDECLARED_VERSION;
+    const declared = catalog.get(type);
+    if (!declared) throw new EventDeclarationError(`event type "${type}" is not declared by any module`);
+    if (options.checkPayloads) {
+      const errors = catalog.check(type, payload);
+      if (errors) throw new EventDeclarationError(`the payload of "${type}" does not match its declaration: ${errors.join('; ')}`);
+    }
+    return declared.version;
+  };
   return {
     async publish<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], type: K, payload: EventMap[K], meta: EventMeta = {}) {
+      const version = versionOf(type, payload);
       const id = uuidv7();
       const caller = currentCaller();
       // With tracing off this is null, and the insert is the same statement as without tracing.
@@ -21,7 +47,7 @@ export function createOutbox(): EventPublisher {
         .values({
           id,
           type,
-          version: DEFAULT_VERSION,
+          version,
           payload: JSON.stringify(payload),
           actor_id: meta.actorId !== undefined ? meta.actorId : (caller?.actorId ?? null),
           org_id: meta.orgId ?? null,

@@ -47,6 +47,11 @@ export interface Subscriber<K extends EventType = EventType> {
    * event fails alone.
    */
   handleBatch?(events: DomainEvent<K>[], ctx: { db: Executor }): Promise<void>;
+  /**
+   * For a subscriber to every event (`'*'`): the types it acts on; it is handed every event
+   * and skips the others itself. `cli events` reads it to show who consumes what.
+   */
+  accepts?(type: string): boolean;
 }
 
 export function subscriber<K extends EventType>(
@@ -62,8 +67,9 @@ export function subscribeAll(
   name: string,
   handle: (event: DomainEvent, ctx: { db: Executor }) => Promise<void>,
   handleBatch?: (events: DomainEvent[], ctx: { db: Executor }) => Promise<void>,
+  accepts?: (type: string) => boolean,
 ): Subscriber<EventType> {
-  return handleBatch ? { name, event: '*', handle, handleBatch } : { name, event: '*', handle };
+  return { name, event: '*', handle, ...(handleBatch ? { handleBatch } : {}), ...(accepts ? { accepts } : {}) };
 }
 
 export interface EventPublisher {

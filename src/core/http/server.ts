@@ -47,6 +47,8 @@ export interface HttpHandle {
   setPrincipalResolver(resolver: PrincipalResolver): void;
   /** Declares tags of the document (a module's, from its definition); each with a description. */
   declareTags(tags: readonly ApiTag[]): void;
+  /** The document's OpenAPI 3.1 `webhooks`: the requests this API sends to receivers (openapi-webhooks.ts). */
+  declareWebhooks(webhooks: Record<string, object>): void;
 }
 
 /** A tag of the OpenAPI document: operations are grouped by it in docs and generated clients. */
@@ -178,6 +180,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const tags = new Map<string, ApiTag>(CORE_TAGS.map((t) => [t.name, t]));
   // Per operationId, what the document's problem responses are derived from (openapi-document.ts).
   const facts = new Map<string, RouteFacts>();
+  let webhooks: Record<string, object> = {};
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -200,6 +203,12 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
             description: 'An access token. An API key (`trl_…`) may be sent this way too, on the operations that list `apiKey`.',
           },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`trl_…`); the scope an operation needs is named in its description.' },
+          webhookSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'webhook-signature',
+            description: "How a receiver knows a webhook came from here: the Standard Webhooks signature, an HMAC-SHA256 with the endpoint's secret over `webhook-id`, `webhook-timestamp` and the body.",
+          },
         },
       },
     },
@@ -211,7 +220,14 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     },
     transformObject: (document) => {
       const { openapi, info, servers, ...rest } = (document as { openapiObject: Record<string, unknown> }).openapiObject;
-      const out = { openapi, info, servers, tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)), ...rest };
+      const out = {
+        openapi,
+        info,
+        servers,
+        tags: [...tags.values()].sort((a, b) => a.name.localeCompare(b.name)),
+        ...rest,
+        ...(Object.keys(webhooks).length ? { webhooks } : {}),
+      };
       addProblemResponses(out, facts);
       return namedComponents(out) as never;
     },
@@ -248,6 +264,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     app,
     setPrincipalResolver(r) {
       resolver = r;
+    },
+    declareWebhooks(declared) {
+      webhooks = declared;
     },
     declareTags(declared) {
       for (const tag of declared) {

@@ -10,6 +10,7 @@ import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
 import { auditRoutes } from './routes.ts';
 import { createAuditService } from './service.ts';
+import { auditEvents } from './events.ts';
 
 export type { AuditEvents } from './events.ts';
 
@@ -24,6 +25,7 @@ export const auditModule = defineModule({
   apiTags: [{ name: 'audit', description: 'The audit log of an organization, and of the whole instance for administrators.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: auditEvents,
   setup(core, { organizations }): ModuleInstance<AuditApi> {
     const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
     const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.config.auditRetentionDays });
@@ -34,8 +36,8 @@ export const auditModule = defineModule({
       subscribers: [
         subscribeAll(
           'audit.record',
-          (event, { db }) => recordEvent(db, event),
-          (events, { db }) => recordEvents(db, events),
+          (event, { db }) => recordEvent(db, core.eventCatalog, event),
+          (events, { db }) => recordEvents(db, core.eventCatalog, events),
         ),
       ],
       jobs: [{ name: 'audit.purge', cron: AUDIT_PURGE_CRON, exclusive: true, result: PurgeResult, handler: (job) => retention.purgeExpired(job.signal) }],

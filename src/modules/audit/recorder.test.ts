@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEventCatalog, Id, Payload } from '../../core/events/declarations.ts';
 import type { DomainEvent } from '../../core/events/types.ts';
 import { toAuditRow } from './recorder.ts';
 
@@ -21,9 +22,19 @@ const event = (over: Partial<DomainEvent<any>> = {}): DomainEvent<any> => ({
   ...over,
 });
 
+/** The declaration the producer gives: the target is what it names, not guessed from the payload. */
+const catalog = createEventCatalog([
+  {
+    name: 'projects',
+    events: {
+      'projects.project_archived': { description: 'archived', schema: Payload({ orgId: Id(), projectId: Id() }), version: 1, public: true, target: { type: 'project', field: 'projectId' } },
+    },
+  },
+]);
+
 describe('toAuditRow', () => {
-  it('copies who, where and when from the event and derives the target', () => {
-    expect(toAuditRow(event())).toEqual({
+  it('copies who, where and when from the event and files it under its declared target', () => {
+    expect(toAuditRow(catalog, event())).toEqual({
       id: '01900000-0000-7000-8000-0000000000ee',
       type: 'projects.project_archived',
       occurred_at: new Date('2026-03-01T10:00:00.123Z'),
@@ -40,21 +51,28 @@ describe('toAuditRow', () => {
   });
 
   it("takes the org from the event's meta first, else a well-formed payload orgId", () => {
-    expect(toAuditRow(event({ payload: { orgId: OTHER_ORG } })).org_id).toBe(ORG);
-    expect(toAuditRow(event({ orgId: null, payload: { orgId: OTHER_ORG } })).org_id).toBe(OTHER_ORG);
-    expect(toAuditRow(event({ orgId: null, payload: { orgId: 'not-an-id' } })).org_id).toBeNull();
-    expect(toAuditRow(event({ orgId: null, payload: { userId: USER } })).org_id).toBeNull();
+    expect(toAuditRow(catalog, event({ payload: { orgId: OTHER_ORG } })).org_id).toBe(ORG);
+    expect(toAuditRow(catalog, event({ orgId: null, payload: { orgId: OTHER_ORG } })).org_id).toBe(OTHER_ORG);
+    expect(toAuditRow(catalog, event({ orgId: null, payload: { orgId: 'not-an-id' } })).org_id).toBeNull();
+    expect(toAuditRow(catalog, event({ orgId: null, payload: { userId: USER } })).org_id).toBeNull();
   });
 
   it('bounds client-supplied text and tolerates events from before the request context', () => {
-    const row = toAuditRow(event({ userAgent: 'x'.repeat(2000), requestId: 'r'.repeat(500) }));
+    const row = toAuditRow(catalog, event({ userAgent: 'x'.repeat(2000), requestId: 'r'.repeat(500) }));
     expect(row.user_agent).toHaveLength(512);
     expect(row.request_id).toHaveLength(200);
-    const old = toAuditRow({ ...event(), apiKeyId: undefined, ip: undefined, userAgent: undefined } as any);
+    const old = toAuditRow(catalog, { ...event(), apiKeyId: undefined, ip: undefined, userAgent: undefined } as any);
     expect([old.api_key_id, old.ip, old.user_agent]).toEqual([null, null, null]);
   });
 
   it('redacts the payload', () => {
-    expect(toAuditRow(event({ payload: { userId: USER, token: 't' } })).payload).toEqual({ userId: USER });
+    expect(toAuditRow(catalog, event({ payload: { userId: USER, token: 't' } })).payload).toEqual({ userId: USER });
+  });
+});
+
+describe('toAuditRow without a declaration', () => {
+  it('files an event no module declares (one a newer version published) under no target', () => {
+    const row = toAuditRow(catalog, event({ type: 'projects.something_new', payload: { projectId: ORG } }));
+    expect([row.type, row.target_type, row.target_id]).toEqual(['projects.something_new', null, null]);
   });
 });

@@ -2,10 +2,11 @@
 // transaction (the `audit.record` subscriber), so it touches only this module's table; the
 // event already carries who, from where and for which org (stamped by the outbox).
 import type { Executor } from '../../core/db/database.ts';
+import type { EventCatalog } from '../../core/events/declarations.ts';
 import type { DomainEvent } from '../../core/events/types.ts';
 import { redactPayload } from './redact.ts';
 import { auditEvents, type NewAuditRow } from './repository.ts';
-import { deriveTarget } from './target.ts';
+import { targetOf } from './target.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,8 +28,8 @@ function orgOf(event: DomainEvent): string | null {
   return typeof fromPayload === 'string' && UUID.test(fromPayload) ? fromPayload : null;
 }
 
-export function toAuditRow(event: DomainEvent): NewAuditRow {
-  const target = deriveTarget(event.payload);
+export function toAuditRow(catalog: EventCatalog, event: DomainEvent): NewAuditRow {
+  const target = targetOf(catalog.get(event.type)?.target, event.payload);
   return {
     id: event.id,
     type: event.type,
@@ -46,11 +47,11 @@ export function toAuditRow(event: DomainEvent): NewAuditRow {
 }
 
 /** Idempotent: the event id is the record's key, so a redelivery inserts nothing. */
-export async function recordEvent(db: Executor, event: DomainEvent): Promise<void> {
-  await auditEvents.insert(db, toAuditRow(event));
+export async function recordEvent(db: Executor, catalog: EventCatalog, event: DomainEvent): Promise<void> {
+  await auditEvents.insert(db, toAuditRow(catalog, event));
 }
 
 /** recordEvent for a batch of events, in one statement (the dispatcher's handleBatch). */
-export async function recordEvents(db: Executor, events: DomainEvent[]): Promise<void> {
-  if (events.length) await auditEvents.insertMany(db, events.map(toAuditRow));
+export async function recordEvents(db: Executor, catalog: EventCatalog, events: DomainEvent[]): Promise<void> {
+  if (events.length) await auditEvents.insertMany(db, events.map((e) => toAuditRow(catalog, e)));
 }

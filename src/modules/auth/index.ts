@@ -12,6 +12,7 @@ import { createPrincipalResolver } from './principals.ts';
 import { authRoutes } from './routes.ts';
 import { createAccountService } from './service.ts';
 import { createSessionService } from './sessions.ts';
+import { authEvents } from './events.ts';
 
 export type { AuthEvents, LoginMethod } from './events.ts';
 export { AuthProblems } from './problems.ts';
@@ -22,6 +23,7 @@ export const authModule = defineModule({
   apiTags: [{ name: 'auth', description: 'Accounts and sign-in: registration, email verification, passwords, tokens, sessions, one-time codes, TOTP, trusted devices and API keys.' }],
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: authEvents,
   async setup(core) {
     const cache = createPrincipalCache(core.database);
     await cache.start();

@@ -15,6 +15,7 @@ import { createStreamHub } from './stream/hub.ts';
 import { streamRoutes } from './stream/routes.ts';
 import { createStreamTickets } from './stream/tickets.ts';
 import { createTriggers } from './triggers.ts';
+import { notificationsEvents } from './events.ts';
 
 export type { Channel, NotificationType } from './catalog.ts';
 export type { NotificationsEvents } from './events.ts';
@@ -30,6 +31,7 @@ export const notificationsModule = defineModule({
   apiTags: [{ name: 'notifications', description: 'Notifications, preferences and the realtime event stream (Server-Sent Events).' }],
   requires: { auth: authModule, organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: notificationsEvents,
   setup(core, { auth, organizations }): ModuleInstance<NotificationsApi> {
     const service = createNotificationsService(core);
     const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.config, core.log) });

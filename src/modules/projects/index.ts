@@ -10,6 +10,7 @@ import { createProjectsService } from './service.ts';
 import { projectsSubscribers } from './subscribers.ts';
 import { createTasksService } from './tasks.ts';
 import { createTemplatesService } from './templates.ts';
+import { projectsEvents } from './events.ts';
 
 export type { ProjectsApi } from './api.ts';
 export type { ProjectsEvents } from './events.ts';
@@ -22,6 +23,7 @@ export const projectsModule = defineModule({
   apiTags: [{ name: 'projects', description: 'Projects of an organization: members, tasks, archiving and templates.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: projectsEvents,
   setup(core, { organizations }): ModuleInstance<ProjectsApi> {
     const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const access = createAccess(deps);

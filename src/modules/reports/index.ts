@@ -10,6 +10,7 @@ import { createExportService } from './export.ts';
 import { createFileExports } from './file-exports.ts';
 import { reportsRoutes } from './routes.ts';
 import { createReportsService } from './service.ts';
+import { reportsEvents } from './events.ts';
 
 export type { ReportsEvents } from './events.ts';
 export type { TimeReport } from './model.ts';
@@ -22,6 +23,7 @@ export const reportsModule = defineModule({
   apiTags: [{ name: 'reports', description: 'Time and budget reports (JSON, CSV, XLSX, PDF), report files made in the background, project exports.' }],
   requires: { organizations: organizationsModule, projects: projectsModule, time: timeModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: reportsEvents,
   setup(core, { organizations, projects, time }): ModuleInstance<ReportsApi> {
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });

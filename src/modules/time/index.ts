@@ -7,6 +7,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import type { TimeApi } from './api.ts';
 import { timeRoutes } from './routes.ts';
 import { createTimeService } from './service.ts';
+import { timeEvents } from './events.ts';
 
 export type { TimeAggregateQuery, TimeAggregateRow, TimeApi, TimeGroupBy, TimeTotals } from './api.ts';
 export type { TimeEvents } from './events.ts';
@@ -18,6 +19,7 @@ export const timeModule = defineModule({
   apiTags: [{ name: 'time', description: 'Time entries, the timer, time settings, hourly rates, rounding rules and timesheets.' }],
   requires: { organizations: organizationsModule, projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: timeEvents,
   setup(core, { organizations, projects }): ModuleInstance<TimeApi> {
     const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
     // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).

@@ -5,6 +5,7 @@ import { authModule } from '../auth/index.ts';
 import { usersRoutes } from './routes.ts';
 import { createUsersService } from './service.ts';
 import { usersSubscribers } from './subscribers.ts';
+import { usersEvents } from './events.ts';
 
 export type { UsersEvents } from './events.ts';
 export type { UserView } from './service.ts';
@@ -14,6 +15,7 @@ export const usersModule = defineModule({
   apiTags: [{ name: 'users', description: 'My account and profile; user administration for administrators.' }],
   requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: usersEvents,
   setup(core, { auth }): ModuleInstance<{ getUser: (id: string) => Promise<unknown> }> {
     const users = createUsersService(core, auth);
     return {

@@ -3,6 +3,7 @@
 // transaction, so a delivery exists exactly when it is going to be sent.
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
+import type { EventCatalog } from '../../core/events/declarations.ts';
 import { type DomainEvent, subscribeAll } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { type Actor, nowOf, type WebhooksDeps } from './deps.ts';
@@ -17,9 +18,24 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The Standard Webhooks body: `id` is also the `webhook-id` header. */
-export const bodyOf = (id: string, type: string, timestamp: Date, data: Record<string, unknown>) =>
-  JSON.stringify({ id, type, timestamp: timestamp.toISOString(), data });
+/**
+ * The Standard Webhooks body: `id` is also the `webhook-id` header; `version` is the version of
+ * `data`'s schema, as the event's declaration gives it (decision 0036).
+ */
+export const bodyOf = (id: string, type: string, version: number, timestamp: Date, data: Record<string, unknown>) =>
+  JSON.stringify({ id, type, version, timestamp: timestamp.toISOString(), data });
+
+/**
+ * What receivers get of a domain event: public events only, with the fields their declaration
+ * names and nothing the producer added for its own subscribers, plus the org. Null for an
+ * internal event, or one this version does not declare.
+ */
+function publicBodyOf(catalog: EventCatalog, event: DomainEvent, orgId: string): string | null {
+  const declared = catalog.get(event.type);
+  if (!declared?.public) return null;
+  const data = { ...catalog.publicPayload(event.type, event.payload), orgId };
+  return bodyOf(event.id, event.type, declared.version, new Date(event.occurredAt), data);
+}
 
 /** The org an event belongs to: the envelope's, else one its payload names. */
 function orgOf(event: DomainEvent): string | null {
@@ -28,7 +44,7 @@ function orgOf(event: DomainEvent): string | null {
   return orgId && UUID.test(orgId) ? orgId : null;
 }
 
-export function createDeliveriesService(deps: WebhooksDeps) {
+export function createDeliveriesService(deps: WebhooksDeps, catalog: EventCatalog) {
   const { db, clock, jobs, orgs } = deps;
 
   function newDelivery(orgId: string, endpointId: string, eventId: string, eventType: string, body: string, now: Date): DeliveryRow {
@@ -62,10 +78,10 @@ export function createDeliveriesService(deps: WebhooksDeps) {
    */
   async function fanOut(event: DomainEvent, tx: Executor): Promise<void> {
     const orgId = orgOf(event);
-    if (!orgId) return;
+    if (!orgId || !catalog.get(event.type)?.public) return;
     const targets = (await endpoints.enabledForOrg(tx, orgId)).filter((e) => matchesAny(e.events, event.type));
     if (!targets.length) return;
-    const body = bodyOf(event.id, event.type, new Date(event.occurredAt), { ...(event.payload as Record<string, unknown>), orgId });
+    const body = publicBodyOf(catalog, event, orgId)!;
     const now = nowOf(clock);
     const rows = targets.map((e) => newDelivery(orgId, e.id, event.id, event.type, body, now));
     const created = new Set(await deliveries.insertNew(tx, rows));
@@ -79,7 +95,10 @@ export function createDeliveriesService(deps: WebhooksDeps) {
    * trips were what held the dispatcher back (decision 0029).
    */
   async function fanOutBatch(events: DomainEvent[], tx: Executor): Promise<void> {
-    const withOrg = events.map((event) => ({ event, orgId: orgOf(event) })).filter((e): e is { event: DomainEvent; orgId: string } => e.orgId !== null);
+    const withOrg = events
+      .filter((event) => catalog.get(event.type)?.public)
+      .map((event) => ({ event, orgId: orgOf(event) }))
+      .filter((e): e is { event: DomainEvent; orgId: string } => e.orgId !== null);
     if (!withOrg.length) return;
     const enabled = await endpoints.enabledForOrgs(tx, [...new Set(withOrg.map((e) => e.orgId))]);
     if (!enabled.length) return;
@@ -88,7 +107,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
     for (const { event, orgId } of withOrg) {
       const targets = enabled.filter((e) => e.org_id === orgId && matchesAny(e.events, event.type));
       if (!targets.length) continue;
-      const body = bodyOf(event.id, event.type, new Date(event.occurredAt), { ...(event.payload as Record<string, unknown>), orgId });
+      const body = publicBodyOf(catalog, event, orgId)!;
       for (const e of targets) rows.push(newDelivery(orgId, e.id, event.id, event.type, body, now));
     }
     if (!rows.length) return;
@@ -125,7 +144,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
       if (!endpoint) throw WebhookProblems.notFound.error('Webhook not found');
       if (!endpoint.enabled) throw WebhookProblems.endpointDisabled.error('The webhook endpoint is disabled; enable it first');
       const eventId = uuidv7();
-      const body = bodyOf(eventId, TEST_EVENT_TYPE, now, { orgId, endpointId, message: 'This is a test event from Trellis.' });
+      const body = bodyOf(eventId, TEST_EVENT_TYPE, 1, now, { orgId, endpointId, message: 'This is a test event from Trellis.' });
       const delivery = newDelivery(orgId, endpointId, eventId, TEST_EVENT_TYPE, body, now);
       await deliveries.insertNew(tx, [delivery]);
       await enqueue(tx, delivery.id, endpointId, true);
@@ -178,6 +197,8 @@ export function createDeliveriesService(deps: WebhooksDeps) {
         'webhooks.fan_out',
         (event, { db: tx }) => fanOut(event, tx),
         (events, { db: tx }) => fanOutBatch(events, tx),
+        // Receivers get public events only (decision 0036).
+        (type) => catalog.get(type)?.public === true,
       ),
     ],
   };

@@ -1,16 +1,31 @@
-// Events the webhooks module publishes. `webhooks.endpoint_disabled` is a contract with the
-// notifications module (it tells the org's admins): keep its name and payload.
+// Events the webhooks module publishes. They are public: an org's systems may want to know
+// that an endpoint was added, changed or disabled (the notifications this sends to admins
+// are declared with the module's notification kinds).
+import { type TProperties, Type } from 'typebox';
+import { defineEvents, Id, Instant, OneOf, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
+
 export type DisabledReason = 'gone' | 'failing';
 
-export interface WebhooksEvents {
-  'webhooks.endpoint_created': { orgId: string; endpointId: string; url: string; events: string[] };
-  'webhooks.endpoint_updated': { orgId: string; endpointId: string; fields: string[] };
-  'webhooks.endpoint_deleted': { orgId: string; endpointId: string };
-  /** The signing secret was replaced; the previous one signs too until `previousSecretExpiresAt`. */
-  'webhooks.secret_rotated': { orgId: string; endpointId: string; previousSecretExpiresAt: string };
-  /** `gone`: the receiver answered 410; `failing`: too many deliveries failed in a row. */
-  'webhooks.endpoint_disabled': { orgId: string; endpointId: string; url: string; reason: DisabledReason };
-}
+const endpoint = { type: 'endpoint', field: 'endpointId' } as const;
+const event = <P extends TProperties>(description: string, properties: P) => ({ description, schema: Payload(properties), version: 1, public: true, target: endpoint });
+const ids = { orgId: Id(), endpointId: Id() };
+
+export const webhooksEvents = defineEvents({
+  'webhooks.endpoint_created': event('A webhook endpoint was added.', { ...ids, url: Type.String(), events: Type.Array(Type.String()) }),
+  'webhooks.endpoint_updated': event('A webhook endpoint changed.', { ...ids, fields: Type.Array(Type.String()) }),
+  'webhooks.endpoint_deleted': event('A webhook endpoint was deleted.', ids),
+  'webhooks.secret_rotated': event('The signing secret was replaced; the previous one signs too until `previousSecretExpiresAt`.', {
+    ...ids,
+    previousSecretExpiresAt: Instant(),
+  }),
+  'webhooks.endpoint_disabled': event('`gone`: the receiver answered 410; `failing`: too many deliveries failed in a row.', {
+    ...ids,
+    url: Type.String(),
+    reason: OneOf(['gone', 'failing']),
+  }),
+});
+
+export type WebhooksEvents = PayloadsOf<typeof webhooksEvents>;
 
 declare module '../../core/events/types.ts' {
   interface EventMap extends WebhooksEvents {}

@@ -10,6 +10,7 @@ import type { WebhooksDeps } from './deps.ts';
 import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
 import { createEndpointsService } from './service.ts';
+import { webhooksEvents } from './events.ts';
 
 export type { DisabledReason, WebhooksEvents } from './events.ts';
 export { type VerifyResult, verifyWebhook } from './verify.ts';
@@ -22,6 +23,7 @@ export const webhooksModule = defineModule({
   apiTags: [{ name: 'webhooks', description: 'Webhook endpoints of an organization: signed deliveries of events, the delivery log, redelivery.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: webhooksEvents,
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
@@ -34,10 +36,10 @@ export const webhooksModule = defineModule({
       allow: parseAllowList(core.config.webhookAllowedHosts),
       disableAfter: core.config.webhookDisableAfter,
     };
-    const deliveries = createDeliveriesService(deps);
+    const deliveries = createDeliveriesService(deps, core.eventCatalog);
     return {
       api: {},
-      routes: webhooksRoutes({ endpoints: createEndpointsService(deps), deliveries }),
+      routes: webhooksRoutes({ endpoints: createEndpointsService(deps, core.eventCatalog), deliveries }),
       subscribers: deliveries.subscribers,
       jobs: [deliverJob(deps), pruneJob(deps)],
     };

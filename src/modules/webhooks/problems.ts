@@ -18,6 +18,11 @@ export const WebhookProblems = {
     'The URL may not be reached: it must be http(s), without credentials, and point to a host with public addresses only. `reason` says which rule it broke; `errors` names `body.url`.',
     { extensions: { reason: Reason } },
   ),
+  unknownEvents: defineProblem(
+    'validation',
+    'WEBHOOKS.UNKNOWN_EVENTS',
+    'A pattern in `events` matches no public event (the OpenAPI document lists them under `webhooks`): internal events are not delivered, and a misspelt type would receive nothing. `errors` names each such pattern.',
+  ),
   endpointDisabled: defineProblem('conflict', 'WEBHOOKS.ENDPOINT_DISABLED', 'The endpoint is disabled (by hand, after a 410, or after repeated failures): enable it first (PATCH `enabled: true`).'),
   deliveryPending: defineProblem('conflict', 'WEBHOOKS.DELIVERY_PENDING', 'The delivery is still in progress: only a delivered or failed one can be sent again.'),
   tooManyEndpoints: defineProblem('conflict', 'WEBHOOKS.TOO_MANY_ENDPOINTS', 'The organization has as many webhook endpoints as it may have: delete one first.'),

@@ -32,7 +32,7 @@ const ONE = `${BASE}/:webhookId`;
 export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: DeliveriesService }) {
   return async (app: HttpServer) => {
     app.post(BASE, {
-      config: withWrite(...inOrg, P.urlNotAllowed, P.tooManyEndpoints),
+      config: withWrite(...inOrg, P.urlNotAllowed, P.unknownEvents, P.tooManyEndpoints),
       schema: {
         tags,
         operationId: 'createWebhookEndpoint',
@@ -59,7 +59,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
     });
 
     app.patch(ONE, {
-      config: withWrite(...onEndpoint, P.urlNotAllowed),
+      config: withWrite(...onEndpoint, P.urlNotAllowed, P.unknownEvents),
       schema: {
         tags,
         operationId: 'updateWebhookEndpoint',

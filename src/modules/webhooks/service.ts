@@ -2,12 +2,13 @@
 // org admins manage them. URLs are checked against the SSRF guard here and again at every
 // delivery (DNS may change in between).
 import type { Static } from 'typebox';
+import type { EventCatalog } from '../../core/events/declarations.ts';
 import { uuidv7 } from 'uuidv7';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
 import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 import { type Actor, metaOf, nowOf, type WebhooksDeps } from './deps.ts';
 import { WebhookProblems } from './problems.ts';
-import { normalizePatterns } from './patterns.ts';
+import { matchesPattern, normalizePatterns } from './patterns.ts';
 import { type EndpointRow, endpoints } from './repository.ts';
 import type * as S from './schemas.ts';
 import { generateSecret } from './signing.ts';
@@ -35,9 +36,25 @@ export type EndpointWithSecret = Static<typeof S.EndpointWithSecret>;
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-export function createEndpointsService(deps: WebhooksDeps) {
+export function createEndpointsService(deps: WebhooksDeps, catalog: EventCatalog) {
   const { db, events, clock, secrets, orgs } = deps;
   const view = (row: EndpointRow) => toEndpointView(row, clock.now());
+  const publicTypes = catalog
+    .all()
+    .filter((e) => e.public)
+    .map((e) => e.type);
+
+  /** The patterns, normalized, or 400 WEBHOOKS.UNKNOWN_EVENTS naming those that match no public event. */
+  function checkPatterns(events: readonly string[]): string[] {
+    const patterns = normalizePatterns(events);
+    const unknown = patterns.filter((p) => !publicTypes.some((type) => matchesPattern(p, type)));
+    if (unknown.length) {
+      throw WebhookProblems.unknownEvents.error('Some event patterns match no public event', {
+        errors: unknown.map((p) => ({ field: 'body.events', message: `"${p}" matches no public event` })),
+      });
+    }
+    return patterns;
+  }
 
   /** The URL as it will be stored (normalized by the URL parser), or 400 WEBHOOKS.URL_NOT_ALLOWED. */
   async function checkUrl(orgId: string, raw: string): Promise<string> {
@@ -56,7 +73,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
   async function create(actor: Actor, orgId: string, input: CreateEndpointInput): Promise<EndpointWithSecret> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     const url = await checkUrl(orgId, input.url);
-    const patterns = normalizePatterns(input.events);
+    const patterns = checkPatterns(input.events);
     const secret = generateSecret();
     const now = nowOf(clock);
     const row = await db.transaction().execute(async (tx) => {
@@ -109,7 +126,7 @@ export function createEndpointsService(deps: WebhooksDeps) {
       const patch: Partial<EndpointRow> = {};
       if (url !== undefined && url !== current.url) patch.url = url;
       if (input.events) {
-        const patterns = normalizePatterns(input.events);
+        const patterns = checkPatterns(input.events);
         if (!sameList(patterns, current.events)) patch.events = patterns;
       }
       if (input.description !== undefined) {
