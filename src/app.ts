@@ -27,6 +27,7 @@ import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
 import { createCachedFigures } from './core/metrics/cached-figures.ts';
 import { type AnyModule, type ApisOf, type Clock, type CoreDeps, ModuleGraphError, orderModules, requiredNames, systemClock, watchedPeers } from './core/module.ts';
+import { loadModulePackages } from './module-packages.ts';
 import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
@@ -48,6 +49,11 @@ export const MODULES = [authModule, usersModule, organizationsModule, projectsMo
 export type Apis = ApisOf<typeof MODULES>;
 
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
+
+/** Every module: those of src/modules and those of the packages MODULE_PACKAGES names. */
+export async function loadModules(packages: readonly string[]): Promise<AnyModule[]> {
+  return [...MODULES, ...(await loadModulePackages(packages))];
+}
 
 export function allMigrations(modules: readonly AnyModule[] = MODULES): Migration[] {
   const ordered = orderModules(modules);
@@ -112,7 +118,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
 async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
-  const modules = orderModules(MODULES);
+  const modules = orderModules(await loadModules(config.modulePackages));
   const eventCatalog = createEventCatalog(modules);
   const registries = createRegistries();
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allMigrations, buildApp } from './app.ts';
+import { allMigrations, buildApp, loadModules } from './app.ts';
 import { ConfigError, loadConfig } from './core/config.ts';
 import { type Database, openDatabase } from './core/db/database.ts';
 import { embeddedFiles, embeddedUrl, runningPostmaster, startEmbeddedPostgres } from './core/db/embedded-postgres.ts';
@@ -84,7 +84,7 @@ try {
       const { values } = parseArgs({ args: rest, options: { status: { type: 'boolean' } } });
       const { database, close } = await openConfigured();
       try {
-        const migrations = allMigrations();
+        const migrations = allMigrations(await loadModules(config.modulePackages));
         if (values.status) {
           const pending = await pendingMigrations(database, migrations);
           process.stdout.write(pending.length ? `pending:\n  ${pending.join('\n  ')}\n` : 'up to date\n');

@@ -61,6 +61,9 @@ function recordOperationIds(file: string, name: string) {
     `list${pascal}Items GET ${items}`,
     `get${pascal}Item GET ${items}/{itemId}`,
     `delete${pascal}Item DELETE ${items}/{itemId}`,
+    // Its public events, as the webhooks receivers get (decision 0036).
+    `receive${pascal}ItemCreated WEBHOOK ${name}.item_created`,
+    `receive${pascal}ItemDeleted WEBHOOK ${name}.item_deleted`,
   ];
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   writeFileSync(file, `${[...lines, ...added].sort().join('\n')}\n`);

@@ -186,6 +186,12 @@ export const SETTINGS = {
   mailFrom: setting('MAIL_FROM', 'Trellis <no-reply@trellis.local>', str, 'Sender of outgoing mail.'),
   publicUrl: setting('PUBLIC_URL', 'http://localhost:3000', url('http:', 'https:'), 'Base URL used in links sent by mail.'),
   logLevel: setting('LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
+  modulePackages: setting(
+    'MODULE_PACKAGES',
+    '',
+    list,
+    'Comma-separated installed packages to load as modules besides those of `src/modules`; each exports `trellisModule(sdk)` (docs/modules.md).',
+  ),
   corsOrigins: setting('CORS_ORIGINS', '', list, 'Comma-separated allowed origins; empty disables CORS, `*` allows any.'),
   trustProxy: setting('TRUST_PROXY', 'false', trustProxy, '`true`, a hop count, or addresses of proxies whose `X-Forwarded-*` headers are trusted.'),
   shutdownTimeout: setting('SHUTDOWN_TIMEOUT', '10s', duration, 'How long SIGTERM waits for in-flight requests before closing anyway.'),
