@@ -1,7 +1,7 @@
 // The façade other modules call (time, reports): narrow, read-mostly, org-scoped.
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
-import type { Access, ProjectsDeps } from './access.ts';
+import type { Access, ProjectsDeps } from './service.ts';
 import { members, projects } from './repository.ts';
 import type { ProjectRole } from './rules.ts';
 import { tasks } from './task-repository.ts';

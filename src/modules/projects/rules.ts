@@ -3,6 +3,7 @@
 // Pure functions, so the unit tests cover every combination cheaply.
 import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
+import type { Clock } from '../../core/module.ts';
 import { ProjectProblems } from './problems.ts';
 import { KEY_PATTERN } from './schemas.ts';
 
@@ -16,6 +17,9 @@ export interface OrgPort {
   roleOf(userId: string, orgId: string): Promise<OrgRole | null>;
   listMembers(orgId: string): Promise<{ userId: string; email: string; role: OrgRole }[]>;
 }
+
+/** Timestamps at millisecond precision, as keyset cursors carry them (see the migration). */
+export const nowOf = (clock: Clock) => new Date(clock.now().getTime());
 
 export const isOrgAdmin = (role: OrgRole | null): boolean => role === 'owner' || role === 'admin';
 

@@ -2,7 +2,7 @@
 // batches for exports, and the settings. It trusts its caller to have checked access.
 import { CoreProblems } from '../../core/errors.ts';
 import { type AggregateSqlQuery, aggregateSql, type TimeAggregateRow, type TimeGroupBy, type TimeTotals } from './aggregate.ts';
-import type { TimeContext, TimeDeps } from './context.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { validTimeZone } from './periods.ts';
 import { entries } from './repository.ts';
 import type { SettingsService } from './settings-service.ts';

@@ -8,11 +8,12 @@ import { TimeProblems } from './problems.ts';
 import { decodeCursor, encodeCursor } from '../../core/http/pagination.ts';
 import type { ProjectSummary } from '../projects/index.ts';
 import type { BudgetCheck } from './budget.ts';
-import { type Actor, entryNotFound, isAdmin, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
 import { boundary, validTimeZone } from './periods.ts';
 import { type EntryPatch, entries, type NewEntry } from './repository.ts';
-import { assertRange, resolveCurrency, resolveEnd, resolveRate, truncateToSecond } from './rules.ts';
+import { assertRange, entryNotFound, isAdmin, resolveCurrency, resolveEnd, resolveRate, truncateToSecond } from './rules.ts';
 import { memberRates, settings } from './settings-repository.ts';
 import type { EntryRow } from './tables.ts';
 import { entryFacts, type TimeEntryView, toEntryView } from './views.ts';
@@ -124,8 +125,8 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
         await assertOpen(tx, orgId, org.timezone, [{ userId, start }]);
         await assertNoOverlap(tx, orgId, userId, { start, end });
         const created = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start, end }, rate, principal.userId));
-        await events.publish(tx, 'time.entry_created', entryFacts(created), metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
+        await events.publish(tx, 'time.entry_created', entryFacts(created), { actor, orgId });
+        await checkBudget.check(tx, orgId, project, { actor, orgId });
         return created;
       })
       .catch((err) => {
@@ -234,8 +235,8 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
         await assertNoOverlap(tx, orgId, userId, { start, end }, entryId);
         const updated = await entries.update(tx, orgId, entryId, changes);
         if (!updated) throw entryNotFound();
-        await events.publish(tx, 'time.entry_updated', { ...entryFacts(updated), fields }, metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
+        await events.publish(tx, 'time.entry_updated', { ...entryFacts(updated), fields }, { actor, orgId });
+        await checkBudget.check(tx, orgId, project, { actor, orgId });
         return updated;
       })
       .catch((err) => {
@@ -253,7 +254,7 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
       await assertOpen(tx, orgId, org.timezone, [{ userId: current.user_id, start: current.start_at }]);
       await entries.delete(tx, orgId, entryId);
       // Entries are deleted for good; the event keeps the facts for audit and webhooks.
-      await events.publish(tx, 'time.entry_deleted', entryFacts(current), metaOf(actor, orgId));
+      await events.publish(tx, 'time.entry_deleted', entryFacts(current), { actor, orgId });
     });
   }
 

@@ -4,7 +4,8 @@
 import { TimeProblems } from './problems.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { BudgetCheck } from './budget.ts';
-import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import type { EntriesService } from './entries-service.ts';
 import { newEntryRow } from './entries-service.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
@@ -37,8 +38,8 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     const end = now.getTime() < timer.start_at.getTime() ? timer.start_at : now;
     await assertNoOverlap(tx, orgId, timer.user_id, { start: timer.start_at, end }, timer.id);
     const stopped = (await entries.update(tx, orgId, timer.id, { end_at: end }))!;
-    await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), metaOf(actor, orgId));
-    await checkBudget.check(tx, orgId, await projects.getProject(orgId, timer.project_id, tx), metaOf(actor, orgId));
+    await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), { actor, orgId });
+    await checkBudget.check(tx, orgId, await projects.getProject(orgId, timer.project_id, tx), { actor, orgId });
     return stopped;
   }
 
@@ -73,7 +74,7 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
         tx,
         'time.timer_started',
         { entryId: timer.id, userId, projectId: timer.project_id, taskId: timer.task_id, start: timer.start_at.toISOString() },
-        metaOf(actor, orgId),
+        { actor, orgId },
       );
       return { timer, stopped };
     });
