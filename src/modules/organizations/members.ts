@@ -128,9 +128,9 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
   }
 
   /** Façade: everyone with an effective role in the org. */
-  async function listAll(orgId: string) {
+  async function listAll(orgId: string, exec: Executor = db) {
     if (!isUuid(orgId)) return [];
-    return (await effectiveMembers(db, orgId)).map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
+    return (await effectiveMembers(exec, orgId)).map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
   }
 
   return { list, changeRole, remove, removeDeletedUser, listAll };

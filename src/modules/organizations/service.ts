@@ -213,8 +213,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     return row ? toOrganizationView(row) : null;
   }
 
-  async function listMemberships(userId: string) {
-    return (await reachableOrgs(db, userId)).map((r) => ({ orgId: r.org_id, role: r.role, inherited: r.distance > 0 }));
+  async function listMemberships(userId: string, exec: Executor = db) {
+    return (await reachableOrgs(exec, userId)).map((r) => ({ orgId: r.org_id, role: r.role, inherited: r.distance > 0 }));
   }
 
   return { create, listMine, get, update, remove, restore, getOrganization, listMemberships };

@@ -70,14 +70,14 @@ export function createMembersService(deps: ProjectsDeps, access: Access) {
 
   async function remove(actor: Actor, orgId: string, projectId: string, userId: string): Promise<void> {
     await access.resolve(actor.principal, orgId, projectId, 'manage');
-    // Org admins may be assigned tasks without project membership; anyone else loses theirs.
-    const keepsAssignments = isOrgAdmin(await orgs.roleOf(userId, orgId));
     await db.transaction().execute(async (tx) => {
       if (!(await projects.byId(tx, orgId, projectId, { forUpdate: true }))) throw projectNotFound();
       if (!(await members.remove(tx, orgId, projectId, userId))) throw memberNotFound();
       const meta = { actor, orgId };
       await events.publish(tx, 'projects.member_removed', { orgId, projectId, userId, reason: 'removed' }, meta);
-      if (!keepsAssignments) await unassign(tx, orgId, userId, meta, { projectIds: [projectId] });
+      // Org admins may be assigned tasks without project membership; anyone else loses theirs.
+      // Asked under the project's lock, in this transaction.
+      if (!isOrgAdmin(await orgs.roleOf(userId, orgId, tx))) await unassign(tx, orgId, userId, meta, { projectIds: [projectId] });
     });
   }
 

@@ -79,19 +79,21 @@ export function createAccess(deps: ProjectsDeps) {
   const { db, orgs } = deps;
 
   /** Rights of a user on a loaded project, given the user's effective org role. */
-  async function rightsOn(orgRole: OrgRole, project: ProjectRow, userId: string) {
-    const member = await members.get(db, project.org_id, project.id, userId);
+  async function rightsOn(orgRole: OrgRole, project: ProjectRow, userId: string, exec: Executor = db) {
+    const member = await members.get(exec, project.org_id, project.id, userId);
     const projectRole = (member?.role ?? null) as ProjectRole | null;
     return { projectRole, rights: projectRights(orgRole, projectRole) };
   }
 
-  async function resolve(principal: Principal, orgId: string, projectId: string, need: Need, opts: { includeDeleted?: boolean } = {}): Promise<ProjectAccess> {
-    const orgRole = await orgs.assertRole(principal, orgId, 'viewer');
+  /** `exec`: the caller's transaction, when the façade is asked inside one. */
+  async function resolve(principal: Principal, orgId: string, projectId: string, need: Need, opts: { includeDeleted?: boolean; exec?: Executor } = {}): Promise<ProjectAccess> {
+    const exec = opts.exec ?? db;
+    const orgRole = await orgs.assertRole(principal, orgId, 'viewer', exec);
     // Façade callers may pass a client's id unchecked: a malformed one is simply not found.
     if (!UUID.test(projectId)) throw projectNotFound();
-    const project = await projects.byId(db, orgId, projectId, { includeDeleted: opts.includeDeleted });
+    const project = await projects.byId(exec, orgId, projectId, { includeDeleted: opts.includeDeleted });
     if (!project) throw projectNotFound();
-    const { projectRole, rights } = await rightsOn(orgRole, project, principal.userId);
+    const { projectRole, rights } = await rightsOn(orgRole, project, principal.userId, exec);
     requireRight(rights, need);
     return { project, orgRole, projectRole, rights };
   }

@@ -62,13 +62,13 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     await orgs.assertRole(principal, orgId, 'member');
     const project = await ctx.writableProject(principal, orgId, input.projectId, false);
     if (input.taskId) await ctx.assertTask(orgId, project.id, input.taskId);
-    const org = await ctx.orgInfo(orgId);
-    const rate = await entriesService.snapshotRate(orgId, project, userId, org.currency);
     const now = truncateToSecond(clock.now());
     const result = await withRunning(orgId, userId, async (tx, running) => {
+      const org = await ctx.orgInfo(orgId, tx);
       const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now) : null;
       await assertOpen(tx, orgId, org.timezone, [{ userId, start: now }]);
       await assertNoOverlap(tx, orgId, userId, { start: now, end: null });
+      const rate = await entriesService.snapshotRate(tx, orgId, project, userId, org.currency);
       const timer = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start: now, end: null }, rate, userId));
       await events.publish(
         tx,
@@ -87,11 +87,10 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
   async function stop(actor: Actor, orgId: string): Promise<TimeEntryView> {
     const userId = actor.principal.userId;
     await orgs.assertRole(actor.principal, orgId, 'member');
-    const org = await ctx.orgInfo(orgId);
     const now = truncateToSecond(clock.now());
     const stopped = await withRunning(orgId, userId, async (tx, running) => {
       if (!running) throw noTimer();
-      return stopIn(tx, actor, orgId, org.timezone, running, now);
+      return stopIn(tx, actor, orgId, (await ctx.orgInfo(orgId, tx)).timezone, running, now);
     });
     return entriesService.view(orgId, stopped);
   }

@@ -38,10 +38,9 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
   async function submit(actor: Actor, orgId: string, periodKey: string) {
     const userId = actor.principal.userId;
     await orgs.assertRole(actor.principal, orgId, 'member');
-    const { timezone } = await ctx.orgInfo(orgId);
-    const period = parsePeriod(periodKey, timezone);
-    await db.transaction().execute(async (tx) => {
+    const period = await db.transaction().execute(async (tx) => {
       await entries.lockUser(tx, orgId, userId);
+      const period = parsePeriod(periodKey, (await ctx.orgInfo(orgId, tx)).timezone);
       const existing = await timesheets.get(tx, orgId, userId, period.key);
       if (existing?.status === 'approved') {
         throw TimeProblems.periodApproved.error(`The timesheet for ${period.key} is already approved`, { details: { period: period.key } });
@@ -64,6 +63,7 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
         { timesheetId: id, userId, period: period.key, start: period.start.toISOString(), end: period.end.toISOString() },
         { actor, orgId },
       );
+      return period;
     });
     return toTimesheetView((await timesheets.get(db, orgId, userId, period.key))!);
   }

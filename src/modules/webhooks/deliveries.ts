@@ -58,7 +58,7 @@ export function createDeliveriesService(deps: WebhooksDeps) {
   }
 
   /**
-   * Runs for every event, inside its delivery transaction (so only this module's tables).
+   * Runs for every event, inside its delivery transaction; it needs only this module's tables.
    * The unique (endpoint, event) key makes a redelivered event create nothing new.
    */
   async function fanOut(event: DomainEvent, tx: Executor): Promise<void> {
