@@ -7,10 +7,11 @@
 // and each test uses an event type of its own.
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Actor } from '../src/core/context/actor.ts';
 import { type Database, openDatabase } from '../src/core/db/database.ts';
 import { createDispatcher, type DispatcherOptions } from '../src/core/events/dispatcher.ts';
 import { createOutbox } from '../src/core/events/outbox.ts';
-import type { DomainEvent, Subscriber } from '../src/core/events/types.ts';
+import type { DomainEvent, EventMeta, Subscriber } from '../src/core/events/types.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { bearer, createTestApp, createTestDatabase, makeAdmin, signUp, type TestApp } from './harness.ts';
 
@@ -120,6 +121,32 @@ describe('outbox', () => {
     expect(await d.drain()).toBe(1);
     expect(r.ids()).toEqual([committed]);
     expect(await row(rolledBack!)).toBeUndefined();
+  });
+
+  it("stamps the actor a use case was handed: user, API key, request id, address, user agent; explicit fields win", async () => {
+    const actor: Actor = {
+      principal: { userId: ACTOR, email: 'a@example.test', role: 'user', emailVerified: true, sessionId: null, apiKeyId: '01900000-0000-7000-8000-0000000000bb', scopes: ['projects:write'] },
+      requestId: 'req-actor',
+      ip: '192.0.2.7',
+      userAgent: 'actor-test/1',
+    };
+    const stamped = async (meta: EventMeta) => {
+      const id = await t.database.db.transaction().execute((tx) => outbox.publish(tx, newType() as any, {} as any, meta));
+      const r = await sql<Record<string, unknown>>`SELECT actor_id, api_key_id, org_id, request_id, ip, user_agent FROM core.outbox WHERE id = ${id}`.execute(t.database.db);
+      return r.rows[0];
+    };
+    // Outside any request: only the actor knows who acted.
+    expect(await stamped({ actor, orgId: null })).toEqual({
+      actor_id: ACTOR,
+      api_key_id: actor.principal.apiKeyId,
+      org_id: null,
+      request_id: 'req-actor',
+      ip: '192.0.2.7',
+      user_agent: 'actor-test/1',
+    });
+    // A subscriber's derived event keeps its cause's request id; background work names no one.
+    expect(await stamped({ actor, actorId: null, requestId: 'req-cause' })).toMatchObject({ actor_id: null, request_id: 'req-cause', ip: '192.0.2.7' });
+    expect(await stamped({})).toEqual({ actor_id: null, api_key_id: null, org_id: null, request_id: null, ip: null, user_agent: null });
   });
 
   it('delivers a committed event once to each subscriber, however often drain runs', async () => {

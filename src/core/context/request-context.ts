@@ -1,21 +1,14 @@
-// The request a piece of code runs for, without passing it through every call: the
-// outbox stamps each event with who caused it (user, API key), from which IP and user
-// agent, so the audit log and webhooks learn it without every module forwarding it.
-// The store is the Fastify request itself, so entering it costs no allocation.
+// The request a piece of code runs for, without passing it through every call: the outbox
+// stamps an event published without an actor (actor.ts) with the current request's caller,
+// so account flows that take only the principal, or none (registration), still record who,
+// from where and in which request. The store is the Fastify request itself, so entering it
+// costs no allocation.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyRequest } from 'fastify';
 import { outsideTrace } from '../telemetry/tracing.ts';
-import { clientIp, clientUserAgent } from '../http/client-info.ts';
+import { type Caller, callerOf } from './actor.ts';
 
 const storage = new AsyncLocalStorage<FastifyRequest>();
-
-export interface CallerContext {
-  requestId: string;
-  actorId: string | null;
-  apiKeyId: string | null;
-  ip: string;
-  userAgent: string | null;
-}
 
 /**
  * Runs `fn(request, reply, done)` (the rest of the request's hooks and handler) with `request`
@@ -34,17 +27,10 @@ export function runOutsideRequest<T>(fn: () => T): T {
   return storage.exit(() => outsideTrace(fn));
 }
 
-/** Who is calling, when code runs on behalf of an HTTP request; undefined in background work. */
-export function currentCaller(): CallerContext | undefined {
+/** Who is calling, when code runs on behalf of an HTTP request (the shape `actorOf` gives); undefined in background work. */
+export function currentCaller(): Caller | undefined {
   const request = storage.getStore();
-  if (!request) return undefined;
-  return {
-    requestId: request.id,
-    actorId: request.principal?.userId ?? null,
-    apiKeyId: request.principal?.apiKeyId ?? null,
-    ip: clientIp(request),
-    userAgent: clientUserAgent(request) ?? null,
-  };
+  return request ? callerOf(request) : undefined;
 }
 
 const dbWaitDeadline = Symbol('dbWaitDeadline');

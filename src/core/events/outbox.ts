@@ -39,7 +39,8 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
     async publish<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], type: K, payload: EventMap[K], meta: EventMeta = {}) {
       const version = versionOf(type, payload);
       const id = uuidv7();
-      const caller = currentCaller();
+      // The actor the use case was handed, else the current request's caller: the same shape.
+      const caller = meta.actor ?? currentCaller();
       // With tracing off this is null, and the insert is the same statement as without tracing.
       const trace = captureTrace();
       await db
@@ -49,10 +50,10 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
           type,
           version,
           payload: JSON.stringify(payload),
-          actor_id: meta.actorId !== undefined ? meta.actorId : (caller?.actorId ?? null),
+          actor_id: meta.actorId !== undefined ? meta.actorId : (caller?.principal?.userId ?? null),
           org_id: meta.orgId ?? null,
           request_id: meta.requestId ?? caller?.requestId ?? null,
-          api_key_id: caller?.apiKeyId ?? null,
+          api_key_id: caller?.principal?.apiKeyId ?? null,
           ip: caller?.ip ?? null,
           user_agent: caller?.userAgent ?? null,
           ...(trace ? { trace_parent: trace.traceParent, trace_state: trace.traceState } : {}),

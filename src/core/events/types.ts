@@ -1,3 +1,4 @@
+import type { Caller } from '../context/actor.ts';
 import type { Executor } from '../db/database.ts';
 
 /**
@@ -10,10 +11,18 @@ export interface EventMap {}
 
 export type EventType = keyof EventMap & string;
 
-/** Given explicitly, or taken from the current request (see core/context) when omitted. */
+/** Who caused an event, and where. What is not given is taken from the current request (core/context), if any. */
 export interface EventMeta {
+  /**
+   * Who acts and in which request, as the route handed it to the use case (`actorOf`): the
+   * event gets its user, API key, request id, address and user agent.
+   */
+  actor?: Caller;
+  /** Overrides the actor's user: the new account at registration, null for no one (background work). */
   actorId?: string | null;
+  /** The org the event belongs to; always the use case's, never guessed. */
   orgId?: string | null;
+  /** Overrides the request id: an event derived in a subscriber carries its cause's. */
   requestId?: string | null;
 }
 

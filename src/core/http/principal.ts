@@ -1,6 +1,7 @@
 // Who is calling. Core knows the shape; the auth module knows how to resolve it
 // from a bearer token or API key, and plugs that in at composition time.
 import type { FastifyRequest } from 'fastify';
+import type { Executor } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { clientIp, clientUserAgent } from './client-info.ts';
 
@@ -44,9 +45,10 @@ export interface RequestInfo {
 
 /**
  * Returns the principal for valid credentials, or null (the route answers 401). It may answer
- * synchronously (a cached session) so the common case costs no promise.
+ * synchronously (a cached session) so the common case costs no promise. `exec`: a caller's
+ * transaction to look the credentials up in (the auth hook passes none: the pool).
  */
-export type PrincipalResolver = (credentials: Credentials, request: RequestInfo) => Principal | null | Promise<Principal | null>;
+export type PrincipalResolver = (credentials: Credentials, request: RequestInfo, exec?: Executor) => Principal | null | Promise<Principal | null>;
 
 declare module 'fastify' {
   interface FastifyRequest {

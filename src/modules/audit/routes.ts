@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { pageOf } from '../../core/http/pagination.ts';
-import { principalOf } from '../../core/http/principal.ts';
+import { actorOf } from '../../core/context/actor.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import * as S from './schemas.ts';
@@ -33,7 +33,7 @@ export function auditRoutes(audit: AuditService) {
         querystring: S.OrgAuditQuery,
         response: { 200: pageOf(S.AuditRecordView) },
       },
-      handler: async (req) => audit.list(principalOf(req), { orgId: req.params.orgId }, req.query),
+      handler: async (req) => audit.list(actorOf(req), { orgId: req.params.orgId }, req.query),
     });
 
     app.get('/orgs/:orgId/audit/export.csv', {
@@ -48,7 +48,7 @@ export function auditRoutes(audit: AuditService) {
         response: { 200: S.CsvResponse },
       },
       handler: async (req, reply) => {
-        const { filename, stream } = await audit.exportCsv(principalOf(req), { orgId: req.params.orgId }, req.query, req.id);
+        const { filename, stream } = await audit.exportCsv(actorOf(req), { orgId: req.params.orgId }, req.query);
         return sendCsv(reply, filename, stream);
       },
     });
@@ -63,7 +63,7 @@ export function auditRoutes(audit: AuditService) {
         querystring: S.AdminAuditQuery,
         response: { 200: pageOf(S.AuditRecordView) },
       },
-      handler: async (req) => audit.list(principalOf(req), { all: true }, req.query),
+      handler: async (req) => audit.list(actorOf(req), { all: true }, req.query),
     });
 
     app.get('/admin/audit/export.csv', {
@@ -77,7 +77,7 @@ export function auditRoutes(audit: AuditService) {
         response: { 200: S.CsvResponse },
       },
       handler: async (req, reply) => {
-        const { filename, stream } = await audit.exportCsv(principalOf(req), { all: true }, req.query, req.id);
+        const { filename, stream } = await audit.exportCsv(actorOf(req), { all: true }, req.query);
         return sendCsv(reply, filename, stream);
       },
     });

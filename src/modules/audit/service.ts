@@ -1,6 +1,7 @@
 // Reading the audit log: an org's records for its admins, every record for global admins,
 // as cursor pages or a streamed CSV. There is no way to change a record through the API.
 import { Readable } from 'node:stream';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
@@ -73,8 +74,8 @@ export function createAuditService(deps: AuditDeps) {
     else if (principal.role !== 'admin') throw CoreProblems.forbidden.error('You are not allowed to do this');
   }
 
-  async function list(principal: Principal, scope: AuditScope, query: FilterQuery & { cursor?: string; limit: number }): Promise<Page<AuditRecordView>> {
-    await authorize(principal, scope);
+  async function list(actor: Actor, scope: AuditScope, query: FilterQuery & { cursor?: string; limit: number }): Promise<Page<AuditRecordView>> {
+    await authorize(actor.principal, scope);
     const filter = toFilter(scope, query);
     const key = decodeCursor(query.cursor, isAuditKey);
     const after: AuditKey | null = key ? { occurredAt: new Date(key[0] as string), id: key[1] as string } : null;
@@ -102,14 +103,14 @@ export function createAuditService(deps: AuditDeps) {
    * `audit.exported` commits before the first byte, so a refusal is a proper problem answer
    * and every copy taken of the log is itself on record.
    */
-  async function exportCsv(principal: Principal, scope: AuditScope, query: FilterQuery, requestId: string) {
-    await authorize(principal, scope);
+  async function exportCsv(actor: Actor, scope: AuditScope, query: FilterQuery) {
+    await authorize(actor.principal, scope);
     const filter = toFilter(scope, query);
     const orgId = filter.orgId ?? null;
     const filters: AuditFilters = Object.fromEntries(
       Object.entries({ actor: query.actor, type: query.type, target: query.target, from: query.from, to: query.to }).filter(([, v]) => v !== undefined),
     );
-    await db.transaction().execute((tx) => events.publish(tx, 'audit.exported', { orgId, filters }, { actorId: principal.userId, orgId, requestId }));
+    await db.transaction().execute((tx) => events.publish(tx, 'audit.exported', { orgId, filters }, { actor, orgId }));
     const day = clock.now().toISOString().slice(0, 10);
     return { filename: `audit-${orgId ?? 'all'}-${day}.csv`, stream: Readable.from(csvChunks(filter), { objectMode: false }) };
   }

@@ -1,6 +1,7 @@
 // What other modules may do to accounts, through the auth module's public API:
 // read an account, change role or status, unlock, delete, and create administrators.
 import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import type { AuthContext } from './context.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
@@ -17,14 +18,15 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
   const { core, invalidation } = ctx;
   const { db, events, passwords } = core;
 
-  async function getAccount(userId: string): Promise<AccountView | null> {
-    const a = await accounts.byId(db, userId);
+  /** `exec` (here and in getAccountByEmail): the caller's transaction to read in (default: the pool). */
+  async function getAccount(userId: string, exec: Executor = db): Promise<AccountView | null> {
+    const a = await accounts.byId(exec, userId);
     return a ? toAccountView(a) : null;
   }
 
   /** The account with this address (any case), for modules that know a person by email only. */
-  async function getAccountByEmail(email: string): Promise<AccountView | null> {
-    const a = await accounts.byEmail(db, normalizeEmail(email));
+  async function getAccountByEmail(email: string, exec: Executor = db): Promise<AccountView | null> {
+    const a = await accounts.byEmail(exec, normalizeEmail(email));
     return a ? toAccountView(a) : null;
   }
 

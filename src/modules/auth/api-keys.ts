@@ -86,10 +86,13 @@ export function createApiKeyService(ctx: AuthContext) {
     await invalidation.account(principal.userId);
   }
 
-  /** The principal behind a key, or null when unknown, revoked, expired or its owner inactive. */
-  async function resolve(key: string): Promise<{ principal: Principal; expiresAt: number } | null> {
+  /**
+   * The principal behind a key, or null when unknown, revoked, expired or its owner inactive.
+   * `exec`: a caller's transaction to read in; "last used" is written on the pool either way.
+   */
+  async function resolve(key: string, exec: Executor = db): Promise<{ principal: Principal; expiresAt: number } | null> {
     if (!/^trl_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/.test(key)) return null;
-    const row = await q(db)
+    const row = await q(exec)
       .selectFrom('auth.api_keys as k')
       .innerJoin('auth.accounts as a', 'a.id', 'k.account_id')
       .select(['k.id', 'k.scopes', 'k.expires_at', 'k.revoked_at', 'a.id as account_id', 'a.email', 'a.role', 'a.status', 'a.email_verified_at'])

@@ -30,7 +30,7 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
           'A verification mail follows; signing in does not wait for it (`user.emailVerified` tells). 409 CONFLICT when the email is taken, 400 AUTH.WEAK_PASSWORD when the password is too weak.',
         body: S.RegisterBody, response: { 201: S.Registration } },
       handler: async (req, reply) => {
-        const user = await accounts.register(req.body, { requestId: req.id });
+        const user = await accounts.register(req.body);
         return reply.status(201).send({ user });
       },
     });

@@ -41,7 +41,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
   const { core, invalidation } = ctx;
   const { db, passwords, events, clock, config } = core;
 
-  async function register(input: { email: string; password: string; displayName: string }, meta: { requestId?: string }): Promise<AccountView> {
+  async function register(input: { email: string; password: string; displayName: string }): Promise<AccountView> {
     const email = normalizeEmail(input.email);
     const problem = checkPasswordPolicy(input.password, { email, displayName: input.displayName });
     if (problem) throw weakPassword(problem);
@@ -53,7 +53,9 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
         if (String(err?.code) === '23505') throw emailTaken();
         throw err;
       });
-      await events.publish(tx, 'auth.user_registered', { userId: account.id, email, displayName: input.displayName.trim() }, { actorId: account.id, requestId: meta.requestId });
+      // No one is signed in yet: the new account is the actor; the request's id, address and
+      // user agent come from the request context.
+      await events.publish(tx, 'auth.user_registered', { userId: account.id, email, displayName: input.displayName.trim() }, { actorId: account.id });
       return toAccountView(account);
     });
   }

@@ -17,19 +17,28 @@ export const orgNotFound = () => OrgProblems.notFound.error('Organization not fo
 export function createAccess(core: CoreDeps, cache: RoleCache) {
   const { db, clock } = core;
 
-  /** The caller's role in a live org: direct, else the nearest ancestor's; null when none. */
-  async function effective(userId: string, orgId: string): Promise<EffectiveRole | null> {
+  /**
+   * The caller's role in a live org: direct, else the nearest ancestor's; null when none.
+   * `exec`: a caller's transaction to read in. A cached role is served there too (the cache
+   * holds committed roles, what that transaction sees as well: only this module writes
+   * memberships, and it reads them with its own transaction, not through here). A role read
+   * in the transaction is never cached: it may rest on writes that roll back, or miss a change
+   * committed after the transaction's snapshot, and the cache is shared by every request (and,
+   * with Redis, every instance).
+   */
+  async function effective(userId: string, orgId: string, exec?: Executor): Promise<EffectiveRole | null> {
     // Other modules pass ids from their own routes; a malformed one is simply not an org.
     if (!isUuid(orgId)) return null;
     const now = clock.now().getTime();
     const cached = cache.get(userId, orgId, now);
     if (cached !== undefined) return cached;
+    if (exec && exec !== db) return effectiveRole(await chainMemberships(exec, userId, orgId));
     return cache.load(userId, orgId, now, async () => effectiveRole(await chainMemberships(db, userId, orgId)));
   }
 
   /** 404 when the caller has no role (or the org is deleted): a stranger learns nothing. */
-  async function assertEffective(principal: Principal, orgId: string, minimum: OrgRole): Promise<EffectiveRole> {
-    const found = await effective(principal.userId, orgId);
+  async function assertEffective(principal: Principal, orgId: string, minimum: OrgRole, exec?: Executor): Promise<EffectiveRole> {
+    const found = await effective(principal.userId, orgId, exec);
     if (!found) throw orgNotFound();
     if (!roleAtLeast(found.role, minimum)) {
       throw CoreProblems.forbidden.error(`This needs the ${minimum} role or higher in the organization`);
@@ -37,10 +46,10 @@ export function createAccess(core: CoreDeps, cache: RoleCache) {
     return found;
   }
 
-  const assertRole = async (principal: Principal, orgId: string, minimum: OrgRole): Promise<OrgRole> =>
-    (await assertEffective(principal, orgId, minimum)).role;
+  const assertRole = async (principal: Principal, orgId: string, minimum: OrgRole, exec?: Executor): Promise<OrgRole> =>
+    (await assertEffective(principal, orgId, minimum, exec)).role;
 
-  const roleOf = async (userId: string, orgId: string): Promise<OrgRole | null> => (await effective(userId, orgId))?.role ?? null;
+  const roleOf = async (userId: string, orgId: string, exec?: Executor): Promise<OrgRole | null> => (await effective(userId, orgId, exec))?.role ?? null;
 
   /**
    * Runs a change in a transaction. `evict` queues cache evictions: their NOTIFY goes out

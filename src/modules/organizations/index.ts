@@ -19,15 +19,18 @@ export { OrgProblems } from './problems.ts';
 export type { OrgRole } from './rules.ts';
 export type { OrganizationView } from './service.ts';
 
+/**
+ * Every read takes `exec` last: the caller's transaction to read in, on its connection
+ * (default: the pool). Roles found in a caller's transaction are not cached (access.ts).
+ */
 export interface OrganizationsApi {
   /** Effective role of the principal (direct, else nearest ancestor). Throws AppError not_found 'ORG.NOT_FOUND' (404) when none or the org is deleted, forbidden 'FORBIDDEN' (403) when below minimumRole. */
-  assertRole(principal: Principal, orgId: string, minimumRole: OrgRole): Promise<OrgRole>;
-  roleOf(userId: string, orgId: string): Promise<OrgRole | null>;
-  listMemberships(userId: string): Promise<{ orgId: string; role: OrgRole; inherited: boolean }[]>;
-  /** `exec`: a transaction of the caller's to read in, on its connection (default: the pool). */
+  assertRole(principal: Principal, orgId: string, minimumRole: OrgRole, exec?: Executor): Promise<OrgRole>;
+  roleOf(userId: string, orgId: string, exec?: Executor): Promise<OrgRole | null>;
+  listMemberships(userId: string, exec?: Executor): Promise<{ orgId: string; role: OrgRole; inherited: boolean }[]>;
   getOrganization(orgId: string, exec?: Executor): Promise<OrganizationView | null>;
   /** Everyone with an effective role in the org (direct and inherited). */
-  listMembers(orgId: string): Promise<{ userId: string; email: string; role: OrgRole }[]>;
+  listMembers(orgId: string, exec?: Executor): Promise<{ userId: string; email: string; role: OrgRole }[]>;
   /** Pure helper: does `role` reach `minimum`? */
   roleAtLeast(role: OrgRole, minimum: OrgRole): boolean;
 }

@@ -7,11 +7,11 @@
 // holds the secret.
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import { subscriber } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
-import type { Principal } from '../../core/http/principal.ts';
 import { invitationMail } from '../../core/mail/index.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { hashToken } from '../../core/security/random.ts';
@@ -21,7 +21,7 @@ import { OrgProblems } from './problems.ts';
 import { type InvitationRow, lockHierarchy, orgs, ownerCounts } from './repository.ts';
 import { checkOwnersRemain, type OrgRole } from './rules.ts';
 import type { Invitation } from './schemas.ts';
-import { type RequestMeta, toOrganizationView } from './service.ts';
+import { toOrganizationView } from './service.ts';
 
 export const INVITATION_TTL_DAYS = 7;
 const TOKEN_LABEL = 'org-invitation';
@@ -48,9 +48,10 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
   const { db, events, clock, secrets, mailer, config, log } = core;
   const pending = (r: InvitationRow, now: Date) => !r.accepted_at && !r.revoked_at && r.expires_at > now;
 
-  async function invite(principal: Principal, orgId: string, input: { email: string; role: OrgRole }, meta: RequestMeta = {}) {
-    const actor = await access.assertRole(principal, orgId, 'admin');
-    if (input.role === 'owner' && actor !== 'owner') throw ownerOnly();
+  async function invite(actor: Actor, orgId: string, input: { email: string; role: OrgRole }) {
+    const { principal } = actor;
+    const actorRole = await access.assertRole(principal, orgId, 'admin');
+    if (input.role === 'owner' && actorRole !== 'owner') throw ownerOnly();
     const email = normalizeEmail(input.email);
     const row = await db.transaction().execute(async (tx) => {
       if (!(await orgs.live(tx, orgId))) throw orgNotFound();
@@ -62,7 +63,7 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
         tx,
         'organizations.invitation_sent',
         { invitationId: id, orgId, email, role: input.role, invitedBy: principal.userId },
-        { actorId: principal.userId, orgId, requestId: meta.requestId },
+        { actor, orgId },
       );
       return invitations.insert(tx, {
         id,
@@ -78,7 +79,8 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
     return toInvitation(row);
   }
 
-  async function listPending(principal: Principal, orgId: string, page: { cursor?: string; limit: number }) {
+  async function listPending(actor: Actor, orgId: string, page: { cursor?: string; limit: number }) {
+    const { principal } = actor;
     await access.assertRole(principal, orgId, 'admin');
     const after = decodeCursor(page.cursor, isUuidKey);
     const rows = await invitations.listPending(db, orgId, clock.now(), { after: after ? String(after[0]) : undefined, limit: page.limit });
@@ -86,19 +88,21 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
     return { data: p.data.map(toInvitation), page: p.page };
   }
 
-  async function revoke(principal: Principal, orgId: string, id: string, meta: RequestMeta = {}) {
-    const actor = await access.assertRole(principal, orgId, 'admin');
+  async function revoke(actor: Actor, orgId: string, id: string) {
+    const { principal } = actor;
+    const actorRole = await access.assertRole(principal, orgId, 'admin');
     await db.transaction().execute(async (tx) => {
       const row = await invitations.byId(tx, orgId, id);
       if (!row || !pending(row, clock.now())) throw OrgProblems.invitationNotFound.error('Invitation not found');
-      if (row.role === 'owner' && actor !== 'owner') throw CoreProblems.forbidden.error('Only an owner can revoke an invitation to the owner role');
+      if (row.role === 'owner' && actorRole !== 'owner') throw CoreProblems.forbidden.error('Only an owner can revoke an invitation to the owner role');
       await invitations.revoke(tx, orgId, id, clock.now());
-      await events.publish(tx, 'organizations.invitation_revoked', { invitationId: id, orgId }, { actorId: principal.userId, orgId, requestId: meta.requestId });
+      await events.publish(tx, 'organizations.invitation_revoked', { invitationId: id, orgId }, { actor, orgId });
     });
   }
 
   /** The signed-in user joins with the invited role; the token works once, for 7 days. */
-  async function accept(principal: Principal, token: string, meta: RequestMeta = {}) {
+  async function accept(actor: Actor, token: string) {
+    const { principal } = actor;
     return access.write(async (tx, evict) => {
       await lockHierarchy(tx);
       const row = await invitations.lockByTokenHash(tx, hashToken(token));
@@ -116,7 +120,7 @@ export function createInvitationsService(core: CoreDeps, access: Access) {
       // take away the org's (or a child's) only owner.
       checkOwnersRemain(await ownerCounts(tx, row.org_id));
       await invitations.markAccepted(tx, row.org_id, row.id, principal.userId, clock.now());
-      const m = { actorId: principal.userId, orgId: row.org_id, requestId: meta.requestId };
+      const m = { actor, orgId: row.org_id };
       await events.publish(tx, 'organizations.invitation_accepted', { invitationId: row.id, orgId: row.org_id, userId: principal.userId, role: row.role }, m);
       await events.publish(tx, 'organizations.member_added', { orgId: row.org_id, userId: principal.userId, role: row.role, via: 'invitation' }, m);
       evict({ user: principal.userId });

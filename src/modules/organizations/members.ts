@@ -2,9 +2,9 @@
 // and the clean-up when a user account is deleted.
 import { sql } from 'kysely';
 import type { Static } from 'typebox';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
-import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { type Access, isUuid } from './access.ts';
 import { memberships } from './membership-repository.ts';
@@ -13,7 +13,6 @@ import { chainMemberships, type EffectiveMemberRow, effectiveMembers, lockHierar
 import type { RoleCache } from './role-cache.ts';
 import { checkMemberChange, checkOwnersRemain, effectiveRole, type OrgRole } from './rules.ts';
 import type { Member } from './schemas.ts';
-import type { RequestMeta } from './service.ts';
 
 const memberNotFound = () => OrgProblems.memberNotFound.error('Member not found');
 
@@ -31,7 +30,8 @@ const toMember = (orgId: string, r: EffectiveMemberRow): MemberView => ({
 export function createMembersService(core: CoreDeps, access: Access, cache: RoleCache) {
   const { db, events } = core;
 
-  async function list(principal: Principal, orgId: string, page: { cursor?: string; limit: number }) {
+  async function list(actor: Actor, orgId: string, page: { cursor?: string; limit: number }) {
+    const { principal } = actor;
     await access.assertRole(principal, orgId, 'viewer');
     const after = decodeCursor(page.cursor, isUuidKey);
     const rows = await effectiveMembers(db, orgId, { after: after ? String(after[0]) : undefined, limit: page.limit });
@@ -50,14 +50,15 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
    * Sets a member's role. For a member whose role is inherited, this creates a direct
    * membership in this org that overrides it (a narrower or wider role here only).
    */
-  async function changeRole(principal: Principal, orgId: string, userId: string, role: OrgRole, meta: RequestMeta = {}) {
-    const actor = await access.assertRole(principal, orgId, 'viewer');
+  async function changeRole(actor: Actor, orgId: string, userId: string, role: OrgRole) {
+    const { principal } = actor;
+    const actorRole = await access.assertRole(principal, orgId, 'viewer');
     return access.write(async (tx, evict) => {
       await lockHierarchy(tx);
       const target = effectiveRole(await chainMemberships(tx, userId, orgId));
       if (!target) throw memberNotFound();
-      checkMemberChange({ actorRole: actor, actorIsTarget: userId === principal.userId, targetRole: target.role, newRole: role });
-      const m = { actorId: principal.userId, orgId, requestId: meta.requestId };
+      checkMemberChange({ actorRole, actorIsTarget: userId === principal.userId, targetRole: target.role, newRole: role });
+      const m = { actor, orgId };
       if (!target.inherited) {
         if (target.role === role) return memberView(tx, orgId, userId);
         await memberships.setRole(tx, orgId, userId, role);
@@ -74,8 +75,9 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
   }
 
   /** Removes a direct membership (admin+), or leaves (anyone, for themselves). */
-  async function remove(principal: Principal, orgId: string, userId: string, meta: RequestMeta = {}) {
-    const actor = await access.assertRole(principal, orgId, 'viewer');
+  async function remove(actor: Actor, orgId: string, userId: string) {
+    const { principal } = actor;
+    const actorRole = await access.assertRole(principal, orgId, 'viewer');
     const leaving = userId === principal.userId;
     await access.write(async (tx, evict) => {
       await lockHierarchy(tx);
@@ -86,14 +88,14 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
         }
         throw memberNotFound();
       }
-      checkMemberChange({ actorRole: actor, actorIsTarget: leaving, targetRole: direct.role });
+      checkMemberChange({ actorRole, actorIsTarget: leaving, targetRole: direct.role });
       await memberships.remove(tx, orgId, userId);
       checkOwnersRemain(await ownerCounts(tx, orgId));
       await events.publish(
         tx,
         'organizations.member_removed',
         { orgId, userId, role: direct.role, reason: leaving ? 'left' : 'removed' },
-        { actorId: principal.userId, orgId, requestId: meta.requestId },
+        { actor, orgId },
       );
       evict({ user: userId });
     });
@@ -126,9 +128,9 @@ export function createMembersService(core: CoreDeps, access: Access, cache: Role
   }
 
   /** Façade: everyone with an effective role in the org. */
-  async function listAll(orgId: string) {
+  async function listAll(orgId: string, exec: Executor = db) {
     if (!isUuid(orgId)) return [];
-    return (await effectiveMembers(db, orgId)).map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
+    return (await effectiveMembers(exec, orgId)).map((r) => ({ userId: r.user_id, email: r.email, role: r.role }));
   }
 
   return { list, changeRole, remove, removeDeletedUser, listAll };

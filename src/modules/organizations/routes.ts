@@ -1,7 +1,7 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
 import { pageOf } from '../../core/http/pagination.ts';
-import { principalOf } from '../../core/http/principal.ts';
+import { actorOf } from '../../core/context/actor.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ProblemType } from '../../core/errors.ts';
 import type { InvitationsService } from './invitations.ts';
@@ -34,7 +34,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         body: S.CreateOrgBody,
         response: { 201: S.Organization },
       },
-      handler: async (req, reply) => reply.status(201).send(await orgs.create(principalOf(req), req.body, { requestId: req.id })),
+      handler: async (req, reply) => reply.status(201).send(await orgs.create(actorOf(req), req.body)),
     });
 
     app.get('/orgs', {
@@ -47,13 +47,13 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         querystring: S.ListQuery,
         response: { 200: pageOf(S.Organization) },
       },
-      handler: async (req) => orgs.listMine(principalOf(req), req.query),
+      handler: async (req) => orgs.listMine(actorOf(req), req.query),
     });
 
     app.get('/orgs/:orgId', {
       config: withRead(P.notFound),
       schema: { tags, operationId: 'getOrganization', summary: 'Get an organization', params: S.OrgParams, response: { 200: S.Organization } },
-      handler: async (req) => orgs.get(principalOf(req), req.params.orgId),
+      handler: async (req) => orgs.get(actorOf(req), req.params.orgId),
     });
 
     app.patch('/orgs/:orgId', {
@@ -67,7 +67,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         body: S.UpdateOrgBody,
         response: { 200: S.Organization },
       },
-      handler: async (req) => orgs.update(principalOf(req), req.params.orgId, req.body, { requestId: req.id }),
+      handler: async (req) => orgs.update(actorOf(req), req.params.orgId, req.body),
     });
 
     app.delete('/orgs/:orgId', {
@@ -81,7 +81,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         response: NoContent,
       },
       handler: async (req, reply) => {
-        await orgs.remove(principalOf(req), req.params.orgId, { requestId: req.id });
+        await orgs.remove(actorOf(req), req.params.orgId);
         return reply.status(204).send(null);
       },
     });
@@ -89,7 +89,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
     app.post('/orgs/:orgId/restore', {
       config: withWrite(...placing, P.notDeleted, P.parentDeleted, P.slugTaken),
       schema: { tags, operationId: 'restoreOrganization', summary: 'Restore a deleted organization (owner)', params: S.OrgParams, response: { 200: S.Organization } },
-      handler: async (req) => orgs.restore(principalOf(req), req.params.orgId, { requestId: req.id }),
+      handler: async (req) => orgs.restore(actorOf(req), req.params.orgId),
     });
 
     app.get('/orgs/:orgId/members', {
@@ -102,7 +102,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         querystring: S.ListQuery,
         response: { 200: pageOf(S.Member) },
       },
-      handler: async (req) => members.list(principalOf(req), req.params.orgId, req.query),
+      handler: async (req) => members.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.patch('/orgs/:orgId/members/:userId', {
@@ -116,7 +116,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         body: S.MemberRoleBody,
         response: { 200: S.Member },
       },
-      handler: async (req) => members.changeRole(principalOf(req), req.params.orgId, req.params.userId, req.body.role, { requestId: req.id }),
+      handler: async (req) => members.changeRole(actorOf(req), req.params.orgId, req.params.userId, req.body.role),
     });
 
     app.delete('/orgs/:orgId/members/:userId', {
@@ -129,7 +129,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         response: NoContent,
       },
       handler: async (req, reply) => {
-        await members.remove(principalOf(req), req.params.orgId, req.params.userId, { requestId: req.id });
+        await members.remove(actorOf(req), req.params.orgId, req.params.userId);
         return reply.status(204).send(null);
       },
     });
@@ -145,7 +145,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         body: S.InviteBody,
         response: { 201: S.Invitation },
       },
-      handler: async (req, reply) => reply.status(201).send(await invitations.invite(principalOf(req), req.params.orgId, req.body, { requestId: req.id })),
+      handler: async (req, reply) => reply.status(201).send(await invitations.invite(actorOf(req), req.params.orgId, req.body)),
     });
 
     app.get('/orgs/:orgId/invitations', {
@@ -158,14 +158,14 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         querystring: S.ListQuery,
         response: { 200: pageOf(S.Invitation) },
       },
-      handler: async (req) => invitations.listPending(principalOf(req), req.params.orgId, req.query),
+      handler: async (req) => invitations.listPending(actorOf(req), req.params.orgId, req.query),
     });
 
     app.delete('/orgs/:orgId/invitations/:id', {
       config: withWrite(P.notFound, P.invitationNotFound),
       schema: { tags, operationId: 'revokeInvitation', summary: 'Revoke a pending invitation (admin+)', params: S.InvitationParams, response: NoContent },
       handler: async (req, reply) => {
-        await invitations.revoke(principalOf(req), req.params.orgId, req.params.id, { requestId: req.id });
+        await invitations.revoke(actorOf(req), req.params.orgId, req.params.id);
         return reply.status(204).send(null);
       },
     });
@@ -180,7 +180,7 @@ export function organizationsRoutes(deps: { orgs: OrganizationsService; members:
         body: S.AcceptBody,
         response: { 200: S.Organization },
       },
-      handler: async (req) => invitations.accept(principalOf(req), req.body.token, { requestId: req.id }),
+      handler: async (req) => invitations.accept(actorOf(req), req.body.token),
     });
   };
 }

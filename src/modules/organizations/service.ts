@@ -2,10 +2,10 @@
 // rules.ts; this file reads what they need, applies them and publishes the events.
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
-import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { type Access, isUuid, orgNotFound } from './access.ts';
 import { memberships } from './membership-repository.ts';
@@ -27,10 +27,6 @@ export const toOrganizationView = (r: OrgRow): OrganizationView => ({
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
-
-export interface RequestMeta {
-  requestId?: string;
-}
 
 export interface CreateOrgInput {
   name: string;
@@ -66,7 +62,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     checkPlacement({ orgId, parentChain, subtreeHeight, maxDepth });
   }
 
-  async function create(principal: Principal, body: CreateOrgInput, meta: RequestMeta = {}) {
+  async function create(actor: Actor, body: CreateOrgInput) {
+    const { principal } = actor;
     const input = checkSettings(body);
     // Creating a department takes admin+ in the company; 404 when the caller is not in it.
     if (input.parentId) await access.assertRole(principal, input.parentId, 'admin');
@@ -90,7 +87,7 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
           throw isUniqueViolation(err) ? slugTaken() : err;
         });
       await memberships.insert(tx, { org_id: id, user_id: principal.userId, email: principal.email, role: 'owner' });
-      const m = { actorId: principal.userId, orgId: id, requestId: meta.requestId };
+      const m = { actor, orgId: id };
       await events.publish(tx, 'organizations.created', { orgId: id, name: org.name, slug: org.slug, parentId: org.parent_id, ownerId: principal.userId }, m);
       await events.publish(tx, 'organizations.member_added', { orgId: id, userId: principal.userId, role: 'owner', via: 'creation' }, m);
       return org;
@@ -98,7 +95,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     return { ...toOrganizationView(row), role: 'owner' as OrgRole, inherited: false };
   }
 
-  async function listMine(principal: Principal, page: { cursor?: string; limit: number }) {
+  async function listMine(actor: Actor, page: { cursor?: string; limit: number }) {
+    const { principal } = actor;
     const after = decodeCursor(page.cursor, isUuidKey);
     const reached = await reachableOrgs(db, principal.userId, { after: after ? String(after[0]) : undefined, limit: page.limit });
     const p = toPage(reached, page.limit, (r) => [r.org_id]);
@@ -110,14 +108,16 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     return { data, page: p.page };
   }
 
-  async function get(principal: Principal, orgId: string) {
+  async function get(actor: Actor, orgId: string) {
+    const { principal } = actor;
     const eff = await access.assertEffective(principal, orgId, 'viewer');
     const row = await orgs.live(db, orgId);
     if (!row) throw orgNotFound();
     return { ...toOrganizationView(row), role: eff.role, inherited: eff.inherited };
   }
 
-  async function update(principal: Principal, orgId: string, body: UpdateOrgInput, meta: RequestMeta = {}) {
+  async function update(actor: Actor, orgId: string, body: UpdateOrgInput) {
+    const { principal } = actor;
     const eff = await access.assertEffective(principal, orgId, 'admin');
     const input = checkSettings(body);
     const current = await orgs.live(db, orgId);
@@ -151,7 +151,7 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
         checkOwnersRemain(await ownerCounts(tx, orgId));
         evict('all');
       }
-      await events.publish(tx, 'organizations.updated', { orgId, changes }, { actorId: principal.userId, orgId, requestId: meta.requestId });
+      await events.publish(tx, 'organizations.updated', { orgId, changes }, { actor, orgId });
       return updated;
     });
     // The caller's own role may have changed with a move.
@@ -159,7 +159,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     return { ...toOrganizationView(row), role: after.role, inherited: after.inherited };
   }
 
-  async function remove(principal: Principal, orgId: string, meta: RequestMeta = {}) {
+  async function remove(actor: Actor, orgId: string) {
+    const { principal } = actor;
     await access.assertRole(principal, orgId, 'owner');
     await access.write(async (tx, evict) => {
       await lockHierarchy(tx);
@@ -168,7 +169,7 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
         throw OrgProblems.hasChildren.error('Delete or move the organizations under this one first');
       }
       await orgs.update(tx, orgId, { deleted_at: clock.now(), deleted_by: principal.userId });
-      await events.publish(tx, 'organizations.deleted', { orgId }, { actorId: principal.userId, orgId, requestId: meta.requestId });
+      await events.publish(tx, 'organizations.deleted', { orgId }, { actor, orgId });
       evict({ org: orgId });
     });
   }
@@ -177,7 +178,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
    * Undoes a delete within ORG_RESTORE_DAYS. To anyone but an owner, and after the window,
    * a deleted org does not exist (404), so the route reveals nothing.
    */
-  async function restore(principal: Principal, orgId: string, meta: RequestMeta = {}) {
+  async function restore(actor: Actor, orgId: string) {
+    const { principal } = actor;
     const row = await access.write(async (tx, evict) => {
       await lockHierarchy(tx);
       const org = await orgs.byId(tx, orgId);
@@ -196,7 +198,7 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
       // The parent may have moved deeper while this org was deleted.
       await checkParent(tx, orgId, org.parent_id);
       const restored = await orgs.update(tx, orgId, { deleted_at: null, deleted_by: null });
-      await events.publish(tx, 'organizations.restored', { orgId }, { actorId: principal.userId, orgId, requestId: meta.requestId });
+      await events.publish(tx, 'organizations.restored', { orgId }, { actor, orgId });
       evict({ org: orgId });
       return restored;
     });
@@ -211,8 +213,8 @@ export function createOrganizationsService(core: CoreDeps, access: Access) {
     return row ? toOrganizationView(row) : null;
   }
 
-  async function listMemberships(userId: string) {
-    return (await reachableOrgs(db, userId)).map((r) => ({ orgId: r.org_id, role: r.role, inherited: r.distance > 0 }));
+  async function listMemberships(userId: string, exec: Executor = db) {
+    return (await reachableOrgs(exec, userId)).map((r) => ({ orgId: r.org_id, role: r.role, inherited: r.distance > 0 }));
   }
 
   return { create, listMine, get, update, remove, restore, getOrganization, listMemberships };

@@ -1,29 +1,30 @@
 // The façade other modules call (time, reports): narrow, read-mostly, org-scoped.
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
-import type { Access, ProjectsDeps } from './access.ts';
+import type { Access, ProjectsDeps } from './service.ts';
 import { members, projects } from './repository.ts';
 import type { ProjectRole } from './rules.ts';
 import { tasks } from './task-repository.ts';
 import { type ProjectSummary, type TaskSummary, toProjectSummary, toTaskSummary } from './views.ts';
 
-// Reads that a caller needs inside its own transaction take that transaction as `exec`: they
-// run on its connection and see its writes (the pool would lend them a second connection).
+// Every read takes the caller's executor last (`exec`, default the pool): inside a caller's
+// transaction it runs on that connection and sees its writes (the pool would lend it a second
+// connection, or none: a pool of one would wait for itself).
 export interface ProjectsApi {
   /** null when absent, soft-deleted or in another org. */
   getProject(orgId: string, projectId: string, exec?: Executor): Promise<ProjectSummary | null>;
   /** Live projects of the org (all, or those ids), in id order. */
   listProjects(orgId: string, ids?: string[], exec?: Executor): Promise<ProjectSummary[]>;
   /** A live task of a live project of the org; null otherwise. */
-  getTask(orgId: string, projectId: string, taskId: string): Promise<TaskSummary | null>;
+  getTask(orgId: string, projectId: string, taskId: string, exec?: Executor): Promise<TaskSummary | null>;
   /** Tasks by id, soft-deleted ones included (to name past work); tasks of other orgs are left out. */
-  listTasks(orgId: string, ids: string[]): Promise<TaskSummary[]>;
+  listTasks(orgId: string, ids: string[], exec?: Executor): Promise<TaskSummary[]>;
   /** The live tasks of one live project (export); [] when the project is absent. */
-  listProjectTasks(orgId: string, projectId: string): Promise<TaskSummary[]>;
+  listProjectTasks(orgId: string, projectId: string, exec?: Executor): Promise<TaskSummary[]>;
   /** The user's own membership role; org admins without membership get null. */
-  projectRole(userId: string, orgId: string, projectId: string): Promise<ProjectRole | null>;
+  projectRole(userId: string, orgId: string, projectId: string, exec?: Executor): Promise<ProjectRole | null>;
   /** The project member's own rate, if set. */
-  memberRate(orgId: string, projectId: string, userId: string): Promise<number | null>;
+  memberRate(orgId: string, projectId: string, userId: string, exec?: Executor): Promise<number | null>;
   /**
    * Throws 404 ORG.NOT_FOUND for non-members of the org, 404 PROJECTS.NOT_FOUND unless the
    * principal may see the project (org admin+, or project member), and 403 FORBIDDEN for
@@ -31,7 +32,7 @@ export interface ProjectsApi {
    * admin+; never an org viewer). canManage: project manager or org admin+, not an org viewer.
    * An archived project passes: callers check `project.status` for their own rules.
    */
-  assertProjectAccess(principal: Principal, orgId: string, projectId: string, need: 'read' | 'write'): Promise<{ project: ProjectSummary; canManage: boolean }>;
+  assertProjectAccess(principal: Principal, orgId: string, projectId: string, need: 'read' | 'write', exec?: Executor): Promise<{ project: ProjectSummary; canManage: boolean }>;
 }
 
 // Callers may hand over ids they got from clients; a malformed one matches nothing instead
@@ -51,33 +52,33 @@ export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsA
       if (!uuids(orgId)) return [];
       return (await projects.listLive(exec, orgId, ids?.filter((id) => UUID.test(id)))).map(toProjectSummary);
     },
-    async getTask(orgId, projectId, taskId) {
+    async getTask(orgId, projectId, taskId, exec = db) {
       if (!uuids(orgId, projectId, taskId)) return null;
-      if (!(await projects.byId(db, orgId, projectId))) return null;
-      const row = await tasks.byId(db, orgId, projectId, taskId);
+      if (!(await projects.byId(exec, orgId, projectId))) return null;
+      const row = await tasks.byId(exec, orgId, projectId, taskId);
       return row ? toTaskSummary(row) : null;
     },
-    async listTasks(orgId, ids) {
+    async listTasks(orgId, ids, exec = db) {
       if (!uuids(orgId)) return [];
-      return (await tasks.byIds(db, orgId, ids.filter((id) => UUID.test(id)))).map(toTaskSummary);
+      return (await tasks.byIds(exec, orgId, ids.filter((id) => UUID.test(id)))).map(toTaskSummary);
     },
-    async listProjectTasks(orgId, projectId) {
+    async listProjectTasks(orgId, projectId, exec = db) {
       if (!uuids(orgId, projectId)) return [];
-      if (!(await projects.byId(db, orgId, projectId))) return [];
-      return (await tasks.ofProject(db, orgId, projectId)).map(toTaskSummary);
+      if (!(await projects.byId(exec, orgId, projectId))) return [];
+      return (await tasks.ofProject(exec, orgId, projectId)).map(toTaskSummary);
     },
-    async projectRole(userId, orgId, projectId) {
+    async projectRole(userId, orgId, projectId, exec = db) {
       if (!uuids(userId, orgId, projectId)) return null;
-      if (!(await projects.byId(db, orgId, projectId))) return null;
-      return ((await members.get(db, orgId, projectId, userId))?.role ?? null) as ProjectRole | null;
+      if (!(await projects.byId(exec, orgId, projectId))) return null;
+      return ((await members.get(exec, orgId, projectId, userId))?.role ?? null) as ProjectRole | null;
     },
-    async memberRate(orgId, projectId, userId) {
+    async memberRate(orgId, projectId, userId, exec = db) {
       if (!uuids(orgId, projectId, userId)) return null;
-      const m = await members.get(db, orgId, projectId, userId);
+      const m = await members.get(exec, orgId, projectId, userId);
       return m?.hourly_rate_minor ?? null;
     },
-    async assertProjectAccess(principal, orgId, projectId, need) {
-      const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read');
+    async assertProjectAccess(principal, orgId, projectId, need, exec) {
+      const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read', { exec });
       return { project: toProjectSummary(project), canManage: rights.canManage };
     },
   };

@@ -2,11 +2,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { organizationsModule } from '../organizations/index.ts';
-import { createAccess, type ProjectsDeps } from './access.ts';
 import { createProjectsApi, type ProjectsApi } from './api.ts';
 import { createMembersService } from './members.ts';
 import { projectsRoutes } from './routes.ts';
-import { createProjectsService } from './service.ts';
+import { createAccess, createProjectsService, type ProjectsDeps } from './service.ts';
 import { projectsSubscribers } from './subscribers.ts';
 import { createTasksService } from './tasks.ts';
 import { createTemplatesService } from './templates.ts';

@@ -2,10 +2,11 @@
 // the organization. A member must be a member of the organization.
 import type { Executor } from '../../core/db/database.ts';
 import type { DomainEvent, EventMeta } from '../../core/events/types.ts';
-import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Access, ProjectsDeps } from './service.ts';
 import { ProjectProblems } from './problems.ts';
 import { members, projects } from './repository.ts';
-import { isOrgAdmin, type ProjectRole, projectNotFound } from './rules.ts';
+import { isOrgAdmin, nowOf, type ProjectRole, projectNotFound } from './rules.ts';
 import { tasks } from './task-repository.ts';
 import { type MemberView, toMemberView } from './views.ts';
 
@@ -46,7 +47,7 @@ export function createMembersService(deps: ProjectsDeps, access: Access) {
     const rate = input.hourlyRateMinor ?? null;
     const result = await db.transaction().execute(async (tx) => {
       if (!(await projects.byId(tx, orgId, projectId, { forUpdate: true }))) throw projectNotFound();
-      const meta = metaOf(actor, orgId);
+      const meta = { actor, orgId };
       const now = nowOf(clock);
       const existing = await members.get(tx, orgId, projectId, userId);
       if (!existing) {
@@ -69,14 +70,14 @@ export function createMembersService(deps: ProjectsDeps, access: Access) {
 
   async function remove(actor: Actor, orgId: string, projectId: string, userId: string): Promise<void> {
     await access.resolve(actor.principal, orgId, projectId, 'manage');
-    // Org admins may be assigned tasks without project membership; anyone else loses theirs.
-    const keepsAssignments = isOrgAdmin(await orgs.roleOf(userId, orgId));
     await db.transaction().execute(async (tx) => {
       if (!(await projects.byId(tx, orgId, projectId, { forUpdate: true }))) throw projectNotFound();
       if (!(await members.remove(tx, orgId, projectId, userId))) throw memberNotFound();
-      const meta = metaOf(actor, orgId);
+      const meta = { actor, orgId };
       await events.publish(tx, 'projects.member_removed', { orgId, projectId, userId, reason: 'removed' }, meta);
-      if (!keepsAssignments) await unassign(tx, orgId, userId, meta, { projectIds: [projectId] });
+      // Org admins may be assigned tasks without project membership; anyone else loses theirs.
+      // Asked under the project's lock, in this transaction.
+      if (!isOrgAdmin(await orgs.roleOf(userId, orgId, tx))) await unassign(tx, orgId, userId, meta, { projectIds: [projectId] });
     });
   }
 

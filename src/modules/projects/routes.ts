@@ -1,13 +1,11 @@
 // HTTP only: schema in -> service -> schema out. Scopes: projects:read for reads,
 // projects:write for everything that changes state.
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { ProblemType } from '../../core/errors.ts';
+import { actorOf } from '../../core/context/actor.ts';
 import { pageOf } from '../../core/http/pagination.ts';
-import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { OrgProblems } from '../organizations/index.ts';
-import type { Actor } from './access.ts';
 import type { MembersService } from './members.ts';
 import { ProjectProblems } from './problems.ts';
 import * as S from './schemas.ts';
@@ -18,7 +16,6 @@ import type { TemplatesService } from './templates.ts';
 const tags = ['projects'];
 const read = { auth: { scope: 'projects:read' } };
 const write = { auth: { scope: 'projects:write' } };
-const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req), requestId: req.id });
 // The problems each route can answer beyond core's (decision 0028).
 const P = ProjectProblems;
 const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
@@ -50,7 +47,7 @@ export function projectsRoutes(s: ProjectsServices) {
         body: S.CreateProjectBody,
         response: { 201: S.ProjectView },
       },
-      handler: async (req, reply) => reply.status(201).send(await s.projects.create(actor(req), req.params.orgId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await s.projects.create(actorOf(req), req.params.orgId, req.body)),
     });
 
     app.get('/orgs/:orgId/projects', {
@@ -64,13 +61,13 @@ export function projectsRoutes(s: ProjectsServices) {
         querystring: S.ListProjectsQuery,
         response: { 200: pageOf(S.ProjectView) },
       },
-      handler: async (req) => s.projects.list(actor(req), req.params.orgId, req.query),
+      handler: async (req) => s.projects.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.get(PROJECT, {
       config: withRead(...inProject),
       schema: { tags, operationId: 'getProject', summary: 'Get a project', params: S.ProjectParams, response: { 200: S.ProjectView } },
-      handler: async (req) => s.projects.get(actor(req), req.params.orgId, req.params.projectId),
+      handler: async (req) => s.projects.get(actorOf(req), req.params.orgId, req.params.projectId),
     });
 
     app.patch(PROJECT, {
@@ -84,7 +81,7 @@ export function projectsRoutes(s: ProjectsServices) {
         body: S.UpdateProjectBody,
         response: { 200: S.ProjectView },
       },
-      handler: async (req) => s.projects.update(actor(req), req.params.orgId, req.params.projectId, req.body),
+      handler: async (req) => s.projects.update(actorOf(req), req.params.orgId, req.params.projectId, req.body),
     });
 
     for (const [verb, fn, operationId, summary, problems] of [
@@ -96,7 +93,7 @@ export function projectsRoutes(s: ProjectsServices) {
       app.post(`${PROJECT}/${verb}`, {
         config: withWrite(...problems),
         schema: { tags, operationId, summary, params: S.ProjectParams, response: { 200: S.ProjectView } },
-        handler: async (req) => fn(actor(req), req.params.orgId, req.params.projectId),
+        handler: async (req) => fn(actorOf(req), req.params.orgId, req.params.projectId),
       });
     }
 
@@ -104,7 +101,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: withWrite(...inProject),
       schema: { tags, operationId: 'deleteProject', summary: 'Delete a project (soft; restore undoes it)', params: S.ProjectParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
-        await s.projects.remove(actor(req), req.params.orgId, req.params.projectId);
+        await s.projects.remove(actorOf(req), req.params.orgId, req.params.projectId);
         return reply.status(204).send(null);
       },
     });
@@ -112,13 +109,13 @@ export function projectsRoutes(s: ProjectsServices) {
     app.get(`${PROJECT}/members`, {
       config: withRead(...inProject),
       schema: { tags, operationId: 'listProjectMembers', summary: 'Project members', params: S.ProjectParams, response: { 200: S.MemberList } },
-      handler: async (req) => ({ data: await s.members.list(actor(req), req.params.orgId, req.params.projectId) }),
+      handler: async (req) => ({ data: await s.members.list(actorOf(req), req.params.orgId, req.params.projectId) }),
     });
 
     app.get(`${PROJECT}/members/:userId`, {
       config: withRead(...inProject, P.memberNotFound),
       schema: { tags, operationId: 'getProjectMember', summary: 'One project member', params: S.MemberParams, response: { 200: S.MemberView } },
-      handler: async (req) => s.members.get(actor(req), req.params.orgId, req.params.projectId, req.params.userId),
+      handler: async (req) => s.members.get(actorOf(req), req.params.orgId, req.params.projectId, req.params.userId),
     });
 
     app.put(`${PROJECT}/members/:userId`, {
@@ -133,7 +130,7 @@ export function projectsRoutes(s: ProjectsServices) {
         response: { 200: S.MemberView, 201: S.MemberView },
       },
       handler: async (req, reply) => {
-        const { member, created } = await s.members.put(actor(req), req.params.orgId, req.params.projectId, req.params.userId, req.body);
+        const { member, created } = await s.members.put(actorOf(req), req.params.orgId, req.params.projectId, req.params.userId, req.body);
         return reply.status(created ? 201 : 200).send(member);
       },
     });
@@ -142,7 +139,7 @@ export function projectsRoutes(s: ProjectsServices) {
       config: withWrite(...inProject, P.memberNotFound),
       schema: { tags, operationId: 'removeProjectMember', summary: 'Remove a project member', params: S.MemberParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
-        await s.members.remove(actor(req), req.params.orgId, req.params.projectId, req.params.userId);
+        await s.members.remove(actorOf(req), req.params.orgId, req.params.projectId, req.params.userId);
         return reply.status(204).send(null);
       },
     });
@@ -150,7 +147,7 @@ export function projectsRoutes(s: ProjectsServices) {
     app.get(`${PROJECT}/tasks`, {
       config: withRead(...inProject),
       schema: { tags, operationId: 'listTasks', summary: 'List tasks', params: S.ProjectParams, querystring: S.ListTasksQuery, response: { 200: pageOf(S.TaskView) } },
-      handler: async (req) => s.tasks.list(actor(req), req.params.orgId, req.params.projectId, req.query),
+      handler: async (req) => s.tasks.list(actorOf(req), req.params.orgId, req.params.projectId, req.query),
     });
 
     app.post(`${PROJECT}/tasks`, {
@@ -164,26 +161,26 @@ export function projectsRoutes(s: ProjectsServices) {
         body: S.CreateTaskBody,
         response: { 201: S.TaskView },
       },
-      handler: async (req, reply) => reply.status(201).send(await s.tasks.create(actor(req), req.params.orgId, req.params.projectId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await s.tasks.create(actorOf(req), req.params.orgId, req.params.projectId, req.body)),
     });
 
     app.get(`${PROJECT}/tasks/:taskId`, {
       config: withRead(...inProject, P.taskNotFound),
       schema: { tags, operationId: 'getTask', summary: 'Get a task', params: S.TaskParams, response: { 200: S.TaskView } },
-      handler: async (req) => s.tasks.get(actor(req), req.params.orgId, req.params.projectId, req.params.taskId),
+      handler: async (req) => s.tasks.get(actorOf(req), req.params.orgId, req.params.projectId, req.params.taskId),
     });
 
     app.patch(`${PROJECT}/tasks/:taskId`, {
       config: withWrite(...inProject, P.taskNotFound, P.archived, P.invalidAssignee),
       schema: { tags, operationId: 'updateTask', summary: 'Update a task', params: S.TaskParams, body: S.UpdateTaskBody, response: { 200: S.TaskView } },
-      handler: async (req) => s.tasks.update(actor(req), req.params.orgId, req.params.projectId, req.params.taskId, req.body),
+      handler: async (req) => s.tasks.update(actorOf(req), req.params.orgId, req.params.projectId, req.params.taskId, req.body),
     });
 
     app.delete(`${PROJECT}/tasks/:taskId`, {
       config: withWrite(...inProject, P.taskNotFound, P.archived),
       schema: { tags, operationId: 'deleteTask', summary: 'Delete a task (managers and org admins)', params: S.TaskParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
-        await s.tasks.remove(actor(req), req.params.orgId, req.params.projectId, req.params.taskId);
+        await s.tasks.remove(actorOf(req), req.params.orgId, req.params.projectId, req.params.taskId);
         return reply.status(204).send(null);
       },
     });
@@ -199,20 +196,20 @@ export function projectsRoutes(s: ProjectsServices) {
         body: S.SaveTemplateBody,
         response: { 201: S.TemplateView },
       },
-      handler: async (req, reply) => reply.status(201).send(await s.templates.saveAsTemplate(actor(req), req.params.orgId, req.params.projectId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await s.templates.saveAsTemplate(actorOf(req), req.params.orgId, req.params.projectId, req.body)),
     });
 
     app.get('/orgs/:orgId/project-templates', {
       config: withRead(...inOrg),
       schema: { tags, operationId: 'listProjectTemplates', summary: 'List project templates', params: S.OrgParams, querystring: S.ListTemplatesQuery, response: { 200: pageOf(S.TemplateView) } },
-      handler: async (req) => s.templates.list(actor(req), req.params.orgId, req.query),
+      handler: async (req) => s.templates.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.delete('/orgs/:orgId/project-templates/:templateId', {
       config: withWrite(...inOrg, P.templateNotFound),
       schema: { tags, operationId: 'deleteProjectTemplate', summary: 'Delete a project template (its author or an org admin)', params: S.TemplateParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
-        await s.templates.remove(actor(req), req.params.orgId, req.params.templateId);
+        await s.templates.remove(actorOf(req), req.params.orgId, req.params.templateId);
         return reply.status(204).send(null);
       },
     });

@@ -1,21 +1,26 @@
 // The rules of projects that need no database: who may see and change a project, what a
 // valid key, tag list, colour and currency are, and how a template becomes a project.
 // Pure functions, so the unit tests cover every combination cheaply.
+import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, invalid } from '../../core/errors.ts';
 import type { Principal } from '../../core/http/principal.ts';
+import type { Clock } from '../../core/module.ts';
 import { ProjectProblems } from './problems.ts';
 import { KEY_PATTERN } from './schemas.ts';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export type ProjectRole = 'manager' | 'contributor' | 'viewer';
 
-/** The part of the organizations façade this module uses (its index.ts passes the real one). */
+/** The part of the organizations façade this module uses (its index.ts passes the real one); `exec` as there. */
 export interface OrgPort {
   /** 404 ORG.NOT_FOUND for non-members, 403 FORBIDDEN below the minimum; returns the effective role. */
-  assertRole(principal: Principal, orgId: string, minimumRole: OrgRole): Promise<OrgRole>;
-  roleOf(userId: string, orgId: string): Promise<OrgRole | null>;
-  listMembers(orgId: string): Promise<{ userId: string; email: string; role: OrgRole }[]>;
+  assertRole(principal: Principal, orgId: string, minimumRole: OrgRole, exec?: Executor): Promise<OrgRole>;
+  roleOf(userId: string, orgId: string, exec?: Executor): Promise<OrgRole | null>;
+  listMembers(orgId: string, exec?: Executor): Promise<{ userId: string; email: string; role: OrgRole }[]>;
 }
+
+/** Timestamps at millisecond precision, as keyset cursors carry them (see the migration). */
+export const nowOf = (clock: Clock) => new Date(clock.now().getTime());
 
 export const isOrgAdmin = (role: OrgRole | null): boolean => role === 'owner' || role === 'admin';
 

@@ -3,16 +3,16 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/harness.ts';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Database } from '../../core/db/database.ts';
 import { AppError, CoreProblems } from '../../core/errors.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import { createOutbox } from '../../core/events/outbox.ts';
 import type { Principal } from '../../core/http/principal.ts';
-import { type ProjectsDeps, createAccess } from './access.ts';
 import { createProjectsApi } from './api.ts';
 import { createMembersService } from './members.ts';
 import type { OrgPort, OrgRole } from './rules.ts';
-import { createProjectsService } from './service.ts';
+import { createAccess, createProjectsService, type ProjectsDeps } from './service.ts';
 import { createTasksService } from './tasks.ts';
 import { createTemplatesService } from './templates.ts';
 
@@ -39,7 +39,7 @@ function fakeOrgs() {
 }
 
 const principal = (userId: string): Principal => ({ userId, email: `${userId}@x.test`, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null });
-const actor = (userId: string) => ({ principal: principal(userId) });
+const actor = (userId: string): Actor => ({ principal: principal(userId), requestId: null, ip: null, userAgent: null });
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {

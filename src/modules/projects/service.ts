@@ -1,13 +1,35 @@
 // Projects: create (from scratch or a template), list with search and keyset pages, read,
-// update, archive, soft delete and restore. Rules live in rules.ts, SQL in the repositories.
+// update, archive, soft delete and restore; and the access check every project use case (and
+// the façade) goes through. Rules live in rules.ts, SQL in the repositories.
 import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
+import type { EventPublisher } from '../../core/events/types.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../core/http/pagination.ts';
-import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import type { Principal } from '../../core/http/principal.ts';
+import type { Clock } from '../../core/module.ts';
 import { ProjectProblems } from './problems.ts';
 import { members, type ProjectListFilter, type ProjectRow, type ProjectSort, projects } from './repository.ts';
-import { archived, checkCurrency, isOrgAdmin, keyTaken, type NewProjectInput, normalizeColor, normalizeTags, projectNotFound, resolveNewProject } from './rules.ts';
+import {
+  archived,
+  checkCurrency,
+  isOrgAdmin,
+  keyTaken,
+  type Need,
+  type NewProjectInput,
+  normalizeColor,
+  normalizeTags,
+  nowOf,
+  type OrgPort,
+  type OrgRole,
+  type ProjectRights,
+  type ProjectRole,
+  projectNotFound,
+  projectRights,
+  requireRight,
+  resolveNewProject,
+} from './rules.ts';
 import { tasks, templates } from './task-repository.ts';
 import { type ProjectView, templateContentOf, toProjectView } from './views.ts';
 
@@ -31,6 +53,55 @@ export interface ListProjectsInput {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the projects services share: core services and the organizations façade. */
+export interface ProjectsDeps {
+  db: Executor;
+  events: EventPublisher;
+  clock: Clock;
+  orgs: OrgPort;
+}
+
+export interface ProjectAccess {
+  project: ProjectRow;
+  orgRole: OrgRole;
+  projectRole: ProjectRole | null;
+  rights: ProjectRights;
+}
+
+/**
+ * Loads a project together with the caller's rights on it. Every project route goes through
+ * here, so the order of answers is the same everywhere: not an org member → 404 ORG.NOT_FOUND
+ * (from the organizations façade), a project the caller cannot see → 404 PROJECTS.NOT_FOUND, a
+ * right the caller lacks → 403 FORBIDDEN.
+ */
+export function createAccess(deps: ProjectsDeps) {
+  const { db, orgs } = deps;
+
+  /** Rights of a user on a loaded project, given the user's effective org role. */
+  async function rightsOn(orgRole: OrgRole, project: ProjectRow, userId: string, exec: Executor = db) {
+    const member = await members.get(exec, project.org_id, project.id, userId);
+    const projectRole = (member?.role ?? null) as ProjectRole | null;
+    return { projectRole, rights: projectRights(orgRole, projectRole) };
+  }
+
+  /** `exec`: the caller's transaction, when the façade is asked inside one. */
+  async function resolve(principal: Principal, orgId: string, projectId: string, need: Need, opts: { includeDeleted?: boolean; exec?: Executor } = {}): Promise<ProjectAccess> {
+    const exec = opts.exec ?? db;
+    const orgRole = await orgs.assertRole(principal, orgId, 'viewer', exec);
+    // Façade callers may pass a client's id unchecked: a malformed one is simply not found.
+    if (!UUID.test(projectId)) throw projectNotFound();
+    const project = await projects.byId(exec, orgId, projectId, { includeDeleted: opts.includeDeleted });
+    if (!project) throw projectNotFound();
+    const { projectRole, rights } = await rightsOn(orgRole, project, principal.userId, exec);
+    requireRight(rights, need);
+    return { project, orgRole, projectRole, rights };
+  }
+
+  return { resolve, rightsOn };
+}
+
+export type Access = ReturnType<typeof createAccess>;
 
 /** Maps each patch field to its column, to compare and write only what changed. */
 const COLUMNS: Record<keyof NewProjectInput, keyof ProjectRow> = {
@@ -118,7 +189,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
           deleted_at: null,
         })),
       );
-      const meta = metaOf(actor, orgId);
+      const meta = { actor, orgId };
       await events.publish(tx, 'projects.project_created', { orgId, projectId: id, key: p.key, name: p.name, templateId: template?.id ?? null }, meta);
       await events.publish(tx, 'projects.member_added', { orgId, projectId: id, userId, role: 'manager' }, meta);
       for (const t of created) await events.publish(tx, 'projects.task_created', { orgId, projectId: id, taskId: t.id }, meta);
@@ -206,7 +277,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
       const set: Record<string, unknown> = { updated_at: now, last_activity_at: now };
       for (const f of changed) set[COLUMNS[f]] = patch[f];
       const row = await guardKey(patch.key ?? current.key, () => projects.update(tx, orgId, projectId, set));
-      await events.publish(tx, 'projects.project_updated', { orgId, projectId, fields: changed }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.project_updated', { orgId, projectId, fields: changed }, { actor, orgId });
       return row;
     });
     return toProjectView(row);
@@ -225,7 +296,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
         updated_at: now,
         last_activity_at: now,
       });
-      await events.publish(tx, archive ? 'projects.project_archived' : 'projects.project_unarchived', { orgId, projectId }, metaOf(actor, orgId));
+      await events.publish(tx, archive ? 'projects.project_archived' : 'projects.project_unarchived', { orgId, projectId }, { actor, orgId });
       return row;
     });
     return toProjectView(row);
@@ -237,7 +308,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
       await lockLive(tx, orgId, projectId);
       const now = nowOf(clock);
       await projects.update(tx, orgId, projectId, { deleted_at: now, updated_at: now });
-      await events.publish(tx, 'projects.project_deleted', { orgId, projectId }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.project_deleted', { orgId, projectId }, { actor, orgId });
     });
   }
 
@@ -251,7 +322,7 @@ export function createProjectsService(deps: ProjectsDeps, access: Access) {
       if (await projects.keyTaken(tx, orgId, current.key, projectId)) throw keyTaken(current.key);
       const now = nowOf(clock);
       const row = await guardKey(current.key, () => projects.update(tx, orgId, projectId, { deleted_at: null, updated_at: now, last_activity_at: now }));
-      await events.publish(tx, 'projects.project_restored', { orgId, projectId }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.project_restored', { orgId, projectId }, { actor, orgId });
       return row;
     });
     return toProjectView(row);

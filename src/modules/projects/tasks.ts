@@ -4,10 +4,11 @@
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
-import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Access, ProjectsDeps } from './service.ts';
 import { ProjectProblems } from './problems.ts';
 import { members, projects } from './repository.ts';
-import { archived, isOrgAdmin, projectNotFound } from './rules.ts';
+import { archived, isOrgAdmin, nowOf, projectNotFound } from './rules.ts';
 import { type TaskRow, tasks } from './task-repository.ts';
 import { type TaskView, toTaskView } from './views.ts';
 
@@ -85,7 +86,7 @@ export function createTasksService(deps: ProjectsDeps, access: Access) {
         },
       ]);
       await projects.touchActivity(tx, orgId, projectId, now);
-      await events.publish(tx, 'projects.task_created', { orgId, projectId, taskId: row.id }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.task_created', { orgId, projectId, taskId: row.id }, { actor, orgId });
       return row;
     });
     return toTaskView(row);
@@ -109,7 +110,7 @@ export function createTasksService(deps: ProjectsDeps, access: Access) {
       for (const f of fields) set[FIELD_COLUMNS[f]] = patch[f];
       const row = await tasks.update(tx, orgId, taskId, set);
       await projects.touchActivity(tx, orgId, projectId, now);
-      await events.publish(tx, 'projects.task_updated', { orgId, projectId, taskId, fields }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.task_updated', { orgId, projectId, taskId, fields }, { actor, orgId });
       return row;
     });
     return toTaskView(row);
@@ -125,7 +126,7 @@ export function createTasksService(deps: ProjectsDeps, access: Access) {
       const now = nowOf(clock);
       await tasks.update(tx, orgId, taskId, { deleted_at: now, updated_at: now });
       await projects.touchActivity(tx, orgId, projectId, now);
-      await events.publish(tx, 'projects.task_deleted', { orgId, projectId, taskId }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.task_deleted', { orgId, projectId, taskId }, { actor, orgId });
     });
   }
 

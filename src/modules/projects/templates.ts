@@ -3,9 +3,10 @@
 import { uuidv7 } from 'uuidv7';
 import { CoreProblems } from '../../core/errors.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
-import { type Access, type Actor, metaOf, nowOf, type ProjectsDeps } from './access.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Access, ProjectsDeps } from './service.ts';
 import { ProjectProblems } from './problems.ts';
-import { isOrgAdmin, templateOf } from './rules.ts';
+import { isOrgAdmin, nowOf, templateOf } from './rules.ts';
 import { tasks, templates } from './task-repository.ts';
 import { settingsOf, type TemplateView, toTemplateView } from './views.ts';
 
@@ -29,7 +30,7 @@ export function createTemplatesService(deps: ProjectsDeps, access: Access) {
         created_by: actor.principal.userId,
         created_at: nowOf(clock),
       });
-      await events.publish(tx, 'projects.template_created', { orgId, templateId: row.id, sourceProjectId: projectId }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.template_created', { orgId, templateId: row.id, sourceProjectId: projectId }, { actor, orgId });
       return row;
     });
     return toTemplateView(row);
@@ -51,7 +52,7 @@ export function createTemplatesService(deps: ProjectsDeps, access: Access) {
     if (!isOrgAdmin(role) && row.created_by !== actor.principal.userId) throw CoreProblems.forbidden.error('Only its author or an organization admin may delete a template');
     await db.transaction().execute(async (tx) => {
       if (!(await templates.remove(tx, orgId, templateId))) throw templateNotFound();
-      await events.publish(tx, 'projects.template_deleted', { orgId, templateId }, metaOf(actor, orgId));
+      await events.publish(tx, 'projects.template_deleted', { orgId, templateId }, { actor, orgId });
     });
   }
 

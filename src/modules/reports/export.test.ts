@@ -3,10 +3,12 @@
 // stops the reader.
 import type { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import { createExportService, type ExportDeps } from './export.ts';
 
 const principal: Principal = { userId: 'u1', email: 'u1@example.test', role: 'user', emailVerified: true, sessionId: 's', apiKeyId: null, scopes: null };
+const actor: Actor = { principal, requestId: 'req-1', ip: '192.0.2.1', userAgent: null };
 const project = { id: 'p1', orgId: 'o1', name: 'Website', key: 'WEB', status: 'active', client: null, tags: [], color: null, budgetHours: null, budgetMinor: null, currency: null, billableDefault: true, hourlyRateMinor: 100, createdAt: '', updatedAt: '' };
 
 function entry(i: number) {
@@ -60,9 +62,9 @@ describe('reports: export stream', () => {
       yield [entry(1), entry(2)];
       throw new Error('database went away');
     });
-    const { stream, filename } = await createExportService(d).exportProject(principal, 'o1', 'p1', 'req-1');
+    const { stream, filename } = await createExportService(d).exportProject(actor, 'o1', 'p1');
     expect(filename).toBe('WEB-Website-export-2024-02-01.zip');
-    expect(events.publish).toHaveBeenCalledWith({}, 'reports.project_exported', { projectId: 'p1', entries: 'all' }, { actorId: 'u1', orgId: 'o1', requestId: 'req-1' });
+    expect(events.publish).toHaveBeenCalledWith({}, 'reports.project_exported', { projectId: 'p1', entries: 'all' }, { actor, orgId: 'o1' });
     await expect(drain(stream)).rejects.toThrow('database went away');
     expect(log.error).toHaveBeenCalled();
   });
@@ -80,7 +82,7 @@ describe('reports: export stream', () => {
         closed = true;
       }
     });
-    const { stream } = await createExportService(d).exportProject(principal, 'o1', 'p1');
+    const { stream } = await createExportService(d).exportProject(actor, 'o1', 'p1');
     // Read until the entries are flowing, then hang up.
     stream.on('data', () => {});
     await vi.waitFor(() => expect(batches).toBeGreaterThan(1));

@@ -6,9 +6,9 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import yazl from 'yazl';
+import type { Actor } from '../../core/context/actor.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Principal } from '../../core/http/principal.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
@@ -57,7 +57,8 @@ export const ENTRY_COLUMNS = [
 export function createExportService(deps: ExportDeps) {
   const { db, events, clock, log, organizations, projects, time } = deps;
 
-  async function exportProject(principal: Principal, orgId: string, projectId: string, requestId?: string) {
+  async function exportProject(actor: Actor, orgId: string, projectId: string) {
+    const { principal } = actor;
     // Every check runs before the first byte, so refusals are proper problem answers.
     const { project, canManage } = await projects.assertProjectAccess(principal, orgId, projectId, 'read');
     const [org, tasks, members] = await Promise.all([organizations.getOrganization(orgId), projects.listProjectTasks(orgId, projectId), organizations.listMembers(orgId)]);
@@ -69,7 +70,7 @@ export function createExportService(deps: ExportDeps) {
 
     // Recorded for the audit trail: project data left the system, and whose time it held.
     await db.transaction().execute((tx) =>
-      events.publish(tx, 'reports.project_exported', { projectId, entries: onlyUserId ? 'own' : 'all' }, { actorId: principal.userId, orgId, requestId: requestId ?? null }),
+      events.publish(tx, 'reports.project_exported', { projectId, entries: onlyUserId ? 'own' : 'all' }, { actor, orgId }),
     );
 
     const zip = new yazl.ZipFile();

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { ProblemType } from '../../core/errors.ts';
+import { actorOf } from '../../core/context/actor.ts';
 import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { OrgProblems } from '../organizations/index.ts';
@@ -110,7 +111,7 @@ export function reportsRoutes(reports: ReportsService, exports: ExportService, f
         response: { 200: S.ExportResponse },
       },
       handler: async (req, reply) => {
-        const { filename, stream } = await exports.exportProject(principalOf(req), req.params.orgId, req.params.projectId, req.id);
+        const { filename, stream } = await exports.exportProject(actorOf(req), req.params.orgId, req.params.projectId);
         return download(reply, 'application/zip', filename, stream);
       },
     });

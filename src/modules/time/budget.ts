@@ -5,7 +5,7 @@ import type { Executor } from '../../core/db/database.ts';
 import type { EventMeta } from '../../core/events/types.ts';
 import type { ProjectSummary } from '../projects/index.ts';
 import { aggregateSql } from './aggregate.ts';
-import type { TimeContext, TimeDeps } from './context.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { budgetAlerts } from './settings-repository.ts';
 
 const THRESHOLDS = [80, 100] as const;

@@ -3,16 +3,18 @@
 // archived projects (409), then under the (org, user) lock the lock date, approved periods
 // and overlaps (409), and finally the budget thresholds in the same transaction.
 import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import { TimeProblems } from './problems.ts';
 import { decodeCursor, encodeCursor } from '../../core/http/pagination.ts';
 import type { ProjectSummary } from '../projects/index.ts';
 import type { BudgetCheck } from './budget.ts';
-import { type Actor, entryNotFound, isAdmin, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
 import { boundary, validTimeZone } from './periods.ts';
 import { type EntryPatch, entries, type NewEntry } from './repository.ts';
-import { assertRange, resolveCurrency, resolveEnd, resolveRate, truncateToSecond } from './rules.ts';
+import { assertRange, entryNotFound, isAdmin, resolveCurrency, resolveEnd, resolveRate, truncateToSecond } from './rules.ts';
 import { memberRates, settings } from './settings-repository.ts';
 import type { EntryRow } from './tables.ts';
 import { entryFacts, type TimeEntryView, toEntryView } from './views.ts';
@@ -89,13 +91,14 @@ export function newEntryRow(
 export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudget: BudgetCheck) {
   const { db, orgs, projects, events } = deps;
 
-  /** The rate and currency copied onto an entry of `userId` in `project`. */
-  async function snapshotRate(orgId: string, project: ProjectSummary, userId: string, orgCurrency: string) {
-    const [projectMember, orgMember, s] = await Promise.all([
-      projects.memberRate(orgId, project.id, userId),
-      memberRates.get(db, orgId, userId),
-      settings.get(db, orgId),
-    ]);
+  /**
+   * The rate and currency copied onto an entry of `userId` in `project`, read in the writing
+   * transaction `tx` (under the user's lock), so the snapshot is the rate at the write.
+   */
+  async function snapshotRate(tx: Executor, orgId: string, project: ProjectSummary, userId: string, orgCurrency: string) {
+    const projectMember = await projects.memberRate(orgId, project.id, userId, tx);
+    const orgMember = await memberRates.get(tx, orgId, userId);
+    const s = await settings.get(tx, orgId);
     return {
       hourly_rate_minor: resolveRate({ projectMember, project: project.hourlyRateMinor, orgMember, org: s.hourlyRateMinor }),
       currency: resolveCurrency(project.currency, orgCurrency),
@@ -115,17 +118,17 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
     const project = await ctx.writableProject(principal, orgId, input.projectId, userId !== principal.userId);
     if (userId !== principal.userId) await ctx.assertMember(orgId, userId);
     if (input.taskId) await ctx.assertTask(orgId, project.id, input.taskId);
-    const org = await ctx.orgInfo(orgId);
-    const rate = await snapshotRate(orgId, project, userId, org.currency);
     const row = await db
       .transaction()
       .execute(async (tx) => {
         await lockUsers(tx, orgId, [userId]);
+        const org = await ctx.orgInfo(orgId, tx);
         await assertOpen(tx, orgId, org.timezone, [{ userId, start }]);
         await assertNoOverlap(tx, orgId, userId, { start, end });
+        const rate = await snapshotRate(tx, orgId, project, userId, org.currency);
         const created = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start, end }, rate, principal.userId));
-        await events.publish(tx, 'time.entry_created', entryFacts(created), metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
+        await events.publish(tx, 'time.entry_created', entryFacts(created), { actor, orgId });
+        await checkBudget.check(tx, orgId, project, { actor, orgId });
         return created;
       })
       .catch((err) => {
@@ -211,12 +214,11 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
     const taskId = patch.taskId !== undefined ? patch.taskId : current.task_id;
     if (taskId && (patch.taskId !== undefined || project.id !== current.project_id)) await ctx.assertTask(orgId, project.id, taskId);
 
-    const org = await ctx.orgInfo(orgId);
     const changes: EntryPatch = { start_at: start, end_at: end, task_id: taskId };
-    if (project.id !== current.project_id || userId !== current.user_id) {
-      // A different project or person means a different rate; otherwise the snapshot stays.
-      Object.assign(changes, { project_id: project.id, user_id: userId }, await snapshotRate(orgId, project, userId, org.currency));
-    }
+    // A different project or person means a different rate (read in the transaction below);
+    // otherwise the snapshot stays.
+    const rerate = project.id !== current.project_id || userId !== current.user_id;
+    if (rerate) Object.assign(changes, { project_id: project.id, user_id: userId });
     if (patch.description !== undefined) changes.description = patch.description;
     if (patch.billable !== undefined) changes.billable = patch.billable;
     if (patch.tags !== undefined) changes.tags = normalizeTags(patch.tags);
@@ -226,16 +228,18 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
       .transaction()
       .execute(async (tx) => {
         await lockUsers(tx, orgId, [current.user_id, userId]);
+        const org = await ctx.orgInfo(orgId, tx);
         // Both where the entry was and where it goes must be open.
         await assertOpen(tx, orgId, org.timezone, [
           { userId: current.user_id, start: current.start_at },
           { userId, start },
         ]);
         await assertNoOverlap(tx, orgId, userId, { start, end }, entryId);
+        if (rerate) Object.assign(changes, await snapshotRate(tx, orgId, project, userId, org.currency));
         const updated = await entries.update(tx, orgId, entryId, changes);
         if (!updated) throw entryNotFound();
-        await events.publish(tx, 'time.entry_updated', { ...entryFacts(updated), fields }, metaOf(actor, orgId));
-        await checkBudget.check(tx, orgId, project, metaOf(actor, orgId));
+        await events.publish(tx, 'time.entry_updated', { ...entryFacts(updated), fields }, { actor, orgId });
+        await checkBudget.check(tx, orgId, project, { actor, orgId });
         return updated;
       })
       .catch((err) => {
@@ -247,13 +251,13 @@ export function createEntriesService(deps: TimeDeps, ctx: TimeContext, checkBudg
   async function remove(actor: Actor, orgId: string, entryId: string): Promise<void> {
     const { row: current } = await visible(actor, orgId, entryId, 'member');
     await ctx.writableProject(actor.principal, orgId, current.project_id, current.user_id !== actor.principal.userId);
-    const org = await ctx.orgInfo(orgId);
     await db.transaction().execute(async (tx) => {
       await lockUsers(tx, orgId, [current.user_id]);
+      const org = await ctx.orgInfo(orgId, tx);
       await assertOpen(tx, orgId, org.timezone, [{ userId: current.user_id, start: current.start_at }]);
       await entries.delete(tx, orgId, entryId);
       // Entries are deleted for good; the event keeps the facts for audit and webhooks.
-      await events.publish(tx, 'time.entry_deleted', entryFacts(current), metaOf(actor, orgId));
+      await events.publish(tx, 'time.entry_deleted', entryFacts(current), { actor, orgId });
     });
   }
 

@@ -1,8 +1,8 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
 import type { ProblemType } from '../../core/errors.ts';
+import { actorOf } from '../../core/context/actor.ts';
 import { pageOf } from '../../core/http/pagination.ts';
-import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import { ProjectProblems } from '../projects/index.ts';
@@ -25,8 +25,6 @@ const NoContent = { 204: Type.Null() };
 
 export function timeRoutes(time: TimeService) {
   return async (app: HttpServer) => {
-    const actor = (req: { principal: unknown; id: string }) => ({ principal: principalOf(req as any), requestId: req.id });
-
     // ---- Entries ----
     app.post('/orgs/:orgId/time-entries', {
       config: withWrite(...inOrg, ProjectProblems.notFound, P.notAMember, P.taskNotInProject, P.invalidRange, P.entryOverlap, P.timerRunning, ...frozen),
@@ -40,7 +38,7 @@ export function timeRoutes(time: TimeService) {
         body: S.CreateEntryBody,
         response: { 201: S.EntryView },
       },
-      handler: async (req, reply) => reply.status(201).send(await time.entries.create(actor(req), req.params.orgId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await time.entries.create(actorOf(req), req.params.orgId, req.body)),
     });
 
     app.get('/orgs/:orgId/time-entries', {
@@ -54,26 +52,26 @@ export function timeRoutes(time: TimeService) {
         querystring: S.ListEntriesQuery,
         response: { 200: pageOf(S.EntryView) },
       },
-      handler: async (req) => time.entries.list(actor(req), req.params.orgId, req.query),
+      handler: async (req) => time.entries.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.get('/orgs/:orgId/time-entries/:entryId', {
       config: withRead(...inOrg, P.entryNotFound),
       schema: { tags, operationId: 'getTimeEntry', summary: 'Get a time entry', params: S.EntryParams, response: { 200: S.EntryView } },
-      handler: async (req) => time.entries.get(actor(req), req.params.orgId, req.params.entryId),
+      handler: async (req) => time.entries.get(actorOf(req), req.params.orgId, req.params.entryId),
     });
 
     app.patch('/orgs/:orgId/time-entries/:entryId', {
       config: withWrite(...inOrg, P.entryNotFound, ProjectProblems.notFound, P.notAMember, P.taskNotInProject, P.invalidRange, P.entryOverlap, P.timerRunning, ...frozen),
       schema: { tags, operationId: 'updateTimeEntry', summary: 'Change a time entry', params: S.EntryParams, body: S.UpdateEntryBody, response: { 200: S.EntryView } },
-      handler: async (req) => time.entries.update(actor(req), req.params.orgId, req.params.entryId, req.body),
+      handler: async (req) => time.entries.update(actorOf(req), req.params.orgId, req.params.entryId, req.body),
     });
 
     app.delete('/orgs/:orgId/time-entries/:entryId', {
       config: withWrite(...inOrg, P.entryNotFound, ProjectProblems.notFound, ...frozen),
       schema: { tags, operationId: 'deleteTimeEntry', summary: 'Delete a time entry', params: S.EntryParams, response: NoContent },
       handler: async (req, reply) => {
-        await time.entries.remove(actor(req), req.params.orgId, req.params.entryId);
+        await time.entries.remove(actorOf(req), req.params.orgId, req.params.entryId);
         return reply.status(204).send(null);
       },
     });
@@ -90,51 +88,51 @@ export function timeRoutes(time: TimeService) {
         body: S.StartTimerBody,
         response: { 201: S.StartTimerResponse },
       },
-      handler: async (req, reply) => reply.status(201).send(await time.timer.start(actor(req), req.params.orgId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await time.timer.start(actorOf(req), req.params.orgId, req.body)),
     });
 
     app.post('/orgs/:orgId/timer/stop', {
       config: withWrite(...inOrg, P.noTimer, P.entryOverlap, P.timerRunning, P.locked, P.periodApproved),
       schema: { tags, operationId: 'stopTimer', summary: 'Stop the running timer', params: S.OrgParams, response: { 200: S.EntryView } },
-      handler: async (req) => time.timer.stop(actor(req), req.params.orgId),
+      handler: async (req) => time.timer.stop(actorOf(req), req.params.orgId),
     });
 
     app.get('/orgs/:orgId/timer', {
       config: withRead(...inOrg, P.noTimer),
       schema: { tags, operationId: 'getTimer', summary: 'My running timer (404 TIME.NO_TIMER when none)', params: S.OrgParams, response: { 200: S.EntryView } },
-      handler: async (req) => time.timer.current(actor(req), req.params.orgId),
+      handler: async (req) => time.timer.current(actorOf(req), req.params.orgId),
     });
 
     // ---- Settings and rates ----
     app.get('/orgs/:orgId/time-settings', {
       config: withRead(...inOrg),
       schema: { tags, operationId: 'getTimeSettings', summary: 'Time settings of the organization', params: S.OrgParams, response: { 200: S.SettingsView } },
-      handler: async (req) => time.settings.get(actor(req), req.params.orgId),
+      handler: async (req) => time.settings.get(actorOf(req), req.params.orgId),
     });
 
     app.patch('/orgs/:orgId/time-settings', {
       config: withWrite(...inOrg),
       schema: { tags, operationId: 'updateTimeSettings', summary: 'Change the time settings (admin)', params: S.OrgParams, body: S.SettingsPatch, response: { 200: S.SettingsView } },
-      handler: async (req) => time.settings.update(actor(req), req.params.orgId, req.body),
+      handler: async (req) => time.settings.update(actorOf(req), req.params.orgId, req.body),
     });
 
     app.get('/orgs/:orgId/member-rates', {
       config: withRead(...inOrg),
       schema: { tags, operationId: 'listMemberRates', summary: "Members' own hourly rates (admin)", params: S.OrgParams, response: { 200: S.RateList } },
-      handler: async (req) => time.settings.listRates(actor(req), req.params.orgId),
+      handler: async (req) => time.settings.listRates(actorOf(req), req.params.orgId),
     });
 
     app.put('/orgs/:orgId/member-rates/:userId', {
       config: withWrite(...inOrg, P.memberNotFound),
       schema: { tags, operationId: 'setMemberRate', summary: "Set a member's hourly rate (admin)", params: S.MemberParams, body: S.RateBody, response: { 200: S.RateView } },
-      handler: async (req) => time.settings.putRate(actor(req), req.params.orgId, req.params.userId, req.body.hourlyRateMinor),
+      handler: async (req) => time.settings.putRate(actorOf(req), req.params.orgId, req.params.userId, req.body.hourlyRateMinor),
     });
 
     app.delete('/orgs/:orgId/member-rates/:userId', {
       config: withWrite(...inOrg, P.rateNotFound),
       schema: { tags, operationId: 'deleteMemberRate', summary: "Remove a member's hourly rate (admin)", params: S.MemberParams, response: NoContent },
       handler: async (req, reply) => {
-        await time.settings.deleteRate(actor(req), req.params.orgId, req.params.userId);
+        await time.settings.deleteRate(actorOf(req), req.params.orgId, req.params.userId);
         return reply.status(204).send(null);
       },
     });
@@ -143,7 +141,7 @@ export function timeRoutes(time: TimeService) {
     app.get('/orgs/:orgId/rounding-rules', {
       config: withRead(...inOrg),
       schema: { tags, operationId: 'listRoundingRules', summary: 'Rounding rules', params: S.OrgParams, response: { 200: S.RuleList } },
-      handler: async (req) => time.settings.listRules(actor(req), req.params.orgId),
+      handler: async (req) => time.settings.listRules(actorOf(req), req.params.orgId),
     });
 
     app.put('/orgs/:orgId/rounding-rules', {
@@ -157,14 +155,14 @@ export function timeRoutes(time: TimeService) {
         body: S.RuleBody,
         response: { 200: S.RuleView },
       },
-      handler: async (req) => time.settings.putRule(actor(req), req.params.orgId, req.body),
+      handler: async (req) => time.settings.putRule(actorOf(req), req.params.orgId, req.body),
     });
 
     app.delete('/orgs/:orgId/rounding-rules/:ruleId', {
       config: withWrite(...inOrg, P.ruleNotFound),
       schema: { tags, operationId: 'deleteRoundingRule', summary: 'Delete a rounding rule (admin)', params: S.RuleParams, response: NoContent },
       handler: async (req, reply) => {
-        await time.settings.deleteRule(actor(req), req.params.orgId, req.params.ruleId);
+        await time.settings.deleteRule(actorOf(req), req.params.orgId, req.params.ruleId);
         return reply.status(204).send(null);
       },
     });
@@ -173,7 +171,7 @@ export function timeRoutes(time: TimeService) {
     app.post('/orgs/:orgId/timesheets/:period/submit', {
       config: withWrite(...inOrg, P.invalidPeriod, P.periodApproved, P.timerRunning),
       schema: { tags, operationId: 'submitTimesheet', summary: 'Submit my timesheet for a period', params: S.PeriodParams, response: { 200: S.TimesheetView } },
-      handler: async (req) => time.timesheets.submit(actor(req), req.params.orgId, req.params.period),
+      handler: async (req) => time.timesheets.submit(actorOf(req), req.params.orgId, req.params.period),
     });
 
     app.get('/orgs/:orgId/timesheets', {
@@ -187,19 +185,19 @@ export function timeRoutes(time: TimeService) {
         querystring: S.ListTimesheetsQuery,
         response: { 200: pageOf(S.TimesheetView) },
       },
-      handler: async (req) => time.timesheets.list(actor(req), req.params.orgId, req.query),
+      handler: async (req) => time.timesheets.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.post('/orgs/:orgId/timesheets/:period/approve', {
       config: withWrite(...inOrg, P.invalidPeriod, P.timesheetNotFound, P.selfApproval, P.timesheetNotSubmitted),
       schema: { tags, operationId: 'approveTimesheet', summary: "Approve a member's timesheet", params: S.PeriodParams, body: S.ApproveBody, response: { 200: S.TimesheetView } },
-      handler: async (req) => time.timesheets.approve(actor(req), req.params.orgId, req.params.period, req.body),
+      handler: async (req) => time.timesheets.approve(actorOf(req), req.params.orgId, req.params.period, req.body),
     });
 
     app.post('/orgs/:orgId/timesheets/:period/reject', {
       config: withWrite(...inOrg, P.invalidPeriod, P.timesheetNotFound, P.selfApproval, P.timesheetNotSubmitted),
       schema: { tags, operationId: 'rejectTimesheet', summary: "Reject a member's timesheet", params: S.PeriodParams, body: S.RejectBody, response: { 200: S.TimesheetView } },
-      handler: async (req) => time.timesheets.reject(actor(req), req.params.orgId, req.params.period, req.body),
+      handler: async (req) => time.timesheets.reject(actorOf(req), req.params.orgId, req.params.period, req.body),
     });
   };
 }

@@ -1,8 +1,16 @@
 // The pure rules of time tracking: no I/O, so each is unit-tested on its own. The service
 // feeds them what the repositories and façades return.
 import { type AppError, CoreProblems } from '../../core/errors.ts';
+import type { OrgRole } from '../organizations/index.ts';
 import { TimeProblems } from './problems.ts';
 import { parseDate, startOfLocalDay } from './periods.ts';
+
+// ---- Who sees what ----------------------------------------------------------------
+
+export const isAdmin = (role: OrgRole) => role === 'owner' || role === 'admin';
+
+export const entryNotFound = () => TimeProblems.entryNotFound.error('Time entry not found');
+export const projectArchived = () => TimeProblems.projectArchived.error('The project is archived: its entries are read-only');
 
 // ---- Ranges and overlaps -------------------------------------------------------------
 

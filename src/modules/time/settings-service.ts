@@ -2,9 +2,11 @@
 // Everyone in the org reads them; admins and owners change them.
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../../core/db/database.ts';
 import { invalid, } from '../../core/errors.ts';
 import { TimeProblems } from './problems.ts';
-import type { Actor, TimeContext, TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { parseDate } from './periods.ts';
 import type { RateView, RuleView, SettingsView } from './schemas.ts';
 import { memberRates, roundingRules, settings } from './settings-repository.ts';
@@ -39,8 +41,9 @@ export function createSettingsService(deps: TimeDeps, ctx: TimeContext) {
   const { db, orgs, projects } = deps;
 
   /** The settings with the org's currency and zone, which the organizations module owns. */
-  async function view(orgId: string): Promise<Static<typeof SettingsView>> {
-    const [s, org] = await Promise.all([settings.get(db, orgId), ctx.orgInfo(orgId)]);
+  async function view(orgId: string, exec: Executor = db): Promise<Static<typeof SettingsView>> {
+    // In parallel on the pool; one after the other on a caller's transaction (one connection).
+    const [s, org] = exec === db ? await Promise.all([settings.get(db, orgId), ctx.orgInfo(orgId)]) : [await settings.get(exec, orgId), await ctx.orgInfo(orgId, exec)];
     return { ...s, currency: org.currency, timeZone: org.timezone };
   }
 

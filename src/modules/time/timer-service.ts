@@ -4,7 +4,8 @@
 import { TimeProblems } from './problems.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { BudgetCheck } from './budget.ts';
-import { type Actor, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import type { EntriesService } from './entries-service.ts';
 import { newEntryRow } from './entries-service.ts';
 import { assertNoOverlap, assertOpen, lockUsers, mapConstraintError } from './guards.ts';
@@ -37,8 +38,8 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     const end = now.getTime() < timer.start_at.getTime() ? timer.start_at : now;
     await assertNoOverlap(tx, orgId, timer.user_id, { start: timer.start_at, end }, timer.id);
     const stopped = (await entries.update(tx, orgId, timer.id, { end_at: end }))!;
-    await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), metaOf(actor, orgId));
-    await checkBudget.check(tx, orgId, await projects.getProject(orgId, timer.project_id, tx), metaOf(actor, orgId));
+    await events.publish(tx, 'time.timer_stopped', entryFacts(stopped), { actor, orgId });
+    await checkBudget.check(tx, orgId, await projects.getProject(orgId, timer.project_id, tx), { actor, orgId });
     return stopped;
   }
 
@@ -61,19 +62,19 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
     await orgs.assertRole(principal, orgId, 'member');
     const project = await ctx.writableProject(principal, orgId, input.projectId, false);
     if (input.taskId) await ctx.assertTask(orgId, project.id, input.taskId);
-    const org = await ctx.orgInfo(orgId);
-    const rate = await entriesService.snapshotRate(orgId, project, userId, org.currency);
     const now = truncateToSecond(clock.now());
     const result = await withRunning(orgId, userId, async (tx, running) => {
+      const org = await ctx.orgInfo(orgId, tx);
       const stopped = running ? await stopIn(tx, actor, orgId, org.timezone, running, now) : null;
       await assertOpen(tx, orgId, org.timezone, [{ userId, start: now }]);
       await assertNoOverlap(tx, orgId, userId, { start: now, end: null });
+      const rate = await entriesService.snapshotRate(tx, orgId, project, userId, org.currency);
       const timer = await entries.insert(tx, newEntryRow(orgId, userId, project, input, { start: now, end: null }, rate, userId));
       await events.publish(
         tx,
         'time.timer_started',
         { entryId: timer.id, userId, projectId: timer.project_id, taskId: timer.task_id, start: timer.start_at.toISOString() },
-        metaOf(actor, orgId),
+        { actor, orgId },
       );
       return { timer, stopped };
     });
@@ -86,11 +87,10 @@ export function createTimerService(deps: TimeDeps, ctx: TimeContext, entriesServ
   async function stop(actor: Actor, orgId: string): Promise<TimeEntryView> {
     const userId = actor.principal.userId;
     await orgs.assertRole(actor.principal, orgId, 'member');
-    const org = await ctx.orgInfo(orgId);
     const now = truncateToSecond(clock.now());
     const stopped = await withRunning(orgId, userId, async (tx, running) => {
       if (!running) throw noTimer();
-      return stopIn(tx, actor, orgId, org.timezone, running, now);
+      return stopIn(tx, actor, orgId, (await ctx.orgInfo(orgId, tx)).timezone, running, now);
     });
     return entriesService.view(orgId, stopped);
   }

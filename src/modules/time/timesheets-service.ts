@@ -6,7 +6,9 @@ import { TimeProblems } from './problems.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { OrgRole } from '../organizations/index.ts';
-import { type Actor, isAdmin, metaOf, type TimeContext, type TimeDeps } from './context.ts';
+import type { Actor } from '../../core/context/actor.ts';
+import { isAdmin } from './rules.ts';
+import type { TimeContext, TimeDeps } from './service.ts';
 import { parsePeriod } from './periods.ts';
 import { entries } from './repository.ts';
 import type { TimesheetsTable } from './tables.ts';
@@ -36,10 +38,9 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
   async function submit(actor: Actor, orgId: string, periodKey: string) {
     const userId = actor.principal.userId;
     await orgs.assertRole(actor.principal, orgId, 'member');
-    const { timezone } = await ctx.orgInfo(orgId);
-    const period = parsePeriod(periodKey, timezone);
-    await db.transaction().execute(async (tx) => {
+    const period = await db.transaction().execute(async (tx) => {
       await entries.lockUser(tx, orgId, userId);
+      const period = parsePeriod(periodKey, (await ctx.orgInfo(orgId, tx)).timezone);
       const existing = await timesheets.get(tx, orgId, userId, period.key);
       if (existing?.status === 'approved') {
         throw TimeProblems.periodApproved.error(`The timesheet for ${period.key} is already approved`, { details: { period: period.key } });
@@ -60,8 +61,9 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
         tx,
         'time.timesheet_submitted',
         { timesheetId: id, userId, period: period.key, start: period.start.toISOString(), end: period.end.toISOString() },
-        metaOf(actor, orgId),
+        { actor, orgId },
       );
+      return period;
     });
     return toTimesheetView((await timesheets.get(db, orgId, userId, period.key))!);
   }
@@ -113,8 +115,8 @@ export function createTimesheetsService(deps: TimeDeps, ctx: TimeContext) {
       const comment = input.comment ?? null;
       await timesheets.decide(tx, orgId, sheet.id, { status: decision, decided_by: principal.userId, decided_at: clock.now(), comment });
       const payload = { timesheetId: sheet.id, userId: sheet.user_id, period: sheet.period, approverId: principal.userId, comment };
-      if (decision === 'approved') await events.publish(tx, 'time.timesheet_approved', payload, metaOf(actor, orgId));
-      else await events.publish(tx, 'time.timesheet_rejected', payload, metaOf(actor, orgId));
+      if (decision === 'approved') await events.publish(tx, 'time.timesheet_approved', payload, { actor, orgId });
+      else await events.publish(tx, 'time.timesheet_rejected', payload, { actor, orgId });
     });
     return toTimesheetView((await timesheets.get(db, orgId, input.userId, period.key))!);
   }

@@ -1,5 +1,6 @@
 // The users module's only public door.
 import { fileURLToPath } from 'node:url';
+import type { Executor } from '../../core/db/database.ts';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { authModule } from '../auth/index.ts';
 import { usersRoutes } from './routes.ts';
@@ -16,7 +17,8 @@ export const usersModule = defineModule({
   requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: usersEvents,
-  setup(core, { auth }): ModuleInstance<{ getUser: (id: string) => Promise<unknown> }> {
+  // `exec`: the caller's transaction to read in (default: the pool).
+  setup(core, { auth }): ModuleInstance<{ getUser: (id: string, exec?: Executor) => Promise<unknown> }> {
     const users = createUsersService(core, auth);
     return {
       api: { getUser: users.get },

@@ -123,8 +123,8 @@ export function createUsersService(core: CoreDeps, auth: AuthApi) {
     return { data: page.data.map(toUserView), page: page.page };
   }
 
-  async function get(userId: string) {
-    const row = await profiles.byId(db, userId);
+  async function get(userId: string, exec: Executor = db) {
+    const row = await profiles.byId(exec, userId);
     if (!row) throw userNotFound();
     return toUserView(row);
   }

@@ -8,10 +8,10 @@ import type { Executor } from '../../core/db/database.ts';
 import type { JobContext, JobDefinition } from '../../core/jobs/types.ts';
 import { guardedPost, OutboundRequestError } from '../../core/net/guarded-post.ts';
 import { UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
-import { nowOf, type WebhooksDeps } from './deps.ts';
 import type { DisabledReason } from './events.ts';
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, type EndpointRow, endpoints } from './repository.ts';
 import { DeliverJobResult } from './schemas.ts';
+import { nowOf, type WebhooksDeps } from './service.ts';
 import { signatureHeader } from './signing.ts';
 
 export const DELIVER_JOB = 'webhooks.deliver';

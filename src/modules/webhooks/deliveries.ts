@@ -2,15 +2,16 @@
 // log and manual redelivery. Each delivery row is created together with its job, in one
 // transaction, so a delivery exists exactly when it is going to be sent.
 import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { EventCatalog } from '../../core/events/declarations.ts';
 import { type DomainEvent, subscribeAll } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
-import { type Actor, nowOf, type WebhooksDeps } from './deps.ts';
 import { DELIVER_JOB, type DeliverJobData, MANUAL_ATTEMPTS, SCHEDULED_ATTEMPTS } from './deliver-job.ts';
 import { WebhookProblems } from './problems.ts';
 import { matchesAny } from './patterns.ts';
 import { attempts, type DeliveryRow, type DeliveryStatus, deliveries, endpoints } from './repository.ts';
+import { nowOf, type WebhooksDeps } from './service.ts';
 import { type DeliveryView, toDeliveryView } from './views.ts';
 
 /** The type of the event `POST …/test` sends; it goes to the tested endpoint only. */
@@ -73,7 +74,7 @@ export function createDeliveriesService(deps: WebhooksDeps, catalog: EventCatalo
   }
 
   /**
-   * Runs for every event, inside its delivery transaction (so only this module's tables).
+   * Runs for every event, inside its delivery transaction; it needs only this module's tables.
    * The unique (endpoint, event) key makes a redelivered event create nothing new.
    */
   async function fanOut(event: DomainEvent, tx: Executor): Promise<void> {

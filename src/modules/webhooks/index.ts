@@ -6,10 +6,9 @@ import { organizationsModule } from '../organizations/index.ts';
 import { parseAllowList } from '../../core/net/allow-list.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
-import type { WebhooksDeps } from './deps.ts';
 import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
-import { createEndpointsService } from './service.ts';
+import { createEndpointsService, type WebhooksDeps } from './service.ts';
 import { webhooksEvents } from './events.ts';
 
 export type { DisabledReason, WebhooksEvents } from './events.ts';

@@ -1,14 +1,12 @@
 // HTTP only: schema in -> service -> schema out. Org admins manage webhooks; API keys need
 // webhooks:read for reads and webhooks:write for everything that changes state or sends.
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { actorOf } from '../../core/context/actor.ts';
 import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
-import { principalOf } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import type { DeliveriesService } from './deliveries.ts';
-import type { Actor } from './deps.ts';
 import { WebhookProblems } from './problems.ts';
 import * as S from './schemas.ts';
 import type { EndpointsService } from './service.ts';
@@ -16,7 +14,6 @@ import type { EndpointsService } from './service.ts';
 const tags = ['webhooks'];
 const read = { auth: { scope: 'webhooks:read' } };
 const write = { auth: { scope: 'webhooks:write' } };
-const actor = (req: FastifyRequest): Actor => ({ principal: principalOf(req) });
 // The problems each route can answer beyond core's (decision 0028).
 const P = WebhookProblems;
 const withRead = (...problems: ProblemType[]) => ({ ...read, problems });
@@ -43,19 +40,19 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         body: S.CreateEndpointBody,
         response: { 201: S.EndpointWithSecret },
       },
-      handler: async (req, reply) => reply.status(201).send(await s.endpoints.create(actor(req), req.params.orgId, req.body)),
+      handler: async (req, reply) => reply.status(201).send(await s.endpoints.create(actorOf(req), req.params.orgId, req.body)),
     });
 
     app.get(BASE, {
       config: withRead(...inOrg),
       schema: { tags, operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', params: S.OrgParams, querystring: S.ListEndpointsQuery, response: { 200: pageOf(S.EndpointView) } },
-      handler: async (req) => s.endpoints.list(actor(req), req.params.orgId, req.query),
+      handler: async (req) => s.endpoints.list(actorOf(req), req.params.orgId, req.query),
     });
 
     app.get(ONE, {
       config: withRead(...onEndpoint),
       schema: { tags, operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', params: S.EndpointParams, response: { 200: S.EndpointView } },
-      handler: async (req) => s.endpoints.get(actor(req), req.params.orgId, req.params.webhookId),
+      handler: async (req) => s.endpoints.get(actorOf(req), req.params.orgId, req.params.webhookId),
     });
 
     app.patch(ONE, {
@@ -69,14 +66,14 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         body: S.UpdateEndpointBody,
         response: { 200: S.EndpointView },
       },
-      handler: async (req) => s.endpoints.update(actor(req), req.params.orgId, req.params.webhookId, req.body),
+      handler: async (req) => s.endpoints.update(actorOf(req), req.params.orgId, req.params.webhookId, req.body),
     });
 
     app.delete(ONE, {
       config: withWrite(...onEndpoint),
       schema: { tags, operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint and its delivery log', params: S.EndpointParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
-        await s.endpoints.remove(actor(req), req.params.orgId, req.params.webhookId);
+        await s.endpoints.remove(actorOf(req), req.params.orgId, req.params.webhookId);
         return reply.status(204).send(null);
       },
     });
@@ -91,7 +88,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         params: S.EndpointParams,
         response: { 200: S.EndpointWithSecret },
       },
-      handler: async (req) => s.endpoints.rotateSecret(actor(req), req.params.orgId, req.params.webhookId),
+      handler: async (req) => s.endpoints.rotateSecret(actorOf(req), req.params.orgId, req.params.webhookId),
     });
 
     app.post(`${ONE}/test`, {
@@ -104,7 +101,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         params: S.EndpointParams,
         response: { 202: S.DeliveryView },
       },
-      handler: async (req, reply) => reply.status(202).send(await s.deliveries.sendTest(actor(req), req.params.orgId, req.params.webhookId)),
+      handler: async (req, reply) => reply.status(202).send(await s.deliveries.sendTest(actorOf(req), req.params.orgId, req.params.webhookId)),
     });
 
     app.get(`${ONE}/deliveries`, {
@@ -118,13 +115,13 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         querystring: S.ListDeliveriesQuery,
         response: { 200: pageOf(S.DeliveryView) },
       },
-      handler: async (req) => s.deliveries.list(actor(req), req.params.orgId, req.params.webhookId, req.query),
+      handler: async (req) => s.deliveries.list(actorOf(req), req.params.orgId, req.params.webhookId, req.query),
     });
 
     app.get(`${ONE}/deliveries/:deliveryId`, {
       config: withRead(...onEndpoint, P.deliveryNotFound),
       schema: { tags, operationId: 'getWebhookDelivery', summary: 'One delivery with its attempts', params: S.DeliveryParams, response: { 200: S.DeliveryView } },
-      handler: async (req) => s.deliveries.get(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId),
+      handler: async (req) => s.deliveries.get(actorOf(req), req.params.orgId, req.params.webhookId, req.params.deliveryId),
     });
 
     app.post(`${ONE}/deliveries/:deliveryId/redeliver`, {
@@ -137,7 +134,7 @@ export function webhooksRoutes(s: { endpoints: EndpointsService; deliveries: Del
         params: S.DeliveryParams,
         response: { 202: S.DeliveryView },
       },
-      handler: async (req, reply) => reply.status(202).send(await s.deliveries.redeliver(actor(req), req.params.orgId, req.params.webhookId, req.params.deliveryId)),
+      handler: async (req, reply) => reply.status(202).send(await s.deliveries.redeliver(actorOf(req), req.params.orgId, req.params.webhookId, req.params.deliveryId)),
     });
   };
 }

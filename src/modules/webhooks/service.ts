@@ -4,15 +4,43 @@
 import type { Static } from 'typebox';
 import type { EventCatalog } from '../../core/events/declarations.ts';
 import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { EventPublisher } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
-import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
-import { type Actor, metaOf, nowOf, type WebhooksDeps } from './deps.ts';
+import type { JobQueue } from '../../core/jobs/types.ts';
+import type { Logger } from '../../core/log/logger.ts';
+import type { Clock } from '../../core/module.ts';
+import type { AllowList } from '../../core/net/allow-list.ts';
+import { assertPublicUrl, type Resolver, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
+import type { Secrets } from '../../core/security/secrets.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
 import { WebhookProblems } from './problems.ts';
 import { matchesPattern, normalizePatterns } from './patterns.ts';
 import { type EndpointRow, endpoints } from './repository.ts';
 import type * as S from './schemas.ts';
 import { generateSecret } from './signing.ts';
 import { type EndpointView, toEndpointView } from './views.ts';
+
+/** What the webhooks services and jobs share: core services, the organizations façade and the operator's settings. */
+export interface WebhooksDeps {
+  db: Executor;
+  events: EventPublisher;
+  clock: Clock;
+  secrets: Secrets;
+  jobs: JobQueue;
+  log: Logger;
+  orgs: Pick<OrganizationsApi, 'assertRole'>;
+  /** WEBHOOK_ALLOWED_HOSTS. */
+  allow: AllowList;
+  /** DNS for the URL checks (the system resolver unless a test gives one). */
+  resolve?: Resolver;
+  /** WEBHOOK_DISABLE_AFTER: deliveries failed for good in a row before the endpoint is disabled. */
+  disableAfter: number;
+}
+
+/** Millisecond precision, as keyset cursors and JSON carry times. */
+export const nowOf = (clock: Clock) => new Date(clock.now().getTime());
 
 export const MAX_ENDPOINTS_PER_ORG = 50;
 /** How long the previous secret keeps signing after a rotation. */
@@ -96,7 +124,7 @@ export function createEndpointsService(deps: WebhooksDeps, catalog: EventCatalog
         created_at: now,
         updated_at: now,
       });
-      await events.publish(tx, 'webhooks.endpoint_created', { orgId, endpointId: row.id, url, events: patterns }, metaOf(actor, orgId));
+      await events.publish(tx, 'webhooks.endpoint_created', { orgId, endpointId: row.id, url, events: patterns }, { actor, orgId });
       return row;
     });
     return { ...view(row), secret };
@@ -143,7 +171,7 @@ export function createEndpointsService(deps: WebhooksDeps, catalog: EventCatalog
       const fields = Object.keys(patch).filter((k) => !['disabled_reason', 'disabled_at', 'consecutive_failures'].includes(k));
       if (!fields.length) return current;
       const updated = await endpoints.update(tx, orgId, id, { ...patch, updated_at: now });
-      await events.publish(tx, 'webhooks.endpoint_updated', { orgId, endpointId: id, fields }, metaOf(actor, orgId));
+      await events.publish(tx, 'webhooks.endpoint_updated', { orgId, endpointId: id, fields }, { actor, orgId });
       return updated!;
     });
     return view(row);
@@ -154,7 +182,7 @@ export function createEndpointsService(deps: WebhooksDeps, catalog: EventCatalog
     await db.transaction().execute(async (tx) => {
       // Deliveries and attempts go with it (ON DELETE CASCADE); queued jobs then find nothing to send.
       if (!(await endpoints.remove(tx, orgId, id))) throw WebhookProblems.notFound.error('Webhook not found');
-      await events.publish(tx, 'webhooks.endpoint_deleted', { orgId, endpointId: id }, metaOf(actor, orgId));
+      await events.publish(tx, 'webhooks.endpoint_deleted', { orgId, endpointId: id }, { actor, orgId });
     });
   }
 
@@ -178,7 +206,7 @@ export function createEndpointsService(deps: WebhooksDeps, catalog: EventCatalog
         secret_rotated_at: now,
         updated_at: now,
       });
-      await events.publish(tx, 'webhooks.secret_rotated', { orgId, endpointId: id, previousSecretExpiresAt: expires.toISOString() }, metaOf(actor, orgId));
+      await events.publish(tx, 'webhooks.secret_rotated', { orgId, endpointId: id, previousSecretExpiresAt: expires.toISOString() }, { actor, orgId });
       return updated!;
     });
     return { ...view(row), secret };
