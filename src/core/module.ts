@@ -12,6 +12,7 @@ import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import type { NotificationHandler, NotificationKind, NotificationKinds } from './notifications/kinds.ts';
 import type { RealtimeBroker } from './realtime/types.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
@@ -43,6 +44,19 @@ export interface CoreDeps {
   cache: Cache;
   /** Pushes small messages to a user's open streams on any instance (Redis pub/sub, else NOTIFY). */
   realtime: RealtimeBroker;
+  /** Every module's notification kinds (decision 0035): what the notifications module sends. */
+  notificationKinds: NotificationKinds;
+}
+
+/**
+ * The notification kinds a module's events raise (decision 0035). `kinds` are declared with the
+ * module, so the catalog, the API's shapes and the preferences need no setup; `setup` binds them
+ * to the module's runtime and is called by app.ts right after the module's own `setup`, with the
+ * same core and peers. It returns `kind.handle({ trigger, compose })` for each kind.
+ */
+export interface NotificationContribution<Peers = any> {
+  readonly kinds: readonly NotificationKind[];
+  setup(core: CoreDeps, peers: Peers): readonly NotificationHandler[];
 }
 
 export interface ModuleInstance<Api> {
@@ -83,6 +97,8 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   migrationsDir?: string;
   /** The OpenAPI tags its routes use, each with a description (decision 0028). */
   apiTags?: readonly ApiTag[];
+  /** The notification kinds of this module's events (a `notifications.ts` beside `index.ts`). */
+  notifications?: NotificationContribution<PeersOf<Requires>>;
   setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

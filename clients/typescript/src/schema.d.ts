@@ -1912,12 +1912,12 @@ export interface paths {
          *
          *     Notification types and the channels on by default:
          *
+         *     - `export_ready`: An export you asked for is ready to download. Default: in_app.
          *     - `invitation_received`: Someone invited you to an organization. Default: in_app.
          *     - `member_added`: You were added to an organization (by an invitation you accepted or by an admin). Default: in_app.
-         *     - `webhook_disabled`: A webhook endpoint of an organization you administer was disabled after failing deliveries. Default: in_app, email.
-         *     - `export_ready`: An export you asked for is ready to download. Default: in_app.
-         *     - `password_changed`: Your password was changed or reset (security notice). Default: in_app, email.
          *     - `new_sign_in`: Someone signed in to your account from a device not seen before (security notice). Default: in_app, email.
+         *     - `password_changed`: Your password was changed or reset (security notice). Default: in_app, email.
+         *     - `webhook_disabled`: A webhook endpoint of an organization you administer was disabled after failing deliveries. Default: in_app, email.
          *
          *     API key scope: `notifications:read`.
          */
@@ -2407,7 +2407,7 @@ export interface components {
              * @description Notification type
              * @enum {string}
              */
-            type: "invitation_received" | "member_added" | "webhook_disabled" | "export_ready" | "password_changed" | "new_sign_in";
+            type: "export_ready" | "invitation_received" | "member_added" | "new_sign_in" | "password_changed" | "webhook_disabled";
             title: string;
             body: string;
             /** Format: uuid */
@@ -2431,15 +2431,15 @@ export interface components {
             sms: boolean;
         };
         NotificationChannelsByType: {
+            export_ready: components["schemas"]["NotificationChannels"];
             invitation_received: components["schemas"]["NotificationChannels"];
             member_added: components["schemas"]["NotificationChannels"];
-            webhook_disabled: components["schemas"]["NotificationChannels"];
-            export_ready: components["schemas"]["NotificationChannels"];
-            password_changed: components["schemas"]["NotificationChannels"];
             new_sign_in: components["schemas"]["NotificationChannels"];
+            password_changed: components["schemas"]["NotificationChannels"];
+            webhook_disabled: components["schemas"]["NotificationChannels"];
         };
         /** @description Facts of the notification, one shape per `type` (each shape names its type): ids, names, links */
-        NotificationData: components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["WebhookDisabledData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["NewSignInData"];
+        NotificationData: components["schemas"]["ExportReadyData"] | components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["NewSignInData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["WebhookDisabledData"];
         /** @description The result of a `notifications.deliver` job */
         NotificationDeliveryResult: {
             /** @description Users notified (0: nobody is to be notified any more) */
@@ -9588,6 +9588,11 @@ export interface operations {
             content: {
                 "application/json": {
                     types?: {
+                        export_ready?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
                         invitation_received?: {
                             in_app?: boolean;
                             email?: boolean;
@@ -9598,12 +9603,7 @@ export interface operations {
                             email?: boolean;
                             sms?: boolean;
                         };
-                        webhook_disabled?: {
-                            in_app?: boolean;
-                            email?: boolean;
-                            sms?: boolean;
-                        };
-                        export_ready?: {
+                        new_sign_in?: {
                             in_app?: boolean;
                             email?: boolean;
                             sms?: boolean;
@@ -9613,7 +9613,7 @@ export interface operations {
                             email?: boolean;
                             sms?: boolean;
                         };
-                        new_sign_in?: {
+                        webhook_disabled?: {
                             in_app?: boolean;
                             email?: boolean;
                             sms?: boolean;

@@ -7,6 +7,7 @@ import type { AuthContext } from './context.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { createMailSubscribers } from './mail-subscribers.ts';
 import { createMfa } from './mfa.ts';
+import { authNotifications } from './notifications.ts';
 import { createPrincipalCache } from './principal-cache.ts';
 import { createPrincipalResolver } from './principals.ts';
 import { authRoutes } from './routes.ts';
@@ -22,6 +23,7 @@ export const authModule = defineModule({
   apiTags: [{ name: 'auth', description: 'Accounts and sign-in: registration, email verification, passwords, tokens, sessions, one-time codes, TOTP, trusted devices and API keys.' }],
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  notifications: authNotifications,
   async setup(core) {
     const cache = createPrincipalCache(core.database);
     await cache.start();

@@ -6,6 +6,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import { parseAllowList } from '../../core/net/allow-list.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
+import { webhooksNotifications } from './notifications.ts';
 import type { WebhooksDeps } from './deps.ts';
 import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
@@ -22,6 +23,7 @@ export const webhooksModule = defineModule({
   apiTags: [{ name: 'webhooks', description: 'Webhook endpoints of an organization: signed deliveries of events, the delivery log, redelivery.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  notifications: webhooksNotifications,
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
