@@ -24,6 +24,8 @@ export interface ProjectsApi {
   projectRole(userId: string, orgId: string, projectId: string): Promise<ProjectRole | null>;
   /** The project member's own rate, if set. */
   memberRate(orgId: string, projectId: string, userId: string): Promise<number | null>;
+  /** The users with the project role `manager` (org admins manage without it); [] when the project is absent. */
+  listManagers(orgId: string, projectId: string): Promise<string[]>;
   /**
    * Throws 404 ORG.NOT_FOUND for non-members of the org, 404 PROJECTS.NOT_FOUND unless the
    * principal may see the project (org admin+, or project member), and 403 FORBIDDEN for
@@ -75,6 +77,11 @@ export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsA
       if (!uuids(orgId, projectId, userId)) return null;
       const m = await members.get(db, orgId, projectId, userId);
       return m?.hourly_rate_minor ?? null;
+    },
+    async listManagers(orgId, projectId) {
+      if (!uuids(orgId, projectId)) return [];
+      if (!(await projects.byId(db, orgId, projectId))) return [];
+      return (await members.list(db, orgId, projectId)).filter((m) => m.role === 'manager').map((m) => m.user_id);
     },
     async assertProjectAccess(principal, orgId, projectId, need) {
       const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read');
