@@ -6,6 +6,13 @@
 // The fixture tree under test/fixtures/architecture is cruised from its own base
 // directory (`baseDir`), so the same `^src/...` patterns apply to it.
 
+// The platform modules, which react to every module's events without knowing them, and the
+// modules they may know: identity and tenancy, whose façades they check access with (decision
+// 0035). test/architecture.test.ts reads both lists from the rule below for its check of the
+// event types these modules name.
+const PLATFORM_MODULES = ['audit', 'webhooks', 'notifications'];
+const KNOWN_TO_PLATFORM = ['auth', 'organizations'];
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -25,6 +32,17 @@ module.exports = {
       to: {
         path: '^src/modules/([^/]+)/',
         pathNot: ['^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'],
+      },
+    },
+    {
+      name: 'platform-modules-know-only-identity-and-tenancy',
+      severity: 'error',
+      comment:
+        "audit, webhooks and notifications serve every module without knowing any: besides core they import only auth's and organizations' index.ts (access checks). What they handle reaches them as events and as the modules' declarations (notification kinds, decision 0035), never by importing the module.",
+      from: { path: `^src/modules/(${PLATFORM_MODULES.join('|')})/` },
+      to: {
+        path: '^src/modules/',
+        pathNot: ['^src/modules/$1/', `^src/modules/(${KNOWN_TO_PLATFORM.join('|')})/index\\.ts$`],
       },
     },
     {

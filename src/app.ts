@@ -25,6 +25,7 @@ import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/serve
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
 import { createMetrics } from './core/metrics/metrics.ts';
+import { createNotificationKinds } from './core/notifications/kinds.ts';
 import { createCachedFigures } from './core/metrics/cached-figures.ts';
 import { type AnyModule, type ApisOf, type Clock, type CoreDeps, ModuleGraphError, orderModules, requiredNames, systemClock, watchedPeers } from './core/module.ts';
 import { loadModulePackages } from './module-packages.ts';
@@ -166,6 +167,8 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     rateLimitNamespace: overrides.rateLimitNamespace,
     onDatabaseTimeout: waits.timedOut,
   });
+  // Declared with the modules, so known before any setup; each module's setup binds its own.
+  const notificationKinds = createNotificationKinds(modules.map((m) => ({ module: m.name, kinds: m.notifications?.kinds ?? [] })));
   const core: CoreDeps = {
     config,
     log,
@@ -183,6 +186,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     cache,
     realtime,
     registries,
+    notificationKinds,
   };
 
   const apis: Record<string, unknown> = {};
@@ -191,7 +195,9 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
   for (const def of modules) {
     const { peers, unused } = watchedPeers(Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]])));
-    const instance = await (def as AnyModule).setup({ ...core, log: log.child({ module: def.name }) }, peers);
+    const moduleCore = { ...core, log: log.child({ module: def.name }) };
+    const instance = await (def as AnyModule).setup(moduleCore, peers);
+    notificationKinds.bind(def.name, (def as AnyModule).notifications?.setup(moduleCore, peers) ?? []);
     if (unused().length) throw new ModuleGraphError(`module "${def.name}" requires ${unused().map((n) => `"${n}"`).join(', ')} but its setup never uses it: remove it from requires`);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));
@@ -207,6 +213,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   // Public events, as the requests receivers get (decision 0036).
   declareTags([EVENTS_TAG]);
   declareWebhooks(webhooksDocument(eventCatalog.all()));
+  notificationKinds.seal();
   const authApi = apis.auth as AuthApi;
   setPrincipalResolver(authApi.resolvePrincipal);
 

@@ -14,6 +14,7 @@ import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
 import type { Metrics } from './metrics/metrics.ts';
+import type { NotificationHandler, NotificationKind, NotificationKinds } from './notifications/kinds.ts';
 import type { RealtimeBroker } from './realtime/types.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
@@ -49,6 +50,19 @@ export interface CoreDeps {
   realtime: RealtimeBroker;
   /** Every module's LLM tools, data connectors, widget kinds and document templates; read them when serving, not in setup. */
   registries: Registries;
+  /** Every module's notification kinds (decision 0035): what the notifications module sends. */
+  notificationKinds: NotificationKinds;
+}
+
+/**
+ * The notification kinds a module's events raise (decision 0035). `kinds` are declared with the
+ * module, so the catalog, the API's shapes and the preferences need no setup; `setup` binds them
+ * to the module's runtime and is called by app.ts right after the module's own `setup`, with the
+ * same core and peers. It returns `kind.handle({ trigger, compose })` for each kind.
+ */
+export interface NotificationContribution<Peers = any> {
+  readonly kinds: readonly NotificationKind[];
+  setup(core: CoreDeps, peers: Peers): readonly NotificationHandler[];
 }
 
 /** What `setup` returns: its API, routes, subscribers and jobs, and its contributions (core/contributions.ts). */
@@ -92,6 +106,8 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   apiTags?: readonly ApiTag[];
   /** The events it publishes, declared with `defineEvents` (decision 0036); it may publish no other. */
   events?: EventDeclarations;
+  /** The notification kinds of this module's events (a `notifications.ts` beside `index.ts`). */
+  notifications?: NotificationContribution<PeersOf<Requires>>;
   setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

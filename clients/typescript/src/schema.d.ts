@@ -1912,12 +1912,17 @@ export interface paths {
          *
          *     Notification types and the channels on by default:
          *
+         *     - `budget_reached`: A project you manage has used all of its hours or money budget. Default: in_app, email.
+         *     - `budget_warning`: A project you manage has used 80 % of its hours or money budget. Default: in_app.
+         *     - `export_ready`: An export you asked for is ready to download. Default: in_app.
          *     - `invitation_received`: Someone invited you to an organization. Default: in_app.
          *     - `member_added`: You were added to an organization (by an invitation you accepted or by an admin). Default: in_app.
-         *     - `webhook_disabled`: A webhook endpoint of an organization you administer was disabled after failing deliveries. Default: in_app, email.
-         *     - `export_ready`: An export you asked for is ready to download. Default: in_app.
-         *     - `password_changed`: Your password was changed or reset (security notice). Default: in_app, email.
          *     - `new_sign_in`: Someone signed in to your account from a device not seen before (security notice). Default: in_app, email.
+         *     - `password_changed`: Your password was changed or reset (security notice). Default: in_app, email.
+         *     - `timesheet_approved`: Your timesheet was approved: its entries are locked from now on. Default: in_app.
+         *     - `timesheet_rejected`: Your timesheet was rejected, with the approver's comment: correct it and submit it again. Default: in_app, email.
+         *     - `timesheet_submitted`: A timesheet you may decide on was submitted: to the managers of the projects it has time in, or to the organization's admins when none of them may decide. Default: in_app.
+         *     - `webhook_disabled`: A webhook endpoint of an organization you administer was disabled after failing deliveries. Default: in_app, email.
          *
          *     API key scope: `notifications:read`.
          */
@@ -3078,6 +3083,46 @@ export interface components {
             /** @description Amounts of entries in other currencies, not counted against the budget */
             otherCurrencies: components["schemas"]["MoneyAmount"][];
         };
+        /** @description The data of a notification of type `budget_reached` */
+        BudgetReachedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            projectId: string;
+            projectName: string;
+            /** @description Which budget: hours, or money (billable amounts) */
+            kind: "hours" | "money";
+            /** @enum {number} */
+            threshold: 100;
+            /** @description Hours, or minor units of `currency`, when the threshold was crossed */
+            spent: number;
+            /** @description The budget, in the same unit */
+            budget: number;
+            /** @description ISO 4217, for a money budget */
+            currency: string | null;
+        };
+        /** @description The data of a notification of type `budget_warning` */
+        BudgetWarningData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            projectId: string;
+            projectName: string;
+            /** @description Which budget: hours, or money (billable amounts) */
+            kind: "hours" | "money";
+            /** @enum {number} */
+            threshold: 80;
+            /** @description Hours, or minor units of `currency`, when the threshold was crossed */
+            spent: number;
+            /** @description The budget, in the same unit */
+            budget: number;
+            /** @description ISO 4217, for a money budget */
+            currency: string | null;
+        };
         /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
         ConflictProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -3266,7 +3311,7 @@ export interface components {
              * @description Notification type
              * @enum {string}
              */
-            type: "invitation_received" | "member_added" | "webhook_disabled" | "export_ready" | "password_changed" | "new_sign_in";
+            type: "budget_reached" | "budget_warning" | "export_ready" | "invitation_received" | "member_added" | "new_sign_in" | "password_changed" | "timesheet_approved" | "timesheet_rejected" | "timesheet_submitted" | "webhook_disabled";
             title: string;
             body: string;
             /** Format: uuid */
@@ -3290,15 +3335,20 @@ export interface components {
             sms: boolean;
         };
         NotificationChannelsByType: {
+            budget_reached: components["schemas"]["NotificationChannels"];
+            budget_warning: components["schemas"]["NotificationChannels"];
+            export_ready: components["schemas"]["NotificationChannels"];
             invitation_received: components["schemas"]["NotificationChannels"];
             member_added: components["schemas"]["NotificationChannels"];
-            webhook_disabled: components["schemas"]["NotificationChannels"];
-            export_ready: components["schemas"]["NotificationChannels"];
-            password_changed: components["schemas"]["NotificationChannels"];
             new_sign_in: components["schemas"]["NotificationChannels"];
+            password_changed: components["schemas"]["NotificationChannels"];
+            timesheet_approved: components["schemas"]["NotificationChannels"];
+            timesheet_rejected: components["schemas"]["NotificationChannels"];
+            timesheet_submitted: components["schemas"]["NotificationChannels"];
+            webhook_disabled: components["schemas"]["NotificationChannels"];
         };
         /** @description Facts of the notification, one shape per `type` (each shape names its type): ids, names, links */
-        NotificationData: components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["WebhookDisabledData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["NewSignInData"];
+        NotificationData: components["schemas"]["BudgetReachedData"] | components["schemas"]["BudgetWarningData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["NewSignInData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["TimesheetApprovedData"] | components["schemas"]["TimesheetRejectedData"] | components["schemas"]["TimesheetSubmittedData"] | components["schemas"]["WebhookDisabledData"];
         /** @description The result of a `notifications.deliver` job */
         NotificationDeliveryResult: {
             /** @description Users notified (0: nobody is to be notified any more) */
@@ -5328,9 +5378,67 @@ export interface components {
             decidedBy: string | null;
             comment: string | null;
         };
+        /** @description The data of a notification of type `timesheet_approved` */
+        TimesheetApprovedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            timesheetId: string;
+            /** @description The ISO week (`2026-W45`) or month (`2026-11`) */
+            period: string;
+            /**
+             * Format: uuid
+             * @description Who approved it
+             */
+            approverId: string;
+            approverEmail: string;
+            /** @description The approver's comment */
+            comment: string | null;
+        };
         TimesheetPage: {
             data: components["schemas"]["Timesheet"][];
             page: components["schemas"]["PageInfo"];
+        };
+        /** @description The data of a notification of type `timesheet_rejected` */
+        TimesheetRejectedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            timesheetId: string;
+            /** @description The ISO week (`2026-W45`) or month (`2026-11`) */
+            period: string;
+            /**
+             * Format: uuid
+             * @description Who rejected it
+             */
+            approverId: string;
+            approverEmail: string;
+            /** @description The approver's comment */
+            comment: string | null;
+        };
+        /** @description The data of a notification of type `timesheet_submitted` */
+        TimesheetSubmittedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** @description The organization name when the notification was made */
+            orgName: string;
+            /** Format: uuid */
+            timesheetId: string;
+            /**
+             * Format: uuid
+             * @description Whose timesheet it is
+             */
+            userId: string;
+            userEmail: string;
+            /** @description The ISO week (`2026-W45`) or month (`2026-11`) */
+            period: string;
+            /** @description Finished entries in the period when the notification was made */
+            entries: number;
+            durationSeconds: number;
         };
         TokenPair: {
             accessToken: string;
@@ -5953,6 +6061,8 @@ export type AuthWeakPasswordProblem = components['schemas']['AuthWeakPasswordPro
 export type BudgetBurnWeek = components['schemas']['BudgetBurnWeek'];
 export type BudgetHours = components['schemas']['BudgetHours'];
 export type BudgetMoney = components['schemas']['BudgetMoney'];
+export type BudgetReachedData = components['schemas']['BudgetReachedData'];
+export type BudgetWarningData = components['schemas']['BudgetWarningData'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
@@ -6143,7 +6253,10 @@ export type TimeTimesheetSubmittedWebhook = components['schemas']['TimeTimesheet
 export type TimeUnknownProjectProblem = components['schemas']['TimeUnknownProjectProblem'];
 export type TimerStart = components['schemas']['TimerStart'];
 export type Timesheet = components['schemas']['Timesheet'];
+export type TimesheetApprovedData = components['schemas']['TimesheetApprovedData'];
 export type TimesheetPage = components['schemas']['TimesheetPage'];
+export type TimesheetRejectedData = components['schemas']['TimesheetRejectedData'];
+export type TimesheetSubmittedData = components['schemas']['TimesheetSubmittedData'];
 export type TokenPair = components['schemas']['TokenPair'];
 export type TotpSetup = components['schemas']['TotpSetup'];
 export type TrustedDevice = components['schemas']['TrustedDevice'];
@@ -11898,6 +12011,21 @@ export interface operations {
             content: {
                 "application/json": {
                     types?: {
+                        budget_reached?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        budget_warning?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        export_ready?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
                         invitation_received?: {
                             in_app?: boolean;
                             email?: boolean;
@@ -11908,12 +12036,7 @@ export interface operations {
                             email?: boolean;
                             sms?: boolean;
                         };
-                        webhook_disabled?: {
-                            in_app?: boolean;
-                            email?: boolean;
-                            sms?: boolean;
-                        };
-                        export_ready?: {
+                        new_sign_in?: {
                             in_app?: boolean;
                             email?: boolean;
                             sms?: boolean;
@@ -11923,7 +12046,22 @@ export interface operations {
                             email?: boolean;
                             sms?: boolean;
                         };
-                        new_sign_in?: {
+                        timesheet_approved?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        timesheet_rejected?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        timesheet_submitted?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        webhook_disabled?: {
                             in_app?: boolean;
                             email?: boolean;
                             sms?: boolean;

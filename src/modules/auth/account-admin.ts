@@ -9,6 +9,7 @@ import { AuthProblems } from './problems.ts';
 import { accounts } from './repository.ts';
 import { normalizeEmail } from './service.ts';
 import type { SessionService } from './sessions.ts';
+import { knownDevices } from './sign-in-devices.ts';
 import { clearFailures } from './throttle-repository.ts';
 import { type AccountView, toAccountView } from './views.ts';
 
@@ -82,6 +83,7 @@ export function createAccountAdmin(ctx: AuthContext, deps: { sessions: SessionSe
       await accounts.update(tx, userId, { status: 'deleted', email: `deleted+${userId}@invalid`, password_hash: null, totp_secret: null, totp_enabled_at: null });
       await deps.sessions.revoke(tx, userId, 'account_deleted');
       await clearFailures(tx, a.email);
+      await knownDevices.forget(tx, userId);
       await events.publish(tx, 'auth.status_changed', { userId, status: 'deleted' }, { actorId: userId });
     });
     await invalidation.account(userId);

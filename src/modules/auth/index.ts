@@ -7,6 +7,7 @@ import type { AuthContext } from './context.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { createMailSubscribers } from './mail-subscribers.ts';
 import { createMfa } from './mfa.ts';
+import { authNotifications } from './notifications.ts';
 import { createPrincipalCache } from './principal-cache.ts';
 import { createPrincipalResolver } from './principals.ts';
 import { authRoutes } from './routes.ts';
@@ -24,6 +25,7 @@ export const authModule = defineModule({
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: authEvents,
+  notifications: authNotifications,
   async setup(core) {
     const cache = createPrincipalCache(core.database);
     await cache.start();

@@ -1,35 +1,40 @@
-// The notification types, the channels, and what each type sends by default. Users only
-// store the switches they change (preferences.ts merges them over these defaults).
+// The notification types, the channels, and what each type sends by default: the kinds the
+// producing modules declared (core/notifications/kinds.ts, decision 0035), which this module
+// only reads. Users store only the switches they change (preferences.ts merges them over these
+// defaults).
+import { CHANNELS, type Channel, type ChannelSwitches, type NotificationKind } from '../../core/notifications/kinds.ts';
 
-export const CHANNELS = ['in_app', 'email', 'sms'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export { CHANNELS, type Channel, type ChannelSwitches };
 
-export const NOTIFICATION_TYPES = ['invitation_received', 'member_added', 'webhook_disabled', 'export_ready', 'password_changed', 'new_sign_in'] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+/** The part of a kind the catalog reads: no handler, no database. */
+export type KindInfo = Pick<NotificationKind, 'type' | 'description' | 'defaults' | 'data'>;
 
-export type ChannelSwitches = Record<Channel, boolean>;
-
-interface TypeInfo {
-  description: string;
-  defaults: ChannelSwitches;
+export interface Catalog {
+  /** Every type, sorted. */
+  readonly types: readonly string[];
+  /** The kinds in the order of `types`. */
+  readonly kinds: readonly KindInfo[];
+  has(type: string): boolean;
+  /** A copy of the type's default switches. */
+  defaults(type: string): ChannelSwitches;
+  description(type: string): string;
 }
 
-const on = (email: boolean): ChannelSwitches => ({ in_app: true, email, sms: false });
+export function createCatalog(kinds: readonly KindInfo[]): Catalog {
+  const sorted = [...kinds].sort((a, b) => a.type.localeCompare(b.type));
+  const byType = new Map(sorted.map((k) => [k.type, k]));
+  const get = (type: string) => {
+    const kind = byType.get(type);
+    if (!kind) throw new Error(`unknown notification type "${type}"`);
+    return kind;
+  };
+  return {
+    types: sorted.map((k) => k.type),
+    kinds: sorted,
+    has: (type) => byType.has(type),
+    defaults: (type) => ({ ...get(type).defaults }),
+    description: (type) => get(type).description,
+  };
+}
 
-/**
- * Email is on by default where the user may not be looking at the app and should act:
- * security notices and a disabled webhook. The invitation already comes by mail from the
- * organizations module, so its in-app copy does not mail again. SMS is off everywhere
- * until the user adds a phone number and opts in.
- */
-export const CATALOG: Record<NotificationType, TypeInfo> = {
-  invitation_received: { description: 'Someone invited you to an organization.', defaults: on(false) },
-  member_added: { description: 'You were added to an organization (by an invitation you accepted or by an admin).', defaults: on(false) },
-  webhook_disabled: { description: 'A webhook endpoint of an organization you administer was disabled after failing deliveries.', defaults: on(true) },
-  export_ready: { description: 'An export you asked for is ready to download.', defaults: on(false) },
-  password_changed: { description: 'Your password was changed or reset (security notice).', defaults: on(true) },
-  new_sign_in: { description: 'Someone signed in to your account from a device not seen before (security notice).', defaults: on(true) },
-};
-
-export const isNotificationType = (value: string): value is NotificationType => (NOTIFICATION_TYPES as readonly string[]).includes(value);
 export const isChannel = (value: string): value is Channel => (CHANNELS as readonly string[]).includes(value);

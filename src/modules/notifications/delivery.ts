@@ -4,8 +4,9 @@
 // (the mail's idempotency key is the notification id as well).
 import { uuidv7 } from 'uuidv7';
 import type { CoreDeps } from '../../core/module.ts';
+import type { Notice, Recipient } from '../../core/notifications/kinds.ts';
 import type { AccountView, AuthApi } from '../auth/index.ts';
-import type { Content } from './compose.ts';
+import type { Catalog } from './catalog.ts';
 import { notificationMail } from './mail.ts';
 import { effectiveSwitches } from './preferences.ts';
 import { type NotificationRow, notifications, preferences } from './repository.ts';
@@ -15,13 +16,17 @@ import { notificationMessage } from './views.ts';
 /** Longer texts are split into several billed segments by carriers. */
 const SMS_MAX = 300;
 
+/** What every recipient of one notification reads: the notice of a kind, without its recipients. */
+export type Content = Omit<Notice, 'recipients'> & { type: string };
+
 export interface DeliveryDeps {
   core: Pick<CoreDeps, 'db' | 'log' | 'mailer' | 'realtime' | 'config'>;
   auth: AuthApi;
   sms: SmsProvider;
+  catalog: Catalog;
 }
 
-export function createDelivery({ core, auth, sms }: DeliveryDeps) {
+export function createDelivery({ core, auth, sms, catalog }: DeliveryDeps) {
   const { db, log, mailer, realtime, config } = core;
   const preferencesUrl = `${config.publicUrl.replace(/\/$/, '')}/settings/notifications`;
 
@@ -30,7 +35,7 @@ export function createDelivery({ core, auth, sms }: DeliveryDeps) {
     const existing = await notifications.byEvent(db, eventId, userId);
     if (existing) return existing;
     const prefs = await preferences.get(db, userId);
-    const on = effectiveSwitches(prefs?.switches)[content.type];
+    const on = effectiveSwitches(catalog, prefs?.switches)[content.type];
     const sms = on.sms && !!prefs?.phone_number;
     if (!on.in_app && !on.email && !sms) return null;
     const inserted = await notifications.insert(db, {
@@ -41,7 +46,7 @@ export function createDelivery({ core, auth, sms }: DeliveryDeps) {
       org_id: content.orgId,
       title: content.title,
       body: content.body,
-      data: content.data,
+      data: content.data as Record<string, unknown>,
       in_app: on.in_app,
       email_state: on.email ? 'pending' : 'off',
       sms_state: sms ? 'pending' : 'off',
@@ -90,24 +95,39 @@ export function createDelivery({ core, auth, sms }: DeliveryDeps) {
   }
 
   /**
-   * Notifies every recipient; one recipient's failing channel does not hold back the
-   * others. Throws (so the job is retried) when a channel failed and may work later.
+   * The accounts behind the recipients, once each. A deleted account gets nothing (its data was
+   * just erased); a disabled one keeps its inbox. An address counts only with an active account:
+   * whoever holds a disabled one has not shown they still own the address.
    */
-  async function deliver(eventId: string, recipients: string[], content: Content, opts: { finalAttempt: boolean }) {
+  async function accountsOf(recipients: readonly Recipient[]): Promise<AccountView[]> {
+    const found = new Map<string, AccountView>();
+    for (const r of recipients) {
+      const account = typeof r === 'string' ? await auth.getAccount(r) : await auth.getAccountByEmail(r.email);
+      if (!account || account.status === 'deleted' || (typeof r !== 'string' && account.status !== 'active')) continue;
+      found.set(account.id, account);
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * Notifies every recipient and answers how many there were; one recipient's failing channel
+   * does not hold back the others. Throws (so the job is retried) when a channel failed and may
+   * work later.
+   */
+  async function deliver(eventId: string, recipients: readonly Recipient[], content: Content, opts: { finalAttempt: boolean }): Promise<number> {
+    const accounts = await accountsOf(recipients);
     const errors: string[] = [];
-    for (const userId of new Set(recipients)) {
+    for (const account of accounts) {
       try {
-        // A deleted account gets nothing (its data was just erased); a disabled one keeps its inbox.
-        const account = await auth.getAccount(userId);
-        if (!account || account.status === 'deleted') continue;
-        const row = await record(eventId, userId, content);
+        const row = await record(eventId, account.id, content);
         if (row?.email_state === 'pending') await sendEmail(row, account, content, opts.finalAttempt);
         if (row?.sms_state === 'pending') await sendSms(row, opts.finalAttempt);
       } catch (err) {
-        errors.push(`${userId}: ${(err as Error).message}`);
+        errors.push(`${account.id}: ${(err as Error).message}`);
       }
     }
     if (errors.length) throw new Error(`notification delivery incomplete: ${errors.join('; ')}`);
+    return accounts.length;
   }
 
   return { deliver };

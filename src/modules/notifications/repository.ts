@@ -2,7 +2,6 @@
 // notification id alone never reaches another user's row.
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
-import type { NotificationType } from './catalog.ts';
 
 export type ChannelState = 'off' | 'pending' | 'sent' | 'skipped' | 'failed';
 
@@ -10,7 +9,7 @@ interface NotificationsTable {
   id: string;
   user_id: string;
   event_id: string;
-  type: NotificationType;
+  type: string;
   org_id: string | null;
   title: string;
   body: string;
@@ -27,12 +26,6 @@ interface PreferencesTable {
   phone_number: string | null;
   updated_at: Generated<Date>;
 }
-interface KnownDevicesTable {
-  user_id: string;
-  fingerprint: string;
-  first_seen_at: Generated<Date>;
-  last_seen_at: Generated<Date>;
-}
 interface StreamTicketsTable {
   token_hash: string;
   user_id: string;
@@ -44,7 +37,6 @@ interface StreamTicketsTable {
 interface NotificationsTables {
   'notifications.notifications': NotificationsTable;
   'notifications.preferences': PreferencesTable;
-  'notifications.known_devices': KnownDevicesTable;
   'notifications.stream_tickets': StreamTicketsTable;
 }
 export type NotificationRow = Selectable<NotificationsTable>;
@@ -150,28 +142,6 @@ export const preferences = {
       .executeTakeFirstOrThrow(),
 };
 
-export const knownDevices = {
-  count: async (db: Executor, userId: string) => {
-    const r = await q(db)
-      .selectFrom('notifications.known_devices')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    return r.n;
-  },
-
-  /** Records a sighting; returns true when the device was new. */
-  see: async (db: Executor, userId: string, fingerprint: string, at: Date) => {
-    const r = await q(db)
-      .insertInto('notifications.known_devices')
-      .values({ user_id: userId, fingerprint, first_seen_at: at, last_seen_at: at })
-      .onConflict((oc) => oc.columns(['user_id', 'fingerprint']).doUpdateSet({ last_seen_at: at }))
-      .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-      .executeTakeFirstOrThrow();
-    return r.inserted;
-  },
-};
-
 export const streamTickets = {
   insert: (db: Executor, row: Omit<StreamTicketRow, 'used_at'>) => q(db).insertInto('notifications.stream_tickets').values(row).execute(),
 
@@ -189,10 +159,9 @@ export const streamTickets = {
   deleteExpired: (db: Executor, before: Date) => q(db).deleteFrom('notifications.stream_tickets').where('expires_at', '<', before).execute(),
 };
 
-/** users.deleted: nothing personal stays behind (the phone number, devices, the inbox). */
+/** A deleted account: nothing personal stays behind (the phone number, the inbox). */
 export async function forgetUser(db: Executor, userId: string): Promise<void> {
   await q(db).deleteFrom('notifications.notifications').where('user_id', '=', userId).execute();
   await q(db).deleteFrom('notifications.preferences').where('user_id', '=', userId).execute();
-  await q(db).deleteFrom('notifications.known_devices').where('user_id', '=', userId).execute();
   await q(db).deleteFrom('notifications.stream_tickets').where('user_id', '=', userId).execute();
 }

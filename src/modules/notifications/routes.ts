@@ -14,7 +14,7 @@ const write = { auth: { scope: 'notifications:write' } };
 const withWrite = (...problems: ProblemType[]) => ({ ...write, problems });
 const NoContent = { 204: Type.Null() };
 
-export function notificationsRoutes(service: NotificationsService) {
+export function notificationsRoutes(service: NotificationsService, typed: S.NotificationSchemas) {
   return async (app: HttpServer) => {
     app.get('/notifications', {
       config: read,
@@ -24,7 +24,7 @@ export function notificationsRoutes(service: NotificationsService) {
         summary: 'My notifications',
         description: 'In-app notifications, unread first, then newest first. `unreadCount` counts all unread ones.',
         querystring: S.ListQuery,
-        response: { 200: S.NotificationPage },
+        response: { 200: typed.NotificationPage },
       },
       handler: async (req) => service.list(principalOf(req), req.query),
     });
@@ -53,8 +53,8 @@ export function notificationsRoutes(service: NotificationsService) {
         tags,
         operationId: 'getNotificationPreferences',
         summary: 'My notification preferences',
-        description: `Each notification type with its channels on or off (\`types\`), the defaults, and the phone number SMS go to.\n\n${S.TYPES_DESCRIPTION}`,
-        response: { 200: S.Preferences },
+        description: `Each notification type with its channels on or off (\`types\`), the defaults, and the phone number SMS go to.\n\n${typed.TYPES_DESCRIPTION}`,
+        response: { 200: typed.Preferences },
       },
       handler: async (req) => service.getPreferences(principalOf(req)),
     });
@@ -67,8 +67,8 @@ export function notificationsRoutes(service: NotificationsService) {
         summary: 'Change my notification preferences',
         description:
           'Switches given are set; others keep their value. `phoneNumber` (E.164) sets the number SMS go to, `null` removes it. SMS cannot be on for any type without a number (`NOTIFICATIONS.PHONE_REQUIRED`). Unknown types or channels are refused.',
-        body: S.PreferencesBody,
-        response: { 200: S.Preferences },
+        body: typed.PreferencesBody,
+        response: { 200: typed.Preferences },
       },
       handler: async (req) => service.updatePreferences(principalOf(req), req.body),
     });

@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.ts';
 import { decodeCursor, encodeCursor } from '../../core/http/pagination.ts';
 import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
-import { CATALOG } from './catalog.ts';
+import type { Catalog } from './catalog.ts';
 import { NotificationProblems } from './problems.ts';
 import { checkSmsNeedsPhone, defaultSwitches, effectiveSwitches, mergeSwitches, type PreferencesPatch } from './preferences.ts';
 import { type ListKey, notifications, preferences } from './repository.ts';
@@ -12,7 +12,7 @@ import { toView } from './views.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isListKey = (key: unknown[]): boolean => key.length === 2 && typeof key[0] === 'boolean' && typeof key[1] === 'string' && UUID.test(key[1]);
 
-export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' | 'events' | 'realtime'>) {
+export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' | 'events' | 'realtime'>, catalog: Catalog) {
   const { db, clock, events, realtime } = core;
 
   async function list(principal: Principal, query: { cursor?: string; limit: number; unread?: boolean }) {
@@ -39,7 +39,7 @@ export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' |
 
   async function getPreferences(principal: Principal) {
     const row = await preferences.get(db, principal.userId);
-    return { types: effectiveSwitches(row?.switches), defaults: defaultSwitches(), phoneNumber: row?.phone_number ?? null };
+    return { types: effectiveSwitches(catalog, row?.switches), defaults: defaultSwitches(catalog), phoneNumber: row?.phone_number ?? null };
   }
 
   async function updatePreferences(principal: Principal, patch: PreferencesPatch) {
@@ -49,13 +49,13 @@ export function createNotificationsService(core: Pick<CoreDeps, 'db' | 'clock' |
     }
     await db.transaction().execute(async (tx) => {
       const current = await preferences.lock(tx, userId);
-      const switches = mergeSwitches(current?.switches, patch.types);
+      const switches = mergeSwitches(catalog, current?.switches, patch.types);
       const phone = patch.phoneNumber === undefined ? (current?.phone_number ?? null) : patch.phoneNumber;
-      checkSmsNeedsPhone(effectiveSwitches(switches), phone);
+      checkSmsNeedsPhone(effectiveSwitches(catalog, switches), phone);
       await preferences.upsert(tx, { user_id: userId, switches, phone_number: phone });
       await events.publish(tx, 'notifications.preferences_updated', {
         userId,
-        types: Object.keys(patch.types ?? {}).filter((t) => t in CATALOG),
+        types: Object.keys(patch.types ?? {}).filter((t) => catalog.has(t)),
         phoneNumberChanged: phone !== (current?.phone_number ?? null),
       });
     });

@@ -1,75 +1,39 @@
-// Events in, notifications out, in two steps. A subscriber runs inside its delivery
-// transaction, which must stay short: it records the facts it needs as a job, enqueued in
-// the same transaction, so the job exists exactly when the delivery is recorded. The job
-// then, outside any transaction, asks the peers who to notify and delivers: mail and SMS
-// are slow I/O that must not hold the delivery transaction open, and they retry as a job.
-import type { Executor } from '../../core/db/database.ts';
+// Events in, notifications out, in two steps, for every kind the modules declare (decision
+// 0035); this file names none of them. A subscriber per kind runs inside its delivery
+// transaction, which must stay short: the kind's trigger picks the facts, which are enqueued as
+// a job in the same transaction, so the job exists exactly when the delivery is recorded. The
+// job then, outside any transaction, has the kind compose the notification (from its module's
+// data and its peers' façades) and delivers it: mail and SMS are slow I/O that must not hold the
+// delivery transaction open, and they retry as a job.
 import { type Subscriber, subscriber } from '../../core/events/types.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
 import type { CoreDeps } from '../../core/module.ts';
-import type { Composer, Trigger } from './compose.ts';
 import type { Delivery } from './delivery.ts';
-import { deviceFingerprint, isNewDeviceAlert } from './devices.ts';
-import { forgetUser, knownDevices } from './repository.ts';
+import { forgetUser } from './repository.ts';
 import { DeliveryResult } from './schemas.ts';
 
 export const DELIVER_JOB = 'notifications.deliver';
 const RETRY_LIMIT = 5;
 
-/** Why an endpoint was disabled, as the admins read it. */
-const DISABLED_REASONS: Record<string, string> = {
-  gone: 'the receiver answered 410 Gone',
-  failing: 'too many deliveries in a row failed',
-};
+/** A deliver job's data: the kind's facts, its type and the event (the notification's idempotency key). */
+export type DeliverJobData = Record<string, unknown> & { kind: string; eventId: string };
 
-export function createTriggers(core: Pick<CoreDeps, 'jobs' | 'clock' | 'realtime'>, deps: { composer: Composer; delivery: Delivery }) {
-  const { jobs, clock, realtime } = core;
+export function createTriggers(core: Pick<CoreDeps, 'jobs' | 'realtime' | 'log' | 'notificationKinds'>, deps: { delivery: Delivery }) {
+  const { jobs, realtime, log, notificationKinds } = core;
 
-  const enqueue = async (db: Executor, trigger: Trigger) => {
-    await jobs.enqueue(DELIVER_JOB, trigger, { db });
-  };
-
-  const subscribers: Subscriber<any>[] = [
-    subscriber('notifications.on_invitation_sent', 'organizations.invitation_sent', (e, { db }) => {
-      const p = e.payload;
-      return enqueue(db, { kind: 'invitation_received', eventId: e.id, orgId: p.orgId, invitationId: p.invitationId, email: p.email, role: p.role, invitedBy: p.invitedBy });
+  const kindSubscribers = notificationKinds.kinds.map((kind) =>
+    subscriber(`notifications.notify_${kind.type}`, kind.event, async (e, { db }) => {
+      const facts = await notificationKinds.handler(kind.type)?.trigger(e, { db });
+      if (facts) await jobs.enqueue(DELIVER_JOB, { ...facts, kind: kind.type, eventId: e.id }, { db });
     }),
+  );
 
-    // An org's creator is its first owner: telling them they joined what they just created is noise.
-    subscriber('notifications.on_member_added', 'organizations.member_added', async (e, { db }) => {
-      const p = e.payload;
-      if (p.via === 'creation') return;
-      await enqueue(db, { kind: 'member_added', eventId: e.id, orgId: p.orgId, userId: p.userId, role: p.role, via: p.via });
+  // Reactions to identity itself (the module may know it: it checks access with auth's façade).
+  const identitySubscribers = [
+    // A deleted account leaves nothing personal here.
+    subscriber('notifications.forget_deleted_user', 'auth.status_changed', async (e, { db }) => {
+      if (e.payload.status === 'deleted') await forgetUser(db, e.payload.userId);
     }),
-
-    subscriber('notifications.on_webhook_disabled', 'webhooks.endpoint_disabled', (e, { db }) => {
-      const p = e.payload;
-      return enqueue(db, { kind: 'webhook_disabled', eventId: e.id, orgId: p.orgId, endpointId: p.endpointId, url: p.url, reason: DISABLED_REASONS[p.reason] ?? p.reason });
-    }),
-
-    subscriber('notifications.on_export_ready', 'reports.export_ready', (e, { db }) => {
-      const p = e.payload;
-      return enqueue(db, { kind: 'export_ready', eventId: e.id, orgId: p.orgId, userId: p.userId, jobId: p.jobId, fileName: p.fileName });
-    }),
-
-    subscriber('notifications.on_password_changed', 'auth.password_changed', (e, { db }) =>
-      enqueue(db, { kind: 'password_changed', eventId: e.id, userId: e.payload.userId, via: e.payload.via, at: e.occurredAt.toISOString(), ip: e.ip, userAgent: e.userAgent }),
-    ),
-
-    // The device check uses only this module's table, so it runs here, in the delivery's
-    // transaction: a redelivered event finds the delivery recorded and never alerts twice,
-    // and a failed enqueue rolls the sighting back with it.
-    subscriber('notifications.on_logged_in', 'auth.logged_in', async (e, { db }) => {
-      const { userId, sessionId, method } = e.payload;
-      const ip = e.payload.ip ?? e.ip;
-      const known = await knownDevices.count(db, userId);
-      const isNew = await knownDevices.see(db, userId, deviceFingerprint(e.userAgent, ip), clock.now());
-      if (!isNewDeviceAlert(known, !isNew)) return;
-      await enqueue(db, { kind: 'new_sign_in', eventId: e.id, userId, sessionId, method, at: e.occurredAt.toISOString(), ip, userAgent: e.userAgent });
-    }),
-
-    subscriber('notifications.forget_deleted_user', 'users.deleted', (e, { db }) => forgetUser(db, e.payload.userId)),
-
     // Open streams of a revoked session or API key close on every instance, at commit.
     subscriber('notifications.close_revoked_session_streams', 'auth.session_revoked', (e, { db }) =>
       realtime.publishWithin(db, e.payload.userId, { event: 'stream.close', data: { sessionIds: e.payload.sessionIds } }),
@@ -79,7 +43,7 @@ export function createTriggers(core: Pick<CoreDeps, 'jobs' | 'clock' | 'realtime
     ),
   ];
 
-  const deliverJob: JobDefinition<Trigger, typeof DeliveryResult> = {
+  const deliverJob: JobDefinition<DeliverJobData, typeof DeliveryResult> = {
     name: DELIVER_JOB,
     result: DeliveryResult,
     retryLimit: RETRY_LIMIT,
@@ -87,12 +51,20 @@ export function createTriggers(core: Pick<CoreDeps, 'jobs' | 'clock' | 'realtime
     retryBackoff: true,
     timeoutSeconds: 120,
     async handler(job) {
-      const composed = await deps.composer.compose(job.data);
-      if (!composed || composed.recipients.length === 0) return { recipients: 0 };
-      await deps.delivery.deliver(job.data.eventId, composed.recipients, composed.content, { finalAttempt: job.attempt > RETRY_LIMIT });
-      return { recipients: composed.recipients.length };
+      const { kind: type, eventId, ...facts } = job.data;
+      const handler = notificationKinds.handler(type);
+      if (!handler) {
+        // Enqueued before its kind was removed from the module that declared it.
+        log.warn({ jobId: job.id, type }, 'notification of a type no module declares: dropped');
+        return { recipients: 0 };
+      }
+      const notice = await handler.compose(facts);
+      if (!notice || notice.recipients.length === 0) return { recipients: 0 };
+      const { recipients, ...content } = notice;
+      const notified = await deps.delivery.deliver(eventId, recipients, { ...content, type }, { finalAttempt: job.attempt > RETRY_LIMIT });
+      return { recipients: notified };
     },
   };
 
-  return { subscribers, jobs: [deliverJob] };
+  return { subscribers: [...kindSubscribers, ...identitySubscribers] as Subscriber<any>[], jobs: [deliverJob] };
 }

@@ -2,9 +2,9 @@
 import type { Static } from 'typebox';
 import type { RealtimeMessage } from '../../core/realtime/types.ts';
 import type { NotificationRow } from './repository.ts';
-import type { Notification } from './schemas.ts';
+import type { NotificationSchemas } from './schemas.ts';
 
-export type NotificationView = Static<typeof Notification>;
+export type NotificationView = Static<NotificationSchemas['Notification']>;
 
 export function toView(row: NotificationRow): NotificationView {
   return {

@@ -8,6 +8,7 @@ import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { createAccess } from './access.ts';
 import { createInvitationsService } from './invitations.ts';
 import { createMembersService } from './members.ts';
+import { organizationsNotifications } from './notifications.ts';
 import { createRoleCache } from './role-cache.ts';
 import { organizationsRoutes } from './routes.ts';
 import { type OrgRole, roleAtLeast } from './rules.ts';
@@ -42,6 +43,7 @@ export const organizationsModule = defineModule({
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: organizationsEvents,
+  notifications: organizationsNotifications,
   async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
     const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });

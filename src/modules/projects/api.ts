@@ -25,6 +25,8 @@ export interface ProjectsApi {
   projectRole(userId: string, orgId: string, projectId: string, exec?: Executor): Promise<ProjectRole | null>;
   /** The project member's own rate, if set. */
   memberRate(orgId: string, projectId: string, userId: string, exec?: Executor): Promise<number | null>;
+  /** The users with the project role `manager` (org admins manage without it); [] when the project is absent. */
+  listManagers(orgId: string, projectId: string, exec?: Executor): Promise<string[]>;
   /**
    * Throws 404 ORG.NOT_FOUND for non-members of the org, 404 PROJECTS.NOT_FOUND unless the
    * principal may see the project (org admin+, or project member), and 403 FORBIDDEN for
@@ -76,6 +78,11 @@ export function createProjectsApi(deps: ProjectsDeps, access: Access): ProjectsA
       if (!uuids(orgId, projectId, userId)) return null;
       const m = await members.get(exec, orgId, projectId, userId);
       return m?.hourly_rate_minor ?? null;
+    },
+    async listManagers(orgId, projectId, exec = db) {
+      if (!uuids(orgId, projectId)) return [];
+      if (!(await projects.byId(exec, orgId, projectId))) return [];
+      return (await members.list(exec, orgId, projectId)).filter((m) => m.role === 'manager').map((m) => m.user_id);
     },
     async assertProjectAccess(principal, orgId, projectId, need, exec) {
       const { project, rights } = await access.resolve(principal, orgId, projectId, need === 'write' ? 'contribute' : 'read', { exec });

@@ -8,6 +8,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import { fileURLToPath } from 'node:url';
 import { createExportService } from './export.ts';
 import { createFileExports } from './file-exports.ts';
+import { reportsNotifications } from './notifications.ts';
 import { reportsRoutes } from './routes.ts';
 import { createReportsService } from './service.ts';
 import { reportsEvents } from './events.ts';
@@ -24,6 +25,7 @@ export const reportsModule = defineModule({
   requires: { organizations: organizationsModule, projects: projectsModule, time: timeModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: reportsEvents,
+  notifications: reportsNotifications,
   setup(core, { organizations, projects, time }): ModuleInstance<ReportsApi> {
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });

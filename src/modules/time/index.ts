@@ -5,6 +5,7 @@ import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { projectsModule } from '../projects/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import type { TimeApi } from './api.ts';
+import { timeNotifications } from './notifications.ts';
 import { timeRoutes } from './routes.ts';
 import { createTimeService } from './service.ts';
 import { timeEvents } from './events.ts';
@@ -20,6 +21,7 @@ export const timeModule = defineModule({
   requires: { organizations: organizationsModule, projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: timeEvents,
+  notifications: timeNotifications,
   setup(core, { organizations, projects }): ModuleInstance<TimeApi> {
     const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
     // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).

@@ -6,6 +6,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import { parseAllowList } from '../../core/net/allow-list.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
+import { webhooksNotifications } from './notifications.ts';
 import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
 import { createEndpointsService, type WebhooksDeps } from './service.ts';
@@ -23,6 +24,7 @@ export const webhooksModule = defineModule({
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: webhooksEvents,
+  notifications: webhooksNotifications,
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,

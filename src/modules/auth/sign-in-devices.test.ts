@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceFingerprint, isNewDeviceAlert, networkOf, userAgentFamily } from './devices.ts';
+import { deviceFingerprint, isNewDeviceAlert, networkOf, userAgentFamily } from './sign-in-devices.ts';
 
 const CHROME_120 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.109 Safari/537.36';
 const CHROME_121 = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.85 Safari/537.36';
