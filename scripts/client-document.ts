@@ -16,8 +16,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/core/config.ts';
+import { buildApp, loadAppConfig } from '../src/app.ts';
 import type { Database } from '../src/core/db/database.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
@@ -52,7 +51,7 @@ function offlineDatabase(): Database {
  * settings changes it; the CI check compares with a test app's configuration).
  */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'development',
     JWT_SECRET: 'openapi-document-only-openapi-document-only',
     LOG_LEVEL: 'silent',

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
-import type { Config } from './core/config.ts';
+import { type Config, coreSettings, loadConfig } from './core/config.ts';
 import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
 import { createWaitReporter } from './core/db/lock-waits.ts';
@@ -27,6 +27,7 @@ import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
+import type { SettingsOwner } from './core/settings.ts';
 import { auditModule } from './modules/audit/index.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
 import { notificationsModule } from './modules/notifications/index.ts';
@@ -48,6 +49,21 @@ export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./c
 export function allMigrations(modules: readonly AnyModule[] = MODULES): Migration[] {
   const ordered = orderModules(modules);
   return readMigrations([CORE_MIGRATIONS, ...ordered.filter((m) => m.migrationsDir).map((m) => ({ module: m.name, dir: m.migrationsDir! }))]);
+}
+
+/** Every module's slice of the configuration, in the order of MODULES (README's table follows it). */
+export function settingsOwners(modules: readonly AnyModule[] = MODULES): SettingsOwner[] {
+  return modules.flatMap((m) => (m.settings ? [{ owner: m.name, slice: m.settings }] : []));
+}
+
+/** Core's settings, then every module's slice: README's settings table (`npm run settings`). */
+export function allSettings(): SettingsOwner[] {
+  return [{ owner: 'core', slice: coreSettings }, ...settingsOwners()];
+}
+
+/** Core's settings and every module's slice, parsed from `env` (decision 0034). Throws ConfigError naming each bad variable. */
+export function loadAppConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(env, settingsOwners());
 }
 
 export interface AppOverrides {
@@ -175,7 +191,9 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
   for (const def of modules) {
     const { peers, unused } = watchedPeers(Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]])));
-    const instance = await (def as AnyModule).setup({ ...core, log: log.child({ module: def.name }) }, peers);
+    if (def.settings && !(def.name in config.moduleSettings)) throw new Error(`the settings of module "${def.name}" were not parsed: load the configuration with loadAppConfig()`);
+    const settings = config.moduleSettings[def.name];
+    const instance = await (def as AnyModule).setup({ ...core, log: log.child({ module: def.name }), settings }, peers);
     if (unused().length) throw new ModuleGraphError(`module "${def.name}" requires ${unused().map((n) => `"${n}"`).join(', ')} but its setup never uses it: remove it from requires`);
     apis[def.name] = instance.api;
     subscribers.push(...(instance.subscribers ?? []));

@@ -16,6 +16,7 @@ import type { RealtimeBroker } from './realtime/types.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
 import type { AccessTokenService } from './security/tokens.ts';
+import type { SettingsSlice } from './settings.ts';
 
 export interface Clock {
   now(): Date;
@@ -45,6 +46,9 @@ export interface CoreDeps {
   realtime: RealtimeBroker;
 }
 
+/** What `setup` receives: core's services, and its module's settings parsed from its slice. */
+export type ModuleCore<Settings = undefined> = CoreDeps & { readonly settings: Settings };
+
 export interface ModuleInstance<Api> {
   api: Api;
   /** Registered under /api/v1. */
@@ -56,14 +60,14 @@ export interface ModuleInstance<Api> {
   stop?: () => Promise<void>;
 }
 
-/** Any module definition, whatever its name, API and requirements. */
-export type AnyModule = ModuleDefinition<string, any, any>;
+/** Any module definition, whatever its name, API, requirements and settings. */
+export type AnyModule = ModuleDefinition<string, any, any, any>;
 
 /** What a module requires: its peers' definitions, each under its own name (`{ organizations }`). */
 export type Requirements = Record<string, AnyModule>;
 
 /** The API a module definition gives its peers. */
-export type ApiOf<M> = M extends ModuleDefinition<string, infer Api, Requirements> ? Api : never;
+export type ApiOf<M> = M extends ModuleDefinition<string, infer Api, Requirements, any> ? Api : never;
 
 /** What `setup` receives: each required module's API, under its name. */
 export type PeersOf<R extends Requirements> = { readonly [K in keyof R]: ApiOf<R[K]> };
@@ -71,7 +75,7 @@ export type PeersOf<R extends Requirements> = { readonly [K in keyof R]: ApiOf<R
 /** The APIs of a list of modules, each under its name: the app's `apis`. */
 export type ApisOf<Ms extends readonly AnyModule[]> = { readonly [M in Ms[number] as M['name']]: ApiOf<M> };
 
-export interface ModuleDefinition<Name extends string = string, Api = unknown, Requires extends Requirements = Requirements> {
+export interface ModuleDefinition<Name extends string = string, Api = unknown, Requires extends Requirements = Requirements, Settings = undefined> {
   name: Name;
   /**
    * The modules whose APIs `setup` receives, as their definitions under their names
@@ -83,13 +87,16 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   migrationsDir?: string;
   /** The OpenAPI tags its routes use, each with a description (decision 0028). */
   apiTags?: readonly ApiTag[];
-  setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
+  // Contribution points (decision 0034).
+  /** Its slice of the configuration (`defineSettings`), parsed with core's at start-up; `setup` gets the result as `core.settings`. */
+  settings?: SettingsSlice<Settings>;
+  setup(core: ModuleCore<Settings>, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 
-/** Types a module from what it is: its name, its API (setup's `api`) and its requirements. */
-export function defineModule<const Name extends string, Api, const Requires extends Requirements = Record<never, AnyModule>>(
-  def: ModuleDefinition<Name, Api, Requires>,
-): ModuleDefinition<Name, Api, Requires> {
+/** Types a module from what it is: its name, its API (setup's `api`), its requirements and its settings. */
+export function defineModule<const Name extends string, Api, const Requires extends Requirements = Record<never, AnyModule>, Settings = undefined>(
+  def: ModuleDefinition<Name, Api, Requires, Settings>,
+): ModuleDefinition<Name, Api, Requires, Settings> {
   return def;
 }
 

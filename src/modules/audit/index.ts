@@ -9,6 +9,7 @@ import { recordEvent, recordEvents } from './recorder.ts';
 import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
 import { auditRoutes } from './routes.ts';
+import { auditSettings } from './settings.ts';
 import { createAuditService } from './service.ts';
 
 export type { AuditEvents } from './events.ts';
@@ -24,9 +25,10 @@ export const auditModule = defineModule({
   apiTags: [{ name: 'audit', description: 'The audit log of an organization, and of the whole instance for administrators.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  settings: auditSettings,
   setup(core, { organizations }): ModuleInstance<AuditApi> {
     const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
-    const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.config.auditRetentionDays });
+    const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.settings.retentionDays });
     return {
       api: {},
       routes: auditRoutes(audit),

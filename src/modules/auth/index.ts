@@ -10,6 +10,7 @@ import { createMfa } from './mfa.ts';
 import { createPrincipalCache } from './principal-cache.ts';
 import { createPrincipalResolver } from './principals.ts';
 import { authRoutes } from './routes.ts';
+import { authSettings } from './settings.ts';
 import { createAccountService } from './service.ts';
 import { createSessionService } from './sessions.ts';
 
@@ -22,6 +23,7 @@ export const authModule = defineModule({
   apiTags: [{ name: 'auth', description: 'Accounts and sign-in: registration, email verification, passwords, tokens, sessions, one-time codes, TOTP, trusted devices and API keys.' }],
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  settings: authSettings,
   async setup(core) {
     const cache = createPrincipalCache(core.database);
     await cache.start();
@@ -36,7 +38,7 @@ export const authModule = defineModule({
     });
     const apiKeys = createApiKeyService(ctx);
     const admin = createAccountAdmin(ctx, { sessions });
-    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.config.authRateLimit });
+    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.settings.authRateLimit });
     return {
       api: {
         resolvePrincipal: createPrincipalResolver(ctx, cache, apiKeys),

@@ -10,6 +10,7 @@ import { createDelivery } from './delivery.ts';
 import { notifications } from './repository.ts';
 import { notificationsRoutes } from './routes.ts';
 import { createNotificationsService } from './service.ts';
+import { notificationsSettings } from './settings.ts';
 import { createSmsProvider } from './sms/index.ts';
 import { createStreamHub } from './stream/hub.ts';
 import { streamRoutes } from './stream/routes.ts';
@@ -30,14 +31,15 @@ export const notificationsModule = defineModule({
   apiTags: [{ name: 'notifications', description: 'Notifications, preferences and the realtime event stream (Server-Sent Events).' }],
   requires: { auth: authModule, organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  settings: notificationsSettings,
   setup(core, { auth, organizations }): ModuleInstance<NotificationsApi> {
     const service = createNotificationsService(core);
-    const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.config, core.log) });
+    const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.settings.sms, core.log) });
     const triggers = createTriggers(core, { composer: createComposer({ auth, organizations }), delivery });
     const hub = createStreamHub({
       realtime: core.realtime,
       log: core.log,
-      heartbeatMs: core.config.streamHeartbeat * 1000,
+      heartbeatMs: core.settings.streamHeartbeatMs,
       maxPerUser: MAX_STREAMS_PER_USER,
       replay: (userId, afterId, limit) => notifications.since(core.db, userId, afterId, limit),
     });

@@ -12,6 +12,7 @@ import { createRoleCache } from './role-cache.ts';
 import { organizationsRoutes } from './routes.ts';
 import { type OrgRole, roleAtLeast } from './rules.ts';
 import { createOrganizationsService, type OrganizationView } from './service.ts';
+import { organizationsSettings } from './settings.ts';
 
 export type { OrganizationsEvents } from './events.ts';
 export { OrgProblems } from './problems.ts';
@@ -37,12 +38,13 @@ export const organizationsModule = defineModule({
   // Reacts to identity's events (users.deleted) but needs no façade of it.
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  settings: organizationsSettings,
   async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
     const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });
     await cache.start();
     const access = createAccess(core, cache);
-    const orgs = createOrganizationsService(core, access);
+    const orgs = createOrganizationsService(core, access, core.settings);
     const members = createMembersService(core, access, cache);
     const invitations = createInvitationsService(core, access);
     const api: OrganizationsApi = {

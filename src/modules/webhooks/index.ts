@@ -3,13 +3,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { organizationsModule } from '../organizations/index.ts';
-import { parseAllowList } from '../../core/net/allow-list.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
 import type { WebhooksDeps } from './deps.ts';
 import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
 import { createEndpointsService } from './service.ts';
+import { webhooksSettings } from './settings.ts';
 
 export type { DisabledReason, WebhooksEvents } from './events.ts';
 export { type VerifyResult, verifyWebhook } from './verify.ts';
@@ -22,6 +22,7 @@ export const webhooksModule = defineModule({
   apiTags: [{ name: 'webhooks', description: 'Webhook endpoints of an organization: signed deliveries of events, the delivery log, redelivery.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  settings: webhooksSettings,
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
@@ -31,8 +32,8 @@ export const webhooksModule = defineModule({
       jobs: core.jobs,
       log: core.log,
       orgs: organizations,
-      allow: parseAllowList(core.config.webhookAllowedHosts),
-      disableAfter: core.config.webhookDisableAfter,
+      allow: core.settings.allow,
+      disableAfter: core.settings.disableAfter,
     };
     const deliveries = createDeliveriesService(deps);
     return {
