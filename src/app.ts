@@ -12,10 +12,11 @@ import { type OpenedDatabase, openConfiguredDatabase } from './core/db/open.ts';
 import { createDispatcher, type Dispatcher } from './core/events/dispatcher.ts';
 import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
-import { adminEventRoutes } from './core/http/admin-events.ts';
+import { adminEventRoutes, EVENT_SCOPES } from './core/http/admin-events.ts';
 import { healthRoutes, metricsRoutes } from './core/http/health.ts';
-import { jobRoutes } from './core/http/jobs-routes.ts';
+import { JOB_SCOPES, jobRoutes } from './core/http/jobs-routes.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
+import { createScopeRegistry, type ScopeRegistry } from './core/http/scopes.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
@@ -64,6 +65,11 @@ export function allSettings(): SettingsOwner[] {
 /** Core's settings and every module's slice, parsed from `env` (decision 0034). Throws ConfigError naming each bad variable. */
 export function loadAppConfig(env: Record<string, string | undefined> = process.env): Config {
   return loadConfig(env, settingsOwners());
+}
+
+/** The API key scopes core's routes and each module's check: the only ones keys can hold (decision 0034). */
+export function scopeRegistry(modules: readonly AnyModule[] = MODULES): ScopeRegistry {
+  return createScopeRegistry([{ owner: 'core', scopes: [...JOB_SCOPES, ...EVENT_SCOPES] }, ...modules.map((m) => ({ owner: m.name, scopes: m.scopes ?? [] }))]);
 }
 
 export interface AppOverrides {
@@ -123,6 +129,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
   const modules = orderModules(MODULES);
+  const scopes = scopeRegistry();
 
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
@@ -167,6 +174,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     redis,
     rateLimitNamespace: overrides.rateLimitNamespace,
     onDatabaseTimeout: waits.timedOut,
+    scopes,
   });
   const core: CoreDeps = {
     config,
@@ -183,6 +191,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     jobs,
     cache,
     realtime,
+    scopes,
   };
 
   const apis: Record<string, unknown> = {};

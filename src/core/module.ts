@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { Database, Executor } from './db/database.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
+import type { ApiScope, ScopeRegistry } from './http/scopes.ts';
 import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
@@ -44,6 +45,8 @@ export interface CoreDeps {
   cache: Cache;
   /** Pushes small messages to a user's open streams on any instance (Redis pub/sub, else NOTIFY). */
   realtime: RealtimeBroker;
+  /** Every API key scope core and the modules declared: the only ones a key can hold (decision 0034). */
+  scopes: ScopeRegistry;
 }
 
 /** What `setup` receives: core's services, and its module's settings parsed from its slice. */
@@ -90,6 +93,8 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   // Contribution points (decision 0034).
   /** Its slice of the configuration (`defineSettings`), parsed with core's at start-up; `setup` gets the result as `core.settings`. */
   settings?: SettingsSlice<Settings>;
+  /** The API key scopes its routes check (`config.auth.scope`): only declared scopes can be checked or granted. */
+  scopes?: readonly ApiScope[];
   setup(core: ModuleCore<Settings>, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

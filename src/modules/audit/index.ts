@@ -26,6 +26,9 @@ export const auditModule = defineModule({
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   settings: auditSettings,
+  scopes: [
+    { name: 'audit:read', description: "Read and export the audit log: an organization's (its admins), the whole instance's (administrators)." },
+  ],
   setup(core, { organizations }): ModuleInstance<AuditApi> {
     const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
     const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.settings.retentionDays });

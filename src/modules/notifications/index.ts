@@ -32,6 +32,10 @@ export const notificationsModule = defineModule({
   requires: { auth: authModule, organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   settings: notificationsSettings,
+  scopes: [
+    { name: 'notifications:read', description: 'Read notifications and preferences; open the realtime stream.' },
+    { name: 'notifications:write', description: 'Mark notifications read; change preferences.' },
+  ],
   setup(core, { auth, organizations }): ModuleInstance<NotificationsApi> {
     const service = createNotificationsService(core);
     const delivery = createDelivery({ core, auth, sms: createSmsProvider(core.settings.sms, core.log) });

@@ -39,6 +39,10 @@ export const organizationsModule = defineModule({
   requires: {},
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   settings: organizationsSettings,
+  scopes: [
+    { name: 'orgs:read', description: 'Read organizations, their members and invitations.' },
+    { name: 'orgs:write', description: 'Create, change and delete organizations; invite, change and remove members.' },
+  ],
   async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
     const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });

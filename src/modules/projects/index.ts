@@ -22,6 +22,10 @@ export const projectsModule = defineModule({
   apiTags: [{ name: 'projects', description: 'Projects of an organization: members, tasks, archiving and templates.' }],
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  scopes: [
+    { name: 'projects:read', description: 'Read projects, their members and tasks, and project templates.' },
+    { name: 'projects:write', description: 'Create, change, archive, delete and restore projects; manage their members and tasks; save and delete templates.' },
+  ],
   setup(core, { organizations }): ModuleInstance<ProjectsApi> {
     const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const access = createAccess(deps);

@@ -22,6 +22,9 @@ export const reportsModule = defineModule({
   apiTags: [{ name: 'reports', description: 'Time and budget reports (JSON, CSV, XLSX, PDF), report files made in the background, project exports.' }],
   requires: { organizations: organizationsModule, projects: projectsModule, time: timeModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  scopes: [
+    { name: 'reports:read', description: 'Read time and budget reports, export projects and make report files.' },
+  ],
   setup(core, { organizations, projects, time }): ModuleInstance<ReportsApi> {
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });

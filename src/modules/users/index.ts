@@ -14,6 +14,12 @@ export const usersModule = defineModule({
   apiTags: [{ name: 'users', description: 'My account and profile; user administration for administrators.' }],
   requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  scopes: [
+    { name: 'profile:read', description: "Read the key owner's account and profile." },
+    { name: 'profile:write', description: "Change the key owner's profile." },
+    { name: 'users:read', description: 'List and read users (the key owner must be an administrator).' },
+    { name: 'users:write', description: 'Change the role and status of users and unlock them (the key owner must be an administrator).' },
+  ],
   setup(core, { auth }): ModuleInstance<{ getUser: (id: string) => Promise<unknown> }> {
     const users = createUsersService(core, auth);
     return {

@@ -23,6 +23,10 @@ export const webhooksModule = defineModule({
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   settings: webhooksSettings,
+  scopes: [
+    { name: 'webhooks:read', description: 'Read webhook endpoints and their deliveries.' },
+    { name: 'webhooks:write', description: 'Create, change and delete webhook endpoints; rotate their secrets, send tests and redeliver.' },
+  ],
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
