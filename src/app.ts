@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
 import { createRegistries } from './core/contributions.ts';
-import type { Config } from './core/config.ts';
+import { type Config, coreSettings, loadConfig } from './core/config.ts';
 import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
 import { createWaitReporter } from './core/db/lock-waits.ts';
@@ -15,11 +15,12 @@ import { createEventCatalog } from './core/events/declarations.ts';
 import { type EventGraphRow, eventGraph, undeclaredSubscriptions } from './core/events/graph.ts';
 import { createOutbox } from './core/events/outbox.ts';
 import type { Subscriber } from './core/events/types.ts';
-import { adminEventRoutes } from './core/http/admin-events.ts';
+import { adminEventRoutes, EVENT_SCOPES } from './core/http/admin-events.ts';
 import { healthRoutes, metricsRoutes } from './core/http/health.ts';
-import { jobRoutes } from './core/http/jobs-routes.ts';
+import { JOB_SCOPES, jobRoutes } from './core/http/jobs-routes.ts';
 import { EVENTS_TAG, webhooksDocument } from './core/http/openapi-webhooks.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
+import { createScopeRegistry, type ScopeRegistry } from './core/http/scopes.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
@@ -33,6 +34,7 @@ import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
+import type { SettingsOwner } from './core/settings.ts';
 import { auditModule } from './modules/audit/index.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
 import { notificationsModule } from './modules/notifications/index.ts';
@@ -59,6 +61,26 @@ export async function loadModules(packages: readonly string[]): Promise<AnyModul
 export function allMigrations(modules: readonly AnyModule[] = MODULES): Migration[] {
   const ordered = orderModules(modules);
   return readMigrations([CORE_MIGRATIONS, ...ordered.filter((m) => m.migrationsDir).map((m) => ({ module: m.name, dir: m.migrationsDir! }))]);
+}
+
+/** Every module's slice of the configuration, in the order of MODULES (README's table follows it). */
+export function settingsOwners(modules: readonly AnyModule[] = MODULES): SettingsOwner[] {
+  return modules.flatMap((m) => (m.settings ? [{ owner: m.name, slice: m.settings }] : []));
+}
+
+/** Core's settings, then every module's slice: README's settings table (`npm run settings`). */
+export function allSettings(): SettingsOwner[] {
+  return [{ owner: 'core', slice: coreSettings }, ...settingsOwners()];
+}
+
+/** Core's settings and every module's slice, parsed from `env` (decision 0034). Throws ConfigError naming each bad variable. */
+export function loadAppConfig(env: Record<string, string | undefined> = process.env): Config {
+  return loadConfig(env, settingsOwners());
+}
+
+/** The API key scopes core's routes and each module's check: the only ones keys can hold (decision 0034). */
+export function scopeRegistry(modules: readonly AnyModule[] = MODULES): ScopeRegistry {
+  return createScopeRegistry([{ owner: 'core', scopes: [...JOB_SCOPES, ...EVENT_SCOPES] }, ...modules.map((m) => ({ owner: m.name, scopes: m.scopes ?? [] }))]);
 }
 
 export interface AppOverrides {
@@ -122,6 +144,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const modules = orderModules(await loadModules(config.modulePackages));
   const eventCatalog = createEventCatalog(modules);
   const registries = createRegistries();
+  const scopes = scopeRegistry(modules);
 
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
@@ -166,6 +189,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     redis,
     rateLimitNamespace: overrides.rateLimitNamespace,
     onDatabaseTimeout: waits.timedOut,
+    scopes,
   });
   // Declared with the modules, so known before any setup; each module's setup binds its own.
   const notificationKinds = createNotificationKinds(modules.map((m) => ({ module: m.name, kinds: m.notifications?.kinds ?? [] })));
@@ -187,6 +211,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     realtime,
     registries,
     notificationKinds,
+    scopes,
   };
 
   const apis: Record<string, unknown> = {};
@@ -195,7 +220,8 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const routePlugins: ((app: HttpServer) => Promise<void>)[] = [];
   for (const def of modules) {
     const { peers, unused } = watchedPeers(Object.fromEntries(requiredNames(def).map((name) => [name, apis[name]])));
-    const moduleCore = { ...core, log: log.child({ module: def.name }) };
+    if (def.settings && !(def.name in config.moduleSettings)) throw new Error(`the settings of module "${def.name}" were not parsed: load the configuration with loadAppConfig()`);
+    const moduleCore = { ...core, log: log.child({ module: def.name }), settings: config.moduleSettings[def.name] };
     const instance = await (def as AnyModule).setup(moduleCore, peers);
     notificationKinds.bind(def.name, (def as AnyModule).notifications?.setup(moduleCore, peers) ?? []);
     if (unused().length) throw new ModuleGraphError(`module "${def.name}" requires ${unused().map((n) => `"${n}"`).join(', ')} but its setup never uses it: remove it from requires`);

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allMigrations, buildApp, loadModules } from './app.ts';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { allMigrations, buildApp, loadAppConfig, loadModules } from './app.ts';
+import { ConfigError } from './core/config.ts';
 import { type Database, openDatabase } from './core/db/database.ts';
 import { embeddedFiles, embeddedUrl, runningPostmaster, startEmbeddedPostgres } from './core/db/embedded-postgres.ts';
 import { assertNoLegacyPglite, importPglite } from './core/db/legacy-pglite.ts';
@@ -40,12 +40,13 @@ function fail(message: string): never {
 const note = (message: string) => process.stderr.write(`trellis: ${message}\n`);
 
 const [command, ...rest] = process.argv.slice(2);
-let config: ReturnType<typeof loadConfig>;
+let config: ReturnType<typeof loadAppConfig>;
 try {
-  config = loadConfig();
+  config = loadAppConfig();
 } catch (err) {
-  if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
-  throw err;
+  if (!(err instanceof ConfigError)) throw err;
+  for (const { variable, message } of err.issues) note(`invalid configuration: ${variable}: ${message}`);
+  process.exit(1);
 }
 
 /** The configured database: DATABASE_URL, or the embedded server (started if it is not running). */

@@ -15,8 +15,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import { type App, buildApp } from './app.ts';
-import { loadConfig } from './core/config.ts';
+import { type App, buildApp, loadAppConfig } from './app.ts';
 import type { Database } from './core/db/database.ts';
 import { createLogger } from './core/log/logger.ts';
 import { MemoryMailer } from './core/mail/index.ts';
@@ -51,7 +50,7 @@ function offlineDatabase(): Database {
  * runs the script (none of these settings changes the routes or the modules).
  */
 export async function buildOfflineApp(): Promise<App> {
-  const config = loadConfig({
+  const config = loadAppConfig({
     NODE_ENV: 'development',
     JWT_SECRET: 'openapi-document-only-openapi-document-only',
     LOG_LEVEL: 'silent',

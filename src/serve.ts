@@ -1,7 +1,7 @@
 // The server process: load config, build the app, listen, and shut down gracefully (entered from main.ts).
-import { buildApp } from './app.ts';
+import { buildApp, loadAppConfig } from './app.ts';
 import { createLogger } from './core/log/logger.ts';
-import { ConfigError, loadConfig } from './core/config.ts';
+import { ConfigError } from './core/config.ts';
 import { EmbeddedPostgresError } from './core/db/embedded-postgres.ts';
 import { LegacyPgliteError } from './core/db/legacy-pglite.ts';
 import { MigrationError } from './core/db/migrator.ts';
@@ -13,13 +13,13 @@ import { applyHeapPolicy, SEMI_SPACE_MB } from './core/runtime/heap.ts';
 const started = performance.now();
 const heap = applyHeapPolicy();
 
-let config: ReturnType<typeof loadConfig>;
+let config: ReturnType<typeof loadAppConfig>;
 try {
-  config = loadConfig();
+  config = loadAppConfig();
 } catch (err) {
   if (err instanceof ConfigError) {
-    // One clear line naming the variable, no stack trace.
-    process.stderr.write(`trellis: invalid configuration: ${err.message}\n`);
+    // One clear line per bad variable, core's and the modules' alike; no stack trace.
+    for (const { variable, message } of err.issues) process.stderr.write(`trellis: invalid configuration: ${variable}: ${message}\n`);
     process.exit(1);
   }
   throw err;

@@ -124,7 +124,7 @@ describe('recording', () => {
 
 describe('retention', () => {
   it('the daily job deletes only records older than AUDIT_RETENTION_DAYS and records that it did', async () => {
-    expect(t.app.config.auditRetentionDays).toBe(365);
+    expect(t.app.config.moduleSettings.audit).toEqual({ retentionDays: 365 });
     const expired = await insertRecord(400 * DAY);
     const kept = await insertRecord(364 * DAY);
     const recent = (await sql<{ id: string }>`SELECT id FROM audit.events WHERE org_id = ${orgId} AND type = 'organizations.created'`.execute(db())).rows[0].id;

@@ -2,8 +2,8 @@
 // template on the run's PostgreSQL server (test/global-setup.ts). Mail goes to memory.
 import type { LightMyRequestResponse } from 'fastify';
 import { expect, inject } from 'vitest';
-import { type App, type AppOverrides, buildApp } from '../src/app.ts';
-import { type Config, loadConfig } from '../src/core/config.ts';
+import { type App, type AppOverrides, buildApp, loadAppConfig } from '../src/app.ts';
+import type { Config } from '../src/core/config.ts';
 import { type Database, type DatabaseTimeouts, openDatabase } from '../src/core/db/database.ts';
 import { createLogger } from '../src/core/log/logger.ts';
 import { MemoryMailer } from '../src/core/mail/index.ts';
@@ -36,7 +36,7 @@ export async function createTestDatabase(opts: { poolSize?: number; timeouts?: P
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({
+  return loadAppConfig({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',

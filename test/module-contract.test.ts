@@ -3,6 +3,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Apis, MODULES } from '../src/app.ts';
 import { defineModule, orderModules } from '../src/core/module.ts';
+import { defineSettings, integer, setting } from '../src/core/settings.ts';
 import { type ProjectsApi, projectsModule } from '../src/modules/projects/index.ts';
 import { type TimeApi, timeModule } from '../src/modules/time/index.ts';
 
@@ -30,6 +31,29 @@ describe('the module contract', () => {
     // Ordered after what it requires, which come after theirs.
     const order: string[] = orderModules([probe, ...MODULES]).map((m) => m.name);
     for (const before of ['organizations', 'projects', 'time']) expect(order.indexOf(before)).toBeLessThan(order.indexOf('probe'));
+  });
+
+  it('gives setup its own settings, typed from its slice (decision 0034)', () => {
+    const shelf = defineSettings({ max: setting('PROBE_SHELF_MAX', '10', integer(1, 100), 'Most items.') }, (v) => ({ maxItems: v.max }));
+    defineModule({
+      name: 'probe',
+      requires: {},
+      settings: shelf,
+      scopes: [{ name: 'probe:read', description: 'Read probes.' }],
+      setup(core) {
+        expectTypeOf(core.settings).toEqualTypeOf<{ maxItems: number }>();
+        return { api: {} };
+      },
+    });
+    defineModule({
+      name: 'plain',
+      requires: {},
+      setup(core) {
+        // A module without a slice gets none.
+        expectTypeOf(core.settings).toBeUndefined();
+        return { api: {} };
+      },
+    });
   });
 
   it('refuses a requirement given under another name than its own', () => {

@@ -10,6 +10,7 @@ import type { Database, Executor } from './db/database.ts';
 import type { EventCatalog, EventDeclarations } from './events/declarations.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
+import type { ApiScope, ScopeRegistry } from './http/scopes.ts';
 import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
 import type { Mailer } from './mail/index.ts';
@@ -19,6 +20,7 @@ import type { RealtimeBroker } from './realtime/types.ts';
 import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
 import type { AccessTokenService } from './security/tokens.ts';
+import type { SettingsSlice } from './settings.ts';
 
 export interface Clock {
   now(): Date;
@@ -52,7 +54,12 @@ export interface CoreDeps {
   registries: Registries;
   /** Every module's notification kinds (decision 0035): what the notifications module sends. */
   notificationKinds: NotificationKinds;
+  /** Every API key scope core and the modules declared: the only ones a key can hold (decision 0034). */
+  scopes: ScopeRegistry;
 }
+
+/** What `setup` receives: core's services, and its module's settings parsed from its slice. */
+export type ModuleCore<Settings = undefined> = CoreDeps & { readonly settings: Settings };
 
 /**
  * The notification kinds a module's events raise (decision 0035). `kinds` are declared with the
@@ -77,14 +84,14 @@ export interface ModuleInstance<Api> extends Contributions {
   stop?: () => Promise<void>;
 }
 
-/** Any module definition, whatever its name, API and requirements. */
-export type AnyModule = ModuleDefinition<string, any, any>;
+/** Any module definition, whatever its name, API, requirements and settings. */
+export type AnyModule = ModuleDefinition<string, any, any, any>;
 
 /** What a module requires: its peers' definitions, each under its own name (`{ organizations }`). */
 export type Requirements = Record<string, AnyModule>;
 
 /** The API a module definition gives its peers. */
-export type ApiOf<M> = M extends ModuleDefinition<string, infer Api, Requirements> ? Api : never;
+export type ApiOf<M> = M extends ModuleDefinition<string, infer Api, Requirements, any> ? Api : never;
 
 /** What `setup` receives: each required module's API, under its name. */
 export type PeersOf<R extends Requirements> = { readonly [K in keyof R]: ApiOf<R[K]> };
@@ -92,7 +99,7 @@ export type PeersOf<R extends Requirements> = { readonly [K in keyof R]: ApiOf<R
 /** The APIs of a list of modules, each under its name: the app's `apis`. */
 export type ApisOf<Ms extends readonly AnyModule[]> = { readonly [M in Ms[number] as M['name']]: ApiOf<M> };
 
-export interface ModuleDefinition<Name extends string = string, Api = unknown, Requires extends Requirements = Requirements> {
+export interface ModuleDefinition<Name extends string = string, Api = unknown, Requires extends Requirements = Requirements, Settings = undefined> {
   name: Name;
   /**
    * The modules whose APIs `setup` receives, as their definitions under their names
@@ -108,13 +115,18 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   events?: EventDeclarations;
   /** The notification kinds of this module's events (a `notifications.ts` beside `index.ts`). */
   notifications?: NotificationContribution<PeersOf<Requires>>;
-  setup(core: CoreDeps, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
+  // Contribution points (decision 0034).
+  /** Its slice of the configuration (`defineSettings`), parsed with core's at start-up; `setup` gets the result as `core.settings`. */
+  settings?: SettingsSlice<Settings>;
+  /** The API key scopes its routes check (`config.auth.scope`): only declared scopes can be checked or granted. */
+  scopes?: readonly ApiScope[];
+  setup(core: ModuleCore<Settings>, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 
-/** Types a module from what it is: its name, its API (setup's `api`) and its requirements. */
-export function defineModule<const Name extends string, Api, const Requires extends Requirements = Record<never, AnyModule>>(
-  def: ModuleDefinition<Name, Api, Requires>,
-): ModuleDefinition<Name, Api, Requires> {
+/** Types a module from what it is: its name, its API (setup's `api`), its requirements and its settings. */
+export function defineModule<const Name extends string, Api, const Requires extends Requirements = Record<never, AnyModule>, Settings = undefined>(
+  def: ModuleDefinition<Name, Api, Requires, Settings>,
+): ModuleDefinition<Name, Api, Requires, Settings> {
   return def;
 }
 

@@ -381,6 +381,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the scopes an API key can hold
+         * @description Each is checked by the routes that name it in their description; a key asked with another is refused (400 AUTH.UNKNOWN_SCOPE).
+         */
+        get: operations["listApiKeyScopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/api-keys": {
         parameters: {
             query?: never;
@@ -2934,6 +2954,23 @@ export interface components {
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
         };
+        ApiKeyScope: {
+            /**
+             * @description `<resource>:<action>`, as routes name it
+             * @example projects:read
+             */
+            name: string;
+            /** @description What a key with it may do */
+            description: string;
+            /**
+             * @description Who declared it: `core` or a module
+             * @example projects
+             */
+            module: string;
+        };
+        ApiKeyScopeList: {
+            data: components["schemas"]["ApiKeyScope"][];
+        };
         AuditEvent: {
             /**
              * Format: uuid
@@ -3041,6 +3078,11 @@ export interface components {
         AuthTooManyApiKeysProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "AUTH.TOO_MANY_API_KEYS";
+        };
+        /** @description `AUTH.UNKNOWN_SCOPE`: A requested scope is checked by no route, so no key can hold it (`errors` names each): choose among those `GET /auth/scopes` lists. */
+        AuthUnknownScopeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "AUTH.UNKNOWN_SCOPE";
         };
         /** @description `AUTH.WEAK_PASSWORD`: The new password breaks the password policy (too short, too common, or made of the email or name; `detail` says which): choose another. */
         AuthWeakPasswordProblem: components["schemas"]["Problem"] & {
@@ -6041,6 +6083,8 @@ export type AdminJob = components['schemas']['AdminJob'];
 export type AdminJobPage = components['schemas']['AdminJobPage'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
+export type ApiKeyScope = components['schemas']['ApiKeyScope'];
+export type ApiKeyScopeList = components['schemas']['ApiKeyScopeList'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type AuditEventPage = components['schemas']['AuditEventPage'];
 export type AuditPurgeResult = components['schemas']['AuditPurgeResult'];
@@ -6057,6 +6101,7 @@ export type AuthMfaNotEnabledProblem = components['schemas']['AuthMfaNotEnabledP
 export type AuthMfaNotSetUpProblem = components['schemas']['AuthMfaNotSetUpProblem'];
 export type AuthRefreshTokenReusedProblem = components['schemas']['AuthRefreshTokenReusedProblem'];
 export type AuthTooManyApiKeysProblem = components['schemas']['AuthTooManyApiKeysProblem'];
+export type AuthUnknownScopeProblem = components['schemas']['AuthUnknownScopeProblem'];
 export type AuthWeakPasswordProblem = components['schemas']['AuthWeakPasswordProblem'];
 export type BudgetBurnWeek = components['schemas']['BudgetBurnWeek'];
 export type BudgetHours = components['schemas']['BudgetHours'];
@@ -7068,6 +7113,33 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listApiKeyScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyScopeList"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: never;
@@ -7132,7 +7204,16 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AuthUnknownScopeProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description The request conflicts with the current state (see `code`) */

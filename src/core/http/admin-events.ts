@@ -11,6 +11,7 @@ const EventProblems = {
 import { OUTBOX_CHANNEL } from '../events/outbox.ts';
 import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './pagination.ts';
 import { Line, named, Nullable, OpenObject, Timestamp, Uuid } from './schema-types.ts';
+import type { ApiScope } from './scopes.ts';
 import type { HttpServer } from './server.ts';
 
 const EventView = named(
@@ -33,6 +34,12 @@ const EventView = named(
     ),
   }),
 );
+
+/** The API key scopes these routes check (decision 0034). */
+export const EVENT_SCOPES: readonly ApiScope[] = [
+  { name: 'events:read', description: 'List the events of the outbox, dead letters included (the key owner must be an administrator).' },
+  { name: 'events:write', description: 'Retry a dead-lettered event (the key owner must be an administrator).' },
+];
 
 const admin = { auth: { role: 'admin' as const, scope: 'events:read' } };
 const tags = ['admin'];

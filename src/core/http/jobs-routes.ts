@@ -9,6 +9,7 @@ const JobProblems = {
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from './pagination.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import { principalOf } from './principal.ts';
+import type { ApiScope } from './scopes.ts';
 import { Line, named, Nullable, OneOfKinds, Timestamp, Uuid } from './schema-types.ts';
 import type { HttpServer } from './server.ts';
 
@@ -57,6 +58,12 @@ const toBody = (job: Awaited<ReturnType<JobQueue['get']>> & {}) => ({
   startedAt: job.startedAt?.toISOString() ?? null,
   completedAt: job.completedAt?.toISOString() ?? null,
 });
+
+/** The API key scopes these routes check (decision 0034). */
+export const JOB_SCOPES: readonly ApiScope[] = [
+  { name: 'jobs:read', description: 'Read the status, progress and result of a background job the key owner started.' },
+  { name: 'jobs:admin', description: 'List background jobs and retry failed ones (the key owner must be an administrator).' },
+];
 
 export function jobRoutes(deps: { jobs: JobQueue }) {
   const { Job, AdminJob } = jobSchemas(deps.jobs.results());

@@ -22,6 +22,7 @@ import { ProblemSchema, sendProblem } from './problem.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
 import { createRequestIdGenerator } from './request-id.ts';
+import type { ScopeRegistry } from './scopes.ts';
 import { API_RESPONSE_HEADERS, docsSecurityOptions, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
@@ -39,6 +40,8 @@ export interface HttpOptions {
   rateLimitNamespace?: string;
   /** Told when a request is refused with 503 DB.TIMEOUT (the composition root logs what it waited on). */
   onDatabaseTimeout?: () => void;
+  /** The declared API key scopes: a route that checks another is refused (decision 0034). */
+  scopes?: ScopeRegistry;
 }
 
 export interface HttpHandle {
@@ -66,6 +69,12 @@ const CORE_TAGS: ApiTag[] = [
   { name: 'admin', description: 'Operating the instance (administrators): the event outbox and background jobs.' },
   { name: 'jobs', description: 'Background jobs a user started: status, progress and result.' },
 ];
+
+/** The scopes a key can hold, for the document's description of API keys. */
+function scopeList(scopes: ScopeRegistry | undefined): string {
+  const names = scopes?.list().map((s) => `\`${s.name}\``) ?? [];
+  return names.length ? `Scopes a key can hold: ${names.join(', ')}.` : '';
+}
 
 export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   const { config, log, metrics } = opts;
@@ -202,7 +211,12 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
             bearerFormat: 'JWT',
             description: 'An access token. An API key (`trl_…`) may be sent this way too, on the operations that list `apiKey`.',
           },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (`trl_…`); the scope an operation needs is named in its description.' },
+          apiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-API-Key',
+            description: ['An API key (`trl_…`); the scope an operation needs is named in its description.', scopeList(opts.scopes)].filter(Boolean).join(' '),
+          },
           webhookSignature: {
             type: 'apiKey',
             in: 'header',
@@ -244,6 +258,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
     const auth = route.config?.auth;
     if (auth) {
       const scope = typeof auth === 'object' ? auth.scope : undefined;
+      if (scope && opts.scopes && !opts.scopes.has(scope)) {
+        throw new Error(`${route.method} ${route.url} checks the API key scope "${scope}", which nothing declares: declare it in the module's \`scopes\``);
+      }
       // Routes without a scope refuse API keys (request-hooks.ts): only the access token is listed.
       // The scope is named in the description: Spectral warns on scopes in a requirement of a
       // scheme that is not OAuth 2, though OpenAPI 3.1 allows them.

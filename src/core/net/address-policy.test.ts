@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { embeddedIPv4, isBlockedHostname, isPublicAddress } from './address-policy.ts';
-import { ConfigError, loadConfig } from '../config.ts';
 import { AllowListError, parseAllowList } from './allow-list.ts';
 
 describe('isPublicAddress', () => {
@@ -118,19 +117,5 @@ describe('parseAllowList', () => {
     for (const bad of ['10.0.0.0/33', '::/129', '10.0.0.0/8/1', '10.0.0.0/x', 'http://example.com', 'exa mple.com', 'host/8', '-bad-.com']) {
       expect(() => parseAllowList([bad]), bad).toThrow(AllowListError);
     }
-  });
-});
-
-describe('WEBHOOK_ALLOWED_HOSTS', () => {
-  const base = { JWT_SECRET: 'a'.repeat(32), DATA_DIR: '/tmp/trellis-test-unused' };
-
-  it('is parsed into its entries, empty by default', () => {
-    expect(loadConfig(base).webhookAllowedHosts).toEqual([]);
-    expect(loadConfig({ ...base, WEBHOOK_ALLOWED_HOSTS: ' hooks.internal , 10.0.0.0/8,::1 ' }).webhookAllowedHosts).toEqual(['hooks.internal', '10.0.0.0/8', '::1']);
-  });
-
-  it('stops start-up with an error naming the variable when an entry is malformed', () => {
-    expect(() => loadConfig({ ...base, WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/33' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...base, WEBHOOK_ALLOWED_HOSTS: 'ok.example,http://x' })).toThrow(/^WEBHOOK_ALLOWED_HOSTS: /);
   });
 });

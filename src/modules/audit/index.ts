@@ -9,6 +9,7 @@ import { recordEvent, recordEvents } from './recorder.ts';
 import { PurgeResult } from './schemas.ts';
 import { createRetention } from './retention.ts';
 import { auditRoutes } from './routes.ts';
+import { auditSettings } from './settings.ts';
 import { createAuditService } from './service.ts';
 import { auditEvents } from './events.ts';
 
@@ -26,9 +27,13 @@ export const auditModule = defineModule({
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: auditEvents,
+  settings: auditSettings,
+  scopes: [
+    { name: 'audit:read', description: "Read and export the audit log: an organization's (its admins), the whole instance's (administrators)." },
+  ],
   setup(core, { organizations }): ModuleInstance<AuditApi> {
     const audit = createAuditService({ db: core.db, events: core.events, clock: core.clock, organizations });
-    const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.config.auditRetentionDays });
+    const retention = createRetention({ db: core.db, events: core.events, clock: core.clock, retentionDays: core.settings.retentionDays });
     return {
       api: {},
       routes: auditRoutes(audit),

@@ -1,5 +1,6 @@
 // API keys: `trl_<prefix>_<secret>`, shown once, stored as a SHA-256 hash. A key acts for
-// its owner, limited to its scopes, and records when it was last used.
+// its owner, limited to its scopes, and records when it was last used. The scopes a key can
+// hold are those core and the modules declare (`core.scopes`, decision 0034).
 import { type Kysely, sql } from 'kysely';
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
@@ -32,6 +33,8 @@ export function createApiKeyService(ctx: AuthContext) {
   const { db, clock, events } = core;
 
   async function create(principal: Principal, input: { name: string; scopes: string[]; expiresAt?: string }) {
+    const unknown = input.scopes.flatMap((scope, i) => (core.scopes.has(scope) ? [] : [{ field: `body.scopes.${i}`, message: `is no scope a key can hold: ${scope}` }]));
+    if (unknown.length) throw AuthProblems.unknownScope.error('The request names scopes no route checks', { errors: unknown });
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     if (expiresAt && expiresAt <= clock.now()) {
       throw invalid('body.expiresAt', 'must be in the future');
@@ -116,7 +119,7 @@ export function createApiKeyService(ctx: AuthContext) {
     };
   }
 
-  return { create, list, revoke, resolve };
+  return { create, list, revoke, resolve, scopes: () => core.scopes.list() };
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -11,6 +11,7 @@ import { authNotifications } from './notifications.ts';
 import { createPrincipalCache } from './principal-cache.ts';
 import { createPrincipalResolver } from './principals.ts';
 import { authRoutes } from './routes.ts';
+import { authSettings } from './settings.ts';
 import { createAccountService } from './service.ts';
 import { createSessionService } from './sessions.ts';
 import { authEvents } from './events.ts';
@@ -26,6 +27,7 @@ export const authModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: authEvents,
   notifications: authNotifications,
+  settings: authSettings,
   async setup(core) {
     const cache = createPrincipalCache(core.database);
     await cache.start();
@@ -40,7 +42,7 @@ export const authModule = defineModule({
     });
     const apiKeys = createApiKeyService(ctx);
     const admin = createAccountAdmin(ctx, { sessions });
-    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.config.authRateLimit });
+    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.settings.authRateLimit });
     return {
       api: {
         resolvePrincipal: createPrincipalResolver(ctx, cache, apiKeys),

@@ -28,9 +28,9 @@ const locked = (retryAfter: number) => AuthProblems.accountLocked.error('Too man
 const slowed = (retryAfter: number) => AuthProblems.accountSlowed.error('Too many failed sign-ins to this account; try again in a few seconds', { retryAfter });
 
 export function createLoginThrottle(ctx: AuthContext) {
-  const { db, clock, config } = ctx.core;
-  const spacingMs = config.loginAccountSpacing * 1000;
-  const windowMs = config.loginAccountWindow * 1000;
+  const { db, clock, settings } = ctx.core;
+  const spacingMs = settings.loginAccountSpacing * 1000;
+  const windowMs = settings.loginAccountWindow * 1000;
 
   /**
    * Throws while this client is locked out of the email, or while the email's next attempt is not
@@ -42,9 +42,9 @@ export function createLoginThrottle(ctx: AuthContext) {
     const pair = await pairFailures.get(db, email, client);
     if (pair?.locked_until && pair.locked_until > now) throw locked(secondsUntil(pair.locked_until, now));
     const account = await accountFailures.get(db, email);
-    if (!account || account.failures < config.loginAccountSlowdown || account.last_failed_at.getTime() <= now.getTime() - windowMs) return;
+    if (!account || account.failures < settings.loginAccountSlowdown || account.last_failed_at.getTime() <= now.getTime() - windowMs) return;
     if (account.next_attempt_at && account.next_attempt_at > now) throw slowed(secondsUntil(account.next_attempt_at, now));
-    if (!(await accountFailures.takeSlot(db, email, now, new Date(now.getTime() + spacingMs)))) throw slowed(config.loginAccountSpacing);
+    if (!(await accountFailures.takeSlot(db, email, now, new Date(now.getTime() + spacingMs)))) throw slowed(settings.loginAccountSpacing);
   }
 
   /** Counts a failed sign-in in the caller's transaction. */
@@ -52,15 +52,15 @@ export function createLoginThrottle(ctx: AuthContext) {
     const now = clock.now();
     let lockedUntil: Date | null = null;
     const pair = await pairFailures.fail(tx, email, client, now);
-    if (pair.failures >= config.loginMaxFailures) {
+    if (pair.failures >= settings.loginMaxFailures) {
       // The lock doubles with each lock in a row: 1 min, 2, 4, ... capped at a day.
-      const seconds = Math.min(MAX_LOCK_SECONDS, config.loginLockBase * 2 ** pair.lock_count);
+      const seconds = Math.min(MAX_LOCK_SECONDS, settings.loginLockBase * 2 ** pair.lock_count);
       lockedUntil = new Date(now.getTime() + seconds * 1000);
       await pairFailures.lock(tx, email, client, lockedUntil);
     }
     const account = await accountFailures.fail(tx, email, now, new Date(now.getTime() - windowMs));
-    if (account.failures >= config.loginAccountSlowdown) await accountFailures.spaceUntil(tx, email, new Date(now.getTime() + spacingMs));
-    return { lockedUntil, reachedCeiling: account.failures === config.loginAccountSlowdown };
+    if (account.failures >= settings.loginAccountSlowdown) await accountFailures.spaceUntil(tx, email, new Date(now.getTime() + spacingMs));
+    return { lockedUntil, reachedCeiling: account.failures === settings.loginAccountSlowdown };
   }
 
   /** A success ends this client's run of failures; the email's ceiling stays, or a guesser could reset it with the owner's help. */

@@ -5,9 +5,9 @@
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../../core/db/database.ts';
 import { subscriber } from '../../core/events/types.ts';
-import { passwordResetMail, verificationMail } from '../../core/mail/index.ts';
 import { hashToken } from '../../core/security/random.ts';
 import type { AuthContext } from './context.ts';
+import { passwordResetMail, verificationMail } from './mail.ts';
 import { accounts, actionTokens, type ActionPurpose } from './repository.ts';
 
 export const VERIFY_EMAIL_TTL_HOURS = 48;

@@ -33,7 +33,7 @@ const badChallenge = () => AuthProblems.invalidMfaToken.error('The sign-in chall
 type ChallengeOutcome = { ok: true; result: TokenPair & { deviceToken?: string } } | { ok: false; error: AppError };
 
 export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) {
-  const { db, clock, events, secrets, config } = ctx.core;
+  const { db, clock, events, secrets, settings } = ctx.core;
   const devices = createTrustedDevices(ctx);
 
   /** The token a password (or email code) sign-in hands out when a second factor is still due. */
@@ -154,7 +154,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
 
   return {
     devices: check,
-    routes: mfaRoutes({ otp, totp, devices, authRateLimit: config.authRateLimit }),
+    routes: mfaRoutes({ otp, totp, devices, authRateLimit: settings.authRateLimit }),
     subscribers: [...otp.subscribers] as Subscriber<any>[],
     /** The challenge a password sign-in hands out when the second factor is due. */
     createChallenge,

@@ -61,6 +61,11 @@ export const AuthProblems = {
   mfaNotSetUp: defineProblem('conflict', 'AUTH.MFA_NOT_SET_UP', 'No TOTP secret is pending confirmation: start with POST /auth/mfa/totp/setup.'),
   mfaNotEnabled: defineProblem('conflict', 'AUTH.MFA_NOT_ENABLED', 'Two-factor authentication is not on: there is nothing to turn off.'),
   tooManyApiKeys: defineProblem('conflict', 'AUTH.TOO_MANY_API_KEYS', 'The user has as many active API keys as allowed (`detail` says how many): revoke one first.'),
+  unknownScope: defineProblem(
+    'validation',
+    'AUTH.UNKNOWN_SCOPE',
+    'A requested scope is checked by no route, so no key can hold it (`errors` names each): choose among those `GET /auth/scopes` lists.',
+  ),
   /**
    * Thrown by the account administration the users module calls (`setStatus`), hence its
    * `USERS.` code; listed by the users routes.

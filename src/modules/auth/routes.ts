@@ -150,8 +150,19 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
       },
     });
 
+    app.get('/auth/scopes', {
+      schema: {
+        tags,
+        operationId: 'listApiKeyScopes',
+        summary: 'List the scopes an API key can hold',
+        description: 'Each is checked by the routes that name it in their description; a key asked with another is refused (400 AUTH.UNKNOWN_SCOPE).',
+        response: { 200: S.ApiKeyScopeList },
+      },
+      handler: async () => ({ data: [...apiKeys.scopes()] }),
+    });
+
     app.post('/auth/api-keys', {
-      config: signedIn(P.tooManyApiKeys),
+      config: signedIn(P.tooManyApiKeys, P.unknownScope),
       schema: { tags, operationId: 'createApiKey', summary: 'Create an API key (the key is shown once)', body: S.CreateApiKeyBody, response: { 201: S.CreatedApiKey } },
       handler: async (req, reply) => reply.status(201).send(await apiKeys.create(principalOf(req), req.body)),
     });

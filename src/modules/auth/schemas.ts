@@ -83,7 +83,11 @@ export const SessionList = named('SessionList', Type.Object({ data: Type.Array(S
 
 export const IdParams = Type.Object({ id: Uuid() });
 
-export const Scope = Type.String({ pattern: '^[a-z][a-z_]*:(read|write)$', description: 'e.g. users:read, users:write', examples: ['users:read'] });
+export const Scope = Type.String({
+  pattern: '^[a-z][a-z_]*:[a-z][a-z_]*$',
+  description: 'One of the scopes `GET /auth/scopes` lists, e.g. projects:read',
+  examples: ['projects:read'],
+});
 
 export const CreateApiKeyBody = Type.Object({
   name: Line(100, { description: 'Stored trimmed' }),
@@ -104,6 +108,16 @@ export const ApiKeyView = named(
   }),
 );
 export const ApiKeyList = named('ApiKeyList', Type.Object({ data: Type.Array(ApiKeyView) }));
+
+export const ApiKeyScope = named(
+  'ApiKeyScope',
+  Type.Object({
+    name: Type.String({ description: '`<resource>:<action>`, as routes name it', examples: ['projects:read'] }),
+    description: Type.String({ description: 'What a key with it may do' }),
+    module: Type.String({ description: 'Who declared it: `core` or a module', examples: ['projects'] }),
+  }),
+);
+export const ApiKeyScopeList = named('ApiKeyScopeList', Type.Object({ data: Type.Array(ApiKeyScope) }));
 
 export const CreatedApiKey = named('CreatedApiKey', Type.Intersect([ApiKeyView, Type.Object({ key: Type.String({ description: 'Shown once; store it now' }) })]));
 

@@ -39,7 +39,7 @@ function weakPassword(message: string, field = 'password') {
 
 export function createAccountService(ctx: AuthContext, deps: { sessions: SessionService; mfa: SecondFactor; throttle: LoginThrottle }) {
   const { core, invalidation } = ctx;
-  const { db, passwords, events, clock, config } = core;
+  const { db, passwords, events, clock, settings } = core;
 
   async function register(input: { email: string; password: string; displayName: string }): Promise<AccountView> {
     const email = normalizeEmail(input.email);
@@ -66,7 +66,7 @@ export function createAccountService(ctx: AuthContext, deps: { sessions: Session
       const userId = account?.id ?? null;
       await events.publish(tx, 'auth.login_failed', { userId, reason: 'bad_credentials', ip: info.ip }, { actorId: account?.id });
       if (outcome.lockedUntil) await events.publish(tx, 'auth.account_locked', { userId, lockedUntil: outcome.lockedUntil.toISOString(), ip: info.ip });
-      if (outcome.reachedCeiling) await events.publish(tx, 'auth.account_slowed', { userId, failures: config.loginAccountSlowdown });
+      if (outcome.reachedCeiling) await events.publish(tx, 'auth.account_slowed', { userId, failures: settings.loginAccountSlowdown });
     });
   }
 

@@ -18,7 +18,7 @@ const invalidRefresh = () => AuthProblems.invalidRefreshToken.error('The refresh
 
 export function createSessionService(ctx: AuthContext) {
   const { core, invalidation } = ctx;
-  const { config, clock, accessTokens, events, secrets } = core;
+  const { settings, clock, accessTokens, events, secrets } = core;
   let lastSweep = 0;
 
   async function mintPair(db: Executor, account: Account, sessionId: string, expiresAt: Date) {
@@ -36,7 +36,7 @@ export function createSessionService(ctx: AuthContext) {
   /** Opens a session for an authenticated account inside the caller's transaction. */
   async function issue(db: Executor, account: Account, method: LoginMethod, info: RequestInfo): Promise<TokenPair> {
     const sessionId = uuidv7();
-    const expiresAt = new Date(clock.now().getTime() + config.refreshTokenTtl * 1000);
+    const expiresAt = new Date(clock.now().getTime() + settings.refreshTokenTtl * 1000);
     await sessions.insert(db, {
       id: sessionId,
       account_id: account.id,
@@ -65,7 +65,7 @@ export function createSessionService(ctx: AuthContext) {
       if (account?.status !== 'active') throw invalidRefresh();
 
       if (row.rotated_at) {
-        const withinLeeway = now.getTime() - row.rotated_at.getTime() <= config.refreshReuseLeeway * 1000;
+        const withinLeeway = now.getTime() - row.rotated_at.getTime() <= settings.refreshReuseLeeway * 1000;
         if (withinLeeway && row.successor_token) {
           const successor = secrets.open(row.successor_token);
           const accessToken = await accessTokens.issue({ sub: account.id, sid: row.session_id });
@@ -91,9 +91,9 @@ export function createSessionService(ctx: AuthContext) {
     // Old sealed successors are no longer needed once their leeway is over. One sweep per
     // leeway period is enough (a sealed value outliving it is never opened: the leeway check
     // comes first), so a busy instance does not add a write to every refresh.
-    if (now.getTime() - lastSweep >= config.refreshReuseLeeway * 1000) {
+    if (now.getTime() - lastSweep >= settings.refreshReuseLeeway * 1000) {
       lastSweep = now.getTime();
-      refreshTokens.clearSuccessors(core.db, new Date(now.getTime() - config.refreshReuseLeeway * 1000)).catch(() => {});
+      refreshTokens.clearSuccessors(core.db, new Date(now.getTime() - settings.refreshReuseLeeway * 1000)).catch(() => {});
     }
     return result!;
   }

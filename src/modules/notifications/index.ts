@@ -11,6 +11,7 @@ import { notifications } from './repository.ts';
 import { notificationsRoutes } from './routes.ts';
 import { notificationSchemas } from './schemas.ts';
 import { createNotificationsService } from './service.ts';
+import { notificationsSettings } from './settings.ts';
 import { createSmsProvider } from './sms/index.ts';
 import { createStreamHub } from './stream/hub.ts';
 import { streamRoutes } from './stream/routes.ts';
@@ -35,15 +36,20 @@ export const notificationsModule = defineModule({
   requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: notificationsEvents,
+  settings: notificationsSettings,
+  scopes: [
+    { name: 'notifications:read', description: 'Read notifications and preferences; open the realtime stream.' },
+    { name: 'notifications:write', description: 'Mark notifications read; change preferences.' },
+  ],
   setup(core, { auth }): ModuleInstance<NotificationsApi> {
     const catalog = createCatalog(core.notificationKinds.kinds);
     const service = createNotificationsService(core, catalog);
-    const delivery = createDelivery({ core, auth, catalog, sms: createSmsProvider(core.config, core.log) });
+    const delivery = createDelivery({ core, auth, catalog, sms: createSmsProvider(core.settings.sms, core.log) });
     const triggers = createTriggers(core, { delivery });
     const hub = createStreamHub({
       realtime: core.realtime,
       log: core.log,
-      heartbeatMs: core.config.streamHeartbeat * 1000,
+      heartbeatMs: core.settings.streamHeartbeatMs,
       maxPerUser: MAX_STREAMS_PER_USER,
       replay: (userId, afterId, limit) => notifications.since(core.db, userId, afterId, limit),
     });

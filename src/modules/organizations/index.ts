@@ -14,6 +14,7 @@ import { organizationsRoutes } from './routes.ts';
 import { type OrgRole, roleAtLeast } from './rules.ts';
 import { createOrganizationsService, type OrganizationView } from './service.ts';
 import { organizationsEvents } from './events.ts';
+import { organizationsSettings } from './settings.ts';
 
 export type { OrganizationsEvents } from './events.ts';
 export { OrgProblems } from './problems.ts';
@@ -44,12 +45,17 @@ export const organizationsModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: organizationsEvents,
   notifications: organizationsNotifications,
+  settings: organizationsSettings,
+  scopes: [
+    { name: 'orgs:read', description: 'Read organizations, their members and invitations.' },
+    { name: 'orgs:write', description: 'Create, change and delete organizations; invite, change and remove members.' },
+  ],
   async setup(core): Promise<ModuleInstance<OrganizationsApi>> {
     // With Redis, roles computed on one instance serve the others (the local tier stays first).
     const cache = createRoleCache(core.database, { shared: core.cache, now: () => core.clock.now().getTime() });
     await cache.start();
     const access = createAccess(core, cache);
-    const orgs = createOrganizationsService(core, access);
+    const orgs = createOrganizationsService(core, access, core.settings);
     const members = createMembersService(core, access, cache);
     const invitations = createInvitationsService(core, access);
     const api: OrganizationsApi = {

@@ -12,6 +12,7 @@ import { memberships } from './membership-repository.ts';
 import { OrgProblems } from './problems.ts';
 import { chainMemberships, isUniqueViolation, lockHierarchy, type OrgRow, orgs, ownerCounts, reachableOrgs } from './repository.ts';
 import type { OrganizationView as OrganizationSchema } from './schemas.ts';
+import type { OrganizationsSettings } from './settings.ts';
 import { checkOwnersRemain, checkPlacement, checkSettings, effectiveRole, type OrgRole, roleAtLeast } from './rules.ts';
 
 /** An organization without the caller's role (what peers read through the façade). */
@@ -46,10 +47,10 @@ export interface UpdateOrgInput {
 
 const slugTaken = () => OrgProblems.slugTaken.error('This slug is already used by another organization');
 
-export function createOrganizationsService(core: CoreDeps, access: Access) {
-  const { db, events, clock, config } = core;
-  const maxDepth = config.orgMaxDepth;
-  const restoreWindowMs = config.orgRestoreDays * 86_400_000;
+export function createOrganizationsService(core: CoreDeps, access: Access, settings: OrganizationsSettings) {
+  const { db, events, clock } = core;
+  const maxDepth = settings.maxDepth;
+  const restoreWindowMs = settings.restoreDays * 86_400_000;
 
   /** Checks that `parentId` can take `orgId`'s subtree (cycle, depth). Call under lockHierarchy. */
   async function checkParent(tx: Executor, orgId: string | null, parentId: string | null) {

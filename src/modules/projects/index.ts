@@ -23,6 +23,10 @@ export const projectsModule = defineModule({
   requires: { organizations: organizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: projectsEvents,
+  scopes: [
+    { name: 'projects:read', description: 'Read projects, their members and tasks, and project templates.' },
+    { name: 'projects:write', description: 'Create, change, archive, delete and restore projects; manage their members and tasks; save and delete templates.' },
+  ],
   setup(core, { organizations }): ModuleInstance<ProjectsApi> {
     const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const access = createAccess(deps);

@@ -26,6 +26,9 @@ export const reportsModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: reportsEvents,
   notifications: reportsNotifications,
+  scopes: [
+    { name: 'reports:read', description: 'Read time and budget reports, export projects and make report files.' },
+  ],
   setup(core, { organizations, projects, time }): ModuleInstance<ReportsApi> {
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });

@@ -22,6 +22,10 @@ export const timeModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: timeEvents,
   notifications: timeNotifications,
+  scopes: [
+    { name: 'time:read', description: 'Read time entries, the running timer, time settings, member rates, rounding rules and timesheets.' },
+    { name: 'time:write', description: 'Record, change and delete time entries; start and stop the timer; change time settings, member rates and rounding rules; submit, approve and reject timesheets.' },
+  ],
   setup(core, { organizations, projects }): ModuleInstance<TimeApi> {
     const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
     // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).

@@ -17,6 +17,12 @@ export const usersModule = defineModule({
   requires: { auth: authModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: usersEvents,
+  scopes: [
+    { name: 'profile:read', description: "Read the key owner's account and profile." },
+    { name: 'profile:write', description: "Change the key owner's profile." },
+    { name: 'users:read', description: 'List and read users (the key owner must be an administrator).' },
+    { name: 'users:write', description: 'Change the role and status of users and unlock them (the key owner must be an administrator).' },
+  ],
   // `exec`: the caller's transaction to read in (default: the pool).
   setup(core, { auth }): ModuleInstance<{ getUser: (id: string, exec?: Executor) => Promise<unknown> }> {
     const users = createUsersService(core, auth);

@@ -3,7 +3,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { organizationsModule } from '../organizations/index.ts';
-import { parseAllowList } from '../../core/net/allow-list.ts';
 import { createDeliveriesService } from './deliveries.ts';
 import { deliverJob } from './deliver-job.ts';
 import { webhooksNotifications } from './notifications.ts';
@@ -11,6 +10,7 @@ import { pruneJob } from './prune-job.ts';
 import { webhooksRoutes } from './routes.ts';
 import { createEndpointsService, type WebhooksDeps } from './service.ts';
 import { webhooksEvents } from './events.ts';
+import { webhooksSettings } from './settings.ts';
 
 export type { DisabledReason, WebhooksEvents } from './events.ts';
 export { type VerifyResult, verifyWebhook } from './verify.ts';
@@ -25,6 +25,11 @@ export const webhooksModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: webhooksEvents,
   notifications: webhooksNotifications,
+  settings: webhooksSettings,
+  scopes: [
+    { name: 'webhooks:read', description: 'Read webhook endpoints and their deliveries.' },
+    { name: 'webhooks:write', description: 'Create, change and delete webhook endpoints; rotate their secrets, send tests and redeliver.' },
+  ],
   setup(core, { organizations }): ModuleInstance<WebhooksApi> {
     const deps: WebhooksDeps = {
       db: core.db,
@@ -34,8 +39,8 @@ export const webhooksModule = defineModule({
       jobs: core.jobs,
       log: core.log,
       orgs: organizations,
-      allow: parseAllowList(core.config.webhookAllowedHosts),
-      disableAfter: core.config.webhookDisableAfter,
+      allow: core.settings.allow,
+      disableAfter: core.settings.disableAfter,
     };
     const deliveries = createDeliveriesService(deps, core.eventCatalog);
     return {

@@ -1,6 +1,6 @@
-// Picks the SMS provider from the configuration.
-import type { Config } from '../../../core/config.ts';
+// Picks the SMS provider from the module's settings.
 import type { Logger } from '../../../core/log/logger.ts';
+import type { SmsSettings } from '../settings.ts';
 import { createLogSmsProvider } from './log-provider.ts';
 import type { SmsProvider } from './provider.ts';
 import { createTwilioSmsProvider } from './twilio-provider.ts';
@@ -8,10 +8,7 @@ import { createTwilioSmsProvider } from './twilio-provider.ts';
 export type { SmsMessage, SmsProvider } from './provider.ts';
 export { SmsError } from './provider.ts';
 
-export function createSmsProvider(config: Config, log: Logger): SmsProvider {
-  if (config.smsProvider === 'twilio') {
-    // loadConfig refuses twilio without these three.
-    return createTwilioSmsProvider({ accountSid: config.twilioAccountSid!, authToken: config.twilioAuthToken!, from: config.smsFrom! });
-  }
+export function createSmsProvider(settings: SmsSettings, log: Logger): SmsProvider {
+  if (settings.provider === 'twilio') return createTwilioSmsProvider({ accountSid: settings.accountSid, authToken: settings.authToken, from: settings.from });
   return createLogSmsProvider(log);
 }
