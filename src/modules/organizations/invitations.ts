@@ -12,7 +12,6 @@ import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
 import { subscriber } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, toPage } from '../../core/http/pagination.ts';
-import type { Principal } from '../../core/http/principal.ts';
 import type { CoreDeps } from '../../core/module.ts';
 import { hashToken } from '../../core/security/random.ts';
 import { type Access, orgNotFound } from './access.ts';
