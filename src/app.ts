@@ -70,6 +70,8 @@ export interface AppOverrides {
   startJobs?: boolean;
   /** Job queue tuning for tests. */
   jobs?: { pollIntervalSeconds?: number };
+  /** Modules besides MODULES: a test's instance of a version with subscribers this one lacks. */
+  extraModules?: readonly AnyModule[];
 }
 
 export interface App {
@@ -108,7 +110,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
 async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
-  const modules = orderModules(MODULES);
+  const modules = orderModules([...MODULES, ...(overrides.extraModules ?? [])]);
 
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
