@@ -51,6 +51,8 @@ export const MODULES = [authModule, usersModule, organizationsModule, projectsMo
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;
 
+type Figure = 'backlog' | 'lag' | 'dead' | 'waiting' | 'subscribers_gone' | 'jobs_waiting' | 'jobs_failed';
+
 export const CORE_MIGRATIONS = { module: 'core', dir: fileURLToPath(new URL('./core/db/migrations', import.meta.url)) };
 
 /** Every module: those of src/modules and those of the packages MODULE_PACKAGES names. */
@@ -101,6 +103,8 @@ export interface AppOverrides {
   startJobs?: boolean;
   /** Job queue tuning for tests. */
   jobs?: { pollIntervalSeconds?: number };
+  /** Modules besides MODULES: a test's instance of a version with subscribers this one lacks. */
+  extraModules?: readonly AnyModule[];
 }
 
 export interface App {
@@ -141,7 +145,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
 async function assembleApp(config: Config, overrides: AppOverrides, log: Logger, database: Database, opened: OpenedDatabase | null): Promise<App> {
   const metrics = createMetrics({ defaultMetrics: true });
-  const modules = orderModules(await loadModules(config.modulePackages));
+  const modules = orderModules([...(await loadModules(config.modulePackages)), ...(overrides.extraModules ?? [])]);
   const eventCatalog = createEventCatalog(modules);
   const registries = createRegistries();
   const scopes = scopeRegistry(modules);
@@ -248,6 +252,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     subscribers,
     log: log.child({ component: 'dispatcher' }),
     maxAttempts: config.eventMaxAttempts,
+    subscriberTimeoutMs: config.eventSubscriberTimeout,
     ...overrides.dispatcher,
   });
 
@@ -259,7 +264,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     config.metricsPort === undefined ? undefined : await createMetricsServer({ metrics, token: config.metricsToken, log: log.child({ component: 'metrics' }) });
   await http.register(
     async (api) => {
-      await api.register(adminEventRoutes({ db: database.db }));
+      await api.register(adminEventRoutes({ db: database.db, subscriberTimeoutMs: config.eventSubscriberTimeout }));
       await api.register(jobRoutes({ jobs }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
@@ -269,22 +274,38 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
 
   // One query for every figure, read at most every 5 s and never while a scrape waits
   // (core/metrics/cached-figures.ts): a scrape answers whatever the database does.
+  // Waiting events are the pending ones never due again (next_attempt_at 'infinity', decision
+  // 0031), counted on outbox_due_idx; the gone subscribers are few rows, each looked up in
+  // outbox_waiting_idx.
   const figures = createCachedFigures(
     async () => {
-      const { rows } = await database.runSql(`SELECT
+      const { rows } = await database.runSql(
+        `SELECT
           (SELECT count(*) FROM core.outbox WHERE status = 'pending') AS backlog,
           (SELECT coalesce(extract(epoch FROM now() - min(occurred_at)), 0)::float8 FROM core.outbox WHERE status = 'pending') AS lag,
           (SELECT count(*) FROM core.outbox WHERE status = 'dead') AS dead,
+          (SELECT count(*) FROM core.outbox WHERE status = 'pending' AND next_attempt_at = 'infinity') AS waiting,
+          (SELECT count(*) FROM core.event_subscribers s WHERE s.last_seen_at < now() - $1::interval
+            AND EXISTS (SELECT 1 FROM core.outbox o WHERE o.status = 'pending' AND o.waiting_for IS NOT NULL AND o.waiting_for @> ARRAY[s.name]
+                        AND (s.event = '*' OR o.type = s.event))) AS subscribers_gone,
           (SELECT count(*) FROM core.jobs WHERE status IN ('queued', 'retrying')) AS jobs_waiting,
-          (SELECT count(*) FROM core.jobs WHERE status = 'failed') AS jobs_failed`);
-      return rows[0] as { backlog: number; lag: number; dead: number; jobs_waiting: number; jobs_failed: number };
+          (SELECT count(*) FROM core.jobs WHERE status = 'failed') AS jobs_failed`,
+        [`${config.eventSubscriberTimeout} milliseconds`],
+      );
+      return rows[0] as Record<Figure, number>;
     },
     { onError: (err) => log.debug({ err: err.message }, 'metrics figures not refreshed') },
   );
-  const figure = (name: 'backlog' | 'lag' | 'dead' | 'jobs_waiting' | 'jobs_failed') => async () => Number((await figures.get())?.[name] ?? 0);
+  const figure = (name: Figure) => async () => Number((await figures.get())?.[name] ?? 0);
   metrics.gauge('outbox_backlog', 'Events waiting for delivery (read at most every 5 s)', figure('backlog'));
   metrics.gauge('outbox_lag_seconds', 'Age of the oldest undelivered event (read at most every 5 s)', figure('lag'));
   metrics.gauge('outbox_dead', 'Dead-lettered events (read at most every 5 s)', figure('dead'));
+  metrics.gauge('outbox_waiting', 'Events that wait for a subscriber only another instance runs, or none (read at most every 5 s)', figure('waiting'));
+  metrics.gauge(
+    'event_subscribers_gone',
+    'Event subscribers that events wait for and that no instance reported within EVENT_SUBSCRIBER_TIMEOUT (read at most every 5 s)',
+    figure('subscribers_gone'),
+  );
   metrics.gauge('jobs_waiting', 'Background jobs queued or waiting for a retry (read at most every 5 s)', figure('jobs_waiting'));
   metrics.gauge('jobs_failed', 'Background jobs that failed for good, kept for inspection (read at most every 5 s)', figure('jobs_failed'));
   metrics.gauge('db_pool_total', 'Database connections open', () => database.poolStats().total);

@@ -98,6 +98,7 @@ const CORE_SETTINGS = {
   jobsConcurrency: setting('JOBS_CONCURRENCY', '2', integer(1, 100), 'Jobs of one queue that run at once in this process.'),
   dispatcherEnabled: setting('DISPATCHER_ENABLED', 'true', boolean, 'Run the event dispatcher in this process (turn off for API-only instances).'),
   eventMaxAttempts: setting('EVENT_MAX_ATTEMPTS', '8', integer(1, 100), 'Delivery attempts before an event is dead-lettered.'),
+  eventSubscriberTimeout: setting('EVENT_SUBSCRIBER_TIMEOUT', '60s', millis(1000, 86_400_000), 'An event subscriber that no instance with a dispatcher has reported for this long is gone: the events waiting for it are listed for admins and logged (instances report theirs every quarter of it; decision 0031).'),
   adminEmail: setting('ADMIN_EMAIL', '', optional(email), 'With `ADMIN_PASSWORD`, creates this admin on first start.'),
   adminPassword: setting('ADMIN_PASSWORD', '', optional(text), 'Password of the bootstrap admin.'),
   migrateOnStart: setting('MIGRATE_ON_START', '', optional(boolean), 'Apply migrations at start (default: yes on the embedded server, no with `DATABASE_URL`: run `npm run migrate`).'),

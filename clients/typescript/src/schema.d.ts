@@ -81,6 +81,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/event-subscribers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the event subscribers instances reported, one per event type, with the events waiting for each
+         * @description An event is delivered once every subscriber listed here that takes its type has handled it. `live=false` lists the subscribers no instance reported within EVENT_SUBSCRIBER_TIMEOUT: events that wait for one of them wait until a version that runs it starts, or until it is retired.
+         *
+         *     Role: admin. API key scope: `events:read`.
+         */
+        get: operations["listEventSubscribers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/event-subscribers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Retire a subscriber no instance runs any more: events stop waiting for it
+         * @description For a subscriber a new version removed or renamed (or, with `event`, gave another event type). Its registry rows are deleted and the events that waited only for it are delivered by the next pass (it never receives them). Refused (409) while an instance reports it.
+         *
+         *     Role: admin. API key scope: `events:write`.
+         */
+        delete: operations["retireEventSubscriber"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/jobs": {
         parameters: {
             query?: never;
@@ -3179,10 +3223,48 @@ export interface components {
             /** @constant */
             code: "DB.TIMEOUT";
         };
+        EventSubscriber: {
+            /** @description `<module>.<what_it_does>`, e.g. `users.create_profile` */
+            name: string;
+            /** @description The event type it takes (`*`: every type), as the instances that run it reported it */
+            event: string;
+            /** @description An instance reported it within EVENT_SUBSCRIBER_TIMEOUT */
+            live: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            firstSeenAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastSeenAt: string;
+            /** @description The instance (`host/pid`) that reported it last */
+            instance: string;
+            /** @description Pending events of its type that every other subscriber handled and that wait for this one */
+            waitingEvents: number;
+            /** Format: uuid */
+            oldestWaitingEventId: string | null;
+            /**
+             * Format: date-time
+             * @description When the oldest waiting event occurred (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            oldestWaitingSince: string | null;
+        };
+        EventSubscriberPage: {
+            data: components["schemas"]["EventSubscriber"][];
+            page: components["schemas"]["PageInfo"];
+        };
         /** @description `EVENTS.ALREADY_DELIVERED`: The event was delivered to every subscriber: there is nothing to retry. */
         EventsAlreadyDeliveredProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "EVENTS.ALREADY_DELIVERED";
+        };
+        /** @description `EVENTS.SUBSCRIBER_LIVE`: An instance reported this subscriber within EVENT_SUBSCRIBER_TIMEOUT: it would be recorded again at once. Stop the instances that run it first. */
+        EventsSubscriberLiveProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "EVENTS.SUBSCRIBER_LIVE";
         };
         /** @description The data of a notification of type `export_ready` */
         ExportReadyData: {
@@ -3912,9 +3994,10 @@ export interface components {
             occurredAt: string;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null while the event waits for subscribers (`waitingFor`) (RFC 3339 date-time with an offset, years 1–9999)
              */
-            nextAttemptAt: string;
+            nextAttemptAt: string | null;
+            waitingFor: string[] | null;
             lastError: string | null;
             actorId: string | null;
             orgId: string | null;
@@ -4657,6 +4740,13 @@ export interface components {
         ReportsRangeTooLongProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "REPORTS.RANGE_TOO_LONG";
+        };
+        RetiredEventSubscriber: {
+            name: string;
+            /** @description The event types it was retired for */
+            events: string[];
+            /** @description Events that no longer wait for it; those that waited for nothing else are delivered by the next pass */
+            releasedEvents: number;
         };
         RoundingRule: {
             /** Format: uuid */
@@ -6111,7 +6201,10 @@ export type BudgetWarningData = components['schemas']['BudgetWarningData'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
+export type EventSubscriber = components['schemas']['EventSubscriber'];
+export type EventSubscriberPage = components['schemas']['EventSubscriberPage'];
 export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
+export type EventsSubscriberLiveProblem = components['schemas']['EventsSubscriberLiveProblem'];
 export type ExportReadyData = components['schemas']['ExportReadyData'];
 export type ForbiddenProblem = components['schemas']['ForbiddenProblem'];
 export type InternalProblem = components['schemas']['InternalProblem'];
@@ -6246,6 +6339,7 @@ export type ReportsFileNotFoundProblem = components['schemas']['ReportsFileNotFo
 export type ReportsProjectExportedPayload = components['schemas']['ReportsProjectExportedPayload'];
 export type ReportsProjectExportedWebhook = components['schemas']['ReportsProjectExportedWebhook'];
 export type ReportsRangeTooLongProblem = components['schemas']['ReportsRangeTooLongProblem'];
+export type RetiredEventSubscriber = components['schemas']['RetiredEventSubscriber'];
 export type RoundingRule = components['schemas']['RoundingRule'];
 export type RoundingRuleList = components['schemas']['RoundingRuleList'];
 export type Session = components['schemas']['Session'];
@@ -6489,6 +6583,92 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["EventsAlreadyDeliveredProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listEventSubscribers: {
+        parameters: {
+            query?: {
+                /** @description Only live (true) or only gone (false) subscribers */
+                live?: boolean;
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriberPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retireEventSubscriber: {
+        parameters: {
+            query?: {
+                /** @description Only its row for this event type (`*`: every type); all its rows when absent */
+                event?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscriber, e.g. `users.create_profile` */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetiredEventSubscriber"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["EventsSubscriberLiveProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];

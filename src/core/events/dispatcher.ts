@@ -12,6 +12,13 @@
 // 500 are claimed, delivered and marked in an overlapping pipeline (`npm run bench:resilience`
 // measures the drain: ~250 events/s before handleBatch, 3,000–5,500 after, on the shared
 // 2-vCPU machine).
+//
+// Instances of two versions may share the outbox during a rolling deploy (decision 0031): an
+// instance delivers to its own subscribers only, and completes an event only when every subscriber
+// the registry knows for its type (subscriber-registry.ts) has a delivery row. Otherwise the event
+// waits for the missing ones (`waiting_for`), out of the due claim's reach, until an instance that
+// runs one of them claims it. The check is part of the statement that records a batch's outcome:
+// no statement per event.
 import { sql } from 'kysely';
 import { createFailureLog } from '../log/failure-log.ts';
 import type { Logger } from '../log/logger.ts';
@@ -20,6 +27,7 @@ import { isDatabaseUnavailable } from '../db/failures.ts';
 import { runOutsideRequest } from '../context/request-context.ts';
 import { tracing } from '../telemetry/tracing.ts';
 import { OUTBOX_CHANNEL } from './outbox.ts';
+import { completeOrWait, createSubscriberReporter, subscriptionArrays, waitingForLocal } from './subscriber-registry.ts';
 import type { DomainEvent, Subscriber } from './types.ts';
 
 export interface DispatcherOptions {
@@ -38,6 +46,13 @@ export interface DispatcherOptions {
   retentionMs?: number;
   /** Told of the events each batch delivered (metrics: the delivery lag). */
   onDelivered?: (rows: { occurred_at: Date }[]) => void;
+  /**
+   * A subscriber no instance reported for this long is gone (EVENT_SUBSCRIBER_TIMEOUT): the events
+   * waiting for it are logged, at most every `warnEveryMs`. A running dispatcher reports its own
+   * subscribers every quarter of it.
+   */
+  subscriberTimeoutMs?: number;
+  warnEveryMs?: number;
 }
 
 interface OutboxRow {
@@ -55,6 +70,8 @@ interface OutboxRow {
   attempts: number;
   trace_parent: string | null;
   trace_state: string | null;
+  /** It was claimed as waiting for a subscriber of this instance. */
+  waited: boolean;
 }
 
 /** A handler's failure, with the place in the batch of the event it failed on. */
@@ -140,6 +157,17 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const leaseMs = opts.leaseMs ?? 60_000;
   const retentionMs = opts.retentionMs ?? 7 * 86_400_000;
 
+  // What this instance runs, as the registry holds it: the claim of waiting events and the outcome
+  // of a batch tell its own subscriptions from those only other instances run.
+  const local = subscriptionArrays(opts.subscribers.map((s) => ({ name: s.name, event: s.event })));
+  const reporter = createSubscriberReporter({
+    database,
+    subscriptions: opts.subscribers,
+    log,
+    timeoutMs: opts.subscriberTimeoutMs ?? 60_000,
+    warnEveryMs: opts.warnEveryMs,
+  });
+
   const byType = new Map<string, Subscriber<any>[]>();
   const everyEvent: Subscriber<any>[] = [];
   for (const s of opts.subscribers) {
@@ -171,22 +199,32 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
    * read for a batch of 500, 22 ms against 6). The ordered scan stops after one batch.
    */
   async function claim(onBacklog = false): Promise<OutboxRow[]> {
-    const statement = sql<OutboxRow>`
-      UPDATE core.outbox SET locked_until = now() + ${`${leaseMs} milliseconds`}::interval
-      WHERE id IN (
+    const lease = sql`now() + ${`${leaseMs} milliseconds`}::interval`;
+    const due = sql`
         SELECT id FROM core.outbox
         WHERE status = 'pending' AND next_attempt_at <= now()
           AND (locked_until IS NULL OR locked_until < now())
         ORDER BY next_attempt_at, id
         LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, occurred_at, attempts, trace_parent, trace_state`;
-    const result = onBacklog
-      ? await db.transaction().execute(async (tx) => {
-          await sql`SET LOCAL enable_bitmapscan = off`.execute(tx);
-          return statement.execute(tx);
-        })
-      : await statement.execute(db);
+        FOR UPDATE SKIP LOCKED`;
+    const returning = sql`id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, occurred_at, attempts, trace_parent, trace_state,
+      waiting_for IS NOT NULL AS waited`;
+    let result: { rows: OutboxRow[] };
+    if (onBacklog) {
+      result = await db.transaction().execute(async (tx) => {
+        await sql`SET LOCAL enable_bitmapscan = off`.execute(tx);
+        return sql<OutboxRow>`UPDATE core.outbox SET locked_until = ${lease} WHERE id IN (${due}) RETURNING ${returning}`.execute(tx);
+      });
+    } else if (!local.names.length) {
+      result = await sql<OutboxRow>`UPDATE core.outbox SET locked_until = ${lease} WHERE id IN (${due}) RETURNING ${returning}`.execute(db);
+    } else {
+      // The first claim of a pass also takes the events that wait for a subscriber run here.
+      result = await sql<OutboxRow>`
+        WITH due AS (${due}), waiting AS (${waitingForLocal(local, batchSize)})
+        UPDATE core.outbox SET locked_until = ${lease}
+        WHERE id IN (SELECT id FROM due UNION ALL SELECT id FROM waiting)
+        RETURNING ${returning}`.execute(db);
+    }
     // UUIDv7 ids sort by creation time: deliver in the order events happened.
     return result.rows.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -331,13 +369,18 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     return errors;
   }
 
-  /** One statement marks every event all subscribers took as delivered; the others are retried with backoff. */
+  /**
+   * One statement records the outcome of every event all of this instance's subscribers took:
+   * delivered, or waiting for subscribers only other instances run (completeOrWait); a NOTIFY
+   * then wakes the instances that run them. The events whose subscribers failed are retried with
+   * backoff.
+   */
   async function settle(rows: OutboxRow[], errors: Map<string, string[]>): Promise<void> {
-    const delivered = rows.filter((r) => !errors.has(r.id));
-    if (delivered.length) {
-      await sql`UPDATE core.outbox SET status = 'delivered', delivered_at = now(), locked_until = NULL, last_error = NULL
-                WHERE id = ANY(${delivered.map((r) => r.id)}::uuid[])`.execute(db);
-      observeLag?.(delivered);
+    const done = rows.filter((r) => !errors.has(r.id));
+    if (done.length) {
+      const waiting = await completeOrWait(db, done, local);
+      if (waiting.size) await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
+      observeLag?.(waiting.size ? done.filter((r) => !waiting.has(r.id)) : done);
     }
     for (const row of rows) {
       const failures = errors.get(row.id);
@@ -355,13 +398,15 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     const lastError = errors.join('; ').slice(0, 2000);
     if (attempts >= opts.maxAttempts) {
       log.error({ eventId: row.id, eventType: row.type, attempts }, 'event dead-lettered');
-      await sql`UPDATE core.outbox SET status = 'dead', attempts = ${attempts}, locked_until = NULL, last_error = ${lastError}
+      await sql`UPDATE core.outbox SET status = 'dead', attempts = ${attempts}, locked_until = NULL, last_error = ${lastError}, waiting_for = NULL
                 WHERE id = ${row.id}`.execute(db);
       return;
     }
     const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempts - 1));
     const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
-    await sql`UPDATE core.outbox SET attempts = ${attempts}, locked_until = NULL, last_error = ${lastError},
+    // A waiting event whose subscriber failed here goes back to the due claim: after its backoff,
+    // any instance takes it and works out again what it waits for.
+    await sql`UPDATE core.outbox SET attempts = ${attempts}, locked_until = NULL, last_error = ${lastError}, waiting_for = NULL,
                 next_attempt_at = now() + ${`${jittered} milliseconds`}::interval
               WHERE id = ${row.id}`.execute(db);
   }
@@ -390,7 +435,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     try {
       while (next) {
         const rows: OutboxRow[] = unwrap(await next);
-        next = rows.length === batchSize ? outcomeOf(claim(true)) : null;
+        // The first claim may bring a batch of due events and one of waiting ones. Later claims take
+        // due events only (their plan cannot use outbox_waiting_idx); a full batch of waiting ones
+        // asks for another pass at once.
+        next = rows.length >= batchSize ? outcomeOf(claim(true)) : null;
+        if (rows.filter((r) => r.waited).length >= batchSize) wakeRequested = true;
         if (rows.length) {
           const errors = await deliverBatch(rows);
           unwrap(await recording);
@@ -446,6 +495,9 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     subscriberNames: opts.subscribers.map((s) => s.name),
     async start() {
       if (running) return;
+      // Recorded before the first claim, and before the app serves: from now on no instance of
+      // another version completes an event without these subscribers.
+      await reporter.start();
       running = true;
       // After a lost LISTEN connection, events committed meanwhile are picked up at once.
       unlisten = await database.listen(OUTBOX_CHANNEL, wake, wake);
@@ -457,6 +509,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       await unlisten?.();
       unlisten = undefined;
       await current;
+      await reporter.stop();
     },
     async drain() {
       await current;
