@@ -12,6 +12,7 @@ import { decodeCursor, isUuidKey, PageQuery, pageOf, toPage } from './core/http/
 import { principalOf } from './core/http/principal.ts';
 import { Line, named, Text, Timestamp, Uuid } from './core/http/schema-types.ts';
 import { defineModule } from './core/module.ts';
+import { notificationKind } from './core/notifications/kinds.ts';
 import { authModule } from './modules/auth/index.ts';
 import { OrgProblems, organizationsModule } from './modules/organizations/index.ts';
 
@@ -20,6 +21,8 @@ export const sdk = {
   defineEvents,
   defineProblem,
   subscriber,
+  /** A notification kind its events raise (decision 0035), for `notifications` in the definition. */
+  notificationKind,
   /** Payload schemas of events. */
   events: { Payload, Id, Instant, Nullable, OneOf },
   /** Request and response schemas: the shared vocabulary of decision 0020 and named components. */
@@ -33,6 +36,6 @@ export const sdk = {
 };
 
 export type TrellisSdk = typeof sdk;
-export type { ModuleDefinition, ModuleInstance, CoreDeps } from './core/module.ts';
+export type { ModuleDefinition, ModuleInstance, CoreDeps, NotificationContribution } from './core/module.ts';
 export type { HttpServer } from './core/http/server.ts';
 export type { Executor } from './core/db/database.ts';

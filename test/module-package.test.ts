@@ -1,7 +1,8 @@
 // A module from an installed package (issue #11, decision 0037): test/fixtures/packages/
 // trellis-module-kudos, installed as a dev dependency, named in MODULE_PACKAGES and nowhere
 // else. Its migration runs, its routes serve and appear in /openapi.json, its event is declared,
-// audited and listed as a webhook, and its subscriber keeps its read model: no file of core or
+// audited and listed as a webhook, its subscriber keeps its read model and its notification kind
+// reaches the recipient: no file of core or
 // of any other module names it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,7 +62,20 @@ describe('a module from a package', () => {
     expect(doc.tags.map((tag: { name: string }) => tag.name)).toContain('kudos');
 
     const row = t.app.eventGraph().find((e) => e.type === 'kudos.given');
-    expect(row).toMatchObject({ producer: 'kudos', public: true, consumers: ['audit.record', 'kudos.count_received', 'webhooks.fan_out'] });
+    expect(row).toMatchObject({ producer: 'kudos', public: true, consumers: ['audit.record', 'kudos.count_received', 'notifications.notify_kudos_received', 'webhooks.fan_out'] });
+  });
+
+  it('raises its notification kind: the recipient reads it in the app and gets the mail', async () => {
+    const member = await addMember(t, owner.accessToken, orgId, 'member');
+    await give(owner.accessToken, { toUserId: member.userId, message: 'Great demo' });
+    for (let i = 0; i < 5; i++) if ((await t.drain()) + (await t.runJobs()) === 0) break;
+    const inbox = await t.request({ method: 'GET', url: '/api/v1/notifications', headers: bearer(member.accessToken) });
+    expect(inbox.json().data).toContainEqual(
+      expect.objectContaining({ type: 'kudos_received', title: 'You received kudos', data: expect.objectContaining({ orgId, fromUserId: owner.userId, message: 'Great demo' }) }),
+    );
+    expect(t.mailer.sent.filter((m) => m.to === member.email).map((m) => m.subject)).toContain('You received kudos');
+    const prefs = await t.request({ method: 'GET', url: '/api/v1/notifications/preferences', headers: bearer(member.accessToken) });
+    expect(JSON.stringify(prefs.json())).toContain('kudos_received');
   });
 
   it('is named by no file of src/: the package and MODULE_PACKAGES are all it takes', () => {
