@@ -22,7 +22,6 @@
 // BENCH_ONLY=mixed runs nothing but 7 on a fresh server (build, start, seed
 // the workspace, the mixed load) in about two minutes, writes bench/results/read-mix.json and
 // leaves BENCHMARKS.md alone: for iterating on memory.
-import { execFileSync } from 'node:child_process';
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -32,6 +31,7 @@ import pg from 'pg';
 import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
 import { api, closedLoop, expectStatus } from './lib/http.ts';
 import { cpuTimeMs, endRunWhatever, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess, treeCpuTimeMs, treeMemoryOf } from './lib/proc.ts';
+import { revision } from './lib/machine.ts';
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
@@ -219,18 +219,6 @@ async function machineInfo(): Promise<RunResult['machine']> {
     // not Linux
   }
   return { nproc: cpus().length, cpu, memoryGB: totalmem() / 1e9, node: process.version, kernel: release(), loadAvgStart: loadavg()[0], loadAvgEnd: null };
-}
-
-/** The code measured: HEAD, and whether src/ or package files had uncommitted changes. */
-function revision(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('log', '-1', '--format=%h %cI %s').slice(0, 120);
-    const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json');
-    return dirty ? `${head} + uncommitted changes in ${dirty.split('\n').length} file(s) of src/ or package files` : head;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 async function databaseLabel(): Promise<string> {
