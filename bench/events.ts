@@ -23,7 +23,7 @@ import { allMigrations } from '../src/app.ts';
 import { type Database, openDatabase } from '../src/core/db/database.ts';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/core/db/embedded-postgres.ts';
 import { migrate } from '../src/core/db/migrator.ts';
-import { type OutboxBenchContext, outboxLag, outboxThroughput, PUBLISHER_APP_NAME, SUBSCRIBER_VARIANTS, type SubscriberVariant, WORKER_APP_NAME } from './lib/events/outbox.ts';
+import { type OutboxBenchContext, outboxDrain, outboxLag, outboxThroughput, PUBLISHER_APP_NAME, publishAll, SUBSCRIBER_VARIANTS, type SubscriberVariant, WORKER_APP_NAME } from './lib/events/outbox.ts';
 import { prepareReadModels, resetReadModels } from './lib/events/read-models.ts';
 import { type EventsResult, eventsTargets, writeEventsSection } from './lib/events/report.ts';
 import { type FanOutSettings, type StreamUser, signUpStreamUsers, sseFanOut } from './lib/events/sse.ts';
@@ -51,7 +51,7 @@ const nodeFlags = (name: string) => (env.BENCH_EVENTS_CPU_PROF ? [...START_FLAGS
 /** An upper bound of a run, for the watchdog: set-up, then every round of every part at its worst. */
 export function eventsWatchdogMs(parts: ReadonlySet<EventPart>, s: EventsSettings = EVENTS_SETTINGS): number {
   const round =
-    (parts.has('outbox') ? 2 * 150 : 0) +
+    (parts.has('outbox') ? 3 * 150 : 0) +
     (parts.has('lag') ? s.lag.warmupS + s.lag.durationS * 2 + 30 : 0) +
     (parts.has('sse') ? 60 + (s.sse.waves + s.sse.warmupWaves) * 6 : 0);
   const signUps = parts.has('sse') ? Math.ceil(s.sse.streams / s.sse.streamsPerUser) * 0.5 : 0;
@@ -132,15 +132,25 @@ async function prepareOutboxSide(url: string): Promise<OutboxSide> {
   }
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  return { url, publisher: await openDatabase({ url: named(url, PUBLISHER_APP_NAME), poolSize: 10 }), admin };
+  // Idle connections stay: one closed during a long drain would take its CPU time out of the count.
+  return { url, publisher: await openDatabase({ url: named(url, PUBLISHER_APP_NAME), poolSize: 10, idleTimeoutMs: 600_000 }), admin };
 }
 
 /**
  * Runs `measure` against a dispatcher process (bench/events-worker.ts) started for it, on empty
  * read models and outbox; `variant` says whether the read models take batches.
  */
-async function withWorker<T>(side: OutboxSide, variant: SubscriberVariant, logDir: string, log: (m: string) => void, measure: (ctx: OutboxBenchContext) => Promise<T>): Promise<T> {
+async function withWorker<T>(
+  side: OutboxSide,
+  variant: SubscriberVariant,
+  logDir: string,
+  log: (m: string) => void,
+  measure: (ctx: OutboxBenchContext) => Promise<T>,
+  /** Runs on the emptied tables before the dispatcher starts (the backlog of the drain). */
+  before?: () => Promise<void>,
+): Promise<T> {
   await resetReadModels(side.publisher.db);
+  await before?.();
   const worker = await startProcess({
     script: 'bench/events-worker.ts',
     nodeFlags: nodeFlags(`events-worker-${variant}`),
@@ -197,6 +207,7 @@ export async function runEventsBench(opts: { tmp: string; logDir: string; parts:
     rounds: s.rounds,
     parts: [...opts.parts],
     outbox: [],
+    drain: [],
     lag: [],
     sse: [],
     targets: [],
@@ -218,6 +229,12 @@ export async function runEventsBench(opts: { tmp: string; logDir: string; parts:
             `round ${round} outbox (${variant}): ${o.events} events in ${o.totalS.toFixed(2)} s = ${o.eventsPerSecond.toFixed(0)}/s (published in ${o.publishS.toFixed(2)} s, tail ${o.tailS.toFixed(2)} s; ${o.undelivered} undelivered; CPU µs/event dispatcher ${o.cpu.workerUsPerEvent?.toFixed(0)}, its db ${o.cpu.workerDatabaseUsPerEvent.toFixed(0)}, publisher ${o.cpu.publisherUsPerEvent.toFixed(0)}, its db ${o.cpu.publisherDatabaseUsPerEvent.toFixed(0)})`,
           );
         }
+      }
+      if (outbox && opts.parts.has('outbox')) {
+        const side = outbox;
+        const d = await withWorker(side, 'batch', opts.logDir, log, (ctx) => outboxDrain(ctx, s.throughput.events), () => publishAll(side.publisher, s.throughput));
+        result.drain.push(d);
+        log(`round ${round} drain (batch): ${d.events} events committed first, drained in ${d.drainS.toFixed(2)} s = ${d.eventsPerSecond.toFixed(0)}/s; CPU µs/event dispatcher ${d.workerUsPerEvent?.toFixed(0)}, its db ${d.workerDatabaseUsPerEvent.toFixed(0)}`);
       }
       if (outbox && opts.parts.has('lag')) {
         const l = await withWorker(outbox, 'batch', opts.logDir, log, (ctx) => outboxLag(ctx, s.lag));

@@ -126,19 +126,18 @@ export interface ThroughputResult extends ThroughputSettings {
   cpu: CpuSplit;
 }
 
-export async function outboxThroughput(ctx: OutboxBenchContext, s: ThroughputSettings): Promise<ThroughputResult> {
+/** Publishes `s.events` events in transactions of `s.perTransaction` from `s.publishers` connections, as fast as they commit. */
+export async function publishAll(publisher: Database, s: Omit<ThroughputSettings, 'variant'>): Promise<void> {
   const outbox = createOutbox();
   const w = world();
   const transactions = Math.ceil(s.events / s.perTransaction);
-  const meter = await cpuMeter(ctx);
-  const from = await dbNow(ctx.admin);
   let next = 0;
   await Promise.all(
     Array.from({ length: s.publishers }, async () => {
       while (next < transactions) {
         const t = next++;
         const count = Math.min(s.perTransaction, s.events - t * s.perTransaction);
-        await ctx.publisher.db.transaction().execute(async (tx) => {
+        await publisher.db.transaction().execute(async (tx) => {
           for (let k = 0; k < count; k++) {
             const n = t * s.perTransaction + k;
             const userId = w.users[n % w.users.length];
@@ -148,6 +147,12 @@ export async function outboxThroughput(ctx: OutboxBenchContext, s: ThroughputSet
       }
     }),
   );
+}
+
+export async function outboxThroughput(ctx: OutboxBenchContext, s: ThroughputSettings): Promise<ThroughputResult> {
+  const meter = await cpuMeter(ctx);
+  const from = await dbNow(ctx.admin);
+  await publishAll(ctx.publisher, s);
   const published = await dbNow(ctx.admin);
   ctx.log(`outbox: ${s.events} events published; draining`);
   const done = await drained(ctx.admin, 120_000);
@@ -176,6 +181,43 @@ export async function outboxThroughput(ctx: OutboxBenchContext, s: ThroughputSet
     undelivered: r.undelivered,
     rows: await readModelRows(ctx.admin, from, to),
     cpu,
+  };
+}
+
+export interface DrainResult {
+  events: number;
+  /** The first event handled to the last marked delivered, s. */
+  drainS: number;
+  eventsPerSecond: number;
+  undelivered: number;
+  /** CPU µs per event of the dispatcher and of its database backends. */
+  workerUsPerEvent: number | null;
+  workerDatabaseUsPerEvent: number;
+}
+
+/**
+ * The dispatcher alone: `events` events were committed before its process started (publishAll
+ * with no dispatcher running); timed from the first handler's insert to the last event marked
+ * delivered, so the process's start is left out.
+ */
+export async function outboxDrain(ctx: OutboxBenchContext, events: number): Promise<DrainResult> {
+  const meter = await cpuMeter(ctx);
+  await drained(ctx.admin, 120_000);
+  const cpu = await meter(events);
+  const r = (
+    await ctx.admin.query(
+      `SELECT count(*) FILTER (WHERE status <> 'delivered')::int AS undelivered,
+              extract(epoch FROM max(delivered_at) - (SELECT min(handled_at) FROM (${READ_MODEL_TABLES.map((t) => `SELECT min(handled_at) AS handled_at FROM ${t}`).join(' UNION ALL ')}) h))::float8 AS drain_s
+       FROM core.outbox`,
+    )
+  ).rows[0];
+  return {
+    events,
+    drainS: r.drain_s,
+    eventsPerSecond: (events - r.undelivered) / r.drain_s,
+    undelivered: r.undelivered,
+    workerUsPerEvent: cpu.workerUsPerEvent,
+    workerDatabaseUsPerEvent: cpu.workerDatabaseUsPerEvent,
   };
 }
 
