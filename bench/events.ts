@@ -240,7 +240,7 @@ export async function runEventsBench(opts: { tmp: string; logDir: string; parts:
         const l = await withWorker(outbox, 'batch', opts.logDir, log, (ctx) => outboxLag(ctx, s.lag));
         result.lag.push(l);
         log(
-          `round ${round} lag: ${l.achievedRate.toFixed(0)} events/s; handled p50 ${l.handled.p50.toFixed(1)} ms, p95 ${l.handled.p95.toFixed(1)}, p99 ${l.handled.p99.toFixed(1)}, max ${l.handled.max.toFixed(1)}; delivered p99 ${l.delivered.p99.toFixed(1)} ms; behind schedule at most ${l.behindMaxMs.toFixed(0)} ms; ${l.undelivered} undelivered`,
+          `round ${round} lag: ${l.achievedRate.toFixed(0)} events/s; from COMMIT p50 ${l.fromCommit.p50.toFixed(1)} ms, p95 ${l.fromCommit.p95.toFixed(1)}, p99 ${l.fromCommit.p99.toFixed(1)}, max ${l.fromCommit.max.toFixed(1)}; from occurred_at p50 ${l.handled.p50.toFixed(1)}, p99 ${l.handled.p99.toFixed(1)}; publishing transaction p50 ${l.publishMs.p50.toFixed(1)} ms, p99 ${l.publishMs.p99.toFixed(1)}; behind schedule at most ${l.behindMaxMs.toFixed(0)} ms; ${l.undelivered} undelivered; clock offset ${l.clockOffsetMs.toFixed(2)} ms, ${l.beforeCommitReturned} handled before their COMMIT returned`,
         );
       }
       if (sse) {

@@ -80,9 +80,12 @@ describe('outbox benchmarks', () => {
     expect(r.published).toBeGreaterThanOrEqual(30);
     expect(r.published).toBeLessThanOrEqual(50);
     expect(r.handled.samples).toBe(3 * r.published);
+    expect(r.fromCommit.samples).toBe(3 * r.published);
     expect(r.handled.p50).toBeGreaterThan(0);
     expect(r.handled.p50).toBeLessThanOrEqual(r.handled.p99);
     expect(r.handled.p99).toBeLessThanOrEqual(r.handled.max);
+    // The COMMIT comes after occurred_at, the transaction's start.
+    expect(r.fromCommit.p50).toBeLessThan(r.handled.p50);
     // Marked delivered after all three handled it.
     expect(r.delivered.max).toBeGreaterThanOrEqual(r.handled.max);
   });

@@ -1,12 +1,15 @@
 // The outbox benchmarks: events published through the real outbox (createOutbox, in the
 // publisher's transactions) and delivered by the real dispatcher in bench/events-worker.ts to
-// three read models (read-models.ts). Every time is PostgreSQL's clock: `occurred_at` (the
+// three read models (read-models.ts). Times are PostgreSQL's clock: `occurred_at` (the
 // publishing transaction's start), `delivered_at` (the dispatcher marking the event delivered to
-// all three) and each read model's `handled_at` (its handler's insert).
+// all three) and each read model's `handled_at` (its handler's insert); the lag adds the moment
+// each COMMIT returned to the publisher.
 //   throughput: N events in transactions of T, from P connections as fast as they commit;
 //               events/s from the first publish to the last event delivered.
 //   lag:        one event per transaction (a request's) at a steady rate, paced; the lag of each
-//               (event, read model) is `handled_at − occurred_at`.
+//               (event, read model) runs from the moment its COMMIT returned to the publisher
+//               (the system's wall clock, which PostgreSQL's clock_timestamp() reads too) to its
+//               `handled_at`; from `occurred_at` too, which adds the publishing transaction.
 import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../../src/core/db/database.ts';
 import { createOutbox } from '../../../src/core/events/outbox.ts';
@@ -232,16 +235,58 @@ export interface LagSettings {
   publishers: number;
 }
 
+export interface Percentiles {
+  samples: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+const percentilesOf = (sorted: number[]): Percentiles => ({
+  samples: sorted.length,
+  p50: percentile(sorted, 50),
+  p95: percentile(sorted, 95),
+  p99: percentile(sorted, 99),
+  max: sorted.at(-1) ?? Number.NaN,
+});
+
+/** The system's wall clock in ms, to the microsecond, as PostgreSQL's `clock_timestamp()` reads it. */
+const wallMs = () => performance.timeOrigin + performance.now();
+
+/** PostgreSQL's clock minus ours, ms: the smallest of a few round trips, read at their midpoint. */
+async function clockOffset(admin: Queryable): Promise<number> {
+  let best = { rtt: Number.POSITIVE_INFINITY, offset: 0 };
+  for (let i = 0; i < 20; i++) {
+    const t0 = wallMs();
+    const db = (await admin.query('SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS ms')).rows[0].ms as number;
+    const t1 = wallMs();
+    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: db - (t0 + t1) / 2 };
+  }
+  return best.offset;
+}
+
 export interface LagResult extends LagSettings {
   published: number;
   /** Events of the measured window per second of it, as committed. */
   achievedRate: number;
   /** How far the publisher fell behind its schedule at worst, ms (a late start delays nothing but the pace). */
   behindMaxMs: number;
-  /** `handled_at − occurred_at` over every (event, read model) of the window, ms. */
-  handled: { samples: number; p50: number; p95: number; p99: number; max: number };
+  /**
+   * From the publisher's COMMIT (the moment it returned) to `handled_at`, over every (event, read
+   * model) of the window, ms: the delivery lag, the target's figure.
+   */
+  fromCommit: Percentiles;
+  /** `handled_at − occurred_at` (both PostgreSQL's): the publishing transaction's own time included. */
+  handled: Percentiles;
   /** `delivered_at − occurred_at`: until the event was marked delivered to all three. */
   delivered: { p50: number; p99: number; max: number };
+  /** The publishing transactions (BEGIN, INSERT, COMMIT), as the publisher timed them, ms. */
+  publishMs: { p50: number; p99: number };
+  /** PostgreSQL's clock minus this process's (both the system's wall clock), ms; taken out of `fromCommit`. */
+  clockOffsetMs: number;
+  /** (event, read model) pairs handled before their COMMIT returned to the publisher (counted as 0 ms). */
+  beforeCommitReturned: number;
   undelivered: number;
   cpu: CpuSplit;
 }
@@ -260,6 +305,10 @@ export async function outboxLag(ctx: OutboxBenchContext, s: LagSettings): Promis
   let behindMaxMs = 0;
   let from: Promise<string> | undefined;
   let meter: ReturnType<typeof cpuMeter> | undefined;
+  /** When each event's COMMIT returned (wall clock, ms), and how long its transaction took. */
+  const committedAt = new Map<string, number>();
+  const publishMs: number[] = [];
+  const clockOffsetMs = await clockOffset(ctx.admin);
   const t0 = performance.now();
   const end = t0 + (s.warmupS + s.durationS) * 1000;
   const windowStarts = setTimeout(() => {
@@ -274,7 +323,10 @@ export async function outboxLag(ctx: OutboxBenchContext, s: LagSettings): Promis
         if (wait >= 1) await sleep(wait);
         else behindMaxMs = Math.max(behindMaxMs, -wait);
         const userId = w.users[n % w.users.length];
-        await ctx.publisher.db.transaction().execute((tx) => outbox.publish(tx, BENCH_EVENT, entryCreated(userId, w.projects, n), { actorId: userId, orgId: w.orgId }));
+        const started = performance.now();
+        const id = await ctx.publisher.db.transaction().execute((tx) => outbox.publish(tx, BENCH_EVENT, entryCreated(userId, w.projects, n), { actorId: userId, orgId: w.orgId }));
+        committedAt.set(id, wallMs());
+        publishMs.push(performance.now() - started);
       }
     }),
   );
@@ -297,25 +349,37 @@ export async function outboxLag(ctx: OutboxBenchContext, s: LagSettings): Promis
   ).rows[0];
   const cpu = await measure(e.published);
   // Every (event, read model) pair: sorted here, so the percentiles are the bench's usual ones.
-  const lags = (
+  const pairs = (
     await ctx.admin.query(
-      `SELECT extract(epoch FROM r.handled_at - o.occurred_at)::float8 * 1000 AS ms
+      `SELECT r.event_id::text AS id, extract(epoch FROM r.handled_at)::float8 * 1000 AS handled, extract(epoch FROM r.handled_at - o.occurred_at)::float8 * 1000 AS since_occurred
        FROM (${READ_MODEL_TABLES.map((t) => `SELECT event_id, handled_at FROM ${t}`).join(' UNION ALL ')}) r
        JOIN core.outbox o ON o.id = r.event_id
        WHERE o.occurred_at >= $1 AND o.occurred_at < $2`,
       [windowStart, to],
     )
-  ).rows
-    .map((r) => r.ms as number)
+  ).rows as { id: string; handled: number; since_occurred: number }[];
+  const sinceOccurred = pairs.map((p) => p.since_occurred).sort((a, b) => a - b);
+  let beforeCommitReturned = 0;
+  const sinceCommit = pairs
+    .map((p) => {
+      const lag = p.handled - clockOffsetMs - committedAt.get(p.id)!;
+      if (lag < 0) beforeCommitReturned++;
+      return Math.max(0, lag);
+    })
     .sort((a, b) => a - b);
+  publishMs.sort((a, b) => a - b);
   const [d50, d99] = (e.delivered as number[] | null) ?? [Number.NaN, Number.NaN];
   return {
     ...s,
     published: e.published,
     achievedRate: e.published / e.seconds,
     behindMaxMs,
-    handled: { samples: lags.length, p50: percentile(lags, 50), p95: percentile(lags, 95), p99: percentile(lags, 99), max: lags.at(-1) ?? Number.NaN },
+    fromCommit: percentilesOf(sinceCommit),
+    handled: percentilesOf(sinceOccurred),
     delivered: { p50: d50 * 1000, p99: d99 * 1000, max: Number(e.delivered_max) * 1000 },
+    publishMs: { p50: percentile(publishMs, 50), p99: percentile(publishMs, 99) },
+    clockOffsetMs,
+    beforeCommitReturned,
     undelivered: e.undelivered,
     cpu,
   };

@@ -82,15 +82,16 @@ export function eventsTargets(r: EventsResult): EventsTarget[] {
     const valid = (l: LagResult) => l.undelivered === 0 && l.achievedRate >= 0.95 * l.rate;
     const s = r.lag[0];
     const ok = r.lag.filter(valid);
-    const b = ok.length ? bestOf(ok.map((l) => l.handled.p99), false, f1, ' ms') : null;
-    const met = ok.filter((l) => l.handled.p99 < LAG_P99_TARGET_MS).length;
+    const b = ok.length ? bestOf(ok.map((l) => l.fromCommit.p99), false, f1, ' ms') : null;
+    const met = ok.filter((l) => l.fromCommit.p99 < LAG_P99_TARGET_MS).length;
     const fastest = r.lag.reduce((a, l) => (l.achievedRate > a.achievedRate ? l : a));
+    const fromOccurred = ok.length ? `; from \`occurred_at\`: ${bestOf(ok.map((l) => l.handled.p99), false, f1, ' ms').text}` : '';
     t.push({
-      name: `Delivery lag p99 at ${n(s.rate)} events/s (${s.durationS} s, one event per transaction; occurred_at → subscriber handles it)`,
+      name: `Delivery lag p99 at ${n(s.rate)} events/s (${s.durationS} s, one event per transaction; publisher's COMMIT → subscriber handles it)`,
       goal: `< ${LAG_P99_TARGET_MS} ms`,
       measured: b
-        ? `${b.text}${rounds(met, r.lag.length)}${ok.length < r.lag.length ? `; ${r.lag.length - ok.length} rounds did not keep the pace` : ''}`
-        : `no round kept the pace: the publisher reached at most ${f0(fastest.achievedRate)} events/s (p99 ${f1(fastest.handled.p99)} ms at that rate)`,
+        ? `${b.text}${rounds(met, r.lag.length)}${ok.length < r.lag.length ? `; ${r.lag.length - ok.length} rounds did not keep the pace` : ''}${fromOccurred}`
+        : `no round kept the pace: the publisher reached at most ${f0(fastest.achievedRate)} events/s (p99 ${f1(fastest.fromCommit.p99)} ms from COMMIT, ${f1(fastest.handled.p99)} ms from \`occurred_at\`, at that rate)`,
       ratio: b ? `${f2(b.best / LAG_P99_TARGET_MS)} × limit` : '–',
       pass: !!b && b.best < LAG_P99_TARGET_MS,
     });
@@ -172,13 +173,13 @@ function renderSection(r: EventsResult): string {
     push(
       `### Delivery lag at a steady ${n(s.rate)} events/s`,
       '',
-      `One event per transaction (as a request publishes it), paced at ${n(s.rate)}/s from ${s.publishers} connections: ${s.warmupS} s of warm-up, then ${s.durationS} s measured. The lag of each (event, subscriber) is \`handled_at − occurred_at\`: from the start of the publishing transaction (which commits about a millisecond later) to the subscriber's insert, both on PostgreSQL's clock. "Delivered" is \`delivered_at − occurred_at\`, until the event is marked delivered to all three.`,
+      `One event per transaction (as a request publishes it), paced at ${n(s.rate)}/s from ${s.publishers} connections: ${s.warmupS} s of warm-up, then ${s.durationS} s measured. The lag of each (event, subscriber) runs from the moment the publisher's COMMIT returned (the system's wall clock, read by the bench to the microsecond) to the subscriber's insert (\`handled_at\`, PostgreSQL's \`clock_timestamp()\`, the same clock; their offset, measured over 20 round trips, is taken out). "From \`occurred_at\`" adds the publishing transaction itself (BEGIN, INSERT, COMMIT with its WAL flush; \`occurred_at\` is its start), as \`npm run bench:resilience\` measures it. "Delivered" is \`delivered_at − occurred_at\`, until the event is marked delivered to all three.`,
       '',
-      '| round | events/s committed | publisher behind schedule, max ms | samples | handled p50 ms | p95 ms | p99 ms | max ms | delivered p50 / p99 / max ms | undelivered | CPU µs/event: dispatcher / its DB backends | CPU % dispatcher / database |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| round | events/s committed | publisher behind schedule, max ms | publishing transaction p50 / p99 ms | samples | from COMMIT: p50 ms | p95 ms | p99 ms | max ms | from `occurred_at`: p50 / p99 / max ms | delivered p50 / p99 / max ms | undelivered | CPU µs/event: dispatcher / its DB backends | CPU % dispatcher / database |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...r.lag.map(
         (l, i) =>
-          `| ${i + 1} | ${f0(l.achievedRate)} | ${f0(l.behindMaxMs)} | ${n(l.handled.samples)} | ${f1(l.handled.p50)} | ${f1(l.handled.p95)} | **${f1(l.handled.p99)}** | ${f1(l.handled.max)} | ${f1(l.delivered.p50)} / ${f1(l.delivered.p99)} / ${f1(l.delivered.max)} | ${l.undelivered} | ${f0(l.cpu.workerUsPerEvent)} / ${f0(l.cpu.workerDatabaseUsPerEvent)} | ${f0(l.cpu.workerPercent)} % / ${f0(l.cpu.databasePercent)} % |`,
+          `| ${i + 1} | ${f0(l.achievedRate)} | ${f0(l.behindMaxMs)} | ${f1(l.publishMs.p50)} / ${f1(l.publishMs.p99)} | ${n(l.fromCommit.samples)} | ${f1(l.fromCommit.p50)} | ${f1(l.fromCommit.p95)} | **${f1(l.fromCommit.p99)}** | ${f1(l.fromCommit.max)} | ${f1(l.handled.p50)} / ${f1(l.handled.p99)} / ${f1(l.handled.max)} | ${f1(l.delivered.p50)} / ${f1(l.delivered.p99)} / ${f1(l.delivered.max)} | ${l.undelivered} | ${f0(l.cpu.workerUsPerEvent)} / ${f0(l.cpu.workerDatabaseUsPerEvent)} | ${f0(l.cpu.workerPercent)} % / ${f0(l.cpu.databasePercent)} % |`,
       ),
       '',
     );
