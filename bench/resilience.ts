@@ -25,9 +25,8 @@
 // RES_SLOW_MS (default 2000); RES_PHASES (default "a,b,c"; BENCHMARKS.md is written only
 // when all three ran), RES_KEEP=1 (keep the logs and the database), RES_CPU_PROF=<folder> with
 // RES_CPU_PROF_SERVER (a V8 profile of one server). About 2–3 minutes with the defaults.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -36,6 +35,9 @@ import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { buildServer } from '../scripts/build.ts';
 import { type ApiResponse, api, closedLoop, expectStatus, percentile } from './lib/http.ts';
+import { cpuModel, revision } from './lib/machine.ts';
+import { backendCpu, backendCpuSince } from './lib/pg-cpu.ts';
+import { writeSection } from './lib/sections.ts';
 import { cpuTimeMs, endRunWhatever, killAllNow, ROOT, type Started, sleep, startProcess, stopAll, stopProcess } from './lib/proc.ts';
 import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { type SeededUser, seedWorkspace } from './seed-workspace.ts';
@@ -295,24 +297,6 @@ function runMix(base: string, setup: Awaited<ReturnType<typeof prepareLoad>>, cl
     }
     return r;
   });
-}
-
-/** CPU time (ms) of each PostgreSQL backend serving this database (the bench's own excluded), from /proc. */
-async function backendCpu(db: pg.Client): Promise<Map<number, number>> {
-  const pids = (await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid as number);
-  const cpu = new Map<number, number>();
-  for (const pid of pids) {
-    const ms = cpuTimeMs(pid);
-    if (ms !== null) cpu.set(pid, ms);
-  }
-  return cpu;
-}
-
-/** CPU the database's backends used between two readings: those alive at the second, less what they had at the first. */
-function backendCpuSince(before: Map<number, number>, after: Map<number, number>): number {
-  let ms = 0;
-  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
-  return ms;
 }
 
 async function pending(db: pg.Client): Promise<number> {
@@ -635,25 +619,6 @@ interface ResilienceResult {
   targets: Target[];
 }
 
-function revision(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('log', '-1', '--format=%h %cI %s').slice(0, 120);
-    const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json');
-    return dirty ? `${head} + uncommitted changes in ${dirty.split('\n').length} file(s) of src/ or package files` : head;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
-function cpuModel(): string {
-  try {
-    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  } catch {
-    return cpus()[0]?.model ?? 'unknown';
-  }
-}
-
 const f0 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const f1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
 const f2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(2));
@@ -793,20 +758,6 @@ function renderSection(r: ResilienceResult): string {
   return lines.join('\n');
 }
 
-const START_MARK = '<!-- bench:resilience:start -->';
-const END_MARK = '<!-- bench:resilience:end -->';
-
-/** Replaces the section between the resilience markers, or appends it; the rest stays as it is. */
-function writeBenchmarks(r: ResilienceResult) {
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const section = `${START_MARK}\n${renderSection(r)}\n${END_MARK}`;
-  const i = text.indexOf(START_MARK);
-  const j = text.indexOf(END_MARK);
-  const next = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + END_MARK.length) : `${text.replace(/\n*$/, '\n')}\n${section}\n`;
-  writeFileSync(file, next);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -933,7 +884,7 @@ async function main() {
     mkdirSync(resultsDir, { recursive: true });
     writeFileSync(join(resultsDir, 'resilience.json'), `${JSON.stringify(result, null, 2)}\n`);
     // Only a complete run goes into BENCHMARKS.md.
-    if (ok && ['a', 'b', 'c'].every((p) => PHASES.has(p))) writeBenchmarks(result);
+    if (ok && ['a', 'b', 'c'].every((p) => PHASES.has(p))) writeSection('resilience', renderSection(result));
     if (ok && !KEEP) {
       rmSync(tmp, { recursive: true, force: true });
       await database.drop().catch((err) => log(`could not drop the database: ${(err as Error).message}`));

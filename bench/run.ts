@@ -22,7 +22,10 @@
 // BENCH_ONLY=mixed runs nothing but 7 on a fresh server (build, start, seed
 // the workspace, the mixed load) in about two minutes, writes bench/results/read-mix.json and
 // leaves BENCHMARKS.md alone: for iterating on memory.
-import { execFileSync } from 'node:child_process';
+//   8. last, the event and realtime benchmarks (bench/events.ts): outbox throughput to three
+//      subscribers, delivery lag at 1,000 events/s, SSE fan-out to 1,000 streams; their own
+//      databases, section and bench/results/events.json. `npm run bench -- events` runs only
+//      them (`-- outbox`, `-- lag`, `-- sse`: one part) in about 4 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -32,11 +35,13 @@ import pg from 'pg';
 import { type AutocannonOptions, type Measured, runLoad } from './lib/autocannon.ts';
 import { api, closedLoop, expectStatus } from './lib/http.ts';
 import { cpuTimeMs, endRunWhatever, killAllNow, memoryOf, ROOT, type Started, sleep, startProcess, stopAll, stopProcess, treeCpuTimeMs, treeMemoryOf } from './lib/proc.ts';
+import { revision } from './lib/machine.ts';
 import { readMixPhase } from './lib/read-mix.ts';
 import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResult, type Target } from './lib/report.ts';
 import { toScenario } from './lib/scenario.ts';
 import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { buildServer } from '../scripts/build.ts';
+import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
@@ -55,6 +60,12 @@ const MIX = {
   users: num(env.BENCH_MIX_USERS, 10),
 };
 const ONLY = env.BENCH_ONLY ?? '';
+/** `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and realtime benchmarks. */
+const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+for (const a of SUBSET) {
+  if (a !== 'events' && !(EVENT_PARTS as readonly string[]).includes(a)) throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')})`);
+}
+const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -73,11 +84,13 @@ const DISPLAY_NAME = 'Bench User';
 
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
-const watchdogMs =
-  (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
+const watchdogMs = SUBSET.length
+  ? eventsWatchdogMs(EVENTS_PARTS)
+  : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
-  (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0);
+  (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0) +
+  eventsWatchdogMs(EVENTS_PARTS);
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -219,18 +232,6 @@ async function machineInfo(): Promise<RunResult['machine']> {
     // not Linux
   }
   return { nproc: cpus().length, cpu, memoryGB: totalmem() / 1e9, node: process.version, kernel: release(), loadAvgStart: loadavg()[0], loadAvgEnd: null };
-}
-
-/** The code measured: HEAD, and whether src/ or package files had uncommitted changes. */
-function revision(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('log', '-1', '--format=%h %cI %s').slice(0, 120);
-    const dirty = git('status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json');
-    return dirty ? `${head} + uncommitted changes in ${dirty.split('\n').length} file(s) of src/ or package files` : head;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 async function databaseLabel(): Promise<string> {
@@ -567,6 +568,24 @@ async function main() {
   writeFileSync(file, renderBenchmarks(previous, result));
   for (const t of result.targets) log(`${t.pass ? 'PASS' : 'FAIL'} ${t.name}: ${t.measured} (target ${t.target})`);
   log('wrote BENCHMARKS.md and bench/results/latest.json');
+  // 8. The event and realtime benchmarks: databases, processes and a section of their own.
+  await eventsPhase(EVENTS_PARTS);
+}
+
+/** The event and realtime benchmarks in a temporary folder of their own (bench/events.ts). */
+async function eventsPhase(parts: ReadonlySet<EventPart>) {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportEvents(await runEventsBench({ tmp, logDir, parts, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`events run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -860,7 +879,7 @@ if (process.argv.includes('--render')) {
   process.exit(0);
 }
 
-(ONLY === 'mixed' ? mixedOnly() : ONLY ? Promise.reject(new Error(`BENCH_ONLY=${ONLY}: only "mixed" is known`)) : main()).then(
+(SUBSET.length ? eventsPhase(EVENTS_PARTS) : ONLY === 'mixed' ? mixedOnly() : ONLY ? Promise.reject(new Error(`BENCH_ONLY=${ONLY}: only "mixed" is known`)) : main()).then(
   () => process.exit(0),
   async (err) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);

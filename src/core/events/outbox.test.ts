@@ -1,11 +1,11 @@
 // What publishing sends to the database, compiled against a driver that runs nothing: with
-// tracing off, exactly the statements it sent before tracing existed; with tracing on, the
-// same two statements, the INSERT carrying the active span's context.
+// tracing off, one INSERT that also sends the NOTIFY, with no trace columns; with tracing on,
+// the same statement carrying the active span's context.
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestTracing, type TestTracing, traceParentOf } from '../../../test/tracing-provider.ts';
 import { tracing } from '../telemetry/tracing.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox, OUTBOX_CHANNEL } from './outbox.ts';
 
 function recordingDb() {
   const sent: { sql: string; parameters: readonly unknown[] }[] = [];
@@ -26,13 +26,14 @@ function recordingDb() {
 const publish = (db: Kysely<any>) => createOutbox().publish(db, 'test.happened' as never, { n: 1 } as never, { orgId: null });
 
 describe('publishing an event', () => {
-  it('sends the INSERT and the NOTIFY, and nothing about traces, with tracing off', async () => {
+  it('sends one INSERT that also notifies the dispatchers, and nothing about traces, with tracing off', async () => {
     expect(tracing()).toBeUndefined();
     const { db, sent } = recordingDb();
     await publish(db);
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(1);
     expect(sent[0].sql).toMatch(/^insert into "core"\."outbox" \("id", "type", "version", "payload", "actor_id", "org_id", "request_id", "api_key_id", "ip", "user_agent"\) values/);
-    expect(sent[1].sql).toMatch(/pg_notify/);
+    expect(sent[0].sql).toMatch(/ returning pg_notify\(\$\d+, ''\) as "notified"$/);
+    expect(sent[0].parameters).toContain(OUTBOX_CHANNEL);
   });
 
   describe('with tracing on', () => {
@@ -47,9 +48,10 @@ describe('publishing an event', () => {
 
       const inside = recordingDb();
       await tracing()!.inSpan('request', {}, () => publish(inside.db));
-      expect(inside.sent).toHaveLength(2);
+      expect(inside.sent).toHaveLength(1);
       expect(inside.sent[0].sql).toMatch(/"trace_parent", "trace_state"\) values/);
-      expect(inside.sent[0].parameters.slice(-2)).toEqual([traceParentOf(t.spans('request')[0]), null]);
+      // The trace columns' values come last before the NOTIFY's channel.
+      expect(inside.sent[0].parameters.slice(-3)).toEqual([traceParentOf(t.spans('request')[0]), null, OUTBOX_CHANNEL]);
     });
   });
 });

@@ -58,9 +58,11 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
           user_agent: caller?.userAgent ?? null,
           ...(trace ? { trace_parent: trace.traceParent, trace_state: trace.traceState } : {}),
         })
+        // The NOTIFY that wakes the dispatchers rides on the INSERT: one round trip per event
+        // instead of two (each costs ~150 µs of CPU here, app and database; `npm run bench --
+        // outbox`). It is delivered at commit, so they wake only for committed events.
+        .returning(sql`pg_notify(${OUTBOX_CHANNEL}, '')`.as('notified'))
         .execute();
-      // Delivered at commit, so the dispatcher wakes only for committed events.
-      await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(db);
       return id;
     },
   };
