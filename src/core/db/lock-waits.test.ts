@@ -27,6 +27,15 @@ describe('lock wait report', () => {
     );
   });
 
+  it('names the holder from the strong locks when the waiter gave up before its blockers were read', () => {
+    const gaveUp = { ...locked.waits[0], waiting: 1, longestMs: 1000, pids: [71], holders: [] };
+    const strong = { target: 'time_tracking.entries', mode: 'AccessExclusiveLock', pid: 42, state: 'idle in transaction', transactionMs: 1000, query: null };
+    const other = { ...strong, target: 'projects.projects', pid: 43 };
+    expect(describeWaits({ ...none, waits: [gaveUp], strongLocks: [other, strong] })).toBe(
+      'database requests time out waiting on locks: time_tracking.entries (1 waiting for AccessShareLock, longest 1.0 s; held by pid 42 holding AccessExclusiveLock, idle in transaction, transaction 1.0 s)',
+    );
+  });
+
   it('names first the targets whose holder does not wait itself', () => {
     const advisory = {
       target: 'advisory',

@@ -145,9 +145,13 @@ export function describeWaits(report: DatabaseWaits): string {
       // The sessions that hold the target, not those merely queued ahead of the waiter.
       const holding = w.holders.filter((h) => h.holds);
       const shown = (holding.length ? holding : w.holders).slice(0, 3);
-      const by = shown
-        .map((h) => `pid ${h.pid}${h.holds ? ` holding ${h.holds}` : ''}, ${waiting.has(h.pid) ? 'itself waiting' : (h.state ?? 'state unknown')}, transaction ${seconds(h.transactionMs)}`)
-        .join('; ');
+      // No holder seen: the waiter gave up (lock_timeout) between the two reads of the query, so
+      // pg_blocking_pids found nothing. The strong locks on the same relation still name who holds it.
+      const strong = shown.length ? [] : report.strongLocks.filter((l) => l.target === w.target).slice(0, 3);
+      const by = [
+        ...shown.map((h) => `pid ${h.pid}${h.holds ? ` holding ${h.holds}` : ''}, ${waiting.has(h.pid) ? 'itself waiting' : (h.state ?? 'state unknown')}, transaction ${seconds(h.transactionMs)}`),
+        ...strong.map((l) => `pid ${l.pid} holding ${l.mode}, ${l.state ?? 'state unknown'}, transaction ${seconds(l.transactionMs)}`),
+      ].join('; ');
       return `${w.target} (${w.waiting} waiting for ${w.mode}, longest ${seconds(w.longestMs)}${by ? `; held by ${by}` : ''})`;
     });
     return `database requests time out waiting on locks: ${parts.join(', ')}`;
