@@ -134,6 +134,27 @@ export const Payload = <P extends TProperties>(properties: P, description?: stri
 /** A uuid. */
 export const Id = (description?: string) => Type.String({ format: 'uuid', ...(description ? { description } : {}) });
 
+/**
+ * A declaration of version 1 with `properties` as its payload: `publicEvent` for one webhook
+ * receivers get, `internalEvent` for one that stays inside. Bump to a version of your own by
+ * writing the declaration out when a payload changes incompatibly.
+ */
+export const publicEvent = <P extends TProperties>(description: string, properties: P, target: EventTarget | null) => ({
+  description,
+  schema: Payload(properties),
+  version: 1,
+  public: true,
+  target,
+});
+
+export const internalEvent = <P extends TProperties>(description: string, properties: P, target: EventTarget | null) => ({
+  description,
+  schema: Payload(properties),
+  version: 1,
+  public: false,
+  target,
+});
+
 /** One of a few words. */
 export const OneOf = <const T extends readonly string[]>(values: T, description?: string): TUnsafe<T[number]> =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });

@@ -2,7 +2,7 @@
 // secret (tokens are minted by the subscriber that mails them). All are internal: they are
 // about accounts, not an organization's data, and no receiver outside the system gets them.
 import { type TProperties, Type } from 'typebox';
-import { defineEvents, type EventTarget, Id, Instant, Nullable, OneOf, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
+import { defineEvents, type EventTarget, Id, Instant, internalEvent, Nullable, OneOf, type PayloadsOf } from '../../core/events/declarations.ts';
 
 export type LoginMethod = 'password' | 'otp' | 'mfa';
 
@@ -12,13 +12,7 @@ const device = { type: 'device', field: 'deviceId' } as const;
 const apiKey = { type: 'api_key', field: 'apiKeyId' } as const;
 const Ip = () => Nullable(Type.String({ description: 'The client address, as the server saw it.' }));
 /** An internal event of version 1 about `target` (the account unless said). */
-const about = <P extends TProperties>(description: string, properties: P, target: EventTarget | null = user) => ({
-  description,
-  schema: Payload(properties),
-  version: 1,
-  public: false,
-  target,
-});
+const about = <P extends TProperties>(description: string, properties: P, target: EventTarget | null = user) => internalEvent(description, properties, target);
 
 export const authEvents = defineEvents({
   'auth.user_registered': about('An account was created.', { userId: Id(), email: Type.String({ format: 'email' }), displayName: Type.String() }),

@@ -3,20 +3,14 @@
 // direct memberships: a change in a parent changes inherited roles below it without an
 // event per child, so consumers that need effective access ask `roleOf`. All are public:
 // an org's systems may follow its membership by webhook.
-import { type TProperties, Type } from 'typebox';
-import { defineEvents, type EventTarget, Id, Nullable, OneOf, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
+import { Type } from 'typebox';
+import { defineEvents, Id, Nullable, OneOf, type PayloadsOf, publicEvent } from '../../core/events/declarations.ts';
 
 const Role = () => OneOf(['owner', 'admin', 'member', 'viewer']);
 const org = { type: 'organization', field: 'orgId' } as const;
 const member = { type: 'user', field: 'userId' } as const;
 const invitation = { type: 'invitation', field: 'invitationId' } as const;
-const event = <P extends TProperties>(description: string, properties: P, target: EventTarget) => ({
-  description,
-  schema: Payload(properties),
-  version: 1,
-  public: true,
-  target,
-});
+const event = publicEvent;
 
 export const organizationsEvents = defineEvents({
   'organizations.created': event(

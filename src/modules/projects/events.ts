@@ -1,8 +1,8 @@
 // Events the projects module publishes. Payloads carry ids and the facts that changed;
 // orgId is repeated in the payload (it is also on the envelope) so subscribers that only
 // look at payloads need no lookup. All are public: an org's systems may follow its projects.
-import { type TProperties, Type } from 'typebox';
-import { defineEvents, type EventTarget, Id, Nullable, OneOf, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
+import { Type } from 'typebox';
+import { defineEvents, Id, Nullable, OneOf, type PayloadsOf, publicEvent } from '../../core/events/declarations.ts';
 
 export type ProjectRoleName = 'manager' | 'contributor' | 'viewer';
 
@@ -11,13 +11,7 @@ const Fields = () => Type.Array(Type.String(), { description: 'What changed.' })
 const project = { type: 'project', field: 'projectId' } as const;
 const task = { type: 'task', field: 'taskId' } as const;
 const template = { type: 'project_template', field: 'templateId' } as const;
-const event = <P extends TProperties>(description: string, properties: P, target: EventTarget) => ({
-  description,
-  schema: Payload(properties),
-  version: 1,
-  public: true,
-  target,
-});
+const event = publicEvent;
 const ids = { orgId: Id(), projectId: Id() };
 
 export const projectsEvents = defineEvents({

@@ -2,12 +2,12 @@
 // that an endpoint was added, changed or disabled (the notifications this sends to admins
 // are declared with the module's notification kinds).
 import { type TProperties, Type } from 'typebox';
-import { defineEvents, Id, Instant, OneOf, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
+import { defineEvents, Id, Instant, OneOf, type PayloadsOf, publicEvent } from '../../core/events/declarations.ts';
 
 export type DisabledReason = 'gone' | 'failing';
 
 const endpoint = { type: 'endpoint', field: 'endpointId' } as const;
-const event = <P extends TProperties>(description: string, properties: P) => ({ description, schema: Payload(properties), version: 1, public: true, target: endpoint });
+const event = <P extends TProperties>(description: string, properties: P) => publicEvent(description, properties, endpoint);
 const ids = { orgId: Id(), endpointId: Id() };
 
 export const webhooksEvents = defineEvents({
