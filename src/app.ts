@@ -44,9 +44,11 @@ import { reportsModule } from './modules/reports/index.ts';
 import { timeModule } from './modules/time/index.ts';
 import { usersModule } from './modules/users/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
+import { dataSourcesModule } from './modules/data_sources/index.ts';
+import { analyticsModule } from './modules/analytics/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;

@@ -6,14 +6,27 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-const NAME = /^[a-z][a-z0-9]{1,30}$/;
+// Snake case for names of two words (`data_sources`): the schema and event prefix take it as it
+// is, identifiers take it in camel case, URLs in kebab case.
+const NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
 export class NewModuleError extends Error {}
 
-/** The three spellings the templates use: `widgets`, `Widgets`, `WIDGETS`. */
+const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const pascalCase = (name: string) => camelCase(name)[0].toUpperCase() + camelCase(name).slice(1);
+const kebabCase = (name: string) => name.replaceAll('_', '-');
+
+/**
+ * The spellings the templates use: `data_sources` (schema, events, strings), `dataSources`
+ * (before a capital: `__name__Module`), `data-sources` (in a URL path), `DataSources`, `DATA_SOURCES`.
+ */
 function fill(text: string, name: string): string {
-  const pascal = name[0].toUpperCase() + name.slice(1);
-  return text.replaceAll('__name__', name).replaceAll('__Name__', pascal).replaceAll('__NAME__', name.toUpperCase());
+  return text
+    .replace(/__name__(?=[A-Z])/g, camelCase(name))
+    .replaceAll('/__name__/', `/${kebabCase(name)}/`)
+    .replaceAll('__name__', name)
+    .replaceAll('__Name__', pascalCase(name))
+    .replaceAll('__NAME__', name.toUpperCase());
 }
 
 function templates(dir: string): string[] {
@@ -25,7 +38,7 @@ function templates(dir: string): string[] {
 
 /** Writes the module under `root` and registers it; returns the files written, relative to `root`. */
 export function newModule(root: string, name: string): string[] {
-  if (!NAME.test(name)) throw new NewModuleError(`"${name}" is not a module name: lower-case letters and digits, 2 to 31 characters, a letter first`);
+  if (!NAME.test(name) || name.length < 2 || name.length > 31) throw new NewModuleError(`"${name}" is not a module name: lower-case letters and digits in snake case, 2 to 31 characters, a letter first`);
   const moduleDir = join(root, 'src/modules', name);
   if (existsSync(moduleDir)) throw new NewModuleError(`src/modules/${name} exists already`);
   const written: string[] = [];
@@ -54,8 +67,8 @@ export function newModule(root: string, name: string): string[] {
  * keeps it, sorted as the test sorts): a new module's ids are new on purpose.
  */
 function recordOperationIds(file: string, name: string) {
-  const pascal = name[0].toUpperCase() + name.slice(1);
-  const items = `/orgs/{orgId}/${name}/items`;
+  const pascal = pascalCase(name);
+  const items = `/orgs/{orgId}/${kebabCase(name)}/items`;
   const added = [
     `create${pascal}Item POST ${items}`,
     `list${pascal}Items GET ${items}`,
@@ -72,12 +85,12 @@ function recordOperationIds(file: string, name: string) {
 /** Adds the module's import and its entry in MODULES; order there does not matter (`requires` decides). */
 function register(appFile: string, name: string) {
   const text = readFileSync(appFile, 'utf8');
-  const imports = [...text.matchAll(/^import \{ \w+Module \} from '\.\/modules\/[a-z0-9]+\/index\.ts';$/gm)];
+  const imports = [...text.matchAll(/^import \{ \w+Module \} from '\.\/modules\/[a-z0-9_]+\/index\.ts';$/gm)];
   const list = /^export const MODULES = \[([^\]]*)\] as const;$/m.exec(text);
   if (!imports.length || !list) throw new NewModuleError('src/app.ts has no module imports or no `export const MODULES = [...] as const;` line to extend');
   const last = imports[imports.length - 1];
   const at = (last.index ?? 0) + last[0].length;
-  let out = `${text.slice(0, at)}\nimport { ${name}Module } from './modules/${name}/index.ts';${text.slice(at)}`;
-  out = out.replace(list[0], `export const MODULES = [${list[1]}, ${name}Module] as const;`);
+  let out = `${text.slice(0, at)}\nimport { ${camelCase(name)}Module } from './modules/${name}/index.ts';${text.slice(at)}`;
+  out = out.replace(list[0], `export const MODULES = [${list[1]}, ${camelCase(name)}Module] as const;`);
   writeFileSync(appFile, out);
 }

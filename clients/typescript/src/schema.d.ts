@@ -2049,8 +2049,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/data-sources/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items, newest first
+         * @description API key scope: `data_sources:read`.
+         */
+        get: operations["listDataSourcesItems"];
+        put?: never;
+        /**
+         * Add an item
+         * @description API key scope: `data_sources:write`.
+         */
+        post: operations["createDataSourcesItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an item
+         * @description API key scope: `data_sources:read`.
+         */
+        get: operations["getDataSourcesItem"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an item (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        delete: operations["deleteDataSourcesItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/analytics/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List items, newest first
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["listAnalyticsItems"];
+        put?: never;
+        /**
+         * Add an item
+         * @description API key scope: `analytics:write`.
+         */
+        post: operations["createAnalyticsItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/analytics/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an item
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["getAnalyticsItem"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an item (admin)
+         * @description API key scope: `analytics:write`.
+         */
+        delete: operations["deleteAnalyticsItem"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
+    "analytics.item_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An item was created.
+         * @description An item was created.
+         *
+         *     Sent by `analytics`, payload version 1.
+         */
+        post: operations["receiveAnalyticsItemCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "analytics.item_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An item was deleted.
+         * @description An item was deleted.
+         *
+         *     Sent by `analytics`, payload version 1.
+         */
+        post: operations["receiveAnalyticsItemDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.item_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An item was created.
+         * @description An item was created.
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesItemCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.item_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An item was deleted.
+         * @description An item was deleted.
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesItemDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "organizations.created": {
         parameters: {
             query?: never;
@@ -2973,6 +3157,93 @@ export interface components {
             data: components["schemas"]["AdminJob"][];
             page: components["schemas"]["PageInfo"];
         };
+        AnalyticsItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        AnalyticsItemCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            itemId: string;
+            name: string;
+        };
+        /** @description The body of a `analytics.item_created` delivery. */
+        AnalyticsItemCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "analytics.item_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AnalyticsItemCreatedPayload"];
+        };
+        AnalyticsItemDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            itemId: string;
+        };
+        /** @description The body of a `analytics.item_deleted` delivery. */
+        AnalyticsItemDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "analytics.item_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AnalyticsItemDeletedPayload"];
+        };
+        /** @description `ANALYTICS.ITEM_NOT_FOUND`: No such item in this organization. */
+        AnalyticsItemNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.ITEM_NOT_FOUND";
+        };
+        AnalyticsItemPage: {
+            data: components["schemas"]["AnalyticsItem"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        /** @description `ANALYTICS.NAME_TAKEN`: Another item of this organization has this name. */
+        AnalyticsNameTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.NAME_TAKEN";
+        };
         ApiKey: {
             /** Format: uuid */
             id: string;
@@ -3217,6 +3488,93 @@ export interface components {
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description Shown once; store it now */
             key: string;
+        };
+        DataSourcesItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        DataSourcesItemCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            itemId: string;
+            name: string;
+        };
+        /** @description The body of a `data_sources.item_created` delivery. */
+        DataSourcesItemCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.item_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesItemCreatedPayload"];
+        };
+        DataSourcesItemDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            itemId: string;
+        };
+        /** @description The body of a `data_sources.item_deleted` delivery. */
+        DataSourcesItemDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.item_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesItemDeletedPayload"];
+        };
+        /** @description `DATA_SOURCES.ITEM_NOT_FOUND`: No such item in this organization. */
+        DataSourcesItemNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.ITEM_NOT_FOUND";
+        };
+        DataSourcesItemPage: {
+            data: components["schemas"]["DataSourcesItem"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        /** @description `DATA_SOURCES.NAME_TAKEN`: Another item of this organization has this name. */
+        DataSourcesNameTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.NAME_TAKEN";
         };
         /** @description `DB.TIMEOUT`: The database did not answer in time (a lock held elsewhere, a slow statement, no free connection); nothing was changed: retry after `Retry-After` seconds. */
         DbTimeoutProblem: components["schemas"]["Problem"] & {
@@ -6171,6 +6529,14 @@ export type AcceptedJob = components['schemas']['AcceptedJob'];
 export type Account = components['schemas']['Account'];
 export type AdminJob = components['schemas']['AdminJob'];
 export type AdminJobPage = components['schemas']['AdminJobPage'];
+export type AnalyticsItem = components['schemas']['AnalyticsItem'];
+export type AnalyticsItemCreatedPayload = components['schemas']['AnalyticsItemCreatedPayload'];
+export type AnalyticsItemCreatedWebhook = components['schemas']['AnalyticsItemCreatedWebhook'];
+export type AnalyticsItemDeletedPayload = components['schemas']['AnalyticsItemDeletedPayload'];
+export type AnalyticsItemDeletedWebhook = components['schemas']['AnalyticsItemDeletedWebhook'];
+export type AnalyticsItemNotFoundProblem = components['schemas']['AnalyticsItemNotFoundProblem'];
+export type AnalyticsItemPage = components['schemas']['AnalyticsItemPage'];
+export type AnalyticsNameTakenProblem = components['schemas']['AnalyticsNameTakenProblem'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
 export type ApiKeyScope = components['schemas']['ApiKeyScope'];
@@ -6200,6 +6566,14 @@ export type BudgetReachedData = components['schemas']['BudgetReachedData'];
 export type BudgetWarningData = components['schemas']['BudgetWarningData'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
+export type DataSourcesItem = components['schemas']['DataSourcesItem'];
+export type DataSourcesItemCreatedPayload = components['schemas']['DataSourcesItemCreatedPayload'];
+export type DataSourcesItemCreatedWebhook = components['schemas']['DataSourcesItemCreatedWebhook'];
+export type DataSourcesItemDeletedPayload = components['schemas']['DataSourcesItemDeletedPayload'];
+export type DataSourcesItemDeletedWebhook = components['schemas']['DataSourcesItemDeletedWebhook'];
+export type DataSourcesItemNotFoundProblem = components['schemas']['DataSourcesItemNotFoundProblem'];
+export type DataSourcesItemPage = components['schemas']['DataSourcesItemPage'];
+export type DataSourcesNameTakenProblem = components['schemas']['DataSourcesNameTakenProblem'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
 export type EventSubscriber = components['schemas']['EventSubscriber'];
 export type EventSubscriberPage = components['schemas']['EventSubscriberPage'];
@@ -12453,6 +12827,536 @@ export interface operations {
             };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listDataSourcesItems: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSourcesItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDataSourcesItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSourcesItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDataSourcesItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSourcesItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesItemNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDataSourcesItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesItemNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAnalyticsItems: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsItemPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAnalyticsItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["AnalyticsNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAnalyticsItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsItemNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAnalyticsItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsItemNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    receiveAnalyticsItemCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsItemCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAnalyticsItemDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsItemDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesItemCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesItemCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesItemDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesItemDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     receiveOrganizationsCreated: {
