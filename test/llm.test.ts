@@ -165,6 +165,13 @@ describe('providers', () => {
     const o = await llm.generateObject(ask('one', { schema: Type.Object({ sql: Type.String(), explanation: Type.String() }) }));
     expect(o.object).toEqual({ sql: 'SELECT 1', explanation: 'one' });
     expect(server.requests[3].body.output_config.format).toMatchObject({ type: 'json_schema', schema: { required: ['sql', 'explanation'] } });
+
+    // A model the SDK does not know to have structured output: the object comes as a forced `json` tool call.
+    const other = llmFor({ LLM_PROVIDER: 'anthropic', LLM_MODEL: 'local-claude', LLM_API_KEY: API_KEY });
+    server.script({ toolCalls: [{ name: 'json', input: { sql: 'SELECT 2', explanation: 'two' } }] });
+    expect((await other.generateObject(ask('two', { schema: Type.Object({ sql: Type.String(), explanation: Type.String() }) }))).object).toEqual({ sql: 'SELECT 2', explanation: 'two' });
+    expect(server.requests[4].body.tool_choice).toMatchObject({ type: 'any' });
+    expect(server.requests[4].tools).toEqual(['json']);
   });
 });
 
@@ -199,11 +206,13 @@ describe('streaming', () => {
   });
 
   it('LLM_TIMEOUT bounds the wait for each chunk, not the whole answer', async () => {
-    const llm = llmFor({ LLM_TIMEOUT: '400ms' });
-    // Eight chunks 150 ms apart: 1 s in all, never 400 ms without a chunk.
+    const llm = llmFor({ LLM_TIMEOUT: '600ms' });
+    // Eight chunks 150 ms apart: over 1 s in all, never 600 ms without a chunk.
     server.script({ text: 'slow but steady', chunkDelayMs: 150 });
+    const started = Date.now();
     const stream = llm.streamText(ask('go'));
     expect((await stream.result).text).toBe('slow but steady');
+    expect(Date.now() - started).toBeGreaterThan(1000);
   });
 
   it('a stall mid-stream ends the stream with LLM.TIMEOUT after what did arrive', async () => {
