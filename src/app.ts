@@ -22,6 +22,7 @@ import { EVENTS_TAG, webhooksDocument } from './core/http/openapi-webhooks.ts';
 import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createScopeRegistry, type ScopeRegistry } from './core/http/scopes.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
+import { createLlm, type Llm } from './core/llm/index.ts';
 import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
@@ -118,6 +119,8 @@ export interface App {
   mailer: Mailer;
   log: Logger;
   apis: Apis;
+  /** The language model service modules get as `core.llm`. */
+  llm: Llm;
   /** Every declared event with its producer and consumers (`npm run cli -- events`). */
   eventGraph(): EventGraphRow[];
   /**
@@ -199,6 +202,9 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   });
   // Declared with the modules, so known before any setup; each module's setup binds its own.
   const notificationKinds = createNotificationKinds(modules.map((m) => ({ module: m.name, kinds: m.notifications?.kinds ?? [] })));
+  const clock = overrides.clock ?? systemClock;
+  // Loads no SDK until a first call, and none at all without LLM_PROVIDER.
+  const llm = createLlm({ config: config.llm, db: database.db, log: log.child({ component: 'llm' }), metrics, clock });
   const core: CoreDeps = {
     config,
     log,
@@ -207,7 +213,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     events: createOutbox(eventCatalog, { checkPayloads: config.nodeEnv !== 'production' }),
     eventCatalog,
     mailer,
-    clock: overrides.clock ?? systemClock,
+    clock,
     passwords: overrides.passwords ?? createPasswordHasher(),
     accessTokens: createAccessTokenService({ keys: config.jwt, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl }),
     secrets: createSecrets(config.jwt),
@@ -218,6 +224,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     registries,
     notificationKinds,
     scopes,
+    llm,
   };
 
   const apis: Record<string, unknown> = {};
@@ -340,6 +347,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     mailer,
     log,
     apis: apis as App['apis'],
+    llm,
     eventGraph: () => eventGraph(eventCatalog, subscribers),
     async listen() {
       await http.listen({ port: config.port, host: config.host });

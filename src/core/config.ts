@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { LLM_SETTINGS, splitLlmSettings } from './llm/settings.ts';
 import {
   boolean,
   ConfigError,
@@ -105,7 +106,7 @@ const CORE_SETTINGS = {
   otelEndpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', '', optional(url('http:', 'https:')), 'OpenTelemetry collector (OTLP over HTTP, e.g. `http://collector:4318`): traces of requests, SQL, event deliveries and jobs go to its `/v1/traces`. Unset: tracing is off and no OpenTelemetry code is loaded.'),
   otelProtocol: setting('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', oneOf('http/protobuf', 'http/json'), 'Encoding of exported traces (`grpc` is not supported).'),
   otelServiceName: setting('OTEL_SERVICE_NAME', 'trellis', text, 'The `service.name` of exported traces.'),
-
+  ...LLM_SETTINGS,
 };
 
 type CoreValues = Decoded<typeof CORE_SETTINGS>;
@@ -124,11 +125,14 @@ function parseCore(p: CoreValues) {
   const issues: ConfigIssue[] = [];
   if (p.metricsPort && p.metricsPort === p.port) issues.push({ variable: 'METRICS_PORT', message: `must differ from PORT (${p.port})` });
   if (p.adminEmail && !p.adminPassword) issues.push({ variable: 'ADMIN_PASSWORD', message: 'is required when ADMIN_EMAIL is set' });
+  // The language model's variables become `llm`, its provider's configuration (core/llm/settings.ts).
+  const { llm, issues: llmIssues, rest: withoutLlm } = splitLlmSettings(p);
+  issues.push(...llmIssues);
   if (issues.length) throw ConfigError.of(issues);
   // Last: in development it may write a secret into DATA_DIR.
   const jwt = resolveJwtKeys(p, production, dataDir);
-  const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = p;
-  return { ...rest, dataDir, embedded: !p.databaseUrl, production, jwt: jwt! };
+  const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = withoutLlm;
+  return { ...rest, dataDir, embedded: !p.databaseUrl, production, jwt: jwt!, llm };
 }
 
 export const coreSettings = defineSettings(CORE_SETTINGS, parseCore);

@@ -10,6 +10,7 @@ import type { Database, Executor } from './db/database.ts';
 import type { EventCatalog, EventDeclarations } from './events/declarations.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
+import type { Llm } from './llm/types.ts';
 import type { ApiScope, ScopeRegistry } from './http/scopes.ts';
 import type { ApiTag, HttpServer } from './http/server.ts';
 import type { Logger } from './log/logger.ts';
@@ -56,6 +57,8 @@ export interface CoreDeps {
   notificationKinds: NotificationKinds;
   /** Every API key scope core and the modules declared: the only ones a key can hold (decision 0034). */
   scopes: ScopeRegistry;
+  /** The language model (LLM_* settings); without one, each call throws 503 LLM.NOT_CONFIGURED (docs/llm.md). */
+  llm: Llm;
 }
 
 /** What `setup` receives: core's services, and its module's settings parsed from its slice. */

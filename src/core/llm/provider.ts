@@ -1,0 +1,108 @@
+// The provider's client, and what the SDK needs from our TypeBox schemas. Loaded only when a
+// call is first made (runtime.ts), so a server without a model never loads the SDK.
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createAzure } from '@ai-sdk/azure';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { type FlexibleSchema, jsonSchema, type LanguageModel, type Tool, type ToolSet } from 'ai';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { TSchema } from 'typebox';
+import type { LlmConfig } from './settings.ts';
+import type { LlmToolSpec } from './types.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * The chat model of the configured provider. Every address and key is passed explicitly: the
+ * SDK would otherwise fall back to its own environment variables (OPENAI_API_KEY,
+ * ANTHROPIC_BASE_URL…), and the settings are the one place the configuration comes from.
+ * OpenAI and Azure are called through chat completions (`.chat`), the API every
+ * OpenAI-compatible server and the test server speak too.
+ */
+export function createModel(config: LlmConfig): LanguageModel {
+  const apiKey = config.apiKey ?? '';
+  switch (config.provider) {
+    case 'openai':
+      return createOpenAI({ apiKey, baseURL: config.baseUrl ?? 'https://api.openai.com/v1' }).chat(config.model);
+    case 'azure': {
+      const azure = config.azure!;
+      // A dated API version is served only on the deployment URLs; the v1 API takes the deployment as the body's model.
+      const dated = azure.apiVersion !== undefined && azure.apiVersion !== 'v1';
+      return createAzure({ apiKey, resourceName: azure.resource, baseURL: config.baseUrl, apiVersion: azure.apiVersion, useDeploymentBasedUrls: dated }).chat(azure.deployment);
+    }
+    case 'anthropic':
+      return createAnthropic({ apiKey, baseURL: config.baseUrl ?? 'https://api.anthropic.com/v1' }).languageModel(config.model);
+    case 'openai-compatible':
+      // Structured outputs as `json_schema`: what Ollama, vLLM and LM Studio all accept (LM Studio refuses `json_object`).
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: config.baseUrl!, apiKey: config.apiKey, includeUsage: true, supportsStructuredOutputs: true }).chatModel(config.model);
+  }
+}
+
+// Validates what the model wrote (tool inputs, objects): its output is untrusted input like any other.
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false, removeAdditional: 'all' }));
+const validators = new WeakMap<TSchema, ValidateFunction>();
+
+function validatorOf(schema: TSchema): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) {
+    validate = ajv.compile(plain(schema));
+    validators.set(schema, validate);
+  }
+  return validate;
+}
+
+/** A TypeBox schema as plain JSON Schema (TypeBox's own markers are not enumerable). */
+const plain = (schema: TSchema): Record<string, unknown> => JSON.parse(JSON.stringify(schema));
+
+/**
+ * The schema as the SDK takes it, checked with Ajv. Objects that say nothing of extra properties
+ * are sent closed (`additionalProperties: false`), as OpenAI's strict mode requires; `strict`
+ * says whether the schema qualifies for it (every property required).
+ */
+export function sdkSchema<T>(schema: TSchema): { schema: FlexibleSchema<T>; strict: boolean } {
+  const wire = plain(schema);
+  const strict = closeObjects(wire);
+  const validate = validatorOf(schema);
+  return {
+    schema: jsonSchema<T>(wire, {
+      validate: (value) => {
+        if (validate(value)) return { success: true, value: value as T };
+        const detail = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+        return { success: false, error: new Error(`does not match the schema: ${detail}`) };
+      },
+    }),
+    strict,
+  };
+}
+
+/** Sets `additionalProperties: false` where unset; true when every object requires all its properties. */
+function closeObjects(node: unknown): boolean {
+  if (Array.isArray(node)) return node.map(closeObjects).every(Boolean);
+  if (!node || typeof node !== 'object') return true;
+  const s = node as Record<string, unknown>;
+  let strict = true;
+  if (s.type === 'object' && s.properties && typeof s.properties === 'object') {
+    s.additionalProperties ??= false;
+    const required = new Set((s.required as string[] | undefined) ?? []);
+    strict = Object.keys(s.properties).every((key) => required.has(key));
+  }
+  for (const value of Object.values(s)) if (!closeObjects(value)) strict = false;
+  return strict;
+}
+
+/** Our tools as the SDK's. A tool without `execute` stops the loop: its call is the caller's to run. */
+export function sdkTools(tools: Record<string, LlmToolSpec<any>> | undefined): ToolSet | undefined {
+  if (!tools) return undefined;
+  const set: ToolSet = {};
+  for (const [name, spec] of Object.entries(tools)) {
+    const execute = spec.execute;
+    const tool: Tool = {
+      description: spec.description,
+      inputSchema: sdkSchema(spec.inputSchema).schema,
+      ...(execute ? { execute: (input: unknown, opts: { toolCallId: string; abortSignal?: AbortSignal }) => execute(input, { toolCallId: opts.toolCallId, signal: opts.abortSignal ?? new AbortController().signal }) } : {}),
+    };
+    set[name] = tool;
+  }
+  return set;
+}
