@@ -138,9 +138,7 @@ class Walker {
     if (sel.locking_read) throw new Refusal('locking_clause', `${String(sel.locking_read).toUpperCase()} is not allowed: a query takes no row locks`);
     const inner = sel.with ? this.with(sel.with, scope) : scope;
     for (const [key, value] of Object.entries(sel)) {
-      if (key === 'with' || key === '_next') continue;
-      if (key === 'from' && Array.isArray(value)) for (const item of value) this.fromItem(item, inner);
-      else this.walk(value, inner);
+      if (key !== 'with' && key !== '_next') this.walk(value, inner);
     }
     if (sel._next) this.statement(sel._next, inner);
   }
@@ -156,13 +154,6 @@ class Walker {
       this.statement(ast, visible, names[i]);
     });
     return new Set([...scope, ...names]);
-  }
-
-  private fromItem(item: Node, scope: ReadonlySet<string>): void {
-    const table = nameOf(item.table);
-    if (table !== undefined && item.type !== 'dual') this.relation(nameOf(item.db), table, scope);
-    const { table: _t, db: _d, ...rest } = item;
-    this.walk(rest, scope);
   }
 
   relation(db: string | undefined | null, table: string, scope: ReadonlySet<string>): void {
@@ -189,6 +180,12 @@ class Walker {
     if (n.ast && typeof n.ast === 'object') {
       this.statement(n.ast, scope);
       return;
+    }
+    // A table reference, wherever the parser put it: FROM lists, joins, parenthesised joins
+    // (`FROM (a JOIN b)` nests them under `expr`). Column references carry `column`.
+    if ('table' in n && !('column' in n) && n.type !== 'column_ref' && n.type !== 'dual') {
+      const table = nameOf(n.table);
+      if (table !== undefined) this.relation(nameOf(n.db), table, scope);
     }
     if (n.type === 'function' || n.type === 'aggr_func') this.function(n);
     if (n.type === 'var' && n.prefix === '@@') throw new Refusal('denied_variable', `server variable @@${n.name} is not allowed: it exposes server settings`);
