@@ -34,6 +34,8 @@ import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
+import { createFileStore, createStorage, type Storage } from './core/storage/index.ts';
+import { fileRoutes } from './core/http/files-routes.ts';
 import type { SettingsOwner } from './core/settings.ts';
 import { auditModule } from './modules/audit/index.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
@@ -117,6 +119,8 @@ export interface App {
   jobs: JobQueue;
   mailer: Mailer;
   log: Logger;
+  /** The file storage modules get as `core.storage` (tests and the CLI reach it here). */
+  storage: Storage;
   apis: Apis;
   /** Every declared event with its producer and consumers (`npm run cli -- events`). */
   eventGraph(): EventGraphRow[];
@@ -199,6 +203,11 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   });
   // Declared with the modules, so known before any setup; each module's setup binds its own.
   const notificationKinds = createNotificationKinds(modules.map((m) => ({ module: m.name, kinds: m.notifications?.kinds ?? [] })));
+  const clock = overrides.clock ?? systemClock;
+  const secrets = createSecrets(config.jwt);
+  const storageLog = log.child({ component: 'storage' });
+  const limits = { maxUploadBytes: config.storageMaxUploadBytes, orgQuotaBytes: config.storageOrgQuotaBytes };
+  const storage = createStorage({ store: await createFileStore(config, storageLog), db: database.db, secrets, clock, log: storageLog, limits });
   const core: CoreDeps = {
     config,
     log,
@@ -207,10 +216,10 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     events: createOutbox(eventCatalog, { checkPayloads: config.nodeEnv !== 'production' }),
     eventCatalog,
     mailer,
-    clock: overrides.clock ?? systemClock,
+    clock,
     passwords: overrides.passwords ?? createPasswordHasher(),
     accessTokens: createAccessTokenService({ keys: config.jwt, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl }),
-    secrets: createSecrets(config.jwt),
+    secrets,
     metrics,
     jobs,
     cache,
@@ -218,6 +227,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     registries,
     notificationKinds,
     scopes,
+    storage,
   };
 
   const apis: Record<string, unknown> = {};
@@ -268,6 +278,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     async (api) => {
       await api.register(adminEventRoutes({ db: database.db, subscriberTimeoutMs: config.eventSubscriberTimeout }));
       await api.register(jobRoutes({ jobs }));
+      await api.register(fileRoutes({ storage }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
     { prefix: API_PREFIX },
@@ -339,6 +350,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     jobs,
     mailer,
     log,
+    storage,
     apis: apis as App['apis'],
     eventGraph: () => eventGraph(eventCatalog, subscribers),
     async listen() {
@@ -359,6 +371,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
       await realtime.stop();
       await mailer.close();
       await cache.close();
+      storage.close();
       await redis?.close();
       // Last: the pool, then the embedded server, once nothing of this process uses them.
       await opened?.close();

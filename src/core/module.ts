@@ -21,6 +21,7 @@ import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
 import type { AccessTokenService } from './security/tokens.ts';
 import type { SettingsSlice } from './settings.ts';
+import type { Storage } from './storage/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -56,6 +57,8 @@ export interface CoreDeps {
   notificationKinds: NotificationKinds;
   /** Every API key scope core and the modules declared: the only ones a key can hold (decision 0034). */
   scopes: ScopeRegistry;
+  /** Files of an organization: saved under keys core makes, within quotas, downloaded through signed links (docs/storage.md). */
+  storage: Storage;
 }
 
 /** What `setup` receives: core's services, and its module's settings parsed from its slice. */
