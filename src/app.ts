@@ -35,6 +35,8 @@ import { createRealtimeBroker } from './core/realtime/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './core/security/passwords.ts';
 import { createSecrets } from './core/security/secrets.ts';
 import { createAccessTokenService } from './core/security/tokens.ts';
+import { createFileStore, createStorage, type Storage } from './core/storage/index.ts';
+import { fileRoutes } from './core/http/files-routes.ts';
 import type { SettingsOwner } from './core/settings.ts';
 import { auditModule } from './modules/audit/index.ts';
 import { type AuthApi, authModule } from './modules/auth/index.ts';
@@ -118,6 +120,8 @@ export interface App {
   jobs: JobQueue;
   mailer: Mailer;
   log: Logger;
+  /** The file storage modules get as `core.storage` (tests and the CLI reach it here). */
+  storage: Storage;
   apis: Apis;
   /** The language model service modules get as `core.llm`. */
   llm: Llm;
@@ -205,6 +209,10 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const clock = overrides.clock ?? systemClock;
   // Loads no SDK until a first call, and none at all without LLM_PROVIDER.
   const llm = createLlm({ config: config.llm, db: database.db, log: log.child({ component: 'llm' }), metrics, clock });
+  const secrets = createSecrets(config.jwt);
+  const storageLog = log.child({ component: 'storage' });
+  const limits = { maxUploadBytes: config.storageMaxUploadBytes, orgQuotaBytes: config.storageOrgQuotaBytes };
+  const storage = createStorage({ store: await createFileStore(config, storageLog), db: database.db, secrets, clock, log: storageLog, limits });
   const core: CoreDeps = {
     config,
     log,
@@ -216,7 +224,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     clock,
     passwords: overrides.passwords ?? createPasswordHasher(),
     accessTokens: createAccessTokenService({ keys: config.jwt, issuer: config.jwtIssuer, audience: config.jwtAudience, ttlSeconds: config.accessTokenTtl }),
-    secrets: createSecrets(config.jwt),
+    secrets,
     metrics,
     jobs,
     cache,
@@ -225,6 +233,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     notificationKinds,
     scopes,
     llm,
+    storage,
   };
 
   const apis: Record<string, unknown> = {};
@@ -275,6 +284,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     async (api) => {
       await api.register(adminEventRoutes({ db: database.db, subscriberTimeoutMs: config.eventSubscriberTimeout }));
       await api.register(jobRoutes({ jobs }));
+      await api.register(fileRoutes({ storage }));
       for (const plugin of routePlugins) await api.register(plugin);
     },
     { prefix: API_PREFIX },
@@ -346,6 +356,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     jobs,
     mailer,
     log,
+    storage,
     apis: apis as App['apis'],
     llm,
     eventGraph: () => eventGraph(eventCatalog, subscribers),
@@ -367,6 +378,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
       await realtime.stop();
       await mailer.close();
       await cache.close();
+      storage.close();
       await redis?.close();
       // Last: the pool, then the embedded server, once nothing of this process uses them.
       await opened?.close();

@@ -74,4 +74,23 @@ describe('the contract check', () => {
     expect(checker.check({ ...answer, url: '/api/v1/a/mine', status: 500, body: '' })).toEqual([]);
     expect(checker.check({ ...answer, url: '/api/v1/a/mine', status: 200 })[0]).toMatch(/getMine declares no body/);
   });
+
+  it('matches any media type to `*/*` (a stored file), and `image/*` only to images', () => {
+    const binary = { schema: { type: 'string', format: 'binary' } };
+    const doc = {
+      openapi: '3.1.0',
+      servers: [{ url: '/api/v1' }],
+      paths: {
+        '/file': { get: { operationId: 'getFile', responses: { '200': { description: 'x', content: { '*/*': binary } } } } },
+        '/image': { get: { operationId: 'getImage', responses: { '200': { description: 'x', content: { 'image/*': binary } } } } },
+      },
+    };
+    const checker = new ContractChecker(doc);
+    const answer = { method: 'GET', status: 200, body: 'bytes' };
+    for (const contentType of ['text/csv; charset=utf-8', 'application/zip', 'image/png']) {
+      expect(checker.check({ ...answer, url: '/api/v1/file', contentType })).toEqual([]);
+    }
+    expect(checker.check({ ...answer, url: '/api/v1/image', contentType: 'image/png' })).toEqual([]);
+    expect(checker.check({ ...answer, url: '/api/v1/image', contentType: 'text/html' })[0]).toMatch(/Content-Type text\/html is not declared/);
+  });
 });

@@ -138,7 +138,8 @@ export class ContractChecker {
       return a.body.length > 0 ? [`${op.operationId} declares no body for ${key}, got ${a.body.length} bytes of ${mediaType ?? 'no type'}`] : [];
     }
     if (!mediaType) return [`${op.operationId} ${key}: no Content-Type, declared ${declared.join(', ')}`];
-    const match = declared.find((d) => d.toLowerCase() === mediaType) ?? declared.find((d) => d.endsWith('/*') && mediaType.startsWith(d.slice(0, -1)));
+    const match =
+      declared.find((d) => d.toLowerCase() === mediaType) ?? declared.find((d) => d === '*/*' || (d.endsWith('/*') && mediaType.startsWith(d.slice(0, -1))));
     if (!match) return [`${op.operationId} ${key}: Content-Type ${mediaType} is not declared (declared ${declared.join(', ')})`];
     if (!/^application\/([\w.-]+\+)?json$/.test(mediaType) || !content[match].schema) return [];
     let body: unknown;

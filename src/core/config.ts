@@ -57,6 +57,9 @@ const trustProxy: Parser<boolean | number | string> = (raw) => {
   return raw; // comma-separated addresses/CIDRs, passed to Fastify as-is
 };
 
+/** S3's limit for one PutObject, which the S3 driver sends a file with. */
+const MAX_PUT_BYTES = 5 * 1024 ** 3;
+
 /** Core's variables. README's table is generated from these and the modules' slices (`npm run settings`). */
 const CORE_SETTINGS = {
   nodeEnv: setting('NODE_ENV', 'development', oneOf('development', 'production', 'test'), 'Mode. `production` refuses to start without explicit secrets.'),
@@ -65,7 +68,7 @@ const CORE_SETTINGS = {
   metricsPort: setting('METRICS_PORT', '', optional(integer(0, 65535)), 'Serve `/metrics` on a listener of its own on this port (`0`: any free port, logged); unset: no such listener.'),
   metricsHost: setting('METRICS_HOST', '127.0.0.1', text, 'Interface of the `METRICS_PORT` listener (`0.0.0.0` in containers, where the port is not published).'),
   metricsToken: setting('METRICS_TOKEN', '', optional(bearerToken(32)), 'Bearer token (at least 32 characters) that `/metrics` requires, on the API port and on `METRICS_PORT`. With neither set, `/metrics` is not served.'),
-  dataDir: setting('DATA_DIR', './data', text, 'Local data: the embedded PostgreSQL server (`postgres/`, with `postgres.password`, `postgres.log` and the socket folder `postgres.run/` beside it), mail files (`mail/`) and the generated development JWT secret.'),
+  dataDir: setting('DATA_DIR', './data', text, 'Local data: the embedded PostgreSQL server (`postgres/`, with `postgres.password`, `postgres.log` and the socket folder `postgres.run/` beside it), mail files (`mail/`), stored files (`files/`, unless `S3_BUCKET` is set) and the generated development JWT secret.'),
   databaseUrl: setting('DATABASE_URL', '', optional(postgresUrl), 'A PostgreSQL server instead of the embedded one.'),
   databasePoolSize: setting('DATABASE_POOL_SIZE', '10', integer(1, 200), 'Connections in the `pg` pool.'),
   dbStatementTimeout: setting('DB_STATEMENT_TIMEOUT', '4s', millis(100, 3_600_000), 'Longest a statement of the app may run (PostgreSQL `statement_timeout`); a request over it answers 503 `DB.TIMEOUT`. Migrations are exempt.'),
@@ -107,6 +110,15 @@ const CORE_SETTINGS = {
   otelProtocol: setting('OTEL_EXPORTER_OTLP_PROTOCOL', 'http/protobuf', oneOf('http/protobuf', 'http/json'), 'Encoding of exported traces (`grpc` is not supported).'),
   otelServiceName: setting('OTEL_SERVICE_NAME', 'trellis', text, 'The `service.name` of exported traces.'),
   ...LLM_SETTINGS,
+  // Files (core/storage, docs/storage.md): a folder under DATA_DIR unless S3_BUCKET names a bucket.
+  storageMaxUploadBytes: setting('STORAGE_MAX_UPLOAD_BYTES', '104857600', integer(1, MAX_PUT_BYTES), 'Largest file one upload may store, in bytes (100 MiB); a larger one is refused with 413 `STORAGE.TOO_LARGE` and nothing is kept. At most 5 GiB (one S3 PutObject).'),
+  storageOrgQuotaBytes: setting('STORAGE_ORG_QUOTA_BYTES', '5368709120', integer(1, Number.MAX_SAFE_INTEGER), "Bytes of files one organization may keep, all uploads together (5 GiB); an upload that would pass it is refused with 413 `STORAGE.QUOTA_EXCEEDED`."),
+  s3Bucket: setting('S3_BUCKET', '', optional(text), 'Keep files in this bucket of an S3-compatible service instead of `DATA_DIR/files`.'),
+  s3Endpoint: setting('S3_ENDPOINT', '', optional(url('http:', 'https:')), 'The S3-compatible service (MinIO, Ceph, R2, …); unset: AWS S3 of `S3_REGION`.'),
+  s3Region: setting('S3_REGION', 'us-east-1', text, 'Region of the bucket (any value for most S3-compatible services).'),
+  s3AccessKeyId: setting('S3_ACCESS_KEY_ID', '', optional(text), 'Access key of the bucket; unset with `S3_SECRET_ACCESS_KEY`: the AWS SDK looks for credentials itself (environment, instance role).'),
+  s3SecretAccessKey: setting('S3_SECRET_ACCESS_KEY', '', optional(text), 'Secret of `S3_ACCESS_KEY_ID`.'),
+  s3ForcePathStyle: setting('S3_FORCE_PATH_STYLE', 'false', boolean, 'Address the bucket as `endpoint/bucket/key` rather than `bucket.endpoint/key` (MinIO and most self-hosted services need `true`).'),
 };
 
 type CoreValues = Decoded<typeof CORE_SETTINGS>;
@@ -125,14 +137,33 @@ function parseCore(p: CoreValues) {
   const issues: ConfigIssue[] = [];
   if (p.metricsPort && p.metricsPort === p.port) issues.push({ variable: 'METRICS_PORT', message: `must differ from PORT (${p.port})` });
   if (p.adminEmail && !p.adminPassword) issues.push({ variable: 'ADMIN_PASSWORD', message: 'is required when ADMIN_EMAIL is set' });
+  issues.push(...storageIssues(p));
   // The language model's variables become `llm`, its provider's configuration (core/llm/settings.ts).
   const { llm, issues: llmIssues, rest: withoutLlm } = splitLlmSettings(p);
   issues.push(...llmIssues);
   if (issues.length) throw ConfigError.of(issues);
   // Last: in development it may write a secret into DATA_DIR.
   const jwt = resolveJwtKeys(p, production, dataDir);
-  const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, ...rest } = withoutLlm;
-  return { ...rest, dataDir, embedded: !p.databaseUrl, production, jwt: jwt!, llm };
+  const { jwtSecret: _s, jwtPrivateKey: _p, jwtPublicKey: _k, s3Bucket, s3Endpoint, s3Region, s3AccessKeyId, s3SecretAccessKey, s3ForcePathStyle, ...rest } = withoutLlm;
+  const s3 = s3Bucket
+    ? {
+        bucket: s3Bucket,
+        endpoint: s3Endpoint,
+        region: s3Region,
+        forcePathStyle: s3ForcePathStyle,
+        credentials: s3AccessKeyId && s3SecretAccessKey ? { accessKeyId: s3AccessKeyId, secretAccessKey: s3SecretAccessKey } : undefined,
+      }
+    : undefined;
+  return { ...rest, dataDir, embedded: !p.databaseUrl, production, jwt: jwt!, s3, llm };
+}
+
+/** S3 settings that cannot work: half a key pair, or a service named without a bucket to use. */
+function storageIssues(p: CoreValues): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (p.s3AccessKeyId && !p.s3SecretAccessKey) issues.push({ variable: 'S3_SECRET_ACCESS_KEY', message: 'is required when S3_ACCESS_KEY_ID is set' });
+  if (p.s3SecretAccessKey && !p.s3AccessKeyId) issues.push({ variable: 'S3_ACCESS_KEY_ID', message: 'is required when S3_SECRET_ACCESS_KEY is set' });
+  if (!p.s3Bucket && (p.s3Endpoint || p.s3AccessKeyId)) issues.push({ variable: 'S3_BUCKET', message: 'is required when S3_ENDPOINT or S3_ACCESS_KEY_ID is set (files stay in DATA_DIR/files without it)' });
+  return issues;
 }
 
 export const coreSettings = defineSettings(CORE_SETTINGS, parseCore);

@@ -11,6 +11,7 @@ export type ErrorKind =
   | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'range_not_satisfiable'
   | 'unprocessable'
   | 'request_timeout'
   | 'uri_too_long'

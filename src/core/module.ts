@@ -22,6 +22,7 @@ import type { PasswordHasher } from './security/passwords.ts';
 import type { Secrets } from './security/secrets.ts';
 import type { AccessTokenService } from './security/tokens.ts';
 import type { SettingsSlice } from './settings.ts';
+import type { Storage } from './storage/index.ts';
 
 export interface Clock {
   now(): Date;
@@ -59,6 +60,8 @@ export interface CoreDeps {
   scopes: ScopeRegistry;
   /** The language model (LLM_* settings); without one, each call throws 503 LLM.NOT_CONFIGURED (docs/llm.md). */
   llm: Llm;
+  /** Files of an organization: saved under keys core makes, within quotas, downloaded through signed links (docs/storage.md). */
+  storage: Storage;
 }
 
 /** What `setup` receives: core's services, and its module's settings parsed from its slice. */

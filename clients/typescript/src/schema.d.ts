@@ -185,6 +185,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/files/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file through a signed link
+         * @description The link is the right to the file: no credentials are needed, and anyone holding it can download until it expires (403 `STORAGE.LINK_EXPIRED`) or the file is removed (404). One byte range may be asked for with `Range: bytes=<first>-<last>` (206); a range starting past the end answers 416 with `Content-Range: bytes *\/<size>`; other `Range` values are ignored. Send the `ETag` back as `If-Range` to resume: if the file changed, the whole of it comes back.
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/register": {
         parameters: {
             query?: never;
@@ -5154,6 +5174,33 @@ export interface components {
         SessionList: {
             data: components["schemas"]["Session"][];
         };
+        /** @description `STORAGE.LINK_EXPIRED`: The download link has expired: ask for a new one where you got it. */
+        StorageLinkExpiredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.LINK_EXPIRED";
+        };
+        /** @description `STORAGE.LINK_INVALID`: The download link is not one this server signed (mistyped, cut, or altered). */
+        StorageLinkInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.LINK_INVALID";
+        };
+        /** @description `STORAGE.NOT_FOUND`: No such file: it was removed, or never stored. */
+        StorageNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.NOT_FOUND";
+        };
+        /** @description `STORAGE.RANGE_NOT_SATISFIABLE`: The `Range` asked for starts past the end of the file; `Content-Range: bytes *\/<size>` gives its size. */
+        StorageRangeNotSatisfiableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.RANGE_NOT_SATISFIABLE";
+            /** @description The size of the file, in bytes */
+            size: number;
+        };
+        /** @description `STORAGE.UNAVAILABLE`: The file storage (the S3 service) did not answer or refused; nothing was changed: retry after `Retry-After` seconds. */
+        StorageUnavailableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.UNAVAILABLE";
+        };
         StreamTicket: {
             ticket: string;
             /** @description Seconds the ticket stays valid; it works once */
@@ -6718,6 +6765,11 @@ export type RoundingRule = components['schemas']['RoundingRule'];
 export type RoundingRuleList = components['schemas']['RoundingRuleList'];
 export type Session = components['schemas']['Session'];
 export type SessionList = components['schemas']['SessionList'];
+export type StorageLinkExpiredProblem = components['schemas']['StorageLinkExpiredProblem'];
+export type StorageLinkInvalidProblem = components['schemas']['StorageLinkInvalidProblem'];
+export type StorageNotFoundProblem = components['schemas']['StorageNotFoundProblem'];
+export type StorageRangeNotSatisfiableProblem = components['schemas']['StorageRangeNotSatisfiableProblem'];
+export type StorageUnavailableProblem = components['schemas']['StorageUnavailableProblem'];
 export type StreamTicket = components['schemas']['StreamTicket'];
 export type Task = components['schemas']['Task'];
 export type TaskPage = components['schemas']['TaskPage'];
@@ -7164,6 +7216,116 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token of the link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, under the media type it was stored with */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description `attachment`, with the file name as ASCII (`filename`) and as UTF-8 (`filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer */
+                    "Content-Length"?: number;
+                    /** @description `bytes`: a part can be asked for with `Range` */
+                    "Accept-Ranges"?: string;
+                    /** @description The SHA-256 of the file: send it as `If-Range` to resume a download */
+                    ETag?: string;
+                    /** @description When the file was stored */
+                    "Last-Modified"?: string;
+                    /** @description `nosniff`: the media type is the one stored, never guessed */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The part of the file `Range` asked for */
+            206: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description `attachment`, with the file name as ASCII (`filename`) and as UTF-8 (`filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer */
+                    "Content-Length"?: number;
+                    /** @description `bytes`: a part can be asked for with `Range` */
+                    "Accept-Ranges"?: string;
+                    /** @description The SHA-256 of the file: send it as `If-Range` to resume a download */
+                    ETag?: string;
+                    /** @description When the file was stored */
+                    "Last-Modified"?: string;
+                    /** @description `nosniff`: the media type is the one stored, never guessed */
+                    "X-Content-Type-Options"?: string;
+                    /** @description `bytes <first>-<last>/<size>`: the part sent, and the size of the file */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StorageLinkInvalidProblem"] | components["schemas"]["StorageLinkExpiredProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StorageNotFoundProblem"];
+                };
+            };
+            /** @description The `Range` asked for lies outside the file */
+            416: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StorageRangeNotSatisfiableProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["StorageUnavailableProblem"];
+                };
+            };
         };
     };
     registerAccount: {

@@ -112,6 +112,7 @@ const RESPONSES: Record<string, [name: string, description: string]> = {
   '409': ['Conflict', 'The request conflicts with the current state (see `code`)'],
   '413': ['PayloadTooLarge', 'The body is over the size limit'],
   '415': ['UnsupportedMediaType', 'The body is not application/json'],
+  '416': ['RangeNotSatisfiable', 'The `Range` asked for lies outside the file'],
   '422': ['UnprocessableContent', 'The request is well-formed but breaks a rule of the operation (see `code`)'],
   '429': ['TooManyRequests', 'Too many requests: wait `Retry-After` seconds'],
   '500': ['InternalError', 'A bug: the detail is hidden; quote the `requestId`'],

@@ -68,6 +68,7 @@ const CORE_TAGS: ApiTag[] = [
   { name: 'health', description: 'Liveness and readiness probes, served outside /api/v1.' },
   { name: 'admin', description: 'Operating the instance (administrators): the event outbox and background jobs.' },
   { name: 'jobs', description: 'Background jobs a user started: status, progress and result.' },
+  { name: 'files', description: 'Downloads through signed, time-limited links (core/storage): the link is the right to the file.' },
 ];
 
 /** The scopes a key can hold, for the document's description of API keys. */

@@ -1,0 +1,215 @@
+// The storage façade modules use (`core.storage`): files of an organization, saved under keys
+// it makes, counted against the org's quota, handed out through signed links. The bytes are the
+// driver's (local folder or S3); the accounting is core.stored_files.
+//
+// An upload is checked twice against the quota. Before: the cap given to the driver is what
+// one upload may take or what is left of the quota, whichever is less, so a body that could
+// never fit is cut off while it streams, and nothing is kept of it. After, under the org's
+// lock: the room is counted again with the uploads that finished meanwhile, and an upload that
+// no longer fits is refused and its object removed. Two uploads that each fit alone cannot
+// both be kept past the quota.
+import type { Readable } from 'node:stream';
+import { uuidv7 } from 'uuidv7';
+import type { Executor } from '../db/database.ts';
+import { invalid } from '../errors.ts';
+import { API_PREFIX } from '../http/server.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Secrets } from '../security/secrets.ts';
+import { checkContentType } from './bodies.ts';
+import { displayName } from './file-names.ts';
+import { checkKey } from './keys.ts';
+import { createDownloadLinks, MAX_LINK_SECONDS } from './links.ts';
+import { isProblem, StorageProblems } from './problems.ts';
+import { type StoredFileRow, storedFiles } from './repository.ts';
+import type { ByteRange, FileStore, GetResult } from './types.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface StorageLimits {
+  /** Largest file one upload may store (`STORAGE_MAX_UPLOAD_BYTES`). */
+  maxUploadBytes: number;
+  /** Bytes one organization may keep (`STORAGE_ORG_QUOTA_BYTES`). */
+  orgQuotaBytes: number;
+}
+
+export interface StoredFile {
+  key: string;
+  orgId: string;
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+  contentType: string;
+  /** The uploader's name for it, cleaned (file-names.ts): for display and downloads only. */
+  fileName: string;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+export interface SaveFile {
+  orgId: string;
+  /** The calling module's folder under the org: `data-sources`, `data-sources/<sourceId>`. */
+  scope: string;
+  /** The client's name for the file: shown, never used as a key. */
+  fileName: string;
+  contentType: string;
+  /** Read as a stream up to the cap; never destroyed (see FileStore.put). */
+  body: Readable | Uint8Array;
+  /** Who uploaded it; null for background work. */
+  userId: string | null;
+}
+
+export interface StorageUsage {
+  orgId: string;
+  usedBytes: number;
+  quotaBytes: number;
+  files: number;
+}
+
+export interface Storage {
+  /** Where the bytes are: `local` (DATA_DIR/files) or `s3`. */
+  readonly driver: FileStore['driver'];
+  readonly limits: StorageLimits;
+  /**
+   * Stores a file of an org under a new key `orgs/<orgId>/<scope>/<uuidv7>`. 413
+   * `STORAGE.TOO_LARGE` over the per-upload cap, 413 `STORAGE.QUOTA_EXCEEDED` past the org's
+   * quota (both with nothing kept), 400 `VALIDATION_FAILED` for a content type that is not one.
+   */
+  save(file: SaveFile): Promise<StoredFile>;
+  /** The record of a stored file, or null. */
+  file(key: string, exec?: Executor): Promise<StoredFile | null>;
+  /** The bytes of a file, whole or a range (FileStore.get): 404 `STORAGE.NOT_FOUND`, 416. */
+  open(key: string, opts?: { range?: ByteRange }): Promise<GetResult>;
+  /** Removes a file and gives its bytes back to the org's quota; removing one twice is no error. */
+  remove(key: string): Promise<void>;
+  usage(orgId: string, exec?: Executor): Promise<StorageUsage>;
+  /**
+   * `/api/v1/files/<token>`: a link anyone holding it may download the file with (as an
+   * attachment, under its file name) for `expiresInSeconds` (1 s to 7 days), or until the file
+   * is removed. Relative to the API's origin (PUBLIC_URL for mail).
+   */
+  signedUrl(key: string, opts: { expiresInSeconds: number }): string;
+  /** The file a download link names: 403 `STORAGE.LINK_INVALID`/`LINK_EXPIRED`, 404 `STORAGE.NOT_FOUND`. */
+  resolveLink(token: string): Promise<StoredFile>;
+  /** Releases the driver's connections. */
+  close(): void;
+}
+
+export interface StorageDeps {
+  store: FileStore;
+  /** The pool. */
+  db: Executor;
+  secrets: Secrets;
+  clock: { now(): Date };
+  log: Logger;
+  limits: StorageLimits;
+}
+
+const toFile = (r: StoredFileRow): StoredFile => ({
+  key: r.key,
+  orgId: r.org_id,
+  size: Number(r.size),
+  sha256: r.sha256,
+  contentType: r.content_type,
+  fileName: r.file_name,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+export function createStorage(deps: StorageDeps): Storage {
+  const { store, db, clock, log, limits } = deps;
+  const links = createDownloadLinks(deps.secrets);
+
+  const quotaExceeded = (usedBytes: number) =>
+    StorageProblems.quotaExceeded.error(`The organization's files would pass its quota of ${limits.orgQuotaBytes} bytes`, {
+      details: { quotaBytes: limits.orgQuotaBytes, usedBytes },
+    });
+
+  /** Removes an object no row will count; a failure leaves an orphan, logged, never an error to the caller. */
+  const discard = async (key: string) => {
+    await store.delete(key).catch((err: Error) => log.error({ key, err: err.message }, 'storage: an object refused by the quota could not be removed'));
+  };
+
+  async function save(input: SaveFile): Promise<StoredFile> {
+    if (!UUID.test(input.orgId)) throw invalid('orgId', 'must be a UUID');
+    const contentType = checkContentType(input.contentType);
+    const fileName = displayName(input.fileName);
+    const id = uuidv7();
+    const key = checkKey(`orgs/${input.orgId.toLowerCase()}/${checkKey(input.scope)}/${id}`);
+
+    const before = await storedFiles.usage(db, input.orgId);
+    const room = limits.orgQuotaBytes - before.usedBytes;
+    if (room <= 0) throw quotaExceeded(before.usedBytes);
+    const cap = Math.min(limits.maxUploadBytes, room);
+    let put: { size: number; sha256: string };
+    try {
+      put = await store.put(key, input.body, { contentType, maxBytes: cap });
+    } catch (err) {
+      // Cut off by what is left of the quota, not by the per-upload cap: the quota is the reason.
+      if (isProblem(err, StorageProblems.tooLarge) && cap < limits.maxUploadBytes) throw quotaExceeded(before.usedBytes);
+      throw err;
+    }
+    try {
+      const row = await db.transaction().execute(async (tx) => {
+        await storedFiles.lockOrg(tx, input.orgId);
+        const now = await storedFiles.usage(tx, input.orgId);
+        if (now.usedBytes + put.size > limits.orgQuotaBytes) throw quotaExceeded(now.usedBytes);
+        return storedFiles.insert(tx, {
+          id,
+          key,
+          org_id: input.orgId,
+          size: put.size,
+          sha256: put.sha256,
+          content_type: contentType,
+          file_name: fileName,
+          created_by: input.userId,
+        });
+      });
+      return toFile(row);
+    } catch (err) {
+      await discard(key);
+      throw err;
+    }
+  }
+
+  return {
+    driver: store.driver,
+    limits,
+    save,
+
+    async file(key, exec = db) {
+      const row = await storedFiles.byKey(exec, checkKey(key));
+      return row ? toFile(row) : null;
+    },
+
+    open: (key, opts) => store.get(key, opts),
+
+    async remove(key) {
+      // The object first: if that fails the row stays and a retry removes both; the other way
+      // round, a failure would leave bytes no quota counts.
+      await store.delete(checkKey(key));
+      await storedFiles.deleteByKey(db, key);
+    },
+
+    async usage(orgId, exec = db) {
+      const { usedBytes, files } = await storedFiles.usage(exec, orgId);
+      return { orgId, usedBytes, quotaBytes: limits.orgQuotaBytes, files };
+    },
+
+    signedUrl(key, opts) {
+      const id = checkKey(key).slice(key.lastIndexOf('/') + 1);
+      if (!UUID.test(id)) throw new TypeError(`only a file saved with storage.save has download links, not ${key}`);
+      const seconds = opts.expiresInSeconds;
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_LINK_SECONDS) throw new RangeError(`expiresInSeconds must be 1 to ${MAX_LINK_SECONDS}, got ${seconds}`);
+      return `${API_PREFIX}/files/${links.sign(id, new Date(clock.now().getTime() + seconds * 1000))}`;
+    },
+
+    async resolveLink(token) {
+      const { fileId } = links.verify(token, clock.now());
+      const row = await storedFiles.byId(db, fileId);
+      if (!row) throw StorageProblems.notFound.error('The file of this link was removed');
+      return toFile(row);
+    },
+
+    close: () => store.close?.(),
+  };
+}
