@@ -68,3 +68,20 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error & { kind
   }
   throw new Error('expected a failure, got none');
 }
+
+/** A TCP server that accepts connections and never says a word (a server that hangs). */
+export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -11,7 +11,8 @@
 //   exactly, so the number prints back as the stored decimal), else its decimal string; NaN and
 //   ±Infinity (numeric or float) are strings;
 // - date: 'YYYY-MM-DD'; timestamp: ISO 8601 'YYYY-MM-DDTHH:MM:SS[.ffffff]' without a zone;
-//   timestamp with time zone: the same in UTC with 'Z'; times and intervals: the server's text;
+//   timestamp with time zone: the same in UTC with 'Z'; times: the server's text; intervals:
+//   ISO 8601 durations on PostgreSQL ('P1DT2H'), the server's text elsewhere;
 // - bytea/blob/binary: base64;
 // - json/jsonb: parsed; arrays and structs: arrays and objects of the values above;
 // - anything else: the server's text.
@@ -134,6 +135,6 @@ export interface ConnectorDriver<C> {
   stream(source: Source<C>, sql: string, params: unknown[], limits: QueryLimits, signal: AbortSignal): AsyncIterable<StreamPart>;
   /** `stream`, collected. */
   run(source: Source<C>, sql: string, params: unknown[], limits: QueryLimits, signal: AbortSignal): Promise<QueryResult>;
-  /** Ends every pool; in-flight queries are stopped. */
+  /** Ends every pool (at shutdown): idle connections at once, busy ones as their queries end or fail. */
   close(): Promise<void>;
 }

@@ -177,6 +177,15 @@ describe('ingestFiles', () => {
     expect(existsSync(into)).toBe(false);
   });
 
+  it('stops when the caller gives up, storing nothing', async () => {
+    const { into, folder } = target();
+    const controller = new AbortController();
+    controller.abort();
+    const err = await caught(() => ingestFiles({ into, files: [{ path: upload('c.csv', 'a\n1\n'), fileName: 'c.csv' }], signal: controller.signal }));
+    expect(err.kind).toBe('canceled');
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
   it('reads nothing but the files it was given', async () => {
     const { into } = target();
     const csv = upload('evil.csv', "a\n1\n");

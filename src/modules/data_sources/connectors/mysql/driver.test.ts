@@ -3,7 +3,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../errors.ts';
-import { answers, caught, closedPort, connectionOf, eventually, MYSQL_URL, uniqueSuffix } from '../test-support.ts';
+import { answers, caught, closedPort, connectionOf, eventually, MYSQL_URL, silentServer, uniqueSuffix } from '../test-support.ts';
 import type { QueryLimits, ServerConnection, Source, StreamPart } from '../types.ts';
 import { createMysqlDriver, flavourOf, sessionSettings } from './driver.ts';
 
@@ -89,6 +89,32 @@ describe.skipIf(!mysqlUp)('MySQL/MariaDB driver', () => {
       expect(err).toBeInstanceOf(ConnectorError);
       expect(err.kind).toBe('unreachable');
       expect(err.message).toContain(`127.0.0.1:${port}`);
+    });
+
+    it('names a host that does not resolve', async () => {
+      const err = await caught(() => driver.test(connectionOf(MYSQL_URL, { host: 'db.nonexistent.invalid' }), never));
+      expect(err.kind).toBe('unreachable');
+      expect(err.message).toMatch(/^Could not connect to db\.nonexistent\.invalid:3306: /);
+    });
+
+    it('dials the checked address, not the host name', async () => {
+      const result = await driver.test(connectionOf(MYSQL_URL, { host: 'db.nonexistent.invalid', address: url.hostname }), never);
+      expect(result.serverVersion).toMatch(/^(MariaDB|MySQL)/);
+      const rows = await driver.run(source({ host: 'db.nonexistent.invalid', address: url.hostname }), 'SELECT 1', [], limits, never);
+      expect(rows.rows).toEqual([[1]]);
+    });
+
+    it('gives up on a server that never answers after connectTimeoutMs', async () => {
+      const silent = await silentServer();
+      try {
+        const started = Date.now();
+        const err = await caught(() => driver.test(connectionOf(MYSQL_URL, { port: silent.port, connectTimeoutMs: 300 }), never));
+        expect(err.kind).toBe('unreachable');
+        expect(err.message).toBe(`Could not connect to 127.0.0.1:${silent.port}: the server did not answer in time.`);
+        expect(Date.now() - started).toBeLessThan(1500);
+      } finally {
+        await silent.close();
+      }
     });
 
     it('refuses a wrong password as auth, and never shows it', async () => {

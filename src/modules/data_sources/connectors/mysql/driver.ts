@@ -149,7 +149,14 @@ export function createMysqlDriver(options: MysqlDriverOptions = {}): ConnectorDr
       try {
         const caps = new ResultCaps(limits);
         let fields: FieldPacket[] | undefined;
-        const command = session.conn.execute({ sql, values: params, rowsAsArray: true }) as unknown as { stream(o: object): Readable; on(e: 'error', f: () => void): void };
+        let command: { stream(o: object): Readable; on(e: 'error', f: () => void): void };
+        try {
+          // mysql2 refuses undefined; SQL has NULL for it.
+          const values = params.map((p) => (p === undefined ? null : p));
+          command = session.conn.execute({ sql, values, rowsAsArray: true }) as unknown as typeof command;
+        } catch (err) {
+          throw new ConnectorError('query', `The query failed on ${server}: ${(err as Error).message}`, 'BAD_PARAMETERS');
+        }
         // Once the stream is closed early, a late error of the statement (the connection being
         // discarded) must find a listener, or it would be thrown at the process.
         command.on('error', () => {});

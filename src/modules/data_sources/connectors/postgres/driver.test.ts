@@ -3,7 +3,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../errors.ts';
-import { caught, closedPort, connectionOf, eventually, PG_URL, uniqueSuffix } from '../test-support.ts';
+import { caught, closedPort, connectionOf, eventually, PG_URL, silentServer, uniqueSuffix } from '../test-support.ts';
 import type { QueryLimits, ServerConnection, Source, StreamPart } from '../types.ts';
 import { createPostgresDriver } from './driver.ts';
 
@@ -71,6 +71,30 @@ describe('test', () => {
     expect(err).toBeInstanceOf(ConnectorError);
     expect(err.kind).toBe('unreachable');
     expect(err.message).toBe(`Could not connect to 127.0.0.1:${port}: the connection was refused (is the server running, and on this port?).`);
+  });
+
+  it('names a host that does not resolve', async () => {
+    const err = await caught(() => driver.test(connectionOf(PG_URL, { host: 'db.nonexistent.invalid' }), never));
+    expect(err.kind).toBe('unreachable');
+    expect(err.message).toMatch(/^Could not connect to db\.nonexistent\.invalid:5432: /);
+  });
+
+  it('dials the checked address, not the host name', async () => {
+    const result = await driver.test(connectionOf(PG_URL, { host: 'db.nonexistent.invalid', address: '127.0.0.1' }), never);
+    expect(result.serverVersion).toMatch(/^PostgreSQL/);
+  });
+
+  it('gives up on a server that never answers after connectTimeoutMs', async () => {
+    const silent = await silentServer();
+    try {
+      const started = Date.now();
+      const err = await caught(() => driver.test(connectionOf(PG_URL, { port: silent.port, connectTimeoutMs: 300 }), never));
+      expect(err.kind).toBe('unreachable');
+      expect(err.message).toBe(`Could not connect to 127.0.0.1:${silent.port}: the server did not answer in time.`);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('says the database does not exist', async () => {
