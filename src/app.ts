@@ -209,7 +209,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const clock = overrides.clock ?? systemClock;
   // Loads no SDK until a first call, and none at all without LLM_PROVIDER.
   const llm = createLlm({ config: config.llm, db: database.db, log: log.child({ component: 'llm' }), metrics, clock });
-  const secrets = createSecrets(config.jwt);
+  const secrets = createSecrets(config.jwt, config.sealingPreviousKeys);
   const storageLog = log.child({ component: 'storage' });
   const limits = { maxUploadBytes: config.storageMaxUploadBytes, orgQuotaBytes: config.storageOrgQuotaBytes };
   const storage = createStorage({ store: await createFileStore(config, storageLog), db: database.db, secrets, clock, log: storageLog, limits });

@@ -35,6 +35,7 @@ function offlineDatabase(): Database {
   };
   return {
     db,
+    url: '',
     rawTransaction: refuse,
     runSql: refuse,
     readWaits: refuse,

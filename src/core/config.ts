@@ -82,6 +82,12 @@ const CORE_SETTINGS = {
   jwtPublicKey: setting('JWT_PUBLIC_KEY', '', optional(text), 'EdDSA (Ed25519) public key, SPKI PEM.'),
   jwtIssuer: setting('JWT_ISSUER', 'trellis', text, 'The `iss` claim of access tokens.'),
   jwtAudience: setting('JWT_AUDIENCE', 'trellis-api', text, 'The `aud` claim of access tokens.'),
+  sealingPreviousKeys: setting(
+    'SEALING_PREVIOUS_KEYS',
+    '',
+    list,
+    'After rotating the master key (`JWT_SECRET`, or `JWT_PRIVATE_KEY`): the former value(s), comma-separated, newest first. Secrets they sealed (data source credentials, webhook secrets, TOTP seeds) still open, and data sources re-seal theirs with the new key within minutes; keep the old value until the log line "data source secrets re-sealed" says none are left (other secrets keep needing it until they are re-issued).',
+  ),
   accessTokenTtl: setting('ACCESS_TOKEN_TTL', '15m', seconds, 'Access token lifetime (`900`, `15m`, `1h`).'),
   rateLimit: setting('RATE_LIMIT', '1000', integer(1, 10000000), 'Requests per minute per IP to each route without a limit of its own (the credential routes have `AUTH_RATE_LIMIT`).'),
   bodyLimit: setting('BODY_LIMIT', '1048576', integer(1024, 1073741824), 'Largest accepted request body, in bytes.'),

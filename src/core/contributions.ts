@@ -30,28 +30,113 @@ export interface LlmTool<I extends TSchema = TSchema, O extends TSchema = TSchem
   run(input: Static<I>, ctx: ActingAs & { signal: AbortSignal }): Promise<Static<O>>;
 }
 
-/** A read-only query against a data source: the guard has already accepted it. */
-export interface GuardedQuery {
-  sql: string;
-  params: unknown[];
-  /** Rows past this are not read. */
+/** The small vocabulary of column types every connector maps its driver's types to. */
+export type ColumnType = 'integer' | 'number' | 'text' | 'boolean' | 'date' | 'timestamp' | 'json' | 'binary' | 'other';
+
+export interface ResultColumn {
+  name: string;
+  type: ColumnType;
+  /** The type as the source names it (`numeric(12,2)`, `varchar`). */
+  dbType: string;
+}
+
+/** Caps of one query: the driver stops reading at the first one reached. */
+export interface QueryLimits {
   maxRows: number;
-  /** The statement is cancelled on the server past this. */
+  /** Approximate JSON size of the rows read. */
+  maxBytes: number;
+  /** The statement is cancelled on the server past this, and the client gives up just after. */
   timeoutMs: number;
 }
 
-/** A kind of data source (PostgreSQL, MySQL, files): how to reach it and how to read it safely. */
+export interface QueryResult {
+  columns: ResultColumn[];
+  rows: unknown[][];
+  rowCount: number;
+  /** A cap stopped the reading: more rows exist. */
+  truncated: boolean;
+  durationMs: number;
+}
+
+/** A result read in batches: the columns first, then rows until the end or a cap. */
+export interface QueryStream {
+  columns: ResultColumn[];
+  batches: AsyncIterable<unknown[][]>;
+  /** After the batches: whether a cap stopped the reading. */
+  truncated(): boolean;
+}
+
+export interface SchemaColumn {
+  name: string;
+  dbType: string;
+  type: ColumnType;
+  nullable: boolean;
+  position: number;
+}
+
+export interface SchemaTable {
+  name: string;
+  kind: 'table' | 'view';
+  rowEstimate: number | null;
+  columns: SchemaColumn[];
+  primaryKey: string[];
+  foreignKeys: { columns: string[]; references: { schema: string; table: string; columns: string[] } }[];
+}
+
+/** What schema introspection finds in a source. */
+export interface SourceSchema {
+  schemas: { name: string; tables: SchemaTable[] }[];
+}
+
+/** The SQL dialect a connector's guard parses. */
+export type SqlDialect = 'postgres' | 'mysql' | 'duckdb' | 'workspace';
+
+/** One data source as its connector sees it: settings opened, host checked, files at hand. */
+export interface ConnectorTarget<C = unknown> {
+  sourceId: string;
+  orgId: string;
+  connection: C;
+  /** The checked address to dial (SSRF guard): connecting to a fresh DNS answer would undo the check. */
+  address?: string;
+  /** For file sources: the local path of the source's database file. */
+  localFile?: string;
+}
+
+/** A kind of data source (PostgreSQL, MySQL, files, workspace): how to reach it and read it safely. */
 export interface DataConnector<C extends TSchema = TSchema> {
-  /** `postgresql`, `mysql`, `csv`…: stored with each data source. */
+  /** `postgres`, `mysql`, `files`, `workspace`: stored with each data source. */
   kind: string;
   description: string;
-  /** The connection settings a user gives (sealed at rest by the data-sources module). */
+  /** The connection settings a user gives; `secretFields` of it are sealed at rest and never shown. */
   connection: C;
-  /** Refuses what is not one read-only statement in this dialect; returns the statement to run. */
-  guard(sql: string): { ok: true; sql: string } | { ok: false; reason: string };
+  secretFields: readonly string[];
+  dialect: SqlDialect;
+  /** The host and port the connection dials, for the SSRF guard; null when it dials none. */
+  endpoint(connection: Static<C>): { host: string; port: number } | null;
   /** Checks that the source answers, without reading data. */
-  test(connection: Static<C>, signal: AbortSignal): Promise<void>;
-  run(connection: Static<C>, query: GuardedQuery, signal: AbortSignal): Promise<{ columns: { name: string; type: string }[]; rows: unknown[][]; truncated: boolean }>;
+  test(target: ConnectorTarget<Static<C>>, signal: AbortSignal): Promise<{ serverVersion: string; latencyMs: number }>;
+  introspect(target: ConnectorTarget<Static<C>>, signal: AbortSignal): Promise<SourceSchema>;
+  /** Runs a guarded, bound SELECT read-only under the caps. */
+  run(target: ConnectorTarget<Static<C>>, sql: string, params: unknown[], limits: QueryLimits, signal: AbortSignal): Promise<QueryResult>;
+  /** The same, in batches, for results too big to hold (downloads). */
+  stream(target: ConnectorTarget<Static<C>>, sql: string, params: unknown[], limits: QueryLimits, signal: AbortSignal): Promise<QueryStream>;
+  /** Ends every pool (shutdown). A source's own pool ends when it has been idle a while, or at once when its connection changed. */
+  close(): Promise<void>;
+}
+
+/**
+ * A relation of the org's own data that the `workspace` data source shows (decision 0038): the
+ * owning module publishes a view in its own schema that filters by the org in
+ * `trellis.workspace_org`, and names it here; queries see it under `name`, and nothing else.
+ */
+export interface WorkspaceRelation {
+  /** The name queries use: `time_entries`. */
+  name: string;
+  /** The owner's view, schema-qualified: `time_tracking.workspace_time_entries`. */
+  view: string;
+  description: string;
+  /** Column descriptions, for people and for the question generator. */
+  columns: Record<string, string>;
 }
 
 /** A kind of chart or dashboard widget: its options as data, and how they become Vega-Lite. */
@@ -80,6 +165,7 @@ export interface Contributions {
   connectors?: DataConnector<any>[];
   widgets?: WidgetKind<any>[];
   documentTemplates?: DocumentTemplate<any>[];
+  workspaceRelations?: WorkspaceRelation[];
 }
 
 /** One registry: contributions by key, from every module, read by the consumers. */
@@ -116,6 +202,7 @@ export interface Registries {
   connectors: Registry<DataConnector<any>>;
   widgets: Registry<WidgetKind<any>>;
   documentTemplates: Registry<DocumentTemplate<any>>;
+  workspaceRelations: Registry<WorkspaceRelation>;
 }
 
 /** The registries of the app, and how `app.ts` fills them from each module's `setup`. */
@@ -124,16 +211,57 @@ export function createRegistries(): Registries & { collect(module: string, from:
   const connectors = createRegistry<DataConnector<any>>('the data connector', (c) => c.kind);
   const widgets = createRegistry<WidgetKind<any>>('the widget kind', (w) => w.kind);
   const documentTemplates = createRegistry<DocumentTemplate<any>>('the document template', (d) => d.name);
+  const workspaceRelations = createRegistry<WorkspaceRelation>('the workspace relation', (r) => r.name);
   return {
     llmTools,
     connectors,
     widgets,
     documentTemplates,
+    workspaceRelations,
     collect(module, from) {
       llmTools.add(module, from.llmTools ?? []);
       connectors.add(module, from.connectors ?? []);
       widgets.add(module, from.widgets ?? []);
       documentTemplates.add(module, from.documentTemplates ?? []);
+      workspaceRelations.add(module, from.workspaceRelations ?? []);
     },
   };
+}
+
+/** Why a connector failed, in a word: decides the problem the caller gets. */
+export type ConnectorFailureKind =
+  /** The server could not be reached or dropped the connection: refused, unknown host, no answer in time, shutting down, too many connections. */
+  | 'unreachable'
+  /** TLS could not be negotiated or the certificate was refused. */
+  | 'tls'
+  /** The server refused the login: wrong user or password, no such database, no access to it. */
+  | 'auth'
+  /** The query ran past its time limit and was stopped (by the server or by the client deadline). */
+  | 'timeout'
+  /** The caller gave up (its AbortSignal) and the query was stopped. */
+  | 'canceled'
+  /** The server refused the statement: missing privilege, or a write in the read-only transaction. */
+  | 'permission'
+  /** The SQL failed: syntax, unknown table or column, types, division by zero, out of memory. The server's message is kept. */
+  | 'query'
+  /** A file could not be ingested: malformed, wrong encoding, not the format it claims, a zip bomb. */
+  | 'file'
+  /** An ingestion went past its row or byte caps. */
+  | 'too_large';
+
+/**
+ * The one error connectors throw. `message` is plain words safe to show the user (host and
+ * port or the file, the server's reason), never a password, a stack or a query's data; the
+ * driver's own error is not kept (it may carry a connection string), only its code.
+ */
+export class ConnectorError extends Error {
+  readonly kind: ConnectorFailureKind;
+  /** The server's or the system's code when there is one (`28P01`, `ER_ACCESS_DENIED_ERROR`, `ECONNREFUSED`), for logs. */
+  readonly code: string | undefined;
+  constructor(kind: ConnectorFailureKind, message: string, code?: string) {
+    super(message);
+    this.name = 'ConnectorError';
+    this.kind = kind;
+    this.code = code;
+  }
 }

@@ -2069,55 +2069,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/data-sources/items": {
+    "/orgs/{orgId}/data-sources/{sourceId}/files": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * List items, newest first
-         * @description API key scope: `data_sources:read`.
-         */
-        get: operations["listDataSourcesItems"];
+        get?: never;
         put?: never;
         /**
-         * Add an item
-         * @description API key scope: `data_sources:write`.
+         * Upload a CSV, TSV, JSON, NDJSON, Parquet or XLSX file to a files source as a table (admin)
+         * @description The request body is the file itself (any Content-Type). It is stored under a key the server makes (never the file name), within STORAGE_MAX_UPLOAD_BYTES and the org's quota, then read into the source's DuckDB database; a file that cannot be read is refused and nothing is kept.
+         *
+         *     API key scope: `data_sources:write`.
          */
-        post: operations["createDataSourcesItem"];
+        post: operations["uploadDataSourceFile"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/data-sources/items/{itemId}": {
+    "/orgs/{orgId}/data-sources/{sourceId}/files/{fileId}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Get an item
-         * @description API key scope: `data_sources:read`.
-         */
-        get: operations["getDataSourcesItem"];
+        get?: never;
         put?: never;
         post?: never;
         /**
-         * Delete an item (admin)
+         * Remove a file and its tables from a files source (admin)
          * @description API key scope: `data_sources:write`.
          */
-        delete: operations["deleteDataSourcesItem"];
+        delete: operations["deleteDataSourceFile"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/analytics/items": {
+    "/orgs/{orgId}/data-sources": {
         parameters: {
             query?: never;
             header?: never;
@@ -2125,23 +2119,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List items, newest first
-         * @description API key scope: `analytics:read`.
+         * List the data sources, newest first (members)
+         * @description API key scope: `data_sources:read`.
          */
-        get: operations["listAnalyticsItems"];
+        get: operations["listDataSources"];
         put?: never;
         /**
-         * Add an item
-         * @description API key scope: `analytics:write`.
+         * Add a data source (admin)
+         * @description API key scope: `data_sources:write`.
          */
-        post: operations["createAnalyticsItem"];
+        post: operations["createDataSource"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/analytics/items/{itemId}": {
+    "/orgs/{orgId}/data-sources/{sourceId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2149,17 +2143,367 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get an item
-         * @description API key scope: `analytics:read`.
+         * Get a data source (members); secrets are never shown
+         * @description API key scope: `data_sources:read`.
          */
-        get: operations["getAnalyticsItem"];
+        get: operations["getDataSource"];
         put?: never;
         post?: never;
         /**
-         * Delete an item (admin)
+         * Delete a data source with its files, schema and glossary (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        delete: operations["deleteDataSource"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a data source (admin); a connection without `password` keeps the current one
+         * @description API key scope: `data_sources:write`.
+         */
+        patch: operations["updateDataSource"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect and report the server version and latency, or the connection error in plain words (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        post: operations["testDataSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read the source's schema (schemas, tables, columns, keys, row estimates) as a job (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        post: operations["syncDataSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The synced schema with its descriptions (members)
+         * @description API key scope: `data_sources:read`.
+         */
+        get: operations["getDataSourceSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/descriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Describe a synced table or column, for people and the question generator (admin); empty removes it
+         * @description API key scope: `data_sources:write`.
+         */
+        put: operations["describeDataSourceTable"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/glossary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source's glossary (members)
+         * @description API key scope: `data_sources:read`.
+         */
+        get: operations["listGlossaryTerms"];
+        put?: never;
+        /**
+         * Add a term to the source's glossary (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        post: operations["addGlossaryTerm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/data-sources/{sourceId}/glossary/{termId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a glossary term (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        delete: operations["deleteGlossaryTerm"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a glossary term (admin)
+         * @description API key scope: `data_sources:write`.
+         */
+        patch: operations["updateGlossaryTerm"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/questions/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a question in plain language: the model writes the SQL, which is guarded, run and shown (members)
+         * @description Grounded in the source's synced schema, descriptions, glossary and the org's verified questions most like this one. The SQL passes the same guard as typed SQL; a refusal goes back to the model once for a repair. Without a configured model: 503 `LLM.NOT_CONFIGURED`.
+         *
+         *     API key scope: `analytics:query`.
+         */
+        post: operations["askQuestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/queries/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Profile a table, an SQL result or a saved question's result: per-column statistics and correlations
+         * @description Counts, nulls, distinct values, min, max, mean, standard deviation, quantiles, histogram bins and top values per column, and Pearson correlations between numeric columns, computed by DuckDB over up to ANALYTICS_PROFILE_MAX_ROWS rows.
+         *
+         *     API key scope: `analytics:query`.
+         */
+        post: operations["profileData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/queries/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run SQL and download the whole result as CSV or XLSX (members)
+         * @description API key scope: `analytics:query`.
+         */
+        post: operations["downloadQueryResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/questions/{questionId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a saved question's whole result as CSV or XLSX (viewers too)
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["downloadQuestionResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run one read-only SQL query on a data source (members)
+         * @description The SQL passes the source's guard (one SELECT, no side-effecting, file or network function), then runs in a read-only transaction under a statement timeout and row and size caps. `:name` marks a parameter, bound by the driver. A fresh cached result is served unless `fresh`.
+         *
+         *     API key scope: `analytics:query`.
+         */
+        post: operations["runQuery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/queries/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your own query history in the organization, newest first
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["listQueryRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/queries/history/{runId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run one of your past queries again, skipping the cache
+         * @description API key scope: `analytics:read`.
+         */
+        post: operations["rerunQuery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's saved questions, newest first
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["listQuestions"];
+        put?: never;
+        /**
+         * Save a question (members); its SQL must pass the guard
          * @description API key scope: `analytics:write`.
          */
-        delete: operations["deleteAnalyticsItem"];
+        post: operations["createQuestion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/questions/{questionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a saved question
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["getQuestion"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a saved question (its author or an admin)
+         * @description API key scope: `analytics:write`.
+         */
+        delete: operations["deleteQuestion"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a saved question (its author or an admin)
+         * @description API key scope: `analytics:write`.
+         */
+        patch: operations["updateQuestion"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/questions/{questionId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a saved question (viewers too)
+         * @description API key scope: `analytics:read`.
+         */
+        post: operations["runQuestion"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2167,7 +2511,7 @@ export interface paths {
     };
 }
 export interface webhooks {
-    "analytics.item_created": {
+    "analytics.question_deleted": {
         parameters: {
             query?: never;
             header?: never;
@@ -2177,19 +2521,19 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was created.
-         * @description An item was created.
+         * A saved question was deleted.
+         * @description A saved question was deleted.
          *
          *     Sent by `analytics`, payload version 1.
          */
-        post: operations["receiveAnalyticsItemCreated"];
+        post: operations["receiveAnalyticsQuestionDeleted"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "analytics.item_deleted": {
+    "analytics.question_saved": {
         parameters: {
             query?: never;
             header?: never;
@@ -2199,19 +2543,19 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was deleted.
-         * @description An item was deleted.
+         * A question was saved (or changed).
+         * @description A question was saved (or changed).
          *
          *     Sent by `analytics`, payload version 1.
          */
-        post: operations["receiveAnalyticsItemDeleted"];
+        post: operations["receiveAnalyticsQuestionSaved"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "data_sources.item_created": {
+    "data_sources.file_added": {
         parameters: {
             query?: never;
             header?: never;
@@ -2221,19 +2565,19 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was created.
-         * @description An item was created.
+         * A file was added to a `files` source as a table.
+         * @description A file was added to a `files` source as a table.
          *
          *     Sent by `data_sources`, payload version 1.
          */
-        post: operations["receiveDataSourcesItemCreated"];
+        post: operations["receiveDataSourcesFileAdded"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "data_sources.item_deleted": {
+    "data_sources.file_removed": {
         parameters: {
             query?: never;
             header?: never;
@@ -2243,12 +2587,100 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was deleted.
-         * @description An item was deleted.
+         * A file (and its table) was removed from a `files` source.
+         * @description A file (and its table) was removed from a `files` source.
          *
          *     Sent by `data_sources`, payload version 1.
          */
-        post: operations["receiveDataSourcesItemDeleted"];
+        post: operations["receiveDataSourcesFileRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.schema_synced": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A sync read the schema of a source (or failed to): cached results of the older schema are no longer served.
+         * @description A sync read the schema of a source (or failed to): cached results of the older schema are no longer served.
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesSchemaSynced"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.source_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A data source was added.
+         * @description A data source was added.
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesSourceCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.source_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A data source was deleted.
+         * @description A data source was deleted.
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesSourceDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "data_sources.source_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A data source was changed: `fields` names what changed (never the values of secrets).
+         * @description A data source was changed: `fields` names what changed (never the values of secrets).
+         *
+         *     Sent by `data_sources`, payload version 1.
+         */
+        post: operations["receiveDataSourcesSourceUpdated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3177,37 +3609,43 @@ export interface components {
             data: components["schemas"]["AdminJob"][];
             page: components["schemas"]["PageInfo"];
         };
-        AnalyticsItem: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            orgId: string;
-            name: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
-             */
-            createdAt: string;
+        /** @description `ANALYTICS.NOT_ANSWERABLE`: The model could not write an acceptable query for the question (after one repair): `detail` says why, and `sql` shows its last attempt, which did not run. */
+        AnalyticsNotAnswerableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.NOT_ANSWERABLE";
+            /** @description The model's last SQL (not run) */
+            sql: string;
+            /** @description The rule it broke or the source's error */
+            reason: string;
         };
-        AnalyticsItemCreatedPayload: {
+        /** @description `ANALYTICS.NOT_YOUR_QUESTION`: Only its author or an org admin may change or delete a saved question. */
+        AnalyticsNotYourQuestionProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.NOT_YOUR_QUESTION";
+        };
+        /** @description `ANALYTICS.PROFILE_TARGET`: Profile exactly one thing: a `table` of `dataSourceId`, an `sql` on `dataSourceId`, or a `questionId`. */
+        AnalyticsProfileTargetProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.PROFILE_TARGET";
+        };
+        AnalyticsQuestionDeletedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
-            name: string;
+            questionId: string;
         };
-        /** @description The body of a `analytics.item_created` delivery. */
-        AnalyticsItemCreatedWebhook: {
+        /** @description The body of a `analytics.question_deleted` delivery. */
+        AnalyticsQuestionDeletedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "analytics.item_created";
+            type: "analytics.question_deleted";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -3218,26 +3656,35 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["AnalyticsItemCreatedPayload"];
+            data: components["schemas"]["AnalyticsQuestionDeletedPayload"];
         };
-        AnalyticsItemDeletedPayload: {
+        /** @description `ANALYTICS.QUESTION_NOT_FOUND`: No such saved question in this organization. */
+        AnalyticsQuestionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.QUESTION_NOT_FOUND";
+        };
+        AnalyticsQuestionSavedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
+            questionId: string;
+            /** Format: uuid */
+            sourceId: string;
+            name: string;
+            verified: boolean;
         };
-        /** @description The body of a `analytics.item_deleted` delivery. */
-        AnalyticsItemDeletedWebhook: {
+        /** @description The body of a `analytics.question_saved` delivery. */
+        AnalyticsQuestionSavedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "analytics.item_deleted";
+            type: "analytics.question_saved";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -3248,21 +3695,22 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["AnalyticsItemDeletedPayload"];
+            data: components["schemas"]["AnalyticsQuestionSavedPayload"];
         };
-        /** @description `ANALYTICS.ITEM_NOT_FOUND`: No such item in this organization. */
-        AnalyticsItemNotFoundProblem: components["schemas"]["Problem"] & {
+        /** @description `ANALYTICS.RUN_NOT_FOUND`: No such run in your history. */
+        AnalyticsRunNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "ANALYTICS.ITEM_NOT_FOUND";
+            code: "ANALYTICS.RUN_NOT_FOUND";
         };
-        AnalyticsItemPage: {
-            data: components["schemas"]["AnalyticsItem"][];
-            page: components["schemas"]["PageInfo"];
-        };
-        /** @description `ANALYTICS.NAME_TAKEN`: Another item of this organization has this name. */
-        AnalyticsNameTakenProblem: components["schemas"]["Problem"] & {
+        /** @description `ANALYTICS.SOURCE_NOT_FOUND`: No such data source in this organization. */
+        AnalyticsSourceNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "ANALYTICS.NAME_TAKEN";
+            code: "ANALYTICS.SOURCE_NOT_FOUND";
+        };
+        /** @description `ANALYTICS.VERIFY_NEEDS_ADMIN`: Only an org admin may mark a question verified. */
+        AnalyticsVerifyNeedsAdminProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.VERIFY_NEEDS_ADMIN";
         };
         ApiKey: {
             /** Format: uuid */
@@ -3305,6 +3753,16 @@ export interface components {
         };
         ApiKeyScopeList: {
             data: components["schemas"]["ApiKeyScope"][];
+        };
+        AskAnswer: {
+            question: string;
+            /** @description The SQL the model wrote, as it ran: read it before trusting the answer */
+            sql: string;
+            /** @description One line from the model on what the SQL does */
+            explanation: string;
+            /** @description The first SQL was refused (by the guard or the source) and the model rewrote it once */
+            repaired: boolean;
+            result: components["schemas"]["QueryResult"];
         };
         AuditEvent: {
             /**
@@ -3500,6 +3958,61 @@ export interface components {
             /** @description ISO 4217, for a money budget */
             currency: string | null;
         };
+        ColumnProfile: {
+            name: string;
+            type: string;
+            /** @description Rows profiled */
+            count: number;
+            nulls: number;
+            distinct: number;
+            /** @description The smallest value (numbers as numbers, others as text); null when all are null */
+            min: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string;
+            /** @description The largest value */
+            max: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string;
+            mean: number | null;
+            stddev: number | null;
+            quantiles: {
+                p05: number;
+                p25: number;
+                p50: number;
+                p75: number;
+                p95: number;
+            } | null;
+            histogram: {
+                from: number;
+                to: number;
+                count: number;
+            }[] | null;
+            topValues: {
+                /** @description The value (numbers as numbers, others as text) */
+                value: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string;
+                count: number;
+            }[];
+        };
         /** @description `CONFLICT`: The request conflicts with the current state of the resource. */
         ConflictProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -3509,97 +4022,485 @@ export interface components {
             /** @description Shown once; store it now */
             key: string;
         };
-        DataSourcesItem: {
+        DataProfile: {
+            /** @description Rows profiled */
+            rowCount: number;
+            /** @description The table or result had more rows than ANALYTICS_PROFILE_MAX_ROWS: the profile is of the first ones */
+            sampled: boolean;
+            columns: components["schemas"]["ColumnProfile"][];
+            correlations: {
+                a: string;
+                b: string;
+                pearson: number | null;
+            }[];
+        };
+        DataSource: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             orgId: string;
             name: string;
+            /** @description `postgres`: a PostgreSQL server; `mysql`: MySQL or MariaDB; `files`: CSV, TSV, JSON, NDJSON, Parquet and XLSX files uploaded to it (one table each, queried with DuckDB); `workspace`: this organization's own projects, tasks, clients, members and time entries */
+            kind: "postgres" | "mysql" | "files" | "workspace";
+            description: string;
+            connection: components["schemas"]["DatabaseConnectionView"] | null;
+            /** @description How long a result of this source is served from the cache */
+            cacheTtlSeconds: number;
+            sync: {
+                status: "never" | "syncing" | "ok" | "failed";
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 date-time with an offset, years 1–9999
+                 */
+                syncedAt: string | null;
+                schemaVersion: number;
+            };
+            files: components["schemas"]["DataSourceFile"][];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        DataSourceFile: {
+            /** Format: uuid */
+            id: string;
+            /** @description The name it was uploaded under (shown only; the stored key is the server's own) */
+            fileName: string;
+            format: string;
+            sizeBytes: number;
+            /** @description The tables queries read it as (a workbook gives one per sheet) */
+            tables: string[];
+            rowCount: number;
             /**
              * Format: date-time
              * @description RFC 3339 date-time with an offset, years 1–9999
              */
             createdAt: string;
         };
-        DataSourcesItemCreatedPayload: {
-            /**
-             * Format: uuid
-             * @description The organization the event belongs to.
-             */
-            orgId: string;
-            /** Format: uuid */
-            itemId: string;
-            name: string;
-        };
-        /** @description The body of a `data_sources.item_created` delivery. */
-        DataSourcesItemCreatedWebhook: {
-            /**
-             * Format: uuid
-             * @description The event id; also the `webhook-id` header.
-             */
-            id: string;
-            /** @constant */
-            type: "data_sources.item_created";
-            /**
-             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
-             * @constant
-             */
-            version: 1;
-            /**
-             * Format: date-time
-             * @description When the event happened.
-             */
-            timestamp: string;
-            data: components["schemas"]["DataSourcesItemCreatedPayload"];
-        };
-        DataSourcesItemDeletedPayload: {
-            /**
-             * Format: uuid
-             * @description The organization the event belongs to.
-             */
-            orgId: string;
-            /** Format: uuid */
-            itemId: string;
-        };
-        /** @description The body of a `data_sources.item_deleted` delivery. */
-        DataSourcesItemDeletedWebhook: {
-            /**
-             * Format: uuid
-             * @description The event id; also the `webhook-id` header.
-             */
-            id: string;
-            /** @constant */
-            type: "data_sources.item_deleted";
-            /**
-             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
-             * @constant
-             */
-            version: 1;
-            /**
-             * Format: date-time
-             * @description When the event happened.
-             */
-            timestamp: string;
-            data: components["schemas"]["DataSourcesItemDeletedPayload"];
-        };
-        /** @description `DATA_SOURCES.ITEM_NOT_FOUND`: No such item in this organization. */
-        DataSourcesItemNotFoundProblem: components["schemas"]["Problem"] & {
-            /** @constant */
-            code: "DATA_SOURCES.ITEM_NOT_FOUND";
-        };
-        DataSourcesItemPage: {
-            data: components["schemas"]["DataSourcesItem"][];
+        DataSourcePage: {
+            data: components["schemas"]["DataSource"][];
             page: components["schemas"]["PageInfo"];
         };
-        /** @description `DATA_SOURCES.NAME_TAKEN`: Another item of this organization has this name. */
+        /** @description The result of a `data_sources.reseal` job */
+        DataSourceResealResult: {
+            /** @description Sources whose credentials were sealed again with the current key */
+            resealed: number;
+        };
+        DataSourceSchema: {
+            /** Format: uuid */
+            sourceId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            syncedAt: string | null;
+            schemaVersion: number;
+            schemas: {
+                name: string;
+                tables: {
+                    name: string;
+                    kind: "table" | "view";
+                    rowEstimate: number | null;
+                    description: string | null;
+                    columns: {
+                        name: string;
+                        /** @description integer, number, text, boolean, date, timestamp, json, binary or other */
+                        type: string;
+                        dbType: string;
+                        nullable: boolean;
+                        description: string | null;
+                    }[];
+                    primaryKey: string[];
+                    foreignKeys: {
+                        columns: string[];
+                        references: {
+                            schema: string;
+                            table: string;
+                            columns: string[];
+                        };
+                    }[];
+                }[];
+            }[];
+        };
+        /** @description The result of a `data_sources.sync` job: the schema read */
+        DataSourceSyncResult: {
+            /** Format: uuid */
+            sourceId: string;
+            tables: number;
+            schemaVersion: number;
+        };
+        DataSourceSyncStarted: {
+            /**
+             * Format: uuid
+             * @description Follow it at GET /jobs/{jobId}
+             */
+            jobId: string;
+        };
+        DataSourceTestResult: {
+            ok: boolean;
+            serverVersion: string | null;
+            latencyMs: number | null;
+            error: {
+                kind: "unreachable" | "tls" | "auth" | "timeout" | "permission" | "query" | "not_allowed";
+                /** @description What went wrong, in plain words */
+                message: string;
+            } | null;
+        };
+        /** @description `DATA_SOURCES.CONNECTION_INVALID`: The connection does not fit the kind: `postgres` and `mysql` need one (host, port, database, user), `files` and `workspace` take none. `errors` names the field. */
+        DataSourcesConnectionInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.CONNECTION_INVALID";
+        };
+        DataSourcesFileAddedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+            /** Format: uuid */
+            fileId: string;
+            tables: string[];
+            rowCount: number;
+            sizeBytes: number;
+        };
+        /** @description The body of a `data_sources.file_added` delivery. */
+        DataSourcesFileAddedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.file_added";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesFileAddedPayload"];
+        };
+        /** @description `DATA_SOURCES.FILE_NOT_FOUND`: No such file in this data source. */
+        DataSourcesFileNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.FILE_NOT_FOUND";
+        };
+        /** @description `DATA_SOURCES.FILE_REFUSED`: The file could not be read as its format (a broken CSV, text that is not UTF-8, a damaged or oversized spreadsheet, an archive that unpacks far beyond its size); nothing was stored. `detail` says what was wrong. */
+        DataSourcesFileRefusedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.FILE_REFUSED";
+        };
+        DataSourcesFileRemovedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+            /** Format: uuid */
+            fileId: string;
+            tables: string[];
+        };
+        /** @description The body of a `data_sources.file_removed` delivery. */
+        DataSourcesFileRemovedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.file_removed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesFileRemovedPayload"];
+        };
+        /** @description `DATA_SOURCES.HOST_NOT_ALLOWED`: The host may not be reached: it is reserved, does not resolve, or resolves to a private or loopback address that the operator has not allowed (DATA_SOURCE_ALLOWED_HOSTS). `errors` names `body.connection.host`. */
+        DataSourcesHostNotAllowedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.HOST_NOT_ALLOWED";
+        };
+        /** @description `DATA_SOURCES.KIND_UNAVAILABLE`: This server has no connector for the kind. */
+        DataSourcesKindUnavailableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.KIND_UNAVAILABLE";
+        };
+        /** @description `DATA_SOURCES.NAME_TAKEN`: Another data source of this organization has this name. */
         DataSourcesNameTakenProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "DATA_SOURCES.NAME_TAKEN";
+        };
+        /** @description `DATA_SOURCES.NOT_A_FILES_SOURCE`: Files are uploaded to a source of kind `files` only. */
+        DataSourcesNotAFilesSourceProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.NOT_A_FILES_SOURCE";
+        };
+        /** @description `DATA_SOURCES.NOT_FOUND`: No such data source in this organization. */
+        DataSourcesNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.NOT_FOUND";
+        };
+        /** @description `DATA_SOURCES.NOT_SYNCED`: The source has not been synced yet: POST …/sync first. */
+        DataSourcesNotSyncedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.NOT_SYNCED";
+        };
+        /** @description `DATA_SOURCES.PARAMETER_INVALID`: A query parameter is unknown, missing or not of its declared type. `detail` names it. */
+        DataSourcesParameterInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.PARAMETER_INVALID";
+        };
+        /** @description `DATA_SOURCES.QUERY_FAILED`: The data source refused the query (unknown column, type error, permission denied…); `detail` quotes its reason. */
+        DataSourcesQueryFailedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.QUERY_FAILED";
+            /** Format: uuid */
+            sourceId: string;
+            sourceName: string;
+        };
+        /** @description `DATA_SOURCES.QUERY_REFUSED`: The guard refused the SQL: only one read-only SELECT (or WITH … SELECT) is allowed, without side-effecting, file or network functions, and, for `workspace` and `files` sources, only on the source's own tables. `reason` is the rule it broke; `detail` says where. */
+        DataSourcesQueryRefusedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.QUERY_REFUSED";
+            /** @description parse_error, multiple_statements, not_a_select, select_into, locking_clause, data_modifying_cte, denied_function, denied_relation, relation_not_allowed, too_long, … */
+            reason: string;
+        };
+        /** @description `DATA_SOURCES.QUERY_TIMEOUT`: The query ran past its time limit and was cancelled on the source: narrow it, or ask an admin for a longer limit. */
+        DataSourcesQueryTimeoutProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.QUERY_TIMEOUT";
+            /** Format: uuid */
+            sourceId: string;
+            sourceName: string;
+        };
+        DataSourcesSchemaSyncedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+            ok: boolean;
+            tables: number;
+            schemaVersion: number;
+            error: string | null;
+        };
+        /** @description The body of a `data_sources.schema_synced` delivery. */
+        DataSourcesSchemaSyncedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.schema_synced";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesSchemaSyncedPayload"];
+        };
+        DataSourcesSourceCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+            name: string;
+            /** @description postgres, mysql, files or workspace */
+            kind: string;
+        };
+        /** @description The body of a `data_sources.source_created` delivery. */
+        DataSourcesSourceCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.source_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesSourceCreatedPayload"];
+        };
+        DataSourcesSourceDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+        };
+        /** @description The body of a `data_sources.source_deleted` delivery. */
+        DataSourcesSourceDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.source_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesSourceDeletedPayload"];
+        };
+        DataSourcesSourceUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            sourceId: string;
+            fields: string[];
+        };
+        /** @description The body of a `data_sources.source_updated` delivery. */
+        DataSourcesSourceUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "data_sources.source_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DataSourcesSourceUpdatedPayload"];
+        };
+        /** @description `DATA_SOURCES.TERM_NOT_FOUND`: No such glossary term in this data source. */
+        DataSourcesTermNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.TERM_NOT_FOUND";
+        };
+        /** @description `DATA_SOURCES.TERM_TAKEN`: The glossary of this data source has this term already. */
+        DataSourcesTermTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.TERM_TAKEN";
+        };
+        /** @description `DATA_SOURCES.TOO_MANY`: The organization has as many data sources as it may have (DATA_SOURCE_MAX_PER_ORG): delete one first. */
+        DataSourcesTooManyProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.TOO_MANY";
+        };
+        /** @description `DATA_SOURCES.UNKNOWN_TABLE`: The synced schema of the source has no such table or column: sync it first, or check the names. */
+        DataSourcesUnknownTableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.UNKNOWN_TABLE";
+        };
+        /** @description `DATA_SOURCES.UNREACHABLE`: The data source did not answer (down, refusing connections, TLS or sign-in failed); nothing was run. `detail` says why in plain words. */
+        DataSourcesUnreachableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DATA_SOURCES.UNREACHABLE";
+            /** Format: uuid */
+            sourceId: string;
+            sourceName: string;
+        };
+        DatabaseConnection: {
+            /** @description Host name or IP address. Private and loopback addresses are refused unless the operator allows them (DATA_SOURCE_ALLOWED_HOSTS). */
+            host: string;
+            port: number;
+            /** @description Database name */
+            database: string;
+            /** @description User name: best a read-only role (docs/data-sources-readonly-role.md) */
+            user: string;
+            /** @description Write-only: sealed at rest, never returned. Leave out on update to keep the current one; empty for a login without one. */
+            password?: string;
+            tls?: {
+                /** @description `disable`: plain TCP; `require`: TLS without checking the certificate; `verify-full`: TLS, the certificate must match the host and chain to `ca` (or the system's roots) */
+                mode: "disable" | "require" | "verify-full";
+                /** @description PEM certificate(s) to trust for `verify-full`; write-only */
+                ca?: string;
+            };
+            /** @default 10 */
+            connectTimeoutSeconds: number;
+            /**
+             * @description Connections this source may hold at once (per instance)
+             * @default 2
+             */
+            poolSize: number;
+            /** @description PostgreSQL only: a role to SET for every query, e.g. a read-only one */
+            role?: string;
+        };
+        DatabaseConnectionView: {
+            host: string;
+            port: number;
+            database: string;
+            user: string;
+            hasPassword: boolean;
+            tls: {
+                /** @description `disable`: plain TCP; `require`: TLS without checking the certificate; `verify-full`: TLS, the certificate must match the host and chain to `ca` (or the system's roots) */
+                mode: "disable" | "require" | "verify-full";
+                hasCa: boolean;
+            };
+            connectTimeoutSeconds: number;
+            poolSize: number;
+            role: string | null;
         };
         /** @description `DB.TIMEOUT`: The database did not answer in time (a lock held elsewhere, a slow statement, no free connection); nothing was changed: retry after `Retry-After` seconds. */
         DbTimeoutProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "DB.TIMEOUT";
+        };
+        DeclaredParameter: {
+            /** @description Written `:name` in the SQL */
+            name: string;
+            type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+            default?: string | number | boolean | null;
         };
         EventSubscriber: {
             /** @description `<module>.<what_it_does>`, e.g. `users.create_profile` */
@@ -3658,6 +4559,25 @@ export interface components {
         ForbiddenProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "FORBIDDEN";
+        };
+        GlossaryTerm: {
+            /** Format: uuid */
+            id: string;
+            term: string;
+            definition: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        GlossaryTermList: {
+            data: components["schemas"]["GlossaryTerm"][];
         };
         /** @description `INTERNAL`: A bug: the detail is hidden; quote the `requestId`. */
         InternalProblem: components["schemas"]["Problem"] & {
@@ -3737,7 +4657,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -3746,6 +4666,36 @@ export interface components {
         Liveness: {
             /** @enum {string} */
             status: "ok";
+        };
+        /** @description `LLM.INVALID_OUTPUT`: The language model answered something that is not of the expected shape (not JSON, or not matching the schema): retry after `Retry-After` seconds, or rephrase. */
+        LlmInvalidOutputProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.INVALID_OUTPUT";
+        };
+        /** @description `LLM.NOT_CONFIGURED`: No language model is configured on this server: the operator sets `LLM_PROVIDER`, `LLM_MODEL` and `LLM_API_KEY` (or `LLM_BASE_URL` for an OpenAI-compatible server such as Ollama). Nothing else is affected. */
+        LlmNotConfiguredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.NOT_CONFIGURED";
+        };
+        /** @description `LLM.RATE_LIMITED`: The language model provider is rate-limiting this server (still after the configured retries): retry after `Retry-After` seconds. */
+        LlmRateLimitedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.RATE_LIMITED";
+        };
+        /** @description `LLM.REQUEST_REFUSED`: The language model refused the request as it is (too long for its context, blocked by its content filter, or not valid for this model): the same request will fail again. */
+        LlmRequestRefusedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.REQUEST_REFUSED";
+        };
+        /** @description `LLM.TIMEOUT`: The language model did not answer within `LLM_TIMEOUT`: retry after `Retry-After` seconds, or ask for less. */
+        LlmTimeoutProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.TIMEOUT";
+        };
+        /** @description `LLM.UNAVAILABLE`: The language model could not be reached or failed (after the configured retries), or refused the server's credentials: retry after `Retry-After` seconds. */
+        LlmUnavailableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.UNAVAILABLE";
         };
         /** @description The result of an `auth.purge_login_failures` job */
         LoginFailurePurgeResult: {
@@ -5038,6 +5988,63 @@ export interface components {
             /** @constant */
             code: "PROJECTS.TEMPLATE_NOT_FOUND";
         };
+        QueryParameter: {
+            /** @description Written `:name` in the SQL */
+            name: string;
+            type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+            value: string | number | boolean | null;
+        };
+        QueryResult: {
+            columns: {
+                name: string;
+                /** @description integer, number, text, boolean, date, timestamp, json, binary or other */
+                type: string;
+            }[];
+            /** @description One array per row, its cells in the order of `columns` */
+            rows: (null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[][];
+            rowCount: number;
+            /** @description A row or size cap stopped the reading: the source has more rows */
+            truncated: boolean;
+            durationMs: number;
+            cached: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            cachedAt: string | null;
+        };
+        QueryRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            dataSourceId: string;
+            /** Format: uuid */
+            questionId: string | null;
+            sql: string;
+            parameters: components["schemas"]["QueryParameter"][];
+            status: "ok" | "refused" | "failed";
+            errorCode: string | null;
+            rowCount: number | null;
+            durationMs: number | null;
+            cached: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        QueryRunPage: {
+            data: components["schemas"]["QueryRun"][];
+            page: components["schemas"]["PageInfo"];
+        };
         /** @description `RATE_LIMITED`: Too many requests: wait `Retry-After` seconds. */
         RateLimitedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -5147,6 +6154,38 @@ export interface components {
         RoundingRuleList: {
             data: components["schemas"]["RoundingRule"][];
         };
+        SavedQuestion: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            dataSourceId: string;
+            name: string;
+            description: string;
+            /** @description The plain-language question it was generated from, if any */
+            question: string | null;
+            sql: string;
+            parameters: components["schemas"]["DeclaredParameter"][];
+            /** @description An admin checked it: it grounds the question generator as an example */
+            verified: boolean;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        SavedQuestionPage: {
+            data: components["schemas"]["SavedQuestion"][];
+            page: components["schemas"]["PageInfo"];
+        };
         Session: {
             /** Format: uuid */
             id: string;
@@ -5189,12 +6228,28 @@ export interface components {
             /** @constant */
             code: "STORAGE.NOT_FOUND";
         };
+        /** @description `STORAGE.QUOTA_EXCEEDED`: The organization's files would pass its quota (`quotaBytes`, the `STORAGE_ORG_QUOTA_BYTES` setting); nothing was stored. Remove files to make room. */
+        StorageQuotaExceededProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.QUOTA_EXCEEDED";
+            /** @description Bytes of files the organization may keep */
+            quotaBytes: number;
+            /** @description Bytes its files take now */
+            usedBytes: number;
+        };
         /** @description `STORAGE.RANGE_NOT_SATISFIABLE`: The `Range` asked for starts past the end of the file; `Content-Range: bytes *\/<size>` gives its size. */
         StorageRangeNotSatisfiableProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "STORAGE.RANGE_NOT_SATISFIABLE";
             /** @description The size of the file, in bytes */
             size: number;
+        };
+        /** @description `STORAGE.TOO_LARGE`: The file is over the largest size one upload may have (`maxBytes`, the `STORAGE_MAX_UPLOAD_BYTES` setting); nothing was stored. */
+        StorageTooLargeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "STORAGE.TOO_LARGE";
+            /** @description The largest size an upload may have, in bytes */
+            maxBytes: number;
         };
         /** @description `STORAGE.UNAVAILABLE`: The file storage (the S3 service) did not answer or refused; nothing was changed: retry after `Retry-After` seconds. */
         StorageUnavailableProblem: components["schemas"]["Problem"] & {
@@ -6576,18 +7631,22 @@ export type AcceptedJob = components['schemas']['AcceptedJob'];
 export type Account = components['schemas']['Account'];
 export type AdminJob = components['schemas']['AdminJob'];
 export type AdminJobPage = components['schemas']['AdminJobPage'];
-export type AnalyticsItem = components['schemas']['AnalyticsItem'];
-export type AnalyticsItemCreatedPayload = components['schemas']['AnalyticsItemCreatedPayload'];
-export type AnalyticsItemCreatedWebhook = components['schemas']['AnalyticsItemCreatedWebhook'];
-export type AnalyticsItemDeletedPayload = components['schemas']['AnalyticsItemDeletedPayload'];
-export type AnalyticsItemDeletedWebhook = components['schemas']['AnalyticsItemDeletedWebhook'];
-export type AnalyticsItemNotFoundProblem = components['schemas']['AnalyticsItemNotFoundProblem'];
-export type AnalyticsItemPage = components['schemas']['AnalyticsItemPage'];
-export type AnalyticsNameTakenProblem = components['schemas']['AnalyticsNameTakenProblem'];
+export type AnalyticsNotAnswerableProblem = components['schemas']['AnalyticsNotAnswerableProblem'];
+export type AnalyticsNotYourQuestionProblem = components['schemas']['AnalyticsNotYourQuestionProblem'];
+export type AnalyticsProfileTargetProblem = components['schemas']['AnalyticsProfileTargetProblem'];
+export type AnalyticsQuestionDeletedPayload = components['schemas']['AnalyticsQuestionDeletedPayload'];
+export type AnalyticsQuestionDeletedWebhook = components['schemas']['AnalyticsQuestionDeletedWebhook'];
+export type AnalyticsQuestionNotFoundProblem = components['schemas']['AnalyticsQuestionNotFoundProblem'];
+export type AnalyticsQuestionSavedPayload = components['schemas']['AnalyticsQuestionSavedPayload'];
+export type AnalyticsQuestionSavedWebhook = components['schemas']['AnalyticsQuestionSavedWebhook'];
+export type AnalyticsRunNotFoundProblem = components['schemas']['AnalyticsRunNotFoundProblem'];
+export type AnalyticsSourceNotFoundProblem = components['schemas']['AnalyticsSourceNotFoundProblem'];
+export type AnalyticsVerifyNeedsAdminProblem = components['schemas']['AnalyticsVerifyNeedsAdminProblem'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type ApiKeyList = components['schemas']['ApiKeyList'];
 export type ApiKeyScope = components['schemas']['ApiKeyScope'];
 export type ApiKeyScopeList = components['schemas']['ApiKeyScopeList'];
+export type AskAnswer = components['schemas']['AskAnswer'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type AuditEventPage = components['schemas']['AuditEventPage'];
 export type AuditPurgeResult = components['schemas']['AuditPurgeResult'];
@@ -6611,23 +7670,60 @@ export type BudgetHours = components['schemas']['BudgetHours'];
 export type BudgetMoney = components['schemas']['BudgetMoney'];
 export type BudgetReachedData = components['schemas']['BudgetReachedData'];
 export type BudgetWarningData = components['schemas']['BudgetWarningData'];
+export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
-export type DataSourcesItem = components['schemas']['DataSourcesItem'];
-export type DataSourcesItemCreatedPayload = components['schemas']['DataSourcesItemCreatedPayload'];
-export type DataSourcesItemCreatedWebhook = components['schemas']['DataSourcesItemCreatedWebhook'];
-export type DataSourcesItemDeletedPayload = components['schemas']['DataSourcesItemDeletedPayload'];
-export type DataSourcesItemDeletedWebhook = components['schemas']['DataSourcesItemDeletedWebhook'];
-export type DataSourcesItemNotFoundProblem = components['schemas']['DataSourcesItemNotFoundProblem'];
-export type DataSourcesItemPage = components['schemas']['DataSourcesItemPage'];
+export type DataProfile = components['schemas']['DataProfile'];
+export type DataSource = components['schemas']['DataSource'];
+export type DataSourceFile = components['schemas']['DataSourceFile'];
+export type DataSourcePage = components['schemas']['DataSourcePage'];
+export type DataSourceResealResult = components['schemas']['DataSourceResealResult'];
+export type DataSourceSchema = components['schemas']['DataSourceSchema'];
+export type DataSourceSyncResult = components['schemas']['DataSourceSyncResult'];
+export type DataSourceSyncStarted = components['schemas']['DataSourceSyncStarted'];
+export type DataSourceTestResult = components['schemas']['DataSourceTestResult'];
+export type DataSourcesConnectionInvalidProblem = components['schemas']['DataSourcesConnectionInvalidProblem'];
+export type DataSourcesFileAddedPayload = components['schemas']['DataSourcesFileAddedPayload'];
+export type DataSourcesFileAddedWebhook = components['schemas']['DataSourcesFileAddedWebhook'];
+export type DataSourcesFileNotFoundProblem = components['schemas']['DataSourcesFileNotFoundProblem'];
+export type DataSourcesFileRefusedProblem = components['schemas']['DataSourcesFileRefusedProblem'];
+export type DataSourcesFileRemovedPayload = components['schemas']['DataSourcesFileRemovedPayload'];
+export type DataSourcesFileRemovedWebhook = components['schemas']['DataSourcesFileRemovedWebhook'];
+export type DataSourcesHostNotAllowedProblem = components['schemas']['DataSourcesHostNotAllowedProblem'];
+export type DataSourcesKindUnavailableProblem = components['schemas']['DataSourcesKindUnavailableProblem'];
 export type DataSourcesNameTakenProblem = components['schemas']['DataSourcesNameTakenProblem'];
+export type DataSourcesNotAFilesSourceProblem = components['schemas']['DataSourcesNotAFilesSourceProblem'];
+export type DataSourcesNotFoundProblem = components['schemas']['DataSourcesNotFoundProblem'];
+export type DataSourcesNotSyncedProblem = components['schemas']['DataSourcesNotSyncedProblem'];
+export type DataSourcesParameterInvalidProblem = components['schemas']['DataSourcesParameterInvalidProblem'];
+export type DataSourcesQueryFailedProblem = components['schemas']['DataSourcesQueryFailedProblem'];
+export type DataSourcesQueryRefusedProblem = components['schemas']['DataSourcesQueryRefusedProblem'];
+export type DataSourcesQueryTimeoutProblem = components['schemas']['DataSourcesQueryTimeoutProblem'];
+export type DataSourcesSchemaSyncedPayload = components['schemas']['DataSourcesSchemaSyncedPayload'];
+export type DataSourcesSchemaSyncedWebhook = components['schemas']['DataSourcesSchemaSyncedWebhook'];
+export type DataSourcesSourceCreatedPayload = components['schemas']['DataSourcesSourceCreatedPayload'];
+export type DataSourcesSourceCreatedWebhook = components['schemas']['DataSourcesSourceCreatedWebhook'];
+export type DataSourcesSourceDeletedPayload = components['schemas']['DataSourcesSourceDeletedPayload'];
+export type DataSourcesSourceDeletedWebhook = components['schemas']['DataSourcesSourceDeletedWebhook'];
+export type DataSourcesSourceUpdatedPayload = components['schemas']['DataSourcesSourceUpdatedPayload'];
+export type DataSourcesSourceUpdatedWebhook = components['schemas']['DataSourcesSourceUpdatedWebhook'];
+export type DataSourcesTermNotFoundProblem = components['schemas']['DataSourcesTermNotFoundProblem'];
+export type DataSourcesTermTakenProblem = components['schemas']['DataSourcesTermTakenProblem'];
+export type DataSourcesTooManyProblem = components['schemas']['DataSourcesTooManyProblem'];
+export type DataSourcesUnknownTableProblem = components['schemas']['DataSourcesUnknownTableProblem'];
+export type DataSourcesUnreachableProblem = components['schemas']['DataSourcesUnreachableProblem'];
+export type DatabaseConnection = components['schemas']['DatabaseConnection'];
+export type DatabaseConnectionView = components['schemas']['DatabaseConnectionView'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
+export type DeclaredParameter = components['schemas']['DeclaredParameter'];
 export type EventSubscriber = components['schemas']['EventSubscriber'];
 export type EventSubscriberPage = components['schemas']['EventSubscriberPage'];
 export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
 export type EventsSubscriberLiveProblem = components['schemas']['EventsSubscriberLiveProblem'];
 export type ExportReadyData = components['schemas']['ExportReadyData'];
 export type ForbiddenProblem = components['schemas']['ForbiddenProblem'];
+export type GlossaryTerm = components['schemas']['GlossaryTerm'];
+export type GlossaryTermList = components['schemas']['GlossaryTermList'];
 export type InternalProblem = components['schemas']['InternalProblem'];
 export type Invitation = components['schemas']['Invitation'];
 export type InvitationPage = components['schemas']['InvitationPage'];
@@ -6637,6 +7733,12 @@ export type JobPurgeResult = components['schemas']['JobPurgeResult'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobsNotFailedProblem = components['schemas']['JobsNotFailedProblem'];
 export type Liveness = components['schemas']['Liveness'];
+export type LlmInvalidOutputProblem = components['schemas']['LlmInvalidOutputProblem'];
+export type LlmNotConfiguredProblem = components['schemas']['LlmNotConfiguredProblem'];
+export type LlmRateLimitedProblem = components['schemas']['LlmRateLimitedProblem'];
+export type LlmRequestRefusedProblem = components['schemas']['LlmRequestRefusedProblem'];
+export type LlmTimeoutProblem = components['schemas']['LlmTimeoutProblem'];
+export type LlmUnavailableProblem = components['schemas']['LlmUnavailableProblem'];
 export type LoginFailurePurgeResult = components['schemas']['LoginFailurePurgeResult'];
 export type LoginResult = components['schemas']['LoginResult'];
 export type MemberAddedData = components['schemas']['MemberAddedData'];
@@ -6749,6 +7851,10 @@ export type ProjectsTemplateCreatedWebhook = components['schemas']['ProjectsTemp
 export type ProjectsTemplateDeletedPayload = components['schemas']['ProjectsTemplateDeletedPayload'];
 export type ProjectsTemplateDeletedWebhook = components['schemas']['ProjectsTemplateDeletedWebhook'];
 export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
+export type QueryParameter = components['schemas']['QueryParameter'];
+export type QueryResult = components['schemas']['QueryResult'];
+export type QueryRun = components['schemas']['QueryRun'];
+export type QueryRunPage = components['schemas']['QueryRunPage'];
 export type RateLimitedProblem = components['schemas']['RateLimitedProblem'];
 export type Readiness = components['schemas']['Readiness'];
 export type ReadinessCheck = components['schemas']['ReadinessCheck'];
@@ -6763,12 +7869,16 @@ export type ReportsRangeTooLongProblem = components['schemas']['ReportsRangeTooL
 export type RetiredEventSubscriber = components['schemas']['RetiredEventSubscriber'];
 export type RoundingRule = components['schemas']['RoundingRule'];
 export type RoundingRuleList = components['schemas']['RoundingRuleList'];
+export type SavedQuestion = components['schemas']['SavedQuestion'];
+export type SavedQuestionPage = components['schemas']['SavedQuestionPage'];
 export type Session = components['schemas']['Session'];
 export type SessionList = components['schemas']['SessionList'];
 export type StorageLinkExpiredProblem = components['schemas']['StorageLinkExpiredProblem'];
 export type StorageLinkInvalidProblem = components['schemas']['StorageLinkInvalidProblem'];
 export type StorageNotFoundProblem = components['schemas']['StorageNotFoundProblem'];
+export type StorageQuotaExceededProblem = components['schemas']['StorageQuotaExceededProblem'];
 export type StorageRangeNotSatisfiableProblem = components['schemas']['StorageRangeNotSatisfiableProblem'];
+export type StorageTooLargeProblem = components['schemas']['StorageTooLargeProblem'];
 export type StorageUnavailableProblem = components['schemas']['StorageUnavailableProblem'];
 export type StreamTicket = components['schemas']['StreamTicket'];
 export type Task = components['schemas']['Task'];
@@ -12991,7 +14101,142 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    listDataSourcesItems: {
+    uploadDataSourceFile: {
+        parameters: {
+            query: {
+                /** @description The file's name: its extension gives the format unless `format` does; its stem names the table */
+                name: string;
+                format?: "csv" | "tsv" | "json" | "ndjson" | "parquet" | "xlsx";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesNotAFilesSourceProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesFileRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDataSourceFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+                fileId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"] | components["schemas"]["DataSourcesFileNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesNotAFilesSourceProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDataSources: {
         parameters: {
             query?: {
                 /**
@@ -13019,7 +14264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataSourcesItemPage"];
+                    "application/json": components["schemas"]["DataSourcePage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13040,7 +14285,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    createDataSourcesItem: {
+    createDataSource: {
         parameters: {
             query?: never;
             header?: never;
@@ -13053,6 +14298,11 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    /** @description `postgres`: a PostgreSQL server; `mysql`: MySQL or MariaDB; `files`: CSV, TSV, JSON, NDJSON, Parquet and XLSX files uploaded to it (one table each, queried with DuckDB); `workspace`: this organization's own projects, tasks, clients, members and time entries */
+                    kind: "postgres" | "mysql" | "files" | "workspace";
+                    description?: string;
+                    connection?: components["schemas"]["DatabaseConnection"];
+                    cacheTtlSeconds?: number;
                 };
             };
         };
@@ -13067,7 +14317,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataSourcesItem"];
+                    "application/json": components["schemas"]["DataSource"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesConnectionInvalidProblem"] | components["schemas"]["DataSourcesHostNotAllowedProblem"] | components["schemas"]["DataSourcesKindUnavailableProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesNameTakenProblem"] | components["schemas"]["DataSourcesTooManyProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDataSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSource"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13080,7 +14394,109 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDataSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDataSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    connection?: components["schemas"]["DatabaseConnection"];
+                    cacheTtlSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSource"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesConnectionInvalidProblem"] | components["schemas"]["DataSourcesHostNotAllowedProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */
@@ -13100,13 +14516,13 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    getDataSourcesItem: {
+    testDataSource: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+                sourceId: string;
             };
             cookie?: never;
         };
@@ -13122,7 +14538,59 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataSourcesItem"];
+                    "application/json": components["schemas"]["DataSourceTestResult"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesKindUnavailableProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    syncDataSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSourceSyncStarted"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13135,7 +14603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -13143,13 +14611,225 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    deleteDataSourcesItem: {
+    getDataSourceSchema: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataSourceSchema"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    describeDataSourceTable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    schema: string;
+                    table: string;
+                    /** @description Leave out to describe the table */
+                    column?: string;
+                    /** @description Empty removes the description */
+                    description: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesUnknownTableProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listGlossaryTerms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlossaryTermList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addGlossaryTerm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    term: string;
+                    definition: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlossaryTerm"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesTermTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteGlossaryTerm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+                termId: string;
             };
             cookie?: never;
         };
@@ -13176,7 +14856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesTermNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -13184,7 +14864,502 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    listAnalyticsItems: {
+    updateGlossaryTerm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sourceId: string;
+                termId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    term?: string;
+                    definition?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GlossaryTerm"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DataSourcesTermNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesTermTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    askQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dataSourceId: string;
+                    /** @description In plain language, e.g. "hours per client last quarter" */
+                    question: string;
+                    maxRows?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AskAnswer"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesNotSyncedProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"] | components["schemas"]["AnalyticsNotAnswerableProblem"] | components["schemas"]["LlmRequestRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
+                };
+            };
+        };
+    };
+    profileData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dataSourceId?: string;
+                    table?: {
+                        schema: string;
+                        name: string;
+                    };
+                    /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
+                    sql?: string;
+                    parameters?: components["schemas"]["QueryParameter"][];
+                    /**
+                     * Format: uuid
+                     * @description Profile the result of a saved question instead
+                     */
+                    questionId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataProfile"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AnalyticsProfileTargetProblem"] | components["schemas"]["DataSourcesUnknownTableProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    downloadQueryResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dataSourceId: string;
+                    /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
+                    sql: string;
+                    parameters?: components["schemas"]["QueryParameter"][];
+                    format: "csv" | "xlsx";
+                };
+            };
+        };
+        responses: {
+            /** @description The whole result (up to ANALYTICS_DOWNLOAD_MAX_ROWS rows), streamed as it is read */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    downloadQuestionResult: {
+        parameters: {
+            query: {
+                format: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                questionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole result (up to ANALYTICS_DOWNLOAD_MAX_ROWS rows), streamed as it is read */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    runQuery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dataSourceId: string;
+                    /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
+                    sql: string;
+                    parameters?: components["schemas"]["QueryParameter"][];
+                    /** @description Fewer rows than the server's cap (ANALYTICS_MAX_ROWS) */
+                    maxRows?: number;
+                    /** @description Skip the result cache */
+                    fresh?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    listQueryRuns: {
         parameters: {
             query?: {
                 /**
@@ -13212,7 +15387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnalyticsItemPage"];
+                    "application/json": components["schemas"]["QueryRunPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13233,73 +15408,13 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    createAnalyticsItem: {
+    rerunQuery: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            201: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
-                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
-                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AnalyticsItem"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            /** @description No such resource, or not visible to the caller */
-            404: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
-                };
-            };
-            /** @description The request conflicts with the current state (see `code`) */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["AnalyticsNameTakenProblem"];
-                };
-            };
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    getAnalyticsItem: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                orgId: string;
-                itemId: string;
+                runId: string;
             };
             cookie?: never;
         };
@@ -13315,7 +15430,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnalyticsItem"];
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsRunNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    listQuestions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+                dataSourceId?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedQuestionPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13328,7 +15522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -13336,13 +15530,153 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    deleteAnalyticsItem: {
+    createQuestion: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dataSourceId: string;
+                    name: string;
+                    description?: string;
+                    question?: string;
+                    /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
+                    sql: string;
+                    parameters?: components["schemas"]["DeclaredParameter"][];
+                    /** @description Admins only */
+                    verified?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedQuestion"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AnalyticsVerifyNeedsAdminProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    getQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                questionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedQuestion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                questionId: string;
             };
             cookie?: never;
         };
@@ -13361,6 +15695,175 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AnalyticsNotYourQuestionProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                questionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    question?: string | null;
+                    /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
+                    sql?: string;
+                    parameters?: components["schemas"]["DeclaredParameter"][];
+                    /** @description Admins only */
+                    verified?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedQuestion"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AnalyticsNotYourQuestionProblem"] | components["schemas"]["AnalyticsVerifyNeedsAdminProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    runQuestion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                questionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Values for the declared parameters; the others run with their defaults */
+                    parameters?: {
+                        /** @description Written `:name` in the SQL */
+                        name: string;
+                        value: string | number | boolean | null;
+                    }[];
+                    fresh?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryResult"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such resource, or not visible to the caller */
             404: {
@@ -13369,15 +15872,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["Unavailable"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
         };
     };
-    receiveAnalyticsItemCreated: {
+    receiveAnalyticsQuestionDeleted: {
         parameters: {
             query?: never;
             header: {
@@ -13393,7 +15918,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnalyticsItemCreatedWebhook"];
+                "application/json": components["schemas"]["AnalyticsQuestionDeletedWebhook"];
             };
         };
         responses: {
@@ -13413,7 +15938,7 @@ export interface operations {
             };
         };
     };
-    receiveAnalyticsItemDeleted: {
+    receiveAnalyticsQuestionSaved: {
         parameters: {
             query?: never;
             header: {
@@ -13429,7 +15954,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnalyticsItemDeletedWebhook"];
+                "application/json": components["schemas"]["AnalyticsQuestionSavedWebhook"];
             };
         };
         responses: {
@@ -13449,7 +15974,7 @@ export interface operations {
             };
         };
     };
-    receiveDataSourcesItemCreated: {
+    receiveDataSourcesFileAdded: {
         parameters: {
             query?: never;
             header: {
@@ -13465,7 +15990,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DataSourcesItemCreatedWebhook"];
+                "application/json": components["schemas"]["DataSourcesFileAddedWebhook"];
             };
         };
         responses: {
@@ -13485,7 +16010,7 @@ export interface operations {
             };
         };
     };
-    receiveDataSourcesItemDeleted: {
+    receiveDataSourcesFileRemoved: {
         parameters: {
             query?: never;
             header: {
@@ -13501,7 +16026,151 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DataSourcesItemDeletedWebhook"];
+                "application/json": components["schemas"]["DataSourcesFileRemovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesSchemaSynced: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesSchemaSyncedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesSourceCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesSourceCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesSourceDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesSourceDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDataSourcesSourceUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataSourcesSourceUpdatedWebhook"];
             };
         };
         responses: {

@@ -25,6 +25,8 @@ export interface PoolStats {
 
 export interface Database {
   readonly db: Kysely<AnyDB>;
+  /** The connection string it was opened with (for a pool of its own: the workspace data source). Never log it. */
+  readonly url: string;
   /** Runs fn inside one raw transaction on a dedicated connection (used by the migrator). */
   rawTransaction<T>(fn: (s: RawSession) => Promise<T>): Promise<T>;
   /**
@@ -200,6 +202,7 @@ function openPostgres(pg: typeof import('pg').default, url: string, max: number,
 
   return {
     db,
+    url,
     async rawTransaction(fn) {
       const client = await pool.connect();
       try {

@@ -141,3 +141,17 @@ export function OneOfKinds<T extends TSchema[]>(kinds: [...T], description: stri
  * shape and no words is what the document tests refuse.
  */
 export const OpenObject = (description: string) => Type.Object({}, { additionalProperties: true, description });
+
+/**
+ * Any JSON value (a query result's cell, a profile's minimum): typed as the list of JSON types,
+ * arrays and objects before strings, which is the order fast-json-stringify must try them in (a
+ * string first would flatten an array to its text). An array's items are the same, three levels
+ * deep (OpenAPI tools want `items` beside `type: array`); deeper than that, arrays are not typed.
+ */
+export const AnyJson = (description: string, depth = 3): TUnsafe<unknown> =>
+  Type.Unsafe<unknown>({
+    type: depth > 0 ? ['null', 'boolean', 'number', 'array', 'object', 'string'] : ['null', 'boolean', 'number', 'object', 'string'],
+    ...(depth > 0 ? { items: AnyJson('An element: any JSON value', depth - 1) } : {}),
+    additionalProperties: true,
+    description,
+  });

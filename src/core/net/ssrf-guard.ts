@@ -80,7 +80,6 @@ export interface CheckedUrl {
 
 /** Parses and checks `raw`; throws UrlNotAllowedError when it may not be reached. */
 export async function assertPublicUrl(raw: string | URL, opts: GuardOptions = {}): Promise<CheckedUrl> {
-  const allow = opts.allow ?? EMPTY_ALLOW_LIST;
   let url: URL;
   try {
     url = new URL(raw);
@@ -90,7 +89,17 @@ export async function assertPublicUrl(raw: string | URL, opts: GuardOptions = {}
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlNotAllowedError('scheme', `scheme ${url.protocol.slice(0, -1)}`);
   if (url.username || url.password) throw new UrlNotAllowedError('credentials', 'user name or password in the URL');
   // WHATWG URL parsing has already normalized numeric forms (0x7f.1, 2130706433) to dotted quads.
-  const host = bareAddress(url.hostname);
+  const { host, addresses } = await assertPublicHost(url.hostname, opts);
+  return { url, host, addresses };
+}
+
+/**
+ * Checks a host name or address the server is about to dial (a database a user named), by the
+ * same rules as a URL's host; throws UrlNotAllowedError. Connect only to the returned addresses.
+ */
+export async function assertPublicHost(hostname: string, opts: GuardOptions = {}): Promise<{ host: string; addresses: ResolvedAddress[] }> {
+  const allow = opts.allow ?? EMPTY_ALLOW_LIST;
+  const host = normalizedHost(hostname);
   if (!host) throw new UrlNotAllowedError('invalid', 'no host');
   const hostAllowed = allow.allowsHost(host);
   if (!hostAllowed && isBlockedHostname(host)) throw new UrlNotAllowedError('blocked_host', `reserved host name ${host}`);
@@ -115,5 +124,16 @@ export async function assertPublicUrl(raw: string | URL, opts: GuardOptions = {}
       throw new UrlNotAllowedError('blocked_address', family ? `non-public address ${host}` : `host ${host} resolves to the non-public address ${refused.address}`);
     }
   }
-  return { url, host, addresses };
+  return { host, addresses };
+}
+
+/** The host as a URL parser reads it: numeric forms (0x7f.1, 2130706433) become dotted quads; '' when it is not a host. */
+function normalizedHost(hostname: string): string {
+  const bare = bareAddress(hostname.trim().toLowerCase());
+  if (!bare || /[/?#@\s]/.test(bare)) return '';
+  try {
+    return bareAddress(new URL(`http://${isIP(bare) === 6 ? `[${bare}]` : bare}/`).hostname);
+  } catch {
+    return '';
+  }
 }

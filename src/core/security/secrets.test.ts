@@ -70,3 +70,22 @@ describe('secrets', () => {
     expect(ed.derive('a').equals(secrets.derive('a'))).toBe(false);
   });
 });
+
+describe('secrets after the master key rotates', () => {
+  const before = createSecrets({ algorithm: 'HS256', secret: 'the-old-secret-the-old-secret-0123456789' });
+  const after = createSecrets({ algorithm: 'HS256', secret: 'the-new-secret-the-new-secret-0123456789' }, ['the-old-secret-the-old-secret-0123456789']);
+
+  it('opens what the previous key sealed, and seals with the new one', () => {
+    const old = before.seal('s3cret');
+    expect(after.open(old)).toBe('s3cret');
+    const fresh = after.seal('s3cret');
+    expect(() => before.open(fresh)).toThrow();
+    expect(after.keyId).not.toBe(before.keyId);
+  });
+
+  it('refuses what no known key sealed', () => {
+    const stranger = createSecrets({ algorithm: 'HS256', secret: 'a-third-secret-a-third-secret-0123456789' });
+    expect(() => after.open(stranger.seal('x'))).toThrow();
+    expect(() => createSecrets(keys).open(before.seal('x'))).toThrow();
+  });
+});

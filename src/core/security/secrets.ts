@@ -1,6 +1,6 @@
 // Keys derived from the one configured secret (HS256 secret or EdDSA private key), so
 // no further secret has to be configured: HKDF gives an independent key per purpose.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { JwtKeys } from '../config.ts';
 
 export interface Secrets {
@@ -10,10 +10,33 @@ export interface Secrets {
   mac(label: string, input: string): string;
   /** AES-256-GCM: confidentiality and integrity for small secrets at rest. */
   seal(plain: string): string;
+  /** Opens a value sealed with the current key or one of the previous ones (SEALING_PREVIOUS_KEYS). */
   open(sealed: string): string;
+  /**
+   * Names the current sealing key (not secret: a hash of it). A row that records the key id it
+   * was sealed with can be found and re-sealed after the master key rotates.
+   */
+  readonly keyId: string;
 }
 
-export function createSecrets(keys: JwtKeys): Secrets {
+const boxKeyOf = (material: string) => Buffer.from(hkdfSync('sha256', material, 'trellis', 'secret-box', 32));
+
+function openWith(key: Buffer, sealed: string): string {
+  const parts = sealed.split('.');
+  const [v, iv, body, tag] = parts;
+  // The body is empty when the sealed value was the empty string.
+  if (parts.length !== 4 || v !== 'v1' || !iv || !tag) throw new Error('not a sealed value');
+  // Pinned tag length: without it GCM accepts a truncated tag (down to 4 bytes), which is far easier to forge.
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * `previous`: the key material in use before the last rotations (former JWT_SECRET values or
+ * EdDSA private keys), newest first. Values they sealed still open; new ones use the current key.
+ */
+export function createSecrets(keys: JwtKeys, previous: readonly string[] = []): Secrets {
   const material = keys.algorithm === 'EdDSA' ? keys.privateKey! : keys.secret!;
   const cache = new Map<string, Buffer>();
   const derive = (label: string) => {
@@ -25,6 +48,7 @@ export function createSecrets(keys: JwtKeys): Secrets {
     return key;
   };
   const boxKey = derive('secret-box');
+  const previousKeys = previous.filter((m) => m && m !== material).map(boxKeyOf);
   return {
     derive,
     mac: (label, input) => createHmac('sha256', derive(label)).update(input).digest('base64url'),
@@ -35,14 +59,19 @@ export function createSecrets(keys: JwtKeys): Secrets {
       return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
     },
     open(sealed) {
-      const parts = sealed.split('.');
-      const [v, iv, body, tag] = parts;
-      // The body is empty when the sealed value was the empty string.
-      if (parts.length !== 4 || v !== 'v1' || !iv || !tag) throw new Error('not a sealed value');
-      // Pinned tag length: without it GCM accepts a truncated tag (down to 4 bytes), which is far easier to forge.
-      const decipher = createDecipheriv('aes-256-gcm', boxKey, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      try {
+        return openWith(boxKey, sealed);
+      } catch (err) {
+        for (const key of previousKeys) {
+          try {
+            return openWith(key, sealed);
+          } catch {
+            // Not this one either.
+          }
+        }
+        throw err;
+      }
     },
+    keyId: createHash('sha256').update(boxKey).digest('base64url').slice(0, 12),
   };
 }

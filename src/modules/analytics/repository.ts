@@ -1,32 +1,84 @@
-// SQL of analytics.items. Every query filters by org_id (defence in depth).
+// SQL of the analytics schema. Every query filters by org_id (defence in depth).
 import type { Kysely, Selectable } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 
-export interface ItemsTable {
+export interface DeclaredParameterRow {
+  name: string;
+  type: 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp';
+  default?: string | number | boolean | null;
+}
+
+export interface QuestionsTable {
   id: string;
   org_id: string;
+  data_source_id: string;
   name: string;
+  description: string;
+  question: string | null;
+  sql: string;
+  parameters: DeclaredParameterRow[];
+  verified: boolean;
   created_by: string;
   created_at: Date;
+  updated_at: Date;
 }
-export type ItemRow = Selectable<ItemsTable>;
+export type QuestionRow = Selectable<QuestionsTable>;
+
+export interface RunsTable {
+  id: string;
+  org_id: string;
+  user_id: string;
+  data_source_id: string;
+  question_id: string | null;
+  sql: string;
+  sql_hash: string;
+  parameters: unknown[];
+  status: 'ok' | 'refused' | 'failed';
+  error_code: string | null;
+  row_count: number | null;
+  duration_ms: number | null;
+  cached: boolean;
+  created_at: Date;
+}
+export type RunRow = Selectable<RunsTable>;
 
 interface Tables {
-  'analytics.items': ItemsTable;
+  'analytics.questions': QuestionsTable;
+  'analytics.runs': RunsTable;
 }
 const q = (db: Executor) => db as unknown as Kysely<Tables>;
+const json = (v: unknown) => JSON.stringify(v) as never;
 
-export const items = {
-  insert: (db: Executor, row: ItemsTable) => q(db).insertInto('analytics.items').values(row).execute(),
-  byId: (db: Executor, orgId: string, id: string) => q(db).selectFrom('analytics.items').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
-  /** Newest first, keyset on id (UUIDv7 ids sort by creation). */
-  list: (db: Executor, orgId: string, beforeId: string | undefined, limit: number) => {
-    let query = q(db).selectFrom('analytics.items').selectAll().where('org_id', '=', orgId);
+export const questions = {
+  insert: (db: Executor, row: QuestionsTable) => q(db).insertInto('analytics.questions').values({ ...row, parameters: json(row.parameters) }).execute(),
+  byId: (db: Executor, orgId: string, id: string) => q(db).selectFrom('analytics.questions').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
+  list: (db: Executor, orgId: string, filter: { dataSourceId?: string }, beforeId: string | undefined, limit: number) => {
+    let query = q(db).selectFrom('analytics.questions').selectAll().where('org_id', '=', orgId);
+    if (filter.dataSourceId) query = query.where('data_source_id', '=', filter.dataSourceId);
     if (beforeId) query = query.where('id', '<', beforeId);
     return query.orderBy('id', 'desc').limit(limit).execute();
   },
-  delete: async (db: Executor, orgId: string, id: string) => {
-    const r = await q(db).deleteFrom('analytics.items').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+  /** The verified questions of a source: the generator's examples (few enough to rank in memory). */
+  verified: (db: Executor, orgId: string, sourceId: string) =>
+    q(db).selectFrom('analytics.questions').select(['question', 'name', 'sql']).where('org_id', '=', orgId).where('data_source_id', '=', sourceId).where('verified', '=', true).orderBy('id', 'desc').limit(500).execute(),
+  update: (db: Executor, orgId: string, id: string, set: Partial<QuestionsTable>) =>
+    q(db)
+      .updateTable('analytics.questions')
+      .set(set.parameters ? { ...set, parameters: json(set.parameters) } : set)
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .execute(),
+  delete: async (db: Executor, orgId: string, id: string) => Number((await q(db).deleteFrom('analytics.questions').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()).numDeletedRows) > 0,
+};
+
+export const runs = {
+  insert: (db: Executor, row: RunsTable) => q(db).insertInto('analytics.runs').values({ ...row, parameters: json(row.parameters) }).execute(),
+  byId: (db: Executor, orgId: string, userId: string, id: string) =>
+    q(db).selectFrom('analytics.runs').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst(),
+  /** One user's history in one org, newest first. */
+  list: (db: Executor, orgId: string, userId: string, beforeId: string | undefined, limit: number) => {
+    let query = q(db).selectFrom('analytics.runs').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId);
+    if (beforeId) query = query.where('id', '<', beforeId);
+    return query.orderBy('id', 'desc').limit(limit).execute();
   },
 };

@@ -1,5 +1,6 @@
 // Audit records as CSV, written batch by batch so an export of any size streams in flat memory.
 import { stringify } from 'csv-stringify/sync';
+import { neutralizeCell } from '../../core/spreadsheet.ts';
 import type { AuditRecordView } from './schemas.ts';
 
 export const CSV_COLUMNS = [
@@ -19,13 +20,7 @@ export const CSV_COLUMNS = [
 
 const OPTIONS = { record_delimiter: 'windows' } as const;
 
-/**
- * A cell a spreadsheet would take for a formula (=, +, -, @, tab, CR) is prefixed with a quote:
- * user agents and request ids come from clients, and `=HYPERLINK(...)` must stay text.
- */
-export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { neutralizeCell };
 
 const cell = (value: string | null) => neutralizeCell(value ?? '');
 

@@ -15,6 +15,7 @@ import { type OrgRole, roleAtLeast } from './rules.ts';
 import { createOrganizationsService, type OrganizationView } from './service.ts';
 import { organizationsEvents } from './events.ts';
 import { organizationsSettings } from './settings.ts';
+import { organizationsWorkspaceRelations } from './workspace.ts';
 
 export type { OrganizationsEvents } from './events.ts';
 export { OrgProblems } from './problems.ts';
@@ -69,6 +70,7 @@ export const organizationsModule = defineModule({
     return {
       api,
       routes: organizationsRoutes({ orgs, members, invitations }),
+      workspaceRelations: organizationsWorkspaceRelations,
       subscribers: [
         ...invitations.subscribers,
         subscriber('organizations.remove_deleted_user', 'users.deleted', (e, { db }) => members.removeDeletedUser(db, e.payload.userId, e.actorId)),

@@ -10,6 +10,7 @@ import { projectsSubscribers } from './subscribers.ts';
 import { createTasksService } from './tasks.ts';
 import { createTemplatesService } from './templates.ts';
 import { projectsEvents } from './events.ts';
+import { projectsWorkspaceRelations } from './workspace.ts';
 
 export type { ProjectsApi } from './api.ts';
 export type { ProjectsEvents } from './events.ts';
@@ -40,6 +41,7 @@ export const projectsModule = defineModule({
         templates: createTemplatesService(deps, access),
       }),
       subscribers: projectsSubscribers(members),
+      workspaceRelations: projectsWorkspaceRelations,
     };
   },
 });

@@ -2,15 +2,10 @@
 // side; amounts get one column per currency. Plain numbers (dot decimals, no grouping) so a
 // spreadsheet or a script reads them as numbers.
 import { stringify } from 'csv-stringify/sync';
+import { neutralizeCell } from '../../core/spreadsheet.ts';
 import { amountIn, amountText, GROUP_TITLES, hoursText, type ReportTotals, type TimeReport } from './model.ts';
 
-/**
- * A cell a spreadsheet would take for a formula (=, +, -, @, tab, CR) is prefixed with a quote:
- * names come from users, and a project called `=HYPERLINK(...)` must stay text (CSV injection).
- */
-export function neutralizeCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { neutralizeCell };
 
 function figures(t: ReportTotals, currencies: string[]): string[] {
   return [

@@ -9,6 +9,7 @@ import { timeNotifications } from './notifications.ts';
 import { timeRoutes } from './routes.ts';
 import { createTimeService } from './service.ts';
 import { timeEvents } from './events.ts';
+import { timeWorkspaceRelations } from './workspace.ts';
 
 export type { TimeAggregateQuery, TimeAggregateRow, TimeApi, TimeGroupBy, TimeTotals } from './api.ts';
 export type { TimeEvents } from './events.ts';
@@ -29,6 +30,6 @@ export const timeModule = defineModule({
   setup(core, { organizations, projects }): ModuleInstance<TimeApi> {
     const time = createTimeService({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, projects });
     // No subscribers: entries outlive their project (projects.project_deleted leaves them as history).
-    return { api: time.api, routes: timeRoutes(time) };
+    return { api: time.api, routes: timeRoutes(time), workspaceRelations: timeWorkspaceRelations };
   },
 });

@@ -2,38 +2,10 @@
 // names the server (host:port) or the file, never the password, never a stack; the driver's own
 // error is not kept (it may carry the connection string), only its code.
 
-export type ConnectorErrorKind =
-  /** The server could not be reached or dropped the connection: refused, unknown host, no answer in time, shutting down, too many connections. */
-  | 'unreachable'
-  /** TLS could not be negotiated or the certificate was refused. */
-  | 'tls'
-  /** The server refused the login: wrong user or password, no such database, no access to it. */
-  | 'auth'
-  /** The query ran past its time limit and was stopped (by the server or by the client deadline). */
-  | 'timeout'
-  /** The caller gave up (its AbortSignal) and the query was stopped. */
-  | 'canceled'
-  /** The server refused the statement: missing privilege, or a write in the read-only transaction. */
-  | 'permission'
-  /** The SQL failed: syntax, unknown table or column, types, division by zero, out of memory. The server's message is kept. */
-  | 'query'
-  /** A file could not be ingested: malformed, wrong encoding, not the format it claims, a zip bomb. */
-  | 'file'
-  /** An ingestion went past its row or byte caps. */
-  | 'too_large';
-
-export class ConnectorError extends Error {
-  readonly kind: ConnectorErrorKind;
-  /** The server's or the system's code when there is one (`28P01`, `ER_ACCESS_DENIED_ERROR`, `ECONNREFUSED`), for logs. */
-  readonly code: string | undefined;
-
-  constructor(kind: ConnectorErrorKind, message: string, code?: string) {
-    super(message);
-    this.name = 'ConnectorError';
-    this.kind = kind;
-    this.code = code;
-  }
-}
+// The class is core's (src/core/contributions.ts), so any connector, this module's or a
+// package's, fails in one way the data_sources module reads.
+export { ConnectorError, type ConnectorFailureKind as ConnectorErrorKind } from '../../../core/contributions.ts';
+import { ConnectorError } from '../../../core/contributions.ts';
 
 export const isConnectorError = (err: unknown): err is ConnectorError => err instanceof ConnectorError;
 

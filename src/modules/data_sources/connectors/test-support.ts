@@ -2,13 +2,18 @@
 // to and connections built from their URLs.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { inject } from 'vitest';
+import { serverOf } from '../workspace-connector.ts';
 import type { ServerConnection } from './types.ts';
 
-export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+// Without TEST_DATABASE_URL, the run's embedded server (test/global-setup.ts), as every suite.
+export const PG_URL = process.env.TEST_DATABASE_URL ?? inject('serverUrl');
 export const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 /** A connection from a URL (`postgres://user:pass@host:port/db`), with test-friendly defaults. */
 export function connectionOf(url: string, overrides: Partial<ServerConnection> = {}): ServerConnection {
+  // A Unix-socket connection string (the embedded server's) has no host for WHATWG URL.
+  if (/^postgres(ql)?:/.test(url)) return { ...serverOf(url), connectTimeoutMs: 3000, ...overrides };
   const u = new URL(url);
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),

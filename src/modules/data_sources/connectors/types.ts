@@ -59,6 +59,11 @@ export interface ServerConnection {
   poolSize: number;
   /** PostgreSQL only: a role to `SET LOCAL ROLE` to in every transaction (the read-only role, docs/data-sources-readonly-role.md). */
   role?: string;
+  /**
+   * PostgreSQL only: custom settings (`prefix.name`) set for each query's transaction alone, by
+   * the server's side, never by the query: the workspace source names its org this way.
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /** A `files` source: the DuckDB database file its uploads were ingested into (ingest.ts). */

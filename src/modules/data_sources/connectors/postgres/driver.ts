@@ -74,8 +74,11 @@ function transactionSettings(conn: ServerConnection, timeoutMs: number, deadline
     "SET LOCAL TimeZone = 'UTC'",
     "SET LOCAL DateStyle = 'ISO, YMD'",
     "SET LOCAL IntervalStyle = 'iso_8601'",
+    // The guard reads string literals as the standard says; the server must read them the same way.
+    'SET LOCAL standard_conforming_strings = on',
   ];
   if (conn.role) settings.push(`SET LOCAL ROLE ${pg.escapeIdentifier(conn.role)}`);
+  for (const [name, value] of Object.entries(conn.settings ?? {})) settings.push(`SELECT set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`);
   return settings.join('; ');
 }
 

@@ -1,0 +1,96 @@
+// Running SQL on a source, for analytics (through the façade): bind the named parameters, pass
+// the guard of the source's dialect, then hand the statement to the connector, which runs it in
+// a read-only transaction under a statement timeout and row and byte caps. A refusal names the
+// rule it broke; a failure names the source.
+import type { QueryLimits, QueryResult, QueryStream, Registries } from '../../core/contributions.ts';
+import type { Executor } from '../../core/db/database.ts';
+import { failureProblem } from './failures.ts';
+import { bindNamedParameters, guardSql } from './guard/index.ts';
+import { DataSourcesProblems } from './problems.ts';
+import { files, type SourceRow } from './repository.ts';
+import type { SourcesService } from './service.ts';
+import type { Targets } from './targets.ts';
+
+export type ParameterType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp';
+
+export interface QueryParameter {
+  name: string;
+  type: ParameterType;
+  value: unknown;
+}
+
+export interface QueryRequest {
+  sql: string;
+  parameters?: readonly QueryParameter[];
+  limits: QueryLimits;
+  signal: AbortSignal;
+}
+
+/** What ran: the statement as the source received it (placeholders, not values). */
+export interface Prepared {
+  row: SourceRow;
+  sql: string;
+  values: unknown[];
+}
+
+export function createQueries(deps: { db: Executor; sources: SourcesService; targets: Targets; registries: Registries }) {
+  const { db, sources, targets, registries } = deps;
+
+  /** The relations a query may name: the workspace's published ones, a files source's tables; else any not denied. */
+  async function allowedRelations(row: SourceRow, dialect: string, exec: Executor): Promise<string[] | undefined> {
+    if (dialect === 'workspace') return registries.workspaceRelations.all().map((r) => r.name);
+    if (dialect === 'duckdb') return (await files.bySource(exec, row.org_id, row.id)).flatMap((f) => f.tables);
+    return undefined;
+  }
+
+  async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db): Promise<Prepared> {
+    const row = await sources.mustFind(orgId, sourceId, exec);
+    const connector = sources.connectorOf(row.kind);
+    const bound = bindNamedParameters(
+      sql,
+      connector.dialect,
+      parameters.map((p) => ({ name: p.name, type: p.type })),
+      Object.fromEntries(parameters.map((p) => [p.name, p.value])),
+    );
+    if (!bound.ok) throw DataSourcesProblems.parameterInvalid.error(bound.reason, { errors: [{ field: 'body.parameters', message: bound.reason }] });
+    const guarded = guardSql(bound.sql, { dialect: connector.dialect, allowedRelations: await allowedRelations(row, connector.dialect, exec) });
+    if (!guarded.ok) throw DataSourcesProblems.queryRefused.error(guarded.reason, { details: { reason: guarded.code } });
+    return { row, sql: guarded.sql, values: bound.values };
+  }
+
+  async function execute(orgId: string, sourceId: string, request: QueryRequest): Promise<QueryResult & { prepared: Prepared }> {
+    const prepared = await prepare(orgId, sourceId, request.sql, request.parameters);
+    const connector = sources.connectorOf(prepared.row.kind);
+    try {
+      const result = await connector.run(await targets.of(prepared.row), prepared.sql, prepared.values, request.limits, request.signal);
+      return { ...result, prepared };
+    } catch (err) {
+      throw failureProblem(err, prepared.row) ?? err;
+    }
+  }
+
+  /** The same in batches, for downloads; the caller must read the batches to the end (or abort). */
+  async function stream(orgId: string, sourceId: string, request: QueryRequest): Promise<QueryStream & { prepared: Prepared }> {
+    const prepared = await prepare(orgId, sourceId, request.sql, request.parameters);
+    const connector = sources.connectorOf(prepared.row.kind);
+    try {
+      const result = await connector.stream(await targets.of(prepared.row), prepared.sql, prepared.values, request.limits, request.signal);
+      const { row } = prepared;
+      // A failure half-way through still names the source.
+      async function* batches() {
+        try {
+          yield* result.batches;
+        } catch (err) {
+          throw failureProblem(err, row) ?? err;
+        }
+      }
+      return { columns: result.columns, batches: batches(), truncated: () => result.truncated(), prepared };
+    } catch (err) {
+      throw failureProblem(err, prepared.row) ?? err;
+    }
+  }
+
+  return { prepare, execute, stream };
+}
+
+export type Queries = ReturnType<typeof createQueries>;
