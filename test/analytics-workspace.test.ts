@@ -145,6 +145,12 @@ describe('the workspace source', () => {
     expect(Object.keys(event!.payload).sort()).toEqual(['cached', 'durationMs', 'orgId', 'origin', 'questionId', 'rows', 'sourceId', 'sqlHash', 'status']);
     expect(event!.payload.sqlHash).toMatch(/^[0-9a-f]{64}$/);
     expect(event!.actor_id).toBeTruthy();
+    // …which the audit log shows: who queried which source.
+    await t.drain();
+    const audit = (await get(w.owner.accessToken, orgUrl(w.orgId, '/audit?type=analytics.query_executed'))).json();
+    expect(audit.data.length).toBeGreaterThan(3);
+    expect(audit.data[0]).toMatchObject({ type: 'analytics.query_executed', targetType: 'data_source', targetId: sourceId });
+    expect(audit.data.some((r: { actorId: string }) => r.actorId === w.member.userId)).toBe(true);
   });
 
   it('downloads a whole result as CSV and as XLSX', async () => {

@@ -2,6 +2,11 @@
 // uploaded files; members see them, viewers and outsiders do not; secrets never come back; hosts
 // pass the SSRF guard; tests report versions or plain-word errors; syncs read schemas as jobs.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import ExcelJS from 'exceljs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -236,6 +241,29 @@ describe('a files source', () => {
     expectProblem(await upload('x.csv', 'a\n1\n', w.member.accessToken), 403, 'FORBIDDEN');
   });
 
+  it('takes TSV, JSON, Parquet and a workbook of two sheets, each as tables of its own', async () => {
+    expect((await upload('people.tsv', 'name\tage\nAda\t36\nAlan\t41\n')).statusCode).toBe(201);
+    expect((await upload('cities.json', JSON.stringify([{ city: 'Oslo', pop: 700 }, { city: 'Rome', pop: 2800 }]))).statusCode).toBe(201);
+    const dir = await mkdtemp(join(tmpdir(), 'ds-parquet-'));
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`COPY (SELECT range AS n, range * 2 AS twice FROM range(5)) TO '${join(dir, 'n.parquet')}' (FORMAT parquet)`);
+    duck.closeSync();
+    expect((await upload('numbers.parquet', await readFile(join(dir, 'n.parquet')))).statusCode).toBe(201);
+    await rm(dir, { recursive: true, force: true });
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet('Q1').addRows([['month', 'sales'], ['Jan', 10], ['Feb', 20]]);
+    book.addWorksheet('Q2').addRows([['month', 'sales'], ['Apr', 40]]);
+    const res = await upload('Budget.xlsx', Buffer.from(await book.xlsx.writeBuffer()));
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().files.find((f: { fileName: string }) => f.fileName === 'Budget.xlsx').tables).toHaveLength(2);
+    const q = await post(w.member.accessToken, orgUrl(w.orgId, '/queries'), {
+      dataSourceId: id,
+      sql: 'SELECT (SELECT sum(age) FROM people) AS ages, (SELECT max(pop) FROM cities) AS pop, (SELECT sum(twice) FROM numbers) AS twice',
+    });
+    expect(q.statusCode, q.body).toBe(200);
+    expect(q.json().rows).toEqual([[77, 2800, 20]]);
+  });
+
   it('refuses a broken file, a file that is not UTF-8 and a zip bomb dressed as XLSX, keeping nothing', async () => {
     const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.stored_files WHERE org_id = ${w.orgId}`.execute(t.database.db);
     expectProblem(await upload('bad.csv', Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xff, 0xfe, 0x2c, 0x31, 0x0a])), 422, 'DATA_SOURCES.FILE_REFUSED');
@@ -245,7 +273,7 @@ describe('a files source', () => {
     const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.stored_files WHERE org_id = ${w.orgId}`.execute(t.database.db);
     expect(after.rows[0].n).toBe(before.rows[0].n);
     const view = (await get(w.member.accessToken, sources(`/${id}`))).json();
-    expect(view.files.map((f: { fileName: string }) => f.fileName)).toEqual(['Sales 2026.csv']);
+    expect(view.files.map((f: { fileName: string }) => f.fileName)).toEqual(['Sales 2026.csv', 'people.tsv', 'cities.json', 'numbers.parquet', 'Budget.xlsx']);
   });
 
   it('adds a second file as a second table, and removes one with its table', async () => {
