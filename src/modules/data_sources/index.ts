@@ -3,7 +3,6 @@
 // through its files; connectors for more kinds plug in through the `connectors` contribution.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Static } from 'typebox';
 import type { SqlDialect } from '../../core/contributions.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
@@ -41,8 +40,6 @@ export interface DataSourcesApi {
   stream: Queries['stream'];
 }
 
-export type DataSourceDialect = SqlDialect;
-export type CreateDataSourceInput = Static<typeof import('./schemas.ts').CreateSourceBody>;
 
 export const dataSourcesModule = defineModule({
   name: 'data_sources',

@@ -5,6 +5,9 @@
 // trust nothing of the SQL they are given: each layer holds on its own even when layer 1 (the
 // parser guard) is bypassed.
 //
+// The shapes shared with every connector (columns, limits, results, schemas) are core's
+// (src/core/contributions.ts); this file adds what the drivers alone use.
+//
 // Values in rows are JSON-safe, whatever the source:
 // - 64-bit and wider integers: a number when it is a safe integer, else its decimal string;
 // - numeric/decimal: a number when it has at most 15 significant digits (what a double keeps
@@ -17,24 +20,11 @@
 // - json/jsonb: parsed; arrays and structs: arrays and objects of the values above;
 // - anything else: the server's text.
 
-/** The small vocabulary a column's type is reported in; `dbType` keeps the server's own name. */
-export type ColumnType = 'integer' | 'number' | 'text' | 'boolean' | 'date' | 'timestamp' | 'json' | 'binary' | 'other';
+import type { QueryLimits, QueryResult, ResultColumn, SourceSchema } from '../../../core/contributions.ts';
 
-export interface ColumnInfo {
-  name: string;
-  type: ColumnType;
-  /** The type as the server names it (`numeric(10,2)`, `varchar(255)`, `DECIMAL(18,3)`). */
-  dbType: string;
-}
-
-export interface QueryLimits {
-  /** Rows kept; one more row read marks the result truncated. */
-  maxRows: number;
-  /** Approximate JSON size of the rows kept (values, quotes and commas; escapes not counted). */
-  maxBytes: number;
-  /** The server's statement timeout; the client deadline is this plus the driver's margin. */
-  timeoutMs: number;
-}
+export type { ColumnType, QueryLimits, QueryResult, SchemaColumn as SourceColumn, SchemaTable as SourceTable, SourceSchema } from '../../../core/contributions.ts';
+/** A result column: its name, its type in the small vocabulary, and the type as the server names it. */
+export type ColumnInfo = ResultColumn;
 
 export interface TlsOptions {
   /** `require` encrypts without checking the certificate; `verify-full` checks it against `ca` (or the system's CAs) and the host name. */
@@ -88,37 +78,6 @@ export type StreamPart =
   | { type: 'columns'; columns: ColumnInfo[] }
   | { type: 'rows'; rows: unknown[][] }
   | { type: 'end'; rowCount: number; truncated: boolean; durationMs: number };
-
-export interface QueryResult {
-  columns: ColumnInfo[];
-  rows: unknown[][];
-  rowCount: number;
-  truncated: boolean;
-  durationMs: number;
-}
-
-export interface SourceColumn {
-  name: string;
-  dbType: string;
-  type: ColumnType;
-  nullable: boolean;
-  /** 1-based, in the table's order. */
-  position: number;
-}
-
-export interface SourceTable {
-  name: string;
-  kind: 'table' | 'view';
-  /** The server's estimate (PostgreSQL `reltuples`, MySQL `TABLE_ROWS`); exact for files; null when unknown (views, never analysed). */
-  rowEstimate: number | null;
-  columns: SourceColumn[];
-  primaryKey: string[];
-  foreignKeys: { columns: string[]; references: { schema: string; table: string; columns: string[] } }[];
-}
-
-export interface SourceSchema {
-  schemas: { name: string; tables: SourceTable[] }[];
-}
 
 export interface ConnectionTest {
   serverVersion: string;
