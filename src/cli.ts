@@ -4,6 +4,7 @@
 // Without DATABASE_URL they work on the embedded PostgreSQL in DATA_DIR/postgres: one that is
 // already running (`npm start`, or left by a crash) is used and left running; one they start
 // themselves they stop again, except `db-url --start`, whose point is to leave it running.
+import { compileOnMainThread } from './core/runtime/exit-safety.ts';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,7 @@ function fail(message: string): never {
 
 const note = (message: string) => process.stderr.write(`trellis: ${message}\n`);
 
+compileOnMainThread();
 const [command, ...rest] = process.argv.slice(2);
 let config: ReturnType<typeof loadAppConfig>;
 try {
