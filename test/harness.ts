@@ -86,6 +86,10 @@ export async function createTestApp(opts: { env?: Record<string, string>; overri
     rateLimitNamespace: `trellis:test:${process.pid}:${Math.random().toString(36).slice(2)}:`,
     ...opts.overrides,
   });
+  // The app opens the job queue in the background; a test's first request must not race it: on a
+  // pool of one connection, a delivery transaction that enqueues would wait for the queue to
+  // open, which waits for that connection (test/facade-executors.test.ts).
+  await app.jobs.prepare();
   return {
     app,
     mailer,
