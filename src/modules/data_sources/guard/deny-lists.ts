@@ -9,7 +9,8 @@
 // - txid_current / pg_current_xact_id are refused: they assign a transaction id (a write to
 //   cluster state) and tell an analyst nothing; the `_if_assigned` variants stay allowed.
 // - The catalog views without secrets (pg_class, pg_roles, information_schema) stay allowed:
-//   the schema browser shows the same.
+//   the schema browser shows the same. Not on the workspace, whose tables every org shares: its
+//   allow list keeps the catalogs out, and the statistics and size functions are refused there.
 // - MySQL: the mysql, performance_schema and sys schemas are refused whole; information_schema
 //   only where it lists accounts, privileges, settings or other sessions.
 // - DuckDB: every function that reaches a file, another database or the network, and the
@@ -109,6 +110,24 @@ export const postgresFunctions = denyList({
     'gin_clean_pending_list',
     'txid_current',
     'pg_current_xact_id',
+  ],
+});
+
+/**
+ * The workspace source reads views over tables every org shares: their statistics and sizes count
+ * every org's rows (pg_stat_get_live_tuples('time_tracking.entries'::regclass) answered all orgs'
+ * entries). The catalog views are off its allow list already; these are the functions.
+ */
+export const workspaceFunctions = denyList({
+  "it counts every organization's rows": [
+    'pg_stat_*',
+    'pg_relation_size',
+    'pg_table_size',
+    'pg_indexes_size',
+    'pg_total_relation_size',
+    'pg_database_size',
+    'pg_tablespace_size',
+    'pg_sequence_last_value',
   ],
 });
 

@@ -206,6 +206,9 @@ const workspace: Entry[] = [
   ['SELECT * FROM tasks FOR UPDATE', 'locking_clause'],
   ["SELECT * FROM dblink('dbname=trellis', 'select * from auth.users') AS x(a text)", 'denied_function'],
   ['SELECT 1; SELECT * FROM auth.users', 'multiple_statements'],
+  ["SELECT pg_stat_get_live_tuples('time_tracking.entries'::regclass)", 'denied_function', "the statistics of a shared table count every organization's rows"],
+  ["SELECT pg_total_relation_size('auth.users')", 'denied_function'],
+  ["SELECT n FROM projects, pg_stat_get_tuples_inserted(16384) AS n", 'denied_function'],
 ];
 
 const duckdb: Entry[] = [
