@@ -314,6 +314,11 @@ function workspaceCases(): Case[] {
     c('other-org rows', "SELECT * FROM dblink('dbname=trellis', 'select * from time_tracking.entries') AS x(a text)", 'denied_function'),
     c('other-org rows', 'SELECT * FROM time_entries; SELECT * FROM time_tracking.entries', 'multiple_statements'),
     c('other-org rows', 'SELECT * FROM auth.accounts', 'relation_not_allowed'),
+    // Statistics of the owners' tables count every org's rows.
+    c('other-org rows', "SELECT pg_stat_get_live_tuples('time_tracking.entries'::regclass) AS n", 'denied_function'),
+    c('other-org rows', "SELECT pg_stat_get_tuples_inserted(to_regclass('projects.projects')) AS n", 'denied_function'),
+    c('other-org rows', "SELECT pg_catalog.pg_total_relation_size('auth.accounts') AS bytes", 'denied_function'),
+    c('other-org rows', "SELECT pg_relation_size('time_tracking.entries') AS bytes", 'denied_function'),
     // An error that quotes a value: the view's barrier keeps other orgs' rows from ever reaching the cast.
     c('other-org rows', 'SELECT * FROM time_entries WHERE description::int > 0', FAILED),
     c('writes and DDL', "UPDATE time_entries SET description = 'pwned'", 'not_a_select'),
