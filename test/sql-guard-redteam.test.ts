@@ -401,6 +401,10 @@ function mariadbCases(): Case[] {
     c('catalog reads of credentials', 'SELECT @@global.secure_file_priv', 'denied_variable'),
     c('unicode and encoding tricks', 'SELECT SLEEP\u00a0(30)', FAILED),
     c('unicode and encoding tricks', 'SELECT \u0405LEEP(30)', 'parse_error'),
+    c('unicode and encoding tricks', 'SELECT * FROM Information_Schema.ProcessList', 'denied_relation'),
+    c('unicode and encoding tricks', 'SELECT * FROM \u0131nformation_schema.processlist', FAILED),
+    c('unicode and encoding tricks', 'SELECT * FROM information_schema.proce\u017f\u017flist', FAILED),
+    c('unicode and encoding tricks', 'SELECT * FROM `mysql `.user', FAILED),
     c('unicode and encoding tricks', 'SELECT 1\uff1bDELETE FROM t', 'parse_error'),
     c('unicode and encoding tricks', "SELECT '\u00bf\\''; DELETE FROM t", 'ambiguous_syntax'),
     c('unicode and encoding tricks', 'SELECT 1\u0000; DELETE FROM t', INVALID),
@@ -644,6 +648,9 @@ describe('every door to a source has the same guard', () => {
       }
     }
     if (src.postgres) {
+      // Cells a spreadsheet would run are written as text.
+      const formula = await send(w.member.accessToken, 'POST', orgUrl(w.orgId, '/queries/download'), { dataSourceId: src.postgres.id, sql: "SELECT '=HYPERLINK(\"http://evil\",\"x\")' AS \"=cmd|' /C calc'!A0\"", format: 'csv' });
+      expect(formula.res.body).toBe('\uFEFF\'=cmd|\' /C calc\'!A0\r\n"\'=HYPERLINK(""http://evil"",""x"")"\r\n');
       const { res, ms } = await send(w.member.accessToken, 'POST', orgUrl(w.orgId, '/queries/download'), { dataSourceId: src.postgres.id, sql: 'SELECT generate_series(1, 10000000) AS n', format: 'csv' });
       expect(res.statusCode).toBe(200);
       expect(res.body.trimEnd().split('\r\n')).toHaveLength(DOWNLOAD_MAX_ROWS + 1);
