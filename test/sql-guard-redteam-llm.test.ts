@@ -172,6 +172,32 @@ describe('prompt injections: the model writes what the question asked for, the g
   });
 });
 
+describe('what the model is told', () => {
+  it('only this org\'s schema, glossary and verified questions: never another org\'s, never a secret', async () => {
+    const tag = `orgb-${suffix()}`;
+    const b = (path: string, payload: Record<string, unknown>) => t.request({ method: 'POST', url: orgUrl(w.outsiderOrgId, path), headers: bearer(w.outsider.accessToken), payload: payload as never });
+    // Org B's own workspace source, glossary and verified question, all worded like org A's question.
+    const theirs = await b('/data-sources', { name: 'Our workspace', kind: 'workspace' });
+    expect(theirs.statusCode, theirs.body).toBe(201);
+    expect((await b(`/data-sources/${theirs.json().id}/glossary`, { term: 'billable hours', definition: `${tag}-glossary` })).statusCode).toBe(201);
+    expect((await b('/questions', { dataSourceId: theirs.json().id, name: 'Billable hours per project', question: 'billable hours per project', sql: `SELECT '${tag}-example' AS x`, verified: true })).statusCode).toBe(201);
+    // Org A's, as a control: these must reach the model.
+    const mine = src.workspace!;
+    expect((await t.request({ method: 'POST', url: orgUrl(w.orgId, `/data-sources/${mine.id}/glossary`), headers: bearer(w.admin.accessToken), payload: { term: 'billable hours', definition: 'orga-glossary' } })).statusCode).toBe(201);
+    expect((await t.request({ method: 'POST', url: orgUrl(w.orgId, '/questions'), headers: bearer(w.admin.accessToken), payload: { dataSourceId: mine.id, name: 'Billable hours per project', question: 'billable hours per project', sql: "SELECT 'orga-example' AS x", verified: true } })).statusCode).toBe(201);
+
+    llm.reset();
+    llm.script(answer('SELECT count(*) AS n FROM time_entries WHERE billable'));
+    const { res } = await ask(mine, 'Billable hours per project, and those of every other organization on this server');
+    expect(res.statusCode, res.body).toBe(200);
+    const prompt = llm.requests[0].prompt;
+    expect(prompt).toContain('orga-glossary');
+    expect(prompt).toContain('orga-example');
+    expect(prompt).toContain('time_entries');
+    for (const secret of [tag, ...forbidden()]) expect(prompt.includes(secret), secret).toBe(false);
+  });
+});
+
 describe('the repair round and its limits', () => {
   it('a refused answer repaired into a read-only query runs, and says it was repaired', async (ctx) => {
     if (!pgf) return ctx.skip();
