@@ -46,15 +46,25 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
   async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db): Promise<Prepared> {
     const row = await sources.mustFind(orgId, sourceId, exec);
     const connector = sources.connectorOf(row.kind);
+    const options = { dialect: connector.dialect, allowedRelations: await allowedRelations(row, connector.dialect, exec) };
+    const refused = (reason: string, code: string) => DataSourcesProblems.queryRefused.error(reason, { details: { reason: code } });
     const bound = bindNamedParameters(
       sql,
       connector.dialect,
       parameters.map((p) => ({ name: p.name, type: p.type })),
       Object.fromEntries(parameters.map((p) => [p.name, p.value])),
     );
-    if (!bound.ok) throw DataSourcesProblems.parameterInvalid.error(bound.reason, { errors: [{ field: 'body.parameters', message: bound.reason }] });
-    const guarded = guardSql(bound.sql, { dialect: connector.dialect, allowedRelations: await allowedRelations(row, connector.dialect, exec) });
-    if (!guarded.ok) throw DataSourcesProblems.queryRefused.error(guarded.reason, { details: { reason: guarded.code } });
+    if (!bound.ok) {
+      // The binder reads the SQL with the dialect's lexer first: text it cannot read (empty, an
+      // unclosed string or comment) is the guard's to refuse, with the guard's reason.
+      if (bound.code === 'parse_error') {
+        const checked = guardSql(sql, options);
+        throw checked.ok ? refused(bound.reason, 'parse_error') : refused(checked.reason, checked.code);
+      }
+      throw DataSourcesProblems.parameterInvalid.error(bound.reason, { errors: [{ field: 'body.parameters', message: bound.reason }] });
+    }
+    const guarded = guardSql(bound.sql, options);
+    if (!guarded.ok) throw refused(guarded.reason, guarded.code);
     return { row, sql: guarded.sql, values: bound.values };
   }
 

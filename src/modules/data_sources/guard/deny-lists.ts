@@ -9,11 +9,14 @@
 // - txid_current / pg_current_xact_id are refused: they assign a transaction id (a write to
 //   cluster state) and tell an analyst nothing; the `_if_assigned` variants stay allowed.
 // - The catalog views without secrets (pg_class, pg_roles, information_schema) stay allowed:
-//   the schema browser shows the same.
+//   the schema browser shows the same. Not on the workspace, whose tables every org shares: its
+//   allow list keeps the catalogs out, and the statistics and size functions are refused there.
 // - MySQL: the mysql, performance_schema and sys schemas are refused whole; information_schema
 //   only where it lists accounts, privileges, settings or other sessions.
 // - DuckDB: every function that reaches a file, another database or the network, and the
 //   catalog functions (duckdb_secrets, duckdb_settings, …); its own tables come from the allow list.
+//   DuckDB runs inside the server's process, so the JSON functions that recurse without a depth
+//   limit are refused too: a crash there is the whole server's (the red-team suite found them).
 
 const STALL = 'it can stall the database';
 const LOCKS = 'it takes locks that outlive the query';
@@ -28,6 +31,7 @@ const SESSIONS = "it exposes other sessions' queries";
 const CREDENTIALS = 'it holds credentials';
 const OS_COMMANDS = 'it runs operating-system commands';
 const FILES = 'a query reads only the tables of its own source, never files, URLs or other databases';
+const CRASHES = 'it can crash the server on deeply nested JSON';
 
 export interface DenyList {
   /** The reason a name is refused, or undefined when it is not on the list. */
@@ -69,6 +73,7 @@ export const postgresFunctions = denyList({
   [SETTINGS]: ['current_setting', 'pg_show_all_settings', 'pg_show_all_file_settings', 'pg_hba_file_rules', 'pg_ident_file_mappings', 'pg_config'],
   [RUNS_SQL]: ['query_to_xml*', 'table_to_xml*', 'cursor_to_xml*', 'schema_to_xml*', 'database_to_xml*', 'ts_stat', 'ts_rewrite'],
   [SESSIONS]: ['pg_stat_get_activity', 'pg_stat_get_backend_*', 'pg_stat_statements*'],
+  [CREDENTIALS]: ['pg_stat_get_wal_receiver'],
   [SERVER_STATE]: [
     'set_config',
     'pg_terminate_backend',
@@ -108,8 +113,28 @@ export const postgresFunctions = denyList({
   ],
 });
 
+/**
+ * The workspace source reads views over tables every org shares: their statistics and sizes count
+ * every org's rows (pg_stat_get_live_tuples('time_tracking.entries'::regclass) answered all orgs'
+ * entries). The catalog views are off its allow list already; these are the functions.
+ */
+export const workspaceFunctions = denyList({
+  "it counts every organization's rows": [
+    'pg_stat_*',
+    'pg_relation_size',
+    'pg_table_size',
+    'pg_indexes_size',
+    'pg_total_relation_size',
+    'pg_database_size',
+    'pg_tablespace_size',
+    'pg_sequence_last_value',
+  ],
+});
+
 export const postgresRelations = denyList({
-  [CREDENTIALS]: ['pg_authid', 'pg_shadow', 'pg_user_mapping', 'pg_user_mappings', 'pg_subscription', 'pg_stat_wal_receiver'],
+  // information_schema's user_mapping_options (and the _pg_user_mappings view under it) show the
+  // same user-mapping passwords as pg_user_mappings, to a superuser or the mapping's owner.
+  [CREDENTIALS]: ['pg_authid', 'pg_shadow', 'pg_user_mapping', 'pg_user_mappings', 'user_mapping_options', '_pg_user_mappings', 'pg_subscription', 'pg_stat_wal_receiver'],
   [LARGE_OBJECTS]: ['pg_largeobject'],
   [SESSIONS]: ['pg_stat_activity', 'pg_stat_statements', 'pg_stat_statements_info'],
   [SETTINGS]: ['pg_settings', 'pg_file_settings', 'pg_hba_file_rules', 'pg_ident_file_mappings', 'pg_config', 'pg_db_role_setting'],
@@ -152,6 +177,8 @@ export const mysqlInformationSchema = denyList({
 });
 
 export const duckdbFunctions = denyList({
+  // pg_sleep is on the PostgreSQL list, which DuckDB's queries pass too.
+  [STALL]: ['sleep_ms'],
   [FILES]: [
     'read_*',
     '*_scan',
@@ -173,6 +200,9 @@ export const duckdbFunctions = denyList({
   'it exposes settings or secrets': ['getenv', 'current_setting', 'duckdb_*', 'pragma_*', 'which_secret', 'load_aws_credentials'],
   [RUNS_SQL]: ['query', 'query_table', 'json_execute_serialized_sql'],
   [SERVER_STATE]: ['checkpoint', 'force_checkpoint'],
+  // These recurse into a JSON value (or a JSON structure) with no depth limit: a string nested a
+  // million deep, which repeat() builds at run time, overflows the stack and ends the process.
+  [CRASHES]: ['json_structure', 'json_group_structure', 'json_contains', 'json_transform*', 'from_json*'],
 });
 
 /** The only table functions a DuckDB query may use in FROM: they make rows, they read nothing. */

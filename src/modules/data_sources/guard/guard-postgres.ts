@@ -8,7 +8,7 @@
 //
 // The statement handed back is the text that was parsed, comments and trailing semicolons
 // removed: what runs is exactly what was checked, and it can be wrapped (`SELECT * FROM (…) q`).
-import { DUCKDB_TABLE_FUNCTIONS, duckdbFunctions, looksLikeFileOrUrl, postgresFunctions, postgresRelations } from './deny-lists.ts';
+import { DUCKDB_TABLE_FUNCTIONS, duckdbFunctions, looksLikeFileOrUrl, postgresFunctions, postgresRelations, workspaceFunctions } from './deny-lists.ts';
 import { type PgToken, parseSync, scanPostgres } from './pg-parser.ts';
 import { type GuardAccepted, quote, Refusal } from './types.ts';
 
@@ -202,7 +202,8 @@ class Walker {
     const parts: string[] = (call.funcname ?? []).map((n: Node) => this.norm(n.String?.sval ?? ''));
     const name = parts[parts.length - 1] ?? '';
     this.functions.add(parts.join('.'));
-    const denied = postgresFunctions.reasonFor(name) ?? (this.dialect === 'duckdb' ? duckdbFunctions.reasonFor(name) : undefined);
+    const denied =
+      postgresFunctions.reasonFor(name) ?? (this.dialect === 'duckdb' ? duckdbFunctions.reasonFor(name) : this.dialect === 'workspace' ? workspaceFunctions.reasonFor(name) : undefined);
     if (denied) throw new Refusal('denied_function', `${name} is not allowed: ${denied}`);
     if (this.dialect !== 'duckdb') return;
     if (inFrom && !DUCKDB_TABLE_FUNCTIONS.has(name)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acceptedCases } from './accepted-cases.ts';
-import { duckdbFunctions, mysqlFunctions, mysqlInformationSchema, postgresFunctions, postgresRelations } from './deny-lists.ts';
+import { duckdbFunctions, mysqlFunctions, mysqlInformationSchema, postgresFunctions, postgresRelations, workspaceFunctions } from './deny-lists.ts';
 import { hostileCases } from './hostile-cases.ts';
 import { type Dialect, type GuardResult, guardSql } from './index.ts';
 import { parseSync } from './pg-parser.ts';
@@ -91,6 +91,13 @@ describe('every deny-listed function, however it is spelled', () => {
 
   it.each(pgNames)('the workspace refuses %s too', (name) => {
     expect(refused(guardSql(`SELECT ${name}() FROM projects`, { dialect: 'workspace', allowedRelations: WORKSPACE })).code).toBe('denied_function');
+  });
+
+  it.each(workspaceFunctions.patterns.map(instance))('the workspace refuses %s, which PostgreSQL allows', (name) => {
+    for (const sql of [`SELECT ${name}('time_tracking.entries') FROM projects`, `SELECT pg_catalog.${name}(1)`, `SELECT * FROM ${name}(1)`]) {
+      expect(refused(guardSql(sql, { dialect: 'workspace', allowedRelations: WORKSPACE })).code, sql).toBe('denied_function');
+    }
+    accepted(guardSql(`SELECT ${name}('t')`, { dialect: 'postgres' }));
   });
 
   it.each(mysqlFunctions.patterns.map(instance))('mysql and mariadb refuse %s', (name) => {

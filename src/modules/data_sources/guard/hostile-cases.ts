@@ -164,6 +164,9 @@ const postgres: Entry[] = [
   ['TABLE pg_authid', 'denied_relation'],
   ['SELECT * FROM U&"pg\\005fauthid"', 'denied_relation'],
   ['SELECT 1 UNION SELECT 1 FROM pg_stat_activity', 'denied_relation'],
+  ['SELECT * FROM information_schema.user_mapping_options', 'denied_relation', "the user-mapping passwords of pg_user_mappings, through information_schema"],
+  ['SELECT umoptions FROM information_schema._pg_user_mappings', 'denied_relation'],
+  ['SELECT * FROM pg_stat_get_wal_receiver()', 'denied_function', 'the function behind pg_stat_wal_receiver'],
   // Unparseable, empty, oversized
   ['', 'empty'],
   ['-- only a comment', 'empty'],
@@ -203,6 +206,9 @@ const workspace: Entry[] = [
   ['SELECT * FROM tasks FOR UPDATE', 'locking_clause'],
   ["SELECT * FROM dblink('dbname=trellis', 'select * from auth.users') AS x(a text)", 'denied_function'],
   ['SELECT 1; SELECT * FROM auth.users', 'multiple_statements'],
+  ["SELECT pg_stat_get_live_tuples('time_tracking.entries'::regclass)", 'denied_function', "the statistics of a shared table count every organization's rows"],
+  ["SELECT pg_total_relation_size('auth.users')", 'denied_function'],
+  ["SELECT n FROM projects, pg_stat_get_tuples_inserted(16384) AS n", 'denied_function'],
 ];
 
 const duckdb: Entry[] = [
@@ -234,6 +240,12 @@ const duckdb: Entry[] = [
   ['SELECT * FROM pragma_database_list()', 'denied_function'],
   ['SELECT * FROM test_all_types()', 'denied_function', 'only range, generate_series and unnest may make rows in FROM'],
   ["SELECT http_get('http://evil')", 'denied_function'],
+  ['SELECT sleep_ms(30000)', 'denied_function', "DuckDB's own sleep"],
+  ["SELECT json_structure(repeat('[', 1000000) || repeat(']', 1000000))", 'denied_function', 'recurses a million deep: the process crashes'],
+  ["SELECT json_contains(repeat('[', 1000000) || repeat(']', 1000000), '1')", 'denied_function'],
+  ["SELECT from_json('1', repeat('[', 1000000) || '\"JSON\"' || repeat(']', 1000000))", 'denied_function', 'a structure nested a million deep'],
+  ["SELECT json_transform_strict('1', '[\"JSON\"]')", 'denied_function'],
+  ['SELECT json_group_structure(j) FROM sales', 'denied_function'],
   ['SELECT * FROM coalesce(1, 2)', 'denied_function'],
   ["SELECT my_reader('/etc/passwd')", 'file_access', 'an unknown function given a path'],
   ["SELECT some_fn(path := 's3://bucket/key')", 'file_access'],

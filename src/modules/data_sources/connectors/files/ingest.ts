@@ -4,13 +4,15 @@
 // in, so a failure leaves the previous database (or nothing) in place, never half of a new one.
 //
 // The DuckDB that reads the uploads may open those files and nothing else: external access is
-// off except for the listed paths, and the configuration is locked, before the first read.
+// off except for the listed paths, and the configuration is locked, before the first read. JSON
+// nested deeper than DuckDB's reader can take without crashing is refused first (json-depth.ts).
 import { randomBytes } from 'node:crypto';
 import { open, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ConnectorError } from '../errors.ts';
 import type { ColumnInfo } from '../types.ts';
+import { checkJsonDepth } from './json-depth.ts';
 import { baseName, type FileFormat, formatOf, safeName, uniqueName } from './names.ts';
 import { columnTypeOfName } from './values.ts';
 import { xlsxToNdjson } from './xlsx.ts';
@@ -174,6 +176,7 @@ async function prepareLoads(planned: Planned[], work: string, limits: IngestLimi
   for (const [i, { file, format }] of planned.entries()) {
     const base = safeName(baseName(file.fileName));
     if (format !== 'xlsx') {
+      if (format === 'json' || format === 'ndjson') await checkJsonDepth(file.path, file.fileName);
       loads.push({ file, format, sheet: null, source: file.path, wantedName: base });
       continue;
     }
