@@ -4450,32 +4450,6 @@ export interface components {
             sourceId: string;
             sourceName: string;
         };
-        DatabaseConnection: {
-            /** @description Host name or IP address. Private and loopback addresses are refused unless the operator allows them (DATA_SOURCE_ALLOWED_HOSTS). */
-            host: string;
-            port: number;
-            /** @description Database name */
-            database: string;
-            /** @description User name: best a read-only role (docs/data-sources-readonly-role.md) */
-            user: string;
-            /** @description Write-only: sealed at rest, never returned. Leave out on update to keep the current one; empty for a login without one. */
-            password?: string;
-            tls?: {
-                /** @description `disable`: plain TCP; `require`: TLS without checking the certificate; `verify-full`: TLS, the certificate must match the host and chain to `ca` (or the system's roots) */
-                mode: "disable" | "require" | "verify-full";
-                /** @description PEM certificate(s) to trust for `verify-full`; write-only */
-                ca?: string;
-            };
-            /** @default 10 */
-            connectTimeoutSeconds: number;
-            /**
-             * @description Connections this source may hold at once (per instance)
-             * @default 2
-             */
-            poolSize: number;
-            /** @description PostgreSQL only: a role to SET for every query, e.g. a read-only one */
-            role?: string;
-        };
         DatabaseConnectionView: {
             host: string;
             port: number;
@@ -4495,12 +4469,6 @@ export interface components {
         DbTimeoutProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "DB.TIMEOUT";
-        };
-        DeclaredParameter: {
-            /** @description Written `:name` in the SQL */
-            name: string;
-            type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
-            default?: string | number | boolean | null;
         };
         EventSubscriber: {
             /** @description `<module>.<what_it_does>`, e.g. `users.create_profile` */
@@ -5988,12 +5956,6 @@ export interface components {
             /** @constant */
             code: "PROJECTS.TEMPLATE_NOT_FOUND";
         };
-        QueryParameter: {
-            /** @description Written `:name` in the SQL */
-            name: string;
-            type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
-            value: string | number | boolean | null;
-        };
         QueryResult: {
             columns: {
                 name: string;
@@ -6029,7 +5991,15 @@ export interface components {
             /** Format: uuid */
             questionId: string | null;
             sql: string;
-            parameters: components["schemas"]["QueryParameter"][];
+            parameters: {
+                /**
+                 * @description Written `:name` in the SQL
+                 * @example since
+                 */
+                name: string;
+                type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                value: string | number | boolean | null;
+            }[];
             status: "ok" | "refused" | "failed";
             errorCode: string | null;
             rowCount: number | null;
@@ -6166,7 +6136,15 @@ export interface components {
             /** @description The plain-language question it was generated from, if any */
             question: string | null;
             sql: string;
-            parameters: components["schemas"]["DeclaredParameter"][];
+            parameters: {
+                /**
+                 * @description Written `:name` in the SQL
+                 * @example since
+                 */
+                name: string;
+                type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                default?: string | number | boolean | null;
+            }[];
             /** @description An admin checked it: it grounds the question generator as an example */
             verified: boolean;
             /** Format: uuid */
@@ -7712,10 +7690,8 @@ export type DataSourcesTermTakenProblem = components['schemas']['DataSourcesTerm
 export type DataSourcesTooManyProblem = components['schemas']['DataSourcesTooManyProblem'];
 export type DataSourcesUnknownTableProblem = components['schemas']['DataSourcesUnknownTableProblem'];
 export type DataSourcesUnreachableProblem = components['schemas']['DataSourcesUnreachableProblem'];
-export type DatabaseConnection = components['schemas']['DatabaseConnection'];
 export type DatabaseConnectionView = components['schemas']['DatabaseConnectionView'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
-export type DeclaredParameter = components['schemas']['DeclaredParameter'];
 export type EventSubscriber = components['schemas']['EventSubscriber'];
 export type EventSubscriberPage = components['schemas']['EventSubscriberPage'];
 export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
@@ -7851,7 +7827,6 @@ export type ProjectsTemplateCreatedWebhook = components['schemas']['ProjectsTemp
 export type ProjectsTemplateDeletedPayload = components['schemas']['ProjectsTemplateDeletedPayload'];
 export type ProjectsTemplateDeletedWebhook = components['schemas']['ProjectsTemplateDeletedWebhook'];
 export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
-export type QueryParameter = components['schemas']['QueryParameter'];
 export type QueryResult = components['schemas']['QueryResult'];
 export type QueryRun = components['schemas']['QueryRun'];
 export type QueryRunPage = components['schemas']['QueryRunPage'];
@@ -14301,7 +14276,36 @@ export interface operations {
                     /** @description `postgres`: a PostgreSQL server; `mysql`: MySQL or MariaDB; `files`: CSV, TSV, JSON, NDJSON, Parquet and XLSX files uploaded to it (one table each, queried with DuckDB); `workspace`: this organization's own projects, tasks, clients, members and time entries */
                     kind: "postgres" | "mysql" | "files" | "workspace";
                     description?: string;
-                    connection?: components["schemas"]["DatabaseConnection"];
+                    /** @description How to reach the server; `password` and `tls.ca` are write-only */
+                    connection?: {
+                        /** @description Host name or IP address. Private and loopback addresses are refused unless the operator allows them (DATA_SOURCE_ALLOWED_HOSTS). */
+                        host: string;
+                        port: number;
+                        /** @description Database name */
+                        database: string;
+                        /** @description User name: best a read-only role (docs/data-sources-readonly-role.md) */
+                        user: string;
+                        /** @description Write-only: sealed at rest, never returned. Leave out on update to keep the current one; empty for a login without one. */
+                        password?: string;
+                        tls?: {
+                            /** @description `disable`: plain TCP; `require`: TLS without checking the certificate; `verify-full`: TLS, the certificate must match the host and chain to `ca` (or the system's roots) */
+                            mode: "disable" | "require" | "verify-full";
+                            /** @description PEM certificate(s) to trust for `verify-full`; write-only */
+                            ca?: string;
+                        };
+                        /** @default 10 */
+                        connectTimeoutSeconds?: number;
+                        /**
+                         * @description Connections this source may hold at once (per instance)
+                         * @default 2
+                         */
+                        poolSize?: number;
+                        /**
+                         * @description PostgreSQL only: a role to SET for every query, e.g. a read-only one
+                         * @example trellis_reader
+                         */
+                        role?: string;
+                    };
                     cacheTtlSeconds?: number;
                 };
             };
@@ -14458,7 +14462,36 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
-                    connection?: components["schemas"]["DatabaseConnection"];
+                    /** @description How to reach the server; `password` and `tls.ca` are write-only */
+                    connection?: {
+                        /** @description Host name or IP address. Private and loopback addresses are refused unless the operator allows them (DATA_SOURCE_ALLOWED_HOSTS). */
+                        host: string;
+                        port: number;
+                        /** @description Database name */
+                        database: string;
+                        /** @description User name: best a read-only role (docs/data-sources-readonly-role.md) */
+                        user: string;
+                        /** @description Write-only: sealed at rest, never returned. Leave out on update to keep the current one; empty for a login without one. */
+                        password?: string;
+                        tls?: {
+                            /** @description `disable`: plain TCP; `require`: TLS without checking the certificate; `verify-full`: TLS, the certificate must match the host and chain to `ca` (or the system's roots) */
+                            mode: "disable" | "require" | "verify-full";
+                            /** @description PEM certificate(s) to trust for `verify-full`; write-only */
+                            ca?: string;
+                        };
+                        /** @default 10 */
+                        connectTimeoutSeconds?: number;
+                        /**
+                         * @description Connections this source may hold at once (per instance)
+                         * @default 2
+                         */
+                        poolSize?: number;
+                        /**
+                         * @description PostgreSQL only: a role to SET for every query, e.g. a read-only one
+                         * @example trellis_reader
+                         */
+                        role?: string;
+                    };
                     cacheTtlSeconds?: number;
                 };
             };
@@ -15040,7 +15073,15 @@ export interface operations {
                     };
                     /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
                     sql?: string;
-                    parameters?: components["schemas"]["QueryParameter"][];
+                    parameters?: {
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
+                        name: string;
+                        type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                        value: string | number | boolean | null;
+                    }[];
                     /**
                      * Format: uuid
                      * @description Profile the result of a saved question instead
@@ -15128,7 +15169,15 @@ export interface operations {
                     dataSourceId: string;
                     /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
                     sql: string;
-                    parameters?: components["schemas"]["QueryParameter"][];
+                    parameters?: {
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
+                        name: string;
+                        type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                        value: string | number | boolean | null;
+                    }[];
                     format: "csv" | "xlsx";
                 };
             };
@@ -15288,7 +15337,15 @@ export interface operations {
                     dataSourceId: string;
                     /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
                     sql: string;
-                    parameters?: components["schemas"]["QueryParameter"][];
+                    parameters?: {
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
+                        name: string;
+                        type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                        value: string | number | boolean | null;
+                    }[];
                     /** @description Fewer rows than the server's cap (ANALYTICS_MAX_ROWS) */
                     maxRows?: number;
                     /** @description Skip the result cache */
@@ -15549,7 +15606,15 @@ export interface operations {
                     question?: string;
                     /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
                     sql: string;
-                    parameters?: components["schemas"]["DeclaredParameter"][];
+                    parameters?: {
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
+                        name: string;
+                        type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                        default?: string | number | boolean | null;
+                    }[];
                     /** @description Admins only */
                     verified?: boolean;
                 };
@@ -15738,7 +15803,15 @@ export interface operations {
                     question?: string | null;
                     /** @description One SELECT (or WITH … SELECT) in the source's dialect; `:name` marks a parameter */
                     sql?: string;
-                    parameters?: components["schemas"]["DeclaredParameter"][];
+                    parameters?: {
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
+                        name: string;
+                        type: "text" | "integer" | "number" | "boolean" | "date" | "timestamp";
+                        default?: string | number | boolean | null;
+                    }[];
                     /** @description Admins only */
                     verified?: boolean;
                 };
@@ -15831,7 +15904,10 @@ export interface operations {
                 "application/json": {
                     /** @description Values for the declared parameters; the others run with their defaults */
                     parameters?: {
-                        /** @description Written `:name` in the SQL */
+                        /**
+                         * @description Written `:name` in the SQL
+                         * @example since
+                         */
                         name: string;
                         value: string | number | boolean | null;
                     }[];

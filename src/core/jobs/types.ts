@@ -106,6 +106,8 @@ export interface JobQueue {
   list(q: { status: JobStatus; name?: string; after?: [string, string] | null; limit: number }): Promise<JobView[]>;
   /** Sends a failed job back to the queue for one more run; null when it is not (or no longer) failed. */
   retry(id: string): Promise<JobView | null>;
+  /** Opens the queue and creates the registered queues; idempotent (the app does it in the background at start). */
+  prepare(): Promise<void>;
   /** Starts workers and cron schedules (not needed to enqueue or read). */
   start(): Promise<void>;
   /** Runs every job that is due now, in this process, until none is left (tests, CLI). */

@@ -8,13 +8,13 @@ export const QuestionParams = Type.Object({ orgId: Uuid(), questionId: Uuid() })
 export const RunParams = Type.Object({ orgId: Uuid(), runId: Uuid() });
 
 export const ParameterType = Type.Union([Type.Literal('text'), Type.Literal('integer'), Type.Literal('number'), Type.Literal('boolean'), Type.Literal('date'), Type.Literal('timestamp')]);
-const ParameterName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$', description: 'Written `:name` in the SQL' });
+const ParameterName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$', examples: ['since'], description: 'Written `:name` in the SQL' });
 const ParameterValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
 
 /** A value given for a `:name` in the SQL: bound by the driver, never spliced into the text. */
-export const QueryParameter = named('QueryParameter', Type.Object({ name: ParameterName, type: ParameterType, value: ParameterValue }));
+export const QueryParameter = Type.Object({ name: ParameterName, type: ParameterType, value: ParameterValue }, { description: 'A value for `:name` in the SQL' });
 /** A parameter a saved question declares, with the value it runs with when none is given. */
-export const DeclaredParameter = named('DeclaredParameter', Type.Object({ name: ParameterName, type: ParameterType, default: Type.Optional(ParameterValue) }));
+export const DeclaredParameter = Type.Object({ name: ParameterName, type: ParameterType, default: Type.Optional(ParameterValue) }, { description: 'A parameter the question declares, with the value it runs with by default' });
 
 export const Sql = Text(100_000, { description: 'One SELECT (or WITH … SELECT) in the source\'s dialect; `:name` marks a parameter' });
 

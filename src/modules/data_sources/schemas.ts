@@ -18,10 +18,9 @@ const TlsMode = Type.Union([Type.Literal('disable'), Type.Literal('require'), Ty
 
 const Identifier = (description: string) => Line(128, { description });
 
-/** What a user gives to reach a PostgreSQL or MySQL server. `password` and `tls.ca` are sealed and never shown again. */
-export const DatabaseConnection = named(
-  'DatabaseConnection',
-  Type.Object({
+/** What a user gives to reach a PostgreSQL or MySQL server. `password` and `tls.ca` are sealed and never shown again. A request shape: inline, like every body. */
+export const DatabaseConnection = Type.Object(
+  {
     host: Line(253, { description: 'Host name or IP address. Private and loopback addresses are refused unless the operator allows them (DATA_SOURCE_ALLOWED_HOSTS).' }),
     port: Type.Integer({ minimum: 1, maximum: 65535 }),
     database: Identifier('Database name'),
@@ -35,8 +34,9 @@ export const DatabaseConnection = named(
     ),
     connectTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, default: 10 })),
     poolSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 2, description: 'Connections this source may hold at once (per instance)' })),
-    role: Type.Optional(Line(63, { pattern: '^[A-Za-z_][A-Za-z0-9_$]*$', description: 'PostgreSQL only: a role to SET for every query, e.g. a read-only one' })),
-  }),
+    role: Type.Optional(Line(63, { pattern: '^[A-Za-z_][A-Za-z0-9_$]*$', examples: ['trellis_reader'], description: 'PostgreSQL only: a role to SET for every query, e.g. a read-only one' })),
+  },
+  { description: 'How to reach the server; `password` and `tls.ca` are write-only' },
 );
 
 /** The connection as it is shown: no password, no CA. */
