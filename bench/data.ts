@@ -216,8 +216,15 @@ async function httpPart(postgres: Postgres, names: { shop: string; app: string }
     const [small, large] = s.poolSizes;
     const first = await addSource(owner, 'Shop', 'postgres', { ...shopConnection, poolSize: small });
     const body = { sql: GUARD_QUERY, parameters: GUARD_PARAMETERS.declared.map((d) => ({ ...d, value: GUARD_PARAMETERS.values[d.name] })) };
-    const cache = await cacheLatency(owner, first, body, s.cache);
-    log(`http: cached p50 ${cache.cached.p50.toFixed(2)} ms, p99 ${cache.cached.p99.toFixed(2)} ms (${cache.cached.samples}); fresh p50 ${cache.fresh.p50.toFixed(2)} ms, p99 ${cache.fresh.p99.toFixed(2)} ms; ${cache.wrong} wrong`);
+    const appDatabase = new pg.Client({ connectionString: postgres.url(names.app) });
+    await appDatabase.connect();
+    let cache: Awaited<ReturnType<typeof cacheLatency>>;
+    try {
+      cache = await cacheLatency(owner, first, body, s.cache, { serverPid: server.pid, database: appDatabase });
+    } finally {
+      await appDatabase.end();
+    }
+    log(`http: cached p50 ${cache.cached.p50.toFixed(2)} ms, p99 ${cache.cached.p99.toFixed(2)} ms (${cache.cached.samples}); fresh p50 ${cache.fresh.p50.toFixed(2)} ms, p99 ${cache.fresh.p99.toFixed(2)} ms; ${cache.wrong} wrong; CPU µs per cached request: server ${cache.cpu?.cached.serverUs?.toFixed(0)}, database ${cache.cpu?.cached.databaseUs.toFixed(0)} (floor ${cache.cpu?.floor.serverUs?.toFixed(0)}, ${cache.cpu?.floor.databaseUs.toFixed(0)})`);
 
     const burst: BurstSource[] = [{ id: first, label: `PostgreSQL (pool ${small})`, poolSize: small, body: BURST_PG_QUERY, connections: pgConnections(sampler, first) }];
     if (maria) {

@@ -119,8 +119,12 @@ describe.runIf(tcp)('cache and pools through the HTTP app', () => {
   it('serves the same body from the cache every time after the first run, beside the floor and fresh runs', { timeout: 20_000 }, async () => {
     const id = await addSource(owner, 'Shop', 'postgres', shopConnection(2));
     const body = { sql: GUARD_QUERY, parameters: GUARD_PARAMETERS.declared.map((d) => ({ ...d, value: GUARD_PARAMETERS.values[d.name] })) };
-    const r = await cacheLatency(owner, id, body, { requests: 10, freshEvery: 5 });
+    const r = await cacheLatency(owner, id, body, { requests: 10, freshEvery: 5 }, { serverPid: process.pid, database: { query: (text, values) => t.database.runSql(text, values) } });
     expect(r.wrong).toBe(0);
+    // The app runs in this process: its CPU and its database backends' are counted per request.
+    expect(r.cpu?.requests).toBe(5);
+    expect(r.cpu?.cached.serverUs).toBeGreaterThanOrEqual(0);
+    expect(r.cpu?.floor.databaseUs).toBeGreaterThanOrEqual(0);
     expect(r.rows).toBe(expectedRows);
     expect(r.cached.samples).toBe(10);
     expect(r.floor.samples).toBe(10);

@@ -10,6 +10,8 @@
 //          (`trellis data-source <id>`, connectors/postgres/driver.ts), MariaDB's processlist by
 //          the source's own login. The most seen at once must never pass the source's pool size.
 import { api, type ApiResponse, expectStatus } from '../http.ts';
+import { backendCpu, backendCpuSince, type Queryable } from '../pg-cpu.ts';
+import { cpuTimeMs, sleep } from '../proc.ts';
 import { type Latency, summarize } from './stats.ts';
 
 export interface Owner {
@@ -72,9 +74,22 @@ export interface CacheResult {
   /** Answers that were not 200 with `cached: true` (cached requests) or 200 with `cached: false` (fresh ones). */
   wrong: number;
   rows: number;
+  /**
+   * CPU per request (µs) of the server process and of the backends of its database, over a
+   * stretch of cached requests alone and one of floor requests alone (with `cpu`): counts the
+   * work, not the waiting, so it holds on a noisy machine. The cached stretch includes what each
+   * run sets off after its answer (the dispatcher delivering its event).
+   */
+  cpu: { requests: number; cached: { serverUs: number | null; databaseUs: number }; floor: { serverUs: number | null; databaseUs: number } } | null;
 }
 
-export async function cacheLatency(o: Owner, sourceId: string, body: QueryBody, settings: CacheSettings): Promise<CacheResult> {
+/** Where a request's CPU goes: the server's process, and a connection to its database (its backends are read from /proc). */
+export interface CpuProbe {
+  serverPid: number;
+  database: Queryable;
+}
+
+export async function cacheLatency(o: Owner, sourceId: string, body: QueryBody, settings: CacheSettings, cpu?: CpuProbe): Promise<CacheResult> {
   const first = await postQuery(o, sourceId, body, true);
   expectStatus(first, 200, 'the first run of the cached query');
   const rows: number = first.body.rowCount;
@@ -96,7 +111,33 @@ export async function cacheLatency(o: Owner, sourceId: string, body: QueryBody, 
       if (i >= warmup) fresh.push(f.ms);
     }
   }
-  return { firstMs: first.ms, cached: summarize(cached), fresh: summarize(fresh), floor: summarize(floor), wrong, rows };
+  let cpuResult: CacheResult['cpu'] = null;
+  if (cpu) {
+    const requests = Math.ceil(settings.requests / 2);
+    const measure = async (send: () => Promise<ApiResponse>) => {
+      await sleep(300);
+      const server0 = cpuTimeMs(cpu.serverPid);
+      const db0 = await backendCpu(cpu.database);
+      for (let i = 0; i < requests; i++) {
+        const r = await send();
+        if (r.status !== 200) wrong++;
+      }
+      // What the last requests set off (deliveries of their events) finishes within this.
+      await sleep(300);
+      const server1 = cpuTimeMs(cpu.serverPid);
+      const db1 = await backendCpu(cpu.database);
+      return { serverUs: server0 === null || server1 === null ? null : ((server1 - server0) * 1000) / requests, databaseUs: (backendCpuSince(db0, db1) * 1000) / requests };
+    };
+    cpuResult = {
+      requests,
+      cached: await measure(async () => {
+        const r = await postQuery(o, sourceId, body);
+        return r.body?.cached === true ? r : { ...r, status: 0 };
+      }),
+      floor: await measure(() => api(o.base, 'GET', `/api/v1/orgs/${o.orgId}/data-sources/${sourceId}`, { token: o.token })),
+    };
+  }
+  return { firstMs: first.ms, cached: summarize(cached), fresh: summarize(fresh), floor: summarize(floor), wrong, rows, cpu: cpuResult };
 }
 
 /** One source of a burst: what it runs and how to count the connections it holds on its server. */
