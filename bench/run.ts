@@ -22,10 +22,15 @@
 // BENCH_ONLY=mixed runs nothing but 7 on a fresh server (build, start, seed
 // the workspace, the mixed load) in about two minutes, writes bench/results/read-mix.json and
 // leaves BENCHMARKS.md alone: for iterating on memory.
-//   8. last, the event and realtime benchmarks (bench/events.ts): outbox throughput to three
+//   8. the event and realtime benchmarks (bench/events.ts): outbox throughput to three
 //      subscribers, delivery lag at 1,000 events/s, SSE fan-out to 1,000 streams; their own
 //      databases, section and bench/results/events.json. `npm run bench -- events` runs only
 //      them (`-- outbox`, `-- lag`, `-- sse`: one part) in about 4 minutes.
+//   9. last, the data benchmarks (bench/data.ts): the guard's cost on a 3-join query, a group-by
+//      over 1,000,000 rows from CSV and Parquet, a cached result's latency and 50 concurrent
+//      queries against two sources' pools; their own databases, section and
+//      bench/results/data.json. `npm run bench -- data` runs only them (`-- guard`, `-- files`,
+//      `-- http`: one part) in about 2 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -41,6 +46,7 @@ import { type RunResult, renderBenchmarks, type ScenarioResult, type StartupResu
 import { toScenario } from './lib/scenario.ts';
 import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { buildServer } from '../scripts/build.ts';
+import { DATA_PARTS, type DataPart, dataWatchdogMs, reportData, runDataBench } from './data.ts';
 import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
@@ -60,12 +66,19 @@ const MIX = {
   users: num(env.BENCH_MIX_USERS, 10),
 };
 const ONLY = env.BENCH_ONLY ?? '';
-/** `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and realtime benchmarks. */
+/**
+ * `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and
+ * realtime benchmarks; `-- data` (or `guard`, `files`, `http`): only the data benchmarks (or one
+ * part of them). Both groups may be named at once.
+ */
 const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of SUBSET) {
-  if (a !== 'events' && !(EVENT_PARTS as readonly string[]).includes(a)) throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')})`);
+  if (a !== 'events' && a !== 'data' && !(EVENT_PARTS as readonly string[]).includes(a) && !(DATA_PARTS as readonly string[]).includes(a)) {
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')})`);
+  }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
+const DATA_RUN_PARTS = new Set<DataPart>(SUBSET.length ? DATA_PARTS.filter((p) => SUBSET.includes('data') || SUBSET.includes(p)) : DATA_PARTS);
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -85,12 +98,13 @@ const DISPLAY_NAME = 'Bench User';
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
 const watchdogMs = SUBSET.length
-  ? eventsWatchdogMs(EVENTS_PARTS)
+  ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) + (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
   (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0) +
-  eventsWatchdogMs(EVENTS_PARTS);
+  eventsWatchdogMs(EVENTS_PARTS) +
+  dataWatchdogMs(DATA_RUN_PARTS);
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -570,6 +584,30 @@ async function main() {
   log('wrote BENCHMARKS.md and bench/results/latest.json');
   // 8. The event and realtime benchmarks: databases, processes and a section of their own.
   await eventsPhase(EVENTS_PARTS);
+  // 9. The data benchmarks, likewise.
+  await dataPhase(DATA_RUN_PARTS);
+}
+
+/** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
+async function subsetPhases() {
+  if (EVENTS_PARTS.size) await eventsPhase(EVENTS_PARTS);
+  if (DATA_RUN_PARTS.size) await dataPhase(DATA_RUN_PARTS);
+}
+
+/** The data benchmarks in a temporary folder of their own (bench/data.ts). */
+async function dataPhase(parts: ReadonlySet<DataPart>) {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportData(await runDataBench({ tmp, logDir, parts, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`data run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The event and realtime benchmarks in a temporary folder of their own (bench/events.ts). */
@@ -879,7 +917,7 @@ if (process.argv.includes('--render')) {
   process.exit(0);
 }
 
-(SUBSET.length ? eventsPhase(EVENTS_PARTS) : ONLY === 'mixed' ? mixedOnly() : ONLY ? Promise.reject(new Error(`BENCH_ONLY=${ONLY}: only "mixed" is known`)) : main()).then(
+(SUBSET.length ? subsetPhases() : ONLY === 'mixed' ? mixedOnly() : ONLY ? Promise.reject(new Error(`BENCH_ONLY=${ONLY}: only "mixed" is known`)) : main()).then(
   () => process.exit(0),
   async (err) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
