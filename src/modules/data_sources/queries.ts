@@ -2,7 +2,7 @@
 // the guard of the source's dialect, then hand the statement to the connector, which runs it in
 // a read-only transaction under a statement timeout and row and byte caps. A refusal names the
 // rule it broke; a failure names the source.
-import type { QueryLimits, QueryResult, QueryStream, Registries } from '../../core/contributions.ts';
+import type { QueryLimits, QueryResult, QueryStream, Registries, SqlDialect } from '../../core/contributions.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { failureProblem } from './failures.ts';
 import { bindNamedParameters, guardSql } from './guard/index.ts';
@@ -10,6 +10,8 @@ import { DataSourcesProblems } from './problems.ts';
 import { files, type SourceRow } from './repository.ts';
 import type { SourcesService } from './service.ts';
 import type { Targets } from './targets.ts';
+
+const GUARD_MEMO_SIZE = 1000;
 
 export type ParameterType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp';
 
@@ -43,6 +45,20 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     return undefined;
   }
 
+  // The guard is a pure function of the dialect, the allowed relations and the text: a repeated
+  // query (a dashboard, a cached result) skips the parse (~0.3 ms of CPU). Bounded, oldest out.
+  const memo = new Map<string, ReturnType<typeof guardSql>>();
+  function guardCached(sql: string, options: { dialect: SqlDialect; allowedRelations?: string[] }) {
+    const key = `${options.dialect}\u0000${options.allowedRelations?.join(',') ?? ''}\u0000${sql}`;
+    let result = memo.get(key);
+    if (!result) {
+      result = guardSql(sql, options);
+      if (memo.size >= GUARD_MEMO_SIZE) memo.delete(memo.keys().next().value!);
+      memo.set(key, result);
+    }
+    return result;
+  }
+
   async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db): Promise<Prepared> {
     const row = await sources.mustFind(orgId, sourceId, exec);
     const connector = sources.connectorOf(row.kind);
@@ -63,7 +79,7 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
       }
       throw DataSourcesProblems.parameterInvalid.error(bound.reason, { errors: [{ field: 'body.parameters', message: bound.reason }] });
     }
-    const guarded = guardSql(bound.sql, options);
+    const guarded = guardCached(bound.sql, options);
     if (!guarded.ok) throw refused(guarded.reason, guarded.code);
     return { row, sql: guarded.sql, values: bound.values };
   }
