@@ -49,9 +49,11 @@ import { usersModule } from './modules/users/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 import { dataSourcesModule } from './modules/data_sources/index.ts';
 import { analyticsModule } from './modules/analytics/index.ts';
+import { visualizationsModule } from './modules/visualizations/index.ts';
+import { dashboardsModule } from './modules/dashboards/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;

@@ -38,6 +38,11 @@ export const analyticsModule = defineModule({
     const ask = createAsk({ db: core.db, llm: core.llm, orgs: organizations, dataSources, runner });
     const profiles = createProfiles({ orgs: organizations, dataSources, runner, questions, settings: core.settings });
     const downloads = createDownloads({ dataSources, runner, settings: core.settings });
-    return { api: sql, routes: analyticsRoutes({ sql, questions, ask, profiles, downloads }) };
+    const api: AnalyticsApi = {
+      ...sql,
+      getQuestion: (orgId, questionId) => questions.find(orgId, questionId),
+      runQuestion: (actor, orgId, questionId, input) => questions.run(actor, orgId, questionId, input),
+    };
+    return { api, routes: analyticsRoutes({ sql, questions, ask, profiles, downloads }) };
   },
 });

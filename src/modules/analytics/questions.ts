@@ -95,6 +95,12 @@ export function createQuestions(deps: { db: Executor; events: EventPublisher; cl
     return toView(row);
   }
 
+  /** The question without a rights check: for the façade, whose callers check their own. */
+  async function find(orgId: string, id: string): Promise<Question | null> {
+    const row = await questions.byId(db, orgId, id);
+    return row ? toView(row) : null;
+  }
+
   async function get(actor: Actor, orgId: string, id: string): Promise<Question> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
     return toView(await mustFind(orgId, id));
@@ -177,7 +183,7 @@ export function createQuestions(deps: { db: Executor; events: EventPublisher; cl
     return runner.run(actor, orgId, { sourceId: past.data_source_id, sql: past.sql, parameters: past.parameters as QueryParameter[], fresh: true, origin: 'sql' });
   }
 
-  return { create, get, list, update, remove, run, history, rerun, mustFind };
+  return { create, get, find, list, update, remove, run, history, rerun, mustFind };
 }
 
 export type Questions = ReturnType<typeof createQuestions>;

@@ -35,7 +35,7 @@ const FileResponse = {
 const sendFile = (reply: FastifyReply, file: DownloadFile) =>
   reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).header('cache-control', 'private, no-store').send(file.body);
 
-export function analyticsRoutes(deps: { sql: AnalyticsApi; questions: Questions; ask: Ask; profiles: Profiles; downloads: Downloads }) {
+export function analyticsRoutes(deps: { sql: Pick<AnalyticsApi, 'runSql' | 'assertMayQuery'>; questions: Questions; ask: Ask; profiles: Profiles; downloads: Downloads }) {
   const { sql, questions, ask, profiles, downloads } = deps;
   return async (app: HttpServer) => {
     app.post('/orgs/:orgId/questions/ask', {

@@ -3,7 +3,7 @@ import type { Static } from 'typebox';
 import type { Actor } from '../../core/context/actor.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import type { ResultView, Runner } from './runner.ts';
-import type { RunQueryBody } from './schemas.ts';
+import type { QuestionView, RunQueryBody } from './schemas.ts';
 
 /** What other modules may ask of analytics (visualizations, dashboards, assistants will). */
 export interface AnalyticsApi {
@@ -11,7 +11,17 @@ export interface AnalyticsApi {
   runSql(actor: Actor, orgId: string, input: Static<typeof RunQueryBody>): Promise<ResultView>;
   /** Throws unless `actor` may run SQL of their own in the org (members and up). */
   assertMayQuery(actor: Actor, orgId: string): Promise<void>;
+  /** A saved question of the org, or null. */
+  getQuestion(orgId: string, questionId: string): Promise<SavedQuestion | null>;
+  /**
+   * Runs a saved question as `actor` (viewers too: the rights of the person who will see the
+   * result, never of whoever built the chart or dashboard), with the guard, caps, cache, history
+   * and event of any run. `parameters` override the declared defaults by name.
+   */
+  runQuestion(actor: Actor, orgId: string, questionId: string, input: { parameters?: { name: string; value: string | number | boolean | null }[]; fresh?: boolean }): Promise<ResultView>;
 }
+
+export type SavedQuestion = Static<typeof QuestionView>;
 
 export function createSqlService(deps: { orgs: OrganizationsApi; runner: Runner }) {
   async function runSql(actor: Actor, orgId: string, input: Static<typeof RunQueryBody>): Promise<ResultView> {
