@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { createProject, putMember } from './projects-fixture.ts';
 import { logTime, orgUrl } from './time-fixture.ts';
+import type { Actor } from '../src/core/context/actor.ts';
 import { orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
@@ -157,6 +158,50 @@ describe('charts', () => {
     expectProblem(res, 503, 'DATA_SOURCES.UNREACHABLE');
     expect(res.json().detail).toContain('Closed warehouse');
     expectProblem(await send(w.viewer.accessToken, 'POST', charts(w.orgId, '/suggest'), { questionId: q }), 503, 'DATA_SOURCES.UNREACHABLE');
+  });
+
+  it('lets an API key with visualizations:read draw, and not write', async () => {
+    const key = await send(w.viewer.accessToken, 'POST', '/api/v1/auth/api-keys', { name: 'wallboard', scopes: ['visualizations:read'] });
+    expect(key.statusCode, key.body).toBe(201);
+    const headers = { 'x-api-key': key.json().key };
+    const chart = (await send(w.member.accessToken, 'POST', charts(w.orgId), { questionId: total, type: 'single_number', encoding: { y: 'total' } })).json();
+    const drawn = await t.request({ method: 'GET', url: charts(w.orgId, `/${chart.id}/render?format=json`), headers });
+    expect(drawn.statusCode, drawn.body).toBe(200);
+    expect(drawn.json().result.rows).toEqual([[6]]);
+    expectProblem(await t.request({ method: 'DELETE', url: charts(w.orgId, `/${chart.id}`), headers }), 403, 'FORBIDDEN');
+  });
+
+  it('serves dashboards through the façade: run as the given actor, with parameters by name', async () => {
+    const api = t.app.apis.visualizations;
+    const res = await send(w.member.accessToken, 'POST', orgUrl(w.orgId, '/questions'), {
+      dataSourceId: sourceId,
+      name: 'Clients with at least some hours',
+      sql: 'SELECT p.client, round(sum(e.hours), 2) AS hours FROM time_entries e JOIN projects p ON p.id = e.project_id GROUP BY p.client HAVING sum(e.hours) >= :least ORDER BY p.client',
+      parameters: [{ name: 'least', type: 'number', default: 0 }],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const chart = (await send(w.member.accessToken, 'POST', charts(w.orgId), { questionId: res.json().id, type: 'bar', encoding: { x: 'client', y: 'hours' } })).json();
+    const as = (u: U): Actor => ({ principal: { userId: u.userId, email: u.email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null }, requestId: null, ip: null, userAgent: null });
+
+    expect(await api.getChart(w.orgId, chart.id)).toEqual(chart);
+    expect(await api.getChart(w.outsiderOrgId, chart.id)).toBeNull();
+    const all = await api.chartData(as(w.viewer), w.orgId, chart.id, {});
+    expect(all.result.rows.map((r) => r[0])).toEqual(['Acme', 'Globex', 'Initech']);
+    const some = await api.chartData(as(w.viewer), w.orgId, chart.id, { parameters: [{ name: 'least', value: 2 }] });
+    expect(some.chart).toEqual(chart);
+    expect(some.result.rows).toEqual([
+      ['Globex', 2],
+      ['Initech', 3],
+    ]);
+    expect(some.spec).toMatchObject({ mark: { type: 'bar' }, data: { values: [{ c0: 'Globex', c1: 2 }, { c0: 'Initech', c1: 3 }] } });
+    const png = await api.renderChart(as(w.viewer), w.orgId, chart.id, { format: 'png', width: 400, height: 300, theme: 'light', parameters: [{ name: 'least', value: 3 }] });
+    expect(png.contentType).toBe('image/png');
+    expect(png.body.readUInt32BE(16)).toBe(400);
+    const svg = (await api.renderChart(as(w.viewer), w.orgId, chart.id, { format: 'svg', width: 400, height: 300, theme: 'light', parameters: [{ name: 'least', value: 3 }] })).body.toString();
+    expect(svg).toContain('Initech');
+    expect(svg).not.toContain('Globex');
+    // The outsider's rights, not the chart author's: not a member, so nothing.
+    await expect(api.chartData(as(w.outsider), w.orgId, chart.id, {})).rejects.toMatchObject({ code: 'ORG.NOT_FOUND' });
   });
 
   it("answers 404 for another organization's charts", async () => {

@@ -106,10 +106,11 @@ export function compileChart(type: ChartType, config: ChartConfig, data: ChartDa
   const channel = (c: Col, given: string | undefined, f: NumberFormat | undefined, role: 'measure' | 'dimension') => {
     if (role === 'measure') measured(c, f);
     const type = role === 'measure' ? 'quantitative' : c.temporal ? 'temporal' : 'nominal';
-    const axis: Record<string, unknown> = { title: title(c, given, f) };
+    // The title on the channel: the axis and the marks' accessible descriptions both use it.
+    const axis: Record<string, unknown> = {};
     if (type === 'quantitative' && formatOf(f)) axis.format = formatOf(f);
     if (type === 'temporal' && o.dateFormat && o.dateFormat !== 'auto') axis.format = DATE_FORMAT[o.dateFormat];
-    return { field: c.field, type, axis };
+    return { field: c.field, type, title: title(c, given, f), axis };
   };
   const legend = (c: Col) => ({ field: c.field, type: c.numeric ? 'quantitative' : c.temporal ? 'temporal' : 'nominal', title: c.name, ...(o.colors ? { scale: { range: o.colors } } : {}) });
   const markColor = o.colors && !enc.color && !enc.series ? { color: o.colors[0] } : {};
@@ -124,7 +125,7 @@ export function compileChart(type: ChartType, config: ChartConfig, data: ChartDa
       const horizontal = o.orientation === 'horizontal';
       const cat: Record<string, unknown> = { ...channel(x, horizontal ? o.yTitle : o.xTitle, undefined, 'dimension'), sort: sortOf(o.sort, horizontal ? 'x' : 'y') };
       // Bars over dates are discrete (one per period), so that series can sit side by side.
-      if (x.temporal) Object.assign(cat, { type: 'ordinal', timeUnit: TIME_UNIT[o.dateFormat ?? 'auto'], axis: { title: (cat.axis as { title: string }).title } });
+      if (x.temporal) Object.assign(cat, { type: 'ordinal', timeUnit: TIME_UNIT[o.dateFormat ?? 'auto'], axis: {} });
       const val: Record<string, unknown> = channel(y, horizontal ? o.xTitle : o.yTitle, o.yFormat, 'measure');
       if (!series && o.limit) rows = topN(values(data, durations), x.field, y.field, o.limit);
       const e: Record<string, unknown> = horizontal ? { y: cat, x: val } : { x: cat, y: val };
