@@ -4296,6 +4296,16 @@ export interface components {
             bins?: number;
             /** @description Progress: the target value */
             goal?: number;
+            highlight?: {
+                /** @description The column whose cells the rule colours */
+                column: string;
+                /** @description Cells greater than this */
+                above?: number;
+                /** @description Cells less than this */
+                below?: number;
+                /** @example #c62828 */
+                color: string;
+            }[];
         };
         ChartPage: {
             data: components["schemas"]["Chart"][];
@@ -16725,6 +16735,16 @@ export interface operations {
                         bins?: number;
                         /** @description Progress: the target value */
                         goal?: number;
+                        highlight?: {
+                            /** @description The column whose cells the rule colours */
+                            column: string;
+                            /** @description Cells greater than this */
+                            above?: number;
+                            /** @description Cells less than this */
+                            below?: number;
+                            /** @example #c62828 */
+                            color: string;
+                        }[];
                     };
                 };
             };
@@ -17016,6 +17036,16 @@ export interface operations {
                         bins?: number;
                         /** @description Progress: the target value */
                         goal?: number;
+                        highlight?: {
+                            /** @description The column whose cells the rule colours */
+                            column: string;
+                            /** @description Cells greater than this */
+                            above?: number;
+                            /** @description Cells less than this */
+                            below?: number;
+                            /** @example #c62828 */
+                            color: string;
+                        }[];
                     };
                 };
             };

@@ -63,6 +63,20 @@ const optionsShape = () =>
     donut: Type.Optional(Type.Boolean()),
     bins: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, description: 'Histogram: at most this many bins' })),
     goal: Type.Optional(Type.Number({ description: 'Progress: the target value' })),
+    highlight: Type.Optional(
+      Type.Array(
+        Closed(
+          {
+            column: Column('The column whose cells the rule colours'),
+            above: Type.Optional(Type.Number({ description: 'Cells greater than this' })),
+            below: Type.Optional(Type.Number({ description: 'Cells less than this' })),
+            color: Type.String({ pattern: '^#[0-9a-fA-F]{6}$', examples: ['#c62828'] }),
+          },
+          'Tables: colour the numeric cells of a column past a bound (the first matching rule wins)',
+        ),
+        { maxItems: 10 },
+      ),
+    ),
   },
     'Presentation, from a fixed vocabulary',
   );

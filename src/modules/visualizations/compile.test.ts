@@ -66,6 +66,16 @@ describe('compileChart', () => {
     expect(svg).toContain('#1e1e1e');
   });
 
+  it('colours the table cells a highlight rule matches, and only those', async () => {
+    const spec = compileChart('table', { encoding: {}, options: { highlight: [{ column: 'amount', above: 1000, color: '#c62828' }, { column: 'amount', below: 100, color: '#2e7d32' }] } }, sales);
+    const svg = (await renderChart(spec, { format: 'svg', width: 500, height: 300, theme: 'light' })).body.toString();
+    const red = [...svg.matchAll(/<text[^>]*fill="#c62828"[^>]*>([^<]*)</g)].map((m) => m[1]);
+    const green = [...svg.matchAll(/<text[^>]*fill="#2e7d32"[^>]*>([^<]*)</g)].map((m) => m[1]);
+    expect(red).toEqual(['1,200.5']);
+    expect(green).toEqual(['50']);
+    expect(svg).toContain('Globex');
+  });
+
   it('refuses unknown columns, text where a number is needed, and missing channels', () => {
     expect(() => compileChart('bar', { encoding: { x: 'nope', y: 'amount' }, options: {} }, sales)).toThrow(expect.objectContaining({ code: 'VISUALIZATIONS.UNKNOWN_COLUMN' }));
     expect(() => compileChart('bar', { encoding: { x: 'client', y: 'client' }, options: {} }, sales)).toThrow(expect.objectContaining({ code: 'VISUALIZATIONS.COLUMN_NOT_NUMERIC' }));

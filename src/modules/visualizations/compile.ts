@@ -255,16 +255,27 @@ function table(cols: Col[], sortBy: Col | undefined, data: ChartData, o: ChartCo
     });
   }
   rows = rows.slice(0, o.limit ?? 50);
-  const cells = rows.flatMap((row, r) => shown.map((c) => ({ row: r, column: c.name, text: cellText(row[c.index]) })));
+  const cells = rows.flatMap((row, r) => shown.map((c) => ({ row: r, column: c.name, text: cellText(row[c.index]), color: highlightOf(o.highlight, c.name, row[c.index]) })));
+  const x = { field: 'column', type: 'ordinal', sort: shown.map((c) => c.name), axis: { orient: 'top', title: null, labelAngle: 0, domain: false, ticks: false } };
+  const y = { field: 'row', type: 'ordinal', axis: null };
+  const mark = { type: 'text', align: 'left', limit: 160 };
+  // Highlighted cells are a layer of their own, coloured by the rule's colour as is (scale: null):
+  // the split is made here, not by a Vega filter expression.
   const body = {
-    mark: { type: 'text', align: 'left', limit: 160 },
-    encoding: {
-      x: { field: 'column', type: 'ordinal', sort: shown.map((c) => c.name), axis: { orient: 'top', title: null, labelAngle: 0, domain: false, ticks: false } },
-      y: { field: 'row', type: 'ordinal', axis: null },
-      text: { field: 'text', type: 'nominal' },
-    },
+    layer: [
+      { data: { values: cells.filter((c) => !c.color).map(({ color: _c, ...cell }) => cell) }, mark, encoding: { x, y, text: { field: 'text', type: 'nominal' } } },
+      { data: { values: cells.filter((c) => c.color) }, mark: { ...mark, fontWeight: 'bold' }, encoding: { x, y, text: { field: 'text', type: 'nominal' }, color: { field: 'color', type: 'nominal', scale: null, legend: null } } },
+    ],
   };
-  return { body, rows: cells };
+  return { body, rows: [] as Record<string, unknown>[] };
+}
+
+/** The colour of the first highlight rule a numeric cell matches, or null. */
+function highlightOf(rules: ChartConfig['options']['highlight'], column: string, cell: unknown): string | null {
+  const v = num(cell);
+  if (v === null) return null;
+  const rule = rules?.find((r) => r.column === column && (r.above !== undefined || r.below !== undefined) && (r.above === undefined || v > r.above) && (r.below === undefined || v < r.below));
+  return rule?.color ?? null;
 }
 
 /** The first row's value; the second row's (the previous period, newest first) when there is one. */
