@@ -4219,10 +4219,10 @@ export interface components {
              */
             questionId: string;
             /**
-             * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, single_number (compared with the previous row when there is one), progress (towards `goal`)
+             * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
              * @enum {string}
              */
-            type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "single_number" | "progress";
+            type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
             encoding: components["schemas"]["ChartEncoding"];
             options: components["schemas"]["ChartOptions"];
             /** Format: uuid */
@@ -4338,10 +4338,10 @@ export interface components {
         ChartSuggestions: {
             suggestions: {
                 /**
-                 * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, single_number (compared with the previous row when there is one), progress (towards `goal`)
+                 * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
                  * @enum {string}
                  */
-                type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "single_number" | "progress";
+                type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
                 encoding: components["schemas"]["ChartEncoding"];
                 options: components["schemas"]["ChartOptions"];
                 /** @description Why this chart fits the result */
@@ -16680,10 +16680,10 @@ export interface operations {
                     /** Format: uuid */
                     questionId: string;
                     /**
-                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, single_number (compared with the previous row when there is one), progress (towards `goal`)
+                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
                      * @enum {string}
                      */
-                    type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "single_number" | "progress";
+                    type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
                     /** @description Result columns by name */
                     encoding: {
                         /** @description The column on the horizontal axis (categories for bar and pie, the binned column for a histogram) */
@@ -16981,10 +16981,10 @@ export interface operations {
                     /** Format: uuid */
                     questionId?: string;
                     /**
-                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, single_number (compared with the previous row when there is one), progress (towards `goal`)
+                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
                      * @enum {string}
                      */
-                    type?: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "single_number" | "progress";
+                    type?: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
                     /** @description Result columns by name */
                     encoding?: {
                         /** @description The column on the horizontal axis (categories for bar and pie, the binned column for a histogram) */

@@ -8,12 +8,12 @@ import { Line, named } from '../../core/http/schema-types.ts';
 const Closed = <P extends TProperties>(properties: P, description?: string) =>
   Type.Object(properties, { additionalProperties: false, propertyNames: { enum: Object.keys(properties) }, ...(description ? { description } : {}) });
 
-export const CHART_TYPES = ['bar', 'line', 'area', 'scatter', 'pie', 'histogram', 'heatmap', 'table', 'single_number', 'progress'] as const;
+export const CHART_TYPES = ['bar', 'line', 'area', 'scatter', 'pie', 'histogram', 'heatmap', 'table', 'pivot', 'single_number', 'progress'] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
 export const ChartTypeSchema = Type.Unsafe<ChartType>({
   type: 'string',
   enum: [...CHART_TYPES],
-  description: 'bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, single_number (compared with the previous row when there is one), progress (towards `goal`)',
+  description: 'bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)',
 });
 
 const Column = (description: string) => Line(200, { description });

@@ -31,6 +31,7 @@ const cases: [ChartType, ChartConfig][] = [
   ['histogram', { encoding: { x: 'amount' }, options: { bins: 5 } }],
   ['heatmap', { encoding: { x: 'month', y: 'client', color: 'amount' }, options: {} }],
   ['table', { encoding: { y: 'amount' }, options: { sort: 'descending', limit: 3 } }],
+  ['pivot', { encoding: { x: 'client', series: 'month', y: 'amount' }, options: {} }],
   ['single_number', { encoding: { y: 'amount' }, options: { yFormat: 'compact' } }],
   ['progress', { encoding: { y: 'amount' }, options: { goal: 2000 } }],
 ];
@@ -74,6 +75,17 @@ describe('compileChart', () => {
     expect(red).toEqual(['1,200.5']);
     expect(green).toEqual(['50']);
     expect(svg).toContain('Globex');
+  });
+
+  it('sums a pivot table by its row and column values', () => {
+    const rows = [...sales.rows, ['2026-01-01', 'Acme', 99.5, 0]];
+    const spec = compileChart('pivot', { encoding: { x: 'client', series: 'month', y: 'amount' }, options: {} }, { ...sales, rows });
+    expect((spec.data as { values: unknown[] }).values).toEqual([
+      { r: 'Acme', c: '2026-01-01', v: 1300 },
+      { r: 'Acme', c: '2026-02-01', v: 900 },
+      { r: 'Globex', c: '2026-01-01', v: 300 },
+      { r: 'Initech', c: '2026-02-01', v: 50 },
+    ]);
   });
 
   it('refuses unknown columns, text where a number is needed, and missing channels', () => {

@@ -30,7 +30,7 @@ const DATE_FORMAT: Record<Exclude<DateFormat, 'auto'>, string> = { day: '%Y-%m-%
 const TIME_UNIT: Record<DateFormat, string> = { auto: 'yearmonthdate', day: 'yearmonthdate', month: 'yearmonth', quarter: 'yearquarter', year: 'year' };
 
 /** What each type cannot do without. */
-const REQUIRED: Record<ChartType, { encoding: ('x' | 'y' | 'color')[]; options?: 'goal'[] }> = {
+const REQUIRED: Record<ChartType, { encoding: ('x' | 'y' | 'color' | 'series')[]; options?: 'goal'[] }> = {
   bar: { encoding: ['x', 'y'] },
   line: { encoding: ['x', 'y'] },
   area: { encoding: ['x', 'y'] },
@@ -39,6 +39,7 @@ const REQUIRED: Record<ChartType, { encoding: ('x' | 'y' | 'color')[]; options?:
   histogram: { encoding: ['x'] },
   heatmap: { encoding: ['x', 'y', 'color'] },
   table: { encoding: [] },
+  pivot: { encoding: ['x', 'series', 'y'] },
   single_number: { encoding: ['y'] },
   progress: { encoding: ['y'], options: ['goal'] },
 };
@@ -201,6 +202,9 @@ export function compileChart(type: ChartType, config: ChartConfig, data: ChartDa
     case 'table':
       ({ body, rows } = table(cols, enc.y ? col(enc.y) : undefined, data, o));
       break;
+    case 'pivot':
+      ({ body, rows } = pivot(col(enc.x as string), col(enc.series as string), col(enc.y as string, true), data, o));
+      break;
     case 'single_number': {
       const y = col(enc.y as string, true);
       ({ body, rows } = singleNumber(y, data, o));
@@ -268,6 +272,34 @@ function table(cols: Col[], sortBy: Col | undefined, data: ChartData, o: ChartCo
     ],
   };
   return { body, rows: [] as Record<string, unknown>[] };
+}
+
+/** Sums of `value` by `row` and `column` values (first seen first), drawn as a grid of text. */
+function pivot(row: Col, column: Col, value: Col, data: ChartData, o: ChartConfig['options']) {
+  const key = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  const sums = new Map<string, Map<string, number>>();
+  const columns = new Set<string>();
+  for (const r of data.rows) {
+    const rk = key(r[row.index]);
+    const ck = key(r[column.index]);
+    columns.add(ck);
+    const line = sums.get(rk) ?? new Map<string, number>();
+    line.set(ck, (line.get(ck) ?? 0) + (num(r[value.index]) ?? 0));
+    sums.set(rk, line);
+  }
+  const rowKeys = [...sums.keys()].slice(0, o.limit ?? 50);
+  const columnKeys = [...columns].slice(0, 20);
+  const scale = o.yFormat === 'duration' ? 1 / 3600 : 1;
+  const cells = rowKeys.flatMap((rk) => columnKeys.filter((ck) => sums.get(rk)?.has(ck)).map((ck) => ({ r: rk, c: ck, v: (sums.get(rk)?.get(ck) ?? 0) * scale })));
+  const body = {
+    mark: { type: 'text', limit: 160 },
+    encoding: {
+      x: { field: 'c', type: 'ordinal', sort: columnKeys, title: column.name, axis: { orient: 'top', labelAngle: 0, domain: false, ticks: false } },
+      y: { field: 'r', type: 'ordinal', sort: rowKeys, title: row.name, axis: { domain: false, ticks: false } },
+      text: { field: 'v', type: 'quantitative', format: NUMBER_FORMAT[o.yFormat ?? 'thousands'] },
+    },
+  };
+  return { body, rows: cells as Record<string, unknown>[] };
 }
 
 /** The colour of the first highlight rule a numeric cell matches, or null. */

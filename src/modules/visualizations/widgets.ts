@@ -12,7 +12,8 @@ const DESCRIPTIONS: Record<ChartType, string> = {
   pie: 'Shares of a whole, as a pie or a donut',
   histogram: 'How a numeric column is distributed, in bins',
   heatmap: 'A grid of two dimensions coloured by a number',
-  table: 'The result as a table, sorted, first rows',
+  table: 'The result as a table, sorted, first rows, cells coloured by rules',
+  pivot: 'Sums of a number by two dimensions, as a grid (rows by columns)',
   single_number: 'One number, compared with the previous row when there is one',
   progress: 'A number against its goal',
 };
