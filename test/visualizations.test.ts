@@ -132,6 +132,13 @@ describe('charts', () => {
     expect(res.json()).toMatchObject({ column: 'minutes', columns: ['client', 'hours'] });
   });
 
+  it('answers the analytics 404 when the question behind a chart is gone', async () => {
+    const q = await question('Soon gone', 'SELECT 1 AS one');
+    const chart = (await send(w.member.accessToken, 'POST', charts(w.orgId), { questionId: q, type: 'single_number', encoding: { y: 'one' } })).json();
+    expect((await send(w.member.accessToken, 'DELETE', orgUrl(w.orgId, `/questions/${q}`))).statusCode).toBe(204);
+    expectProblem(await send(w.viewer.accessToken, 'GET', charts(w.orgId, `/${chart.id}/render`)), 404, 'ANALYTICS.QUESTION_NOT_FOUND');
+  });
+
   it('suggests charts from the result: bar by category, single number for one value', async () => {
     const byClient = await send(w.viewer.accessToken, 'POST', charts(w.orgId, '/suggest'), { questionId: perClient });
     expect(byClient.statusCode, byClient.body).toBe(200);

@@ -2,7 +2,7 @@ CREATE SCHEMA visualizations;
 
 -- A chart: a saved question drawn one way. It stores no result: every view runs the question as
 -- the viewer. org_id and question_id reference other modules by id only (no foreign keys across
--- schemas); a chart whose question is gone answers VISUALIZATIONS.QUESTION_NOT_FOUND.
+-- schemas); drawing a chart whose question is gone answers ANALYTICS.QUESTION_NOT_FOUND.
 CREATE TABLE visualizations.charts (
   id           uuid PRIMARY KEY,
   org_id       uuid NOT NULL,
