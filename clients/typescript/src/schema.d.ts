@@ -2509,7 +2509,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/visualizations/items": {
+    "/orgs/{orgId}/charts": {
         parameters: {
             query?: never;
             header?: never;
@@ -2517,23 +2517,43 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List items, newest first
+         * List charts, newest first
          * @description API key scope: `visualizations:read`.
          */
-        get: operations["listVisualizationsItems"];
+        get: operations["listCharts"];
         put?: never;
         /**
-         * Add an item
+         * Create a chart over a saved question (members)
          * @description API key scope: `visualizations:write`.
          */
-        post: operations["createVisualizationsItem"];
+        post: operations["createChart"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/visualizations/items/{itemId}": {
+    "/orgs/{orgId}/charts/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose charts for a saved question's result (run as you)
+         * @description API key scope: `visualizations:read`.
+         */
+        post: operations["suggestCharts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/charts/{chartId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2541,17 +2561,41 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get an item
+         * Get a chart
          * @description API key scope: `visualizations:read`.
          */
-        get: operations["getVisualizationsItem"];
+        get: operations["getChart"];
         put?: never;
         post?: never;
         /**
-         * Delete an item (admin)
+         * Delete a chart (its author or an admin)
          * @description API key scope: `visualizations:write`.
          */
-        delete: operations["deleteVisualizationsItem"];
+        delete: operations["deleteChart"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a chart (its author or an admin)
+         * @description API key scope: `visualizations:write`.
+         */
+        patch: operations["updateChart"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/charts/{chartId}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Draw a chart with its question's result, run as you
+         * @description API key scope: `visualizations:read`.
+         */
+        get: operations["renderChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3575,7 +3619,7 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
-    "visualizations.item_created": {
+    "visualizations.chart_created": {
         parameters: {
             query?: never;
             header?: never;
@@ -3585,19 +3629,19 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was created.
-         * @description An item was created.
+         * A chart was created over a saved question.
+         * @description A chart was created over a saved question.
          *
          *     Sent by `visualizations`, payload version 1.
          */
-        post: operations["receiveVisualizationsItemCreated"];
+        post: operations["receiveVisualizationsChartCreated"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "visualizations.item_deleted": {
+    "visualizations.chart_deleted": {
         parameters: {
             query?: never;
             header?: never;
@@ -3607,12 +3651,34 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was deleted.
-         * @description An item was deleted.
+         * A chart was deleted.
+         * @description A chart was deleted.
          *
          *     Sent by `visualizations`, payload version 1.
          */
-        post: operations["receiveVisualizationsItemDeleted"];
+        post: operations["receiveVisualizationsChartDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "visualizations.chart_updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A chart was changed (its question, type, encoding or options).
+         * @description A chart was changed (its question, type, encoding or options).
+         *
+         *     Sent by `visualizations`, payload version 1.
+         */
+        post: operations["receiveVisualizationsChartUpdated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4141,6 +4207,146 @@ export interface components {
             budget: number;
             /** @description ISO 4217, for a money budget */
             currency: string | null;
+        };
+        Chart: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /**
+             * Format: uuid
+             * @description The saved question whose result it draws (run as whoever views the chart)
+             */
+            questionId: string;
+            /**
+             * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
+             * @enum {string}
+             */
+            type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
+            encoding: components["schemas"]["ChartEncoding"];
+            options: components["schemas"]["ChartOptions"];
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        ChartData: {
+            /** @description A Vega-Lite v6 specification with its data inline (columns renamed c0, c1… in column order) */
+            spec: {
+                [key: string]: unknown;
+            };
+            result: components["schemas"]["ChartResult"];
+        };
+        /** @description Result columns by name */
+        ChartEncoding: {
+            /** @description The column on the horizontal axis (categories for bar and pie, the binned column for a histogram) */
+            x?: string;
+            /** @description The measured column (the value of a single number or progress) */
+            y?: string;
+            /** @description A column coloured by (the cell value of a heat map) */
+            color?: string;
+            /** @description A numeric column sizing the points of a scatter plot */
+            size?: string;
+            /** @description A column splitting bars, lines and areas into series */
+            series?: string;
+            /** @description How series of bars and areas sit: side by side, stacked, or stacked to 100 % */
+            stack?: "none" | "stacked" | "normalized";
+        };
+        /** @description Presentation, from a fixed vocabulary */
+        ChartOptions: {
+            /** @description Shown above the chart as plain text */
+            title?: string;
+            /** @description The horizontal axis title (the column name by default) */
+            xTitle?: string;
+            /** @description The vertical axis title (the column name by default) */
+            yTitle?: string;
+            /**
+             * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+             * @enum {string}
+             */
+            xFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+            /**
+             * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+             * @enum {string}
+             */
+            yFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+            dateFormat?: "auto" | "day" | "month" | "quarter" | "year";
+            /**
+             * @description ISO 4217 code shown after currency amounts
+             * @example EUR
+             */
+            currency?: string;
+            orientation?: "vertical" | "horizontal";
+            /** @description Bars, pie slices and table rows by their value */
+            sort?: "none" | "ascending" | "descending";
+            /** @description Bars and slices: the top N by value, the rest summed as "Other"; tables: rows shown */
+            limit?: number;
+            /** @description The palette, in order */
+            colors?: string[];
+            donut?: boolean;
+            /** @description Histogram: at most this many bins */
+            bins?: number;
+            /** @description Progress: the target value */
+            goal?: number;
+            highlight?: {
+                /** @description The column whose cells the rule colours */
+                column: string;
+                /** @description Cells greater than this */
+                above?: number;
+                /** @description Cells less than this */
+                below?: number;
+                /** @example #c62828 */
+                color: string;
+            }[];
+        };
+        ChartPage: {
+            data: components["schemas"]["Chart"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        ChartResult: {
+            columns: {
+                name: string;
+                type: string;
+            }[];
+            rows: (null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[][];
+            rowCount: number;
+            truncated: boolean;
+            durationMs: number;
+            cached: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            cachedAt: string | null;
+        };
+        ChartSuggestions: {
+            suggestions: {
+                /**
+                 * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
+                 * @enum {string}
+                 */
+                type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
+                encoding: components["schemas"]["ChartEncoding"];
+                options: components["schemas"]["ChartOptions"];
+                /** @description Why this chart fits the result */
+                reason: string;
+            }[];
         };
         ColumnProfile: {
             name: string;
@@ -7377,37 +7583,27 @@ export interface components {
             /** @constant */
             code: "VALIDATION_FAILED";
         };
-        VisualizationsItem: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            orgId: string;
-            name: string;
-            /**
-             * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
-             */
-            createdAt: string;
-        };
-        VisualizationsItemCreatedPayload: {
+        VisualizationsChartCreatedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
-            name: string;
+            chartId: string;
+            /** Format: uuid */
+            questionId: string;
+            type: string;
         };
-        /** @description The body of a `visualizations.item_created` delivery. */
-        VisualizationsItemCreatedWebhook: {
+        /** @description The body of a `visualizations.chart_created` delivery. */
+        VisualizationsChartCreatedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "visualizations.item_created";
+            type: "visualizations.chart_created";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -7418,26 +7614,26 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["VisualizationsItemCreatedPayload"];
+            data: components["schemas"]["VisualizationsChartCreatedPayload"];
         };
-        VisualizationsItemDeletedPayload: {
+        VisualizationsChartDeletedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
+            chartId: string;
         };
-        /** @description The body of a `visualizations.item_deleted` delivery. */
-        VisualizationsItemDeletedWebhook: {
+        /** @description The body of a `visualizations.chart_deleted` delivery. */
+        VisualizationsChartDeletedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "visualizations.item_deleted";
+            type: "visualizations.chart_deleted";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -7448,21 +7644,76 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["VisualizationsItemDeletedPayload"];
+            data: components["schemas"]["VisualizationsChartDeletedPayload"];
         };
-        /** @description `VISUALIZATIONS.ITEM_NOT_FOUND`: No such item in this organization. */
-        VisualizationsItemNotFoundProblem: components["schemas"]["Problem"] & {
+        /** @description `VISUALIZATIONS.CHART_NOT_FOUND`: No such chart in this organization. */
+        VisualizationsChartNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "VISUALIZATIONS.ITEM_NOT_FOUND";
+            code: "VISUALIZATIONS.CHART_NOT_FOUND";
         };
-        VisualizationsItemPage: {
-            data: components["schemas"]["VisualizationsItem"][];
-            page: components["schemas"]["PageInfo"];
+        VisualizationsChartUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            chartId: string;
+            /** Format: uuid */
+            questionId: string;
+            type: string;
         };
-        /** @description `VISUALIZATIONS.NAME_TAKEN`: Another item of this organization has this name. */
-        VisualizationsNameTakenProblem: components["schemas"]["Problem"] & {
+        /** @description The body of a `visualizations.chart_updated` delivery. */
+        VisualizationsChartUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
             /** @constant */
-            code: "VISUALIZATIONS.NAME_TAKEN";
+            type: "visualizations.chart_updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["VisualizationsChartUpdatedPayload"];
+        };
+        /** @description `VISUALIZATIONS.COLUMN_NOT_NUMERIC`: This channel needs a numeric column and the result column is not one. */
+        VisualizationsColumnNotNumericProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VISUALIZATIONS.COLUMN_NOT_NUMERIC";
+            column: string;
+        };
+        /** @description `VISUALIZATIONS.ENCODING_REQUIRED`: This type of chart needs more of its encoding (or options): `detail` names what is missing. */
+        VisualizationsEncodingRequiredProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VISUALIZATIONS.ENCODING_REQUIRED";
+            /** @description The encoding channels or options missing, `encoding.y`, `options.goal` */
+            missing: string[];
+        };
+        /** @description `VISUALIZATIONS.NOT_YOUR_CHART`: Only its author or an org admin may change or delete a chart. */
+        VisualizationsNotYourChartProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VISUALIZATIONS.NOT_YOUR_CHART";
+        };
+        /** @description `VISUALIZATIONS.QUESTION_NOT_FOUND`: The chart names no saved question of this organization. */
+        VisualizationsQuestionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VISUALIZATIONS.QUESTION_NOT_FOUND";
+        };
+        /** @description `VISUALIZATIONS.UNKNOWN_COLUMN`: The chart names a column its question's result does not have (the question changed?). */
+        VisualizationsUnknownColumnProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "VISUALIZATIONS.UNKNOWN_COLUMN";
+            column: string;
+            /** @description The columns the result has */
+            columns: string[];
         };
         WebhookDelivery: {
             /** Format: uuid */
@@ -8006,6 +8257,13 @@ export type BudgetHours = components['schemas']['BudgetHours'];
 export type BudgetMoney = components['schemas']['BudgetMoney'];
 export type BudgetReachedData = components['schemas']['BudgetReachedData'];
 export type BudgetWarningData = components['schemas']['BudgetWarningData'];
+export type Chart = components['schemas']['Chart'];
+export type ChartData = components['schemas']['ChartData'];
+export type ChartEncoding = components['schemas']['ChartEncoding'];
+export type ChartOptions = components['schemas']['ChartOptions'];
+export type ChartPage = components['schemas']['ChartPage'];
+export type ChartResult = components['schemas']['ChartResult'];
+export type ChartSuggestions = components['schemas']['ChartSuggestions'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
@@ -8286,14 +8544,18 @@ export type UserProfile = components['schemas']['UserProfile'];
 export type UsersCannotDisableSelfProblem = components['schemas']['UsersCannotDisableSelfProblem'];
 export type UsersProfileNotReadyProblem = components['schemas']['UsersProfileNotReadyProblem'];
 export type ValidationFailedProblem = components['schemas']['ValidationFailedProblem'];
-export type VisualizationsItem = components['schemas']['VisualizationsItem'];
-export type VisualizationsItemCreatedPayload = components['schemas']['VisualizationsItemCreatedPayload'];
-export type VisualizationsItemCreatedWebhook = components['schemas']['VisualizationsItemCreatedWebhook'];
-export type VisualizationsItemDeletedPayload = components['schemas']['VisualizationsItemDeletedPayload'];
-export type VisualizationsItemDeletedWebhook = components['schemas']['VisualizationsItemDeletedWebhook'];
-export type VisualizationsItemNotFoundProblem = components['schemas']['VisualizationsItemNotFoundProblem'];
-export type VisualizationsItemPage = components['schemas']['VisualizationsItemPage'];
-export type VisualizationsNameTakenProblem = components['schemas']['VisualizationsNameTakenProblem'];
+export type VisualizationsChartCreatedPayload = components['schemas']['VisualizationsChartCreatedPayload'];
+export type VisualizationsChartCreatedWebhook = components['schemas']['VisualizationsChartCreatedWebhook'];
+export type VisualizationsChartDeletedPayload = components['schemas']['VisualizationsChartDeletedPayload'];
+export type VisualizationsChartDeletedWebhook = components['schemas']['VisualizationsChartDeletedWebhook'];
+export type VisualizationsChartNotFoundProblem = components['schemas']['VisualizationsChartNotFoundProblem'];
+export type VisualizationsChartUpdatedPayload = components['schemas']['VisualizationsChartUpdatedPayload'];
+export type VisualizationsChartUpdatedWebhook = components['schemas']['VisualizationsChartUpdatedWebhook'];
+export type VisualizationsColumnNotNumericProblem = components['schemas']['VisualizationsColumnNotNumericProblem'];
+export type VisualizationsEncodingRequiredProblem = components['schemas']['VisualizationsEncodingRequiredProblem'];
+export type VisualizationsNotYourChartProblem = components['schemas']['VisualizationsNotYourChartProblem'];
+export type VisualizationsQuestionNotFoundProblem = components['schemas']['VisualizationsQuestionNotFoundProblem'];
+export type VisualizationsUnknownColumnProblem = components['schemas']['VisualizationsUnknownColumnProblem'];
 export type WebhookDelivery = components['schemas']['WebhookDelivery'];
 export type WebhookDeliveryAttempt = components['schemas']['WebhookDeliveryAttempt'];
 export type WebhookDeliveryPage = components['schemas']['WebhookDeliveryPage'];
@@ -16352,7 +16614,7 @@ export interface operations {
             };
         };
     };
-    listVisualizationsItems: {
+    listCharts: {
         parameters: {
             query?: {
                 /**
@@ -16361,6 +16623,8 @@ export interface operations {
                  */
                 cursor?: string;
                 limit?: number;
+                /** @description Only the charts of this question */
+                questionId?: string;
             };
             header?: never;
             path: {
@@ -16380,7 +16644,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisualizationsItemPage"];
+                    "application/json": components["schemas"]["ChartPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -16401,7 +16665,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    createVisualizationsItem: {
+    createChart: {
         parameters: {
             query?: never;
             header?: never;
@@ -16413,7 +16677,75 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    name: string;
+                    /** Format: uuid */
+                    questionId: string;
+                    /**
+                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
+                     * @enum {string}
+                     */
+                    type: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
+                    /** @description Result columns by name */
+                    encoding: {
+                        /** @description The column on the horizontal axis (categories for bar and pie, the binned column for a histogram) */
+                        x?: string;
+                        /** @description The measured column (the value of a single number or progress) */
+                        y?: string;
+                        /** @description A column coloured by (the cell value of a heat map) */
+                        color?: string;
+                        /** @description A numeric column sizing the points of a scatter plot */
+                        size?: string;
+                        /** @description A column splitting bars, lines and areas into series */
+                        series?: string;
+                        /** @description How series of bars and areas sit: side by side, stacked, or stacked to 100 % */
+                        stack?: "none" | "stacked" | "normalized";
+                    };
+                    /** @description Presentation, from a fixed vocabulary */
+                    options?: {
+                        /** @description Shown above the chart as plain text */
+                        title?: string;
+                        /** @description The horizontal axis title (the column name by default) */
+                        xTitle?: string;
+                        /** @description The vertical axis title (the column name by default) */
+                        yTitle?: string;
+                        /**
+                         * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+                         * @enum {string}
+                         */
+                        xFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+                        /**
+                         * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+                         * @enum {string}
+                         */
+                        yFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+                        dateFormat?: "auto" | "day" | "month" | "quarter" | "year";
+                        /**
+                         * @description ISO 4217 code shown after currency amounts
+                         * @example EUR
+                         */
+                        currency?: string;
+                        orientation?: "vertical" | "horizontal";
+                        /** @description Bars, pie slices and table rows by their value */
+                        sort?: "none" | "ascending" | "descending";
+                        /** @description Bars and slices: the top N by value, the rest summed as "Other"; tables: rows shown */
+                        limit?: number;
+                        /** @description The palette, in order */
+                        colors?: string[];
+                        donut?: boolean;
+                        /** @description Histogram: at most this many bins */
+                        bins?: number;
+                        /** @description Progress: the target value */
+                        goal?: number;
+                        highlight?: {
+                            /** @description The column whose cells the rule colours */
+                            column: string;
+                            /** @description Cells greater than this */
+                            above?: number;
+                            /** @description Cells less than this */
+                            below?: number;
+                            /** @example #c62828 */
+                            color: string;
+                        }[];
+                    };
                 };
             };
         };
@@ -16428,10 +16760,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisualizationsItem"];
+                    "application/json": components["schemas"]["Chart"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["VisualizationsEncodingRequiredProblem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such resource, or not visible to the caller */
@@ -16441,17 +16782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
-                };
-            };
-            /** @description The request conflicts with the current state (see `code`) */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["VisualizationsNameTakenProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsQuestionNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -16461,13 +16792,93 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    getVisualizationsItem: {
+    suggestCharts: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    questionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChartSuggestions"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
+        };
+    };
+    getChart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                chartId: string;
             };
             cookie?: never;
         };
@@ -16483,7 +16894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisualizationsItem"];
+                    "application/json": components["schemas"]["Chart"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -16496,7 +16907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsChartNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -16504,13 +16915,13 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    deleteVisualizationsItem: {
+    deleteChart: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+                chartId: string;
             };
             cookie?: never;
         };
@@ -16529,6 +16940,216 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["VisualizationsNotYourChartProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsChartNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateChart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                chartId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    questionId?: string;
+                    /**
+                     * @description bar (grouped with `series`, stacked with `stack`, horizontal with `orientation`), line, area, scatter, pie (donut with `donut`), histogram, heatmap, table, pivot (sum of `y` by `x` rows and `series` columns), single_number (compared with the previous row when there is one), progress (towards `goal`)
+                     * @enum {string}
+                     */
+                    type?: "bar" | "line" | "area" | "scatter" | "pie" | "histogram" | "heatmap" | "table" | "pivot" | "single_number" | "progress";
+                    /** @description Result columns by name */
+                    encoding?: {
+                        /** @description The column on the horizontal axis (categories for bar and pie, the binned column for a histogram) */
+                        x?: string;
+                        /** @description The measured column (the value of a single number or progress) */
+                        y?: string;
+                        /** @description A column coloured by (the cell value of a heat map) */
+                        color?: string;
+                        /** @description A numeric column sizing the points of a scatter plot */
+                        size?: string;
+                        /** @description A column splitting bars, lines and areas into series */
+                        series?: string;
+                        /** @description How series of bars and areas sit: side by side, stacked, or stacked to 100 % */
+                        stack?: "none" | "stacked" | "normalized";
+                    };
+                    /** @description Presentation, from a fixed vocabulary */
+                    options?: {
+                        /** @description Shown above the chart as plain text */
+                        title?: string;
+                        /** @description The horizontal axis title (the column name by default) */
+                        xTitle?: string;
+                        /** @description The vertical axis title (the column name by default) */
+                        yTitle?: string;
+                        /**
+                         * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+                         * @enum {string}
+                         */
+                        xFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+                        /**
+                         * @description plain 1234.5; thousands 1,234.5; compact 1.23k; percent (0.25 is 25 %); currency (with `currency`); duration (seconds shown as hours)
+                         * @enum {string}
+                         */
+                        yFormat?: "plain" | "thousands" | "compact" | "percent" | "currency" | "duration";
+                        dateFormat?: "auto" | "day" | "month" | "quarter" | "year";
+                        /**
+                         * @description ISO 4217 code shown after currency amounts
+                         * @example EUR
+                         */
+                        currency?: string;
+                        orientation?: "vertical" | "horizontal";
+                        /** @description Bars, pie slices and table rows by their value */
+                        sort?: "none" | "ascending" | "descending";
+                        /** @description Bars and slices: the top N by value, the rest summed as "Other"; tables: rows shown */
+                        limit?: number;
+                        /** @description The palette, in order */
+                        colors?: string[];
+                        donut?: boolean;
+                        /** @description Histogram: at most this many bins */
+                        bins?: number;
+                        /** @description Progress: the target value */
+                        goal?: number;
+                        highlight?: {
+                            /** @description The column whose cells the rule colours */
+                            column: string;
+                            /** @description Cells greater than this */
+                            above?: number;
+                            /** @description Cells less than this */
+                            below?: number;
+                            /** @example #c62828 */
+                            color: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Chart"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["VisualizationsEncodingRequiredProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["VisualizationsNotYourChartProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsChartNotFoundProblem"] | components["schemas"]["VisualizationsQuestionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    renderChart: {
+        parameters: {
+            query?: {
+                /** @description svg or png: drawn on the server; json: the Vega-Lite spec with its data inline, for clients that draw */
+                format?: "svg" | "png" | "json";
+                /** @description Width in pixels (SVG user units) */
+                width?: number;
+                /** @description Height in pixels (SVG user units) */
+                height?: number;
+                theme?: "light" | "dark";
+                /** @description Skip the result cache */
+                fresh?: boolean;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                chartId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The chart drawn as SVG or PNG, or (format=json) its Vega-Lite spec with the data inline */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                    "image/png": string;
+                    "application/json": components["schemas"]["ChartData"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["VisualizationsEncodingRequiredProblem"] | components["schemas"]["DataSourcesParameterInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such resource, or not visible to the caller */
             404: {
@@ -16537,12 +17158,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["VisualizationsChartNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["VisualizationsUnknownColumnProblem"] | components["schemas"]["VisualizationsColumnNotNumericProblem"] | components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["Unavailable"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["DataSourcesUnreachableProblem"];
+                };
+            };
         };
     };
     listDashboardsItems: {
@@ -18322,7 +18963,7 @@ export interface operations {
             };
         };
     };
-    receiveVisualizationsItemCreated: {
+    receiveVisualizationsChartCreated: {
         parameters: {
             query?: never;
             header: {
@@ -18338,7 +18979,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VisualizationsItemCreatedWebhook"];
+                "application/json": components["schemas"]["VisualizationsChartCreatedWebhook"];
             };
         };
         responses: {
@@ -18358,7 +18999,7 @@ export interface operations {
             };
         };
     };
-    receiveVisualizationsItemDeleted: {
+    receiveVisualizationsChartDeleted: {
         parameters: {
             query?: never;
             header: {
@@ -18374,7 +19015,43 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["VisualizationsItemDeletedWebhook"];
+                "application/json": components["schemas"]["VisualizationsChartDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveVisualizationsChartUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisualizationsChartUpdatedWebhook"];
             };
         };
         responses: {

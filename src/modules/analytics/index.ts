@@ -17,6 +17,7 @@ import { analyticsSettings } from './settings.ts';
 
 export type { AnalyticsEvents } from './events.ts';
 export type { AnalyticsApi } from './service.ts';
+export { AnalyticsProblems } from './problems.ts';
 
 export const analyticsModule = defineModule({
   name: 'analytics',

@@ -3,17 +3,24 @@
 import { Type } from 'typebox';
 import { defineEvents, Id, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
 
-const item = { type: 'visualizations_item', field: 'itemId' } as const;
+const chart = { type: 'visualizations_chart', field: 'chartId' } as const;
 
 export const visualizationsEvents = defineEvents({
-  'visualizations.item_created': {
-    description: 'An item was created.',
-    schema: Payload({ orgId: Id(), itemId: Id(), name: Type.String() }),
+  'visualizations.chart_created': {
+    description: 'A chart was created over a saved question.',
+    schema: Payload({ orgId: Id(), chartId: Id(), questionId: Id(), type: Type.String() }),
     version: 1,
     public: true,
-    target: item,
+    target: chart,
   },
-  'visualizations.item_deleted': { description: 'An item was deleted.', schema: Payload({ orgId: Id(), itemId: Id() }), version: 1, public: true, target: item },
+  'visualizations.chart_updated': {
+    description: 'A chart was changed (its question, type, encoding or options).',
+    schema: Payload({ orgId: Id(), chartId: Id(), questionId: Id(), type: Type.String() }),
+    version: 1,
+    public: true,
+    target: chart,
+  },
+  'visualizations.chart_deleted': { description: 'A chart was deleted.', schema: Payload({ orgId: Id(), chartId: Id() }), version: 1, public: true, target: chart },
 });
 
 export type VisualizationsEvents = PayloadsOf<typeof visualizationsEvents>;

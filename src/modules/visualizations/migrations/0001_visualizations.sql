@@ -1,14 +1,19 @@
 CREATE SCHEMA visualizations;
 
--- An item of an organization. org_id references organizations by id only (no foreign keys
--- across schemas).
-CREATE TABLE visualizations.items (
-  id          uuid PRIMARY KEY,
-  org_id      uuid NOT NULL,
-  name        text NOT NULL,
-  created_by  uuid NOT NULL,
-  created_at  timestamptz NOT NULL
+-- A chart: a saved question drawn one way. It stores no result: every view runs the question as
+-- the viewer. org_id and question_id reference other modules by id only (no foreign keys across
+-- schemas); drawing a chart whose question is gone answers ANALYTICS.QUESTION_NOT_FOUND.
+CREATE TABLE visualizations.charts (
+  id           uuid PRIMARY KEY,
+  org_id       uuid NOT NULL,
+  question_id  uuid NOT NULL,
+  type         text NOT NULL,
+  encoding     jsonb NOT NULL,
+  options      jsonb NOT NULL,
+  created_by   uuid NOT NULL,
+  created_at   timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL
 );
 
-CREATE UNIQUE INDEX items_org_name ON visualizations.items (org_id, name);
-CREATE INDEX items_org_id ON visualizations.items (org_id, id DESC);
+CREATE INDEX charts_org_id ON visualizations.charts (org_id, id DESC);
+CREATE INDEX charts_org_question ON visualizations.charts (org_id, question_id);

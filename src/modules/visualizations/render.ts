@@ -1,0 +1,63 @@
+// Server-side rendering of a compiled chart: Vega-Lite → Vega → SVG (vega's headless View), and
+// SVG → PNG with resvg and the DejaVu fonts shipped in a package (no system fonts: the same
+// pixels on every machine). vega and vega-lite are ESM with top-level await: loaded once, lazily.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { VegaLiteSpec } from './compile.ts';
+
+export type RenderFormat = 'svg' | 'png';
+export type Theme = 'light' | 'dark';
+export const SIZE_BOUNDS = { min: 100, max: 2000 } as const;
+
+export interface RenderOptions {
+  format: RenderFormat;
+  width: number;
+  height: number;
+  theme: Theme;
+}
+
+const FONT = 'DejaVu Sans';
+const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+
+/** The two themes: colours and the font, nothing else. */
+const THEMES: Record<Theme, Record<string, unknown>> = {
+  light: { background: '#ffffff', font: FONT, title: { color: '#1f2328' }, axis: { labelColor: '#424a53', titleColor: '#1f2328', gridColor: '#e5e7eb', domainColor: '#9aa1a9', tickColor: '#9aa1a9' }, legend: { labelColor: '#424a53', titleColor: '#1f2328' }, text: { color: '#1f2328' } },
+  dark: { background: '#1e1e1e', font: FONT, title: { color: '#f0f0f0' }, axis: { labelColor: '#c9d1d9', titleColor: '#f0f0f0', gridColor: '#30363d', domainColor: '#6e7681', tickColor: '#6e7681' }, legend: { labelColor: '#c9d1d9', titleColor: '#f0f0f0' }, text: { color: '#f0f0f0' }, view: { stroke: '#30363d' } },
+};
+
+let libs: Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite') }> | undefined;
+const load = () => {
+  libs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, vl }));
+  return libs;
+};
+
+const clamp = (n: number) => Math.min(SIZE_BOUNDS.max, Math.max(SIZE_BOUNDS.min, Math.round(n)));
+
+/** The spec sized and themed for rendering (its own config wins over the theme's where both set one). */
+export function themed(spec: VegaLiteSpec, opts: Omit<RenderOptions, 'format'>): VegaLiteSpec {
+  const config = { ...THEMES[opts.theme], ...((spec.config as Record<string, unknown> | undefined) ?? {}) };
+  return { ...spec, width: clamp(opts.width), height: clamp(opts.height), autosize: { type: 'fit', contains: 'padding' }, config };
+}
+
+/** Renders a Vega-Lite spec to SVG or PNG at a bounded size in a theme. */
+export async function renderChart(spec: VegaLiteSpec, opts: RenderOptions): Promise<{ contentType: string; body: Buffer }> {
+  const { vega, vl } = await load();
+  const compiled = vl.compile(themed(spec, opts) as never).spec;
+  // No loader: the data is inline, and a spec must never make the server fetch a URL.
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: { load: () => Promise.reject(new Error('no loading')) } as never });
+  try {
+    const svg = await view.toSVG();
+    if (opts.format === 'svg') return { contentType: 'image/svg+xml', body: Buffer.from(svg) };
+    const { Resvg } = await import('@resvg/resvg-js');
+    const png = new Resvg(svg, { font: { fontDirs: [fontDir], loadSystemFonts: false, defaultFontFamily: FONT }, fitTo: { mode: 'original' } }).render().asPng();
+    return { contentType: 'image/png', body: Buffer.from(png) };
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Compiles with vega-lite and parses with vega: throws when either refuses the spec (tests). */
+export async function checkSpec(spec: VegaLiteSpec): Promise<void> {
+  const { vega, vl } = await load();
+  vega.parse(vl.compile(spec as never).spec);
+}
