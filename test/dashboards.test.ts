@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetRange, todayIn } from '../src/modules/dashboards/filters.ts';
 import { createTestApp, expectProblem, type TestApp } from './harness.ts';
-import { call, movableClock, orgUrl, outbox } from './time-fixture.ts';
+import { call, movableClock, orgUrl, outbox, setOrgZone } from './time-fixture.ts';
 import { addMember, orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
@@ -139,6 +139,13 @@ describe('dashboards', () => {
     // The text "lots" for a number parameter fails that widget, not the board.
     expect(after.count).toMatchObject({ status: 'error', error: { code: 'DATA_SOURCES.PARAMETER_INVALID' } });
 
+    // Presets are computed in the org's time zone: UTC+14 is a day ahead of UTC for ten hours a day.
+    await setOrgZone(t, w.owner.accessToken, w.orgId, 'Pacific/Kiritimati');
+    const today = todayIn('Pacific/Kiritimati', clock.now());
+    const inZone = await ok(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data?filters=${encodeURIComponent(JSON.stringify({ period: { preset: 'today' } }))}`)));
+    expect(inZone.widgets[0].result.rows).toEqual([[today, today, 'red']]);
+    await setOrgZone(t, w.owner.accessToken, w.orgId, 'UTC');
+
     const bad = await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data?filters=${encodeURIComponent(JSON.stringify({ team: 'green', nope: 1 }))}`));
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['querystring.filters.team', 'querystring.filters.nope']);
@@ -220,6 +227,12 @@ describe('share links', () => {
     const views = (await outbox(t, 'dashboards.shared_dashboard_viewed', w.orgId)).filter((e) => e.payload.shareId === share.id);
     expect(views.map((e) => e.payload.what)).toEqual(['dashboard', 'data']);
     expect(views[0].actor_id).toBeNull();
+    // The audit log records each view, filed under the dashboard, with the viewer's address.
+    await t.drain();
+    const audited = await t.database.db.selectFrom('audit.events').select(['target_type', 'target_id', 'actor_id', 'payload']).where('type', '=', 'dashboards.shared_dashboard_viewed').where('org_id', '=', w.orgId).execute();
+    const mine = audited.filter((r: { payload: unknown }) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).shareId === share.id);
+    expect(mine).toHaveLength(2);
+    expect(mine[0]).toMatchObject({ target_type: 'dashboard', target_id: created.id, actor_id: null });
     expect((await outbox(t, 'dashboards.shared', w.orgId)).map((e) => e.payload.shareId)).toContain(share.id);
 
     // Tampered and made-up tokens: 404, as revoked ones.

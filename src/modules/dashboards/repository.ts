@@ -1,5 +1,6 @@
 // SQL of dashboards.collections, dashboards.dashboards and dashboards.shares. Every query filters
-// by org_id (defence in depth).
+// by org_id (defence in depth), but one: a share looked up by the id its signed token names, the
+// only way in for an anonymous viewer (its org is read from the row, and every later read filters by it).
 import type { Kysely, Selectable } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 import type { Grant } from './access.ts';
