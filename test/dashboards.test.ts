@@ -235,6 +235,9 @@ describe('share links', () => {
     expect(mine[0]).toMatchObject({ target_type: 'dashboard', target_id: created.id, actor_id: null });
     expect((await outbox(t, 'dashboards.shared', w.orgId)).map((e) => e.payload.shareId)).toContain(share.id);
 
+    const list = await ok(await call(t, w.member.accessToken, 'GET', dash(`/${created.id}/shares`)));
+    expect(list.data).toEqual([{ ...share, revokedAt: null }]);
+    expectProblem(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/shares`)), 403, 'FORBIDDEN');
     // Tampered and made-up tokens: 404, as revoked ones.
     const flipped = share.token.slice(0, 5) + (share.token[5] === 'A' ? 'B' : 'A') + share.token.slice(6);
     expectProblem(await call(t, null, 'GET', shared(flipped)), 404, 'DASHBOARDS.SHARE_NOT_FOUND');
@@ -243,6 +246,7 @@ describe('share links', () => {
     expectProblem(await call(t, null, 'GET', share.url), 404, 'DASHBOARDS.SHARE_NOT_FOUND');
     expectProblem(await call(t, null, 'GET', shared(share.token, '/data')), 404, 'DASHBOARDS.SHARE_NOT_FOUND');
     expectProblem(await call(t, w.member.accessToken, 'DELETE', dash(`/${created.id}/shares/${share.id}`)), 404, 'DASHBOARDS.SHARE_NOT_FOUND');
+    expect((await ok(await call(t, w.member.accessToken, 'GET', dash(`/${created.id}/shares`)))).data[0].revokedAt).not.toBeNull();
     expect((await outbox(t, 'dashboards.share_revoked', w.orgId)).map((e) => e.payload.shareId)).toContain(share.id);
   });
 

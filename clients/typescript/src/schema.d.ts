@@ -2660,7 +2660,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A dashboard's share links, revoked and expired ones too (editors)
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["listDashboardShares"];
         put?: never;
         /**
          * Make a read-only share link (editors)
@@ -4603,6 +4607,11 @@ export interface components {
              * @description RFC 3339 date-time with an offset, years 1–9999
              */
             expiresAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            revokedAt: string | null;
             /** Format: uuid */
             createdBy: string;
             /**
@@ -4610,6 +4619,9 @@ export interface components {
              * @description RFC 3339 date-time with an offset, years 1–9999
              */
             createdAt: string;
+        };
+        DashboardShareList: {
+            data: components["schemas"]["DashboardShare"][];
         };
         DashboardWidget: {
             /**
@@ -8632,6 +8644,7 @@ export type DashboardData = components['schemas']['DashboardData'];
 export type DashboardFilter = components['schemas']['DashboardFilter'];
 export type DashboardPage = components['schemas']['DashboardPage'];
 export type DashboardShare = components['schemas']['DashboardShare'];
+export type DashboardShareList = components['schemas']['DashboardShareList'];
 export type DashboardWidget = components['schemas']['DashboardWidget'];
 export type DashboardWidgetResult = components['schemas']['DashboardWidgetResult'];
 export type DashboardsCollectionChangedPayload = components['schemas']['DashboardsCollectionChangedPayload'];
@@ -17644,6 +17657,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardData"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDashboardShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardShareList"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -102,6 +102,9 @@ export const dashboards = {
 
 export const shares = {
   insert: (db: Executor, row: ShareRow) => q(db).insertInto('dashboards.shares').values(row).execute(),
+  /** A dashboard's links, newest first (a dashboard has few: each is made by hand). */
+  list: (db: Executor, orgId: string, dashboardId: string) =>
+    q(db).selectFrom('dashboards.shares').selectAll().where('org_id', '=', orgId).where('dashboard_id', '=', dashboardId).orderBy('id', 'desc').limit(500).execute(),
   byId: (db: Executor, id: string) => q(db).selectFrom('dashboards.shares').selectAll().where('id', '=', id).executeTakeFirst(),
   revoke: async (db: Executor, orgId: string, dashboardId: string, id: string, at: Date) => {
     const r = await q(db)

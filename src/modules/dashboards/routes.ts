@@ -77,6 +77,12 @@ export function dashboardsRoutes(service: DashboardsService) {
       handler: async (req, reply) => reply.status(201).send(await service.createShare(actorOf(req), req.params.orgId, req.params.dashboardId, req.body ?? {})),
     });
 
+    app.get('/orgs/:orgId/dashboards/:dashboardId/shares', {
+      config: read(P.notFound),
+      schema: { tags, operationId: 'listDashboardShares', summary: "A dashboard's share links, revoked and expired ones too (editors)", params: S.DashboardParams, response: { 200: S.ShareList } },
+      handler: async (req) => service.listShares(actorOf(req), req.params.orgId, req.params.dashboardId),
+    });
+
     app.delete('/orgs/:orgId/dashboards/:dashboardId/shares/:shareId', {
       config: write(P.notFound, P.shareNotFound),
       schema: { tags, operationId: 'revokeDashboardShare', summary: 'Revoke a share link (editors)', params: S.ShareParams, response: { 204: Type.Null() } },

@@ -169,8 +169,18 @@ export const CreateShareBody = Type.Object({
 });
 export const ShareView = named(
   'DashboardShare',
-  Type.Object({ id: Uuid(), dashboardId: Uuid(), token: Type.String(), url: Type.String(), expiresAt: Timestamp(), createdBy: Uuid(), createdAt: Timestamp() }),
+  Type.Object({
+    id: Uuid(),
+    dashboardId: Uuid(),
+    token: Type.String(),
+    url: Type.String(),
+    expiresAt: Timestamp(),
+    revokedAt: Nullable(Timestamp()),
+    createdBy: Uuid(),
+    createdAt: Timestamp(),
+  }),
 );
+export const ShareList = named('DashboardShareList', Type.Object({ data: Type.Array(ShareView) }));
 
 export const SharedDashboardView = named(
   'SharedDashboard',

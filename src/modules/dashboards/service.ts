@@ -318,8 +318,27 @@ export function createDashboardsService(deps: DashboardsDeps) {
       await shares.insert(tx, row);
       await events.publish(tx, 'dashboards.shared', { orgId, dashboardId, shareId: row.id, expiresAt: expiresAt.toISOString() }, { actor, orgId });
     });
-    const token = links.sign(row.id, expiresAt);
-    return { id: row.id, dashboardId, token, url: `${API_PREFIX}/shared-dashboards/${token}`, expiresAt: expiresAt.toISOString(), createdBy: row.created_by, createdAt: now.toISOString() };
+    return shareView(row);
+  }
+
+  /** The token is signed again, not stored: the same share and expiry always sign to the same token. */
+  function shareView(row: ShareRow): Share {
+    const token = links.sign(row.id, row.expires_at);
+    return {
+      id: row.id,
+      dashboardId: row.dashboard_id,
+      token,
+      url: `${API_PREFIX}/shared-dashboards/${token}`,
+      expiresAt: row.expires_at.toISOString(),
+      revokedAt: row.revoked_at?.toISOString() ?? null,
+      createdBy: row.created_by,
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  async function listShares(actor: Actor, orgId: string, dashboardId: string): Promise<{ data: Share[] }> {
+    await load(actor, orgId, dashboardId, 'edit');
+    return { data: (await shares.list(db, orgId, dashboardId)).map(shareView) };
   }
 
   async function revokeShare(actor: Actor, orgId: string, dashboardId: string, shareId: string): Promise<void> {
@@ -394,7 +413,7 @@ export function createDashboardsService(deps: DashboardsDeps) {
     },
   };
 
-  return { create, get, list, update, remove, duplicate, data, createCollection, listCollections, getCollection, updateCollection, removeCollection, createShare, revokeShare, sharedView, sharedData, api };
+  return { create, get, list, update, remove, duplicate, data, createCollection, listCollections, getCollection, updateCollection, removeCollection, createShare, listShares, revokeShare, sharedView, sharedData, api };
 }
 
 export type DashboardsService = ReturnType<typeof createDashboardsService>;

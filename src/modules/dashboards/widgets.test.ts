@@ -45,6 +45,14 @@ describe('createWidgetData', () => {
     expect(chart).toMatchObject({ status: 'error', error: { code: 'DASHBOARDS.CHARTS_UNAVAILABLE', detail: 'charts are not available yet' } });
   });
 
+  it('runs no question for an API key without analytics:read', async () => {
+    const data = createWidgetData({ analytics, chartData: null });
+    const key = { principal: { userId: 'u', scopes: ['dashboards:read'] } } as unknown as Actor;
+    await expect(data(key, 'o', widget('q'), [])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const allowed = { principal: { userId: 'u', scopes: ['dashboards:read', 'analytics:read'] } } as unknown as Actor;
+    expect((await data(allowed, 'o', widget('q'), [])).result).toEqual(result);
+  });
+
   it('hands chart widgets to the ChartData port with their parameters', async () => {
     const calls: unknown[] = [];
     const chartData: ChartData = async (_actor, orgId, chartId, input) => {

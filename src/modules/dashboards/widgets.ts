@@ -2,7 +2,7 @@
 // answering a status of its own. One slow or failing widget never fails the board.
 import type { Static } from 'typebox';
 import type { Actor } from '../../core/context/actor.ts';
-import { AppError } from '../../core/errors.ts';
+import { AppError, CoreProblems } from '../../core/errors.ts';
 import type { AnalyticsApi } from '../analytics/index.ts';
 import { renderMarkdown } from './markdown.ts';
 import { DashboardsProblems } from './problems.ts';
@@ -28,6 +28,8 @@ export function createWidgetData(deps: { analytics: Pick<AnalyticsApi, 'runQuest
       case 'text':
         return { html: renderMarkdown(widget.markdown ?? '') };
       case 'question':
+        // An API key reads a question's rows through a dashboard only if it could run the question itself.
+        if (actor.principal.scopes && !actor.principal.scopes.includes('analytics:read')) throw CoreProblems.forbidden.error('This API key may not run saved questions (scope analytics:read)');
         return { result: await deps.analytics.runQuestion(actor, orgId, widget.questionId as string, { parameters }) };
       case 'chart': {
         if (!deps.chartData) throw DashboardsProblems.chartsUnavailable.error('charts are not available yet');
