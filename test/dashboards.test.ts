@@ -25,7 +25,7 @@ const ok = async (res: Awaited<ReturnType<typeof call>>, status = 200) => {
 const ECHO = 'SELECT CAST(:since AS text) AS since, CAST(:until AS text) AS until, CAST(:team AS text) AS team';
 
 beforeAll(async () => {
-  t = await createTestApp({ overrides: { clock } });
+  t = await createTestApp({ overrides: { clock }, env: { DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1' } });
   w = await orgWithRoles(t);
   sourceId = (await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, '/data-sources'), { name: 'Workspace', kind: 'workspace' }), 201)).id;
   await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, `/data-sources/${sourceId}/sync`), {}), 202);
@@ -150,6 +150,26 @@ describe('dashboards', () => {
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['querystring.filters.team', 'querystring.filters.nope']);
     expectProblem(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data?filters=not-json`)), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe('a widget whose source is down', () => {
+  it('answers error with the problem, the other widgets ok', async () => {
+    const down = await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, '/data-sources'), { name: 'Down', kind: 'postgres', connection: { host: '127.0.0.1', port: 1, database: 'x', user: 'x' } }), 201);
+    const question = await ok(await call(t, w.member.accessToken, 'POST', orgUrl(w.orgId, '/questions'), { dataSourceId: down.id, name: 'Unreachable', sql: 'SELECT 1 AS one' }), 201);
+    const created = await ok(
+      await call(t, w.member.accessToken, 'POST', dash(), {
+        name: 'Half down',
+        widgets: [
+          { id: 'down', kind: 'question', questionId: question.id, x: 0, y: 0, w: 6, h: 2 },
+          { id: 'up', kind: 'question', questionId: countId, x: 6, y: 0, w: 6, h: 2 },
+        ],
+      }),
+      201,
+    );
+    const data = await ok(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+    expect(data.widgets[0]).toMatchObject({ widgetId: 'down', status: 'error', error: { code: 'DATA_SOURCES.UNREACHABLE', detail: expect.stringContaining('could not be reached') } });
+    expect(data.widgets[1]).toMatchObject({ widgetId: 'up', status: 'ok', result: { rows: [[0]] } });
   });
 });
 
