@@ -2,6 +2,7 @@
 // their collections and grants, filters mapped to question parameters, every widget's data at
 // once with a status each, share links that run with their creator's live rights, the events,
 // and tenant isolation.
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetRange, todayIn } from '../src/modules/dashboards/filters.ts';
 import { createTestApp, expectProblem, type TestApp } from './harness.ts';
@@ -25,7 +26,7 @@ const ok = async (res: Awaited<ReturnType<typeof call>>, status = 200) => {
 const ECHO = 'SELECT CAST(:since AS text) AS since, CAST(:until AS text) AS until, CAST(:team AS text) AS team';
 
 beforeAll(async () => {
-  t = await createTestApp({ overrides: { clock }, env: { DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1' } });
+  t = await createTestApp({ overrides: { clock }, env: { DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1', DASHBOARD_WIDGET_TIMEOUT: '2s' } });
   w = await orgWithRoles(t);
   sourceId = (await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, '/data-sources'), { name: 'Workspace', kind: 'workspace' }), 201)).id;
   await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, `/data-sources/${sourceId}/sync`), {}), 202);
@@ -171,6 +172,39 @@ describe('a widget whose source is down', () => {
     expect(data.widgets[0]).toMatchObject({ widgetId: 'down', status: 'error', error: { code: 'DATA_SOURCES.UNREACHABLE', detail: expect.stringContaining('could not be reached') } });
     expect(data.widgets[1]).toMatchObject({ widgetId: 'up', status: 'ok', result: { rows: [[0]] } });
   });
+});
+
+describe('a widget whose source hangs', () => {
+  it('answers timed_out after DASHBOARD_WIDGET_TIMEOUT, the other widgets ok', async () => {
+    // A server that accepts connections and never says a word: the driver waits on it.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const hung = await ok(await call(t, w.admin.accessToken, 'POST', orgUrl(w.orgId, '/data-sources'), { name: 'Silent', kind: 'postgres', connection: { host: '127.0.0.1', port, database: 'x', user: 'x', connectTimeoutSeconds: 30 } }), 201);
+      const question = await ok(await call(t, w.member.accessToken, 'POST', orgUrl(w.orgId, '/questions'), { dataSourceId: hung.id, name: 'Silent', sql: 'SELECT 1 AS one' }), 201);
+      const created = await ok(
+        await call(t, w.member.accessToken, 'POST', dash(), {
+          name: 'Half slow',
+          widgets: [
+            { id: 'slow', kind: 'question', questionId: question.id, x: 0, y: 0, w: 6, h: 2 },
+            { id: 'up', kind: 'question', questionId: countId, x: 6, y: 0, w: 6, h: 2 },
+          ],
+        }),
+        201,
+      );
+      const started = Date.now();
+      const data = await ok(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(data.widgets[0]).toMatchObject({ widgetId: 'slow', status: 'timed_out' });
+      expect(data.widgets[1]).toMatchObject({ widgetId: 'up', status: 'ok' });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 });
 
 describe('collections', () => {
