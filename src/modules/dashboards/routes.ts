@@ -12,6 +12,9 @@ import type { DashboardsService } from './service.ts';
 const tags = ['dashboards'];
 // The problems each route can answer beyond core's (decision 0028).
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'dashboards:read' }, problems: [OrgProblems.notFound, ...problems] });
+// Share links need no credentials and run queries as their creator: a tighter limit per address
+// than the API's, so a leaked link cannot be used to hammer the org's sources.
+const shared = { rateLimit: { max: 120, timeWindow: 60_000 }, problems: [P.shareNotFound] };
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'dashboards:write' }, problems: [OrgProblems.notFound, ...problems] });
 
 export function dashboardsRoutes(service: DashboardsService) {
@@ -93,7 +96,7 @@ export function dashboardsRoutes(service: DashboardsService) {
     });
 
     app.get('/shared-dashboards/:token', {
-      config: { problems: [P.shareNotFound] },
+      config: shared,
       schema: {
         tags,
         operationId: 'getSharedDashboard',
@@ -106,7 +109,7 @@ export function dashboardsRoutes(service: DashboardsService) {
     });
 
     app.get('/shared-dashboards/:token/data', {
-      config: { problems: [P.shareNotFound] },
+      config: shared,
       schema: {
         tags,
         operationId: 'getSharedDashboardData',
