@@ -2601,7 +2601,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/dashboards/items": {
+    "/orgs/{orgId}/dashboards": {
         parameters: {
             query?: never;
             header?: never;
@@ -2609,23 +2609,25 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List items, newest first
+         * List the dashboards the caller may see, newest first
          * @description API key scope: `dashboards:read`.
          */
-        get: operations["listDashboardsItems"];
+        get: operations["listDashboards"];
         put?: never;
         /**
-         * Add an item
-         * @description API key scope: `dashboards:write`.
+         * Create a dashboard
+         * @description Widgets sit on a 12-column grid and may not overlap; `errors` names each widget that does not fit.
+         *
+         *     API key scope: `dashboards:write`.
          */
-        post: operations["createDashboardsItem"];
+        post: operations["createDashboard"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/orgs/{orgId}/dashboards/items/{itemId}": {
+    "/orgs/{orgId}/dashboards/{dashboardId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2633,20 +2635,202 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get an item
+         * Get a dashboard
          * @description API key scope: `dashboards:read`.
          */
-        get: operations["getDashboardsItem"];
+        get: operations["getDashboard"];
         put?: never;
         post?: never;
         /**
-         * Delete an item (admin)
+         * Delete a dashboard (editors)
          * @description API key scope: `dashboards:write`.
          */
-        delete: operations["deleteDashboardsItem"];
+        delete: operations["deleteDashboard"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a dashboard (editors)
+         * @description API key scope: `dashboards:write`.
+         */
+        patch: operations["updateDashboard"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboards/{dashboardId}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a dashboard into the same collection
+         * @description API key scope: `dashboards:write`.
+         */
+        post: operations["duplicateDashboard"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboards/{dashboardId}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compute every widget of a dashboard
+         * @description Each widget runs as the caller, in parallel, under its own deadline (DASHBOARD_WIDGET_TIMEOUT), and answers a status of its own: `ok`, `error` (the problem's code and detail) or `timed_out`.
+         *
+         *     API key scope: `dashboards:read`.
+         */
+        get: operations["getDashboardData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboards/{dashboardId}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dashboard's share links, revoked and expired ones too (editors)
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["listDashboardShares"];
+        put?: never;
+        /**
+         * Make a read-only share link (editors)
+         * @description API key scope: `dashboards:write`.
+         */
+        post: operations["shareDashboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboards/{dashboardId}/shares/{shareId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share link (editors)
+         * @description API key scope: `dashboards:write`.
+         */
+        delete: operations["revokeDashboardShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shared-dashboards/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dashboard through a share link (no credentials)
+         * @description Works until the link expires or is revoked, or its creator loses access to the dashboard or a question on it: then 404.
+         */
+        get: operations["getSharedDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shared-dashboards/{token}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compute a shared dashboard (no credentials)
+         * @description Runs with the rights of the link's creator, checked at every view. A value for a locked filter is refused (400).
+         */
+        get: operations["getSharedDashboardData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboard-collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the collections the caller may see
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["listDashboardCollections"];
+        put?: never;
+        /**
+         * Create a collection (admins)
+         * @description API key scope: `dashboards:write`.
+         */
+        post: operations["createDashboardCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboard-collections/{collectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a collection
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["getDashboardCollection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an empty collection (admins)
+         * @description API key scope: `dashboards:write`.
+         */
+        delete: operations["deleteDashboardCollection"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a collection or change its grants (admins)
+         * @description API key scope: `dashboards:write`.
+         */
+        patch: operations["updateDashboardCollection"];
         trace?: never;
     };
 }
@@ -2695,7 +2879,7 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
-    "dashboards.item_created": {
+    "dashboards.collection_changed": {
         parameters: {
             query?: never;
             header?: never;
@@ -2705,19 +2889,19 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was created.
-         * @description An item was created.
+         * A dashboard collection was created, changed (name, grants) or deleted.
+         * @description A dashboard collection was created, changed (name, grants) or deleted.
          *
          *     Sent by `dashboards`, payload version 1.
          */
-        post: operations["receiveDashboardsItemCreated"];
+        post: operations["receiveDashboardsCollectionChanged"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "dashboards.item_deleted": {
+    "dashboards.created": {
         parameters: {
             query?: never;
             header?: never;
@@ -2727,12 +2911,100 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * An item was deleted.
-         * @description An item was deleted.
+         * A dashboard was created (or duplicated: `sourceId` names the original).
+         * @description A dashboard was created (or duplicated: `sourceId` names the original).
          *
          *     Sent by `dashboards`, payload version 1.
          */
-        post: operations["receiveDashboardsItemDeleted"];
+        post: operations["receiveDashboardsCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dashboards.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A dashboard was deleted.
+         * @description A dashboard was deleted.
+         *
+         *     Sent by `dashboards`, payload version 1.
+         */
+        post: operations["receiveDashboardsDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dashboards.share_revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A share link was revoked.
+         * @description A share link was revoked.
+         *
+         *     Sent by `dashboards`, payload version 1.
+         */
+        post: operations["receiveDashboardsShareRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dashboards.shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A read-only share link to a dashboard was made.
+         * @description A read-only share link to a dashboard was made.
+         *
+         *     Sent by `dashboards`, payload version 1.
+         */
+        post: operations["receiveDashboardsShared"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dashboards.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A dashboard was changed: `fields` names what changed.
+         * @description A dashboard was changed: `fields` names what changed.
+         *
+         *     Sent by `dashboards`, payload version 1.
+         */
+        post: operations["receiveDashboardsUpdated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4412,37 +4684,288 @@ export interface components {
             /** @description Shown once; store it now */
             key: string;
         };
-        DashboardsItem: {
+        Dashboard: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            collectionId: string | null;
+            name: string;
+            description: string;
+            widgets: components["schemas"]["DashboardWidget"][];
+            filters: components["schemas"]["DashboardFilter"][];
+            access: "view" | "edit";
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        DashboardCollection: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             orgId: string;
             name: string;
+            grants: {
+                role?: "viewer" | "member" | "admin" | "owner";
+                /** Format: uuid */
+                userId?: string;
+                access: "view" | "edit";
+            }[];
+            access: "view" | "edit";
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        DashboardCollectionList: {
+            data: components["schemas"]["DashboardCollection"][];
+        };
+        DashboardData: {
+            /** Format: uuid */
+            dashboardId: string;
+            filters: {
+                id: string;
+                value: (null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string)[] | {
+                    [key: string]: unknown;
+                } | string) | null;
+            }[];
+            widgets: {
+                widgetId: string;
+                kind: "question" | "text" | "chart";
+                status: "ok" | "error" | "timed_out";
+                result?: components["schemas"]["DashboardWidgetResult"];
+                /** @description Chart widgets: the chart's spec */
+                spec?: {
+                    [key: string]: unknown;
+                };
+                /** @description Text widgets */
+                html?: string;
+                error?: {
+                    code: string;
+                    detail: string;
+                };
+            }[];
+        };
+        DashboardFilter: {
+            /**
+             * @description Widgets map filters by this id
+             * @example revenue
+             */
+            id: string;
+            kind: "date_range" | "category" | "number_range" | "text";
+            label: string;
+            /** @description The choices of a category filter */
+            values?: string[];
+            /** @description Viewers of a share link cannot change it (its default applies) */
+            locked?: boolean;
+            /** @description date_range: `{ preset }` or `{ from, to }` (inclusive dates); number_range: `{ min?, max? }`; category: one of its values; text: text */
+            default?: string | {
+                preset?: "today" | "yesterday" | "last_7_days" | "last_30_days" | "this_month" | "last_month" | "this_quarter" | "last_quarter" | "this_year" | "last_year";
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, years 1–9999
+                 */
+                from?: string;
+                /**
+                 * Format: date
+                 * @description YYYY-MM-DD, years 1–9999
+                 */
+                to?: string;
+                min?: number;
+                max?: number;
+            };
+        };
+        DashboardPage: {
+            data: components["schemas"]["Dashboard"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        DashboardShare: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            dashboardId: string;
+            token: string;
+            url: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            revokedAt: string | null;
+            /** Format: uuid */
+            createdBy: string;
             /**
              * Format: date-time
              * @description RFC 3339 date-time with an offset, years 1–9999
              */
             createdAt: string;
         };
-        DashboardsItemCreatedPayload: {
+        DashboardShareList: {
+            data: components["schemas"]["DashboardShare"][];
+        };
+        DashboardWidget: {
+            /**
+             * @description Unique within the dashboard
+             * @example revenue
+             */
+            id: string;
+            kind: "question" | "text" | "chart";
+            /**
+             * Format: uuid
+             * @description A saved question (question widgets)
+             */
+            questionId?: string;
+            /**
+             * Format: uuid
+             * @description A chart (chart widgets)
+             */
+            chartId?: string;
+            /** @description Markdown (text widgets), rendered to sanitized HTML */
+            markdown?: string;
+            title?: string;
+            /** @description Column, 0 to 11 */
+            x: number;
+            /** @description Row */
+            y: number;
+            /** @description Columns wide; x + w ≤ 12 */
+            w: number;
+            /** @description Rows high */
+            h: number;
+            /** @description Which dashboard filter sets which question parameter */
+            filters?: {
+                /**
+                 * @description A filter of the dashboard
+                 * @example revenue
+                 */
+                filterId: string;
+                /**
+                 * @description A parameter the question declares
+                 * @example since
+                 */
+                parameter: string;
+                /** @description Which end of a range filter: from/to (date_range), min/max (number_range) */
+                part?: "from" | "to" | "min" | "max";
+            }[];
+            /** @description Text widgets: the Markdown as sanitized HTML */
+            html?: string;
+        };
+        DashboardWidgetResult: {
+            columns: {
+                name: string;
+                type: string;
+            }[];
+            rows: (null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[][];
+            rowCount: number;
+            truncated: boolean;
+            durationMs: number;
+            cached: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            cachedAt: string | null;
+        };
+        DashboardsCollectionChangedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
+            collectionId: string;
+            change: "created" | "updated" | "deleted";
+        };
+        /** @description The body of a `dashboards.collection_changed` delivery. */
+        DashboardsCollectionChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "dashboards.collection_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DashboardsCollectionChangedPayload"];
+        };
+        /** @description `DASHBOARDS.COLLECTION_NAME_TAKEN`: Another collection of this organization has this name. */
+        DashboardsCollectionNameTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.COLLECTION_NAME_TAKEN";
+        };
+        /** @description `DASHBOARDS.COLLECTION_NOT_EMPTY`: The collection still holds dashboards: move or delete them first. */
+        DashboardsCollectionNotEmptyProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.COLLECTION_NOT_EMPTY";
+        };
+        /** @description `DASHBOARDS.COLLECTION_NOT_FOUND`: No such collection in this organization, or not visible to the caller. */
+        DashboardsCollectionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.COLLECTION_NOT_FOUND";
+        };
+        DashboardsCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
             name: string;
+            collectionId: string | null;
+            sourceId: string | null;
         };
-        /** @description The body of a `dashboards.item_created` delivery. */
-        DashboardsItemCreatedWebhook: {
+        /** @description The body of a `dashboards.created` delivery. */
+        DashboardsCreatedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "dashboards.item_created";
+            type: "dashboards.created";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -4453,26 +4976,26 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["DashboardsItemCreatedPayload"];
+            data: components["schemas"]["DashboardsCreatedPayload"];
         };
-        DashboardsItemDeletedPayload: {
+        DashboardsDeletedPayload: {
             /**
              * Format: uuid
              * @description The organization the event belongs to.
              */
             orgId: string;
             /** Format: uuid */
-            itemId: string;
+            dashboardId: string;
         };
-        /** @description The body of a `dashboards.item_deleted` delivery. */
-        DashboardsItemDeletedWebhook: {
+        /** @description The body of a `dashboards.deleted` delivery. */
+        DashboardsDeletedWebhook: {
             /**
              * Format: uuid
              * @description The event id; also the `webhook-id` header.
              */
             id: string;
             /** @constant */
-            type: "dashboards.item_deleted";
+            type: "dashboards.deleted";
             /**
              * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
              * @constant
@@ -4483,21 +5006,113 @@ export interface components {
              * @description When the event happened.
              */
             timestamp: string;
-            data: components["schemas"]["DashboardsItemDeletedPayload"];
+            data: components["schemas"]["DashboardsDeletedPayload"];
         };
-        /** @description `DASHBOARDS.ITEM_NOT_FOUND`: No such item in this organization. */
-        DashboardsItemNotFoundProblem: components["schemas"]["Problem"] & {
+        /** @description `DASHBOARDS.NOT_FOUND`: No such dashboard in this organization, or not visible to the caller. */
+        DashboardsNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "DASHBOARDS.ITEM_NOT_FOUND";
+            code: "DASHBOARDS.NOT_FOUND";
         };
-        DashboardsItemPage: {
-            data: components["schemas"]["DashboardsItem"][];
-            page: components["schemas"]["PageInfo"];
-        };
-        /** @description `DASHBOARDS.NAME_TAKEN`: Another item of this organization has this name. */
-        DashboardsNameTakenProblem: components["schemas"]["Problem"] & {
+        /** @description `DASHBOARDS.SHARE_NOT_FOUND`: No such share link, or it expired, was revoked, or its creator lost access. */
+        DashboardsShareNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "DASHBOARDS.NAME_TAKEN";
+            code: "DASHBOARDS.SHARE_NOT_FOUND";
+        };
+        DashboardsShareRevokedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            /** Format: uuid */
+            shareId: string;
+        };
+        /** @description The body of a `dashboards.share_revoked` delivery. */
+        DashboardsShareRevokedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "dashboards.share_revoked";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DashboardsShareRevokedPayload"];
+        };
+        DashboardsSharedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            /** Format: uuid */
+            shareId: string;
+            expiresAt: string;
+        };
+        /** @description The body of a `dashboards.shared` delivery. */
+        DashboardsSharedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "dashboards.shared";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DashboardsSharedPayload"];
+        };
+        DashboardsUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            fields: string[];
+        };
+        /** @description The body of a `dashboards.updated` delivery. */
+        DashboardsUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "dashboards.updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DashboardsUpdatedPayload"];
         };
         DataProfile: {
             /** @description Rows profiled */
@@ -6668,6 +7283,19 @@ export interface components {
         SessionList: {
             data: components["schemas"]["Session"][];
         };
+        SharedDashboard: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            widgets: components["schemas"]["DashboardWidget"][];
+            filters: components["schemas"]["DashboardFilter"][];
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+        };
         /** @description `STORAGE.LINK_EXPIRED`: The download link has expired: ask for a new one where you got it. */
         StorageLinkExpiredProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -8267,14 +8895,33 @@ export type ChartSuggestions = components['schemas']['ChartSuggestions'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
-export type DashboardsItem = components['schemas']['DashboardsItem'];
-export type DashboardsItemCreatedPayload = components['schemas']['DashboardsItemCreatedPayload'];
-export type DashboardsItemCreatedWebhook = components['schemas']['DashboardsItemCreatedWebhook'];
-export type DashboardsItemDeletedPayload = components['schemas']['DashboardsItemDeletedPayload'];
-export type DashboardsItemDeletedWebhook = components['schemas']['DashboardsItemDeletedWebhook'];
-export type DashboardsItemNotFoundProblem = components['schemas']['DashboardsItemNotFoundProblem'];
-export type DashboardsItemPage = components['schemas']['DashboardsItemPage'];
-export type DashboardsNameTakenProblem = components['schemas']['DashboardsNameTakenProblem'];
+export type Dashboard = components['schemas']['Dashboard'];
+export type DashboardCollection = components['schemas']['DashboardCollection'];
+export type DashboardCollectionList = components['schemas']['DashboardCollectionList'];
+export type DashboardData = components['schemas']['DashboardData'];
+export type DashboardFilter = components['schemas']['DashboardFilter'];
+export type DashboardPage = components['schemas']['DashboardPage'];
+export type DashboardShare = components['schemas']['DashboardShare'];
+export type DashboardShareList = components['schemas']['DashboardShareList'];
+export type DashboardWidget = components['schemas']['DashboardWidget'];
+export type DashboardWidgetResult = components['schemas']['DashboardWidgetResult'];
+export type DashboardsCollectionChangedPayload = components['schemas']['DashboardsCollectionChangedPayload'];
+export type DashboardsCollectionChangedWebhook = components['schemas']['DashboardsCollectionChangedWebhook'];
+export type DashboardsCollectionNameTakenProblem = components['schemas']['DashboardsCollectionNameTakenProblem'];
+export type DashboardsCollectionNotEmptyProblem = components['schemas']['DashboardsCollectionNotEmptyProblem'];
+export type DashboardsCollectionNotFoundProblem = components['schemas']['DashboardsCollectionNotFoundProblem'];
+export type DashboardsCreatedPayload = components['schemas']['DashboardsCreatedPayload'];
+export type DashboardsCreatedWebhook = components['schemas']['DashboardsCreatedWebhook'];
+export type DashboardsDeletedPayload = components['schemas']['DashboardsDeletedPayload'];
+export type DashboardsDeletedWebhook = components['schemas']['DashboardsDeletedWebhook'];
+export type DashboardsNotFoundProblem = components['schemas']['DashboardsNotFoundProblem'];
+export type DashboardsShareNotFoundProblem = components['schemas']['DashboardsShareNotFoundProblem'];
+export type DashboardsShareRevokedPayload = components['schemas']['DashboardsShareRevokedPayload'];
+export type DashboardsShareRevokedWebhook = components['schemas']['DashboardsShareRevokedWebhook'];
+export type DashboardsSharedPayload = components['schemas']['DashboardsSharedPayload'];
+export type DashboardsSharedWebhook = components['schemas']['DashboardsSharedWebhook'];
+export type DashboardsUpdatedPayload = components['schemas']['DashboardsUpdatedPayload'];
+export type DashboardsUpdatedWebhook = components['schemas']['DashboardsUpdatedWebhook'];
 export type DataProfile = components['schemas']['DataProfile'];
 export type DataSource = components['schemas']['DataSource'];
 export type DataSourceFile = components['schemas']['DataSourceFile'];
@@ -8472,6 +9119,7 @@ export type SavedQuestion = components['schemas']['SavedQuestion'];
 export type SavedQuestionPage = components['schemas']['SavedQuestionPage'];
 export type Session = components['schemas']['Session'];
 export type SessionList = components['schemas']['SessionList'];
+export type SharedDashboard = components['schemas']['SharedDashboard'];
 export type StorageLinkExpiredProblem = components['schemas']['StorageLinkExpiredProblem'];
 export type StorageLinkInvalidProblem = components['schemas']['StorageLinkInvalidProblem'];
 export type StorageNotFoundProblem = components['schemas']['StorageNotFoundProblem'];
@@ -17186,7 +17834,7 @@ export interface operations {
             };
         };
     };
-    listDashboardsItems: {
+    listDashboards: {
         parameters: {
             query?: {
                 /**
@@ -17195,6 +17843,7 @@ export interface operations {
                  */
                 cursor?: string;
                 limit?: number;
+                collectionId?: string;
             };
             header?: never;
             path: {
@@ -17214,7 +17863,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardsItemPage"];
+                    "application/json": components["schemas"]["DashboardPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -17227,7 +17876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -17235,7 +17884,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    createDashboardsItem: {
+    createDashboard: {
         parameters: {
             query?: never;
             header?: never;
@@ -17248,6 +17897,82 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
+                    description?: string;
+                    /** Format: uuid */
+                    collectionId?: string | null;
+                    widgets?: {
+                        /**
+                         * @description Unique within the dashboard
+                         * @example revenue
+                         */
+                        id: string;
+                        kind: "question" | "text" | "chart";
+                        /**
+                         * Format: uuid
+                         * @description A saved question (question widgets)
+                         */
+                        questionId?: string;
+                        /**
+                         * Format: uuid
+                         * @description A chart (chart widgets)
+                         */
+                        chartId?: string;
+                        /** @description Markdown (text widgets), rendered to sanitized HTML */
+                        markdown?: string;
+                        title?: string;
+                        /** @description Column, 0 to 11 */
+                        x: number;
+                        /** @description Row */
+                        y: number;
+                        /** @description Columns wide; x + w ≤ 12 */
+                        w: number;
+                        /** @description Rows high */
+                        h: number;
+                        /** @description Which dashboard filter sets which question parameter */
+                        filters?: {
+                            /**
+                             * @description A filter of the dashboard
+                             * @example revenue
+                             */
+                            filterId: string;
+                            /**
+                             * @description A parameter the question declares
+                             * @example since
+                             */
+                            parameter: string;
+                            /** @description Which end of a range filter: from/to (date_range), min/max (number_range) */
+                            part?: "from" | "to" | "min" | "max";
+                        }[];
+                    }[];
+                    filters?: {
+                        /**
+                         * @description Widgets map filters by this id
+                         * @example revenue
+                         */
+                        id: string;
+                        kind: "date_range" | "category" | "number_range" | "text";
+                        label: string;
+                        /** @description The choices of a category filter */
+                        values?: string[];
+                        /** @description Viewers of a share link cannot change it (its default applies) */
+                        locked?: boolean;
+                        /** @description date_range: `{ preset }` or `{ from, to }` (inclusive dates); number_range: `{ min?, max? }`; category: one of its values; text: text */
+                        default?: string | {
+                            preset?: "today" | "yesterday" | "last_7_days" | "last_30_days" | "this_month" | "last_month" | "this_quarter" | "last_quarter" | "this_year" | "last_year";
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            from?: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            to?: string;
+                            min?: number;
+                            max?: number;
+                        };
+                    }[];
                 };
             };
         };
@@ -17262,7 +17987,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardsItem"];
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -17275,17 +18000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
-                };
-            };
-            /** @description The request conflicts with the current state (see `code`) */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["DashboardsNameTakenProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -17295,13 +18010,13 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    getDashboardsItem: {
+    getDashboard: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+                dashboardId: string;
             };
             cookie?: never;
         };
@@ -17317,7 +18032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DashboardsItem"];
+                    "application/json": components["schemas"]["Dashboard"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -17330,7 +18045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -17338,13 +18053,13 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    deleteDashboardsItem: {
+    deleteDashboard: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 orgId: string;
-                itemId: string;
+                dashboardId: string;
             };
             cookie?: never;
         };
@@ -17371,9 +18086,724 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsItemNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string;
+                    /** Format: uuid */
+                    collectionId?: string | null;
+                    widgets?: {
+                        /**
+                         * @description Unique within the dashboard
+                         * @example revenue
+                         */
+                        id: string;
+                        kind: "question" | "text" | "chart";
+                        /**
+                         * Format: uuid
+                         * @description A saved question (question widgets)
+                         */
+                        questionId?: string;
+                        /**
+                         * Format: uuid
+                         * @description A chart (chart widgets)
+                         */
+                        chartId?: string;
+                        /** @description Markdown (text widgets), rendered to sanitized HTML */
+                        markdown?: string;
+                        title?: string;
+                        /** @description Column, 0 to 11 */
+                        x: number;
+                        /** @description Row */
+                        y: number;
+                        /** @description Columns wide; x + w ≤ 12 */
+                        w: number;
+                        /** @description Rows high */
+                        h: number;
+                        /** @description Which dashboard filter sets which question parameter */
+                        filters?: {
+                            /**
+                             * @description A filter of the dashboard
+                             * @example revenue
+                             */
+                            filterId: string;
+                            /**
+                             * @description A parameter the question declares
+                             * @example since
+                             */
+                            parameter: string;
+                            /** @description Which end of a range filter: from/to (date_range), min/max (number_range) */
+                            part?: "from" | "to" | "min" | "max";
+                        }[];
+                    }[];
+                    filters?: {
+                        /**
+                         * @description Widgets map filters by this id
+                         * @example revenue
+                         */
+                        id: string;
+                        kind: "date_range" | "category" | "number_range" | "text";
+                        label: string;
+                        /** @description The choices of a category filter */
+                        values?: string[];
+                        /** @description Viewers of a share link cannot change it (its default applies) */
+                        locked?: boolean;
+                        /** @description date_range: `{ preset }` or `{ from, to }` (inclusive dates); number_range: `{ min?, max? }`; category: one of its values; text: text */
+                        default?: string | {
+                            preset?: "today" | "yesterday" | "last_7_days" | "last_30_days" | "this_month" | "last_month" | "this_quarter" | "last_quarter" | "this_year" | "last_year";
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            from?: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            to?: string;
+                            min?: number;
+                            max?: number;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    duplicateDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDashboardData: {
+        parameters: {
+            query?: {
+                /** @description JSON object: filter id → value; filters not given take their default */
+                filters?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardData"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDashboardShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardShareList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    shareDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default 7 days, at most 90 */
+                    expiresInHours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardShare"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeDashboardShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+                shareId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"] | components["schemas"]["DashboardsShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSharedDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token of the share link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedDashboard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DashboardsShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSharedDashboardData: {
+        parameters: {
+            query?: {
+                /** @description JSON object: filter id → value; filters not given take their default */
+                filters?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The signed token of the share link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardData"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DashboardsShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDashboardCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardCollectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDashboardCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    grants?: {
+                        role?: "viewer" | "member" | "admin" | "owner";
+                        /** Format: uuid */
+                        userId?: string;
+                        access: "view" | "edit";
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DashboardsCollectionNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDashboardCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                collectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDashboardCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                collectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DashboardsCollectionNotEmptyProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDashboardCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                collectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    grants?: {
+                        role?: "viewer" | "member" | "admin" | "owner";
+                        /** Format: uuid */
+                        userId?: string;
+                        access: "view" | "edit";
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardCollection"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsCollectionNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["DashboardsCollectionNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -17451,7 +18881,7 @@ export interface operations {
             };
         };
     };
-    receiveDashboardsItemCreated: {
+    receiveDashboardsCollectionChanged: {
         parameters: {
             query?: never;
             header: {
@@ -17467,7 +18897,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DashboardsItemCreatedWebhook"];
+                "application/json": components["schemas"]["DashboardsCollectionChangedWebhook"];
             };
         };
         responses: {
@@ -17487,7 +18917,7 @@ export interface operations {
             };
         };
     };
-    receiveDashboardsItemDeleted: {
+    receiveDashboardsCreated: {
         parameters: {
             query?: never;
             header: {
@@ -17503,7 +18933,151 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DashboardsItemDeletedWebhook"];
+                "application/json": components["schemas"]["DashboardsCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDashboardsDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardsDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDashboardsShareRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardsShareRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDashboardsShared: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardsSharedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDashboardsUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardsUpdatedWebhook"];
             };
         };
         responses: {

@@ -3,17 +3,46 @@
 import { Type } from 'typebox';
 import { defineEvents, Id, Payload, type PayloadsOf } from '../../core/events/declarations.ts';
 
-const item = { type: 'dashboards_item', field: 'itemId' } as const;
+const dashboard = { type: 'dashboard', field: 'dashboardId' } as const;
 
 export const dashboardsEvents = defineEvents({
-  'dashboards.item_created': {
-    description: 'An item was created.',
-    schema: Payload({ orgId: Id(), itemId: Id(), name: Type.String() }),
+  'dashboards.created': {
+    description: 'A dashboard was created (or duplicated: `sourceId` names the original).',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), name: Type.String(), collectionId: Type.Union([Id(), Type.Null()]), sourceId: Type.Union([Id(), Type.Null()]) }),
     version: 1,
     public: true,
-    target: item,
+    target: dashboard,
   },
-  'dashboards.item_deleted': { description: 'An item was deleted.', schema: Payload({ orgId: Id(), itemId: Id() }), version: 1, public: true, target: item },
+  'dashboards.updated': {
+    description: 'A dashboard was changed: `fields` names what changed.',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), fields: Type.Array(Type.String()) }),
+    version: 1,
+    public: true,
+    target: dashboard,
+  },
+  'dashboards.deleted': { description: 'A dashboard was deleted.', schema: Payload({ orgId: Id(), dashboardId: Id() }), version: 1, public: true, target: dashboard },
+  'dashboards.shared': {
+    description: 'A read-only share link to a dashboard was made.',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), shareId: Id(), expiresAt: Type.String() }),
+    version: 1,
+    public: true,
+    target: dashboard,
+  },
+  'dashboards.share_revoked': { description: 'A share link was revoked.', schema: Payload({ orgId: Id(), dashboardId: Id(), shareId: Id() }), version: 1, public: true, target: dashboard },
+  'dashboards.shared_dashboard_viewed': {
+    description: 'Someone opened a shared dashboard (or its data) through a share link.',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), shareId: Id(), what: Type.Union([Type.Literal('dashboard'), Type.Literal('data')]) }),
+    version: 1,
+    public: false,
+    target: dashboard,
+  },
+  'dashboards.collection_changed': {
+    description: 'A dashboard collection was created, changed (name, grants) or deleted.',
+    schema: Payload({ orgId: Id(), collectionId: Id(), change: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]) }),
+    version: 1,
+    public: true,
+    target: { type: 'dashboard_collection', field: 'collectionId' },
+  },
 });
 
 export type DashboardsEvents = PayloadsOf<typeof dashboardsEvents>;
