@@ -54,7 +54,7 @@ export function generatedText(at: Date, timeZone: string): string {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** A text widget's sanitized HTML as plain lines: block ends become line breaks, tags go, entities are decoded. */
+/** A text widget's sanitized HTML as plain lines: each block on a line of its own, tags gone, entities decoded. */
 export function htmlToText(html: string): string {
   const broken = html.replace(/<br\s*\/?>|<\/(p|h[1-6]|li|tr|blockquote|pre|table)>/gi, '\n').replace(/<li>/gi, '• ');
   const bare = sanitizeHtml(broken, { allowedTags: [], allowedAttributes: {} });
@@ -68,7 +68,7 @@ export function htmlToText(html: string): string {
   return decoded
     .split('\n')
     .map((l) => l.trim())
-    .filter((l, i, all) => l !== '' || (i > 0 && all[i - 1] !== ''))
+    .filter((l) => l !== '')
     .join('\n')
     .trim();
 }

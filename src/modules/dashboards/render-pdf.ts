@@ -139,7 +139,11 @@ export async function renderDashboardPdf(model: DashboardExport, chartSvg: Chart
   };
 
   const text = (w: ExportWidget) => {
-    const body = pdfSafe(htmlToText(w.data.html ?? ''));
+    // Line by line: pdfSafe turns control characters, line breaks among them, into spaces.
+    const body = htmlToText(w.data.html ?? '')
+      .split('\n')
+      .map(pdfSafe)
+      .join('\n');
     doc.font(FONT).fontSize(10);
     const height = doc.heightOfString(body, { width: usable });
     room(Math.min(height, 120) + (w.widget.title ? 18 : 0));
