@@ -3,8 +3,9 @@
 // table continued on a second page) and a PNG of the whole grid, made by a job as the requester,
 // kept through core.storage and downloaded through the signed link; other orgs cannot export.
 import { createCanvas } from '@napi-rs/canvas';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectProblem, type TestApp } from './harness.ts';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, orgUrl, setOrgZone } from './time-fixture.ts';
 import { orgWithRoles, type U } from './workspace.ts';
 
@@ -46,7 +47,11 @@ beforeAll(async () => {
     )
   ).id;
 }, 120_000);
-afterAll(async () => t?.close());
+afterAll(async () => {
+  // The stream test's fetch may leave a spare socket open: drop them all.
+  t?.app.http.server.closeAllConnections();
+  await t?.close();
+});
 
 const exportsUrl = () => orgUrl(w.orgId, `/dashboards/${dashboardId}/exports`);
 
@@ -137,6 +142,40 @@ describe('dashboard exports', () => {
     let dark = 0;
     for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 120 && pixels[i + 1] < 120 && pixels[i + 2] < 120) dark++;
     expect(dark).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it("pushes the job's progress to the requester's realtime stream", async () => {
+    await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(t.app.http.server.address() as AddressInfo).port}`;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/v1/stream`, { headers: bearer(w.viewer.accessToken), signal: controller.signal });
+    expect(res.status).toBe(200);
+    let raw = '';
+    const reading = (async () => {
+      const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        raw += value;
+      }
+    })().catch(() => undefined);
+    /** The job.progress events for `jobId` received so far. */
+    const progress = (jobId: string) =>
+      raw
+        .split('\n\n')
+        .filter((block) => block.includes('event: job.progress'))
+        .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data: '))?.slice(6) ?? '{}'))
+        .filter((e) => e.jobId === jobId);
+    try {
+      await vi.waitFor(() => expect(raw).toContain('connected'));
+      const { jobId } = await ok(await call(t, w.viewer.accessToken, 'POST', exportsUrl(), { format: 'png' }), 202);
+      await t.runJobs();
+      await vi.waitFor(() => expect(progress(jobId).map((e) => e.note ?? e.status)).toEqual(['computing widgets', 'rendering', 'storing', 'completed']));
+      expect(progress(jobId).map((e) => e.progress)).toEqual([0.1, 0.5, 0.9, 1]);
+    } finally {
+      controller.abort();
+      await reading;
+    }
   }, 60_000);
 
   it('is refused to other orgs, bad filters and bad formats', async () => {
