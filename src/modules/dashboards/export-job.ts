@@ -31,8 +31,12 @@ interface ExportJobData {
 /** The chart's SVG through the visualizations renderer, in the light theme. */
 const chartSvg: ChartSvg = async (spec, width, height) => (await renderChart(spec as never, { format: 'svg', width, height, theme: 'light' })).body.toString('utf8');
 
-/** `Sales 2026 / Q3` → `Sales-2026-Q3`: a file name any system keeps. */
-const fileStem = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'dashboard';
+/** `Ventes été 2026 / Q3` → `Ventes-ete-2026-Q3`: a file name any system keeps (accents dropped, not the letters). */
+export const fileStem = (name: string) =>
+  name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'dashboard';
 
 export function createDashboardExports(deps: { jobs: JobQueue; storage: Storage; orgs: Pick<OrganizationsApi, 'getOrganization'>; clock: Clock; service: DashboardsService }) {
   const { jobs, storage, orgs, clock, service } = deps;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fileStem } from './export-job.ts';
 import { filterText, generatedText, htmlToText } from './export-model.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -20,5 +21,10 @@ describe('export model', () => {
     const at = new Date('2026-12-06T18:30:00Z');
     expect(generatedText(at, 'Asia/Tokyo')).toBe('7 December 2026 at 03:30 (Asia/Tokyo)');
     expect(generatedText(at, 'Mars/Olympus')).toBe('6 December 2026 at 18:30 (UTC)');
+  });
+
+  it('names the file after the dashboard in characters any system keeps', () => {
+    expect(fileStem('Ventes été 2026 / Q3')).toBe('Ventes-ete-2026-Q3');
+    expect(fileStem('…')).toBe('dashboard');
   });
 });
