@@ -7,6 +7,7 @@ import { analyticsModule } from '../analytics/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { visualizationsModule } from '../visualizations/index.ts';
 import { dashboardsEvents } from './events.ts';
+import { createDashboardExports } from './export-job.ts';
 import { dashboardsRoutes } from './routes.ts';
 import { createDashboardsService, type DashboardsApi } from './service.ts';
 import { dashboardsSettings } from './settings.ts';
@@ -18,7 +19,7 @@ export type { ChartData } from './widgets.ts';
 
 export const dashboardsModule = defineModule({
   name: 'dashboards',
-  apiTags: [{ name: 'dashboards', description: 'Dashboards of saved questions, charts and text on a grid, their collections, filters, data and share links.' }],
+  apiTags: [{ name: 'dashboards', description: 'Dashboards of saved questions, charts and text on a grid, their collections, filters, data, share links and PDF/PNG exports.' }],
   requires: { organizations: organizationsModule, analytics: analyticsModule, visualizations: visualizationsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: dashboardsEvents,
@@ -40,6 +41,7 @@ export const dashboardsModule = defineModule({
       // The charts port (widgets.ts `ChartData`): each chart widget runs as the viewer.
       chartData: (actor, orgId, chartId, input) => visualizations.chartData(actor, orgId, chartId, input),
     });
-    return { api: service.api, routes: dashboardsRoutes(service) };
+    const exports = createDashboardExports({ jobs: core.jobs, storage: core.storage, orgs: organizations, clock: core.clock, service });
+    return { api: service.api, routes: dashboardsRoutes(service, exports), jobs: exports.jobs };
   },
 });

@@ -8,6 +8,7 @@ import { OrgProblems } from '../organizations/index.ts';
 import { DashboardsProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { DashboardsService } from './service.ts';
+import type { DashboardExports } from './export-job.ts';
 
 const tags = ['dashboards'];
 // The problems each route can answer beyond core's (decision 0028).
@@ -17,7 +18,7 @@ const read = (...problems: ProblemType[]) => ({ auth: { scope: 'dashboards:read'
 const shared = { rateLimit: { max: 120, timeWindow: 60_000 }, problems: [P.shareNotFound] };
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'dashboards:write' }, problems: [OrgProblems.notFound, ...problems] });
 
-export function dashboardsRoutes(service: DashboardsService) {
+export function dashboardsRoutes(service: DashboardsService, exports: DashboardExports) {
   return async (app: HttpServer) => {
     // --- Dashboards ---
     app.post('/orgs/:orgId/dashboards', {
@@ -71,6 +72,25 @@ export function dashboardsRoutes(service: DashboardsService) {
         response: { 200: S.DashboardDataView },
       },
       handler: async (req) => service.data(actorOf(req), req.params.orgId, req.params.dashboardId, req.query.filters),
+    });
+
+    app.post('/orgs/:orgId/dashboards/:dashboardId/exports', {
+      config: read(P.notFound),
+      schema: {
+        tags,
+        operationId: 'exportDashboard',
+        summary: 'Export a dashboard as a PDF or a PNG (in the background)',
+        description:
+          'Anyone who may view the dashboard. Answers 202 with the job at once; the job computes every widget as the caller (as GET …/data does), draws the file and keeps it. ' +
+          'Follow GET /api/v1/jobs/{jobId} (or the `job.progress` events of /api/v1/stream): when completed, its result has a signed `link` to download, valid for a day.',
+        params: S.DashboardParams,
+        body: S.ExportBody,
+        response: { 202: { ...S.ExportAccepted, headers: { Location: Type.String({ description: 'The job to follow: /api/v1/jobs/{jobId}' }) } } },
+      },
+      handler: async (req, reply) => {
+        const { jobId } = await exports.request(actorOf(req), req.params.orgId, req.params.dashboardId, req.body);
+        return reply.status(202).header('location', `/api/v1/jobs/${jobId}`).send({ jobId, statusUrl: `/api/v1/jobs/${jobId}` });
+      },
     });
 
     // --- Share links ---

@@ -193,3 +193,29 @@ export const SharedDashboardView = named(
     expiresAt: Timestamp(),
   }),
 );
+
+export const ExportBody = Type.Object({
+  format: Type.Union([Type.Literal('pdf'), Type.Literal('png')], { description: 'pdf: a document, one section per widget; png: the whole grid as one picture' }),
+  filters: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), FilterValueSchema, { maxProperties: 20, description: 'Filter id → value; filters not given take their default' })),
+});
+export const ExportAccepted = named(
+  'DashboardExportAccepted',
+  Type.Object({
+    jobId: Uuid(),
+    statusUrl: Type.String({ description: 'GET it for status, progress and, when done, the download link' }),
+  }),
+);
+/** The result of a `dashboards.export` job: where its file is downloaded. */
+export const ExportFile = named(
+  'DashboardExportFile',
+  Type.Object(
+    {
+      link: Type.String({ description: 'A signed link: GET it to download the file, without credentials, for a day' }),
+      fileName: Type.String(),
+      contentType: Type.String(),
+      bytes: Type.Integer({ minimum: 0 }),
+      expiresAt: Timestamp(),
+    },
+    { description: 'The result of a `dashboards.export` job: the PDF or PNG it made' },
+  ),
+);

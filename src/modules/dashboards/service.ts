@@ -229,12 +229,27 @@ export function createDashboardsService(deps: DashboardsDeps) {
   }
 
   async function data(actor: Actor, orgId: string, dashboardId: string, rawFilters: string | undefined): Promise<DashboardData> {
-    const { row } = await load(actor, orgId, dashboardId, 'view');
-    const given = parseFilters(rawFilters);
+    return (await snapshot(actor, orgId, dashboardId, parseFilters(rawFilters))).data;
+  }
+
+  /** The dashboard, if the caller may view it and the filters fit it. */
+  async function loadFiltered(actor: Actor, orgId: string, dashboardId: string, given: Record<string, FilterValue>) {
+    const loaded = await load(actor, orgId, dashboardId, 'view');
     // Signed-in viewers may change every filter: `locked` holds for share links only.
-    const errors = givenErrors(row.filters, given, { refuseLocked: false });
+    const errors = givenErrors(loaded.row.filters, given, { refuseLocked: false });
     if (errors.length) throw invalid('The filters are not valid', errors);
-    return compute(actor, orgId, row, given);
+    return loaded;
+  }
+
+  /** What an export checks before it is queued: the caller may view the dashboard, the filters fit it. */
+  async function checkSnapshot(actor: Actor, orgId: string, dashboardId: string, given: Record<string, FilterValue>): Promise<void> {
+    await loadFiltered(actor, orgId, dashboardId, given);
+  }
+
+  /** The dashboard and every widget's data as the caller: `/data`, and exports (export-job.ts). */
+  async function snapshot(actor: Actor, orgId: string, dashboardId: string, given: Record<string, FilterValue>): Promise<{ dashboard: Dashboard; data: DashboardData }> {
+    const { row, access } = await loadFiltered(actor, orgId, dashboardId, given);
+    return { dashboard: toView(row, access as 'view' | 'edit'), data: await compute(actor, orgId, row, given) };
   }
 
   // --- Collections ---------------------------------------------------------------------------
@@ -413,7 +428,7 @@ export function createDashboardsService(deps: DashboardsDeps) {
     },
   };
 
-  return { create, get, list, update, remove, duplicate, data, createCollection, listCollections, getCollection, updateCollection, removeCollection, createShare, listShares, revokeShare, sharedView, sharedData, api };
+  return { create, get, list, update, remove, duplicate, data, checkSnapshot, snapshot, createCollection, listCollections, getCollection, updateCollection, removeCollection, createShare, listShares, revokeShare, sharedView, sharedData, api };
 }
 
 export type DashboardsService = ReturnType<typeof createDashboardsService>;
