@@ -7,10 +7,13 @@ import { analyticsModule } from '../analytics/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { visualizationsModule } from '../visualizations/index.ts';
 import { dashboardsEvents } from './events.ts';
+import { dashboardsNotifications } from './notifications.ts';
 import { dashboardsRoutes } from './routes.ts';
 import { createDashboardsService, type DashboardsApi } from './service.ts';
 import { dashboardsSettings } from './settings.ts';
 import { createShareLinks } from './share-links.ts';
+import { createSubscriptions } from './subscriptions.ts';
+import { subscriptionsRoutes } from './subscriptions-routes.ts';
 
 export type { DashboardsEvents } from './events.ts';
 export type { DashboardsApi } from './service.ts';
@@ -23,6 +26,7 @@ export const dashboardsModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: dashboardsEvents,
   settings: dashboardsSettings,
+  notifications: dashboardsNotifications,
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
     { name: 'dashboards:read', description: 'See dashboards and collections, and compute their data.' },
@@ -40,6 +44,8 @@ export const dashboardsModule = defineModule({
       // The charts port (widgets.ts `ChartData`): each chart widget runs as the viewer.
       chartData: (actor, orgId, chartId, input) => visualizations.chartData(actor, orgId, chartId, input),
     });
-    return { api: service.api, routes: dashboardsRoutes(service) };
+    const subscriptions = createSubscriptions({ ...core, orgs: organizations, dashboards: service.api, publicUrl: core.config.publicUrl, data: (actor, orgId, id) => service.data(actor, orgId, id, undefined) });
+    const routes = [dashboardsRoutes(service), subscriptionsRoutes(subscriptions)];
+    return { api: service.api, routes: async (app) => { for (const r of routes) await r(app); }, jobs: subscriptions.jobs };
   },
 });
