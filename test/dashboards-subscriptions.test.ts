@@ -63,7 +63,7 @@ describe('dashboard subscriptions', () => {
 
   it('mail each recipient the values as tables, computed as them', async () => {
     const run = await ok(await call(t, w.member.accessToken, 'POST', url(`/dashboard-subscriptions/${subscriptionId}/send`)));
-    expect(run).toEqual({ sent: [w.admin.userId, second.userId], skipped: [], dropped: [] });
+    expect(run).toEqual({ sent: [w.admin.userId, second.userId], skipped: [], dropped: [], failed: [] });
     const [mail] = mailsTo(second);
     expect(mail.html).toContain('<th>client</th><th>hours</th>');
     expect(mail.html).toContain('<td>Acme</td><td>3</td>');
@@ -74,6 +74,19 @@ describe('dashboard subscriptions', () => {
     // Each run as its recipient: the history of each shows the question run.
     const history = await ok(await t.request({ method: 'GET', url: url('/queries/history'), headers: bearer(second.accessToken) }));
     expect(history.data.length).toBeGreaterThan(0);
+  });
+
+  it('skip a recipient whose dashboard is empty, when asked to', async () => {
+    const source = (await ok(await call(t, w.member.accessToken, 'GET', url('/data-sources')))).data[0].id;
+    const none = await ok(await call(t, w.member.accessToken, 'POST', url('/questions'), { dataSourceId: source, name: 'Nothing', sql: 'SELECT hours FROM time_entries WHERE hours < 0' }), 201);
+    const board = await ok(await call(t, w.member.accessToken, 'POST', url('/dashboards'), { name: 'Empty', widgets: [{ id: 'q', kind: 'question', questionId: none.id, x: 0, y: 0, w: 6, h: 4 }] }), 201);
+    const skip = await ok(await call(t, w.member.accessToken, 'POST', url('/dashboard-subscriptions'), { dashboardId: board.id, recipients: [w.admin.userId], schedule: '0 8 * * *' }), 201);
+    expect(await ok(await call(t, w.member.accessToken, 'POST', url(`/dashboard-subscriptions/${skip.id}/send`)))).toMatchObject({ sent: [], skipped: [w.admin.userId] });
+    const send = await ok(await call(t, w.member.accessToken, 'PATCH', url(`/dashboard-subscriptions/${skip.id}`), { skipEmpty: false }));
+    expect(send.skipEmpty).toBe(false);
+    expect(await ok(await call(t, w.member.accessToken, 'POST', url(`/dashboard-subscriptions/${skip.id}/send`)))).toMatchObject({ sent: [w.admin.userId], skipped: [] });
+    expect(t.mailer.sent.filter((m) => m.to === w.admin.email && m.subject === 'Empty')).toHaveLength(1);
+    expect((await call(t, w.member.accessToken, 'DELETE', url(`/dashboard-subscriptions/${skip.id}`))).statusCode).toBe(204);
   });
 
   it('send nothing to a recipient who can no longer see the dashboard, and tell the owner', async () => {

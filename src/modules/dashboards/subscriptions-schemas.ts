@@ -46,6 +46,7 @@ export const SubscriptionRunView = named(
     sent: Type.Array(Uuid(), { description: 'Recipients mailed' }),
     skipped: Type.Array(Uuid(), { description: 'Recipients whose dashboard was empty (with skipEmpty)' }),
     dropped: Type.Array(Uuid(), { description: 'Recipients who can no longer see the dashboard: no mail, the owner is notified' }),
+    failed: Type.Array(Uuid(), { description: 'Recipients whose mail could not be computed or sent (logged); the others were not held up' }),
   }),
 );
 

@@ -13,6 +13,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, defineProblem } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
+import type { Logger } from '../../core/log/logger.ts';
 import { html, type Mailer, oneLine, paragraph, renderMail, type SafeHtml } from '../../core/mail/index.ts';
 import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
@@ -78,12 +79,13 @@ export function createSubscriptions(deps: {
   clock: Clock;
   orgs: OrganizationsApi;
   mailer: Mailer;
+  log: Logger;
   publicUrl: string;
   dashboards: DashboardsApi;
   /** The dashboard's data computed as `actor` (their rights), the default filters. */
   data(actor: Actor, orgId: string, dashboardId: string): Promise<Data>;
 }) {
-  const { db, events, clock, orgs, mailer, dashboards } = deps;
+  const { db, events, clock, orgs, mailer, dashboards, log } = deps;
   const base = deps.publicUrl.replace(/\/$/, '');
 
   async function nextRun(orgId: string, schedule: string, after: Date): Promise<Date> {
@@ -237,7 +239,7 @@ export function createSubscriptions(deps: {
 
   /** Sends the dashboard to each recipient as that recipient; tells the owner of those dropped. */
   async function run(row: Row): Promise<Run> {
-    const result: Run = { sent: [], skipped: [], dropped: [] };
+    const result: Run = { sent: [], skipped: [], dropped: [], failed: [] };
     const dashboard = await dashboards.getDashboard(row.org_id, row.dashboard_id);
     const now = clock.now();
     if (dashboard) {
@@ -255,13 +257,20 @@ export function createSubscriptions(deps: {
           ip: null,
           userAgent: null,
         };
-        const data = await deps.data(actor, row.org_id, row.dashboard_id);
-        if (row.skip_empty && isEmpty(data)) {
-          result.skipped.push(recipientId);
-          continue;
+        // One recipient's failure (the mail server refusing, access lost a moment ago) is theirs
+        // alone: the others still get their mail, and the run is not repeated for everyone.
+        try {
+          const data = await deps.data(actor, row.org_id, row.dashboard_id);
+          if (row.skip_empty && isEmpty(data)) {
+            result.skipped.push(recipientId);
+            continue;
+          }
+          await mailer.send({ to: member.email, ...mail(dashboard.name, link, dashboard.widgets, data), idempotencyKey: `subscription-${row.id}-${now.getTime()}-${recipientId}` });
+          result.sent.push(recipientId);
+        } catch (err) {
+          log.warn({ subscriptionId: row.id, recipientId, err: (err as Error).message }, 'dashboard subscription mail not sent');
+          result.failed.push(recipientId);
         }
-        await mailer.send({ to: member.email, ...mail(dashboard.name, link, dashboard.widgets, data), idempotencyKey: `subscription-${row.id}-${now.getTime()}-${recipientId}` });
-        result.sent.push(recipientId);
       }
     }
     const next = await nextRun(row.org_id, row.schedule, now).catch(() => new Date(now.getTime() + 86_400_000));
