@@ -103,7 +103,11 @@ describe('dashboard subscriptions', () => {
     const after = await ok(await call(t, w.member.accessToken, 'GET', url(`/dashboard-subscriptions/${subscriptionId}`)));
     expect(Date.parse(after.nextRunAt)).toBeGreaterThan(Date.now());
     expect(after.lastRunAt).not.toBeNull();
-    expect((await call(t, w.member.accessToken, 'DELETE', url(`/dashboard-subscriptions/${subscriptionId}`))).statusCode).toBe(204);
-    expectProblem(await call(t, w.member.accessToken, 'GET', url(`/dashboard-subscriptions/${subscriptionId}`)), 404, 'DASHBOARDS.SUBSCRIPTION_NOT_FOUND');
+    // Its owner leaves: nothing more is sent in their name.
+    expect((await call(t, w.owner.accessToken, 'DELETE', url(`/members/${w.member.userId}`))).statusCode).toBe(204);
+    expect(await ok(await call(t, w.admin.accessToken, 'POST', url(`/dashboard-subscriptions/${subscriptionId}/send`)))).toEqual({ sent: [], skipped: [], dropped: [], failed: [] });
+    expect(mailsTo(w.admin)).toHaveLength(2);
+    expect((await call(t, w.admin.accessToken, 'DELETE', url(`/dashboard-subscriptions/${subscriptionId}`))).statusCode).toBe(204);
+    expectProblem(await call(t, w.admin.accessToken, 'GET', url(`/dashboard-subscriptions/${subscriptionId}`)), 404, 'DASHBOARDS.SUBSCRIPTION_NOT_FOUND');
   });
 });

@@ -240,8 +240,9 @@ export function createSubscriptions(deps: {
   /** Sends the dashboard to each recipient as that recipient; tells the owner of those dropped. */
   async function run(row: Row): Promise<Run> {
     const result: Run = { sent: [], skipped: [], dropped: [], failed: [] };
-    const dashboard = await dashboards.getDashboard(row.org_id, row.dashboard_id);
     const now = clock.now();
+    // An owner who left the org no longer sends anything in its name (the rows stay for an admin).
+    const dashboard = (await orgs.roleOf(row.owner_id, row.org_id)) ? await dashboards.getDashboard(row.org_id, row.dashboard_id) : null;
     if (dashboard) {
       const members = new Map((await orgs.listMembers(row.org_id)).map((m) => [m.userId, m]));
       const link = `${base}/orgs/${row.org_id}/dashboards/${row.dashboard_id}`;
