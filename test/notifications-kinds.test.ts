@@ -23,12 +23,14 @@ describe('notification kinds', () => {
       ],
       reports: ['export_ready <- reports.export_ready'],
       webhooks: ['webhook_disabled <- webhooks.endpoint_disabled'],
+      analytics: ['alert_fired <- analytics.alert_fired'],
+      dashboards: ['subscription_recipient_dropped <- dashboards.subscription_recipient_dropped'],
     });
   });
 
   it('default to in-app everywhere; email where the reader must act and may not be in the app; SMS nowhere', () => {
     const mailed = registry.kinds.filter((k) => k.defaults.email).map((k) => k.type);
-    expect(mailed.sort()).toEqual(['budget_reached', 'new_sign_in', 'password_changed', 'timesheet_rejected', 'webhook_disabled']);
+    expect(mailed.sort()).toEqual(['alert_fired', 'budget_reached', 'new_sign_in', 'password_changed', 'subscription_recipient_dropped', 'timesheet_rejected', 'webhook_disabled']);
     expect(registry.kinds.every((k) => k.defaults.in_app && !k.defaults.sms)).toBe(true);
     // The invitation itself is mailed by the organizations module: its notice does not mail again.
     expect(byType.get('invitation_received')?.defaults).toEqual({ in_app: true, email: false, sms: false });

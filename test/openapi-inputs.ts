@@ -36,10 +36,23 @@ export function operationsOf(spec: any): Operation[] {
         method: method.toUpperCase(),
         path: urlPath(spec, path, op),
         parameters: (op.parameters ?? []).map(withExamples),
-        body: op.requestBody?.content?.['application/json']?.schema,
+        body: inlined(spec, op.requestBody?.content?.['application/json']?.schema),
         ok: resolved(spec, op.responses?.['200']?.content?.['application/json']?.schema),
       })),
   );
+}
+
+/**
+ * A request schema with every local `$ref` replaced by the schema it names (a body may reuse a
+ * named shape, e.g. a condition), so samples and string slots reach inside it. Named shapes do
+ * not nest themselves, so a depth bound is only a guard.
+ */
+function inlined(spec: any, schema: Schema | undefined, depth = 0): Schema | undefined {
+  if (schema === undefined || schema === null || typeof schema !== 'object' || depth > 20) return schema;
+  if (Array.isArray(schema)) return schema.map((s) => inlined(spec, s, depth + 1)) as unknown as Schema;
+  const target = resolved(spec, schema);
+  const base = target !== schema ? target : schema;
+  return Object.fromEntries(Object.entries(base as object).map(([k, v]) => [k, typeof v === 'object' && v !== null ? inlined(spec, v, depth + 1) : v])) as Schema;
 }
 
 /** A schema, or the one its local `$ref` names (answers reference named schemas: docs/api.md). */

@@ -1996,6 +1996,7 @@ export interface paths {
          *
          *     Notification types and the channels on by default:
          *
+         *     - `alert_fired`: An alert of yours fired: the value of its question crossed its line (once per crossing). Default: in_app, email.
          *     - `budget_reached`: A project you manage has used all of its hours or money budget. Default: in_app, email.
          *     - `budget_warning`: A project you manage has used 80 % of its hours or money budget. Default: in_app.
          *     - `export_ready`: An export you asked for is ready to download. Default: in_app.
@@ -2003,6 +2004,7 @@ export interface paths {
          *     - `member_added`: You were added to an organization (by an invitation you accepted or by an admin). Default: in_app.
          *     - `new_sign_in`: Someone signed in to your account from a device not seen before (security notice). Default: in_app, email.
          *     - `password_changed`: Your password was changed or reset (security notice). Default: in_app, email.
+         *     - `subscription_recipient_dropped`: A recipient of a dashboard subscription of yours can no longer see the dashboard and got no mail. Default: in_app, email.
          *     - `timesheet_approved`: Your timesheet was approved: its entries are locked from now on. Default: in_app.
          *     - `timesheet_rejected`: Your timesheet was rejected, with the approver's comment: correct it and submit it again. Default: in_app, email.
          *     - `timesheet_submitted`: A timesheet you may decide on was submitted: to the managers of the projects it has time in, or to the organization's admins when none of them may decide. Default: in_app.
@@ -2509,6 +2511,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your alerts (an admin sees everyone's), newest first
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        /**
+         * Create an alert on a saved question (members)
+         * @description Checked on its cron schedule in the org's time zone, always as its owner (with the owner's rights at check time). It fires once per crossing: when the condition starts to hold, not again until it has stopped holding.
+         *
+         *     API key scope: `analytics:write`.
+         */
+        post: operations["createAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/alerts/{alertId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an alert and its state (its owner or an admin)
+         * @description API key scope: `analytics:read`.
+         */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an alert (its owner or an admin)
+         * @description API key scope: `analytics:write`.
+         */
+        delete: operations["deleteAlert"];
+        options?: never;
+        head?: never;
+        /**
+         * Change, pause or resume an alert (its owner or an admin)
+         * @description API key scope: `analytics:write`.
+         */
+        patch: operations["updateAlert"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/alerts/{alertId}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an alert now, as its owner (its owner or an admin)
+         * @description The same check as the schedule's: it may fire the alert. A run that fails is recorded in `state.lastError`; an owner who may no longer run the question gets the alert paused.
+         *
+         *     API key scope: `analytics:read`.
+         */
+        post: operations["checkAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/charts": {
         parameters: {
             query?: never;
@@ -2697,6 +2775,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/dashboards/{dashboardId}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export a dashboard as a PDF or a PNG (in the background)
+         * @description Anyone who may view the dashboard. Answers 202 with the job at once; the job computes every widget as the caller (as GET …/data does), draws the file and keeps it. Follow GET /api/v1/jobs/{jobId} (or the `job.progress` events of /api/v1/stream): when completed, its result has a signed `link` to download, valid for a day.
+         *
+         *     API key scope: `dashboards:read`.
+         */
+        post: operations["exportDashboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/dashboards/{dashboardId}/shares": {
         parameters: {
             query?: never;
@@ -2833,8 +2933,148 @@ export interface paths {
         patch: operations["updateDashboardCollection"];
         trace?: never;
     };
+    "/orgs/{orgId}/dashboard-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your dashboard subscriptions (an admin sees everyone's)
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["listDashboardSubscriptions"];
+        put?: never;
+        /**
+         * Mail a dashboard to members on a schedule (those who may edit it)
+         * @description Sent on its cron schedule in the org's time zone. Each mail is computed as its recipient, with their rights at send time: a recipient who can no longer see the dashboard gets nothing, and the owner is notified (`subscription_recipient_dropped`).
+         *
+         *     API key scope: `dashboards:write`.
+         */
+        post: operations["createDashboardSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboard-subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dashboard subscription (its owner or an admin)
+         * @description API key scope: `dashboards:read`.
+         */
+        get: operations["getDashboardSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a dashboard subscription (its owner or an admin)
+         * @description API key scope: `dashboards:write`.
+         */
+        delete: operations["deleteDashboardSubscription"];
+        options?: never;
+        head?: never;
+        /**
+         * Change the recipients or schedule of a subscription (its owner or an admin)
+         * @description API key scope: `dashboards:write`.
+         */
+        patch: operations["updateDashboardSubscription"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/dashboard-subscriptions/{subscriptionId}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a subscription now, as on its schedule (its owner or an admin)
+         * @description API key scope: `dashboards:write`.
+         */
+        post: operations["sendDashboardSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
+    "analytics.alert_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An alert was deleted.
+         * @description An alert was deleted.
+         *
+         *     Sent by `analytics`, payload version 1.
+         */
+        post: operations["receiveAnalyticsAlertDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "analytics.alert_fired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An alert's condition started to hold (once per crossing, not once per check): the value its owner's check read, the line it crossed and a link to the question.
+         * @description An alert's condition started to hold (once per crossing, not once per check): the value its owner's check read, the line it crossed and a link to the question. Webhook receivers subscribed to it are the alerts' webhook channel.
+         *
+         *     Sent by `analytics`, payload version 1.
+         */
+        post: operations["receiveAnalyticsAlertFired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "analytics.alert_saved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An alert on a saved question was created or changed (its condition, schedule, channels or status).
+         * @description An alert on a saved question was created or changed (its condition, schedule, channels or status).
+         *
+         *     Sent by `analytics`, payload version 1.
+         */
+        post: operations["receiveAnalyticsAlertSaved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "analytics.question_deleted": {
         parameters: {
             query?: never;
@@ -2983,6 +3223,28 @@ export interface webhooks {
          *     Sent by `dashboards`, payload version 1.
          */
         post: operations["receiveDashboardsShared"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dashboards.subscription_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A dashboard subscription (recipients, schedule) was created, changed or deleted.
+         * @description A dashboard subscription (recipients, schedule) was created, changed or deleted.
+         *
+         *     Sent by `dashboards`, payload version 1.
+         */
+        post: operations["receiveDashboardsSubscriptionChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4131,6 +4393,229 @@ export interface components {
             data: components["schemas"]["AdminJob"][];
             page: components["schemas"]["PageInfo"];
         };
+        Alert: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            questionId: string;
+            name: string;
+            condition: components["schemas"]["AlertCondition"];
+            schedule: string;
+            channels: ("in_app" | "email" | "sms" | "webhook")[];
+            /**
+             * Format: uuid
+             * @description Whose rights each check runs with, and who is notified
+             */
+            ownerId: string;
+            /** @description paused: by hand, or because the owner could no longer run the question (see `state.lastError`) */
+            status: "active" | "paused";
+            state: {
+                /** @description The condition held at the last check: the alert fires again only after it stops holding */
+                firing: boolean;
+                lastValue: number | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 date-time with an offset, years 1–9999
+                 */
+                lastCheckedAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 date-time with an offset, years 1–9999
+                 */
+                lastFiredAt: string | null;
+                /** @description Why the last check read no value (the problem code and its detail) */
+                lastError: string | null;
+                /**
+                 * Format: date-time
+                 * @description null while paused (RFC 3339 date-time with an offset, years 1–9999)
+                 */
+                nextCheckAt: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        AlertCheck: {
+            /** @description This check fired the alert (the condition started to hold) */
+            fired: boolean;
+            alert: components["schemas"]["Alert"];
+        };
+        /** @description The result of an `analytics.check_alerts` job */
+        AlertChecksResult: {
+            checked: number;
+            fired: number;
+            /** @description Checks that failed unexpectedly; they are tried again at the next tick */
+            failed: number;
+        };
+        /** @description What the alert watches in the question's result */
+        AlertCondition: {
+            kind: "above" | "below";
+            threshold: number;
+            /** @description The column to read; default the first numeric column of the first row */
+            column?: string;
+        } | {
+            /** @enum {string} */
+            kind: "changed_by_percent";
+            /** @description A change of at least this many percent from the previous check */
+            percent: number;
+            /** @description The column to read; default the first numeric column of the first row */
+            column?: string;
+        } | {
+            kind: "rows_present" | "rows_absent";
+        };
+        /** @description The data of a notification of type `alert_fired` */
+        AlertFiredData: {
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            alertId: string;
+            /** Format: uuid */
+            questionId: string;
+            /** @description The alert */
+            name: string;
+            condition: string;
+            value: number | null;
+            threshold: number | null;
+            /** @description The question in the app */
+            link: string;
+        };
+        AlertPage: {
+            data: components["schemas"]["Alert"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        AnalyticsAlertDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            alertId: string;
+            /** Format: uuid */
+            questionId: string;
+        };
+        /** @description The body of a `analytics.alert_deleted` delivery. */
+        AnalyticsAlertDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "analytics.alert_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AnalyticsAlertDeletedPayload"];
+        };
+        AnalyticsAlertFiredPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            alertId: string;
+            /** Format: uuid */
+            questionId: string;
+            /** Format: uuid */
+            ownerId: string;
+            name: string;
+            /** @description above, below, changed_by_percent, rows_present or rows_absent */
+            condition: string;
+            /** @description The value read: the first numeric cell (or the named column) of the first row; the row count for the rows conditions */
+            value: number | null;
+            /** @description The threshold, or the percent of a changed_by_percent alert; null for the rows conditions */
+            threshold: number | null;
+            previousValue: number | null;
+            /** @description The alert's channels: in_app, email, sms, webhook */
+            channels: string[];
+            /** @description The question in the app */
+            link: string;
+        };
+        /** @description The body of a `analytics.alert_fired` delivery. */
+        AnalyticsAlertFiredWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "analytics.alert_fired";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AnalyticsAlertFiredPayload"];
+        };
+        /** @description `ANALYTICS.ALERT_NOT_FOUND`: No such alert in this organization (or it is not yours). */
+        AnalyticsAlertNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.ALERT_NOT_FOUND";
+        };
+        AnalyticsAlertSavedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            alertId: string;
+            /** Format: uuid */
+            questionId: string;
+            /** Format: uuid */
+            ownerId: string;
+            name: string;
+            status: string;
+        };
+        /** @description The body of a `analytics.alert_saved` delivery. */
+        AnalyticsAlertSavedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "analytics.alert_saved";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AnalyticsAlertSavedPayload"];
+        };
+        /** @description `ANALYTICS.ALERT_SCHEDULE`: The schedule is not a cron expression of five fields (minute hour day month weekday), or never runs. */
+        AnalyticsAlertScheduleProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ANALYTICS.ALERT_SCHEDULE";
+        };
         /** @description `ANALYTICS.NOT_ANSWERABLE`: The model could not write an acceptable query for the question (after one repair): `detail` says why, and `sql` shows its last attempt, which did not run. */
         AnalyticsNotAnswerableProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -4768,6 +5253,25 @@ export interface components {
                 };
             }[];
         };
+        DashboardExportAccepted: {
+            /** Format: uuid */
+            jobId: string;
+            /** @description GET it for status, progress and, when done, the download link */
+            statusUrl: string;
+        };
+        /** @description The result of a `dashboards.export` job: the PDF or PNG it made */
+        DashboardExportFile: {
+            /** @description A signed link: GET it to download the file, without credentials, for a day */
+            link: string;
+            fileName: string;
+            contentType: string;
+            bytes: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+        };
         DashboardFilter: {
             /**
              * @description Widgets map filters by this id
@@ -4828,6 +5332,59 @@ export interface components {
         };
         DashboardShareList: {
             data: components["schemas"]["DashboardShare"][];
+        };
+        DashboardSubscription: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            recipients: string[];
+            schedule: string;
+            skipEmpty: boolean;
+            /** Format: uuid */
+            ownerId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            nextRunAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            lastRunAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        DashboardSubscriptionList: {
+            data: components["schemas"]["DashboardSubscription"][];
+        };
+        DashboardSubscriptionRun: {
+            /** @description Recipients mailed */
+            sent: string[];
+            /** @description Recipients whose dashboard was empty (with skipEmpty) */
+            skipped: string[];
+            /** @description Recipients who can no longer see the dashboard: no mail, the owner is notified */
+            dropped: string[];
+            /** @description Recipients whose mail could not be computed or sent (logged); the others were not held up */
+            failed: string[];
+        };
+        /** @description The result of a `dashboards.send_subscriptions` job */
+        DashboardSubscriptionsResult: {
+            runs: number;
+            mails: number;
+            /** @description Runs that failed; tried again at the next tick */
+            failed: number;
         };
         DashboardWidget: {
             /**
@@ -5082,6 +5639,54 @@ export interface components {
              */
             timestamp: string;
             data: components["schemas"]["DashboardsSharedPayload"];
+        };
+        DashboardsSubscriptionChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            change: "created" | "updated" | "deleted";
+        };
+        /** @description The body of a `dashboards.subscription_changed` delivery. */
+        DashboardsSubscriptionChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "dashboards.subscription_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["DashboardsSubscriptionChangedPayload"];
+        };
+        /** @description `DASHBOARDS.SUBSCRIPTION_NOT_FOUND`: No such dashboard subscription in this organization (or it is not yours). */
+        DashboardsSubscriptionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.SUBSCRIPTION_NOT_FOUND";
+        };
+        /** @description `DASHBOARDS.SUBSCRIPTION_RECIPIENTS`: Every recipient must be a member of the organization. */
+        DashboardsSubscriptionRecipientsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.SUBSCRIPTION_RECIPIENTS";
+        };
+        /** @description `DASHBOARDS.SUBSCRIPTION_SCHEDULE`: The schedule is not a cron expression of five fields (minute hour day month weekday), or never runs. */
+        DashboardsSubscriptionScheduleProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "DASHBOARDS.SUBSCRIPTION_SCHEDULE";
         };
         DashboardsUpdatedPayload: {
             /**
@@ -5717,7 +6322,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -5823,7 +6428,7 @@ export interface components {
              * @description Notification type
              * @enum {string}
              */
-            type: "budget_reached" | "budget_warning" | "export_ready" | "invitation_received" | "member_added" | "new_sign_in" | "password_changed" | "timesheet_approved" | "timesheet_rejected" | "timesheet_submitted" | "webhook_disabled";
+            type: "alert_fired" | "budget_reached" | "budget_warning" | "export_ready" | "invitation_received" | "member_added" | "new_sign_in" | "password_changed" | "subscription_recipient_dropped" | "timesheet_approved" | "timesheet_rejected" | "timesheet_submitted" | "webhook_disabled";
             title: string;
             body: string;
             /** Format: uuid */
@@ -5847,6 +6452,7 @@ export interface components {
             sms: boolean;
         };
         NotificationChannelsByType: {
+            alert_fired: components["schemas"]["NotificationChannels"];
             budget_reached: components["schemas"]["NotificationChannels"];
             budget_warning: components["schemas"]["NotificationChannels"];
             export_ready: components["schemas"]["NotificationChannels"];
@@ -5854,13 +6460,14 @@ export interface components {
             member_added: components["schemas"]["NotificationChannels"];
             new_sign_in: components["schemas"]["NotificationChannels"];
             password_changed: components["schemas"]["NotificationChannels"];
+            subscription_recipient_dropped: components["schemas"]["NotificationChannels"];
             timesheet_approved: components["schemas"]["NotificationChannels"];
             timesheet_rejected: components["schemas"]["NotificationChannels"];
             timesheet_submitted: components["schemas"]["NotificationChannels"];
             webhook_disabled: components["schemas"]["NotificationChannels"];
         };
         /** @description Facts of the notification, one shape per `type` (each shape names its type): ids, names, links */
-        NotificationData: components["schemas"]["BudgetReachedData"] | components["schemas"]["BudgetWarningData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["NewSignInData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["TimesheetApprovedData"] | components["schemas"]["TimesheetRejectedData"] | components["schemas"]["TimesheetSubmittedData"] | components["schemas"]["WebhookDisabledData"];
+        NotificationData: components["schemas"]["AlertFiredData"] | components["schemas"]["BudgetReachedData"] | components["schemas"]["BudgetWarningData"] | components["schemas"]["ExportReadyData"] | components["schemas"]["InvitationReceivedData"] | components["schemas"]["MemberAddedData"] | components["schemas"]["NewSignInData"] | components["schemas"]["PasswordChangedData"] | components["schemas"]["SubscriptionRecipientDroppedData"] | components["schemas"]["TimesheetApprovedData"] | components["schemas"]["TimesheetRejectedData"] | components["schemas"]["TimesheetSubmittedData"] | components["schemas"]["WebhookDisabledData"];
         /** @description The result of a `notifications.deliver` job */
         NotificationDeliveryResult: {
             /** @description Users notified (0: nobody is to be notified any more) */
@@ -7343,6 +7950,19 @@ export interface components {
             ticket: string;
             /** @description Seconds the ticket stays valid; it works once */
             expiresIn: number;
+        };
+        /** @description The data of a notification of type `subscription_recipient_dropped` */
+        SubscriptionRecipientDroppedData: {
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            dashboardId: string;
+            dashboardName: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            /** Format: uuid */
+            recipientId: string;
+            recipientEmail: string;
         };
         Task: {
             /** Format: uuid */
@@ -8846,6 +9466,20 @@ export type AcceptedJob = components['schemas']['AcceptedJob'];
 export type Account = components['schemas']['Account'];
 export type AdminJob = components['schemas']['AdminJob'];
 export type AdminJobPage = components['schemas']['AdminJobPage'];
+export type Alert = components['schemas']['Alert'];
+export type AlertCheck = components['schemas']['AlertCheck'];
+export type AlertChecksResult = components['schemas']['AlertChecksResult'];
+export type AlertCondition = components['schemas']['AlertCondition'];
+export type AlertFiredData = components['schemas']['AlertFiredData'];
+export type AlertPage = components['schemas']['AlertPage'];
+export type AnalyticsAlertDeletedPayload = components['schemas']['AnalyticsAlertDeletedPayload'];
+export type AnalyticsAlertDeletedWebhook = components['schemas']['AnalyticsAlertDeletedWebhook'];
+export type AnalyticsAlertFiredPayload = components['schemas']['AnalyticsAlertFiredPayload'];
+export type AnalyticsAlertFiredWebhook = components['schemas']['AnalyticsAlertFiredWebhook'];
+export type AnalyticsAlertNotFoundProblem = components['schemas']['AnalyticsAlertNotFoundProblem'];
+export type AnalyticsAlertSavedPayload = components['schemas']['AnalyticsAlertSavedPayload'];
+export type AnalyticsAlertSavedWebhook = components['schemas']['AnalyticsAlertSavedWebhook'];
+export type AnalyticsAlertScheduleProblem = components['schemas']['AnalyticsAlertScheduleProblem'];
 export type AnalyticsNotAnswerableProblem = components['schemas']['AnalyticsNotAnswerableProblem'];
 export type AnalyticsNotYourQuestionProblem = components['schemas']['AnalyticsNotYourQuestionProblem'];
 export type AnalyticsProfileTargetProblem = components['schemas']['AnalyticsProfileTargetProblem'];
@@ -8899,10 +9533,16 @@ export type Dashboard = components['schemas']['Dashboard'];
 export type DashboardCollection = components['schemas']['DashboardCollection'];
 export type DashboardCollectionList = components['schemas']['DashboardCollectionList'];
 export type DashboardData = components['schemas']['DashboardData'];
+export type DashboardExportAccepted = components['schemas']['DashboardExportAccepted'];
+export type DashboardExportFile = components['schemas']['DashboardExportFile'];
 export type DashboardFilter = components['schemas']['DashboardFilter'];
 export type DashboardPage = components['schemas']['DashboardPage'];
 export type DashboardShare = components['schemas']['DashboardShare'];
 export type DashboardShareList = components['schemas']['DashboardShareList'];
+export type DashboardSubscription = components['schemas']['DashboardSubscription'];
+export type DashboardSubscriptionList = components['schemas']['DashboardSubscriptionList'];
+export type DashboardSubscriptionRun = components['schemas']['DashboardSubscriptionRun'];
+export type DashboardSubscriptionsResult = components['schemas']['DashboardSubscriptionsResult'];
 export type DashboardWidget = components['schemas']['DashboardWidget'];
 export type DashboardWidgetResult = components['schemas']['DashboardWidgetResult'];
 export type DashboardsCollectionChangedPayload = components['schemas']['DashboardsCollectionChangedPayload'];
@@ -8920,6 +9560,11 @@ export type DashboardsShareRevokedPayload = components['schemas']['DashboardsSha
 export type DashboardsShareRevokedWebhook = components['schemas']['DashboardsShareRevokedWebhook'];
 export type DashboardsSharedPayload = components['schemas']['DashboardsSharedPayload'];
 export type DashboardsSharedWebhook = components['schemas']['DashboardsSharedWebhook'];
+export type DashboardsSubscriptionChangedPayload = components['schemas']['DashboardsSubscriptionChangedPayload'];
+export type DashboardsSubscriptionChangedWebhook = components['schemas']['DashboardsSubscriptionChangedWebhook'];
+export type DashboardsSubscriptionNotFoundProblem = components['schemas']['DashboardsSubscriptionNotFoundProblem'];
+export type DashboardsSubscriptionRecipientsProblem = components['schemas']['DashboardsSubscriptionRecipientsProblem'];
+export type DashboardsSubscriptionScheduleProblem = components['schemas']['DashboardsSubscriptionScheduleProblem'];
 export type DashboardsUpdatedPayload = components['schemas']['DashboardsUpdatedPayload'];
 export type DashboardsUpdatedWebhook = components['schemas']['DashboardsUpdatedWebhook'];
 export type DataProfile = components['schemas']['DataProfile'];
@@ -9128,6 +9773,7 @@ export type StorageRangeNotSatisfiableProblem = components['schemas']['StorageRa
 export type StorageTooLargeProblem = components['schemas']['StorageTooLargeProblem'];
 export type StorageUnavailableProblem = components['schemas']['StorageUnavailableProblem'];
 export type StreamTicket = components['schemas']['StreamTicket'];
+export type SubscriptionRecipientDroppedData = components['schemas']['SubscriptionRecipientDroppedData'];
 export type Task = components['schemas']['Task'];
 export type TaskPage = components['schemas']['TaskPage'];
 export type TimeBudgetThresholdReachedPayload = components['schemas']['TimeBudgetThresholdReachedPayload'];
@@ -15177,6 +15823,11 @@ export interface operations {
             content: {
                 "application/json": {
                     types?: {
+                        alert_fired?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
                         budget_reached?: {
                             in_app?: boolean;
                             email?: boolean;
@@ -15208,6 +15859,11 @@ export interface operations {
                             sms?: boolean;
                         };
                         password_changed?: {
+                            in_app?: boolean;
+                            email?: boolean;
+                            sms?: boolean;
+                        };
+                        subscription_recipient_dropped?: {
                             in_app?: boolean;
                             email?: boolean;
                             sms?: boolean;
@@ -17262,6 +17918,316 @@ export interface operations {
             };
         };
     };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+                questionId?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    questionId: string;
+                    name: string;
+                    condition: components["schemas"]["AlertCondition"];
+                    /** @description A cron expression of five fields (minute hour day month weekday), in the organization's time zone */
+                    schedule: string;
+                    /** @description in_app, email and sms raise an `alert_fired` notification to the owner, delivered on the channels the owner's notification preferences allow; webhook: the `analytics.alert_fired` event, which webhook endpoints subscribed to it receive */
+                    channels?: ("in_app" | "email" | "sms" | "webhook")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AnalyticsAlertScheduleProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsQuestionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                alertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsAlertNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                alertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsAlertNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                alertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    condition?: components["schemas"]["AlertCondition"];
+                    /** @description A cron expression of five fields (minute hour day month weekday), in the organization's time zone */
+                    schedule?: string;
+                    /** @description in_app, email and sms raise an `alert_fired` notification to the owner, delivered on the channels the owner's notification preferences allow; webhook: the `analytics.alert_fired` event, which webhook endpoints subscribed to it receive */
+                    channels?: ("in_app" | "email" | "sms" | "webhook")[];
+                    /** @description Resuming an alert paused for an error arms it again */
+                    status?: "active" | "paused";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AnalyticsAlertScheduleProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsAlertNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    checkAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                alertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertCheck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsAlertNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCharts: {
         parameters: {
             query?: {
@@ -18318,6 +19284,78 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                dashboardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description pdf: a document, one section per widget; png: the whole grid as one picture */
+                    format: "pdf" | "png";
+                    /** @description Filter id → value; filters not given take their default */
+                    filters?: {
+                        [key: string]: string | {
+                            preset?: "today" | "yesterday" | "last_7_days" | "last_30_days" | "this_month" | "last_month" | "this_quarter" | "last_quarter" | "this_year" | "last_year";
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            from?: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD, years 1–9999
+                             */
+                            to?: string;
+                            min?: number;
+                            max?: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    /** @description The job to follow: /api/v1/jobs/{jobId} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardExportAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listDashboardShares: {
         parameters: {
             query?: never;
@@ -18809,6 +19847,416 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDashboardSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSubscriptionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDashboardSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    dashboardId: string;
+                    /** @description Members of the organization, by user id */
+                    recipients: string[];
+                    /** @description A cron expression of five fields (minute hour day month weekday), in the organization's time zone */
+                    schedule: string;
+                    /**
+                     * @description Send nothing to a recipient for whom no question widget has a row
+                     * @default true
+                     */
+                    skipEmpty?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSubscription"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DashboardsSubscriptionScheduleProblem"] | components["schemas"]["DashboardsSubscriptionRecipientsProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDashboardSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsSubscriptionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDashboardSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsSubscriptionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDashboardSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Members of the organization, by user id */
+                    recipients?: string[];
+                    /** @description A cron expression of five fields (minute hour day month weekday), in the organization's time zone */
+                    schedule?: string;
+                    skipEmpty?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSubscription"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["DashboardsSubscriptionScheduleProblem"] | components["schemas"]["DashboardsSubscriptionRecipientsProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsSubscriptionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    sendDashboardSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardSubscriptionRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["DashboardsSubscriptionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    receiveAnalyticsAlertDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsAlertDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAnalyticsAlertFired: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsAlertFiredWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAnalyticsAlertSaved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsAlertSavedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     receiveAnalyticsQuestionDeleted: {
         parameters: {
             query?: never;
@@ -19042,6 +20490,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DashboardsSharedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveDashboardsSubscriptionChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DashboardsSubscriptionChangedWebhook"];
             };
         };
         responses: {

@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { dataSourcesModule } from '../data_sources/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
+import { createAlerts } from './alerts.ts';
+import { alertsRoutes } from './alerts-routes.ts';
 import { createAsk } from './ask.ts';
 import { createDownloads } from './download.ts';
 import { analyticsEvents } from './events.ts';
+import { analyticsNotifications } from './notifications.ts';
 import { createProfiles } from './profiles.ts';
 import { createQuestions } from './questions.ts';
 import { analyticsRoutes } from './routes.ts';
@@ -26,11 +29,12 @@ export const analyticsModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: analyticsEvents,
   settings: analyticsSettings,
+  notifications: analyticsNotifications,
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
-    { name: 'analytics:read', description: 'List and run saved questions; read and re-run your query history.' },
+    { name: 'analytics:read', description: 'List and run saved questions; read and re-run your query history; read and check your alerts.' },
     { name: 'analytics:query', description: 'Run SQL, ask questions in plain language, profile tables and results, download results.' },
-    { name: 'analytics:write', description: 'Save, change and delete questions.' },
+    { name: 'analytics:write', description: 'Save, change and delete questions and alerts.' },
   ],
   setup(core, { organizations, data_sources: dataSources }): ModuleInstance<AnalyticsApi> {
     const runner = createRunner({ db: core.db, events: core.events, clock: core.clock, cache: core.cache, dataSources, settings: core.settings });
@@ -38,12 +42,22 @@ export const analyticsModule = defineModule({
     const questions = createQuestions({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, dataSources, runner });
     const ask = createAsk({ db: core.db, llm: core.llm, orgs: organizations, dataSources, runner });
     const profiles = createProfiles({ orgs: organizations, dataSources, runner, questions, settings: core.settings });
+    const alerts = createAlerts({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, questions, publicUrl: core.config.publicUrl });
     const downloads = createDownloads({ dataSources, runner, settings: core.settings });
     const api: AnalyticsApi = {
       ...sql,
       getQuestion: (orgId, questionId) => questions.find(orgId, questionId),
       runQuestion: (actor, orgId, questionId, input) => questions.run(actor, orgId, questionId, input),
     };
-    return { api, routes: analyticsRoutes({ sql, questions, ask, profiles, downloads }) };
+    const routes = analyticsRoutes({ sql, questions, ask, profiles, downloads });
+    const alertRoutes = alertsRoutes(alerts);
+    return {
+      api,
+      routes: async (app) => {
+        await routes(app);
+        await alertRoutes(app);
+      },
+      jobs: alerts.jobs,
+    };
   },
 });

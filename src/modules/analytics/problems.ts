@@ -9,6 +9,8 @@ export const AnalyticsProblems = {
   sourceNotFound: defineProblem('not_found', 'ANALYTICS.SOURCE_NOT_FOUND', 'No such data source in this organization.'),
   notYourQuestion: defineProblem('forbidden', 'ANALYTICS.NOT_YOUR_QUESTION', 'Only its author or an org admin may change or delete a saved question.'),
   verifyNeedsAdmin: defineProblem('forbidden', 'ANALYTICS.VERIFY_NEEDS_ADMIN', 'Only an org admin may mark a question verified.'),
+  alertNotFound: defineProblem('not_found', 'ANALYTICS.ALERT_NOT_FOUND', 'No such alert in this organization (or it is not yours).'),
+  alertSchedule: defineProblem('validation', 'ANALYTICS.ALERT_SCHEDULE', 'The schedule is not a cron expression of five fields (minute hour day month weekday), or never runs.'),
   profileTarget: defineProblem('validation', 'ANALYTICS.PROFILE_TARGET', 'Profile exactly one thing: a `table` of `dataSourceId`, an `sql` on `dataSourceId`, or a `questionId`.'),
   notAnswerable: defineProblem(
     'unprocessable',

@@ -43,6 +43,20 @@ export const dashboardsEvents = defineEvents({
     public: true,
     target: { type: 'dashboard_collection', field: 'collectionId' },
   },
+  'dashboards.subscription_changed': {
+    description: 'A dashboard subscription (recipients, schedule) was created, changed or deleted.',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), subscriptionId: Id(), change: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]) }),
+    version: 1,
+    public: true,
+    target: dashboard,
+  },
+  'dashboards.subscription_recipient_dropped': {
+    description: 'A recipient of a dashboard subscription could no longer see the dashboard: they got no mail; the owner is told.',
+    schema: Payload({ orgId: Id(), dashboardId: Id(), subscriptionId: Id(), ownerId: Id(), recipientId: Id() }),
+    version: 1,
+    public: false,
+    target: dashboard,
+  },
 });
 
 export type DashboardsEvents = PayloadsOf<typeof dashboardsEvents>;

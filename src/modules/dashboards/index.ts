@@ -8,10 +8,13 @@ import { organizationsModule } from '../organizations/index.ts';
 import { visualizationsModule } from '../visualizations/index.ts';
 import { dashboardsEvents } from './events.ts';
 import { createDashboardExports } from './export-job.ts';
+import { dashboardsNotifications } from './notifications.ts';
 import { dashboardsRoutes } from './routes.ts';
 import { createDashboardsService, type DashboardsApi } from './service.ts';
 import { dashboardsSettings } from './settings.ts';
 import { createShareLinks } from './share-links.ts';
+import { createSubscriptions } from './subscriptions.ts';
+import { subscriptionsRoutes } from './subscriptions-routes.ts';
 
 export type { DashboardsEvents } from './events.ts';
 export type { DashboardsApi } from './service.ts';
@@ -24,6 +27,7 @@ export const dashboardsModule = defineModule({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: dashboardsEvents,
   settings: dashboardsSettings,
+  notifications: dashboardsNotifications,
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
     { name: 'dashboards:read', description: 'See dashboards and collections, and compute their data.' },
@@ -42,6 +46,14 @@ export const dashboardsModule = defineModule({
       chartData: (actor, orgId, chartId, input) => visualizations.chartData(actor, orgId, chartId, input),
     });
     const exports = createDashboardExports({ jobs: core.jobs, storage: core.storage, orgs: organizations, clock: core.clock, service });
-    return { api: service.api, routes: dashboardsRoutes(service, exports), jobs: exports.jobs };
+    const subscriptions = createSubscriptions({ ...core, orgs: organizations, dashboards: service.api, publicUrl: core.config.publicUrl, data: (actor, orgId, id) => service.data(actor, orgId, id, undefined) });
+    const routes = [dashboardsRoutes(service, exports), subscriptionsRoutes(subscriptions)];
+    return {
+      api: service.api,
+      routes: async (app) => {
+        for (const r of routes) await r(app);
+      },
+      jobs: [...exports.jobs, ...subscriptions.jobs],
+    };
   },
 });
