@@ -26,7 +26,7 @@ import { type Owner, signUpOwner } from './lib/data-sources/app.ts';
 import { type Latency, summarize } from './lib/data-sources/stats.ts';
 import { type ApiResponse, api, expectStatus } from './lib/http.ts';
 import { cpuModel, revision } from './lib/machine.ts';
-import { ROOT, sleep, startProcess, stopProcess } from './lib/proc.ts';
+import { cpuTimeMs, ROOT, sleep, startProcess, stopProcess } from './lib/proc.ts';
 import { writeSection } from './lib/sections.ts';
 import { isTrellisReady, productionEnv, START_ENTRY, START_FLAGS } from './lib/server.ts';
 
@@ -78,6 +78,8 @@ export interface DashboardResult {
   widgets: number;
   /** `GET …/data` with every widget's result in the cache. */
   warm: Latency;
+  /** The server's CPU time per warm board request (ms), over a stretch of its own. */
+  warmCpuMs: number | null;
   /** Widgets of the warm answers that did not say `cached: true` or `status: ok`. */
   warmWrong: number;
   /** The cache off, on the workspace source and (when made) a PostgreSQL source; the target is judged on the last. */
@@ -93,6 +95,8 @@ export interface ColdResult {
   /** Each question run alone (`POST /questions/{id}/run`, cache off), its p50; the slowest is the yardstick. */
   questions: { name: string; p50: number }[];
   slowest: { name: string; run: Latency };
+  /** The server's CPU time per request (ms), the board and its slowest question each over a stretch of its own. */
+  cpuMs: { board: number | null; slowest: number | null };
 }
 
 export interface ChartsResult {
@@ -165,6 +169,14 @@ function questionSql(i: number): string {
 
 const orgPath = (o: Owner, path: string) => `/api/v1/orgs/${o.orgId}${path}`;
 
+/** The server process's CPU time per call (ms) over `n` calls of `call`, one at a time: the work, not the waiting. */
+async function cpuPerCall(pid: number, n: number, call: () => Promise<unknown>): Promise<number | null> {
+  const before = cpuTimeMs(pid);
+  for (let i = 0; i < n; i++) await call();
+  const after = cpuTimeMs(pid);
+  return before === null || after === null ? null : (after - before) / n;
+}
+
 async function timed(n: number, call: () => Promise<{ ms: number; wrong: number }>): Promise<{ latency: Latency; wrong: number }> {
   const ms: number[] = [];
   let wrong = 0;
@@ -178,6 +190,8 @@ async function timed(n: number, call: () => Promise<{ ms: number; wrong: number 
 
 /** The most connections a source may hold (data_sources/schemas.ts): the PostgreSQL source's pool. */
 const SHOP_POOL = 10;
+/** Requests of each CPU stretch (after the latencies, apart from them). */
+const CPU_STRETCH = 50;
 
 type Call = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
 
@@ -272,7 +286,8 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
     // Warm: every widget's result in the cache (the default TTL), after a warm-up.
     await timed(20, getBoard(workspace.path, true));
     const warm = await timed(s.requests, getBoard(workspace.path, true));
-    log(`dashboard: warm p50 ${warm.latency.p50.toFixed(1)} ms, p99 ${warm.latency.p99.toFixed(1)} ms (${warm.wrong} widgets not cached or not ok${warm.wrong ? `, the first: ${firstWrong}` : ''})`);
+    const warmCpuMs = await cpuPerCall(server.pid, CPU_STRETCH, getBoard(workspace.path, true));
+    log(`dashboard: warm p50 ${warm.latency.p50.toFixed(1)} ms, p99 ${warm.latency.p99.toFixed(1)} ms, server CPU ${warmCpuMs?.toFixed(1)} ms per request (${warm.wrong} widgets not cached or not ok${warm.wrong ? `, the first: ${firstWrong}` : ''})`);
 
     // Cold: the source's cache off, so every request runs all 12 questions.
     const cold = async (sourceId: string, board: Board, label: string): Promise<ColdResult> => {
@@ -298,8 +313,9 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
         slowMs.push(q.ms);
         wrong += q.wrong;
       }
-      const c: ColdResult = { source: label, board: summarize(boardMs), wrong, questions: alone.map(({ name, p50 }) => ({ name, p50 })), slowest: { name: slowest.name, run: summarize(slowMs) } };
-      log(`dashboard: cold, ${label}: board p50 ${c.board.p50.toFixed(1)} ms, p99 ${c.board.p99.toFixed(1)}; slowest widget alone (${slowest.name}) p50 ${c.slowest.run.p50.toFixed(1)} ms (${wrong} wrong${wrong ? `, the first: ${firstWrong}` : ''})`);
+      const cpuMs = { board: await cpuPerCall(server.pid, CPU_STRETCH, getBoard(board.path, false)), slowest: await cpuPerCall(server.pid, CPU_STRETCH, runQuestion(slowest.id)) };
+      const c: ColdResult = { source: label, board: summarize(boardMs), wrong, questions: alone.map(({ name, p50 }) => ({ name, p50 })), slowest: { name: slowest.name, run: summarize(slowMs) }, cpuMs };
+      log(`dashboard: cold, ${label}: board p50 ${c.board.p50.toFixed(1)} ms, p99 ${c.board.p99.toFixed(1)}; slowest widget alone (${slowest.name}) p50 ${c.slowest.run.p50.toFixed(1)} ms; server CPU per request: board ${c.cpuMs.board?.toFixed(1)} ms, question ${c.cpuMs.slowest?.toFixed(1)} ms (${wrong} wrong${wrong ? `, the first: ${firstWrong}` : ''})`);
       return c;
     };
     const colds = [await cold(workspaceId, workspace, 'the workspace source (its pool of 2)')];
@@ -309,7 +325,7 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
       const board = await makeBoard(call, added.body.id, 'PostgreSQL board', s);
       colds.push(await cold(added.body.id, board, `a PostgreSQL source (pool of ${SHOP_POOL}, the most a source may have)`));
     }
-    const result: DashboardResult = { widgets: s.widgets, warm: warm.latency, warmWrong: warm.wrong, colds };
+    const result: DashboardResult = { widgets: s.widgets, warm: warm.latency, warmCpuMs, warmWrong: warm.wrong, colds };
     return result;
   } finally {
     await stopProcess(server.child);
@@ -318,6 +334,7 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const cpuCell = (ms: number | null) => (ms === null ? '–' : f1(ms));
 const lat = (l: Latency) => `${f1(l.p50)} / ${f1(l.p95)} / ${f1(l.p99)} / ${f1(l.max)}`;
 
 export function chartsTargets(r: Pick<ChartsResult, 'render' | 'dashboard'>): ChartTarget[] {
@@ -397,10 +414,15 @@ function renderSection(r: ChartsResult): string {
       '',
       `The production bundle (\`NODE_ENV=production\`, in-memory result cache) on a database of its own; an org owner adds a workspace source (\`kind: 'workspace'\`: the org's own projects and time entries), saves ${d.widgets} cheap questions on it (counts and a short list over \`projects\` and \`time_entries\`, each statement different, so ${d.widgets} cache entries) and a dashboard of ${d.widgets} question widgets, 4 × 3 of w=3, h=2 on the 12-column grid. Real HTTP on 127.0.0.1, one request at a time. Warm: the results in the cache, every widget must answer \`cached: true\`. Cold: the source PATCHed to \`cacheTtlSeconds: 0\`, every widget must answer \`cached: false\`; the board and its slowest question run alone (by p50 over 15 runs of each) take turns. The cold part runs on that workspace source and again on a board of the same 12 questions over a PostgreSQL source (a small database on the same server with the two tables, ${SHOP_POOL} connections at most, \`DATA_SOURCE_ALLOWED_HOSTS=127.0.0.1,localhost\`); the target is judged on the PostgreSQL board.`,
       '',
-      '| request | count | p50 / p95 / p99 / max ms |',
-      '| --- | --- | --- |',
-      `| board, warm cache (workspace source) | ${d.warm.samples} | **${lat(d.warm)}** |`,
-      ...d.colds.flatMap((c) => [`| board, cache off, ${c.source} | ${c.board.samples} | **${lat(c.board)}** |`, `| its ${c.slowest.name} alone, cache off | ${c.slowest.run.samples} | ${lat(c.slowest.run)} |`]),
+      `CPU per request (the last column) is the server process's CPU time (from /proc) over ${CPU_STRETCH} requests of that kind alone, after the latencies: it counts the server's own work per request, whatever else the machine does. A cached widget still costs the server its source read, the bind and guard that make the cache key, and the run written to the history with its event (one transaction per widget).`,
+      '',
+      '| request | count | p50 / p95 / p99 / max ms | server CPU ms per request |',
+      '| --- | --- | --- | --- |',
+      `| board, warm cache (workspace source) | ${d.warm.samples} | **${lat(d.warm)}** | ${cpuCell(d.warmCpuMs)} |`,
+      ...d.colds.flatMap((c) => [
+        `| board, cache off, ${c.source} | ${c.board.samples} | **${lat(c.board)}** | ${cpuCell(c.cpuMs.board)} |`,
+        `| its ${c.slowest.name} alone, cache off | ${c.slowest.run.samples} | ${lat(c.slowest.run)} | ${cpuCell(c.cpuMs.slowest)} |`,
+      ]),
       '',
       ...d.colds.map((c) => `Each question alone, cache off, ${c.source}, p50 ms: ${c.questions.map((q) => `${q.name} ${f1(q.p50)}`).join(', ')}.\n`),
     );
