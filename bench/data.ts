@@ -76,7 +76,7 @@ function freePort(): Promise<number> {
 }
 
 /** The run's PostgreSQL: an admin connection string, and a database by name over TCP (as a source dials it) and as a URL. */
-interface Postgres {
+export interface Postgres {
   label: string;
   admin: string;
   tcp(database: string): ServerConnection;
@@ -84,7 +84,7 @@ interface Postgres {
   stop(): Promise<void>;
 }
 
-async function providePostgres(tmp: string, log: (m: string) => void): Promise<Postgres> {
+export async function providePostgres(tmp: string, log: (m: string) => void): Promise<Postgres> {
   if (env.DATABASE_URL) {
     const admin = env.DATABASE_URL;
     const u = new URL(admin);

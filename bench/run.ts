@@ -31,6 +31,10 @@
 //      queries against two sources' pools; their own databases, section and
 //      bench/results/data.json. `npm run bench -- data` runs only them (`-- guard`, `-- files`,
 //      `-- http`: one part) in about 2 minutes.
+//  10. last, the chart and dashboard benchmarks (bench/charts.ts): a 500-point line chart
+//      rendered to SVG and PNG, a 12-widget dashboard's data with a warm cache and with the cache
+//      off; their own database, section and bench/results/charts.json. `npm run bench -- charts`
+//      runs only them (`-- render`, `-- dashboard`: one part) in about 2 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -47,6 +51,7 @@ import { toScenario } from './lib/scenario.ts';
 import { isTrellisReady, START_ENTRY, START_FLAGS, productionEnv } from './lib/server.ts';
 import { buildServer } from '../scripts/build.ts';
 import { DATA_PARTS, type DataPart, dataWatchdogMs, reportData, runDataBench } from './data.ts';
+import { CHART_PARTS, type ChartPart, chartsWatchdogMs, reportCharts, runChartsBench } from './charts.ts';
 import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
@@ -69,16 +74,25 @@ const ONLY = env.BENCH_ONLY ?? '';
 /**
  * `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and
  * realtime benchmarks; `-- data` (or `guard`, `files`, `http`): only the data benchmarks (or one
- * part of them). Both groups may be named at once.
+ * part of them); `-- charts` (or `render`, `dashboard`): only the chart benchmarks. Groups may
+ * be named together.
  */
 const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of SUBSET) {
-  if (a !== 'events' && a !== 'data' && !(EVENT_PARTS as readonly string[]).includes(a) && !(DATA_PARTS as readonly string[]).includes(a)) {
-    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')})`);
+  if (
+    a !== 'events' &&
+    a !== 'data' &&
+    a !== 'charts' &&
+    !(EVENT_PARTS as readonly string[]).includes(a) &&
+    !(DATA_PARTS as readonly string[]).includes(a) &&
+    !(CHART_PARTS as readonly string[]).includes(a)
+  ) {
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')})`);
   }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
 const DATA_RUN_PARTS = new Set<DataPart>(SUBSET.length ? DATA_PARTS.filter((p) => SUBSET.includes('data') || SUBSET.includes(p)) : DATA_PARTS);
+const CHART_RUN_PARTS = new Set<ChartPart>(SUBSET.length ? CHART_PARTS.filter((p) => SUBSET.includes('charts') || SUBSET.includes(p)) : CHART_PARTS);
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -98,13 +112,14 @@ const DISPLAY_NAME = 'Bench User';
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
 const watchdogMs = SUBSET.length
-  ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) + (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0)
+  ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) + (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0) + (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
   (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0) +
   eventsWatchdogMs(EVENTS_PARTS) +
-  dataWatchdogMs(DATA_RUN_PARTS);
+  dataWatchdogMs(DATA_RUN_PARTS) +
+  chartsWatchdogMs(CHART_RUN_PARTS);
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -586,12 +601,31 @@ async function main() {
   await eventsPhase(EVENTS_PARTS);
   // 9. The data benchmarks, likewise.
   await dataPhase(DATA_RUN_PARTS);
+  // 10. The chart and dashboard benchmarks, likewise.
+  await chartsPhase(CHART_RUN_PARTS);
 }
 
 /** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
 async function subsetPhases() {
   if (EVENTS_PARTS.size) await eventsPhase(EVENTS_PARTS);
   if (DATA_RUN_PARTS.size) await dataPhase(DATA_RUN_PARTS);
+  if (CHART_RUN_PARTS.size) await chartsPhase(CHART_RUN_PARTS);
+}
+
+/** The chart and dashboard benchmarks in a temporary folder of their own (bench/charts.ts). */
+async function chartsPhase(parts: ReadonlySet<ChartPart>) {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportCharts(await runChartsBench({ tmp, logDir, parts, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`charts run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The data benchmarks in a temporary folder of their own (bench/data.ts). */

@@ -1,0 +1,488 @@
+// The chart and dashboard benchmarks of issue #13, run by `npm run bench -- charts` (alone) and at
+// the end of `npm run bench`; `npm run bench -- render` or `-- dashboard` run one part.
+//   render:    a 500-point line chart compiled by the visualizations module (compileChart over a
+//              result { columns, rows }) and rendered with renderChart to SVG and to PNG, in this
+//              process, one render at a time (targets: SVG p50 < 40 ms, PNG p50 < 120 ms)
+//   dashboard: through the production server: a dashboard of 12 question widgets (4 × 3 on the
+//              12-column grid) over a workspace source; `GET …/dashboards/{id}/data` with a warm
+//              result cache (target: p50 < 50 ms), then with the source's cache off
+//              (cacheTtlSeconds: 0) next to the slowest widget's question run alone (target:
+//              the board's p50 < 1.5 × that question's p50)
+// Database: as the data benchmarks (bench/data.ts): DATABASE_URL's server, or an embedded
+// PostgreSQL in the run's temporary folder; a database made for the run and dropped after it.
+// Settings: BENCH_CHARTS_RENDERS (per format, default 200), BENCH_CHARTS_POINTS (default 500),
+// BENCH_CHARTS_REQUESTS (per dashboard measurement, default 200).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildServer } from '../scripts/build.ts';
+import type { ChartConfig } from '../src/modules/visualizations/chart-model.ts';
+import { compileChart } from '../src/modules/visualizations/compile.ts';
+import { renderChart } from '../src/modules/visualizations/index.ts';
+import { providePostgres } from './data.ts';
+import { type Owner, signUpOwner } from './lib/data-sources/app.ts';
+import { type Latency, summarize } from './lib/data-sources/stats.ts';
+import { type ApiResponse, api, expectStatus } from './lib/http.ts';
+import { cpuModel, revision } from './lib/machine.ts';
+import { cpuTimeMs, ROOT, sleep, startProcess, stopProcess } from './lib/proc.ts';
+import { writeSection } from './lib/sections.ts';
+import { isTrellisReady, productionEnv, START_ENTRY, START_FLAGS } from './lib/server.ts';
+
+export const CHART_PARTS = ['render', 'dashboard'] as const;
+export type ChartPart = (typeof CHART_PARTS)[number];
+
+const env = process.env;
+const num = (v: string | undefined, def: number) => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : def);
+
+export const CHART_SETTINGS = {
+  renders: num(env.BENCH_CHARTS_RENDERS, 200),
+  points: num(env.BENCH_CHARTS_POINTS, 500),
+  requests: num(env.BENCH_CHARTS_REQUESTS, 200),
+  size: { width: 800, height: 400 },
+  widgets: 12,
+};
+export type ChartSettings = typeof CHART_SETTINGS;
+
+export const SVG_P50_TARGET_MS = 40;
+export const PNG_P50_TARGET_MS = 120;
+export const WARM_BOARD_P50_TARGET_MS = 50;
+export const COLD_BOARD_RATIO_TARGET = 1.5;
+
+/** An upper bound of a run, for the watchdog. */
+export function chartsWatchdogMs(parts: ReadonlySet<ChartPart>, s: ChartSettings = CHART_SETTINGS): number {
+  return ((parts.has('render') ? 30 + (s.renders * 2 * 500) / 1000 : 0) + (parts.has('dashboard') ? 120 + (s.requests * 4 * 1000) / 1000 : 0)) * 1000;
+}
+
+export interface ChartTarget {
+  name: string;
+  goal: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface RenderResult {
+  points: number;
+  width: number;
+  height: number;
+  /** The first SVG render: vega and vega-lite load here. */
+  firstMs: number;
+  svg: Latency;
+  png: Latency;
+  svgBytes: number;
+  pngBytes: number;
+}
+
+export interface DashboardResult {
+  widgets: number;
+  /** `GET …/data` with every widget's result in the cache. */
+  warm: Latency;
+  /** The server's CPU time per warm board request (ms), over a stretch of its own. */
+  warmCpuMs: number | null;
+  /** Widgets of the warm answers that did not say `cached: true` or `status: ok`. */
+  warmWrong: number;
+  /** The cache off, on the workspace source and (when made) a PostgreSQL source; the target is judged on the last. */
+  colds: ColdResult[];
+}
+
+export interface ColdResult {
+  source: string;
+  /** `GET …/data` with the source's cacheTtlSeconds at 0: every widget runs its question. */
+  board: Latency;
+  /** Answers that were cached or not ok. */
+  wrong: number;
+  /** Each question run alone (`POST /questions/{id}/run`, cache off), its p50; the slowest is the yardstick. */
+  questions: { name: string; p50: number }[];
+  slowest: { name: string; run: Latency };
+  /** The server's CPU time per request (ms), the board and its slowest question each over a stretch of its own. */
+  cpuMs: { board: number | null; slowest: number | null };
+}
+
+export interface ChartsResult {
+  date: string;
+  revision: string;
+  durationS: number;
+  machine: { nproc: number; cpu: string; node: string; loadAvgStart: number[]; loadAvgEnd: number[] | null };
+  database: string;
+  parts: string[];
+  render: RenderResult | null;
+  dashboard: DashboardResult | null;
+  targets: ChartTarget[];
+}
+
+/** 500 days of a running value: a result as a source answers it (`{ columns, rows }`). */
+function lineData(points: number) {
+  const start = Date.UTC(2025, 0, 1);
+  let v = 1000;
+  const rows: unknown[][] = [];
+  for (let i = 0; i < points; i++) {
+    v += Math.sin(i / 9) * 40 + ((i * 7919) % 23) - 11;
+    rows.push([new Date(start + i * 86_400_000).toISOString().slice(0, 10), Math.round(v * 100) / 100]);
+  }
+  return {
+    columns: [
+      { name: 'day', type: 'date' },
+      { name: 'revenue', type: 'number' },
+    ],
+    rows,
+  };
+}
+
+async function renderPart(s: ChartSettings, log: (m: string) => void): Promise<RenderResult> {
+  const config: ChartConfig = { encoding: { x: 'day', y: 'revenue' }, options: { title: 'Revenue per day', yFormat: 'thousands' } } as ChartConfig;
+  const spec = compileChart('line', config, lineData(s.points));
+  const opts = { ...s.size, theme: 'light' as const };
+  let t0 = performance.now();
+  const first = await renderChart(spec, { ...opts, format: 'svg' });
+  const firstMs = performance.now() - t0;
+  if (!first.body.toString('utf8').includes('<svg')) throw new Error('render: the SVG is not an SVG');
+  // A warm-up of each, then the two formats take turns so that both meet the same machine.
+  let png = await renderChart(spec, { ...opts, format: 'png' });
+  for (let i = 0; i < 10; i++) await renderChart(spec, { ...opts, format: i % 2 ? 'svg' : 'png' });
+  const svgMs: number[] = [];
+  const pngMs: number[] = [];
+  let svgBytes = first.body.length;
+  for (let i = 0; i < s.renders; i++) {
+    t0 = performance.now();
+    svgBytes = (await renderChart(spec, { ...opts, format: 'svg' })).body.length;
+    svgMs.push(performance.now() - t0);
+    t0 = performance.now();
+    png = await renderChart(spec, { ...opts, format: 'png' });
+    pngMs.push(performance.now() - t0);
+  }
+  if (png.body.subarray(1, 4).toString('ascii') !== 'PNG') throw new Error('render: the PNG is not a PNG');
+  const r = { points: s.points, ...s.size, firstMs, svg: summarize(svgMs), png: summarize(pngMs), svgBytes, pngBytes: png.body.length };
+  log(`charts: render ${s.points} points: first ${firstMs.toFixed(0)} ms; SVG p50 ${r.svg.p50.toFixed(1)} ms, p99 ${r.svg.p99.toFixed(1)}; PNG p50 ${r.png.p50.toFixed(1)} ms, p99 ${r.png.p99.toFixed(1)}`);
+  return r;
+}
+
+/** The 12 questions: cheap, and each its own statement, so each its own cache entry. */
+function questionSql(i: number): string {
+  const kinds = [
+    `SELECT count(*) AS n, ${i} AS widget FROM projects`,
+    `SELECT count(*) AS n, coalesce(sum(duration_seconds), 0) AS seconds, ${i} AS widget FROM time_entries`,
+    `SELECT name, ${i} AS widget FROM projects ORDER BY name LIMIT ${10 + i}`,
+  ];
+  return kinds[i % kinds.length];
+}
+
+const orgPath = (o: Owner, path: string) => `/api/v1/orgs/${o.orgId}${path}`;
+
+/** The server process's CPU time per call (ms) over `n` calls of `call`, one at a time: the work, not the waiting. */
+async function cpuPerCall(pid: number, n: number, call: () => Promise<unknown>): Promise<number | null> {
+  const before = cpuTimeMs(pid);
+  for (let i = 0; i < n; i++) await call();
+  const after = cpuTimeMs(pid);
+  return before === null || after === null ? null : (after - before) / n;
+}
+
+async function timed(n: number, call: () => Promise<{ ms: number; wrong: number }>): Promise<{ latency: Latency; wrong: number }> {
+  const ms: number[] = [];
+  let wrong = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await call();
+    ms.push(r.ms);
+    wrong += r.wrong;
+  }
+  return { latency: summarize(ms), wrong };
+}
+
+/** The most connections a source may hold (data_sources/schemas.ts): the PostgreSQL source's pool. */
+const SHOP_POOL = 10;
+/** Requests of each CPU stretch (after the latencies, apart from them). */
+const CPU_STRETCH = 50;
+
+type Call = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
+
+interface Board {
+  path: string;
+  questions: { id: string; name: string }[];
+}
+
+/** 12 saved questions on a source, each run once (the first runs wait for a sync), and a dashboard of them, 4 × 3 of w=3, h=2. */
+async function makeBoard(call: Call, sourceId: string, name: string, s: ChartSettings): Promise<Board> {
+  const questions: { id: string; name: string }[] = [];
+  for (let i = 0; i < s.widgets; i++) {
+    const q = await call('POST', '/questions', { dataSourceId: sourceId, name: `${name}: widget ${i + 1}`, sql: questionSql(i) });
+    expectStatus(q, 201, `save widget ${i + 1}`);
+    questions.push({ id: q.body.id, name: `widget ${i + 1}` });
+  }
+  const deadline = Date.now() + 30_000;
+  for (const q of questions) {
+    for (;;) {
+      const r = await call('POST', `/questions/${q.id}/run`, {});
+      if (r.status === 200) break;
+      if (Date.now() > deadline) expectStatus(r, 200, `run ${q.name}`);
+      await sleep(200);
+    }
+  }
+  const widgets = questions.map((q, i) => ({ id: `w${i + 1}`, kind: 'question', questionId: q.id, title: q.name, x: (i % 4) * 3, y: Math.floor(i / 4) * 2, w: 3, h: 2 }));
+  const board = await call('POST', '/dashboards', { name, widgets });
+  expectStatus(board, 201, `create ${name}`);
+  return { path: `/dashboards/${board.body.id}/data`, questions };
+}
+
+/** A small shop for the PostgreSQL source: the same two table names and columns the questions read. */
+async function createShop(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CREATE TABLE projects (id int PRIMARY KEY, name text NOT NULL)');
+    await c.query('CREATE TABLE time_entries (id int PRIMARY KEY, project_id int NOT NULL, duration_seconds int NOT NULL)');
+    await c.query("INSERT INTO projects SELECT g, 'Project ' || g FROM generate_series(1, 40) g");
+    await c.query('INSERT INTO time_entries SELECT g, 1 + g % 40, 600 + g % 3600 FROM generate_series(1, 2000) g');
+    await c.query('ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
+type ShopConnection = { host: string; port: number; database: string; user: string; password: string };
+
+async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, opts: { tmp: string; logDir: string; log(m: string): void }, s: ChartSettings): Promise<DashboardResult> {
+  const { log } = opts;
+  const build = await buildServer();
+  if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
+  const server = await startProcess({
+    script: START_ENTRY,
+    nodeFlags: START_FLAGS,
+    env: productionEnv({ jwtSecret: randomBytes(36).toString('base64url'), host: '127.0.0.1', dataDir: join(opts.tmp, 'data-charts') }, { DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'true', DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1,localhost' }),
+    logDir: opts.logDir,
+    name: 'trellis-charts',
+    isReady: isTrellisReady,
+    timeoutMs: 60_000,
+  });
+  try {
+    log(`dashboard: server ready in ${server.spawnToReadyMs.toFixed(0)} ms (pid ${server.pid})`);
+    const o = await signUpOwner(`http://127.0.0.1:${server.port}`, `charts-${Date.now().toString(36)}`);
+    const call: Call = (method, path, body) => api(o.base, method, orgPath(o, path), { token: o.token, body });
+    for (let i = 0; i < 3; i++) expectStatus(await call('POST', '/projects', { name: `Bench project ${i}`, key: `BP${'ABC'[i]}` }), 201, 'create a project');
+    const source = await call('POST', '/data-sources', { name: 'Workspace', kind: 'workspace' });
+    expectStatus(source, 201, 'add the workspace source');
+    const workspaceId: string = source.body.id;
+    expectStatus(await call('POST', `/data-sources/${workspaceId}/sync`, {}), 202, 'sync the workspace source');
+    // The cache key holds the schema version: results cached before the sync ends would miss once after it.
+    const syncDeadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await call('GET', `/data-sources/${workspaceId}`);
+      expectStatus(r, 200, 'read the workspace source');
+      if (r.body.sync.status === 'ok') break;
+      if (r.body.sync.status === 'failed' || Date.now() > syncDeadline) throw new Error(`the workspace source's sync: ${JSON.stringify(r.body.sync)}`);
+      await sleep(200);
+    }
+    const workspace = await makeBoard(call, workspaceId, 'Workspace board', s);
+    let firstWrong = '';
+    const getBoard = (boardPath: string, cached: boolean) => async () => {
+      const r = await call('GET', boardPath);
+      expectStatus(r, 200, 'GET the dashboard data');
+      const ws = r.body.widgets as { status: string; result?: { cached: boolean } }[];
+      if (ws.length !== s.widgets) throw new Error(`dashboard data: ${ws.length} widgets, expected ${s.widgets}`);
+      const wrong = ws.filter((w) => w.status !== 'ok' || w.result?.cached !== cached);
+      if (wrong.length && !firstWrong) firstWrong = JSON.stringify({ ...wrong[0], result: wrong[0].result ? { ...wrong[0].result, rows: undefined } : undefined }).slice(0, 400);
+      return { ms: r.ms, wrong: wrong.length };
+    };
+
+    // Warm: every widget's result in the cache (the default TTL), after a warm-up.
+    await timed(20, getBoard(workspace.path, true));
+    const warm = await timed(s.requests, getBoard(workspace.path, true));
+    const warmCpuMs = await cpuPerCall(server.pid, CPU_STRETCH, getBoard(workspace.path, true));
+    log(`dashboard: warm p50 ${warm.latency.p50.toFixed(1)} ms, p99 ${warm.latency.p99.toFixed(1)} ms, server CPU ${warmCpuMs?.toFixed(1)} ms per request (${warm.wrong} widgets not cached or not ok${warm.wrong ? `, the first: ${firstWrong}` : ''})`);
+
+    // Cold: the source's cache off, so every request runs all 12 questions.
+    const cold = async (sourceId: string, board: Board, label: string): Promise<ColdResult> => {
+      expectStatus(await call('PATCH', `/data-sources/${sourceId}`, { cacheTtlSeconds: 0 }), 200, 'turn the cache off');
+      await timed(10, getBoard(board.path, false));
+      const runQuestion = (id: string) => async () => {
+        const r = await call('POST', `/questions/${id}/run`, {});
+        expectStatus(r, 200, 'run a question');
+        return { ms: r.ms, wrong: r.body.cached === false ? 0 : 1 };
+      };
+      // Each question alone, a few times, to find the slowest; then the board and it take turns.
+      const alone: { name: string; id: string; p50: number }[] = [];
+      for (const q of board.questions) alone.push({ ...q, p50: (await timed(15, runQuestion(q.id))).latency.p50 });
+      const slowest = alone.reduce((a, b) => (b.p50 > a.p50 ? b : a));
+      const boardMs: number[] = [];
+      const slowMs: number[] = [];
+      let wrong = 0;
+      for (let i = 0; i < s.requests; i++) {
+        const b = await getBoard(board.path, false)();
+        boardMs.push(b.ms);
+        wrong += b.wrong;
+        const q = await runQuestion(slowest.id)();
+        slowMs.push(q.ms);
+        wrong += q.wrong;
+      }
+      const cpuMs = { board: await cpuPerCall(server.pid, CPU_STRETCH, getBoard(board.path, false)), slowest: await cpuPerCall(server.pid, CPU_STRETCH, runQuestion(slowest.id)) };
+      const c: ColdResult = { source: label, board: summarize(boardMs), wrong, questions: alone.map(({ name, p50 }) => ({ name, p50 })), slowest: { name: slowest.name, run: summarize(slowMs) }, cpuMs };
+      log(`dashboard: cold, ${label}: board p50 ${c.board.p50.toFixed(1)} ms, p99 ${c.board.p99.toFixed(1)}; slowest widget alone (${slowest.name}) p50 ${c.slowest.run.p50.toFixed(1)} ms; server CPU per request: board ${c.cpuMs.board?.toFixed(1)} ms, question ${c.cpuMs.slowest?.toFixed(1)} ms (${wrong} wrong${wrong ? `, the first: ${firstWrong}` : ''})`);
+      return c;
+    };
+    const colds = [await cold(workspaceId, workspace, 'the workspace source (its pool of 2)')];
+    if (shop) {
+      const added = await call('POST', '/data-sources', { name: 'Shop', kind: 'postgres', connection: { ...shop, poolSize: SHOP_POOL } });
+      expectStatus(added, 201, 'add the PostgreSQL source');
+      const board = await makeBoard(call, added.body.id, 'PostgreSQL board', s);
+      colds.push(await cold(added.body.id, board, `a PostgreSQL source (pool of ${SHOP_POOL}, the most a source may have)`));
+    }
+    const result: DashboardResult = { widgets: s.widgets, warm: warm.latency, warmCpuMs, warmWrong: warm.wrong, colds };
+    return result;
+  } finally {
+    await stopProcess(server.child);
+  }
+}
+
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const cpuCell = (ms: number | null) => (ms === null ? '–' : f1(ms));
+const lat = (l: Latency) => `${f1(l.p50)} / ${f1(l.p95)} / ${f1(l.p99)} / ${f1(l.max)}`;
+
+export function chartsTargets(r: Pick<ChartsResult, 'render' | 'dashboard'>): ChartTarget[] {
+  const t: ChartTarget[] = [];
+  const rr = r.render;
+  if (rr) {
+    for (const [label, l, goal] of [
+      ['SVG', rr.svg, SVG_P50_TARGET_MS],
+      ['PNG', rr.png, PNG_P50_TARGET_MS],
+    ] as const) {
+      t.push({
+        name: `A ${rr.points}-point line chart rendered to ${label} (${rr.width}×${rr.height}, \`renderChart\`, ${l.samples} runs, one at a time), p50`,
+        goal: `< ${goal} ms`,
+        measured: `${f1(l.p50)} ms (p95 ${f1(l.p95)}, p99 ${f1(l.p99)} ms)`,
+        pass: l.p50 < goal,
+      });
+    }
+  }
+  const d = r.dashboard;
+  if (d) {
+    t.push({
+      name: `\`GET …/dashboards/{id}/data\`, ${d.widgets} question widgets, warm result cache (${d.warm.samples} requests, one at a time), p50`,
+      goal: `< ${WARM_BOARD_P50_TARGET_MS} ms`,
+      measured: `${f1(d.warm.p50)} ms (p95 ${f1(d.warm.p95)}, p99 ${f1(d.warm.p99)} ms)${d.warmWrong ? `; ${d.warmWrong} widgets not cached or not ok` : ''}`,
+      pass: d.warm.p50 < WARM_BOARD_P50_TARGET_MS && d.warmWrong === 0,
+    });
+    for (const [i, c] of d.colds.entries()) {
+      const ratio = c.board.p50 / c.slowest.run.p50;
+      const judged = i === d.colds.length - 1;
+      t.push({
+        name: `The same kind of board with the cache off, ${c.source} (cacheTtlSeconds: 0; ${c.board.samples} requests taking turns with the slowest widget's \`POST /questions/{id}/run\`): board p50 ÷ that question's p50${judged ? '' : ' (for comparison)'}`,
+        goal: `< ${COLD_BOARD_RATIO_TARGET}`,
+        measured: `${f2(ratio)} (${f1(c.board.p50)} ms ÷ ${f1(c.slowest.run.p50)} ms; board p99 ${f1(c.board.p99)} ms)${c.wrong ? `; ${c.wrong} answers cached or not ok` : ''}`,
+        pass: ratio < COLD_BOARD_RATIO_TARGET && c.wrong === 0,
+      });
+    }
+  }
+  return t;
+}
+
+function renderSection(r: ChartsResult): string {
+  const lines = [
+    '## Charts and dashboards (issue #13)',
+    '',
+    'Generated by `npm run bench -- charts` (also part of `npm run bench`; `bench/charts.ts`); raw results in `bench/results/charts.json` (git-ignored).',
+    '',
+    `- Date: ${r.date.replace('T', ' ').slice(0, 19)} UTC; the run took ${Math.round(r.durationS)} s`,
+    `- Code: ${r.revision}`,
+    `- Machine: ${r.machine.nproc} vCPU (${r.machine.cpu}), Node ${r.machine.node}; 1/5/15-minute load average ${r.machine.loadAvgStart.map(f1).join(' / ')} at the start, ${r.machine.loadAvgEnd?.map(f1).join(' / ') ?? '–'} at the end. The targets speak of one core; the two cores here are shared with other work, and the server, its database and this process share them`,
+    `- Database: ${r.database || '–'}`,
+    '',
+    '### Targets',
+    '',
+    '| target | goal | measured | result |',
+    '| --- | --- | --- | --- |',
+    ...r.targets.map((t) => `| ${t.name} | ${t.goal} | ${t.measured} | ${t.pass ? 'PASS' : '**MISS**'} |`),
+    '',
+  ];
+  const rr = r.render;
+  if (rr) {
+    lines.push(
+      '### Rendering',
+      '',
+      `\`compileChart('line', …)\` over a result of ${rr.points} rows (a date and a number), then \`renderChart(spec, { format, width: ${rr.width}, height: ${rr.height}, theme: 'light' })\` in the bench process: Vega-Lite → Vega → SVG (vega's headless view), and for PNG the SVG rasterised by resvg with the bundled DejaVu fonts. The first render (${f1(rr.firstMs)} ms) loads vega and vega-lite; after a warm-up the two formats take turns.`,
+      '',
+      '| format | runs | p50 / p95 / p99 / max ms | size |',
+      '| --- | --- | --- | --- |',
+      `| SVG | ${rr.svg.samples} | **${lat(rr.svg)}** | ${(rr.svgBytes / 1000).toFixed(0)} kB |`,
+      `| PNG | ${rr.png.samples} | **${lat(rr.png)}** | ${(rr.pngBytes / 1000).toFixed(0)} kB |`,
+      '',
+    );
+  }
+  const d = r.dashboard;
+  if (d) {
+    lines.push(
+      '### Dashboard data',
+      '',
+      `The production bundle (\`NODE_ENV=production\`, in-memory result cache) on a database of its own; an org owner adds a workspace source (\`kind: 'workspace'\`: the org's own projects and time entries), saves ${d.widgets} cheap questions on it (counts and a short list over \`projects\` and \`time_entries\`, each statement different, so ${d.widgets} cache entries) and a dashboard of ${d.widgets} question widgets, 4 × 3 of w=3, h=2 on the 12-column grid. Real HTTP on 127.0.0.1, one request at a time. Warm: the results in the cache, every widget must answer \`cached: true\`. Cold: the source PATCHed to \`cacheTtlSeconds: 0\`, every widget must answer \`cached: false\`; the board and its slowest question run alone (by p50 over 15 runs of each) take turns. The cold part runs on that workspace source and again on a board of the same 12 questions over a PostgreSQL source (a small database on the same server with the two tables, ${SHOP_POOL} connections at most, \`DATA_SOURCE_ALLOWED_HOSTS=127.0.0.1,localhost\`); the target is judged on the PostgreSQL board.`,
+      '',
+      `CPU per request (the last column) is the server process's CPU time (from /proc) over ${CPU_STRETCH} requests of that kind alone, after the latencies: it counts the server's own work per request, whatever else the machine does. A cached widget still costs the server its source read, the bind and guard that make the cache key, and the run written to the history with its event (one transaction per widget).`,
+      '',
+      '| request | count | p50 / p95 / p99 / max ms | server CPU ms per request |',
+      '| --- | --- | --- | --- |',
+      `| board, warm cache (workspace source) | ${d.warm.samples} | **${lat(d.warm)}** | ${cpuCell(d.warmCpuMs)} |`,
+      ...d.colds.flatMap((c) => [
+        `| board, cache off, ${c.source} | ${c.board.samples} | **${lat(c.board)}** | ${cpuCell(c.cpuMs.board)} |`,
+        `| its ${c.slowest.name} alone, cache off | ${c.slowest.run.samples} | ${lat(c.slowest.run)} | ${cpuCell(c.cpuMs.slowest)} |`,
+      ]),
+      '',
+      ...d.colds.map((c) => `Each question alone, cache off, ${c.source}, p50 ms: ${c.questions.map((q) => `${q.name} ${f1(q.p50)}`).join(', ')}.\n`),
+    );
+  }
+  return lines.join('\n');
+}
+
+export async function runChartsBench(opts: { tmp: string; logDir: string; parts: ReadonlySet<ChartPart>; log(m: string): void; settings?: ChartSettings }): Promise<ChartsResult> {
+  const s = opts.settings ?? CHART_SETTINGS;
+  const { log, parts } = opts;
+  const t0 = performance.now();
+  const result: ChartsResult = {
+    date: new Date().toISOString(),
+    revision: revision(),
+    durationS: 0,
+    machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, loadAvgStart: loadavg(), loadAvgEnd: null },
+    database: '',
+    parts: [...parts],
+    render: null,
+    dashboard: null,
+    targets: [],
+  };
+  if (parts.has('render')) result.render = await renderPart(s, log);
+  if (parts.has('dashboard')) {
+    const postgres = await providePostgres(opts.tmp, log);
+    const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    const app = `bench_charts_app_${stamp}`;
+    const shop = `bench_charts_shop_${stamp}`;
+    const admin = new pg.Client({ connectionString: postgres.admin });
+    const made: string[] = [];
+    try {
+      await admin.connect();
+      result.database = `PostgreSQL ${(await admin.query('SHOW server_version')).rows[0].server_version} ${postgres.label} (the databases ${app} and ${shop}, made for the run and dropped after it)`;
+      for (const db of [app, shop]) {
+        await admin.query(`CREATE DATABASE ${db}`);
+        made.push(db);
+      }
+      await createShop(postgres.url(shop));
+      const t = postgres.tcp(shop);
+      result.dashboard = await dashboardPart(postgres.url(app), { host: t.host, port: t.port, database: t.database, user: t.user, password: t.password }, opts, s);
+    } finally {
+      for (const db of made) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch((err) => log(`could not drop ${db}: ${(err as Error).message}`));
+      await admin.end().catch(() => {});
+      await postgres.stop();
+    }
+  }
+  result.machine.loadAvgEnd = loadavg();
+  result.durationS = (performance.now() - t0) / 1000;
+  result.targets = chartsTargets(result);
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'charts.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Prints the targets; writes the BENCHMARKS.md section when every part ran. */
+export function reportCharts(result: ChartsResult, log: (m: string) => void): void {
+  for (const t of result.targets) log(`${t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.measured} (goal ${t.goal})`);
+  if (CHART_PARTS.every((p) => result.parts.includes(p))) {
+    writeSection('charts', renderSection(result));
+    log('wrote bench/results/charts.json and the charts section of BENCHMARKS.md');
+  } else log('wrote bench/results/charts.json (BENCHMARKS.md is written when every part ran)');
+}
