@@ -4,6 +4,7 @@
 // Only pdfkit's built-in Helvetica (no font files), so text is limited to Windows-1252.
 import PDFDocument from 'pdfkit';
 import { amountIn, GROUP_TITLES, hoursText, longDate, moneyText, type ReportTotals, type TimeReport } from './model.ts';
+import { fitText, pdfSafe } from '../../core/pdf-text.ts';
 
 const MARGIN = 48;
 const FOOTER = 28;
@@ -21,16 +22,7 @@ interface Column {
   cell(t: ReportTotals & { label?: string; detail?: string | null }): string;
 }
 
-/** Windows-1252 is all the standard fonts can draw; anything else becomes "?". */
-const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
-export function pdfSafe(text: string): string {
-  let out = '';
-  for (const ch of text.normalize('NFC')) {
-    const c = ch.codePointAt(0)!;
-    out += (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff) || WIN_ANSI_EXTRA.includes(ch) ? ch : c < 0x20 ? ' ' : '?';
-  }
-  return out;
-}
+export { pdfSafe };
 
 function columnsFor(report: TimeReport, usable: number): Column[] {
   const g = GROUP_TITLES[report.groupBy];
@@ -49,18 +41,6 @@ function columnsFor(report: TimeReport, usable: number): Column[] {
   return [label, ...detail, ...numbers];
 }
 
-/** Cuts text to a width with an ellipsis (pdfkit's own ellipsis needs a height box). */
-function fitText(doc: PDFDocument, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width) return text;
-  let lo = 0;
-  let hi = text.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (doc.widthOfString(`${text.slice(0, mid)}…`) <= width) lo = mid;
-    else hi = mid - 1;
-  }
-  return `${text.slice(0, lo)}…`;
-}
 
 export function renderTimeReportPdf(report: TimeReport, opts: { compress?: boolean } = {}): Promise<Buffer> {
   // Portrait unless the columns would leave the label too narrow (several currencies).
