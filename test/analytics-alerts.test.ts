@@ -144,4 +144,24 @@ describe('alerts', () => {
     expect(deleted.statusCode).toBe(204);
     expectProblem(await call(t, w.admin.accessToken, 'GET', url(`/alerts/${alertId}`)), 404, 'ANALYTICS.ALERT_NOT_FOUND');
   });
+  it('notify only on the alert\'s own channels, among those the owner\'s preferences allow', async () => {
+    const mailsOf = (subject: string) => t.mailer.sent.filter((m) => m.to === w.admin.email && m.subject === subject);
+    const create = async (name: string, channels: string[]) => {
+      const res = await call(t, w.admin.accessToken, 'POST', url('/alerts'), { questionId, name, condition: { kind: 'above', threshold: 0 }, schedule: '0 9 * * 1', channels });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    // Email only: mailed, not in the inbox.
+    expect((await check(w.admin, await create('Mail me', ['email']))).fired).toBe(true);
+    // In the app only: in the inbox, not mailed.
+    expect((await check(w.admin, await create('Show me', ['in_app']))).fired).toBe(true);
+    // SMS only, to an owner who gave no number: nothing at all (not a fallback to mail).
+    expect((await check(w.admin, await create('Text me', ['sms', 'webhook']))).fired).toBe(true);
+    await settle();
+    const titles = (await inbox(w.admin)).map((n) => n.title);
+    expect(titles).toEqual(['Alert: Show me']);
+    expect(mailsOf('Alert: Mail me')).toHaveLength(1);
+    expect(mailsOf('Alert: Show me')).toHaveLength(0);
+    expect(mailsOf('Alert: Text me')).toHaveLength(0);
+  });
 });

@@ -33,6 +33,12 @@ export interface Notice<Data = unknown> {
   data: Data;
   /** Label/value lines shown in the email under the body (when, from where, a comment). */
   details?: [string, string][];
+  /**
+   * The channels this notice may use, when its producer narrows them (an alert sent only by
+   * SMS). The recipient's preferences still decide among them: a channel they switched off
+   * stays off. Absent: every channel the preferences allow.
+   */
+  channels?: readonly Channel[];
 }
 
 /**

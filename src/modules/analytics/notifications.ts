@@ -1,12 +1,13 @@
 // The notification the analytics module's events raise (decision 0035): an alert fired, to its
 // owner. In the app and by email by default: an alert is something its owner asked to be told,
-// and may be away from the app when its number crosses the line. The alert's channels choose
-// whether it notifies at all (any of in_app, email, sms); which of those channels deliver it is
-// the owner's notification preferences for `alert_fired` (SMS once they gave a number).
+// and may be away from the app when its number crosses the line. The alert's channels narrow
+// the notice (an alert for SMS only is not also mailed); among them, the owner's notification
+// preferences for `alert_fired` decide (a channel they switched off stays off; SMS once they
+// gave a number).
 import { Type } from 'typebox';
 import { Nullable, Uuid } from '../../core/http/schema-types.ts';
 import type { NotificationContribution } from '../../core/module.ts';
-import { notificationKind } from '../../core/notifications/kinds.ts';
+import { type Channel, notificationKind } from '../../core/notifications/kinds.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 
 const alertFired = notificationKind({
@@ -29,7 +30,8 @@ const alertFired = notificationKind({
   },
 });
 
-const NOTIFYING = new Set(['in_app', 'email', 'sms']);
+const NOTIFYING = new Set<string>(['in_app', 'email', 'sms'] satisfies Channel[]);
+const isChannel = (c: string): c is Channel => NOTIFYING.has(c);
 
 const described = (condition: string, threshold: number | null) =>
   ({
@@ -47,8 +49,9 @@ export const analyticsNotifications: NotificationContribution<{ organizations: O
       trigger: (e) => {
         const p = e.payload;
         // Webhook only: no notification.
-        if (!p.channels.some((c) => NOTIFYING.has(c))) return null;
-        return { orgId: p.orgId, alertId: p.alertId, questionId: p.questionId, ownerId: p.ownerId, name: p.name, condition: p.condition, value: p.value, threshold: p.threshold, link: p.link };
+        const channels = p.channels.filter(isChannel);
+        if (channels.length === 0) return null;
+        return { channels, orgId: p.orgId, alertId: p.alertId, questionId: p.questionId, ownerId: p.ownerId, name: p.name, condition: p.condition, value: p.value, threshold: p.threshold, link: p.link };
       },
       async compose(f) {
         // An owner who left the org meanwhile is not told about its data.
@@ -56,6 +59,7 @@ export const analyticsNotifications: NotificationContribution<{ organizations: O
         const value = f.value === null ? 'no value' : String(f.value);
         return {
           recipients: [f.ownerId],
+          channels: f.channels,
           orgId: f.orgId,
           title: `Alert: ${f.name}`,
           body: `The value is ${value}: ${described(f.condition, f.threshold)}. ${f.link}`,

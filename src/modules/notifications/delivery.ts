@@ -35,7 +35,9 @@ export function createDelivery({ core, auth, sms, catalog }: DeliveryDeps) {
     const existing = await notifications.byEvent(db, eventId, userId);
     if (existing) return existing;
     const prefs = await preferences.get(db, userId);
-    const on = effectiveSwitches(catalog, prefs?.switches)[content.type];
+    const allowed = effectiveSwitches(catalog, prefs?.switches)[content.type];
+    const narrowed = content.channels;
+    const on = narrowed ? { in_app: allowed.in_app && narrowed.includes('in_app'), email: allowed.email && narrowed.includes('email'), sms: allowed.sms && narrowed.includes('sms') } : allowed;
     const sms = on.sms && !!prefs?.phone_number;
     if (!on.in_app && !on.email && !sms) return null;
     const inserted = await notifications.insert(db, {
