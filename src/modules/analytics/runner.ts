@@ -90,7 +90,7 @@ export function createRunner(deps: { db: Executor; events: EventPublisher; clock
           return { ...hit, cached: true };
         }
       }
-      const result = await dataSources.execute(orgId, input.sourceId, { sql: input.sql, parameters: input.parameters, limits, signal: AbortSignal.timeout(limits.timeoutMs + 5000) });
+      const result = await dataSources.execute(orgId, input.sourceId, { sql: input.sql, parameters: input.parameters, limits, signal: AbortSignal.timeout(limits.timeoutMs + 5000) }, prepared);
       const view: ResultView = {
         columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
         rows: result.rows,

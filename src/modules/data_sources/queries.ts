@@ -84,8 +84,12 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     return { row, sql: guarded.sql, values: bound.values };
   }
 
-  async function execute(orgId: string, sourceId: string, request: QueryRequest): Promise<QueryResult & { prepared: Prepared }> {
-    const prepared = await prepare(orgId, sourceId, request.sql, request.parameters);
+  /**
+   * Runs `request`; a caller that prepared it a moment ago (the runner, to make its cache key)
+   * passes that `prepared` along, so the source is not read and the text not bound twice.
+   */
+  async function execute(orgId: string, sourceId: string, request: QueryRequest, preparedBefore?: Prepared): Promise<QueryResult & { prepared: Prepared }> {
+    const prepared = preparedBefore?.row.id === sourceId && preparedBefore.row.org_id === orgId ? preparedBefore : await prepare(orgId, sourceId, request.sql, request.parameters);
     const connector = sources.connectorOf(prepared.row.kind);
     try {
       const result = await connector.run(await targets.of(prepared.row), prepared.sql, prepared.values, request.limits, request.signal);
