@@ -211,6 +211,23 @@ describe('charts', () => {
     await expect(api.chartData(as(w.outsider), w.orgId, chart.id, {})).rejects.toMatchObject({ code: 'ORG.NOT_FOUND' });
   });
 
+  it('takes the question\'s parameters on the render URL, as a JSON object by name', async () => {
+    const question = (await send(w.member.accessToken, 'GET', orgUrl(w.orgId, '/questions?limit=100'))).json().data.find((q: { name: string }) => q.name === 'Clients with at least some hours');
+    const chart = (await send(w.member.accessToken, 'POST', charts(w.orgId), { questionId: question.id, type: 'bar', encoding: { x: 'client', y: 'hours' } })).json();
+    const at = (parameters: string, format = 'json') => send(w.viewer.accessToken, 'GET', charts(w.orgId, `/${chart.id}/render?format=${format}&parameters=${encodeURIComponent(parameters)}`));
+    const json = await at('{"least":2}');
+    expect(json.statusCode, json.body).toBe(200);
+    expect(json.json().result.rows.map((r: unknown[]) => r[0])).toEqual(['Globex', 'Initech']);
+    const svg = await at('{"least":3}', 'svg');
+    expect(svg.body).toContain('Initech');
+    expect(svg.body).not.toContain('Globex');
+    for (const bad of ['not json', '[1]', '{"least":{"nested":1}}']) {
+      const res = expectProblem(await at(bad), 400, 'VALIDATION_FAILED');
+      expect(res.errors).toEqual([expect.objectContaining({ field: 'querystring.parameters' })]);
+    }
+    expectProblem(await at('{"least":"many"}'), 400, 'DATA_SOURCES.PARAMETER_INVALID');
+  });
+
   it("answers 404 for another organization's charts", async () => {
     const mine = (await send(w.member.accessToken, 'POST', charts(w.orgId), { questionId: total, type: 'single_number', encoding: { y: 'total' } })).json();
     expectProblem(await send(w.outsider.accessToken, 'GET', charts(w.orgId, `/${mine.id}`)), 404, 'ORG.NOT_FOUND');

@@ -18728,6 +18728,11 @@ export interface operations {
                 theme?: "light" | "dark";
                 /** @description Skip the result cache */
                 fresh?: boolean;
+                /**
+                 * @description JSON object: the question's parameter name → value (a string, number, boolean or null); parameters not given take their default
+                 * @example {"from":"2026-07-01","to":"2026-09-30"}
+                 */
+                parameters?: string;
             };
             header?: never;
             path: {

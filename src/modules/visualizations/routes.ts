@@ -1,7 +1,7 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
 import { actorOf } from '../../core/context/actor.ts';
-import type { ProblemType } from '../../core/errors.ts';
+import { invalid, type ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { AnalyticsProblems as A } from '../analytics/index.ts';
@@ -86,14 +86,34 @@ export function visualizationsRoutes(service: VisualizationsService) {
       handler: async (req, reply) => {
         const { orgId, chartId } = req.params;
         const { format, width, height, theme, fresh } = req.query;
+        const parameters = parseParameters(req.query.parameters);
         reply.header('cache-control', 'private, no-store');
         if (format === 'json') {
-          const { spec, result } = await service.chartData(actorOf(req), orgId, chartId, { fresh });
+          const { spec, result } = await service.chartData(actorOf(req), orgId, chartId, { fresh, parameters });
           return reply.type('application/json').send({ spec, result });
         }
-        const drawn = await service.render(actorOf(req), orgId, chartId, { format, width, height, theme, fresh });
+        const drawn = await service.render(actorOf(req), orgId, chartId, { format, width, height, theme, fresh, parameters });
         return reply.type(drawn.contentType).send(drawn.body);
       },
     });
   };
+}
+
+type ParameterValue = string | number | boolean | null;
+const isParameterValue = (v: unknown): v is ParameterValue => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** `?parameters={"from":"2026-07-01"}` → the question's parameters by name; anything else is a 400 naming the field. */
+function parseParameters(raw: string | undefined): { name: string; value: ParameterValue }[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const refuse = () => invalid('querystring.parameters', 'must be a JSON object of parameter name → string, number, boolean or null');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw refuse();
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw refuse();
+  const entries = Object.entries(value);
+  if (!entries.every(([, v]) => isParameterValue(v))) throw refuse();
+  return entries.map(([name, v]) => ({ name, value: v as ParameterValue }));
 }

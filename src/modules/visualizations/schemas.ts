@@ -1,7 +1,7 @@
 // The visualizations API contract (TypeBox): params, bodies, queries and views.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { AnyJson, Line, named, Nullable, OpenObject, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { AnyJson, Line, named, Nullable, OpenObject, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 import { ChartOptions, ChartOptionsInput, ChartTypeSchema, Encoding, EncodingInput } from './chart-model.ts';
 import { SIZE_BOUNDS } from './render.ts';
 
@@ -47,6 +47,7 @@ export const RenderQuery = Type.Object({
   height: Size(450, 'Height'),
   theme: Type.Union([Type.Literal('light'), Type.Literal('dark')], { default: 'light' }),
   fresh: Type.Optional(Type.Boolean({ description: 'Skip the result cache' })),
+  parameters: Type.Optional(Text(4_000, { description: "JSON object: the question's parameter name → value (a string, number, boolean or null); parameters not given take their default", examples: ['{"from":"2026-07-01","to":"2026-09-30"}'] })),
 });
 
 export const ChartResult = named(
