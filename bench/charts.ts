@@ -52,7 +52,7 @@ export const COLD_BOARD_RATIO_TARGET = 1.5;
 
 /** An upper bound of a run, for the watchdog. */
 export function chartsWatchdogMs(parts: ReadonlySet<ChartPart>, s: ChartSettings = CHART_SETTINGS): number {
-  return ((parts.has('render') ? 30 + (s.renders * 2 * 500) / 1000 : 0) + (parts.has('dashboard') ? 120 + (s.requests * 4 * 1000) / 1000 : 0)) * 1000;
+  return ((parts.has('render') ? 30 + (s.renders * 2 * 500) / 1000 : 0) + (parts.has('dashboard') ? 180 + (s.requests * 6 * 1000) / 1000 : 0)) * 1000;
 }
 
 export interface ChartTarget {
@@ -82,7 +82,7 @@ export interface DashboardResult {
   warmCpuMs: number | null;
   /** Widgets of the warm answers that did not say `cached: true` or `status: ok`. */
   warmWrong: number;
-  /** The cache off, on the workspace source and (when made) a PostgreSQL source; the target is judged on the last. */
+  /** The cache off, on the workspace source and (when made) two boards on a PostgreSQL source; the target is judged on those two. */
   colds: ColdResult[];
 }
 
@@ -157,6 +157,12 @@ async function renderPart(s: ChartSettings, log: (m: string) => void): Promise<R
   return r;
 }
 
+/**
+ * A question of real work for the mixed board: a month-by-month aggregate over the shop's
+ * 400,000 orders (a few hundred ms on PostgreSQL here), the kind of widget that makes a board slow.
+ */
+const HEAVY_SQL = "SELECT date_trunc('month', placed_at) AS month, count(*) AS orders, sum(amount) AS revenue, avg(amount) AS average FROM orders GROUP BY 1 ORDER BY 1";
+
 /** The 12 questions: cheap, and each its own statement, so each its own cache entry. */
 function questionSql(i: number): string {
   const kinds = [
@@ -201,10 +207,10 @@ interface Board {
 }
 
 /** 12 saved questions on a source, each run once (the first runs wait for a sync), and a dashboard of them, 4 × 3 of w=3, h=2. */
-async function makeBoard(call: Call, sourceId: string, name: string, s: ChartSettings): Promise<Board> {
+async function makeBoard(call: Call, sourceId: string, name: string, s: ChartSettings, sqlOf: (i: number) => string = questionSql): Promise<Board> {
   const questions: { id: string; name: string }[] = [];
   for (let i = 0; i < s.widgets; i++) {
-    const q = await call('POST', '/questions', { dataSourceId: sourceId, name: `${name}: widget ${i + 1}`, sql: questionSql(i) });
+    const q = await call('POST', '/questions', { dataSourceId: sourceId, name: `${name}: widget ${i + 1}`, sql: sqlOf(i) });
     expectStatus(q, 201, `save widget ${i + 1}`);
     questions.push({ id: q.body.id, name: `widget ${i + 1}` });
   }
@@ -232,6 +238,9 @@ async function createShop(url: string): Promise<void> {
     await c.query('CREATE TABLE time_entries (id int PRIMARY KEY, project_id int NOT NULL, duration_seconds int NOT NULL)');
     await c.query("INSERT INTO projects SELECT g, 'Project ' || g FROM generate_series(1, 40) g");
     await c.query('INSERT INTO time_entries SELECT g, 1 + g % 40, 600 + g % 3600 FROM generate_series(1, 2000) g');
+    await c.query(
+      "CREATE TABLE orders AS SELECT g AS id, g % 5000 AS customer, (g::bigint * 7919) % 50000 / 100.0 AS amount, timestamptz '2026-01-01' - (g % 730) * interval '1 day' AS placed_at FROM generate_series(1, 400000) g",
+    );
     await c.query('ANALYZE');
   } finally {
     await c.end();
@@ -324,6 +333,9 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
       expectStatus(added, 201, 'add the PostgreSQL source');
       const board = await makeBoard(call, added.body.id, 'PostgreSQL board', s);
       colds.push(await cold(added.body.id, board, `a PostgreSQL source (pool of ${SHOP_POOL}, the most a source may have)`));
+      // The same source, widget 1 now a real aggregate: is the board as slow as that widget, not the sum?
+      const mixed = await makeBoard(call, added.body.id, 'PostgreSQL board with an aggregate', s, (i) => (i === 0 ? HEAVY_SQL : questionSql(i)));
+      colds.push(await cold(added.body.id, mixed, `a PostgreSQL source, widget 1 an aggregate over 400,000 orders, the 11 others as above`));
     }
     const result: DashboardResult = { widgets: s.widgets, warm: warm.latency, warmCpuMs, warmWrong: warm.wrong, colds };
     return result;
@@ -363,7 +375,8 @@ export function chartsTargets(r: Pick<ChartsResult, 'render' | 'dashboard'>): Ch
     });
     for (const [i, c] of d.colds.entries()) {
       const ratio = c.board.p50 / c.slowest.run.p50;
-      const judged = i === d.colds.length - 1;
+      // The workspace board is there for comparison; both PostgreSQL boards are judged.
+      const judged = i > 0 || d.colds.length === 1;
       t.push({
         name: `The same kind of board with the cache off, ${c.source} (cacheTtlSeconds: 0; ${c.board.samples} requests taking turns with the slowest widget's \`POST /questions/{id}/run\`): board p50 ÷ that question's p50${judged ? '' : ' (for comparison)'}`,
         goal: `< ${COLD_BOARD_RATIO_TARGET}`,
@@ -412,7 +425,7 @@ function renderSection(r: ChartsResult): string {
     lines.push(
       '### Dashboard data',
       '',
-      `The production bundle (\`NODE_ENV=production\`, in-memory result cache) on a database of its own; an org owner adds a workspace source (\`kind: 'workspace'\`: the org's own projects and time entries), saves ${d.widgets} cheap questions on it (counts and a short list over \`projects\` and \`time_entries\`, each statement different, so ${d.widgets} cache entries) and a dashboard of ${d.widgets} question widgets, 4 × 3 of w=3, h=2 on the 12-column grid. Real HTTP on 127.0.0.1, one request at a time. Warm: the results in the cache, every widget must answer \`cached: true\`. Cold: the source PATCHed to \`cacheTtlSeconds: 0\`, every widget must answer \`cached: false\`; the board and its slowest question run alone (by p50 over 15 runs of each) take turns. The cold part runs on that workspace source and again on a board of the same 12 questions over a PostgreSQL source (a small database on the same server with the two tables, ${SHOP_POOL} connections at most, \`DATA_SOURCE_ALLOWED_HOSTS=127.0.0.1,localhost\`); the target is judged on the PostgreSQL board.`,
+      `The production bundle (\`NODE_ENV=production\`, in-memory result cache) on a database of its own; an org owner adds a workspace source (\`kind: 'workspace'\`: the org's own projects and time entries), saves ${d.widgets} cheap questions on it (counts and a short list over \`projects\` and \`time_entries\`, each statement different, so ${d.widgets} cache entries) and a dashboard of ${d.widgets} question widgets, 4 × 3 of w=3, h=2 on the 12-column grid. Real HTTP on 127.0.0.1, one request at a time. Warm: the results in the cache, every widget must answer \`cached: true\`. Cold: the source PATCHed to \`cacheTtlSeconds: 0\`, every widget must answer \`cached: false\`; the board and its slowest question run alone (by p50 over 15 runs of each) take turns. The cold part runs on that workspace source and again on a board of the same 12 questions over a PostgreSQL source (a small database on the same server with the two tables, ${SHOP_POOL} connections at most, \`DATA_SOURCE_ALLOWED_HOSTS=127.0.0.1,localhost\`), and on a third board over that source whose widget 1 is a real aggregate (orders per month over 400,000 rows) and the 11 others the same cheap ones. The target is judged on both PostgreSQL boards. With 12 equal trivial questions a widget's cost is its round trips (about 11 to the two databases: the question, the source, the guarded statement on the source's pool, the history row and its event), and 12 of them on 2 cores shared by the server, PostgreSQL and this client cannot take less than several times one; with one widget of real work the board is as slow as that widget plus the others' share of the cores.`,
       '',
       `CPU per request (the last column) is the server process's CPU time (from /proc) over ${CPU_STRETCH} requests of that kind alone, after the latencies: it counts the server's own work per request, whatever else the machine does. A cached widget still costs the server its source read, the bind and guard that make the cache key, and the run written to the history with its event (one transaction per widget).`,
       '',
