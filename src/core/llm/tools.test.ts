@@ -47,6 +47,13 @@ describe('toolsFor', () => {
     expect((await toolsFor(registry(), { principal: principal('root'), orgId: null })).map((t) => t.name)).toEqual(['demo.admin_only']);
   });
 
+  it('shows the model a plain schema in which what the tool defaults is optional', async () => {
+    const [tool] = await toolsFor(registry(), alice, ['demo.echo']);
+    expect(tool.input).toMatchObject({ type: 'object', required: ['word'], properties: { times: { default: 1 } } });
+    expect((echo.input as { required?: string[] }).required).toEqual(['word', 'times']); // the tool's own schema is left alone
+    expect(Object.getOwnPropertySymbols(tool.input)).toEqual([]);
+  });
+
   it("keeps to an assistant's enabled tools, and never adds one the caller may not use", async () => {
     const offered = await toolsFor(registry(), alice, ['other.in_org', 'demo.admin_only', 'nope.missing']);
     expect(offered.map((t) => t.name)).toEqual(['other.in_org']);

@@ -34,6 +34,7 @@ export interface OfferedTool {
   /** The name the model sees and calls it by (`<module>__<tool>`). */
   readonly modelName: string;
   readonly description: string;
+  /** Its input schema as the model sees it (`modelInputSchema`). */
   readonly input: TSchema;
   /** Runs it as the caller it was offered to: `allowed` checked again now, the input validated. Throws AppError refusals. */
   run(input: unknown, signal: AbortSignal): Promise<unknown>;
@@ -54,9 +55,34 @@ export async function toolsFor(registry: Registry<LlmTool<any, any>>, as: Acting
       name: tool.name,
       modelName: modelToolName(tool.name),
       description: tool.description,
-      input: tool.input,
+      input: modelInputSchema(tool.input),
       run: (input: unknown, signal: AbortSignal) => runTool(tool, input, { ...as, signal }),
     }));
+}
+
+/**
+ * A tool's input schema as the model sees it: plain JSON Schema in which a property with a
+ * `default` is not required, so the model may leave it out (runTool fills it in). Tools declare
+ * their input as the API declares a request body, defaulted fields required with their default
+ * (docs/modules.md); the provider checks a call against what it was shown, without defaults.
+ */
+export function modelInputSchema(schema: TSchema): TSchema {
+  const optionalDefaults = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) optionalDefaults(item);
+      return;
+    }
+    const s = node as { properties?: Record<string, { default?: unknown }>; required?: string[] };
+    if (s.properties && Array.isArray(s.required)) {
+      s.required = s.required.filter((key) => s.properties![key]?.default === undefined);
+      if (!s.required.length) delete s.required;
+    }
+    for (const value of Object.values(s)) optionalDefaults(value);
+  };
+  const plain = JSON.parse(JSON.stringify(schema));
+  optionalDefaults(plain);
+  return plain as TSchema;
 }
 
 /** The offered tool the model called, by the name it sees; undefined when it names none offered. */
@@ -115,7 +141,9 @@ export function llmToolSpecs(offered: readonly OfferedTool[]): Record<string, Ll
           try {
             return toolResultForPrompt(tool.name, await tool.run(input, signal));
           } catch (err) {
-            if (err instanceof AppError) return toolErrorForPrompt(tool.name, { code: err.code, message: err.message, errors: err.errors });
+            // A use case names the fields of the API's request (`body.dataSourceId`): to the model they are its input's.
+            const errors = err instanceof AppError ? err.errors?.map((e) => ({ field: e.field.replace(/^body\./, 'input.'), message: e.message })) : undefined;
+            if (err instanceof AppError) return toolErrorForPrompt(tool.name, { code: err.code, message: err.message, errors });
             throw err;
           }
         },
