@@ -54,7 +54,8 @@ export async function tavilySearch(config: TavilyConfig, req: SearchRequest, sig
     throw P.searchFailed.error('The search service could not be reached');
   }
   if (!res.ok) {
-    const body = (await res.text().catch(() => '')).slice(0, 500);
+    // Its words, for the operator, without anything that looks like a key.
+    const body = (await res.text().catch(() => '')).slice(0, 500).replaceAll(config.apiKey, '[key]').replace(/tvly-[\w-]+/g, 'tvly-[key]');
     log.warn({ status: res.status, body }, 'web search: the search service refused');
     if (res.status === 401 || res.status === 403) throw P.searchFailed.error("The search service refused the server's key");
     if (res.status === 429 || res.status === 432 || res.status === 433) throw P.searchFailed.error('The search service is rate-limiting this server, or its plan is used up');

@@ -48,7 +48,7 @@ export function webTools(deps: { settings: WebToolsSettings; log: Logger; resolv
 
   const webSearch: LlmTool<typeof WebSearchInput, typeof WebSearchOutput> = {
     name: 'web_tools.web_search',
-    description: 'Searches the web and answers ranked results, each with its title, URL and a snippet. Cite the URL of every result you use; read a page in full with fetch_page.',
+    description: 'Searches the web and answers ranked results, each with its title, URL and a snippet. Cite the URL of every result you use; read a page in full with web_tools__fetch_page.',
     input: WebSearchInput,
     output: WebSearchOutput,
     // Without a key there is no search: the tool is offered to nobody.
