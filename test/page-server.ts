@@ -36,6 +36,8 @@ export const PAGES = {
 </article></body></html>`,
 };
 
+const GZIP_BOMB = gzipSync(Buffer.alloc(20_000_000, 'a'));
+
 export async function startPageServer(): Promise<PageServer> {
   const requests: string[] = [];
   const sent = new Map<string, number>();
@@ -73,7 +75,7 @@ export async function startPageServer(): Promise<PageServer> {
         return write(res, path, 200, 'text/html; charset=utf-8', gzipSync(PAGES.article), { 'content-encoding': 'gzip' });
       case '/gzip-bomb':
         // 20 MB of text in about 20 KB: the cap counts what it becomes, not what travels.
-        return write(res, path, 200, 'text/plain', gzipSync(Buffer.alloc(20_000_000, 'a')), { 'content-encoding': 'gzip' });
+        return write(res, path, 200, 'text/plain', GZIP_BOMB, { 'content-encoding': 'gzip' });
       case '/image.png':
         return write(res, path, 200, 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47]));
       case '/missing':
