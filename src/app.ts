@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCache } from './core/cache/index.ts';
-import { createRegistries } from './core/contributions.ts';
+import { createRegistries, type Registries } from './core/contributions.ts';
 import { type Config, coreSettings, loadConfig } from './core/config.ts';
 import type { Database } from './core/db/database.ts';
 import { type Migration, migrate, readMigrations } from './core/db/migrator.ts';
@@ -51,9 +51,10 @@ import { dataSourcesModule } from './modules/data_sources/index.ts';
 import { analyticsModule } from './modules/analytics/index.ts';
 import { visualizationsModule } from './modules/visualizations/index.ts';
 import { dashboardsModule } from './modules/dashboards/index.ts';
+import { webToolsModule } from './modules/web_tools/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;
@@ -127,6 +128,8 @@ export interface App {
   apis: Apis;
   /** The language model service modules get as `core.llm`. */
   llm: Llm;
+  /** Every module's contributions (LLM tools, connectors, widgets…), as modules read them in `core.registries`. */
+  registries: Registries;
   /** Every declared event with its producer and consumers (`npm run cli -- events`). */
   eventGraph(): EventGraphRow[];
   /**
@@ -361,6 +364,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     storage,
     apis: apis as App['apis'],
     llm,
+    registries,
     eventGraph: () => eventGraph(eventCatalog, subscribers),
     async listen() {
       await http.listen({ port: config.port, host: config.host });

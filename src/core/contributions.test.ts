@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { ContributionError, createRegistries, type LlmTool, type WidgetKind } from './contributions.ts';
+import { ContributionError, createRegistries, type LlmTool, modelToolName, type WidgetKind } from './contributions.ts';
 
 const tool = (name: string): LlmTool => ({
   name,
@@ -26,8 +26,22 @@ describe('registries', () => {
 
   it('refuses the same key from two modules, naming both', () => {
     const r = createRegistries();
-    r.collect('time', { llmTools: [tool('shared.tool')] });
-    expect(() => r.collect('projects', { llmTools: [tool('shared.tool')] })).toThrow(ContributionError);
-    expect(() => r.collect('projects', { llmTools: [tool('shared.tool')] })).toThrow(/"shared.tool" is contributed twice: by "time" and by "projects"/);
+    r.collect('visualizations', { widgets: [bar] });
+    expect(() => r.collect('dashboards', { widgets: [bar] })).toThrow(ContributionError);
+    expect(() => r.collect('dashboards', { widgets: [bar] })).toThrow(/"bar" is contributed twice: by "visualizations" and by "dashboards"/);
+  });
+
+  it('refuses an LLM tool not named <module>.<tool> after the module that contributes it', () => {
+    const r = createRegistries();
+    expect(() => r.collect('time', { llmTools: [tool('projects.hours')] })).toThrow(/contributed by "time": name it "time.hours"/);
+    expect(() => r.collect('time', { llmTools: [tool('time.Hours')] })).toThrow(/must be named <module>.<tool>/);
+    expect(() => r.collect('time', { llmTools: [tool('time__hours')] })).toThrow(/must be named <module>.<tool>/);
+    expect(() => r.collect('time', { llmTools: [tool(`time.${'h'.repeat(60)}`)] })).toThrow(/at most 64 characters/);
+    expect(r.llmTools.all()).toEqual([]);
+  });
+
+  it('shows the model a name every provider accepts, one to one with the tool\'s', () => {
+    expect(modelToolName('web_tools.web_search')).toBe('web_tools__web_search');
+    expect(modelToolName('analytics.ask_data')).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
   });
 });

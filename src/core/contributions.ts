@@ -16,10 +16,15 @@ export interface ActingAs {
 
 /**
  * A tool an LLM may call (assistants, chat). It runs with the rights of the user who asked:
- * `allowed` is checked before every call, and `run` gets the same principal.
+ * `allowed` is checked before every call, and `run` gets the same principal. Consumers list and
+ * run tools through core/llm/tools.ts (`toolsFor`, `runTool`), never by calling `run` directly:
+ * that is where `allowed` is checked again and the input validated (docs/llm-tools.md).
  */
 export interface LlmTool<I extends TSchema = TSchema, O extends TSchema = TSchema> {
-  /** `<module>.<tool>`, as the model sees it (snake case). */
+  /**
+   * `<module>.<tool>` in snake case, the module being the one that contributes it. The model
+   * sees it as `<module>__<tool>` (`modelToolName`): providers allow no dot in a tool's name.
+   */
   name: string;
   /** What it does, for the model: the model chooses tools by this text. */
   description: string;
@@ -28,6 +33,18 @@ export interface LlmTool<I extends TSchema = TSchema, O extends TSchema = TSchem
   /** May this caller use it here? False hides the tool from the model and refuses a call. */
   allowed(as: ActingAs): Promise<boolean>;
   run(input: Static<I>, ctx: ActingAs & { signal: AbortSignal }): Promise<Static<O>>;
+}
+
+/** A tool's name: `<module>.<tool>`, both in snake case. */
+export const LLM_TOOL_NAME = /^([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\.([a-z][a-z0-9]*(?:_[a-z0-9]+)*)$/;
+
+/**
+ * The name the model sees: `analytics.ask_data` is `analytics__ask_data`. Providers accept 1 to 64
+ * letters, digits, `_` and `-` (core/llm), so the dot becomes a double underscore, which no
+ * snake-case name contains: the mapping is one to one.
+ */
+export function modelToolName(name: string): string {
+  return name.replace('.', '__');
 }
 
 /** The small vocabulary of column types every connector maps its driver's types to. */
@@ -219,6 +236,7 @@ export function createRegistries(): Registries & { collect(module: string, from:
     documentTemplates,
     workspaceRelations,
     collect(module, from) {
+      for (const tool of from.llmTools ?? []) checkToolName(module, tool.name);
       llmTools.add(module, from.llmTools ?? []);
       connectors.add(module, from.connectors ?? []);
       widgets.add(module, from.widgets ?? []);
@@ -226,6 +244,14 @@ export function createRegistries(): Registries & { collect(module: string, from:
       workspaceRelations.add(module, from.workspaceRelations ?? []);
     },
   };
+}
+
+/** A tool is named after the module that contributes it, in a form every provider accepts once mapped. */
+function checkToolName(module: string, name: string): void {
+  const parts = LLM_TOOL_NAME.exec(name);
+  if (!parts) throw new ContributionError(`the LLM tool "${name}" of "${module}" must be named <module>.<tool>, both in snake case`);
+  if (parts[1] !== module) throw new ContributionError(`the LLM tool "${name}" is contributed by "${module}": name it "${module}.${parts[2]}"`);
+  if (modelToolName(name).length > 64) throw new ContributionError(`the LLM tool "${name}" is too long: the model sees "${modelToolName(name)}", at most 64 characters`);
 }
 
 /** Why a connector failed, in a word: decides the problem the caller gets. */

@@ -50,6 +50,18 @@ export function createValidatorCompiler(): FastifySchemaCompiler<any> {
   };
 }
 
+/**
+ * A validator for a JSON value held to the rules of request bodies (no coercion, defaults
+ * applied, unknown properties removed, the character rules of every string): what checks an
+ * LLM tool's input (core/llm/tools.ts) as strictly as the API checks the same fields. It
+ * changes the value it checks, as Fastify's does a body: give it a copy.
+ */
+export function compileBodyValidator(schema: object): ValidateFunction {
+  bodyAjv ??= createAjv(false);
+  return bodyAjv.compile(guardStrings(schema) as object);
+}
+let bodyAjv: Ajv | undefined;
+
 type BuildSerializer = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>['buildSerializer'];
 
 /**

@@ -17,6 +17,7 @@ import { analyticsRoutes } from './routes.ts';
 import { createRunner } from './runner.ts';
 import { type AnalyticsApi, createSqlService } from './service.ts';
 import { analyticsSettings } from './settings.ts';
+import { analyticsTools } from './tools.ts';
 
 export type { AnalyticsEvents } from './events.ts';
 export type { AnalyticsApi } from './service.ts';
@@ -58,6 +59,7 @@ export const analyticsModule = defineModule({
         await alertRoutes(app);
       },
       jobs: alerts.jobs,
+      llmTools: analyticsTools({ orgs: organizations, sql, questions }),
     };
   },
 });

@@ -9,6 +9,7 @@ import { createAccess, createProjectsService, type ProjectsDeps } from './servic
 import { projectsSubscribers } from './subscribers.ts';
 import { createTasksService } from './tasks.ts';
 import { createTemplatesService } from './templates.ts';
+import { projectsTools } from './tools.ts';
 import { projectsEvents } from './events.ts';
 import { projectsWorkspaceRelations } from './workspace.ts';
 
@@ -32,16 +33,18 @@ export const projectsModule = defineModule({
     const deps: ProjectsDeps = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const access = createAccess(deps);
     const members = createMembersService(deps, access);
+    const projects = createProjectsService(deps, access);
     return {
       api: createProjectsApi(deps, access),
       routes: projectsRoutes({
-        projects: createProjectsService(deps, access),
+        projects,
         members,
         tasks: createTasksService(deps, access),
         templates: createTemplatesService(deps, access),
       }),
       subscribers: projectsSubscribers(members),
       workspaceRelations: projectsWorkspaceRelations,
+      llmTools: projectsTools({ orgs: organizations, projects }),
     };
   },
 });

@@ -12,6 +12,7 @@ import { reportsNotifications } from './notifications.ts';
 import { reportsRoutes } from './routes.ts';
 import { createReportsService } from './service.ts';
 import { reportsEvents } from './events.ts';
+import { reportsTools } from './tools.ts';
 
 export type { ReportsEvents } from './events.ts';
 export type { TimeReport } from './model.ts';
@@ -33,6 +34,6 @@ export const reportsModule = defineModule({
     const reports = createReportsService({ clock: core.clock, organizations, projects, time });
     const exports = createExportService({ db: core.db, events: core.events, clock: core.clock, log: core.log, organizations, projects, time });
     const files = createFileExports({ db: core.db, events: core.events, jobs: core.jobs, reports });
-    return { api: {}, routes: reportsRoutes(reports, exports, files), jobs: files.jobs };
+    return { api: {}, routes: reportsRoutes(reports, exports, files), jobs: files.jobs, llmTools: reportsTools({ orgs: organizations, reports }) };
   },
 });
