@@ -1,15 +1,12 @@
 // A dashboard snapshot drawn as a file: what the export job stores and what a subscription
 // attaches, made the same way by both (the model with the org's name and the time in its zone,
-// then the PDF or PNG renderer with charts through the visualizations renderer).
-import { renderChart } from '../visualizations/index.ts';
+// then the PDF or PNG renderer with charts through the visualizations renderer). Runs on the
+// drawing thread (drawing.ts), which gives it the chart renderer.
 import { type ChartSvg, exportModel, generatedText } from './export-model.ts';
 import type { Dashboard, DashboardData } from './service.ts';
 
 export type ExportFormat = 'pdf' | 'png';
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = { pdf: 'application/pdf', png: 'image/png' };
-
-/** The chart's SVG through the visualizations renderer, in the light theme. */
-export const chartSvg: ChartSvg = async (spec, width, height) => (await renderChart(spec as never, { format: 'svg', width, height, theme: 'light' })).body.toString('utf8');
 
 /** `Ventes été 2026 / Q3` → `Ventes-ete-2026-Q3`: a file name any system keeps (accents dropped, not the letters). */
 export const fileStem = (name: string) =>
@@ -26,6 +23,7 @@ export async function renderDashboardFile(
   snapshot: { dashboard: Dashboard; data: DashboardData },
   org: { name: string; timezone: string } | null,
   at: Date,
+  chartSvg: ChartSvg,
 ): Promise<Buffer> {
   const model = exportModel(snapshot.dashboard, snapshot.data, org?.name ?? '', generatedText(at, org?.timezone ?? 'UTC'));
   // pdfkit and resvg are heavy: only a server that makes a file loads them.

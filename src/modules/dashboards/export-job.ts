@@ -1,6 +1,7 @@
 // Dashboard exports made in the background: the request is checked (the caller may view the
 // dashboard, the filters fit) and answered 202 with a job id at once; the job computes every
-// widget as the requester, exactly as `/data` does, draws a PDF or a PNG, keeps it through
+// widget as the requester, exactly as `/data` does, draws a PDF or a PNG (on the drawing thread,
+// drawing.ts), keeps it through
 // core.storage and answers a signed link valid for a day. Progress reaches the requester's
 // realtime stream as `job.progress` events.
 import type { Actor } from '../../core/context/actor.ts';
@@ -9,7 +10,8 @@ import type { JobDefinition, JobQueue } from '../../core/jobs/types.ts';
 import type { Clock } from '../../core/module.ts';
 import type { Storage } from '../../core/storage/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
-import { EXPORT_CONTENT_TYPES as CONTENT_TYPES, type ExportFormat, fileStem, renderDashboardFile } from './export-files.ts';
+import { drawDashboardFile } from './drawing.ts';
+import { EXPORT_CONTENT_TYPES as CONTENT_TYPES, type ExportFormat, fileStem } from './export-files.ts';
 import { ExportFile, type FilterValue } from './schemas.ts';
 import type { DashboardsService } from './service.ts';
 
@@ -49,7 +51,7 @@ export function createDashboardExports(deps: { jobs: JobQueue; storage: Storage;
       const org = await orgs.getOrganization(orgId);
       const now = clock.now();
       await ctx.progress(0.5, 'rendering');
-      const content = await renderDashboardFile(format, { dashboard, data }, org, now);
+      const content = await drawDashboardFile(format, { dashboard, data }, org, now);
       await ctx.progress(0.9, 'storing');
       const fileName = `${fileStem(dashboard.name)}-${now.toISOString().slice(0, 10)}.${format}`;
       const saved = await storage.save({ orgId, scope: 'dashboards/exports', fileName, contentType: CONTENT_TYPES[format], body: content, userId: principal.userId });

@@ -3,8 +3,8 @@
 // chart's SVG drawn by svg-to-pdfkit), questions as tables paged with their header row repeated,
 // text as plain text, failures as one line. A footer with the time and "page x of y" on every page.
 // Only pdfkit's built-in Helvetica (no font files), so text is limited to Windows-1252.
-// pdfkit draws synchronously and the renderer runs in the API process (exports, subscriptions):
-// the event loop gets a turn after each widget and each page of a long table.
+// pdfkit draws synchronously: the loop it runs on (the drawing thread, drawing.ts) gets a turn
+// after each widget and each page of a long table, so other drawings in flight are not held up.
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { type ChartSvg, cellText, type DashboardExport, errorLine, type ExportWidget, htmlToText } from './export-model.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dashboard, DashboardData } from './service.ts';
-import { fitAttachments, resultCsv, subscriptionMail } from './subscription-mail.ts';
+import { type DrawnFiles, fitAttachments, resultCsv, subscriptionMail } from './subscription-mail.ts';
 
 const file = (filename: string, bytes: number) => ({ filename, contentType: 'application/octet-stream', content: Buffer.alloc(bytes) });
 
@@ -57,5 +57,24 @@ describe('subscriptionMail', () => {
     expect(mail.html).toContain('See the chart on the dashboard.');
     expect(mail.html).toMatch(/Left out to keep this mail under \d+ kB: Bars\.png \(\d+ kB\)\. The dashboard has everything\./);
     expect(mail.text).toContain('Left out to keep this mail under');
+  });
+
+  it('draws a chart and a PDF once for recipients who see the same, again for one who sees other values', async () => {
+    const drawn: DrawnFiles = new Map();
+    const files = async (snap: typeof snapshot) => (await subscriptionMail({ ...input, snapshot: snap, formats: ['inline', 'pdf'], drawn })).attachments.map((a) => a.content);
+    const first = await files(snapshot);
+    // The same values computed again: other timings and cache state, the same drawing.
+    const again = structuredClone(snapshot);
+    for (const w of again.data.widgets) if (w.result) Object.assign(w.result, { durationMs: 99, cached: true });
+    const second = await files(again);
+    expect(second).toHaveLength(2);
+    for (const [i, content] of second.entries()) expect(content).toBe(first[i]);
+    expect(drawn.size).toBe(2);
+    const other = structuredClone(snapshot);
+    other.data.widgets[1].spec = { ...spec, data: { values: [{ label: 'Alpha', n: 6 }] } };
+    const third = await files(other);
+    expect(third[0]).not.toBe(first[0]);
+    expect(third[1]).not.toBe(first[1]); // the PDF draws that chart too
+    expect(drawn.size).toBe(4);
   });
 });

@@ -4,14 +4,16 @@
 //   pdf:    the dashboard's PDF attached, made as its export makes it (export-files.ts);
 //   csv:    a CSV file per table, UTF-8 with a header row, formula-like cells written as text.
 // The attachments of a mail stay under MAIL_ATTACHMENT_BYTES: over it, the biggest are left out
-// and the body says which.
-import { randomBytes } from 'node:crypto';
+// and the body says which. Drawing is most of a mail's cost: it happens on the drawing thread
+// (drawing.ts), and recipients who see the same data get the same pictures, so a run draws each
+// distinct chart and PDF once (`DrawnFiles`).
+import { createHash, randomBytes } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { html, type MailAttachment, oneLine, paragraph, renderMail, type SafeHtml } from '../../core/mail/index.ts';
 import { neutralizeCell } from '../../core/spreadsheet.ts';
-import { renderChart } from '../visualizations/index.ts';
-import { fileStem, renderDashboardFile } from './export-files.ts';
-import { cellText, type ExportWidget, exportModel } from './export-model.ts';
+import { drawChart, drawDashboardFile } from './drawing.ts';
+import { fileStem } from './export-files.ts';
+import { cellText, type DashboardExport, type ExportWidget, exportModel, generatedText } from './export-model.ts';
 import type { Dashboard, DashboardData } from './service.ts';
 import type { SubscriptionFormat } from './subscriptions-schemas.ts';
 
@@ -31,6 +33,35 @@ const CHART_HEIGHT = { min: 200, max: 400 };
 /** Pixels per CSS pixel of an inline chart: sharp on screens that show two pixels a point. */
 const CHART_SCALE = 2;
 
+/** Most drawings a run keeps for the recipients after: the latest ones, as they come in order. */
+const DRAWN_KEPT = 16;
+
+/**
+ * The drawings of one run, keyed by a digest of everything they show. Two recipients share one
+ * only when their charts (the spec holds the data) or PDFs (the model holds every value drawn)
+ * are the same, so nobody gets a picture of data they did not compute.
+ */
+export type DrawnFiles = Map<string, Promise<Buffer>>;
+
+function drawOnce(drawn: DrawnFiles | undefined, what: unknown, draw: () => Promise<Buffer>): Promise<Buffer> {
+  if (!drawn) return draw();
+  const key = createHash('sha256').update(JSON.stringify(what)).digest('base64url');
+  let file = drawn.get(key);
+  if (!file) {
+    file = draw();
+    drawn.set(key, file);
+    file.catch(() => drawn.delete(key));
+    for (const old of drawn.keys()) if (drawn.size > DRAWN_KEPT) drawn.delete(old);
+  }
+  return file;
+}
+
+/** What a PDF draws of the model: the results without their timings and cache state, which vary from one computation to the next. */
+const drawnPdf = (m: DashboardExport) => ({
+  ...m,
+  widgets: m.widgets.map((w) => ({ ...w, data: { ...w.data, result: w.data.result && { columns: w.data.result.columns, rows: w.data.result.rows, truncated: w.data.result.truncated } } })),
+});
+
 export interface SubscriptionMailInput {
   /** Where the dashboard is, for the link on top. */
   link: string;
@@ -42,6 +73,8 @@ export interface SubscriptionMailInput {
   at: Date;
   /** The most attachment bytes the mail may carry: MAIL_ATTACHMENT_BYTES unless a test says less. */
   maxAttachmentBytes?: number;
+  /** The run's drawings so far, shared with the recipients before and after. */
+  drawn?: DrawnFiles;
 }
 
 export interface SubscriptionMail {
@@ -91,7 +124,7 @@ const chartHeight = (w: ExportWidget) => Math.min(CHART_HEIGHT.max, Math.max(CHA
 
 /** The mail of one recipient. */
 export async function subscriptionMail(input: SubscriptionMailInput): Promise<SubscriptionMail> {
-  const { snapshot, formats, org, at } = input;
+  const { snapshot, formats, org, at, drawn } = input;
   const name = oneLine(snapshot.dashboard.name);
   const model = exportModel(snapshot.dashboard, snapshot.data, org?.name ?? '', '');
   const taken = new Set<string>();
@@ -103,8 +136,9 @@ export async function subscriptionMail(input: SubscriptionMailInput): Promise<Su
     for (const [i, w] of model.widgets.entries()) {
       if (w.widget.kind !== 'chart' || !ok(w)) continue;
       try {
-        const png = await renderChart(w.data.spec as never, { format: 'png', width: CHART_WIDTH, height: chartHeight(w), theme: 'light', scale: CHART_SCALE });
-        charts.set(w, { filename: uniqueName(taken, fileStem(w.title), 'png'), contentType: 'image/png', content: png.body, contentId: cid(i) });
+        const opts = { format: 'png', width: CHART_WIDTH, height: chartHeight(w), theme: 'light', scale: CHART_SCALE } as const;
+        const png = await drawOnce(drawn, ['png', w.data.spec, opts], () => drawChart(w.data.spec as Record<string, unknown>, opts));
+        charts.set(w, { filename: uniqueName(taken, fileStem(w.title), 'png'), contentType: 'image/png', content: png, contentId: cid(i) });
       } catch {
         // A chart the renderer refuses fails alone, as in the PDF.
         charts.set(w, null);
@@ -119,9 +153,12 @@ export async function subscriptionMail(input: SubscriptionMailInput): Promise<Su
       }
     }
   }
-  const pdf: MailAttachment | null = formats.includes('pdf')
-    ? { filename: uniqueName(taken, fileStem(snapshot.dashboard.name), 'pdf'), contentType: 'application/pdf', content: await renderDashboardFile('pdf', snapshot, org, at) }
-    : null;
+  let pdf: MailAttachment | null = null;
+  if (formats.includes('pdf')) {
+    const drawnModel = drawnPdf(exportModel(snapshot.dashboard, snapshot.data, org?.name ?? '', generatedText(at, org?.timezone ?? 'UTC')));
+    const content = await drawOnce(drawn, ['pdf', drawnModel], () => drawDashboardFile('pdf', snapshot, org, at));
+    pdf = { filename: uniqueName(taken, fileStem(snapshot.dashboard.name), 'pdf'), contentType: 'application/pdf', content };
+  }
   const files = [...charts.values(), ...tables.values(), pdf].filter((f): f is MailAttachment => f !== null);
   const cap = input.maxAttachmentBytes ?? MAIL_ATTACHMENT_BYTES;
   const { kept, left } = fitAttachments(files, cap);

@@ -21,7 +21,7 @@ import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { DashboardsProblems } from './problems.ts';
 import type { Dashboard, DashboardData, DashboardsApi } from './service.ts';
-import { subscriptionMail } from './subscription-mail.ts';
+import { type DrawnFiles, subscriptionMail } from './subscription-mail.ts';
 import {
   type CreateSubscriptionBody,
   SubscriptionJobResult,
@@ -219,6 +219,7 @@ export function createSubscriptions(deps: {
     if (dashboard) {
       const members = new Map((await orgs.listMembers(row.org_id)).map((m) => [m.userId, m]));
       const org = await orgs.getOrganization(row.org_id);
+      const drawn: DrawnFiles = new Map();
       const link = `${base}/orgs/${row.org_id}/dashboards/${row.dashboard_id}`;
       for (const recipientId of row.recipients) {
         const member = members.get(recipientId);
@@ -240,7 +241,7 @@ export function createSubscriptions(deps: {
             result.skipped.push(recipientId);
             continue;
           }
-          const mail = await subscriptionMail({ link, snapshot, formats: row.formats, org: org ? { name: org.name, timezone: org.timezone } : null, at: now });
+          const mail = await subscriptionMail({ link, snapshot, formats: row.formats, org: org ? { name: org.name, timezone: org.timezone } : null, at: now, drawn });
           await mailer.send({ to: member.email, ...mail, idempotencyKey: `subscription-${row.id}-${now.getTime()}-${recipientId}` });
           result.sent.push(recipientId);
         } catch (err) {

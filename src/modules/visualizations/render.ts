@@ -1,9 +1,10 @@
 // Server-side rendering of a compiled chart: Vega-Lite → Vega → SVG (vega's headless View), and
 // SVG → PNG with resvg and the DejaVu fonts shipped in a package (no system fonts: the same
 // pixels on every machine). vega and vega-lite are ESM with top-level await: loaded once, lazily.
-// A render runs in the API process (a chart request, an export, a subscription mailing a hundred
-// of them), so it must not hold the event loop: the vega steps are synchronous, each of several
-// milliseconds, so the loop gets a turn between them; resvg rasterizes on libuv's thread pool.
+// A render must not hold its event loop (the API's for a chart request; dashboards draw exports and
+// mails on a thread of their own, loading this file alone by `chartRendererUrl`): the vega steps
+// are synchronous, each of several milliseconds, so the loop gets a turn between them, and resvg
+// rasterizes on libuv's thread pool.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { VegaLiteSpec } from './compile.ts';
@@ -68,7 +69,7 @@ export async function renderChart(spec: VegaLiteSpec, opts: RenderOptions): Prom
 }
 
 /** SVG → PNG with the bundled fonts, on libuv's thread pool (`renderAsync`); only the PNG encoding runs on the loop. */
-export async function rasterize(svg: string, scale = 1): Promise<Buffer> {
+async function rasterize(svg: string, scale = 1): Promise<Buffer> {
   const { renderAsync } = await import('@resvg/resvg-js');
   const image = await renderAsync(svg, { font: { fontDirs: [fontDir], loadSystemFonts: false, defaultFontFamily: FONT }, fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale } });
   return Buffer.from(image.asPng());
