@@ -35,6 +35,10 @@
 //      rendered to SVG and PNG, a 12-widget dashboard's data with a warm cache and with the cache
 //      off; their own database, section and bench/results/charts.json. `npm run bench -- charts`
 //      runs only them (`-- render`, `-- dashboard`: one part) in about 2 minutes.
+//  11. last, the dashboard subscription benchmark (bench/subscriptions.ts): a run mailing 100
+//      recipients every format while /health/live is probed every 10 ms; its own database,
+//      section and bench/results/subscriptions.json. `npm run bench -- subscriptions` runs only it
+//      in about 3 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -53,6 +57,7 @@ import { buildServer } from '../scripts/build.ts';
 import { DATA_PARTS, type DataPart, dataWatchdogMs, reportData, runDataBench } from './data.ts';
 import { CHART_PARTS, type ChartPart, chartsWatchdogMs, reportCharts, runChartsBench } from './charts.ts';
 import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
+import { reportSubscriptions, runSubscriptionsBench, subscriptionsWatchdogMs } from './subscriptions.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
@@ -74,8 +79,8 @@ const ONLY = env.BENCH_ONLY ?? '';
 /**
  * `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and
  * realtime benchmarks; `-- data` (or `guard`, `files`, `http`): only the data benchmarks (or one
- * part of them); `-- charts` (or `render`, `dashboard`): only the chart benchmarks. Groups may
- * be named together.
+ * part of them); `-- charts` (or `render`, `dashboard`): only the chart benchmarks;
+ * `-- subscriptions`: only the subscription benchmark. Groups may be named together.
  */
 const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of SUBSET) {
@@ -83,16 +88,18 @@ for (const a of SUBSET) {
     a !== 'events' &&
     a !== 'data' &&
     a !== 'charts' &&
+    a !== 'subscriptions' &&
     !(EVENT_PARTS as readonly string[]).includes(a) &&
     !(DATA_PARTS as readonly string[]).includes(a) &&
     !(CHART_PARTS as readonly string[]).includes(a)
   ) {
-    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')})`);
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions)`);
   }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
 const DATA_RUN_PARTS = new Set<DataPart>(SUBSET.length ? DATA_PARTS.filter((p) => SUBSET.includes('data') || SUBSET.includes(p)) : DATA_PARTS);
 const CHART_RUN_PARTS = new Set<ChartPart>(SUBSET.length ? CHART_PARTS.filter((p) => SUBSET.includes('charts') || SUBSET.includes(p)) : CHART_PARTS);
+const SUBSCRIPTIONS = SUBSET.length === 0 || SUBSET.includes('subscriptions');
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -112,14 +119,18 @@ const DISPLAY_NAME = 'Bench User';
 // Whatever happens, the run ends: a watchdog far above the sum of all bounded phases.
 // The workspace phase (PostgreSQL) adds its seeding (about a minute) and three more loads.
 const watchdogMs = SUBSET.length
-  ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) + (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0) + (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0)
+  ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) +
+    (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0) +
+    (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0) +
+    (SUBSCRIPTIONS ? subscriptionsWatchdogMs() : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
   (SERVER_URL ? (60 + 6 * (DURATION + WARMUP + 5)) * 1000 : 0) +
   eventsWatchdogMs(EVENTS_PARTS) +
   dataWatchdogMs(DATA_RUN_PARTS) +
-  chartsWatchdogMs(CHART_RUN_PARTS);
+  chartsWatchdogMs(CHART_RUN_PARTS) +
+  subscriptionsWatchdogMs();
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -603,6 +614,8 @@ async function main() {
   await dataPhase(DATA_RUN_PARTS);
   // 10. The chart and dashboard benchmarks, likewise.
   await chartsPhase(CHART_RUN_PARTS);
+  // 11. The subscription benchmark, likewise.
+  await subscriptionsPhase();
 }
 
 /** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
@@ -610,6 +623,23 @@ async function subsetPhases() {
   if (EVENTS_PARTS.size) await eventsPhase(EVENTS_PARTS);
   if (DATA_RUN_PARTS.size) await dataPhase(DATA_RUN_PARTS);
   if (CHART_RUN_PARTS.size) await chartsPhase(CHART_RUN_PARTS);
+  if (SUBSCRIPTIONS) await subscriptionsPhase();
+}
+
+/** The subscription benchmark in a temporary folder of its own (bench/subscriptions.ts). */
+async function subscriptionsPhase() {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportSubscriptions(await runSubscriptionsBench({ tmp, logDir, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`subscriptions run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The chart and dashboard benchmarks in a temporary folder of their own (bench/charts.ts). */

@@ -5343,6 +5343,7 @@ export interface components {
             recipients: string[];
             schedule: string;
             skipEmpty: boolean;
+            formats: ("inline" | "pdf" | "csv")[];
             /** Format: uuid */
             ownerId: string;
             /**
@@ -19917,6 +19918,13 @@ export interface operations {
                      * @default true
                      */
                     skipEmpty?: boolean;
+                    /**
+                     * @description What each mail carries besides the tables of question widgets in its body: `inline` each chart as a picture in the body, `pdf` the dashboard as a PDF attached (as its export makes it), `csv` a CSV file per table
+                     * @default [
+                     *       "inline"
+                     *     ]
+                     */
+                    formats?: ("inline" | "pdf" | "csv")[];
                 };
             };
         };
@@ -20065,6 +20073,8 @@ export interface operations {
                     /** @description A cron expression of five fields (minute hour day month weekday), in the organization's time zone */
                     schedule?: string;
                     skipEmpty?: boolean;
+                    /** @description What each mail carries besides the tables of question widgets in its body: `inline` each chart as a picture in the body, `pdf` the dashboard as a PDF attached (as its export makes it), `csv` a CSV file per table */
+                    formats?: ("inline" | "pdf" | "csv")[];
                 };
             };
         };

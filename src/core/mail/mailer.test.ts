@@ -46,6 +46,43 @@ function subParts(part: Part): Part[] {
 const decodeQp = (s: string) =>
   s.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 
+/** Every leaf part of a message, depth first: what a mail client lists as its body and files. */
+function leaves(part: Part): Part[] {
+  const children = subParts(part);
+  return children.length ? children.flatMap(leaves) : [part];
+}
+
+/** A `cid:` picture and a PDF whose name tries to climb directories and break the header. */
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+const PDF = Buffer.from('%PDF-1.7 not really');
+const WITH_FILES: MailMessage = {
+  ...MESSAGE,
+  html: '<p>Chart:</p><img src="cid:chart-1@trellis" alt="Chart">',
+  attachments: [
+    { filename: 'chart.png', contentType: 'image/png', content: PNG, contentId: 'chart-1@trellis' },
+    { filename: '../../etc/\u202Epasswd\r\nX-Injected: yes.pdf', contentType: 'application/pdf', content: PDF },
+  ],
+};
+
+/** Checks the two files of WITH_FILES in a raw message: the picture inline with its Content-ID, the PDF attached under a clean name. */
+function expectFiles(raw: string) {
+  const mail = parsePart(raw);
+  expect(mail.headers.get('content-type')).toMatch(/^multipart\/mixed;/);
+  expect(raw).not.toMatch(/^X-Injected/m);
+  const parts = leaves(mail);
+  const byType = (t: string) => parts.find((p) => p.headers.get('content-type')?.startsWith(t));
+  const png = byType('image/png')!;
+  expect(png.headers.get('content-id')).toBe('<chart-1@trellis>');
+  expect(png.headers.get('content-disposition')).toMatch(/^inline/);
+  expect(Buffer.from(png.body.replace(/\s+/g, ''), 'base64')).toEqual(PNG);
+  const pdf = byType('application/pdf')!;
+  expect(pdf.headers.get('content-disposition')).toMatch(/^attachment; filename="passwd X-Injected: yes\.pdf"$/);
+  expect(Buffer.from(pdf.body.replace(/\s+/g, ''), 'base64')).toEqual(PDF);
+  // The HTML that shows the picture sits with it in one multipart/related.
+  expect(decodeQp(byType('text/html')!.body)).toContain('src="cid:chart-1@trellis"');
+  expect(raw).toMatch(/Content-Type: multipart\/related;/);
+}
+
 async function emlFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort();
 }
@@ -84,6 +121,20 @@ describe('file transport', () => {
     expect(parts.map((p) => p.headers.get('content-type')?.split(';')[0])).toEqual(['text/plain', 'text/html']);
     expect(decodeQp(parts[0].body)).toContain(MESSAGE.text);
     expect(decodeQp(parts[1].body)).toContain(MESSAGE.html);
+  });
+
+  it('carries attachments: inline ones with their Content-ID, the others attached under a cleaned name', async () => {
+    const mailer = createMailer({ transport: 'file', from: FROM, dir: root });
+    await mailer.send(WITH_FILES);
+    const [file] = await emlFiles(root);
+    expectFiles(await readFile(join(root, file), 'utf8'));
+  });
+
+  it('refuses a content id that could break its header', async () => {
+    const mailer = createMailer({ transport: 'file', from: FROM, dir: root });
+    const bad = { ...WITH_FILES, attachments: [{ filename: 'a.png', contentType: 'image/png', content: PNG, contentId: 'a>\r\nX: y' }] };
+    await expect(mailer.send(bad)).rejects.toThrow(/^file transport: attachment contentId/);
+    expect(await emlFiles(root)).toEqual([]);
   });
 
   it('writes one file per idempotency key, even when sends race', async () => {
@@ -137,6 +188,18 @@ describe('memory transport', () => {
     await mailer.send(msg);
     msg.subject = 'changed afterwards';
     expect((mailer as MemoryMailer).sent).toEqual([{ ...MESSAGE, from: FROM }]);
+  });
+
+  it('keeps attachments whole for tests to inspect, their names cleaned as the other transports send them', async () => {
+    const mailer = new MemoryMailer(FROM);
+    await mailer.send(WITH_FILES);
+    const [sent] = mailer.sent;
+    expect(sent.attachments?.map((a) => [a.filename, a.contentId])).toEqual([
+      ['chart.png', 'chart-1@trellis'],
+      ['passwd X-Injected: yes.pdf', undefined],
+    ]);
+    expect(sent.attachments?.[0].content).toEqual(PNG);
+    await expect(mailer.send({ ...WITH_FILES, attachments: [{ filename: 'a', contentType: 'image/png', content: PNG, contentId: 'a b' }] })).rejects.toThrow(/^memory transport: attachment contentId/);
   });
 
   it('drops a second message with the same idempotency key', async () => {
@@ -211,6 +274,15 @@ describe('smtp transport', () => {
     expect(mail.headers.get('to')).toBe('ada@example.com');
     expect(mail.headers.get('message-id')).toBe('<evt-42@trellis.test>');
     expect(subParts(mail).map((p) => p.headers.get('content-type')?.split(';')[0])).toEqual(['text/plain', 'text/html']);
+  });
+
+  it('delivers attachments as the file transport writes them', async () => {
+    const { port, received } = await startServer();
+    const mailer = createMailer({ transport: 'smtp', from: FROM, smtpUrl: `smtp://127.0.0.1:${port}` });
+    await mailer.send(WITH_FILES);
+    await mailer.close();
+    expect(received).toHaveLength(1);
+    expectFiles(received[0]);
   });
 
   it('does not leak the password when the server rejects the login', async () => {

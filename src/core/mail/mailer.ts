@@ -6,11 +6,25 @@ import { createFileMailer } from './file-mailer.ts';
 import { MemoryMailer } from './memory-mailer.ts';
 import { createSmtpMailer } from './smtp-mailer.ts';
 
+/** A file carried by a mail. */
+export interface MailAttachment {
+  /** The name the recipient sees; cleaned before sending (last path segment, no control characters). */
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  /**
+   * Makes the attachment inline: the HTML body shows it as `<img src="cid:<contentId>">`.
+   * Letters, digits and `._@-` only (it goes into a header between angle brackets).
+   */
+  contentId?: string;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
   html?: string;
+  attachments?: MailAttachment[];
   /** stable id (e.g. an event id): sending twice with the same key must not produce two messages where the transport can prevent it */
   idempotencyKey?: string;
 }

@@ -1,5 +1,6 @@
 import { MailError } from './mail-error.ts';
 import type { MailMessage, Mailer } from './mailer.ts';
+import { cleanAttachments } from './message.ts';
 
 /** Keeps sent mail in an array, for tests and for running without any mail set-up. */
 export class MemoryMailer implements Mailer {
@@ -26,8 +27,15 @@ export class MemoryMailer implements Mailer {
       throw this.#failure ?? new MailError('memory', 'simulated failure');
     }
     if (msg.idempotencyKey !== undefined && this.sent.some((m) => m.idempotencyKey === msg.idempotencyKey)) return;
-    // A copy, so a caller reusing its object cannot rewrite what was "sent".
-    this.sent.push({ ...msg, from: this.#from });
+    // A copy, so a caller reusing its object cannot rewrite what was "sent"; attachments as the
+    // other transports send them (names cleaned), kept whole so tests can look inside.
+    let attachments: MailMessage['attachments'];
+    try {
+      attachments = cleanAttachments(msg.attachments);
+    } catch (err) {
+      throw new MailError('memory', (err as Error).message);
+    }
+    this.sent.push({ ...msg, ...(attachments === undefined ? {} : { attachments }), from: this.#from });
   }
 
   async close(): Promise<void> {

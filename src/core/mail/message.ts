@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
-import type { MailMessage } from './mailer.ts';
+import { displayName } from '../storage/file-names.ts';
+import type { MailAttachment, MailMessage } from './mailer.ts';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -21,13 +22,40 @@ export function messageIdFor(key: string, from: string): string {
   return `<${safeKey(key)}@${domain}>`;
 }
 
+const CONTENT_ID = /^[A-Za-z0-9._@-]{1,100}$/;
+
+/**
+ * The attachments as they are sent, whatever the transport: each name reduced to its last path
+ * segment without control or bidi characters (a name is only ever shown, never a path on the
+ * recipient's disk), each content id checked, since it is written into a header as it is.
+ */
+export function cleanAttachments(attachments: readonly MailAttachment[] | undefined): MailAttachment[] | undefined {
+  if (attachments === undefined) return undefined;
+  return attachments.map((a) => {
+    if (a.contentId !== undefined && !CONTENT_ID.test(a.contentId)) throw new Error('attachment contentId must be 1 to 100 of [A-Za-z0-9._@-]');
+    return { ...a, filename: displayName(a.filename) };
+  });
+}
+
 export function toMailOptions(from: string, msg: MailMessage): SendMailOptions {
+  const attachments = cleanAttachments(msg.attachments);
   return {
     from,
     to: msg.to,
     subject: msg.subject,
     text: msg.text,
     ...(msg.html === undefined ? {} : { html: msg.html }),
+    ...(attachments?.length
+      ? {
+          // With a content id the part is `inline` and the HTML shows it (`cid:`); without, a file to save.
+          attachments: attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            content: a.content,
+            ...(a.contentId === undefined ? { contentDisposition: 'attachment' as const } : { cid: a.contentId, contentDisposition: 'inline' as const }),
+          })),
+        }
+      : {}),
     ...(msg.idempotencyKey === undefined ? {} : { messageId: messageIdFor(msg.idempotencyKey, from) }),
   };
 }

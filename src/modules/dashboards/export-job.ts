@@ -1,6 +1,7 @@
 // Dashboard exports made in the background: the request is checked (the caller may view the
 // dashboard, the filters fit) and answered 202 with a job id at once; the job computes every
-// widget as the requester, exactly as `/data` does, draws a PDF or a PNG, keeps it through
+// widget as the requester, exactly as `/data` does, draws a PDF or a PNG (on the drawing thread,
+// drawing.ts), keeps it through
 // core.storage and answers a signed link valid for a day. Progress reaches the requester's
 // realtime stream as `job.progress` events.
 import type { Actor } from '../../core/context/actor.ts';
@@ -9,14 +10,12 @@ import type { JobDefinition, JobQueue } from '../../core/jobs/types.ts';
 import type { Clock } from '../../core/module.ts';
 import type { Storage } from '../../core/storage/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
-import { renderChart } from '../visualizations/index.ts';
-import { type ChartSvg, exportModel, generatedText } from './export-model.ts';
+import { drawDashboardFile } from './drawing.ts';
+import { EXPORT_CONTENT_TYPES as CONTENT_TYPES, type ExportFormat, fileStem } from './export-files.ts';
 import { ExportFile, type FilterValue } from './schemas.ts';
 import type { DashboardsService } from './service.ts';
 
 export const EXPORT_JOB = 'dashboards.export';
-export type ExportFormat = 'pdf' | 'png';
-const CONTENT_TYPES: Record<ExportFormat, string> = { pdf: 'application/pdf', png: 'image/png' };
 const LINK_SECONDS = 86_400;
 
 interface ExportJobData {
@@ -27,16 +26,6 @@ interface ExportJobData {
   format: ExportFormat;
   filters: Record<string, FilterValue>;
 }
-
-/** The chart's SVG through the visualizations renderer, in the light theme. */
-const chartSvg: ChartSvg = async (spec, width, height) => (await renderChart(spec as never, { format: 'svg', width, height, theme: 'light' })).body.toString('utf8');
-
-/** `Ventes été 2026 / Q3` → `Ventes-ete-2026-Q3`: a file name any system keeps (accents dropped, not the letters). */
-export const fileStem = (name: string) =>
-  name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 80) || 'dashboard';
 
 export function createDashboardExports(deps: { jobs: JobQueue; storage: Storage; orgs: Pick<OrganizationsApi, 'getOrganization'>; clock: Clock; service: DashboardsService }) {
   const { jobs, storage, orgs, clock, service } = deps;
@@ -61,10 +50,8 @@ export function createDashboardExports(deps: { jobs: JobQueue; storage: Storage;
       const { dashboard, data } = await service.snapshot(actor, orgId, dashboardId, filters);
       const org = await orgs.getOrganization(orgId);
       const now = clock.now();
-      const model = exportModel(dashboard, data, org?.name ?? '', generatedText(now, org?.timezone ?? 'UTC'));
       await ctx.progress(0.5, 'rendering');
-      // pdfkit and resvg are heavy: only a server that makes an export loads them.
-      const content = format === 'pdf' ? await (await import('./render-pdf.ts')).renderDashboardPdf(model, chartSvg) : await (await import('./render-png.ts')).renderDashboardPng(model, chartSvg);
+      const content = await drawDashboardFile(format, { dashboard, data }, org, now);
       await ctx.progress(0.9, 'storing');
       const fileName = `${fileStem(dashboard.name)}-${now.toISOString().slice(0, 10)}.${format}`;
       const saved = await storage.save({ orgId, scope: 'dashboards/exports', fileName, contentType: CONTENT_TYPES[format], body: content, userId: principal.userId });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileStem } from './export-job.ts';
+import { fileStem } from './export-files.ts';
 import { filterText, generatedText, htmlToText } from './export-model.ts';
 import { renderMarkdown } from './markdown.ts';
 

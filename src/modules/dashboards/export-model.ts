@@ -39,17 +39,22 @@ export function filterText(value: Applied): string {
   return 'any';
 }
 
+/** Formatters by zone: making one costs more than formatting (a subscription run formats once a recipient). */
+const formatters = new Map<string, { zone: string; fmt: Intl.DateTimeFormat }>();
+
 /** The generation time in the org's zone; an unknown zone falls back to UTC rather than failing the export. */
 export function generatedText(at: Date, timeZone: string): string {
-  let zone = timeZone;
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: zone });
-  } catch {
-    zone = 'UTC';
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: zone });
+  let f = formatters.get(timeZone);
+  if (!f) {
+    try {
+      f = { zone: timeZone, fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }) };
+    } catch {
+      f = { zone: 'UTC', fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }) };
+    }
+    // Zones are a few hundred names at most; a bad one is cached as its UTC fallback.
+    if (formatters.size < 1000) formatters.set(timeZone, f);
   }
-  return `${fmt.format(at)} (${zone})`;
+  return `${f.fmt.format(at)} (${f.zone})`;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };

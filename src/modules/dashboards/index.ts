@@ -46,7 +46,7 @@ export const dashboardsModule = defineModule({
       chartData: (actor, orgId, chartId, input) => visualizations.chartData(actor, orgId, chartId, input),
     });
     const exports = createDashboardExports({ jobs: core.jobs, storage: core.storage, orgs: organizations, clock: core.clock, service });
-    const subscriptions = createSubscriptions({ ...core, orgs: organizations, dashboards: service.api, publicUrl: core.config.publicUrl, data: (actor, orgId, id) => service.data(actor, orgId, id, undefined) });
+    const subscriptions = createSubscriptions({ ...core, orgs: organizations, dashboards: service.api, publicUrl: core.config.publicUrl, snapshot: (actor, orgId, id) => service.snapshot(actor, orgId, id, {}) });
     const routes = [dashboardsRoutes(service, exports), subscriptionsRoutes(subscriptions)];
     return {
       api: service.api,

@@ -3,6 +3,8 @@
 // chart's SVG drawn by svg-to-pdfkit), questions as tables paged with their header row repeated,
 // text as plain text, failures as one line. A footer with the time and "page x of y" on every page.
 // Only pdfkit's built-in Helvetica (no font files), so text is limited to Windows-1252.
+// pdfkit draws synchronously: the loop it runs on (the drawing thread, drawing.ts) gets a turn
+// after each widget and each page of a long table, so other drawings in flight are not held up.
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 import { type ChartSvg, cellText, type DashboardExport, errorLine, type ExportWidget, htmlToText } from './export-model.ts';
@@ -20,7 +22,7 @@ const ERROR = '#B42318';
 /** Points per grid row of a chart: a 4-row widget is 180 pt high. */
 const CHART_ROW = 45;
 
-
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function renderDashboardPdf(model: DashboardExport, chartSvg: ChartSvg, opts: { compress?: boolean } = {}): Promise<Buffer> {
   const doc = new PDFDocument({
@@ -76,7 +78,7 @@ export async function renderDashboardPdf(model: DashboardExport, chartSvg: Chart
     y += height + 16;
   };
 
-  const table = (w: ExportWidget) => {
+  const table = async (w: ExportWidget) => {
     const result = w.data.result as NonNullable<WidgetDataResult>;
     const columns = result.columns.map((c) => c.name);
     const colW = usable / Math.max(1, columns.length);
@@ -95,8 +97,9 @@ export async function renderDashboardPdf(model: DashboardExport, chartSvg: Chart
       doc.font(FONT).fontSize(9).fillColor(GREY).text('No rows.', left + 3, y + 3, { width: usable - 6, lineBreak: false });
       y += ROW_H;
     }
-    result.rows.forEach((row, r) => {
+    for (const [r, row] of result.rows.entries()) {
       if (y + ROW_H > bottom()) {
+        await yieldToLoop();
         // The header row comes along to every page the table continues on.
         newPage();
         title(w, ' (continued)');
@@ -108,7 +111,7 @@ export async function renderDashboardPdf(model: DashboardExport, chartSvg: Chart
         doc.text(fitText(doc, pdfSafe(cellText(cell)), colW - 6), left + i * colW + 3, y + 3.5, { width: colW - 6, lineBreak: false });
       });
       y += ROW_H;
-    });
+    }
     if (result.truncated) {
       room(ROW_H);
       doc.font(FONT).fontSize(8).fillColor(GREY).text(`The result was cut at ${result.rows.length} rows.`, left + 3, y + 3, { width: usable - 6, lineBreak: false });
@@ -143,8 +146,9 @@ export async function renderDashboardPdf(model: DashboardExport, chartSvg: Chart
     else if (w.widget.kind === 'chart') {
       // A chart the renderer refuses fails alone, like a widget that could not be computed.
       await chart(w).catch(() => failed({ ...w, data: { ...w.data, error: { code: 'DASHBOARDS.WIDGET_FAILED', detail: 'the chart could not be drawn' } } }));
-    } else if (w.widget.kind === 'question') table(w);
+    } else if (w.widget.kind === 'question') await table(w);
     else text(w);
+    await yieldToLoop();
   }
 
   // Footer on every page; the bottom margin is lifted while writing it, or pdfkit would start a new page.

@@ -98,7 +98,8 @@ async function cell(w: ExportWidget, x: number, y: number, cw: number, ch: numbe
 /** The dashboard as a PNG, 1200 px wide. */
 export async function renderDashboardPng(model: DashboardExport, chartSvg: ChartSvg): Promise<Buffer> {
   const svg = await dashboardSvg(model, chartSvg);
-  const { Resvg } = await import('@resvg/resvg-js');
-  const png = new Resvg(svg, { font: { fontDirs: [fontDir], loadSystemFonts: false, defaultFontFamily: FONT }, fitTo: { mode: 'original' } }).render().asPng();
+  // On libuv's thread pool (`renderAsync`): a 1200 px board takes long enough to hold requests up.
+  const { renderAsync } = await import('@resvg/resvg-js');
+  const png = (await renderAsync(svg, { font: { fontDirs: [fontDir], loadSystemFonts: false, defaultFontFamily: FONT }, fitTo: { mode: 'original' } })).asPng();
   return Buffer.from(png);
 }

@@ -1,5 +1,5 @@
 // The dashboard subscriptions API's shapes.
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { Line, named, Nullable, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
 export const SubscriptionParams = Type.Object({ orgId: Uuid(), subscriptionId: Uuid() });
@@ -7,18 +7,31 @@ export const SubscriptionParams = Type.Object({ orgId: Uuid(), subscriptionId: U
 const Recipients = Type.Array(Uuid(), { minItems: 1, maxItems: 500, uniqueItems: true, description: 'Members of the organization, by user id' });
 const Schedule = Line(100, { description: "A cron expression of five fields (minute hour day month weekday), in the organization's time zone" });
 
+const Format = () => Type.Union([Type.Literal('inline'), Type.Literal('pdf'), Type.Literal('csv')]);
+export type SubscriptionFormat = Static<ReturnType<typeof Format>>;
+const Formats = (opts: { default?: SubscriptionFormat[] } = {}) =>
+  Type.Array(Format(), {
+    ...opts,
+    minItems: 1,
+    maxItems: 3,
+    uniqueItems: true,
+    description:
+      'What each mail carries besides the tables of question widgets in its body: `inline` each chart as a picture in the body, `pdf` the dashboard as a PDF attached (as its export makes it), `csv` a CSV file per table',
+  });
+
 export const CreateSubscriptionBody = Type.Object(
   {
     dashboardId: Uuid(),
     recipients: Recipients,
     schedule: Schedule,
     skipEmpty: Type.Optional(Type.Boolean({ default: true, description: 'Send nothing to a recipient for whom no question widget has a row' })),
+    formats: Type.Optional(Formats({ default: ['inline'] })),
   },
   { additionalProperties: false },
 );
 
 export const UpdateSubscriptionBody = Type.Object(
-  { recipients: Type.Optional(Recipients), schedule: Type.Optional(Schedule), skipEmpty: Type.Optional(Type.Boolean()) },
+  { recipients: Type.Optional(Recipients), schedule: Type.Optional(Schedule), skipEmpty: Type.Optional(Type.Boolean()), formats: Type.Optional(Formats()) },
   { additionalProperties: false },
 );
 
@@ -31,6 +44,7 @@ export const SubscriptionView = named(
     recipients: Type.Array(Uuid()),
     schedule: Type.String(),
     skipEmpty: Type.Boolean(),
+    formats: Type.Array(Format()),
     ownerId: Uuid(),
     nextRunAt: Timestamp(),
     lastRunAt: Nullable(Timestamp()),

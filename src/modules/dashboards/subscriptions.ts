@@ -2,8 +2,10 @@
 // zone. Every mail is computed AS ITS RECIPIENT, with their rights at send time (never the
 // owner's): a recipient who can no longer see the dashboard (left the org, lost the collection)
 // gets nothing, and the owner is told through the `subscription_recipient_dropped`
-// notification. The mail body holds each question widget's values as an HTML table (and the
-// same as text); charts and text widgets are named with a link to the dashboard.
+// notification. The mail (subscription-mail.ts) holds each question widget's values as an HTML
+// table, and what the subscription's formats add: the charts inline, the PDF, a CSV per table.
+// Mails are made one recipient after another, each rendering done in turns of the event loop, so
+// a run of a hundred recipients in the API process never holds requests up for long.
 import { Cron } from 'croner';
 import type { Kysely, Selectable } from 'kysely';
 import type { Static } from 'typebox';
@@ -14,13 +16,20 @@ import { CoreProblems, defineProblem } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import type { JobDefinition } from '../../core/jobs/types.ts';
 import type { Logger } from '../../core/log/logger.ts';
-import { html, type Mailer, oneLine, paragraph, renderMail, type SafeHtml } from '../../core/mail/index.ts';
+import type { Mailer } from '../../core/mail/index.ts';
 import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { DashboardsProblems } from './problems.ts';
-import type { DashboardDataView } from './schemas.ts';
-import type { DashboardsApi } from './service.ts';
-import { type CreateSubscriptionBody, SubscriptionJobResult, type SubscriptionRunView, type SubscriptionView, type UpdateSubscriptionBody } from './subscriptions-schemas.ts';
+import type { Dashboard, DashboardData, DashboardsApi } from './service.ts';
+import { type DrawnFiles, subscriptionMail } from './subscription-mail.ts';
+import {
+  type CreateSubscriptionBody,
+  SubscriptionJobResult,
+  type SubscriptionFormat,
+  type SubscriptionRunView,
+  type SubscriptionView,
+  type UpdateSubscriptionBody,
+} from './subscriptions-schemas.ts';
 
 export const SubscriptionProblems = {
   notFound: defineProblem('not_found', 'DASHBOARDS.SUBSCRIPTION_NOT_FOUND', 'No such dashboard subscription in this organization (or it is not yours).'),
@@ -35,6 +44,7 @@ interface SubscriptionsTable {
   recipients: string[];
   schedule: string;
   skip_empty: boolean;
+  formats: SubscriptionFormat[];
   owner_id: string;
   next_run_at: Date;
   last_run_at: Date | null;
@@ -47,12 +57,13 @@ const T = 'dashboards.subscriptions' as const;
 
 type Subscription = Static<typeof SubscriptionView>;
 type Run = Static<typeof SubscriptionRunView>;
-type Data = Static<typeof DashboardDataView>;
+type Data = DashboardData;
 
 export const SEND_SUBSCRIPTIONS_JOB = 'dashboards.send_subscriptions';
 const RUNS_PER_TICK = 50;
-/** Rows of a table in a mail: a mail is a summary, the dashboard has the rest. */
-const MAIL_ROWS = 50;
+
+/** A turn of the event loop between two recipients: requests that came in meanwhile go first. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const toView = (r: Row): Subscription => ({
   id: r.id,
@@ -61,14 +72,13 @@ const toView = (r: Row): Subscription => ({
   recipients: r.recipients,
   schedule: r.schedule,
   skipEmpty: r.skip_empty,
+  formats: r.formats,
   ownerId: r.owner_id,
   nextRunAt: r.next_run_at.toISOString(),
   lastRunAt: r.last_run_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
-
-const cellText = (cell: unknown): string => (cell === null || cell === undefined ? '' : typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
 
 /** Empty: no question widget answered a row (text and charts alone say nothing new). */
 const isEmpty = (data: Data) => !data.widgets.some((w) => w.status === 'ok' && w.kind === 'question' && (w.result?.rowCount ?? 0) > 0);
@@ -82,8 +92,8 @@ export function createSubscriptions(deps: {
   log: Logger;
   publicUrl: string;
   dashboards: DashboardsApi;
-  /** The dashboard's data computed as `actor` (their rights), the default filters. */
-  data(actor: Actor, orgId: string, dashboardId: string): Promise<Data>;
+  /** The dashboard and its data computed as `actor` (their rights), the default filters. */
+  snapshot(actor: Actor, orgId: string, dashboardId: string): Promise<{ dashboard: Dashboard; data: Data }>;
 }) {
   const { db, events, clock, orgs, mailer, dashboards, log } = deps;
   const base = deps.publicUrl.replace(/\/$/, '');
@@ -139,6 +149,7 @@ export function createSubscriptions(deps: {
       recipients: input.recipients,
       schedule: input.schedule.trim(),
       skip_empty: input.skipEmpty ?? true,
+      formats: input.formats ?? ['inline'],
       owner_id: actor.principal.userId,
       next_run_at: await nextRun(orgId, input.schedule, now),
       last_run_at: null,
@@ -175,13 +186,14 @@ export function createSubscriptions(deps: {
       recipients: input.recipients ?? row.recipients,
       schedule: input.schedule?.trim() ?? row.schedule,
       skip_empty: input.skipEmpty ?? row.skip_empty,
+      formats: input.formats ?? row.formats,
       next_run_at: input.schedule !== undefined ? await nextRun(orgId, input.schedule, now) : row.next_run_at,
       updated_at: now,
     };
     await db.transaction().execute(async (tx) => {
       await q(tx)
         .updateTable(T)
-        .set({ recipients: JSON.stringify(next.recipients) as never, schedule: next.schedule, skip_empty: next.skip_empty, next_run_at: next.next_run_at, updated_at: now })
+        .set({ recipients: JSON.stringify(next.recipients) as never, schedule: next.schedule, skip_empty: next.skip_empty, formats: next.formats, next_run_at: next.next_run_at, updated_at: now })
         .where('org_id', '=', orgId)
         .where('id', '=', id)
         .execute();
@@ -198,45 +210,6 @@ export function createSubscriptions(deps: {
     });
   }
 
-  /** The mail of one recipient, from the data computed as them. */
-  function mail(name: string, link: string, widgets: readonly { id: string; title?: string; kind: string }[], data: Data) {
-    const titles = new Map(widgets.map((w) => [w.id, w.title ?? (w.kind === 'text' ? 'Notes' : w.kind === 'chart' ? 'Chart' : 'Question')]));
-    const blocks: SafeHtml[] = [];
-    const text: string[] = [`${oneLine(name)}: ${link}`, ''];
-    for (const w of data.widgets) {
-      const title = oneLine(titles.get(w.widgetId) ?? w.widgetId);
-      if (w.kind === 'text') continue;
-      if (w.status !== 'ok') {
-        blocks.push(html`<h3>${title}</h3>`, paragraph(html`Not available: ${w.error?.detail ?? w.status}`));
-        text.push(`${title}: not available (${w.error?.detail ?? w.status})`, '');
-        continue;
-      }
-      if (w.kind === 'chart' || !w.result) {
-        blocks.push(html`<h3>${title}</h3>`, paragraph(html`See the chart on the dashboard.`));
-        text.push(`${title}: see the chart on the dashboard`, '');
-        continue;
-      }
-      const r = w.result;
-      const rows = r.rows.slice(0, MAIL_ROWS);
-      blocks.push(
-        html`<h3>${title}</h3>`,
-        html`<table style="border-collapse:collapse;margin:0 0 16px;" border="1" cellpadding="4"><tr>${r.columns.map((c) => html`<th>${c.name}</th>`)}</tr>${rows.map((row) => html`<tr>${row.map((cell) => html`<td>${cellText(cell)}</td>`)}</tr>`)}</table>`,
-      );
-      text.push(title, r.columns.map((c) => c.name).join('\t'), ...rows.map((row) => row.map(cellText).join('\t')), '');
-      if (r.rowCount > rows.length) {
-        blocks.push(paragraph(html`${r.rowCount - rows.length} more rows on the dashboard.`));
-        text.push(`${r.rowCount - rows.length} more rows on the dashboard.`, '');
-      }
-    }
-    return renderMail({
-      subject: oneLine(name),
-      title: oneLine(name),
-      html: [paragraph(html`<a href="${link}">${oneLine(name)}</a>`), ...blocks],
-      text,
-      footer: 'You get this mail because you were subscribed to this dashboard. Its owner can remove you.',
-    });
-  }
-
   /** Sends the dashboard to each recipient as that recipient; tells the owner of those dropped. */
   async function run(row: Row): Promise<Run> {
     const result: Run = { sent: [], skipped: [], dropped: [], failed: [] };
@@ -245,6 +218,8 @@ export function createSubscriptions(deps: {
     const dashboard = (await orgs.roleOf(row.owner_id, row.org_id)) ? await dashboards.getDashboard(row.org_id, row.dashboard_id) : null;
     if (dashboard) {
       const members = new Map((await orgs.listMembers(row.org_id)).map((m) => [m.userId, m]));
+      const org = await orgs.getOrganization(row.org_id);
+      const drawn: DrawnFiles = new Map();
       const link = `${base}/orgs/${row.org_id}/dashboards/${row.dashboard_id}`;
       for (const recipientId of row.recipients) {
         const member = members.get(recipientId);
@@ -261,16 +236,19 @@ export function createSubscriptions(deps: {
         // One recipient's failure (the mail server refusing, access lost a moment ago) is theirs
         // alone: the others still get their mail, and the run is not repeated for everyone.
         try {
-          const data = await deps.data(actor, row.org_id, row.dashboard_id);
-          if (row.skip_empty && isEmpty(data)) {
+          const snapshot = await deps.snapshot(actor, row.org_id, row.dashboard_id);
+          if (row.skip_empty && isEmpty(snapshot.data)) {
             result.skipped.push(recipientId);
             continue;
           }
-          await mailer.send({ to: member.email, ...mail(dashboard.name, link, dashboard.widgets, data), idempotencyKey: `subscription-${row.id}-${now.getTime()}-${recipientId}` });
+          const mail = await subscriptionMail({ link, snapshot, formats: row.formats, org: org ? { name: org.name, timezone: org.timezone } : null, at: now, drawn });
+          await mailer.send({ to: member.email, ...mail, idempotencyKey: `subscription-${row.id}-${now.getTime()}-${recipientId}` });
           result.sent.push(recipientId);
         } catch (err) {
           log.warn({ subscriptionId: row.id, recipientId, err: (err as Error).message }, 'dashboard subscription mail not sent');
           result.failed.push(recipientId);
+        } finally {
+          await yieldToLoop();
         }
       }
     }

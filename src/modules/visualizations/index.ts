@@ -16,6 +16,13 @@ export { VisualizationsProblems } from './problems.ts';
 export { renderChart, type RenderOptions } from './render.ts';
 export type { ChartView, ResultView, VisualizationsApi } from './service.ts';
 
+/**
+ * The module that holds `renderChart`, for a worker thread that draws charts to import by URL:
+ * it loads vega, vega-lite and resvg and nothing else, where this index would load the whole app
+ * (a second copy of every module on the thread: a second more to start, 130 MB more).
+ */
+export const chartRendererUrl = new URL('./render.ts', import.meta.url).href;
+
 export const visualizationsModule = defineModule({
   name: 'visualizations',
   apiTags: [{ name: 'visualizations', description: "Charts over saved questions: Vega-Lite specs with their data, SVG and PNG drawn on the server, suggestions from a result's columns." }],
