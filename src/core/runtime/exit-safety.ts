@@ -9,7 +9,15 @@ import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--no-concurrent-sparkplug');
 
-/** For processes that run once and exit (CLI commands, scripts): no concurrent optimising either. */
+/**
+ * For processes that run once and exit (CLI commands, scripts): no concurrent optimising either.
+ * Maglev's background dispatcher is made when the isolate starts, so turning concurrent
+ * recompilation off afterwards does not reach it: a hung `cli new-module` showed a Maglev job
+ * waiting for a collection while the main thread, exiting, joined its thread. Maglev is turned
+ * off instead (hot code goes straight to Turbofan, compiled on the main thread); a short
+ * process loses nothing it would notice.
+ */
 export function compileOnMainThread(): void {
   setFlagsFromString('--no-concurrent-recompilation');
+  setFlagsFromString('--no-maglev');
 }
