@@ -242,7 +242,7 @@ describe.runIf(tcp(PG_URL))('an org admin who reads only /openapi.json', () => {
             place('revenue', 6, 4),
             place('orders', 0, 8),
             place('entries', 6, 8),
-            // Mails carry question widgets' values (charts are only named): the same hours as a table.
+            // The same hours as a table of numbers: mailed as a table and a CSV file, beside the six charts as pictures.
             { id: 'client-table', kind: 'question', questionId: perClient, title: 'Hours per client, in numbers', x: 0, y: 12, w: 12, h: 3, filters: mapped },
           ],
         },
@@ -303,7 +303,7 @@ describe.runIf(tcp(PG_URL))('an org admin who reads only /openapi.json', () => {
   }, 180_000);
 
   it('mails two subscribed members, of whom the one who left the org gets nothing', async () => {
-    const sub = await ok('createDashboardSubscription', { body: { dashboardId, recipients: [stays.userId, leaves.userId], schedule: '0 8 * * 1' } }, 201);
+    const sub = await ok('createDashboardSubscription', { body: { dashboardId, recipients: [stays.userId, leaves.userId], schedule: '0 8 * * 1', formats: ['inline', 'pdf', 'csv'] } }, 201);
     subscriptionId = sub.id;
     await ok('removeOrganizationMember', { params: { orgId, userId: leaves.userId } }, 204);
     const run = await ok('sendDashboardSubscription', { params: { orgId, subscriptionId } });
@@ -315,6 +315,20 @@ describe.runIf(tcp(PG_URL))('an org admin who reads only /openapi.json', () => {
     expect(mails(leaves)).toHaveLength(0);
     // Computed with the default filter: last quarter's hours per client.
     for (const [client, hours] of expected().perClient) expect(mails(stays)[0].text).toContain(`${client}\t${hours}`);
+    // Every format: the six charts inline as PNG pictures the HTML shows, the dashboard as a PDF, the table as a CSV.
+    const mail = mails(stays)[0];
+    const files = mail.attachments ?? [];
+    const pictures = files.filter((f) => f.contentType === 'image/png');
+    expect(pictures).toHaveLength(6);
+    for (const p of pictures) {
+      expect(p.content.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+      expect(mail.html).toContain(`cid:${p.contentId}`);
+    }
+    const pdf = files.find((f) => f.contentType === 'application/pdf');
+    expect(pdf?.content.subarray(0, 5).toString()).toBe('%PDF-');
+    const csv = files.filter((f) => f.contentType.startsWith('text/csv'));
+    expect(csv).toHaveLength(1);
+    for (const [client] of expected().perClient) expect(csv[0].content.toString('utf8')).toContain(client);
     const dropped = await notifications(admin, 'subscription_recipient_dropped');
     expect(dropped).toHaveLength(1);
     expect(dropped[0].data).toMatchObject({ dashboardId, subscriptionId, recipientId: leaves.userId });

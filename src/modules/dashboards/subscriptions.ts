@@ -80,8 +80,8 @@ const toView = (r: Row): Subscription => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-/** Empty: no question widget answered a row (text and charts alone say nothing new). */
-const isEmpty = (data: Data) => !data.widgets.some((w) => w.status === 'ok' && w.kind === 'question' && (w.result?.rowCount ?? 0) > 0);
+/** Empty: no question or chart widget answered a row (text alone says nothing new; a chart of rows does). */
+const isEmpty = (data: Data) => !data.widgets.some((w) => w.status === 'ok' && (w.kind === 'question' || w.kind === 'chart') && (w.result?.rowCount ?? 0) > 0);
 
 export function createSubscriptions(deps: {
   db: Executor;
