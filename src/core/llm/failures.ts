@@ -3,6 +3,7 @@
 // already retried what was worth retrying (408, 409, 429, 5xx, unreachable) when an error gets here.
 import { AISDKError, APICallError, InvalidArgumentError, InvalidPromptError, JSONParseError, NoContentGeneratedError, NoObjectGeneratedError, NoOutputGeneratedError, RetryError, TypeValidationError } from 'ai';
 import type { AppError } from '../errors.ts';
+import { UrlNotAllowedError } from '../net/ssrf-guard.ts';
 import { LlmProblems } from './problems.ts';
 
 export interface Failure {
@@ -41,6 +42,10 @@ export function classify(err: unknown, signals: CallSignals, secrets: readonly s
   // A mistake of the calling code (a malformed conversation, a bad option) is a bug, not the provider's failure.
   if (InvalidPromptError.isInstance(err) || InvalidArgumentError.isInstance(err)) throw err;
 
+  // A provider whose address users gave, checked at each request (an organization's): no longer allowed.
+  if (err instanceof UrlNotAllowedError) {
+    return failed(unavailable(), 'error', { hint: `the base URL of provider "${provider}" may not be reached from this server: it ${err.message}`, detail: err.detail }, true);
+  }
   const attempts = RetryError.isInstance(err) ? err.errors.length : 1;
   const last = RetryError.isInstance(err) ? err.lastError : err;
   if (APICallError.isInstance(last)) {

@@ -285,7 +285,7 @@ export function createLlm(opts: LlmOptions): Llm {
         }
       });
     },
-    usage: (query) => usageTotals(db, query),
+    usage: (query, exec = db) => usageTotals(exec, query),
     usageReport: (query) => usageReport(db, query),
   };
 }

@@ -4,6 +4,7 @@
 // internals, so it goes to the server's log (without the key), never to the client. The last
 // four are refusals before any call, by an organization's catalog, role rules and budgets
 // (the llm_admin module answers them for every call made in an organization).
+import { Type } from 'typebox';
 import { defineProblem, type ProblemType } from '../errors.ts';
 
 export const LlmProblems = {
@@ -46,8 +47,18 @@ export const LlmProblems = {
   budgetExceeded: defineProblem(
     'rate_limited',
     'LLM.BUDGET_EXCEEDED',
-    'The request could cost more than what is left of a monthly budget of the organization or of the user (tokens or money; the detail says which): ask for less (fewer tokens out), wait for `Retry-After` seconds (the next month), or ask an admin to raise it.',
-    { retryAfter: true },
+    'The request could cost more than what is left of a monthly budget of the organization or of the user, in tokens or money (`budget`, `unit`): ask for less (fewer tokens out), wait for `Retry-After` seconds (the next month), or ask an admin to raise it.',
+    {
+      retryAfter: true,
+      extensions: {
+        budget: Type.Union([Type.Literal('organization'), Type.Literal('user')]),
+        unit: Type.Union([Type.Literal('tokens'), Type.Literal('money')], { description: 'money: minor units of the currency (LLM_CURRENCY)' }),
+        limit: Type.Number({ description: 'The monthly limit' }),
+        remaining: Type.Number({ description: 'What is left of it this month, calls in flight counted' }),
+        requested: Type.Number({ description: 'The worst case of the request: its prompt (estimated) and all the output it may write' }),
+        resetsAt: Type.String({ format: 'date-time', description: 'When the month ends, in the organization\'s time zone' }),
+      },
+    },
   ),
 } as const;
 

@@ -3,6 +3,7 @@
 // tool results), so a conversation kept by a caller goes back to the model as it came.
 import type { ModelMessage } from 'ai';
 import type { Static, TSchema } from 'typebox';
+import type { Executor } from '../db/database.ts';
 import type { LlmModelConfig, LlmPrice, LlmProviderConfig, LlmProviderName } from './settings.ts';
 
 export type { LlmConfig, LlmModelConfig, LlmPrice, LlmProviderConfig, LlmProviderName } from './settings.ts';
@@ -225,8 +226,8 @@ export interface Llm {
   /** An answer of the given shape (the provider's structured output or JSON mode), checked against it. */
   generateObject<S extends TSchema>(req: LlmObjectRequest<S>): Promise<LlmObjectResult<Static<S>>>;
   streamText(req: LlmRequest): LlmStream;
-  /** Tokens, cost and calls recorded for an org in a period (failed calls included, with what they used). */
-  usage(query: LlmUsageQuery): Promise<LlmUsageTotals>;
+  /** Tokens, cost and calls recorded for an org in a period (failed calls included, with what they used); on the caller's executor, default the pool. */
+  usage(query: LlmUsageQuery, exec?: Executor): Promise<LlmUsageTotals>;
   /** The same, summed per day, user, model or feature. */
   usageReport(query: LlmUsageReportQuery): Promise<LlmUsageReportRow[]>;
 }
