@@ -203,6 +203,11 @@ export function createLlm(opts: LlmOptions): Llm {
           return { value, target, current };
         } catch (err) {
           current.dispose();
+          // Cancelled while waiting on a half-open circuit's trial: the caller's reason, as anywhere else.
+          if (!(err instanceof FailedAttempt) && req.signal?.aborted) {
+            await record(target, 'cancelled', known, null);
+            throw req.signal.reason;
+          }
           if (!(err instanceof FailedAttempt)) {
             await record(target, 'error', known, null);
             throw err;
