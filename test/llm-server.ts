@@ -11,6 +11,7 @@
 //   llm.script((req) => ({ text: req.prompt.includes('hours') ? 'SELECT …' : 'no' }));
 //   … createTestApp({ env: llmEnv(llm) }) …
 //   expect(llm.requests[0].messages.at(-1)).toEqual({ role: 'user', content: '…' });
+//   expect(await llm.requests[0].ended).toBe('aborted'); // the client hung up (a cancelled call)
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,6 +41,10 @@ export interface ScriptedAnswer {
   chunkDelayMs?: number;
   /** Streamed: send this many chunks, then nothing more, connection held open (a stall mid-stream). */
   stallAfterChunks?: number;
+  /** Streamed: send this many chunks, then reset the connection (a provider that drops mid-stream; 0: right after the headers). */
+  dropAfterChunks?: number;
+  /** Streamed: the chunk at this index is sent as a line that is not JSON (a malformed chunk), the others as usual. */
+  malformedChunk?: number;
 }
 
 /** A refusal: the status and body a provider answers with, e.g. 429 with `retry-after`. */
@@ -73,6 +78,8 @@ export interface RecordedRequest {
   tools: string[];
   /** The client hung up before the answer was complete (a timeout, a cancelled call). */
   aborted: boolean;
+  /** Settles when the connection ends: `aborted` when the client hung up first (its request was aborted), else `completed`. */
+  ended: Promise<'completed' | 'aborted'>;
 }
 
 export type ScriptFunction = (req: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>;
@@ -127,8 +134,14 @@ export async function startLlmServer(): Promise<LlmServer> {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
     const recorded = record(api, req, url, body);
     requests.push(recorded);
+    let ended!: (how: 'completed' | 'aborted') => void;
+    recorded.ended = new Promise((resolve) => {
+      ended = resolve;
+    });
     res.once('close', () => {
-      if (!res.writableFinished) recorded.aborted = true;
+      // A connection the server itself reset (dropAfterChunks) is not the client's doing.
+      if (!res.writableFinished && !dropped.has(res)) recorded.aborted = true;
+      ended(recorded.aborted ? 'aborted' : 'completed');
     });
     const next = queue.shift() ?? fallback;
     if (!next) return send(res, 400, errorBody(api, 'llm-server: no scripted reply left for this request'));
@@ -186,6 +199,7 @@ function record(api: 'openai' | 'anthropic', req: IncomingMessage, url: URL, bod
     prompt: messages.map((m) => m.content).join('\n'),
     tools,
     aborted: false,
+    ended: Promise.resolve('completed'),
   };
 }
 
@@ -317,15 +331,29 @@ function pieces(text: string, size: number): string[] {
   return out;
 }
 
+/** Responses the server reset on purpose (dropAfterChunks): not aborted by the client. */
+const dropped = new WeakSet<ServerResponse>();
+
 async function writeSse(res: ServerResponse, reply: ScriptedAnswer, events: string[]) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  if (reply.dropAfterChunks !== undefined) res.flushHeaders();
   for (let i = 0; i < events.length; i++) {
     if (reply.stallAfterChunks !== undefined && i >= reply.stallAfterChunks) return; // held open until the client gives up
+    if (reply.dropAfterChunks !== undefined && i >= reply.dropAfterChunks) {
+      dropped.add(res);
+      res.socket?.resetAndDestroy();
+      return;
+    }
     if (i > 0 && reply.chunkDelayMs) await abortableSleep(reply.chunkDelayMs, res);
     if (res.destroyed) return;
-    res.write(events[i]);
+    res.write(i === reply.malformedChunk ? malformed(events[i]) : events[i]);
   }
   res.end();
+}
+
+/** The event with its JSON cut in half: what a broken proxy or provider might send. */
+function malformed(event: string): string {
+  return event.replace(/data: (.*)\n\n$/s, (_, json: string) => `data: ${json.slice(0, Math.ceil(json.length / 2))}\n\n`);
 }
 
 function errorBody(api: 'openai' | 'anthropic', message: string) {

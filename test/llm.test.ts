@@ -185,7 +185,12 @@ describe('streaming', () => {
     const texts = parts.filter((p) => p.type === 'text');
     expect(texts.length).toBeGreaterThan(2);
     expect(texts.map((p) => p.text).join('')).toBe('Let me look that up.');
-    expect(parts.at(-1)).toEqual({ type: 'tool-call', toolCallId: expect.any(String), toolName: 'lookup', input: { word: 'vine' } });
+    // Then the step's tokens, and last the finish: totals, cost and who answered.
+    expect(parts.slice(-3)).toEqual([
+      { type: 'tool-call', toolCallId: expect.any(String), toolName: 'lookup', input: { word: 'vine' } },
+      { type: 'usage', usage: { inputTokens: 20, outputTokens: 9 } },
+      { type: 'finish', finishReason: 'tool-calls', usage: { inputTokens: 20, outputTokens: 9 }, costMicros: 0, answered: { provider: 'default', model: 'scripted-model', fallbackFrom: [] } },
+    ]);
     const result = await stream.result;
     expect(result).toMatchObject({ text: 'Let me look that up.', finishReason: 'tool-calls', usage: { inputTokens: 20, outputTokens: 9 } });
     expect(result.toolCalls).toHaveLength(1);
@@ -331,7 +336,13 @@ describe('generateObject', () => {
     const llm = llmFor();
     server.script({ text: JSON.stringify({ sql: 'SELECT count(*) FROM t', explanation: 'counts rows', extra: 'dropped' }), usage: { input: 50, output: 12 } });
     const r = await llm.generateObject(ask('how many rows?', { schema: SqlAnswer, schemaName: 'sql_answer' }));
-    expect(r).toEqual({ object: { sql: 'SELECT count(*) FROM t', explanation: 'counts rows' }, finishReason: 'stop', usage: { inputTokens: 50, outputTokens: 12 } });
+    expect(r).toEqual({
+      object: { sql: 'SELECT count(*) FROM t', explanation: 'counts rows' },
+      finishReason: 'stop',
+      usage: { inputTokens: 50, outputTokens: 12 },
+      answered: { provider: 'default', model: 'scripted-model', fallbackFrom: [] },
+      costMicros: 0,
+    });
     expect(server.requests[0].body.response_format).toEqual({
       type: 'json_schema',
       json_schema: {
@@ -498,7 +509,7 @@ describe('not configured', () => {
       server.script({ text: 'through the app', usage: { input: 4, output: 3 } });
       const req = ask('hi');
       expect((await t.app.llm.generateText(req)).text).toBe('through the app');
-      expect(await t.app.llm.usage({ orgId: req.actor.orgId!, since: new Date(Date.now() - 60_000) })).toEqual({ calls: 1, inputTokens: 4, outputTokens: 3 });
+      expect(await t.app.llm.usage({ orgId: req.actor.orgId!, since: new Date(Date.now() - 60_000) })).toEqual({ calls: 1, inputTokens: 4, outputTokens: 3, costMicros: 0 });
     } finally {
       await t.close();
     }
@@ -517,10 +528,10 @@ describe('usage', () => {
     await llm.generateText({ ...ask('2'), feature: 'test.other', actor: { userId: bob, orgId } });
     await llm.generateText({ ...ask('3'), actor: { userId: alice, orgId: uuidv7() } });
     await problemOf(llm.generateText({ ...ask('4'), actor: { userId: bob, orgId } }));
-    expect(await llm.usage({ orgId, since })).toEqual({ calls: 3, inputTokens: 30, outputTokens: 3 });
-    expect(await llm.usage({ orgId, since, feature: 'test.other' })).toEqual({ calls: 1, inputTokens: 20, outputTokens: 2 });
-    expect(await llm.usage({ orgId, since, userId: alice })).toEqual({ calls: 1, inputTokens: 10, outputTokens: 1 });
-    expect(await llm.usage({ orgId, since, until: since })).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0 });
+    expect(await llm.usage({ orgId, since })).toEqual({ calls: 3, inputTokens: 30, outputTokens: 3, costMicros: 0 });
+    expect(await llm.usage({ orgId, since, feature: 'test.other' })).toEqual({ calls: 1, inputTokens: 20, outputTokens: 2, costMicros: 0 });
+    expect(await llm.usage({ orgId, since, userId: alice })).toEqual({ calls: 1, inputTokens: 10, outputTokens: 1, costMicros: 0 });
+    expect(await llm.usage({ orgId, since, until: since })).toEqual({ calls: 0, inputTokens: 0, outputTokens: 0, costMicros: 0 });
   });
 
   it('counts calls and tokens in the metrics', async () => {

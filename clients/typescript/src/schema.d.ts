@@ -2293,6 +2293,262 @@ export interface paths {
         patch: operations["updateGlossaryTerm"];
         trace?: never;
     };
+    "/orgs/{orgId}/llm/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's own language model providers (admin)
+         * @description API key scope: `llm:read`.
+         */
+        get: operations["listLlmProviders"];
+        put?: never;
+        /**
+         * Add a language model provider with its key (admin)
+         * @description The key is sealed at rest and never returned. The base URL must reach a public address (or one the operator allows in LLM_ORG_ALLOWED_HOSTS).
+         *
+         *     API key scope: `llm:write`.
+         */
+        post: operations["createLlmProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/providers/{providerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A language model provider of the organization (admin)
+         * @description API key scope: `llm:read`.
+         */
+        get: operations["getLlmProvider"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a provider and its models (admin)
+         * @description API key scope: `llm:write`.
+         */
+        delete: operations["deleteLlmProvider"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a provider: its name, address or key (admin)
+         * @description API key scope: `llm:write`.
+         */
+        patch: operations["updateLlmProvider"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The models the organization's members may be offered
+         * @description The instance's models (under the organization's rules) and the organization's own, each with its prices, context window, tool support, minimum role, and whether the caller may use it (`allowed`).
+         *
+         *     API key scope: `llm:read`.
+         */
+        get: operations["listLlmModels"];
+        put?: never;
+        /**
+         * Add a model of one of the organization's providers to its catalog (admin)
+         * @description API key scope: `llm:write`.
+         */
+        post: operations["createLlmModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/models/{modelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of the organization's own models (admin)
+         * @description API key scope: `llm:write`.
+         */
+        delete: operations["deleteLlmModel"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a model of the catalog (admin)
+         * @description An organization's own model: any field. An instance model: only `enabled` and `minimumRole`, for this organization.
+         *
+         *     API key scope: `llm:write`.
+         */
+        patch: operations["updateLlmModel"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/budgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's monthly budgets and what is spent of them (admin)
+         * @description API key scope: `llm:read`.
+         */
+        get: operations["getLlmBudgets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/budgets/org": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the organization's monthly budget (admin)
+         * @description In tokens (in and out together) and/or money (minor units of the currency); both null removes the budget. Checked before each call with its worst case.
+         *
+         *     API key scope: `llm:write`.
+         */
+        put: operations["setLlmOrgBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/budgets/each-user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set every member's monthly budget, unless they have their own (admin)
+         * @description In tokens (in and out together) and/or money (minor units of the currency); both null removes the budget. Checked before each call with its worst case.
+         *
+         *     API key scope: `llm:write`.
+         */
+        put: operations["setLlmEachUserBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/budgets/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set one member's own monthly budget (admin)
+         * @description In tokens (in and out together) and/or money (minor units of the currency); both null removes the budget. Checked before each call with its worst case.
+         *
+         *     API key scope: `llm:write`.
+         */
+        put: operations["setLlmUserBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/llm/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's language model usage per day, member, model or feature, as JSON or CSV (admin)
+         * @description Every call, failed and cancelled ones included (with the tokens they used), over days in the organization's time zone; at most 366 days.
+         *
+         *     API key scope: `llm:read`.
+         */
+        get: operations["getLlmUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/llm/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The instance's models, as its settings declare them with the administrators' changes (instance admin)
+         * @description Role: admin. API key scope: `llm:read`.
+         */
+        get: operations["listInstanceLlmModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/llm/models/{modelId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an instance model for every organization (instance admin)
+         * @description Prices, context window, tool support, whether it is enabled and its default minimum role; null goes back to the value of the settings.
+         *
+         *     Role: admin. API key scope: `llm:write`.
+         */
+        patch: operations["updateInstanceLlmModel"];
+        trace?: never;
+    };
     "/orgs/{orgId}/questions/ask": {
         parameters: {
             query?: never;
@@ -3399,6 +3655,72 @@ export interface webhooks {
          *     Sent by `data_sources`, payload version 1.
          */
         post: operations["receiveDataSourcesSourceUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "llm_admin.budget_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A monthly budget was set or removed (both limits null): the organization's (`org`), every member's (`each_user`) or one member's (`user`).
+         * @description A monthly budget was set or removed (both limits null): the organization's (`org`), every member's (`each_user`) or one member's (`user`).
+         *
+         *     Sent by `llm_admin`, payload version 1.
+         */
+        post: operations["receiveLlmAdminBudgetChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "llm_admin.model_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A model of the catalog was added, changed or deleted: an organization's own, an organization's rule for an instance model, or (orgId null) an instance model by the instance's administrators.
+         * @description A model of the catalog was added, changed or deleted: an organization's own, an organization's rule for an instance model, or (orgId null) an instance model by the instance's administrators.
+         *
+         *     Sent by `llm_admin`, payload version 1.
+         */
+        post: operations["receiveLlmAdminModelChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "llm_admin.provider_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization's language model provider was added, changed or deleted (`fields` names what changed; `keyChanged` whether its key was set, replaced or removed: never the key).
+         * @description An organization's language model provider was added, changed or deleted (`fields` names what changed; `keyChanged` whether its key was set, replaced or removed: never the key).
+         *
+         *     Sent by `llm_admin`, payload version 1.
+         */
+        post: operations["receiveLlmAdminProviderChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6333,15 +6655,283 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        LlmAdminBudgetChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** @enum {string} */
+            scope: "org" | "each_user" | "user";
+            /** Format: uuid */
+            userId: string | null;
+            monthlyTokens: number | null;
+            monthlyCostMinor: number | null;
+        };
+        /** @description The body of a `llm_admin.budget_changed` delivery. */
+        LlmAdminBudgetChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "llm_admin.budget_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["LlmAdminBudgetChangedPayload"];
+        };
+        /** @description `LLM_ADMIN.INSTANCE_MODEL`: An instance model is not an organization's to delete: disable it for the organization instead (`enabled: false`). */
+        LlmAdminInstanceModelProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.INSTANCE_MODEL";
+        };
+        LlmAdminModelChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            modelId: string;
+            provider: string;
+            model: string;
+            /** @enum {string} */
+            change: "created" | "updated" | "deleted";
+            fields: string[];
+        };
+        /** @description The body of a `llm_admin.model_changed` delivery. */
+        LlmAdminModelChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "llm_admin.model_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["LlmAdminModelChangedPayload"];
+        };
+        /** @description `LLM_ADMIN.MODEL_INVALID`: The change does not fit the model: an instance model takes only `enabled` and `minimumRole` from an organization (its other values are the instance administrators'), and a fallback must be another model of the catalog. `errors` names the field. */
+        LlmAdminModelInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.MODEL_INVALID";
+        };
+        /** @description `LLM_ADMIN.MODEL_TAKEN`: This provider already has this model in the catalog. */
+        LlmAdminModelTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.MODEL_TAKEN";
+        };
+        LlmAdminProviderChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            providerId: string;
+            name: string;
+            kind: string;
+            /** @enum {string} */
+            change: "created" | "updated" | "deleted";
+            fields: string[];
+            keyChanged: boolean;
+        };
+        /** @description The body of a `llm_admin.provider_changed` delivery. */
+        LlmAdminProviderChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "llm_admin.provider_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["LlmAdminProviderChangedPayload"];
+        };
+        /** @description `LLM_ADMIN.PROVIDER_INVALID`: The provider's fields do not fit its kind: `openai-compatible` needs `baseUrl`; `openai`, `azure` and `anthropic` need `apiKey`; `azure` needs `azureResource` or `baseUrl`; the `azure*` fields are Azure's only. `errors` names the field. */
+        LlmAdminProviderInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.PROVIDER_INVALID";
+        };
+        /** @description `LLM_ADMIN.PROVIDER_NAME_TAKEN`: Another provider of this organization, or of the instance, has this name. */
+        LlmAdminProviderNameTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.PROVIDER_NAME_TAKEN";
+        };
+        /** @description `LLM_ADMIN.PROVIDER_NOT_FOUND`: No such language model provider in this organization. */
+        LlmAdminProviderNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.PROVIDER_NOT_FOUND";
+        };
+        /** @description `LLM_ADMIN.URL_NOT_ALLOWED`: The base URL may not be reached from this server: not http(s), with credentials, or a host that is reserved, does not resolve, or resolves to a private or loopback address the operator has not allowed (LLM_ORG_ALLOWED_HOSTS). `errors` names `body.baseUrl`. */
+        LlmAdminUrlNotAllowedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM_ADMIN.URL_NOT_ALLOWED";
+        };
+        /** @description `LLM.BUDGET_EXCEEDED`: The request could cost more than what is left of a monthly budget of the organization or of the user, in tokens or money (`budget`, `unit`): ask for less (fewer tokens out), wait for `Retry-After` seconds (the next month), or ask an admin to raise it. */
+        LlmBudgetExceededProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.BUDGET_EXCEEDED";
+            budget: "organization" | "user";
+            /** @description money: minor units of the currency (LLM_CURRENCY) */
+            unit: "tokens" | "money";
+            /** @description The monthly limit */
+            limit: number;
+            /** @description What is left of it this month, calls in flight counted */
+            remaining: number;
+            /** @description The worst case of the request: its prompt (estimated) and all the output it may write */
+            requested: number;
+            /**
+             * Format: date-time
+             * @description When the month ends, in the organization's time zone
+             */
+            resetsAt: string;
+        };
+        LlmBudgets: {
+            currency: string;
+            /** @description YYYY-MM, in the organization's time zone */
+            month: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            resetsAt: string;
+            /** @description The organization as a whole */
+            org: {
+                monthlyTokens: number | null;
+                monthlyCostMinor: number | null;
+                /** @description This month, calls in flight included */
+                spentTokens: number;
+                /** @description This month, in minor units (fractions of one: a call of a few tokens costs a fraction of a cent) */
+                spentCostMinor: number;
+            };
+            /** @description Every member's, unless the member has their own */
+            eachUser: {
+                monthlyTokens: number | null;
+                monthlyCostMinor: number | null;
+            };
+            /** @description Members with a budget of their own */
+            users: {
+                /** Format: uuid */
+                userId: string;
+                monthlyTokens: number | null;
+                monthlyCostMinor: number | null;
+                /** @description This month, calls in flight included */
+                spentTokens: number;
+                /** @description This month, in minor units (fractions of one: a call of a few tokens costs a fraction of a cent) */
+                spentCostMinor: number;
+            }[];
+        };
         /** @description `LLM.INVALID_OUTPUT`: The language model answered something that is not of the expected shape (not JSON, or not matching the schema): retry after `Retry-After` seconds, or rephrase. */
         LlmInvalidOutputProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "LLM.INVALID_OUTPUT";
         };
+        LlmModel: {
+            /** Format: uuid */
+            id: string;
+            /** @description instance: declared by the server's settings; org: one of the organization's own providers */
+            scope: "instance" | "org";
+            /** @description The provider's name */
+            provider: string;
+            /**
+             * Format: uuid
+             * @description The organization's provider; null for an instance model
+             */
+            providerId: string | null;
+            model: string;
+            /** @description Azure: the deployment serving the model */
+            deployment: string | null;
+            /** @description Tokens the model reads at most; null when unknown */
+            contextWindow: number | null;
+            /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+            inputPrice: number | null;
+            /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+            outputPrice: number | null;
+            /** @description ISO 4217 (LLM_CURRENCY) */
+            currency: string;
+            supportsTools: boolean;
+            enabled: boolean;
+            minimumRole: "viewer" | "member" | "admin" | "owner";
+            /** @description Models tried in turn when this one's provider is down before it answered */
+            fallback: string[];
+            /** @description Whether the caller may use it here (enabled, and the caller's role at least `minimumRole`) */
+            allowed?: boolean;
+            /** @description The model of a call that names none */
+            isDefault: boolean;
+        };
+        LlmModelList: {
+            data: components["schemas"]["LlmModel"][];
+        };
+        /** @description `LLM.MODEL_NOT_ALLOWED`: The model is disabled in this organization, or the caller's role is below the model's minimum role (its `minimumRole` in the catalog): pick another model. */
+        LlmModelNotAllowedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.MODEL_NOT_ALLOWED";
+        };
+        /** @description `LLM.MODEL_NOT_FOUND`: No such model in the catalog of this organization (its own and the instance's models). */
+        LlmModelNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.MODEL_NOT_FOUND";
+        };
         /** @description `LLM.NOT_CONFIGURED`: No language model is configured on this server: the operator sets `LLM_PROVIDER`, `LLM_MODEL` and `LLM_API_KEY` (or `LLM_BASE_URL` for an OpenAI-compatible server such as Ollama). Nothing else is affected. */
         LlmNotConfiguredProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "LLM.NOT_CONFIGURED";
+        };
+        LlmProvider: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            /** @description openai, azure (Azure OpenAI), anthropic, or openai-compatible (Ollama, vLLM, LM Studio, a gateway…) */
+            kind: "openai" | "azure" | "anthropic" | "openai-compatible";
+            baseUrl: string | null;
+            azureResource: string | null;
+            azureApiVersion: string | null;
+            hasKey: boolean;
+            /** @description The key's last four characters, to tell keys apart */
+            keyLast4: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        LlmProviderList: {
+            data: components["schemas"]["LlmProvider"][];
         };
         /** @description `LLM.RATE_LIMITED`: The language model provider is rate-limiting this server (still after the configured retries): retry after `Retry-After` seconds. */
         LlmRateLimitedProblem: components["schemas"]["Problem"] & {
@@ -6358,10 +6948,41 @@ export interface components {
             /** @constant */
             code: "LLM.TIMEOUT";
         };
+        /** @description `LLM.TOOLS_UNSUPPORTED`: The request offers tools and the model does not support tools (its `supportsTools` in the catalog): pick a model that does. */
+        LlmToolsUnsupportedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "LLM.TOOLS_UNSUPPORTED";
+        };
         /** @description `LLM.UNAVAILABLE`: The language model could not be reached or failed (after the configured retries), or refused the server's credentials: retry after `Retry-After` seconds. */
         LlmUnavailableProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "LLM.UNAVAILABLE";
+        };
+        LlmUsageReport: {
+            currency: string;
+            from: string;
+            to: string;
+            timeZone: string;
+            groupBy: string[];
+            rows: {
+                /** @description YYYY-MM-DD in the organization's time zone */
+                day?: string;
+                /** Format: uuid */
+                userId?: string;
+                provider?: string;
+                model?: string;
+                feature?: string;
+                calls: number;
+                inputTokens: number;
+                outputTokens: number;
+                costMinor: number;
+            }[];
+            totals: {
+                calls: number;
+                inputTokens: number;
+                outputTokens: number;
+                costMinor: number;
+            };
         };
         /** @description The result of an `auth.purge_login_failures` job */
         LoginFailurePurgeResult: {
@@ -9626,12 +10247,35 @@ export type JobPurgeResult = components['schemas']['JobPurgeResult'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobsNotFailedProblem = components['schemas']['JobsNotFailedProblem'];
 export type Liveness = components['schemas']['Liveness'];
+export type LlmAdminBudgetChangedPayload = components['schemas']['LlmAdminBudgetChangedPayload'];
+export type LlmAdminBudgetChangedWebhook = components['schemas']['LlmAdminBudgetChangedWebhook'];
+export type LlmAdminInstanceModelProblem = components['schemas']['LlmAdminInstanceModelProblem'];
+export type LlmAdminModelChangedPayload = components['schemas']['LlmAdminModelChangedPayload'];
+export type LlmAdminModelChangedWebhook = components['schemas']['LlmAdminModelChangedWebhook'];
+export type LlmAdminModelInvalidProblem = components['schemas']['LlmAdminModelInvalidProblem'];
+export type LlmAdminModelTakenProblem = components['schemas']['LlmAdminModelTakenProblem'];
+export type LlmAdminProviderChangedPayload = components['schemas']['LlmAdminProviderChangedPayload'];
+export type LlmAdminProviderChangedWebhook = components['schemas']['LlmAdminProviderChangedWebhook'];
+export type LlmAdminProviderInvalidProblem = components['schemas']['LlmAdminProviderInvalidProblem'];
+export type LlmAdminProviderNameTakenProblem = components['schemas']['LlmAdminProviderNameTakenProblem'];
+export type LlmAdminProviderNotFoundProblem = components['schemas']['LlmAdminProviderNotFoundProblem'];
+export type LlmAdminUrlNotAllowedProblem = components['schemas']['LlmAdminUrlNotAllowedProblem'];
+export type LlmBudgetExceededProblem = components['schemas']['LlmBudgetExceededProblem'];
+export type LlmBudgets = components['schemas']['LlmBudgets'];
 export type LlmInvalidOutputProblem = components['schemas']['LlmInvalidOutputProblem'];
+export type LlmModel = components['schemas']['LlmModel'];
+export type LlmModelList = components['schemas']['LlmModelList'];
+export type LlmModelNotAllowedProblem = components['schemas']['LlmModelNotAllowedProblem'];
+export type LlmModelNotFoundProblem = components['schemas']['LlmModelNotFoundProblem'];
 export type LlmNotConfiguredProblem = components['schemas']['LlmNotConfiguredProblem'];
+export type LlmProvider = components['schemas']['LlmProvider'];
+export type LlmProviderList = components['schemas']['LlmProviderList'];
 export type LlmRateLimitedProblem = components['schemas']['LlmRateLimitedProblem'];
 export type LlmRequestRefusedProblem = components['schemas']['LlmRequestRefusedProblem'];
 export type LlmTimeoutProblem = components['schemas']['LlmTimeoutProblem'];
+export type LlmToolsUnsupportedProblem = components['schemas']['LlmToolsUnsupportedProblem'];
 export type LlmUnavailableProblem = components['schemas']['LlmUnavailableProblem'];
+export type LlmUsageReport = components['schemas']['LlmUsageReport'];
 export type LoginFailurePurgeResult = components['schemas']['LoginFailurePurgeResult'];
 export type LoginResult = components['schemas']['LoginResult'];
 export type MemberAddedData = components['schemas']['MemberAddedData'];
@@ -16901,6 +17545,926 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listLlmProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmProviderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLlmProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Lower-case letters, digits, _ and -, a letter first: what the catalog and usage reports call it
+                     * @example acme-openai
+                     */
+                    name: string;
+                    /** @description openai, azure (Azure OpenAI), anthropic, or openai-compatible (Ollama, vLLM, LM Studio, a gateway…) */
+                    kind: "openai" | "azure" | "anthropic" | "openai-compatible";
+                    /**
+                     * @description The API's base URL: required for openai-compatible; for the others, a proxy or gateway. It must reach a public address.
+                     * @example https://llm.example.com/v1
+                     */
+                    baseUrl?: string;
+                    /** @description Write-only: sealed at rest, never returned (views show `hasKey` and `keyLast4`). */
+                    apiKey?: string;
+                    /**
+                     * @description Azure OpenAI resource name (or give baseUrl)
+                     * @example my-resource
+                     */
+                    azureResource?: string;
+                    /**
+                     * @description Azure API version; unset: the v1 API
+                     * @example 2024-10-21
+                     */
+                    azureApiVersion?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmProvider"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["LlmAdminProviderInvalidProblem"] | components["schemas"]["LlmAdminUrlNotAllowedProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmAdminProviderNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLlmProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                providerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmAdminProviderNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLlmProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                providerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmAdminProviderNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLlmProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                providerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Lower-case letters, digits, _ and -, a letter first: what the catalog and usage reports call it
+                     * @example acme-openai
+                     */
+                    name?: string;
+                    /**
+                     * @description The API's base URL: required for openai-compatible; for the others, a proxy or gateway. It must reach a public address.
+                     * @example https://llm.example.com/v1
+                     */
+                    baseUrl?: string | null;
+                    /** @description Write-only: a new key replaces the old one, null removes it, left out keeps it. */
+                    apiKey?: string | null;
+                    /**
+                     * @description Azure OpenAI resource name (or give baseUrl)
+                     * @example my-resource
+                     */
+                    azureResource?: string | null;
+                    /**
+                     * @description Azure API version; unset: the v1 API
+                     * @example 2024-10-21
+                     */
+                    azureApiVersion?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmProvider"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["LlmAdminProviderInvalidProblem"] | components["schemas"]["LlmAdminUrlNotAllowedProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmAdminProviderNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmAdminProviderNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLlmModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModelList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLlmModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description One of the organization's providers
+                     */
+                    providerId: string;
+                    /** @description The model as the provider names it */
+                    model: string;
+                    /** @description Azure: the deployment serving the model (default: the model's name) */
+                    deployment?: string;
+                    contextWindow?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    inputPrice?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    outputPrice?: number | null;
+                    /** @default true */
+                    supportsTools?: boolean;
+                    /** @default true */
+                    enabled?: boolean;
+                    /**
+                     * @description The lowest organization role that may use it
+                     * @default member
+                     */
+                    minimumRole?: "viewer" | "member" | "admin" | "owner";
+                    /**
+                     * @description Other models of the catalog, tried in turn
+                     * @default []
+                     */
+                    fallback?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModel"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["LlmAdminModelInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmAdminProviderNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmAdminModelTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLlmModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmAdminInstanceModelProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLlmModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deployment?: string | null;
+                    contextWindow?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    inputPrice?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    outputPrice?: number | null;
+                    supportsTools?: boolean;
+                    enabled?: boolean;
+                    minimumRole?: "viewer" | "member" | "admin" | "owner";
+                    fallback?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModel"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["LlmAdminModelInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLlmBudgets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmBudgets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setLlmOrgBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Tokens (in and out together) a month; null: no limit */
+                    monthlyTokens: number | null;
+                    /** @description Minor units of the currency (cents for USD) a month; null: no limit */
+                    monthlyCostMinor: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmBudgets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setLlmEachUserBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Tokens (in and out together) a month; null: no limit */
+                    monthlyTokens: number | null;
+                    /** @description Minor units of the currency (cents for USD) a month; null: no limit */
+                    monthlyCostMinor: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmBudgets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setLlmUserBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Tokens (in and out together) a month; null: no limit */
+                    monthlyTokens: number | null;
+                    /** @description Minor units of the currency (cents for USD) a month; null: no limit */
+                    monthlyCostMinor: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmBudgets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["OrgMemberNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLlmUsage: {
+        parameters: {
+            query?: {
+                /** @description First day, in the organization's time zone (default: the first of this month) (YYYY-MM-DD, years 2000–2999) */
+                from?: string;
+                /** @description Last day, inclusive (default: today) (YYYY-MM-DD, years 2000–2999) */
+                to?: string;
+                /**
+                 * @description Comma-separated: day, user, model (with its provider), feature
+                 * @example day,user,model
+                 */
+                groupBy?: string;
+                /** @description Only this member */
+                userId?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage, in the format asked for */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmUsageReport"];
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listInstanceLlmModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModelList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateInstanceLlmModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    contextWindow?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    inputPrice?: number | null;
+                    /** @description Minor units of `currency` per million tokens (decimals allowed: 7.5 is $0.075 per million in USD) */
+                    outputPrice?: number | null;
+                    supportsTools?: boolean | null;
+                    enabled?: boolean | null;
+                    minimumRole?: "viewer" | "member" | "admin" | "owner" | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModel"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["LlmAdminModelInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     askQuestion: {
         parameters: {
             query?: never;
@@ -16946,7 +18510,16 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
             /** @description No such resource, or not visible to the caller */
             404: {
                 headers: {
@@ -16954,7 +18527,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AnalyticsSourceNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */
@@ -16976,10 +18549,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"] | components["schemas"]["AnalyticsNotAnswerableProblem"] | components["schemas"]["LlmRequestRefusedProblem"];
+                    "application/problem+json": components["schemas"]["DataSourcesQueryRefusedProblem"] | components["schemas"]["DataSourcesQueryFailedProblem"] | components["schemas"]["DataSourcesQueryTimeoutProblem"] | components["schemas"]["AnalyticsNotAnswerableProblem"] | components["schemas"]["LlmRequestRefusedProblem"] | components["schemas"]["LlmToolsUnsupportedProblem"];
                 };
             };
-            429: components["responses"]["TooManyRequests"];
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["LlmBudgetExceededProblem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
             503: {
@@ -20793,6 +22379,114 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DataSourcesSourceUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveLlmAdminBudgetChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmAdminBudgetChangedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveLlmAdminModelChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmAdminModelChangedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveLlmAdminProviderChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmAdminProviderChangedWebhook"];
             };
         };
         responses: {

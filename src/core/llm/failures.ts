@@ -3,6 +3,7 @@
 // already retried what was worth retrying (408, 409, 429, 5xx, unreachable) when an error gets here.
 import { AISDKError, APICallError, InvalidArgumentError, InvalidPromptError, JSONParseError, NoContentGeneratedError, NoObjectGeneratedError, NoOutputGeneratedError, RetryError, TypeValidationError } from 'ai';
 import type { AppError } from '../errors.ts';
+import { UrlNotAllowedError } from '../net/ssrf-guard.ts';
 import { LlmProblems } from './problems.ts';
 
 export interface Failure {
@@ -13,6 +14,11 @@ export interface Failure {
   code: string | undefined;
   /** The operator's log line, when there is one to write. */
   log: { level: 'warn' | 'error'; fields: Record<string, unknown> } | undefined;
+  /**
+   * The provider is down for now (unreachable, 5xx, 429, no answer in time, refused key): its
+   * circuit breaker counts it, and the call may go on to a fallback. Not the request's fault.
+   */
+  providerDown: boolean;
 }
 
 export interface CallSignals {
@@ -26,15 +32,20 @@ export interface CallSignals {
 /** Seconds a client waits before asking again, unless the provider said. */
 const RETRY_AFTER = { unavailable: 10, timeout: 5, invalidOutput: 1, rateLimited: 30 };
 
-export function classify(err: unknown, signals: CallSignals, secrets: readonly string[]): Failure {
+/** `provider` names the provider in the operator's hints (`default` is LLM_PROVIDER's, whose key is LLM_API_KEY). */
+export function classify(err: unknown, signals: CallSignals, secrets: readonly string[], provider = 'default'): Failure {
   if (signals.deadline.aborted) {
     const problem = LlmProblems.timeout.error(`The language model did not answer within ${seconds(signals.timeoutMs)}`, { retryAfter: RETRY_AFTER.timeout });
-    return failed(problem, 'warn', { timeoutMs: signals.timeoutMs });
+    return failed(problem, 'warn', { timeoutMs: signals.timeoutMs }, true);
   }
-  if (signals.caller?.aborted) return { error: signals.caller.reason, outcome: 'cancelled', code: undefined, log: undefined };
+  if (signals.caller?.aborted) return { error: signals.caller.reason, outcome: 'cancelled', code: undefined, log: undefined, providerDown: false };
   // A mistake of the calling code (a malformed conversation, a bad option) is a bug, not the provider's failure.
   if (InvalidPromptError.isInstance(err) || InvalidArgumentError.isInstance(err)) throw err;
 
+  // A provider whose address users gave, checked at each request (an organization's): no longer allowed.
+  if (err instanceof UrlNotAllowedError) {
+    return failed(unavailable(), 'error', { hint: `the base URL of provider "${provider}" may not be reached from this server: it ${err.message}`, detail: err.detail }, true);
+  }
   const attempts = RetryError.isInstance(err) ? err.errors.length : 1;
   const last = RetryError.isInstance(err) ? err.lastError : err;
   if (APICallError.isInstance(last)) {
@@ -42,16 +53,20 @@ export function classify(err: unknown, signals: CallSignals, secrets: readonly s
     const fields = { status, attempts, providerError: redact(last.responseBody ?? last.message, secrets) };
     if (status === 429) {
       const wait = retryAfterOf(last.responseHeaders) ?? RETRY_AFTER.rateLimited;
-      return failed(LlmProblems.rateLimited.error('The language model provider is rate-limiting this server, retry later', { retryAfter: wait }), 'warn', fields);
+      return failed(LlmProblems.rateLimited.error('The language model provider is rate-limiting this server, retry later', { retryAfter: wait }), 'warn', fields, true);
     }
+    const own = provider === 'default';
     if (status === 401 || status === 403) {
-      return failed(unavailable(), 'error', { ...fields, hint: 'the provider refused the credentials: check LLM_API_KEY' });
+      return failed(unavailable(), 'error', { ...fields, hint: `the provider refused the credentials: check ${own ? 'LLM_API_KEY' : `the key of provider "${provider}"`}` }, true);
     }
-    if (status === 404) return failed(unavailable(), 'error', { ...fields, hint: 'no such model or endpoint: check LLM_MODEL, LLM_BASE_URL and the Azure deployment' });
+    if (status === 404) {
+      const check = own ? 'LLM_MODEL, LLM_BASE_URL and the Azure deployment' : `the model, base URL and deployment of provider "${provider}"`;
+      return failed(unavailable(), 'error', { ...fields, hint: `no such model or endpoint: check ${check}` }, true);
+    }
     if (status === 400 || status === 413 || status === 422) {
       return failed(LlmProblems.refused.error('The language model refused the request (too long for its context, blocked by its content filter, or not valid for this model)'), 'warn', fields);
     }
-    return failed(unavailable(), 'warn', { ...fields, hint: status === undefined ? 'the provider could not be reached' : undefined });
+    return failed(unavailable(), 'warn', { ...fields, hint: status === undefined ? 'the provider could not be reached' : undefined }, true);
   }
   if (NoObjectGeneratedError.isInstance(last) || JSONParseError.isInstance(last) || TypeValidationError.isInstance(last) || NoContentGeneratedError.isInstance(last) || NoOutputGeneratedError.isInstance(last)) {
     const problem = LlmProblems.invalidOutput.error('The language model\'s answer was not of the expected shape, try again', { retryAfter: RETRY_AFTER.invalidOutput });
@@ -61,9 +76,15 @@ export function classify(err: unknown, signals: CallSignals, secrets: readonly s
   // drops mid-stream: the client sees 503, the log says what it was. Anything else is a bug, and
   // goes on as one (500).
   if (AISDKError.isInstance(last) || isConnectionError(last)) {
-    return failed(unavailable(), 'error', { attempts, error: redact(describe(last), secrets), kind: (last as Error).name });
+    return failed(unavailable(), 'error', { attempts, error: redact(describe(last), secrets), kind: (last as Error).name }, true);
   }
   throw err;
+}
+
+/** The provider's circuit is open: refused here without a request, until the cool-down ends. */
+export function circuitOpen(retryAfterSeconds: number): Failure {
+  const problem = LlmProblems.unavailable.error('The language model is unavailable, retry later', { retryAfter: Math.max(1, retryAfterSeconds) });
+  return failed(problem, 'warn', { hint: 'the provider\'s circuit is open after consecutive failures: no request was sent' }, true);
 }
 
 /** undici's errors when a response breaks off: `terminated`, with the socket's error as its cause. */
@@ -75,8 +96,8 @@ function isConnectionError(err: unknown): boolean {
 
 const unavailable = () => LlmProblems.unavailable.error('The language model is unavailable, retry later', { retryAfter: RETRY_AFTER.unavailable });
 
-function failed(problem: AppError, level: 'warn' | 'error', fields: Record<string, unknown>): Failure {
-  return { error: problem, outcome: 'error', code: problem.code, log: { level, fields: { problem: problem.code, ...fields } } };
+function failed(problem: AppError, level: 'warn' | 'error', fields: Record<string, unknown>, providerDown = false): Failure {
+  return { error: problem, outcome: 'error', code: problem.code, log: { level, fields: { problem: problem.code, ...fields } }, providerDown };
 }
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);

@@ -1,7 +1,10 @@
-// The language-model core service (CoreDeps.llm): one provider, from the LLM_* settings, behind
-// generateText, generateObject and streamText. Each call is bounded by LLM_TIMEOUT (and the
-// caller's signal), retried by the SDK on 429/5xx, mapped to LLM.* problems when it fails, and
-// recorded in core.llm_usage with its tokens, whatever its outcome.
+// The language-model core service (CoreDeps.llm): the instance's providers (LLM_PROVIDER as
+// `default`, and LLM_PROVIDERS), or a caller's own, behind generateText, generateObject and
+// streamText. A call tries its targets in turn: the model, then its fallbacks, each only while
+// nothing was answered yet and only when the provider before was down. Each attempt is bounded
+// by LLM_TIMEOUT (and the caller's signal), retried by the SDK on 429/5xx, judged by its
+// provider's circuit breaker, and mapped to LLM.* problems when it fails. Every call is recorded
+// in core.llm_usage, whatever its outcome: who answered, the tokens, the cost from the price.
 import { Counter } from 'prom-client';
 import type { TSchema } from 'typebox';
 import { uuidv7 } from 'uuidv7';
@@ -9,17 +12,22 @@ import type { Executor } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type Clock, systemClock } from '../module.ts';
+import { FailedAttempt } from './breakers.ts';
+import type { Failure } from './failures.ts';
 import { LlmProblems, NOT_CONFIGURED_MESSAGE } from './problems.ts';
+import { type LlmPrice, type LlmProviderConfig, modelRef } from './provider-list.ts';
 import type { CallContext, Runtime } from './runtime.ts';
 import type { LlmConfig } from './settings.ts';
-import type { Llm, LlmObjectRequest, LlmRequest, LlmStream, LlmStreamPart, LlmTextResult, LlmUsage } from './types.ts';
-import { insertUsage, usageTotals } from './usage-repository.ts';
+import type { Llm, LlmAnswered, LlmObjectRequest, LlmRequest, LlmStream, LlmStreamPart, LlmTarget, LlmTextResult, LlmUsage } from './types.ts';
+import { insertUsage, usageReport, usageTotals } from './usage-repository.ts';
 
 export { LLM_CALL_PROBLEMS, LlmProblems } from './problems.ts';
+export { estimateInputTokens } from './estimate.ts';
+export { MAX_CONTEXT, MAX_PRICE, modelRef, PROVIDER_NAME, providerIssues, splitModelRef } from './provider-list.ts';
 export type * from './types.ts';
 
 export interface LlmOptions {
-  /** The provider's configuration (`config.llm`); undefined: not configured. */
+  /** The providers' configuration (`config.llm`); undefined: not configured. */
   config: LlmConfig | undefined;
   /** Where usage rows are written and read (the pool: a call is never part of a transaction). */
   db: Executor;
@@ -30,126 +38,260 @@ export interface LlmOptions {
 
 const FEATURE = /^[a-z0-9][a-z0-9_.:-]{0,63}$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A target with its provider found: what an attempt calls. */
+interface Resolved {
+  provider: LlmProviderConfig;
+  model: string;
+  deployment: string | undefined;
+  price: LlmPrice | null;
+  /** `provider/model`, as usage rows and logs name it. */
+  ref: string;
+}
+
+/** What tokens cost: millionths of a minor unit (a price is per million tokens, so tokens × price). */
+export const costMicrosOf = (price: LlmPrice | null, usage: LlmUsage) => (price ? Math.round(usage.inputTokens * price.input + usage.outputTokens * price.output) : 0);
 
 export function createLlm(opts: LlmOptions): Llm {
   const { config, db, log } = opts;
   const clock = opts.clock ?? systemClock;
   let runtime: Promise<Runtime> | undefined;
+  /** The runtime once loaded: every circuit is closed before the first call. */
+  let loaded: Runtime | undefined;
   const load = () => {
-    runtime ??= import('./runtime.ts').then((m) => m.createRuntime(config!, log));
+    runtime ??= import('./runtime.ts').then((m) => {
+      loaded = m.createRuntime({ maxRetries: config!.maxRetries, breaker: config!.breaker, log });
+      return loaded;
+    });
     return runtime;
   };
   const counters = opts.metrics && config ? createCounters(opts.metrics) : undefined;
+  const providers = new Map((config?.providers ?? []).map((p) => [p.name, p]));
+  const models = new Map((config?.models ?? []).map((m) => [modelRef(m), m]));
 
   const notConfigured = (): never => {
     throw LlmProblems.notConfigured.error(NOT_CONFIGURED_MESSAGE);
   };
 
-  function check(req: LlmRequest | LlmObjectRequest<any>): LlmConfig {
+  function targetsOf(ref?: string): LlmTarget[] {
+    if (!config) return notConfigured();
+    const first = ref === undefined ? config.models[0] : models.get(ref);
+    if (!first) throw new Error(`"${ref}" is not a model of the instance's providers (provider/model)`);
+    return [first, ...first.fallback.map((r) => models.get(r)!)].map((m) => ({ provider: m.provider, model: m.model, deployment: m.deployment, price: m.price }));
+  }
+
+  function resolve(t: LlmTarget): Resolved {
+    const named = typeof t.provider === 'string';
+    const provider = named ? providers.get(t.provider as string) : (t.provider as LlmProviderConfig);
+    if (!provider) throw new Error(`an LLM target names the provider "${t.provider}", which the settings do not declare`);
+    const known = named ? models.get(`${provider.name}/${t.model}`) : undefined;
+    return { provider, model: t.model, deployment: t.deployment ?? known?.deployment, price: t.price === undefined ? (known?.price ?? null) : t.price, ref: `${provider.name}/${t.model}` };
+  }
+
+  function check(req: LlmRequest | LlmObjectRequest<any>): Resolved[] {
     if (!config) return notConfigured();
     if (!FEATURE.test(req.feature)) throw new Error(`LLM feature "${req.feature}" must be lower-case letters, digits and . _ : - (at most 64)`);
     if (!req.actor?.userId) throw new Error('an LLM call needs the user it is made for (actor.userId)');
     for (const name of Object.keys(('tools' in req && req.tools) || {})) {
       if (!TOOL_NAME.test(name)) throw new Error(`LLM tool name "${name}" must be 1 to 64 letters, digits, _ or - (what every provider accepts)`);
     }
-    return config;
+    for (const id of [req.conversationId, req.messageId]) if (id !== undefined && !UUID.test(id)) throw new Error(`LLM conversationId and messageId must be UUIDs, got "${id}"`);
+    const targets = (req.targets ?? targetsOf()).map(resolve);
+    if (!targets.length) throw new Error('an LLM call needs at least one target');
+    return targets;
   }
 
-  /** One call: its deadline, the usage known so far, and how it is recorded. */
+  /** One call: an attempt per target tried, the usage known so far, and its one row. */
   function begin(cfg: LlmConfig, req: LlmRequest | LlmObjectRequest<any>) {
     const at = clock.now();
     const started = performance.now();
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${cfg.timeoutMs} ms`, 'TimeoutError')), cfg.timeoutMs);
-    timer.unref();
     const known: LlmUsage = { inputTokens: 0, outputTokens: 0 };
-    const context: CallContext = {
-      signal: req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal,
-      signals: { deadline: deadline.signal, caller: req.signal, timeoutMs: cfg.timeoutMs },
-      addUsage(u) {
-        known.inputTokens += u.inputTokens;
-        known.outputTokens += u.outputTokens;
-      },
-      touch: () => void timer.refresh(),
-    };
-    const subject = { feature: req.feature, provider: cfg.provider, model: cfg.model };
+    const tried: string[] = [];
+    let firstTokenMs: number | null = null;
 
-    async function record(outcome: 'ok' | 'error' | 'cancelled', usage: LlmUsage, errorCode: string | null) {
+    function attempt(target: Resolved, rt: Runtime) {
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${cfg.timeoutMs} ms`, 'TimeoutError')), cfg.timeoutMs);
+      timer.unref();
+      let steps = 0;
+      const context: CallContext = {
+        model: rt.modelOf(target.provider, target.model, target.deployment),
+        subject: { provider: target.provider.name, model: target.model },
+        secrets: target.provider.apiKey ? [target.provider.apiKey] : [],
+        signal: req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal,
+        signals: { deadline: deadline.signal, caller: req.signal, timeoutMs: cfg.timeoutMs },
+        addUsage(u) {
+          steps++;
+          known.inputTokens += u.inputTokens;
+          known.outputTokens += u.outputTokens;
+        },
+        touch: () => void timer.refresh(),
+      };
+      /** Whether a step finished: then the call has answered, and is never replayed elsewhere. */
+      return { context, answeredSomething: () => steps > 0, dispose: () => clearTimeout(timer) };
+    }
+    type Attempt = ReturnType<typeof attempt>;
+
+    async function record(target: Resolved, outcome: 'ok' | 'error' | 'cancelled', usage: LlmUsage, errorCode: string | null): Promise<number> {
       const durationMs = Math.round(performance.now() - started);
-      counters?.calls.inc({ ...subject, outcome });
-      counters?.tokens.inc({ ...subject, direction: 'input' }, usage.inputTokens);
-      counters?.tokens.inc({ ...subject, direction: 'output' }, usage.outputTokens);
+      const labels = { feature: req.feature, provider: target.provider.kind, model: target.model };
+      const costMicros = costMicrosOf(target.price, usage);
+      counters?.calls.inc({ ...labels, outcome });
+      counters?.tokens.inc({ ...labels, direction: 'input' }, usage.inputTokens);
+      counters?.tokens.inc({ ...labels, direction: 'output' }, usage.outputTokens);
+      const row = {
+        id: uuidv7(),
+        at,
+        userId: req.actor.userId,
+        orgId: req.actor.orgId,
+        feature: req.feature,
+        provider: target.provider.kind,
+        providerName: target.provider.name,
+        model: target.model,
+        fallbackFrom: tried.length ? [...tried] : null,
+        conversationId: req.conversationId ?? null,
+        messageId: req.messageId ?? null,
+        ...usage,
+        costMicros,
+        durationMs,
+        firstTokenMs,
+        outcome,
+        errorCode,
+      };
       try {
-        await insertUsage(db, { id: uuidv7(), at, userId: req.actor.userId, orgId: req.actor.orgId, durationMs, outcome, errorCode, ...subject, ...usage });
+        await insertUsage(db, row);
       } catch (err) {
         // The answer is given (and paid for): losing its row is the operator's to know, not the caller's failure.
-        log.error({ ...subject, userId: req.actor.userId, orgId: req.actor.orgId, ...usage, err: (err as Error).message }, 'LLM usage not recorded');
+        const { id: _id, ...figures } = row;
+        log.error({ ...figures, err: (err as Error).message }, 'LLM usage not recorded');
       }
+      return costMicros;
+    }
+
+    function logFailure(target: Resolved, failure: Failure, fallback?: Resolved) {
+      if (!failure.log) return;
+      const fields = { feature: req.feature, provider: target.provider.name, kind: target.provider.kind, model: target.model, orgId: req.actor.orgId, durationMs: Math.round(performance.now() - started) };
+      log[failure.log.level]({ ...fields, ...failure.log.fields, ...(fallback ? { fallback: fallback.ref } : {}) }, 'LLM call failed');
+    }
+
+    /** Records a failure met after the target answered, and returns what the caller gets. */
+    async function failedAfterAnswer(rt: Runtime, target: Resolved, current: Attempt, err: unknown): Promise<unknown> {
+      let failure: Failure;
+      try {
+        failure = rt.classify(err, current.context);
+      } catch (bug) {
+        await record(target, 'error', known, null);
+        return bug;
+      }
+      logFailure(target, failure);
+      await record(target, failure.outcome, known, failure.code ?? null);
+      return failure.error;
+    }
+
+    /**
+     * Tries each target in turn until one has answered: `start` runs under the provider's
+     * breaker up to that point (a whole generate; a stream's first part). A provider that is
+     * down hands the call to the next target, unless it had already answered a step or the
+     * caller cancelled. Anything else is recorded and thrown.
+     */
+    async function firstAnswer<T>(rt: Runtime, targets: readonly Resolved[], start: (call: CallContext) => Promise<T>): Promise<{ value: T; target: Resolved; current: Attempt }> {
+      for (const [i, target] of targets.entries()) {
+        const current = attempt(target, rt);
+        try {
+          const value = await rt.guarded(target.provider, current.context, () => start(current.context));
+          return { value, target, current };
+        } catch (err) {
+          current.dispose();
+          // Cancelled while waiting on a half-open circuit's trial: the caller's reason, as anywhere else.
+          if (!(err instanceof FailedAttempt) && req.signal?.aborted) {
+            await record(target, 'cancelled', known, null);
+            throw req.signal.reason;
+          }
+          if (!(err instanceof FailedAttempt)) {
+            await record(target, 'error', known, null);
+            throw err;
+          }
+          const { failure } = err;
+          const next = failure.providerDown && !current.answeredSomething() && !req.signal?.aborted ? targets[i + 1] : undefined;
+          logFailure(target, failure, next);
+          if (next) {
+            tried.push(target.ref);
+            continue;
+          }
+          await record(target, failure.outcome, known, failure.code ?? null);
+          throw failure.error;
+        }
+      }
+      throw new Error('unreachable: a call has at least one target');
     }
 
     return {
-      context,
-      succeeded: (usage: LlmUsage) => record('ok', usage, null),
-      /** Records the failure and returns what the caller gets. */
-      async failed(rt: Runtime, err: unknown): Promise<unknown> {
-        let failure: ReturnType<Runtime['classify']>;
-        try {
-          failure = rt.classify(err, context);
-        } catch (bug) {
-          await record('error', known, null);
-          return bug;
-        }
-        if (failure.log) log[failure.log.level]({ ...subject, orgId: req.actor.orgId, durationMs: Math.round(performance.now() - started), ...failure.log.fields }, 'LLM call failed');
-        await record(failure.outcome, known, failure.code ?? null);
-        return failure.error;
+      firstAnswer,
+      record,
+      failedAfterAnswer,
+      answered: (target: Resolved): LlmAnswered => ({ provider: target.provider.name, model: target.model, fallbackFrom: [...tried] }),
+      firstToken: () => {
+        firstTokenMs ??= Math.round(performance.now() - started);
       },
-      dispose: () => clearTimeout(timer),
     };
   }
 
-  async function run<T extends { usage: LlmUsage }>(req: LlmRequest | LlmObjectRequest<any>, fn: (rt: Runtime, call: CallContext) => Promise<T>): Promise<T> {
-    const cfg = check(req);
+  async function run<T extends { usage: LlmUsage }>(req: LlmRequest | LlmObjectRequest<any>, fn: (rt: Runtime, call: CallContext) => Promise<T>) {
+    const targets = check(req);
     const rt = await load();
-    const call = begin(cfg, req);
-    try {
-      const result = await fn(rt, call.context);
-      await call.succeeded(result.usage);
-      return result;
-    } catch (err) {
-      throw await call.failed(rt, err);
-    } finally {
-      call.dispose();
-    }
+    const call = begin(config!, req);
+    const { value, target, current } = await call.firstAnswer(rt, targets, (context) => fn(rt, context));
+    current.dispose();
+    const costMicros = await call.record(target, 'ok', value.usage, null);
+    return { ...value, answered: call.answered(target), costMicros };
   }
 
+  const defaultModel = config?.models[0];
   return {
     configured: config !== undefined,
-    provider: config?.provider,
-    model: config?.model,
+    provider: defaultModel ? providers.get(defaultModel.provider)?.kind : undefined,
+    model: defaultModel?.model,
+    currency: config?.currency ?? 'USD',
+    providers: (config?.providers ?? []).map((p) => ({ name: p.name, kind: p.kind })),
+    models: config?.models ?? [],
+    targetsOf,
+    circuit: (provider) => {
+      const p = typeof provider === 'string' ? providers.get(provider) : provider;
+      return p && loaded ? loaded.circuit(p) : 'closed';
+    },
     require() {
       if (!config) notConfigured();
     },
     generateText: (req) => run(req, (rt, call) => rt.generateText(call, req)),
     generateObject: <S extends TSchema>(req: LlmObjectRequest<S>) => run(req, (rt, call) => rt.generateObject(call, req)),
     streamText(req) {
-      const cfg = check(req);
+      const targets = check(req);
       return bufferedStream(async (push) => {
         const rt = await load();
-        const call = begin(cfg, req);
+        const call = begin(config!, req);
+        const { value, target, current } = await call.firstAnswer(rt, targets, async (context) => {
+          const parts = rt.streamText(context, req);
+          const first = await parts.next();
+          if (!first.done) call.firstToken();
+          return { parts, first };
+        });
         try {
-          const parts = rt.streamText(call.context, req);
-          let next = await parts.next();
-          for (; !next.done; next = await parts.next()) push(next.value);
-          await call.succeeded(next.value.usage);
-          return next.value;
+          let next = value.first;
+          for (; !next.done; next = await value.parts.next()) push(next.value);
+          const costMicros = await call.record(target, 'ok', next.value.usage, null);
+          const answered = call.answered(target);
+          push({ type: 'finish', finishReason: next.value.finishReason, usage: next.value.usage, costMicros, answered });
+          return { ...next.value, answered, costMicros };
         } catch (err) {
-          throw await call.failed(rt, err);
+          throw await call.failedAfterAnswer(rt, target, current, err);
         } finally {
-          call.dispose();
+          current.dispose();
         }
       });
     },
-    usage: (query) => usageTotals(db, query),
+    usage: (query, exec = db) => usageTotals(exec, query),
+    usageReport: (query) => usageReport(db, query),
   };
 }
 

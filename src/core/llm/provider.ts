@@ -8,34 +8,36 @@ import { type FlexibleSchema, jsonSchema, type LanguageModel, type Tool, type To
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TSchema } from 'typebox';
-import type { LlmConfig } from './settings.ts';
+import type { LlmProviderConfig } from './provider-list.ts';
 import type { LlmToolSpec } from './types.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /**
- * The chat model of the configured provider. Every address and key is passed explicitly: the
- * SDK would otherwise fall back to its own environment variables (OPENAI_API_KEY,
- * ANTHROPIC_BASE_URL…), and the settings are the one place the configuration comes from.
- * OpenAI and Azure are called through chat completions (`.chat`), the API every
- * OpenAI-compatible server and the test server speak too.
+ * The chat model `model` of `provider`. Every address and key is passed explicitly: the SDK would
+ * otherwise fall back to its own environment variables (OPENAI_API_KEY, ANTHROPIC_BASE_URL…),
+ * and the settings (or the caller, for an organization's provider) are the one place the
+ * configuration comes from. OpenAI and Azure are called through chat completions (`.chat`), the
+ * API every OpenAI-compatible server and the test server speak too. Azure calls the deployment
+ * (default: the model's name).
  */
-export function createModel(config: LlmConfig): LanguageModel {
-  const apiKey = config.apiKey ?? '';
-  switch (config.provider) {
+export function createModel(provider: LlmProviderConfig, model: string, deployment?: string): LanguageModel {
+  const apiKey = provider.apiKey ?? '';
+  const fetch = provider.fetch;
+  switch (provider.kind) {
     case 'openai':
-      return createOpenAI({ apiKey, baseURL: config.baseUrl ?? 'https://api.openai.com/v1' }).chat(config.model);
+      return createOpenAI({ apiKey, baseURL: provider.baseUrl ?? 'https://api.openai.com/v1', fetch }).chat(model);
     case 'azure': {
-      const azure = config.azure!;
+      const azure = provider.azure ?? { resource: undefined, apiVersion: undefined };
       // A dated API version is served only on the deployment URLs; the v1 API takes the deployment as the body's model.
       const dated = azure.apiVersion !== undefined && azure.apiVersion !== 'v1';
-      return createAzure({ apiKey, resourceName: azure.resource, baseURL: config.baseUrl, apiVersion: azure.apiVersion, useDeploymentBasedUrls: dated }).chat(azure.deployment);
+      return createAzure({ apiKey, resourceName: azure.resource, baseURL: provider.baseUrl, apiVersion: azure.apiVersion, useDeploymentBasedUrls: dated, fetch }).chat(deployment ?? model);
     }
     case 'anthropic':
-      return createAnthropic({ apiKey, baseURL: config.baseUrl ?? 'https://api.anthropic.com/v1' }).languageModel(config.model);
+      return createAnthropic({ apiKey, baseURL: provider.baseUrl ?? 'https://api.anthropic.com/v1', fetch }).languageModel(model);
     case 'openai-compatible':
       // Structured outputs as `json_schema`: what Ollama, vLLM and LM Studio all accept (LM Studio refuses `json_object`).
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: config.baseUrl!, apiKey: config.apiKey, includeUsage: true, supportsStructuredOutputs: true }).chatModel(config.model);
+      return createOpenAICompatible({ name: 'openai-compatible', baseURL: provider.baseUrl!, apiKey: provider.apiKey, includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel(model);
   }
 }
 

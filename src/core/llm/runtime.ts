@@ -1,17 +1,26 @@
-// The calls themselves, through the AI SDK. index.ts loads this file on the first call, so the
-// SDK and the providers' clients cost nothing to a server without a model (decision 0019).
+// The calls themselves, through the AI SDK, and each provider's client and circuit breaker.
+// index.ts loads this file on the first call, so the SDK, the providers' clients and cockatiel
+// cost nothing to a server without a model (decision 0019).
+import { createHash } from 'node:crypto';
 import { generateText, type LanguageModel, type LanguageModelUsage, Output, stepCountIs, streamText, type ToolSet, type TypedToolCall } from 'ai';
 import type { Logger } from '../log/logger.ts';
+import { createBreakers } from './breakers.ts';
 import { type CallSignals, classify, type Failure } from './failures.ts';
 import { createModel, sdkSchema, sdkTools } from './provider.ts';
-import type { LlmConfig } from './settings.ts';
-import type { LlmFinishReason, LlmObjectRequest, LlmObjectResult, LlmRequest, LlmStreamPart, LlmTextResult, LlmToolCall, LlmToolResult, LlmUsage } from './types.ts';
+import type { LlmProviderConfig } from './provider-list.ts';
+import type { LlmCircuitState, LlmFinishReason, LlmObjectRequest, LlmObjectResult, LlmRequest, LlmStreamPart, LlmTextResult, LlmToolCall, LlmToolResult, LlmUsage } from './types.ts';
+
 
 // The SDK writes its warnings (a setting a provider ignores) to the console; ours go to the log, once each.
 globalThis.AI_SDK_LOG_WARNINGS = false;
 
-/** What the service gives each call: its signal (the caller's and LLM_TIMEOUT's) and where its usage goes. */
+/** What the service gives each attempt: the model, its signal (the caller's and LLM_TIMEOUT's) and where its usage goes. */
 export interface CallContext {
+  model: LanguageModel;
+  /** The provider's name and the model's, for the log. */
+  subject: { provider: string; model: string };
+  /** What the log never shows (the provider's key). */
+  secrets: readonly string[];
   signal: AbortSignal;
   signals: CallSignals;
   /** Adds a finished step's tokens: what is known even when a later step fails. */
@@ -20,39 +29,63 @@ export interface CallContext {
   touch(): void;
 }
 
+/** A result before the service adds who answered and what it cost. */
+export type Answer<T> = Omit<T, 'answered' | 'costMicros'>;
+
 export interface Runtime {
-  generateText(call: CallContext, req: LlmRequest): Promise<LlmTextResult>;
-  generateObject<T>(call: CallContext, req: LlmObjectRequest<any>): Promise<LlmObjectResult<T>>;
+  generateText(call: CallContext, req: LlmRequest): Promise<Answer<LlmTextResult>>;
+  generateObject<T>(call: CallContext, req: LlmObjectRequest<any>): Promise<Answer<LlmObjectResult<T>>>;
   /** Yields the parts, returns the result; throws what the SDK reported, as is (classify maps it). */
-  streamText(call: CallContext, req: LlmRequest): AsyncGenerator<LlmStreamPart, LlmTextResult>;
+  streamText(call: CallContext, req: LlmRequest): AsyncGenerator<LlmStreamPart, Answer<LlmTextResult>>;
   classify(err: unknown, call: CallContext): Failure;
+  /** The chat model of a provider, built once per provider, key, address and model (a bounded cache). */
+  modelOf(provider: LlmProviderConfig, model: string, deployment: string | undefined): LanguageModel;
+  /**
+   * Runs `fn` through the provider's circuit breaker: its value, or FailedAttempt with the
+   * failure classified (a provider that is down counts toward opening the circuit; an open
+   * circuit fails at once without calling `fn`). A bug is thrown as it is.
+   */
+  guarded<T>(provider: LlmProviderConfig, call: CallContext, fn: () => Promise<T>): Promise<T>;
+  circuit(provider: LlmProviderConfig): LlmCircuitState;
 }
 
-export function createRuntime(config: LlmConfig, log: Logger): Runtime {
-  const model: LanguageModel = createModel(config);
-  const secrets = config.apiKey ? [config.apiKey] : [];
+export interface RuntimeOptions {
+  maxRetries: number;
+  breaker: { failures: number; cooldownMs: number };
+  log: Logger;
+}
+
+const MAX_CLIENTS = 256;
+
+/** Identifies a provider for its breaker: the caller's id, else its instance name. */
+export const providerId = (p: LlmProviderConfig) => p.id ?? `instance:${p.name}`;
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const { log, maxRetries } = opts;
+  const breakers = createBreakers(opts.breaker);
+  const clients = new Map<string, LanguageModel>();
   const warned = new Set<string>();
-  const warn = (warnings: readonly unknown[] | undefined) => {
+  const warn = (call: CallContext, warnings: readonly unknown[] | undefined) => {
     for (const w of warnings ?? []) {
       const text = JSON.stringify(w);
       if (warned.has(text)) continue;
       warned.add(text);
-      log.warn({ provider: config.provider, model: config.model, warning: w }, 'the language model provider ignores part of a request');
+      log.warn({ ...call.subject, warning: w }, 'the language model provider ignores part of a request');
     }
   };
 
   const common = (call: CallContext, req: LlmRequest | LlmObjectRequest<any>) => ({
-    model,
+    model: call.model,
     system: req.system,
     messages: req.messages,
     maxOutputTokens: req.maxOutputTokens,
     temperature: req.temperature,
-    maxRetries: config.maxRetries,
+    maxRetries,
     abortSignal: call.signal,
   });
 
   return {
-    async generateText(call, req) {
+    async generateText(call, req): Promise<Answer<LlmTextResult>> {
       const r = await generateText({
         ...common(call, req),
         tools: sdkTools(req.tools),
@@ -60,7 +93,7 @@ export function createRuntime(config: LlmConfig, log: Logger): Runtime {
         stopWhen: stepCountIs(req.maxSteps ?? 1),
         onStepFinish: (step) => call.addUsage(usageOf(step.usage)),
       });
-      warn(r.warnings);
+      warn(call, r.warnings);
       return {
         text: r.text,
         toolCalls: r.toolCalls.map(toolCallOf),
@@ -71,7 +104,7 @@ export function createRuntime(config: LlmConfig, log: Logger): Runtime {
       };
     },
 
-    async generateObject<T>(call: CallContext, req: LlmObjectRequest<any>): Promise<LlmObjectResult<T>> {
+    async generateObject<T>(call: CallContext, req: LlmObjectRequest<any>): Promise<Answer<LlmObjectResult<T>>> {
       const { schema, strict } = sdkSchema<T>(req.schema);
       const r = await generateText({
         ...common(call, req),
@@ -80,11 +113,11 @@ export function createRuntime(config: LlmConfig, log: Logger): Runtime {
         providerOptions: { openai: { strictJsonSchema: strict }, openaiCompatible: { strictJsonSchema: strict } },
         onStepFinish: (step) => call.addUsage(usageOf(step.usage)),
       });
-      warn(r.warnings);
+      warn(call, r.warnings);
       return { object: r.output as T, finishReason: r.finishReason as LlmFinishReason, usage: usageOf(r.totalUsage) };
     },
 
-    async *streamText(call, req) {
+    async *streamText(call, req): AsyncGenerator<LlmStreamPart, Answer<LlmTextResult>> {
       const s = streamText({
         ...common(call, req),
         tools: sdkTools(req.tools),
@@ -119,11 +152,14 @@ export function createRuntime(config: LlmConfig, log: Logger): Runtime {
             if (!invalid.has(part.toolCallId)) yield { type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: messageOf(part.error), isError: true };
             break;
           case 'start-step':
-            warn(part.warnings);
+            warn(call, part.warnings);
             break;
-          case 'finish-step':
-            call.addUsage(usageOf(part.usage));
+          case 'finish-step': {
+            const step = usageOf(part.usage);
+            call.addUsage(step);
+            yield { type: 'usage', usage: step };
             break;
+          }
           case 'finish':
             finishReason = part.finishReason as LlmFinishReason;
             usage = usageOf(part.totalUsage);
@@ -146,7 +182,32 @@ export function createRuntime(config: LlmConfig, log: Logger): Runtime {
       };
     },
 
-    classify: (err, call) => classify(err, call.signals, secrets),
+    classify: (err, call) => classify(err, call.signals, call.secrets, call.subject.provider),
+
+    modelOf(provider, model, deployment) {
+      const azure = provider.azure ? `${provider.azure.resource}|${provider.azure.apiVersion}` : '';
+      const key = createHash('sha256').update([providerId(provider), provider.kind, provider.baseUrl, provider.apiKey, azure, model, deployment].join('\u0000')).digest('base64url');
+      let client = clients.get(key);
+      if (client) {
+        clients.delete(key); // most recently used last
+      } else {
+        client = createModel(provider, model, deployment);
+        if (clients.size >= MAX_CLIENTS) clients.delete(clients.keys().next().value!);
+      }
+      clients.set(key, client);
+      return client;
+    },
+
+    guarded: (provider, call, fn) =>
+      breakers.run(providerId(provider), call.signal, async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          throw breakers.failedAttempt(classify(err, call.signals, call.secrets, call.subject.provider));
+        }
+      }),
+
+    circuit: (provider) => breakers.state(providerId(provider)),
   };
 }
 

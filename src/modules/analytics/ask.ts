@@ -10,6 +10,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Llm, LlmMessage } from '../../core/llm/index.ts';
 import { type DataSourceSchema, type DataSourcesApi, DataSourcesProblems } from '../data_sources/index.ts';
+import type { LlmAdminApi } from '../llm_admin/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { AnalyticsProblems } from './problems.ts';
 import { questions } from './repository.ts';
@@ -76,8 +77,9 @@ export function similarExamples<T extends { question: string | null; name: strin
     .map((x) => x.e);
 }
 
-export function createAsk(deps: { db: Executor; llm: Llm; orgs: OrganizationsApi; dataSources: DataSourcesApi; runner: Runner }) {
-  const { db, llm, orgs, dataSources, runner } = deps;
+/** `llm` refuses early when no model is configured; `models` makes the call, under the org's catalog, role rules and budgets. */
+export function createAsk(deps: { db: Executor; llm: Llm; models: LlmAdminApi; orgs: OrganizationsApi; dataSources: DataSourcesApi; runner: Runner }) {
+  const { db, llm, models, orgs, dataSources, runner } = deps;
 
   async function ask(actor: Actor, orgId: string, input: Static<typeof AskBody>): Promise<Answer> {
     await orgs.assertRole(actor.principal, orgId, 'member');
@@ -102,7 +104,7 @@ export function createAsk(deps: { db: Executor; llm: Llm; orgs: OrganizationsApi
       .join('\n\n');
 
     const messages: LlmMessage[] = [{ role: 'user', content: input.question }];
-    const generate = async () => (await llm.generateObject({ feature: 'analytics.ask', actor: { userId: actor.principal.userId, orgId }, system, messages, schema: Generated, schemaName: 'sql_query', temperature: 0 })).object;
+    const generate = async () => (await models.generateObject(actor, orgId, { feature: 'analytics.ask', system, messages, schema: Generated, schemaName: 'sql_query', temperature: 0 })).object;
     const runIt = (sql: string): Promise<ResultView> => runner.run(actor, orgId, { sourceId: source.id, sql, maxRows: input.maxRows, origin: 'ask' });
 
     let attempt = await generate();

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { dataSourcesModule } from '../data_sources/index.ts';
+import { llmAdminModule } from '../llm_admin/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { createAlerts } from './alerts.ts';
 import { alertsRoutes } from './alerts-routes.ts';
@@ -26,7 +27,7 @@ export { AnalyticsProblems } from './problems.ts';
 export const analyticsModule = defineModule({
   name: 'analytics',
   apiTags: [{ name: 'analytics', description: 'Queries over data sources: SQL, saved questions, questions in plain language, history, downloads and profiles.' }],
-  requires: { organizations: organizationsModule, data_sources: dataSourcesModule },
+  requires: { organizations: organizationsModule, data_sources: dataSourcesModule, llm_admin: llmAdminModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: analyticsEvents,
   settings: analyticsSettings,
@@ -37,11 +38,11 @@ export const analyticsModule = defineModule({
     { name: 'analytics:query', description: 'Run SQL, ask questions in plain language, profile tables and results, download results.' },
     { name: 'analytics:write', description: 'Save, change and delete questions and alerts.' },
   ],
-  setup(core, { organizations, data_sources: dataSources }): ModuleInstance<AnalyticsApi> {
+  setup(core, { organizations, data_sources: dataSources, llm_admin: models }): ModuleInstance<AnalyticsApi> {
     const runner = createRunner({ db: core.db, events: core.events, clock: core.clock, cache: core.cache, dataSources, settings: core.settings });
     const sql = createSqlService({ orgs: organizations, runner });
     const questions = createQuestions({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, dataSources, runner });
-    const ask = createAsk({ db: core.db, llm: core.llm, orgs: organizations, dataSources, runner });
+    const ask = createAsk({ db: core.db, llm: core.llm, models, orgs: organizations, dataSources, runner });
     const profiles = createProfiles({ orgs: organizations, dataSources, runner, questions, settings: core.settings });
     const alerts = createAlerts({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, questions, publicUrl: core.config.publicUrl });
     const downloads = createDownloads({ dataSources, runner, settings: core.settings });
