@@ -7,7 +7,7 @@
 // answer of the wrong shape) or the caller's (cancelled) do not count. The state is this
 // process's: each instance learns on its own that a provider is down, in a few calls.
 import { BrokenCircuitError, CircuitState, type CircuitBreakerPolicy, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
-import { circuitOpen, type Failure } from './failures.ts';
+import { circuitOpen, type Failure } from './failure.ts';
 import type { LlmCircuitState } from './types.ts';
 
 /** An attempt that failed, classified: what the chain of targets decides on. */

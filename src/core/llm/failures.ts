@@ -2,24 +2,11 @@
 // log line for the operator (the provider's status and message, without the key). The SDK has
 // already retried what was worth retrying (408, 409, 429, 5xx, unreachable) when an error gets here.
 import { AISDKError, APICallError, InvalidArgumentError, InvalidPromptError, JSONParseError, NoContentGeneratedError, NoObjectGeneratedError, NoOutputGeneratedError, RetryError, TypeValidationError } from 'ai';
-import type { AppError } from '../errors.ts';
 import { UrlNotAllowedError } from '../net/ssrf-guard.ts';
+import { type Failure, failed } from './failure.ts';
 import { LlmProblems } from './problems.ts';
 
-export interface Failure {
-  /** What the caller gets: a problem, or a cancelled call's own abort reason. */
-  error: unknown;
-  outcome: 'error' | 'cancelled';
-  /** The problem's code, recorded with the usage row. */
-  code: string | undefined;
-  /** The operator's log line, when there is one to write. */
-  log: { level: 'warn' | 'error'; fields: Record<string, unknown> } | undefined;
-  /**
-   * The provider is down for now (unreachable, 5xx, 429, no answer in time, refused key): its
-   * circuit breaker counts it, and the call may go on to a fallback. Not the request's fault.
-   */
-  providerDown: boolean;
-}
+export type { Failure };
 
 export interface CallSignals {
   /** Fired by LLM_TIMEOUT. */
@@ -81,12 +68,6 @@ export function classify(err: unknown, signals: CallSignals, secrets: readonly s
   throw err;
 }
 
-/** The provider's circuit is open: refused here without a request, until the cool-down ends. */
-export function circuitOpen(retryAfterSeconds: number): Failure {
-  const problem = LlmProblems.unavailable.error('The language model is unavailable, retry later', { retryAfter: Math.max(1, retryAfterSeconds) });
-  return failed(problem, 'warn', { hint: 'the provider\'s circuit is open after consecutive failures: no request was sent' }, true);
-}
-
 /** undici's errors when a response breaks off: `terminated`, with the socket's error as its cause. */
 function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -96,9 +77,6 @@ function isConnectionError(err: unknown): boolean {
 
 const unavailable = () => LlmProblems.unavailable.error('The language model is unavailable, retry later', { retryAfter: RETRY_AFTER.unavailable });
 
-function failed(problem: AppError, level: 'warn' | 'error', fields: Record<string, unknown>, providerDown = false): Failure {
-  return { error: problem, outcome: 'error', code: problem.code, log: { level, fields: { problem: problem.code, ...fields } }, providerDown };
-}
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
 

@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { type Clock, systemClock } from '../module.ts';
 import { FailedAttempt } from './breakers.ts';
-import type { Failure } from './failures.ts';
+import type { Failure } from './failure.ts';
 import { LlmProblems, NOT_CONFIGURED_MESSAGE } from './problems.ts';
 import { type LlmPrice, type LlmProviderConfig, modelRef } from './provider-list.ts';
 import type { CallContext, Runtime } from './runtime.ts';
