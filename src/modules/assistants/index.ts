@@ -4,6 +4,7 @@
 // its files.
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../core/context/actor.ts';
+import type { Executor } from '../../core/db/database.ts';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { llmAdminModule } from '../llm_admin/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
@@ -19,7 +20,10 @@ export { AssistantsProblems } from './problems.ts';
 export type { Assistant } from './service.ts';
 export type { RenderedTemplate } from './templates.ts';
 
-/** What chat (or any module that holds a conversation) asks of assistants. */
+/**
+ * What chat (or any module that holds a conversation) asks of assistants. Both read on the
+ * caller's executor when given (its transaction: decision 0033), else on the pool.
+ */
 export interface AssistantsApi {
   /**
    * The assistant if `actor` may use it: a member of the org (any role) and either its creator
@@ -29,14 +33,14 @@ export interface AssistantsApi {
    * org's default model; `tools` are names to hand to `toolsFor(registry, as, tools)`, which
    * offers only those the user may use; `temperature` null means the model's default.
    */
-  getAssistant(actor: Actor, orgId: string, assistantId: string): Promise<Assistant | null>;
+  getAssistant(actor: Actor, orgId: string, assistantId: string, exec?: Executor): Promise<Assistant | null>;
   /**
    * A prompt template's version (default the current) with `values` substituted, as
    * `POST /prompt-templates/{id}/render`, refusing as it does: 404 ORG.NOT_FOUND,
    * ASSISTANTS.TEMPLATE_NOT_FOUND (also private to someone else),
    * ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND, 400 ASSISTANTS.TEMPLATE_VALUES_INVALID.
    */
-  renderTemplate(actor: Actor, orgId: string, templateId: string, values: Record<string, string>, version?: number): Promise<RenderedTemplate>;
+  renderTemplate(actor: Actor, orgId: string, templateId: string, values: Record<string, string>, version?: number, exec?: Executor): Promise<RenderedTemplate>;
 }
 
 export const assistantsModule = defineModule({
@@ -63,7 +67,7 @@ export const assistantsModule = defineModule({
     return {
       api: {
         getAssistant: assistants.usable,
-        renderTemplate: (actor, orgId, templateId, values, version) => templates.render(actor, orgId, templateId, { values, version }),
+        renderTemplate: (actor, orgId, templateId, values, version, exec) => templates.render(actor, orgId, templateId, { values, version }, exec),
       },
       routes: assistantsRoutes({ assistants, templates }),
     };

@@ -3,6 +3,7 @@
 // (projects) and stored files (core storage) of the org. Checks run on the pool, before the
 // use case opens its transaction: llm_admin's catalog takes no executor (decision 0033).
 import type { Actor } from '../../core/context/actor.ts';
+import type { Executor } from '../../core/db/database.ts';
 import type { LlmTool, Registry } from '../../core/contributions.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { LlmProblems } from '../../core/llm/index.ts';
@@ -51,9 +52,9 @@ export function createReferences(deps: ReferenceDeps) {
   }
 
   /** Whether the caller may read the project: the projects façade's own rule (admins all, others their projects). */
-  async function seesProject(actor: Actor, orgId: string, projectId: string): Promise<boolean> {
+  async function seesProject(actor: Actor, orgId: string, projectId: string, exec?: Executor): Promise<boolean> {
     try {
-      await projects.assertProjectAccess(actor.principal, orgId, projectId, 'read');
+      await projects.assertProjectAccess(actor.principal, orgId, projectId, 'read', exec);
       return true;
     } catch (err) {
       if (err instanceof AppError && err.kind === 'not_found') return false;
@@ -61,8 +62,8 @@ export function createReferences(deps: ReferenceDeps) {
     }
   }
 
-  async function isOrgFile(orgId: string, fileId: string): Promise<boolean> {
-    return (await storage.fileById(fileId))?.orgId === orgId;
+  async function isOrgFile(orgId: string, fileId: string, exec?: Executor): Promise<boolean> {
+    return (await storage.fileById(fileId, exec))?.orgId === orgId;
   }
 
   /**
@@ -85,11 +86,11 @@ export function createReferences(deps: ReferenceDeps) {
    * Whoever set it checked it with their own rights; the member using an assistant shared with
    * the org gets no project they could not open themselves.
    */
-  async function narrowKnowledge(actor: Actor, orgId: string, knowledge: Knowledge): Promise<Knowledge> {
+  async function narrowKnowledge(actor: Actor, orgId: string, knowledge: Knowledge, exec?: Executor): Promise<Knowledge> {
     const projectIds: string[] = [];
-    for (const id of knowledge.projectIds) if (await seesProject(actor, orgId, id)) projectIds.push(id);
+    for (const id of knowledge.projectIds) if (await seesProject(actor, orgId, id, exec)) projectIds.push(id);
     const fileIds: string[] = [];
-    for (const id of knowledge.fileIds) if (await isOrgFile(orgId, id)) fileIds.push(id);
+    for (const id of knowledge.fileIds) if (await isOrgFile(orgId, id, exec)) fileIds.push(id);
     return { projectIds, fileIds };
   }
 

@@ -81,9 +81,9 @@ const FIELDS = [
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether the actor has a role in the org: the façade answers null, not the refusal, to anyone else. */
-export async function isMember(orgs: OrganizationsApi, actor: Actor, orgId: string): Promise<boolean> {
+export async function isMember(orgs: OrganizationsApi, actor: Actor, orgId: string, exec?: Executor): Promise<boolean> {
   try {
-    await orgs.assertRole(actor.principal, orgId, 'viewer');
+    await orgs.assertRole(actor.principal, orgId, 'viewer', exec);
     return true;
   } catch (err) {
     if (err instanceof AppError && (err.kind === 'not_found' || err.kind === 'forbidden')) return false;
@@ -204,11 +204,11 @@ export function createAssistantsService(deps: AssistantsDeps) {
    * For the façade: the assistant if `actor` may use it (a member of the org who sees it), with
    * its knowledge narrowed to what they may read now; null otherwise, never a refusal.
    */
-  async function usable(actor: Actor, orgId: string, assistantId: string): Promise<Assistant | null> {
-    if (!UUID.test(orgId) || !UUID.test(assistantId) || !(await isMember(orgs, actor, orgId))) return null;
-    const row = await assistants.byId(db, orgId, assistantId);
+  async function usable(actor: Actor, orgId: string, assistantId: string, exec: Executor = db): Promise<Assistant | null> {
+    if (!UUID.test(orgId) || !UUID.test(assistantId) || !(await isMember(orgs, actor, orgId, exec))) return null;
+    const row = await assistants.byId(exec, orgId, assistantId);
     if (!row || !visibleTo(row, actor.principal.userId)) return null;
-    return { ...toAssistant(row), knowledge: await refs.narrowKnowledge(actor, orgId, row.knowledge) };
+    return { ...toAssistant(row), knowledge: await refs.narrowKnowledge(actor, orgId, row.knowledge, exec) };
   }
 
   return { create, get, list, update, remove, usable };

@@ -189,8 +189,8 @@ export function createTemplatesService(deps: TemplatesDeps) {
     return { data: page.data.map(toVersion), page: page.page };
   }
 
-  async function mustVersion(orgId: string, templateId: string, version: number): Promise<TemplateVersionRow> {
-    const row = await templateVersions.get(db, orgId, templateId, version);
+  async function mustVersion(orgId: string, templateId: string, version: number, exec: Executor = db): Promise<TemplateVersionRow> {
+    const row = await templateVersions.get(exec, orgId, templateId, version);
     if (!row) throw AssistantsProblems.templateVersionNotFound.error(`The prompt template has no version ${version}`);
     return row;
   }
@@ -202,10 +202,10 @@ export function createTemplatesService(deps: TemplatesDeps) {
   }
 
   /** The text of a version (default the current) with `values` substituted, for anyone who sees the template. */
-  async function render(actor: Actor, orgId: string, templateId: string, input: { version?: number; values: Record<string, string> }): Promise<RenderedTemplate> {
-    await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const current = await visible(db, orgId, templateId, actor.principal.userId);
-    const source = input.version === undefined || input.version === current.version ? current : await mustVersion(orgId, templateId, input.version);
+  async function render(actor: Actor, orgId: string, templateId: string, input: { version?: number; values: Record<string, string> }, exec: Executor = db): Promise<RenderedTemplate> {
+    await orgs.assertRole(actor.principal, orgId, 'viewer', exec);
+    const current = await visible(exec, orgId, templateId, actor.principal.userId);
+    const source = input.version === undefined || input.version === current.version ? current : await mustVersion(orgId, templateId, input.version, exec);
     const rendered = renderBody(source.body, source.variables, input.values);
     if ('problems' in rendered) throw AssistantsProblems.valuesInvalid.error('The values do not fit the variables of this version', { errors: rendered.problems });
     return { templateId, version: source.version, text: rendered.text };
