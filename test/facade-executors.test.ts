@@ -100,6 +100,26 @@ describe('façades read in the transaction they are handed', () => {
     expect(await apis.projects.memberRate(orgId, projectId, member.userId)).toBe(6100);
   });
 
+  it("assistants: an assistant (its role, project and file checks too) and a template's render", async () => {
+    const apis = t.app.apis;
+    const file = await t.app.storage.save({ orgId, scope: 'tests', fileName: 'notes.md', contentType: 'text/markdown', body: Buffer.from('notes'), userId: null });
+    const made = await call(t, member.accessToken, 'POST', orgUrl(orgId, '/assistants'), { name: 'Helper', instructions: 'Before', knowledge: { projectIds: [projectId], fileIds: [file.id] } });
+    expect(made.statusCode, made.body).toBe(201);
+    const template = await call(t, member.accessToken, 'POST', orgUrl(orgId, '/prompt-templates'), { name: 'T', body: 'Before {{x}}', variables: [{ name: 'x' }] });
+    expect(template.statusCode, template.body).toBe(201);
+    const actor = { principal: { userId: member.userId, email: member.email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null }, requestId: null, ip: null, userAgent: null } as const;
+    await t.database.db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`UPDATE assistants.assistants SET instructions = 'In tx' WHERE id = ${made.json().id}`.execute(tx);
+        expect(await apis.assistants.getAssistant(actor, orgId, made.json().id, tx)).toMatchObject({ instructions: 'In tx', knowledge: { projectIds: [projectId], fileIds: [file.id] } });
+        await sql`UPDATE assistants.prompt_templates SET body = 'In tx {{x}}' WHERE id = ${template.json().id}`.execute(tx);
+        expect(await apis.assistants.renderTemplate(actor, orgId, template.json().id, { x: '!' }, undefined, tx)).toMatchObject({ text: 'In tx !' });
+        throw new Error('roll back');
+      })
+      .catch((err: Error) => expect(err.message).toBe('roll back'));
+  });
+
   it('a role read in a transaction that rolls back does not stay in the role cache', async () => {
     const apis = t.app.apis;
     const stranger = await newUser(t);

@@ -70,6 +70,11 @@ describe('saving files of an org', () => {
     expect(file).toMatchObject({ orgId, size: 8, contentType: 'text/csv', fileName: 'passwd', createdBy: null });
     expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await storage().file(file.key)).toEqual(file);
+    // Its id is the key's last segment, and finds it too; anything else finds nothing.
+    expect(file.id).toBe(file.key.slice(file.key.lastIndexOf('/') + 1));
+    expect(await storage().fileById(file.id)).toEqual(file);
+    expect(await storage().fileById(randomUUID())).toBeNull();
+    expect(await storage().fileById('not-a-uuid')).toBeNull();
     // A name that would display reversed, or hide on a line of its own, is cleaned for display.
     expect((await save(orgId, Buffer.from('x'), { fileName: 'invoice\u202Etxt.exe\n' })).fileName).toBe('invoicetxt.exe');
     expect((await save(orgId, Buffer.from('x'), { fileName: '   ' })).fileName).toBe('file');
@@ -86,6 +91,7 @@ describe('saving files of an org', () => {
     await storage().remove(a.key);
     expect(await storage().usage(orgId)).toMatchObject({ usedBytes: 200, files: 1 });
     expect(await storage().file(a.key)).toBeNull();
+    expect(await storage().fileById(a.id)).toBeNull();
     expect(await objectsOf(orgId)).toHaveLength(1);
     expect(await storage().usage(other)).toMatchObject({ usedBytes: 50, files: 1 });
   });

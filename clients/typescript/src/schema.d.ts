@@ -3263,6 +3263,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/assistants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the assistants you see (yours and the org's), newest first
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["listAssistants"];
+        put?: never;
+        /**
+         * Create an assistant (members)
+         * @description API key scope: `assistants:write`.
+         */
+        post: operations["createAssistant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/assistants/{assistantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an assistant
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["getAssistant"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an assistant (its creator, or an admin for one shared with the org)
+         * @description API key scope: `assistants:write`.
+         */
+        delete: operations["deleteAssistant"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an assistant (its creator, or an admin for one shared with the org)
+         * @description API key scope: `assistants:write`.
+         */
+        patch: operations["updateAssistant"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/prompt-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the prompt templates you see (yours and the org's), newest first
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["listPromptTemplates"];
+        put?: never;
+        /**
+         * Create a prompt template (members): its version 1
+         * @description API key scope: `assistants:write`.
+         */
+        post: operations["createPromptTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/prompt-templates/{templateId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a prompt template at its current version
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["getPromptTemplate"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a prompt template and its versions
+         * @description API key scope: `assistants:write`.
+         */
+        delete: operations["deletePromptTemplate"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a prompt template: a change of its content writes a new version
+         * @description API key scope: `assistants:write`.
+         */
+        patch: operations["updatePromptTemplate"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/prompt-templates/{templateId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the versions of a prompt template, newest first
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["listPromptTemplateVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/prompt-templates/{templateId}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a prompt template
+         * @description API key scope: `assistants:read`.
+         */
+        get: operations["getPromptTemplateVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/prompt-templates/{templateId}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The text of a version (default the current) with the values substituted
+         * @description API key scope: `assistants:read`.
+         */
+        post: operations["renderPromptTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "analytics.alert_deleted": {
@@ -3369,6 +3533,94 @@ export interface webhooks {
          *     Sent by `analytics`, payload version 1.
          */
         post: operations["receiveAnalyticsQuestionSaved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assistants.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An assistant was created.
+         * @description An assistant was created.
+         *
+         *     Sent by `assistants`, payload version 1.
+         */
+        post: operations["receiveAssistantsCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assistants.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An assistant was deleted.
+         * @description An assistant was deleted.
+         *
+         *     Sent by `assistants`, payload version 1.
+         */
+        post: operations["receiveAssistantsDeleted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assistants.template_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A prompt template was created, changed (`version` is its current version: a new one when its content changed) or deleted.
+         * @description A prompt template was created, changed (`version` is its current version: a new one when its content changed) or deleted.
+         *
+         *     Sent by `assistants`, payload version 1.
+         */
+        post: operations["receiveAssistantsTemplateChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assistants.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An assistant was changed: `fields` names what changed (`instructions`, `modelId`, `tools`, `knowledge`, `visibility`…).
+         * @description An assistant was changed: `fields` names what changed (`instructions`, `modelId`, `tools`, `knowledge`, `visibility`…).
+         *
+         *     Sent by `assistants`, payload version 1.
+         */
+        post: operations["receiveAssistantsUpdated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5092,6 +5344,225 @@ export interface components {
             /** @description The first SQL was refused (by the guard or the source) and the model rewrote it once */
             repaired: boolean;
             result: components["schemas"]["QueryResult"];
+        };
+        Assistant: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            description: string | null;
+            /** @description The system prompt */
+            instructions: string;
+            /**
+             * Format: uuid
+             * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null: the default model
+             */
+            modelId: string | null;
+            /** @description 0 to 2; null: the model's own default */
+            temperature: number | null;
+            /** @description The tools it may offer, by name */
+            tools: string[];
+            knowledge: {
+                /** @description Projects of the organization whose content it may cite (each one visible to whoever sets it) */
+                projectIds: string[];
+                /** @description Stored files of the organization whose content it may cite */
+                fileIds: string[];
+            };
+            /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+            visibility: "private" | "org";
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        AssistantPage: {
+            data: components["schemas"]["Assistant"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        AssistantsCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            assistantId: string;
+            visibility: "private" | "org";
+        };
+        /** @description The body of a `assistants.created` delivery. */
+        AssistantsCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "assistants.created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AssistantsCreatedPayload"];
+        };
+        AssistantsDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            assistantId: string;
+        };
+        /** @description The body of a `assistants.deleted` delivery. */
+        AssistantsDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "assistants.deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AssistantsDeletedPayload"];
+        };
+        /** @description `ASSISTANTS.KNOWLEDGE_NOT_FOUND`: `knowledge` names a project you cannot see, or a project or stored file that is not this organization's: `errors` names each, `body.knowledge.projectIds.<i>` or `body.knowledge.fileIds.<i>`. */
+        AssistantsKnowledgeNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.KNOWLEDGE_NOT_FOUND";
+        };
+        /** @description `ASSISTANTS.MODEL_NOT_FOUND`: `modelId` names no model of this organization's catalog (GET /orgs/{orgId}/llm/models): `errors` names `body.modelId`. */
+        AssistantsModelNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.MODEL_NOT_FOUND";
+        };
+        /** @description `ASSISTANTS.NOT_FOUND`: No such assistant in this organization, or it is private to another member. */
+        AssistantsNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.NOT_FOUND";
+        };
+        /** @description `ASSISTANTS.NOT_YOURS`: Only its creator, or an org admin for one shared with the organization, may change or delete it. */
+        AssistantsNotYoursProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.NOT_YOURS";
+        };
+        AssistantsTemplateChangedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            templateId: string;
+            change: "created" | "updated" | "deleted";
+            version: number;
+            visibility: "private" | "org";
+        };
+        /** @description The body of a `assistants.template_changed` delivery. */
+        AssistantsTemplateChangedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "assistants.template_changed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AssistantsTemplateChangedPayload"];
+        };
+        /** @description `ASSISTANTS.TEMPLATE_NOT_FOUND`: No such prompt template in this organization, or it is private to another member. */
+        AssistantsTemplateNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_NOT_FOUND";
+        };
+        /** @description `ASSISTANTS.TEMPLATE_NOT_YOURS`: Only its creator, or an org admin for one shared with the organization, may change or delete a prompt template. */
+        AssistantsTemplateNotYoursProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_NOT_YOURS";
+        };
+        /** @description `ASSISTANTS.TEMPLATE_VALUES_INVALID`: A required variable (one without a default) has no value, or a value names no variable of the version rendered: `errors` names each, `body.values.<name>`. */
+        AssistantsTemplateValuesInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_VALUES_INVALID";
+        };
+        /** @description `ASSISTANTS.TEMPLATE_VARIABLES_MISMATCH`: The body's `{{placeholders}}` and the declared `variables` differ (a placeholder nobody declares, a variable the body does not use, or one declared twice): `errors` names each. */
+        AssistantsTemplateVariablesMismatchProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_VARIABLES_MISMATCH";
+        };
+        /** @description `ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND`: The prompt template has no such version. */
+        AssistantsTemplateVersionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND";
+        };
+        /** @description `ASSISTANTS.UNKNOWN_TOOL`: `tools` names a tool this server does not have (docs/llm-tools.md): `errors` names each, `body.tools.<i>`. */
+        AssistantsUnknownToolProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.UNKNOWN_TOOL";
+        };
+        AssistantsUpdatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            assistantId: string;
+            visibility: "private" | "org";
+            fields: string[];
+        };
+        /** @description The body of a `assistants.updated` delivery. */
+        AssistantsUpdatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "assistants.updated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["AssistantsUpdatedPayload"];
         };
         AuditEvent: {
             /**
@@ -8277,6 +8748,69 @@ export interface components {
             /** @constant */
             code: "PROJECTS.TEMPLATE_NOT_FOUND";
         };
+        PromptTemplate: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            name: string;
+            description: string | null;
+            /** @description The text, with `{{variable}}` placeholders */
+            body: string;
+            variables: {
+                name: string;
+                description?: string;
+                default?: string;
+            }[];
+            /** @description The current version: every change of its content adds one */
+            version: number;
+            /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+            visibility: "private" | "org";
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        PromptTemplatePage: {
+            data: components["schemas"]["PromptTemplate"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        PromptTemplateVersion: {
+            /** Format: uuid */
+            templateId: string;
+            version: number;
+            name: string;
+            description: string | null;
+            /** @description The text, with `{{variable}}` placeholders */
+            body: string;
+            variables: {
+                name: string;
+                description?: string;
+                default?: string;
+            }[];
+            /**
+             * Format: uuid
+             * @description Who wrote this version
+             */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        PromptTemplateVersionPage: {
+            data: components["schemas"]["PromptTemplateVersion"][];
+            page: components["schemas"]["PageInfo"];
+        };
         QueryResult: {
             columns: {
                 name: string;
@@ -8361,6 +8895,13 @@ export interface components {
         };
         Registration: {
             user: components["schemas"]["Account"];
+        };
+        RenderedPromptTemplate: {
+            /** Format: uuid */
+            templateId: string;
+            /** @description The version rendered */
+            version: number;
+            text: string;
         };
         /** @description The result of a `reports.time_report_file` job: the file it made */
         ReportFile: {
@@ -10118,6 +10659,26 @@ export type ApiKeyList = components['schemas']['ApiKeyList'];
 export type ApiKeyScope = components['schemas']['ApiKeyScope'];
 export type ApiKeyScopeList = components['schemas']['ApiKeyScopeList'];
 export type AskAnswer = components['schemas']['AskAnswer'];
+export type Assistant = components['schemas']['Assistant'];
+export type AssistantPage = components['schemas']['AssistantPage'];
+export type AssistantsCreatedPayload = components['schemas']['AssistantsCreatedPayload'];
+export type AssistantsCreatedWebhook = components['schemas']['AssistantsCreatedWebhook'];
+export type AssistantsDeletedPayload = components['schemas']['AssistantsDeletedPayload'];
+export type AssistantsDeletedWebhook = components['schemas']['AssistantsDeletedWebhook'];
+export type AssistantsKnowledgeNotFoundProblem = components['schemas']['AssistantsKnowledgeNotFoundProblem'];
+export type AssistantsModelNotFoundProblem = components['schemas']['AssistantsModelNotFoundProblem'];
+export type AssistantsNotFoundProblem = components['schemas']['AssistantsNotFoundProblem'];
+export type AssistantsNotYoursProblem = components['schemas']['AssistantsNotYoursProblem'];
+export type AssistantsTemplateChangedPayload = components['schemas']['AssistantsTemplateChangedPayload'];
+export type AssistantsTemplateChangedWebhook = components['schemas']['AssistantsTemplateChangedWebhook'];
+export type AssistantsTemplateNotFoundProblem = components['schemas']['AssistantsTemplateNotFoundProblem'];
+export type AssistantsTemplateNotYoursProblem = components['schemas']['AssistantsTemplateNotYoursProblem'];
+export type AssistantsTemplateValuesInvalidProblem = components['schemas']['AssistantsTemplateValuesInvalidProblem'];
+export type AssistantsTemplateVariablesMismatchProblem = components['schemas']['AssistantsTemplateVariablesMismatchProblem'];
+export type AssistantsTemplateVersionNotFoundProblem = components['schemas']['AssistantsTemplateVersionNotFoundProblem'];
+export type AssistantsUnknownToolProblem = components['schemas']['AssistantsUnknownToolProblem'];
+export type AssistantsUpdatedPayload = components['schemas']['AssistantsUpdatedPayload'];
+export type AssistantsUpdatedWebhook = components['schemas']['AssistantsUpdatedWebhook'];
 export type AuditEvent = components['schemas']['AuditEvent'];
 export type AuditEventPage = components['schemas']['AuditEventPage'];
 export type AuditPurgeResult = components['schemas']['AuditPurgeResult'];
@@ -10388,6 +10949,10 @@ export type ProjectsTemplateCreatedWebhook = components['schemas']['ProjectsTemp
 export type ProjectsTemplateDeletedPayload = components['schemas']['ProjectsTemplateDeletedPayload'];
 export type ProjectsTemplateDeletedWebhook = components['schemas']['ProjectsTemplateDeletedWebhook'];
 export type ProjectsTemplateNotFoundProblem = components['schemas']['ProjectsTemplateNotFoundProblem'];
+export type PromptTemplate = components['schemas']['PromptTemplate'];
+export type PromptTemplatePage = components['schemas']['PromptTemplatePage'];
+export type PromptTemplateVersion = components['schemas']['PromptTemplateVersion'];
+export type PromptTemplateVersionPage = components['schemas']['PromptTemplateVersionPage'];
 export type QueryResult = components['schemas']['QueryResult'];
 export type QueryRun = components['schemas']['QueryRun'];
 export type QueryRunPage = components['schemas']['QueryRunPage'];
@@ -10396,6 +10961,7 @@ export type Readiness = components['schemas']['Readiness'];
 export type ReadinessCheck = components['schemas']['ReadinessCheck'];
 export type RecoveryCodes = components['schemas']['RecoveryCodes'];
 export type Registration = components['schemas']['Registration'];
+export type RenderedPromptTemplate = components['schemas']['RenderedPromptTemplate'];
 export type ReportFile = components['schemas']['ReportFile'];
 export type ReportFilePurgeResult = components['schemas']['ReportFilePurgeResult'];
 export type ReportsFileNotFoundProblem = components['schemas']['ReportsFileNotFoundProblem'];
@@ -21750,6 +22316,829 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listAssistants: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+                /** @description Words the name contains (any case) */
+                q?: string;
+                /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+                visibility?: "private" | "org";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistantPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAssistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string | null;
+                    /** @description The system prompt: who the assistant is and how it answers */
+                    instructions: string;
+                    /**
+                     * Format: uuid
+                     * @description A model of the organization's catalog that your role may use; null or absent: the default model
+                     */
+                    modelId?: string | null;
+                    /** @description 0 (focused) to 2 (free); null: the model's own default */
+                    temperature?: number | null;
+                    /**
+                     * @description Tools it may offer, by name (docs/llm-tools.md); duplicates are dropped
+                     * @default []
+                     */
+                    tools?: string[];
+                    /**
+                     * @default {
+                     *       "projectIds": [],
+                     *       "fileIds": []
+                     *     }
+                     */
+                    knowledge?: {
+                        /**
+                         * @description Projects of the organization you can see
+                         * @default []
+                         */
+                        projectIds?: string[];
+                        /**
+                         * @description Stored files of the organization
+                         * @default []
+                         */
+                        fileIds?: string[];
+                    };
+                    /**
+                     * @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it
+                     * @default private
+                     */
+                    visibility?: "private" | "org";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assistant"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AssistantsModelNotFoundProblem"] | components["schemas"]["AssistantsUnknownToolProblem"] | components["schemas"]["AssistantsKnowledgeNotFoundProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmToolsUnsupportedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assistant"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAssistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsNotYoursProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateAssistant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                assistantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    instructions?: string;
+                    /** Format: uuid */
+                    modelId?: string | null;
+                    /** @description 0 (focused) to 2 (free); null: the model's own default */
+                    temperature?: number | null;
+                    tools?: string[];
+                    knowledge?: {
+                        projectIds?: string[];
+                        fileIds?: string[];
+                    };
+                    /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+                    visibility?: "private" | "org";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assistant"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AssistantsModelNotFoundProblem"] | components["schemas"]["AssistantsUnknownToolProblem"] | components["schemas"]["AssistantsKnowledgeNotFoundProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsNotYoursProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmToolsUnsupportedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPromptTemplates: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+                /** @description Words the name contains (any case) */
+                q?: string;
+                /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+                visibility?: "private" | "org";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplatePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createPromptTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    description?: string | null;
+                    /** @description The text, with `{{variable}}` placeholders: exactly the declared variables */
+                    body: string;
+                    /** @default [] */
+                    variables?: {
+                        /**
+                         * @description Written `{{name}}` in the body: a letter or `_`, then letters, digits and `_`
+                         * @example customer_name
+                         */
+                        name: string;
+                        description?: string;
+                        /** @description Used when a render gives no value; without it the variable is required */
+                        default?: string;
+                    }[];
+                    /**
+                     * @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it
+                     * @default private
+                     */
+                    visibility?: "private" | "org";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplate"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AssistantsTemplateVariablesMismatchProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPromptTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deletePromptTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updatePromptTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    body?: string;
+                    variables?: {
+                        /**
+                         * @description Written `{{name}}` in the body: a letter or `_`, then letters, digits and `_`
+                         * @example customer_name
+                         */
+                        name: string;
+                        description?: string;
+                        /** @description Used when a render gives no value; without it the variable is required */
+                        default?: string;
+                    }[];
+                    /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
+                    visibility?: "private" | "org";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplate"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AssistantsTemplateVariablesMismatchProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPromptTemplateVersions: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplateVersionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPromptTemplateVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptTemplateVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"] | components["schemas"]["AssistantsTemplateVersionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    renderPromptTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default: the current version */
+                    version?: number;
+                    /**
+                     * @description Variable name → value, inserted as written
+                     * @default {}
+                     */
+                    values?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedPromptTemplate"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["AssistantsTemplateValuesInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["AssistantsTemplateNotFoundProblem"] | components["schemas"]["AssistantsTemplateVersionNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     receiveAnalyticsAlertDeleted: {
         parameters: {
             query?: never;
@@ -21911,6 +23300,150 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AnalyticsQuestionSavedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAssistantsCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantsCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAssistantsDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantsDeletedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAssistantsTemplateChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantsTemplateChangedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveAssistantsUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssistantsUpdatedWebhook"];
             };
         };
         responses: {

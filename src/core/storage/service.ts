@@ -33,6 +33,8 @@ export interface StorageLimits {
 }
 
 export interface StoredFile {
+  /** The last segment of its key: what other records (an assistant's knowledge) refer to it by. */
+  id: string;
   key: string;
   orgId: string;
   size: number;
@@ -77,6 +79,8 @@ export interface Storage {
   save(file: SaveFile): Promise<StoredFile>;
   /** The record of a stored file, or null. */
   file(key: string, exec?: Executor): Promise<StoredFile | null>;
+  /** The record of a stored file by its id, or null (a malformed id matches nothing). Callers check `orgId`. */
+  fileById(id: string, exec?: Executor): Promise<StoredFile | null>;
   /** The bytes of a file, whole or a range (FileStore.get): 404 `STORAGE.NOT_FOUND`, 416. */
   open(key: string, opts?: { range?: ByteRange }): Promise<GetResult>;
   /** Removes a file and gives its bytes back to the org's quota; removing one twice is no error. */
@@ -105,6 +109,7 @@ export interface StorageDeps {
 }
 
 const toFile = (r: StoredFileRow): StoredFile => ({
+  id: r.id,
   key: r.key,
   orgId: r.org_id,
   size: Number(r.size),
@@ -178,6 +183,12 @@ export function createStorage(deps: StorageDeps): Storage {
 
     async file(key, exec = db) {
       const row = await storedFiles.byKey(exec, checkKey(key));
+      return row ? toFile(row) : null;
+    },
+
+    async fileById(id, exec = db) {
+      if (!UUID.test(id)) return null;
+      const row = await storedFiles.byId(exec, id);
       return row ? toFile(row) : null;
     },
 
