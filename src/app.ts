@@ -53,9 +53,10 @@ import { visualizationsModule } from './modules/visualizations/index.ts';
 import { dashboardsModule } from './modules/dashboards/index.ts';
 import { webToolsModule } from './modules/web_tools/index.ts';
 import { llmAdminModule } from './modules/llm_admin/index.ts';
+import { chatModule } from './modules/chat/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule, chatModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;
