@@ -73,7 +73,7 @@ export function createTails(opts: TailOptions) {
       return true;
     };
 
-    /** Reads the table after the last sent chunk, until it has nothing more; when `idle`, also asks whether the answer is alive. */
+    /** Reads the table after the last sent chunk, until it has nothing more; when `idle` (opening, or no news), then asks whether the answer is alive. */
     async function pull(idle: boolean): Promise<void> {
       if (closed) return;
       if (pulling) {
@@ -88,7 +88,7 @@ export function createTails(opts: TailOptions) {
           for (const row of rows) emit(row);
           if (closed) return;
           if (rows.length === PAGE || again) continue;
-          if (rows.length || !idle) return;
+          if (!idle) return;
           news = Date.now();
           const now = await state();
           if (now === 'gone') return close();
