@@ -23006,7 +23006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */

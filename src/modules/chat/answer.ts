@@ -69,6 +69,8 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
   let finishReason: LlmFinishReason = 'other';
 
   for (let step = 0; step < req.maxSteps; step++) {
+    // A stop between two calls ends the answer here, before another call is reserved.
+    signal.throwIfAborted();
     // The last call may not ask for tools: the answer ends in words, not in a call left unanswered.
     const last = step === req.maxSteps - 1;
     const stream = await deps.models.streamText(actor, orgId, {

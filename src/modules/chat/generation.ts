@@ -179,6 +179,8 @@ export function createGenerations(deps: GenerationDeps) {
   function endOf(signal: AbortSignal, err: unknown, req: StartAnswer): { status: FinalStatus; error: ErrorInfo | null } {
     const reason = signal.aborted ? (signal.reason as AbortReason) : null;
     if (reason?.kind === 'stop') return { status: 'stopped', error: null };
+    // Given up by a reader, or deleted: nothing more is written for it.
+    if (reason?.kind === 'lost') return { status: 'failed', error: { code: ANSWER_ERRORS.lost, message: 'The answer was given up' } };
     if (reason?.kind === 'time') return { status: 'failed', error: { code: ANSWER_ERRORS.timeLimit, message: `The answer took longer than ${reason.ms / 1000} s and was cut there` } };
     if (reason?.kind === 'shutdown') return { status: 'failed', error: { code: ANSWER_ERRORS.interrupted, message: 'The server shut down while answering: regenerate the answer' } };
     if (err instanceof AppError) return { status: 'failed', error: { code: err.code, message: err.message } };
