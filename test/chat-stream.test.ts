@@ -159,6 +159,25 @@ describe('an answer over a real socket', () => {
     expect(outbox.rows.map((r) => r.payload.status)).toEqual(['stopped']);
   });
 
+  it('ends when its conversation is deleted on the other instance: the provider request is aborted and nothing is left', async () => {
+    const conv = await conversation(w.member);
+    llm.script({ text: 'This answer is about to lose its conversation, word by word.', chunkDelayMs: 20, stallAfterChunks: 5 });
+    const client = await ask(baseA, w.member, conv, 'Talk.');
+    await waitFor(() => expect(client.events.some((e) => e.event === 'text')).toBe(true));
+    const messageId = client.events[0].data.messageId;
+
+    const deleted = await b.request({ method: 'DELETE', url: `/api/v1${path(conv)}`, headers: bearer(w.member.accessToken) });
+    expect(deleted.statusCode).toBe(204);
+    expect(await llm.requests[0].ended).toBe('aborted');
+    // Its stream learns the answer is gone and ends, without a `done` for an answer that no longer exists.
+    await client.ended;
+    expect(client.events.some((e) => e.event === 'done')).toBe(false);
+    const left = await sql<{ n: number }>`SELECT (SELECT count(*) FROM chat.messages WHERE id = ${messageId}) + (SELECT count(*) FROM chat.message_chunks WHERE message_id = ${messageId}) AS n`.execute(a.database.db);
+    expect(Number(left.rows[0].n)).toBe(0);
+    const completed = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.outbox WHERE type = 'chat.message_completed' AND payload->>'messageId' = ${messageId}`.execute(a.database.db);
+    expect(completed.rows[0].n).toBe(0);
+  });
+
   it('whose instance died is closed from what it stored once its heartbeat is stale, and its followers get the end', async () => {
     const conv = await conversation(w.member);
     // What a process that died mid-answer leaves: a streaming answer whose heart stopped a minute ago.

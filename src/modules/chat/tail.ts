@@ -12,7 +12,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
-import { answerChannel, CHUNKS_EVENT } from './live.ts';
+import { answerChannel, CHUNKS_EVENT, STOP_EVENT } from './live.ts';
 import { chunks } from './repository.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -108,6 +108,8 @@ export function createTails(opts: TailOptions) {
       });
 
     const onMessage = (m: RealtimeMessage) => {
+      // A stop is asked, or the conversation deleted: the latter ends the stream now, not at the next poll.
+      if (m.event === STOP_EVENT) return void pullInBackground(true);
       if (m.event !== CHUNKS_EVENT) return;
       const list = (m.data as { chunks?: StoredChunk[] } | null)?.chunks;
       if (!Array.isArray(list)) return void pullInBackground(false);
@@ -118,7 +120,7 @@ export function createTails(opts: TailOptions) {
     const unsubscribe = realtime.subscribe(answerChannel(messageId), onMessage);
     const poll = setInterval(() => {
       if (Date.now() - news >= opts.pollMs) void pullInBackground(true);
-    }, opts.pollMs);
+    }, opts.pollMs / 2);
     const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs);
     poll.unref();
     heartbeat.unref();
