@@ -120,7 +120,6 @@ export function createGenerations(deps: GenerationDeps) {
       if (!stored) {
         // Refused before anything was stored (or storing failed): the provider's request, if any, goes too.
         abort({ kind: 'lost' });
-        clearTimeout(deadline);
         refuse(err);
         return null;
       }
