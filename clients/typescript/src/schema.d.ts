@@ -3427,6 +3427,234 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My conversations, most recently active first
+         * @description Only your own: conversations are private to the user who started them. `q` finds words in titles and in any message.
+         *
+         *     API key scope: `chat:read`.
+         */
+        get: operations["listConversations"];
+        put?: never;
+        /**
+         * Start a conversation
+         * @description API key scope: `chat:write`.
+         */
+        post: operations["createConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation of mine
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["getConversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a conversation and its messages
+         * @description API key scope: `chat:write`.
+         */
+        delete: operations["deleteConversation"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a conversation, or change its model or instructions
+         * @description API key scope: `chat:write`.
+         */
+        patch: operations["updateConversation"];
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a conversation (listed with archived=true)
+         * @description API key scope: `chat:write`.
+         */
+        post: operations["archiveConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring an archived conversation back
+         * @description API key scope: `chat:write`.
+         */
+        post: operations["unarchiveConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The messages of a conversation: every branch, and the path shown by default
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["listConversationMessages"];
+        put?: never;
+        /**
+         * Ask a question (or edit one: a new branch); the answer streams back
+         * @description Server-Sent Events, each with `id:` its place in the answer: `start` (the ids), `text` (a piece of the answer), `tool-call`, `tool-result` (output or error), `usage` (per model call), and last `done` (status, usage, model, error), after which the stream ends. The answer does not depend on this connection: it goes on and is stored if the client leaves; `GET …/messages/{messageId}/stream` with `Last-Event-ID` resumes it, on any instance. docs/chat.md has the payloads.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["sendChatMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A message, as it is now
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["getChatMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a question again (its id, or its answer's): a new branch beside the old
+         * @description Server-Sent Events, each with `id:` its place in the answer: `start` (the ids), `text` (a piece of the answer), `tool-call`, `tool-result` (output or error), `usage` (per model call), and last `done` (status, usage, model, error), after which the stream ends. The answer does not depend on this connection: it goes on and is stored if the client leaves; `GET …/messages/{messageId}/stream` with `Last-Event-ID` resumes it, on any instance. docs/chat.md has the payloads.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["regenerateChatMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an answer: what it wrote after Last-Event-ID, then the rest as it comes
+         * @description Server-Sent Events, each with `id:` its place in the answer: `start` (the ids), `text` (a piece of the answer), `tool-call`, `tool-result` (output or error), `usage` (per model call), and last `done` (status, usage, model, error), after which the stream ends. The answer does not depend on this connection: it goes on and is stored if the client leaves; `GET …/messages/{messageId}/stream` with `Last-Event-ID` resumes it, on any instance. docs/chat.md has the payloads. Send `Last-Event-ID` (or `?lastEventId=`): the events after it are sent first; without it, the whole answer. An answer that has ended is replayed and the stream ends.
+         *
+         *     API key scope: `chat:read`.
+         */
+        get: operations["streamChatMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop an answer being written, on whichever instance writes it
+         * @description 202: the stop is asked; the answer ends `stopped` with its text so far (its stream sends `done`). 200: it had already ended, as shown.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["stopChatMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/agent/act": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carry out an instruction with tools, to the end, and answer the result with its tool trace
+         * @description The same tool loop as chat, waited for: at most CHAT_MAX_STEPS model calls and CHAT_AGENT_TIMEOUT. The run is a conversation of yours (new, or `conversationId`). Refusals before the first model call are problems; an answer that ends badly afterwards is 200 with `status` failed and `error`.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["actAsAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "analytics.alert_deleted": {
@@ -4967,6 +5195,44 @@ export interface components {
             data: components["schemas"]["AdminJob"][];
             page: components["schemas"]["PageInfo"];
         };
+        AgentAnswer: {
+            /** Format: uuid */
+            conversationId: string;
+            message: {
+                /** Format: uuid */
+                id: string;
+                /** @description streaming: being written; done; stopped (a stop was asked: the text so far); failed (`error` says why: the text so far) */
+                status: "streaming" | "done" | "stopped" | "failed";
+                content: string;
+                toolTrace: {
+                    tool: string;
+                    /** @description The input the model gave */
+                    input: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string;
+                    /** @description The tool's output */
+                    output?: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string;
+                    error?: components["schemas"]["ChatError"];
+                }[];
+                usage: components["schemas"]["ChatUsage"];
+                model: string | null;
+                error: components["schemas"]["ChatError"] | null;
+            };
+        };
         Alert: {
             /** Format: uuid */
             id: string;
@@ -5898,6 +6164,108 @@ export interface components {
                 reason: string;
             }[];
         };
+        /** @description `CHAT.ANSWER_IN_PROGRESS`: An answer is still being written in this conversation: wait for it, or stop it, then send. */
+        ChatAnswerInProgressProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.ANSWER_IN_PROGRESS";
+        };
+        /** @description `CHAT.ASSISTANTS_UNAVAILABLE`: Assistants are not available on this server yet: leave out `assistantId` (give `modelId`, or nothing for the default model). */
+        ChatAssistantsUnavailableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.ASSISTANTS_UNAVAILABLE";
+        };
+        /** @description `CHAT.CONVERSATION_FULL`: The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one. */
+        ChatConversationFullProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.CONVERSATION_FULL";
+        };
+        /** @description `CHAT.CONVERSATION_NOT_FOUND`: No such conversation of yours in this organization (conversations are private to the user who started them). */
+        ChatConversationNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.CONVERSATION_NOT_FOUND";
+        };
+        ChatError: {
+            code: string;
+            message: string;
+        };
+        ChatMessage: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: uuid */
+            parentId: string | null;
+            role: "user" | "assistant";
+            content: string;
+            /** @description streaming: being written; done; stopped (a stop was asked: the text so far); failed (`error` says why: the text so far) */
+            status: "streaming" | "done" | "stopped" | "failed";
+            /** Format: uuid */
+            modelId: string | null;
+            /** @description `provider/model` that answered */
+            model: string | null;
+            usage: components["schemas"]["ChatUsage"] | null;
+            toolCalls: components["schemas"]["ChatToolCall"][];
+            error: components["schemas"]["ChatError"] | null;
+            stopRequested: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+        };
+        /** @description `CHAT.MESSAGE_NOT_FOUND`: No such message in this conversation. */
+        ChatMessageNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.MESSAGE_NOT_FOUND";
+        };
+        ChatMessageTree: {
+            /** @description Every message of every branch, oldest first; each names its parent */
+            data: components["schemas"]["ChatMessage"][];
+            /** @description The ids from the first message to the newest one: the branch to show by default */
+            activePath: string[];
+        };
+        /** @description `CHAT.PARENT_INVALID`: `parentId` must name a finished assistant message of this conversation (or be null for a new first message, to edit the first one). */
+        ChatParentInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.PARENT_INVALID";
+        };
+        ChatToolCall: {
+            id: string;
+            /** @description `<module>.<tool>`, e.g. projects.find_projects (the model's own name for a tool that was not offered) */
+            tool: string;
+            /** @description The model call that asked for it, 0 first */
+            step: number;
+            /** @description The input the model gave */
+            input: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string;
+            /** @description The tool's output (absent when it refused, failed or never ran) */
+            output?: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string)[] | {
+                [key: string]: unknown;
+            } | string;
+            error?: components["schemas"]["ChatError"];
+        };
+        ChatUsage: {
+            inputTokens: number;
+            outputTokens: number;
+        };
         ColumnProfile: {
             name: string;
             type: string;
@@ -5957,6 +6325,36 @@ export interface components {
         ConflictProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CONFLICT";
+        };
+        Conversation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** @description Given, or the first words of the first question; null before it */
+            title: string | null;
+            /** Format: uuid */
+            modelId: string | null;
+            system: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            archivedAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description The latest change, question or answer (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            updatedAt: string;
+        };
+        ConversationPage: {
+            data: components["schemas"]["Conversation"][];
+            page: components["schemas"]["PageInfo"];
         };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description Shown once; store it now */
@@ -10629,6 +11027,7 @@ export type AcceptedJob = components['schemas']['AcceptedJob'];
 export type Account = components['schemas']['Account'];
 export type AdminJob = components['schemas']['AdminJob'];
 export type AdminJobPage = components['schemas']['AdminJobPage'];
+export type AgentAnswer = components['schemas']['AgentAnswer'];
 export type Alert = components['schemas']['Alert'];
 export type AlertCheck = components['schemas']['AlertCheck'];
 export type AlertChecksResult = components['schemas']['AlertChecksResult'];
@@ -10709,8 +11108,21 @@ export type ChartOptions = components['schemas']['ChartOptions'];
 export type ChartPage = components['schemas']['ChartPage'];
 export type ChartResult = components['schemas']['ChartResult'];
 export type ChartSuggestions = components['schemas']['ChartSuggestions'];
+export type ChatAnswerInProgressProblem = components['schemas']['ChatAnswerInProgressProblem'];
+export type ChatAssistantsUnavailableProblem = components['schemas']['ChatAssistantsUnavailableProblem'];
+export type ChatConversationFullProblem = components['schemas']['ChatConversationFullProblem'];
+export type ChatConversationNotFoundProblem = components['schemas']['ChatConversationNotFoundProblem'];
+export type ChatError = components['schemas']['ChatError'];
+export type ChatMessage = components['schemas']['ChatMessage'];
+export type ChatMessageNotFoundProblem = components['schemas']['ChatMessageNotFoundProblem'];
+export type ChatMessageTree = components['schemas']['ChatMessageTree'];
+export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
+export type ChatToolCall = components['schemas']['ChatToolCall'];
+export type ChatUsage = components['schemas']['ChatUsage'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
+export type Conversation = components['schemas']['Conversation'];
+export type ConversationPage = components['schemas']['ConversationPage'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Dashboard = components['schemas']['Dashboard'];
 export type DashboardCollection = components['schemas']['DashboardCollection'];
@@ -23137,6 +23549,903 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listConversations: {
+        parameters: {
+            query?: {
+                /** @description Words to find in the title or in any message (each word a prefix, all required) */
+                q?: string;
+                /** @description true: the archived conversations instead */
+                archived?: boolean;
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title?: string;
+                    /**
+                     * Format: uuid
+                     * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
+                     */
+                    modelId?: string | null;
+                    /** @description The conversation's instructions to the model (its system prompt) */
+                    system?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title?: string;
+                    /**
+                     * Format: uuid
+                     * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
+                     */
+                    modelId?: string | null;
+                    /** @description The conversation's instructions to the model (its system prompt) */
+                    system?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    archiveConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unarchiveConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listConversationMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessageTree"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    sendChatMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the user writes */
+                    content: string;
+                    /**
+                     * Format: uuid
+                     * @description The answer this question follows; left out: the newest message. To edit a question, send the new text with the edited question's parentId (null for the first question): both branches are kept.
+                     */
+                    parentId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description text/event-stream: `start`, `text`, `tool-call`, `tool-result`, `usage`, then `done`, each with `id:` its place in the answer (docs/chat.md) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ChatParentInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatAnswerInProgressProblem"] | components["schemas"]["ChatConversationFullProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmRequestRefusedProblem"] | components["schemas"]["LlmToolsUnsupportedProblem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["LlmBudgetExceededProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
+                };
+            };
+        };
+    };
+    getChatMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    regenerateChatMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: `start`, `text`, `tool-call`, `tool-result`, `usage`, then `done`, each with `id:` its place in the answer (docs/chat.md) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ChatParentInvalidProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatAnswerInProgressProblem"] | components["schemas"]["ChatConversationFullProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmRequestRefusedProblem"] | components["schemas"]["LlmToolsUnsupportedProblem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["LlmBudgetExceededProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
+                };
+            };
+        };
+    };
+    streamChatMessage: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event id (same as the Last-Event-ID header) */
+                lastEventId?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: `start`, `text`, `tool-call`, `tool-result`, `usage`, then `done`, each with `id:` its place in the answer (docs/chat.md) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    stopChatMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    actAsAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the user writes */
+                    instruction: string;
+                    /**
+                     * Format: uuid
+                     * @description Not available yet: answered 400 CHAT.ASSISTANTS_UNAVAILABLE
+                     */
+                    assistantId?: string;
+                    /**
+                     * Format: uuid
+                     * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
+                     */
+                    modelId?: string;
+                    /**
+                     * Format: uuid
+                     * @description Go on in this conversation of yours (after its newest message); left out: a new one
+                     */
+                    conversationId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAnswer"];
+                };
+            };
+            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ChatAssistantsUnavailableProblem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["LlmModelNotAllowedProblem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatAnswerInProgressProblem"] | components["schemas"]["ChatConversationFullProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["LlmRequestRefusedProblem"] | components["schemas"]["LlmToolsUnsupportedProblem"];
+                };
+            };
+            /** @description Too many requests: wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["RateLimitedProblem"] | components["schemas"]["LlmBudgetExceededProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description Unavailable for a moment (database unreachable, shutting down): retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
+                };
+            };
         };
     };
     receiveAnalyticsAlertDeleted: {

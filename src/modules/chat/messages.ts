@@ -1,0 +1,181 @@
+// Messages of a conversation: the tree, a question and its streamed answer, a regeneration,
+// following an answer (resume) and stopping it. Every answer, here and in agent/act, starts in
+// `begin`: the path it follows, the checks, then the generation (generation.ts).
+import type { Readable } from 'node:stream';
+import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { Clock } from '../../core/module.ts';
+import type { RealtimeBroker } from '../../core/realtime/types.ts';
+import type { Conversations } from './conversations.ts';
+import type { Generation, Generations } from './generation.ts';
+import { modelMessages, newestOf, pathTo, titleFrom } from './history.ts';
+import { publishStop } from './live.ts';
+import { ChatProblems } from './problems.ts';
+import { type ConversationRow, conversations, type MessageRow, messages } from './repository.ts';
+import type { AnswerState, Tails } from './tail.ts';
+import { type ChatMessage, toMessage } from './views.ts';
+
+export interface MessagesDeps {
+  db: Executor;
+  realtime: RealtimeBroker;
+  clock: Clock;
+  conversations: Conversations;
+  generations: Generations;
+  tails: Tails;
+  settings: { maxSteps: number; maxMessages: number; answerTimeoutMs: number };
+}
+
+export interface BeginAnswer {
+  /** The new question, stored with the answer; absent: answer `parentId` (a question) again. */
+  question?: string;
+  /** What the question (or the answer) follows: a message id, null (a first question), or undefined (the newest message). */
+  parentId: string | null | undefined;
+  /** A new conversation, stored with the question and the answer (agent/act). */
+  create?: (tx: Executor) => Promise<void>;
+  modelId?: string | null;
+  feature: string;
+  timeoutMs: number;
+}
+
+export function createMessages(deps: MessagesDeps) {
+  const { db, realtime, clock, generations, tails, settings } = deps;
+  const { mine } = deps.conversations;
+
+  async function tree(actor: Actor, orgId: string, conversationId: string): Promise<{ data: ChatMessage[]; activePath: string[] }> {
+    await mine(actor, orgId, conversationId);
+    await generations.closeStale(actor, orgId, { conversationId });
+    const rows = await messages.all(db, conversationId);
+    return { data: rows.map(toMessage), activePath: pathTo(rows, newestOf(rows)?.id ?? null).map((r) => r.id) };
+  }
+
+  async function get(actor: Actor, orgId: string, conversationId: string, messageId: string): Promise<ChatMessage> {
+    await mine(actor, orgId, conversationId);
+    await generations.closeStale(actor, orgId, { messageId });
+    return toMessage(await one(conversationId, messageId));
+  }
+
+  async function one(conversationId: string, messageId: string): Promise<MessageRow> {
+    const row = await messages.byId(db, conversationId, messageId);
+    if (!row) throw ChatProblems.messageNotFound.error('Message not found in this conversation');
+    return row;
+  }
+
+  /**
+   * Starts an answer in `conv`: after the question (new, stored with it) or again to an
+   * existing question. Refuses before anything is stored: a parent that is not a finished
+   * answer (or, to answer again, a question), an answer still being written, a full
+   * conversation, and every refusal of the model call (catalog, role, budgets).
+   */
+  async function begin(actor: Actor, orgId: string, conv: ConversationRow, req: BeginAnswer): Promise<Generation & { messageId: string }> {
+    await generations.closeStale(actor, orgId, { conversationId: conv.id });
+    const rows = await messages.all(db, conv.id);
+    if (rows.some((m) => m.status === 'streaming')) throw ChatProblems.answerInProgress.error('An answer is still being written in this conversation: wait for it or stop it');
+    if (rows.length + (req.question === undefined ? 1 : 2) > settings.maxMessages) {
+      throw ChatProblems.conversationFull.error(`The conversation holds ${rows.length} messages, the most it may (${settings.maxMessages})`);
+    }
+    const parentId = req.parentId === undefined ? (newestOf(rows)?.id ?? null) : req.parentId;
+    const parent = parentId ? rows.find((m) => m.id === parentId) : undefined;
+    if (parentId && !parent) throw ChatProblems.parentInvalid.error('The parent is not a message of this conversation', { errors: [{ field: 'body.parentId', message: 'is not a message of this conversation' }] });
+    if (req.question !== undefined && parent && parent.role !== 'assistant') {
+      throw ChatProblems.parentInvalid.error('A question follows an answer', { errors: [{ field: 'body.parentId', message: 'must be an answer (or null for a first question)' }] });
+    }
+
+    const path = pathTo(rows, parentId);
+    const questionId = req.question === undefined ? parentId! : uuidv7();
+    const history = modelMessages(req.question === undefined ? path : [...path, { id: questionId, parent_id: parentId, role: 'user', content: req.question, tool_calls: [] }]);
+    const messageId = uuidv7();
+    const modelId = req.modelId === undefined ? conv.model_id : req.modelId;
+    const question = req.question;
+    const generation = generations.start({
+      actor,
+      orgId,
+      conversationId: conv.id,
+      messageId,
+      parentId: questionId,
+      modelId,
+      system: conv.system,
+      history,
+      maxSteps: settings.maxSteps,
+      feature: req.feature,
+      timeoutMs: req.timeoutMs,
+      async before(tx, at) {
+        await req.create?.(tx);
+        if (question === undefined) return;
+        await messages.insert(tx, {
+          id: questionId,
+          conversation_id: conv.id,
+          parent_id: parentId,
+          role: 'user',
+          content: question,
+          status: 'done',
+          model_id: null,
+          model: null,
+          input_tokens: null,
+          output_tokens: null,
+          tool_calls: [],
+          error_code: null,
+          error_message: null,
+          stop_requested_at: null,
+          created_at: at,
+          updated_at: at,
+        });
+        if (!rows.length) await conversations.titleIfNone(tx, conv.id, titleFrom(question));
+      },
+    });
+    return { ...generation, messageId };
+  }
+
+  /** The stream of an answer (the whole of it after `afterSeq`), its dead generation closed on the way. */
+  function streamOf(actor: Actor, orgId: string, conversationId: string, messageId: string, afterSeq: number): Promise<Readable> {
+    const state = async (): Promise<AnswerState> => {
+      await generations.closeStale(actor, orgId, { messageId });
+      const row = await messages.byId(db, conversationId, messageId);
+      return !row ? 'gone' : row.status === 'streaming' ? 'streaming' : 'ended';
+    };
+    return tails.follow(messageId, afterSeq, state);
+  }
+
+  /** Asks a question; answers the stream of its answer once the model call is accepted. */
+  async function send(actor: Actor, orgId: string, conversationId: string, input: { content: string; parentId?: string | null }): Promise<Readable> {
+    const conv = await mine(actor, orgId, conversationId);
+    const answer = await begin(actor, orgId, conv, { question: input.content, parentId: input.parentId, feature: 'chat', timeoutMs: settings.answerTimeoutMs });
+    await answer.accepted;
+    return streamOf(actor, orgId, conversationId, answer.messageId, 0);
+  }
+
+  /** Answers a question again (a question's id), or writes another answer beside one (an answer's id): a new branch; the old stays. */
+  async function regenerate(actor: Actor, orgId: string, conversationId: string, messageId: string): Promise<Readable> {
+    const conv = await mine(actor, orgId, conversationId);
+    const target = await one(conversationId, messageId);
+    const questionId = target.role === 'user' ? target.id : target.parent_id;
+    if (!questionId) throw ChatProblems.parentInvalid.error('This answer follows no question');
+    const answer = await begin(actor, orgId, conv, { parentId: questionId, feature: 'chat', timeoutMs: settings.answerTimeoutMs });
+    await answer.accepted;
+    return streamOf(actor, orgId, conversationId, answer.messageId, 0);
+  }
+
+  async function follow(actor: Actor, orgId: string, conversationId: string, messageId: string, lastEventId: number): Promise<Readable> {
+    await mine(actor, orgId, conversationId);
+    const row = await one(conversationId, messageId);
+    if (row.role !== 'assistant') throw ChatProblems.messageNotFound.error('No answer has this id in this conversation');
+    return streamOf(actor, orgId, conversationId, messageId, lastEventId);
+  }
+
+  /**
+   * Asks the instance running the answer to stop it (it ends `stopped`, with its text so far):
+   * stored, so its next heartbeat sees it, and told at once through realtime. `stopping` is
+   * false when the answer had already ended.
+   */
+  async function stop(actor: Actor, orgId: string, conversationId: string, messageId: string): Promise<{ message: ChatMessage; stopping: boolean }> {
+    await mine(actor, orgId, conversationId);
+    await generations.closeStale(actor, orgId, { messageId });
+    const marked = await messages.requestStop(db, conversationId, messageId, clock.now());
+    if (marked) await publishStop(realtime, messageId);
+    return { message: toMessage(await one(conversationId, messageId)), stopping: !!marked };
+  }
+
+  return { tree, get, begin, send, regenerate, follow, stop, one };
+}
+
+export type Messages = ReturnType<typeof createMessages>;

@@ -1,0 +1,24 @@
+// The chat module's problems (decision 0028): thrown with `.error()`, listed on routes. The codes
+// an answer can end with (a message's `error`, not an HTTP answer) are in ANSWER_ERRORS.
+import { defineProblem } from '../../core/errors.ts';
+
+export const ChatProblems = {
+  conversationNotFound: defineProblem('not_found', 'CHAT.CONVERSATION_NOT_FOUND', 'No such conversation of yours in this organization (conversations are private to the user who started them).'),
+  messageNotFound: defineProblem('not_found', 'CHAT.MESSAGE_NOT_FOUND', 'No such message in this conversation.'),
+  parentInvalid: defineProblem(
+    'validation',
+    'CHAT.PARENT_INVALID',
+    '`parentId` must name a finished assistant message of this conversation (or be null for a new first message, to edit the first one).',
+  ),
+  answerInProgress: defineProblem('conflict', 'CHAT.ANSWER_IN_PROGRESS', 'An answer is still being written in this conversation: wait for it, or stop it, then send.'),
+  conversationFull: defineProblem('conflict', 'CHAT.CONVERSATION_FULL', 'The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one.'),
+  assistantsUnavailable: defineProblem('validation', 'CHAT.ASSISTANTS_UNAVAILABLE', 'Assistants are not available on this server yet: leave out `assistantId` (give `modelId`, or nothing for the default model).'),
+};
+
+/** Codes an answer ends `failed` with, besides the LLM.* problems of a model call and the tools' own. */
+export const ANSWER_ERRORS = {
+  timeLimit: 'CHAT.TIME_LIMIT',
+  lost: 'CHAT.ANSWER_LOST',
+  interrupted: 'CHAT.INTERRUPTED',
+  failed: 'CHAT.ANSWER_FAILED',
+} as const;

@@ -1,0 +1,243 @@
+// SQL of chat: conversations, their messages (a tree) and each answer's chunks. Conversations
+// are read by org and owner together: another user's, or another org's, is simply not found.
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Executor } from '../../core/db/database.ts';
+import type { ChunkKind, MessageStatus, RecordedToolCall, StoredChunk } from './transcript.ts';
+
+export interface ConversationsTable {
+  id: string;
+  org_id: string;
+  owner_id: string;
+  title: string | null;
+  model_id: string | null;
+  system: string | null;
+  archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type ConversationRow = Selectable<ConversationsTable>;
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  parent_id: string | null;
+  role: 'user' | 'assistant';
+  content: string;
+  status: MessageStatus;
+  model_id: string | null;
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  /** jsonb: `pg` returns it parsed; written as JSON text. */
+  tool_calls: RecordedToolCall[];
+  error_code: string | null;
+  error_message: string | null;
+  stop_requested_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export type MessageRow = Selectable<MessagesTable>;
+
+interface ChunksTable {
+  message_id: string;
+  seq: number;
+  kind: ChunkKind;
+  data: unknown;
+}
+
+interface Tables {
+  'chat.conversations': ConversationsTable;
+  'chat.messages': MessagesTable;
+  'chat.message_chunks': ChunksTable;
+}
+const q = (db: Executor) => db as unknown as Kysely<Tables>;
+const json = (v: unknown) => JSON.stringify(v) as never;
+
+/** Every column but the generated search vector. */
+const CONVERSATION_COLUMNS = ['id', 'org_id', 'owner_id', 'title', 'model_id', 'system', 'archived_at', 'created_at', 'updated_at'] as const;
+const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'parent_id',
+  'role',
+  'content',
+  'status',
+  'model_id',
+  'model',
+  'input_tokens',
+  'output_tokens',
+  'tool_calls',
+  'error_code',
+  'error_message',
+  'stop_requested_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+export interface ConversationListFilter {
+  orgId: string;
+  ownerId: string;
+  archived: boolean;
+  /** A tsquery (words as prefixes, all required), matched on the title and on every message. */
+  tsquery: string | null;
+  after: { updatedAt: Date; id: string } | null;
+  limit: number;
+}
+
+export const conversations = {
+  insert: (db: Executor, row: ConversationRow) => q(db).insertInto('chat.conversations').values(row).execute(),
+
+  /** The owner's conversation, or undefined (another user's, another org's, or none). */
+  mine: (db: Executor, orgId: string, ownerId: string, id: string) =>
+    q(db).selectFrom('chat.conversations').select(CONVERSATION_COLUMNS).where('org_id', '=', orgId).where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst(),
+
+  /**
+   * One keyset page, most recently active first. With a query: the title's vector or any
+   * message's (GIN indexes on both), the messages reached through the conversation's own.
+   */
+  list: (db: Executor, f: ConversationListFilter) => {
+    let query = q(db)
+      .selectFrom('chat.conversations as c')
+      .select(CONVERSATION_COLUMNS.map((c) => `c.${c}` as const))
+      .where('c.org_id', '=', f.orgId)
+      .where('c.owner_id', '=', f.ownerId)
+      .where('c.archived_at', f.archived ? 'is not' : 'is', null);
+    if (f.tsquery) {
+      const tsq = sql`to_tsquery('simple', ${f.tsquery})`;
+      query = query.where(
+        sql<boolean>`(c.search @@ ${tsq} OR EXISTS (SELECT 1 FROM chat.messages m WHERE m.conversation_id = c.id AND m.search @@ ${tsq}))`,
+      );
+    }
+    if (f.after) query = query.where(sql<boolean>`(c.updated_at, c.id) < (${f.after.updatedAt}::timestamptz, ${f.after.id}::uuid)`);
+    return query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc').limit(f.limit + 1).execute();
+  },
+
+  update: (db: Executor, orgId: string, ownerId: string, id: string, set: Partial<Pick<ConversationRow, 'title' | 'model_id' | 'system' | 'archived_at' | 'updated_at'>>) =>
+    q(db)
+      .updateTable('chat.conversations')
+      .set(set)
+      .where('org_id', '=', orgId)
+      .where('owner_id', '=', ownerId)
+      .where('id', '=', id)
+      .returning(CONVERSATION_COLUMNS)
+      .executeTakeFirst(),
+
+  /** A new message or a finished answer makes the conversation the most recent. */
+  touch: (db: Executor, id: string, at: Date) =>
+    q(db).updateTable('chat.conversations').set({ updated_at: sql`greatest(updated_at, ${at}::timestamptz)` as never }).where('id', '=', id).execute(),
+
+  /** The title from the first question, unless one was given. */
+  titleIfNone: (db: Executor, id: string, title: string) => q(db).updateTable('chat.conversations').set({ title }).where('id', '=', id).where('title', 'is', null).execute(),
+
+  /** Deletes it with its messages and chunks (ON DELETE CASCADE); answers the ids of its answers still streaming. */
+  delete: async (db: Executor, orgId: string, ownerId: string, id: string): Promise<{ deleted: boolean; streaming: string[] }> => {
+    const streaming = await q(db)
+      .selectFrom('chat.messages as m')
+      .innerJoin('chat.conversations as c', 'c.id', 'm.conversation_id')
+      .select('m.id')
+      .where('c.org_id', '=', orgId)
+      .where('c.owner_id', '=', ownerId)
+      .where('c.id', '=', id)
+      .where('m.status', '=', 'streaming')
+      .execute();
+    const r = await q(db).deleteFrom('chat.conversations').where('org_id', '=', orgId).where('owner_id', '=', ownerId).where('id', '=', id).executeTakeFirst();
+    return { deleted: Number(r.numDeletedRows) > 0, streaming: streaming.map((s) => s.id) };
+  },
+};
+
+export const messages = {
+  insert: (db: Executor, row: MessageRow) => q(db).insertInto('chat.messages').values({ ...row, tool_calls: json(row.tool_calls) }).execute(),
+
+  byId: (db: Executor, conversationId: string, id: string) =>
+    q(db).selectFrom('chat.messages').select(MESSAGE_COLUMNS).where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst(),
+
+  /** Every message of the conversation, every branch, oldest first (UUIDv7 ids break ties in creation order). */
+  all: (db: Executor, conversationId: string) =>
+    q(db).selectFrom('chat.messages').select(MESSAGE_COLUMNS).where('conversation_id', '=', conversationId).orderBy('created_at').orderBy('id').execute(),
+
+  count: async (db: Executor, conversationId: string) =>
+    (await q(db).selectFrom('chat.messages').select(sql<number>`count(*)::int`.as('n')).where('conversation_id', '=', conversationId).executeTakeFirstOrThrow()).n,
+
+  /** Answers still streaming whose heartbeat is older than `before` (their generation is gone), in one conversation or one message. */
+  stale: (db: Executor, where: { conversationId: string } | { messageId: string }, before: Date) => {
+    let query = q(db).selectFrom('chat.messages').select('id').where('status', '=', 'streaming').where('updated_at', '<', before);
+    query = 'messageId' in where ? query.where('id', '=', where.messageId) : query.where('conversation_id', '=', where.conversationId);
+    return query.execute();
+  },
+
+  /** Locks a streaming answer whose heartbeat is older than `before`; undefined when it beat since or ended. */
+  lockStale: (db: Executor, id: string, before: Date) =>
+    q(db).selectFrom('chat.messages').select(['id', 'conversation_id']).where('id', '=', id).where('status', '=', 'streaming').where('updated_at', '<', before).forUpdate().executeTakeFirst(),
+
+  /** Marks the stop request of a streaming answer; undefined when it is not streaming. */
+  requestStop: (db: Executor, conversationId: string, id: string, at: Date) =>
+    q(db)
+      .updateTable('chat.messages')
+      .set({ stop_requested_at: sql`coalesce(stop_requested_at, ${at}::timestamptz)` as never })
+      .where('conversation_id', '=', conversationId)
+      .where('id', '=', id)
+      .where('status', '=', 'streaming')
+      .returning('id')
+      .executeTakeFirst(),
+
+  /** Writes an answer's end, if it is still streaming (a reader may have given it up): whether it was. */
+  finish: async (
+    db: Executor,
+    id: string,
+    set: Pick<MessageRow, 'status' | 'content' | 'tool_calls' | 'model' | 'input_tokens' | 'output_tokens' | 'error_code' | 'error_message' | 'updated_at'>,
+  ) => {
+    const r = await q(db)
+      .updateTable('chat.messages')
+      .set({ ...set, tool_calls: json(set.tool_calls) })
+      .where('id', '=', id)
+      .where('status', '=', 'streaming')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+};
+
+/** What a write of a streaming answer learns: whether it is still streaming (else: given up or deleted), and whether a stop was asked. */
+export type Pulse = { streaming: false } | { streaming: true; stopRequested: boolean };
+
+export const chunks = {
+  insert: (db: Executor, messageId: string, chunk: StoredChunk) =>
+    q(db).insertInto('chat.message_chunks').values({ message_id: messageId, seq: chunk.seq, kind: chunk.kind, data: json(chunk.data) }).execute(),
+
+  /**
+   * Appends chunks to a streaming answer and beats its heart, in one statement: nothing is
+   * written to an answer that is no longer streaming. A retried batch (its first try's commit
+   * unknown) is written once.
+   */
+  append: async (db: Executor, messageId: string, batch: readonly StoredChunk[], at: Date): Promise<Pulse> => {
+    const rows = batch.map((c) => ({ seq: c.seq, kind: c.kind, data: c.data }));
+    const r = await sql<{ stop_requested_at: Date | null }>`
+      WITH m AS (
+        UPDATE chat.messages SET updated_at = ${at}::timestamptz WHERE id = ${messageId} AND status = 'streaming' RETURNING id, stop_requested_at
+      ), ins AS (
+        INSERT INTO chat.message_chunks (message_id, seq, kind, data)
+        SELECT m.id, c.seq, c.kind, c.data FROM m, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(seq integer, kind text, data jsonb)
+        ON CONFLICT (message_id, seq) DO NOTHING
+        RETURNING 1
+      )
+      SELECT m.stop_requested_at FROM m`.execute(db);
+    const row = r.rows[0];
+    return row ? { streaming: true, stopRequested: row.stop_requested_at !== null } : { streaming: false };
+  },
+
+  /** In order, after `seq`, at most `limit`. */
+  after: async (db: Executor, messageId: string, seq: number, limit: number): Promise<StoredChunk[]> => {
+    const rows = await q(db)
+      .selectFrom('chat.message_chunks')
+      .select(['seq', 'kind', 'data'])
+      .where('message_id', '=', messageId)
+      .where('seq', '>', seq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows as StoredChunk[];
+  },
+
+  all: async (db: Executor, messageId: string): Promise<StoredChunk[]> =>
+    (await q(db).selectFrom('chat.message_chunks').select(['seq', 'kind', 'data']).where('message_id', '=', messageId).orderBy('seq').execute()) as StoredChunk[],
+};
+

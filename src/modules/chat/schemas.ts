@@ -1,0 +1,144 @@
+// The chat API contract (TypeBox): conversations, their messages (a tree), the answer streams
+// and agent/act.
+import { Type } from 'typebox';
+import { PageQuery } from '../../core/http/pagination.ts';
+import { AnyJson, Line, named, Nullable, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+
+export const OrgParams = Type.Object({ orgId: Uuid() });
+export const ConversationParams = Type.Object({ orgId: Uuid(), conversationId: Uuid() });
+export const MessageParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), messageId: Uuid() });
+
+const Title = Line(200);
+const System = Text(20_000, { description: "The conversation's instructions to the model (its system prompt)" });
+const ModelId = Uuid('A model of the organization\'s catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model');
+/** A question: as long as a long document pasted in, no longer. */
+export const MAX_QUESTION_CHARS = 100_000;
+const Question = Text(MAX_QUESTION_CHARS, { description: 'What the user writes' });
+
+export const ConversationView = named(
+  'Conversation',
+  Type.Object({
+    id: Uuid(),
+    orgId: Uuid(),
+    title: Nullable(Type.String({ description: 'Given, or the first words of the first question; null before it' })),
+    modelId: Nullable(Uuid()),
+    system: Nullable(Type.String()),
+    archivedAt: Nullable(Timestamp()),
+    createdAt: Timestamp(),
+    updatedAt: Timestamp({ description: 'The latest change, question or answer' }),
+  }),
+);
+
+export const CreateConversationBody = Type.Object({
+  title: Type.Optional(Title),
+  modelId: Type.Optional(Nullable(ModelId)),
+  system: Type.Optional(Nullable(System)),
+});
+
+export const UpdateConversationBody = Type.Object({
+  title: Type.Optional(Title),
+  modelId: Type.Optional(Nullable(ModelId)),
+  system: Type.Optional(Nullable(System)),
+});
+
+export const ListConversationsQuery = Type.Object({
+  q: Type.Optional(Line(200, { blank: true, description: 'Words to find in the title or in any message (each word a prefix, all required)' })),
+  archived: Type.Boolean({ default: false, description: 'true: the archived conversations instead' }),
+  ...PageQuery,
+});
+
+const Status = Type.Union([Type.Literal('streaming'), Type.Literal('done'), Type.Literal('stopped'), Type.Literal('failed')], {
+  description: 'streaming: being written; done; stopped (a stop was asked: the text so far); failed (`error` says why: the text so far)',
+});
+const ErrorInfo = named('ChatError', Type.Object({ code: Type.String(), message: Type.String() }));
+const Usage = named('ChatUsage', Type.Object({ inputTokens: Type.Integer(), outputTokens: Type.Integer() }));
+
+export const ToolCallView = named(
+  'ChatToolCall',
+  Type.Object({
+    id: Type.String(),
+    tool: Type.String({ description: '`<module>.<tool>`, e.g. projects.find_projects (the model\'s own name for a tool that was not offered)' }),
+    step: Type.Integer({ description: 'The model call that asked for it, 0 first' }),
+    input: AnyJson('The input the model gave'),
+    output: Type.Optional(AnyJson("The tool's output (absent when it refused, failed or never ran)")),
+    error: Type.Optional(ErrorInfo),
+  }),
+);
+
+export const MessageView = named(
+  'ChatMessage',
+  Type.Object({
+    id: Uuid(),
+    conversationId: Uuid(),
+    parentId: Nullable(Uuid()),
+    role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+    content: Type.String(),
+    status: Status,
+    modelId: Nullable(Uuid()),
+    model: Nullable(Type.String({ description: '`provider/model` that answered' })),
+    usage: Nullable(Usage),
+    toolCalls: Type.Array(ToolCallView),
+    error: Nullable(ErrorInfo),
+    stopRequested: Type.Boolean(),
+    createdAt: Timestamp(),
+    updatedAt: Timestamp(),
+  }),
+);
+
+export const MessageTree = named(
+  'ChatMessageTree',
+  Type.Object({
+    data: Type.Array(MessageView, { description: 'Every message of every branch, oldest first; each names its parent' }),
+    activePath: Type.Array(Uuid(), { description: 'The ids from the first message to the newest one: the branch to show by default' }),
+  }),
+);
+
+export const SendMessageBody = Type.Object({
+  content: Question,
+  parentId: Type.Optional(
+    Nullable(
+      Uuid(
+        'The answer this question follows; left out: the newest message. To edit a question, send the new text with the edited question\'s parentId (null for the first question): both branches are kept.',
+      ),
+    ),
+  ),
+});
+
+export const StreamQuery = Type.Object({
+  lastEventId: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Resume after this event id (same as the Last-Event-ID header)' })),
+});
+
+export const EventStream = {
+  description: 'text/event-stream: `start`, `text`, `tool-call`, `tool-result`, `usage`, then `done`, each with `id:` its place in the answer (docs/chat.md)',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
+
+export const AgentActBody = Type.Object({
+  instruction: Question,
+  assistantId: Type.Optional(Uuid('Not available yet: answered 400 CHAT.ASSISTANTS_UNAVAILABLE')),
+  modelId: Type.Optional(ModelId),
+  conversationId: Type.Optional(Uuid('Go on in this conversation of yours (after its newest message); left out: a new one')),
+});
+
+export const AgentAnswer = named(
+  'AgentAnswer',
+  Type.Object({
+    conversationId: Uuid(),
+    message: Type.Object({
+      id: Uuid(),
+      status: Status,
+      content: Type.String(),
+      toolTrace: Type.Array(
+        Type.Object({
+          tool: Type.String(),
+          input: AnyJson('The input the model gave'),
+          output: Type.Optional(AnyJson("The tool's output")),
+          error: Type.Optional(ErrorInfo),
+        }),
+      ),
+      usage: Usage,
+      model: Nullable(Type.String()),
+      error: Nullable(ErrorInfo),
+    }),
+  }),
+);

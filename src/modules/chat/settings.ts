@@ -1,0 +1,23 @@
+// The chat module's slice of the configuration (decision 0034): how long and how far an answer
+// may run, and when a generation that stopped beating is given up.
+import { defineSettings, integer, millis, type SettingsOf, setting } from '../../core/settings.ts';
+
+export const chatSettings = defineSettings({
+  maxSteps: setting(
+    'CHAT_MAX_STEPS',
+    '8',
+    integer(1, 50),
+    'Model calls in one answer (chat and agent/act): each tool round is one; the last is made without tools, so the answer always ends in text.',
+  ),
+  answerTimeoutMs: setting('CHAT_ANSWER_TIMEOUT', '5m', millis(1000, 3_600_000), 'Longest a chat answer may run, tools included; past it the answer ends `failed` (`CHAT.TIME_LIMIT`) with its text so far.'),
+  agentTimeoutMs: setting('CHAT_AGENT_TIMEOUT', '2m', millis(1000, 3_600_000), 'Longest `POST /orgs/{orgId}/agent/act` runs its tool loop (the client waits for it).'),
+  staleAfterMs: setting(
+    'CHAT_STALE_AFTER',
+    '60s',
+    millis(1000, 3_600_000),
+    'An answer whose generation has not beaten for this long (its instance died) is marked `failed` (`CHAT.ANSWER_LOST`) when next read; a running generation beats six times as often.',
+  ),
+  maxMessages: setting('CHAT_MAX_MESSAGES', '1000', integer(2, 100_000), 'Messages a conversation holds at most, every branch counted (`CHAT.CONVERSATION_FULL` past it).'),
+});
+
+export type ChatSettings = SettingsOf<typeof chatSettings>;

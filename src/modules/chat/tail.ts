@@ -1,0 +1,164 @@
+// Follows an answer as Server-Sent Events, on whichever instance the client reached: the chunks
+// after `Last-Event-ID` from the table, then the live ones as they are written (realtime, see
+// live.ts), each once and in order, `id:` being its seq; the stream ends after `done`. The POST
+// that starts an answer follows it the same way from the start, so a client that resumes
+// elsewhere gets exactly what the first connection would have.
+//
+// A live message is used only when it is the next in the sequence; a gap (a message dropped or
+// sent without its data), and every POLL_MS without news, read the table instead. Nothing
+// new for a while also asks whether the answer's generation is still alive (a dead one is
+// closed from what it stored, which writes its `done`).
+import { PassThrough, type Readable } from 'node:stream';
+import type { Executor } from '../../core/db/database.ts';
+import type { Logger } from '../../core/log/logger.ts';
+import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
+import { answerChannel, CHUNKS_EVENT, STOP_EVENT } from './live.ts';
+import { chunks } from './repository.ts';
+import type { StoredChunk } from './transcript.ts';
+
+/** Chunks read from the table at once. */
+const PAGE = 500;
+export const RETRY_MS = 3000;
+/** A client that lets this much pile up unread is closed; it resumes from its last id. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export interface TailOptions {
+  db: Executor;
+  realtime: RealtimeBroker;
+  log: Logger;
+  /** Without news for this long, the table is read (and the answer's life checked). */
+  pollMs: number;
+  heartbeatMs: number;
+}
+
+/** What the answer is now, once dead answers are closed: still written, ended, or gone (deleted). */
+export type AnswerState = 'streaming' | 'ended' | 'gone';
+
+/** One SSE event. JSON has no raw line break, so `data` is one line. */
+export const sseEvent = (c: StoredChunk) => `id: ${c.seq}\nevent: ${c.kind}\ndata: ${JSON.stringify(c.data)}\n\n`;
+
+export function createTails(opts: TailOptions) {
+  const { db, realtime, log } = opts;
+  const open = new Set<() => void>();
+
+  /**
+   * Opens the stream of an answer after `afterSeq` (0: from the start). `state` closes the answer
+   * if its generation died and says where it is. Throws, before anything is sent, when the
+   * table cannot be read.
+   */
+  async function follow(messageId: string, afterSeq: number, state: () => Promise<AnswerState>): Promise<Readable> {
+    const out = new PassThrough();
+    let last = afterSeq;
+    let closed = false;
+    let pulling = false;
+    let again = false;
+    let news = Date.now();
+
+    const write = (text: string) => {
+      if (closed) return;
+      out.write(text);
+      if (out.writableLength > MAX_BUFFERED_BYTES) {
+        log.info({ messageId }, 'chat stream client too slow; closed (it resumes from its last event id)');
+        close();
+      }
+    };
+    /** Sends the chunk if it is the next one; false when it is not (a gap). */
+    const emit = (c: StoredChunk): boolean => {
+      if (c.seq <= last) return true;
+      if (c.seq !== last + 1 || closed) return false;
+      last = c.seq;
+      news = Date.now();
+      write(sseEvent(c));
+      if (c.kind === 'done') close();
+      return true;
+    };
+
+    /** Reads the table after the last sent chunk, until it has nothing more; when `idle` (opening, or no news), then asks whether the answer is alive. */
+    async function pull(idle: boolean): Promise<void> {
+      if (closed) return;
+      if (pulling) {
+        again = true;
+        return;
+      }
+      pulling = true;
+      try {
+        for (;;) {
+          again = false;
+          const rows = await chunks.after(db, messageId, last, PAGE);
+          for (const row of rows) emit(row);
+          if (closed) return;
+          if (rows.length === PAGE || again) continue;
+          if (!idle) return;
+          news = Date.now();
+          const now = await state();
+          if (now === 'gone') return close();
+          if (now === 'streaming') return;
+          // Ended: its `done` is in the table now (a dead answer was just closed).
+          idle = false;
+          again = true;
+        }
+      } finally {
+        pulling = false;
+      }
+    }
+    const pullInBackground = (idle: boolean) =>
+      pull(idle).catch((err: Error) => {
+        // The next poll tries again.
+        log.warn({ messageId, err: err.message }, 'chat stream: chunks not read');
+      });
+
+    const onMessage = (m: RealtimeMessage) => {
+      // A stop is asked, or the conversation deleted: the latter ends the stream now, not at the next poll.
+      if (m.event === STOP_EVENT) return void pullInBackground(true);
+      if (m.event !== CHUNKS_EVENT) return;
+      const list = (m.data as { chunks?: StoredChunk[] } | null)?.chunks;
+      if (!Array.isArray(list)) return void pullInBackground(false);
+      for (const c of list) {
+        if (!emit(c)) return void pullInBackground(false);
+      }
+    };
+    const unsubscribe = realtime.subscribe(answerChannel(messageId), onMessage);
+    const poll = setInterval(() => {
+      if (Date.now() - news >= opts.pollMs) void pullInBackground(true);
+    }, opts.pollMs / 2);
+    const heartbeat = setInterval(() => write(': heartbeat\n\n'), opts.heartbeatMs);
+    poll.unref();
+    heartbeat.unref();
+
+    function close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(close);
+      if (!out.destroyed) out.end();
+    }
+    open.add(close);
+    // The client went away: Fastify destroys the stream it was sending. The answer goes on.
+    out.on('close', close);
+
+    write(`retry: ${RETRY_MS}\n\n`);
+    try {
+      // Subscribed first, then the table: nothing falls between the two.
+      await pull(true);
+    } catch (err) {
+      close();
+      throw err;
+    }
+    return out;
+  }
+
+  return {
+    follow,
+    /** Ends every open stream (shutdown): clients resume on another instance. */
+    closeAll() {
+      for (const close of [...open]) close();
+    },
+    get size() {
+      return open.size;
+    },
+  };
+}
+
+export type Tails = ReturnType<typeof createTails>;

@@ -1,0 +1,237 @@
+// Answers over real sockets, read as Server-Sent Events as they arrive, with two instances on
+// one database (and one Redis when TEST_REDIS_URL is set): an answer streams in batched pieces
+// with a tool call in the middle; a client that drops resumes on the other instance with
+// Last-Event-ID and gets the rest with no gap and no duplicate, the answer having gone on
+// without it; a stop asked on one instance aborts the provider's request on the other and the
+// answer ends `stopped` with its text so far; an answer whose instance died is closed from what
+// it stored; one whose instance shuts down ends `failed`; a budget refusal comes before any stream.
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bearer, createTestApp, type TestApp } from './harness.ts';
+import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
+import { openSse, type SseClient, textOf } from './sse.ts';
+import { orgWithRoles, type U } from './workspace.ts';
+
+let llm: LlmServer;
+let a: TestApp;
+let b: TestApp;
+let baseA: string;
+let baseB: string;
+let w: Awaited<ReturnType<typeof orgWithRoles>>;
+
+const listen = async (t: TestApp) => {
+  await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.http.server.address() as AddressInfo).port}/api/v1`;
+};
+
+beforeAll(async () => {
+  llm = await startLlmServer();
+  const env = llmEnv(llm, { CHAT_STALE_AFTER: '2s' });
+  a = await createTestApp({ env });
+  // A second instance on the same database: its own broker, its own answers in flight.
+  b = await createTestApp({ env, database: a.database });
+  [baseA, baseB] = [await listen(a), await listen(b)];
+  w = await orgWithRoles(a);
+});
+afterAll(async () => {
+  // fetch (undici) may keep a spare socket the server counts as busy: every client here is done.
+  for (const t of [a, b]) t?.app.http.server.closeAllConnections();
+  await b?.app.close();
+  await a?.close();
+  await llm?.close();
+});
+beforeEach(() => llm.reset());
+
+const conversation = async (user: U) => {
+  const res = await a.request({ method: 'POST', url: `/api/v1/orgs/${w.orgId}/conversations`, headers: bearer(user.accessToken), payload: {} });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json().id as string;
+};
+const path = (conversationId: string, rest = '') => `/orgs/${w.orgId}/conversations/${conversationId}${rest}`;
+const ask = (base: string, user: U, conversationId: string, content: string) =>
+  openSse(`${base}${path(conversationId, '/messages')}`, { method: 'POST', headers: bearer(user.accessToken), body: { content } });
+const message = async (t: TestApp, user: U, conversationId: string, messageId: string) =>
+  (await t.request({ method: 'GET', url: `/api/v1${path(conversationId, `/messages/${messageId}`)}`, headers: bearer(user.accessToken) })).json();
+const ids = (c: Pick<SseClient, 'events'>) => c.events.map((e) => Number(e.id));
+const waitFor = (fn: () => void) => vi.waitFor(fn, { timeout: 10_000, interval: 10 });
+
+describe('an answer over a real socket', () => {
+  it('streams as it is written, in batched pieces, with a tool call in the middle run as the member', async () => {
+    await a.request({ method: 'POST', url: `/api/v1/orgs/${w.orgId}/projects`, headers: bearer(w.member.accessToken), payload: { name: 'Orchard planner', key: 'ORCH' } });
+    const conv = await conversation(w.member);
+    const intro = 'Let me search your projects for anything about an orchard, one moment please. ';
+    const outro = 'You have one project about it: Orchard planner, whose key is ORCH. It is active and has no client.';
+    llm.script(
+      { text: intro, chunkDelayMs: 15, toolCalls: [{ name: 'projects__find_projects', input: { query: 'orchard' } }] },
+      { text: outro, chunkDelayMs: 15 },
+    );
+    const client = await ask(baseA, w.member, conv, 'Do I have an orchard project?');
+    expect(client.status).toBe(200);
+    expect(client.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(client.headers.get('cache-control')).toBe('no-cache, no-transform');
+
+    // The first words arrive while the model is still writing.
+    await waitFor(() => expect(client.events.some((e) => e.event === 'text')).toBe(true));
+    expect(client.events.some((e) => e.event === 'done')).toBe(false);
+    await client.ended;
+
+    expect(client.retry).toBe(3000);
+    expect(ids(client)).toEqual(client.events.map((_, i) => i + 1));
+    const kinds = client.events.map((e) => e.event);
+    expect(kinds[0]).toBe('start');
+    expect(kinds.at(-1)).toBe('done');
+    expect(kinds.indexOf('tool-call')).toBeGreaterThan(kinds.indexOf('text'));
+    expect(kinds.lastIndexOf('text')).toBeGreaterThan(kinds.indexOf('tool-result'));
+    expect(textOf(client.events)).toBe(intro + outro);
+    // Deltas of 4 characters every 15 ms are written (and sent) a few at a time, not one by one.
+    const deltas = Math.ceil(intro.length / 4) + Math.ceil(outro.length / 4);
+    expect(client.events.filter((e) => e.event === 'text').length).toBeLessThan(deltas / 2);
+
+    const result = client.events.find((e) => e.event === 'tool-result')!.data;
+    expect(result).toMatchObject({ tool: 'projects.find_projects', output: { projects: [expect.objectContaining({ key: 'ORCH' })] } });
+    const stored = await message(b, w.member, conv, client.events[0].data.messageId);
+    expect(stored).toMatchObject({ status: 'done', content: intro + outro, toolCalls: [{ tool: 'projects.find_projects', input: { query: 'orchard' }, output: result.output }] });
+  });
+
+  it('goes on without the client, which resumes on the other instance with Last-Event-ID: no gap, no duplicate', async () => {
+    const conv = await conversation(w.member);
+    const text = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    llm.script({ text, chunkDelayMs: 25 });
+    const first = await ask(baseA, w.member, conv, 'Say forty words.');
+    let modelDone = false;
+    void vi.waitUntil(() => llm.requests[0]).then((r) => r.ended.then(() => (modelDone = true)));
+    await waitFor(() => expect(first.events.filter((e) => e.event === 'text').length).toBeGreaterThanOrEqual(2));
+    first.close();
+    await first.ended;
+    const lastId = first.events.at(-1)!.id!;
+    const messageId = first.events[0].data.messageId;
+    // More is written while nobody listens.
+    await new Promise((r) => setTimeout(r, 300));
+
+    const rest = await openSse(`${baseB}${path(conv, `/messages/${messageId}/stream`)}`, { headers: { ...bearer(w.member.accessToken), 'last-event-id': lastId } });
+    expect(rest.status).toBe(200);
+    // Chunks written after B read the table reach B live (realtime), while the model still writes;
+    // B's own reading of the table comes only after 2 s without news, when the model is long done.
+    const stored = await sql<{ seq: number }>`SELECT max(seq) AS seq FROM chat.message_chunks WHERE message_id = ${messageId}`.execute(a.database.db);
+    await waitFor(() => expect(rest.events.some((e) => Number(e.id) > stored.rows[0].seq)).toBe(true));
+    expect(modelDone).toBe(false);
+    await rest.ended;
+    const all = [...first.events, ...rest.events];
+    expect(all.map((e) => Number(e.id))).toEqual(all.map((_, i) => i + 1));
+    expect(rest.events[0].id).toBe(String(Number(lastId) + 1));
+    expect(all.at(-1)).toMatchObject({ event: 'done', data: { status: 'done' } });
+    expect(textOf(all)).toBe(text);
+    // The provider's request was never cut: the answer did not depend on the connection.
+    expect(await llm.requests[0].ended).toBe('completed');
+    expect((await message(b, w.member, conv, messageId)).content).toBe(text);
+
+    // ?lastEventId= works as the header does, and an ended answer's stream ends at once.
+    const again = await openSse(`${baseA}${path(conv, `/messages/${messageId}/stream`)}?lastEventId=${all.length - 1}`, { headers: bearer(w.member.accessToken) });
+    await again.ended;
+    expect(again.events).toEqual([all.at(-1)]);
+  });
+
+  it('is stopped from the other instance: the provider request is aborted and the answer keeps its text so far', async () => {
+    const conv = await conversation(w.member);
+    llm.script({ text: 'Counting slowly: one, two, three, four, five, six, seven, eight.', chunkDelayMs: 40, stallAfterChunks: 6 });
+    const client = await ask(baseA, w.member, conv, 'Count.');
+    await waitFor(() => expect(client.events.some((e) => e.event === 'text')).toBe(true));
+    const messageId = client.events[0].data.messageId;
+
+    const stop = await b.request({ method: 'POST', url: `/api/v1${path(conv, `/messages/${messageId}/stop`)}`, headers: bearer(w.member.accessToken) });
+    expect(stop.statusCode, stop.body).toBe(202);
+    expect(stop.json()).toMatchObject({ status: 'streaming', stopRequested: true });
+    await client.ended;
+    expect(await llm.requests[0].ended).toBe('aborted');
+    expect(client.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'stopped', error: null } });
+
+    const stored = await message(a, w.member, conv, messageId);
+    expect(stored.status).toBe('stopped');
+    expect(stored.content).toBe(textOf(client.events));
+    expect(stored.content).toMatch(/^Counting/);
+    // Stopping an ended answer changes nothing.
+    const late = await b.request({ method: 'POST', url: `/api/v1${path(conv, `/messages/${messageId}/stop`)}`, headers: bearer(w.member.accessToken) });
+    expect(late.statusCode).toBe(200);
+    expect(late.json().status).toBe('stopped');
+    const outbox = await sql<{ payload: { status: string } }>`SELECT payload FROM core.outbox WHERE type = 'chat.message_completed' AND payload->>'messageId' = ${messageId}`.execute(a.database.db);
+    expect(outbox.rows.map((r) => r.payload.status)).toEqual(['stopped']);
+  });
+
+  it('ends when its conversation is deleted on the other instance: the provider request is aborted and nothing is left', async () => {
+    const conv = await conversation(w.member);
+    llm.script({ text: 'This answer is about to lose its conversation, word by word.', chunkDelayMs: 20, stallAfterChunks: 5 });
+    const client = await ask(baseA, w.member, conv, 'Talk.');
+    await waitFor(() => expect(client.events.some((e) => e.event === 'text')).toBe(true));
+    const messageId = client.events[0].data.messageId;
+
+    const deleted = await b.request({ method: 'DELETE', url: `/api/v1${path(conv)}`, headers: bearer(w.member.accessToken) });
+    expect(deleted.statusCode).toBe(204);
+    expect(await llm.requests[0].ended).toBe('aborted');
+    // Its stream learns the answer is gone and ends, without a `done` for an answer that no longer exists.
+    await client.ended;
+    expect(client.events.some((e) => e.event === 'done')).toBe(false);
+    const left = await sql<{ n: number }>`SELECT (SELECT count(*) FROM chat.messages WHERE id = ${messageId}) + (SELECT count(*) FROM chat.message_chunks WHERE message_id = ${messageId}) AS n`.execute(a.database.db);
+    expect(Number(left.rows[0].n)).toBe(0);
+    const completed = await sql<{ n: number }>`SELECT count(*)::int AS n FROM core.outbox WHERE type = 'chat.message_completed' AND payload->>'messageId' = ${messageId}`.execute(a.database.db);
+    expect(completed.rows[0].n).toBe(0);
+  });
+
+  it('whose instance died is closed from what it stored once its heartbeat is stale, and its followers get the end', async () => {
+    const conv = await conversation(w.member);
+    // What a process that died mid-answer leaves: a streaming answer whose heart stopped a minute ago.
+    const question = uuidv7();
+    const answer = uuidv7();
+    const long = new Date(Date.now() - 60_000);
+    await sql`INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, created_at, updated_at)
+      VALUES (${question}, ${conv}, NULL, 'user', 'Tell me a story.', 'done', ${long}, ${long}),
+             (${answer}, ${conv}, ${question}, 'assistant', '', 'streaming', ${long}, ${long})`.execute(a.database.db);
+    await sql`INSERT INTO chat.message_chunks (message_id, seq, kind, data) VALUES
+      (${answer}, 1, 'start', ${JSON.stringify({ conversationId: conv, messageId: answer, parentId: question, modelId: null })}::jsonb),
+      (${answer}, 2, 'text', '{"text":"Once upon a "}'::jsonb),
+      (${answer}, 3, 'text', '{"text":"time"}'::jsonb)`.execute(a.database.db);
+
+    const follower = await openSse(`${baseB}${path(conv, `/messages/${answer}/stream`)}?lastEventId=2`, { headers: bearer(w.member.accessToken) });
+    await follower.ended;
+    expect(follower.events.map((e) => e.event)).toEqual(['text', 'done']);
+    expect(follower.events[1]).toMatchObject({ id: '4', data: { status: 'failed', error: { code: 'CHAT.ANSWER_LOST' } } });
+    expect(await message(a, w.member, conv, answer)).toMatchObject({ status: 'failed', content: 'Once upon a time', error: { code: 'CHAT.ANSWER_LOST' } });
+
+    // The conversation is free again.
+    llm.script({ text: 'The end.' });
+    const next = await ask(baseA, w.member, conv, 'Go on.');
+    await next.ended;
+    expect(next.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'done' } });
+  });
+
+  it('whose instance shuts down ends failed with its text so far, and the other instance tells its follower', async () => {
+    const c = await createTestApp({ env: llmEnv(llm, { CHAT_STALE_AFTER: '2s' }), database: a.database });
+    const baseC = await listen(c);
+    const conv = await conversation(w.member);
+    llm.script({ text: 'A long answer that never ends because the model stalls here.', chunkDelayMs: 20, stallAfterChunks: 4 });
+    const client = await ask(baseC, w.member, conv, 'Talk.');
+    await waitFor(() => expect(client.events.some((e) => e.event === 'text')).toBe(true));
+    const messageId = client.events[0].data.messageId;
+    const follower = await openSse(`${baseA}${path(conv, `/messages/${messageId}/stream`)}`, { headers: bearer(w.member.accessToken) });
+    await waitFor(() => expect(follower.events.some((e) => e.event === 'text')).toBe(true));
+
+    c.app.http.server.closeAllConnections();
+    await c.app.close();
+    expect(await llm.requests[0].ended).toBe('aborted');
+    await follower.ended;
+    expect(follower.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'failed', error: { code: 'CHAT.INTERRUPTED' } } });
+    expect(await message(a, w.member, conv, messageId)).toMatchObject({ status: 'failed', content: textOf(follower.events) });
+  });
+
+  it('is refused before any stream when the budget cannot cover it: 429 problem+json', async () => {
+    const o = await orgWithRoles(a);
+    await a.request({ method: 'PUT', url: `/api/v1/orgs/${o.orgId}/llm/budgets/org`, headers: bearer(o.owner.accessToken), payload: { monthlyTokens: 10, monthlyCostMinor: null } });
+    const res = await a.request({ method: 'POST', url: `/api/v1/orgs/${o.orgId}/conversations`, headers: bearer(o.member.accessToken), payload: {} });
+    const client = await openSse(`${baseB}/orgs/${o.orgId}/conversations/${res.json().id}/messages`, { method: 'POST', headers: bearer(o.member.accessToken), body: { content: 'hi' } });
+    expect(client.status).toBe(429);
+    expect(client.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(client.problem).toMatchObject({ code: 'LLM.BUDGET_EXCEEDED', budget: 'organization' });
+    expect(llm.requests).toHaveLength(0);
+  });
+});
