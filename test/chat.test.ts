@@ -304,10 +304,51 @@ describe('POST /orgs/{orgId}/agent/act', () => {
     expect(await llm.requests[0].ended).toBe('aborted');
   });
 
-  it('refuses assistantId until assistants exist, and another member\'s conversation', async () => {
-    expectProblem(await act(w.member, { instruction: 'hi', assistantId: '01900000-0000-7000-8000-000000000000' }), 400, 'CHAT.ASSISTANTS_UNAVAILABLE');
+  it('refuses an assistant the caller may not use, and another member\'s conversation', async () => {
+    expectProblem(await act(w.member, { instruction: 'hi', assistantId: '01900000-0000-7000-8000-000000000000' }), 404, 'CHAT.ASSISTANT_NOT_FOUND');
     const theirs = await newConversation(w.admin);
     expectProblem(await act(w.member, { instruction: 'hi', conversationId: theirs.id }), 404, 'CHAT.CONVERSATION_NOT_FOUND');
+    expect(llm.requests).toHaveLength(0);
+  });
+});
+
+describe('assistants in chat', () => {
+  const act = (user: U, body: Record<string, unknown>) => call('POST', `/api/v1/orgs/${w.orgId}/agent/act`, user, body);
+  async function newAssistant(user: U, body: Record<string, unknown>) {
+    const res = await call('POST', `/api/v1/orgs/${w.orgId}/assistants`, user, { name: 'Planner', instructions: 'You are Planner. Answer as a project planner.', ...body });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string };
+  }
+
+  it('answer with the assistant\'s instructions, temperature and only its tools, as the user', async () => {
+    const planner = await newAssistant(w.member, { tools: ['projects.find_projects'], temperature: 0.3 });
+    const conv = await newConversation(w.member, { assistantId: planner.id, system: 'Be brief.' });
+    expect(conv).toMatchObject({ assistantId: planner.id });
+    llm.script({ text: 'Plan: start with the backlog.' });
+    expect(doneOf(await ask(w.member, conv.id, 'How do I plan the quarter?')).data.status).toBe('done');
+    const [request] = llm.requests;
+    expect(request.messages[0]).toMatchObject({ role: 'system', content: expect.stringContaining('You are Planner.') });
+    expect(request.messages[0].content).toContain('Be brief.');
+    // The member may use more tools (ask_data, time_report…): the assistant offers only its own.
+    expect(request.tools).toEqual(['projects__find_projects']);
+    expect(request.body.temperature).toBe(0.3);
+
+    // agent/act with the assistant: the same configuration, a conversation of its own.
+    llm.reset();
+    llm.script({ text: 'Done.' });
+    const acted = await act(w.member, { instruction: 'List the projects.', assistantId: planner.id });
+    expect(acted.statusCode, acted.body).toBe(200);
+    expect(llm.requests[0].messages[0].content).toContain('You are Planner.');
+    expect(llm.requests[0].tools).toEqual(['projects__find_projects']);
+  });
+
+  it('are private to their creator: another member gets 404, and a conversation ends when its assistant goes', async () => {
+    const mine = await newAssistant(w.member, { visibility: 'private' });
+    expectProblem(await call('POST', base(), w.admin, { assistantId: mine.id }), 404, 'CHAT.ASSISTANT_NOT_FOUND');
+    expectProblem(await act(w.admin, { instruction: 'hi', assistantId: mine.id }), 404, 'CHAT.ASSISTANT_NOT_FOUND');
+    const conv = await newConversation(w.member, { assistantId: mine.id });
+    expect((await call('DELETE', `/api/v1/orgs/${w.orgId}/assistants/${mine.id}`, w.member)).statusCode).toBe(204);
+    expectProblem(await call('POST', `${base()}/${conv.id}/messages`, w.member, { content: 'Still there?' }), 404, 'CHAT.ASSISTANT_NOT_FOUND');
     expect(llm.requests).toHaveLength(0);
   });
 });

@@ -6169,10 +6169,10 @@ export interface components {
             /** @constant */
             code: "CHAT.ANSWER_IN_PROGRESS";
         };
-        /** @description `CHAT.ASSISTANTS_UNAVAILABLE`: Assistants are not available on this server yet: leave out `assistantId` (give `modelId`, or nothing for the default model). */
-        ChatAssistantsUnavailableProblem: components["schemas"]["Problem"] & {
+        /** @description `CHAT.ASSISTANT_NOT_FOUND`: No assistant of this organization that you may use has this id (a private one of someone else, deleted, or never made). */
+        ChatAssistantNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
-            code: "CHAT.ASSISTANTS_UNAVAILABLE";
+            code: "CHAT.ASSISTANT_NOT_FOUND";
         };
         /** @description `CHAT.CONVERSATION_FULL`: The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one. */
         ChatConversationFullProblem: components["schemas"]["Problem"] & {
@@ -6335,6 +6335,11 @@ export interface components {
             title: string | null;
             /** Format: uuid */
             modelId: string | null;
+            /**
+             * Format: uuid
+             * @description The assistant it is with: its instructions, model, temperature and tools apply to each answer
+             */
+            assistantId: string | null;
             system: string | null;
             /**
              * Format: date-time
@@ -11109,7 +11114,7 @@ export type ChartPage = components['schemas']['ChartPage'];
 export type ChartResult = components['schemas']['ChartResult'];
 export type ChartSuggestions = components['schemas']['ChartSuggestions'];
 export type ChatAnswerInProgressProblem = components['schemas']['ChatAnswerInProgressProblem'];
-export type ChatAssistantsUnavailableProblem = components['schemas']['ChatAssistantsUnavailableProblem'];
+export type ChatAssistantNotFoundProblem = components['schemas']['ChatAssistantNotFoundProblem'];
 export type ChatConversationFullProblem = components['schemas']['ChatConversationFullProblem'];
 export type ChatConversationNotFoundProblem = components['schemas']['ChatConversationNotFoundProblem'];
 export type ChatError = components['schemas']['ChatError'];
@@ -23619,6 +23624,11 @@ export interface operations {
                     title?: string;
                     /**
                      * Format: uuid
+                     * @description An assistant you may use: its instructions, model (unless modelId), temperature and tools
+                     */
+                    assistantId?: string | null;
+                    /**
+                     * Format: uuid
                      * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
                      */
                     modelId?: string | null;
@@ -23660,7 +23670,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -24015,7 +24025,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */
@@ -24166,7 +24176,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */
@@ -24337,7 +24347,7 @@ export interface operations {
                     instruction: string;
                     /**
                      * Format: uuid
-                     * @description Not available yet: answered 400 CHAT.ASSISTANTS_UNAVAILABLE
+                     * @description An assistant you may use: its instructions, model (unless modelId), temperature and tools
                      */
                     assistantId?: string;
                     /**
@@ -24367,16 +24377,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgentAnswer"];
                 };
             };
-            /** @description The request is not valid: a field (listed in `errors`) or a rule of the operation (see `code`) */
-            400: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ValidationFailedProblem"] | components["schemas"]["ChatAssistantsUnavailableProblem"];
-                };
-            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             /** @description The role, or the API key (its scopes, or keys at all), does not allow this */
             403: {
@@ -24395,7 +24396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */

@@ -7,7 +7,6 @@ import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Conversations } from './conversations.ts';
 import type { Messages } from './messages.ts';
-import { ChatProblems } from './problems.ts';
 import type { ConversationRow } from './repository.ts';
 import type { AgentAnswer } from './schemas.ts';
 import { toToolCall } from './views.ts';
@@ -23,16 +22,16 @@ export function createAgent(deps: { conversations: Conversations; messages: Mess
   const { conversations, messages } = deps;
 
   async function act(actor: Actor, orgId: string, input: AgentInput): Promise<Static<typeof AgentAnswer>> {
-    if (input.assistantId) throw ChatProblems.assistantsUnavailable.error('Assistants are not available yet: give modelId, or nothing for the default model');
     let conv: ConversationRow;
     let create: ((tx: Executor) => Promise<void>) | undefined;
     if (input.conversationId) {
       conv = await conversations.mine(actor, orgId, input.conversationId);
       await conversations.checkModel(actor, orgId, input.modelId);
     } else {
+      if (input.assistantId) await conversations.assistantFor(actor, orgId, input.assistantId);
       await conversations.checkModel(actor, orgId, input.modelId);
       // Stored with the instruction and the answer, once the model call is accepted: a refusal leaves nothing behind.
-      conv = conversations.newRow(actor, orgId, { modelId: input.modelId ?? null }, deps.clock.now());
+      conv = conversations.newRow(actor, orgId, { modelId: input.modelId ?? null, assistantId: input.assistantId ?? null }, deps.clock.now());
       const row = conv;
       create = (tx) => conversations.insert(tx, actor, row);
     }

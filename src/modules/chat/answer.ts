@@ -29,8 +29,12 @@ export interface AnswerRequest {
   messageId: string;
   /** A model of the organization's catalog; null: its default. */
   modelId: string | null;
-  /** The conversation's own instructions, before the rule on tool results. */
+  /** The conversation's own instructions (an assistant's first), before the rule on tool results. */
   system: string | null;
+  /** An assistant's tools (registry names): only these are offered, if the caller may use them. Absent: every tool the caller may use. */
+  enabledTools?: readonly string[];
+  /** An assistant's temperature; absent or null: the model's default. */
+  temperature?: number | null;
   /** The conversation up to the question, as the model reads it. */
   history: LlmMessage[];
   maxSteps: number;
@@ -84,6 +88,7 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
       conversationId: req.conversationId,
       messageId: req.messageId,
       ...(req.modelId ? { modelId: req.modelId } : {}),
+      ...(req.temperature != null ? { temperature: req.temperature } : {}),
     });
     if (step === 0) await hooks.accepted();
 
@@ -126,7 +131,7 @@ async function offeredTools(deps: AnswerDeps, req: AnswerRequest): Promise<Offer
   // A model without tool support is asked without tools (offering them would be refused);
   // a model not in the catalog is refused by the call itself, with its own problem.
   if (model && !model.supportsTools) return [];
-  return toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId });
+  return toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId }, req.enabledTools);
 }
 
 /** The specs the model is shown, without `execute`: calls come back to the loop (see the top of this file). */

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../core/http/paginatio
 import { LlmProblems } from '../../core/llm/index.ts';
 import type { RealtimeBroker } from '../../core/realtime/types.ts';
 import type { Clock } from '../../core/module.ts';
+import type { Assistant, AssistantsApi } from '../assistants/index.ts';
 import type { LlmAdminApi } from '../llm_admin/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { prefixQuery } from './history.ts';
@@ -23,10 +24,12 @@ export interface ConversationsDeps {
   clock: Clock;
   orgs: OrganizationsApi;
   models: LlmAdminApi;
+  assistants: AssistantsApi;
 }
 
 export interface ConversationInput {
   title?: string;
+  assistantId?: string | null;
   modelId?: string | null;
   system?: string | null;
 }
@@ -35,7 +38,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isListKey = (key: unknown[]) => key.length === 2 && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0])) && typeof key[1] === 'string' && UUID.test(key[1]);
 
 export function createConversations(deps: ConversationsDeps) {
-  const { db, events, realtime, clock, orgs, models } = deps;
+  const { db, events, realtime, clock, orgs, models, assistants } = deps;
 
   /** The caller's conversation in the org, or 404 (not a member: ORG.NOT_FOUND; not theirs: CHAT.CONVERSATION_NOT_FOUND). */
   async function mine(actor: Actor, orgId: string, conversationId: string, exec: Executor = db): Promise<ConversationRow> {
@@ -53,6 +56,13 @@ export function createConversations(deps: ConversationsDeps) {
     if (!model.allowed) throw LlmProblems.modelNotAllowed.error(`The model ${model.provider}/${model.model} is not open to you in this organization`);
   }
 
+  /** The assistant as the caller may use it now, or 404: a private one of someone else does not exist for them. */
+  async function assistantFor(actor: Actor, orgId: string, assistantId: string): Promise<Assistant> {
+    const assistant = await assistants.getAssistant(actor, orgId, assistantId);
+    if (!assistant) throw ChatProblems.assistantNotFound.error('Assistant not found', { errors: [{ field: 'body.assistantId', message: 'is not an assistant of this organization that you may use' }] });
+    return assistant;
+  }
+
   /** A new conversation's row (stored by the caller, with its event: see `insert`). */
   function newRow(actor: Actor, orgId: string, input: ConversationInput, at: Date): ConversationRow {
     return {
@@ -61,6 +71,7 @@ export function createConversations(deps: ConversationsDeps) {
       owner_id: actor.principal.userId,
       title: input.title?.trim() || null,
       model_id: input.modelId ?? null,
+      assistant_id: input.assistantId ?? null,
       system: input.system || null,
       archived_at: null,
       created_at: at,
@@ -75,6 +86,7 @@ export function createConversations(deps: ConversationsDeps) {
 
   async function create(actor: Actor, orgId: string, input: ConversationInput): Promise<Conversation> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
+    if (input.assistantId) await assistantFor(actor, orgId, input.assistantId);
     await checkModel(actor, orgId, input.modelId);
     const row = newRow(actor, orgId, input, clock.now());
     await db.transaction().execute((tx) => insert(tx, actor, row));
@@ -140,7 +152,7 @@ export function createConversations(deps: ConversationsDeps) {
     await Promise.all(streaming.map((id) => publishStop(realtime, id)));
   }
 
-  return { mine, checkModel, newRow, insert, create, list, get, update, setArchived, remove };
+  return { mine, checkModel, assistantFor, newRow, insert, create, list, get, update, setArchived, remove };
 }
 
 export type Conversations = ReturnType<typeof createConversations>;

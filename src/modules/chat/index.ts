@@ -4,6 +4,7 @@
 // agent/act, the same tool loop waited for. Models are called through LlmAdminApi only.
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { assistantsModule } from '../assistants/index.ts';
 import { llmAdminModule } from '../llm_admin/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { createAgent } from './agent.ts';
@@ -34,7 +35,7 @@ export const chatModule = defineModule({
       description: 'Conversations with a model of the organization\'s catalog, private to their user: a message tree (edits and regenerations keep every branch), answers streamed as Server-Sent Events and resumable, tools with the user\'s rights, and agent/act.',
     },
   ],
-  requires: { organizations: organizationsModule, llm_admin: llmAdminModule },
+  requires: { organizations: organizationsModule, llm_admin: llmAdminModule, assistants: assistantsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: chatEvents,
   settings: chatSettings,
@@ -43,10 +44,10 @@ export const chatModule = defineModule({
     { name: 'chat:read', description: 'Read your conversations and their messages, and follow an answer as it is written.' },
     { name: 'chat:write', description: 'Start, rename, archive and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
   ],
-  setup(core, { organizations, llm_admin: models }): ModuleInstance<ChatApi> {
+  setup(core, { organizations, llm_admin: models, assistants }): ModuleInstance<ChatApi> {
     const { settings } = core;
     const log = core.log.child({ module: 'chat' });
-    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models });
+    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models, assistants });
     const generations = createGenerations({
       db: core.db,
       events: core.events,

@@ -85,7 +85,11 @@ export function createMessages(deps: MessagesDeps) {
     const questionId = req.question === undefined ? parentId! : uuidv7();
     const history = modelMessages(req.question === undefined ? path : [...path, { id: questionId, parent_id: parentId, role: 'user', content: req.question, tool_calls: [] }]);
     const messageId = uuidv7();
-    const modelId = req.modelId === undefined ? conv.model_id : req.modelId;
+    // An assistant applies as it is now and as this user may use it: one made private since, or
+    // deleted, ends the conversation's answers with a 404.
+    const assistant = conv.assistant_id ? await deps.conversations.assistantFor(actor, orgId, conv.assistant_id) : null;
+    const modelId = req.modelId === undefined ? (conv.model_id ?? assistant?.modelId ?? null) : req.modelId;
+    const system = [assistant?.instructions, conv.system].filter(Boolean).join('\n\n') || null;
     const question = req.question;
     const generation = generations.start({
       actor,
@@ -94,7 +98,8 @@ export function createMessages(deps: MessagesDeps) {
       messageId,
       parentId: questionId,
       modelId,
-      system: conv.system,
+      system,
+      ...(assistant ? { enabledTools: assistant.tools, temperature: assistant.temperature } : {}),
       history,
       maxSteps: settings.maxSteps,
       feature: req.feature,

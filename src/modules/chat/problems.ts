@@ -12,7 +12,7 @@ export const ChatProblems = {
   ),
   answerInProgress: defineProblem('conflict', 'CHAT.ANSWER_IN_PROGRESS', 'An answer is still being written in this conversation: wait for it, or stop it, then send.'),
   conversationFull: defineProblem('conflict', 'CHAT.CONVERSATION_FULL', 'The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one.'),
-  assistantsUnavailable: defineProblem('validation', 'CHAT.ASSISTANTS_UNAVAILABLE', 'Assistants are not available on this server yet: leave out `assistantId` (give `modelId`, or nothing for the default model).'),
+  assistantNotFound: defineProblem('not_found', 'CHAT.ASSISTANT_NOT_FOUND', 'No assistant of this organization that you may use has this id (a private one of someone else, deleted, or never made).'),
 };
 
 /** Codes an answer ends `failed` with, besides the LLM.* problems of a model call and the tools' own. */

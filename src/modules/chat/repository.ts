@@ -10,6 +10,7 @@ export interface ConversationsTable {
   owner_id: string;
   title: string | null;
   model_id: string | null;
+  assistant_id: string | null;
   system: string | null;
   archived_at: Date | null;
   created_at: Date;
@@ -54,7 +55,7 @@ const q = (db: Executor) => db as unknown as Kysely<Tables>;
 const json = (v: unknown) => JSON.stringify(v) as never;
 
 /** Every column but the generated search vector. */
-const CONVERSATION_COLUMNS = ['id', 'org_id', 'owner_id', 'title', 'model_id', 'system', 'archived_at', 'created_at', 'updated_at'] as const;
+const CONVERSATION_COLUMNS = ['id', 'org_id', 'owner_id', 'title', 'model_id', 'assistant_id', 'system', 'archived_at', 'created_at', 'updated_at'] as const;
 const MESSAGE_COLUMNS = [
   'id',
   'conversation_id',

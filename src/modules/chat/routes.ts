@@ -21,7 +21,7 @@ const tags = ['chat'];
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:read' }, problems: [OrgProblems.notFound, ...problems] });
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:write' }, problems: [OrgProblems.notFound, ...problems] });
 /** What starting an answer can be refused with, before the stream. */
-const ANSWER_PROBLEMS = [P.conversationNotFound, P.parentInvalid, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS];
+const ANSWER_PROBLEMS = [P.conversationNotFound, P.assistantNotFound, P.parentInvalid, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS];
 
 /**
  * Read by hand: a headers schema would strip every other header (Ajv removes unknown
@@ -62,7 +62,7 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.post('/orgs/:orgId/conversations', {
-      config: write(LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
+      config: write(P.assistantNotFound, LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
       schema: { tags, operationId: 'createConversation', summary: 'Start a conversation', params: S.OrgParams, body: S.CreateConversationBody, response: { 201: S.ConversationView } },
       handler: async (req, reply) => reply.status(201).send(await conversations.create(actorOf(req), req.params.orgId, req.body)),
     });
@@ -200,7 +200,7 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.post('/orgs/:orgId/agent/act', {
-      config: write(P.conversationNotFound, P.messageNotFound, P.assistantsUnavailable, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
+      config: write(P.conversationNotFound, P.messageNotFound, P.assistantNotFound, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
       schema: {
         tags,
         operationId: 'actAsAgent',

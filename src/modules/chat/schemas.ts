@@ -22,6 +22,7 @@ export const ConversationView = named(
     orgId: Uuid(),
     title: Nullable(Type.String({ description: 'Given, or the first words of the first question; null before it' })),
     modelId: Nullable(Uuid()),
+    assistantId: Nullable(Uuid('The assistant it is with: its instructions, model, temperature and tools apply to each answer')),
     system: Nullable(Type.String()),
     archivedAt: Nullable(Timestamp()),
     createdAt: Timestamp(),
@@ -31,6 +32,7 @@ export const ConversationView = named(
 
 export const CreateConversationBody = Type.Object({
   title: Type.Optional(Title),
+  assistantId: Type.Optional(Nullable(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools'))),
   modelId: Type.Optional(Nullable(ModelId)),
   system: Type.Optional(Nullable(System)),
 });
@@ -115,7 +117,7 @@ export const EventStream = {
 
 export const AgentActBody = Type.Object({
   instruction: Question,
-  assistantId: Type.Optional(Uuid('Not available yet: answered 400 CHAT.ASSISTANTS_UNAVAILABLE')),
+  assistantId: Type.Optional(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools')),
   modelId: Type.Optional(ModelId),
   conversationId: Type.Optional(Uuid('Go on in this conversation of yours (after its newest message); left out: a new one')),
 });

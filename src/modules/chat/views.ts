@@ -12,6 +12,7 @@ export const toConversation = (r: ConversationRow): Conversation => ({
   orgId: r.org_id,
   title: r.title,
   modelId: r.model_id,
+  assistantId: r.assistant_id,
   system: r.system,
   archivedAt: r.archived_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),
