@@ -6234,6 +6234,11 @@ export interface components {
             /** @constant */
             code: "CHAT.PARENT_INVALID";
         };
+        /** @description The result of a `chat.write_title` job */
+        ChatTitleResult: {
+            /** @description The model's title replaced the first words */
+            titled: boolean;
+        };
         ChatToolCall: {
             id: string;
             /** @description `<module>.<tool>`, e.g. projects.find_projects (the model's own name for a tool that was not offered) */
@@ -7519,7 +7524,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -11122,6 +11127,7 @@ export type ChatMessage = components['schemas']['ChatMessage'];
 export type ChatMessageNotFoundProblem = components['schemas']['ChatMessageNotFoundProblem'];
 export type ChatMessageTree = components['schemas']['ChatMessageTree'];
 export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
+export type ChatTitleResult = components['schemas']['ChatTitleResult'];
 export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];

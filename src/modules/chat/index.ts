@@ -15,6 +15,7 @@ import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
 import { createTails } from './tail.ts';
+import { createTitles } from './titles.ts';
 
 export type { ChatEvents } from './events.ts';
 export { ChatProblems } from './problems.ts';
@@ -61,8 +62,11 @@ export const chatModule = defineModule({
     const tails = createTails({ db: core.db, realtime: core.realtime, log, pollMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
     const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
+    const titles = createTitles({ db: core.db, jobs: core.jobs, models, orgs: organizations, log, titleModel: settings.titleModel });
     return {
       api: {},
+      subscribers: titles.subscribers,
+      jobs: titles.jobs,
       routes: chatRoutes({ conversations, messages, agent, tails }),
       // An answer in flight ends `failed` (CHAT.INTERRUPTED) with its text so far, rather than waiting to be found stale.
       stop: () => generations.stopAll(),

@@ -130,6 +130,9 @@ export const conversations = {
   /** The title from the first question, unless one was given. */
   titleIfNone: (db: Executor, id: string, title: string) => q(db).updateTable('chat.conversations').set({ title }).where('id', '=', id).where('title', 'is', null).execute(),
 
+  /** `title` in place of `was`, only if the title is still `was` (a title the user gave meanwhile stays). */
+  replaceTitle: (db: Executor, id: string, was: string, title: string) => q(db).updateTable('chat.conversations').set({ title }).where('id', '=', id).where('title', '=', was).execute(),
+
   /** Deletes it with its messages and chunks (ON DELETE CASCADE); answers the ids of its answers still streaming. */
   delete: async (db: Executor, orgId: string, ownerId: string, id: string): Promise<{ deleted: boolean; streaming: string[] }> => {
     const streaming = await q(db)

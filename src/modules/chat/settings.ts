@@ -1,6 +1,6 @@
 // The chat module's slice of the configuration (decision 0034): how long and how far an answer
 // may run, and when a generation that stopped beating is given up.
-import { defineSettings, integer, millis, type SettingsOf, setting } from '../../core/settings.ts';
+import { defineSettings, integer, millis, optional, type SettingsOf, setting, text } from '../../core/settings.ts';
 
 export const chatSettings = defineSettings({
   maxSteps: setting(
@@ -16,6 +16,12 @@ export const chatSettings = defineSettings({
     '60s',
     millis(1000, 3_600_000),
     'An answer whose generation has not beaten for this long (its instance died) is marked `failed` (`CHAT.ANSWER_LOST`) when next read; a running generation beats six times as often.',
+  ),
+  titleModel: setting(
+    'CHAT_TITLE_MODEL',
+    '',
+    optional(text),
+    "A small model (`provider/model` of the organization's catalog, e.g. `default/gpt-4.1-mini`) that titles a conversation after its first answer, as its owner and within their budgets; unset: the first question's first words.",
   ),
   maxMessages: setting('CHAT_MAX_MESSAGES', '1000', integer(2, 100_000), 'Messages a conversation holds at most, every branch counted (`CHAT.CONVERSATION_FULL` past it).'),
 });
