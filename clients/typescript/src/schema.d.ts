@@ -3547,6 +3547,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/conversations/{conversationId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a branch of a conversation as Markdown, JSON or PDF
+         * @description The branch shown by default (`activePath`), or the path to `messageId`. An answer still being written is exported as it stands (`streaming`). Tool results are cut to 2,000 characters.
+         *
+         *     API key scope: `chat:read`.
+         */
+        get: operations["exportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}": {
         parameters: {
             query?: never;
@@ -6356,6 +6378,64 @@ export interface components {
              * @description The latest change, question or answer (RFC 3339 date-time with an offset, years 1–9999)
              */
             updatedAt: string;
+        };
+        /** @description A branch of a conversation, first message first: a stable shape (version 1). Never the owner. */
+        ConversationExport: {
+            /** @enum {number} */
+            version: 1;
+            /** Format: uuid */
+            id: string;
+            title: string | null;
+            /** Format: uuid */
+            modelId: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            exportedAt: string;
+            messages: {
+                /** Format: uuid */
+                id: string;
+                role: "user" | "assistant";
+                content: string;
+                /** @description `streaming`: still being written when exported, as it stood */
+                status: "streaming" | "done" | "stopped" | "failed";
+                /** @description `provider/model` that answered */
+                model: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 date-time with an offset, years 1–9999
+                 */
+                createdAt: string;
+                toolCalls: {
+                    /** @description `<module>.<tool>` */
+                    tool: string;
+                    /** @description The input the model gave the tool */
+                    input: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string;
+                    /** @description The output as JSON, cut to 2,000 characters; null when it failed or never ran */
+                    result: string | null;
+                    truncated: boolean;
+                    error: components["schemas"]["ChatError"] | null;
+                }[];
+            }[];
         };
         ConversationPage: {
             data: components["schemas"]["Conversation"][];
@@ -11127,6 +11207,7 @@ export type ChatUsage = components['schemas']['ChatUsage'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type Conversation = components['schemas']['Conversation'];
+export type ConversationExport = components['schemas']['ConversationExport'];
 export type ConversationPage = components['schemas']['ConversationPage'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Dashboard = components['schemas']['Dashboard'];
@@ -24076,6 +24157,56 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
                 };
             };
+        };
+    };
+    exportConversation: {
+        parameters: {
+            query?: {
+                /** @description md: Markdown; json: the ConversationExport shape; pdf: A4, text wrapped and paged */
+                format?: "md" | "json" | "pdf";
+                /** @description The last message of the branch to export; left out: the branch shown by default (activePath) */
+                messageId?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branch as a file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                    "application/json": components["schemas"]["ConversationExport"];
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getChatMessage: {

@@ -10,6 +10,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import { createAgent } from './agent.ts';
 import { createConversations } from './conversations.ts';
 import { chatEvents } from './events.ts';
+import { createExports } from './export.ts';
 import { createGenerations } from './generation.ts';
 import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
@@ -61,9 +62,10 @@ export const chatModule = defineModule({
     const tails = createTails({ db: core.db, realtime: core.realtime, log, pollMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
     const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
+    const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });
     return {
       api: {},
-      routes: chatRoutes({ conversations, messages, agent, tails }),
+      routes: chatRoutes({ conversations, messages, agent, tails, exports }),
       // An answer in flight ends `failed` (CHAT.INTERRUPTED) with its text so far, rather than waiting to be found stale.
       stop: () => generations.stopAll(),
     };

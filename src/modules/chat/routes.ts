@@ -11,6 +11,7 @@ import { LLM_CALL_PROBLEMS, LlmProblems } from '../../core/llm/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import type { Agent } from './agent.ts';
 import type { Conversations } from './conversations.ts';
+import type { Exports } from './export.ts';
 import type { Messages } from './messages.ts';
 import { ChatProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
@@ -51,8 +52,18 @@ const STREAM_DESCRIPTION =
   'Server-Sent Events, each with `id:` its place in the answer: `start` (the ids), `text` (a piece of the answer), `tool-call`, `tool-result` (output or error), `usage` (per model call), and last `done` (status, usage, model, error), after which the stream ends. ' +
   'The answer does not depend on this connection: it goes on and is stored if the client leaves; `GET …/messages/{messageId}/stream` with `Last-Event-ID` resumes it, on any instance. docs/chat.md has the payloads.';
 
-export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails }) {
-  const { conversations, messages, agent, tails } = deps;
+const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
+const ExportResponse = {
+  description: 'The branch as a file (Content-Disposition: attachment)',
+  content: {
+    'text/markdown': Binary('format=md'),
+    'application/json': { schema: S.ConversationExport },
+    'application/pdf': Binary('format=pdf'),
+  },
+};
+
+export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails; exports: Exports }) {
+  const { conversations, messages, agent, tails, exports } = deps;
 
   return async (app: HttpServer) => {
     // server.close() waits for open responses: a stream still following an answer would hold it.
@@ -131,6 +142,23 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
         response: { 200: S.MessageTree },
       },
       handler: async (req) => messages.tree(actorOf(req), req.params.orgId, req.params.conversationId),
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/export', {
+      config: read(P.conversationNotFound, P.messageNotFound),
+      schema: {
+        tags,
+        operationId: 'exportConversation',
+        summary: 'Download a branch of a conversation as Markdown, JSON or PDF',
+        description: 'The branch shown by default (`activePath`), or the path to `messageId`. An answer still being written is exported as it stands (`streaming`). Tool results are cut to 2,000 characters.',
+        params: S.ConversationParams,
+        querystring: S.ExportQuery,
+        response: { 200: ExportResponse },
+      },
+      handler: async (req, reply) => {
+        const file = await exports.file(actorOf(req), req.params.orgId, req.params.conversationId, req.query);
+        return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).header('cache-control', 'private, no-store').send(file.body);
+      },
     });
 
     app.post('/orgs/:orgId/conversations/:conversationId/messages', {
