@@ -9,15 +9,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationExport } from '../src/modules/chat/schemas.ts';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
-import { orgWithRoles, type U } from './workspace.ts';
+import { movableClock } from './time-fixture.ts';
+import { addMember, orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
 let llm: LlmServer;
 let w: Awaited<ReturnType<typeof orgWithRoles>>;
+const clock = movableClock();
 
 beforeAll(async () => {
   llm = await startLlmServer();
-  t = await createTestApp({ env: llmEnv(llm) });
+  t = await createTestApp({ overrides: { clock }, env: llmEnv(llm) });
   w = await orgWithRoles(t);
 });
 afterAll(async () => {
@@ -123,5 +125,73 @@ describe('export', () => {
     const json = JSON.parse((await call('GET', `${base()}/${c.id}/export?format=json`, u)).body);
     expect(json.messages.at(-1)).toMatchObject({ status: 'streaming', content: 'Genovese' });
     await sql`UPDATE chat.messages SET status = 'done' WHERE id = ${leaf}`.execute(t.database.db);
+  });
+});
+
+describe('share links', () => {
+  const anonymous = (url: string) => t.request({ method: 'GET', url });
+  const shareOf = async (user: U, conversationId: string, body: Record<string, unknown> = {}) => {
+    const res = await call('POST', `${base()}/${conversationId}/shares`, user, body);
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { id: string; token: string; url: string; expiresAt: string };
+  };
+
+  it('open the conversation anonymously as it is now, until revoked; a tampered or unknown token is 404', async () => {
+    const u = w.member;
+    const c = await conversationWithTwoBranches(u);
+    const share = await shareOf(u, c.id);
+    expect(share.url).toBe(`/api/v1/shared-conversations/${share.token}`);
+
+    const opened = await anonymous(share.url);
+    expect(opened.statusCode, opened.body).toBe(200);
+    expect(opened.json().messages.map((m: { id: string }) => m.id)).toEqual(c.activePath);
+    expect(opened.body).not.toContain(u.email);
+    // As of now: a new answer shows.
+    await ask(u, c.id, 'Sun or shade?', 'Full sun.');
+    expect((await anonymous(share.url)).json().messages.at(-1).content).toBe('Full sun.');
+
+    const listed = (await call('GET', `${base()}/${c.id}/shares`, u)).json();
+    expect(listed.data.map((s: { id: string }) => s.id)).toEqual([share.id]);
+    expectProblem(await call('GET', `${base()}/${c.id}/shares`, w.admin), 404, 'CHAT.CONVERSATION_NOT_FOUND');
+    expectProblem(await call('POST', `${base()}/${c.id}/shares`, w.admin, {}), 404, 'CHAT.CONVERSATION_NOT_FOUND');
+
+    const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+    expectProblem(await anonymous(`/api/v1/shared-conversations/${flip(share.token, 5)}`), 404, 'CHAT.SHARE_NOT_FOUND');
+    expectProblem(await anonymous(`/api/v1/shared-conversations/${flip(share.token, 40)}`), 404, 'CHAT.SHARE_NOT_FOUND');
+    expectProblem(await anonymous('/api/v1/shared-conversations/nonsense'), 404, 'CHAT.SHARE_NOT_FOUND');
+
+    expect((await call('DELETE', `${base()}/${c.id}/shares/${share.id}`, u)).statusCode).toBe(204);
+    expectProblem(await anonymous(share.url), 404, 'CHAT.SHARE_NOT_FOUND');
+    expectProblem(await call('DELETE', `${base()}/${c.id}/shares/${share.id}`, u), 404, 'CHAT.SHARE_NOT_FOUND');
+    expect((await call('GET', `${base()}/${c.id}/shares`, u)).json().data[0].revokedAt).not.toBeNull();
+
+    // Deleting the conversation ends its links.
+    const again = await shareOf(u, c.id);
+    expect((await anonymous(again.url)).statusCode).toBe(200);
+    expect((await call('DELETE', `${base()}/${c.id}`, u)).statusCode).toBe(204);
+    expectProblem(await anonymous(again.url), 404, 'CHAT.SHARE_NOT_FOUND');
+
+    // Events name the share, never the token or the content.
+    const kinds = await sql<{ type: string; payload: unknown }>`SELECT type, payload FROM core.outbox WHERE type IN ('chat.conversation_shared', 'chat.share_revoked')`.execute(t.database.db);
+    expect(kinds.rows.map((r) => r.type)).toEqual(expect.arrayContaining(['chat.conversation_shared', 'chat.share_revoked']));
+    expect(JSON.stringify(kinds.rows)).not.toContain(share.token);
+  });
+
+  it('stop working when their creator leaves the org', async () => {
+    const leaver = await addMember(t, w.owner.accessToken, w.orgId, 'member');
+    const c = await conversationWithTwoBranches(leaver);
+    const share = await shareOf(leaver, c.id);
+    expect((await anonymous(share.url)).statusCode).toBe(200);
+    expect((await call('DELETE', `/api/v1/orgs/${w.orgId}/members/${leaver.userId}`, w.owner)).statusCode).toBe(204);
+    expectProblem(await anonymous(share.url), 404, 'CHAT.SHARE_NOT_FOUND');
+  });
+
+  // Last: it moves the clock past an hour.
+  it('expire', async () => {
+    const c = await conversationWithTwoBranches(w.member);
+    const share = await shareOf(w.member, c.id, { expiresInHours: 1 });
+    expect((await anonymous(share.url)).statusCode).toBe(200);
+    clock.advance(3_601_000);
+    expectProblem(await anonymous(share.url), 404, 'CHAT.SHARE_NOT_FOUND');
   });
 });

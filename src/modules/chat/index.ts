@@ -15,6 +15,8 @@ import { createGenerations } from './generation.ts';
 import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
+import { createShareLinks } from './share-links.ts';
+import { createShares } from './shares.ts';
 import { createTails } from './tail.ts';
 
 export type { ChatEvents } from './events.ts';
@@ -43,7 +45,7 @@ export const chatModule = defineModule({
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
     { name: 'chat:read', description: 'Read your conversations and their messages, and follow an answer as it is written.' },
-    { name: 'chat:write', description: 'Start, rename, archive and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
+    { name: 'chat:write', description: 'Start, rename, archive, share and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
   ],
   setup(core, { organizations, llm_admin: models, assistants }): ModuleInstance<ChatApi> {
     const { settings } = core;
@@ -63,9 +65,10 @@ export const chatModule = defineModule({
     const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
     const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });
+    const shares = createShares({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, conversations, links: createShareLinks(core.secrets) });
     return {
       api: {},
-      routes: chatRoutes({ conversations, messages, agent, tails, exports }),
+      routes: chatRoutes({ conversations, messages, agent, tails, exports, shares }),
       // An answer in flight ends `failed` (CHAT.INTERRUPTED) with its text so far, rather than waiting to be found stale.
       stop: () => generations.stopAll(),
     };

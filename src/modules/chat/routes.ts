@@ -13,6 +13,7 @@ import type { Agent } from './agent.ts';
 import type { Conversations } from './conversations.ts';
 import type { Exports } from './export.ts';
 import type { Messages } from './messages.ts';
+import type { Shares } from './shares.ts';
 import { ChatProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { Tails } from './tail.ts';
@@ -20,6 +21,8 @@ import type { Tails } from './tail.ts';
 const tags = ['chat'];
 // The problems each route can answer beyond core's (decision 0028).
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:read' }, problems: [OrgProblems.notFound, ...problems] });
+/** Anyone holding the link: no credentials, a rate limit per client. */
+const shared = { rateLimit: { max: 120, timeWindow: 60_000 }, problems: [P.shareNotFound] };
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:write' }, problems: [OrgProblems.notFound, ...problems] });
 /** What starting an answer can be refused with, before the stream. */
 const ANSWER_PROBLEMS = [P.conversationNotFound, P.assistantNotFound, P.parentInvalid, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS];
@@ -62,8 +65,8 @@ const ExportResponse = {
   },
 };
 
-export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails; exports: Exports }) {
-  const { conversations, messages, agent, tails, exports } = deps;
+export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails; exports: Exports; shares: Shares }) {
+  const { conversations, messages, agent, tails, exports, shares } = deps;
 
   return async (app: HttpServer) => {
     // server.close() waits for open responses: a stream still following an answer would hold it.
@@ -159,6 +162,48 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
         const file = await exports.file(actorOf(req), req.params.orgId, req.params.conversationId, req.query);
         return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).header('cache-control', 'private, no-store').send(file.body);
       },
+    });
+
+    app.post('/orgs/:orgId/conversations/:conversationId/shares', {
+      config: write(P.conversationNotFound),
+      schema: {
+        tags,
+        operationId: 'shareConversation',
+        summary: 'Make a read-only link to a conversation of mine',
+        description: 'Anyone with the link reads the branch shown by default, as it is when opened, until it expires, is revoked, the conversation is deleted or you leave the organization.',
+        params: S.ConversationParams,
+        body: S.CreateShareBody,
+        response: { 201: S.ConversationShare },
+      },
+      handler: async (req, reply) => reply.status(201).send(await shares.create(actorOf(req), req.params.orgId, req.params.conversationId, req.body ?? {})),
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/shares', {
+      config: read(P.conversationNotFound),
+      schema: { tags, operationId: 'listConversationShares', summary: 'The share links of a conversation of mine, newest first', params: S.ConversationParams, response: { 200: S.ConversationShareList } },
+      handler: async (req) => shares.list(actorOf(req), req.params.orgId, req.params.conversationId),
+    });
+
+    app.delete('/orgs/:orgId/conversations/:conversationId/shares/:shareId', {
+      config: write(P.conversationNotFound, P.shareNotFound),
+      schema: { tags, operationId: 'revokeConversationShare', summary: 'Revoke a share link: it stops working at once', params: S.ShareParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await shares.revoke(actorOf(req), req.params.orgId, req.params.conversationId, req.params.shareId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get('/shared-conversations/:token', {
+      config: shared,
+      schema: {
+        tags,
+        operationId: 'getSharedConversation',
+        summary: 'A conversation through a share link (no credentials), read-only',
+        description: 'The branch shown by default, as it is now, in the ConversationExport shape. Expired, revoked, altered or unknown links, a deleted conversation, or a creator no longer in the organization: 404.',
+        params: S.TokenParams,
+        response: { 200: S.ConversationExport },
+      },
+      handler: async (req) => shares.open(req.params.token),
     });
 
     app.post('/orgs/:orgId/conversations/:conversationId/messages', {

@@ -2,7 +2,7 @@
 // and agent/act.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { AnyJson, Line, named, Nullable, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { AnyJson, Line, Opaque, named, Nullable, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
 export const OrgParams = Type.Object({ orgId: Uuid() });
 export const ConversationParams = Type.Object({ orgId: Uuid(), conversationId: Uuid() });
@@ -184,3 +184,22 @@ export const ConversationExport = named(
     { description: 'A branch of a conversation, first message first: a stable shape (version 1). Never the owner.' },
   ),
 );
+
+export const ShareParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), shareId: Uuid() });
+export const TokenParams = Type.Object({ token: Opaque(100, { description: 'The signed token of the share link' }) });
+export const CreateShareBody = Type.Object({
+  expiresInHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90, description: 'Default 7 days, at most 90' })),
+});
+export const ConversationShare = named(
+  'ConversationShare',
+  Type.Object({
+    id: Uuid(),
+    conversationId: Uuid(),
+    token: Type.String(),
+    url: Type.String({ description: 'The public path that opens it, without credentials' }),
+    expiresAt: Timestamp(),
+    revokedAt: Nullable(Timestamp()),
+    createdAt: Timestamp(),
+  }),
+);
+export const ConversationShareList = named('ConversationShareList', Type.Object({ data: Type.Array(ConversationShare) }));
