@@ -115,6 +115,39 @@ describe('export', () => {
     expectProblem(await call('GET', `${base()}/${c.id}/export?format=md`, w.outsider), 404, 'ORG.NOT_FOUND');
   });
 
+  it('summarizes tool calls (tool, input, result cut), and wraps and pages a long answer in the PDF', async () => {
+    const u = w.member;
+    // Enough projects that the tool's output passes the 2,000 characters an export keeps.
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const made = await call('POST', `/api/v1/orgs/${w.orgId}/projects`, u, { name: `Greenhouse build ${n}`, key: `GRN${n}`, description: 'x'.repeat(3000) });
+      expect(made.statusCode, made.body).toBe(201);
+    }
+    const conv = (await call('POST', base(), u, { title: 'Projects' })).json();
+    const long = Array.from({ length: 900 }, (_, i) => `Sentence number ${i} about the greenhouse.`).join(' ');
+    llm.script({ toolCalls: [{ name: 'projects__find_projects', input: { query: 'greenhouse' } }] }, { text: `${long} The end.` });
+    const res = await call('POST', `${base()}/${conv.id}/messages`, u, { content: 'Which greenhouse projects exist?' });
+    expect(res.statusCode, res.body).toBe(200);
+
+    const json = JSON.parse((await call('GET', `${base()}/${conv.id}/export?format=json`, u)).body);
+    const [tool] = json.messages[1].toolCalls;
+    expect(tool).toMatchObject({ tool: 'projects.find_projects', input: { query: 'greenhouse' }, error: null });
+    expect(tool.result).toContain('GRN1');
+    expect(tool.truncated).toBe(true);
+    expect(tool.result.length).toBe(2001);
+    const md = (await call('GET', `${base()}/${conv.id}/export?format=md`, u)).body;
+    expect(md).toContain('Tool `projects.find_projects`');
+    expect(md).toContain('{"query":"greenhouse"}');
+
+    const pdf = (await call('GET', `${base()}/${conv.id}/export?format=pdf`, u)).rawPayload;
+    const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+    const doc = await pdfjs.getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: `${process.cwd()}/node_modules/pdfjs-dist/standard_fonts/`, verbosity: 0 }).promise;
+    expect(doc.numPages).toBeGreaterThan(3);
+    const text = await pdfText(pdf);
+    expect(text).toContain('projects.find_projects');
+    expect(text).toContain('The end.');
+    expect(text).toContain(`Page ${doc.numPages} of ${doc.numPages}`);
+  });
+
   it('exports an answer still being written as it stands, marked', async () => {
     const u = w.member;
     const c = await conversationWithTwoBranches(u);
