@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationExport } from '../src/modules/chat/schemas.ts';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
-import { movableClock } from './time-fixture.ts';
+import { movableClock, setOrgZone } from './time-fixture.ts';
 import { addMember, orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
@@ -101,6 +101,7 @@ describe('export', () => {
       'Water them every morning.',
     ]);
 
+    await setOrgZone(t, w.owner.accessToken, w.orgId, 'Asia/Tokyo');
     const pdf = await call('GET', `${base()}/${c.id}/export?format=pdf`, u);
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
@@ -108,7 +109,8 @@ describe('export', () => {
     const read = await pdfText(pdf.rawPayload);
     expect(read).toContain('Garden plans: spring/summer');
     expect(read).toContain('Genovese basil.');
-    expect(read).toMatch(/Generated .*\(/);
+    // The generation time in the org's zone.
+    expect(read).toContain('(Asia/Tokyo)');
 
     expectProblem(await call('GET', `${base()}/${c.id}/export?format=md&messageId=${w.orgId}`, u), 404, 'CHAT.MESSAGE_NOT_FOUND');
     expectProblem(await call('GET', `${base()}/${c.id}/export?format=md`, w.admin), 404, 'CHAT.CONVERSATION_NOT_FOUND');
