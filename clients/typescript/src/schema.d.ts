@@ -3547,6 +3547,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/conversations/{conversationId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a branch of a conversation as Markdown, JSON or PDF
+         * @description The branch shown by default (`activePath`), or the path to `messageId`. An answer still being written is exported as it stands (`streaming`). Tool results are cut to 2,000 characters.
+         *
+         *     API key scope: `chat:read`.
+         */
+        get: operations["exportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The share links of a conversation of mine, newest first
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["listConversationShares"];
+        put?: never;
+        /**
+         * Make a read-only link to a conversation of mine
+         * @description Anyone with the link reads the branch shown by default, as it is when opened, until it expires, is revoked, the conversation is deleted or you leave the organization.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["shareConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/shares/{shareId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share link: it stops working at once
+         * @description API key scope: `chat:write`.
+         */
+        delete: operations["revokeConversationShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shared-conversations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation through a share link (no credentials), read-only
+         * @description The branch shown by default, as it is now, in the ConversationExport shape. Expired, revoked, altered or unknown links, a deleted conversation, or a creator no longer in the organization: 404.
+         */
+        get: operations["getSharedConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}": {
         parameters: {
             query?: never;
@@ -6234,6 +6322,11 @@ export interface components {
             /** @constant */
             code: "CHAT.PARENT_INVALID";
         };
+        /** @description `CHAT.SHARE_NOT_FOUND`: No such share link: unknown, expired, revoked, its conversation deleted, or its creator no longer in the organization. */
+        ChatShareNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.SHARE_NOT_FOUND";
+        };
         /** @description The result of a `chat.write_title` job */
         ChatTitleResult: {
             /** @description The model's title replaced the first words */
@@ -6362,9 +6455,94 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** @description A branch of a conversation, first message first: a stable shape (version 1). Never the owner. */
+        ConversationExport: {
+            /** @enum {number} */
+            version: 1;
+            /** Format: uuid */
+            id: string;
+            title: string | null;
+            /** Format: uuid */
+            modelId: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            updatedAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            exportedAt: string;
+            messages: {
+                /** Format: uuid */
+                id: string;
+                role: "user" | "assistant";
+                content: string;
+                /** @description `streaming`: still being written when exported, as it stood */
+                status: "streaming" | "done" | "stopped" | "failed";
+                /** @description `provider/model` that answered */
+                model: string | null;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 date-time with an offset, years 1–9999
+                 */
+                createdAt: string;
+                toolCalls: {
+                    /** @description `<module>.<tool>` */
+                    tool: string;
+                    /** @description The input the model gave the tool */
+                    input: null | boolean | number | (null | boolean | number | (null | boolean | number | (null | boolean | number | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string)[] | {
+                        [key: string]: unknown;
+                    } | string;
+                    /** @description The output as JSON, cut to 2,000 characters; null when it failed or never ran */
+                    result: string | null;
+                    truncated: boolean;
+                    error: components["schemas"]["ChatError"] | null;
+                }[];
+            }[];
+        };
         ConversationPage: {
             data: components["schemas"]["Conversation"][];
             page: components["schemas"]["PageInfo"];
+        };
+        ConversationShare: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            token: string;
+            /** @description The public path that opens it, without credentials */
+            url: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        ConversationShareList: {
+            data: components["schemas"]["ConversationShare"][];
         };
         CreatedApiKey: components["schemas"]["ApiKey"] & {
             /** @description Shown once; store it now */
@@ -11127,13 +11305,17 @@ export type ChatMessage = components['schemas']['ChatMessage'];
 export type ChatMessageNotFoundProblem = components['schemas']['ChatMessageNotFoundProblem'];
 export type ChatMessageTree = components['schemas']['ChatMessageTree'];
 export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
+export type ChatShareNotFoundProblem = components['schemas']['ChatShareNotFoundProblem'];
 export type ChatTitleResult = components['schemas']['ChatTitleResult'];
 export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type Conversation = components['schemas']['Conversation'];
+export type ConversationExport = components['schemas']['ConversationExport'];
 export type ConversationPage = components['schemas']['ConversationPage'];
+export type ConversationShare = components['schemas']['ConversationShare'];
+export type ConversationShareList = components['schemas']['ConversationShareList'];
 export type CreatedApiKey = components['schemas']['CreatedApiKey'];
 export type Dashboard = components['schemas']['Dashboard'];
 export type DashboardCollection = components['schemas']['DashboardCollection'];
@@ -24082,6 +24264,234 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
                 };
             };
+        };
+    };
+    exportConversation: {
+        parameters: {
+            query?: {
+                /** @description md: Markdown; json: the ConversationExport shape; pdf: A4, text wrapped and paged */
+                format?: "md" | "json" | "pdf";
+                /** @description The last message of the branch to export; left out: the branch shown by default (activePath) */
+                messageId?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The branch as a file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                    "application/json": components["schemas"]["ConversationExport"];
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listConversationShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationShareList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    shareConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Default 7 days, at most 90 */
+                    expiresInHours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationShare"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeConversationShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                shareId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSharedConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The signed token of the share link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A branch of a conversation, first message first: a stable shape (version 1). Never the owner. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationExport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getChatMessage: {

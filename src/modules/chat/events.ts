@@ -39,6 +39,20 @@ export const chatEvents = defineEvents({
     public: false,
     target: conversation,
   },
+  'chat.conversation_shared': {
+    description: 'A user made a read-only share link of a conversation of theirs (never its token).',
+    schema: Payload({ orgId: Id(), conversationId: Id(), shareId: Id(), expiresAt: Type.String() }),
+    version: 1,
+    public: false,
+    target: conversation,
+  },
+  'chat.share_revoked': {
+    description: 'A user revoked a share link of a conversation of theirs.',
+    schema: Payload({ orgId: Id(), conversationId: Id(), shareId: Id() }),
+    version: 1,
+    public: false,
+    target: conversation,
+  },
 });
 
 export type ChatEvents = PayloadsOf<typeof chatEvents>;

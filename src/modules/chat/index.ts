@@ -10,10 +10,13 @@ import { organizationsModule } from '../organizations/index.ts';
 import { createAgent } from './agent.ts';
 import { createConversations } from './conversations.ts';
 import { chatEvents } from './events.ts';
+import { createExports } from './export.ts';
 import { createGenerations } from './generation.ts';
 import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
+import { createShareLinks } from './share-links.ts';
+import { createShares } from './shares.ts';
 import { createTails } from './tail.ts';
 import { createTitles } from './titles.ts';
 
@@ -43,7 +46,7 @@ export const chatModule = defineModule({
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
     { name: 'chat:read', description: 'Read your conversations and their messages, and follow an answer as it is written.' },
-    { name: 'chat:write', description: 'Start, rename, archive and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
+    { name: 'chat:write', description: 'Start, rename, archive, share and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
   ],
   setup(core, { organizations, llm_admin: models, assistants }): ModuleInstance<ChatApi> {
     const { settings } = core;
@@ -63,11 +66,13 @@ export const chatModule = defineModule({
     const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
     const titles = createTitles({ db: core.db, jobs: core.jobs, models, orgs: organizations, log, titleModel: settings.titleModel });
+    const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });
+    const shares = createShares({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, conversations, links: createShareLinks(core.secrets) });
     return {
       api: {},
       subscribers: titles.subscribers,
       jobs: titles.jobs,
-      routes: chatRoutes({ conversations, messages, agent, tails }),
+      routes: chatRoutes({ conversations, messages, agent, tails, exports, shares }),
       // An answer in flight ends `failed` (CHAT.INTERRUPTED) with its text so far, rather than waiting to be found stale.
       stop: () => generations.stopAll(),
     };

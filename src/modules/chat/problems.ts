@@ -12,6 +12,7 @@ export const ChatProblems = {
   ),
   answerInProgress: defineProblem('conflict', 'CHAT.ANSWER_IN_PROGRESS', 'An answer is still being written in this conversation: wait for it, or stop it, then send.'),
   conversationFull: defineProblem('conflict', 'CHAT.CONVERSATION_FULL', 'The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one.'),
+  shareNotFound: defineProblem('not_found', 'CHAT.SHARE_NOT_FOUND', 'No such share link: unknown, expired, revoked, its conversation deleted, or its creator no longer in the organization.'),
   assistantNotFound: defineProblem('not_found', 'CHAT.ASSISTANT_NOT_FOUND', 'No assistant of this organization that you may use has this id (a private one of someone else, deleted, or never made).'),
 };
 

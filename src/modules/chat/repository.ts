@@ -46,7 +46,19 @@ interface ChunksTable {
   data: unknown;
 }
 
+export interface SharesTable {
+  id: string;
+  org_id: string;
+  conversation_id: string;
+  created_by: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+export type ShareRow = Selectable<SharesTable>;
+
 interface Tables {
+  'chat.shares': SharesTable;
   'chat.conversations': ConversationsTable;
   'chat.messages': MessagesTable;
   'chat.message_chunks': ChunksTable;
@@ -245,3 +257,23 @@ export const chunks = {
     (await q(db).selectFrom('chat.message_chunks').select(['seq', 'kind', 'data']).where('message_id', '=', messageId).orderBy('seq').execute()) as StoredChunk[],
 };
 
+
+export const shares = {
+  insert: (db: Executor, row: ShareRow) => q(db).insertInto('chat.shares').values(row).execute(),
+  /** A conversation's links, newest first (each is made by hand: few). */
+  list: (db: Executor, orgId: string, conversationId: string) =>
+    q(db).selectFrom('chat.shares').selectAll().where('org_id', '=', orgId).where('conversation_id', '=', conversationId).orderBy('id', 'desc').limit(500).execute(),
+  /** By the id a verified token names: the one query without an org (the anonymous viewer's way in). */
+  byId: (db: Executor, id: string) => q(db).selectFrom('chat.shares').selectAll().where('id', '=', id).executeTakeFirst(),
+  revoke: async (db: Executor, orgId: string, conversationId: string, id: string, at: Date) => {
+    const r = await q(db)
+      .updateTable('chat.shares')
+      .set({ revoked_at: at })
+      .where('org_id', '=', orgId)
+      .where('conversation_id', '=', conversationId)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  },
+};

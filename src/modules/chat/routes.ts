@@ -11,7 +11,9 @@ import { LLM_CALL_PROBLEMS, LlmProblems } from '../../core/llm/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import type { Agent } from './agent.ts';
 import type { Conversations } from './conversations.ts';
+import type { Exports } from './export.ts';
 import type { Messages } from './messages.ts';
+import type { Shares } from './shares.ts';
 import { ChatProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { Tails } from './tail.ts';
@@ -19,6 +21,8 @@ import type { Tails } from './tail.ts';
 const tags = ['chat'];
 // The problems each route can answer beyond core's (decision 0028).
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:read' }, problems: [OrgProblems.notFound, ...problems] });
+/** Anyone holding the link: no credentials, a rate limit per client. */
+const shared = { rateLimit: { max: 120, timeWindow: 60_000 }, problems: [P.shareNotFound] };
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'chat:write' }, problems: [OrgProblems.notFound, ...problems] });
 /** What starting an answer can be refused with, before the stream. */
 const ANSWER_PROBLEMS = [P.conversationNotFound, P.assistantNotFound, P.parentInvalid, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS];
@@ -51,8 +55,18 @@ const STREAM_DESCRIPTION =
   'Server-Sent Events, each with `id:` its place in the answer: `start` (the ids), `text` (a piece of the answer), `tool-call`, `tool-result` (output or error), `usage` (per model call), and last `done` (status, usage, model, error), after which the stream ends. ' +
   'The answer does not depend on this connection: it goes on and is stored if the client leaves; `GET …/messages/{messageId}/stream` with `Last-Event-ID` resumes it, on any instance. docs/chat.md has the payloads.';
 
-export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails }) {
-  const { conversations, messages, agent, tails } = deps;
+const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
+const ExportResponse = {
+  description: 'The branch as a file (Content-Disposition: attachment)',
+  content: {
+    'text/markdown': Binary('format=md'),
+    'application/json': { schema: S.ConversationExport },
+    'application/pdf': Binary('format=pdf'),
+  },
+};
+
+export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails; exports: Exports; shares: Shares }) {
+  const { conversations, messages, agent, tails, exports, shares } = deps;
 
   return async (app: HttpServer) => {
     // server.close() waits for open responses: a stream still following an answer would hold it.
@@ -131,6 +145,65 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
         response: { 200: S.MessageTree },
       },
       handler: async (req) => messages.tree(actorOf(req), req.params.orgId, req.params.conversationId),
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/export', {
+      config: read(P.conversationNotFound, P.messageNotFound),
+      schema: {
+        tags,
+        operationId: 'exportConversation',
+        summary: 'Download a branch of a conversation as Markdown, JSON or PDF',
+        description: 'The branch shown by default (`activePath`), or the path to `messageId`. An answer still being written is exported as it stands (`streaming`). Tool results are cut to 2,000 characters.',
+        params: S.ConversationParams,
+        querystring: S.ExportQuery,
+        response: { 200: ExportResponse },
+      },
+      handler: async (req, reply) => {
+        const file = await exports.file(actorOf(req), req.params.orgId, req.params.conversationId, req.query);
+        return reply.type(file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).header('cache-control', 'private, no-store').send(file.body);
+      },
+    });
+
+    app.post('/orgs/:orgId/conversations/:conversationId/shares', {
+      config: write(P.conversationNotFound),
+      schema: {
+        tags,
+        operationId: 'shareConversation',
+        summary: 'Make a read-only link to a conversation of mine',
+        description: 'Anyone with the link reads the branch shown by default, as it is when opened, until it expires, is revoked, the conversation is deleted or you leave the organization.',
+        params: S.ConversationParams,
+        body: S.CreateShareBody,
+        response: { 201: S.ConversationShare },
+      },
+      handler: async (req, reply) => reply.status(201).send(await shares.create(actorOf(req), req.params.orgId, req.params.conversationId, req.body ?? {})),
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/shares', {
+      config: read(P.conversationNotFound),
+      schema: { tags, operationId: 'listConversationShares', summary: 'The share links of a conversation of mine, newest first', params: S.ConversationParams, response: { 200: S.ConversationShareList } },
+      handler: async (req) => shares.list(actorOf(req), req.params.orgId, req.params.conversationId),
+    });
+
+    app.delete('/orgs/:orgId/conversations/:conversationId/shares/:shareId', {
+      config: write(P.conversationNotFound, P.shareNotFound),
+      schema: { tags, operationId: 'revokeConversationShare', summary: 'Revoke a share link: it stops working at once', params: S.ShareParams, response: { 204: Type.Null() } },
+      handler: async (req, reply) => {
+        await shares.revoke(actorOf(req), req.params.orgId, req.params.conversationId, req.params.shareId);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.get('/shared-conversations/:token', {
+      config: shared,
+      schema: {
+        tags,
+        operationId: 'getSharedConversation',
+        summary: 'A conversation through a share link (no credentials), read-only',
+        description: 'The branch shown by default, as it is now, in the ConversationExport shape. Expired, revoked, altered or unknown links, a deleted conversation, or a creator no longer in the organization: 404.',
+        params: S.TokenParams,
+        response: { 200: S.ConversationExport },
+      },
+      handler: async (req) => shares.open(req.params.token),
     });
 
     app.post('/orgs/:orgId/conversations/:conversationId/messages', {

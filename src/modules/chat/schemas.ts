@@ -2,7 +2,7 @@
 // and agent/act.
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/pagination.ts';
-import { AnyJson, Line, named, Nullable, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+import { AnyJson, Line, Opaque, named, Nullable, Text, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
 export const OrgParams = Type.Object({ orgId: Uuid() });
 export const ConversationParams = Type.Object({ orgId: Uuid(), conversationId: Uuid() });
@@ -144,3 +144,62 @@ export const AgentAnswer = named(
     }),
   }),
 );
+
+export const ExportQuery = Type.Object({
+  format: Type.Union([Type.Literal('md'), Type.Literal('json'), Type.Literal('pdf')], { default: 'md', description: 'md: Markdown; json: the ConversationExport shape; pdf: A4, text wrapped and paged' }),
+  messageId: Type.Optional(Uuid('The last message of the branch to export; left out: the branch shown by default (activePath)')),
+});
+
+const ExportedToolCall = Type.Object({
+  tool: Type.String({ description: '`<module>.<tool>`' }),
+  input: AnyJson('The input the model gave the tool'),
+  result: Nullable(Type.String({ description: 'The output as JSON, cut to 2,000 characters; null when it failed or never ran' })),
+  truncated: Type.Boolean(),
+  error: Nullable(ErrorInfo),
+});
+
+export const ConversationExport = named(
+  'ConversationExport',
+  Type.Object(
+    {
+      version: Type.Literal(1),
+      id: Uuid(),
+      title: Nullable(Type.String()),
+      modelId: Nullable(Uuid()),
+      createdAt: Timestamp(),
+      updatedAt: Timestamp(),
+      exportedAt: Timestamp(),
+      messages: Type.Array(
+        Type.Object({
+          id: Uuid(),
+          role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+          content: Type.String(),
+          status: Type.Union([Type.Literal('streaming'), Type.Literal('done'), Type.Literal('stopped'), Type.Literal('failed')], { description: '`streaming`: still being written when exported, as it stood' }),
+          model: Nullable(Type.String({ description: '`provider/model` that answered' })),
+          createdAt: Timestamp(),
+          toolCalls: Type.Array(ExportedToolCall),
+        }),
+      ),
+    },
+    { description: 'A branch of a conversation, first message first: a stable shape (version 1). Never the owner.' },
+  ),
+);
+
+export const ShareParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), shareId: Uuid() });
+export const TokenParams = Type.Object({ token: Opaque(100, { description: 'The signed token of the share link' }) });
+export const CreateShareBody = Type.Object({
+  expiresInHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90, description: 'Default 7 days, at most 90' })),
+});
+export const ConversationShare = named(
+  'ConversationShare',
+  Type.Object({
+    id: Uuid(),
+    conversationId: Uuid(),
+    token: Type.String(),
+    url: Type.String({ description: 'The public path that opens it, without credentials' }),
+    expiresAt: Timestamp(),
+    revokedAt: Nullable(Timestamp()),
+    createdAt: Timestamp(),
+  }),
+);
+export const ConversationShareList = named('ConversationShareList', Type.Object({ data: Type.Array(ConversationShare) }));
