@@ -15,7 +15,7 @@ import { createGenerations } from './generation.ts';
 import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
-import { createShareLinks } from './share-links.ts';
+import { createShareLinks } from '../../core/security/share-links.ts';
 import { createShares } from './shares.ts';
 import { createTails } from './tail.ts';
 import { createTitles } from './titles.ts';
@@ -67,7 +67,7 @@ export const chatModule = defineModule({
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
     const titles = createTitles({ db: core.db, jobs: core.jobs, models, orgs: organizations, log, titleModel: settings.titleModel });
     const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });
-    const shares = createShares({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, conversations, links: createShareLinks(core.secrets) });
+    const shares = createShares({ db: core.db, events: core.events, clock: core.clock, orgs: organizations, conversations, links: createShareLinks(core.secrets, 'chat.share-link') });
     return {
       api: {},
       subscribers: titles.subscribers,

@@ -14,7 +14,7 @@ import type { Conversations } from './conversations.ts';
 import { type Transcript, transcriptOf } from './export.ts';
 import { ChatProblems } from './problems.ts';
 import { conversations, messages, type ShareRow, shares } from './repository.ts';
-import type { ShareLinks } from './share-links.ts';
+import type { ShareLinks } from '../../core/security/share-links.ts';
 
 const DEFAULT_SHARE_HOURS = 24 * 7;
 

@@ -12,7 +12,7 @@ import { dashboardsNotifications } from './notifications.ts';
 import { dashboardsRoutes } from './routes.ts';
 import { createDashboardsService, type DashboardsApi } from './service.ts';
 import { dashboardsSettings } from './settings.ts';
-import { createShareLinks } from './share-links.ts';
+import { createShareLinks } from '../../core/security/share-links.ts';
 import { createSubscriptions } from './subscriptions.ts';
 import { subscriptionsRoutes } from './subscriptions-routes.ts';
 
@@ -41,7 +41,7 @@ export const dashboardsModule = defineModule({
       orgs: organizations,
       analytics,
       settings: core.settings,
-      links: createShareLinks(core.secrets),
+      links: createShareLinks(core.secrets, 'dashboards.share-link'),
       // The charts port (widgets.ts `ChartData`): each chart widget runs as the viewer.
       chartData: (actor, orgId, chartId, input) => visualizations.chartData(actor, orgId, chartId, input),
     });

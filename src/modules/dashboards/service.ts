@@ -19,7 +19,7 @@ import { DashboardsProblems as P } from './problems.ts';
 import { type CollectionRow, collections, type DashboardRow, dashboards, type ShareRow, shares } from './repository.ts';
 import type { CollectionView, CreateDashboardBody, DashboardDataView, DashboardView, FilterDef, FilterValue, SharedDashboardView, ShareView, UpdateDashboardBody, Widget } from './schemas.ts';
 import type { DashboardsSettings } from './settings.ts';
-import type { ShareLinks } from './share-links.ts';
+import type { ShareLinks } from '../../core/security/share-links.ts';
 import { type ChartData, computeWidgets, createWidgetData } from './widgets.ts';
 
 export type Dashboard = Static<typeof DashboardView>;

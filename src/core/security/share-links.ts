@@ -1,11 +1,11 @@
-// Share link tokens: the share's id and the moment the link stops working, with an HMAC of both
-// under a key derived for this purpose alone (as dashboards' share links and core/storage's
-// download links are signed). The signature makes a guessed or altered token worthless without a
-// database read; the row (chat.shares) is what revokes a link before it expires.
-import { safeEqual } from '../../core/security/random.ts';
-import type { Secrets } from '../../core/security/secrets.ts';
+// Share link tokens (a dashboard's, a conversation's): the share's id and the moment the link
+// stops working, with an HMAC of both under a key derived for each use alone (`label`: a token
+// of one kind never opens another), as core/storage/links.ts signs download links. The
+// signature makes a guessed or altered token worthless without a database read; the module's
+// row of the share is what revokes a link before it expires.
+import { safeEqual } from './random.ts';
+import type { Secrets } from './secrets.ts';
 
-const LABEL = 'chat.share-link';
 const VERSION = 1;
 const PAYLOAD_BYTES = 1 + 16 + 4;
 const TOKEN = /^([A-Za-z0-9_-]{28})\.([A-Za-z0-9_-]{43})$/;
@@ -16,7 +16,9 @@ export interface ShareLinks {
   verify(token: string, now: Date): { shareId: string; expiresAt: Date } | null;
 }
 
-export function createShareLinks(secrets: Secrets): ShareLinks {
+/** `label`: the use, e.g. `dashboards.share-link`; it derives the key. */
+export function createShareLinks(secrets: Secrets, label: string): ShareLinks {
+  const LABEL = label;
   return {
     sign(shareId, expiresAt) {
       const payload = Buffer.alloc(PAYLOAD_BYTES);
