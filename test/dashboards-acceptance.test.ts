@@ -6,10 +6,10 @@
 // PDF whose every page is rendered to pixels and read, subscribes two members of whom one then
 // leaves the org (only the other gets the mail, the admin is told), and sets an alert that fires
 // once when the PostgreSQL data crosses its line.
-import { createCanvas } from '@napi-rs/canvas';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { renderPdfPages } from './pdf-pages.ts';
 import { bearer, createTestApp, lastMailToken, type TestApp } from './harness.ts';
 import { newUser, type U } from './workspace.ts';
 
@@ -91,29 +91,6 @@ async function invite(): Promise<U> {
   return user;
 }
 
-/** Every page of a PDF drawn to pixels and read as text, with pdf.js. */
-async function renderPages(pdf: Buffer) {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = pdfjs.getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: `${process.cwd()}/node_modules/pdfjs-dist/standard_fonts/`, verbosity: 0 });
-  const pdfDoc = await task.promise;
-  const pages: { text: string; inkedShare: number }[] = [];
-  for (let n = 1; n <= pdfDoc.numPages; n++) {
-    const page = await pdfDoc.getPage(n);
-    const viewport = page.getViewport({ scale: 1 });
-    const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    await page.render({ canvas: canvas as never, canvasContext: ctx as never, viewport }).promise;
-    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    let inked = 0;
-    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 200 || pixels[i + 1] < 200 || pixels[i + 2] < 200) inked++;
-    const content = await page.getTextContent();
-    pages.push({ text: content.items.map((i) => ('str' in i ? i.str : '')).join(' '), inkedShare: inked / (canvas.width * canvas.height) });
-  }
-  await task.destroy();
-  return pages;
-}
 
 type WidgetData = { widgetId: string; kind: string; status: string; result?: { columns: { name: string }[]; rows: unknown[][] }; error?: unknown };
 const byWidget = (data: { widgets: WidgetData[] }) => new Map(data.widgets.map((w) => [w.widgetId, w]));
@@ -288,7 +265,7 @@ describe.runIf(tcp(PG_URL))('an org admin who reads only /openapi.json', () => {
     expect(file.statusCode).toBe(200);
     expect(file.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
 
-    const pages = await renderPages(file.rawPayload);
+    const pages = await renderPdfPages(file.rawPayload);
     // Every page drawn: ink on each (a blank page has none; the lightest here, tables of text, about 0.8 %).
     for (const [n, page] of pages.entries()) expect(page.inkedShare, `page ${n + 1}`).toBeGreaterThan(0.005);
     const text = pages.map((p) => p.text).join('\n');

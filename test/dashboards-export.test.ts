@@ -2,9 +2,10 @@
 // pdf.js and looked at: not blank, the name, a filter value and a table value in its text, the
 // table continued on a second page) and a PNG of the whole grid, made by a job as the requester,
 // kept through core.storage and downloaded through the signed link; other orgs cannot export.
-import { createCanvas } from '@napi-rs/canvas';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createCanvas } from '@napi-rs/canvas';
+import { renderPdfPages } from './pdf-pages.ts';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, orgUrl, setOrgZone } from './time-fixture.ts';
 import { orgWithRoles, type U } from './workspace.ts';
@@ -67,29 +68,6 @@ async function exportAs(token: string, body: Record<string, unknown>) {
   return { job, body: file.rawPayload, headers: file.headers };
 }
 
-/** Every page of a PDF drawn to pixels and read as text, with pdf.js. */
-async function renderPages(pdf: Buffer) {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = pdfjs.getDocument({ data: new Uint8Array(pdf), standardFontDataUrl: `${process.cwd()}/node_modules/pdfjs-dist/standard_fonts/`, verbosity: 0 });
-  const doc = await task.promise;
-  const pages: { text: string; inked: number }[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const page = await doc.getPage(n);
-    const viewport = page.getViewport({ scale: 1 });
-    const canvas = createCanvas(Math.ceil(viewport.width), Math.ceil(viewport.height));
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    await page.render({ canvas: canvas as never, canvasContext: ctx as never, viewport }).promise;
-    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    let inked = 0;
-    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 200 || pixels[i + 1] < 200 || pixels[i + 2] < 200) inked++;
-    const content = await page.getTextContent();
-    pages.push({ text: content.items.map((i) => ('str' in i ? i.str : '')).join(' '), inked });
-  }
-  await task.destroy();
-  return pages;
-}
 
 describe('dashboard exports', () => {
   it('makes a PDF with the name, filters, time in the org zone, a vector chart, a paged table, the text and the failure', async () => {
@@ -104,7 +82,7 @@ describe('dashboard exports', () => {
     // The job, its progress and its link belong to the requester.
     expect((await call(t, w.member.accessToken, 'GET', `/api/v1/jobs/${job.id}`)).statusCode).toBe(404);
 
-    const pages = await renderPages(body);
+    const pages = await renderPdfPages(body);
     expect(pages.length).toBeGreaterThanOrEqual(2);
     expect(pages[0].inked).toBeGreaterThan(2000);
     const first = pages[0].text;
