@@ -97,9 +97,11 @@ describe('an answer over a real socket', () => {
 
   it('goes on without the client, which resumes on the other instance with Last-Event-ID: no gap, no duplicate', async () => {
     const conv = await conversation(w.member);
-    const text = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
-    llm.script({ text, chunkDelayMs: 25 });
-    const first = await ask(baseA, w.member, conv, 'Say forty words.');
+    // Long enough (about 6 s of deltas) that the model is still writing when B has opened and the
+    // test has read the table, even on a loaded machine: 40 words once ended before that in CI.
+    const text = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
+    llm.script({ text, chunkDelayMs: 30 });
+    const first = await ask(baseA, w.member, conv, 'Say a hundred and twenty words.');
     let modelDone = false;
     void vi.waitUntil(() => llm.requests[0]).then((r) => r.ended.then(() => (modelDone = true)));
     await waitFor(() => expect(first.events.filter((e) => e.event === 'text').length).toBeGreaterThanOrEqual(2));
