@@ -25,6 +25,7 @@ let hiddenProject: string;
 let foreignProject: string;
 let fileId: string;
 let foreignFileId: string;
+let adminFileId: string;
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const send = (user: U, method: Method, url: string, payload?: unknown) =>
@@ -61,9 +62,10 @@ beforeAll(async () => {
   await putMember(t, w.owner.accessToken, w.orgId, memberProject, w.member.userId, 'contributor');
   hiddenProject = (await createProject(t, w.owner.accessToken, w.orgId, { name: 'Vault' })).id;
   foreignProject = (await createProject(t, w.outsider.accessToken, w.outsiderOrgId, { name: 'Elsewhere' })).id;
-  const save = (orgId: string) => t.app.storage.save({ orgId, scope: 'tests', fileName: 'handbook.md', contentType: 'text/markdown', body: Buffer.from('# Handbook'), userId: null });
-  fileId = (await save(w.orgId)).id;
-  foreignFileId = (await save(w.outsiderOrgId)).id;
+  const save = (orgId: string, userId: string | null) => t.app.storage.save({ orgId, scope: 'tests', fileName: 'handbook.md', contentType: 'text/markdown', body: Buffer.from('# Handbook'), userId });
+  fileId = (await save(w.orgId, w.member.userId)).id;
+  foreignFileId = (await save(w.outsiderOrgId, w.outsider.userId)).id;
+  adminFileId = (await save(w.orgId, null)).id;
 }, 60_000);
 afterAll(async () => t?.close());
 
@@ -155,16 +157,19 @@ describe('assistants', () => {
     const res = await send(w.member, 'POST', assistantsUrl(w.orgId), {
       name: 'x',
       instructions: '',
-      knowledge: { projectIds: [memberProject, foreignProject, hiddenProject], fileIds: [foreignFileId, fileId, randomUUID()] },
+      knowledge: { projectIds: [memberProject, foreignProject, hiddenProject], fileIds: [foreignFileId, fileId, randomUUID(), adminFileId] },
     });
+    const notTheirs = 'is not a file of this organization you uploaded (or, for admins, any of its files)';
     expect(expectProblem(res, 400, 'ASSISTANTS.KNOWLEDGE_NOT_FOUND').errors).toEqual([
       { field: 'body.knowledge.projectIds.1', message: 'is not a project of this organization you can see' },
       { field: 'body.knowledge.projectIds.2', message: 'is not a project of this organization you can see' },
-      { field: 'body.knowledge.fileIds.0', message: 'is not a stored file of this organization' },
-      { field: 'body.knowledge.fileIds.2', message: 'is not a stored file of this organization' },
+      { field: 'body.knowledge.fileIds.0', message: notTheirs },
+      { field: 'body.knowledge.fileIds.2', message: notTheirs },
+      // A file of the org someone else stored (a data source's upload, an export): not the member's to give.
+      { field: 'body.knowledge.fileIds.3', message: notTheirs },
     ]);
-    // An admin sees every project of the org.
-    expect((await create(w.admin, { knowledge: { projectIds: [hiddenProject] } })).knowledge).toEqual({ projectIds: [hiddenProject], fileIds: [] });
+    // An admin sees every project of the org, and may give any of its files.
+    expect((await create(w.admin, { knowledge: { projectIds: [hiddenProject], fileIds: [adminFileId, fileId] } })).knowledge).toEqual({ projectIds: [hiddenProject], fileIds: [adminFileId, fileId] });
   });
 
   it('refuses a temperature outside 0–2 and instructions past their cap', async () => {
@@ -337,7 +342,7 @@ describe('the façade chat reads', () => {
     expect(await api().getAssistant(actorOf(w.member), w.orgId, randomUUID())).toBeNull();
 
     // A file removed since is left out too.
-    const doomed = await t.app.storage.save({ orgId: w.orgId, scope: 'tests', fileName: 'old.md', contentType: 'text/markdown', body: Buffer.from('old'), userId: null });
+    const doomed = await t.app.storage.save({ orgId: w.orgId, scope: 'tests', fileName: 'old.md', contentType: 'text/markdown', body: Buffer.from('old'), userId: w.member.userId });
     const withFile = await create(w.member, { knowledge: { projectIds: [], fileIds: [doomed.id, fileId] } });
     await t.app.storage.remove(doomed.key);
     expect((await api().getAssistant(actorOf(w.member), w.orgId, withFile.id))?.knowledge).toEqual({ projectIds: [], fileIds: [fileId] });

@@ -1,6 +1,7 @@
 // A PDF as a person would see it: every page drawn to pixels with pdf.js on a canvas, and its
 // text read. `inked` counts the pixels that are not near-white; `inkedShare` is their share.
 import { createCanvas } from '@napi-rs/canvas';
+import PDFDocument from 'pdfkit';
 
 export interface RenderedPage {
   text: string;
@@ -30,4 +31,20 @@ export async function renderPdfPages(pdf: Buffer): Promise<RenderedPage[]> {
   }
   await task.destroy();
   return pages;
+}
+
+/** A PDF of `pages`, each page its lines of text (pdfkit, as the exports write them); no text at all when a page is empty. */
+export async function pdfOf(pages: string[][]): Promise<Buffer> {
+  const doc = new PDFDocument({ autoFirstPage: false });
+  const parts: Buffer[] = [];
+  doc.on('data', (b: Buffer) => parts.push(b));
+  const ended = new Promise((resolve) => doc.on('end', resolve));
+  for (const lines of pages) {
+    doc.addPage();
+    if (lines.length) doc.fontSize(12).text(lines.join('\n'));
+    else doc.rect(50, 50, 100, 100).fill('#888');
+  }
+  doc.end();
+  await ended;
+  return Buffer.concat(parts);
 }

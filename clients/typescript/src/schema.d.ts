@@ -3635,6 +3635,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/conversations/{conversationId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A conversation's attachments
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["listChatAttachments"];
+        put?: never;
+        /**
+         * Attach a text, Markdown, CSV or PDF file to a conversation, for questions to name
+         * @description The request body is the file itself (any Content-Type). Its text is read first (a PDF's pages, the others as UTF-8), within CHAT_ATTACHMENT_MAX_BYTES; a file no text can be read from is refused and nothing is kept. The file is stored in the organization's storage (its quota), the text cut at CHAT_ATTACHMENT_MAX_CHARS. A question names it in `attachmentIds`.
+         *
+         *     API key scope: `chat:write`.
+         */
+        post: operations["uploadChatAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/conversations/{conversationId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An attachment with the text a model reads
+         * @description API key scope: `chat:read`.
+         */
+        get: operations["getChatAttachment"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an attachment and its file (questions that named it keep its id; the model is told it was removed)
+         * @description API key scope: `chat:write`.
+         */
+        delete: operations["deleteChatAttachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}": {
         parameters: {
             query?: never;
@@ -6262,6 +6312,81 @@ export interface components {
             /** @constant */
             code: "CHAT.ASSISTANT_NOT_FOUND";
         };
+        ChatAttachment: {
+            /**
+             * Format: uuid
+             * @description Also the id of its stored file: an assistant's knowledge can name it (knowledge.fileIds)
+             */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            fileName: string;
+            /** @description text (.txt), markdown (.md), csv (.csv) or pdf (.pdf): how its text is read */
+            kind: "text" | "markdown" | "csv" | "pdf";
+            /** @description Bytes */
+            size: number;
+            /** @description Characters of text read from it (what a model reads) */
+            chars: number;
+            /** @description Whether its text was cut at CHAT_ATTACHMENT_MAX_CHARS (a PDF: or at 500 pages) */
+            truncated: boolean;
+            /** @description Pages of a PDF; null for the other kinds */
+            pages: number | null;
+            /** @description A link that downloads the file for 15 minutes, without credentials */
+            downloadUrl: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        ChatAttachmentList: {
+            /** @description Oldest first */
+            data: components["schemas"]["ChatAttachment"][];
+        };
+        /** @description `CHAT.ATTACHMENT_NOT_FOUND`: No such attachment in this conversation (removed, or never uploaded here). */
+        ChatAttachmentNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.ATTACHMENT_NOT_FOUND";
+        };
+        /** @description `CHAT.ATTACHMENT_UNREADABLE`: The file is not what its kind says (text that is not UTF-8, binary data, a damaged or image-only PDF): no text could be read from it. Nothing was stored. */
+        ChatAttachmentUnreadableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.ATTACHMENT_UNREADABLE";
+        };
+        /** @description `CHAT.ATTACHMENT_UNSUPPORTED`: Attachments are text (.txt), Markdown (.md), CSV (.csv) or PDF (.pdf): the kind comes from `kind`, else from the name's extension. Nothing was stored. */
+        ChatAttachmentUnsupportedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.ATTACHMENT_UNSUPPORTED";
+        };
+        ChatAttachmentWithText: {
+            /**
+             * Format: uuid
+             * @description Also the id of its stored file: an assistant's knowledge can name it (knowledge.fileIds)
+             */
+            id: string;
+            /** Format: uuid */
+            conversationId: string;
+            fileName: string;
+            /** @description text (.txt), markdown (.md), csv (.csv) or pdf (.pdf): how its text is read */
+            kind: "text" | "markdown" | "csv" | "pdf";
+            /** @description Bytes */
+            size: number;
+            /** @description Characters of text read from it (what a model reads) */
+            chars: number;
+            /** @description Whether its text was cut at CHAT_ATTACHMENT_MAX_CHARS (a PDF: or at 500 pages) */
+            truncated: boolean;
+            /** @description Pages of a PDF; null for the other kinds */
+            pages: number | null;
+            /** @description A link that downloads the file for 15 minutes, without credentials */
+            downloadUrl: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            /** @description The text a model reads */
+            text: string;
+        };
         /** @description `CHAT.CONVERSATION_FULL`: The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one. */
         ChatConversationFullProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -6293,6 +6418,8 @@ export interface components {
             model: string | null;
             usage: components["schemas"]["ChatUsage"] | null;
             toolCalls: components["schemas"]["ChatToolCall"][];
+            /** @description A question's attachments (GET …/attachments); [] for an answer */
+            attachmentIds: string[];
             error: components["schemas"]["ChatError"] | null;
             stopRequested: boolean;
             /**
@@ -6331,6 +6458,11 @@ export interface components {
         ChatTitleResult: {
             /** @description The model's title replaced the first words */
             titled: boolean;
+        };
+        /** @description `CHAT.TOO_MANY_ATTACHMENTS`: The conversation holds as many attachments as it may: remove one first. */
+        ChatTooManyAttachmentsProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.TOO_MANY_ATTACHMENTS";
         };
         ChatToolCall: {
             id: string;
@@ -11298,6 +11430,12 @@ export type ChartResult = components['schemas']['ChartResult'];
 export type ChartSuggestions = components['schemas']['ChartSuggestions'];
 export type ChatAnswerInProgressProblem = components['schemas']['ChatAnswerInProgressProblem'];
 export type ChatAssistantNotFoundProblem = components['schemas']['ChatAssistantNotFoundProblem'];
+export type ChatAttachment = components['schemas']['ChatAttachment'];
+export type ChatAttachmentList = components['schemas']['ChatAttachmentList'];
+export type ChatAttachmentNotFoundProblem = components['schemas']['ChatAttachmentNotFoundProblem'];
+export type ChatAttachmentUnreadableProblem = components['schemas']['ChatAttachmentUnreadableProblem'];
+export type ChatAttachmentUnsupportedProblem = components['schemas']['ChatAttachmentUnsupportedProblem'];
+export type ChatAttachmentWithText = components['schemas']['ChatAttachmentWithText'];
 export type ChatConversationFullProblem = components['schemas']['ChatConversationFullProblem'];
 export type ChatConversationNotFoundProblem = components['schemas']['ChatConversationNotFoundProblem'];
 export type ChatError = components['schemas']['ChatError'];
@@ -11307,6 +11445,7 @@ export type ChatMessageTree = components['schemas']['ChatMessageTree'];
 export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
 export type ChatShareNotFoundProblem = components['schemas']['ChatShareNotFoundProblem'];
 export type ChatTitleResult = components['schemas']['ChatTitleResult'];
+export type ChatTooManyAttachmentsProblem = components['schemas']['ChatTooManyAttachmentsProblem'];
 export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
@@ -24163,6 +24302,8 @@ export interface operations {
                 "application/json": {
                     /** @description What the user writes */
                     content: string;
+                    /** @description Attachments of this conversation (POST …/attachments) the question comes with: the model reads their text before the question, as data */
+                    attachmentIds?: string[];
                     /**
                      * Format: uuid
                      * @description The answer this question follows; left out: the newest message. To edit a question, send the new text with the edited question's parentId (null for the first question): both branches are kept.
@@ -24213,7 +24354,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAttachmentNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */
@@ -24487,6 +24628,228 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ChatShareNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChatAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAttachmentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadChatAttachment: {
+        parameters: {
+            query: {
+                /** @description The file's name, shown and used to download it: its extension gives the kind unless `kind` does */
+                name: string;
+                /** @description text (.txt), markdown (.md), csv (.csv) or pdf (.pdf): how its text is read */
+                kind?: "text" | "markdown" | "csv" | "pdf";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAttachment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatTooManyAttachmentsProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["UnsupportedMediaTypeProblem"] | components["schemas"]["ChatAttachmentUnsupportedProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ChatAttachmentUnreadableProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getChatAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAttachmentWithText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAttachmentNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteChatAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                conversationId: string;
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatAttachmentNotFoundProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];

@@ -16,7 +16,7 @@ import { toolErrorForPrompt, toolResultForPrompt } from './tool-result.ts';
 import type { LlmToolSpec } from './types.ts';
 
 export { modelToolName } from '../contributions.ts';
-export { inertJson, TOOL_OUTPUT_RULE, TOOL_OUTPUT_TAG, toolErrorForPrompt, toolResultForPrompt } from './tool-result.ts';
+export { DOCUMENT_RULE, DOCUMENT_TAG, documentForPrompt, inertJson, TOOL_OUTPUT_RULE, TOOL_OUTPUT_TAG, toolErrorForPrompt, toolResultForPrompt } from './tool-result.ts';
 
 export const LlmToolProblems = {
   notAllowed: defineProblem(

@@ -61,7 +61,7 @@ export const assistantsModule = defineModule({
   ],
   setup(core, { organizations, projects, llm_admin }): ModuleInstance<AssistantsApi> {
     const base = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
-    const refs = createReferences({ llm: llm_admin, projects, storage: core.storage, tools: core.registries.llmTools });
+    const refs = createReferences({ llm: llm_admin, projects, orgs: organizations, storage: core.storage, tools: core.registries.llmTools });
     const assistants = createAssistantsService({ ...base, refs });
     const templates = createTemplatesService(base);
     return {

@@ -9,6 +9,7 @@ import { AppError, type FieldError } from '../../core/errors.ts';
 import { LlmProblems } from '../../core/llm/index.ts';
 import type { Storage } from '../../core/storage/index.ts';
 import type { LlmAdminApi } from '../llm_admin/index.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import { AssistantsProblems } from './problems.ts';
 import type { Knowledge } from './repository.ts';
@@ -16,6 +17,7 @@ import type { Knowledge } from './repository.ts';
 export interface ReferenceDeps {
   llm: Pick<LlmAdminApi, 'listModels'>;
   projects: Pick<ProjectsApi, 'assertProjectAccess'>;
+  orgs: Pick<OrganizationsApi, 'roleOf' | 'roleAtLeast'>;
   storage: Pick<Storage, 'fileById'>;
   tools: Registry<LlmTool<any, any>>;
 }
@@ -24,7 +26,7 @@ export interface ReferenceDeps {
 export const distinct = (items: readonly string[]): string[] => [...new Set(items)];
 
 export function createReferences(deps: ReferenceDeps) {
-  const { llm, projects, storage, tools } = deps;
+  const { llm, projects, orgs, storage, tools } = deps;
 
   /** 400 ASSISTANTS.UNKNOWN_TOOL naming each tool the registry does not have. */
   function checkTools(names: readonly string[]): void {
@@ -67,8 +69,23 @@ export function createReferences(deps: ReferenceDeps) {
   }
 
   /**
+   * Whether the caller may give a file to an assistant: one of the org they uploaded (a chat
+   * attachment), or any of the org's for its admins. Files have no readers of their own, so
+   * a member cannot make an assistant read one another module keeps from them (a data
+   * source's upload, a dashboard export) by naming its id.
+   */
+  async function mayGiveFile(actor: Actor, orgId: string, fileId: string): Promise<boolean> {
+    const file = await storage.fileById(fileId);
+    if (file?.orgId !== orgId) return false;
+    if (file.createdBy === actor.principal.userId) return true;
+    const role = await orgs.roleOf(actor.principal.userId, orgId);
+    return role !== null && orgs.roleAtLeast(role, 'admin');
+  }
+
+  /**
    * 400 ASSISTANTS.KNOWLEDGE_NOT_FOUND naming each project the caller cannot see (absent,
-   * another org's, or not theirs: all alike, so nothing leaks) and each file not the org's.
+   * another org's, or not theirs: all alike, so nothing leaks) and each file they may not give
+   * (mayGiveFile).
    */
   async function checkKnowledge(actor: Actor, orgId: string, knowledge: Knowledge): Promise<void> {
     const errors: FieldError[] = [];
@@ -76,7 +93,7 @@ export function createReferences(deps: ReferenceDeps) {
       if (!(await seesProject(actor, orgId, id))) errors.push({ field: `body.knowledge.projectIds.${i}`, message: 'is not a project of this organization you can see' });
     }
     for (const [i, id] of knowledge.fileIds.entries()) {
-      if (!(await isOrgFile(orgId, id))) errors.push({ field: `body.knowledge.fileIds.${i}`, message: 'is not a stored file of this organization' });
+      if (!(await mayGiveFile(actor, orgId, id))) errors.push({ field: `body.knowledge.fileIds.${i}`, message: 'is not a file of this organization you uploaded (or, for admins, any of its files)' });
     }
     if (errors.length) throw AssistantsProblems.knowledgeNotFound.error('The knowledge names projects or files that are not there for you', { errors });
   }

@@ -14,7 +14,9 @@ import type { OrganizationsApi } from '../organizations/index.ts';
 import { prefixQuery } from './history.ts';
 import { publishStop } from './live.ts';
 import { ChatProblems } from './problems.ts';
-import { type ConversationRow, conversations } from './repository.ts';
+import type { Logger } from '../../core/log/logger.ts';
+import type { Storage } from '../../core/storage/index.ts';
+import { attachments, type ConversationRow, conversations } from './repository.ts';
 import { type Conversation, toConversation } from './views.ts';
 
 export interface ConversationsDeps {
@@ -25,6 +27,9 @@ export interface ConversationsDeps {
   orgs: OrganizationsApi;
   models: LlmAdminApi;
   assistants: AssistantsApi;
+  /** Where attachments' files are: removed with their conversation. */
+  storage: Pick<Storage, 'remove'>;
+  log: Logger;
 }
 
 export interface ConversationInput {
@@ -139,17 +144,26 @@ export function createConversations(deps: ConversationsDeps) {
     return toConversation(row);
   }
 
-  /** Deletes it, messages and all; an answer still being written is stopped wherever it runs. */
+  /**
+   * Deletes it, messages, attachments and all; an answer still being written is stopped wherever
+   * it runs. The attachments' files are removed once the rows are gone (as data sources remove
+   * theirs): a failure there is logged and leaves a file counted against the quota, never a
+   * conversation half deleted.
+   */
   async function remove(actor: Actor, orgId: string, conversationId: string): Promise<void> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const streaming = await db.transaction().execute(async (tx) => {
+    const { streaming, keys } = await db.transaction().execute(async (tx) => {
+      const keys = await attachments.keysOf(tx, conversationId);
       const r = await conversations.delete(tx, orgId, actor.principal.userId, conversationId);
       if (!r.deleted) throw ChatProblems.conversationNotFound.error('Conversation not found');
       await events.publish(tx, 'chat.conversation_deleted', { orgId, conversationId }, { actor, orgId });
-      return r.streaming;
+      return { streaming: r.streaming, keys };
     });
     // Its generation would find the row gone at its next write anyway; this saves the provider's tokens.
     await Promise.all(streaming.map((id) => publishStop(realtime, id)));
+    for (const key of keys) {
+      await deps.storage.remove(key).catch((err: Error) => deps.log.warn({ key, err: err.message }, "chat: an attachment's file was not removed; it still counts against the quota"));
+    }
   }
 
   return { mine, checkModel, assistantFor, newRow, insert, create, list, get, update, setArchived, remove };

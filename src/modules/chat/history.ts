@@ -2,7 +2,7 @@
 // rows. A message follows its parent; the branch a client sees by default is the path to the
 // newest message (a new question, an edit or a regeneration is always the newest).
 import type { LlmMessage } from '../../core/llm/index.ts';
-import { modelToolName, toolErrorForPrompt, toolResultForPrompt } from '../../core/llm/tools.ts';
+import { documentForPrompt, modelToolName, toolErrorForPrompt, toolResultForPrompt } from '../../core/llm/tools.ts';
 import type { RecordedToolCall } from './transcript.ts';
 
 export interface TreeNode {
@@ -28,6 +28,33 @@ export interface HistoryMessage extends TreeNode {
   role: 'user' | 'assistant';
   content: string;
   tool_calls: RecordedToolCall[];
+  /** A question's attachments, by id. */
+  attachment_ids?: readonly string[];
+}
+
+/** An attachment's text as a question brings it. */
+export interface AttachedText {
+  file_name: string;
+  text: string;
+  truncated: boolean;
+}
+
+/** The attachment ids the questions of a path name, each once. */
+export const attachmentIdsOf = (path: readonly HistoryMessage[]): string[] => [...new Set(path.flatMap((m) => m.attachment_ids ?? []))];
+
+/**
+ * A question as the model reads it: each attachment it came with as a document (data, never
+ * instructions), then the question. One removed since is said to be removed.
+ */
+export function questionWithAttachments(m: HistoryMessage, attached: ReadonlyMap<string, AttachedText>): string {
+  const ids = m.attachment_ids ?? [];
+  if (!ids.length) return m.content;
+  const documents = ids.map((id) => {
+    const a = attached.get(id);
+    if (!a) return '(An attachment of this question was removed since: its content is no longer available.)';
+    return documentForPrompt('attachment', a.file_name, a.truncated ? `${a.text}\n[cut here: the file is longer than an attachment may show]` : a.text);
+  });
+  return [...documents, m.content].join('\n\n');
 }
 
 /** What a tool call that never ran tells the model (the answer stopped before it). */
@@ -37,13 +64,14 @@ const NOT_RUN = { code: 'CHAT.TOOL_NOT_RUN', message: 'The answer ended before t
  * A path as the model reads it. An answer's tool calls come back as what they were: for each
  * model step, the assistant's calls and then the tools' results, each wrapped as untrusted data
  * (toolResultForPrompt), exactly as the model saw them when it answered; then the answer's text.
+ * A question brings its attachments (questionWithAttachments), from `attached`.
  * An answer that left nothing (failed before a word) is left out.
  */
-export function modelMessages(path: readonly HistoryMessage[]): LlmMessage[] {
+export function modelMessages(path: readonly HistoryMessage[], attached: ReadonlyMap<string, AttachedText> = new Map()): LlmMessage[] {
   const out: LlmMessage[] = [];
   for (const m of path) {
     if (m.role === 'user') {
-      out.push({ role: 'user', content: m.content });
+      out.push({ role: 'user', content: questionWithAttachments(m, attached) });
       continue;
     }
     const steps = [...new Set(m.tool_calls.map((c) => c.step))].sort((a, b) => a - b);

@@ -7,11 +7,14 @@ import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { assistantsModule } from '../assistants/index.ts';
 import { llmAdminModule } from '../llm_admin/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
+import { projectsModule } from '../projects/index.ts';
+import { createAttachments } from './attachments.ts';
 import { createAgent } from './agent.ts';
 import { createConversations } from './conversations.ts';
 import { chatEvents } from './events.ts';
 import { createExports } from './export.ts';
 import { createGenerations } from './generation.ts';
+import { createKnowledge } from './knowledge.ts';
 import { createMessages } from './messages.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
@@ -39,7 +42,7 @@ export const chatModule = defineModule({
       description: 'Conversations with a model of the organization\'s catalog, private to their user: a message tree (edits and regenerations keep every branch), answers streamed as Server-Sent Events and resumable, tools with the user\'s rights, and agent/act.',
     },
   ],
-  requires: { organizations: organizationsModule, llm_admin: llmAdminModule, assistants: assistantsModule },
+  requires: { organizations: organizationsModule, llm_admin: llmAdminModule, assistants: assistantsModule, projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: chatEvents,
   settings: chatSettings,
@@ -48,10 +51,12 @@ export const chatModule = defineModule({
     { name: 'chat:read', description: 'Read your conversations and their messages, and follow an answer as it is written.' },
     { name: 'chat:write', description: 'Start, rename, archive, share and delete your conversations, ask questions, regenerate and stop answers, and run agent/act.' },
   ],
-  setup(core, { organizations, llm_admin: models, assistants }): ModuleInstance<ChatApi> {
+  setup(core, { organizations, llm_admin: models, assistants, projects }): ModuleInstance<ChatApi> {
     const { settings } = core;
     const log = core.log.child({ module: 'chat' });
-    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models, assistants });
+    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models, assistants, storage: core.storage, log });
+    const attachments = createAttachments({ db: core.db, clock: core.clock, log, storage: core.storage, conversations, settings });
+    const knowledge = createKnowledge({ db: core.db, log, storage: core.storage, projects, settings });
     const generations = createGenerations({
       db: core.db,
       events: core.events,
@@ -63,7 +68,7 @@ export const chatModule = defineModule({
       staleAfterMs: settings.staleAfterMs,
     });
     const tails = createTails({ db: core.db, realtime: core.realtime, log, pollMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
-    const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, settings });
+    const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, attachments, knowledge, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
     const titles = createTitles({ db: core.db, jobs: core.jobs, models, orgs: organizations, log, titleModel: settings.titleModel });
     const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });
@@ -72,7 +77,7 @@ export const chatModule = defineModule({
       api: {},
       subscribers: titles.subscribers,
       jobs: titles.jobs,
-      routes: chatRoutes({ conversations, messages, agent, tails, exports, shares }),
+      routes: chatRoutes({ conversations, messages, attachments, agent, tails, exports, shares }),
       // An answer in flight ends `failed` (CHAT.INTERRUPTED) with its text so far, rather than waiting to be found stale.
       stop: () => generations.stopAll(),
     };

@@ -7,12 +7,15 @@ import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { Clock } from '../../core/module.ts';
 import type { RealtimeBroker } from '../../core/realtime/types.ts';
+import { DOCUMENT_RULE } from '../../core/llm/tools.ts';
+import type { Attachments } from './attachments.ts';
 import type { Conversations } from './conversations.ts';
 import type { Generation, Generations } from './generation.ts';
-import { modelMessages, newestOf, pathTo, titleFrom } from './history.ts';
+import { type AttachedText, attachmentIdsOf, type HistoryMessage, modelMessages, newestOf, pathTo, titleFrom } from './history.ts';
+import type { Knowledge } from './knowledge.ts';
 import { publishStop } from './live.ts';
 import { ChatProblems } from './problems.ts';
-import { type ConversationRow, conversations, type MessageRow, messages } from './repository.ts';
+import { attachments, type ConversationRow, conversations, type MessageRow, messages } from './repository.ts';
 import type { AnswerState, Tails } from './tail.ts';
 import { type ChatMessage, toMessage } from './views.ts';
 
@@ -23,12 +26,16 @@ export interface MessagesDeps {
   conversations: Conversations;
   generations: Generations;
   tails: Tails;
+  attachments: Pick<Attachments, 'checkNamed'>;
+  knowledge: Knowledge;
   settings: { maxSteps: number; maxMessages: number; answerTimeoutMs: number };
 }
 
 export interface BeginAnswer {
   /** The new question, stored with the answer; absent: answer `parentId` (a question) again. */
   question?: string;
+  /** Attachments of the conversation the new question comes with. */
+  attachmentIds?: readonly string[];
   /** What the question (or the answer) follows: a message id, null (a first question), or undefined (the newest message). */
   parentId: string | null | undefined;
   /** A new conversation, stored with the question and the answer (agent/act). */
@@ -81,15 +88,30 @@ export function createMessages(deps: MessagesDeps) {
       throw ChatProblems.parentInvalid.error('A question follows an answer', { errors: [{ field: 'body.parentId', message: 'must be an answer (or null for a first question)' }] });
     }
 
-    const path = pathTo(rows, parentId);
+    const attachmentIds = [...(req.attachmentIds ?? [])];
+    await deps.attachments.checkNamed(conv.id, attachmentIds);
+
     const questionId = req.question === undefined ? parentId! : uuidv7();
-    const history = modelMessages(req.question === undefined ? path : [...path, { id: questionId, parent_id: parentId, role: 'user', content: req.question, tool_calls: [] }]);
+    const path: HistoryMessage[] = pathTo(rows, parentId);
+    if (req.question !== undefined) path.push({ id: questionId, parent_id: parentId, role: 'user', content: req.question, tool_calls: [], attachment_ids: attachmentIds });
+    const attached = new Map<string, AttachedText>((await attachments.byIds(db, conv.id, attachmentIdsOf(path))).map((a) => [a.id, a]));
+    const history = modelMessages(path, attached);
     const messageId = uuidv7();
     // An assistant applies as it is now and as this user may use it: one made private since, or
-    // deleted, ends the conversation's answers with a 404.
+    // deleted, ends the conversation's answers with a 404. Its knowledge is what this user may read.
     const assistant = conv.assistant_id ? await deps.conversations.assistantFor(actor, orgId, conv.assistant_id) : null;
     const modelId = req.modelId === undefined ? (conv.model_id ?? assistant?.modelId ?? null) : req.modelId;
-    const system = [assistant?.instructions, conv.system].filter(Boolean).join('\n\n') || null;
+    const knowledge = assistant ? await deps.knowledge.documents(orgId, assistant.knowledge) : [];
+    const documentsShown = knowledge.length > 0 || attached.size > 0 || path.some((m) => m.attachment_ids?.length);
+    const system =
+      [
+        assistant?.instructions,
+        conv.system,
+        knowledge.length ? ['Knowledge you may cite, by its name:', ...knowledge].join('\n\n') : null,
+        documentsShown ? DOCUMENT_RULE : null,
+      ]
+        .filter(Boolean)
+        .join('\n\n') || null;
     const question = req.question;
     const generation = generations.start({
       actor,
@@ -122,6 +144,7 @@ export function createMessages(deps: MessagesDeps) {
           error_code: null,
           error_message: null,
           stop_requested_at: null,
+          attachment_ids: attachmentIds,
           created_at: at,
           updated_at: at,
         });
@@ -142,9 +165,15 @@ export function createMessages(deps: MessagesDeps) {
   }
 
   /** Asks a question; answers the stream of its answer once the model call is accepted. */
-  async function send(actor: Actor, orgId: string, conversationId: string, input: { content: string; parentId?: string | null }): Promise<Readable> {
+  async function send(actor: Actor, orgId: string, conversationId: string, input: { content: string; parentId?: string | null; attachmentIds?: string[] }): Promise<Readable> {
     const conv = await mine(actor, orgId, conversationId);
-    const answer = await begin(actor, orgId, conv, { question: input.content, parentId: input.parentId, feature: 'chat', timeoutMs: settings.answerTimeoutMs });
+    const answer = await begin(actor, orgId, conv, {
+      question: input.content,
+      attachmentIds: input.attachmentIds,
+      parentId: input.parentId,
+      feature: 'chat',
+      timeoutMs: settings.answerTimeoutMs,
+    });
     await answer.accepted;
     return streamOf(actor, orgId, conversationId, answer.messageId, 0);
   }

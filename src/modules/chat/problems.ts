@@ -13,6 +13,18 @@ export const ChatProblems = {
   answerInProgress: defineProblem('conflict', 'CHAT.ANSWER_IN_PROGRESS', 'An answer is still being written in this conversation: wait for it, or stop it, then send.'),
   conversationFull: defineProblem('conflict', 'CHAT.CONVERSATION_FULL', 'The conversation holds as many messages as it may (CHAT_MAX_MESSAGES, every branch counted): start a new one.'),
   shareNotFound: defineProblem('not_found', 'CHAT.SHARE_NOT_FOUND', 'No such share link: unknown, expired, revoked, its conversation deleted, or its creator no longer in the organization.'),
+  attachmentNotFound: defineProblem('not_found', 'CHAT.ATTACHMENT_NOT_FOUND', 'No such attachment in this conversation (removed, or never uploaded here).'),
+  attachmentUnsupported: defineProblem(
+    'unsupported_media_type',
+    'CHAT.ATTACHMENT_UNSUPPORTED',
+    'Attachments are text (.txt), Markdown (.md), CSV (.csv) or PDF (.pdf): the kind comes from `kind`, else from the name\'s extension. Nothing was stored.',
+  ),
+  attachmentUnreadable: defineProblem(
+    'unprocessable',
+    'CHAT.ATTACHMENT_UNREADABLE',
+    'The file is not what its kind says (text that is not UTF-8, binary data, a damaged or image-only PDF): no text could be read from it. Nothing was stored.',
+  ),
+  tooManyAttachments: defineProblem('conflict', 'CHAT.TOO_MANY_ATTACHMENTS', 'The conversation holds as many attachments as it may: remove one first.'),
   assistantNotFound: defineProblem('not_found', 'CHAT.ASSISTANT_NOT_FOUND', 'No assistant of this organization that you may use has this id (a private one of someone else, deleted, or never made).'),
 };
 

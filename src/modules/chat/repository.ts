@@ -2,6 +2,7 @@
 // are read by org and owner together: another user's, or another org's, is simply not found.
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
+import type { DocumentKind } from './documents.ts';
 import type { ChunkKind, MessageStatus, RecordedToolCall, StoredChunk } from './transcript.ts';
 
 export interface ConversationsTable {
@@ -34,10 +35,14 @@ export interface MessagesTable {
   error_code: string | null;
   error_message: string | null;
   stop_requested_at: Date | null;
+  /** The attachments a question came with (uuid[]: `pg` returns it as an array). */
+  attachment_ids: string[];
   created_at: Date;
   updated_at: Date;
 }
 export type MessageRow = Selectable<MessagesTable>;
+/** A message to insert: only a question has attachments. */
+export type NewMessage = Omit<MessageRow, 'attachment_ids'> & { attachment_ids?: string[] };
 
 interface ChunksTable {
   message_id: string;
@@ -45,6 +50,21 @@ interface ChunksTable {
   kind: ChunkKind;
   data: unknown;
 }
+
+export interface AttachmentsTable {
+  id: string;
+  conversation_id: string;
+  storage_key: string;
+  file_name: string;
+  kind: DocumentKind;
+  size: string | number;
+  text: string;
+  truncated: boolean;
+  pages: number | null;
+  created_by: string;
+  created_at: Date;
+}
+export type AttachmentRow = Selectable<AttachmentsTable>;
 
 export interface SharesTable {
   id: string;
@@ -62,6 +82,7 @@ interface Tables {
   'chat.conversations': ConversationsTable;
   'chat.messages': MessagesTable;
   'chat.message_chunks': ChunksTable;
+  'chat.attachments': AttachmentsTable;
 }
 const q = (db: Executor) => db as unknown as Kysely<Tables>;
 const json = (v: unknown) => JSON.stringify(v) as never;
@@ -83,9 +104,13 @@ const MESSAGE_COLUMNS = [
   'error_code',
   'error_message',
   'stop_requested_at',
+  'attachment_ids',
   'created_at',
   'updated_at',
 ] as const;
+/** An attachment without its text: what lists show. */
+const ATTACHMENT_COLUMNS = ['id', 'conversation_id', 'storage_key', 'file_name', 'kind', 'size', 'truncated', 'pages', 'created_by', 'created_at'] as const;
+export type AttachmentInfo = Pick<AttachmentRow, (typeof ATTACHMENT_COLUMNS)[number]> & { chars: number };
 
 export interface ConversationListFilter {
   orgId: string;
@@ -162,7 +187,7 @@ export const conversations = {
 };
 
 export const messages = {
-  insert: (db: Executor, row: MessageRow) => q(db).insertInto('chat.messages').values({ ...row, tool_calls: json(row.tool_calls) }).execute(),
+  insert: (db: Executor, row: NewMessage) => q(db).insertInto('chat.messages').values({ ...row, attachment_ids: row.attachment_ids ?? [], tool_calls: json(row.tool_calls) }).execute(),
 
   byId: (db: Executor, conversationId: string, id: string) =>
     q(db).selectFrom('chat.messages').select(MESSAGE_COLUMNS).where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst(),
@@ -257,6 +282,47 @@ export const chunks = {
     (await q(db).selectFrom('chat.message_chunks').select(['seq', 'kind', 'data']).where('message_id', '=', messageId).orderBy('seq').execute()) as StoredChunk[],
 };
 
+export const attachments = {
+  insert: (db: Executor, row: AttachmentRow) => q(db).insertInto('chat.attachments').values(row).execute(),
+
+  count: async (db: Executor, conversationId: string) =>
+    (await q(db).selectFrom('chat.attachments').select(sql<number>`count(*)::int`.as('n')).where('conversation_id', '=', conversationId).executeTakeFirstOrThrow()).n,
+
+  /** A conversation's attachments without their text, oldest first. */
+  list: (db: Executor, conversationId: string): Promise<AttachmentInfo[]> =>
+    q(db)
+      .selectFrom('chat.attachments')
+      .select([...ATTACHMENT_COLUMNS, sql<number>`length(text)`.as('chars')])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
+
+  /** One, with its text. */
+  byId: (db: Executor, conversationId: string, id: string) =>
+    q(db).selectFrom('chat.attachments').selectAll().where('conversation_id', '=', conversationId).where('id', '=', id).executeTakeFirst(),
+
+  /** Those of `ids` in the conversation, with their text (the ones a path of questions names). */
+  byIds: (db: Executor, conversationId: string, ids: readonly string[]) =>
+    ids.length ? q(db).selectFrom('chat.attachments').selectAll().where('conversation_id', '=', conversationId).where('id', 'in', ids).execute() : Promise.resolve([]),
+
+  /** By id in any conversation of the org, with its text: a file of an assistant's knowledge that is an attachment. */
+  textOf: (db: Executor, orgId: string, id: string) =>
+    q(db)
+      .selectFrom('chat.attachments as a')
+      .innerJoin('chat.conversations as c', 'c.id', 'a.conversation_id')
+      .select(['a.text', 'a.truncated'])
+      .where('c.org_id', '=', orgId)
+      .where('a.id', '=', id)
+      .executeTakeFirst(),
+
+  delete: async (db: Executor, conversationId: string, id: string) =>
+    (await q(db).deleteFrom('chat.attachments').where('conversation_id', '=', conversationId).where('id', '=', id).returning('storage_key').executeTakeFirst())?.storage_key ?? null,
+
+  /** The storage keys of a conversation's attachments (to remove the files once it is deleted). */
+  keysOf: async (db: Executor, conversationId: string) =>
+    (await q(db).selectFrom('chat.attachments').select('storage_key').where('conversation_id', '=', conversationId).execute()).map((r) => r.storage_key),
+};
 
 export const shares = {
   insert: (db: Executor, row: ShareRow) => q(db).insertInto('chat.shares').values(row).execute(),

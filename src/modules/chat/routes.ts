@@ -9,7 +9,9 @@ import { pageOf } from '../../core/http/pagination.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { LLM_CALL_PROBLEMS, LlmProblems } from '../../core/llm/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
+import { StorageProblems } from '../../core/storage/index.ts';
 import type { Agent } from './agent.ts';
+import type { Attachments } from './attachments.ts';
 import type { Conversations } from './conversations.ts';
 import type { Exports } from './export.ts';
 import type { Messages } from './messages.ts';
@@ -65,8 +67,11 @@ const ExportResponse = {
   },
 };
 
-export function chatRoutes(deps: { conversations: Conversations; messages: Messages; agent: Agent; tails: Tails; exports: Exports; shares: Shares }) {
-  const { conversations, messages, agent, tails, exports, shares } = deps;
+/** An upload's bytes stay a stream until the attachment reads them (the route's own parser). */
+const uploadedBody = new WeakMap<object, Readable>();
+
+export function chatRoutes(deps: { conversations: Conversations; messages: Messages; attachments: Attachments; agent: Agent; tails: Tails; exports: Exports; shares: Shares }) {
+  const { conversations, messages, attachments, agent, tails, exports, shares } = deps;
 
   return async (app: HttpServer) => {
     // server.close() waits for open responses: a stream still following an answer would hold it.
@@ -206,8 +211,65 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
       handler: async (req) => shares.open(req.params.token),
     });
 
+    await app.register(async (uploads: HttpServer) => {
+      // Any media type: the kind comes from `kind` or the name, never from a header.
+      uploads.removeAllContentTypeParsers();
+      uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      uploads.post('/orgs/:orgId/conversations/:conversationId/attachments', {
+        config: write(P.conversationNotFound, P.attachmentUnsupported, P.attachmentUnreadable, P.tooManyAttachments, StorageProblems.tooLarge, StorageProblems.quotaExceeded),
+        // The raw body is validated by what reads it (the size cap, the text reader); the schema documents it.
+        preValidation: async (req) => {
+          uploadedBody.set(req, req.body as unknown as Readable);
+          (req as { body: unknown }).body = '';
+        },
+        schema: {
+          tags,
+          operationId: 'uploadChatAttachment',
+          summary: 'Attach a text, Markdown, CSV or PDF file to a conversation, for questions to name',
+          description:
+            "The request body is the file itself (any Content-Type). Its text is read first (a PDF's pages, the others as UTF-8), within CHAT_ATTACHMENT_MAX_BYTES; a file no text can be read from is refused and nothing is kept. The file is stored in the organization's storage (its quota), the text cut at CHAT_ATTACHMENT_MAX_CHARS. A question names it in `attachmentIds`.",
+          consumes: ['application/octet-stream'],
+          params: S.ConversationParams,
+          querystring: S.UploadAttachmentQuery,
+          body: Type.String({ format: 'binary', description: "The file's bytes" }),
+          response: { 201: S.AttachmentView },
+        },
+        handler: async (req, reply) => {
+          const body = uploadedBody.get(req)!;
+          return reply.status(201).send(await attachments.upload(actorOf(req), req.params.orgId, req.params.conversationId, { fileName: req.query.name, kind: req.query.kind, body }));
+        },
+      });
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/attachments', {
+      config: read(P.conversationNotFound),
+      schema: { tags, operationId: 'listChatAttachments', summary: "A conversation's attachments", params: S.ConversationParams, response: { 200: S.AttachmentList } },
+      handler: async (req) => attachments.list(actorOf(req), req.params.orgId, req.params.conversationId),
+    });
+
+    app.get('/orgs/:orgId/conversations/:conversationId/attachments/:attachmentId', {
+      config: read(P.conversationNotFound, P.attachmentNotFound),
+      schema: { tags, operationId: 'getChatAttachment', summary: 'An attachment with the text a model reads', params: S.AttachmentParams, response: { 200: S.AttachmentWithText } },
+      handler: async (req) => attachments.get(actorOf(req), req.params.orgId, req.params.conversationId, req.params.attachmentId),
+    });
+
+    app.delete('/orgs/:orgId/conversations/:conversationId/attachments/:attachmentId', {
+      config: write(P.conversationNotFound, P.attachmentNotFound),
+      schema: {
+        tags,
+        operationId: 'deleteChatAttachment',
+        summary: 'Remove an attachment and its file (questions that named it keep its id; the model is told it was removed)',
+        params: S.AttachmentParams,
+        response: { 204: Type.Null() },
+      },
+      handler: async (req, reply) => {
+        await attachments.remove(actorOf(req), req.params.orgId, req.params.conversationId, req.params.attachmentId);
+        return reply.status(204).send(null);
+      },
+    });
+
     app.post('/orgs/:orgId/conversations/:conversationId/messages', {
-      config: write(...ANSWER_PROBLEMS),
+      config: write(P.attachmentNotFound, ...ANSWER_PROBLEMS),
       schema: {
         tags,
         operationId: 'sendChatMessage',

@@ -7,6 +7,7 @@ import { AnyJson, Line, Opaque, named, Nullable, Text, Timestamp, Uuid } from '.
 export const OrgParams = Type.Object({ orgId: Uuid() });
 export const ConversationParams = Type.Object({ orgId: Uuid(), conversationId: Uuid() });
 export const MessageParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), messageId: Uuid() });
+export const AttachmentParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), attachmentId: Uuid() });
 
 const Title = Line(200);
 const System = Text(20_000, { description: "The conversation's instructions to the model (its system prompt)" });
@@ -14,6 +15,8 @@ const ModelId = Uuid('A model of the organization\'s catalog (GET /orgs/{orgId}/
 /** A question: as long as a long document pasted in, no longer. */
 export const MAX_QUESTION_CHARS = 100_000;
 const Question = Text(MAX_QUESTION_CHARS, { description: 'What the user writes' });
+/** Attachments one question may name. */
+export const MAX_ATTACHMENTS_PER_QUESTION = 10;
 
 export const ConversationView = named(
   'Conversation',
@@ -80,6 +83,7 @@ export const MessageView = named(
     model: Nullable(Type.String({ description: '`provider/model` that answered' })),
     usage: Nullable(Usage),
     toolCalls: Type.Array(ToolCallView),
+    attachmentIds: Type.Array(Uuid(), { description: "A question's attachments (GET …/attachments); [] for an answer" }),
     error: Nullable(ErrorInfo),
     stopRequested: Type.Boolean(),
     createdAt: Timestamp(),
@@ -97,6 +101,12 @@ export const MessageTree = named(
 
 export const SendMessageBody = Type.Object({
   content: Question,
+  attachmentIds: Type.Optional(
+    Type.Array(Uuid(), {
+      maxItems: MAX_ATTACHMENTS_PER_QUESTION,
+      description: 'Attachments of this conversation (POST …/attachments) the question comes with: the model reads their text before the question, as data',
+    }),
+  ),
   parentId: Type.Optional(
     Nullable(
       Uuid(
@@ -203,3 +213,29 @@ export const ConversationShare = named(
   }),
 );
 export const ConversationShareList = named('ConversationShareList', Type.Object({ data: Type.Array(ConversationShare) }));
+
+const Kind = Type.Union([Type.Literal('text'), Type.Literal('markdown'), Type.Literal('csv'), Type.Literal('pdf')], {
+  description: 'text (.txt), markdown (.md), csv (.csv) or pdf (.pdf): how its text is read',
+});
+
+export const UploadAttachmentQuery = Type.Object({
+  name: Line(255, { description: "The file's name, shown and used to download it: its extension gives the kind unless `kind` does" }),
+  kind: Type.Optional(Kind),
+});
+
+const attachmentFields = {
+  id: Uuid('Also the id of its stored file: an assistant\'s knowledge can name it (knowledge.fileIds)'),
+  conversationId: Uuid(),
+  fileName: Type.String(),
+  kind: Kind,
+  size: Type.Integer({ description: 'Bytes' }),
+  chars: Type.Integer({ description: 'Characters of text read from it (what a model reads)' }),
+  truncated: Type.Boolean({ description: 'Whether its text was cut at CHAT_ATTACHMENT_MAX_CHARS (a PDF: or at 500 pages)' }),
+  pages: Nullable(Type.Integer({ description: 'Pages of a PDF; null for the other kinds' })),
+  downloadUrl: Type.String({ description: 'A link that downloads the file for 15 minutes, without credentials' }),
+  createdAt: Timestamp(),
+};
+
+export const AttachmentView = named('ChatAttachment', Type.Object(attachmentFields));
+export const AttachmentWithText = named('ChatAttachmentWithText', Type.Object({ ...attachmentFields, text: Type.String({ description: 'The text a model reads' }) }));
+export const AttachmentList = named('ChatAttachmentList', Type.Object({ data: Type.Array(AttachmentView, { description: 'Oldest first' }) }));

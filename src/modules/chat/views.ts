@@ -39,6 +39,7 @@ export const toMessage = (r: MessageRow): ChatMessage => ({
   model: r.model,
   usage: r.input_tokens === null || r.output_tokens === null ? null : { inputTokens: r.input_tokens, outputTokens: r.output_tokens },
   toolCalls: r.tool_calls.map(toToolCall),
+  attachmentIds: r.attachment_ids,
   error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
   stopRequested: r.stop_requested_at !== null,
   createdAt: r.created_at.toISOString(),

@@ -226,6 +226,7 @@ describe('projects service: the façade', () => {
       name: 'P',
       key: 'PRJ',
       status: 'active',
+      description: null,
       client: null,
       tags: [],
       color: null,

@@ -18,6 +18,8 @@ export interface ProjectSummary {
   name: string;
   key: string;
   status: 'active' | 'archived';
+  /** Its description, as its managers wrote it (an assistant's knowledge cites it). */
+  description: string | null;
   client: string | null;
   tags: string[];
   color: string | null;
@@ -46,6 +48,7 @@ export function toProjectSummary(p: ProjectRow): ProjectSummary {
     name: p.name,
     key: p.key,
     status: p.status,
+    description: p.description,
     client: p.client,
     tags: p.tags,
     color: p.color,
@@ -62,7 +65,6 @@ export function toProjectSummary(p: ProjectRow): ProjectSummary {
 export function toProjectView(p: ProjectRow): ProjectView {
   return {
     ...toProjectSummary(p),
-    description: p.description,
     templateId: p.template_id,
     createdBy: p.created_by,
     lastActivityAt: p.last_activity_at.toISOString(),
