@@ -7,6 +7,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { type FlexibleSchema, jsonSchema, type LanguageModel, type Tool, type ToolSet } from 'ai';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { addInputRules } from '../http/input-rules.ts';
 import type { TSchema } from 'typebox';
 import type { LlmProviderConfig } from './provider-list.ts';
 import type { LlmToolSpec } from './types.ts';
@@ -42,7 +43,8 @@ export function createModel(provider: LlmProviderConfig, model: string, deployme
 }
 
 // Validates what the model wrote (tool inputs, objects): its output is untrusted input like any other.
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false, removeAdditional: 'all' }));
+// The API's own formats and text rules (input-rules.ts): a tool's schema is written like a request body's.
+const ajv = addInputRules(addFormats(new Ajv({ allErrors: true, strict: false, removeAdditional: 'all' })));
 const validators = new WeakMap<TSchema, ValidateFunction>();
 
 function validatorOf(schema: TSchema): ValidateFunction {
