@@ -5,24 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer, createTestApp, STRONG_PASSWORD, scrapeMetrics, type TestApp } from './harness.ts';
+import { openSse, type SseClient as Client } from './sse.ts';
 import { createOrg, newUser, type U } from './workspace.ts';
-
-interface SseEvent {
-  id?: string;
-  event: string;
-  data: any;
-}
-
-interface Client {
-  status: number;
-  headers: Headers;
-  events: SseEvent[];
-  comments: string[];
-  retry?: number;
-  /** Resolves when the server ended the stream. */
-  ended: Promise<void>;
-  close(): void;
-}
 
 const env = { STREAM_HEARTBEAT: '1s' };
 let a: TestApp;
@@ -52,48 +36,15 @@ async function settle(t: TestApp) {
   throw new Error('events or jobs keep coming');
 }
 
-/** Opens the stream and parses it as it arrives (the SSE format: blocks separated by a blank line). */
+/** Opens the stream and parses it as it arrives (test/sse.ts); a refusal is one `problem` event. */
 async function connect(opts: { token?: string; ticket?: string; lastEventId?: string; base?: string } = {}): Promise<Client> {
-  const controller = new AbortController();
   const url = new URL(`${opts.base ?? baseA}/api/v1/stream`);
   if (opts.ticket) url.searchParams.set('ticket', opts.ticket);
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
-  const res = await fetch(url, { headers, signal: controller.signal });
-  const client: Client = { status: res.status, headers: res.headers, events: [], comments: [], ended: Promise.resolve(), close: () => controller.abort() };
-  if (res.status !== 200 || !res.body) {
-    client.events.push({ event: 'problem', data: await res.json() });
-    return client;
-  }
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  client.ended = (async () => {
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let end = buffer.indexOf('\n\n');
-        while (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const ev: Partial<SseEvent> & { data?: string } = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) client.comments.push(line.slice(1).trim());
-            else if (line.startsWith('retry: ')) client.retry = Number(line.slice(7));
-            else if (line.startsWith('id: ')) ev.id = line.slice(4);
-            else if (line.startsWith('event: ')) ev.event = line.slice(7);
-            else if (line.startsWith('data: ')) ev.data = line.slice(6);
-          }
-          if (ev.event) client.events.push({ id: ev.id, event: ev.event, data: JSON.parse(ev.data ?? 'null') });
-          end = buffer.indexOf('\n\n');
-        }
-      }
-    } catch {
-      // aborted by the test
-    }
-  })();
+  const client = await openSse(url.toString(), { headers });
+  if (client.problem !== undefined) client.events.push({ event: 'problem', data: client.problem });
   return client;
 }
 
