@@ -429,6 +429,8 @@ function renderSection(r: ChartsResult): string {
       '',
       `CPU per request (the last column) is the server process's CPU time (from /proc) over ${CPU_STRETCH} requests of that kind alone, after the latencies: it counts the server's own work per request, whatever else the machine does. A cached widget still costs the server its source read, the bind and guard that make the cache key, and the run written to the history with its event (one transaction per widget).`,
       '',
+      "Where a cold trivial board's time goes (a CPU profile of the server, `node --cpu-prof`, over one run of this part on 2026-12-06, not repeated by the bench): of the main thread's busy time, about half is spent inside the socket writes to PostgreSQL (`writev`), which on this 2-core machine is the thread waiting for a core while the database backends and the client run, not work of its own; of the rest, the guarded statement on the source's pool (session, `BEGIN`, the statement, `ROLLBACK`) takes about a quarter, the history row and its `analytics.query_executed` event (one transaction per widget) an eighth, and the audit log's delivery of those events about a twentieth. Writing a board's 12 history rows and events in one transaction would save about a tenth of the board's work: the 1.5× target on 12 trivial widgets needs the machine to run them in parallel, which 2 shared cores cannot; the realistic board (one widget of real work) meets it.",
+      '',
       '| request | count | p50 / p95 / p99 / max ms | server CPU ms per request |',
       '| --- | --- | --- | --- |',
       `| board, warm cache (workspace source) | ${d.warm.samples} | **${lat(d.warm)}** | ${cpuCell(d.warmCpuMs)} |`,
