@@ -91,7 +91,17 @@ describe('an answer over a real socket', () => {
 
     const result = client.events.find((e) => e.event === 'tool-result')!.data;
     expect(result).toMatchObject({ tool: 'projects.find_projects', output: { projects: [expect.objectContaining({ key: 'ORCH' })] } });
-    const stored = await message(b, w.member, conv, client.events[0].data.messageId);
+    // The table holds every event sent live, none left out: the tool call, its result and the
+    // usage come while text is being written, and a replay from the start on B is the same stream.
+    const messageId = client.events[0].data.messageId;
+    const replay = await openSse(`${baseB}${path(conv, `/messages/${messageId}/stream`)}`, { headers: bearer(w.member.accessToken) });
+    await replay.ended;
+    expect(replay.events).toEqual(client.events);
+    // A client that resumes after `done` (an EventSource reconnecting) gets an empty stream that ends.
+    const afterDone = await openSse(`${baseB}${path(conv, `/messages/${messageId}/stream`)}`, { headers: { ...bearer(w.member.accessToken), 'last-event-id': client.events.at(-1)!.id! } });
+    await afterDone.ended;
+    expect(afterDone.events).toEqual([]);
+    const stored = await message(b, w.member, conv, messageId);
     expect(stored).toMatchObject({ status: 'done', content: intro + outro, toolCalls: [{ tool: 'projects.find_projects', input: { query: 'orchard' }, output: result.output }] });
   });
 

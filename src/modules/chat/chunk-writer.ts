@@ -48,7 +48,8 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
   /** Writes what is queued (or only beats, when nothing is), after the writes before. */
   function write(): Promise<void> {
     chain = chain.then(async () => {
-      const batch = queue;
+      // A copy: chunks added while this batch is written wait for the next write, with their seqs.
+      const batch = queue.slice();
       let pulse: Pulse;
       try {
         pulse = await chunks.append(db, messageId, batch, clock.now());

@@ -93,13 +93,30 @@ export function createTails(opts: TailOptions) {
           const now = await state();
           if (now === 'gone') return close();
           if (now === 'streaming') return;
-          // Ended: its `done` is in the table now (a dead answer was just closed).
-          idle = false;
-          again = true;
+          return await finishEnded();
         }
       } finally {
         pulling = false;
       }
+    }
+    /**
+     * The answer has ended (a dead one was just closed, writing its `done`): nothing more will be
+     * written, so what the table holds after the last sent chunk is sent, in order and past any
+     * gap (which could never fill), and the stream ends, also when the client already had `done`.
+     */
+    async function finishEnded(): Promise<void> {
+      for (;;) {
+        const rows = await chunks.after(db, messageId, last, PAGE);
+        for (const row of rows) {
+          if (row.seq > last + 1) {
+            log.warn({ messageId, from: last + 1, to: row.seq - 1 }, 'chat stream: chunks missing from an ended answer; skipped');
+            last = row.seq - 1;
+          }
+          emit(row);
+        }
+        if (closed || rows.length < PAGE) break;
+      }
+      close();
     }
     const pullInBackground = (idle: boolean) =>
       pull(idle).catch((err: Error) => {
