@@ -10,12 +10,14 @@
 //      what the provider's hop and this process's own parsing and event-loop wait cost.
 //   2. 200 answers through Trellis at once (`POST …/conversations/{id}/messages`, one
 //      conversation each): every delta's latency; the overhead is the difference to 1.
+//      The same 200 again at a delta every 250 ms (no target): a pace the server keeps up with.
 //   3. 1,000 answers through Trellis at once, slower deltas: the server's RSS with them open
 //      against its RSS idle just before (÷ 1,000: memory per open stream), and `GET /health/live`
 //      every 10 ms (open loop) while all 1,000 are open, next to the same probe idle.
 // Database: as the data benchmarks (bench/data.ts): DATABASE_URL's server, or an embedded
 // PostgreSQL in the run's temporary folder; a database made for the run and dropped after it.
-// Settings: BENCH_CHAT_STREAMS (default 200), BENCH_CHAT_DELTA_MS (default 50) and
+// Settings: BENCH_CHAT_STREAMS (default 200), BENCH_CHAT_DELTA_MS (default 50), BENCH_CHAT_LIGHT_DELTA_MS
+// (default 250, the slower pass) and
 // BENCH_CHAT_DELTAS (default 200) for 1 and 2; BENCH_CHAT_MANY (default 1000),
 // BENCH_CHAT_MANY_DELTA_MS (default 1000) and BENCH_CHAT_MANY_DELTAS (default 30) for 3;
 // BENCH_CHAT_CPU_PROF=1: the server writes a V8 CPU profile into bench/results/chat-cpuprofiles/;
@@ -48,6 +50,8 @@ export const CHAT_SETTINGS = {
   shape: { deltas: num(env.BENCH_CHAT_DELTAS, 200), everyMs: num(env.BENCH_CHAT_DELTA_MS, 50) } as StreamShape,
   /** The starts of the 200 spread over this long. */
   spreadMs: 2000,
+  /** The same streams at a pace the server keeps up with: what a delta costs when nothing queues. */
+  lightShape: { deltas: 60, everyMs: num(env.BENCH_CHAT_LIGHT_DELTA_MS, 250) } as StreamShape,
   many: num(env.BENCH_CHAT_MANY, 1000),
   manyShape: { deltas: num(env.BENCH_CHAT_MANY_DELTAS, 30), everyMs: num(env.BENCH_CHAT_MANY_DELTA_MS, 1000) } as StreamShape,
   /** The starts of the many spread over this long (a burst of 1,000 starts is not what is measured). */
@@ -68,7 +72,7 @@ export const HEALTH_P99_TARGET_MS = 20;
 /** An upper bound of a run, for the watchdog. */
 export function chatWatchdogMs(s: ChatSettings = CHAT_SETTINGS): number {
   const answer = (shape: StreamShape) => shape.deltas * shape.everyMs;
-  return 240_000 + 2 * (answer(s.shape) + s.spreadMs) + answer(s.manyShape) + s.manySpreadMs + 120_000;
+  return 240_000 + 2 * (answer(s.shape) + s.spreadMs) + answer(s.lightShape) + s.spreadMs + answer(s.manyShape) + s.manySpreadMs + 120_000;
 }
 
 /** The clients' view of one phase. */
@@ -101,6 +105,9 @@ export interface ChatResult {
   database: string;
   baseline: StreamsPhase | null;
   trellis: StreamsPhase | null;
+  light: StreamsPhase | null;
+  /** 50 one-delta answers, one every 100 ms: the server's CPU per answer, start to end (ms), and the time to each POST's answer headers. */
+  starts: { answers: number; done: number; cpuMsPerAnswer: number | null; headersMs: Latency } | null;
   many: (StreamsPhase & { openDuringWindow: { min: number; max: number } }) | null;
   memory: { idleRssMiB: number; openRssMiB: number; streamsOpen: number; perStreamKB: number; samples: number } | null;
   health: { idle: Probe; open: Probe } | null;
@@ -258,6 +265,18 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
     const warm = await manyStreams(20, 500, ask(provider.shape, 500));
     if (warm.some((r) => r.done !== 'done')) throw new Error(`chat warm-up: ${JSON.stringify(warm.find((r) => r.done !== 'done'))}`);
 
+    // What an answer costs apart from its deltas: one delta each, one start every 100 ms.
+    provider.shape = { deltas: 1, everyMs: 1 };
+    const headers: number[] = [];
+    const cpuStart = cpuTimeMs(server.pid);
+    const one = await manyStreams(50, 5000, (i) => {
+      const t = performance.now();
+      return ask(provider.shape, 5000, () => headers.push(performance.now() - t))(i);
+    });
+    const cpuEnd = cpuTimeMs(server.pid);
+    result.starts = { answers: 50, done: one.filter((r) => r.done === 'done').length, cpuMsPerAnswer: cpuStart === null || cpuEnd === null ? null : (cpuEnd - cpuStart) / 50, headersMs: summarize(headers) };
+    log(`chat: 50 one-delta answers: ${result.starts.done} done, server CPU ${f1(result.starts.cpuMsPerAnswer ?? Number.NaN)} ms per answer, POST to headers p50 ${f1(result.starts.headersMs.p50)} / p99 ${f1(result.starts.headersMs.p99)} ms`);
+
     provider.shape = s.shape;
     result.baseline = await phase(server.pid, () => manyStreams(s.streams, s.spreadMs, () => directStream(provider.baseUrl, AbortSignal.timeout(patience(s.shape, s.spreadMs)))), s.shape, 'done');
     log(`chat: baseline, ${s.streams} streams straight from the provider: p50 ${f2(result.baseline.latency.p50)} ms, p99 ${f2(result.baseline.latency.p99)} ms (this process's loop delay p99 ${f2(result.baseline.driverLoopDelay.p99)} ms)`);
@@ -266,6 +285,11 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
     log(
       `chat: ${s.streams} streams through Trellis: p50 ${f2(result.trellis.latency.p50)} ms, p99 ${f2(result.trellis.latency.p99)} ms, newest delta of each event p50 ${f2(result.trellis.freshest.p50)} / p99 ${f2(result.trellis.freshest.p99)} ms; ${result.trellis.completed}/${s.streams} done; ${result.trellis.events} events for ${result.trellis.deltas} deltas; server CPU ${f1(result.trellis.serverCpuUsPerDelta ?? Number.NaN)} µs/delta`,
     );
+
+    provider.shape = s.lightShape;
+    await sleep(2000);
+    result.light = await phase(server.pid, () => manyStreams(s.streams, s.spreadMs, ask(s.lightShape, s.spreadMs)), s.lightShape, 'done');
+    log(`chat: ${s.streams} streams through Trellis, a delta every ${s.lightShape.everyMs} ms: p50 ${f2(result.light.latency.p50)} ms, p99 ${f2(result.light.latency.p99)} ms; ${result.light.completed}/${s.streams} done; server CPU ${f1(result.light.serverCpuUsPerDelta ?? Number.NaN)} µs/delta`);
 
     // Idle: after the answers, settled.
     await sleep(3000);
@@ -367,9 +391,16 @@ function renderSection(r: ChatResult): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     phaseRow('baseline: straight from the provider', r.baseline),
     phaseRow('through Trellis', r.trellis),
+    phaseRow('through Trellis, slower deltas (no target)', r.light),
     phaseRow('through Trellis, many', r.many),
     '',
-    `Why the figures are what they are (a CPU profile of the server, \`BENCH_CHAT_CPU_PROF=1\`, 200 streams, 2026-12-06): by design a text delta waits up to ${FLUSH_MS} ms (\`FLUSH_MS\`, src/modules/chat/chunk-writer.ts) to be written with the next ones, and is sent only once stored (then NOTIFY), so the overhead cannot fall below that wait whatever the machine. Beyond it, at a delta every ${r.trellis?.shape.everyMs ?? '–'} ms on ${r.trellis?.streams ?? '–'} streams the server's one thread is busy ~95 % of the time: the AI SDK's web-stream pipeline for each delta (~28 % in \`node:internal/webstreams\`, plus ~14 % garbage collection), Ajv compiling every offered tool's input schema again on every model call (~9 %: core/llm/tools.ts \`toolsFor\` builds a new schema object each call, so provider.ts's cache never hits, and Ajv's own cache keeps every compiled copy, which grows the heap with each call), and the pool's statements (an append and a NOTIFY per batch per answer, ~8 %). A full pool (10 connections) then refuses answers at their start with 503 \`DB.TIMEOUT\` after \`DB_POOL_WAIT_TIMEOUT\` (2 s) and drops NOTIFYs. The machine's load average (above) counts other work on the same two cores.`,
+    ...(r.starts
+      ? [
+          `An answer apart from its deltas (${r.starts.answers} answers of one delta, one started every 100 ms, ${r.starts.done} done): the server's CPU per answer **${r.starts.cpuMsPerAnswer === null ? '–' : f1(r.starts.cpuMsPerAnswer)} ms** (the question and the answer stored, the model call with its catalog, budget and usage rows, the tools offered, the stream followed); \`POST …/messages\` to its response headers p50 ${f1(r.starts.headersMs.p50)} ms, p99 ${f1(r.starts.headersMs.p99)} ms.`,
+          '',
+        ]
+      : []),
+    `Why the figures are what they are (a CPU profile of the server, \`BENCH_CHAT_CPU_PROF=1\`, 200 streams, 2026-12-06): by design a text delta waits up to ${FLUSH_MS} ms (\`FLUSH_MS\`, src/modules/chat/chunk-writer.ts) to be written with the next ones, and is sent only once stored (then NOTIFY), so the overhead cannot fall below that wait whatever the machine. Beyond it, at a delta every ${r.trellis?.shape.everyMs ?? '–'} ms on ${r.trellis?.streams ?? '–'} streams the server's one thread is busy ~95 % of the time: the AI SDK's web-stream pipeline for each delta (~28 % in \`node:internal/webstreams\`, plus ~14 % garbage collection), Ajv compiling every offered tool's input schema again on every model call (~9 %: core/llm/tools.ts \`toolsFor\` builds a new schema object each call, so provider.ts's cache never hits, and Ajv's own cache keeps every compiled copy, which grows the heap with each call), and the pool's statements (an append and a NOTIFY per batch per answer, ~8 %). Each answer's start costs ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(r.starts.cpuMsPerAnswer)} ms of server CPU (above), so ${r.trellis?.streams ?? '–'} starts in ${CHAT_SETTINGS.spreadMs / 1000} s, or 1,000 in ${CHAT_SETTINGS.manySpreadMs / 1000} s, ask alone for about ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(((r.trellis?.streams ?? 0) * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.spreadMs)} and ${r.starts?.cpuMsPerAnswer == null ? '–' : f1((1000 * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.manySpreadMs)} cores. A full pool (10 connections) then refuses answers at their start with 503 \`DB.TIMEOUT\` after \`DB_POOL_WAIT_TIMEOUT\` (2 s) and drops NOTIFYs. The machine's load average (above) counts other work on the same two cores.`,
     '',
     ...(r.health
       ? [
@@ -395,6 +426,8 @@ export async function runChatBench(opts: { tmp: string; logDir: string; log(m: s
     database: '',
     baseline: null,
     trellis: null,
+    light: null,
+    starts: null,
     many: null,
     memory: null,
     health: null,
