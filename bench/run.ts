@@ -39,6 +39,11 @@
 //      recipients every format while /health/live is probed every 10 ms; its own database,
 //      section and bench/results/subscriptions.json. `npm run bench -- subscriptions` runs only it
 //      in about 3 minutes.
+//  12. last, the chat stream benchmark (bench/chat.ts): a scripted provider's deltas through 200
+//      concurrent answers (the overhead over the same provider read straight), then 1,000 answers
+//      open at once (the server's RSS per open stream, /health/live probed every 10 ms); its own
+//      database, section and bench/results/chat.json. `npm run bench -- chat` runs only it in
+//      about 2 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -58,6 +63,7 @@ import { DATA_PARTS, type DataPart, dataWatchdogMs, reportData, runDataBench } f
 import { CHART_PARTS, type ChartPart, chartsWatchdogMs, reportCharts, runChartsBench } from './charts.ts';
 import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
 import { reportSubscriptions, runSubscriptionsBench, subscriptionsWatchdogMs } from './subscriptions.ts';
+import { chatWatchdogMs, reportChat, runChatBench } from './chat.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
@@ -80,7 +86,8 @@ const ONLY = env.BENCH_ONLY ?? '';
  * `npm run bench -- events` (or `outbox`, `lag`, `sse`): only those parts of the event and
  * realtime benchmarks; `-- data` (or `guard`, `files`, `http`): only the data benchmarks (or one
  * part of them); `-- charts` (or `render`, `dashboard`): only the chart benchmarks;
- * `-- subscriptions`: only the subscription benchmark. Groups may be named together.
+ * `-- subscriptions`: only the subscription benchmark; `-- chat`: only the chat stream benchmark.
+ * Groups may be named together.
  */
 const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of SUBSET) {
@@ -89,17 +96,19 @@ for (const a of SUBSET) {
     a !== 'data' &&
     a !== 'charts' &&
     a !== 'subscriptions' &&
+    a !== 'chat' &&
     !(EVENT_PARTS as readonly string[]).includes(a) &&
     !(DATA_PARTS as readonly string[]).includes(a) &&
     !(CHART_PARTS as readonly string[]).includes(a)
   ) {
-    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions)`);
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions; chat)`);
   }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
 const DATA_RUN_PARTS = new Set<DataPart>(SUBSET.length ? DATA_PARTS.filter((p) => SUBSET.includes('data') || SUBSET.includes(p)) : DATA_PARTS);
 const CHART_RUN_PARTS = new Set<ChartPart>(SUBSET.length ? CHART_PARTS.filter((p) => SUBSET.includes('charts') || SUBSET.includes(p)) : CHART_PARTS);
 const SUBSCRIPTIONS = SUBSET.length === 0 || SUBSET.includes('subscriptions');
+const CHAT = SUBSET.length === 0 || SUBSET.includes('chat');
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -122,7 +131,8 @@ const watchdogMs = SUBSET.length
   ? (EVENTS_PARTS.size ? eventsWatchdogMs(EVENTS_PARTS) : 0) +
     (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0) +
     (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0) +
-    (SUBSCRIPTIONS ? subscriptionsWatchdogMs() : 0)
+    (SUBSCRIPTIONS ? subscriptionsWatchdogMs() : 0) +
+    (CHAT ? chatWatchdogMs() : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
@@ -130,7 +140,8 @@ const watchdogMs = SUBSET.length
   eventsWatchdogMs(EVENTS_PARTS) +
   dataWatchdogMs(DATA_RUN_PARTS) +
   chartsWatchdogMs(CHART_RUN_PARTS) +
-  subscriptionsWatchdogMs();
+  subscriptionsWatchdogMs() +
+  chatWatchdogMs();
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -616,6 +627,8 @@ async function main() {
   await chartsPhase(CHART_RUN_PARTS);
   // 11. The subscription benchmark, likewise.
   await subscriptionsPhase();
+  // 12. The chat stream benchmark, likewise.
+  await chatPhase();
 }
 
 /** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
@@ -624,6 +637,23 @@ async function subsetPhases() {
   if (DATA_RUN_PARTS.size) await dataPhase(DATA_RUN_PARTS);
   if (CHART_RUN_PARTS.size) await chartsPhase(CHART_RUN_PARTS);
   if (SUBSCRIPTIONS) await subscriptionsPhase();
+  if (CHAT) await chatPhase();
+}
+
+/** The chat stream benchmark in a temporary folder of its own (bench/chat.ts). */
+async function chatPhase() {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportChat(await runChatBench({ tmp, logDir, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`chat run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The subscription benchmark in a temporary folder of its own (bench/subscriptions.ts). */

@@ -94,7 +94,7 @@ export interface SubscriptionsResult {
 }
 
 /** `GET /health/live` every `everyMs` until stopped, each probe on its own (open loop). */
-function startProbe(base: string, everyMs: number) {
+export function startProbe(base: string, everyMs: number) {
   const ms: number[] = [];
   let errors = 0;
   let non2xx = 0;

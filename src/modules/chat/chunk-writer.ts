@@ -37,6 +37,8 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
   let queue: StoredChunk[] = [];
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
+  /** A write chained behind the one in flight, not started yet: it will take whatever is queued by then. */
+  let waiting: Promise<void> | undefined;
   let failing = false;
 
   const cutText = () => {
@@ -45,11 +47,22 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
     text = '';
   };
 
-  /** Writes what is queued (or only beats, when nothing is), after the writes before. */
+  /**
+   * Writes what is queued (or only beats, when nothing is), after the writes before. At most one
+   * write waits behind the one in flight, and it takes everything queued when it starts: while
+   * the database is slow, an answer's pieces pile into its next write instead of each flush
+   * adding a statement (most of them empty) to a queue that only grows.
+   */
   function write(): Promise<void> {
-    chain = chain.then(async () => {
-      // A copy: chunks added while this batch is written wait for the next write, with their seqs.
-      const batch = queue.slice();
+    if (waiting) return waiting;
+    waiting = chain.then(async () => {
+      waiting = undefined;
+      // Text that came while this write waited goes with it, as one piece.
+      clearTimeout(timer);
+      timer = undefined;
+      cutText();
+      // A copy: chunks added while the statement runs are not in it, and must stay queued.
+      const batch = [...queue];
       let pulse: Pulse;
       try {
         pulse = await chunks.append(db, messageId, batch, clock.now());
@@ -64,7 +77,8 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       if (batch.length && pulse.streaming) publishChunks(realtime, messageId, batch);
       opts.onPulse(pulse);
     });
-    return chain;
+    chain = waiting;
+    return waiting;
   }
 
   function flush(): Promise<void> {

@@ -1,8 +1,9 @@
 // Follows an answer as Server-Sent Events, on whichever instance the client reached: the chunks
 // after `Last-Event-ID` from the table, then the live ones as they are written (realtime, see
-// live.ts), each once and in order, `id:` being its seq; the stream ends after `done`. The POST
-// that starts an answer follows it the same way from the start, so a client that resumes
-// elsewhere gets exactly what the first connection would have.
+// live.ts; straight from the writer when it runs on this instance), each once and in order,
+// `id:` being its seq; the stream ends after `done`. The POST that starts an answer follows it
+// the same way from the start, so a client that resumes elsewhere gets exactly what the first
+// connection would have.
 //
 // A live message is used only when it is the next in the sequence; a gap (a message dropped or
 // sent without its data), and every POLL_MS without news, read the table instead. Nothing
@@ -12,7 +13,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
-import { answerChannel, CHUNKS_EVENT, STOP_EVENT } from './live.ts';
+import { CHUNKS_EVENT, followAnswer, STOP_EVENT } from './live.ts';
 import { chunks } from './repository.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -134,7 +135,7 @@ export function createTails(opts: TailOptions) {
         if (!emit(c)) return void pullInBackground(false);
       }
     };
-    const unsubscribe = realtime.subscribe(answerChannel(messageId), onMessage);
+    const unsubscribe = followAnswer(realtime, messageId, onMessage);
     const poll = setInterval(() => {
       if (Date.now() - news >= opts.pollMs) void pullInBackground(true);
     }, opts.pollMs / 2);

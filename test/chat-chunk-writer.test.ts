@@ -1,0 +1,98 @@
+// The chunk writer against a slow table (chunks.append replaced by one the test releases): a
+// chunk added while a write runs is stored by the next write, never dropped, so the table has
+// no gap for a follower to wait on forever; while one write runs, flushes pile into one more
+// write rather than one statement each; a failed write is retried with the same seqs.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Executor } from '../src/core/db/database.ts';
+import type { Logger } from '../src/core/log/logger.ts';
+import type { RealtimeBroker } from '../src/core/realtime/types.ts';
+import { createChunkWriter } from '../src/modules/chat/chunk-writer.ts';
+import type { StoredChunk } from '../src/modules/chat/transcript.ts';
+
+/** Each call of chunks.append: the batch as the statement got it, and how to end it. */
+const calls: { seqs: number[]; release(fail?: boolean): void }[] = [];
+
+vi.mock('../src/modules/chat/repository.ts', () => ({
+  chunks: {
+    append: (_db: unknown, _messageId: string, batch: readonly StoredChunk[]) =>
+      new Promise((resolve, reject) => {
+        calls.push({ seqs: batch.map((c) => c.seq), release: (fail) => (fail ? reject(new Error('connection lost')) : resolve({ streaming: true, stopRequested: false })) });
+      }),
+  },
+}));
+
+const log = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} } as unknown as Logger;
+const published: number[][] = [];
+const realtime = { publish: async (_key: string, m: { data: { chunks: StoredChunk[] } }) => void published.push(m.data.chunks.map((c) => c.seq)) } as unknown as RealtimeBroker;
+const writer = () => createChunkWriter({ db: {} as Executor, realtime, clock: { now: () => new Date() }, log, messageId: 'm', firstSeq: 2, onPulse: () => {} });
+const usage = { kind: 'usage', data: { inputTokens: 1, outputTokens: 1 } } as const;
+/** Lets the writer's promise chain move on. */
+const settle = () => new Promise((r) => setTimeout(r, 0));
+/** Lets every statement succeed until `p` settles (close() ends with a write of its own). */
+async function releasing<T>(p: Promise<T>): Promise<T> {
+  let done = false;
+  const out = p.finally(() => {
+    done = true;
+  });
+  while (!done) {
+    for (const c of calls) c.release();
+    await settle();
+  }
+  return out;
+}
+
+beforeEach(() => {
+  calls.length = 0;
+  published.length = 0;
+});
+
+describe('the chunk writer with a slow table', () => {
+  it('stores the chunks added while a write runs with the next write: every seq once, in order, no gap', async () => {
+    const w = writer();
+    w.add({ kind: 'text', data: { text: 'one ' } });
+    w.add(usage); // not text: written at once, with the text before it
+    await settle();
+    expect(calls.map((c) => c.seqs)).toEqual([[2, 3]]);
+    // While that statement runs, more comes.
+    w.add({ kind: 'text', data: { text: 'two ' } });
+    w.add(usage);
+    w.add({ kind: 'text', data: { text: 'three' } });
+    calls[0].release();
+    await settle();
+    expect(await releasing(w.close())).toBe(true);
+    const written = calls.flatMap((c) => c.seqs);
+    expect(written).toEqual([2, 3, 4, 5, 6]);
+    expect(published.flat()).toEqual([2, 3, 4, 5, 6]);
+    expect(w.nextSeq()).toBe(7);
+  });
+
+  it('makes one more statement, not one per flush, while a write runs', async () => {
+    const w = writer();
+    w.add(usage);
+    await settle();
+    expect(calls).toHaveLength(1);
+    for (let i = 0; i < 5; i++) w.add(usage);
+    w.beat();
+    await settle();
+    expect(calls).toHaveLength(1);
+    calls[0].release();
+    await settle();
+    expect(calls.map((c) => c.seqs)).toEqual([[2], [3, 4, 5, 6, 7]]);
+    calls[1].release();
+    await settle();
+    expect(published).toEqual([[2], [3, 4, 5, 6, 7]]);
+  });
+
+  it('writes a failed batch again with the same seqs', async () => {
+    const w = writer();
+    w.add(usage);
+    await settle();
+    calls[0].release(true);
+    await settle();
+    w.add(usage);
+    await settle();
+    expect(calls.map((c) => c.seqs)).toEqual([[2], [2, 3]]);
+    expect(await releasing(w.close())).toBe(true);
+    expect(published.flat()).toEqual([2, 3]);
+  });
+});

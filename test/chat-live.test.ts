@@ -1,0 +1,60 @@
+// The fast path of an answer's chunks on the instance that writes it: a follower there gets each
+// batch from the writer even when the broker drops it (NOTIFY without a pool connection, say),
+// while a follower of another instance (another broker) hears only what the broker carries.
+import { describe, expect, it } from 'vitest';
+import type { RealtimeBroker, RealtimeMessage } from '../src/core/realtime/types.ts';
+import { answerChannel, CHUNKS_EVENT, followAnswer, publishChunks } from '../src/modules/chat/live.ts';
+import type { StoredChunk } from '../src/modules/chat/transcript.ts';
+
+/** A broker that delivers to its own subscribers only when `up`, as a dropped NOTIFY would not. */
+function broker() {
+  const subscribers = new Map<string, Set<(m: RealtimeMessage) => void>>();
+  const state = { up: true, published: 0 };
+  const b = {
+    async publish(key: string, message: RealtimeMessage) {
+      state.published++;
+      if (state.up) for (const fn of subscribers.get(key) ?? []) fn(message);
+    },
+    subscribe(key: string, fn: (m: RealtimeMessage) => void) {
+      const set = subscribers.get(key) ?? new Set();
+      set.add(fn);
+      subscribers.set(key, set);
+      return () => set.delete(fn);
+    },
+  } as unknown as RealtimeBroker;
+  return { b, state, subscribers };
+}
+
+const text = (seq: number): StoredChunk => ({ seq, kind: 'text', data: { text: `piece ${seq}` } });
+const seqs = (messages: RealtimeMessage[]) => messages.flatMap((m) => (m.data as { chunks: StoredChunk[] }).chunks.map((c) => c.seq));
+
+describe('an answer\'s chunks on the instance that writes them', () => {
+  it('reach its followers there although the broker drops them, and no one else\'s', async () => {
+    const here = broker();
+    const there = broker();
+    const local: RealtimeMessage[] = [];
+    const remote: RealtimeMessage[] = [];
+    const other: RealtimeMessage[] = [];
+    const stop = followAnswer(here.b, 'm1', (m) => local.push(m));
+    followAnswer(there.b, 'm1', (m) => remote.push(m));
+    followAnswer(here.b, 'm2', (m) => other.push(m));
+
+    here.state.up = false;
+    publishChunks(here.b, 'm1', [text(2), text(3)]);
+    expect(local.map((m) => m.event)).toEqual([CHUNKS_EVENT]);
+    expect(seqs(local)).toEqual([2, 3]);
+    expect(here.state.published).toBe(1); // still published, for followers elsewhere
+    expect(remote).toEqual([]);
+    expect(other).toEqual([]);
+
+    // With the broker up, a follower here hears a batch twice (it skips the copy by seq).
+    here.state.up = true;
+    publishChunks(here.b, 'm1', [text(4)]);
+    expect(seqs(local)).toEqual([2, 3, 4, 4]);
+
+    stop();
+    publishChunks(here.b, 'm1', [text(5)]);
+    expect(seqs(local)).toEqual([2, 3, 4, 4]);
+    expect(here.subscribers.get(answerChannel('m1'))?.size).toBe(0);
+  });
+});
