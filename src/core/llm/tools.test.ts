@@ -52,6 +52,9 @@ describe('toolsFor', () => {
     expect(tool.input).toMatchObject({ type: 'object', required: ['word'], properties: { times: { default: 1 } } });
     expect((echo.input as { required?: string[] }).required).toEqual(['word', 'times']); // the tool's own schema is left alone
     expect(Object.getOwnPropertySymbols(tool.input)).toEqual([]);
+    // The same object on every call: the provider compiles (and Ajv keeps) one validator per schema object.
+    const [again] = await toolsFor(registry(), alice, ['demo.echo']);
+    expect(again.input).toBe(tool.input);
   });
 
   it("keeps to an assistant's enabled tools, and never adds one the caller may not use", async () => {

@@ -67,6 +67,19 @@ export async function toolsFor(registry: Registry<LlmTool<any, any>>, as: Acting
  * (docs/modules.md); the provider checks a call against what it was shown, without defaults.
  */
 export function modelInputSchema(schema: TSchema): TSchema {
+  // One per tool: the provider compiles a validator per schema object (and Ajv keeps each), so a
+  // new copy per call would compile again on every model call and never let go of the old ones.
+  let cached = modelSchemas.get(schema);
+  if (!cached) {
+    cached = optionalDefaultsCopy(schema);
+    modelSchemas.set(schema, cached);
+  }
+  return cached;
+}
+
+const modelSchemas = new WeakMap<TSchema, TSchema>();
+
+function optionalDefaultsCopy(schema: TSchema): TSchema {
   const optionalDefaults = (node: unknown): void => {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) {
