@@ -41,7 +41,7 @@ const usage = async () => (await t.app.storage.usage(w.orgId)).usedBytes;
 const blobCount = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM codebase.blobs WHERE org_id = ${w.orgId}`.execute(t.database.db)).rows[0].n);
 
 const V1 = {
-  'src/index.ts': "export const greet = (name: string) => `hello ${name}`;\n",
+  'src/index.ts': "export const greet = (name: string) => 'hello ' + name;\n",
   'src/lib/util.ts': 'export const twice = (n: number) => n * 2;\n',
   'README.md': '# Demo\n',
   '.gitignore': '*.log\n',
@@ -129,7 +129,7 @@ describe('a codebase', () => {
   it('gets a second snapshot from a tar.gz, sharing unchanged contents, and compares the two', async () => {
     const targz = await tarOf(
       [
-        { name: 'src/index.ts', data: "export const greet = (name: string) => `hi ${name}`;\n" },
+        { name: 'src/index.ts', data: "export const greet = (name: string) => 'hi ' + name;\n" },
         { name: 'src/new.ts', data: 'export {};\n' },
         { name: 'README.md', data: V1['README.md'] },
         { name: '.gitignore', data: V1['.gitignore'] },

@@ -115,9 +115,9 @@ export async function walkZip(path: string, limits: ArchiveLimits, visit: Visit)
       if (type === 'file') {
         if (entry.isEncrypted()) throw refuse('unsupported_entry', name, 'An entry is encrypted');
         if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) throw refuse('unsupported_entry', name, 'An entry uses a compression method other than stored or deflate');
+        if (overRatio(entry.uncompressedSize, entry.compressedSize, limits.maxRatio)) throw refuse('ratio_exceeded', name, `An entry declares a compression ratio above ${limits.maxRatio}`);
         declared += entry.uncompressedSize;
         if (declared > limits.maxExpandedBytes) throw refuse('expanded_too_large', name, `The archive declares more than ${limits.maxExpandedBytes} expanded bytes`);
-        if (overRatio(entry.uncompressedSize, entry.compressedSize, limits.maxRatio)) throw refuse('ratio_exceeded', name, `An entry declares a compression ratio above ${limits.maxRatio}`);
       }
       const current = entry;
       await visit({ name, type, size: entry.uncompressedSize }, async () => {
