@@ -18,6 +18,21 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3, 19]);
 const STORED = 0;
 const DEFLATED = 8;
+/** Info-ZIP's Unicode Path extra field: a second, UTF-8 name that many extractors prefer to the entry's own. */
+const UNICODE_PATH = 0x7075;
+
+/**
+ * Refuses an entry whose Unicode Path field names another path than its name: this reader checks
+ * one name, an extractor may write the other (`a.txt` here, `../a.txt` there).
+ */
+export function checkUnicodePath(extraFields: readonly { id: number; data: Buffer }[], name: string): void {
+  for (const field of extraFields) {
+    // Version (1 byte) and the CRC-32 of the raw name (4 bytes), then the name.
+    if (field.id !== UNICODE_PATH || field.data.length < 5) continue;
+    const other = new TextDecoder('utf-8').decode(field.data.subarray(5));
+    if (other !== name) throw refuse('invalid_name', name, `An entry carries a second name that differs from its own (Info-ZIP Unicode Path: ${JSON.stringify(other)})`);
+  }
+}
 
 function typeOf(entry: Entry, name: string): EntryType {
   const mode = entry.externalFileAttributes >>> 16;
@@ -111,6 +126,7 @@ export async function walkZip(path: string, limits: ArchiveLimits, visit: Visit)
       }
       if (!entry) return;
       const name = decodeName(entry.fileNameRaw);
+      checkUnicodePath(entry.extraFields, name);
       const type = typeOf(entry, name);
       if (type === 'file') {
         if (entry.isEncrypted()) throw refuse('unsupported_entry', name, 'An entry is encrypted');
