@@ -23,7 +23,10 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
 beforeAll(async () => {
   t = await createTestApp({ env: { CODEBASE_MAX_FILE_BYTES: String(MAX_FILE) } });
   w = await orgWithRoles(t);
-  [manager, projectViewer, stranger] = await Promise.all([addMember(t, w.owner.accessToken, w.orgId, 'member'), addMember(t, w.owner.accessToken, w.orgId, 'member'), addMember(t, w.owner.accessToken, w.orgId, 'member')]);
+  // One at a time: each invitation's mail is drained and read back by its address.
+  manager = await addMember(t, w.owner.accessToken, w.orgId, 'member');
+  projectViewer = await addMember(t, w.owner.accessToken, w.orgId, 'member');
+  stranger = await addMember(t, w.owner.accessToken, w.orgId, 'member');
   projectId = (await createProject(t, w.owner.accessToken, w.orgId)).id;
   await putMember(t, w.owner.accessToken, w.orgId, projectId, manager.userId, 'manager');
   await putMember(t, w.owner.accessToken, w.orgId, projectId, w.member.userId, 'contributor');

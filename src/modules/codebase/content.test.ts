@@ -4,20 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectTo } from './content.ts';
+import { inspect as inspectFile } from './content.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'codebase-content-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
-const inspect = (chunks: (string | Buffer)[], maxBytes = 1_000_000) =>
-  inspectTo(
-    Readable.from(chunks.map((c) => Buffer.from(c))),
-    join(dir, `f${++seq}`),
-    maxBytes,
-    () => new Error('too large'),
-  );
+const inspect = (chunks: (string | Buffer)[], maxBytes = 1_000_000, memoryBytes = 4) =>
+  inspectFile(Readable.from(chunks.map((c) => Buffer.from(c))), { spillTo: join(dir, `f${++seq}`), memoryBytes, maxBytes, tooLarge: () => new Error('too large') });
 
-describe('inspectTo', () => {
+describe('inspect', () => {
+  it('keeps a small file in memory, and writes a larger one out as it comes', async () => {
+    expect((await inspect(['abc'], 1000, 10)).bytes?.toString()).toBe('abc');
+    const big = await inspect(['abcdef', 'ghijkl'], 1000, 10);
+    expect(big.bytes).toBeNull();
+    expect(readFileSync(join(dir, `f${seq}`), 'utf8')).toBe('abcdefghijkl');
+  });
+
   it('copies the bytes, hashes them and calls UTF-8 text text, even with a character split between chunks', async () => {
     const euro = Buffer.from('€'); // three bytes
     const got = await inspect(['price: ', euro.subarray(0, 1), euro.subarray(1), '\n']);

@@ -72,6 +72,14 @@ export const blobs = {
   async byHash(db: Executor, orgId: string, sha256: string): Promise<BlobRow | undefined> {
     return q(db).selectFrom('codebase.blobs').selectAll().where('org_id', '=', orgId).where('sha256', '=', sha256).executeTakeFirst();
   },
+  /** The content hashes of the project's current snapshot. */
+  async ofCurrentSnapshot(db: Executor, orgId: string, projectId: string): Promise<Set<string>> {
+    const rows = await sql<{ sha256: string }>`
+      SELECT DISTINCT f.sha256 FROM codebase.files f
+       WHERE f.org_id = ${orgId}
+         AND f.snapshot_id = (SELECT id FROM codebase.snapshots WHERE org_id = ${orgId} AND project_id = ${projectId} ORDER BY version DESC LIMIT 1)`.execute(db);
+    return new Set(rows.rows.map((r) => r.sha256));
+  },
   /** Inserts the new blobs; the hashes another upload stored first are left out of the answer. */
   async insertNew(db: Executor, rows: readonly BlobRow[]): Promise<Set<string>> {
     const inserted = new Set<string>();

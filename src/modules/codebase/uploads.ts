@@ -23,7 +23,7 @@ import { detectKind, type UploadKind } from './archive/kind.ts';
 import { walkTar } from './archive/tar.ts';
 import type { ArchiveLimits, Visit } from './archive/types.ts';
 import { walkZip } from './archive/zip.ts';
-import { type Inspected, inspectTo } from './content.ts';
+import { type Inspected, inspect } from './content.ts';
 import { createIgnoreRules, type Skipped } from './ignore-rules.ts';
 import { languageOf } from './languages.ts';
 import { checkEntryName, createNameRegistry } from './paths.ts';
@@ -38,6 +38,10 @@ const SKIPPED_LISTED = 1000;
 /** A .gitignore longer than this is kept as a file but its rules are not read. */
 const GITIGNORE_MAX_BYTES = 64 * 1024;
 const BLOB_SCOPE = 'codebase/blobs';
+/** A file up to this size is read into memory (one at a time) rather than through a temporary file. */
+const IN_MEMORY_BYTES = 256 * 1024;
+/** Files stored at once by one upload. */
+const SAVES_AT_ONCE = 8;
 
 export interface UploadInput {
   /** The client's name for the upload (`?name=`): the snapshot's name, and a single file's path by default. */
@@ -106,43 +110,72 @@ export function createUploads(deps: UploadsDeps) {
   const limits: ArchiveLimits = { maxEntries: settings.maxEntries, maxExpandedBytes: settings.maxExpandedBytes, maxRatio: settings.maxRatio };
 
   /** One upload's work: its temporary folder, what it stored, what it skipped. */
-  function createRun(orgId: string, userId: string, work: string) {
+  function createRun(orgId: string, userId: string, work: string, known: ReadonlySet<string>) {
     const stored: BlobRow[] = [];
     const seen = new Set<string>();
     let reused = 0;
     const skipped: Skipped[] = [];
     let skippedCount = 0;
     let entrySeq = 0;
+    // Saves run beside the reading, a few at once: each one waits on a file sync and a commit,
+    // which overlap well; in a row they dominate an upload of many small files.
+    const saving = new Set<Promise<void>>();
+    let saveFailure: unknown = null;
 
     const skip = (s: Skipped) => {
       skippedCount++;
       if (skipped.length < SKIPPED_LISTED) skipped.push(s);
     };
 
-    /** Stores a file's bytes once per content; reads and classifies them on the way. */
+    /** Stores the file (its bytes, or the file at `temp`) in the background, then removes `temp`; throws an earlier save's failure. */
+    async function saveSoon(temp: string, file: Inspected) {
+      while (saving.size >= SAVES_AT_ONCE) await Promise.race(saving);
+      if (saveFailure) throw saveFailure;
+      const task = (async () => {
+        try {
+          const saved = await storage.save({ orgId, scope: BLOB_SCOPE, fileName: file.sha256, contentType: file.contentType, body: file.bytes ?? createReadStream(temp), userId });
+          stored.push({ org_id: orgId, sha256: file.sha256, size: saved.size, kind: file.kind, content_type: file.contentType, storage_key: saved.key, created_at: clock.now() });
+        } catch (err) {
+          saveFailure ??= err;
+        } finally {
+          await rm(temp, { force: true });
+        }
+      })();
+      saving.add(task);
+      void task.then(() => saving.delete(task));
+    }
+
+    /** Waits for every save; `check`: then throws the first failure. */
+    async function settle(check: boolean) {
+      while (saving.size) await Promise.all(saving);
+      if (check && saveFailure) throw saveFailure;
+    }
+
+    /** Reads and classifies a file's bytes, and stores them unless the org already has them. */
     async function keep(path: string, body: Readable, tooLarge: () => Error): Promise<KeptFile | null> {
       const temp = join(work, `entry-${++entrySeq}`);
+      let handedOver = false;
       try {
-        const seenBytes: Inspected = await inspectTo(body, temp, maxFileBytes, tooLarge);
-        if (seenBytes.kind === 'binary' && settings.binaries === 'skip') {
-          skip({ path, reason: 'binary', detail: seenBytes.contentType });
+        const file = await inspect(body, { spillTo: temp, memoryBytes: IN_MEMORY_BYTES, maxBytes: maxFileBytes, tooLarge });
+        if (file.kind === 'binary' && settings.binaries === 'skip') {
+          skip({ path, reason: 'binary', detail: file.contentType });
           return null;
         }
-        if (!seen.has(seenBytes.sha256)) {
-          seen.add(seenBytes.sha256);
-          if (await blobs.byHash(db, orgId, seenBytes.sha256)) reused++;
+        if (!seen.has(file.sha256)) {
+          seen.add(file.sha256);
+          if (known.has(file.sha256) || (await blobs.byHash(db, orgId, file.sha256))) reused++;
           else {
-            const saved = await storage.save({ orgId, scope: BLOB_SCOPE, fileName: seenBytes.sha256, contentType: seenBytes.contentType, body: createReadStream(temp), userId });
-            stored.push({ org_id: orgId, sha256: seenBytes.sha256, size: saved.size, kind: seenBytes.kind, content_type: seenBytes.contentType, storage_key: saved.key, created_at: clock.now() });
+            await saveSoon(temp, file);
+            handedOver = true;
           }
         }
-        return { path, size: seenBytes.size, sha256: seenBytes.sha256, language: languageOf(path, seenBytes.head), kind: seenBytes.kind };
+        return { path, size: file.size, sha256: file.sha256, language: languageOf(path, file.head), kind: file.kind };
       } finally {
-        await rm(temp, { force: true });
+        if (!handedOver) await rm(temp, { force: true });
       }
     }
 
-    return { stored, seen, skip, keep, skipped: () => skipped, skippedCount: () => skippedCount, reused: () => reused };
+    return { stored, seen, skip, keep, settle, skipped: () => skipped, skippedCount: () => skippedCount, reused: () => reused };
   }
   type Run = ReturnType<typeof createRun>;
 
@@ -248,7 +281,8 @@ export function createUploads(deps: UploadsDeps) {
     const { project } = await projects.assertProjectAccess(actor.principal, orgId, projectId, 'write');
     if (project.status === 'archived') throw ProjectProblems.archived.error('The project is archived: unarchive it first');
     const work = await mkdtemp(join(tmpdir(), 'trellis-codebase-'));
-    const run = createRun(orgId, actor.principal.userId, work);
+    // The current snapshot's contents: a new version shares most of them, known without a query each.
+    const run = createRun(orgId, actor.principal.userId, work, await blobs.ofCurrentSnapshot(db, orgId, projectId));
     let committed = false;
     try {
       const bodyPath = join(work, 'upload');
@@ -267,12 +301,16 @@ export function createUploads(deps: UploadsDeps) {
       } else {
         kept = await readArchive(run, kind, bodyPath, input.fileName);
       }
+      await run.settle(true);
       const { snapshot, duplicates } = await commit(actor, orgId, projectId, input.fileName, run, kept, kind === 'file');
       committed = true;
       await discard(duplicates);
       return { snapshot, storedBlobs: run.stored.length - duplicates.length, reusedBlobs: run.reused(), skipped: run.skipped(), skippedCount: run.skippedCount() };
     } catch (err) {
-      if (!committed) await discard(run.stored.map((b) => b.storage_key));
+      if (!committed) {
+        await run.settle(false);
+        await discard(run.stored.map((b) => b.storage_key));
+      }
       if (err instanceof ArchiveRefusal) throw toProblem(err);
       throw err;
     } finally {
