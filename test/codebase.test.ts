@@ -197,6 +197,10 @@ describe('a codebase', () => {
     expectProblem(await get(w.member, '/snapshots/1'), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
     expectProblem(await call(t, manager.accessToken, 'DELETE', `${base()}/snapshots/1`), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
     expect((await outbox(t, 'codebase.snapshot_deleted', w.orgId)).map((e) => e.payload.version)).toEqual([1]);
+    // The audit log files both events under the snapshot.
+    await t.drain();
+    const audit = (await call(t, w.owner.accessToken, 'GET', `/api/v1/orgs/${w.orgId}/audit?type=codebase.snapshot_deleted`)).json();
+    expect(audit.data).toEqual([expect.objectContaining({ type: 'codebase.snapshot_deleted', targetType: 'codebase_snapshot', actorId: manager.userId })]);
     // Versions are never given twice.
     const again = await upload(manager, await zipOf([{ name: 'a.txt', data: 'a' }]), 'name=again.zip');
     expect(again.json().snapshot.version).toBe(5);
