@@ -255,3 +255,45 @@ describe('who may', () => {
     expect((await get(w.owner, '/tree', w.orgId, p.id)).statusCode).toBe(200);
   });
 });
+
+describe('a snapshot deletion that wins the race with an upload', () => {
+  it('makes the upload answer 409 CODEBASE.UPLOAD_CONFLICT and keep nothing, not point at a freed content', async () => {
+    const p = (await createProject(t, w.owner.accessToken, w.orgId)).id;
+    const shared = 'shared between v1 and the upload\n';
+    const own = 'only in v1\n';
+    expect((await upload(w.owner, await zipOf([{ name: 'shared.txt', data: shared }, { name: 'own.txt', data: own }]), 'name=v1.zip', w.orgId, p)).statusCode).toBe(201);
+    const usedBefore = await usage();
+    const blobsBefore = await blobCount();
+    const db = t.database.db;
+    const key = `codebase:${w.orgId}`;
+    const response = await db.connection().execute(async (session) => {
+      // Hold the lock the upload's last transaction (and any deletion) takes.
+      await sql`BEGIN`.execute(session);
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(session);
+      const pending = upload(w.owner, await zipOf([{ name: 'shared.txt', data: shared }, { name: 'new.txt', data: 'new in the upload\n' }]), 'name=v2.zip', w.orgId, p);
+      // Wait until the upload has read everything, stored its new content, and waits for the lock.
+      for (let waiting = 0; waiting === 0; ) {
+        await new Promise((r) => setTimeout(r, 20));
+        const rows = await sql<{ n: string }>`
+          SELECT count(*) AS n FROM pg_locks
+           WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND classid = ((hashtextextended(${key}, 0) >> 32) & 4294967295)::text::oid AND objid = (hashtextextended(${key}, 0) & 4294967295)::text::oid`.execute(db);
+        waiting = Number(rows.rows[0].n);
+      }
+      // Meanwhile a deletion of v1 wins: its rows, then the contents no file uses, as browse.ts deletes them.
+      await sql`DELETE FROM codebase.snapshots WHERE org_id = ${w.orgId} AND project_id = ${p}`.execute(session);
+      const freed = await sql<{ storage_key: string }>`
+        DELETE FROM codebase.blobs b WHERE b.org_id = ${w.orgId}
+           AND NOT EXISTS (SELECT 1 FROM codebase.files f WHERE f.org_id = b.org_id AND f.sha256 = b.sha256)
+        RETURNING b.storage_key`.execute(session);
+      await sql`COMMIT`.execute(session);
+      for (const r of freed.rows) await t.app.storage.remove(r.storage_key);
+      return pending;
+    });
+    expectProblem(response, 409, 'CODEBASE.UPLOAD_CONFLICT');
+    // v1's two contents freed by the deletion; the upload's new one removed by the upload.
+    expect(await blobCount()).toBe(blobsBefore - 2);
+    expect(await usage()).toBe(usedBefore - shared.length - own.length);
+    expectProblem(await get(w.owner, '/tree', w.orgId, p), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
+  });
+});
