@@ -297,3 +297,31 @@ describe('a snapshot deletion that wins the race with an upload', () => {
     expectProblem(await get(w.owner, '/tree', w.orgId, p), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
   });
 });
+
+describe('CODEBASE_BINARIES=skip', () => {
+  it('leaves binaries out and lists them, with the type their bytes show', async () => {
+    const other = await createTestApp({ env: { CODEBASE_BINARIES: 'skip' } });
+    try {
+      const o = await orgWithRoles(other);
+      const p = await createProject(other, o.owner.accessToken, o.orgId);
+      const zip = await zipOf([{ name: 'src/a.ts', data: 'export {};\n' }, { name: 'logo.png', data: PNG }, { name: 'looks-like.ts', data: PNG }]);
+      const res = await other.request({
+        method: 'POST',
+        url: `${projectsUrl(o.orgId, `/${p.id}`)}/codebase/uploads?name=b.zip`,
+        headers: { ...bearer(o.owner.accessToken), 'content-type': 'application/octet-stream' },
+        payload: zip,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json()).toMatchObject({
+        snapshot: { files: 1 },
+        skippedCount: 2,
+        skipped: [
+          { path: 'logo.png', reason: 'binary', detail: 'image/png' },
+          { path: 'looks-like.ts', reason: 'binary', detail: 'image/png' },
+        ],
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});
