@@ -268,6 +268,21 @@ describe('what is kept as a plain file', () => {
     expect(tree.entries).toContainEqual({ type: 'file', name: 'zeros.gz', path: 'zeros.gz', bytes: gz.length, language: null, kind: 'binary' });
   });
 
+  it('UTF-8 names, long paths and LIKE wildcards come through as they were written', async () => {
+    const long = `${'deep/'.repeat(30)}file.ts`;
+    // A UTF-8 name in the header itself (as GNU tar writes it), and in PAX records (tar-stream's way).
+    const raw = rawTar([{ name: Buffer.from('h\u00e9llo.txt'), data: 'a' }]);
+    expect((await upload(raw, 'raw.tar')).statusCode).toBe(201);
+    expect((await call(t, owner.accessToken, 'GET', `${base()}/file?path=${encodeURIComponent('h\u00e9llo.txt')}`)).json().text).toBe('a');
+    const res = await upload(await tarOf([{ name: 'dossier/\u00e9t\u00e9.md', data: 'b' }, { name: long, data: 'c' }, { name: 'a_b/x.ts', data: 'x' }, { name: 'aXb/y.ts', data: 'y' }], { gzip: true }), 'names.tgz');
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await call(t, owner.accessToken, 'GET', `${base()}/file?path=${encodeURIComponent('dossier/\u00e9t\u00e9.md')}`)).json().text).toBe('b');
+    expect((await call(t, owner.accessToken, 'GET', `${base()}/file?path=${encodeURIComponent(long)}`)).json().text).toBe('c');
+    // `_` is a LIKE wildcard: the folder a_b must not list aXb's files.
+    const tree = (await call(t, owner.accessToken, 'GET', `${base()}/tree?path=a_b`)).json();
+    expect(tree.entries.map((e: { path: string }) => e.path)).toEqual(['a_b/x.ts']);
+  });
+
   it('a single file whose path breaks the rules is refused like an entry', async () => {
     const before = await state();
     const res = await upload(Buffer.from('x'), 'x', `&path=${encodeURIComponent('../x')}`);
