@@ -155,6 +155,11 @@ describe('hostile ZIP archives are refused, naming the entry, and leave nothing 
     expect((await call(t, owner.accessToken, 'GET', `${base()}/file?path=shared.ts&snapshot=1`)).json().text).toBe(SHARED);
   });
 
+  it('a declared size larger than the bytes', async () => {
+    const zip = await zipOf([{ name: 'short.txt', data: 'only a few bytes\n' }]);
+    await expectRefused(patchDeclaredSize(zip, 'short.txt', 5000), 'short.zip', 'size_mismatch', 'short.txt');
+  });
+
   it('an encrypted entry', async () => {
     await expectRefused(patchFlags(await zipOf([{ name: 'secret.txt', data: 'x' }]), 'secret.txt', 1), 'enc.zip', 'unsupported_entry', 'secret.txt');
   });
