@@ -55,9 +55,10 @@ import { webToolsModule } from './modules/web_tools/index.ts';
 import { llmAdminModule } from './modules/llm_admin/index.ts';
 import { assistantsModule } from './modules/assistants/index.ts';
 import { chatModule } from './modules/chat/index.ts';
+import { codebaseModule } from './modules/codebase/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule, assistantsModule, chatModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule, assistantsModule, chatModule, codebaseModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;

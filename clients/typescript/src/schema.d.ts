@@ -3793,6 +3793,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/codebase/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a codebase (ZIP, tar, tar.gz) or one file of it, as a new snapshot (project contributors and managers)
+         * @description The body is the archive or the file itself (any Content-Type), at most CODEBASE_MAX_UPLOAD_BYTES; its kind comes from its first bytes. An archive is the whole codebase: every entry is held to the archive defence (docs/codebase.md) and a breach refuses it with 422 `CODEBASE.ARCHIVE_REFUSED` naming the entry; files matched by the defaults or the codebase's .gitignore files, and files over CODEBASE_MAX_FILE_BYTES, are skipped and listed. With `path`, or when the body is not an archive, the body is one file at that path (else at `name`), the current snapshot's other files carried over. Nothing of a refused upload is kept.
+         *
+         *     API key scope: `codebase:write`.
+         */
+        post: operations["uploadCodebase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The snapshots of a project's codebase, newest first (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["listCodebaseSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/snapshots/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One snapshot of a project's codebase (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["getCodebaseSnapshot"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a snapshot (project managers and org admins); stored files other snapshots share are kept
+         * @description API key scope: `codebase:write`.
+         */
+        delete: operations["deleteCodebaseSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One folder of a snapshot: its files, and its folders with their file counts and sizes (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["getCodebaseTree"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One file of a snapshot: a text file's text as JSON, or the bytes as a download (project members)
+         * @description The path is a query parameter: a path parameter cannot hold `/` in OpenAPI. Binaries (by their bytes), and any file with `download=true`, come as `application/octet-stream` attachments: nothing of a codebase is ever served to render.
+         *
+         *     API key scope: `codebase:read`.
+         */
+        get: operations["getCodebaseFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The files added, removed and changed from one snapshot to another (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["compareCodebaseSnapshots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "analytics.alert_deleted": {
@@ -3987,6 +4115,50 @@ export interface webhooks {
          *     Sent by `assistants`, payload version 1.
          */
         post: operations["receiveAssistantsUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "codebase.snapshot_created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new snapshot (version) of a project's codebase was uploaded.
+         * @description A new snapshot (version) of a project's codebase was uploaded.
+         *
+         *     Sent by `codebase`, payload version 1.
+         */
+        post: operations["receiveCodebaseSnapshotCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "codebase.snapshot_deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A snapshot of a project's codebase was deleted (with the stored files no other snapshot shares).
+         * @description A snapshot of a project's codebase was deleted (with the stored files no other snapshot shares).
+         *
+         *     Sent by `codebase`, payload version 1.
+         */
+        post: operations["receiveCodebaseSnapshotDeleted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6495,6 +6667,200 @@ export interface components {
         ChatUsage: {
             inputTokens: number;
             outputTokens: number;
+        };
+        /** @description `CODEBASE.ARCHIVE_REFUSED`: The upload breaks a rule of the archive defence (docs/codebase.md): `reason` says which, `entry` names the entry (null when the whole archive is at fault). Nothing of the upload was kept. */
+        CodebaseArchiveRefusedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.ARCHIVE_REFUSED";
+            /** @description A stable reason code: path_traversal, absolute_path, drive_letter, backslash, invalid_name, not_utf8, link, special_file, name_clash, too_many_entries, expanded_too_large, ratio_exceeded, size_mismatch, unsupported_entry, corrupt, empty */
+            reason: string;
+            /** @description The offending entry's name as the archive gives it (undecodable bytes shown as U+FFFD), or null */
+            entry: string | null;
+        };
+        CodebaseComparison: {
+            from: number;
+            to: number;
+            added: {
+                path: string;
+                size: number;
+            }[];
+            removed: {
+                path: string;
+                size: number;
+            }[];
+            changed: {
+                path: string;
+                fromSize: number;
+                toSize: number;
+            }[];
+            /** @description More than 10,000 paths changed: the lists stop there, in path order */
+            truncated: boolean;
+        };
+        CodebaseFile: {
+            path: string;
+            snapshot: number;
+            size: number;
+            sha256: string;
+            /** @description By extension, name or shebang; null when unknown */
+            language: string | null;
+            /** @enum {string} */
+            kind: "text";
+            text: string;
+        };
+        /** @description `CODEBASE.PATH_NOT_FOUND`: No such file (or folder, for the tree) in this snapshot. */
+        CodebasePathNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.PATH_NOT_FOUND";
+        };
+        CodebaseSnapshot: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            /** @description 1, 2, … per project; never given twice, even after a deletion */
+            version: number;
+            /** @description The newest snapshot: the one reads default to */
+            current: boolean;
+            /**
+             * @description How it came: `upload` (Git imports come in a later version)
+             * @enum {string}
+             */
+            source: "upload";
+            /** @description The upload's file name */
+            name: string;
+            files: number;
+            /** @description The files' sizes summed */
+            bytes: number;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        CodebaseSnapshotCreatedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            snapshotId: string;
+            version: number;
+            files: number;
+            bytes: number;
+        };
+        /** @description The body of a `codebase.snapshot_created` delivery. */
+        CodebaseSnapshotCreatedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "codebase.snapshot_created";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["CodebaseSnapshotCreatedPayload"];
+        };
+        CodebaseSnapshotDeletedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            snapshotId: string;
+            version: number;
+        };
+        /** @description The body of a `codebase.snapshot_deleted` delivery. */
+        CodebaseSnapshotDeletedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "codebase.snapshot_deleted";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["CodebaseSnapshotDeletedPayload"];
+        };
+        /** @description `CODEBASE.SNAPSHOT_NOT_FOUND`: No such snapshot of this project's codebase (or none uploaded yet). */
+        CodebaseSnapshotNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.SNAPSHOT_NOT_FOUND";
+        };
+        CodebaseSnapshotPage: {
+            data: components["schemas"]["CodebaseSnapshot"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        CodebaseTree: {
+            snapshot: number;
+            /** @description The folder listed ('' for the root) */
+            path: string;
+            /** @description Folders first, then files, each by name */
+            entries: ({
+                /** @enum {string} */
+                type: "folder";
+                name: string;
+                path: string;
+                /** @description Files in it and below */
+                files: number;
+                /** @description Their sizes summed */
+                bytes: number;
+            } | {
+                /** @enum {string} */
+                type: "file";
+                name: string;
+                path: string;
+                bytes: number;
+                language: string | null;
+                /** @description By the file's bytes, never its name: binaries are only ever downloaded */
+                kind: "text" | "binary";
+            })[];
+        };
+        CodebaseUpload: {
+            snapshot: components["schemas"]["CodebaseSnapshot"];
+            /** @description Contents this upload stored */
+            storedBlobs: number;
+            /** @description Contents already stored for another snapshot of the organization, shared rather than stored again */
+            reusedBlobs: number;
+            /** @description Files left out, and why (the first 1,000) */
+            skipped: {
+                path: string;
+                reason: "default_ignored" | "gitignore" | "too_large" | "binary";
+                /** @description The default pattern, the .gitignore, the cap or the detected type that decided it */
+                detail: string;
+            }[];
+            /** @description Every file left out */
+            skippedCount: number;
+        };
+        /** @description `CODEBASE.UPLOAD_CONFLICT`: A snapshot was deleted while this upload was read, taking files the upload shared with it: nothing was kept; send the upload again. */
+        CodebaseUploadConflictProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.UPLOAD_CONFLICT";
         };
         ColumnProfile: {
             name: string;
@@ -11448,6 +11814,20 @@ export type ChatTitleResult = components['schemas']['ChatTitleResult'];
 export type ChatTooManyAttachmentsProblem = components['schemas']['ChatTooManyAttachmentsProblem'];
 export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
+export type CodebaseArchiveRefusedProblem = components['schemas']['CodebaseArchiveRefusedProblem'];
+export type CodebaseComparison = components['schemas']['CodebaseComparison'];
+export type CodebaseFile = components['schemas']['CodebaseFile'];
+export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];
+export type CodebaseSnapshot = components['schemas']['CodebaseSnapshot'];
+export type CodebaseSnapshotCreatedPayload = components['schemas']['CodebaseSnapshotCreatedPayload'];
+export type CodebaseSnapshotCreatedWebhook = components['schemas']['CodebaseSnapshotCreatedWebhook'];
+export type CodebaseSnapshotDeletedPayload = components['schemas']['CodebaseSnapshotDeletedPayload'];
+export type CodebaseSnapshotDeletedWebhook = components['schemas']['CodebaseSnapshotDeletedWebhook'];
+export type CodebaseSnapshotNotFoundProblem = components['schemas']['CodebaseSnapshotNotFoundProblem'];
+export type CodebaseSnapshotPage = components['schemas']['CodebaseSnapshotPage'];
+export type CodebaseTree = components['schemas']['CodebaseTree'];
+export type CodebaseUpload = components['schemas']['CodebaseUpload'];
+export type CodebaseUploadConflictProblem = components['schemas']['CodebaseUploadConflictProblem'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type Conversation = components['schemas']['Conversation'];
@@ -25228,6 +25608,394 @@ export interface operations {
             };
         };
     };
+    uploadCodebase: {
+        parameters: {
+            query: {
+                /** @description The upload's file name (`src.zip`): the snapshot's name, and a single file's path when `path` is not given. Never used to tell the kind. */
+                name: string;
+                /**
+                 * @description The body is one file, to be kept at this path in the codebase (its other files carried over from the current snapshot), whatever its bytes look like
+                 * @example src/index.ts
+                 */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The archive's or file's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["CodebaseUploadConflictProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseArchiveRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCodebaseSnapshots: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseSnapshotPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodebaseSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                /** @description The snapshot's version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseSnapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteCodebaseSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                /** @description The snapshot's version */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodebaseTree: {
+        parameters: {
+            query?: {
+                /** @description A snapshot's version; the current one when omitted */
+                snapshot?: number;
+                /**
+                 * @description The folder (`src/lib`); the root when empty or omitted
+                 * @example src
+                 */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseTree"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"] | components["schemas"]["CodebasePathNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodebaseFile: {
+        parameters: {
+            query: {
+                /**
+                 * @description The file's path in the snapshot
+                 * @example src/index.ts
+                 */
+                path: string;
+                /** @description A snapshot's version; the current one when omitted */
+                snapshot?: number;
+                /** @description Send the bytes as an attachment even for a text file */
+                download?: boolean;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text file as JSON; a binary one (or any with `download=true`) as its bytes, `application/octet-stream` with `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`: never rendered */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseFile"];
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"] | components["schemas"]["CodebasePathNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    compareCodebaseSnapshots: {
+        parameters: {
+            query: {
+                /** @description The older snapshot's version */
+                from: number;
+                /** @description The newer snapshot's version */
+                to: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseComparison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     receiveAnalyticsAlertDeleted: {
         parameters: {
             query?: never;
@@ -25533,6 +26301,78 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AssistantsUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveCodebaseSnapshotCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodebaseSnapshotCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveCodebaseSnapshotDeleted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodebaseSnapshotDeletedWebhook"];
             };
         };
         responses: {

@@ -1,0 +1,37 @@
+// The codebase module's only public door: a project's code as immutable snapshots, uploaded as
+// archives or single files, held to the archive defence, stored once per content in core/storage,
+// browsed and compared with the project's rights (docs/codebase.md).
+import { fileURLToPath } from 'node:url';
+import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { projectsModule } from '../projects/index.ts';
+import { createBrowse } from './browse.ts';
+import { codebaseEvents } from './events.ts';
+import { codebaseRoutes } from './routes.ts';
+import { codebaseSettings } from './settings.ts';
+import { createUploads } from './uploads.ts';
+
+export type { CodebaseEvents } from './events.ts';
+export { CodebaseProblems } from './problems.ts';
+
+/** Nothing yet: search, chat tools and documentation (later) will ask it for files. */
+export type CodebaseApi = Record<never, never>;
+
+export const codebaseModule = defineModule({
+  name: 'codebase',
+  apiTags: [{ name: 'codebase', description: 'A project\'s codebase: snapshots uploaded as archives or files, held to the archive defence, browsed and compared.' }],
+  requires: { projects: projectsModule },
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  events: codebaseEvents,
+  settings: codebaseSettings,
+  // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
+  scopes: [
+    { name: 'codebase:read', description: 'Read the codebases of the projects you may see: snapshots, folders, files, comparisons.' },
+    { name: 'codebase:write', description: 'Upload codebase snapshots to the projects you contribute to; delete snapshots of those you manage.' },
+  ],
+  setup(core, { projects }): ModuleInstance<CodebaseApi> {
+    const log = core.log.child({ module: 'codebase' });
+    const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
+    const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
+    return { api: {}, routes: codebaseRoutes({ uploads, browse }) };
+  },
+});

@@ -1,0 +1,24 @@
+// The codebase module's problems (decision 0028): thrown with `.error()`, listed on routes.
+import { Type } from 'typebox';
+import { defineProblem } from '../../core/errors.ts';
+
+export const CodebaseProblems = {
+  archiveRefused: defineProblem(
+    'unprocessable',
+    'CODEBASE.ARCHIVE_REFUSED',
+    'The upload breaks a rule of the archive defence (docs/codebase.md): `reason` says which, `entry` names the entry (null when the whole archive is at fault). Nothing of the upload was kept.',
+    {
+      extensions: {
+        reason: Type.String({ description: 'A stable reason code: path_traversal, absolute_path, drive_letter, backslash, invalid_name, not_utf8, link, special_file, name_clash, too_many_entries, expanded_too_large, ratio_exceeded, size_mismatch, unsupported_entry, corrupt, empty' }),
+        entry: Type.Union([Type.String(), Type.Null()], { description: 'The offending entry\'s name as the archive gives it (undecodable bytes shown as U+FFFD), or null' }),
+      },
+    },
+  ),
+  snapshotNotFound: defineProblem('not_found', 'CODEBASE.SNAPSHOT_NOT_FOUND', 'No such snapshot of this project\'s codebase (or none uploaded yet).'),
+  pathNotFound: defineProblem('not_found', 'CODEBASE.PATH_NOT_FOUND', 'No such file (or folder, for the tree) in this snapshot.'),
+  uploadConflict: defineProblem(
+    'conflict',
+    'CODEBASE.UPLOAD_CONFLICT',
+    'A snapshot was deleted while this upload was read, taking files the upload shared with it: nothing was kept; send the upload again.',
+  ),
+};

@@ -1,0 +1,203 @@
+// SQL of the codebase schema. Every query names the org (defence in depth); a snapshot's rows are
+// written by the upload in one transaction, under the org's lock (lockOrg), which snapshot
+// deletion takes too: a blob is never freed while an upload is about to point at it.
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { Executor } from '../../core/db/database.ts';
+
+export interface BlobsTable {
+  org_id: string;
+  sha256: string;
+  size: number;
+  kind: 'text' | 'binary';
+  content_type: string;
+  storage_key: string;
+  created_at: Date;
+}
+export interface SnapshotsTable {
+  id: string;
+  org_id: string;
+  project_id: string;
+  version: number;
+  source: 'upload';
+  name: string;
+  file_count: number;
+  total_bytes: number;
+  created_by: string;
+  created_at: Date;
+}
+export interface FilesTable {
+  snapshot_id: string;
+  org_id: string;
+  path: string;
+  size: number;
+  sha256: string;
+  language: string | null;
+  kind: 'text' | 'binary';
+}
+interface CodebasesTable {
+  project_id: string;
+  org_id: string;
+  last_version: number;
+}
+
+export type BlobRow = Selectable<BlobsTable>;
+export type SnapshotRow = Selectable<SnapshotsTable>;
+export type FileRow = Selectable<FilesTable>;
+
+interface Tables {
+  'codebase.blobs': BlobsTable;
+  'codebase.snapshots': SnapshotsTable;
+  'codebase.files': FilesTable;
+  'codebase.codebases': CodebasesTable;
+}
+const q = (db: Executor) => db as unknown as Kysely<Tables>;
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters at 7 columns. */
+const BATCH = 1000;
+/** `LIKE` matches these literally only when escaped. */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export const codebaseLocks = {
+  /** Serializes the org's snapshot writes and blob frees until the transaction ends. */
+  async lockOrg(tx: Executor, orgId: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`codebase:${orgId}`}, 0))`.execute(tx);
+  },
+};
+
+export const blobs = {
+  async existing(db: Executor, orgId: string, shas: readonly string[]): Promise<Set<string>> {
+    if (!shas.length) return new Set();
+    const rows = await q(db).selectFrom('codebase.blobs').select('sha256').where('org_id', '=', orgId).where('sha256', 'in', [...shas]).execute();
+    return new Set(rows.map((r) => r.sha256));
+  },
+  async byHash(db: Executor, orgId: string, sha256: string): Promise<BlobRow | undefined> {
+    return q(db).selectFrom('codebase.blobs').selectAll().where('org_id', '=', orgId).where('sha256', '=', sha256).executeTakeFirst();
+  },
+  /** The content hashes of the project's current snapshot. */
+  async ofCurrentSnapshot(db: Executor, orgId: string, projectId: string): Promise<Set<string>> {
+    const rows = await sql<{ sha256: string }>`
+      SELECT DISTINCT f.sha256 FROM codebase.files f
+       WHERE f.org_id = ${orgId}
+         AND f.snapshot_id = (SELECT id FROM codebase.snapshots WHERE org_id = ${orgId} AND project_id = ${projectId} ORDER BY version DESC LIMIT 1)`.execute(db);
+    return new Set(rows.rows.map((r) => r.sha256));
+  },
+  /** Inserts the new blobs; the hashes another upload stored first are left out of the answer. */
+  async insertNew(db: Executor, rows: readonly BlobRow[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < rows.length; i += BATCH) {
+      const done = await q(db)
+        .insertInto('codebase.blobs')
+        .values(rows.slice(i, i + BATCH))
+        .onConflict((c) => c.columns(['org_id', 'sha256']).doNothing())
+        .returning('sha256')
+        .execute();
+      for (const r of done) inserted.add(r.sha256);
+    }
+    return inserted;
+  },
+  /** Deletes those of `shas` no file points at any more; their storage keys, to remove after commit. */
+  async deleteUnused(db: Executor, orgId: string, shas: readonly string[]): Promise<string[]> {
+    if (!shas.length) return [];
+    const rows = await sql<{ storage_key: string }>`
+      DELETE FROM codebase.blobs b
+       WHERE b.org_id = ${orgId} AND b.sha256 = ANY(${[...shas]}::text[])
+         AND NOT EXISTS (SELECT 1 FROM codebase.files f WHERE f.org_id = b.org_id AND f.sha256 = b.sha256)
+      RETURNING b.storage_key`.execute(db);
+    return rows.rows.map((r) => r.storage_key);
+  },
+};
+
+export const snapshots = {
+  /** The next version of the project's codebase (never one given before, even if deleted). */
+  async nextVersion(tx: Executor, orgId: string, projectId: string): Promise<number> {
+    const row = await q(tx)
+      .insertInto('codebase.codebases')
+      .values({ project_id: projectId, org_id: orgId, last_version: 1 })
+      .onConflict((c) => c.column('project_id').doUpdateSet({ last_version: sql`codebase.codebases.last_version + 1` }))
+      .returning('last_version')
+      .executeTakeFirstOrThrow();
+    return row.last_version;
+  },
+  insert: (tx: Executor, row: SnapshotRow) => q(tx).insertInto('codebase.snapshots').values(row).execute(),
+  async insertFiles(tx: Executor, rows: readonly FileRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += BATCH) await q(tx).insertInto('codebase.files').values(rows.slice(i, i + BATCH)).execute();
+  },
+  /** The version asked for, or the newest (the current one) when none is. */
+  byVersion(db: Executor, orgId: string, projectId: string, version?: number): Promise<SnapshotRow | undefined> {
+    let query = q(db).selectFrom('codebase.snapshots').selectAll().where('org_id', '=', orgId).where('project_id', '=', projectId);
+    if (version !== undefined) query = query.where('version', '=', version);
+    return query.orderBy('version', 'desc').limit(1).executeTakeFirst();
+  },
+  async currentVersion(db: Executor, orgId: string, projectId: string): Promise<number | null> {
+    return (await snapshots.byVersion(db, orgId, projectId))?.version ?? null;
+  },
+  /** Newest first, keyset on version. */
+  list(db: Executor, orgId: string, projectId: string, beforeVersion: number | undefined, limit: number): Promise<SnapshotRow[]> {
+    let query = q(db).selectFrom('codebase.snapshots').selectAll().where('org_id', '=', orgId).where('project_id', '=', projectId);
+    if (beforeVersion !== undefined) query = query.where('version', '<', beforeVersion);
+    return query.orderBy('version', 'desc').limit(limit).execute();
+  },
+  /** Deletes it with its files (cascade); the blob hashes its files used, for the caller to free. */
+  async delete(tx: Executor, orgId: string, snapshotId: string): Promise<string[]> {
+    const shas = await q(tx).selectFrom('codebase.files').select('sha256').distinct().where('org_id', '=', orgId).where('snapshot_id', '=', snapshotId).execute();
+    await q(tx).deleteFrom('codebase.snapshots').where('org_id', '=', orgId).where('id', '=', snapshotId).execute();
+    return shas.map((r) => r.sha256);
+  },
+};
+
+export interface TreeEntryRow {
+  name: string;
+  folder: boolean;
+  files: number;
+  bytes: number;
+  language: string | null;
+  kind: 'text' | 'binary';
+}
+
+export const files = {
+  /** Every file of a snapshot (a single-file upload carries them over). */
+  all: (db: Executor, orgId: string, snapshotId: string) => q(db).selectFrom('codebase.files').selectAll().where('org_id', '=', orgId).where('snapshot_id', '=', snapshotId).execute(),
+  byPath: (db: Executor, orgId: string, snapshotId: string, path: string) =>
+    q(db)
+      .selectFrom('codebase.files as f')
+      .innerJoin('codebase.blobs as b', (j) => j.onRef('b.org_id', '=', 'f.org_id').onRef('b.sha256', '=', 'f.sha256'))
+      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key', 'b.content_type'])
+      .where('f.org_id', '=', orgId)
+      .where('f.snapshot_id', '=', snapshotId)
+      .where('f.path', '=', path)
+      .executeTakeFirst(),
+
+  /**
+   * The entries right under `folder` ('' for the root, else ending with `/`): each file, and each
+   * folder with the count and bytes of every file below it. One pass over the folder's index range.
+   */
+  async children(db: Executor, orgId: string, snapshotId: string, folder: string): Promise<TreeEntryRow[]> {
+    const start = folder.length + 1;
+    const rows = await sql<TreeEntryRow & { files: string; bytes: string }>`
+      SELECT split_part(substr(path, ${start}), '/', 1) AS name,
+             bool_or(strpos(substr(path, ${start}), '/') > 0) AS folder,
+             count(*) AS files, sum(size) AS bytes, min(language) AS language, min(kind) AS kind
+        FROM codebase.files
+       WHERE org_id = ${orgId} AND snapshot_id = ${snapshotId} AND path LIKE ${likePrefix(folder)}
+       GROUP BY 1
+       ORDER BY 2 DESC, 1`.execute(db);
+    return rows.rows.map((r) => ({ ...r, files: Number(r.files), bytes: Number(r.bytes) }));
+  },
+
+  /**
+   * What changed from one snapshot to another, by path, in path order: `added` (only in `to`),
+   * `removed` (only in `from`), `changed` (another hash). At most `limit` rows.
+   */
+  async compare(db: Executor, orgId: string, fromId: string, toId: string, limit: number) {
+    const rows = await sql<{ path: string; change: 'added' | 'removed' | 'changed'; from_size: string | null; to_size: string | null }>`
+      SELECT coalesce(t.path, f.path) AS path,
+             CASE WHEN f.path IS NULL THEN 'added' WHEN t.path IS NULL THEN 'removed' ELSE 'changed' END AS change,
+             f.size AS from_size, t.size AS to_size
+        FROM (SELECT path, size, sha256 FROM codebase.files WHERE org_id = ${orgId} AND snapshot_id = ${fromId}) f
+        FULL JOIN (SELECT path, size, sha256 FROM codebase.files WHERE org_id = ${orgId} AND snapshot_id = ${toId}) t ON t.path = f.path
+       WHERE f.path IS NULL OR t.path IS NULL OR f.sha256 <> t.sha256
+       ORDER BY 1
+       LIMIT ${limit}`.execute(db);
+    return rows.rows.map((r) => ({ path: r.path, change: r.change, fromSize: r.from_size === null ? null : Number(r.from_size), toSize: r.to_size === null ? null : Number(r.to_size) }));
+  },
+
+};

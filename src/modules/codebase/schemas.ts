@@ -1,0 +1,102 @@
+// The codebase API contract (TypeBox): params, queries and views.
+import { Type } from 'typebox';
+import { PageQuery } from '../../core/http/pagination.ts';
+import { Line, named, Nullable, Timestamp, Uuid } from '../../core/http/schema-types.ts';
+
+const Version = (description: string) => Type.Integer({ minimum: 1, maximum: 2_147_483_647, description });
+/** A path of a codebase as the API takes it: `/`-separated, relative. */
+const CodePath = (description: string) => Line(1024, { description, examples: ['src/index.ts'] });
+
+export const ProjectParams = Type.Object({ orgId: Uuid(), projectId: Uuid() });
+export const SnapshotParams = Type.Object({ orgId: Uuid(), projectId: Uuid(), version: Version('The snapshot\'s version') });
+
+export const UploadQuery = Type.Object({
+  name: Line(200, { description: 'The upload\'s file name (`src.zip`): the snapshot\'s name, and a single file\'s path when `path` is not given. Never used to tell the kind.' }),
+  path: Type.Optional(CodePath('The body is one file, to be kept at this path in the codebase (its other files carried over from the current snapshot), whatever its bytes look like')),
+});
+export const ListSnapshotsQuery = Type.Object({ ...PageQuery });
+export const TreeQuery = Type.Object({
+  snapshot: Type.Optional(Version('A snapshot\'s version; the current one when omitted')),
+  path: Type.Optional(Line(1024, { blank: true, minLength: 0, description: 'The folder (`src/lib`); the root when empty or omitted', examples: ['src'] })),
+});
+export const FileQuery = Type.Object({
+  path: CodePath('The file\'s path in the snapshot'),
+  snapshot: Type.Optional(Version('A snapshot\'s version; the current one when omitted')),
+  download: Type.Optional(Type.Boolean({ description: 'Send the bytes as an attachment even for a text file' })),
+});
+export const CompareQuery = Type.Object({ from: Version('The older snapshot\'s version'), to: Version('The newer snapshot\'s version') });
+
+export const SnapshotView = named(
+  'CodebaseSnapshot',
+  Type.Object({
+    id: Uuid(),
+    projectId: Uuid(),
+    version: Type.Integer({ description: '1, 2, … per project; never given twice, even after a deletion' }),
+    current: Type.Boolean({ description: 'The newest snapshot: the one reads default to' }),
+    source: Type.Literal('upload', { description: 'How it came: `upload` (Git imports come in a later version)' }),
+    name: Type.String({ description: 'The upload\'s file name' }),
+    files: Type.Integer(),
+    bytes: Type.Integer({ description: 'The files\' sizes summed' }),
+    createdBy: Uuid(),
+    createdAt: Timestamp(),
+  }),
+);
+
+const SkippedFile = Type.Object({
+  path: Type.String(),
+  reason: Type.Union([Type.Literal('default_ignored'), Type.Literal('gitignore'), Type.Literal('too_large'), Type.Literal('binary')]),
+  detail: Type.String({ description: 'The default pattern, the .gitignore, the cap or the detected type that decided it' }),
+});
+
+export const UploadView = named(
+  'CodebaseUpload',
+  Type.Object({
+    snapshot: SnapshotView,
+    storedBlobs: Type.Integer({ description: 'Contents this upload stored' }),
+    reusedBlobs: Type.Integer({ description: 'Contents already stored for another snapshot of the organization, shared rather than stored again' }),
+    skipped: Type.Array(SkippedFile, { description: 'Files left out, and why (the first 1,000)' }),
+    skippedCount: Type.Integer({ description: 'Every file left out' }),
+  }),
+);
+
+const Kind = Type.Union([Type.Literal('text'), Type.Literal('binary')], { description: 'By the file\'s bytes, never its name: binaries are only ever downloaded' });
+
+export const TreeView = named(
+  'CodebaseTree',
+  Type.Object({
+    snapshot: Type.Integer(),
+    path: Type.String({ description: 'The folder listed (\'\' for the root)' }),
+    entries: Type.Array(
+      Type.Union([
+        Type.Object({ type: Type.Literal('folder'), name: Type.String(), path: Type.String(), files: Type.Integer({ description: 'Files in it and below' }), bytes: Type.Integer({ description: 'Their sizes summed' }) }),
+        Type.Object({ type: Type.Literal('file'), name: Type.String(), path: Type.String(), bytes: Type.Integer(), language: Nullable(Type.String()), kind: Kind }),
+      ]),
+      { description: 'Folders first, then files, each by name' },
+    ),
+  }),
+);
+
+export const FileView = named(
+  'CodebaseFile',
+  Type.Object({
+    path: Type.String(),
+    snapshot: Type.Integer(),
+    size: Type.Integer(),
+    sha256: Type.String(),
+    language: Nullable(Type.String({ description: 'By extension, name or shebang; null when unknown' })),
+    kind: Type.Literal('text'),
+    text: Type.String(),
+  }),
+);
+
+export const CompareView = named(
+  'CodebaseComparison',
+  Type.Object({
+    from: Type.Integer(),
+    to: Type.Integer(),
+    added: Type.Array(Type.Object({ path: Type.String(), size: Type.Integer() })),
+    removed: Type.Array(Type.Object({ path: Type.String(), size: Type.Integer() })),
+    changed: Type.Array(Type.Object({ path: Type.String(), fromSize: Type.Integer(), toSize: Type.Integer() })),
+    truncated: Type.Boolean({ description: 'More than 10,000 paths changed: the lists stop there, in path order' }),
+  }),
+);

@@ -1,0 +1,41 @@
+// The codebase module's slice of the configuration (decision 0034): how big an upload may be,
+// and the caps an archive is held to while it is read (docs/codebase.md, "Archive defence").
+import { defineSettings, integer, oneOf, type SettingsOf, setting } from '../../core/settings.ts';
+
+const GIB = 1024 * 1024 * 1024;
+
+export const codebaseSettings = defineSettings({
+  maxUploadBytes: setting(
+    'CODEBASE_MAX_UPLOAD_BYTES',
+    '209715200',
+    integer(1, 5 * GIB),
+    'Largest codebase upload (the archive or single file as sent), in bytes (200 MiB); a larger body is refused with 413 `STORAGE.TOO_LARGE` while it streams, and nothing is kept.',
+  ),
+  maxEntries: setting('CODEBASE_MAX_ENTRIES', '50000', integer(1, 1_000_000), 'Entries (files, folders, links) an uploaded archive may hold; more: 422 `CODEBASE.ARCHIVE_REFUSED` (`too_many_entries`).'),
+  maxExpandedBytes: setting(
+    'CODEBASE_MAX_EXPANDED_BYTES',
+    '1073741824',
+    integer(1, 100 * GIB),
+    'Bytes an uploaded archive may expand to (1 GiB), counted while it is read, whatever its headers declare; more: 422 `CODEBASE.ARCHIVE_REFUSED` (`expanded_too_large`).',
+  ),
+  maxRatio: setting(
+    'CODEBASE_MAX_RATIO',
+    '200',
+    integer(2, 100_000),
+    'Largest compression ratio of an archive entry (or of a whole .tar.gz) once it has expanded past 1 MiB; more is a bomb: 422 `CODEBASE.ARCHIVE_REFUSED` (`ratio_exceeded`).',
+  ),
+  maxFileBytes: setting(
+    'CODEBASE_MAX_FILE_BYTES',
+    '5242880',
+    integer(1, 5 * GIB),
+    'Largest file of a codebase that is kept (5 MiB; never above STORAGE_MAX_UPLOAD_BYTES); a larger one is skipped (`too_large`) and listed in the upload\'s answer.',
+  ),
+  binaries: setting(
+    'CODEBASE_BINARIES',
+    'keep',
+    oneOf('keep', 'skip'),
+    '`keep`: files that are binary by their content are stored, marked `binary` and only ever downloaded; `skip`: they are left out (`binary`) and listed in the upload\'s answer.',
+  ),
+});
+
+export type CodebaseSettings = SettingsOf<typeof codebaseSettings>;

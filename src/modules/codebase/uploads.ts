@@ -1,0 +1,324 @@
+// An upload becomes a snapshot. The body is streamed to a temporary file (capped, never held in
+// memory), its kind told by its first bytes. An archive is read twice: first its names alone,
+// every one held to the path rules (paths.ts) and the caps before a byte of content is kept, with
+// its .gitignore files; then the files kept are read again, each copied to a temporary file while
+// it is hashed and classified (content.ts), and stored once per content in the org's storage
+// (blobs: the same bytes in two snapshots are one object). The snapshot's rows are written in one
+// transaction at the end, so a half-read upload never shows; if anything fails, the objects this
+// upload stored are removed (no row points at them yet) and the temporary folder goes with them.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { uuidv7 } from 'uuidv7';
+import type { Actor } from '../../core/context/actor.ts';
+import type { Executor } from '../../core/db/database.ts';
+import type { EventPublisher } from '../../core/events/types.ts';
+import type { Logger } from '../../core/log/logger.ts';
+import type { Clock } from '../../core/module.ts';
+import { type Storage, StorageProblems } from '../../core/storage/index.ts';
+import { ProjectProblems, type ProjectsApi } from '../projects/index.ts';
+import { detectKind, type UploadKind } from './archive/kind.ts';
+import { walkTar } from './archive/tar.ts';
+import type { ArchiveLimits, Visit } from './archive/types.ts';
+import { walkZip } from './archive/zip.ts';
+import { type Inspected, inspect } from './content.ts';
+import { createIgnoreRules, type Skipped } from './ignore-rules.ts';
+import { languageOf } from './languages.ts';
+import { checkEntryName, createNameRegistry } from './paths.ts';
+import { CodebaseProblems } from './problems.ts';
+import { ArchiveRefusal, refuse, toProblem } from './refusal.ts';
+import { type BlobRow, blobs, codebaseLocks, type FileRow, files, snapshots } from './repository.ts';
+import type { CodebaseSettings } from './settings.ts';
+import { type Snapshot, toSnapshot } from './views.ts';
+
+/** Skipped files listed in an upload's answer at most (`skippedCount` has them all). */
+const SKIPPED_LISTED = 1000;
+/** A .gitignore longer than this is kept as a file but its rules are not read. */
+const GITIGNORE_MAX_BYTES = 64 * 1024;
+const BLOB_SCOPE = 'codebase/blobs';
+/** A file up to this size is read into memory (one at a time) rather than through a temporary file. */
+const IN_MEMORY_BYTES = 256 * 1024;
+/** Files stored at once by one upload. */
+const SAVES_AT_ONCE = 8;
+
+export interface UploadInput {
+  /** The client's name for the upload (`?name=`): the snapshot's name, and a single file's path by default. */
+  fileName: string;
+  /** A single file's path in the codebase (`?path=`): the body is then that file, whatever its bytes. */
+  path?: string;
+  body: Readable;
+}
+
+export interface UploadResult {
+  snapshot: Snapshot;
+  /** Contents stored by this upload, and those it found already stored (shared with other snapshots). */
+  storedBlobs: number;
+  reusedBlobs: number;
+  skipped: Skipped[];
+  skippedCount: number;
+}
+
+export interface UploadsDeps {
+  db: Executor;
+  events: EventPublisher;
+  clock: Clock;
+  log: Logger;
+  storage: Storage;
+  projects: Pick<ProjectsApi, 'assertProjectAccess'>;
+  settings: CodebaseSettings;
+}
+
+/** A file read and kept, before its rows are written. */
+interface KeptFile {
+  path: string;
+  size: number;
+  sha256: string;
+  language: string | null;
+  kind: 'text' | 'binary';
+}
+
+/** Copies the request body to `path`, 413 STORAGE.TOO_LARGE past `maxBytes`; the body is never destroyed (the refusal must still be answered). */
+async function receive(body: Readable, path: string, maxBytes: number): Promise<number> {
+  const file = await open(path, 'w');
+  let size = 0;
+  try {
+    for await (const part of body.iterator({ destroyOnReturn: false })) {
+      const chunk = typeof part === 'string' ? Buffer.from(part) : (part as Buffer);
+      size += chunk.length;
+      if (size > maxBytes) throw StorageProblems.tooLarge.error(`The upload is over the limit of ${maxBytes} bytes`, { details: { maxBytes } });
+      await file.write(chunk);
+    }
+  } finally {
+    await file.close();
+  }
+  return size;
+}
+
+/** A small entry's text (a .gitignore), read whole. */
+async function readText(body: Readable): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) parts.push(chunk as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export function createUploads(deps: UploadsDeps) {
+  const { db, events, clock, log, storage, projects, settings } = deps;
+  /** The cap of one file kept: the codebase's own, never above what core/storage takes. */
+  const maxFileBytes = Math.min(settings.maxFileBytes, storage.limits.maxUploadBytes);
+  const limits: ArchiveLimits = { maxEntries: settings.maxEntries, maxExpandedBytes: settings.maxExpandedBytes, maxRatio: settings.maxRatio };
+
+  /** One upload's work: its temporary folder, what it stored, what it skipped. */
+  function createRun(orgId: string, userId: string, work: string, known: ReadonlySet<string>) {
+    const stored: BlobRow[] = [];
+    const seen = new Set<string>();
+    let reused = 0;
+    const skipped: Skipped[] = [];
+    let skippedCount = 0;
+    let entrySeq = 0;
+    // Saves run beside the reading, a few at once: each one waits on a file sync and a commit,
+    // which overlap well; in a row they dominate an upload of many small files.
+    const saving = new Set<Promise<void>>();
+    let saveFailure: unknown = null;
+
+    const skip = (s: Skipped) => {
+      skippedCount++;
+      if (skipped.length < SKIPPED_LISTED) skipped.push(s);
+    };
+
+    /** Stores the file (its bytes, or the file at `temp`) in the background, then removes `temp`; throws an earlier save's failure. */
+    async function saveSoon(temp: string, file: Inspected) {
+      while (saving.size >= SAVES_AT_ONCE) await Promise.race(saving);
+      if (saveFailure) throw saveFailure;
+      const task = (async () => {
+        try {
+          const saved = await storage.save({ orgId, scope: BLOB_SCOPE, fileName: file.sha256, contentType: file.contentType, body: file.bytes ?? createReadStream(temp), userId });
+          stored.push({ org_id: orgId, sha256: file.sha256, size: saved.size, kind: file.kind, content_type: file.contentType, storage_key: saved.key, created_at: clock.now() });
+        } catch (err) {
+          saveFailure ??= err;
+        } finally {
+          await rm(temp, { force: true });
+        }
+      })();
+      saving.add(task);
+      void task.then(() => saving.delete(task));
+    }
+
+    /** Waits for every save; `check`: then throws the first failure. */
+    async function settle(check: boolean) {
+      while (saving.size) await Promise.all(saving);
+      if (check && saveFailure) throw saveFailure;
+    }
+
+    /** Reads and classifies a file's bytes, and stores them unless the org already has them. */
+    async function keep(path: string, body: Readable, tooLarge: () => Error): Promise<KeptFile | null> {
+      const temp = join(work, `entry-${++entrySeq}`);
+      let handedOver = false;
+      try {
+        const file = await inspect(body, { spillTo: temp, memoryBytes: IN_MEMORY_BYTES, maxBytes: maxFileBytes, tooLarge });
+        if (file.kind === 'binary' && settings.binaries === 'skip') {
+          skip({ path, reason: 'binary', detail: file.contentType });
+          return null;
+        }
+        if (!seen.has(file.sha256)) {
+          seen.add(file.sha256);
+          if (known.has(file.sha256) || (await blobs.byHash(db, orgId, file.sha256))) reused++;
+          else {
+            await saveSoon(temp, file);
+            handedOver = true;
+          }
+        }
+        return { path, size: file.size, sha256: file.sha256, language: languageOf(path, file.head), kind: file.kind };
+      } finally {
+        if (!handedOver) await rm(temp, { force: true });
+      }
+    }
+
+    return { stored, seen, skip, keep, settle, skipped: () => skipped, skippedCount: () => skippedCount, reused: () => reused };
+  }
+  type Run = ReturnType<typeof createRun>;
+
+  /** Every file of an archive that the rules keep, read and stored; refusals as ArchiveRefusal. */
+  async function readArchive(run: Run, kind: Exclude<UploadKind, 'file'>, path: string, name: string): Promise<KeptFile[]> {
+    const walk = (visit: Visit) => (kind === 'zip' ? walkZip(path, limits, visit) : walkTar(path, { gzip: kind === 'tar.gz', archiveName: name }, limits, visit));
+
+    // First pass: names, types and .gitignore files; nothing is stored.
+    const names = createNameRegistry();
+    const gitignores = new Map<string, string>();
+    const candidates: { path: string; size: number }[] = [];
+    await walk(async (entry, openEntry) => {
+      const checked = checkEntryName(entry.name);
+      if (entry.type === 'symlink' || entry.type === 'hardlink') throw refuse('link', entry.name, 'The archive holds a link (links are refused, wherever they point)');
+      if (entry.type === 'special') throw refuse('special_file', entry.name, 'The archive holds a device, FIFO or other special file');
+      names.add(checked, entry.name);
+      if (entry.type === 'folder' || checked.folder) return;
+      candidates.push({ path: checked.path, size: entry.size });
+      if ((checked.path === '.gitignore' || checked.path.endsWith('/.gitignore')) && entry.size <= GITIGNORE_MAX_BYTES) gitignores.set(checked.path, await readText(await openEntry()));
+    });
+    if (!candidates.length) throw refuse('empty', null, 'The archive holds no files');
+
+    const skipReason = createIgnoreRules(gitignores);
+    const wanted = new Set<string>();
+    for (const c of candidates) {
+      const why = skipReason(c.path) ?? (c.size > maxFileBytes ? { path: c.path, reason: 'too_large' as const, detail: `over ${maxFileBytes} bytes` } : null);
+      if (why) run.skip(why);
+      else wanted.add(c.path);
+    }
+
+    // Second pass: the files kept, read, classified and stored.
+    const kept: KeptFile[] = [];
+    await walk(async (entry, openEntry) => {
+      if (entry.type !== 'file') return;
+      const { path: filePath, folder } = checkEntryName(entry.name);
+      if (folder || !wanted.has(filePath)) return;
+      // Past the per-file cap although it declared less: the declaration lied.
+      const file = await run.keep(filePath, await openEntry(), () => refuse('size_mismatch', entry.name, 'An entry is larger than the archive declares'));
+      if (file) kept.push(file);
+    });
+    if (!kept.length) throw refuse('empty', null, 'Every file of the archive was skipped: nothing is left to keep');
+    return kept;
+  }
+
+  /** Writes the snapshot whole, under the org's lock; the objects another upload stored first are ours to remove. */
+  async function commit(actor: Actor, orgId: string, projectId: string, name: string, run: Run, kept: KeptFile[], single: boolean) {
+    const userId = actor.principal.userId;
+    return db.transaction().execute(async (tx) => {
+      await codebaseLocks.lockOrg(tx, orgId);
+      const newHashes = new Set(run.stored.map((b) => b.sha256));
+      const reusedHashes = [...run.seen].filter((h) => !newHashes.has(h));
+      if ((await blobs.existing(tx, orgId, reusedHashes)).size !== reusedHashes.length) {
+        throw CodebaseProblems.uploadConflict.error('A snapshot sharing files with this upload was deleted meanwhile: send the upload again');
+      }
+      const inserted = await blobs.insertNew(tx, run.stored);
+      const duplicates = run.stored.filter((b) => !inserted.has(b.sha256)).map((b) => b.storage_key);
+
+      // A single file changes one file of the current snapshot: the others are carried over.
+      let all: KeptFile[] = kept;
+      if (single) {
+        const base = await snapshots.byVersion(tx, orgId, projectId);
+        const carried = base ? await carriedFiles(tx, orgId, base.id, kept[0]) : [];
+        all = [...carried, ...kept];
+      }
+      const id = uuidv7();
+      const version = await snapshots.nextVersion(tx, orgId, projectId);
+      const row = {
+        id,
+        org_id: orgId,
+        project_id: projectId,
+        version,
+        source: 'upload' as const,
+        name,
+        file_count: all.length,
+        total_bytes: all.reduce((sum, f) => sum + f.size, 0),
+        created_by: userId,
+        created_at: clock.now(),
+      };
+      await snapshots.insert(tx, row);
+      await snapshots.insertFiles(tx, all.map((f): FileRow => ({ snapshot_id: id, org_id: orgId, ...f })));
+      await events.publish(tx, 'codebase.snapshot_created', { orgId, projectId, snapshotId: id, version, files: row.file_count, bytes: row.total_bytes }, { actor, orgId });
+      return { snapshot: toSnapshot(row, version), duplicates };
+    });
+  }
+
+  /** The files of snapshot `baseId` but the one `file` replaces; `file` must not clash with them. */
+  async function carriedFiles(tx: Executor, orgId: string, baseId: string, file: KeptFile): Promise<KeptFile[]> {
+    const rows = (await files.all(tx, orgId, baseId)).filter((r) => r.path !== file.path);
+    const names = createNameRegistry();
+    for (const r of rows) names.add({ path: r.path, folder: false }, r.path);
+    names.add({ path: file.path, folder: false }, file.path);
+    return rows.map((r) => ({ path: r.path, size: Number(r.size), sha256: r.sha256, language: r.language, kind: r.kind }));
+  }
+
+  /** Removes objects no row points at; a failure leaves an orphan that still counts, logged. */
+  async function discard(keys: readonly string[]) {
+    for (const key of keys) {
+      await storage.remove(key).catch((err: Error) => log.warn({ key, err: err.message }, 'codebase: a stored file of a refused upload was not removed; it still counts against the quota'));
+    }
+  }
+
+  async function upload(actor: Actor, orgId: string, projectId: string, input: UploadInput): Promise<UploadResult> {
+    const { project } = await projects.assertProjectAccess(actor.principal, orgId, projectId, 'write');
+    if (project.status === 'archived') throw ProjectProblems.archived.error('The project is archived: unarchive it first');
+    const work = await mkdtemp(join(tmpdir(), 'trellis-codebase-'));
+    // The current snapshot's contents: a new version shares most of them, known without a query each.
+    const run = createRun(orgId, actor.principal.userId, work, await blobs.ofCurrentSnapshot(db, orgId, projectId));
+    let committed = false;
+    try {
+      const bodyPath = join(work, 'upload');
+      await receive(input.body, bodyPath, settings.maxUploadBytes);
+      const single = input.path !== undefined;
+      const kind = single ? 'file' : await detectKind(bodyPath);
+      let kept: KeptFile[];
+      if (kind === 'file') {
+        const raw = input.path ?? input.fileName;
+        const { path, folder } = checkEntryName(raw);
+        if (folder) throw refuse('invalid_name', raw, 'A single file\'s path names a folder');
+        const tooLarge = () => StorageProblems.tooLarge.error(`The file is over the limit of ${maxFileBytes} bytes for a file of a codebase`, { details: { maxBytes: maxFileBytes } });
+        const file = await run.keep(path, createReadStream(bodyPath), tooLarge);
+        if (!file) throw refuse('empty', null, 'The file was skipped: nothing is left to keep');
+        kept = [file];
+      } else {
+        kept = await readArchive(run, kind, bodyPath, input.fileName);
+      }
+      await run.settle(true);
+      const { snapshot, duplicates } = await commit(actor, orgId, projectId, input.fileName, run, kept, kind === 'file');
+      committed = true;
+      await discard(duplicates);
+      return { snapshot, storedBlobs: run.stored.length - duplicates.length, reusedBlobs: run.reused(), skipped: run.skipped(), skippedCount: run.skippedCount() };
+    } catch (err) {
+      if (!committed) {
+        await run.settle(false);
+        await discard(run.stored.map((b) => b.storage_key));
+      }
+      if (err instanceof ArchiveRefusal) throw toProblem(err);
+      throw err;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  return { upload };
+}
+
+export type Uploads = ReturnType<typeof createUploads>;

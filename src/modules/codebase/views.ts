@@ -1,0 +1,19 @@
+// The shapes the API answers with, from rows.
+import type { Static } from 'typebox';
+import type { SnapshotRow } from './repository.ts';
+import type { SnapshotView } from './schemas.ts';
+
+export type Snapshot = Static<typeof SnapshotView>;
+
+export const toSnapshot = (r: SnapshotRow, currentVersion: number | null): Snapshot => ({
+  id: r.id,
+  projectId: r.project_id,
+  version: r.version,
+  current: r.version === currentVersion,
+  source: r.source,
+  name: r.name,
+  files: r.file_count,
+  bytes: Number(r.total_bytes),
+  createdBy: r.created_by,
+  createdAt: r.created_at.toISOString(),
+});
