@@ -3793,6 +3793,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/codebase/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the codebase from a Git URL as a new snapshot (project contributors and managers)
+         * @description A shallow clone (depth 1, one branch, no tags) through the SSRF guard, at most CODEBASE_GIT_MAX_BYTES downloaded within CODEBASE_GIT_TIMEOUT; its files are then held to the same rules as an uploaded archive (docs/codebase.md). The URL, branch and token (sealed) are kept for `POST …/codebase/imports/again`. Refusals: 422 `CODEBASE.GIT_IMPORT_FAILED` with `reason`; nothing is kept.
+         *
+         *     API key scope: `codebase:write`.
+         */
+        post: operations["importCodebase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/imports/again": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the codebase again from its kept Git source, as a new snapshot (project contributors and managers)
+         * @description API key scope: `codebase:write`.
+         */
+        post: operations["reimportCodebase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/git-source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the codebase is imported from (its token is never shown) (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["getCodebaseGitSource"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/projects/{projectId}/codebase/uploads": {
         parameters: {
             query?: never;
@@ -6707,6 +6769,29 @@ export interface components {
             kind: "text";
             text: string;
         };
+        /** @description `CODEBASE.GIT_IMPORT_FAILED`: The Git import did not get the code: `reason` says why (url, scheme, redirect, auth, not_found, too_large, too_many_files, timeout, remote). Nothing was kept. */
+        CodebaseGitImportFailedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.GIT_IMPORT_FAILED";
+            /** @description A stable reason code */
+            reason: string;
+        };
+        CodebaseGitSource: {
+            url: string;
+            ref: string | null;
+            /** @description Whether a token is kept (it is never returned) */
+            hasToken: boolean;
+            /**
+             * Format: date-time
+             * @description The last import that set it (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            updatedAt: string;
+        };
+        /** @description `CODEBASE.NO_GIT_SOURCE`: This project's codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again. */
+        CodebaseNoGitSourceProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.NO_GIT_SOURCE";
+        };
         /** @description `CODEBASE.PATH_NOT_FOUND`: No such file (or folder, for the tree) in this snapshot. */
         CodebasePathNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -6721,11 +6806,15 @@ export interface components {
             version: number;
             /** @description The newest snapshot: the one reads default to */
             current: boolean;
-            /**
-             * @description How it came: `upload` (Git imports come in a later version)
-             * @enum {string}
-             */
-            source: "upload";
+            /** @description How it came: `upload`, or `git` (imported from a Git URL) */
+            source: "upload" | "git";
+            git: {
+                url: string;
+                /** @description The branch or tag asked for; null: the remote's default branch */
+                ref: string | null;
+                /** @description The commit imported (its full id) */
+                commit: string;
+            } | null;
             /** @description The upload's file name */
             name: string;
             files: number;
@@ -11817,6 +11906,9 @@ export type ChatUsage = components['schemas']['ChatUsage'];
 export type CodebaseArchiveRefusedProblem = components['schemas']['CodebaseArchiveRefusedProblem'];
 export type CodebaseComparison = components['schemas']['CodebaseComparison'];
 export type CodebaseFile = components['schemas']['CodebaseFile'];
+export type CodebaseGitImportFailedProblem = components['schemas']['CodebaseGitImportFailedProblem'];
+export type CodebaseGitSource = components['schemas']['CodebaseGitSource'];
+export type CodebaseNoGitSourceProblem = components['schemas']['CodebaseNoGitSourceProblem'];
 export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];
 export type CodebaseSnapshot = components['schemas']['CodebaseSnapshot'];
 export type CodebaseSnapshotCreatedPayload = components['schemas']['CodebaseSnapshotCreatedPayload'];
@@ -25606,6 +25698,210 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
                 };
             };
+        };
+    };
+    importCodebase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The repository's URL: https (plain http only to a host of CODEBASE_GIT_ALLOWED_HOSTS), no user name or password in it
+                     * @example https://github.com/team/garden.git
+                     */
+                    url: string;
+                    /** @description A branch or tag; absent or null: the remote's default branch */
+                    ref?: string | null;
+                    /** @description An access token for a private repository, sent as HTTP basic credentials to that host only; kept sealed for the next import, never returned */
+                    token?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["CodebaseUploadConflictProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseGitImportFailedProblem"] | components["schemas"]["CodebaseArchiveRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reimportCodebase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseNoGitSourceProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["CodebaseUploadConflictProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseGitImportFailedProblem"] | components["schemas"]["CodebaseArchiveRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodebaseGitSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseGitSource"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseNoGitSourceProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     uploadCodebase: {

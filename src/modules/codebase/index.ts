@@ -1,12 +1,13 @@
 // The codebase module's only public door: a project's code as immutable snapshots, uploaded as
 // archives or single files, held to the archive defence, stored once per content in core/storage,
-// browsed and compared with the project's rights (docs/codebase.md).
+// or imported from a Git URL, browsed and compared with the project's rights (docs/codebase.md).
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { projectsModule } from '../projects/index.ts';
 import { createBrowse } from './browse.ts';
 import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
+import { createImports } from './imports.ts';
 import { codebaseSettings } from './settings.ts';
 import { createUploads } from './uploads.ts';
 
@@ -32,6 +33,7 @@ export const codebaseModule = defineModule({
     const log = core.log.child({ module: 'codebase' });
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
-    return { api: {}, routes: codebaseRoutes({ uploads, browse }) };
+    const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
+    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports }) };
   },
 });

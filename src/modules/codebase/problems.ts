@@ -16,6 +16,13 @@ export const CodebaseProblems = {
   ),
   snapshotNotFound: defineProblem('not_found', 'CODEBASE.SNAPSHOT_NOT_FOUND', 'No such snapshot of this project\'s codebase (or none uploaded yet).'),
   pathNotFound: defineProblem('not_found', 'CODEBASE.PATH_NOT_FOUND', 'No such file (or folder, for the tree) in this snapshot.'),
+  gitImportFailed: defineProblem(
+    'unprocessable',
+    'CODEBASE.GIT_IMPORT_FAILED',
+    'The Git import did not get the code: `reason` says why (url, scheme, redirect, auth, not_found, too_large, too_many_files, timeout, remote). Nothing was kept.',
+    { extensions: { reason: Type.String({ description: 'A stable reason code' }) } },
+  ),
+  noGitSource: defineProblem('not_found', 'CODEBASE.NO_GIT_SOURCE', 'This project\'s codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again.'),
   uploadConflict: defineProblem(
     'conflict',
     'CODEBASE.UPLOAD_CONFLICT',

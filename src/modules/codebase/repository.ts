@@ -18,12 +18,16 @@ export interface SnapshotsTable {
   org_id: string;
   project_id: string;
   version: number;
-  source: 'upload';
+  source: 'upload' | 'git';
   name: string;
   file_count: number;
   total_bytes: number;
   created_by: string;
   created_at: Date;
+  /** A Git import's URL, branch or tag, and commit; null for uploads. */
+  git_url: string | null;
+  git_ref: string | null;
+  git_commit: string | null;
 }
 export interface FilesTable {
   snapshot_id: string;
@@ -34,6 +38,17 @@ export interface FilesTable {
   language: string | null;
   kind: 'text' | 'binary';
 }
+export interface GitSourcesTable {
+  project_id: string;
+  org_id: string;
+  url: string;
+  ref: string | null;
+  token_sealed: string | null;
+  updated_by: string;
+  updated_at: Date;
+}
+export type GitSourceRow = Selectable<GitSourcesTable>;
+
 interface CodebasesTable {
   project_id: string;
   org_id: string;
@@ -49,6 +64,7 @@ interface Tables {
   'codebase.snapshots': SnapshotsTable;
   'codebase.files': FilesTable;
   'codebase.codebases': CodebasesTable;
+  'codebase.git_sources': GitSourcesTable;
 }
 const q = (db: Executor) => db as unknown as Kysely<Tables>;
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters at 7 columns. */
@@ -200,4 +216,16 @@ export const files = {
     return rows.rows.map((r) => ({ path: r.path, change: r.change, fromSize: r.from_size === null ? null : Number(r.from_size), toSize: r.to_size === null ? null : Number(r.to_size) }));
   },
 
+};
+
+export const gitSources = {
+  get: (db: Executor, orgId: string, projectId: string) =>
+    q(db).selectFrom('codebase.git_sources').selectAll().where('org_id', '=', orgId).where('project_id', '=', projectId).executeTakeFirst(),
+  /** The project's source as its last import gave it. */
+  put: (db: Executor, row: GitSourceRow) =>
+    q(db)
+      .insertInto('codebase.git_sources')
+      .values(row)
+      .onConflict((c) => c.column('project_id').doUpdateSet({ url: row.url, ref: row.ref, token_sealed: row.token_sealed, updated_by: row.updated_by, updated_at: row.updated_at }))
+      .execute(),
 };

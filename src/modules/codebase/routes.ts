@@ -12,6 +12,7 @@ import { ProjectProblems } from '../projects/index.ts';
 import type { Browse } from './browse.ts';
 import { CodebaseProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
+import type { Imports } from './imports.ts';
 import type { Uploads } from './uploads.ts';
 
 const tags = ['codebase'];
@@ -29,9 +30,45 @@ const FileResponse = {
   content: { 'application/json': { schema: S.FileView }, 'application/octet-stream': Binary('The file\'s bytes') },
 };
 
-export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse }) {
-  const { uploads, browse } = deps;
+const IMPORT_PROBLEMS = [ProjectProblems.archived, P.gitImportFailed, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded];
+
+export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports }) {
+  const { uploads, browse, imports } = deps;
   return async (app: HttpServer) => {
+    app.post(`${BASE}/imports`, {
+      config: write(...IMPORT_PROBLEMS),
+      schema: {
+        tags,
+        operationId: 'importCodebase',
+        summary: 'Import the codebase from a Git URL as a new snapshot (project contributors and managers)',
+        description:
+          'A shallow clone (depth 1, one branch, no tags) through the SSRF guard, at most CODEBASE_GIT_MAX_BYTES downloaded within CODEBASE_GIT_TIMEOUT; its files are then held to the same rules as an uploaded archive (docs/codebase.md). ' +
+          'The URL, branch and token (sealed) are kept for `POST …/codebase/imports/again`. Refusals: 422 `CODEBASE.GIT_IMPORT_FAILED` with `reason`; nothing is kept.',
+        params: S.ProjectParams,
+        body: S.ImportBody,
+        response: { 201: S.UploadView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await imports.importFrom(actorOf(req), req.params.orgId, req.params.projectId, req.body)),
+    });
+
+    app.post(`${BASE}/imports/again`, {
+      config: write(P.noGitSource, ...IMPORT_PROBLEMS),
+      schema: {
+        tags,
+        operationId: 'reimportCodebase',
+        summary: 'Import the codebase again from its kept Git source, as a new snapshot (project contributors and managers)',
+        params: S.ProjectParams,
+        response: { 201: S.UploadView },
+      },
+      handler: async (req, reply) => reply.status(201).send(await imports.importAgain(actorOf(req), req.params.orgId, req.params.projectId)),
+    });
+
+    app.get(`${BASE}/git-source`, {
+      config: read(P.noGitSource),
+      schema: { tags, operationId: 'getCodebaseGitSource', summary: 'Where the codebase is imported from (its token is never shown) (project members)', params: S.ProjectParams, response: { 200: S.GitSourceView } },
+      handler: async (req) => imports.source(actorOf(req), req.params.orgId, req.params.projectId),
+    });
+
     await app.register(async (scope: HttpServer) => {
       // Any media type: what the body is comes from its first bytes, never from a header.
       scope.removeAllContentTypeParsers();

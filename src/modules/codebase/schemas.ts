@@ -33,7 +33,17 @@ export const SnapshotView = named(
     projectId: Uuid(),
     version: Type.Integer({ description: '1, 2, … per project; never given twice, even after a deletion' }),
     current: Type.Boolean({ description: 'The newest snapshot: the one reads default to' }),
-    source: Type.Literal('upload', { description: 'How it came: `upload` (Git imports come in a later version)' }),
+    source: Type.Union([Type.Literal('upload'), Type.Literal('git')], { description: 'How it came: `upload`, or `git` (imported from a Git URL)' }),
+    git: Nullable(
+      Type.Object(
+        {
+          url: Type.String(),
+          ref: Nullable(Type.String({ description: 'The branch or tag asked for; null: the remote\'s default branch' })),
+          commit: Type.String({ description: 'The commit imported (its full id)' }),
+        },
+        { description: 'Where a Git import came from; null for uploads' },
+      ),
+    ),
     name: Type.String({ description: 'The upload\'s file name' }),
     files: Type.Integer(),
     bytes: Type.Integer({ description: 'The files\' sizes summed' }),
@@ -98,5 +108,21 @@ export const CompareView = named(
     removed: Type.Array(Type.Object({ path: Type.String(), size: Type.Integer() })),
     changed: Type.Array(Type.Object({ path: Type.String(), fromSize: Type.Integer(), toSize: Type.Integer() })),
     truncated: Type.Boolean({ description: 'More than 10,000 paths changed: the lists stop there, in path order' }),
+  }),
+);
+
+export const ImportBody = Type.Object({
+  url: Line(2000, { description: 'The repository\'s URL: https (plain http only to a host of CODEBASE_GIT_ALLOWED_HOSTS), no user name or password in it', examples: ['https://github.com/team/garden.git'] }),
+  ref: Type.Optional(Nullable(Line(250, { description: 'A branch or tag; absent or null: the remote\'s default branch' }))),
+  token: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000, description: 'An access token for a private repository, sent as HTTP basic credentials to that host only; kept sealed for the next import, never returned' }))),
+});
+
+export const GitSourceView = named(
+  'CodebaseGitSource',
+  Type.Object({
+    url: Type.String(),
+    ref: Nullable(Type.String()),
+    hasToken: Type.Boolean({ description: 'Whether a token is kept (it is never returned)' }),
+    updatedAt: Timestamp({ description: 'The last import that set it' }),
   }),
 );

@@ -1,10 +1,12 @@
 // The codebase module's slice of the configuration (decision 0034): how big an upload may be,
 // and the caps an archive is held to while it is read (docs/codebase.md, "Archive defence").
-import { defineSettings, integer, oneOf, type SettingsOf, setting } from '../../core/settings.ts';
+import { parseAllowList } from '../../core/net/allow-list.ts';
+import { defineSettings, hostList, integer, millis, oneOf, type SettingsOf, setting } from '../../core/settings.ts';
 
 const GIB = 1024 * 1024 * 1024;
 
-export const codebaseSettings = defineSettings({
+export const codebaseSettings = defineSettings(
+  {
   maxUploadBytes: setting(
     'CODEBASE_MAX_UPLOAD_BYTES',
     '209715200',
@@ -36,6 +38,21 @@ export const codebaseSettings = defineSettings({
     oneOf('keep', 'skip'),
     '`keep`: files that are binary by their content are stored, marked `binary` and only ever downloaded; `skip`: they are left out (`binary`) and listed in the upload\'s answer.',
   ),
-});
+    gitMaxBytes: setting(
+      'CODEBASE_GIT_MAX_BYTES',
+      '209715200',
+      integer(1, 5 * GIB),
+      'Bytes a Git import may download (200 MiB, the pack mostly); past them the clone is cut and nothing is kept (422 `CODEBASE.GIT_IMPORT_FAILED`, `too_large`). The files it holds are then held to CODEBASE_MAX_ENTRIES and CODEBASE_MAX_EXPANDED_BYTES.',
+    ),
+    gitTimeoutMs: setting('CODEBASE_GIT_TIMEOUT', '2m', millis(1000, 3_600_000), 'Longest a Git import may take to clone (`timeout` past it).'),
+    gitAllowedHosts: setting(
+      'CODEBASE_GIT_ALLOWED_HOSTS',
+      '',
+      hostList,
+      'Comma-separated host names, IP addresses or CIDR ranges a Git import may reach although they are not public (a Git server on the LAN), and over plain HTTP; empty: public HTTPS hosts only.',
+    ),
+  },
+  (v) => ({ ...v, gitAllow: parseAllowList(v.gitAllowedHosts) }),
+);
 
 export type CodebaseSettings = SettingsOf<typeof codebaseSettings>;

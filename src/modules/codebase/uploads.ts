@@ -49,6 +49,8 @@ export interface UploadInput {
   /** A single file's path in the codebase (`?path=`): the body is then that file, whatever its bytes. */
   path?: string;
   body: Readable;
+  /** A Git import's origin (imports.ts): the snapshot's source is then `git`. */
+  git?: { url: string; ref: string | null; commit: string };
 }
 
 export interface UploadResult {
@@ -221,7 +223,8 @@ export function createUploads(deps: UploadsDeps) {
   }
 
   /** Writes the snapshot whole, under the org's lock; the objects another upload stored first are ours to remove. */
-  async function commit(actor: Actor, orgId: string, projectId: string, name: string, run: Run, kept: KeptFile[], single: boolean) {
+  async function commit(actor: Actor, orgId: string, projectId: string, input: UploadInput, run: Run, kept: KeptFile[], single: boolean) {
+    const { fileName: name, git } = input;
     const userId = actor.principal.userId;
     return db.transaction().execute(async (tx) => {
       await codebaseLocks.lockOrg(tx, orgId);
@@ -247,12 +250,15 @@ export function createUploads(deps: UploadsDeps) {
         org_id: orgId,
         project_id: projectId,
         version,
-        source: 'upload' as const,
+        source: git ? ('git' as const) : ('upload' as const),
         name,
         file_count: all.length,
         total_bytes: all.reduce((sum, f) => sum + f.size, 0),
         created_by: userId,
         created_at: clock.now(),
+        git_url: git?.url ?? null,
+        git_ref: git?.ref ?? null,
+        git_commit: git?.commit ?? null,
       };
       await snapshots.insert(tx, row);
       await snapshots.insertFiles(tx, all.map((f): FileRow => ({ snapshot_id: id, org_id: orgId, ...f })));
@@ -302,7 +308,7 @@ export function createUploads(deps: UploadsDeps) {
         kept = await readArchive(run, kind, bodyPath, input.fileName);
       }
       await run.settle(true);
-      const { snapshot, duplicates } = await commit(actor, orgId, projectId, input.fileName, run, kept, kind === 'file');
+      const { snapshot, duplicates } = await commit(actor, orgId, projectId, input, run, kept, kind === 'file');
       committed = true;
       await discard(duplicates);
       return { snapshot, storedBlobs: run.stored.length - duplicates.length, reusedBlobs: run.reused(), skipped: run.skipped(), skippedCount: run.skippedCount() };

@@ -11,6 +11,7 @@ export const toSnapshot = (r: SnapshotRow, currentVersion: number | null): Snaps
   version: r.version,
   current: r.version === currentVersion,
   source: r.source,
+  git: r.git_url && r.git_commit ? { url: r.git_url, ref: r.git_ref, commit: r.git_commit } : null,
   name: r.name,
   files: r.file_count,
   bytes: Number(r.total_bytes),
