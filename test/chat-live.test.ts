@@ -3,7 +3,7 @@
 // while a follower of another instance (another broker) hears only what the broker carries.
 import { describe, expect, it } from 'vitest';
 import type { RealtimeBroker, RealtimeMessage } from '../src/core/realtime/types.ts';
-import { answerChannel, CHUNKS_EVENT, followAnswer, publishChunks } from '../src/modules/chat/live.ts';
+import { answerChannel, CHUNKS_EVENT, followAnswer, pendingLocally, publishChunks, publishLocally, publishStored, registerWriter } from '../src/modules/chat/live.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 
 /** A broker that delivers to its own subscribers only when `up`, as a dropped NOTIFY would not. */
@@ -56,5 +56,23 @@ describe('an answer\'s chunks on the instance that writes them', () => {
     publishChunks(here.b, 'm1', [text(5)]);
     expect(seqs(local)).toEqual([2, 3, 4, 4]);
     expect(here.subscribers.get(answerChannel('m1'))?.size).toBe(0);
+  });
+
+  it('go to followers here as they come, to the broker once stored, and a late follower here finds the unstored ones', () => {
+    const here = broker();
+    const local: RealtimeMessage[] = [];
+    followAnswer(here.b, 'm3', (m) => local.push(m));
+    publishLocally(here.b, 'm3', [text(2)]);
+    expect(seqs(local)).toEqual([2]);
+    expect(here.state.published).toBe(0);
+    publishStored(here.b, 'm3', [text(2)]);
+    expect(here.state.published).toBe(1);
+
+    const queue = [text(3), text(4)];
+    const forget = registerWriter(here.b, 'm3', () => queue);
+    expect(pendingLocally(here.b, 'm3')?.map((c) => c.seq)).toEqual([3, 4]);
+    expect(pendingLocally(here.b, 'other')).toBeNull();
+    forget();
+    expect(pendingLocally(here.b, 'm3')).toBeNull();
   });
 });

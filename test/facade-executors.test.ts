@@ -102,7 +102,7 @@ describe('façades read in the transaction they are handed', () => {
 
   it("assistants: an assistant (its role, project and file checks too) and a template's render", async () => {
     const apis = t.app.apis;
-    const file = await t.app.storage.save({ orgId, scope: 'tests', fileName: 'notes.md', contentType: 'text/markdown', body: Buffer.from('notes'), userId: null });
+    const file = await t.app.storage.save({ orgId, scope: 'tests', fileName: 'notes.md', contentType: 'text/markdown', body: Buffer.from('notes'), userId: member.userId });
     const made = await call(t, member.accessToken, 'POST', orgUrl(orgId, '/assistants'), { name: 'Helper', instructions: 'Before', knowledge: { projectIds: [projectId], fileIds: [file.id] } });
     expect(made.statusCode, made.body).toBe(201);
     const template = await call(t, member.accessToken, 'POST', orgUrl(orgId, '/prompt-templates'), { name: 'T', body: 'Before {{x}}', variables: [{ name: 'x' }] });

@@ -1,22 +1,26 @@
-// Writes a streaming answer's chunks to the table as it runs, and tells every instance. Text
-// deltas are batched (a chunk every FLUSH_MS, or sooner past FLUSH_CHARS), so the database sees
-// a few writes a second rather than one per token; any other chunk (a tool call, a result, the
-// usage) goes at once, after the text before it. Each write also beats the answer's heart
-// (updated_at) and reads whether it is still streaming and whether a stop was asked; `beat()`
-// does the same between writes (a long tool call, a slow model).
+// Writes a streaming answer's chunks to the table as it runs, and tells every instance. Each
+// chunk (a text delta, a tool call, a result, the usage) gets its seq as it comes and goes at
+// once to the followers on this instance (the client that asked, most often), so what the
+// provider streams reaches them without waiting for the database. The table is written in
+// batches: text deltas every FLUSH_MS (or sooner past FLUSH_CHARS), any other chunk at once with
+// the text before it, each batch one statement; the other instances hear a batch once it is
+// stored. Each write also beats the answer's heart (updated_at) and reads whether it is still
+// streaming and whether a stop was asked; `beat()` does the same between writes.
 //
 // Seqs are given in order and a batch that fails is written again with the same seqs at the next
-// write, so the table never has a gap: a follower that resumes finds every chunk.
+// write, so the table never has a gap: a follower that resumes finds every chunk. What a local
+// follower saw is stored unless the process dies first (then the answer is closed from the table).
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Clock } from '../../core/module.ts';
 import type { RealtimeBroker } from '../../core/realtime/types.ts';
-import { publishChunks } from './live.ts';
+import { publishLocally, publishStored, registerWriter } from './live.ts';
 import { chunks, type Pulse } from './repository.ts';
 import type { Chunk, StoredChunk } from './transcript.ts';
 
-export const FLUSH_MS = 75;
-export const FLUSH_CHARS = 400;
+/** How long text deltas wait to be stored together; local followers already have them. */
+export const FLUSH_MS = 500;
+export const FLUSH_CHARS = 4000;
 
 export interface ChunkWriterOptions {
   db: Executor;
@@ -33,19 +37,16 @@ export interface ChunkWriterOptions {
 export function createChunkWriter(opts: ChunkWriterOptions) {
   const { db, realtime, clock, log, messageId } = opts;
   let seq = opts.firstSeq - 1;
-  let text = '';
+  /** Characters of text queued since the last write. */
+  let textChars = 0;
   let queue: StoredChunk[] = [];
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   /** A write chained behind the one in flight, not started yet: it will take whatever is queued by then. */
   let waiting: Promise<void> | undefined;
   let failing = false;
-
-  const cutText = () => {
-    if (!text) return;
-    queue.push({ seq: ++seq, kind: 'text', data: { text } });
-    text = '';
-  };
+  // Followers on this instance that join late find here what the table does not hold yet.
+  const unregister = registerWriter(realtime, messageId, () => queue);
 
   /**
    * Writes what is queued (or only beats, when nothing is), after the writes before. At most one
@@ -57,10 +58,10 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
     if (waiting) return waiting;
     waiting = chain.then(async () => {
       waiting = undefined;
-      // Text that came while this write waited goes with it, as one piece.
+      // Text that came while this write waited goes with it.
       clearTimeout(timer);
       timer = undefined;
-      cutText();
+      textChars = 0;
       // A copy: chunks added while the statement runs are not in it, and must stay queued.
       const batch = [...queue];
       let pulse: Pulse;
@@ -74,7 +75,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       }
       failing = false;
       queue = queue.slice(batch.length);
-      if (batch.length && pulse.streaming) publishChunks(realtime, messageId, batch);
+      if (batch.length && pulse.streaming) publishStored(realtime, messageId, batch);
       opts.onPulse(pulse);
     });
     chain = waiting;
@@ -84,29 +85,33 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
   function flush(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    cutText();
     return write();
   }
 
   return {
     add(chunk: Chunk) {
+      const stored = { ...chunk, seq: ++seq } as StoredChunk;
+      queue.push(stored);
+      publishLocally(realtime, messageId, [stored]);
       if (chunk.kind === 'text') {
-        text += chunk.data.text;
-        if (text.length >= FLUSH_CHARS) void flush();
+        textChars += chunk.data.text.length;
+        if (textChars >= FLUSH_CHARS) void flush();
         else timer ??= setTimeout(flush, FLUSH_MS);
         return;
       }
-      cutText();
-      queue.push({ ...chunk, seq: ++seq } as StoredChunk);
       void flush();
     },
     /** A heartbeat: what is queued, or nothing, written now. */
     beat: () => void write(),
     /** Writes everything left; true when all of it is stored. */
     async close(): Promise<boolean> {
-      await flush();
-      if (queue.length) await write();
-      return queue.length === 0;
+      try {
+        await flush();
+        if (queue.length) await write();
+        return queue.length === 0;
+      } finally {
+        unregister();
+      }
     },
     /** The seq after the last chunk written: the `done` chunk's. */
     nextSeq: () => seq + 1,

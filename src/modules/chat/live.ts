@@ -7,10 +7,10 @@
 // fail (and sends one too large for NOTIFY without its data), so a follower that sees a gap in
 // the sequence, or nothing for a while, reads the table (tail.ts).
 //
-// Followers on the instance that writes the answer (the client that asked, most often) get its
-// chunks straight from the writer, once they are stored, in order, and again through the broker
-// (a duplicate, which they skip by seq): a NOTIFY that waits for a pool connection, comes late or
-// is dropped under load neither delays them nor sends them to read the table.
+// Followers on the instance that writes the answer (the client that asked, most often) get each
+// chunk straight from the writer as it comes, before it is stored (publishLocally), and again
+// through the broker once stored (a duplicate, which they skip by seq): neither the batching of
+// the writes nor a NOTIFY that waits for a pool connection, comes late or is dropped delays them.
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -46,17 +46,55 @@ export function followAnswer(realtime: RealtimeBroker, messageId: string, onMess
   };
 }
 
-export function publishChunks(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
+/** The chunks of answers written on this instance that are not stored yet, by answer. */
+const localWriters = new WeakMap<RealtimeBroker, Map<string, () => readonly StoredChunk[]>>();
+
+/** The writer of an answer tells where its chunks not yet stored are; the returned function forgets it. */
+export function registerWriter(realtime: RealtimeBroker, messageId: string, pending: () => readonly StoredChunk[]): () => void {
+  let byAnswer = localWriters.get(realtime);
+  if (!byAnswer) {
+    byAnswer = new Map();
+    localWriters.set(realtime, byAnswer);
+  }
+  byAnswer.set(messageId, pending);
+  return () => {
+    if (byAnswer.get(messageId) === pending) byAnswer.delete(messageId);
+  };
+}
+
+/**
+ * The answer's chunks this instance has and the table may not yet (in seq order), or null when
+ * the answer is not written here: what a follower that joined late, or missed a local message,
+ * needs after what it read from the table.
+ */
+export function pendingLocally(realtime: RealtimeBroker, messageId: string): readonly StoredChunk[] | null {
+  return localWriters.get(realtime)?.get(messageId)?.() ?? null;
+}
+
+/** To this instance's followers of the answer only, now (the writer, as each chunk comes). */
+export function publishLocally(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
+  const listeners = localFollowers.get(realtime)?.get(messageId);
+  if (!listeners?.size) return;
   const message: RealtimeMessage = { event: CHUNKS_EVENT, data: { chunks } };
-  for (const listener of [...(localFollowers.get(realtime)?.get(messageId) ?? [])]) {
+  for (const listener of [...listeners]) {
     try {
       listener(message);
     } catch {
-      // A follower's failure is its own; the others and the broker still get the chunks.
+      // A follower's failure is its own; the others still get the chunks.
     }
   }
+}
+
+/** Chunks now in the table, to every instance's followers through the broker. */
+export function publishStored(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
   // publish never throws: a message it drops is found in the table by the followers.
-  void realtime.publish(answerChannel(messageId), message);
+  void realtime.publish(answerChannel(messageId), { event: CHUNKS_EVENT, data: { chunks } });
+}
+
+/** Both: chunks stored before anyone heard of them (an answer's end). */
+export function publishChunks(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
+  publishLocally(realtime, messageId, chunks);
+  publishStored(realtime, messageId, chunks);
 }
 
 export function publishStop(realtime: RealtimeBroker, messageId: string): Promise<void> {

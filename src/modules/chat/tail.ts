@@ -13,7 +13,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
-import { CHUNKS_EVENT, followAnswer, STOP_EVENT } from './live.ts';
+import { CHUNKS_EVENT, followAnswer, pendingLocally, STOP_EVENT } from './live.ts';
 import { chunks } from './repository.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -74,6 +74,17 @@ export function createTails(opts: TailOptions) {
       return true;
     };
 
+    /**
+     * Sends what the writer on this instance has past the last sent chunk and has not stored
+     * yet; false when the answer is not written here (the table, then the broker, bring it).
+     */
+    const catchUpLocally = (): boolean => {
+      const pending = pendingLocally(realtime, messageId);
+      if (!pending) return false;
+      for (const c of pending) emit(c);
+      return true;
+    };
+
     /** Reads the table after the last sent chunk, until it has nothing more; when `idle` (opening, or no news), then asks whether the answer is alive. */
     async function pull(idle: boolean): Promise<void> {
       if (closed) return;
@@ -87,6 +98,7 @@ export function createTails(opts: TailOptions) {
           again = false;
           const rows = await chunks.after(db, messageId, last, PAGE);
           for (const row of rows) emit(row);
+          if (rows.length < PAGE) catchUpLocally();
           if (closed) return;
           if (rows.length === PAGE || again) continue;
           if (!idle) return;
@@ -132,7 +144,8 @@ export function createTails(opts: TailOptions) {
       const list = (m.data as { chunks?: StoredChunk[] } | null)?.chunks;
       if (!Array.isArray(list)) return void pullInBackground(false);
       for (const c of list) {
-        if (!emit(c)) return void pullInBackground(false);
+        // A gap: what this instance writes and has not stored yet fills it, else the table does.
+        if (!emit(c) && !(catchUpLocally() && emit(c))) return void pullInBackground(false);
       }
     };
     const unsubscribe = followAnswer(realtime, messageId, onMessage);
