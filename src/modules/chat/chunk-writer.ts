@@ -19,7 +19,7 @@ import { chunks, type Pulse } from './repository.ts';
 import type { Chunk, StoredChunk } from './transcript.ts';
 
 /** How long text deltas wait to be stored together; local followers already have them. */
-export const FLUSH_MS = 500;
+export const FLUSH_MS = 1000;
 export const FLUSH_CHARS = 4000;
 
 export interface ChunkWriterOptions {
@@ -45,8 +45,10 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
   /** A write chained behind the one in flight, not started yet: it will take whatever is queued by then. */
   let waiting: Promise<void> | undefined;
   let failing = false;
+  /** The batch last stored: a follower that read the table just before it was written finds it here. */
+  let lastStored: StoredChunk[] = [];
   // Followers on this instance that join late find here what the table does not hold yet.
-  const unregister = registerWriter(realtime, messageId, () => queue);
+  const unregister = registerWriter(realtime, messageId, () => (lastStored.length ? [...lastStored, ...queue] : queue));
 
   /**
    * Writes what is queued (or only beats, when nothing is), after the writes before. At most one
@@ -75,6 +77,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       }
       failing = false;
       queue = queue.slice(batch.length);
+      if (batch.length) lastStored = batch;
       if (batch.length && pulse.streaming) publishStored(realtime, messageId, batch);
       opts.onPulse(pulse);
     });
