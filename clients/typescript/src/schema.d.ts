@@ -3793,6 +3793,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/codebase/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a snapshot as a ZIP, or the history as a Git bundle (project members)
+         * @description API key scope: `codebase:read`.
+         */
+        get: operations["exportCodebase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/projects/{projectId}/codebase/imports": {
         parameters: {
             query?: never;
@@ -6757,6 +6777,11 @@ export interface components {
             }[];
             /** @description More than 10,000 paths changed: the lists stop there, in path order */
             truncated: boolean;
+        };
+        /** @description `CODEBASE.EXPORT_TOO_LARGE`: The Git bundle would hold more than it may (it is built in memory): export a ZIP of one snapshot instead. */
+        CodebaseExportTooLargeProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.EXPORT_TOO_LARGE";
         };
         CodebaseFile: {
             path: string;
@@ -11905,6 +11930,7 @@ export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
 export type CodebaseArchiveRefusedProblem = components['schemas']['CodebaseArchiveRefusedProblem'];
 export type CodebaseComparison = components['schemas']['CodebaseComparison'];
+export type CodebaseExportTooLargeProblem = components['schemas']['CodebaseExportTooLargeProblem'];
 export type CodebaseFile = components['schemas']['CodebaseFile'];
 export type CodebaseGitImportFailedProblem = components['schemas']['CodebaseGitImportFailedProblem'];
 export type CodebaseGitSource = components['schemas']['CodebaseGitSource'];
@@ -25698,6 +25724,65 @@ export interface operations {
                     "application/problem+json": components["schemas"]["UnavailableProblem"] | components["schemas"]["DbTimeoutProblem"] | components["schemas"]["LlmNotConfiguredProblem"] | components["schemas"]["LlmUnavailableProblem"] | components["schemas"]["LlmTimeoutProblem"] | components["schemas"]["LlmRateLimitedProblem"] | components["schemas"]["LlmInvalidOutputProblem"];
                 };
             };
+        };
+    };
+    exportCodebase: {
+        parameters: {
+            query: {
+                /** @description zip: the snapshot's files; bundle: a Git bundle, one commit per snapshot up to this one, on `main` (`git clone codebase.bundle`) */
+                format: "zip" | "bundle";
+                /** @description A version; absent: the current one */
+                snapshot?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseExportTooLargeProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     importCodebase: {

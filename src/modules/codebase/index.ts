@@ -7,6 +7,7 @@ import { projectsModule } from '../projects/index.ts';
 import { createBrowse } from './browse.ts';
 import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
+import { createExports } from './exports.ts';
 import { createImports } from './imports.ts';
 import { codebaseSettings } from './settings.ts';
 import { createUploads } from './uploads.ts';
@@ -34,6 +35,7 @@ export const codebaseModule = defineModule({
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
     const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
-    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports }) };
+    const exports = createExports({ db: core.db, storage: core.storage, projects });
+    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports, exports }) };
   },
 });

@@ -23,6 +23,7 @@ export const CodebaseProblems = {
     { extensions: { reason: Type.String({ description: 'A stable reason code' }) } },
   ),
   noGitSource: defineProblem('not_found', 'CODEBASE.NO_GIT_SOURCE', 'This project\'s codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again.'),
+  exportTooLarge: defineProblem('payload_too_large', 'CODEBASE.EXPORT_TOO_LARGE', 'The Git bundle would hold more than it may (it is built in memory): export a ZIP of one snapshot instead.'),
   uploadConflict: defineProblem(
     'conflict',
     'CODEBASE.UPLOAD_CONFLICT',

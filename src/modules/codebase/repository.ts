@@ -147,6 +147,9 @@ export const snapshots = {
     return (await snapshots.byVersion(db, orgId, projectId))?.version ?? null;
   },
   /** Newest first, keyset on version. */
+  /** The project's snapshots up to `version` (included), newest first. */
+  upTo: (db: Executor, orgId: string, projectId: string, version: number) =>
+    q(db).selectFrom('codebase.snapshots').selectAll().where('org_id', '=', orgId).where('project_id', '=', projectId).where('version', '<=', version).orderBy('version', 'desc').execute(),
   list(db: Executor, orgId: string, projectId: string, beforeVersion: number | undefined, limit: number): Promise<SnapshotRow[]> {
     let query = q(db).selectFrom('codebase.snapshots').selectAll().where('org_id', '=', orgId).where('project_id', '=', projectId);
     if (beforeVersion !== undefined) query = query.where('version', '<', beforeVersion);
@@ -170,6 +173,16 @@ export interface TreeEntryRow {
 }
 
 export const files = {
+  /** Every file of a snapshot with where its content is stored, in path order (exports). */
+  withKeys: (db: Executor, orgId: string, snapshotId: string) =>
+    q(db)
+      .selectFrom('codebase.files as f')
+      .innerJoin('codebase.blobs as b', (j) => j.onRef('b.org_id', '=', 'f.org_id').onRef('b.sha256', '=', 'f.sha256'))
+      .select(['f.path', 'f.size', 'f.sha256', 'b.storage_key'])
+      .where('f.org_id', '=', orgId)
+      .where('f.snapshot_id', '=', snapshotId)
+      .orderBy('f.path')
+      .execute(),
   /** Every file of a snapshot (a single-file upload carries them over). */
   all: (db: Executor, orgId: string, snapshotId: string) => q(db).selectFrom('codebase.files').selectAll().where('org_id', '=', orgId).where('snapshot_id', '=', snapshotId).execute(),
   byPath: (db: Executor, orgId: string, snapshotId: string, path: string) =>

@@ -12,6 +12,7 @@ import { ProjectProblems } from '../projects/index.ts';
 import type { Browse } from './browse.ts';
 import { CodebaseProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
+import type { Exports } from './exports.ts';
 import type { Imports } from './imports.ts';
 import type { Uploads } from './uploads.ts';
 
@@ -32,9 +33,26 @@ const FileResponse = {
 
 const IMPORT_PROBLEMS = [ProjectProblems.archived, P.gitImportFailed, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded];
 
-export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports }) {
-  const { uploads, browse, imports } = deps;
+export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports; exports: Exports }) {
+  const { uploads, browse, imports, exports } = deps;
   return async (app: HttpServer) => {
+    app.get(`${BASE}/export`, {
+      config: read(P.snapshotNotFound, P.exportTooLarge),
+      schema: {
+        tags,
+        operationId: 'exportCodebase',
+        summary: 'Download a snapshot as a ZIP, or the history as a Git bundle (project members)',
+        params: S.ProjectParams,
+        querystring: S.ExportQuery,
+        response: { 200: { description: 'The file (Content-Disposition: attachment)', content: { 'application/zip': Binary('format=zip'), 'application/octet-stream': Binary('format=bundle') } } },
+      },
+      handler: async (req, reply) => {
+        const { orgId, projectId } = req.params;
+        const made = req.query.format === 'zip' ? await exports.zip(actorOf(req), orgId, projectId, req.query.snapshot) : await exports.bundle(actorOf(req), orgId, projectId, req.query.snapshot);
+        return reply.header('content-type', made.contentType).header('content-disposition', attachmentDisposition(made.fileName)).header('x-content-type-options', 'nosniff').send(made.body);
+      },
+    });
+
     app.post(`${BASE}/imports`, {
       config: write(...IMPORT_PROBLEMS),
       schema: {

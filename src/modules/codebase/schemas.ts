@@ -126,3 +126,8 @@ export const GitSourceView = named(
     updatedAt: Timestamp({ description: 'The last import that set it' }),
   }),
 );
+
+export const ExportQuery = Type.Object({
+  format: Type.Union([Type.Literal('zip'), Type.Literal('bundle')], { description: 'zip: the snapshot\'s files; bundle: a Git bundle, one commit per snapshot up to this one, on `main` (`git clone codebase.bundle`)' }),
+  snapshot: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'A version; absent: the current one' })),
+});

@@ -112,7 +112,7 @@ export function createExportService(deps: ExportDeps) {
       }
     }
     const entries = Readable.from(entryLines(), { objectMode: false });
-    const output = zip.outputStream;
+    const output = zip.outputStream as Readable;
     // yazl leaves errors of an input stream unhandled: end the download instead of the process.
     const fail = (err: Error) => {
       log.error({ err, orgId, projectId }, 'project export failed while streaming');

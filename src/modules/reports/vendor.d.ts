@@ -54,24 +54,3 @@ declare module 'pdfkit' {
   }
   export default PDFDocument;
 }
-
-declare module 'yazl' {
-  import type { EventEmitter } from 'node:events';
-  import type { Readable } from 'node:stream';
-
-  interface EntryOptions {
-    mtime?: Date;
-    mode?: number;
-    compress?: boolean;
-    compressionLevel?: number;
-  }
-
-  class ZipFile extends EventEmitter {
-    outputStream: Readable;
-    addBuffer(buffer: Buffer, metadataPath: string, options?: EntryOptions): void;
-    addReadStream(readStream: Readable, metadataPath: string, options?: EntryOptions): void;
-    end(options?: { comment?: string }): void;
-  }
-  const yazl: { ZipFile: typeof ZipFile };
-  export default yazl;
-}
