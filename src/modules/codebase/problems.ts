@@ -23,6 +23,11 @@ export const CodebaseProblems = {
     { extensions: { reason: Type.String({ description: 'A stable reason code' }) } },
   ),
   noGitSource: defineProblem('not_found', 'CODEBASE.NO_GIT_SOURCE', 'This project\'s codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again.'),
+  notSearchable: defineProblem(
+    'conflict',
+    'CODEBASE.NOT_SEARCHABLE',
+    'The snapshot is not indexed yet (its indexing job runs after each upload and reports progress): try again once the snapshot shows `searchable: true`, or search an older snapshot.',
+  ),
   uploadConflict: defineProblem(
     'conflict',
     'CODEBASE.UPLOAD_CONFLICT',

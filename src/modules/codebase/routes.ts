@@ -13,6 +13,7 @@ import type { Browse } from './browse.ts';
 import { CodebaseProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { Imports } from './imports.ts';
+import type { Search } from './search.ts';
 import type { Uploads } from './uploads.ts';
 
 const tags = ['codebase'];
@@ -32,8 +33,8 @@ const FileResponse = {
 
 const IMPORT_PROBLEMS = [ProjectProblems.archived, P.gitImportFailed, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded];
 
-export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports }) {
-  const { uploads, browse, imports } = deps;
+export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports; search: Search }) {
+  const { uploads, browse, imports, search } = deps;
   return async (app: HttpServer) => {
     app.post(`${BASE}/imports`, {
       config: write(...IMPORT_PROBLEMS),
@@ -159,6 +160,22 @@ export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports
           .header('cache-control', 'private, no-store')
           .send(file.body);
       },
+    });
+
+    app.get(`${BASE}/search`, {
+      config: read(P.snapshotNotFound, P.notSearchable),
+      schema: {
+        tags,
+        operationId: 'searchCodebase',
+        summary: 'Search a snapshot\'s file contents and paths (project members)',
+        description:
+          'Full text over the snapshot\'s text files (each up to CODEBASE_SEARCH_MAX_BYTES) and its paths, filtered by language and path prefix. Each match is a path, a line and a snippet with the matches\' offsets: ' +
+          'the snippet is plain text, to be shown as text, never as HTML. A snapshot is searchable once its indexing job is done (`searchable` on the snapshot); before that, 409 `CODEBASE.NOT_SEARCHABLE`. A query with no word: 400.',
+        params: S.ProjectParams,
+        querystring: S.SearchQuery,
+        response: { 200: S.SearchResultsView },
+      },
+      handler: async (req) => search.search(actorOf(req), req.params.orgId, req.params.projectId, req.query),
     });
 
     app.get(`${BASE}/compare`, {
