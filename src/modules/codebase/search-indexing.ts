@@ -21,6 +21,8 @@ export const MAX_LINE_CHARS = 1_000;
 const LINES_PER_BATCH = 5_000;
 const READ_AT_ONCE = 8;
 const PATHS_PER_BATCH = 2_000;
+/** A run that wrote this many lines refreshes the planner's statistics (searchIndex.analyze). */
+const ANALYZE_AFTER_LINES = 20_000;
 
 export const IndexResult = named(
   'CodebaseIndexResult',
@@ -128,6 +130,7 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
     async handler(ctx) {
       const { indexedBlobs, lines } = await indexBlobs(ctx);
       await indexPaths(ctx);
+      if (lines >= ANALYZE_AFTER_LINES) await searchIndex.analyze(db);
       const searchable = await searchIndex.markSnapshot(db, ctx.data.orgId, ctx.data.snapshotId, clock.now());
       await ctx.progress(1, searchable ? 'searchable' : 'the snapshot was deleted');
       return { searchable, indexedBlobs, lines };

@@ -95,6 +95,17 @@ export const searchIndex = {
   },
 
   /**
+   * Refreshes the planner's statistics of the lines and files. Until autovacuum has analyzed
+   * tables that just grew by a large import, the planner takes them for tiny and reads every line
+   * of the snapshot instead of the GIN index (50 ms instead of 2 ms for a rare word over 60,000 lines,
+   * measured). ANALYZE samples, so its cost is bounded (~50 ms); a role that does not own the
+   * table gets a warning, not an error.
+   */
+  async analyze(db: Executor): Promise<void> {
+    await sql`ANALYZE codebase.blob_lines, codebase.files`.execute(db);
+  },
+
+  /**
    * Matches of one snapshot, best first: files whose path matches (ranked above any line: a file
    * named for what is searched is the likeliest answer), then lines. Ties by path, then line.
    */
@@ -111,16 +122,15 @@ export const searchIndex = {
       );
     const file = sql.raw('f');
     const rows = await sql<SearchRow & { line: number | null }>`
-      WITH q AS (SELECT ${f.tsquery}::tsquery AS q)
       SELECT path, language, line, text FROM (
-        SELECT f.path, f.language, NULL::integer AS line, f.path AS text, 1 + ts_rank(f.path_terms, q.q) AS rank
-          FROM codebase.files f, q
-         WHERE ${filters(file)} AND f.path_terms @@ q.q
-        UNION ALL
-        SELECT f.path, f.language, l.line, l.text, ts_rank(l.terms, q.q) AS rank
+        SELECT f.path, f.language, NULL::integer AS line, f.path AS text, 1 + ts_rank(f.path_terms, ${f.tsquery}::tsquery) AS rank
           FROM codebase.files f
-          JOIN codebase.blob_lines l ON l.org_id = f.org_id AND l.sha256 = f.sha256, q
-         WHERE ${filters(file)} AND l.terms @@ q.q
+         WHERE ${filters(file)} AND f.path_terms @@ ${f.tsquery}::tsquery
+        UNION ALL
+        SELECT f.path, f.language, l.line, l.text, ts_rank(l.terms, ${f.tsquery}::tsquery) AS rank
+          FROM codebase.files f
+          JOIN codebase.blob_lines l ON l.org_id = f.org_id AND l.sha256 = f.sha256
+         WHERE ${filters(file)} AND l.terms @@ ${f.tsquery}::tsquery
       ) r
       ORDER BY rank DESC, path, line NULLS FIRST
       LIMIT ${f.limit} OFFSET ${f.offset}`.execute(db);
