@@ -66,6 +66,9 @@ describe('searching a codebase', () => {
     expect(await t.runJobs()).toBeGreaterThanOrEqual(1);
     // Four text contents (the PNG is binary: never indexed), their lines with words only.
     expect(await indexJobs()).toEqual([{ searchable: true, indexedBlobs: 4, lines: 3 + 3 + 1 + 2 }]);
+    // Owned by the uploader, who follows its progress.
+    const [job] = await t.app.jobs.list({ status: 'completed', name: 'codebase.index_snapshot', limit: 1 });
+    expect(job).toMatchObject({ ownerId: w.member.userId, progress: 1, note: 'searchable' });
     const view = (await call(t, w.member.accessToken, 'GET', `${base()}/snapshots/1`)).json();
     expect(view).toMatchObject({ searchable: true, indexedAt: expect.any(String) });
   });

@@ -95,15 +95,18 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
       const texts = await Promise.all(
         group.map((b) =>
           readText(b.storage_key, b.size).catch((err: Error) => {
-            // A content whose object is gone is left unindexed (and logged) rather than failing the snapshot.
+            // A content that cannot be read is left out of this snapshot's search (and logged)
+            // rather than failing it, and stays unindexed: the next snapshot holding it tries again.
             log.warn({ sha256: b.sha256, err: err.message }, 'codebase: a content could not be read for search; it is left out');
-            return '';
+            return null;
           }),
         ),
       );
       group.forEach((b, n) => {
+        const text = texts[n];
+        if (text === null) return;
         batch.shas.push(b.sha256);
-        batch.rows.push(...linesOf(b.sha256, texts[n]));
+        batch.rows.push(...linesOf(b.sha256, text));
       });
       if (batch.rows.length >= LINES_PER_BATCH) await flush();
     }
