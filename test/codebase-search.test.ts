@@ -2,7 +2,8 @@
 // its indexing job runs after the upload's event, and then words, camelCase and snake_case parts,
 // paths and phrases are found with their lines, snippets and highlights, filtered by language and
 // path and paged. A second snapshot that shares most contents indexes only the new ones and is
-// searched apart from the first; running the job again changes nothing; deleting a snapshot
+// searched apart from the first; running the job again changes nothing, and a snapshot that lost
+// its job is found by the sweep; deleting a snapshot
 // takes the lines only it used. Who may search: the project's members, nobody else (404).
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,6 +161,20 @@ describe('searching a codebase', () => {
     await t.runJobs();
     expect((await indexJobs()).filter((j) => j.indexedBlobs === 0)).toEqual([{ searchable: true, indexedBlobs: 0, lines: 0 }]);
     expect(await lineCount()).toBe(lines);
+  });
+
+  it('indexes again a snapshot that lost its job (made before search existed), from the sweep', async () => {
+    await sql`UPDATE codebase.snapshots SET indexed_at = NULL, created_at = created_at - interval '2 hours' WHERE org_id = ${w.orgId} AND version = 2`.execute(t.database.db);
+    await sql`UPDATE codebase.files SET path_terms = NULL WHERE org_id = ${w.orgId} AND snapshot_id = (SELECT id FROM codebase.snapshots WHERE org_id = ${w.orgId} AND version = 2)`.execute(
+      t.database.db,
+    );
+    expectProblem(await search('q=cart'), 409, 'CODEBASE.NOT_SEARCHABLE');
+    await t.app.jobs.enqueue('codebase.index_missed_snapshots', {});
+    await t.runJobs();
+    const [sweep] = await t.app.jobs.list({ status: 'completed', name: 'codebase.index_missed_snapshots', limit: 1 });
+    // Snapshot 1 was made just now: its job may still be running, so it is left alone.
+    expect(sweep.result).toEqual({ enqueued: 1 });
+    expect(await seen('q=cart')).toEqual(['src/cart.ts:- cart', 'src/cart.ts:1 cartSize']);
   });
 
   it('is for project members only: others get 404', async () => {

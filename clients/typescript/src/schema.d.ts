@@ -6818,6 +6818,11 @@ export interface components {
             /** @description Lines it wrote */
             lines: number;
         };
+        /** @description The result of a `codebase.index_missed_snapshots` job */
+        CodebaseIndexSweepResult: {
+            /** @description Snapshots whose indexing was enqueued again */
+            enqueued: number;
+        };
         /** @description `CODEBASE.NO_GIT_SOURCE`: This project's codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again. */
         CodebaseNoGitSourceProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -8351,7 +8356,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -11971,6 +11976,7 @@ export type CodebaseFile = components['schemas']['CodebaseFile'];
 export type CodebaseGitImportFailedProblem = components['schemas']['CodebaseGitImportFailedProblem'];
 export type CodebaseGitSource = components['schemas']['CodebaseGitSource'];
 export type CodebaseIndexResult = components['schemas']['CodebaseIndexResult'];
+export type CodebaseIndexSweepResult = components['schemas']['CodebaseIndexSweepResult'];
 export type CodebaseNoGitSourceProblem = components['schemas']['CodebaseNoGitSourceProblem'];
 export type CodebaseNotSearchableProblem = components['schemas']['CodebaseNotSearchableProblem'];
 export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];

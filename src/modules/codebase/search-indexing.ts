@@ -2,7 +2,8 @@
 // indexed (by any snapshot of the org) are read from core/storage and their lines written with
 // their words; then the snapshot's paths; then the snapshot is marked searchable. Contents are
 // written a batch per transaction, each batch marking its contents indexed, so a job that dies
-// halfway resumes where it stopped and a second run of a finished job changes nothing.
+// halfway resumes where it stopped and a second run of a finished job changes nothing. A sweep
+// every 15 minutes enqueues again the snapshots that lost their job.
 import { Type } from 'typebox';
 import type { Clock } from '../../core/module.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -15,6 +16,15 @@ import { type LineRow, searchIndex } from './search-repository.ts';
 import { tsvectorOf } from './search-terms.ts';
 
 export const INDEX_JOB = 'codebase.index_snapshot';
+export const SWEEP_JOB = 'codebase.index_missed_snapshots';
+/**
+ * A snapshot still unsearchable this long after it was made lost its job (made before search
+ * existed, or every attempt failed): the sweep enqueues it again. Longer than a job's attempts
+ * with their retries usually take, so a running job is seldom doubled (which would be harmless:
+ * the job is idempotent).
+ */
+const MISSED_AFTER_MS = 60 * 60 * 1000;
+const SWEEP_LIMIT = 100;
 /** Characters of a line kept (and searched): past them a line is data (minified code), not read. */
 export const MAX_LINE_CHARS = 1_000;
 /** Lines written per transaction; contents are read this many at a time. */
@@ -34,6 +44,11 @@ export const IndexResult = named(
     },
     { description: 'The result of a `codebase.index_snapshot` job' },
   ),
+);
+
+export const SweepResult = named(
+  'CodebaseIndexSweepResult',
+  Type.Object({ enqueued: Type.Integer({ description: 'Snapshots whose indexing was enqueued again' }) }, { description: 'The result of a `codebase.index_missed_snapshots` job' }),
 );
 
 interface IndexJob {
@@ -140,5 +155,17 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
     },
   };
 
-  return { subscribers, jobs: [job] };
+  const sweep: JobDefinition<unknown, typeof SweepResult> = {
+    name: SWEEP_JOB,
+    result: SweepResult,
+    cron: '*/15 * * * *',
+    exclusive: true,
+    async handler() {
+      const missed = await searchIndex.unindexedSnapshots(db, new Date(clock.now().getTime() - MISSED_AFTER_MS), SWEEP_LIMIT);
+      if (missed.length) await jobs.enqueueMany<IndexJob>(INDEX_JOB, missed.map((data) => ({ data })));
+      return { enqueued: missed.length };
+    },
+  };
+
+  return { subscribers, jobs: [job, sweep] };
 }

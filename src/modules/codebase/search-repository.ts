@@ -87,6 +87,13 @@ export const searchIndex = {
        WHERE f.org_id = ${orgId} AND f.snapshot_id = ${snapshotId} AND f.path = u.path`.execute(db);
   },
 
+  /** Snapshots still not searchable that were made before `before`, oldest first. */
+  async unindexedSnapshots(db: Executor, before: Date, limit: number): Promise<{ orgId: string; snapshotId: string }[]> {
+    const rows = await sql<{ org_id: string; id: string }>`
+      SELECT org_id, id FROM codebase.snapshots WHERE indexed_at IS NULL AND created_at < ${before} ORDER BY created_at LIMIT ${limit}`.execute(db);
+    return rows.rows.map((r) => ({ orgId: r.org_id, snapshotId: r.id }));
+  },
+
   /** Marks the snapshot searchable; false when it is gone (deleted while it was indexed). */
   async markSnapshot(db: Executor, orgId: string, snapshotId: string, now: Date): Promise<boolean> {
     const result = await sql`
