@@ -4,7 +4,8 @@
 // path and paged. A second snapshot that shares most contents indexes only the new ones and is
 // searched apart from the first; running the job again changes nothing, and a snapshot that lost
 // its job is found by the sweep; deleting a snapshot
-// takes the lines only it used. Who may search: the project's members, nobody else (404).
+// takes the lines only it used; a content that cannot be read is left out, not marked indexed. Who may search: the project's members, nobody else (404).
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from './codebase-archives.ts';
@@ -190,5 +191,21 @@ describe('searching a codebase', () => {
     // The old userService.ts was only in snapshot 1: its three lines go with its content.
     expect(await lineCount()).toBe(lines - 3);
     expect(await seen('q=label')).toEqual(['src/users/userService.ts:3 Label']);
+  });
+
+  it('leaves out a content it cannot read, unindexed for a later snapshot to retry', async () => {
+    const lost = 'export const vanished = true;\n';
+    await upload({ 'src/cart.ts': 'export const cartSize = 0;\n', 'src/lost.ts': lost }, 'shop3.zip');
+    const sha = createHash('sha256').update(lost).digest('hex');
+    const { storage_key } = (await sql<{ storage_key: string }>`SELECT storage_key FROM codebase.blobs WHERE org_id = ${w.orgId} AND sha256 = ${sha}`.execute(t.database.db)).rows[0];
+    await t.app.storage.remove(storage_key);
+    await t.drain();
+    await t.runJobs();
+    expect(await seen('q=cart')).toEqual(['src/cart.ts:- cart', 'src/cart.ts:1 cartSize']);
+    expect(await seen('q=vanished')).toEqual([]);
+    // Its path is still found; its content stays unindexed.
+    expect(await seen('q=lost')).toEqual(['src/lost.ts:- lost']);
+    const blob = await sql<{ indexed_at: Date | null }>`SELECT indexed_at FROM codebase.blobs WHERE org_id = ${w.orgId} AND sha256 = ${sha}`.execute(t.database.db);
+    expect(blob.rows[0].indexed_at).toBeNull();
   });
 });
