@@ -2,9 +2,10 @@
 // its indexing job runs after the upload's event, and then words, camelCase and snake_case parts,
 // paths and phrases are found with their lines, snippets and highlights, filtered by language and
 // path and paged. A second snapshot that shares most contents indexes only the new ones and is
-// searched apart from the first; running the job again changes nothing, and a snapshot that lost
-// its job is found by the sweep; deleting a snapshot
-// takes the lines only it used; a content that cannot be read is left out, not marked indexed. Who may search: the project's members, nobody else (404).
+// searched apart from the first; running the job again changes nothing; a snapshot that lost its
+// job is found by the sweep; deleting a snapshot takes the lines only it used; a content that
+// cannot be read is left out, not marked indexed. Who may search: the project's members, nobody
+// else (404).
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
