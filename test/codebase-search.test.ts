@@ -19,6 +19,8 @@ let w: Awaited<ReturnType<typeof orgWithRoles>>;
 let projectViewer: U;
 let stranger: U;
 let projectId: string;
+/** Small, so a content past it is easy to make: the lines that fit are searched, the rest not. */
+const SEARCH_MAX_BYTES = 64 * 1024;
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), Buffer.from('IHDR user'), Buffer.alloc(17, 1)]);
 const SERVICE = ['import { db } from "../db";', '', 'export function getUserName(id: string) {', '  return db.users.find(id).displayName;', '}', ''].join('\n');
@@ -31,7 +33,7 @@ const V1 = {
 };
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ env: { CODEBASE_SEARCH_MAX_BYTES: String(SEARCH_MAX_BYTES) } });
   w = await orgWithRoles(t);
   projectViewer = await addMember(t, w.owner.accessToken, w.orgId, 'member');
   stranger = await addMember(t, w.owner.accessToken, w.orgId, 'member');
@@ -208,5 +210,19 @@ describe('searching a codebase', () => {
     expect(await seen('q=lost')).toEqual(['src/lost.ts:- lost']);
     const blob = await sql<{ indexed_at: Date | null }>`SELECT indexed_at FROM codebase.blobs WHERE org_id = ${w.orgId} AND sha256 = ${sha}`.execute(t.database.db);
     expect(blob.rows[0].indexed_at).toBeNull();
+  });
+
+  it('indexes a content up to CODEBASE_SEARCH_MAX_BYTES, to its last whole line', async () => {
+    const head = 'export const early = 1;\n';
+    const filler = 'x = 1;\n'.repeat(Math.ceil(SEARCH_MAX_BYTES / 7));
+    const big = `${head}${filler}export const late = 2;\n`;
+    const lines = await lineCount();
+    await upload({ 'src/big.ts': big }, 'big.zip');
+    await t.drain();
+    await t.runJobs();
+    expect(await seen('q=early')).toEqual(['src/big.ts:1 early']);
+    expect(await seen('q=late')).toEqual([]);
+    // Every whole line within the first SEARCH_MAX_BYTES bytes, each `x = 1;` line too.
+    expect(await lineCount()).toBe(lines + 1 + Math.floor((SEARCH_MAX_BYTES - head.length) / 7));
   });
 });

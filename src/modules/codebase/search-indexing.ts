@@ -121,7 +121,8 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
         const text = texts[n];
         if (text === null) return;
         batch.shas.push(b.sha256);
-        batch.rows.push(...linesOf(b.sha256, text));
+        // One at a time: a 1 MiB content of short lines is more rows than a spread may pass.
+        for (const row of linesOf(b.sha256, text)) batch.rows.push(row);
       });
       if (batch.rows.length >= LINES_PER_BATCH) await flush();
     }
