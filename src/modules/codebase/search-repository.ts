@@ -114,7 +114,8 @@ export const searchIndex = {
 
   /**
    * Matches of one snapshot, best first: files whose path matches (ranked above any line: a file
-   * named for what is searched is the likeliest answer), then lines. Ties by path, then line.
+   * named for what is searched is the likeliest answer), then lines. Ties by path, then line. A
+   * line's rank is normalized to [0, 1) (normalization 32: rank / (rank + 1)), a path's is 1 or more.
    */
   async search(db: Executor, f: SearchFilter): Promise<SearchRow[]> {
     const filters = (alias: RawBuilder<unknown>) =>
@@ -134,7 +135,7 @@ export const searchIndex = {
           FROM codebase.files f
          WHERE ${filters(file)} AND f.path_terms @@ ${f.tsquery}::tsquery
         UNION ALL
-        SELECT f.path, f.language, l.line, l.text, ts_rank(l.terms, ${f.tsquery}::tsquery) AS rank
+        SELECT f.path, f.language, l.line, l.text, ts_rank(l.terms, ${f.tsquery}::tsquery, 32) AS rank
           FROM codebase.files f
           JOIN codebase.blob_lines l ON l.org_id = f.org_id AND l.sha256 = f.sha256
          WHERE ${filters(file)} AND l.terms @@ ${f.tsquery}::tsquery
