@@ -3983,6 +3983,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/codebase/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search a snapshot's file contents and paths (project members)
+         * @description Full text over the snapshot's text files (each up to CODEBASE_SEARCH_MAX_BYTES) and its paths, filtered by language and path prefix. Each match is a path, a line and a snippet with the matches' offsets: the snippet is plain text, to be shown as text, never as HTML. A snapshot is searchable once its indexing job is done (`searchable` on the snapshot); before that, 409 `CODEBASE.NOT_SEARCHABLE`. A query with no word: 400.
+         *
+         *     API key scope: `codebase:read`.
+         */
+        get: operations["searchCodebase"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{orgId}/projects/{projectId}/codebase/compare": {
         parameters: {
             query?: never;
@@ -6812,15 +6834,53 @@ export interface components {
              */
             updatedAt: string;
         };
+        /** @description The result of a `codebase.index_snapshot` job */
+        CodebaseIndexResult: {
+            /** @description The snapshot is searchable (false: it was deleted meanwhile) */
+            searchable: boolean;
+            /** @description Contents this run read and indexed */
+            indexedBlobs: number;
+            /** @description Lines it wrote */
+            lines: number;
+        };
+        /** @description The result of a `codebase.index_missed_snapshots` job */
+        CodebaseIndexSweepResult: {
+            /** @description Snapshots whose indexing was enqueued again */
+            enqueued: number;
+        };
         /** @description `CODEBASE.NO_GIT_SOURCE`: This project's codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again. */
         CodebaseNoGitSourceProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CODEBASE.NO_GIT_SOURCE";
         };
+        /** @description `CODEBASE.NOT_SEARCHABLE`: The snapshot is not indexed yet (its indexing job runs after each upload and reports progress): try again once the snapshot shows `searchable: true`, or search an older snapshot. */
+        CodebaseNotSearchableProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.NOT_SEARCHABLE";
+        };
         /** @description `CODEBASE.PATH_NOT_FOUND`: No such file (or folder, for the tree) in this snapshot. */
         CodebasePathNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CODEBASE.PATH_NOT_FOUND";
+        };
+        CodebaseSearchResults: {
+            /** @description The snapshot searched */
+            snapshot: number;
+            /** @description Best first: matching paths, then lines by rank; ties by path and line. At most 1,000 over all pages */
+            data: {
+                path: string;
+                /** @description The matching line, from 1; null when the path itself matches */
+                line: number | null;
+                language: string | null;
+                /** @description Plain text, never HTML (it is code as written: show it as text): the line (or the path), or 240 characters of it around the first match, with `…` where it was cut */
+                snippet: string;
+                /** @description Where the query matches in `snippet`: [start, end) offsets in UTF-16 code units (JavaScript string indexes), in order, not overlapping */
+                highlights: {
+                    start: number;
+                    end: number;
+                }[];
+            }[];
+            page: components["schemas"]["PageInfo"];
         };
         CodebaseSnapshot: {
             /** Format: uuid */
@@ -6852,6 +6912,13 @@ export interface components {
              * @description RFC 3339 date-time with an offset, years 1–9999
              */
             createdAt: string;
+            /** @description Its files are indexed for search (a job after each upload; GET …/codebase/search answers 409 `CODEBASE.NOT_SEARCHABLE` until then) */
+            searchable: boolean;
+            /**
+             * Format: date-time
+             * @description When it became searchable (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            indexedAt: string | null;
         };
         CodebaseSnapshotCreatedPayload: {
             /**
@@ -8314,7 +8381,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -11934,8 +12001,12 @@ export type CodebaseExportTooLargeProblem = components['schemas']['CodebaseExpor
 export type CodebaseFile = components['schemas']['CodebaseFile'];
 export type CodebaseGitImportFailedProblem = components['schemas']['CodebaseGitImportFailedProblem'];
 export type CodebaseGitSource = components['schemas']['CodebaseGitSource'];
+export type CodebaseIndexResult = components['schemas']['CodebaseIndexResult'];
+export type CodebaseIndexSweepResult = components['schemas']['CodebaseIndexSweepResult'];
 export type CodebaseNoGitSourceProblem = components['schemas']['CodebaseNoGitSourceProblem'];
+export type CodebaseNotSearchableProblem = components['schemas']['CodebaseNotSearchableProblem'];
 export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];
+export type CodebaseSearchResults = components['schemas']['CodebaseSearchResults'];
 export type CodebaseSnapshot = components['schemas']['CodebaseSnapshot'];
 export type CodebaseSnapshotCreatedPayload = components['schemas']['CodebaseSnapshotCreatedPayload'];
 export type CodebaseSnapshotCreatedWebhook = components['schemas']['CodebaseSnapshotCreatedWebhook'];
@@ -26322,6 +26393,80 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"] | components["schemas"]["CodebasePathNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    searchCodebase: {
+        parameters: {
+            query: {
+                /** @description Words, each matched as a prefix (`getUs` finds `getUserName`), all required on one line (or in the path); an identifier also matches its camelCase and snake_case parts (`user` finds `getUserName` and `get_user_name`). "Quoted phrases" match words in sequence. */
+                q: string;
+                /** @description A snapshot's version; the current one when omitted */
+                snapshot?: number;
+                /**
+                 * @description Only files of this language (as the tree and file views name it: `typescript`, `python`)
+                 * @example typescript
+                 */
+                language?: string;
+                /**
+                 * @description Only files whose path starts with this, literally (`src/` a folder, `src/li` any path so starting)
+                 * @example src/
+                 */
+                path?: string;
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseSearchResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseNotSearchableProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];

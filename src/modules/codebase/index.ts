@@ -1,6 +1,6 @@
 // The codebase module's only public door: a project's code as immutable snapshots, uploaded as
 // archives or single files, held to the archive defence, stored once per content in core/storage,
-// or imported from a Git URL, browsed and compared with the project's rights (docs/codebase.md).
+// or imported from a Git URL, browsed, searched and compared with the project's rights (docs/codebase.md).
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { projectsModule } from '../projects/index.ts';
@@ -9,6 +9,8 @@ import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
 import { createExports } from './exports.ts';
 import { createImports } from './imports.ts';
+import { createSearch } from './search.ts';
+import { createSearchIndexing } from './search-indexing.ts';
 import { codebaseSettings } from './settings.ts';
 import { createUploads } from './uploads.ts';
 
@@ -20,14 +22,14 @@ export type CodebaseApi = Record<never, never>;
 
 export const codebaseModule = defineModule({
   name: 'codebase',
-  apiTags: [{ name: 'codebase', description: 'A project\'s codebase: snapshots uploaded as archives or files, held to the archive defence, browsed and compared.' }],
+  apiTags: [{ name: 'codebase', description: 'A project\'s codebase: snapshots uploaded as archives or files, held to the archive defence, browsed, searched and compared.' }],
   requires: { projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: codebaseEvents,
   settings: codebaseSettings,
   // The scopes its routes check (routes.ts): an API key can hold only declared scopes (decision 0034).
   scopes: [
-    { name: 'codebase:read', description: 'Read the codebases of the projects you may see: snapshots, folders, files, comparisons.' },
+    { name: 'codebase:read', description: 'Read the codebases of the projects you may see: snapshots, folders, files, search, comparisons.' },
     { name: 'codebase:write', description: 'Upload codebase snapshots to the projects you contribute to; delete snapshots of those you manage.' },
   ],
   setup(core, { projects }): ModuleInstance<CodebaseApi> {
@@ -36,6 +38,8 @@ export const codebaseModule = defineModule({
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
     const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
     const exports = createExports({ db: core.db, storage: core.storage, projects });
-    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports, exports }) };
+    const search = createSearch({ db: core.db, projects });
+    const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, storage: core.storage, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
+    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports, exports, search }), subscribers: indexing.subscribers, jobs: indexing.jobs };
   },
 });

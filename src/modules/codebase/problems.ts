@@ -24,6 +24,11 @@ export const CodebaseProblems = {
   ),
   noGitSource: defineProblem('not_found', 'CODEBASE.NO_GIT_SOURCE', 'This project\'s codebase was never imported from Git: import it once (POST …/codebase/imports) before importing it again.'),
   exportTooLarge: defineProblem('payload_too_large', 'CODEBASE.EXPORT_TOO_LARGE', 'The Git bundle would hold more than it may (it is built in memory): export a ZIP of one snapshot instead.'),
+  notSearchable: defineProblem(
+    'conflict',
+    'CODEBASE.NOT_SEARCHABLE',
+    'The snapshot is not indexed yet (its indexing job runs after each upload and reports progress): try again once the snapshot shows `searchable: true`, or search an older snapshot.',
+  ),
   uploadConflict: defineProblem(
     'conflict',
     'CODEBASE.UPLOAD_CONFLICT',

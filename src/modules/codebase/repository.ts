@@ -28,6 +28,8 @@ export interface SnapshotsTable {
   git_url: string | null;
   git_ref: string | null;
   git_commit: string | null;
+  /** When it became searchable (search-indexing.ts); null until then. */
+  indexed_at: Date | null;
 }
 export interface FilesTable {
   snapshot_id: string;

@@ -14,6 +14,7 @@ import { CodebaseProblems as P } from './problems.ts';
 import * as S from './schemas.ts';
 import type { Exports } from './exports.ts';
 import type { Imports } from './imports.ts';
+import type { Search } from './search.ts';
 import type { Uploads } from './uploads.ts';
 
 const tags = ['codebase'];
@@ -33,8 +34,8 @@ const FileResponse = {
 
 const IMPORT_PROBLEMS = [ProjectProblems.archived, P.gitImportFailed, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded];
 
-export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports; exports: Exports }) {
-  const { uploads, browse, imports, exports } = deps;
+export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports; exports: Exports; search: Search }) {
+  const { uploads, browse, imports, exports, search } = deps;
   return async (app: HttpServer) => {
     app.get(`${BASE}/export`, {
       config: read(P.snapshotNotFound, P.exportTooLarge),
@@ -177,6 +178,22 @@ export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports
           .header('cache-control', 'private, no-store')
           .send(file.body);
       },
+    });
+
+    app.get(`${BASE}/search`, {
+      config: read(P.snapshotNotFound, P.notSearchable),
+      schema: {
+        tags,
+        operationId: 'searchCodebase',
+        summary: 'Search a snapshot\'s file contents and paths (project members)',
+        description:
+          'Full text over the snapshot\'s text files (each up to CODEBASE_SEARCH_MAX_BYTES) and its paths, filtered by language and path prefix. Each match is a path, a line and a snippet with the matches\' offsets: ' +
+          'the snippet is plain text, to be shown as text, never as HTML. A snapshot is searchable once its indexing job is done (`searchable` on the snapshot); before that, 409 `CODEBASE.NOT_SEARCHABLE`. A query with no word: 400.',
+        params: S.ProjectParams,
+        querystring: S.SearchQuery,
+        response: { 200: S.SearchResultsView },
+      },
+      handler: async (req) => search.search(actorOf(req), req.params.orgId, req.params.projectId, req.query),
     });
 
     app.get(`${BASE}/compare`, {

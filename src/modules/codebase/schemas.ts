@@ -1,6 +1,6 @@
 // The codebase API contract (TypeBox): params, queries and views.
 import { Type } from 'typebox';
-import { PageQuery } from '../../core/http/pagination.ts';
+import { PageInfo, PageQuery } from '../../core/http/pagination.ts';
 import { Line, named, Nullable, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
 const Version = (description: string) => Type.Integer({ minimum: 1, maximum: 2_147_483_647, description });
@@ -49,6 +49,8 @@ export const SnapshotView = named(
     bytes: Type.Integer({ description: 'The files\' sizes summed' }),
     createdBy: Uuid(),
     createdAt: Timestamp(),
+    searchable: Type.Boolean({ description: 'Its files are indexed for search (a job after each upload; GET …/codebase/search answers 409 `CODEBASE.NOT_SEARCHABLE` until then)' }),
+    indexedAt: Nullable(Timestamp({ description: 'When it became searchable' })),
   }),
 );
 
@@ -131,3 +133,35 @@ export const ExportQuery = Type.Object({
   format: Type.Union([Type.Literal('zip'), Type.Literal('bundle')], { description: 'zip: the snapshot\'s files; bundle: a Git bundle, one commit per snapshot up to this one, on `main` (`git clone codebase.bundle`)' }),
   snapshot: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'A version; absent: the current one' })),
 });
+export const SearchQuery = Type.Object({
+  q: Line(500, {
+    description: 'Words, each matched as a prefix (`getUs` finds `getUserName`), all required on one line (or in the path); an identifier also matches its camelCase and snake_case parts (`user` finds `getUserName` and `get_user_name`). "Quoted phrases" match words in sequence.',
+    examples: ['userName', '"import express"'],
+  }),
+  snapshot: Type.Optional(Version('A snapshot\'s version; the current one when omitted')),
+  language: Type.Optional(Line(40, { description: 'Only files of this language (as the tree and file views name it: `typescript`, `python`)', examples: ['typescript'] })),
+  path: Type.Optional(Line(1024, { description: 'Only files whose path starts with this, literally (`src/` a folder, `src/li` any path so starting)', examples: ['src/'] })),
+  ...PageQuery,
+});
+
+const SearchHit = Type.Object({
+  path: Type.String(),
+  line: Nullable(Type.Integer({ minimum: 1, description: 'The matching line, from 1; null when the path itself matches' })),
+  language: Nullable(Type.String()),
+  snippet: Type.String({
+    description: 'Plain text, never HTML (it is code as written: show it as text): the line (or the path), or 240 characters of it around the first match, with `…` where it was cut',
+  }),
+  highlights: Type.Array(
+    Type.Object({ start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) }),
+    { description: 'Where the query matches in `snippet`: [start, end) offsets in UTF-16 code units (JavaScript string indexes), in order, not overlapping' },
+  ),
+});
+
+export const SearchResultsView = named(
+  'CodebaseSearchResults',
+  Type.Object({
+    snapshot: Type.Integer({ description: 'The snapshot searched' }),
+    data: Type.Array(SearchHit, { description: 'Best first: matching paths, then lines by rank; ties by path and line. At most 1,000 over all pages' }),
+    page: PageInfo,
+  }),
+);

@@ -44,6 +44,12 @@ export const codebaseSettings = defineSettings(
       integer(1, 5 * GIB),
       'Bytes a Git import may download (200 MiB, the pack mostly); past them the clone is cut and nothing is kept (422 `CODEBASE.GIT_IMPORT_FAILED`, `too_large`). The files it holds are then held to CODEBASE_MAX_ENTRIES and CODEBASE_MAX_EXPANDED_BYTES.',
     ),
+    searchMaxBlobBytes: setting(
+      'CODEBASE_SEARCH_MAX_BYTES',
+      '1048576',
+      integer(1, 100 * 1024 * 1024),
+      'Bytes of a text file indexed for search (1 MiB), once per content; a longer file is searchable up to its last whole line within them. Lines are searched up to their first 1,000 characters.',
+    ),
     gitTimeoutMs: setting('CODEBASE_GIT_TIMEOUT', '2m', millis(1000, 3_600_000), 'Longest a Git import may take to clone (`timeout` past it).'),
     gitAllowedHosts: setting(
       'CODEBASE_GIT_ALLOWED_HOSTS',

@@ -259,6 +259,7 @@ export function createUploads(deps: UploadsDeps) {
         git_url: git?.url ?? null,
         git_ref: git?.ref ?? null,
         git_commit: git?.commit ?? null,
+        indexed_at: null,
       };
       await snapshots.insert(tx, row);
       await snapshots.insertFiles(tx, all.map((f): FileRow => ({ snapshot_id: id, org_id: orgId, ...f })));

@@ -17,4 +17,6 @@ export const toSnapshot = (r: SnapshotRow, currentVersion: number | null): Snaps
   bytes: Number(r.total_bytes),
   createdBy: r.created_by,
   createdAt: r.created_at.toISOString(),
+  searchable: r.indexed_at !== null,
+  indexedAt: r.indexed_at?.toISOString() ?? null,
 });

@@ -1,0 +1,141 @@
+// The words of code as search sees them, the same for what is indexed and what is asked: a token
+// is a run of letters, digits and `_`; an identifier also counts as its parts, split on `_` and
+// on case changes (`getUserName` is get, user, name; `HTMLParser` is html, parser;
+// `get_user_name` is get, user, name). The whole and its first part share a position and the
+// parts follow one another, so `get <-> user` finds `getUser`, `get_user` and "get user" alike.
+// PostgreSQL's own parser is not used: it splits on `_` and knows no camelCase.
+
+/** A token of a line: where it starts (UTF-16 units) and its parts, each with its own offset. */
+export interface Token {
+  text: string;
+  start: number;
+  parts: { text: string; start: number }[];
+}
+
+/** Longer runs are data (base64, hashes, minified code), not words anyone searches for. */
+export const MAX_TOKEN_CHARS = 64;
+
+const TOKEN = /[\p{L}\p{N}_]+/gu;
+// A part: an upper-case run not followed by a lower-case letter (an acronym), or a capital with
+// the lower-case letters after it, or lower-case letters; digits stay with the part before them.
+const PART = /\p{Lu}+(?!\p{Ll})\p{N}*|\p{Lu}?\p{Ll}+\p{N}*|\p{Lo}+\p{N}*|\p{N}+/gu;
+
+/** The parts of one identifier, lower-cased, with their offsets in it (`_` separates, never a part). */
+export function identifierParts(identifier: string): { text: string; start: number }[] {
+  const parts: { text: string; start: number }[] = [];
+  for (const m of identifier.matchAll(PART)) parts.push({ text: m[0].toLowerCase(), start: m.index });
+  return parts;
+}
+
+/** The tokens of a text in order (tokens over MAX_TOKEN_CHARS left out). */
+export function tokensOf(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const m of text.matchAll(TOKEN)) {
+    if (m[0].length > MAX_TOKEN_CHARS || /^_+$/.test(m[0])) continue;
+    tokens.push({ text: m[0], start: m.index, parts: identifierParts(m[0]) });
+  }
+  return tokens;
+}
+
+/** A lexeme as a tsvector or tsquery literal: quoted, so nothing in it is read as an operator. */
+const literal = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'`;
+
+/**
+ * A line's terms as a tsvector literal (cast with `::tsvector`): each token lower-cased at its
+ * position, and when it has several parts, each part at the next positions, the first sharing
+ * the whole's. Empty when the line has no words.
+ */
+export function tsvectorOf(text: string): string {
+  const at = new Map<string, number[]>();
+  const put = (lexeme: string, position: number) => {
+    const positions = at.get(lexeme);
+    if (!positions) at.set(lexeme, [position]);
+    else if (positions.length < 256) positions.push(position);
+  };
+  let position = 1;
+  for (const token of tokensOf(text)) {
+    const whole = token.text.toLowerCase().replace(/^_+|_+$/g, '');
+    put(whole, position);
+    if (token.parts.length > 1 || (token.parts.length === 1 && token.parts[0].text !== whole)) {
+      for (const part of token.parts) put(part.text, position++);
+    } else {
+      position++;
+    }
+    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
+    if (position > 16_000) break;
+  }
+  return [...at].map(([lexeme, positions]) => `${literal(lexeme)}:${positions.join(',')}`).join(' ');
+}
+
+export interface SearchQuery {
+  /** The tsquery's text (cast with `::tsquery`), or null when the query holds no word. */
+  tsquery: string | null;
+  /** Lower-cased terms a highlighted token or part is matched against; prefix ones match a start. */
+  terms: { text: string; prefix: boolean }[];
+}
+
+/**
+ * A query as typed: words, each a prefix (`getUs` finds `getUserName`), all of them required;
+ * "quoted phrases" must appear as written, word after word. A word of several parts also finds
+ * its parts in sequence (`userName` finds `user_name`).
+ */
+export function parseQuery(input: string): SearchQuery {
+  const groups: string[] = [];
+  const terms: SearchQuery['terms'] = [];
+  const chunks = input.split('"');
+  chunks.forEach((chunk, i) => {
+    // Odd chunks were between quotes (an unclosed quote runs to the end).
+    const phrase = i % 2 === 1;
+    const tokens = tokensOf(chunk);
+    if (phrase && tokens.length) {
+      const parts = tokens.flatMap((t) => (t.parts.length ? t.parts.map((p) => p.text) : [t.text.toLowerCase()]));
+      groups.push(parts.map(literal).join(' <-> '));
+      for (const p of parts) terms.push({ text: p, prefix: false });
+      return;
+    }
+    for (const token of tokens) {
+      const whole = token.text.toLowerCase().replace(/^_+|_+$/g, '');
+      const parts = token.parts.map((p) => p.text);
+      terms.push({ text: whole, prefix: true });
+      if (parts.length > 1) {
+        const sequence = parts.map((p, n) => (n === parts.length - 1 ? `${literal(p)}:*` : literal(p))).join(' <-> ');
+        groups.push(`(${literal(whole)}:* | ${sequence})`);
+        terms.push(...parts.map((p, n) => ({ text: p, prefix: n === parts.length - 1 })));
+      } else {
+        groups.push(`${literal(whole)}:*`);
+      }
+    }
+  });
+  return { tsquery: groups.length ? groups.join(' & ') : null, terms };
+}
+
+/**
+ * Where the query's terms are in a text: each token whose whole matches a term, else each run of
+ * its parts that do, as [start, end) ranges in UTF-16 units, merged when they touch.
+ */
+export function matchRanges(text: string, terms: SearchQuery['terms']): [number, number][] {
+  const hits = (word: string) => terms.some((t) => (t.prefix ? word.startsWith(t.text) : word === t.text));
+  const ranges: [number, number][] = [];
+  for (const token of tokensOf(text)) {
+    if (hits(token.text.toLowerCase().replace(/^_+|_+$/g, ''))) {
+      ranges.push([token.start, token.start + token.text.length]);
+      continue;
+    }
+    // Parts that match one after the other are one range, with the `_` between them.
+    let previous = -2;
+    token.parts.forEach((part, n) => {
+      if (!hits(part.text)) return;
+      const range: [number, number] = [token.start + part.start, token.start + part.start + part.text.length];
+      if (previous === n - 1) ranges[ranges.length - 1][1] = range[1];
+      else ranges.push(range);
+      previous = n;
+    });
+  }
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([...r]);
+  }
+  return merged;
+}
