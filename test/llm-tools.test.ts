@@ -24,7 +24,7 @@ let sourceId: string;
 let outsiderSourceId: string;
 let questionId: string;
 
-const ALL = ['analytics.ask_data', 'projects.find_projects', 'reports.time_report', 'web_tools.fetch_page', 'web_tools.web_search'];
+const ALL = ['analytics.ask_data', 'codebase.list_tree', 'codebase.read_file', 'codebase.search_code', 'projects.find_projects', 'reports.time_report', 'web_tools.fetch_page', 'web_tools.web_search'];
 const WEB = ['web_tools.fetch_page', 'web_tools.web_search'];
 const signal = () => new AbortController().signal;
 

@@ -3,12 +3,14 @@
 // or imported from a Git URL, browsed, searched and compared with the project's rights (docs/codebase.md).
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
+import { organizationsModule } from '../organizations/index.ts';
 import { projectsModule } from '../projects/index.ts';
 import { createBrowse } from './browse.ts';
 import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
 import { createExports } from './exports.ts';
 import { createImports } from './imports.ts';
+import { codebaseTools } from './tools.ts';
 import { createSearch } from './search.ts';
 import { createSearchIndexing } from './search-indexing.ts';
 import { codebaseSettings } from './settings.ts';
@@ -23,7 +25,7 @@ export type CodebaseApi = Record<never, never>;
 export const codebaseModule = defineModule({
   name: 'codebase',
   apiTags: [{ name: 'codebase', description: 'A project\'s codebase: snapshots uploaded as archives or files, held to the archive defence, browsed, searched and compared.' }],
-  requires: { projects: projectsModule },
+  requires: { organizations: organizationsModule, projects: projectsModule },
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   events: codebaseEvents,
   settings: codebaseSettings,
@@ -32,7 +34,7 @@ export const codebaseModule = defineModule({
     { name: 'codebase:read', description: 'Read the codebases of the projects you may see: snapshots, folders, files, search, comparisons.' },
     { name: 'codebase:write', description: 'Upload codebase snapshots to the projects you contribute to; delete snapshots of those you manage.' },
   ],
-  setup(core, { projects }): ModuleInstance<CodebaseApi> {
+  setup(core, { organizations, projects }): ModuleInstance<CodebaseApi> {
     const log = core.log.child({ module: 'codebase' });
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
@@ -40,6 +42,12 @@ export const codebaseModule = defineModule({
     const exports = createExports({ db: core.db, storage: core.storage, projects });
     const search = createSearch({ db: core.db, projects });
     const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, storage: core.storage, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
-    return { api: {}, routes: codebaseRoutes({ uploads, browse, imports, exports, search }), subscribers: indexing.subscribers, jobs: indexing.jobs };
+    return {
+      api: {},
+      routes: codebaseRoutes({ uploads, browse, imports, exports, search }),
+      subscribers: indexing.subscribers,
+      jobs: indexing.jobs,
+      llmTools: codebaseTools({ orgs: organizations, browse, search }),
+    };
   },
 });
