@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { actorOf } from '../../core/context/actor.ts';
 import { invalid, type ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
+import { acceptRawBodies, keepRawBody, rawBodyOf } from '../../core/http/raw-body.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { LLM_CALL_PROBLEMS, LlmProblems } from '../../core/llm/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
@@ -67,8 +68,6 @@ const ExportResponse = {
   },
 };
 
-/** An upload's bytes stay a stream until the attachment reads them (the route's own parser). */
-const uploadedBody = new WeakMap<object, Readable>();
 
 export function chatRoutes(deps: { conversations: Conversations; messages: Messages; attachments: Attachments; agent: Agent; tails: Tails; exports: Exports; shares: Shares }) {
   const { conversations, messages, attachments, agent, tails, exports, shares } = deps;
@@ -213,15 +212,11 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
 
     await app.register(async (uploads: HttpServer) => {
       // Any media type: the kind comes from `kind` or the name, never from a header.
-      uploads.removeAllContentTypeParsers();
-      uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      acceptRawBodies(uploads);
       uploads.post('/orgs/:orgId/conversations/:conversationId/attachments', {
         config: write(P.conversationNotFound, P.attachmentUnsupported, P.attachmentUnreadable, P.tooManyAttachments, StorageProblems.tooLarge, StorageProblems.quotaExceeded),
         // The raw body is validated by what reads it (the size cap, the text reader); the schema documents it.
-        preValidation: async (req) => {
-          uploadedBody.set(req, req.body as unknown as Readable);
-          (req as { body: unknown }).body = '';
-        },
+        preValidation: keepRawBody,
         schema: {
           tags,
           operationId: 'uploadChatAttachment',
@@ -235,7 +230,7 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
           response: { 201: S.AttachmentView },
         },
         handler: async (req, reply) => {
-          const body = uploadedBody.get(req)!;
+          const body = rawBodyOf(req);
           return reply.status(201).send(await attachments.upload(actorOf(req), req.params.orgId, req.params.conversationId, { fileName: req.query.name, kind: req.query.kind, body }));
         },
       });

@@ -1,9 +1,9 @@
 // HTTP only: schema in, service call, schema out.
-import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { actorOf } from '../../core/context/actor.ts';
 import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
+import { acceptRawBodies, keepRawBody, rawBodyOf } from '../../core/http/raw-body.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { attachmentDisposition } from '../../core/storage/file-names.ts';
 import { StorageProblems } from '../../core/storage/index.ts';
@@ -23,8 +23,6 @@ const BASE = '/orgs/:orgId/projects/:projectId/codebase';
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'codebase:read' }, problems: [OrgProblems.notFound, ProjectProblems.notFound, ...problems] });
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'codebase:write' }, problems: [OrgProblems.notFound, ProjectProblems.notFound, ...problems] });
 
-/** The upload's bytes stay a stream until they are on disk (the route's own parser). */
-const uploadedBody = new WeakMap<object, Readable>();
 
 const Binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
 const FileResponse = {
@@ -90,15 +88,11 @@ export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports
 
     await app.register(async (scope: HttpServer) => {
       // Any media type: what the body is comes from its first bytes, never from a header.
-      scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      acceptRawBodies(scope);
       scope.post(`${BASE}/uploads`, {
         config: write(ProjectProblems.archived, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded),
         // The raw body is checked by what reads it (the caps, the archive defence); the schema documents it.
-        preValidation: async (req) => {
-          uploadedBody.set(req, req.body as unknown as Readable);
-          (req as { body: unknown }).body = '';
-        },
+        preValidation: keepRawBody,
         schema: {
           tags,
           operationId: 'uploadCodebase',
@@ -114,7 +108,7 @@ export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports
           response: { 201: S.UploadView },
         },
         handler: async (req, reply) => {
-          const body = uploadedBody.get(req)!;
+          const body = rawBodyOf(req);
           return reply.status(201).send(await uploads.upload(actorOf(req), req.params.orgId, req.params.projectId, { fileName: req.query.name, path: req.query.path, body }));
         },
       });

@@ -1,9 +1,9 @@
 // HTTP only: schema in, service call, schema out.
-import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { actorOf } from '../../core/context/actor.ts';
 import type { ProblemType } from '../../core/errors.ts';
 import { pageOf } from '../../core/http/pagination.ts';
+import { acceptRawBodies, keepRawBody, rawBodyOf } from '../../core/http/raw-body.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import { StorageProblems } from '../../core/storage/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
@@ -20,22 +20,16 @@ const ONE = `${BASE}/:sourceId`;
 const read = (...problems: ProblemType[]) => ({ auth: { scope: 'data_sources:read' }, problems: [OrgProblems.notFound, ...problems] });
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'data_sources:write' }, problems: [OrgProblems.notFound, ...problems] });
 
-/** The upload's bytes stay a stream until core/storage has counted and stored them (the route's own parser). */
-const uploadedBody = new WeakMap<object, Readable>();
 
 export function dataSourcesRoutes(service: SourcesService, catalog: Catalog, files: Files) {
   return async (app: HttpServer) => {
     await app.register(async (uploads: HttpServer) => {
       // Any media type: the format comes from the name (or `format`), never from a header.
-      uploads.removeAllContentTypeParsers();
-      uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+      acceptRawBodies(uploads);
       uploads.post(`${ONE}/files`, {
         config: write(P.notFound, P.notAFilesSource, P.fileRefused, StorageProblems.tooLarge, StorageProblems.quotaExceeded),
         // The raw body is validated by what reads it (storage's caps, the ingest); the schema documents it.
-        preValidation: async (req) => {
-          uploadedBody.set(req, req.body as unknown as Readable);
-          (req as { body: unknown }).body = '';
-        },
+        preValidation: keepRawBody,
         schema: {
           tags,
           operationId: 'uploadDataSourceFile',
@@ -49,7 +43,7 @@ export function dataSourcesRoutes(service: SourcesService, catalog: Catalog, fil
           response: { 201: S.SourceView },
         },
         handler: async (req, reply) => {
-          const body = uploadedBody.get(req)!;
+          const body = rawBodyOf(req);
           return reply.status(201).send(await files.upload(actorOf(req), req.params.orgId, req.params.sourceId, { fileName: req.query.name, format: req.query.format, body }));
         },
       });
