@@ -3,20 +3,20 @@
 // CodeModel; rendering reads only it, so every output format says the same thing.
 
 /** A declared thing a reader looks up: a function, a class and its members, a type, a constant. */
-export interface Symbol {
+export interface CodeSymbol {
   /** `function`, `class`, `method`, `interface`, `type`, `enum`, `variable`, `struct`, `trait`, `module`… as the language calls it. */
   kind: string;
   name: string;
   /** The declaration as written, without its body: `function add(a: number, b: number): number`. */
   signature: string;
-  /** The doc comment or docstring, its markers removed (JSDoc `/** */`, `///`, `#`, `"""`); null when there is none. */
+  /** The doc comment or docstring, its markers removed (JSDoc blocks, `///`, `#`, `"""`); null when there is none. */
   doc: string | null;
   /** 1-based line of the declaration in its file. */
   line: number;
   /** Exported (public) from its file or package: `export`, Go's capital letter, Java/Rust `pub`/`public`, Python's names without `_`. */
   exported: boolean;
   /** Members of a class, interface, struct, trait or impl. */
-  members: Symbol[];
+  members: CodeSymbol[];
 }
 
 /** One source file's structure. */
@@ -26,7 +26,7 @@ export interface FileDoc {
   lines: number;
   /** The file's leading comment (a module docstring, a file header), if any. */
   summary: string | null;
-  symbols: Symbol[];
+  symbols: CodeSymbol[];
   /** TS/JS re-exports: `export { a } from './b'`, `export * from './c'` (the specifiers as written). */
   reExports: { from: string; names: string[] | '*' }[];
   /** Imports of other files in the codebase, resolved to their paths when they could be. */
