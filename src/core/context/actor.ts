@@ -61,3 +61,18 @@ export function actorOf(request: FastifyRequest): Actor {
   if (!request.principal) throw new Error('actorOf called on a route without auth');
   return new RequestCaller(request) as Actor;
 }
+
+/**
+ * A member acting outside a request: a job, a schedule or a share link working for a stored
+ * user. Their org and project rights are checked as for a signed-in user; no session or key
+ * limits them, and the instance role is never borrowed ('user'), so an instance admin's job
+ * gets no more than their memberships give.
+ */
+export function memberActor(member: { userId: string; email: string }): Actor {
+  return {
+    principal: { userId: member.userId, email: member.email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null },
+    requestId: null,
+    ip: null,
+    userAgent: null,
+  };
+}

@@ -11,7 +11,7 @@
 import { Cron } from 'croner';
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
-import type { Actor } from '../../core/context/actor.ts';
+import { type Actor, memberActor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
@@ -186,12 +186,7 @@ export function createAlerts(deps: { db: Executor; events: EventPublisher; clock
   }
 
   /** The owner as the actor a check runs as: no request, no session; their rights are read live. */
-  const ownerActor = (row: AlertRow): Actor => ({
-    principal: { userId: row.owner_id, email: row.owner_email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null },
-    requestId: null,
-    ip: null,
-    userAgent: null,
-  });
+  const ownerActor = (row: AlertRow): Actor => memberActor({ userId: row.owner_id, email: row.owner_email });
 
   /**
    * Runs the question as the owner, compares, and records the new state; fires on a crossing.

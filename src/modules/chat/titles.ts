@@ -6,7 +6,7 @@
 // refusal leaves the first words). A title the user gave or changed is never replaced: the
 // model's title is written only over the first-words title, in one conditional update.
 import { Type } from 'typebox';
-import type { Actor } from '../../core/context/actor.ts';
+import { memberActor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { subscriber } from '../../core/events/types.ts';
@@ -76,12 +76,7 @@ export function createTitles(deps: { db: Executor; jobs: JobQueue; models: LlmAd
       if (!answer || !question || question.parent_id !== null || path.length !== 2 || conv.title !== titleFrom(question.content)) return { titled: false };
       const member = (await orgs.listMembers(orgId)).find((m) => m.userId === userId);
       if (!member) return { titled: false };
-      const actor: Actor = {
-        principal: { userId, email: member.email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null },
-        requestId: null,
-        ip: null,
-        userAgent: null,
-      };
+      const actor = memberActor({ userId, email: member.email });
       const model = (await models.listModels(actor, orgId)).find((m) => `${m.provider}/${m.model}` === titleModel && m.allowed);
       if (!model) {
         log.warn({ conversationId, titleModel }, 'CHAT_TITLE_MODEL is not a model of this organization open to the owner: the first words stay');

@@ -2,7 +2,7 @@
 // in the repository, the access rule in access.ts, the grid in layout.ts, filters in filters.ts.
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
-import type { Actor, Caller } from '../../core/context/actor.ts';
+import { type Actor, type Caller, memberActor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, type FieldError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
@@ -384,12 +384,7 @@ export function createDashboardsService(deps: DashboardsDeps) {
     const found = await Promise.all(questions.map((id) => analytics.getQuestion(share.org_id, id)));
     if (found.some((q) => !q)) throw gone();
     // The creator, as the rights every view runs with; the request is the anonymous viewer's.
-    const creator: Actor = {
-      principal: { userId: share.created_by, email: share.creator_email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null },
-      requestId: caller.requestId,
-      ip: caller.ip,
-      userAgent: caller.userAgent,
-    };
+    const creator: Actor = { ...memberActor({ userId: share.created_by, email: share.creator_email }), requestId: caller.requestId, ip: caller.ip, userAgent: caller.userAgent };
     return { share, row, creator };
   }
 

@@ -10,7 +10,7 @@ import { Cron } from 'croner';
 import type { Kysely, Selectable } from 'kysely';
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
-import type { Actor } from '../../core/context/actor.ts';
+import { type Actor, memberActor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems, defineProblem } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
@@ -227,12 +227,7 @@ export function createSubscriptions(deps: {
           result.dropped.push(recipientId);
           continue;
         }
-        const actor: Actor = {
-          principal: { userId: member.userId, email: member.email, role: 'user', emailVerified: true, sessionId: null, apiKeyId: null, scopes: null },
-          requestId: null,
-          ip: null,
-          userAgent: null,
-        };
+        const actor = memberActor(member);
         // One recipient's failure (the mail server refusing, access lost a moment ago) is theirs
         // alone: the others still get their mail, and the run is not repeated for everyone.
         try {
