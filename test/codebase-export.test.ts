@@ -5,11 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from './codebase-archives.ts';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { createProject, projectsUrl, putMember } from './projects-fixture.ts';
+import { unzipText as unzip } from './unzip.ts';
 import { orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
@@ -28,28 +28,6 @@ const upload = async (user: U, files: Record<string, string>, name: string) => {
   expect(res.statusCode, res.body).toBe(201);
 };
 const exportAs = (user: U, query: string) => t.request({ method: 'GET', url: `${base()}/export?${query}`, headers: bearer(user.accessToken) });
-
-function unzip(buffer: Buffer): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out: Record<string, string> = {};
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const parts: Buffer[] = [];
-          stream.on('data', (p: Buffer) => parts.push(p));
-          stream.on('end', () => {
-            out[entry.fileName] = Buffer.concat(parts).toString('utf8');
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: tmpdir() } }).trim();
 

@@ -15,12 +15,15 @@ import { createSearch } from './search.ts';
 import { createSearchIndexing } from './search-indexing.ts';
 import { codebaseSettings } from './settings.ts';
 import { createUploads } from './uploads.ts';
+import { createSnapshotReader, type SnapshotReader } from './reader.ts';
 
 export type { CodebaseEvents } from './events.ts';
 export { CodebaseProblems } from './problems.ts';
 
-/** Nothing yet: search, chat tools and documentation (later) will ask it for files. */
-export type CodebaseApi = Record<never, never>;
+export type { SnapshotFile, SnapshotSummary } from './reader.ts';
+
+/** What other modules (documentation) may ask: a snapshot as a member may read it, and its files. */
+export type CodebaseApi = SnapshotReader;
 
 export const codebaseModule = defineModule({
   name: 'codebase',
@@ -43,7 +46,7 @@ export const codebaseModule = defineModule({
     const search = createSearch({ db: core.db, projects });
     const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, storage: core.storage, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
     return {
-      api: {},
+      api: createSnapshotReader({ db: core.db, storage: core.storage, projects }),
       routes: codebaseRoutes({ uploads, browse, imports, exports, search }),
       subscribers: indexing.subscribers,
       jobs: indexing.jobs,

@@ -180,7 +180,7 @@ export const files = {
     q(db)
       .selectFrom('codebase.files as f')
       .innerJoin('codebase.blobs as b', (j) => j.onRef('b.org_id', '=', 'f.org_id').onRef('b.sha256', '=', 'f.sha256'))
-      .select(['f.path', 'f.size', 'f.sha256', 'b.storage_key'])
+      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key'])
       .where('f.org_id', '=', orgId)
       .where('f.snapshot_id', '=', snapshotId)
       .orderBy('f.path')
