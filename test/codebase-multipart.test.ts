@@ -16,6 +16,7 @@ import { addMember, orgWithRoles, type U } from './workspace.ts';
 const KiB = 1024;
 const PART_MAX = 64 * KiB;
 const TOTAL_MAX = 256 * KiB;
+const QUOTA = 1024 * KiB;
 const DATA_DIR = '/tmp/trellis-test-unused'; // test/harness.ts: the local storage driver's folder is DATA_DIR/files
 
 let t: TestApp;
@@ -26,7 +27,7 @@ let projectViewer: U;
 let stranger: U;
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { CODEBASE_UPLOAD_PART_MAX_BYTES: String(PART_MAX), CODEBASE_MAX_UPLOAD_BYTES: String(TOTAL_MAX), CODEBASE_UPLOAD_MAX_PARTS: '20' } });
+  t = await createTestApp({ env: { CODEBASE_UPLOAD_PART_MAX_BYTES: String(PART_MAX), CODEBASE_MAX_UPLOAD_BYTES: String(TOTAL_MAX), CODEBASE_UPLOAD_MAX_PARTS: '20', STORAGE_ORG_QUOTA_BYTES: String(QUOTA) } });
   w = await orgWithRoles(t);
   projectViewer = await addMember(t, w.owner.accessToken, w.orgId, 'member');
   stranger = await addMember(t, w.owner.accessToken, w.orgId, 'member');
@@ -211,6 +212,31 @@ describe('the caps', () => {
     expect(await held(id)).toMatchObject({ parts: 4, files: 4 });
     expectProblem(await putPart(w.member, id, 21, Buffer.alloc(1)), 400, 'VALIDATION_FAILED');
     await abort(w.member, id);
+  });
+});
+
+describe('the quota', () => {
+  it('counts held parts: a part past it is refused, a completion that cannot store the contents stays open to complete again', async () => {
+    const data = noise(100 * KiB);
+    const zip = await zipOf([{ name: 'quota.bin', data, compress: false }]);
+    const parts = split(zip, 2);
+    // Leave room for the parts and a little more, not for the contents as well.
+    const filler = await t.app.storage.save({ orgId: w.orgId, scope: 'test/filler', fileName: 'filler', contentType: 'application/octet-stream', body: Buffer.alloc(QUOTA - (await usage()) - zip.length - 20 * KiB), userId: null });
+    const id = (await create(w.member, { name: 'quota.zip' })).json().id;
+    for (const [i, p] of parts.entries()) expect((await putPart(w.member, id, i + 1, p)).statusCode).toBe(200);
+    expectProblem(await putPart(w.member, id, 3, noise(30 * KiB)), 413, 'STORAGE.QUOTA_EXCEEDED');
+    expect(await held(id)).toMatchObject({ parts: 2, files: 2 });
+
+    const list = parts.map((p, i) => ({ partNumber: i + 1, sha256: sha(p) }));
+    const snapshots = await snapshotCount();
+    expectProblem(await complete(w.member, id, list), 413, 'STORAGE.QUOTA_EXCEEDED');
+    expect(await snapshotCount()).toBe(snapshots);
+    expect((await getSession(w.member, id)).json()).toMatchObject({ status: 'open', failure: null, parts: [{ partNumber: 1 }, { partNumber: 2 }] });
+
+    await t.app.storage.remove(filler.key);
+    const done = await complete(w.member, id, list);
+    expect(done.statusCode, done.body).toBe(201);
+    expect(await held(id)).toEqual(nothingHeld);
   });
 });
 
