@@ -4025,6 +4025,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload of a codebase, sent in parts (project contributors and managers)
+         * @description For uploads too large to send in one request that must survive a dropped connection: PUT the parts (any size up to `limits.maxPartBytes`, in any order, again to replace one), then complete with the list of parts. The result is the plain upload's (`POST …/codebase/uploads`), held to the same rules. The session expires at `expiresAt` (CODEBASE_UPLOAD_SESSION_EXPIRY).
+         *
+         *     API key scope: `codebase:write`.
+         */
+        post: operations["createCodebaseUploadSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An upload session: its status and the parts received, to resume by sending the others (its creator)
+         * @description API key scope: `codebase:write`.
+         */
+        get: operations["getCodebaseUploadSession"];
+        put?: never;
+        post?: never;
+        /**
+         * Abort a resumable upload and remove its parts (its creator); a completed one cannot be aborted (409)
+         * @description API key scope: `codebase:write`.
+         */
+        delete: operations["abortCodebaseUploadSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions/{sessionId}/parts/{partNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Send one part of a resumable upload, or send it again to replace it (its creator)
+         * @description The body is the part's bytes (any Content-Type), streamed to storage, at most `limits.maxPartBytes`, and the parts together at most `limits.maxTotalBytes` (413 `STORAGE.TOO_LARGE`); held, it counts against the organization's storage quota. Sending a part number again replaces the part (the retry of a part that failed or was damaged). With `x-checksum-sha256` (base64 as S3 takes it, or hex) or `Content-Digest: sha-256=:<base64>:` (RFC 9530), bytes whose SHA-256 differs are refused with 422 `CODEBASE.CHECKSUM_MISMATCH` and not kept.
+         *
+         *     API key scope: `codebase:write`.
+         */
+        put: operations["putCodebaseUploadPart"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions/{sessionId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a resumable upload: its parts, in order, become a new snapshot (its creator)
+         * @description The list must be every part received, ascending, with the SHA-256 each PUT answered (else 422 `CODEBASE.PART_LIST_MISMATCH`, the session still open). The parts are then read back from storage in order, as one stream, through the plain upload's pipeline: the answer is its answer (201), within this request. A refused archive (422 `CODEBASE.ARCHIVE_REFUSED`) or an over-sized one fails the session; other failures (409 `CODEBASE.UPLOAD_CONFLICT`, the quota, storage unavailable) leave it open, to complete again. Afterwards the parts are removed.
+         *
+         *     API key scope: `codebase:write`.
+         */
+        post: operations["completeCodebaseUploadSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "analytics.alert_deleted": {
@@ -6781,6 +6871,15 @@ export interface components {
             /** @description The offending entry's name as the archive gives it (undecodable bytes shown as U+FFFD), or null */
             entry: string | null;
         };
+        /** @description `CODEBASE.CHECKSUM_MISMATCH`: The part's bytes do not have the SHA-256 its `x-checksum-sha256` or `Content-Digest` header announced: it was damaged on the way. Nothing of it was kept (a part sent before under that number stays); send it again. */
+        CodebaseChecksumMismatchProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.CHECKSUM_MISMATCH";
+            /** @description The announced SHA-256, hex */
+            expected: string;
+            /** @description The received bytes' SHA-256, hex */
+            actual: string;
+        };
         CodebaseComparison: {
             from: number;
             to: number;
@@ -6857,6 +6956,16 @@ export interface components {
         CodebaseNotSearchableProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CODEBASE.NOT_SEARCHABLE";
+        };
+        /** @description `CODEBASE.PART_LIST_MISMATCH`: The parts listed to complete the upload are not the parts received (`parts` says which and why), or they do not add up to the size the session announced. Nothing changed: the session is still open. */
+        CodebasePartListMismatchProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.PART_LIST_MISMATCH";
+            parts: {
+                partNumber: number;
+                /** @description not_received (listed, never received), missing (received, not listed), sha256_differs, out_of_order (the list must ascend, each part once) */
+                problem: string;
+            }[];
         };
         /** @description `CODEBASE.PATH_NOT_FOUND`: No such file (or folder, for the tree) in this snapshot. */
         CodebasePathNotFoundProblem: components["schemas"]["Problem"] & {
@@ -7042,6 +7151,76 @@ export interface components {
         CodebaseUploadConflictProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CODEBASE.UPLOAD_CONFLICT";
+        };
+        CodebaseUploadPart: {
+            partNumber: number;
+            /** @description Bytes received */
+            size: number;
+            /** @description SHA-256 of the bytes received, hex: what completion lists */
+            sha256: string;
+        };
+        CodebaseUploadSession: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            projectId: string;
+            name: string;
+            path: string | null;
+            /** @description The size announced at creation; null: none */
+            totalBytes: number | null;
+            /** @description open: takes parts; completing: its parts are being read into a snapshot; completed (`snapshotVersion`), failed (`failure`) or aborted: closed, its parts removed */
+            status: "open" | "completing" | "completed" | "failed" | "aborted";
+            /** @description The parts received, by number: a client resumes by sending the others */
+            parts: components["schemas"]["CodebaseUploadPart"][];
+            /** @description The parts' sizes summed */
+            receivedBytes: number;
+            /** @description The snapshot a completed session made */
+            snapshotVersion: number | null;
+            failure: ({
+                /** @description The problem's code: CODEBASE.ARCHIVE_REFUSED or STORAGE.TOO_LARGE */
+                code: string;
+                detail: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description The parts' caps; parts also count against the organization's storage quota while held */
+            limits: {
+                /** @description A part's largest size (CODEBASE_UPLOAD_PART_MAX_BYTES, at most STORAGE_MAX_UPLOAD_BYTES) */
+                maxPartBytes: number;
+                /** @description The highest part number (CODEBASE_UPLOAD_MAX_PARTS) */
+                maxParts: number;
+                /** @description The parts' largest total (CODEBASE_MAX_UPLOAD_BYTES) */
+                maxTotalBytes: number;
+            };
+            /**
+             * Format: date-time
+             * @description After it an open session is swept with its parts, and a closed one forgotten (RFC 3339 date-time with an offset, years 1–9999)
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+        };
+        /** @description `CODEBASE.UPLOAD_SESSION_CLOSED`: The upload session takes no more parts and no other completion: it is being completed, or is completed, failed or aborted (`sessionStatus`). Start a new session to upload again. */
+        CodebaseUploadSessionClosedProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.UPLOAD_SESSION_CLOSED";
+            /** @description The session's status: completing, completed, failed or aborted */
+            sessionStatus: string;
+        };
+        /** @description `CODEBASE.UPLOAD_SESSION_NOT_FOUND`: No such upload session of yours on this project: never created, another member's, or past its expiry (its parts are then removed). */
+        CodebaseUploadSessionNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CODEBASE.UPLOAD_SESSION_NOT_FOUND";
+        };
+        /** @description The result of a `codebase.sweep_upload_sessions` job */
+        CodebaseUploadSweepResult: {
+            /** @description Expired sessions removed */
+            sessions: number;
+            /** @description Parts removed with them */
+            parts: number;
         };
         ColumnProfile: {
             name: string;
@@ -8381,7 +8560,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"] | components["schemas"]["CodebaseUploadSweepResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -11996,6 +12175,7 @@ export type ChatTooManyAttachmentsProblem = components['schemas']['ChatTooManyAt
 export type ChatToolCall = components['schemas']['ChatToolCall'];
 export type ChatUsage = components['schemas']['ChatUsage'];
 export type CodebaseArchiveRefusedProblem = components['schemas']['CodebaseArchiveRefusedProblem'];
+export type CodebaseChecksumMismatchProblem = components['schemas']['CodebaseChecksumMismatchProblem'];
 export type CodebaseComparison = components['schemas']['CodebaseComparison'];
 export type CodebaseExportTooLargeProblem = components['schemas']['CodebaseExportTooLargeProblem'];
 export type CodebaseFile = components['schemas']['CodebaseFile'];
@@ -12005,6 +12185,7 @@ export type CodebaseIndexResult = components['schemas']['CodebaseIndexResult'];
 export type CodebaseIndexSweepResult = components['schemas']['CodebaseIndexSweepResult'];
 export type CodebaseNoGitSourceProblem = components['schemas']['CodebaseNoGitSourceProblem'];
 export type CodebaseNotSearchableProblem = components['schemas']['CodebaseNotSearchableProblem'];
+export type CodebasePartListMismatchProblem = components['schemas']['CodebasePartListMismatchProblem'];
 export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];
 export type CodebaseSearchResults = components['schemas']['CodebaseSearchResults'];
 export type CodebaseSnapshot = components['schemas']['CodebaseSnapshot'];
@@ -12017,6 +12198,11 @@ export type CodebaseSnapshotPage = components['schemas']['CodebaseSnapshotPage']
 export type CodebaseTree = components['schemas']['CodebaseTree'];
 export type CodebaseUpload = components['schemas']['CodebaseUpload'];
 export type CodebaseUploadConflictProblem = components['schemas']['CodebaseUploadConflictProblem'];
+export type CodebaseUploadPart = components['schemas']['CodebaseUploadPart'];
+export type CodebaseUploadSession = components['schemas']['CodebaseUploadSession'];
+export type CodebaseUploadSessionClosedProblem = components['schemas']['CodebaseUploadSessionClosedProblem'];
+export type CodebaseUploadSessionNotFoundProblem = components['schemas']['CodebaseUploadSessionNotFoundProblem'];
+export type CodebaseUploadSweepResult = components['schemas']['CodebaseUploadSweepResult'];
 export type ColumnProfile = components['schemas']['ColumnProfile'];
 export type ConflictProblem = components['schemas']['ConflictProblem'];
 export type Conversation = components['schemas']['Conversation'];
@@ -26515,6 +26701,356 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCodebaseUploadSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The upload's file name (`src.zip`), as `?name=` of the plain upload: the snapshot's name, and a single file's path when `path` is not given */
+                    name: string;
+                    /** @description As `?path=` of the plain upload: the parts make one file, kept at this path (the current snapshot's other files carried over) */
+                    path?: string;
+                    /** @description The whole upload's size, if known: over the limit it is refused now, and completion checks the parts add up to it */
+                    totalBytes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUploadSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseArchiveRefusedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCodebaseUploadSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUploadSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseUploadSessionNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    abortCodebaseUploadSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseUploadSessionNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseUploadSessionClosedProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putCodebaseUploadPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                sessionId: string;
+                /** @description The part's place in the upload, from 1 (at most CODEBASE_UPLOAD_MAX_PARTS); gaps are allowed */
+                partNumber: number;
+            };
+            cookie?: never;
+        };
+        /** @description The part's bytes */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUploadPart"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseUploadSessionNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["CodebaseUploadSessionClosedProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebaseChecksumMismatchProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeCodebaseUploadSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Every part received, ascending, each once: the upload is their bytes in this order */
+                    parts: {
+                        /** @description The part's place in the upload, from 1 (at most CODEBASE_UPLOAD_MAX_PARTS); gaps are allowed */
+                        partNumber: number;
+                        /** @description The part's SHA-256, hex, as its PUT answered */
+                        sha256: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseUploadSessionNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProjectsArchivedProblem"] | components["schemas"]["CodebaseUploadSessionClosedProblem"] | components["schemas"]["CodebaseUploadConflictProblem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PayloadTooLargeProblem"] | components["schemas"]["StorageTooLargeProblem"] | components["schemas"]["StorageQuotaExceededProblem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["CodebasePartListMismatchProblem"] | components["schemas"]["CodebaseArchiveRefusedProblem"];
                 };
             };
             429: components["responses"]["TooManyRequests"];

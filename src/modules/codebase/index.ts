@@ -1,6 +1,7 @@
 // The codebase module's only public door: a project's code as immutable snapshots, uploaded as
-// archives or single files, held to the archive defence, stored once per content in core/storage,
-// or imported from a Git URL, browsed, searched and compared with the project's rights (docs/codebase.md).
+// archives or single files (at once, or in resumable parts), held to the archive defence, stored
+// once per content in core/storage, or imported from a Git URL, browsed, searched and compared
+// with the project's rights (docs/codebase.md).
 import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { organizationsModule } from '../organizations/index.ts';
@@ -14,6 +15,8 @@ import { codebaseTools } from './tools.ts';
 import { createSearch } from './search.ts';
 import { createSearchIndexing } from './search-indexing.ts';
 import { codebaseSettings } from './settings.ts';
+import { createUploadSessions } from './upload-sessions.ts';
+import { uploadSessionRoutes } from './upload-sessions-routes.ts';
 import { createUploads } from './uploads.ts';
 import { createSnapshotReader, type SnapshotReader } from './reader.ts';
 
@@ -41,15 +44,19 @@ export const codebaseModule = defineModule({
     const log = core.log.child({ module: 'codebase' });
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
+    const sessions = createUploadSessions({ db: core.db, clock: core.clock, log, storage: core.storage, projects, uploads, settings: core.settings });
     const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
     const exports = createExports({ db: core.db, storage: core.storage, projects });
     const search = createSearch({ db: core.db, projects });
     const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, storage: core.storage, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
     return {
       api: createSnapshotReader({ db: core.db, storage: core.storage, projects }),
-      routes: codebaseRoutes({ uploads, browse, imports, exports, search }),
+      routes: async (app) => {
+        await codebaseRoutes({ uploads, browse, imports, exports, search })(app);
+        await uploadSessionRoutes(sessions)(app);
+      },
       subscribers: indexing.subscribers,
-      jobs: indexing.jobs,
+      jobs: [...indexing.jobs, ...sessions.jobs],
       llmTools: codebaseTools({ orgs: organizations, browse, search }),
     };
   },

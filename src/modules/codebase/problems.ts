@@ -34,4 +34,36 @@ export const CodebaseProblems = {
     'CODEBASE.UPLOAD_CONFLICT',
     'A snapshot was deleted while this upload was read, taking files the upload shared with it: nothing was kept; send the upload again.',
   ),
+  uploadSessionNotFound: defineProblem(
+    'not_found',
+    'CODEBASE.UPLOAD_SESSION_NOT_FOUND',
+    'No such upload session of yours on this project: never created, another member\'s, or past its expiry (its parts are then removed).',
+  ),
+  uploadSessionClosed: defineProblem(
+    'conflict',
+    'CODEBASE.UPLOAD_SESSION_CLOSED',
+    'The upload session takes no more parts and no other completion: it is being completed, or is completed, failed or aborted (`sessionStatus`). Start a new session to upload again.',
+    { extensions: { sessionStatus: Type.String({ description: 'The session\'s status: completing, completed, failed or aborted' }) } },
+  ),
+  partListMismatch: defineProblem(
+    'unprocessable',
+    'CODEBASE.PART_LIST_MISMATCH',
+    'The parts listed to complete the upload are not the parts received (`parts` says which and why), or they do not add up to the size the session announced. Nothing changed: the session is still open.',
+    {
+      extensions: {
+        parts: Type.Array(
+          Type.Object({
+            partNumber: Type.Integer(),
+            problem: Type.String({ description: 'not_received (listed, never received), missing (received, not listed), sha256_differs, out_of_order (the list must ascend, each part once)' }),
+          }),
+        ),
+      },
+    },
+  ),
+  checksumMismatch: defineProblem(
+    'unprocessable',
+    'CODEBASE.CHECKSUM_MISMATCH',
+    'The part\'s bytes do not have the SHA-256 its `x-checksum-sha256` or `Content-Digest` header announced: it was damaged on the way. Nothing of it was kept (a part sent before under that number stays); send it again.',
+    { extensions: { expected: Type.String({ description: 'The announced SHA-256, hex' }), actual: Type.String({ description: 'The received bytes\' SHA-256, hex' }) } },
+  ),
 };

@@ -1,7 +1,7 @@
 // The codebase module's slice of the configuration (decision 0034): how big an upload may be,
 // and the caps an archive is held to while it is read (docs/codebase.md, "Archive defence").
 import { parseAllowList } from '../../core/net/allow-list.ts';
-import { defineSettings, hostList, integer, millis, oneOf, type SettingsOf, setting } from '../../core/settings.ts';
+import { defineSettings, hostList, integer, millis, oneOf, secondsAtMost, type SettingsOf, setting } from '../../core/settings.ts';
 
 const GIB = 1024 * 1024 * 1024;
 
@@ -49,6 +49,19 @@ export const codebaseSettings = defineSettings(
       '1048576',
       integer(1, 100 * 1024 * 1024),
       'Bytes of a text file indexed for search (1 MiB), once per content; a longer file is searchable up to its last whole line within them. Lines are searched up to their first 1,000 characters.',
+    ),
+    uploadPartMaxBytes: setting(
+      'CODEBASE_UPLOAD_PART_MAX_BYTES',
+      '67108864',
+      integer(1, 5 * GIB),
+      'Largest part of a resumable upload (64 MiB; never above STORAGE_MAX_UPLOAD_BYTES, each part being one stored file); a larger one is refused with 413 `STORAGE.TOO_LARGE` while it streams. The parts together are held to CODEBASE_MAX_UPLOAD_BYTES.',
+    ),
+    uploadMaxParts: setting('CODEBASE_UPLOAD_MAX_PARTS', '10000', integer(1, 10_000), 'Parts a resumable upload may have (numbered 1 to this).'),
+    uploadSessionTtlSeconds: setting(
+      'CODEBASE_UPLOAD_SESSION_EXPIRY',
+      '24h',
+      secondsAtMost(30 * 86_400),
+      'How long a resumable upload session stays open from its creation (`24h`, `90m`, at most `30d`); a sweep every 10 minutes then removes it and its parts.',
     ),
     gitTimeoutMs: setting('CODEBASE_GIT_TIMEOUT', '2m', millis(1000, 3_600_000), 'Longest a Git import may take to clone (`timeout` past it).'),
     gitAllowedHosts: setting(
