@@ -7,14 +7,16 @@ export const MAX_DOC_CHARS = 8_000;
 /** A license header says who owns the file, not what it is for. */
 const LICENSE = /\b(copyright|spdx-license-identifier|licensed under|all rights reserved|permission is hereby granted)\b/i;
 
-/** Removes common leading indentation and the blank lines around; null when nothing is left. */
-function tidy(lines: string[]): string | null {
+/** Removes the indentation the non-blank lines share. */
+function dedent(lines: string[]): string[] {
   const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
-  const text = lines
-    .map((l) => l.slice(cut).trimEnd())
-    .join('\n')
-    .replace(/^\n+|\n+$/g, '');
+  return lines.map((l) => l.slice(cut).trimEnd());
+}
+
+/** Dedented, without the blank lines around, capped; null when nothing is left. */
+function tidy(lines: string[]): string | null {
+  const text = dedent(lines).join('\n').replace(/^\n+|\n+$/g, '');
   if (!text) return null;
   return text.length > MAX_DOC_CHARS ? `${text.slice(0, MAX_DOC_CHARS)}…` : text;
 }
@@ -30,13 +32,14 @@ export function commentText(raw: string): string | null {
     const inner = text.replace(/^\/\*[*!]?/, '').replace(/\*+\/$/, '');
     return firstAndRest(inner.split(/\r?\n/).map((l) => (/^\s*\*/.test(l) ? l.replace(/^\s*\* ?/, '') : l)));
   }
-  return tidy(text.split(/\r?\n/).map((l) => l.replace(/^\s*(\/\/[/!]?|#+)\s?/, '')));
+  // Blank lines between line comments of one run are not part of any comment.
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  return tidy(lines.map((l) => l.replace(/^\s*(\/\/[/!]?|#+)\s?/, '')));
 }
 
 /** The first line (which follows the opening marker) trimmed, the others dedented together. */
 function firstAndRest([first, ...rest]: string[]): string | null {
-  const dedented = tidy(rest);
-  return tidy([first.trim(), ...(dedented ? dedented.split('\n') : [])].filter((l, i) => i > 0 || l !== ''));
+  return tidy([first.trim(), ...dedent(rest)]);
 }
 
 /** A Python docstring's text: the quotes and prefix removed, dedented as `inspect.cleandoc` does. */
