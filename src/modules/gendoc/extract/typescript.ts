@@ -162,7 +162,7 @@ function declarationSymbols(cx: Context, st: ts.Statement): CodeSymbol[] {
   const exported = hasModifier(st, ts.SyntaxKind.ExportKeyword);
   const isDefault = hasModifier(st, ts.SyntaxKind.DefaultKeyword);
   const named = (s: CodeSymbol) => {
-    if (isDefault) s.exportedAs = ['default'];
+    if (isDefault && s.name !== 'default') s.exportedAs = ['default'];
     return [s];
   };
   if (ts.isFunctionDeclaration(st)) {
