@@ -149,6 +149,16 @@ describe('TypeScript extraction of other shapes', () => {
     expect(cjs.imports).toEqual(['./fs.cjs']);
   });
 
+  it('keeps decorators written before export, and reads module.exports = function/class', () => {
+    const decorated = extractTypeScript('a.ts', '/** A service. */\n@Injectable()\nexport class Service {}\n', 'typescript');
+    expect(decorated.symbols[0]).toMatchObject({ signature: '@Injectable()\nclass Service', doc: 'A service.', exported: true });
+    const fn = extractTypeScript('a.js', '/** Runs. */\nmodule.exports = function run(a, b) { return a; };\n', 'javascript');
+    expect(fn.symbols[0]).toMatchObject({ kind: 'function', name: 'run', signature: 'function run(a, b)', doc: 'Runs.', exported: true, exportedAs: ['module.exports'] });
+    const cls = extractTypeScript('a.js', 'module.exports = class {\n  go() {}\n};\n', 'javascript');
+    expect(cls.symbols[0]).toMatchObject({ kind: 'class', name: 'module.exports', signature: 'class' });
+    expect(cls.symbols[0].members.map((m) => m.name)).toEqual(['go']);
+  });
+
   it('reads JSX and namespaces', () => {
     const jsx = extractTypeScript('a.jsx', '/** A button. */\nexport function Button({ label }) { return <button>{label}</button>; }\n', 'javascript');
     expect(jsx.symbols[0]).toMatchObject({ name: 'Button', doc: 'A button.', signature: 'function Button({ label })' });

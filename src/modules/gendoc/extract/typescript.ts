@@ -105,7 +105,14 @@ function commonJsExports(cx: Context, st: ts.ExpressionStatement, file: FileDoc,
   const target = e.left.getText(cx.sf);
   if (target === 'module.exports') {
     if (ts.isIdentifier(e.right)) addExport(localExports, e.right.text, 'module.exports');
-    else if (ts.isObjectLiteralExpression(e.right)) {
+    else if (ts.isFunctionExpression(e.right) || ts.isClassExpression(e.right)) {
+      // `module.exports = function name() {…}` / `= class Name {…}`: the file's one export.
+      const isClass = ts.isClassExpression(e.right);
+      const s = symbol(cx, st, isClass ? 'class' : 'function', e.right.name?.text ?? 'module.exports', heading(cx, e.right, isClass ? e.right.members : e.right.body), true);
+      if (ts.isClassExpression(e.right)) s.members = classMembers(cx, e.right.members);
+      if (s.name !== 'module.exports') s.exportedAs = ['module.exports'];
+      file.symbols.push(s);
+    } else if (ts.isObjectLiteralExpression(e.right)) {
       for (const p of e.right.properties) {
         if (ts.isShorthandPropertyAssignment(p)) addExport(localExports, p.name.text, p.name.text);
         else if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.initializer) && !ts.isComputedPropertyName(p.name)) addExport(localExports, p.initializer.text, p.name.getText(cx.sf));
@@ -268,9 +275,12 @@ function heading(cx: Context, node: ts.Node, body?: ts.Node | ts.NodeArray<ts.No
   for (const m of (ts.canHaveModifiers(node) && ts.getModifiers(node)) || []) {
     if (m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword) start = m.end;
   }
+  // Decorators written before `export` (`@Injectable() export class A`) stay, on their own lines.
+  const decorators = ((ts.canHaveDecorators(node) && ts.getDecorators(node)) || []).filter((d) => d.end <= start && start !== node.getStart(cx.sf));
+  const prefix = decorators.map((d) => `${d.getText(cx.sf)}\n`).join('');
   // A NodeArray's `pos` is just after the `{` that opens it.
   const end = body ? ('kind' in body ? body.getStart(cx.sf) : body.pos) : node.end;
-  return textBetween(cx, start, end).replace(/\s*[{;]$/, '').replace(/^\s+/, '');
+  return prefix + textBetween(cx, start, end).replace(/\s*[{;]$/, '');
 }
 
 /** A member or type element as written, without its trailing `;` or `,`. */
