@@ -13,11 +13,25 @@ export function walkPython(root: Node): WalkResult {
   const all = dunderAll(root);
   const exported = (name: string) => (all ? all.has(name) : isPublicName(name));
   const symbols: CodeSymbol[] = [];
-  for (const child of root.namedChildren) {
+  const seen = new Set<string>();
+  for (const child of moduleStatements(root)) {
     const s = definition(child, exported, false);
-    if (s) symbols.push(s);
+    // `if`/`else` and `try`/`except` may define a name twice: the first one stands for both.
+    if (s && !seen.has(s.name)) symbols.push(s);
+    if (s) seen.add(s.name);
   }
   return { summary: moduleSummary(root), symbols, imports: relativeImports(root) };
+}
+
+/** The module's statements, those inside top-level `if`/`try` blocks included (`if sys.platform …: def f()`). */
+function moduleStatements(container: Node, depth = 0): Node[] {
+  const out: Node[] = [];
+  for (const st of container.namedChildren) {
+    if ((st.type === 'if_statement' || st.type === 'try_statement') && depth < 3) {
+      for (const part of [st, ...st.namedChildren]) for (const b of part.namedChildren) if (b.type === 'block') out.push(...moduleStatements(b, depth + 1));
+    } else out.push(st);
+  }
+  return out;
 }
 
 /** A docstring: the first statement of a body when it is a lone string. */

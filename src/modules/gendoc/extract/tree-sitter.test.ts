@@ -85,6 +85,15 @@ def helper():
     ]);
   });
 
+  it('reads definitions inside top-level if/try blocks once', async () => {
+    const source = 'try:\n    import fast\nexcept ImportError:\n    def speed():\n        """Slow."""\nif sys.platform == "win32":\n    def path():\n        pass\nelse:\n    def path():\n        pass\n';
+    const file = await extractWithTreeSitter('a.py', source, 'python');
+    expect(file.symbols.map((s) => [s.name, s.doc, s.line])).toEqual([
+      ['speed', 'Slow.', 4],
+      ['path', null, 7],
+    ]);
+  });
+
   it('keeps what it can read from a file with a syntax error', async () => {
     const file = await extractWithTreeSitter('bad.py', 'def ok():\n    pass\n\ndef broken(:\n', 'python');
     expect(file.syntaxErrors).toBe(true);
