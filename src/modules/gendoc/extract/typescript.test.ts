@@ -159,6 +159,15 @@ describe('TypeScript extraction of other shapes', () => {
     expect(cls.symbols[0].members.map((m) => m.name)).toEqual(['go']);
   });
 
+  it('lists constructor parameter properties as properties', () => {
+    const file = extractTypeScript('a.ts', 'export class P {\n  constructor(public readonly name: string, private secret: string, protected age = 1, plain = 2) {}\n}\n', 'typescript');
+    expect(file.symbols[0].members.map((m) => [m.kind, m.name, m.signature, m.exported])).toEqual([
+      ['constructor', 'constructor', 'constructor(public readonly name: string, private secret: string, protected age = 1, plain = 2)', true],
+      ['property', 'name', 'public readonly name: string', true],
+      ['property', 'age', 'protected age = 1', false],
+    ]);
+  });
+
   it('reads JSX and namespaces', () => {
     const jsx = extractTypeScript('a.jsx', '/** A button. */\nexport function Button({ label }) { return <button>{label}</button>; }\n', 'javascript');
     expect(jsx.symbols[0]).toMatchObject({ name: 'Button', doc: 'A button.', signature: 'function Button({ label })' });

@@ -233,6 +233,13 @@ function classMembers(cx: Context, members: ts.NodeArray<ts.ClassElement>): Code
       const s = symbol(cx, m, kind, name, heading(cx, m, m.body), exported);
       if (!m.body) bodiless.add(s);
       pushOverload(out, s);
+      // `constructor(public name: string)` declares a property too.
+      if (ts.isConstructorDeclaration(m)) {
+        for (const p of m.parameters) {
+          if (!ts.canHaveModifiers(p) || !ts.getModifiers(p)?.length || hasModifier(p, ts.SyntaxKind.PrivateKeyword)) continue;
+          out.push(symbol(cx, p, 'property', p.name.getText(cx.sf), shortText(cx, p), !hasModifier(p, ts.SyntaxKind.ProtectedKeyword)));
+        }
+      }
     } else if (ts.isPropertyDeclaration(m)) {
       out.push(symbol(cx, m, 'property', name, valueText(cx, m, m.initializer), exported));
     } else if (ts.isIndexSignatureDeclaration(m)) {
