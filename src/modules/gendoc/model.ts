@@ -17,6 +17,8 @@ export interface CodeSymbol {
   exported: boolean;
   /** Members of a class, interface, struct, trait or impl. */
   members: CodeSymbol[];
+  /** Names it is exported under besides its own: `default`, `export =`, `b` for `export { a as b }`. */
+  exportedAs?: string[];
 }
 
 /** One source file's structure. */
@@ -31,6 +33,8 @@ export interface FileDoc {
   reExports: { from: string; names: string[] | '*' }[];
   /** Imports of other files in the codebase, resolved to their paths when they could be. */
   imports: string[];
+  /** The parser met syntax errors and recovered: what it could not read is missing from `symbols`. */
+  syntaxErrors?: boolean;
 }
 
 /** An OpenAPI (3.x) or Swagger (2.0) document found in the codebase, as reference pages. */
@@ -76,6 +80,8 @@ export interface CodeModel {
   apis: ApiDoc[];
   /** Files seen but not read for structure (unsupported language, too large, unparseable) and why. */
   skipped: { path: string; reason: string }[];
+  /** Skipped files past the listed ones (the list is capped), counted only. */
+  skippedOmitted?: number;
 }
 
 /** A file of the snapshot as extraction gets it: text files with their text, others (binary, over the cap) with `text: null`, counted but not read. */
