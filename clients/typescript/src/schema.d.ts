@@ -3443,7 +3443,7 @@ export interface paths {
         get: operations["listConversations"];
         put?: never;
         /**
-         * Start a conversation
+         * Start a conversation (with an assistant, about a project)
          * @description API key scope: `chat:write`.
          */
         post: operations["createConversation"];
@@ -3475,7 +3475,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename a conversation, or change its model or instructions
+         * Rename a conversation, or change its model, instructions or project
          * @description API key scope: `chat:write`.
          */
         patch: operations["updateConversation"];
@@ -6725,6 +6725,11 @@ export interface components {
             /** @constant */
             code: "CHAT.PARENT_INVALID";
         };
+        /** @description `CHAT.PROJECT_NOT_FOUND`: `projectId` names no project of this organization that you may read (not a member of it, deleted, or never made): the conversation was not bound to it. */
+        ChatProjectNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.PROJECT_NOT_FOUND";
+        };
         /** @description `CHAT.SHARE_NOT_FOUND`: No such share link: unknown, expired, revoked, its conversation deleted, or its creator no longer in the organization. */
         ChatShareNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -7117,6 +7122,11 @@ export interface components {
              * @description The assistant it is with: its instructions, model, temperature and tools apply to each answer
              */
             assistantId: string | null;
+            /**
+             * Format: uuid
+             * @description The project it is about: tools that work on a project (codebase.search_code, read_file, list_tree) use it and refuse any other, and the model cites code as path:line (docs/chat.md). Null: none
+             */
+            projectId: string | null;
             system: string | null;
             /**
              * Format: date-time
@@ -11990,6 +12000,7 @@ export type ChatMessage = components['schemas']['ChatMessage'];
 export type ChatMessageNotFoundProblem = components['schemas']['ChatMessageNotFoundProblem'];
 export type ChatMessageTree = components['schemas']['ChatMessageTree'];
 export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
+export type ChatProjectNotFoundProblem = components['schemas']['ChatProjectNotFoundProblem'];
 export type ChatShareNotFoundProblem = components['schemas']['ChatShareNotFoundProblem'];
 export type ChatTitleResult = components['schemas']['ChatTitleResult'];
 export type ChatTooManyAttachmentsProblem = components['schemas']['ChatTooManyAttachmentsProblem'];
@@ -24528,6 +24539,11 @@ export interface operations {
                      * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
                      */
                     modelId?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description The project it is about: tools that work on a project (codebase.search_code, read_file, list_tree) use it and refuse any other, and the model cites code as path:line (docs/chat.md). Null: none. A project of this organization you may read
+                     */
+                    projectId?: string | null;
                     /** @description The conversation's instructions to the model (its system prompt) */
                     system?: string | null;
                 };
@@ -24566,7 +24582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -24679,6 +24695,11 @@ export interface operations {
                      * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
                      */
                     modelId?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description Bind it to another project you may read (the next answers are about that one), or null to unbind it
+                     */
+                    projectId?: string | null;
                     /** @description The conversation's instructions to the model (its system prompt) */
                     system?: string | null;
                 };
@@ -24717,7 +24738,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
