@@ -168,3 +168,71 @@ describe('answers in a bound conversation', () => {
     expect(llm.requests[0].messages[0].content).toContain(`the project "Garden"`);
   });
 });
+
+describe('the code prompt templates the codebase module ships', () => {
+  const templatesUrl = (rest = '', orgId = w.orgId) => `/api/v1/orgs/${orgId}/prompt-templates${rest}`;
+  const BUILTINS = ['codebase.explain', 'codebase.find', 'codebase.review', 'codebase.write_test'];
+
+  it('lists them first, marked built-in, to every member of every organization, then the org\'s own newest first', async () => {
+    const mine = [];
+    for (const name of ['Mine A', 'Mine B']) {
+      const res = await call(t, w.member.accessToken, 'POST', templatesUrl(), { name, body: 'Say {{x}}', variables: [{ name: 'x' }], visibility: 'org' });
+      expect(res.statusCode, res.body).toBe(201);
+      mine.push(res.json().id);
+    }
+    const first = (await call(t, w.viewer.accessToken, 'GET', templatesUrl('?limit=3'))).json();
+    expect(first.data.map((x: { id: string }) => x.id)).toEqual(BUILTINS.slice(0, 3));
+    expect(first.data[0]).toMatchObject({ orgId: w.orgId, name: 'Explain code', builtin: true, visibility: 'org', version: 1, createdBy: null, createdAt: null, updatedAt: null });
+    const second = (await call(t, w.viewer.accessToken, 'GET', templatesUrl(`?limit=3&cursor=${first.page.nextCursor}`))).json();
+    expect(second.data.map((x: { id: string }) => x.id)).toEqual(['codebase.write_test', mine[1], mine[0]]);
+    expect(second.data[1]).toMatchObject({ builtin: false, createdBy: w.member.userId });
+
+    const ids = async (query: string, user: U = w.viewer, orgId = w.orgId) => (await call(t, user.accessToken, 'GET', templatesUrl(query, orgId))).json().data.map((x: { id: string }) => x.id);
+    expect(await ids('?builtin=true')).toEqual(BUILTINS);
+    expect(await ids('?builtin=false')).toEqual([mine[1], mine[0]]);
+    expect(await ids('?q=review')).toEqual(['codebase.review']);
+    expect(await ids('?visibility=private')).toEqual([]);
+    expect(await ids('?builtin=true', w.outsider, w.outsiderOrgId)).toEqual(BUILTINS);
+    expectProblem(await call(t, w.outsider.accessToken, 'GET', templatesUrl('/codebase.explain')), 404, 'ORG.NOT_FOUND');
+  });
+
+  it('reads and renders one like any template, at its one version', async () => {
+    const explain = (await call(t, w.viewer.accessToken, 'GET', templatesUrl('/codebase.explain'))).json();
+    expect(explain.variables.map((v: { name: string }) => v.name)).toEqual(['path', 'symbol']);
+    expect(explain.body).toContain('path:line');
+    const render = (id: string, body: unknown) => call(t, w.viewer.accessToken, 'POST', templatesUrl(`/${id}/render`), body);
+    const rendered = await render('codebase.explain', { values: { path: 'src/users.ts' } });
+    expect(rendered.statusCode, rendered.body).toBe(200);
+    expect(rendered.json()).toMatchObject({ templateId: 'codebase.explain', version: 1 });
+    expect(rendered.json().text).toMatch(/^Explain the whole file in src\/users\.ts of this project\./);
+    expect((await render('codebase.write_test', { values: { path: 'src/users.ts', symbol: 'getUserName' } })).json().text).toContain('Write a test for getUserName in src/users.ts');
+    expect(expectProblem(await render('codebase.find', { values: {} }), 400, 'ASSISTANTS.TEMPLATE_VALUES_INVALID').errors).toEqual([{ field: 'body.values.question', message: expect.any(String) }]);
+    expectProblem(await render('codebase.find', { version: 2, values: { question: 'x' } }), 404, 'ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND');
+    expectProblem(await render('codebase.nope', { values: {} }), 404, 'ASSISTANTS.TEMPLATE_NOT_FOUND');
+
+    const versions = (await call(t, w.viewer.accessToken, 'GET', templatesUrl('/codebase.review/versions'))).json();
+    expect(versions.data).toEqual([expect.objectContaining({ templateId: 'codebase.review', version: 1, createdBy: null, createdAt: null })]);
+    expect((await call(t, w.viewer.accessToken, 'GET', templatesUrl('/codebase.review/versions/1'))).json()).toMatchObject({ version: 1, name: 'Review a file' });
+    expectProblem(await call(t, w.viewer.accessToken, 'GET', templatesUrl('/codebase.review/versions/2')), 404, 'ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND');
+    // Through the façade other modules call, as through the route.
+    const actor = { principal: { userId: w.member.userId, email: w.member.email, role: 'user' as const, emailVerified: true, sessionId: null, apiKeyId: null, scopes: null }, requestId: null, ip: null, userAgent: null };
+    expect((await t.app.apis.assistants.renderTemplate(actor, w.orgId, 'codebase.find', { question: 'where are users named?' })).text).toMatch(/^Where in this project does this happen: where are users named\?/);
+  });
+
+  it('refuses to change or delete one, even for an org owner', async () => {
+    expectProblem(await call(t, w.owner.accessToken, 'PATCH', templatesUrl('/codebase.explain'), { name: 'Mine now' }), 403, 'ASSISTANTS.TEMPLATE_BUILT_IN');
+    expectProblem(await call(t, w.owner.accessToken, 'DELETE', templatesUrl('/codebase.explain')), 403, 'ASSISTANTS.TEMPLATE_BUILT_IN');
+    expectProblem(await call(t, w.owner.accessToken, 'DELETE', templatesUrl('/codebase.nope')), 404, 'ASSISTANTS.TEMPLATE_NOT_FOUND');
+    expectProblem(await call(t, w.owner.accessToken, 'GET', templatesUrl('/Not-an-id')), 400, 'VALIDATION_FAILED');
+    expect((await call(t, w.owner.accessToken, 'GET', templatesUrl('/codebase.explain'))).json().name).toBe('Explain code');
+  });
+
+  it('sends a rendered template as the question of a bound conversation', async () => {
+    const conv = await startConversation(w.member, { projectId: garden });
+    const { text } = (await call(t, w.member.accessToken, 'POST', templatesUrl('/codebase.explain/render'), { values: { path: 'src/users.ts', symbol: 'getUserName' } })).json();
+    llm.script({ toolCalls: [{ name: 'codebase__read_file', input: { path: 'src/users.ts' } }] }, { text: 'getUserName (src/users.ts:1) prefixes the id with user-.' });
+    const [read] = results(await ask(w.member, conv.id, text));
+    expect(read.output.text).toContain("1\texport function getUserName(id: string) {");
+    expect(llm.requests[0].prompt).toContain('Explain getUserName in src/users.ts of this project.');
+  });
+});

@@ -3323,7 +3323,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the prompt templates you see (yours and the org's), newest first
+         * List the prompt templates you see: the built-in ones first, then yours and the org's, newest first
          * @description API key scope: `assistants:read`.
          */
         get: operations["listPromptTemplates"];
@@ -6148,6 +6148,11 @@ export interface components {
         AssistantsNotYoursProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "ASSISTANTS.NOT_YOURS";
+        };
+        /** @description `ASSISTANTS.TEMPLATE_BUILT_IN`: A built-in template (`builtin: true`, an id like `codebase.explain`) ships with the server: it cannot be changed or deleted. Create a template of your own from its body instead. */
+        AssistantsTemplateBuiltInProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_BUILT_IN";
         };
         AssistantsTemplateChangedPayload: {
             /**
@@ -10024,7 +10029,7 @@ export interface components {
             code: "PROJECTS.TEMPLATE_NOT_FOUND";
         };
         PromptTemplate: {
-            /** Format: uuid */
+            /** @description A UUID; a built-in template's is `<module>.<template>` (codebase.explain), stable across versions and servers */
             id: string;
             /** Format: uuid */
             orgId: string;
@@ -10041,25 +10046,30 @@ export interface components {
             version: number;
             /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
             visibility: "private" | "org";
-            /** Format: uuid */
-            createdBy: string;
+            /** @description Shipped by one of the server's modules, the same in every organization: read and rendered like the others, never changed or deleted */
+            builtin: boolean;
+            /**
+             * Format: uuid
+             * @description null for a built-in template
+             */
+            createdBy: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            createdAt: string;
+            createdAt: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            updatedAt: string;
+            updatedAt: string | null;
         };
         PromptTemplatePage: {
             data: components["schemas"]["PromptTemplate"][];
             page: components["schemas"]["PageInfo"];
         };
         PromptTemplateVersion: {
-            /** Format: uuid */
+            /** @description A UUID, or a built-in template's `<module>.<template>` */
             templateId: string;
             version: number;
             name: string;
@@ -10073,14 +10083,14 @@ export interface components {
             }[];
             /**
              * Format: uuid
-             * @description Who wrote this version
+             * @description Who wrote this version; null for a built-in template
              */
-            createdBy: string;
+            createdBy: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            createdAt: string;
+            createdAt: string | null;
         };
         PromptTemplateVersionPage: {
             data: components["schemas"]["PromptTemplateVersion"][];
@@ -10172,7 +10182,7 @@ export interface components {
             user: components["schemas"]["Account"];
         };
         RenderedPromptTemplate: {
-            /** Format: uuid */
+            /** @description A UUID, or a built-in template's `<module>.<template>` */
             templateId: string;
             /** @description The version rendered */
             version: number;
@@ -11945,6 +11955,7 @@ export type AssistantsKnowledgeNotFoundProblem = components['schemas']['Assistan
 export type AssistantsModelNotFoundProblem = components['schemas']['AssistantsModelNotFoundProblem'];
 export type AssistantsNotFoundProblem = components['schemas']['AssistantsNotFoundProblem'];
 export type AssistantsNotYoursProblem = components['schemas']['AssistantsNotYoursProblem'];
+export type AssistantsTemplateBuiltInProblem = components['schemas']['AssistantsTemplateBuiltInProblem'];
 export type AssistantsTemplateChangedPayload = components['schemas']['AssistantsTemplateChangedPayload'];
 export type AssistantsTemplateChangedWebhook = components['schemas']['AssistantsTemplateChangedWebhook'];
 export type AssistantsTemplateNotFoundProblem = components['schemas']['AssistantsTemplateNotFoundProblem'];
@@ -24007,6 +24018,8 @@ export interface operations {
                 q?: string;
                 /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
                 visibility?: "private" | "org";
+                /** @description true: only the built-in templates the server's modules ship; false: only the organization's own */
+                builtin?: boolean;
             };
             header?: never;
             path: {
@@ -24131,6 +24144,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24174,6 +24191,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24200,7 +24221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"] | components["schemas"]["AssistantsTemplateBuiltInProblem"];
                 };
             };
             /** @description No such resource, or not visible to the caller */
@@ -24224,6 +24245,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24281,7 +24306,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"] | components["schemas"]["AssistantsTemplateBuiltInProblem"];
                 };
             };
             /** @description No such resource, or not visible to the caller */
@@ -24314,6 +24339,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24357,6 +24386,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
                 version: number;
             };
@@ -24401,6 +24434,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
