@@ -167,6 +167,21 @@ describe('answers in a bound conversation', () => {
     expect(message.toolTrace[0]).toMatchObject({ tool: 'codebase.search_code', output: { matches: [{ citation: 'src/users.ts:1', link: expect.stringContaining(`/projects/${garden}/`) }] } });
     expect(llm.requests[0].messages[0].content).toContain(`the project "Garden"`);
   });
+
+  it('binds the new conversation of agent/act to projectId, checked like a create; refuses another project for an existing one', async () => {
+    const act = (user: U, body: Record<string, unknown>) => call(t, user.accessToken, 'POST', `/api/v1/orgs/${w.orgId}/agent/act`, body);
+    llm.script({ toolCalls: [{ name: 'codebase__list_tree', input: {} }] }, { text: 'The orchard has lib/.' });
+    const res = await act(w.member, { instruction: 'What is at the top?', projectId: orchard });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().message.toolTrace[0].output.entries.map((e: { path: string }) => e.path)).toEqual(['lib']);
+    const created = (await call(t, w.member.accessToken, 'GET', conversationsUrl(w.orgId, `/${res.json().conversationId}`))).json();
+    expect(created.projectId).toBe(orchard);
+
+    expectProblem(await act(notOnProject, { instruction: 'x', projectId: garden }), 404, 'CHAT.PROJECT_NOT_FOUND');
+    const other = expectProblem(await act(w.member, { instruction: 'x', conversationId: created.id, projectId: garden }), 400, 'VALIDATION_FAILED');
+    expect(other.errors).toEqual([{ field: 'body.projectId', message: expect.any(String) }]);
+    expect(llm.requests).toHaveLength(2);
+  });
 });
 
 describe('the code prompt templates the codebase module ships', () => {

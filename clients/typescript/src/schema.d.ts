@@ -25766,6 +25766,11 @@ export interface operations {
                      * @description Go on in this conversation of yours (after its newest message); left out: a new one
                      */
                     conversationId?: string;
+                    /**
+                     * Format: uuid
+                     * @description A new conversation's project, one you may read (the codebase tools work on it; docs/chat.md). With conversationId: only that conversation's own project, if any
+                     */
+                    projectId?: string;
                 };
             };
         };
@@ -25802,7 +25807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */

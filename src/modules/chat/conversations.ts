@@ -175,7 +175,7 @@ export function createConversations(deps: ConversationsDeps) {
     }
   }
 
-  return { mine, checkModel, assistantFor, newRow, insert, create, list, get, update, setArchived, remove };
+  return { mine, checkModel, assistantFor, checkProject: deps.projectScope.check, newRow, insert, create, list, get, update, setArchived, remove };
 }
 
 export type Conversations = ReturnType<typeof createConversations>;

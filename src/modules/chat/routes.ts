@@ -330,7 +330,7 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.post('/orgs/:orgId/agent/act', {
-      config: write(P.conversationNotFound, P.messageNotFound, P.assistantNotFound, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
+      config: write(P.conversationNotFound, P.messageNotFound, P.assistantNotFound, P.projectNotFound, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
       schema: {
         tags,
         operationId: 'actAsAgent',

@@ -135,6 +135,9 @@ export const AgentActBody = Type.Object({
   assistantId: Type.Optional(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools')),
   modelId: Type.Optional(ModelId),
   conversationId: Type.Optional(Uuid('Go on in this conversation of yours (after its newest message); left out: a new one')),
+  projectId: Type.Optional(
+    Uuid("A new conversation's project, one you may read (the codebase tools work on it; docs/chat.md). With conversationId: only that conversation's own project, if any"),
+  ),
 });
 
 export const AgentAnswer = named(
