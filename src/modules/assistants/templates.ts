@@ -218,12 +218,13 @@ export function createTemplatesService(deps: TemplatesDeps) {
 
   async function listVersions(actor: Actor, orgId: string, templateId: string, query: { cursor?: string; limit: number }): Promise<Page<PromptTemplateVersion>> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const before = decodeCursor(query.cursor, isVersionKey);
     if (isBuiltinId(templateId)) {
       const t = builtin(templateId);
+      const before = decodeCursor(query.cursor, isVersionKey);
       return { data: before && Number(before[0]) <= t.version ? [] : [builtinVersion(t)], page: { nextCursor: null, limit: query.limit } };
     }
     await visible(db, orgId, templateId, actor.principal.userId);
+    const before = decodeCursor(query.cursor, isVersionKey);
     const rows = await templateVersions.list(db, orgId, templateId, before ? Number(before[0]) : undefined, query.limit + 1);
     const page = toPage(rows, query.limit, (r) => [r.version]);
     return { data: page.data.map(toVersion), page: page.page };
