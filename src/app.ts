@@ -23,6 +23,7 @@ import { createMetricsServer } from './core/http/metrics-server.ts';
 import { createScopeRegistry, type ScopeRegistry } from './core/http/scopes.ts';
 import { createJobQueue, type JobQueue } from './core/jobs/index.ts';
 import { createLlm, type Llm } from './core/llm/index.ts';
+import { createPromptTemplateRegistry, type PromptTemplateRegistry } from './core/llm/prompt-templates.ts';
 import { API_PREFIX, createHttpServer, type HttpServer } from './core/http/server.ts';
 import { createLogger, type Logger } from './core/log/logger.ts';
 import { createMailer, type Mailer } from './core/mail/index.ts';
@@ -97,6 +98,11 @@ export function scopeRegistry(modules: readonly AnyModule[] = MODULES): ScopeReg
   return createScopeRegistry([{ owner: 'core', scopes: [...JOB_SCOPES, ...EVENT_SCOPES] }, ...modules.map((m) => ({ owner: m.name, scopes: m.scopes ?? [] }))]);
 }
 
+/** The prompt templates each module ships, known before any setup as its scopes are (decision 0048). */
+export function promptTemplateRegistry(modules: readonly AnyModule[] = MODULES): PromptTemplateRegistry {
+  return createPromptTemplateRegistry(modules.map((m) => ({ owner: m.name, templates: m.promptTemplates ?? [] })));
+}
+
 export interface AppOverrides {
   database?: Database;
   mailer?: Mailer;
@@ -167,6 +173,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
   const eventCatalog = createEventCatalog(modules);
   const registries = createRegistries();
   const scopes = scopeRegistry(modules);
+  const promptTemplates = promptTemplateRegistry(modules);
 
   const migrations = allMigrations(modules);
   if (config.migrateOnStart ?? config.embedded) {
@@ -241,6 +248,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     registries,
     notificationKinds,
     scopes,
+    promptTemplates,
     llm,
     storage,
   };

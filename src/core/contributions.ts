@@ -15,6 +15,20 @@ export interface ActingAs {
 }
 
 /**
+ * What the conversation a tool runs in is about, as its user chose it (chat: the project a
+ * conversation is bound to), set by the consumer and never by the model. A tool that works on
+ * such a thing defaults to it and refuses another (`scopedProjectId` in core/llm/tools.ts): a
+ * scope only narrows what a call reaches, the caller's rights still decide (decision 0048).
+ */
+export interface ToolScope {
+  /** The project the conversation is about. */
+  projectId?: string;
+}
+
+/** What a tool's `run` gets besides its input: who it acts for, the signal, and the conversation's scope. */
+export type ToolContext = ActingAs & { signal: AbortSignal; scope?: ToolScope };
+
+/**
  * A tool an LLM may call (assistants, chat). It runs with the rights of the user who asked:
  * `allowed` is checked before every call, and `run` gets the same principal. Consumers list and
  * run tools through core/llm/tools.ts (`toolsFor`, `runTool`), never by calling `run` directly:
@@ -32,7 +46,7 @@ export interface LlmTool<I extends TSchema = TSchema, O extends TSchema = TSchem
   output: O;
   /** May this caller use it here? False hides the tool from the model and refuses a call. */
   allowed(as: ActingAs): Promise<boolean>;
-  run(input: Static<I>, ctx: ActingAs & { signal: AbortSignal }): Promise<Static<O>>;
+  run(input: Static<I>, ctx: ToolContext): Promise<Static<O>>;
 }
 
 /** A tool's name: `<module>.<tool>`, both in snake case. */

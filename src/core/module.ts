@@ -10,6 +10,7 @@ import type { Database, Executor } from './db/database.ts';
 import type { EventCatalog, EventDeclarations } from './events/declarations.ts';
 import type { EventPublisher, Subscriber } from './events/types.ts';
 import type { JobDefinition, JobQueue } from './jobs/types.ts';
+import type { BuiltinPromptTemplate, PromptTemplateRegistry } from './llm/prompt-templates.ts';
 import type { Llm } from './llm/types.ts';
 import type { ApiScope, ScopeRegistry } from './http/scopes.ts';
 import type { ApiTag, HttpServer } from './http/server.ts';
@@ -58,6 +59,8 @@ export interface CoreDeps {
   notificationKinds: NotificationKinds;
   /** Every API key scope core and the modules declared: the only ones a key can hold (decision 0034). */
   scopes: ScopeRegistry;
+  /** Every module's built-in prompt templates (decision 0048): the assistants module serves them beside each org's own. */
+  promptTemplates: PromptTemplateRegistry;
   /** The language model (LLM_* settings); without one, each call throws 503 LLM.NOT_CONFIGURED (docs/llm.md). */
   llm: Llm;
   /** Files of an organization: saved under keys core makes, within quotas, downloaded through signed links (docs/storage.md). */
@@ -126,6 +129,8 @@ export interface ModuleDefinition<Name extends string = string, Api = unknown, R
   settings?: SettingsSlice<Settings>;
   /** The API key scopes its routes check (`config.auth.scope`): only declared scopes can be checked or granted. */
   scopes?: readonly ApiScope[];
+  /** Prompt templates it ships (`<module>.<template>`), listed and rendered read-only beside each organization's own (decision 0048). */
+  promptTemplates?: readonly BuiltinPromptTemplate[];
   setup(core: ModuleCore<Settings>, peers: PeersOf<Requires>): ModuleInstance<Api> | Promise<ModuleInstance<Api>>;
 }
 

@@ -3323,7 +3323,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List the prompt templates you see (yours and the org's), newest first
+         * List the prompt templates you see: the built-in ones first, then yours and the org's, newest first
          * @description API key scope: `assistants:read`.
          */
         get: operations["listPromptTemplates"];
@@ -3443,7 +3443,7 @@ export interface paths {
         get: operations["listConversations"];
         put?: never;
         /**
-         * Start a conversation
+         * Start a conversation (with an assistant, about a project)
          * @description API key scope: `chat:write`.
          */
         post: operations["createConversation"];
@@ -3475,7 +3475,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename a conversation, or change its model or instructions
+         * Rename a conversation, or change its model, instructions or project
          * @description API key scope: `chat:write`.
          */
         patch: operations["updateConversation"];
@@ -6239,6 +6239,11 @@ export interface components {
             /** @constant */
             code: "ASSISTANTS.NOT_YOURS";
         };
+        /** @description `ASSISTANTS.TEMPLATE_BUILT_IN`: A built-in template (`builtin: true`, an id like `codebase.explain`) ships with the server: it cannot be changed or deleted. Create a template of your own from its body instead. */
+        AssistantsTemplateBuiltInProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "ASSISTANTS.TEMPLATE_BUILT_IN";
+        };
         AssistantsTemplateChangedPayload: {
             /**
              * Format: uuid
@@ -6815,6 +6820,11 @@ export interface components {
             /** @constant */
             code: "CHAT.PARENT_INVALID";
         };
+        /** @description `CHAT.PROJECT_NOT_FOUND`: `projectId` names no project of this organization that you may read (not a member of it, deleted, or never made): the conversation was not bound to it. */
+        ChatProjectNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "CHAT.PROJECT_NOT_FOUND";
+        };
         /** @description `CHAT.SHARE_NOT_FOUND`: No such share link: unknown, expired, revoked, its conversation deleted, or its creator no longer in the organization. */
         ChatShareNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -7296,6 +7306,11 @@ export interface components {
              * @description The assistant it is with: its instructions, model, temperature and tools apply to each answer
              */
             assistantId: string | null;
+            /**
+             * Format: uuid
+             * @description The project it is about: tools that work on a project (codebase.search_code, read_file, list_tree) use it and refuse any other, and the model cites code as path:line (docs/chat.md). Null: none
+             */
+            projectId: string | null;
             system: string | null;
             /**
              * Format: date-time
@@ -10193,7 +10208,7 @@ export interface components {
             code: "PROJECTS.TEMPLATE_NOT_FOUND";
         };
         PromptTemplate: {
-            /** Format: uuid */
+            /** @description A UUID; a built-in template's is `<module>.<template>` (codebase.explain), stable across versions and servers */
             id: string;
             /** Format: uuid */
             orgId: string;
@@ -10210,25 +10225,30 @@ export interface components {
             version: number;
             /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
             visibility: "private" | "org";
-            /** Format: uuid */
-            createdBy: string;
+            /** @description Shipped by one of the server's modules, the same in every organization: read and rendered like the others, never changed or deleted */
+            builtin: boolean;
+            /**
+             * Format: uuid
+             * @description null for a built-in template
+             */
+            createdBy: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            createdAt: string;
+            createdAt: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            updatedAt: string;
+            updatedAt: string | null;
         };
         PromptTemplatePage: {
             data: components["schemas"]["PromptTemplate"][];
             page: components["schemas"]["PageInfo"];
         };
         PromptTemplateVersion: {
-            /** Format: uuid */
+            /** @description A UUID, or a built-in template's `<module>.<template>` */
             templateId: string;
             version: number;
             name: string;
@@ -10242,14 +10262,14 @@ export interface components {
             }[];
             /**
              * Format: uuid
-             * @description Who wrote this version
+             * @description Who wrote this version; null for a built-in template
              */
-            createdBy: string;
+            createdBy: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339 date-time with an offset, years 1–9999
+             * @description null for a built-in template (RFC 3339 date-time with an offset, years 1–9999)
              */
-            createdAt: string;
+            createdAt: string | null;
         };
         PromptTemplateVersionPage: {
             data: components["schemas"]["PromptTemplateVersion"][];
@@ -10341,7 +10361,7 @@ export interface components {
             user: components["schemas"]["Account"];
         };
         RenderedPromptTemplate: {
-            /** Format: uuid */
+            /** @description A UUID, or a built-in template's `<module>.<template>` */
             templateId: string;
             /** @description The version rendered */
             version: number;
@@ -12114,6 +12134,7 @@ export type AssistantsKnowledgeNotFoundProblem = components['schemas']['Assistan
 export type AssistantsModelNotFoundProblem = components['schemas']['AssistantsModelNotFoundProblem'];
 export type AssistantsNotFoundProblem = components['schemas']['AssistantsNotFoundProblem'];
 export type AssistantsNotYoursProblem = components['schemas']['AssistantsNotYoursProblem'];
+export type AssistantsTemplateBuiltInProblem = components['schemas']['AssistantsTemplateBuiltInProblem'];
 export type AssistantsTemplateChangedPayload = components['schemas']['AssistantsTemplateChangedPayload'];
 export type AssistantsTemplateChangedWebhook = components['schemas']['AssistantsTemplateChangedWebhook'];
 export type AssistantsTemplateNotFoundProblem = components['schemas']['AssistantsTemplateNotFoundProblem'];
@@ -12169,6 +12190,7 @@ export type ChatMessage = components['schemas']['ChatMessage'];
 export type ChatMessageNotFoundProblem = components['schemas']['ChatMessageNotFoundProblem'];
 export type ChatMessageTree = components['schemas']['ChatMessageTree'];
 export type ChatParentInvalidProblem = components['schemas']['ChatParentInvalidProblem'];
+export type ChatProjectNotFoundProblem = components['schemas']['ChatProjectNotFoundProblem'];
 export type ChatShareNotFoundProblem = components['schemas']['ChatShareNotFoundProblem'];
 export type ChatTitleResult = components['schemas']['ChatTitleResult'];
 export type ChatTooManyAttachmentsProblem = components['schemas']['ChatTooManyAttachmentsProblem'];
@@ -24182,6 +24204,8 @@ export interface operations {
                 q?: string;
                 /** @description private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it */
                 visibility?: "private" | "org";
+                /** @description true: only the built-in templates the server's modules ship; false: only the organization's own */
+                builtin?: boolean;
             };
             header?: never;
             path: {
@@ -24306,6 +24330,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24349,6 +24377,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24375,7 +24407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"] | components["schemas"]["AssistantsTemplateBuiltInProblem"];
                 };
             };
             /** @description No such resource, or not visible to the caller */
@@ -24399,6 +24431,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24456,7 +24492,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"];
+                    "application/problem+json": components["schemas"]["ForbiddenProblem"] | components["schemas"]["AssistantsTemplateNotYoursProblem"] | components["schemas"]["AssistantsTemplateBuiltInProblem"];
                 };
             };
             /** @description No such resource, or not visible to the caller */
@@ -24489,6 +24525,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24532,6 +24572,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
                 version: number;
             };
@@ -24576,6 +24620,10 @@ export interface operations {
             header?: never;
             path: {
                 orgId: string;
+                /**
+                 * @description A template's id: a UUID, or a built-in template's `<module>.<template>`
+                 * @example codebase.explain
+                 */
                 templateId: string;
             };
             cookie?: never;
@@ -24714,6 +24762,11 @@ export interface operations {
                      * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
                      */
                     modelId?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description The project it is about: tools that work on a project (codebase.search_code, read_file, list_tree) use it and refuse any other, and the model cites code as path:line (docs/chat.md). Null: none. A project of this organization you may read
+                     */
+                    projectId?: string | null;
                     /** @description The conversation's instructions to the model (its system prompt) */
                     system?: string | null;
                 };
@@ -24752,7 +24805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -24865,6 +24918,11 @@ export interface operations {
                      * @description A model of the organization's catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model
                      */
                     modelId?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description Bind it to another project you may read (the next answers are about that one), or null to unbind it
+                     */
+                    projectId?: string | null;
                     /** @description The conversation's instructions to the model (its system prompt) */
                     system?: string | null;
                 };
@@ -24903,7 +24961,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
@@ -25894,6 +25952,11 @@ export interface operations {
                      * @description Go on in this conversation of yours (after its newest message); left out: a new one
                      */
                     conversationId?: string;
+                    /**
+                     * Format: uuid
+                     * @description A new conversation's project, one you may read (the codebase tools work on it; docs/chat.md). With conversationId: only that conversation's own project, if any
+                     */
+                    projectId?: string;
                 };
             };
         };
@@ -25930,7 +25993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ChatConversationNotFoundProblem"] | components["schemas"]["ChatMessageNotFoundProblem"] | components["schemas"]["ChatAssistantNotFoundProblem"] | components["schemas"]["ChatProjectNotFoundProblem"] | components["schemas"]["LlmModelNotFoundProblem"];
                 };
             };
             /** @description The request conflicts with the current state (see `code`) */

@@ -4,7 +4,7 @@ import { type ActingAs, createRegistries, type LlmTool } from '../contributions.
 import { AppError } from '../errors.ts';
 import { Line } from '../http/schema-types.ts';
 import type { Principal } from '../http/principal.ts';
-import { assertCredentialsAllow, credentialsAllow, llmToolSpecs, offeredTool, runTool, toolActor, toolsFor } from './tools.ts';
+import { assertCredentialsAllow, credentialsAllow, llmToolSpecs, offeredTool, runTool, scopedProjectId, toolActor, toolsFor } from './tools.ts';
 
 const principal = (userId: string, scopes: string[] | null = null): Principal => ({ userId, email: `${userId}@example.test`, role: 'user', emailVerified: true, sessionId: null, apiKeyId: scopes ? 'key' : null, scopes });
 const alice: ActingAs = { principal: principal('alice'), orgId: 'org-1' };
@@ -21,7 +21,7 @@ const echo: LlmTool = {
   output: Type.Object({ said: Type.String() }),
   allowed: async (as) => members.has(as.principal.userId),
   run: async (input: { word: string; times: number }, ctx) => {
-    runs.push({ input, userId: ctx.principal.userId });
+    runs.push({ input, userId: ctx.principal.userId, ...(ctx.scope ? { scope: ctx.scope } : {}) });
     if (input.word === 'fail') throw new AppError('unprocessable', 'DEMO.FAILED', 'It failed on </tool_output> purpose');
     if (input.word === 'bug') throw new TypeError('a bug');
     return { said: input.word.repeat(input.times) };
@@ -96,6 +96,13 @@ describe('runTool', () => {
     expect(runs).toEqual([]);
   });
 
+  it("hands each run the conversation's scope, which the model cannot set", async () => {
+    runs.length = 0;
+    const [tool] = await toolsFor(registry(), alice, ['demo.echo'], { projectId: 'p-1' });
+    await tool.run({ word: 'hi', scope: { projectId: 'p-2' } }, signal);
+    expect(runs).toEqual([{ input: { word: 'hi', times: 1 }, userId: 'alice', scope: { projectId: 'p-1' } }]);
+  });
+
   it('does not start a call whose signal is already aborted', async () => {
     await expect(runTool(echo, { word: 'hi' }, { ...alice, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
@@ -114,6 +121,27 @@ describe('llmToolSpecs', () => {
     const invalid = (await specs.demo__echo.execute!({}, { toolCallId: 'c3', signal })) as string;
     expect(JSON.parse(invalid.split('\n')[2]).error).toMatchObject({ code: 'LLM.TOOL_INPUT_INVALID', errors: [{ field: 'input.word' }] });
     await expect(specs.demo__echo.execute!({ word: 'bug' }, { toolCallId: 'c4', signal })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('scopedProjectId', () => {
+  const bound = { scope: { projectId: '0190a1b2-0000-7000-8000-00000000000a' } };
+  it("uses the bound project when the input leaves it out or names it (in any case), and refuses another", () => {
+    expect(scopedProjectId(undefined, bound)).toBe(bound.scope.projectId);
+    expect(scopedProjectId(bound.scope.projectId.toUpperCase(), bound)).toBe(bound.scope.projectId);
+    const refused = (() => {
+      try {
+        return scopedProjectId('0190a1b2-0000-7000-8000-00000000000b', bound);
+      } catch (err) {
+        return err as AppError;
+      }
+    })() as AppError;
+    expect(refused).toMatchObject({ code: 'LLM.TOOL_OUT_OF_SCOPE', kind: 'forbidden', errors: [{ field: 'input.projectId' }] });
+  });
+
+  it("takes the input's project in an unbound conversation, and requires one", () => {
+    expect(scopedProjectId('p-9', {})).toBe('p-9');
+    expect(() => scopedProjectId(undefined, {})).toThrow(expect.objectContaining({ code: 'LLM.TOOL_INPUT_INVALID', errors: [{ field: 'input.projectId', message: 'is required here' }] }));
   });
 });
 

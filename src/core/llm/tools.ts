@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import type { TSchema } from 'typebox';
 import type { Actor } from '../context/actor.ts';
 import { currentCaller } from '../context/request-context.ts';
-import { type ActingAs, type LlmTool, modelToolName, type Registry } from '../contributions.ts';
+import { type ActingAs, type LlmTool, modelToolName, type Registry, type ToolContext, type ToolScope } from '../contributions.ts';
 import { AppError, CoreProblems, defineProblem, type FieldError } from '../errors.ts';
 import type { Principal } from '../http/principal.ts';
 import { compileBodyValidator } from '../http/validation.ts';
@@ -25,6 +25,11 @@ export const LlmToolProblems = {
     'The tool does not exist, is not enabled here, or the caller may not use it now (the same rights as the API): it was not run.',
   ),
   invalidInput: defineProblem('validation', 'LLM.TOOL_INPUT_INVALID', 'The tool was called with input its schema does not allow: `errors` lists each field. It was not run.'),
+  outOfScope: defineProblem(
+    'forbidden',
+    'LLM.TOOL_OUT_OF_SCOPE',
+    'The conversation is bound to a project and the call named another: it was not run. Leave the field out to use the bound project (decision 0048).',
+  ),
 } as const;
 
 /** A tool as offered to one caller: bound to them, so running it can only ever use their rights. */
@@ -43,9 +48,10 @@ export interface OfferedTool {
 /**
  * The tools `as` may use now, sorted by name: among `enabled` (tool names, an assistant's
  * choice) when given, and only those whose `allowed` is true for this caller. A tool the caller
- * could not use through the API is not in the list, so the model never learns of it.
+ * could not use through the API is not in the list, so the model never learns of it. `scope`
+ * (what the conversation is about, the user's choice) reaches each run as `ctx.scope`.
  */
-export async function toolsFor(registry: Registry<LlmTool<any, any>>, as: ActingAs, enabled?: readonly string[]): Promise<OfferedTool[]> {
+export async function toolsFor(registry: Registry<LlmTool<any, any>>, as: ActingAs, enabled?: readonly string[], scope?: ToolScope): Promise<OfferedTool[]> {
   const wanted = enabled ? new Set(enabled) : null;
   const candidates = registry.all().filter((tool) => !wanted || wanted.has(tool.name));
   const allowed = await Promise.all(candidates.map((tool) => tool.allowed(as)));
@@ -56,7 +62,7 @@ export async function toolsFor(registry: Registry<LlmTool<any, any>>, as: Acting
       modelName: modelToolName(tool.name),
       description: tool.description,
       input: modelInputSchema(tool.input),
-      run: (input: unknown, signal: AbortSignal) => runTool(tool, input, { ...as, signal }),
+      run: (input: unknown, signal: AbortSignal) => runTool(tool, input, { ...as, signal, ...(scope ? { scope } : {}) }),
     }));
 }
 
@@ -110,7 +116,7 @@ const validators = new WeakMap<TSchema, ValidateFunction>();
  * input its schema does not allow (LLM.TOOL_INPUT_INVALID, with the fields), then runs it with
  * the validated input (defaults applied, unknown properties dropped) and the caller's principal.
  */
-export async function runTool(tool: LlmTool<any, any>, input: unknown, ctx: ActingAs & { signal: AbortSignal }): Promise<unknown> {
+export async function runTool(tool: LlmTool<any, any>, input: unknown, ctx: ToolContext): Promise<unknown> {
   if (!(await tool.allowed(ctx))) throw LlmToolProblems.notAllowed.error(`The tool ${tool.name} is not available to you here`);
   let validate = validators.get(tool.input);
   if (!validate) {
@@ -176,6 +182,30 @@ export function toolActor(as: ActingAs): Actor {
     return { principal: as.principal, requestId: caller.requestId, ip: caller.ip, userAgent: caller.userAgent };
   }
   return { principal: as.principal, requestId: null, ip: null, userAgent: null };
+}
+
+/**
+ * The project a tool call works on: the conversation's when it is bound to one (the input may
+ * leave `projectId` out, or name that same project), else the input's. A bound conversation
+ * refuses another project (LLM.TOOL_OUT_OF_SCOPE) even one the caller may read: the user chose
+ * what the conversation is about, and text the model read (a README, a comment) must not take
+ * it elsewhere. Unbound, a call without `projectId` is LLM.TOOL_INPUT_INVALID naming the field.
+ * Rights are not decided here: the tool's use case checks the project as the API does.
+ */
+export function scopedProjectId(requested: string | undefined, ctx: Pick<ToolContext, 'scope'>): string {
+  const bound = ctx.scope?.projectId;
+  if (bound) {
+    if (requested !== undefined && requested.toLowerCase() !== bound.toLowerCase()) {
+      throw LlmToolProblems.outOfScope.error(`This conversation is about the project ${bound}, not ${requested}: leave out projectId`, {
+        errors: [{ field: 'input.projectId', message: 'names another project than the one this conversation is about' }],
+      });
+    }
+    return bound;
+  }
+  if (requested === undefined) {
+    throw LlmToolProblems.invalidInput.error('projectId is required: this conversation is not about one project', { errors: [{ field: 'input.projectId', message: 'is required here' }] });
+  }
+  return requested;
 }
 
 /**

@@ -9,6 +9,7 @@ import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { llmAdminModule } from '../llm_admin/index.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { projectsModule } from '../projects/index.ts';
+import { assertBuiltinsValid } from './builtins.ts';
 import { assistantsEvents } from './events.ts';
 import { createReferences } from './references.ts';
 import { assistantsRoutes } from './routes.ts';
@@ -36,7 +37,7 @@ export interface AssistantsApi {
   getAssistant(actor: Actor, orgId: string, assistantId: string, exec?: Executor): Promise<Assistant | null>;
   /**
    * A prompt template's version (default the current) with `values` substituted, as
-   * `POST /prompt-templates/{id}/render`, refusing as it does: 404 ORG.NOT_FOUND,
+   * `POST /prompt-templates/{id}/render` (a built-in one's id too: `codebase.explain`), refusing as it does: 404 ORG.NOT_FOUND,
    * ASSISTANTS.TEMPLATE_NOT_FOUND (also private to someone else),
    * ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND, 400 ASSISTANTS.TEMPLATE_VALUES_INVALID.
    */
@@ -63,7 +64,9 @@ export const assistantsModule = defineModule({
     const base = { db: core.db, events: core.events, clock: core.clock, orgs: organizations };
     const refs = createReferences({ llm: llm_admin, projects, orgs: organizations, storage: core.storage, tools: core.registries.llmTools });
     const assistants = createAssistantsService({ ...base, refs });
-    const templates = createTemplatesService(base);
+    // A module's template whose placeholders and variables differ stops start-up here, naming it.
+    assertBuiltinsValid(core.promptTemplates);
+    const templates = createTemplatesService({ ...base, builtins: core.promptTemplates });
     return {
       api: {
         getAssistant: assistants.usable,

@@ -18,6 +18,11 @@ export const AssistantsProblems = {
     '`knowledge` names a project you cannot see, or a project or stored file that is not this organization\'s: `errors` names each, `body.knowledge.projectIds.<i>` or `body.knowledge.fileIds.<i>`.',
   ),
   templateNotFound: defineProblem('not_found', 'ASSISTANTS.TEMPLATE_NOT_FOUND', 'No such prompt template in this organization, or it is private to another member.'),
+  templateBuiltIn: defineProblem(
+    'forbidden',
+    'ASSISTANTS.TEMPLATE_BUILT_IN',
+    'A built-in template (`builtin: true`, an id like `codebase.explain`) ships with the server: it cannot be changed or deleted. Create a template of your own from its body instead.',
+  ),
   templateVersionNotFound: defineProblem('not_found', 'ASSISTANTS.TEMPLATE_VERSION_NOT_FOUND', 'The prompt template has no such version.'),
   templateNotYours: defineProblem('forbidden', 'ASSISTANTS.TEMPLATE_NOT_YOURS', 'Only its creator, or an org admin for one shared with the organization, may change or delete a prompt template.'),
   variablesMismatch: defineProblem(

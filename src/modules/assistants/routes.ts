@@ -79,7 +79,7 @@ export function assistantsRoutes(services: { assistants: AssistantsService; temp
       schema: {
         tags,
         operationId: 'listPromptTemplates',
-        summary: "List the prompt templates you see (yours and the org's), newest first",
+        summary: "List the prompt templates you see: the built-in ones first, then yours and the org's, newest first",
         params: S.OrgParams,
         querystring: S.ListTemplatesQuery,
         response: { 200: pageOf(S.TemplateView) },
@@ -94,7 +94,7 @@ export function assistantsRoutes(services: { assistants: AssistantsService; temp
     });
 
     app.patch('/orgs/:orgId/prompt-templates/:templateId', {
-      config: write(P.templateNotFound, P.templateNotYours, P.variablesMismatch),
+      config: write(P.templateNotFound, P.templateNotYours, P.templateBuiltIn, P.variablesMismatch),
       schema: {
         tags,
         operationId: 'updatePromptTemplate',
@@ -107,7 +107,7 @@ export function assistantsRoutes(services: { assistants: AssistantsService; temp
     });
 
     app.delete('/orgs/:orgId/prompt-templates/:templateId', {
-      config: write(P.templateNotFound, P.templateNotYours),
+      config: write(P.templateNotFound, P.templateNotYours, P.templateBuiltIn),
       schema: { tags, operationId: 'deletePromptTemplate', summary: 'Delete a prompt template and its versions', params: S.TemplateParams, response: { 204: Type.Null() } },
       handler: async (req, reply) => {
         await templates.remove(actorOf(req), req.params.orgId, req.params.templateId);

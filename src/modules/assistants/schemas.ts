@@ -15,8 +15,16 @@ export const MAX_VALUE = 20_000;
 
 export const OrgParams = Type.Object({ orgId: Uuid() });
 export const AssistantParams = Type.Object({ orgId: Uuid(), assistantId: Uuid() });
-export const TemplateParams = Type.Object({ orgId: Uuid(), templateId: Uuid() });
-export const TemplateVersionParams = Type.Object({ orgId: Uuid(), templateId: Uuid(), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
+/** An organization's template (a UUID) or a built-in one (`<module>.<template>`, decision 0048). */
+const TemplateId = (description = "A template's id: a UUID, or a built-in template's `<module>.<template>`") =>
+  Type.String({
+    pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z][a-z0-9]*(?:_[a-z0-9]+)*\\.[a-z][a-z0-9]*(?:_[a-z0-9]+)*)$',
+    maxLength: 100,
+    description,
+    examples: ['codebase.explain'],
+  });
+export const TemplateParams = Type.Object({ orgId: Uuid(), templateId: TemplateId() });
+export const TemplateVersionParams = Type.Object({ orgId: Uuid(), templateId: TemplateId(), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 
 const VISIBILITY = 'private: only its creator sees and uses it; org: every member of the organization reads and uses it, its creator and org admins change it';
 const VisibilitySchema = Type.Union([Type.Literal('private'), Type.Literal('org')], { description: VISIBILITY });
@@ -93,7 +101,10 @@ const ListQuery = {
   visibility: Type.Optional(VisibilitySchema),
 };
 export const ListAssistantsQuery = Type.Object(ListQuery);
-export const ListTemplatesQuery = Type.Object(ListQuery);
+export const ListTemplatesQuery = Type.Object({
+  ...ListQuery,
+  builtin: Type.Optional(Type.Boolean({ description: "true: only the built-in templates the server's modules ship; false: only the organization's own" })),
+});
 
 // Prompt templates
 
@@ -118,28 +129,31 @@ const TemplateContent = {
   variables: Type.Array(VariableView),
 };
 
+const BUILT_IN = 'null for a built-in template';
+
 export const TemplateView = named(
   'PromptTemplate',
   Type.Object({
-    id: Uuid(),
+    id: Type.String({ description: "A UUID; a built-in template's is `<module>.<template>` (codebase.explain), stable across versions and servers" }),
     orgId: Uuid(),
     ...TemplateContent,
     version: Type.Integer({ description: 'The current version: every change of its content adds one' }),
     visibility: VisibilitySchema,
-    createdBy: Uuid(),
-    createdAt: Timestamp(),
-    updatedAt: Timestamp(),
+    builtin: Type.Boolean({ description: "Shipped by one of the server's modules, the same in every organization: read and rendered like the others, never changed or deleted" }),
+    createdBy: Nullable(Uuid(BUILT_IN)),
+    createdAt: Nullable(Timestamp({ description: BUILT_IN })),
+    updatedAt: Nullable(Timestamp({ description: BUILT_IN })),
   }),
 );
 
 export const TemplateVersionView = named(
   'PromptTemplateVersion',
   Type.Object({
-    templateId: Uuid(),
+    templateId: Type.String({ description: 'A UUID, or a built-in template\'s `<module>.<template>`' }),
     version: Type.Integer(),
     ...TemplateContent,
-    createdBy: Uuid('Who wrote this version'),
-    createdAt: Timestamp(),
+    createdBy: Nullable(Uuid(`Who wrote this version; ${BUILT_IN}`)),
+    createdAt: Nullable(Timestamp({ description: BUILT_IN })),
   }),
 );
 
@@ -167,7 +181,7 @@ export const RenderTemplateBody = Type.Object({
 export const RenderedTemplateView = named(
   'RenderedPromptTemplate',
   Type.Object({
-    templateId: Uuid(),
+    templateId: Type.String({ description: 'A UUID, or a built-in template\'s `<module>.<template>`' }),
     version: Type.Integer({ description: 'The version rendered' }),
     text: Type.String(),
   }),

@@ -2,15 +2,19 @@
 // changed like assistants (rules.ts). Every change of its content (name, description, body,
 // variables) writes a new version, numbered from 1 and never changed afterwards; a change of
 // visibility alone is who sees it, not what it says, and writes none. A render substitutes
-// values into a version, current or given (placeholders.ts).
+// values into a version, current or given (placeholders.ts). The built-in templates the
+// server's modules ship are listed first and read and rendered like the others, never changed
+// (builtins.ts, decision 0048).
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import { decodeCursor, isUuidKey, type Page, toPage } from '../../core/http/pagination.ts';
+import type { DeclaredPromptTemplate, PromptTemplateRegistry } from '../../core/llm/prompt-templates.ts';
 import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
+import { builtinsListed, builtinVersion, builtinView, isBuiltinId } from './builtins.ts';
 import { checkVariables, renderBody, type TemplateVariable } from './placeholders.ts';
 import { AssistantsProblems } from './problems.ts';
 import { type TemplateRow, type TemplatesTable, type TemplateVersionRow, type TemplateVersionsTable, templates, templateVersions } from './repository.ts';
@@ -26,6 +30,8 @@ export interface TemplatesDeps {
   events: EventPublisher;
   clock: Clock;
   orgs: OrganizationsApi;
+  /** The modules' built-in templates (core.promptTemplates). */
+  builtins: PromptTemplateRegistry;
 }
 
 export interface CreateTemplateInput {
@@ -53,6 +59,7 @@ const toTemplate = (r: TemplateRow): PromptTemplate => ({
   variables: r.variables.map(cleanVariable),
   version: r.version,
   visibility: r.visibility,
+  builtin: false,
   createdBy: r.created_by,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
@@ -83,6 +90,8 @@ const versionOf = (row: TemplatesTable, author: string, at: Date): TemplateVersi
 });
 
 const isVersionKey = (key: unknown[]) => key.length === 1 && Number.isInteger(key[0]) && (key[0] as number) > 0;
+/** A list's cursor: the last template shown, an organization's (a UUID) or a built-in one. */
+const isListKey = (key: unknown[]) => isUuidKey(key) || (key.length === 1 && typeof key[0] === 'string' && isBuiltinId(key[0]));
 
 function assertVariablesMatch(body: string, variables: readonly TemplateVariable[]): void {
   const errors = checkVariables(body, variables);
@@ -90,7 +99,19 @@ function assertVariablesMatch(body: string, variables: readonly TemplateVariable
 }
 
 export function createTemplatesService(deps: TemplatesDeps) {
-  const { db, events, clock, orgs } = deps;
+  const { db, events, clock, orgs, builtins } = deps;
+
+  function builtin(templateId: string): DeclaredPromptTemplate {
+    const found = builtins.get(templateId);
+    if (!found) throw AssistantsProblems.templateNotFound.error('Prompt template not found');
+    return found;
+  }
+
+  /** Refuses to change a built-in template (one that exists: else 404, as for any id). */
+  function refuseBuiltin(templateId: string, what: string): never {
+    builtin(templateId);
+    throw AssistantsProblems.templateBuiltIn.error(`${templateId} is a built-in prompt template: it cannot be ${what}`);
+  }
 
   async function create(actor: Actor, orgId: string, input: CreateTemplateInput): Promise<PromptTemplate> {
     await orgs.assertRole(actor.principal, orgId, 'member');
@@ -126,19 +147,33 @@ export function createTemplatesService(deps: TemplatesDeps) {
 
   async function get(actor: Actor, orgId: string, templateId: string): Promise<PromptTemplate> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
+    if (isBuiltinId(templateId)) return builtinView(builtin(templateId), orgId);
     return toTemplate(await visible(db, orgId, templateId, actor.principal.userId));
   }
 
-  async function list(actor: Actor, orgId: string, query: { cursor?: string; limit: number; q?: string; visibility?: Visibility }): Promise<Page<PromptTemplate>> {
+  /**
+   * The built-in templates first (by id), then the organization's newest first: one keyset over
+   * both, the cursor naming the last one shown. A page that ends among the built-ins goes on with
+   * the rest of them, then the org's from its newest.
+   */
+  async function list(actor: Actor, orgId: string, query: { cursor?: string; limit: number; q?: string; visibility?: Visibility; builtin?: boolean }): Promise<Page<PromptTemplate>> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const before = decodeCursor(query.cursor, isUuidKey);
-    const rows = await templates.list(db, orgId, { viewerId: actor.principal.userId, q: query.q, visibility: query.visibility, beforeId: before ? String(before[0]) : undefined, limit: query.limit + 1 });
-    const page = toPage(rows, query.limit, (r) => [r.id]);
-    return { data: page.data.map(toTemplate), page: page.page };
+    const key = decodeCursor(query.cursor, isListKey);
+    const after = key ? String(key[0]) : undefined;
+    const amongBuiltins = after === undefined || isBuiltinId(after);
+    const shown = query.builtin === false || !amongBuiltins ? [] : builtinsListed(builtins, query, after).map((t) => builtinView(t, orgId));
+    let own: PromptTemplate[] = [];
+    if (query.builtin !== true && shown.length <= query.limit) {
+      const beforeId = amongBuiltins ? undefined : after;
+      const rows = await templates.list(db, orgId, { viewerId: actor.principal.userId, q: query.q, visibility: query.visibility, beforeId, limit: query.limit - shown.length + 1 });
+      own = rows.map(toTemplate);
+    }
+    return toPage([...shown, ...own], query.limit, (t) => [t.id]);
   }
 
   async function update(actor: Actor, orgId: string, templateId: string, input: UpdateTemplateInput): Promise<PromptTemplate> {
     const role = await orgs.assertRole(actor.principal, orgId, 'member');
+    if (isBuiltinId(templateId)) refuseBuiltin(templateId, 'changed');
     const isAdmin = orgs.roleAtLeast(role, 'admin');
     return db.transaction().execute(async (tx) => {
       const current = await visible(tx, orgId, templateId, actor.principal.userId, true);
@@ -170,6 +205,7 @@ export function createTemplatesService(deps: TemplatesDeps) {
 
   async function remove(actor: Actor, orgId: string, templateId: string): Promise<void> {
     const role = await orgs.assertRole(actor.principal, orgId, 'member');
+    if (isBuiltinId(templateId)) refuseBuiltin(templateId, 'deleted');
     await db.transaction().execute(async (tx) => {
       const current = await visible(tx, orgId, templateId, actor.principal.userId, true);
       if (!mayChange(current, actor.principal.userId, orgs.roleAtLeast(role, 'admin'))) {
@@ -182,6 +218,11 @@ export function createTemplatesService(deps: TemplatesDeps) {
 
   async function listVersions(actor: Actor, orgId: string, templateId: string, query: { cursor?: string; limit: number }): Promise<Page<PromptTemplateVersion>> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
+    if (isBuiltinId(templateId)) {
+      const t = builtin(templateId);
+      const before = decodeCursor(query.cursor, isVersionKey);
+      return { data: before && Number(before[0]) <= t.version ? [] : [builtinVersion(t)], page: { nextCursor: null, limit: query.limit } };
+    }
     await visible(db, orgId, templateId, actor.principal.userId);
     const before = decodeCursor(query.cursor, isVersionKey);
     const rows = await templateVersions.list(db, orgId, templateId, before ? Number(before[0]) : undefined, query.limit + 1);
@@ -197,6 +238,11 @@ export function createTemplatesService(deps: TemplatesDeps) {
 
   async function getVersion(actor: Actor, orgId: string, templateId: string, version: number): Promise<PromptTemplateVersion> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
+    if (isBuiltinId(templateId)) {
+      const t = builtin(templateId);
+      if (version !== t.version) throw AssistantsProblems.templateVersionNotFound.error(`The prompt template has no version ${version}`);
+      return builtinVersion(t);
+    }
     await visible(db, orgId, templateId, actor.principal.userId);
     return toVersion(await mustVersion(orgId, templateId, version));
   }
@@ -204,11 +250,20 @@ export function createTemplatesService(deps: TemplatesDeps) {
   /** The text of a version (default the current) with `values` substituted, for anyone who sees the template. */
   async function render(actor: Actor, orgId: string, templateId: string, input: { version?: number; values: Record<string, string> }, exec: Executor = db): Promise<RenderedTemplate> {
     await orgs.assertRole(actor.principal, orgId, 'viewer', exec);
+    if (isBuiltinId(templateId)) {
+      const t = builtin(templateId);
+      if (input.version !== undefined && input.version !== t.version) throw AssistantsProblems.templateVersionNotFound.error(`The prompt template has no version ${input.version}`);
+      return renderedOrRefused(templateId, t.version, t.body, t.variables, input.values);
+    }
     const current = await visible(exec, orgId, templateId, actor.principal.userId);
     const source = input.version === undefined || input.version === current.version ? current : await mustVersion(orgId, templateId, input.version, exec);
-    const rendered = renderBody(source.body, source.variables, input.values);
+    return renderedOrRefused(templateId, source.version, source.body, source.variables, input.values);
+  }
+
+  function renderedOrRefused(templateId: string, version: number, body: string, variables: readonly TemplateVariable[], values: Record<string, string>): RenderedTemplate {
+    const rendered = renderBody(body, variables, values);
     if ('problems' in rendered) throw AssistantsProblems.valuesInvalid.error('The values do not fit the variables of this version', { errors: rendered.problems });
-    return { templateId, version: source.version, text: rendered.text };
+    return { templateId, version, text: rendered.text };
   }
 
   return { create, get, list, update, remove, listVersions, getVersion, render };

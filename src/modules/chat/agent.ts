@@ -5,6 +5,7 @@
 import type { Static } from 'typebox';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { invalid } from '../../core/errors.ts';
 import type { Conversations } from './conversations.ts';
 import type { Messages } from './messages.ts';
 import type { ConversationRow } from './repository.ts';
@@ -16,6 +17,8 @@ export interface AgentInput {
   assistantId?: string;
   modelId?: string;
   conversationId?: string;
+  /** A new conversation's project (decision 0048); with `conversationId`, only that conversation's own. */
+  projectId?: string;
 }
 
 export function createAgent(deps: { conversations: Conversations; messages: Messages; clock: { now(): Date }; timeoutMs: number }) {
@@ -26,12 +29,17 @@ export function createAgent(deps: { conversations: Conversations; messages: Mess
     let create: ((tx: Executor) => Promise<void>) | undefined;
     if (input.conversationId) {
       conv = await conversations.mine(actor, orgId, input.conversationId);
+      // Silently running on the conversation's project when another was asked would mislead: its binding changes through PATCH.
+      if (input.projectId !== undefined && input.projectId.toLowerCase() !== conv.project_id) {
+        throw invalid('body.projectId', "is not this conversation's project: change it with PATCH …/conversations/{id}, or leave it out");
+      }
       await conversations.checkModel(actor, orgId, input.modelId);
     } else {
       if (input.assistantId) await conversations.assistantFor(actor, orgId, input.assistantId);
+      if (input.projectId) await conversations.checkProject(actor, orgId, input.projectId);
       await conversations.checkModel(actor, orgId, input.modelId);
       // Stored with the instruction and the answer, once the model call is accepted: a refusal leaves nothing behind.
-      conv = conversations.newRow(actor, orgId, { modelId: input.modelId ?? null, assistantId: input.assistantId ?? null }, deps.clock.now());
+      conv = conversations.newRow(actor, orgId, { modelId: input.modelId ?? null, assistantId: input.assistantId ?? null, projectId: input.projectId ?? null }, deps.clock.now());
       const row = conv;
       create = (tx) => conversations.insert(tx, actor, row);
     }

@@ -9,7 +9,7 @@
 // LlmAdminApi, whose budget check counts the tool results that call carries and reserves one
 // call's worst case, not `maxSteps` of them at once.
 import type { Actor } from '../../core/context/actor.ts';
-import type { LlmTool, Registry } from '../../core/contributions.ts';
+import type { LlmTool, Registry, ToolScope } from '../../core/contributions.ts';
 import { AppError } from '../../core/errors.ts';
 import type { LlmFinishReason, LlmMessage, LlmToolCall } from '../../core/llm/index.ts';
 import { LlmToolProblems, llmToolSpecs, type OfferedTool, offeredTool, TOOL_OUTPUT_RULE, toolErrorForPrompt, toolResultForPrompt, toolsFor } from '../../core/llm/tools.ts';
@@ -33,6 +33,8 @@ export interface AnswerRequest {
   system: string | null;
   /** An assistant's tools (registry names): only these are offered, if the caller may use them. Absent: every tool the caller may use. */
   enabledTools?: readonly string[];
+  /** What the conversation is about (its project), handed to every tool run as `ctx.scope`; never the model's to set. */
+  scope?: ToolScope;
   /** An assistant's temperature; absent or null: the model's default. */
   temperature?: number | null;
   /** The conversation up to the question, as the model reads it. */
@@ -131,7 +133,7 @@ async function offeredTools(deps: AnswerDeps, req: AnswerRequest): Promise<Offer
   // A model without tool support is asked without tools (offering them would be refused);
   // a model not in the catalog is refused by the call itself, with its own problem.
   if (model && !model.supportsTools) return [];
-  return toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId }, req.enabledTools);
+  return toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId }, req.enabledTools, req.scope);
 }
 
 /** The specs the model is shown, without `execute`: calls come back to the loop (see the top of this file). */

@@ -14,6 +14,7 @@ import type { OrganizationsApi } from '../organizations/index.ts';
 import { prefixQuery } from './history.ts';
 import { publishStop } from './live.ts';
 import { ChatProblems } from './problems.ts';
+import type { ProjectScope } from './project-scope.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Storage } from '../../core/storage/index.ts';
 import { attachments, type ConversationRow, conversations } from './repository.ts';
@@ -27,6 +28,8 @@ export interface ConversationsDeps {
   orgs: OrganizationsApi;
   models: LlmAdminApi;
   assistants: AssistantsApi;
+  /** Whether the caller may bind a project (project-scope.ts). */
+  projectScope: Pick<ProjectScope, 'check'>;
   /** Where attachments' files are: removed with their conversation. */
   storage: Pick<Storage, 'remove'>;
   log: Logger;
@@ -36,6 +39,8 @@ export interface ConversationInput {
   title?: string;
   assistantId?: string | null;
   modelId?: string | null;
+  /** The project it is about; null or absent: none (decision 0048). */
+  projectId?: string | null;
   system?: string | null;
 }
 
@@ -77,6 +82,7 @@ export function createConversations(deps: ConversationsDeps) {
       title: input.title?.trim() || null,
       model_id: input.modelId ?? null,
       assistant_id: input.assistantId ?? null,
+      project_id: input.projectId ?? null,
       system: input.system || null,
       archived_at: null,
       created_at: at,
@@ -92,6 +98,7 @@ export function createConversations(deps: ConversationsDeps) {
   async function create(actor: Actor, orgId: string, input: ConversationInput): Promise<Conversation> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
     if (input.assistantId) await assistantFor(actor, orgId, input.assistantId);
+    if (input.projectId) await deps.projectScope.check(actor, orgId, input.projectId);
     await checkModel(actor, orgId, input.modelId);
     const row = newRow(actor, orgId, input, clock.now());
     await db.transaction().execute((tx) => insert(tx, actor, row));
@@ -124,9 +131,11 @@ export function createConversations(deps: ConversationsDeps) {
   async function update(actor: Actor, orgId: string, conversationId: string, input: ConversationInput): Promise<Conversation> {
     await mine(actor, orgId, conversationId);
     await checkModel(actor, orgId, input.modelId);
+    if (input.projectId) await deps.projectScope.check(actor, orgId, input.projectId);
     const set = {
       ...(input.title !== undefined ? { title: input.title.trim() } : {}),
       ...(input.modelId !== undefined ? { model_id: input.modelId } : {}),
+      ...(input.projectId !== undefined ? { project_id: input.projectId } : {}),
       ...(input.system !== undefined ? { system: input.system || null } : {}),
       updated_at: clock.now(),
     };
@@ -166,7 +175,7 @@ export function createConversations(deps: ConversationsDeps) {
     }
   }
 
-  return { mine, checkModel, assistantFor, newRow, insert, create, list, get, update, setArchived, remove };
+  return { mine, checkModel, assistantFor, checkProject: deps.projectScope.check, newRow, insert, create, list, get, update, setArchived, remove };
 }
 
 export type Conversations = ReturnType<typeof createConversations>;

@@ -16,6 +16,7 @@ import { createExports } from './export.ts';
 import { createGenerations } from './generation.ts';
 import { createKnowledge } from './knowledge.ts';
 import { createMessages } from './messages.ts';
+import { createProjectScope } from './project-scope.ts';
 import { chatRoutes } from './routes.ts';
 import { chatSettings } from './settings.ts';
 import { createShareLinks } from '../../core/security/share-links.ts';
@@ -54,7 +55,8 @@ export const chatModule = defineModule({
   setup(core, { organizations, llm_admin: models, assistants, projects }): ModuleInstance<ChatApi> {
     const { settings } = core;
     const log = core.log.child({ module: 'chat' });
-    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models, assistants, storage: core.storage, log });
+    const projectScope = createProjectScope({ projects });
+    const conversations = createConversations({ db: core.db, events: core.events, realtime: core.realtime, clock: core.clock, orgs: organizations, models, assistants, projectScope, storage: core.storage, log });
     const attachments = createAttachments({ db: core.db, clock: core.clock, log, storage: core.storage, conversations, settings });
     const knowledge = createKnowledge({ db: core.db, log, storage: core.storage, projects, settings });
     const generations = createGenerations({
@@ -68,7 +70,7 @@ export const chatModule = defineModule({
       staleAfterMs: settings.staleAfterMs,
     });
     const tails = createTails({ db: core.db, realtime: core.realtime, log, pollMs: POLL_MS, heartbeatMs: HEARTBEAT_MS });
-    const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, attachments, knowledge, settings });
+    const messages = createMessages({ db: core.db, realtime: core.realtime, clock: core.clock, conversations, generations, tails, attachments, knowledge, projectScope, settings });
     const agent = createAgent({ conversations, messages, clock: core.clock, timeoutMs: settings.agentTimeoutMs });
     const titles = createTitles({ db: core.db, jobs: core.jobs, models, orgs: organizations, log, titleModel: settings.titleModel });
     const exports = createExports({ db: core.db, clock: core.clock, orgs: organizations, conversations, generations });

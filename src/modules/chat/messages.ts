@@ -13,6 +13,7 @@ import type { Conversations } from './conversations.ts';
 import type { Generation, Generations } from './generation.ts';
 import { type AttachedText, attachmentIdsOf, type HistoryMessage, modelMessages, newestOf, pathTo, titleFrom } from './history.ts';
 import type { Knowledge } from './knowledge.ts';
+import type { ProjectScope } from './project-scope.ts';
 import { publishStop } from './live.ts';
 import { ChatProblems } from './problems.ts';
 import { attachments, type ConversationRow, conversations, type MessageRow, messages } from './repository.ts';
@@ -28,6 +29,7 @@ export interface MessagesDeps {
   tails: Tails;
   attachments: Pick<Attachments, 'checkNamed'>;
   knowledge: Knowledge;
+  projectScope: Pick<ProjectScope, 'prompt'>;
   settings: { maxSteps: number; maxMessages: number; answerTimeoutMs: number };
 }
 
@@ -102,11 +104,13 @@ export function createMessages(deps: MessagesDeps) {
     const assistant = conv.assistant_id ? await deps.conversations.assistantFor(actor, orgId, conv.assistant_id) : null;
     const modelId = req.modelId === undefined ? (conv.model_id ?? assistant?.modelId ?? null) : req.modelId;
     const knowledge = assistant ? await deps.knowledge.documents(orgId, assistant.knowledge) : [];
+    const about = conv.project_id ? await deps.projectScope.prompt(actor, orgId, conv.project_id) : null;
     const documentsShown = knowledge.length > 0 || attached.size > 0 || path.some((m) => m.attachment_ids?.length);
     const system =
       [
         assistant?.instructions,
         conv.system,
+        about,
         knowledge.length ? ['Knowledge you may cite, by its name:', ...knowledge].join('\n\n') : null,
         documentsShown ? DOCUMENT_RULE : null,
       ]
@@ -122,6 +126,7 @@ export function createMessages(deps: MessagesDeps) {
       modelId,
       system,
       ...(assistant ? { enabledTools: assistant.tools, temperature: assistant.temperature } : {}),
+      ...(conv.project_id ? { scope: { projectId: conv.project_id } } : {}),
       history,
       maxSteps: settings.maxSteps,
       feature: req.feature,

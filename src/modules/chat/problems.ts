@@ -25,6 +25,11 @@ export const ChatProblems = {
     'The file is not what its kind says (text that is not UTF-8, binary data, a damaged or image-only PDF): no text could be read from it. Nothing was stored.',
   ),
   tooManyAttachments: defineProblem('conflict', 'CHAT.TOO_MANY_ATTACHMENTS', 'The conversation holds as many attachments as it may: remove one first.'),
+  projectNotFound: defineProblem(
+    'not_found',
+    'CHAT.PROJECT_NOT_FOUND',
+    '`projectId` names no project of this organization that you may read (not a member of it, deleted, or never made): the conversation was not bound to it.',
+  ),
   assistantNotFound: defineProblem('not_found', 'CHAT.ASSISTANT_NOT_FOUND', 'No assistant of this organization that you may use has this id (a private one of someone else, deleted, or never made).'),
 };
 

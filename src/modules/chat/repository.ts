@@ -12,6 +12,8 @@ export interface ConversationsTable {
   title: string | null;
   model_id: string | null;
   assistant_id: string | null;
+  /** The project it is about (decision 0048); null: none. */
+  project_id: string | null;
   system: string | null;
   archived_at: Date | null;
   created_at: Date;
@@ -88,7 +90,7 @@ const q = (db: Executor) => db as unknown as Kysely<Tables>;
 const json = (v: unknown) => JSON.stringify(v) as never;
 
 /** Every column but the generated search vector. */
-const CONVERSATION_COLUMNS = ['id', 'org_id', 'owner_id', 'title', 'model_id', 'assistant_id', 'system', 'archived_at', 'created_at', 'updated_at'] as const;
+const CONVERSATION_COLUMNS = ['id', 'org_id', 'owner_id', 'title', 'model_id', 'assistant_id', 'project_id', 'system', 'archived_at', 'created_at', 'updated_at'] as const;
 const MESSAGE_COLUMNS = [
   'id',
   'conversation_id',
@@ -150,7 +152,7 @@ export const conversations = {
     return query.orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc').limit(f.limit + 1).execute();
   },
 
-  update: (db: Executor, orgId: string, ownerId: string, id: string, set: Partial<Pick<ConversationRow, 'title' | 'model_id' | 'system' | 'archived_at' | 'updated_at'>>) =>
+  update: (db: Executor, orgId: string, ownerId: string, id: string, set: Partial<Pick<ConversationRow, 'title' | 'model_id' | 'project_id' | 'system' | 'archived_at' | 'updated_at'>>) =>
     q(db)
       .updateTable('chat.conversations')
       .set(set)

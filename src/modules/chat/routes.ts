@@ -80,8 +80,8 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.post('/orgs/:orgId/conversations', {
-      config: write(P.assistantNotFound, LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
-      schema: { tags, operationId: 'createConversation', summary: 'Start a conversation', params: S.OrgParams, body: S.CreateConversationBody, response: { 201: S.ConversationView } },
+      config: write(P.assistantNotFound, P.projectNotFound, LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
+      schema: { tags, operationId: 'createConversation', summary: 'Start a conversation (with an assistant, about a project)', params: S.OrgParams, body: S.CreateConversationBody, response: { 201: S.ConversationView } },
       handler: async (req, reply) => reply.status(201).send(await conversations.create(actorOf(req), req.params.orgId, req.body)),
     });
 
@@ -106,11 +106,11 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.patch('/orgs/:orgId/conversations/:conversationId', {
-      config: write(P.conversationNotFound, LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
+      config: write(P.conversationNotFound, P.projectNotFound, LlmProblems.modelNotFound, LlmProblems.modelNotAllowed),
       schema: {
         tags,
         operationId: 'updateConversation',
-        summary: 'Rename a conversation, or change its model or instructions',
+        summary: 'Rename a conversation, or change its model, instructions or project',
         params: S.ConversationParams,
         body: S.UpdateConversationBody,
         response: { 200: S.ConversationView },
@@ -330,7 +330,7 @@ export function chatRoutes(deps: { conversations: Conversations; messages: Messa
     });
 
     app.post('/orgs/:orgId/agent/act', {
-      config: write(P.conversationNotFound, P.messageNotFound, P.assistantNotFound, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
+      config: write(P.conversationNotFound, P.messageNotFound, P.assistantNotFound, P.projectNotFound, P.answerInProgress, P.conversationFull, ...LLM_CALL_PROBLEMS),
       schema: {
         tags,
         operationId: 'actAsAgent',

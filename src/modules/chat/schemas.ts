@@ -10,6 +10,8 @@ export const MessageParams = Type.Object({ orgId: Uuid(), conversationId: Uuid()
 export const AttachmentParams = Type.Object({ orgId: Uuid(), conversationId: Uuid(), attachmentId: Uuid() });
 
 const Title = Line(200);
+const PROJECT =
+  "The project it is about: tools that work on a project (codebase.search_code, read_file, list_tree) use it and refuse any other, and the model cites code as path:line (docs/chat.md). Null: none";
 const System = Text(20_000, { description: "The conversation's instructions to the model (its system prompt)" });
 const ModelId = Uuid('A model of the organization\'s catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model');
 /** A question: as long as a long document pasted in, no longer. */
@@ -26,6 +28,7 @@ export const ConversationView = named(
     title: Nullable(Type.String({ description: 'Given, or the first words of the first question; null before it' })),
     modelId: Nullable(Uuid()),
     assistantId: Nullable(Uuid('The assistant it is with: its instructions, model, temperature and tools apply to each answer')),
+    projectId: Nullable(Uuid(PROJECT)),
     system: Nullable(Type.String()),
     archivedAt: Nullable(Timestamp()),
     createdAt: Timestamp(),
@@ -37,12 +40,14 @@ export const CreateConversationBody = Type.Object({
   title: Type.Optional(Title),
   assistantId: Type.Optional(Nullable(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools'))),
   modelId: Type.Optional(Nullable(ModelId)),
+  projectId: Type.Optional(Nullable(Uuid(`${PROJECT}. A project of this organization you may read`))),
   system: Type.Optional(Nullable(System)),
 });
 
 export const UpdateConversationBody = Type.Object({
   title: Type.Optional(Title),
   modelId: Type.Optional(Nullable(ModelId)),
+  projectId: Type.Optional(Nullable(Uuid('Bind it to another project you may read (the next answers are about that one), or null to unbind it'))),
   system: Type.Optional(Nullable(System)),
 });
 
@@ -130,6 +135,9 @@ export const AgentActBody = Type.Object({
   assistantId: Type.Optional(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools')),
   modelId: Type.Optional(ModelId),
   conversationId: Type.Optional(Uuid('Go on in this conversation of yours (after its newest message); left out: a new one')),
+  projectId: Type.Optional(
+    Uuid("A new conversation's project, one you may read (the codebase tools work on it; docs/chat.md). With conversationId: only that conversation's own project, if any"),
+  ),
 });
 
 export const AgentAnswer = named(

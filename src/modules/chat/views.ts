@@ -13,6 +13,7 @@ export const toConversation = (r: ConversationRow): Conversation => ({
   title: r.title,
   modelId: r.model_id,
   assistantId: r.assistant_id,
+  projectId: r.project_id,
   system: r.system,
   archivedAt: r.archived_at?.toISOString() ?? null,
   createdAt: r.created_at.toISOString(),

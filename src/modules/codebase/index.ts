@@ -11,6 +11,7 @@ import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
 import { createExports } from './exports.ts';
 import { createImports } from './imports.ts';
+import { codebasePromptTemplates } from './prompt-templates.ts';
 import { codebaseTools } from './tools.ts';
 import { createSearch } from './search.ts';
 import { createSearchIndexing } from './search-indexing.ts';
@@ -40,6 +41,8 @@ export const codebaseModule = defineModule({
     { name: 'codebase:read', description: 'Read the codebases of the projects you may see: snapshots, folders, files, search, comparisons.' },
     { name: 'codebase:write', description: 'Upload codebase snapshots to the projects you contribute to; delete snapshots of those you manage.' },
   ],
+  // Listed and rendered read-only beside each organization's own templates (decision 0048).
+  promptTemplates: codebasePromptTemplates,
   setup(core, { organizations, projects }): ModuleInstance<CodebaseApi> {
     const log = core.log.child({ module: 'codebase' });
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });

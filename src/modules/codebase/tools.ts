@@ -2,26 +2,34 @@
 // project's code, read a file by line range, list a folder, over its current snapshot (or one
 // named), each as the caller through the same services and rights as the API's routes (a project
 // they are not on is 404 to the tool as to them). Answers cite `path:line` and the API path of
-// the file view, so a client can link each citation.
+// the file view, so a client can link each citation. In a conversation bound to a project
+// (`ctx.scope.projectId`) the tools work on that project: `projectId` may be left out, and
+// another project is refused (scopedProjectId, decision 0048).
 import { Type } from 'typebox';
 import type { LlmTool } from '../../core/contributions.ts';
 import { Line, Nullable, Uuid } from '../../core/http/schema-types.ts';
-import { assertCredentialsAllow, credentialsAllow, toolActor } from '../../core/llm/tools.ts';
+import { assertCredentialsAllow, credentialsAllow, scopedProjectId, toolActor } from '../../core/llm/tools.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import type { Browse } from './browse.ts';
 import { CodebaseProblems } from './problems.ts';
 import type { Search } from './search.ts';
 
 const SCOPE = 'codebase:read';
+/**
+ * The API path of the file view a citation links to (docs/codebase.md): the snapshot pinned, so
+ * the link shows the lines the model read even after a newer snapshot; `#L<line>` the line.
+ */
+const fileLink = (orgId: string, projectId: string, snapshot: number, path: string, line?: number | null) =>
+  `/api/v1/orgs/${orgId}/projects/${projectId}/codebase/file?path=${encodeURIComponent(path)}&snapshot=${snapshot}${line ? `#L${line}` : ''}`;
+
 /** Lines one read_file call answers at most, and characters: enough to read a function, not a whole large file. */
 export const MAX_READ_LINES = 400;
 export const MAX_READ_CHARS = 24_000;
 
-const Project = Uuid('The project whose codebase to use (projects.find_projects gives ids)');
+const Project = Type.Optional(
+  Uuid("The project whose codebase to use (projects.find_projects gives ids). Leave it out when the conversation is about a project: it is that one, and no other may be named"),
+);
 const Snapshot = Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'A snapshot version; absent: the current one' }));
-
-const fileLink = (orgId: string, projectId: string, snapshot: number, path: string, line?: number | null) =>
-  `/api/v1/orgs/${orgId}/projects/${projectId}/codebase/file?path=${encodeURIComponent(path)}&snapshot=${snapshot}${line ? `#L${line}` : ''}`;
 
 const SearchCodeInput = Type.Object({
   projectId: Project,
@@ -85,14 +93,15 @@ export function codebaseTools(deps: { orgs: Pick<OrganizationsApi, 'roleOf'>; br
     async run(input, ctx) {
       assertCredentialsAllow(ctx.principal, SCOPE);
       const orgId = ctx.orgId!;
-      const found = await search.search(toolActor(ctx), orgId, input.projectId, { q: input.query, language: input.language, path: input.path, snapshot: input.snapshot, limit: input.limit });
+      const projectId = scopedProjectId(input.projectId, ctx);
+      const found = await search.search(toolActor(ctx), orgId, projectId, { q: input.query, language: input.language, path: input.path, snapshot: input.snapshot, limit: input.limit });
       return {
         snapshot: found.snapshot,
         matches: found.data.map((h) => ({
           citation: h.line ? `${h.path}:${h.line}` : h.path,
           language: h.language,
           snippet: h.snippet,
-          link: fileLink(orgId, input.projectId, found.snapshot, h.path, h.line),
+          link: fileLink(orgId, projectId, found.snapshot, h.path, h.line),
         })),
         more: found.page.nextCursor !== null,
       };
@@ -108,7 +117,8 @@ export function codebaseTools(deps: { orgs: Pick<OrganizationsApi, 'roleOf'>; br
     async run(input, ctx) {
       assertCredentialsAllow(ctx.principal, SCOPE);
       const orgId = ctx.orgId!;
-      const file = await browse.file(toolActor(ctx), orgId, input.projectId, { path: input.path, snapshot: input.snapshot });
+      const projectId = scopedProjectId(input.projectId, ctx);
+      const file = await browse.file(toolActor(ctx), orgId, projectId, { path: input.path, snapshot: input.snapshot });
       if (file.as !== 'text') {
         file.body.destroy();
         throw CodebaseProblems.pathNotFound.error(`${input.path} is a binary file: it cannot be read as text`);
@@ -128,7 +138,7 @@ export function codebaseTools(deps: { orgs: Pick<OrganizationsApi, 'roleOf'>; br
         out.push(line);
         chars += line.length + 1;
       }
-      return { path: file.path, snapshot: file.snapshot, language: file.language, startLine: start, endLine: Math.max(end, start - 1), totalLines: lines.length, text: out.join('\n'), link: fileLink(orgId, input.projectId, file.snapshot, file.path, start) };
+      return { path: file.path, snapshot: file.snapshot, language: file.language, startLine: start, endLine: Math.max(end, start - 1), totalLines: lines.length, text: out.join('\n'), link: fileLink(orgId, projectId, file.snapshot, file.path, start) };
     },
   };
 
@@ -140,7 +150,7 @@ export function codebaseTools(deps: { orgs: Pick<OrganizationsApi, 'roleOf'>; br
     allowed,
     async run(input, ctx) {
       assertCredentialsAllow(ctx.principal, SCOPE);
-      const tree = await browse.tree(toolActor(ctx), ctx.orgId!, input.projectId, { path: input.path, snapshot: input.snapshot });
+      const tree = await browse.tree(toolActor(ctx), ctx.orgId!, scopedProjectId(input.projectId, ctx), { path: input.path, snapshot: input.snapshot });
       return {
         snapshot: tree.snapshot,
         path: tree.path,
