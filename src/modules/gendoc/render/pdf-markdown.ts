@@ -15,7 +15,6 @@ export type PdfDoc = PDFDocument & {
   registerFont(name: string, src: string): PdfDoc;
   addNamedDestination(name: string, fit: 'XYZ', x: number | null, y: number | null, zoom: number | null): void;
   goTo(x: number, y: number, w: number, h: number, name: string): PdfDoc;
-  currentLineHeight(includeGap?: boolean): number;
 };
 type TextOptions = NonNullable<Parameters<PDFDocument['text']>[3]> & { link?: string | null; goTo?: string | null; underline?: boolean; lineGap?: number };
 
@@ -85,7 +84,7 @@ function runsOf(tokens: readonly Token[] | undefined, ctx: DrawContext, font: st
         break;
       default:
         if ('tokens' in t && t.tokens?.length) out.push(...runsOf(t.tokens, ctx, font, link));
-        else if ('text' in t && typeof t.text === 'string') out.push({ text: t.text, font, ...link });
+        else if ('text' in t && typeof t.text === 'string') out.push({ text: t.type === 'escape' ? t.text : decode(t.text), font, ...link });
     }
   }
   return out;
@@ -112,6 +111,15 @@ function drawRuns(ctx: DrawContext, runs: Run[], size: number, color: string, le
   });
 }
 
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+/** marked keeps entities (`&lt;`, `&#60;`) in its tokens' text; HTML shows them decoded, and so does the PDF. */
+const decode = (s: string) =>
+  s.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]{2,6});/gi, (all, e: string) => {
+    if (e[0] !== '#') return ENTITIES[e.toLowerCase()] ?? all;
+    const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1));
+    return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : '\ufffd';
+  });
+
 const plain = (runs: Run[]) => runs.map((r) => r.text).join('');
 
 function drawCode(ctx: DrawContext, text: string, left: number, width: number): void {
@@ -127,15 +135,18 @@ function drawCode(ctx: DrawContext, text: string, left: number, width: number): 
     else for (let i = 0; i < line.length; i += i === 0 ? perLine : perLine - 2) lines.push(i === 0 ? line.slice(0, perLine) : `↪ ${line.slice(i, i + perLine - 2)}`);
   }
   doc.y += 2;
-  // The lines that fit on the page in one background and one text call: pdfkit draws a text
-  // without line breaking line by line, with no word wrapping to compute.
+  // The lines that fit on the page under one background, each drawn without line breaking:
+  // they are cut to the width already, and pdfkit then has no words to wrap.
   for (let i = 0; i < lines.length; ) {
     room(doc, lineHeight);
     const fit = Math.max(1, Math.floor((bottom(doc) - doc.y) / lineHeight));
     const chunk = lines.slice(i, i + fit);
     const y = doc.y;
     doc.rect(left, y, width, chunk.length * lineHeight).fill(CODE_BG);
-    doc.font(FONTS.mono).fontSize(CODE).fillColor(TEXT).text(chunk.join('\n'), left + 4, y + 2, { lineBreak: false, lineGap: lineHeight - doc.currentLineHeight() });
+    doc.font(FONTS.mono).fontSize(CODE).fillColor(TEXT);
+    chunk.forEach((line, k) => {
+      if (line) doc.text(line, left + 4, y + 2 + k * lineHeight, { lineBreak: false });
+    });
     doc.y = y + chunk.length * lineHeight;
     i += chunk.length;
   }
