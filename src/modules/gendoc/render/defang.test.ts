@@ -9,7 +9,7 @@ const pages = (path: string) => (path === 'src/a.ts' ? 'files/src-a.ts.md' : pat
 
 describe('escaping text from the codebase', () => {
   it('keeps names, docs and code literal: no tag, link, heading, list or emphasis comes out', () => {
-    const hostile = '<script>alert(1)</script> [x](javascript:alert(2)) *em* _u_ `tick` &lt; ![i](x.png) | pipe';
+    const hostile = '<script>alert(1)</script> [x](javascript:alert(2)) *em* _u_ `tick` &lt; ![i](x.png) | pipe https://evil.example"\\> www.evil.example';
     for (const md of [escapeInline(hostile), escapeText(`# heading\n- item\n1. one\n\n${hostile}`), `# ${codeSpan(`${hostile} \`\`\` ${'`'.repeat(5)}`)}`, codeBlock(`\`\`\`\n${hostile}\n\`\`\`\``, 'ts')]) {
       const out = html(md);
       expect(out).not.toMatch(/<(script|a|img|em|li|h1 )|href=/);

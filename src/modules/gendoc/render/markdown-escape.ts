@@ -10,9 +10,15 @@ const INLINE_SPECIAL = /[\\`*_{}[\]()<>#+!|~&"=-]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters replaced
 export const controlFree = (s: string) => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
 
-/** One line of plain text as inline Markdown: every special character backslash-escaped, line breaks as spaces. */
+/** One line of plain text as inline Markdown: every special character backslash-escaped, no bare URL, line breaks as spaces. */
 export function escapeInline(text: string): string {
-  return controlFree(text).replace(/\s*\n\s*/g, ' ').replace(INLINE_SPECIAL, '\\$&');
+  return (
+    controlFree(text)
+      .replace(/\s*\n\s*/g, ' ')
+      .replace(INLINE_SPECIAL, '\\$&')
+      // GFM turns bare URLs into links, swallowing the escapes after them: text stays text.
+      .replace(/\b(https?|ftp|mailto|www)([:.])/gi, '$1\\$2')
+  );
 }
 
 /**
