@@ -67,7 +67,8 @@ export async function writePdf(pages: readonly DocPage[], info: PdfInfo, onPage:
   for (const page of pages) {
     doc.addPage();
     startsAt.push(doc.bufferedPageRange().count);
-    doc.addNamedDestination(destinations.get(page.slug) as string, 'XYZ', 0, doc.page.height, null);
+    // The page's top left corner (pdfkit's y runs down from the top).
+    doc.addNamedDestination(destinations.get(page.slug) as string, 'XYZ', 0, 0, null);
     drawBlocks({ doc, slug: page.slug, destinations, left: MARGIN, width }, checkedPage(page.markdown).tokens);
     await onPage();
   }
