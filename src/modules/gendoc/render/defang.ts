@@ -51,7 +51,7 @@ function defangText(text: string, pageHref: PageHref): string {
   while (i < linked.length) {
     const lt = linked.indexOf('<', i);
     if (lt === -1) break;
-    const auto = AUTOLINK.exec(linked.slice(lt, lt + 2_000));
+    const auto = AUTOLINK.exec(linked.slice(lt, lt + 1_000));
     if (auto) {
       out += linked.slice(i, lt + auto[0].length);
       i = lt + auto[0].length;

@@ -96,7 +96,9 @@ function drawRuns(ctx: DrawContext, runs: Run[], size: number, color: string, le
   // A line break joins the run before it: pdfkit drops a run that is only a newline.
   const visible: Run[] = [];
   for (const r of runs) {
-    const text = clean(r.text);
+    // pdfkit breaks a word wider than the column letter by letter, in time growing with the
+    // square of its length: a space every 100 characters of a long word does it in linear time.
+    const text = clean(r.text).replace(/\S{100}(?=\S)/g, '$& ');
     const last = visible.at(-1);
     if (text === '\n' && last) last.text += '\n';
     else if (text !== '') visible.push({ ...r, text });
@@ -175,6 +177,9 @@ function drawTable(ctx: DrawContext, t: Tokens.Table, left: number, width: numbe
   doc.y += 6;
 }
 
+/** Points a list or quote moves its content in, while the column stays this wide at least (a README may nest deeply). */
+const indentFor = (width: number, points: number) => (width - points >= 150 ? points : 0);
+
 export function drawBlocks(ctx: DrawContext, tokens: readonly Token[], left = ctx.left, width = ctx.width, color = TEXT): void {
   const { doc } = ctx;
   for (const t of tokens) {
@@ -199,9 +204,10 @@ export function drawBlocks(ctx: DrawContext, tokens: readonly Token[], left = ct
           room(doc, BODY * 1.6);
           const y = doc.y;
           const marker = t.ordered ? `${(typeof t.start === 'number' ? t.start : 1) + i}.` : '•';
-          doc.font(FONTS.sans).fontSize(BODY).fillColor(color).text(marker, left, y, { width: 14, lineBreak: false });
+          const indent = indentFor(width, 16);
+          if (indent) doc.font(FONTS.sans).fontSize(BODY).fillColor(color).text(marker, left, y, { width: 14, lineBreak: false });
           doc.y = y;
-          drawBlocks(ctx, item.tokens, left + 16, width - 16, color);
+          drawBlocks(ctx, item.tokens, left + indent, width - indent, color);
           if (doc.y < y + BODY * 1.3 && doc.y >= y) doc.y = y + BODY * 1.3;
         });
         doc.y += 4;
@@ -215,9 +221,10 @@ export function drawBlocks(ctx: DrawContext, tokens: readonly Token[], left = ct
       case 'blockquote': {
         const page = doc.bufferedPageRange().count;
         const y = doc.y;
-        drawBlocks(ctx, t.tokens ?? [], left + 12, width - 12, GREY);
+        const indent = indentFor(width, 12);
+        drawBlocks(ctx, t.tokens ?? [], left + indent, width - indent, GREY);
         // The bar, when the quote stayed on one page.
-        if (doc.bufferedPageRange().count === page) doc.rect(left, y, 3, Math.max(0, doc.y - y - 4)).fill('#8250df');
+        if (indent && doc.bufferedPageRange().count === page) doc.rect(left, y, 3, Math.max(0, doc.y - y - 4)).fill('#8250df');
         break;
       }
       case 'hr':

@@ -166,6 +166,15 @@ describe('renderDocs: PDF', () => {
     expect(all).toContain('↪');
     expect(all.replace(/[\s↪]/g, '')).toContain(long.replace(/\s/g, ''));
   });
+  it('draws a README nested 60 deep, with a 20,000-character word and a long table cell', async () => {
+    const model = smallModel();
+    model.readme = [Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n'), `${'> '.repeat(60)}quoted deep`, `start${'x'.repeat(20_000)}end`, `| a | b |\n|---|---|\n| ${'long '.repeat(300)} | b |`].join('\n\n');
+    const pages = await renderPdfPages((await renderDocs(model, DEFAULT_TEMPLATE, 'pdf', opts)).bytes);
+    const text = pages.map((p) => p.text.replace(/\s+/g, '').replace(/Page\d+of\d+$/, '')).join('');
+    expect(text).toContain('level59');
+    expect(text).toContain('quoteddeep');
+    expect(text).toContain(`start${'x'.repeat(20_000)}end`);
+  });
 });
 
 describe('renderDocs: a codebase of 1,000 files', () => {
