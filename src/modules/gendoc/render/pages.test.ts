@@ -110,6 +110,19 @@ describe('buildPages', () => {
     ]);
   });
 
+  it('lists a file once, under its first module, and files outside every module under a file list', () => {
+    const model = smallModel();
+    model.modules.push({ path: 'again', files: ['src/core/math.ts'], generatedSummary: null });
+    model.files.push({ ...model.files[2], path: 'tools/run.py' });
+    const pages = build(DEFAULT_TEMPLATE, new Map(), model);
+    expect(pages.filter((p) => p.slug === 'files/src-core-math.ts.md').map((p) => p.parent)).toEqual(['modules/src-core.md']);
+    expect(pages.slice(-2).map((p) => [p.slug, p.parent])).toEqual([
+      ['files/index.md', 'index.md'],
+      ['files/tools-run.py.md', 'files/index.md'],
+    ]);
+    expect(page(pages, 'files/index.md')).toBe('# Files\n\n- [`tools/run.py`](tools-run.py.md)');
+  });
+
   it("fills the page intros with the page's values and the variables, escaped", () => {
     const template: DocTemplate = { ...DEFAULT_TEMPLATE, variables: [{ name: 'team', default: 'Core' }], filePage: '_{{file.path}}_ ({{file.language}}, {{file.lines}} lines) by {{team}}, see [the modules](../modules/index.md).', modulePage: 'Folder {{module.path}}: {{module.files}} files.', apiPage: 'API {{api.title}} {{api.version}}' };
     const pages = build(template, new Map([['team', '*Platform*']]));

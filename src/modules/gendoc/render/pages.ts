@@ -23,10 +23,12 @@ export function buildPages(model: CodeModel, template: DocTemplate, values: Read
   const moduleSlugs = model.modules.map((m) => site.module(m.path)).filter((s): s is string => s !== null);
   const fileSlugs = model.files.map((f) => site.file(f.path)).filter((s): s is string => s !== null);
   const apiSlugs = model.apis.map((_, i) => site.api(i)).filter((s): s is string => s !== null);
-  const filesUnderModules = template.pages.modules;
+  // Files no module page holds (no module pages, or a file outside every module) go under a file list.
+  const underModules = new Set(model.modules.flatMap((m) => (site.module(m.path) ? m.files : [])));
+  const loose = model.files.filter((f) => site.file(f.path) !== null && !underModules.has(f.path));
   const slugs = new Set<string>([INDEX, ...moduleSlugs, ...fileSlugs, ...apiSlugs]);
   if (moduleSlugs.length) slugs.add(MODULES_INDEX);
-  if (fileSlugs.length && !filesUnderModules) slugs.add(FILES_INDEX);
+  if (loose.length) slugs.add(FILES_INDEX);
 
   // The lists in the built-in values link relative to the page's folder: one set per folder.
   const byFolder = new Map<string, Map<string, string>>();
@@ -69,7 +71,7 @@ export function buildPages(model: CodeModel, template: DocTemplate, values: Read
       for (const path of m.files) {
         const file = filesByPath.get(path);
         const fileSlug = site.file(path);
-        if (file && fileSlug) add(fileSlug, path, fileMarkdown(fileSlug, file), slug);
+        if (file && fileSlug && !placed.has(fileSlug)) add(fileSlug, path, fileMarkdown(fileSlug, file), slug);
       }
     }
   }
@@ -79,13 +81,7 @@ export function buildPages(model: CodeModel, template: DocTemplate, values: Read
     const intro = fill(slug, 'apiPage', { 'api.title': escapeText(api.title), 'api.version': escapeText(api.version ?? ''), 'api.path': escapeText(api.path) });
     add(slug, api.title || api.path, apiPageMarkdown(slug, api, site, intro), INDEX);
   });
-  // Files no module page holds (no module pages, or a file outside every module).
-  const loose = model.files.filter((f) => {
-    const slug = site.file(f.path);
-    return slug !== null && !placed.has(slug);
-  });
   if (loose.length) {
-    slugs.add(FILES_INDEX);
     add(FILES_INDEX, 'Files', `# Files\n\n${loose.map((f) => `- ${linkOrCode(FILES_INDEX, f.path, site.file(f.path))}`).join('\n')}`, INDEX);
     for (const f of loose) add(site.file(f.path) as string, f.path, fileMarkdown(site.file(f.path) as string, f), FILES_INDEX);
   }
