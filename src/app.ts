@@ -57,9 +57,10 @@ import { llmAdminModule } from './modules/llm_admin/index.ts';
 import { assistantsModule } from './modules/assistants/index.ts';
 import { chatModule } from './modules/chat/index.ts';
 import { codebaseModule } from './modules/codebase/index.ts';
+import { gendocModule } from './modules/gendoc/index.ts';
 
 /** Every module of the monolith. Order here does not matter: `requires` decides. */
-export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule, assistantsModule, chatModule, codebaseModule] as const;
+export const MODULES = [authModule, usersModule, organizationsModule, projectsModule, timeModule, reportsModule, auditModule, webhooksModule, notificationsModule, dataSourcesModule, analyticsModule, visualizationsModule, dashboardsModule, webToolsModule, llmAdminModule, assistantsModule, chatModule, codebaseModule, gendocModule] as const;
 
 /** The public API of every module, under its name, typed from the definitions. */
 export type Apis = ApisOf<typeof MODULES>;

@@ -22,7 +22,7 @@ afterEach(() => {
 describe("the modules' slices", () => {
   it('are parsed with core and handed to each module under its name', () => {
     const config = loadAppConfig({ JWT_SECRET: SECRET, ORG_MAX_DEPTH: '3', LOGIN_MAX_FAILURES: '7', STREAM_HEARTBEAT: '20s' });
-    expect(Object.keys(config.moduleSettings).sort()).toEqual(['analytics', 'audit', 'auth', 'chat', 'codebase', 'dashboards', 'data_sources', 'llm_admin', 'notifications', 'organizations', 'web_tools', 'webhooks']);
+    expect(Object.keys(config.moduleSettings).sort()).toEqual(['analytics', 'audit', 'auth', 'chat', 'codebase', 'dashboards', 'data_sources', 'gendoc', 'llm_admin', 'notifications', 'organizations', 'web_tools', 'webhooks']);
     expect(config.moduleSettings.organizations).toEqual({ maxDepth: 3, restoreDays: 30 });
     expect(config.moduleSettings.auth).toMatchObject({ loginMaxFailures: 7, refreshTokenTtl: 30 * 86400, authRateLimit: 20 });
     expect(config.moduleSettings.notifications).toEqual({ sms: { provider: 'log' }, streamHeartbeatMs: 20_000 });

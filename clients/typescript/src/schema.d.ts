@@ -4115,6 +4115,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{orgId}/projects/{projectId}/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's documentation runs, newest first (project members)
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["listDocRuns"];
+        put?: never;
+        /**
+         * Generate the project's documentation from a snapshot (project contributors and managers)
+         * @description Starts a run (202): a job reads the snapshot as you, extracts its structure (TypeScript/JavaScript with the compiler API; Python, Go, Java, Rust with tree-sitter; OpenAPI files), optionally asks a model for module summaries (marked as generated, within your LLM budgets), and renders the template as the formats asked for. Follow it with GET …/docs/{runId} or the job (`jobId`) on the realtime stream; download each format from its `url`.
+         *
+         *     API key scope: `gendoc:write`.
+         */
+        post: operations["generateDocs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/docs/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the project generates its documentation after each snapshot, and how
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["getDocSettings"];
+        /**
+         * Generate the documentation after each new snapshot, or stop (project contributors and managers)
+         * @description The runs it starts are yours: they read with your rights and count against your LLM budgets; they stop when you lose the right to contribute to the project.
+         *
+         *     API key scope: `gendoc:write`.
+         */
+        put: operations["putDocSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/docs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A documentation run: status, figures and its files
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["getDocRun"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a run and its files (project managers, org admins)
+         * @description API key scope: `gendoc:write`.
+         */
+        delete: operations["deleteDocRun"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/projects/{projectId}/docs/{runId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a format of a finished run: a ZIP of Markdown pages, a ZIP of the HTML site, or the PDF
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["downloadDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/doc-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Documentation templates: the built-in ones (first page), then the org's, newest first
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["listDocTemplates"];
+        put?: never;
+        /**
+         * Add a documentation template (members)
+         * @description API key scope: `gendoc:write`.
+         */
+        post: operations["createDocTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orgs/{orgId}/doc-templates/{templateId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A documentation template (built-in or the org's)
+         * @description API key scope: `gendoc:read`.
+         */
+        get: operations["getDocTemplate"];
+        /**
+         * Replace a documentation template (its author, org admins)
+         * @description Runs keep the template as it was when they started.
+         *
+         *     API key scope: `gendoc:write`.
+         */
+        put: operations["replaceDocTemplate"];
+        post?: never;
+        /**
+         * Delete a documentation template (its author, org admins)
+         * @description API key scope: `gendoc:write`.
+         */
+        delete: operations["deleteDocTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "analytics.alert_deleted": {
@@ -4639,6 +4789,50 @@ export interface webhooks {
          *     Sent by `data_sources`, payload version 1.
          */
         post: operations["receiveDataSourcesSourceUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gendoc.docs_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project's documentation could not be generated (`error` says why: access lost, snapshot deleted, a file limit).
+         * @description A project's documentation could not be generated (`error` says why: access lost, snapshot deleted, a file limit).
+         *
+         *     Sent by `gendoc`, payload version 1.
+         */
+        post: operations["receiveGendocDocsFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gendoc.docs_generated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A project's documentation was generated: its formats are ready to download.
+         * @description A project's documentation was generated: its formats are ready to download.
+         *
+         *     Sent by `gendoc`, payload version 1.
+         */
+        post: operations["receiveGendocDocsGenerated"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8420,6 +8614,137 @@ export interface components {
             /** @constant */
             code: "DB.TIMEOUT";
         };
+        DocProjectSettings: {
+            /** Format: uuid */
+            projectId: string;
+            /** @description Generate again, with these choices, as the member who set them, whenever a new snapshot arrives */
+            regenerate: boolean;
+            /** @description A template of the org (its id) or a built-in one (`default`, see GET /orgs/{orgId}/doc-templates) */
+            template: string;
+            formats: ("md" | "html" | "pdf")[];
+            /** @description Values of the template's own variables (`{{name}}`); a variable without a default must have one */
+            values: {
+                [key: string]: string;
+            };
+            summaryModelId: string | null;
+            updatedBy: string | null;
+            updatedAt: string | null;
+        };
+        DocRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            snapshot: number;
+            /** @description The template asked for (id or built-in name); the run keeps its content as it was */
+            template: string;
+            formats: ("md" | "html" | "pdf")[];
+            /** @description Values of the template's own variables (`{{name}}`); a variable without a default must have one */
+            values: {
+                [key: string]: string;
+            };
+            summaryModelId: string | null;
+            /** @description `snapshot`: started by a new snapshot, the project asking for it (PUT …/docs/settings) */
+            trigger: "request" | "snapshot";
+            status: "queued" | "running" | "done" | "failed";
+            /** @description Its job: GET /jobs/{id} and the realtime stream show its progress */
+            jobId: string | null;
+            outputs: {
+                /** @description `md`: a ZIP of Markdown pages; `html`: a ZIP of a static site (navigation and search, no script from the code); `pdf`: one PDF with a table of contents */
+                format: "md" | "html" | "pdf";
+                fileName: string;
+                contentType: string;
+                size: number;
+                /** @description Pages written (documents, not PDF pages) */
+                pages: number;
+                /** @description Where to download it (GET, the same rights as the run) */
+                url: string;
+            }[];
+            stats: {
+                files: number;
+                /** @description Files whose structure was extracted */
+                filesParsed: number;
+                symbols: number;
+                /** @description OpenAPI documents found */
+                apis: number;
+                /** @description Module summaries the LLM pass wrote */
+                summaries: number;
+                /** @description Why the LLM pass stopped early (a budget or role refusal) */
+                summariesStopped: string | null;
+                seconds: number;
+            } | null;
+            error: string | null;
+            /** Format: uuid */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset, years 1–9999
+             */
+            createdAt: string;
+            finishedAt: string | null;
+        };
+        DocRunPage: {
+            data: components["schemas"]["DocRun"][];
+            page: components["schemas"]["PageInfo"];
+        };
+        DocTemplate: {
+            /** @description A UUID, or the name of a built-in template */
+            id: string;
+            /** @description null for a built-in template */
+            orgId: string | null;
+            builtin: boolean;
+            name: string;
+            description: string | null;
+            template: components["schemas"]["DocTemplateContent"];
+            createdBy: string | null;
+            createdAt: string | null;
+            updatedAt: string | null;
+        };
+        DocTemplateContent: {
+            name: string;
+            description?: string | null;
+            variables: {
+                /** @description Written `{{name}}` in the bodies */
+                name: string;
+                description?: string | null;
+                /** @description Used when a run gives no value; a variable without one is required */
+                default?: string | null;
+            }[];
+            pages: {
+                /** @description index: the overview body */
+                overview: boolean;
+                /** @description One page per folder with its exported symbols */
+                modules: boolean;
+                /** @description One page per OpenAPI/Swagger document found */
+                api: boolean;
+                /** @description One page per source file with its symbols, members and imports */
+                files: boolean;
+            };
+            /** @description Markdown of the overview page, with placeholders */
+            overview: string;
+            /** @description Markdown put at the top of each module page */
+            modulePage: string;
+            /** @description Markdown put at the top of each file page */
+            filePage: string;
+            /** @description Markdown put at the top of each API page */
+            apiPage: string;
+            options: {
+                /** @description Also document symbols that are not exported */
+                includePrivate: boolean;
+                /** @description Document the members of classes, interfaces, structs and traits */
+                includeMembers: boolean;
+                /** @description List a file's imports and re-exports, linked to their pages */
+                includeImports: boolean;
+                /** @description Show the LLM pass's module summaries (marked as generated) when the run has them */
+                generatedSummaries: boolean;
+            };
+        };
+        DocTemplatePage: {
+            data: components["schemas"]["DocTemplate"][];
+            page: components["schemas"]["PageInfo"];
+        };
         EventSubscriber: {
             /** @description `<module>.<what_it_does>`, e.g. `users.create_profile` */
             name: string;
@@ -8477,6 +8802,112 @@ export interface components {
         ForbiddenProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "FORBIDDEN";
+        };
+        /** @description `GENDOC.BUILTIN_TEMPLATE`: A built-in template cannot be changed or deleted: copy it into a template of your own. */
+        GendocBuiltinTemplateProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.BUILTIN_TEMPLATE";
+        };
+        GendocDocsFailedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            runId: string;
+            snapshot: number;
+            error: string;
+        };
+        /** @description The body of a `gendoc.docs_failed` delivery. */
+        GendocDocsFailedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "gendoc.docs_failed";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["GendocDocsFailedPayload"];
+        };
+        GendocDocsGeneratedPayload: {
+            /**
+             * Format: uuid
+             * @description The organization the event belongs to.
+             */
+            orgId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** Format: uuid */
+            runId: string;
+            snapshot: number;
+            formats: string[];
+            trigger: string;
+        };
+        /** @description The body of a `gendoc.docs_generated` delivery. */
+        GendocDocsGeneratedWebhook: {
+            /**
+             * Format: uuid
+             * @description The event id; also the `webhook-id` header.
+             */
+            id: string;
+            /** @constant */
+            type: "gendoc.docs_generated";
+            /**
+             * @description The version of `data`'s schema: a change that breaks receivers comes with a new version.
+             * @constant
+             */
+            version: 1;
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: components["schemas"]["GendocDocsGeneratedPayload"];
+        };
+        /** @description The result of a `gendoc.generate` job (the run itself: GET …/docs/{runId}) */
+        GendocGenerateResult: {
+            /** @description `skipped`: the run was deleted or had already finished */
+            status: "done" | "failed" | "skipped";
+            /** @description Files made */
+            outputs: number;
+        };
+        /** @description `GENDOC.NAME_TAKEN`: Another template of this organization has this name. */
+        GendocNameTakenProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.NAME_TAKEN";
+        };
+        /** @description `GENDOC.OUTPUT_NOT_READY`: The run has not made this format (yet): it is still running, failed, or was not asked for it. */
+        GendocOutputNotReadyProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.OUTPUT_NOT_READY";
+        };
+        /** @description `GENDOC.RUN_NOT_FOUND`: No such documentation run in this project. */
+        GendocRunNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.RUN_NOT_FOUND";
+        };
+        /** @description `GENDOC.TEMPLATE_INVALID`: The template is not valid (`errors` lists each fault): an unknown placeholder, a variable without a value, a page kind without content. */
+        GendocTemplateInvalidProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.TEMPLATE_INVALID";
+        };
+        /** @description `GENDOC.TEMPLATE_NOT_FOUND`: No such documentation template in this organization. */
+        GendocTemplateNotFoundProblem: components["schemas"]["Problem"] & {
+            /** @constant */
+            code: "GENDOC.TEMPLATE_NOT_FOUND";
         };
         GlossaryTerm: {
             /** Format: uuid */
@@ -8575,7 +9006,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"] | components["schemas"]["CodebaseUploadSweepResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"] | components["schemas"]["CodebaseUploadSweepResult"] | components["schemas"]["GendocGenerateResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -12312,12 +12743,29 @@ export type DataSourcesUnknownTableProblem = components['schemas']['DataSourcesU
 export type DataSourcesUnreachableProblem = components['schemas']['DataSourcesUnreachableProblem'];
 export type DatabaseConnectionView = components['schemas']['DatabaseConnectionView'];
 export type DbTimeoutProblem = components['schemas']['DbTimeoutProblem'];
+export type DocProjectSettings = components['schemas']['DocProjectSettings'];
+export type DocRun = components['schemas']['DocRun'];
+export type DocRunPage = components['schemas']['DocRunPage'];
+export type DocTemplate = components['schemas']['DocTemplate'];
+export type DocTemplateContent = components['schemas']['DocTemplateContent'];
+export type DocTemplatePage = components['schemas']['DocTemplatePage'];
 export type EventSubscriber = components['schemas']['EventSubscriber'];
 export type EventSubscriberPage = components['schemas']['EventSubscriberPage'];
 export type EventsAlreadyDeliveredProblem = components['schemas']['EventsAlreadyDeliveredProblem'];
 export type EventsSubscriberLiveProblem = components['schemas']['EventsSubscriberLiveProblem'];
 export type ExportReadyData = components['schemas']['ExportReadyData'];
 export type ForbiddenProblem = components['schemas']['ForbiddenProblem'];
+export type GendocBuiltinTemplateProblem = components['schemas']['GendocBuiltinTemplateProblem'];
+export type GendocDocsFailedPayload = components['schemas']['GendocDocsFailedPayload'];
+export type GendocDocsFailedWebhook = components['schemas']['GendocDocsFailedWebhook'];
+export type GendocDocsGeneratedPayload = components['schemas']['GendocDocsGeneratedPayload'];
+export type GendocDocsGeneratedWebhook = components['schemas']['GendocDocsGeneratedWebhook'];
+export type GendocGenerateResult = components['schemas']['GendocGenerateResult'];
+export type GendocNameTakenProblem = components['schemas']['GendocNameTakenProblem'];
+export type GendocOutputNotReadyProblem = components['schemas']['GendocOutputNotReadyProblem'];
+export type GendocRunNotFoundProblem = components['schemas']['GendocRunNotFoundProblem'];
+export type GendocTemplateInvalidProblem = components['schemas']['GendocTemplateInvalidProblem'];
+export type GendocTemplateNotFoundProblem = components['schemas']['GendocTemplateNotFoundProblem'];
 export type GlossaryTerm = components['schemas']['GlossaryTerm'];
 export type GlossaryTermList = components['schemas']['GlossaryTermList'];
 export type InternalProblem = components['schemas']['InternalProblem'];
@@ -27121,6 +27569,667 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDocRuns: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocRunPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    generateDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The snapshot version (default: the current one) */
+                    snapshot?: number;
+                    /** @description A template of the org (its id) or a built-in one (`default`, see GET /orgs/{orgId}/doc-templates) */
+                    template?: string;
+                    formats: ("md" | "html" | "pdf")[];
+                    /** @description Values of the template's own variables (`{{name}}`); a variable without a default must have one */
+                    values?: {
+                        [key: string]: string;
+                    };
+                    /** @description A model of the org's catalog (GET …/llm/models) that writes a summary of each module, marked as generated; its calls count against your LLM budgets. null or absent: no LLM pass */
+                    summaryModelId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["CodebaseSnapshotNotFoundProblem"] | components["schemas"]["GendocTemplateNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocTemplateInvalidProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocProjectSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putDocSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    regenerate: boolean;
+                    /** @description A template of the org (its id) or a built-in one (`default`, see GET /orgs/{orgId}/doc-templates) */
+                    template?: string;
+                    formats?: ("md" | "html" | "pdf")[];
+                    /** @description Values of the template's own variables (`{{name}}`); a variable without a default must have one */
+                    values?: {
+                        [key: string]: string;
+                    };
+                    /** @description A model of the org's catalog (GET …/llm/models) that writes a summary of each module, marked as generated; its calls count against your LLM budgets. null or absent: no LLM pass */
+                    summaryModelId?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocProjectSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["GendocTemplateNotFoundProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocTemplateInvalidProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["GendocRunNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDocRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["GendocRunNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    downloadDocs: {
+        parameters: {
+            query: {
+                /** @description `md`: a ZIP of Markdown pages; `html`: a ZIP of a static site (navigation and search, no script from the code); `pdf`: one PDF with a table of contents */
+                format: "md" | "html" | "pdf";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                projectId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["ProjectsNotFoundProblem"] | components["schemas"]["GendocRunNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocOutputNotReadyProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDocTemplates: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Opaque cursor from page.nextCursor
+                 * @example WyIwMTkzIl0
+                 */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplatePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDocTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocTemplateContent"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocNameTakenProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocTemplateInvalidProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDocTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                /** @description A template's id, or a built-in one's name (`default`…) */
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["GendocTemplateNotFoundProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    replaceDocTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                /** @description A template's id, or a built-in one's name (`default`…) */
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocTemplateContent"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["GendocTemplateNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocNameTakenProblem"] | components["schemas"]["GendocBuiltinTemplateProblem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The request is well-formed but breaks a rule of the operation (see `code`) */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocTemplateInvalidProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDocTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                /** @description A template's id, or a built-in one's name (`default`…) */
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OrgNotFoundProblem"] | components["schemas"]["GendocTemplateNotFoundProblem"];
+                };
+            };
+            /** @description The request conflicts with the current state (see `code`) */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["GendocBuiltinTemplateProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     receiveAnalyticsAlertDeleted: {
         parameters: {
             query?: never;
@@ -27966,6 +29075,78 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DataSourcesSourceUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveGendocDocsFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GendocDocsFailedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Received. Any 2xx counts; other answers and timeouts are retried on the backoff schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Gone: the endpoint is disabled at once and gets nothing more until it is enabled again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    receiveGendocDocsGenerated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every retry of one event, so a receiver can drop duplicates. */
+                "webhook-id": string;
+                /** @description Unix seconds when this attempt was signed; refuse one too far from your clock. */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, with the endpoint's secret (two during a secret rotation, space-separated). */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GendocDocsGeneratedWebhook"];
             };
         };
         responses: {
