@@ -1,7 +1,7 @@
 // CodeModels built by hand for gendoc's rendering tests: a small one with a bit of everything
 // (an API, re-exports, members, a README, an LLM summary), a hostile one whose every text tries
 // to become HTML or a script, and a large generated one for timings.
-import yauzl from 'yauzl';
+import { unzipText as unzipEntries } from './unzip.ts';
 import type { CodeModel, CodeSymbol, FileDoc } from '../src/modules/gendoc/model.ts';
 
 const sym = (kind: string, name: string, signature: string, doc: string | null, line: number, exported = true, members: CodeSymbol[] = []): CodeSymbol => ({ kind, name, signature, doc, line, exported, members });
@@ -136,25 +136,5 @@ export function largeModel(n: number): CodeModel {
   };
 }
 
-/** A ZIP's entries by name, as text, in archive order. */
-export function unzipText(buffer: Buffer): Promise<Map<string, string>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out = new Map<string, string>();
-      zip.on('entry', (entry: yauzl.Entry) => {
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const parts: Buffer[] = [];
-          stream.on('data', (p: Buffer) => parts.push(p));
-          stream.on('end', () => {
-            out.set(entry.fileName, Buffer.concat(parts).toString('utf8'));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
+/** A ZIP's entries by name, as text, in archive order (test/unzip.ts). */
+export const unzipText = async (buffer: Buffer): Promise<Map<string, string>> => new Map(Object.entries(await unzipEntries(buffer)));
