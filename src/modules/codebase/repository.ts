@@ -87,9 +87,6 @@ export const blobs = {
     const rows = await q(db).selectFrom('codebase.blobs').select('sha256').where('org_id', '=', orgId).where('sha256', 'in', [...shas]).execute();
     return new Set(rows.map((r) => r.sha256));
   },
-  async byHash(db: Executor, orgId: string, sha256: string): Promise<BlobRow | undefined> {
-    return q(db).selectFrom('codebase.blobs').selectAll().where('org_id', '=', orgId).where('sha256', '=', sha256).executeTakeFirst();
-  },
   /** The content hashes of the project's current snapshot. */
   async ofCurrentSnapshot(db: Executor, orgId: string, projectId: string): Promise<Set<string>> {
     const rows = await sql<{ sha256: string }>`
