@@ -44,6 +44,10 @@
 //      open at once (the server's RSS per open stream, /health/live probed every 10 ms); its own
 //      database, section and bench/results/chat.json. `npm run bench -- chat` runs only it in
 //      about 2 minutes.
+//  13. last, the codebase benchmark (bench/codebase.ts): a 10,000-file archive uploaded, indexed
+//      and searched for, then search over 100,000 files in 10 projects; its own database,
+//      section and bench/results/codebase.json. `npm run bench -- codebase` runs only it in
+//      about 10 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -64,6 +68,7 @@ import { CHART_PARTS, type ChartPart, chartsWatchdogMs, reportCharts, runChartsB
 import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsBench } from './events.ts';
 import { reportSubscriptions, runSubscriptionsBench, subscriptionsWatchdogMs } from './subscriptions.ts';
 import { chatWatchdogMs, reportChat, runChatBench } from './chat.ts';
+import { codebaseWatchdogMs, reportCodebase, runCodebaseBench } from './codebase.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
@@ -97,11 +102,12 @@ for (const a of SUBSET) {
     a !== 'charts' &&
     a !== 'subscriptions' &&
     a !== 'chat' &&
+    a !== 'codebase' &&
     !(EVENT_PARTS as readonly string[]).includes(a) &&
     !(DATA_PARTS as readonly string[]).includes(a) &&
     !(CHART_PARTS as readonly string[]).includes(a)
   ) {
-    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions; chat)`);
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions; chat; codebase)`);
   }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
@@ -109,6 +115,7 @@ const DATA_RUN_PARTS = new Set<DataPart>(SUBSET.length ? DATA_PARTS.filter((p) =
 const CHART_RUN_PARTS = new Set<ChartPart>(SUBSET.length ? CHART_PARTS.filter((p) => SUBSET.includes('charts') || SUBSET.includes(p)) : CHART_PARTS);
 const SUBSCRIPTIONS = SUBSET.length === 0 || SUBSET.includes('subscriptions');
 const CHAT = SUBSET.length === 0 || SUBSET.includes('chat');
+const CODEBASE = SUBSET.length === 0 || SUBSET.includes('codebase');
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -132,7 +139,8 @@ const watchdogMs = SUBSET.length
     (DATA_RUN_PARTS.size ? dataWatchdogMs(DATA_RUN_PARTS) : 0) +
     (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0) +
     (SUBSCRIPTIONS ? subscriptionsWatchdogMs() : 0) +
-    (CHAT ? chatWatchdogMs() : 0)
+    (CHAT ? chatWatchdogMs() : 0) +
+    (CODEBASE ? codebaseWatchdogMs() : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
@@ -141,7 +149,8 @@ const watchdogMs = SUBSET.length
   dataWatchdogMs(DATA_RUN_PARTS) +
   chartsWatchdogMs(CHART_RUN_PARTS) +
   subscriptionsWatchdogMs() +
-  chatWatchdogMs();
+  chatWatchdogMs() +
+  codebaseWatchdogMs();
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -629,6 +638,8 @@ async function main() {
   await subscriptionsPhase();
   // 12. The chat stream benchmark, likewise.
   await chatPhase();
+  // 13. The codebase benchmark, likewise.
+  await codebasePhase();
 }
 
 /** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
@@ -638,6 +649,23 @@ async function subsetPhases() {
   if (CHART_RUN_PARTS.size) await chartsPhase(CHART_RUN_PARTS);
   if (SUBSCRIPTIONS) await subscriptionsPhase();
   if (CHAT) await chatPhase();
+  if (CODEBASE) await codebasePhase();
+}
+
+/** The codebase benchmark in a temporary folder of its own (bench/codebase.ts). */
+async function codebasePhase() {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportCodebase(await runCodebaseBench({ tmp, logDir, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`codebase run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The chat stream benchmark in a temporary folder of its own (bench/chat.ts). */

@@ -47,6 +47,12 @@ describe('a line as a tsvector', () => {
     expect(tsvectorOf('get_user_name = 1')).toBe("'get_user_name':1 'get':1 'user':2 'name':3 '1':4");
   });
 
+  it('gives a one-part token (lower-case letters then digits, or digits) one position, and splits letters after digits', () => {
+    expect(tsvectorOf('const utf8 = abc123def + 42')).toBe("'const':1 'utf8':2 'abc123def':3 'abc123':3 'def':4 '42':5");
+    expect(parts('abc123def')).toEqual(['abc123', 'def']);
+    expect(identifierParts('utf8')).toEqual([{ text: 'utf8', start: 0 }]);
+  });
+
   it('quotes lexemes and is empty for a line without words', () => {
     expect(tsvectorOf('   {};')).toBe('');
     expect(tsvectorOf('a a a')).toBe("'a':1,2,3");

@@ -20,8 +20,16 @@ const TOKEN = /[\p{L}\p{N}_]+/gu;
 // the lower-case letters after it, or lower-case letters; digits stay with the part before them.
 const PART = /\p{Lu}+(?!\p{Ll})\p{N}*|\p{Lu}?\p{Ll}+\p{N}*|\p{Lo}+\p{N}*|\p{N}+/gu;
 
+/**
+ * Most tokens of code are one part, themselves: lower-case ASCII letters and then digits, or
+ * digits alone (`const`, `id`, `utf8`, `42`). Told by one cheap test, they skip PART (indexing
+ * reads every line of every content: this is its hot loop).
+ */
+const SIMPLE = /^(?:[a-z]+[0-9]*|[0-9]+)$/;
+
 /** The parts of one identifier, lower-cased, with their offsets in it (`_` separates, never a part). */
 export function identifierParts(identifier: string): { text: string; start: number }[] {
+  if (SIMPLE.test(identifier)) return [{ text: identifier, start: 0 }];
   const parts: { text: string; start: number }[] = [];
   for (const m of identifier.matchAll(PART)) parts.push({ text: m[0].toLowerCase(), start: m.index });
   return parts;
@@ -38,7 +46,7 @@ export function tokensOf(text: string): Token[] {
 }
 
 /** A lexeme as a tsvector or tsquery literal: quoted, so nothing in it is read as an operator. */
-const literal = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'`;
+const literal = (lexeme: string) => (lexeme.includes("'") || lexeme.includes('\\') ? `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'` : `'${lexeme}'`);
 
 /**
  * A line's terms as a tsvector literal (cast with `::tsvector`): each token lower-cased at its
@@ -53,18 +61,29 @@ export function tsvectorOf(text: string): string {
     else if (positions.length < 256) positions.push(position);
   };
   let position = 1;
-  for (const token of tokensOf(text)) {
-    const whole = token.text.toLowerCase().replace(/^_+|_+$/g, '');
+  for (const m of text.matchAll(TOKEN)) {
+    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
+    if (position > 16_000) break;
+    const token = m[0];
+    if (token.length > MAX_TOKEN_CHARS) continue;
+    // One part, itself (SIMPLE): the whole at its position, nothing more.
+    if (SIMPLE.test(token)) {
+      put(token, position++);
+      continue;
+    }
+    if (/^_+$/.test(token)) continue;
+    const whole = token.toLowerCase().replace(/^_+|_+$/g, '');
+    const parts = identifierParts(token);
     put(whole, position);
-    if (token.parts.length > 1 || (token.parts.length === 1 && token.parts[0].text !== whole)) {
-      for (const part of token.parts) put(part.text, position++);
+    if (parts.length > 1 || (parts.length === 1 && parts[0].text !== whole)) {
+      for (const part of parts) put(part.text, position++);
     } else {
       position++;
     }
-    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
-    if (position > 16_000) break;
   }
-  return [...at].map(([lexeme, positions]) => `${literal(lexeme)}:${positions.join(',')}`).join(' ');
+  let out = '';
+  for (const [lexeme, positions] of at) out += `${out ? ' ' : ''}${literal(lexeme)}:${positions.join(',')}`;
+  return out;
 }
 
 export interface SearchQuery {
