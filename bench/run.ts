@@ -48,6 +48,10 @@
 //      files documented as Markdown, HTML and PDF (extraction and rendering as the generation job
 //      does them); its section and bench/results/gendoc.json. `npm run bench -- gendoc` runs only it
 //      in about a minute.
+//  14. last, the codebase benchmark (bench/codebase.ts): a 10,000-file archive uploaded, indexed
+//      and searched for, then search over 100,000 files in 10 projects; its own database,
+//      section and bench/results/codebase.json. `npm run bench -- codebase` runs only it in
+//      about 10 minutes.
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -69,6 +73,7 @@ import { EVENT_PARTS, type EventPart, eventsWatchdogMs, reportEvents, runEventsB
 import { reportSubscriptions, runSubscriptionsBench, subscriptionsWatchdogMs } from './subscriptions.ts';
 import { chatWatchdogMs, reportChat, runChatBench } from './chat.ts';
 import { gendocWatchdogMs, reportGendoc, runGendocBench } from './gendoc.ts';
+import { codebaseWatchdogMs, reportCodebase, runCodebaseBench } from './codebase.ts';
 import { embeddedUrl } from '../src/core/db/embedded-postgres.ts';
 import { seedWorkspace, type Workspace } from './seed-workspace.ts';
 
@@ -92,7 +97,7 @@ const ONLY = env.BENCH_ONLY ?? '';
  * realtime benchmarks; `-- data` (or `guard`, `files`, `http`): only the data benchmarks (or one
  * part of them); `-- charts` (or `render`, `dashboard`): only the chart benchmarks;
  * `-- subscriptions`: only the subscription benchmark; `-- chat`: only the chat stream benchmark;
- * `-- gendoc`: only the documentation benchmark.
+ * `-- gendoc`: only the documentation benchmark; `-- codebase`: only the codebase benchmark.
  * Groups may be named together.
  */
 const SUBSET = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -104,11 +109,12 @@ for (const a of SUBSET) {
     a !== 'subscriptions' &&
     a !== 'chat' &&
     a !== 'gendoc' &&
+    a !== 'codebase' &&
     !(EVENT_PARTS as readonly string[]).includes(a) &&
     !(DATA_PARTS as readonly string[]).includes(a) &&
     !(CHART_PARTS as readonly string[]).includes(a)
   ) {
-    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions; chat; gendoc)`);
+    throw new Error(`npm run bench -- ${a}: unknown part (events, ${EVENT_PARTS.join(', ')}; data, ${DATA_PARTS.join(', ')}; charts, ${CHART_PARTS.join(', ')}; subscriptions; chat; gendoc; codebase)`);
   }
 }
 const EVENTS_PARTS = new Set<EventPart>(SUBSET.length ? EVENT_PARTS.filter((p) => SUBSET.includes('events') || SUBSET.includes(p)) : EVENT_PARTS);
@@ -117,6 +123,7 @@ const CHART_RUN_PARTS = new Set<ChartPart>(SUBSET.length ? CHART_PARTS.filter((p
 const SUBSCRIPTIONS = SUBSET.length === 0 || SUBSET.includes('subscriptions');
 const CHAT = SUBSET.length === 0 || SUBSET.includes('chat');
 const GENDOC = SUBSET.length === 0 || SUBSET.includes('gendoc');
+const CODEBASE = SUBSET.length === 0 || SUBSET.includes('codebase');
 /** The mixed read load's target: RSS below this throughout (every 1 s sample). */
 const MIX_RSS_LIMIT_MB = 250;
 const DATABASE_URL = env.DATABASE_URL || '';
@@ -141,7 +148,8 @@ const watchdogMs = SUBSET.length
     (CHART_RUN_PARTS.size ? chartsWatchdogMs(CHART_RUN_PARTS) : 0) +
     (SUBSCRIPTIONS ? subscriptionsWatchdogMs() : 0) +
     (CHAT ? chatWatchdogMs() : 0) +
-    (GENDOC ? gendocWatchdogMs() : 0)
+    (GENDOC ? gendocWatchdogMs() : 0) +
+    (CODEBASE ? codebaseWatchdogMs() : 0)
   : (120 + 12 * (DURATION + WARMUP + 5)) * 1000 +
   180_000 +
   (300 + 3 * (DURATION + WARMUP + 5) + 120 + MIX.warmupS + MIX.durationS) * 1000 +
@@ -151,7 +159,8 @@ const watchdogMs = SUBSET.length
   chartsWatchdogMs(CHART_RUN_PARTS) +
   subscriptionsWatchdogMs() +
   chatWatchdogMs() +
-  gendocWatchdogMs();
+  gendocWatchdogMs() +
+  codebaseWatchdogMs();
 /** The run's temporary folder (data folders, logs), removed on success and on interruption. */
 let runTmp: string | undefined;
 endRunWhatever(watchdogMs, () => {
@@ -641,6 +650,8 @@ async function main() {
   await chatPhase();
   // 13. The documentation benchmark, in this process.
   reportGendoc(await runGendocBench({ log }), log);
+  // 14. The codebase benchmark, likewise.
+  await codebasePhase();
 }
 
 /** The parts of `npm run bench -- …`: the event benchmarks, then the data benchmarks, those named. */
@@ -651,6 +662,23 @@ async function subsetPhases() {
   if (SUBSCRIPTIONS) await subscriptionsPhase();
   if (CHAT) await chatPhase();
   if (GENDOC) reportGendoc(await runGendocBench({ log }), log);
+  if (CODEBASE) await codebasePhase();
+}
+
+/** The codebase benchmark in a temporary folder of its own (bench/codebase.ts). */
+async function codebasePhase() {
+  const tmp = benchTmp();
+  const logDir = join(tmp, 'logs');
+  mkdirSync(logDir);
+  let ok = false;
+  try {
+    reportCodebase(await runCodebaseBench({ tmp, logDir, log }), log);
+    ok = true;
+  } finally {
+    await stopAll();
+    if (!ok) log(`codebase run failed; logs kept in ${logDir}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The chat stream benchmark in a temporary folder of its own (bench/chat.ts). */

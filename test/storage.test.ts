@@ -146,6 +146,65 @@ describe('saving files of an org', () => {
   });
 });
 
+describe('saving a batch of files of an org (saveMany)', () => {
+  const file = (orgId: string, body: Buffer | Readable, fileName = 'part.txt') => ({ orgId, scope: 'tests/batch', fileName, contentType: 'text/plain', body, userId: null });
+
+  it('keeps every file, answered in the order given, counted once against the quota', async () => {
+    const orgId = randomUUID();
+    const saved = await storage().saveMany([file(orgId, Buffer.alloc(100), 'a.txt'), file(orgId, chunks(250), 'b.txt'), file(orgId, Buffer.alloc(0), 'c.txt')]);
+    expect(saved.map((f) => [f.fileName, f.size])).toEqual([
+      ['a.txt', 100],
+      ['b.txt', 250],
+      ['c.txt', 0],
+    ]);
+    for (const f of saved) expect(await storage().file(f.key)).toEqual(f);
+    expect(await storage().usage(orgId)).toMatchObject({ usedBytes: 350, files: 3 });
+    expect((await objectsOf(orgId)).sort()).toEqual(saved.map((f) => f.id).sort());
+    expect(await storage().saveMany([])).toEqual([]);
+  });
+
+  it('refuses a batch that passes the quota together, though each file fits alone, and keeps none of it', async () => {
+    const orgId = randomUUID();
+    await save(orgId, Buffer.alloc(400));
+    const err = await refusal(storage().saveMany([file(orgId, Buffer.alloc(300)), file(orgId, chunks(300)), file(orgId, Buffer.alloc(10))]));
+    expect(err).toMatchObject({ code: 'STORAGE.QUOTA_EXCEEDED', details: { quotaBytes: QUOTA, usedBytes: 400 } });
+    expect(await storage().usage(orgId)).toMatchObject({ usedBytes: 400, files: 1 });
+    expect(await objectsOf(orgId)).toHaveLength(1);
+    expect(await allFilesOf(orgId)).toHaveLength(2); // the one file and its type: no temporary file either
+  });
+
+  it('refuses a whole batch with a file over the per-upload cap, or one whose body fails, removing the files already put', async () => {
+    const orgId = randomUUID();
+    const tooLarge = await refusal(storage().saveMany([file(orgId, Buffer.alloc(10)), file(orgId, chunks(MAX_UPLOAD + 1)), file(orgId, Buffer.alloc(10))]));
+    expect(tooLarge.code).toBe('STORAGE.TOO_LARGE');
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('the client went away'));
+      },
+    });
+    await expect(storage().saveMany([file(orgId, Buffer.alloc(10)), file(orgId, Buffer.alloc(20)), file(orgId, broken)])).rejects.toThrow('the client went away');
+    expect(await storage().usage(orgId)).toMatchObject({ usedBytes: 0, files: 0 });
+    expect(await allFilesOf(orgId)).toEqual([]);
+  });
+
+  it('keeps only one of two batches at once that fit alone but not together, and removes the other whole', async () => {
+    const orgId = randomUUID();
+    const batch = () => storage().saveMany([file(orgId, chunks(200)), file(orgId, chunks(200)), file(orgId, Buffer.alloc(150))]);
+    const results = await Promise.allSettled([batch(), batch(), batch(), save(orgId, chunks(500))]);
+    const kept = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ size: number } | { size: number }[]>).value);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code);
+    expect(refused).toEqual(['STORAGE.QUOTA_EXCEEDED', 'STORAGE.QUOTA_EXCEEDED', 'STORAGE.QUOTA_EXCEEDED']);
+    const bytes = kept.flat().reduce((n, f) => n + f.size, 0);
+    expect(bytes).toBeLessThanOrEqual(QUOTA);
+    expect(await storage().usage(orgId)).toMatchObject({ usedBytes: bytes, files: kept.flat().length });
+    expect(await objectsOf(orgId)).toHaveLength(kept.flat().length);
+  });
+
+  it('takes files of one org only', async () => {
+    await expect(storage().saveMany([file(randomUUID(), Buffer.alloc(1)), file(randomUUID(), Buffer.alloc(1))])).rejects.toThrow(TypeError);
+  });
+});
+
 describe('downloading through a signed link', () => {
   const BODY = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
   let orgId: string;

@@ -7,7 +7,8 @@
 // never fit is cut off while it streams, and nothing is kept of it. After, under the org's
 // lock: the room is counted again with the uploads that finished meanwhile, and an upload that
 // no longer fits is refused and its object removed. Two uploads that each fit alone cannot
-// both be kept past the quota.
+// both be kept past the quota. A batch (`saveMany`, decision 0045) is one upload for both
+// checks: its files are counted together, once, and kept or removed together.
 import type { Readable } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../db/database.ts';
@@ -23,6 +24,8 @@ import { isProblem, StorageProblems } from './problems.ts';
 import { type StoredFileRow, storedFiles } from './repository.ts';
 import type { ByteRange, FileStore, GetResult } from './types.ts';
 
+/** Objects one `saveMany` writes at once: each waits on its own file sync (or S3 request), which overlap well. */
+const PUTS_AT_ONCE = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface StorageLimits {
@@ -77,6 +80,13 @@ export interface Storage {
    * quota (both with nothing kept), 400 `VALIDATION_FAILED` for a content type that is not one.
    */
   save(file: SaveFile): Promise<StoredFile>;
+  /**
+   * Stores files of one org as `save` does, all or none: the objects are put (a few at once),
+   * then counted against the quota together, once, and recorded in one transaction. Any refusal
+   * or failure removes every object of the batch; the answer is in the order given. For many
+   * small files (a codebase's contents): one quota count and one insert instead of one per file.
+   */
+  saveMany(files: readonly SaveFile[]): Promise<StoredFile[]>;
   /** The record of a stored file, or null. */
   file(key: string, exec?: Executor): Promise<StoredFile | null>;
   /** The record of a stored file by its id, or null (a malformed id matches nothing). Callers check `orgId`. */
@@ -129,49 +139,82 @@ export function createStorage(deps: StorageDeps): Storage {
       details: { quotaBytes: limits.orgQuotaBytes, usedBytes },
     });
 
-  /** Removes an object no row will count; a failure leaves an orphan, logged, never an error to the caller. */
-  const discard = async (key: string) => {
-    await store.delete(key).catch((err: Error) => log.error({ key, err: err.message }, 'storage: an object refused by the quota could not be removed'));
+  /** Removes objects no row will count; a failure leaves an orphan, logged, never an error to the caller. */
+  const discard = async (keys: readonly string[]) => {
+    for (const key of keys) await store.delete(key).catch((err: Error) => log.error({ key, err: err.message }, 'storage: an object of a refused save could not be removed'));
   };
 
-  async function save(input: SaveFile): Promise<StoredFile> {
+  /** The org, content type, name, id and key of a file to save; throws on a bad org, type or scope. */
+  const prepare = (input: SaveFile) => {
     if (!UUID.test(input.orgId)) throw invalid('orgId', 'must be a UUID');
-    const contentType = checkContentType(input.contentType);
-    const fileName = displayName(input.fileName);
     const id = uuidv7();
-    const key = checkKey(`orgs/${input.orgId.toLowerCase()}/${checkKey(input.scope)}/${id}`);
+    return {
+      input,
+      id,
+      key: checkKey(`orgs/${input.orgId.toLowerCase()}/${checkKey(input.scope)}/${id}`),
+      contentType: checkContentType(input.contentType),
+      fileName: displayName(input.fileName),
+    };
+  };
 
-    const before = await storedFiles.usage(db, input.orgId);
+  async function saveMany(inputs: readonly SaveFile[]): Promise<StoredFile[]> {
+    if (!inputs.length) return [];
+    const orgId = inputs[0].orgId;
+    if (inputs.some((f) => f.orgId !== orgId)) throw new TypeError('saveMany: every file of a batch is of the same organization');
+    const prepared = inputs.map(prepare);
+
+    const before = await storedFiles.usage(db, orgId);
     const room = limits.orgQuotaBytes - before.usedBytes;
     if (room <= 0) throw quotaExceeded(before.usedBytes);
     const cap = Math.min(limits.maxUploadBytes, room);
-    let put: { size: number; sha256: string };
+    // Every object put is removed again unless its row is committed: `keys` are those put so far.
+    const keys: string[] = [];
+    const put: { size: number; sha256: string }[] = new Array(prepared.length);
+    let total = 0;
+    let failure: unknown = null;
     try {
-      put = await store.put(key, input.body, { contentType, maxBytes: cap });
-    } catch (err) {
-      // Cut off by what is left of the quota, not by the per-upload cap: the quota is the reason.
-      if (isProblem(err, StorageProblems.tooLarge) && cap < limits.maxUploadBytes) throw quotaExceeded(before.usedBytes);
-      throw err;
-    }
-    try {
-      const row = await db.transaction().execute(async (tx) => {
-        await storedFiles.lockOrg(tx, input.orgId);
-        const now = await storedFiles.usage(tx, input.orgId);
-        if (now.usedBytes + put.size > limits.orgQuotaBytes) throw quotaExceeded(now.usedBytes);
-        return storedFiles.insert(tx, {
-          id,
-          key,
-          org_id: input.orgId,
-          size: put.size,
-          sha256: put.sha256,
-          content_type: contentType,
-          file_name: fileName,
-          created_by: input.userId,
-        });
+      let next = 0;
+      const worker = async () => {
+        while (failure === null && next < prepared.length) {
+          const n = next++;
+          const p = prepared[n];
+          try {
+            put[n] = await store.put(p.key, p.input.body, { contentType: p.contentType, maxBytes: cap });
+          } catch (err) {
+            // Cut off by what is left of the quota, not by the per-upload cap: the quota is the reason.
+            failure ??= isProblem(err, StorageProblems.tooLarge) && cap < limits.maxUploadBytes ? quotaExceeded(before.usedBytes) : err;
+            return;
+          }
+          keys.push(p.key);
+          total += put[n].size;
+          // The files together pass the room: the batch is refused now, not after the rest is read.
+          if (total > room) failure ??= quotaExceeded(before.usedBytes);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PUTS_AT_ONCE, prepared.length) }, worker));
+      if (failure !== null) throw failure;
+
+      const rows = await db.transaction().execute(async (tx) => {
+        await storedFiles.lockOrg(tx, orgId);
+        const now = await storedFiles.usage(tx, orgId);
+        if (now.usedBytes + total > limits.orgQuotaBytes) throw quotaExceeded(now.usedBytes);
+        return storedFiles.insertMany(
+          tx,
+          prepared.map((p, n) => ({
+            id: p.id,
+            key: p.key,
+            org_id: orgId,
+            size: put[n].size,
+            sha256: put[n].sha256,
+            content_type: p.contentType,
+            file_name: p.fileName,
+            created_by: p.input.userId,
+          })),
+        );
       });
-      return toFile(row);
+      return rows.map(toFile);
     } catch (err) {
-      await discard(key);
+      await discard(keys);
       throw err;
     }
   }
@@ -179,7 +222,8 @@ export function createStorage(deps: StorageDeps): Storage {
   return {
     driver: store.driver,
     limits,
-    save,
+    save: async (file) => (await saveMany([file]))[0],
+    saveMany,
 
     async file(key, exec = db) {
       const row = await storedFiles.byKey(exec, checkKey(key));

@@ -87,9 +87,6 @@ export const blobs = {
     const rows = await q(db).selectFrom('codebase.blobs').select('sha256').where('org_id', '=', orgId).where('sha256', 'in', [...shas]).execute();
     return new Set(rows.map((r) => r.sha256));
   },
-  async byHash(db: Executor, orgId: string, sha256: string): Promise<BlobRow | undefined> {
-    return q(db).selectFrom('codebase.blobs').selectAll().where('org_id', '=', orgId).where('sha256', '=', sha256).executeTakeFirst();
-  },
   /** The content hashes of the project's current snapshot. */
   async ofCurrentSnapshot(db: Executor, orgId: string, projectId: string): Promise<Set<string>> {
     const rows = await sql<{ sha256: string }>`
@@ -112,14 +109,20 @@ export const blobs = {
     }
     return inserted;
   },
-  /** Deletes those of `shas` no file points at any more; their storage keys, to remove after commit. */
+  /**
+   * Deletes those of `shas` no file points at any more, and their search lines; their storage
+   * keys, to remove after commit. The lines go in a statement of their own, after the blobs: an
+   * indexing job holding a blob (FOR KEY SHARE) makes the first wait until it commits, and the
+   * second, with a snapshot taken after that, sees the lines it wrote.
+   */
   async deleteUnused(db: Executor, orgId: string, shas: readonly string[]): Promise<string[]> {
     if (!shas.length) return [];
-    const rows = await sql<{ storage_key: string }>`
+    const rows = await sql<{ sha256: string; storage_key: string }>`
       DELETE FROM codebase.blobs b
        WHERE b.org_id = ${orgId} AND b.sha256 = ANY(${[...shas]}::text[])
          AND NOT EXISTS (SELECT 1 FROM codebase.files f WHERE f.org_id = b.org_id AND f.sha256 = b.sha256)
-      RETURNING b.storage_key`.execute(db);
+      RETURNING b.sha256, b.storage_key`.execute(db);
+    if (rows.rows.length) await sql`DELETE FROM codebase.blob_lines WHERE org_id = ${orgId} AND sha256 = ANY(${rows.rows.map((r) => r.sha256)}::text[])`.execute(db);
     return rows.rows.map((r) => r.storage_key);
   },
 };

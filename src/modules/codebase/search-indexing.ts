@@ -28,7 +28,7 @@ const SWEEP_LIMIT = 100;
 /** Characters of a line kept (and searched): past them a line is data (minified code), not read. */
 export const MAX_LINE_CHARS = 1_000;
 /** Lines written per transaction; contents are read this many at a time. */
-const LINES_PER_BATCH = 5_000;
+const LINES_PER_BATCH = 10_000;
 const READ_AT_ONCE = 8;
 const PATHS_PER_BATCH = 2_000;
 /** A run that wrote this many lines refreshes the planner's statistics (searchIndex.analyze). */
@@ -96,13 +96,22 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
     let done = 0;
     let lines = 0;
     let batch: { shas: string[]; rows: LineRow[] } = { shas: [], rows: [] };
+    // One batch is written while the next is read and split into words: the database's work
+    // and this process's overlap (two cores, not one after the other).
+    let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (!batch.shas.length) return;
-      lines += await searchIndex.writeLines(db, orgId, batch.shas, batch.rows, clock.now());
-      done += batch.shas.length;
+      const { shas, rows } = batch;
       batch = { shas: [], rows: [] };
-      // Paths and the mark are the last few percent.
-      await ctx.progress((done / pending.length) * 0.95, `${done} of ${pending.length} contents indexed`);
+      await writing;
+      const write = (async () => {
+        lines += await searchIndex.writeLines(db, orgId, shas, rows, clock.now());
+        done += shas.length;
+        // Paths and the mark are the last few percent.
+        await ctx.progress((done / pending.length) * 0.95, `${done} of ${pending.length} contents indexed`);
+      })();
+      write.catch(() => {}); // awaited (and thrown) by the next flush or the end
+      writing = write;
     };
     for (let i = 0; i < pending.length; i += READ_AT_ONCE) {
       ctx.signal.throwIfAborted();
@@ -127,6 +136,7 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
       if (batch.rows.length >= LINES_PER_BATCH) await flush();
     }
     await flush();
+    await writing;
     return { indexedBlobs: done, lines };
   }
 

@@ -42,9 +42,15 @@ describe('tokens', () => {
 });
 
 describe('a line as a tsvector', () => {
-  it('holds each whole identifier at the position of its first part, the parts in sequence', () => {
-    expect(tsvectorOf('getUserName(id)')).toBe("'getusername':1 'get':1 'user':2 'name':3 'id':4");
-    expect(tsvectorOf('get_user_name = 1')).toBe("'get_user_name':1 'get':1 'user':2 'name':3 '1':4");
+  it('holds each whole identifier at the position of its first part, the parts in sequence, each with the parts from it on joined', () => {
+    expect(tsvectorOf('getUserName(id)')).toBe("'getusername':1 'get':1 'username':2 'user':2 'name':3 'id':4");
+    expect(tsvectorOf('get_user_name = 1')).toBe("'get_user_name':1 'getusername':1 'get':1 'username':2 'user':2 'name':3 '1':4");
+  });
+
+  it('gives a one-part token (lower-case letters then digits, or digits) one position, and splits letters after digits', () => {
+    expect(tsvectorOf('const utf8 = abc123def + 42')).toBe("'const':1 'utf8':2 'abc123def':3 'abc123':3 'def':4 '42':5");
+    expect(parts('abc123def')).toEqual(['abc123', 'def']);
+    expect(identifierParts('utf8')).toEqual([{ text: 'utf8', start: 0 }]);
   });
 
   it('quotes lexemes and is empty for a line without words', () => {
@@ -58,9 +64,10 @@ describe('a query', () => {
     expect(parseQuery('greet name').tsquery).toBe("'greet':* & 'name':*");
   });
 
-  it('lets a word of several parts match the parts in sequence, whatever the case style', () => {
-    expect(parseQuery('userName').tsquery).toBe("('username':* | 'user' <-> 'name':*)");
-    expect(parseQuery('user_name').tsquery).toBe("('user_name':* | 'user' <-> 'name':*)");
+  it('lets a word of several parts match them joined, whatever the case style', () => {
+    expect(tsvectorOf('USER_NAME')).toBe("'user_name':1 'username':1 'user':1 'name':2");
+    expect(parseQuery('userName').tsquery).toBe("'username':*");
+    expect(parseQuery('user_name').tsquery).toBe("('user_name':* | 'username':*)");
   });
 
   it('reads quoted phrases as words in sequence, and nothing as an operator', () => {

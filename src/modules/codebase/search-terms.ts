@@ -2,7 +2,9 @@
 // is a run of letters, digits and `_`; an identifier also counts as its parts, split on `_` and
 // on case changes (`getUserName` is get, user, name; `HTMLParser` is html, parser;
 // `get_user_name` is get, user, name). The whole and its first part share a position and the
-// parts follow one another, so `get <-> user` finds `getUser`, `get_user` and "get user" alike.
+// parts follow one another, so the phrase "get user" finds `getUser`, `get_user` and "get user"
+// alike; from each part on, the parts joined are at its position too (`getuser`, and `username`
+// for `getUserName`), so the word `userName` finds `user_name` and `getUserName` as one lexeme.
 // PostgreSQL's own parser is not used: it splits on `_` and knows no camelCase.
 
 /** A token of a line: where it starts (UTF-16 units) and its parts, each with its own offset. */
@@ -20,8 +22,16 @@ const TOKEN = /[\p{L}\p{N}_]+/gu;
 // the lower-case letters after it, or lower-case letters; digits stay with the part before them.
 const PART = /\p{Lu}+(?!\p{Ll})\p{N}*|\p{Lu}?\p{Ll}+\p{N}*|\p{Lo}+\p{N}*|\p{N}+/gu;
 
+/**
+ * Most tokens of code are one part, themselves: lower-case ASCII letters and then digits, or
+ * digits alone (`const`, `id`, `utf8`, `42`). Told by one cheap test, they skip PART (indexing
+ * reads every line of every content: this is its hot loop).
+ */
+const SIMPLE = /^(?:[a-z]+[0-9]*|[0-9]+)$/;
+
 /** The parts of one identifier, lower-cased, with their offsets in it (`_` separates, never a part). */
 export function identifierParts(identifier: string): { text: string; start: number }[] {
+  if (SIMPLE.test(identifier)) return [{ text: identifier, start: 0 }];
   const parts: { text: string; start: number }[] = [];
   for (const m of identifier.matchAll(PART)) parts.push({ text: m[0].toLowerCase(), start: m.index });
   return parts;
@@ -38,7 +48,7 @@ export function tokensOf(text: string): Token[] {
 }
 
 /** A lexeme as a tsvector or tsquery literal: quoted, so nothing in it is read as an operator. */
-const literal = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'`;
+const literal = (lexeme: string) => (lexeme.includes("'") || lexeme.includes('\\') ? `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'` : `'${lexeme}'`);
 
 /**
  * A line's terms as a tsvector literal (cast with `::tsvector`): each token lower-cased at its
@@ -53,18 +63,39 @@ export function tsvectorOf(text: string): string {
     else if (positions.length < 256) positions.push(position);
   };
   let position = 1;
-  for (const token of tokensOf(text)) {
-    const whole = token.text.toLowerCase().replace(/^_+|_+$/g, '');
+  for (const m of text.matchAll(TOKEN)) {
+    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
+    if (position > 16_000) break;
+    const token = m[0];
+    if (token.length > MAX_TOKEN_CHARS) continue;
+    // One part, itself (SIMPLE): the whole at its position, nothing more.
+    if (SIMPLE.test(token)) {
+      put(token, position++);
+      continue;
+    }
+    if (/^_+$/.test(token)) continue;
+    const whole = token.toLowerCase().replace(/^_+|_+$/g, '');
+    const parts = identifierParts(token);
     put(whole, position);
-    if (token.parts.length > 1 || (token.parts.length === 1 && token.parts[0].text !== whole)) {
-      for (const part of token.parts) put(part.text, position++);
+    if (parts.length > 1 || (parts.length === 1 && parts[0].text !== whole)) {
+      // From each part on, the parts joined (`get_order_total`: `getordertotal`, `ordertotal`)
+      // at that part's position: a query word of several parts is then one lexeme, found in any
+      // spelling and inside a longer identifier (parseQuery), never a phrase to check line by line.
+      for (let n = 0; n < parts.length; n++) {
+        if (n < parts.length - 1) {
+          let rest = parts[n].text;
+          for (let m = n + 1; m < parts.length; m++) rest += parts[m].text;
+          if (rest !== whole) put(rest, position);
+        }
+        put(parts[n].text, position++);
+      }
     } else {
       position++;
     }
-    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
-    if (position > 16_000) break;
   }
-  return [...at].map(([lexeme, positions]) => `${literal(lexeme)}:${positions.join(',')}`).join(' ');
+  let out = '';
+  for (const [lexeme, positions] of at) out += `${out ? ' ' : ''}${literal(lexeme)}:${positions.join(',')}`;
+  return out;
 }
 
 export interface SearchQuery {
@@ -76,8 +107,11 @@ export interface SearchQuery {
 
 /**
  * A query as typed: words, each a prefix (`getUs` finds `getUserName`), all of them required;
- * "quoted phrases" must appear as written, word after word. A word of several parts also finds
- * its parts in sequence (`userName` finds `user_name`).
+ * "quoted phrases" must appear as written, word after word. A word of several parts finds them
+ * joined however they are written and inside longer identifiers (`userName` finds `user_name`,
+ * `USER_NAME` and `getUserName`): one lexeme, never a phrase of its parts, which are common
+ * words (`get`, `user`) whose lines a phrase has to read and check by the hundred thousand
+ * (decision 0045). Parts in separate tokens (`user.name`, "user name") take a quoted phrase.
  */
 export function parseQuery(input: string): SearchQuery {
   const groups: string[] = [];
@@ -98,8 +132,8 @@ export function parseQuery(input: string): SearchQuery {
       const parts = token.parts.map((p) => p.text);
       terms.push({ text: whole, prefix: true });
       if (parts.length > 1) {
-        const sequence = parts.map((p, n) => (n === parts.length - 1 ? `${literal(p)}:*` : literal(p))).join(' <-> ');
-        groups.push(`(${literal(whole)}:* | ${sequence})`);
+        const joined = parts.join('');
+        groups.push(joined === whole ? `${literal(whole)}:*` : `(${literal(whole)}:* | ${literal(joined)}:*)`);
         terms.push(...parts.map((p, n) => ({ text: p, prefix: n === parts.length - 1 })));
       } else {
         groups.push(`${literal(whole)}:*`);
