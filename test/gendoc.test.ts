@@ -10,7 +10,7 @@ import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
 import { renderPdfPages } from './pdf-pages.ts';
 import { createProject, projectsUrl, putMember } from './projects-fixture.ts';
 import { unzipText } from './unzip.ts';
-import { orgWithRoles, type U } from './workspace.ts';
+import { addMember, orgWithRoles, type U } from './workspace.ts';
 
 let t: TestApp;
 let llm: LlmServer;
@@ -83,6 +83,9 @@ describe('documentation runs', () => {
     expect(run.stats.filesParsed).toBeGreaterThanOrEqual(3);
     expect(run.stats.apis).toBe(1);
     expect(run.outputs.map((o: { format: string }) => o.format)).toEqual(['md', 'html', 'pdf']);
+    // Its job went to the asker's realtime stream with its progress (GET /jobs/{id}).
+    const job = await t.app.jobs.get(run.jobId);
+    expect(job).toMatchObject({ status: 'completed', progress: 1, ownerId: w.member.userId });
 
     const md = await download(w.viewer, run, 'md');
     expect(md.statusCode, md.body).toBe(200);
@@ -133,6 +136,21 @@ describe('documentation runs', () => {
     expect((await call('DELETE', docs(`/${run.id}`), w.owner)).statusCode).toBe(204);
     expectProblem(await call('GET', docs(`/${run.id}`), w.owner), 404, 'GENDOC.RUN_NOT_FOUND');
     expectProblem(await call('POST', docs(), w.member, { formats: ['md'], snapshot: 9 }), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
+  });
+});
+
+describe('a run as the asker', () => {
+  it('fails, showing nothing, when the asker lost the project before it ran', async () => {
+    const other = await addMember(t, w.owner.accessToken, w.orgId, 'member');
+    await putMember(t, w.owner.accessToken, w.orgId, projectId, other.userId, 'contributor');
+    const started = await call('POST', docs(), other, { formats: ['md'] });
+    expect(started.statusCode, started.body).toBe(202);
+    expect((await call('DELETE', `${projectsUrl(w.orgId, `/${projectId}`)}/members/${other.userId}`, w.owner)).statusCode).toBe(204);
+    await settle();
+    const run = (await call('GET', docs(`/${started.json().id}`), w.owner)).json();
+    expect(run.status).toBe('failed');
+    expect(run.outputs).toEqual([]);
+    expectProblem(await download(w.owner, run, 'md'), 409, 'GENDOC.OUTPUT_NOT_READY');
   });
 });
 
