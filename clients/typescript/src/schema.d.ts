@@ -8706,7 +8706,10 @@ export interface components {
             name: string;
             description?: string | null;
             variables: {
-                /** @description Written `{{name}}` in the bodies */
+                /**
+                 * @description Written `{{name}}` in the bodies
+                 * @example team
+                 */
                 name: string;
                 description?: string | null;
                 /** @description Used when a run gives no value; a variable without one is required */
@@ -27500,7 +27503,10 @@ export interface operations {
                     parts: {
                         /** @description The part's place in the upload, from 1 (at most CODEBASE_UPLOAD_MAX_PARTS); gaps are allowed */
                         partNumber: number;
-                        /** @description The part's SHA-256, hex, as its PUT answered */
+                        /**
+                         * @description The part's SHA-256, hex, as its PUT answered
+                         * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+                         */
                         sha256: string;
                     }[];
                 };

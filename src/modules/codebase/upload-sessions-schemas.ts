@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { Line, named, Nullable, Timestamp, Uuid } from '../../core/http/schema-types.ts';
 
-const Sha256 = (description: string) => Type.String({ pattern: '^[0-9a-fA-F]{64}$', description });
+const Sha256 = (description: string) => Type.String({ pattern: '^[0-9a-fA-F]{64}$', description, examples: ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'] });
 const PartNumber = Type.Integer({ minimum: 1, maximum: 10_000, description: 'The part\'s place in the upload, from 1 (at most CODEBASE_UPLOAD_MAX_PARTS); gaps are allowed' });
 
 export const SessionParams = Type.Object({ orgId: Uuid(), projectId: Uuid(), sessionId: Uuid() });

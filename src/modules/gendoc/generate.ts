@@ -14,15 +14,15 @@ import type { JobContext, JobDefinition } from '../../core/jobs/types.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Clock } from '../../core/module.ts';
 import type { Storage } from '../../core/storage/index.ts';
-import type { CodebaseApi } from '../codebase/index.ts';
+import type { CodebaseApi, SnapshotSummary } from '../codebase/index.ts';
 import type { LlmAdminApi } from '../llm_admin/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
 import type { ProjectsApi } from '../projects/index.ts';
-import { extractModel } from './extract/index.ts';
 import type { SourceFile } from './model.ts';
-import { type DocTemplate, renderDocs } from './render/index.ts';
+import type { DocTemplate } from './render/index.ts';
 import { type RunOutput, type RunRow, runs } from './repository.ts';
 import { type GenerateJob, GENERATE_JOB } from './runs.ts';
+import { type GenerationWorker, startGenerationWorker } from './sandbox.ts';
 import type { GendocSettings } from './settings.ts';
 import { summarizeModules } from './summaries.ts';
 
@@ -72,9 +72,21 @@ export function createGenerateJob(deps: GenerateDeps): JobDefinition<GenerateJob
     const started = performance.now();
     const snapshot = await codebase.snapshotFor(actor.principal, run.org_id, run.project_id, run.snapshot_version);
     if (snapshot.files > settings.maxFiles) throw new AppError('unprocessable', 'GENDOC.TOO_MANY_FILES', `The snapshot has ${snapshot.files} files; documentation reads at most ${settings.maxFiles} (GENDOC_MAX_FILES)`);
+    // Parsing and rendering run in a worker of their own: seconds of CPU and a few hundred MB that
+    // would otherwise stall the server's other requests and grow its heap (sandbox.ts).
+    const worker = startGenerationWorker({ maxHeapMb: settings.workerMaxMb, signal: ctx.signal });
+    try {
+      return await generateIn(worker, { ctx, run, actor, saved, snapshot, started });
+    } finally {
+      await worker.close();
+    }
+  }
+
+  async function generateIn(worker: GenerationWorker, w: { ctx: JobContext<GenerateJob>; run: RunRow; actor: Actor; saved: RunOutput[]; snapshot: SnapshotSummary; started: number }) {
+    const { ctx, run, actor, saved, snapshot, started } = w;
     const project = await projects.getProject(run.org_id, run.project_id);
     const org = await orgs.getOrganization(run.org_id);
-    const model = await extractModel({
+    const model = await worker.extract({
       project: { name: project?.name ?? 'Project', description: project?.description ?? null },
       snapshot: { version: snapshot.version, name: snapshot.name, createdAt: snapshot.createdAt.toISOString() },
       files: sourceFiles(run.org_id, snapshot.id),
@@ -97,7 +109,7 @@ export function createGenerateJob(deps: GenerateDeps): JobDefinition<GenerateJob
     for (const [i, format] of run.formats.entries()) {
       ctx.signal.throwIfAborted();
       const base = 0.65 + (i / run.formats.length) * 0.35;
-      const rendered = await renderDocs(model, run.template as DocTemplate, format, {
+      const rendered = await worker.render(model, run.template as DocTemplate, format, {
         values: run.values,
         generatedAt: clock.now(),
         timeZone: org?.timezone ?? 'UTC',

@@ -10,6 +10,12 @@ export const gendocSettings = defineSettings({
     integer(1, 50 * 1024 * 1024),
     'Largest source file whose structure is extracted (512 KiB); a larger one is listed with its size, not parsed (generated or minified code, mostly).',
   ),
+  workerMaxMb: setting(
+    'GENDOC_WORKER_MAX_MB',
+    '768',
+    integer(64, 16_384),
+    'Heap of the worker thread a documentation run parses and renders in, in MB; a codebase that needs more fails its run (`GENDOC.TOO_LARGE`) instead of growing the server.',
+  ),
   maxSummaries: setting('GENDOC_MAX_SUMMARIES', '40', integer(0, 10_000), 'Module summaries the optional LLM pass writes in one run at most (the largest modules first); each is one call against the asker\'s budgets.'),
 });
 

@@ -41,7 +41,7 @@ export const PAGE_PLACEHOLDERS = {
 
 const VariableSchema = Type.Object(
   {
-    name: Line(64, { pattern: VARIABLE_NAME.source, description: 'Written `{{name}}` in the bodies' }),
+    name: Line(64, { pattern: VARIABLE_NAME.source, description: 'Written `{{name}}` in the bodies', examples: ['team'] }),
     description: Type.Optional(Nullable(Text(500))),
     default: Type.Optional(Nullable(Text(MAX_VALUE, { description: 'Used when a run gives no value; a variable without one is required' }))),
   },
