@@ -99,3 +99,25 @@ export function localDate(instant: Date | number, tz: string): string {
   const p = localParts(instant, tz);
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
 }
+
+/** Formatters by zone: making one costs more than formatting (a subscription run formats once a recipient). */
+const longFormatters = new Map<string, { zone: string; fmt: Intl.DateTimeFormat }>();
+
+/**
+ * A moment as a reader sees it in a document (an export, a mail, generated documentation):
+ * `7 December 2026 at 01:31 (Europe/Paris)`. An unknown zone falls back to UTC, and says so,
+ * rather than failing what is being written.
+ */
+export function longDateTimeIn(at: Date, timeZone: string): string {
+  let f = longFormatters.get(timeZone);
+  if (!f) {
+    try {
+      f = { zone: timeZone, fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }) };
+    } catch {
+      f = { zone: 'UTC', fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }) };
+    }
+    // Zones are a few hundred names at most; a bad one is cached as its UTC fallback.
+    if (longFormatters.size < 1000) longFormatters.set(timeZone, f);
+  }
+  return `${f.fmt.format(at)} (${f.zone})`;
+}

@@ -5,24 +5,14 @@
 import PDFDocument from 'pdfkit';
 import { fitText, pdfSafe } from '../../core/pdf-text.ts';
 import type { Transcript } from './export.ts';
+import { longDateTimeIn } from '../../core/time/zones.ts';
 
 const MARGIN = 50;
 const GREY = '#555555';
 /** A tool's input or result on one line, this long at most before fitText cuts it to the page. */
 const TOOL_LINE_CHARS = 300;
 
-function generatedText(at: Date, timeZone: string): string {
-  let zone = timeZone;
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone });
-  } catch {
-    // An unknown zone falls back to UTC rather than failing the export.
-    zone = 'UTC';
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
-  }
-  return `${fmt.format(at)} (${zone})`;
-}
+const generatedText = longDateTimeIn;
 
 export async function transcriptPdf(t: Transcript, timeZone: string): Promise<Buffer> {
   const title = t.title ?? 'Conversation';

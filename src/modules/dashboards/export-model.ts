@@ -5,6 +5,7 @@ import sanitizeHtml from 'sanitize-html';
 import type { Dashboard, DashboardData } from './service.ts';
 import type { Widget } from './schemas.ts';
 import type { WidgetData } from './widgets.ts';
+import { longDateTimeIn } from '../../core/time/zones.ts';
 
 export interface ExportWidget {
   widget: Widget;
@@ -39,23 +40,8 @@ export function filterText(value: Applied): string {
   return 'any';
 }
 
-/** Formatters by zone: making one costs more than formatting (a subscription run formats once a recipient). */
-const formatters = new Map<string, { zone: string; fmt: Intl.DateTimeFormat }>();
-
-/** The generation time in the org's zone; an unknown zone falls back to UTC rather than failing the export. */
-export function generatedText(at: Date, timeZone: string): string {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    try {
-      f = { zone: timeZone, fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone }) };
-    } catch {
-      f = { zone: 'UTC', fmt: new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }) };
-    }
-    // Zones are a few hundred names at most; a bad one is cached as its UTC fallback.
-    if (formatters.size < 1000) formatters.set(timeZone, f);
-  }
-  return `${f.fmt.format(at)} (${f.zone})`;
-}
+/** The generation time in the org's zone (core/time). */
+export const generatedText = longDateTimeIn;
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 

@@ -5,22 +5,13 @@ import type { CodeModel } from '../../model.ts';
 import { defangMarkdown, type PageHref } from '../defang.ts';
 import { cell, codeSpan, escapeInline, escapeText, pageLink } from '../markdown-escape.ts';
 import { hrefBetween, INDEX, type SiteMap } from './site.ts';
+import { longDateTimeIn } from '../../../../core/time/zones.ts';
 
 /** Entries a list value shows at most (a codebase may skip thousands of files). */
 const MAX_LIST = 200;
 
-export function formatDate(at: Date, timeZone: string): string {
-  let zone = timeZone;
-  let fmt: Intl.DateTimeFormat;
-  try {
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone });
-  } catch {
-    // An unknown zone falls back to UTC rather than failing the run.
-    zone = 'UTC';
-    fmt = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
-  }
-  return `${fmt.format(at)} (${zone})`;
-}
+/** A date as the pages show it, in the org's zone (core/time). */
+export const formatDate = longDateTimeIn;
 
 const count = new Intl.NumberFormat('en-US');
 
