@@ -126,6 +126,22 @@ describe('documentation runs', () => {
     expect(all).toMatch(/generated/i);
   });
 
+  it("stops the LLM pass at the org's budget, and still makes the documentation", async () => {
+    const models = (await call('GET', `/api/v1/orgs/${w.orgId}/llm/models`, w.member)).json();
+    const model = (models.data ?? models).find((m: { model: string }) => m.model === 'scripted-model');
+    expect((await call('PUT', `/api/v1/orgs/${w.orgId}/llm/budgets/org`, w.owner, { monthlyTokens: 1, monthlyCostMinor: null })).statusCode).toBe(200);
+    try {
+      llm.fallback({ text: 'Never written.' });
+      const run = await generated(w.member, { formats: ['md'], summaryModelId: model.id });
+      expect(run.stats.summaries).toBe(0);
+      expect(run.stats.summariesStopped).toMatch(/BUDGET/);
+      expect(llm.requests).toHaveLength(0);
+      expect(Object.values(await unzipText((await download(w.member, run, 'md')).rawPayload)).join('\n')).not.toContain('Never written.');
+    } finally {
+      await call('PUT', `/api/v1/orgs/${w.orgId}/llm/budgets/org`, w.owner, { monthlyTokens: null, monthlyCostMinor: null });
+    }
+  });
+
   it('are started by contributors, read by viewers, deleted by managers; 404 to another org', async () => {
     expectProblem(await call('POST', docs(), w.viewer, { formats: ['md'] }), 403, 'FORBIDDEN');
     const run = await generated(w.member, { formats: ['md'] });
