@@ -10,6 +10,9 @@
 //   comes from disk here; in the job it comes from core/storage a few files ahead of the parser.
 //   Both run in the generation worker thread, as in the job (its start is counted in extraction).
 //   Peak RSS growth of this process (the worker's heap included) is sampled every 100 ms.
+// Settings: BENCH_GENDOC_FILES (default 1000), BENCH_GENDOC_WORKER_MB (the worker's heap cap,
+// default 768 as GENDOC_WORKER_MAX_MB; measured 2026-12-07: Markdown and HTML fit in 256, the PDF
+// of 1,000 files needs more than 512, pdfkit keeping every page until the contents are numbered).
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -78,7 +81,7 @@ async function timeFormat(files: SourceFile[], format: DocFormat): Promise<Forma
   try {
     const t0 = performance.now();
     // As the job does it: a worker thread of its own (src/modules/gendoc/sandbox.ts), its start counted.
-    const worker = startGenerationWorker({ maxHeapMb: 768 });
+    const worker = startGenerationWorker({ maxHeapMb: Number(process.env.BENCH_GENDOC_WORKER_MB) || 768 });
     const model = await worker.extract({
       project: { name: 'Trellis', description: 'The project\'s own code' },
       snapshot: { version: 1, name: 'trellis.zip', createdAt: new Date().toISOString() },
