@@ -155,7 +155,7 @@ function renderSection(r: GendocResult): string {
     '',
     ...r.targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.measured} (goal ${t.goal})`),
     '',
-    "Peak RSS growth is this process's resident memory over its level before the format (the worker's heap included), sampled every 100 ms: mostly garbage the collector had not yet reclaimed (a parse tree per file, each page's text). The job runs this work in a worker thread whose heap is capped (GENDOC_WORKER_MAX_MB, 768) and freed when the run ends, so the server's own heap does not keep it, and the server's event loop is not held by the parsing (before the worker, a 1,000-file PDF held it up to ~0.6 s at a time).",
+    "Peak RSS growth is this process's resident memory over its level before the format (the worker's heap included), sampled every 100 ms. Part is garbage not yet collected (a parse tree per file, each page's text), part is needed: with the worker's heap capped lower (BENCH_GENDOC_WORKER_MB), Markdown and HTML still fit in 256 MB, but the PDF of 1,000 files needs more than 512 MB, as pdfkit keeps every page until the contents are numbered; past the cap a run fails with `GENDOC.TOO_LARGE`. The job runs this work in a worker thread whose heap is capped (GENDOC_WORKER_MAX_MB, 768) and freed when the run ends, so the server's own heap does not keep it, and the server's event loop is not held by the parsing (before the worker, a 1,000-file PDF held it up to ~0.6 s at a time).",
   ].join('\n');
 }
 
