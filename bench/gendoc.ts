@@ -11,8 +11,8 @@
 //   Both run in the generation worker thread, as in the job (its start is counted in extraction).
 //   Peak RSS growth of this process (the worker's heap included) is sampled every 100 ms.
 // Settings: BENCH_GENDOC_FILES (default 1000), BENCH_GENDOC_WORKER_MB (the worker's heap cap,
-// default 768 as GENDOC_WORKER_MAX_MB; measured 2026-12-07: Markdown and HTML fit in 256, the PDF
-// of 1,000 files needs more than 512, pdfkit keeping every page until the contents are numbered).
+// default 512 as GENDOC_WORKER_MAX_MB; measured 2026-12-07: all three formats of 1,000 files fit
+// in 256, the PDF since it writes each page's sheets as it goes (two passes, write-pdf.ts)).
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
@@ -81,7 +81,7 @@ async function timeFormat(files: SourceFile[], format: DocFormat): Promise<Forma
   try {
     const t0 = performance.now();
     // As the job does it: a worker thread of its own (src/modules/gendoc/sandbox.ts), its start counted.
-    const worker = startGenerationWorker({ maxHeapMb: Number(process.env.BENCH_GENDOC_WORKER_MB) || 768 });
+    const worker = startGenerationWorker({ maxHeapMb: Number(process.env.BENCH_GENDOC_WORKER_MB) || 512 });
     const model = await worker.extract({
       project: { name: 'Trellis', description: 'The project\'s own code' },
       snapshot: { version: 1, name: 'trellis.zip', createdAt: new Date().toISOString() },
@@ -155,7 +155,7 @@ function renderSection(r: GendocResult): string {
     '',
     ...r.targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.measured} (goal ${t.goal})`),
     '',
-    "Peak RSS growth is this process's resident memory over its level before the format (the worker's heap included), sampled every 100 ms. Part is garbage not yet collected (a parse tree per file, each page's text), part is needed: with the worker's heap capped lower (BENCH_GENDOC_WORKER_MB), Markdown and HTML still fit in 256 MB, but the PDF of 1,000 files needs more than 512 MB, as pdfkit keeps every page until the contents are numbered; past the cap a run fails with `GENDOC.TOO_LARGE`. The job runs this work in a worker thread whose heap is capped (GENDOC_WORKER_MAX_MB, 768) and freed when the run ends, so the server's own heap does not keep it, and the server's event loop is not held by the parsing (before the worker, a 1,000-file PDF held it up to ~0.6 s at a time).",
+    "Peak RSS growth is this process's resident memory over its level before the format (the worker's heap included), sampled every 100 ms: mostly garbage not yet collected (a parse tree per file, each page's text), since the worker's heap (GENDOC_WORKER_MAX_MB, 512) had room; with it capped at 256 MB (BENCH_GENDOC_WORKER_MB) all three formats still complete, the PDF at 220 MB of growth and 29 s. The PDF is drawn twice: a first pass learns where each page starts, so the second writes each page's sheets as soon as they are done instead of keeping all of them for the contents' numbers (which needed more than 512 MB of heap for these 1,000 files, 11–13 s). Past the cap a run fails with `GENDOC.TOO_LARGE`.",
   ].join('\n');
 }
 

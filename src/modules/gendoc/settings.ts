@@ -12,7 +12,7 @@ export const gendocSettings = defineSettings({
   ),
   workerMaxMb: setting(
     'GENDOC_WORKER_MAX_MB',
-    '768',
+    '512',
     integer(64, 16_384),
     'Heap of the worker thread a documentation run parses and renders in, in MB; a codebase that needs more fails its run (`GENDOC.TOO_LARGE`) instead of growing the server.',
   ),

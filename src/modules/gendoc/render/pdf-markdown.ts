@@ -15,6 +15,8 @@ export type PdfDoc = PDFDocument & {
   registerFont(name: string, src: string): PdfDoc;
   addNamedDestination(name: string, fit: 'XYZ', x: number | null, y: number | null, zoom: number | null): void;
   goTo(x: number, y: number, w: number, h: number, name: string): PdfDoc;
+  /** Writes out every buffered page (with `bufferPages`); they can no longer be switched to. */
+  flushPages(): void;
 };
 type TextOptions = NonNullable<Parameters<PDFDocument['text']>[3]> & { link?: string | null; goTo?: string | null; underline?: boolean; lineGap?: number };
 
