@@ -141,13 +141,13 @@ async function copySnapshot(db: pg.Client, orgId: string, snapshotId: string, pr
   await db.query('BEGIN');
   try {
     await db.query(
-      `INSERT INTO codebase.blobs (org_id, sha256, size, kind, content_type, storage_key, created_at, indexed_at)
-       SELECT org_id, ${hash('sha256')}, size, kind, content_type, storage_key || '.copy${copy}', created_at, indexed_at FROM codebase.blobs WHERE org_id = $1 AND sha256 IN (${shas})`,
+      `INSERT INTO codebase.blobs (org_id, sha256, size, kind, content_type, storage_key, pack_offset, created_at, indexed_at)
+       SELECT org_id, ${hash('sha256')}, size, kind, content_type, storage_key || '.copy${copy}', pack_offset, created_at, indexed_at FROM codebase.blobs WHERE org_id = $1 AND sha256 IN (${shas})`,
       [orgId, snapshotId],
     );
     await db.query(
-      `INSERT INTO codebase.blob_lines (org_id, sha256, line, text, terms)
-       SELECT org_id, ${hash('sha256')}, line, text, terms FROM codebase.blob_lines WHERE org_id = $1 AND sha256 IN (${shas})`,
+      `INSERT INTO codebase.blob_chunks (org_id, sha256, first_line, text, terms)
+       SELECT org_id, ${hash('sha256')}, first_line, text, terms FROM codebase.blob_chunks WHERE org_id = $1 AND sha256 IN (${shas})`,
       [orgId, snapshotId],
     );
     await db.query('INSERT INTO codebase.codebases (project_id, org_id, last_version) VALUES ($1, $2, 1)', [projectId, orgId]);
@@ -340,7 +340,7 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
       needles.push(first.needle);
       log(`codebase: project ${i + 1} of ${s.projects} copied (${f1((performance.now() - seedStart) / 1000)} s)`);
     }
-    await admin.query('ANALYZE codebase.blob_lines, codebase.files, codebase.blobs');
+    await admin.query('ANALYZE codebase.blob_chunks, codebase.files, codebase.blobs');
     const files = (await admin.query(`SELECT count(*)::int AS n FROM codebase.files WHERE snapshot_id IN (SELECT id FROM codebase.snapshots WHERE project_id = ANY($1::uuid[]))`, [projects])).rows[0].n as number;
     result.seeding = { projects: s.projects, files, seconds: (performance.now() - seedStart) / 1000 };
 
@@ -367,7 +367,7 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
       hits[kind] = (hits[kind] ?? 0) + (r.body.data.length ? 1 : 0);
       all.push(r.ms);
     }
-    const lines = (await admin.query('SELECT count(*)::int AS n FROM codebase.blob_lines')).rows[0].n as number;
+    const lines = (await admin.query("SELECT sum(cardinality(string_to_array(text, E'\\n')))::int AS n FROM codebase.blob_chunks")).rows[0].n as number;
     result.search = { files, lines, all: summarize(all), byKind: Object.fromEntries(Object.entries(latencies).map(([k, v]) => [k, { ...summarize(v), hits: hits[k] ?? 0 }])) };
     log(`codebase: search over ${files} files, ${lines} lines: p50 ${f2(result.search.all.p50)} ms, p95 ${f2(result.search.all.p95)} ms, p99 ${f2(result.search.all.p99)} ms`);
   } finally {

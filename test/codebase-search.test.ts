@@ -60,7 +60,15 @@ const hits = async (query: string) => {
 const seen = async (query: string) =>
   (await hits(query)).map((h) => `${h.path}:${h.line ?? '-'} ${h.highlights.map((r) => h.snippet.slice(r.start, r.end)).join(',')}`);
 const indexJobs = async () => (await t.app.jobs.list({ status: 'completed', name: 'codebase.index_snapshot', limit: 100 })).map((j) => j.result as { searchable: boolean; indexedBlobs: number; lines: number });
-const lineCount = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM codebase.blob_lines WHERE org_id = ${w.orgId}`.execute(t.database.db)).rows[0].n);
+/** Lines with words in the org's index (chunks of lines). */
+const lineCount = async () =>
+  Number(
+    (
+      await sql<{ n: string }>`SELECT count(*) AS n FROM codebase.blob_chunks c, unnest(string_to_array(c.text, E'\n')) AS l(line) WHERE c.org_id = ${w.orgId} AND l.line ~ '[[:alnum:]]'`.execute(
+        t.database.db,
+      )
+    ).rows[0].n,
+  );
 
 describe('searching a codebase', () => {
   it('waits for the indexing job: 409 until the snapshot is searchable', async () => {

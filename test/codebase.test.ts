@@ -191,7 +191,13 @@ describe('a codebase', () => {
     expect((await call(t, manager.accessToken, 'DELETE', `${base()}/snapshots/1`)).statusCode).toBe(204);
     // Only v1's src/index.ts and src/lib/util.ts were its own.
     expect(await blobCount()).toBe(blobsBefore - 2);
+    // They were packed with contents v2 still uses: the pack is written again without them (repack.ts).
+    await t.drain();
+    expect(await t.runJobs()).toBeGreaterThanOrEqual(1);
+    const [repack] = await t.app.jobs.list({ status: 'completed', name: 'codebase.repack', limit: 1 });
+    expect(repack.result).toEqual({ repacked: 1, freedBytes: V1['src/index.ts'].length + V1['src/lib/util.ts'].length });
     expect(await usage()).toBe(usedBefore - V1['src/index.ts'].length - V1['src/lib/util.ts'].length);
+    for (const path of ['src/index.ts', 'README.md', 'bin/run']) expect((await get(w.member, `/file?path=${path}&snapshot=2`)).statusCode).toBe(200);
     expect((await get(w.member, '/file?path=README.md&snapshot=2')).json().text).toBe(V1['README.md']);
     expect((await get(w.member, '/file?path=logo.png&snapshot=2')).rawPayload.equals(PNG)).toBe(true);
     expectProblem(await get(w.member, '/snapshots/1'), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');

@@ -200,6 +200,20 @@ describe('saving a batch of files of an org (saveMany)', () => {
     expect(await objectsOf(orgId)).toHaveLength(kept.flat().length);
   });
 
+  it('counts the files a batch replaces as gone: a rewrite that shrinks fits a full quota; another org\'s keys count for nothing', async () => {
+    const orgId = randomUUID();
+    const old = await save(orgId, Buffer.alloc(500));
+    await save(orgId, Buffer.alloc(450));
+    // 50 bytes of room: 300 fit only with the 500 they replace counted as gone.
+    expect((await refusal(storage().saveMany([file(orgId, Buffer.alloc(300))]))).code).toBe('STORAGE.QUOTA_EXCEEDED');
+    const [rewritten] = await storage().saveMany([file(orgId, Buffer.alloc(300))], { replaces: [old.key] });
+    expect(rewritten.size).toBe(300);
+    await storage().remove(old.key);
+    expect(await storage().usage(orgId)).toMatchObject({ usedBytes: 750, files: 2 });
+    const other = await save(randomUUID(), Buffer.alloc(500));
+    expect((await refusal(storage().saveMany([file(orgId, Buffer.alloc(300))], { replaces: [other.key] }))).code).toBe('STORAGE.QUOTA_EXCEEDED');
+  });
+
   it('takes files of one org only', async () => {
     await expect(storage().saveMany([file(randomUUID(), Buffer.alloc(1)), file(randomUUID(), Buffer.alloc(1))])).rejects.toThrow(TypeError);
   });

@@ -8,7 +8,7 @@ import type { FileStore } from './types.ts';
 
 export { newKey } from './keys.ts';
 export { StorageProblems } from './problems.ts';
-export { createStorage, type SaveFile, type Storage, type StorageLimits, type StorageUsage, type StoredFile } from './service.ts';
+export { createStorage, type SaveFile, type SaveManyOptions, type Storage, type StorageLimits, type StorageUsage, type StoredFile } from './service.ts';
 export type { ByteRange, FileStore, GetResult, ListedObject, ObjectInfo, PutOptions, PutResult } from './types.ts';
 
 /**

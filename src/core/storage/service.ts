@@ -63,6 +63,15 @@ export interface SaveFile {
   userId: string | null;
 }
 
+export interface SaveManyOptions {
+  /**
+   * Files of the same org these replace (a module rewriting what it stored in fewer bytes, and
+   * removing these once its own rows point at the new ones): the quota counts them as gone, so a
+   * rewrite that shrinks never fails for want of room. Keys of another org count for nothing.
+   */
+  replaces?: readonly string[];
+}
+
 export interface StorageUsage {
   orgId: string;
   usedBytes: number;
@@ -86,7 +95,7 @@ export interface Storage {
    * or failure removes every object of the batch; the answer is in the order given. For many
    * small files (a codebase's contents): one quota count and one insert instead of one per file.
    */
-  saveMany(files: readonly SaveFile[]): Promise<StoredFile[]>;
+  saveMany(files: readonly SaveFile[], opts?: SaveManyOptions): Promise<StoredFile[]>;
   /** The record of a stored file, or null. */
   file(key: string, exec?: Executor): Promise<StoredFile | null>;
   /** The record of a stored file by its id, or null (a malformed id matches nothing). Callers check `orgId`. */
@@ -157,13 +166,23 @@ export function createStorage(deps: StorageDeps): Storage {
     };
   };
 
-  async function saveMany(inputs: readonly SaveFile[]): Promise<StoredFile[]> {
+  async function saveMany(inputs: readonly SaveFile[], opts: SaveManyOptions = {}): Promise<StoredFile[]> {
     if (!inputs.length) return [];
     const orgId = inputs[0].orgId;
     if (inputs.some((f) => f.orgId !== orgId)) throw new TypeError('saveMany: every file of a batch is of the same organization');
     const prepared = inputs.map(prepare);
+    /** The bytes of the files these replace, the org's own only. */
+    const replaced = async (exec: Executor) => {
+      let bytes = 0;
+      for (const key of opts.replaces ?? []) {
+        const row = await storedFiles.byKey(exec, checkKey(key));
+        if (row && row.org_id === orgId) bytes += Number(row.size);
+      }
+      return bytes;
+    };
 
     const before = await storedFiles.usage(db, orgId);
+    before.usedBytes -= await replaced(db);
     const room = limits.orgQuotaBytes - before.usedBytes;
     if (room <= 0) throw quotaExceeded(before.usedBytes);
     const cap = Math.min(limits.maxUploadBytes, room);
@@ -197,6 +216,7 @@ export function createStorage(deps: StorageDeps): Storage {
       const rows = await db.transaction().execute(async (tx) => {
         await storedFiles.lockOrg(tx, orgId);
         const now = await storedFiles.usage(tx, orgId);
+        now.usedBytes -= await replaced(tx);
         if (now.usedBytes + total > limits.orgQuotaBytes) throw quotaExceeded(now.usedBytes);
         return storedFiles.insertMany(
           tx,

@@ -9,7 +9,10 @@ import { CoreProblems } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import { decodeCursor, type Page, toPage } from '../../core/http/pagination.ts';
 import type { Logger } from '../../core/log/logger.ts';
+import type { JobQueue } from '../../core/jobs/types.ts';
 import type { Storage } from '../../core/storage/index.ts';
+import type { BlobBytes } from './blob-bytes.ts';
+import { REPACK_JOB, type RepackJob } from './repack.ts';
 import { ProjectProblems, type ProjectsApi } from '../projects/index.ts';
 import { CodebaseProblems } from './problems.ts';
 import { blobs, codebaseLocks, files, type SnapshotRow, snapshots } from './repository.ts';
@@ -23,6 +26,8 @@ export interface BrowseDeps {
   events: EventPublisher;
   log: Logger;
   storage: Storage;
+  bytes: BlobBytes;
+  jobs: Pick<JobQueue, 'enqueue'>;
   projects: Pick<ProjectsApi, 'assertProjectAccess'>;
 }
 
@@ -41,7 +46,7 @@ const folderOf = (path: string | undefined) =>
 const isVersionKey = (key: unknown[]) => key.length === 1 && Number.isInteger(key[0]) && (key[0] as number) > 0;
 
 export function createBrowse(deps: BrowseDeps) {
-  const { db, events, log, storage, projects } = deps;
+  const { db, events, log, storage, bytes, jobs, projects } = deps;
 
   const snapshotNotFound = (version?: number) =>
     CodebaseProblems.snapshotNotFound.error(version === undefined ? 'The project has no codebase snapshot yet' : `The project's codebase has no snapshot ${version}`);
@@ -83,9 +88,11 @@ export function createBrowse(deps: BrowseDeps) {
       const row = await snapshots.byVersion(tx, orgId, projectId, version);
       if (!row) throw snapshotNotFound(version);
       const hashes = await snapshots.delete(tx, orgId, row.id);
-      const freed = await blobs.deleteUnused(tx, orgId, hashes);
+      const { unused, shrunkPacks } = await blobs.deleteUnused(tx, orgId, hashes);
+      // Packs that still hold contents of other snapshots are written again without the freed ones (repack.ts).
+      if (shrunkPacks.length) await jobs.enqueue<RepackJob>(REPACK_JOB, { orgId, keys: shrunkPacks }, { db: tx });
       await events.publish(tx, 'codebase.snapshot_deleted', { orgId, projectId, snapshotId: row.id, version }, { actor, orgId });
-      return freed;
+      return unused;
     });
     for (const key of keys) {
       await storage.remove(key).catch((err: Error) => log.warn({ key, err: err.message }, 'codebase: a freed file was not removed from storage; it still counts against the quota'));
@@ -119,7 +126,7 @@ export function createBrowse(deps: BrowseDeps) {
     const path = folderOf(query.path);
     const found = path ? await files.byPath(db, orgId, row.id, path) : undefined;
     if (!found) throw CodebaseProblems.pathNotFound.error(`The snapshot has no file ${path}`);
-    const { body } = await storage.open(found.storage_key);
+    const body = await bytes.open(orgId, found.sha256, found);
     if (found.kind === 'binary' || query.download) return { as: 'download', fileName: path.split('/').pop()!, size: Number(found.size), body };
     const parts: Buffer[] = [];
     for await (const chunk of body) parts.push(chunk as Buffer);

@@ -13,7 +13,7 @@ import git from 'isomorphic-git';
 import yazl from 'yazl';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
-import type { Storage } from '../../core/storage/index.ts';
+import type { BlobBytes } from './blob-bytes.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import { CodebaseProblems } from './problems.ts';
 import { files, type SnapshotRow, snapshots } from './repository.ts';
@@ -23,7 +23,7 @@ export const BUNDLE_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface ExportsDeps {
   db: Executor;
-  storage: Pick<Storage, 'open'>;
+  bytes: BlobBytes;
   projects: Pick<ProjectsApi, 'assertProjectAccess'>;
 }
 
@@ -34,7 +34,7 @@ export interface ExportFile {
 }
 
 export function createExports(deps: ExportsDeps) {
-  const { db, storage, projects } = deps;
+  const { db, bytes: contents, projects } = deps;
 
   async function snapshotOf(actor: Actor, orgId: string, projectId: string, version?: number): Promise<{ row: SnapshotRow; key: string }> {
     const { project } = await projects.assertProjectAccess(actor.principal, orgId, projectId, 'read');
@@ -49,8 +49,8 @@ export function createExports(deps: ExportsDeps) {
     const archive = new yazl.ZipFile();
     for (const f of await files.withKeys(db, orgId, row.id)) {
       archive.addReadStreamLazy(f.path, { mtime: row.created_at, size: Number(f.size) }, (done) => {
-        storage.open(f.storage_key).then(
-          ({ body }) => done(null, body),
+        contents.open(orgId, f.sha256, f).then(
+          (body) => done(null, body),
           (err: Error) => done(err, undefined as never),
         );
       });
@@ -79,7 +79,7 @@ export function createExports(deps: ExportsDeps) {
           if (!oid) {
             bytes += Number(f.size);
             if (bytes > BUNDLE_MAX_BYTES) throw CodebaseProblems.exportTooLarge.error(`The history's files come to more than ${BUNDLE_MAX_BYTES} bytes: export a ZIP of a snapshot instead`);
-            oid = await git.writeBlob({ fs, gitdir, blob: await readAll((await storage.open(f.storage_key)).body) });
+            oid = await git.writeBlob({ fs, gitdir, blob: await contents.read(orgId, f.sha256, f) });
             blobOf.set(f.sha256, oid);
             oids.add(oid);
           }
@@ -105,12 +105,6 @@ export function createExports(deps: ExportsDeps) {
 }
 
 export type Exports = ReturnType<typeof createExports>;
-
-async function readAll(body: Readable): Promise<Uint8Array> {
-  const parts: Buffer[] = [];
-  for await (const part of body) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
 
 /** Writes the trees of `entries` (paths with `/`) bottom up; answers the root tree's oid. */
 async function writeTrees(gitdir: string, entries: readonly { path: string; oid: string }[], oids: Set<string>): Promise<string> {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { defineModule, type ModuleInstance } from '../../core/module.ts';
 import { organizationsModule } from '../organizations/index.ts';
 import { projectsModule } from '../projects/index.ts';
+import { createBlobBytes } from './blob-bytes.ts';
 import { createBrowse } from './browse.ts';
 import { codebaseEvents } from './events.ts';
 import { codebaseRoutes } from './routes.ts';
@@ -15,6 +16,7 @@ import { codebasePromptTemplates } from './prompt-templates.ts';
 import { codebaseTools } from './tools.ts';
 import { createSearch } from './search.ts';
 import { createSearchIndexing } from './search-indexing.ts';
+import { createRepack } from './repack.ts';
 import { codebaseSettings } from './settings.ts';
 import { createUploadSessions } from './upload-sessions.ts';
 import { uploadSessionRoutes } from './upload-sessions-routes.ts';
@@ -46,20 +48,22 @@ export const codebaseModule = defineModule({
   setup(core, { organizations, projects }): ModuleInstance<CodebaseApi> {
     const log = core.log.child({ module: 'codebase' });
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
-    const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, projects });
+    const bytes = createBlobBytes({ db: core.db, storage: core.storage });
+    const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, bytes, jobs: core.jobs, projects });
     const sessions = createUploadSessions({ db: core.db, clock: core.clock, log, storage: core.storage, projects, uploads, settings: core.settings });
     const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
-    const exports = createExports({ db: core.db, storage: core.storage, projects });
+    const exports = createExports({ db: core.db, bytes, projects });
     const search = createSearch({ db: core.db, projects });
-    const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, storage: core.storage, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
+    const indexing = createSearchIndexing({ db: core.db, jobs: core.jobs, bytes, clock: core.clock, log, maxBlobBytes: core.settings.searchMaxBlobBytes });
+    const repack = createRepack({ db: core.db, storage: core.storage, bytes, log });
     return {
-      api: createSnapshotReader({ db: core.db, storage: core.storage, projects }),
+      api: createSnapshotReader({ db: core.db, bytes, projects }),
       routes: async (app) => {
         await codebaseRoutes({ uploads, browse, imports, exports, search })(app);
         await uploadSessionRoutes(sessions)(app);
       },
       subscribers: indexing.subscribers,
-      jobs: [...indexing.jobs, ...sessions.jobs],
+      jobs: [...indexing.jobs, ...sessions.jobs, ...repack.jobs],
       llmTools: codebaseTools({ orgs: organizations, browse, search }),
     };
   },

@@ -3,7 +3,7 @@
 // reader, so a consumer that parses one file while the next ones load never waits on storage.
 import type { Executor } from '../../core/db/database.ts';
 import type { Principal } from '../../core/http/principal.ts';
-import type { Storage } from '../../core/storage/index.ts';
+import type { BlobBytes } from './blob-bytes.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import { CodebaseProblems } from './problems.ts';
 import { files, snapshots } from './repository.ts';
@@ -30,8 +30,8 @@ export interface SnapshotFile {
   text: string | null;
 }
 
-export function createSnapshotReader(deps: { db: Executor; storage: Storage; projects: Pick<ProjectsApi, 'assertProjectAccess'> }) {
-  const { db, storage, projects } = deps;
+export function createSnapshotReader(deps: { db: Executor; bytes: BlobBytes; projects: Pick<ProjectsApi, 'assertProjectAccess'> }) {
+  const { db, bytes, projects } = deps;
 
   /** The snapshot (the current one without `version`) after the caller's read check: 404 problems as the routes answer. */
   async function snapshotFor(principal: Principal, orgId: string, projectId: string, version?: number): Promise<SnapshotSummary> {
@@ -41,11 +41,6 @@ export function createSnapshotReader(deps: { db: Executor; storage: Storage; pro
     return { id: row.id, projectId: row.project_id, version: row.version, name: row.name, files: row.file_count, bytes: Number(row.total_bytes), createdAt: row.created_at };
   }
 
-  async function textOf(key: string): Promise<string> {
-    const parts: Buffer[] = [];
-    for await (const chunk of (await storage.open(key)).body) parts.push(chunk as Buffer);
-    return Buffer.concat(parts).toString('utf8');
-  }
 
   /** Every file of a snapshot (found by snapshotFor), in path order; texts over `maxTextBytes` are not read. */
   async function* readFiles(orgId: string, snapshotId: string, opts: { maxTextBytes: number }): AsyncGenerator<SnapshotFile> {
@@ -55,7 +50,7 @@ export function createSnapshotReader(deps: { db: Executor; storage: Storage; pro
       const size = Number(r.size);
       const wanted = r.kind === 'text' && size <= opts.maxTextBytes;
       const base = { path: r.path, size, language: r.language, kind: r.kind };
-      return wanted ? textOf(r.storage_key).then((text) => ({ ...base, text })) : Promise.resolve({ ...base, text: null });
+      return wanted ? bytes.read(orgId, r.sha256, r).then((b) => b.toString('utf8')).then((text) => ({ ...base, text })) : Promise.resolve({ ...base, text: null });
     };
     const ahead: Promise<SnapshotFile>[] = [];
     let next = 0;

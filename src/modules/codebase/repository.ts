@@ -11,6 +11,8 @@ export interface BlobsTable {
   kind: 'text' | 'binary';
   content_type: string;
   storage_key: string;
+  /** Where in the pack `storage_key` names the content starts; null: the object is the content alone (blob-bytes.ts). */
+  pack_offset: number | null;
   created_at: Date;
 }
 export interface SnapshotsTable {
@@ -110,20 +112,40 @@ export const blobs = {
     return inserted;
   },
   /**
-   * Deletes those of `shas` no file points at any more, and their search lines; their storage
-   * keys, to remove after commit. The lines go in a statement of their own, after the blobs: an
-   * indexing job holding a blob (FOR KEY SHARE) makes the first wait until it commits, and the
-   * second, with a snapshot taken after that, sees the lines it wrote.
+   * Deletes those of `shas` no file points at any more, and their search index. Answers the
+   * storage keys no blob uses any more, to remove after commit, and the packs that lost contents
+   * but still hold others (repack.ts rewrites them). The index goes in a statement of its own,
+   * after the blobs: an indexing job holding a blob (FOR KEY SHARE) makes the first wait until it
+   * commits, and the second, with a snapshot taken after that, sees the rows it wrote.
    */
-  async deleteUnused(db: Executor, orgId: string, shas: readonly string[]): Promise<string[]> {
-    if (!shas.length) return [];
-    const rows = await sql<{ sha256: string; storage_key: string }>`
+  async deleteUnused(db: Executor, orgId: string, shas: readonly string[]): Promise<{ unused: string[]; shrunkPacks: string[] }> {
+    if (!shas.length) return { unused: [], shrunkPacks: [] };
+    const rows = await sql<{ sha256: string; storage_key: string; pack_offset: string | null }>`
       DELETE FROM codebase.blobs b
        WHERE b.org_id = ${orgId} AND b.sha256 = ANY(${[...shas]}::text[])
          AND NOT EXISTS (SELECT 1 FROM codebase.files f WHERE f.org_id = b.org_id AND f.sha256 = b.sha256)
-      RETURNING b.sha256, b.storage_key`.execute(db);
-    if (rows.rows.length) await sql`DELETE FROM codebase.blob_lines WHERE org_id = ${orgId} AND sha256 = ANY(${rows.rows.map((r) => r.sha256)}::text[])`.execute(db);
-    return rows.rows.map((r) => r.storage_key);
+      RETURNING b.sha256, b.storage_key, b.pack_offset`.execute(db);
+    if (!rows.rows.length) return { unused: [], shrunkPacks: [] };
+    await sql`DELETE FROM codebase.blob_chunks WHERE org_id = ${orgId} AND sha256 = ANY(${rows.rows.map((r) => r.sha256)}::text[])`.execute(db);
+    const keys = [...new Set(rows.rows.map((r) => r.storage_key))];
+    const used = await sql<{ storage_key: string }>`
+      SELECT DISTINCT storage_key FROM codebase.blobs WHERE org_id = ${orgId} AND storage_key = ANY(${keys}::text[])`.execute(db);
+    const still = new Set(used.rows.map((r) => r.storage_key));
+    return { unused: keys.filter((k) => !still.has(k)), shrunkPacks: keys.filter((k) => still.has(k)) };
+  },
+  /** Where a content is now (a repack moves it), or undefined when it was freed. */
+  place: (db: Executor, orgId: string, sha256: string) =>
+    q(db).selectFrom('codebase.blobs').select(['storage_key', 'pack_offset', 'size']).where('org_id', '=', orgId).where('sha256', '=', sha256).executeTakeFirst(),
+  /** The contents still in a pack, in the pack's order, their rows locked until the transaction ends. */
+  inPack: (tx: Executor, orgId: string, key: string) =>
+    q(tx).selectFrom('codebase.blobs').select(['sha256', 'size', 'pack_offset']).where('org_id', '=', orgId).where('storage_key', '=', key).orderBy('pack_offset').forUpdate().execute(),
+  /** Points contents at their new place (a repack's pack). */
+  async move(tx: Executor, orgId: string, key: string, moved: readonly { sha256: string; offset: number }[]): Promise<void> {
+    if (!moved.length) return;
+    await sql`
+      UPDATE codebase.blobs b SET storage_key = ${key}, pack_offset = u.pack_offset
+        FROM unnest(${moved.map((m) => m.sha256)}::text[], ${moved.map((m) => m.offset)}::bigint[]) AS u(sha256, pack_offset)
+       WHERE b.org_id = ${orgId} AND b.sha256 = u.sha256`.execute(tx);
   },
 };
 
@@ -183,7 +205,7 @@ export const files = {
     q(db)
       .selectFrom('codebase.files as f')
       .innerJoin('codebase.blobs as b', (j) => j.onRef('b.org_id', '=', 'f.org_id').onRef('b.sha256', '=', 'f.sha256'))
-      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key'])
+      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key', 'b.pack_offset'])
       .where('f.org_id', '=', orgId)
       .where('f.snapshot_id', '=', snapshotId)
       .orderBy('f.path')
@@ -194,7 +216,7 @@ export const files = {
     q(db)
       .selectFrom('codebase.files as f')
       .innerJoin('codebase.blobs as b', (j) => j.onRef('b.org_id', '=', 'f.org_id').onRef('b.sha256', '=', 'f.sha256'))
-      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key', 'b.content_type'])
+      .select(['f.path', 'f.size', 'f.sha256', 'f.language', 'f.kind', 'b.storage_key', 'b.pack_offset', 'b.content_type'])
       .where('f.org_id', '=', orgId)
       .where('f.snapshot_id', '=', snapshotId)
       .where('f.path', '=', path)

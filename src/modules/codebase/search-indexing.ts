@@ -1,6 +1,7 @@
 // The indexing job: after each `codebase.snapshot_created`, the snapshot's text contents not yet
-// indexed (by any snapshot of the org) are read from core/storage and their lines written with
-// their words; then the snapshot's paths; then the snapshot is marked searchable. Contents are
+// indexed (by any snapshot of the org) are read from core/storage and written as chunks of lines
+// with their words (decision 0052); then the snapshot's paths; then the snapshot is marked
+// searchable. Contents are
 // written a batch per transaction, each batch marking its contents indexed, so a job that dies
 // halfway resumes where it stopped and a second run of a finished job changes nothing. A sweep
 // every 15 minutes enqueues again the snapshots that lost their job.
@@ -11,9 +12,9 @@ import { subscriber } from '../../core/events/types.ts';
 import { named } from '../../core/http/schema-types.ts';
 import type { JobContext, JobDefinition, JobQueue } from '../../core/jobs/types.ts';
 import type { Logger } from '../../core/log/logger.ts';
-import type { Storage } from '../../core/storage/index.ts';
-import { type LineRow, searchIndex } from './search-repository.ts';
-import { tsvectorOf } from './search-terms.ts';
+import type { BlobBytes, BlobPlace } from './blob-bytes.ts';
+import { type ChunkRow, searchIndex } from './search-repository.ts';
+import { addLexemes, type Lexemes, MAX_POSITION, tsvectorOf, tsvectorText } from './search-terms.ts';
 
 export const INDEX_JOB = 'codebase.index_snapshot';
 export const SWEEP_JOB = 'codebase.index_missed_snapshots';
@@ -27,9 +28,14 @@ const MISSED_AFTER_MS = 60 * 60 * 1000;
 const SWEEP_LIMIT = 100;
 /** Characters of a line kept (and searched): past them a line is data (minified code), not read. */
 export const MAX_LINE_CHARS = 1_000;
-/** Lines written per transaction; contents are read this many at a time. */
-const LINES_PER_BATCH = 10_000;
-const READ_AT_ONCE = 8;
+/** Lines a chunk holds at most (a row of the index). */
+export const CHUNK_LINES = 32;
+/** A chunk ends once its words reach this position: a line adds at most MAX_LINE_CHARS more, under MAX_POSITION. */
+const CHUNK_POSITIONS = MAX_POSITION - MAX_LINE_CHARS - 1;
+/** Chunks written per transaction. */
+const CHUNKS_PER_BATCH = 2_000;
+/** Bytes of contents read at once: a pack's contents one range. */
+const READ_BYTES = 8 * 1024 * 1024;
 const PATHS_PER_BATCH = 2_000;
 /** A run that wrote this many lines refreshes the planner's statistics (searchIndex.analyze). */
 const ANALYZE_AFTER_LINES = 20_000;
@@ -56,21 +62,71 @@ interface IndexJob {
   snapshotId: string;
 }
 
-/** The lines of a text, numbered from 1, each cut at MAX_LINE_CHARS; lines without words left out. */
-export function linesOf(sha256: string, text: string): LineRow[] {
-  const rows: LineRow[] = [];
-  const lines = text.split(/\r\n|\n|\r/);
-  lines.forEach((raw, i) => {
+/**
+ * A text's chunks: up to CHUNK_LINES consecutive lines (numbered from 1 whatever the line ends),
+ * from a line with words to a line with words, each cut at MAX_LINE_CHARS, with the words of them
+ * all; positions run on from line to line with a gap between two, so no phrase spans a line end.
+ */
+export function chunksOf(sha256: string, text: string): ChunkRow[] {
+  const rows: ChunkRow[] = [];
+  // The chunk's lines from its first with words on; `kept` of them up to its last with words.
+  let lines: string[] = [];
+  let kept = 0;
+  let firstLine = 1;
+  let lexemes: Lexemes = new Map();
+  let position = 1;
+  let withWords = 0;
+  const close = () => {
+    if (withWords) rows.push({ sha256, firstLine, text: lines.slice(0, kept).join('\n'), terms: tsvectorText(lexemes), lines: withWords });
+    lines = [];
+    kept = 0;
+    lexemes = new Map();
+    position = 1;
+    withWords = 0;
+  };
+  text.split(/\r\n|\n|\r/).forEach((raw, i) => {
     // PostgreSQL text holds no NUL; a text file may still have one past the bytes that classified it.
     const line = raw.slice(0, MAX_LINE_CHARS).replaceAll('\u0000', ' ');
-    const terms = tsvectorOf(line);
-    if (terms) rows.push({ sha256, line: i + 1, text: line, terms });
+    const next = addLexemes(line, lexemes, position);
+    if (next > position) {
+      if (!lines.length) firstLine = i + 1;
+      withWords++;
+      position = next + 1;
+      lines.push(line);
+      kept = lines.length;
+    } else if (lines.length) {
+      lines.push(line);
+    }
+    if (lines.length >= CHUNK_LINES || position > CHUNK_POSITIONS) close();
   });
+  close();
   return rows;
 }
 
-export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; storage: Storage; clock: Clock; log: Logger; maxBlobBytes: number }) {
-  const { db, jobs, storage, clock, log, maxBlobBytes } = deps;
+type Pending = BlobPlace & { sha256: string };
+
+/**
+ * The contents as reads: the contents of one pack that lie close together in one range (read
+ * once, cut in memory), each other content alone.
+ */
+function readsOf(pending: readonly Pending[]): Pending[][] {
+  const reads: Pending[][] = [];
+  for (const b of pending) {
+    const last = reads[reads.length - 1]?.at(-1);
+    const sameRange =
+      last &&
+      b.pack_offset !== null &&
+      last.pack_offset !== null &&
+      last.storage_key === b.storage_key &&
+      Number(b.pack_offset) + Number(b.size) - Number(reads[reads.length - 1][0].pack_offset) <= READ_BYTES;
+    if (sameRange) reads[reads.length - 1].push(b);
+    else reads.push([b]);
+  }
+  return reads;
+}
+
+export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes: BlobBytes; clock: Clock; log: Logger; maxBlobBytes: number }) {
+  const { db, jobs, bytes, clock, log, maxBlobBytes } = deps;
 
   const subscribers = [
     subscriber('codebase.index_new_snapshot', 'codebase.snapshot_created', async (e, ctx) => {
@@ -80,14 +136,35 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
     }),
   ];
 
-  /** A content's text, at most maxBlobBytes of it, cut at the last whole line when cut. */
-  async function readText(key: string, size: number): Promise<string> {
+  /** A content's text, at most maxBlobBytes of it (`bytes` may already be cut), cut at the last whole line when cut. */
+  function textOf(content: Buffer, size: number): string {
     const cut = size > maxBlobBytes;
-    const { body } = await storage.open(key, cut ? { range: { start: 0, end: maxBlobBytes - 1 } } : undefined);
-    const parts: Buffer[] = [];
-    for await (const chunk of body) parts.push(chunk as Buffer);
-    const text = Buffer.concat(parts).toString('utf8');
+    const text = content.subarray(0, Math.min(content.length, maxBlobBytes)).toString('utf8');
     return cut ? text.slice(0, Math.max(0, text.lastIndexOf('\n'))) : text;
+  }
+
+  /** One content's text, or null (logged) when it cannot be read. */
+  async function readOne(orgId: string, b: Pending): Promise<string | null> {
+    const size = Number(b.size);
+    try {
+      return textOf(await bytes.read(orgId, b.sha256, b, size > maxBlobBytes ? { start: 0, end: maxBlobBytes - 1 } : undefined), size);
+    } catch (err) {
+      // A content that cannot be read is left out of this snapshot's search (and logged) rather
+      // than failing it, and stays unindexed: the next snapshot holding it tries again.
+      log.warn({ sha256: b.sha256, err: (err as Error).message }, 'codebase: a content could not be read for search; it is left out');
+      return null;
+    }
+  }
+
+  /** The texts of one read's contents: a pack's range at once, or (that failing: repacked meanwhile) one by one. */
+  async function readTexts(orgId: string, read: Pending[]): Promise<(string | null)[]> {
+    if (read.length > 1) {
+      const start = Number(read[0].pack_offset);
+      const last = read[read.length - 1];
+      const span = await bytes.readObject(last.storage_key, { start, end: Number(last.pack_offset) + Number(last.size) - 1 }).catch(() => null);
+      if (span) return read.map((b) => textOf(span.subarray(Number(b.pack_offset) - start, Number(b.pack_offset) - start + Number(b.size)), Number(b.size)));
+    }
+    return Promise.all(read.map((b) => readOne(orgId, b)));
   }
 
   async function indexBlobs(ctx: JobContext<IndexJob>): Promise<{ indexedBlobs: number; lines: number }> {
@@ -95,7 +172,7 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
     const pending = await searchIndex.pendingBlobs(db, orgId, snapshotId);
     let done = 0;
     let lines = 0;
-    let batch: { shas: string[]; rows: LineRow[] } = { shas: [], rows: [] };
+    let batch: { shas: string[]; rows: ChunkRow[] } = { shas: [], rows: [] };
     // One batch is written while the next is read and split into words: the database's work
     // and this process's overlap (two cores, not one after the other).
     let writing: Promise<void> = Promise.resolve();
@@ -105,7 +182,7 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
       batch = { shas: [], rows: [] };
       await writing;
       const write = (async () => {
-        lines += await searchIndex.writeLines(db, orgId, shas, rows, clock.now());
+        lines += await searchIndex.writeChunks(db, orgId, shas, rows, clock.now());
         done += shas.length;
         // Paths and the mark are the last few percent.
         await ctx.progress((done / pending.length) * 0.95, `${done} of ${pending.length} contents indexed`);
@@ -113,27 +190,20 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; stora
       write.catch(() => {}); // awaited (and thrown) by the next flush or the end
       writing = write;
     };
-    for (let i = 0; i < pending.length; i += READ_AT_ONCE) {
+    const reads = readsOf(pending);
+    // The next read is under way while this one's texts are split.
+    let next = reads.length ? readTexts(orgId, reads[0]) : null;
+    for (let i = 0; i < reads.length; i++) {
       ctx.signal.throwIfAborted();
-      const group = pending.slice(i, i + READ_AT_ONCE);
-      const texts = await Promise.all(
-        group.map((b) =>
-          readText(b.storage_key, b.size).catch((err: Error) => {
-            // A content that cannot be read is left out of this snapshot's search (and logged)
-            // rather than failing it, and stays unindexed: the next snapshot holding it tries again.
-            log.warn({ sha256: b.sha256, err: err.message }, 'codebase: a content could not be read for search; it is left out');
-            return null;
-          }),
-        ),
-      );
-      group.forEach((b, n) => {
+      const texts = await next!;
+      next = i + 1 < reads.length ? readTexts(orgId, reads[i + 1]) : null;
+      reads[i].forEach((b, n) => {
         const text = texts[n];
         if (text === null) return;
         batch.shas.push(b.sha256);
-        // One at a time: a 1 MiB content of short lines is more rows than a spread may pass.
-        for (const row of linesOf(b.sha256, text)) batch.rows.push(row);
+        for (const row of chunksOf(b.sha256, text)) batch.rows.push(row);
       });
-      if (batch.rows.length >= LINES_PER_BATCH) await flush();
+      if (batch.rows.length >= CHUNKS_PER_BATCH) await flush();
     }
     await flush();
     await writing;

@@ -1,22 +1,27 @@
-// SQL of search: the lines of contents (codebase.blob_lines, once per org and SHA-256), the
+// SQL of search: chunks of the lines of contents (codebase.blob_chunks, once per org and SHA-256), the
 // words of paths (codebase.files.path_terms) and the query over one snapshot. Every query names
 // the org. tsvector and tsquery texts come from search-terms.ts, quoted there, and are passed as
 // parameters and cast: no user text is ever read as SQL or as a tsquery operator.
 import { type RawBuilder, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 
-export interface LineRow {
+export interface ChunkRow {
   sha256: string;
-  line: number;
+  /** The number of its first line (from 1). */
+  firstLine: number;
+  /** Its lines joined by `\n`. */
   text: string;
   terms: string;
+  /** Its lines with words (the job's count). */
+  lines: number;
 }
 
 export interface SearchRow {
   path: string;
   language: string | null;
-  /** null for a match of the path itself. */
+  /** The chunk's first line; null for a match of the path itself. */
   line: number | null;
+  /** The chunk's lines joined by `\n`, or the path. */
   text: string;
 }
 
@@ -35,40 +40,38 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${
 
 export const searchIndex = {
   /** The text contents of a snapshot whose lines are not written yet. */
-  async pendingBlobs(db: Executor, orgId: string, snapshotId: string): Promise<{ sha256: string; storage_key: string; size: number }[]> {
-    const rows = await sql<{ sha256: string; storage_key: string; size: string }>`
-      SELECT DISTINCT b.sha256, b.storage_key, b.size
+  async pendingBlobs(db: Executor, orgId: string, snapshotId: string): Promise<{ sha256: string; storage_key: string; pack_offset: string | null; size: number }[]> {
+    const rows = await sql<{ sha256: string; storage_key: string; pack_offset: string | null; size: string }>`
+      SELECT DISTINCT b.sha256, b.storage_key, b.pack_offset, b.size
         FROM codebase.files f
         JOIN codebase.blobs b ON b.org_id = f.org_id AND b.sha256 = f.sha256
        WHERE f.org_id = ${orgId} AND f.snapshot_id = ${snapshotId} AND b.kind = 'text' AND b.indexed_at IS NULL
-       ORDER BY b.sha256`.execute(db);
+       ORDER BY b.storage_key, b.pack_offset`.execute(db);
     return rows.rows.map((r) => ({ ...r, size: Number(r.size) }));
   },
 
   /**
-   * Writes the lines of these contents and marks them indexed, in one transaction. The blob rows
+   * Writes the chunks of these contents and marks them indexed, in one transaction. The blob rows
    * are locked (KEY SHARE) first: a snapshot deletion cannot free them meanwhile, and a content
    * freed before is skipped. Another job writing the same content at once is harmless: its rows
-   * are the same, and conflicts are ignored. Returns the lines written.
+   * are the same, and conflicts are ignored. Returns the lines with words of the chunks written.
    */
-  async writeLines(db: Executor, orgId: string, shas: readonly string[], lines: readonly LineRow[], now: Date): Promise<number> {
+  async writeChunks(db: Executor, orgId: string, shas: readonly string[], chunks: readonly ChunkRow[], now: Date): Promise<number> {
     return db.transaction().execute(async (tx) => {
       const live = await sql<{ sha256: string }>`
         SELECT sha256 FROM codebase.blobs WHERE org_id = ${orgId} AND sha256 = ANY(${[...shas]}::text[]) FOR KEY SHARE`.execute(tx);
       const kept = new Set(live.rows.map((r) => r.sha256));
-      const rows = lines.filter((l) => kept.has(l.sha256));
-      let written = 0;
+      const rows = chunks.filter((c) => kept.has(c.sha256));
       if (rows.length) {
-        const result = await sql`
-          INSERT INTO codebase.blob_lines (org_id, sha256, line, text, terms)
-          SELECT ${orgId}, u.sha256, u.line, u.text, u.terms::tsvector
-            FROM unnest(${rows.map((r) => r.sha256)}::text[], ${rows.map((r) => r.line)}::int[], ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.terms)}::text[])
-                 AS u(sha256, line, text, terms)
+        await sql`
+          INSERT INTO codebase.blob_chunks (org_id, sha256, first_line, text, terms)
+          SELECT ${orgId}, u.sha256, u.first_line, u.text, u.terms::tsvector
+            FROM unnest(${rows.map((r) => r.sha256)}::text[], ${rows.map((r) => r.firstLine)}::int[], ${rows.map((r) => r.text)}::text[], ${rows.map((r) => r.terms)}::text[])
+                 AS u(sha256, first_line, text, terms)
           ON CONFLICT DO NOTHING`.execute(tx);
-        written = Number(result.numAffectedRows ?? 0);
       }
       await sql`UPDATE codebase.blobs SET indexed_at = ${now} WHERE org_id = ${orgId} AND sha256 = ANY(${[...kept]}::text[]) AND indexed_at IS NULL`.execute(tx);
-      return written;
+      return rows.reduce((sum, r) => sum + r.lines, 0);
     });
   },
 
@@ -109,13 +112,14 @@ export const searchIndex = {
    * table gets a warning, not an error.
    */
   async analyze(db: Executor): Promise<void> {
-    await sql`ANALYZE codebase.blob_lines, codebase.files`.execute(db);
+    await sql`ANALYZE codebase.blob_chunks, codebase.files`.execute(db);
   },
 
   /**
    * Matches of one snapshot, best first: files whose path matches (ranked above any line: a file
-   * named for what is searched is the likeliest answer), then lines. Ties by path, then line. A
-   * line's rank is normalized to [0, 1) (normalization 32: rank / (rank + 1)), a path's is 1 or more.
+   * named for what is searched is the likeliest answer), then chunks of lines (search.ts keeps
+   * their lines that match). Ties by path, then line. A chunk's rank is normalized to [0, 1)
+   * (normalization 32: rank / (rank + 1)), a path's is 1 or more.
    */
   async search(db: Executor, f: SearchFilter): Promise<SearchRow[]> {
     const filters = (alias: RawBuilder<unknown>) =>
@@ -139,10 +143,10 @@ export const searchIndex = {
           FROM codebase.files f
          WHERE ${filters(file)} AND f.path_terms @@ ${f.tsquery}::tsquery
         UNION ALL
-        SELECT f.path, f.language, l.line, l.text, ts_rank(l.terms, ${f.tsquery}::tsquery, 32) AS rank
+        SELECT f.path, f.language, c.first_line, c.text, ts_rank(c.terms, ${f.tsquery}::tsquery, 32) AS rank
           FROM codebase.files f
-          JOIN codebase.blob_lines l ON l.org_id = f.org_id AND l.sha256 = f.sha256
-         WHERE ${filters(file)} AND l.terms @@ ${f.tsquery}::tsquery
+          JOIN codebase.blob_chunks c ON c.org_id = f.org_id AND c.sha256 = f.sha256
+         WHERE ${filters(file)} AND c.terms @@ ${f.tsquery}::tsquery
       ) r
       ORDER BY rank DESC, path, line NULLS FIRST
       LIMIT ${f.limit} OFFSET ${f.offset}`.execute(tx);

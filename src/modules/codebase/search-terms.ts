@@ -50,22 +50,66 @@ export function tokensOf(text: string): Token[] {
 /** A lexeme as a tsvector or tsquery literal: quoted, so nothing in it is read as an operator. */
 const literal = (lexeme: string) => (lexeme.includes("'") || lexeme.includes('\\') ? `'${lexeme.replace(/['\\]/g, (c) => `${c}${c}`)}'` : `'${lexeme}'`);
 
+/** Lexemes with their positions, as a tsvector holds them. */
+export type Lexemes = Map<string, number[]>;
+
+/** PostgreSQL keeps positions up to 16,383; past this one a text's further words are left out. */
+export const MAX_POSITION = 16_000;
+
 /**
- * A line's terms as a tsvector literal (cast with `::tsvector`): each token lower-cased at its
- * position, and when it has several parts, each part at the next positions, the first sharing
- * the whole's. Empty when the line has no words.
+ * The lexemes of one identifier (not SIMPLE) relative to its position: the whole at 0, and when
+ * it has several parts, each part at the next positions, the first sharing the whole's, with the
+ * parts from it on joined at its position. Cached: code repeats its identifiers, and splitting
+ * one is the costly step of indexing.
  */
-export function tsvectorOf(text: string): string {
-  const at = new Map<string, number[]>();
-  const put = (lexeme: string, position: number) => {
-    const positions = at.get(lexeme);
-    if (!positions) at.set(lexeme, [position]);
-    else if (positions.length < 256) positions.push(position);
+const IDENTIFIER_CACHE_MAX = 50_000;
+const identifierCache = new Map<string, { lexemes: string[]; offsets: number[]; width: number }>();
+function identifierLexemes(token: string): { lexemes: string[]; offsets: number[]; width: number } {
+  const cached = identifierCache.get(token);
+  if (cached) return cached;
+  const whole = token.toLowerCase().replace(/^_+|_+$/g, '');
+  const parts = identifierParts(token);
+  const lexemes = [whole];
+  const offsets = [0];
+  let width = 1;
+  if (parts.length > 1 || (parts.length === 1 && parts[0].text !== whole)) {
+    // From each part on, the parts joined (`get_order_total`: `getordertotal`, `ordertotal`)
+    // at that part's position: a query word of several parts is then one lexeme, found in any
+    // spelling and inside a longer identifier (parseQuery), never a phrase to check line by line.
+    for (let n = 0; n < parts.length; n++) {
+      if (n < parts.length - 1) {
+        let rest = parts[n].text;
+        for (let m = n + 1; m < parts.length; m++) rest += parts[m].text;
+        if (rest !== whole) {
+          lexemes.push(rest);
+          offsets.push(n);
+        }
+      }
+      lexemes.push(parts[n].text);
+      offsets.push(n);
+    }
+    width = parts.length;
+  }
+  if (identifierCache.size >= IDENTIFIER_CACHE_MAX) identifierCache.clear();
+  const entry = { lexemes, offsets, width };
+  identifierCache.set(token, entry);
+  return entry;
+}
+
+/**
+ * Adds the lexemes of `text` to `into` from `position` on (each token lower-cased at its position;
+ * an identifier of several parts as identifierLexemes says); answers the position after the last.
+ * A lexeme keeps its first 256 positions.
+ */
+export function addLexemes(text: string, into: Lexemes, position: number): number {
+  const put = (lexeme: string, at: number) => {
+    const positions = into.get(lexeme);
+    if (!positions) into.set(lexeme, [at]);
+    else if (positions.length < 256) positions.push(at);
   };
-  let position = 1;
-  for (const m of text.matchAll(TOKEN)) {
-    // PostgreSQL keeps positions up to 16,383; a line is far shorter than that once capped.
-    if (position > 16_000) break;
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+    if (position > MAX_POSITION) break;
     const token = m[0];
     if (token.length > MAX_TOKEN_CHARS) continue;
     // One part, itself (SIMPLE): the whole at its position, nothing more.
@@ -74,33 +118,35 @@ export function tsvectorOf(text: string): string {
       continue;
     }
     if (/^_+$/.test(token)) continue;
-    const whole = token.toLowerCase().replace(/^_+|_+$/g, '');
-    const parts = identifierParts(token);
-    put(whole, position);
-    if (parts.length > 1 || (parts.length === 1 && parts[0].text !== whole)) {
-      // From each part on, the parts joined (`get_order_total`: `getordertotal`, `ordertotal`)
-      // at that part's position: a query word of several parts is then one lexeme, found in any
-      // spelling and inside a longer identifier (parseQuery), never a phrase to check line by line.
-      for (let n = 0; n < parts.length; n++) {
-        if (n < parts.length - 1) {
-          let rest = parts[n].text;
-          for (let m = n + 1; m < parts.length; m++) rest += parts[m].text;
-          if (rest !== whole) put(rest, position);
-        }
-        put(parts[n].text, position++);
-      }
-    } else {
-      position++;
-    }
+    const { lexemes, offsets, width } = identifierLexemes(token);
+    for (let i = 0; i < lexemes.length; i++) put(lexemes[i], position + offsets[i]);
+    position += width;
   }
+  return position;
+}
+
+/** Lexemes as a tsvector literal (cast with `::tsvector`); '' for none. */
+export function tsvectorText(lexemes: Lexemes): string {
   let out = '';
-  for (const [lexeme, positions] of at) out += `${out ? ' ' : ''}${literal(lexeme)}:${positions.join(',')}`;
+  for (const [lexeme, positions] of lexemes) out += `${out ? ' ' : ''}${literal(lexeme)}:${positions.join(',')}`;
   return out;
 }
+
+/** A text's terms as a tsvector literal (addLexemes from position 1). Empty when it has no words. */
+export function tsvectorOf(text: string): string {
+  const at: Lexemes = new Map();
+  addLexemes(text, at, 1);
+  return tsvectorText(at);
+}
+
+/** One required group of a query: a lexeme starting with any of `prefixes`, or the lexemes of `phrase` at positions in sequence. */
+export type QueryGroup = { prefixes: string[] } | { phrase: string[] };
 
 export interface SearchQuery {
   /** The tsquery's text (cast with `::tsquery`), or null when the query holds no word. */
   tsquery: string | null;
+  /** The same query as groups, all required: what textMatches checks a line against. */
+  groups: QueryGroup[];
   /** Lower-cased terms a highlighted token or part is matched against; prefix ones match a start. */
   terms: { text: string; prefix: boolean }[];
 }
@@ -115,6 +161,7 @@ export interface SearchQuery {
  */
 export function parseQuery(input: string): SearchQuery {
   const groups: string[] = [];
+  const matched: QueryGroup[] = [];
   const terms: SearchQuery['terms'] = [];
   const chunks = input.split('"');
   chunks.forEach((chunk, i) => {
@@ -124,6 +171,7 @@ export function parseQuery(input: string): SearchQuery {
     if (phrase && tokens.length) {
       const parts = tokens.flatMap((t) => (t.parts.length ? t.parts.map((p) => p.text) : [t.text.toLowerCase()]));
       groups.push(parts.map(literal).join(' <-> '));
+      matched.push({ phrase: parts });
       for (const p of parts) terms.push({ text: p, prefix: false });
       return;
     }
@@ -134,13 +182,32 @@ export function parseQuery(input: string): SearchQuery {
       if (parts.length > 1) {
         const joined = parts.join('');
         groups.push(joined === whole ? `${literal(whole)}:*` : `(${literal(whole)}:* | ${literal(joined)}:*)`);
+        matched.push({ prefixes: joined === whole ? [whole] : [whole, joined] });
         terms.push(...parts.map((p, n) => ({ text: p, prefix: n === parts.length - 1 })));
       } else {
         groups.push(`${literal(whole)}:*`);
+        matched.push({ prefixes: [whole] });
       }
     }
   });
-  return { tsquery: groups.length ? groups.join(' & ') : null, terms };
+  return { tsquery: groups.length ? groups.join(' & ') : null, groups: matched, terms };
+}
+
+/**
+ * Whether a text's lexemes (addLexemes) match every group of a query, as PostgreSQL matches the
+ * tsquery: a prefix group by any lexeme starting with one of its prefixes, a phrase by its
+ * lexemes at consecutive positions. Search finds chunks of lines by the tsquery and keeps their
+ * lines that match this way (decision 0052).
+ */
+export function lexemesMatch(lexemes: Lexemes, groups: readonly QueryGroup[]): boolean {
+  return groups.every((group) => {
+    if ('prefixes' in group) {
+      for (const lexeme of lexemes.keys()) if (group.prefixes.some((p) => lexeme.startsWith(p))) return true;
+      return false;
+    }
+    const [first, ...rest] = group.phrase;
+    return (lexemes.get(first) ?? []).some((p) => rest.every((word, n) => lexemes.get(word)?.includes(p + n + 1)));
+  });
 }
 
 /**

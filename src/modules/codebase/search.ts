@@ -1,6 +1,7 @@
-// Searching a snapshot: the query parsed as search-terms.ts reads it, matched against the lines
-// and paths of the snapshot's files (search-repository.ts), each match answered as a path, a line
-// and a snippet with where the match is in it. Rights as for browsing: project members read.
+// Searching a snapshot: the query parsed as search-terms.ts reads it, matched against the chunks
+// of lines and the paths of the snapshot's files (search-repository.ts); each chunk found gives
+// its lines that match the query (decision 0052). Each match is answered as a path, a line and a
+// snippet with where the match is in it. Rights as for browsing: project members read.
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { CoreProblems } from '../../core/errors.ts';
@@ -8,11 +9,13 @@ import { decodeCursor, type Page, toPage } from '../../core/http/pagination.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import { CodebaseProblems } from './problems.ts';
 import { snapshots } from './repository.ts';
-import { searchIndex } from './search-repository.ts';
-import { matchRanges, parseQuery, type SearchQuery } from './search-terms.ts';
+import { type SearchRow, searchIndex } from './search-repository.ts';
+import { addLexemes, type Lexemes, lexemesMatch, matchRanges, parseQuery, type SearchQuery } from './search-terms.ts';
 
-/** Matches a query pages through at most: past them a query is too broad to read on. */
+/** Paths and chunks of lines a query pages through at most: past them a query is too broad to read on. */
 export const MAX_RESULTS = 1_000;
+/** Ranked rows (paths and chunks) read at a time while a page is filled. */
+const ROWS_PER_READ = 50;
 /** Characters of a line shown around its first match. */
 export const SNIPPET_CHARS = 240;
 
@@ -55,7 +58,20 @@ export function snippetOf(text: string, terms: SearchQuery['terms']): Pick<Searc
   return { snippet, highlights };
 }
 
-const isOffsetKey = (key: unknown[]) => key.length === 1 && Number.isInteger(key[0]) && (key[0] as number) > 0 && (key[0] as number) < MAX_RESULTS;
+/** A cursor: the ranked row to resume at, and how many of its matches were given already. */
+const isResumeKey = (key: unknown[]) =>
+  key.length === 2 && Number.isInteger(key[0]) && (key[0] as number) >= 0 && (key[0] as number) < MAX_RESULTS && Number.isInteger(key[1]) && (key[1] as number) >= 0 && (key[1] as number) <= 1_000;
+
+/** The lines of a chunk that match the query, numbered; a path match as itself. */
+function matchesOf(row: SearchRow, query: SearchQuery): { line: number | null; text: string }[] {
+  if (row.line === null) return [{ line: null, text: row.text }];
+  const out: { line: number; text: string }[] = [];
+  row.text.split('\n').forEach((text, n) => {
+    const lexemes: Lexemes = new Map();
+    if (addLexemes(text, lexemes, 1) > 1 && lexemesMatch(lexemes, query.groups)) out.push({ line: (row.line as number) + n, text });
+  });
+  return out;
+}
 
 /** A path prefix as a client writes it (`/src`, `./src/`), as paths are stored: NFC, relative. */
 const pathPrefixOf = (path: string | undefined) => (path ?? '').normalize('NFC').replace(/^(\.?\/)+/, '');
@@ -74,20 +90,24 @@ export function createSearch(deps: { db: Executor; projects: Pick<ProjectsApi, '
       throw CodebaseProblems.snapshotNotFound.error(input.snapshot === undefined ? 'The project has no codebase snapshot yet' : `The project's codebase has no snapshot ${input.snapshot}`);
     }
     if (!row.indexed_at) throw CodebaseProblems.notSearchable.error(`Snapshot ${row.version} is still being indexed`);
-    // A snapshot never changes, so an offset names the same match on every call: it is the cursor.
-    const offset = Number(decodeCursor(input.cursor, isOffsetKey)?.[0] ?? 0);
-    const limit = Math.min(input.limit, MAX_RESULTS - offset);
-    const rows = await searchIndex.search(db, {
-      orgId,
-      snapshotId: row.id,
-      tsquery: query.tsquery,
-      language: input.language,
-      pathPrefix: pathPrefixOf(input.path) || undefined,
-      limit: limit + 1,
-      offset,
-    });
-    const hits = rows.map((r, n) => ({ offset: offset + n + 1, hit: { path: r.path, line: r.line, language: r.language, ...snippetOf(r.text, query.terms) } }));
-    const page = toPage(offset + limit >= MAX_RESULTS ? hits.slice(0, limit) : hits, limit, (h) => [h.offset]);
+    // A snapshot never changes, so a ranked row's offset names the same row on every call: the
+    // cursor is that row and how many of its lines were given.
+    const [fromRow, given] = (decodeCursor(input.cursor, isResumeKey) ?? [0, 0]) as [number, number];
+    const want = input.limit + 1;
+    const hits: { key: [number, number]; hit: SearchHit }[] = [];
+    const filter = { orgId, snapshotId: row.id, tsquery: query.tsquery, language: input.language, pathPrefix: pathPrefixOf(input.path) || undefined };
+    for (let offset = fromRow; hits.length < want && offset < MAX_RESULTS; offset += ROWS_PER_READ) {
+      const rows = await searchIndex.search(db, { ...filter, limit: Math.min(ROWS_PER_READ, MAX_RESULTS - offset), offset });
+      rows.forEach((r, n) => {
+        const at = offset + n;
+        matchesOf(r, query).forEach((m, k) => {
+          if ((at === fromRow && k < given) || hits.length >= want) return;
+          hits.push({ key: [at, k + 1], hit: { path: r.path, line: m.line, language: r.language, ...snippetOf(m.text, query.terms) } });
+        });
+      });
+      if (rows.length < ROWS_PER_READ) break;
+    }
+    const page = toPage(hits, input.limit, (h) => h.key);
     return { snapshot: row.version, data: page.data.map((h) => h.hit), page: page.page };
   }
 

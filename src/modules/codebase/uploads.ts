@@ -6,6 +6,8 @@
 // (blobs: the same bytes in two snapshots are one object). The snapshot's rows are written in one
 // transaction at the end, so a half-read upload never shows; if anything fails, the objects this
 // upload stored are removed (no row points at them yet) and the temporary folder goes with them.
+// Small contents (most of a codebase) are packed, a batch's in one object (decision 0051): an
+// object each cost more than reading the whole archive.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { detectKind, type UploadKind } from './archive/kind.ts';
 import { walkTar } from './archive/tar.ts';
 import type { ArchiveLimits, Visit } from './archive/types.ts';
 import { walkZip } from './archive/zip.ts';
+import { BLOB_SCOPE, PACK_CONTENT_TYPE } from './blob-bytes.ts';
 import { type Inspected, inspect } from './content.ts';
 import { createIgnoreRules, type Skipped } from './ignore-rules.ts';
 import { languageOf } from './languages.ts';
@@ -37,13 +40,13 @@ import { type Snapshot, toSnapshot } from './views.ts';
 const SKIPPED_LISTED = 1000;
 /** A .gitignore longer than this is kept as a file but its rules are not read. */
 const GITIGNORE_MAX_BYTES = 64 * 1024;
-const BLOB_SCOPE = 'codebase/blobs';
 /** A file up to this size is read into memory (one at a time) rather than through a temporary file. */
 const IN_MEMORY_BYTES = 256 * 1024;
 /** Bytes of the request body gathered before each write to its temporary file. */
 const RECEIVE_WRITE_BYTES = 1024 * 1024;
 /** New contents stored together (one core.storage.saveMany), at most: files, and bytes (held in memory when small). */
-const BATCH_FILES = 500;
+const BATCH_FILES = 2000;
+/** Also the most a pack holds (the small contents of a batch, one object; never above core/storage's cap). */
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Batches of one upload being stored at once: one's objects are written while another's rows commit. */
 const BATCHES_AT_ONCE = 2;
@@ -147,6 +150,8 @@ export function createUploads(deps: UploadsDeps) {
     // count and a commit each dominated an upload of many small files.
     let batch: Pending[] = [];
     let batchBytes = 0;
+    /** A pack never exceeds what core/storage takes in one object. */
+    const packBytes = Math.min(BATCH_BYTES, storage.limits.maxUploadBytes);
     const saving = new Set<Promise<void>>();
     let saveFailure: unknown = null;
 
@@ -155,23 +160,45 @@ export function createUploads(deps: UploadsDeps) {
       if (skipped.length < SKIPPED_LISTED) skipped.push(s);
     };
 
-    /** Stores a batch: the contents the org already has (another snapshot's) are reused, the others saved; their temporary files removed. */
+    /**
+     * Stores a batch: the contents the org already has (another snapshot's) are reused; the small
+     * new ones go into one pack, each larger one (read through a temporary file) into an object
+     * of its own; their temporary files removed.
+     */
     async function store(pending: Pending[]) {
       try {
         const have = await blobs.existing(db, orgId, pending.map((p) => p.file.sha256));
         reused += have.size;
         const fresh = pending.filter((p) => !have.has(p.file.sha256));
-        const saved = await storage.saveMany(
-          fresh.map((p) => ({ orgId, scope: BLOB_SCOPE, fileName: p.file.sha256, contentType: p.file.contentType, body: p.file.bytes ?? createReadStream(p.temp), userId })),
-        );
-        saved.forEach((s, n) => {
-          const { file } = fresh[n];
-          stored.push({ org_id: orgId, sha256: file.sha256, size: s.size, kind: file.kind, content_type: file.contentType, storage_key: s.key, created_at: clock.now() });
+        const packed = fresh.filter((p) => p.file.bytes !== null);
+        const alone = fresh.filter((p) => p.file.bytes === null);
+        const pack = packed.length ? Buffer.concat(packed.map((p) => p.file.bytes!)) : null;
+        const saved = await storage.saveMany([
+          ...(pack ? [{ orgId, scope: BLOB_SCOPE, fileName: 'pack', contentType: PACK_CONTENT_TYPE, body: pack, userId }] : []),
+          ...alone.map((p) => ({ orgId, scope: BLOB_SCOPE, fileName: p.file.sha256, contentType: p.file.contentType, body: createReadStream(p.temp), userId })),
+        ]);
+        const row = (file: Inspected, key: string, offset: number | null): BlobRow => ({
+          org_id: orgId,
+          sha256: file.sha256,
+          size: file.size,
+          kind: file.kind,
+          content_type: file.contentType,
+          storage_key: key,
+          pack_offset: offset,
+          created_at: clock.now(),
+        });
+        let offset = 0;
+        for (const p of packed) {
+          stored.push(row(p.file, saved[0].key, offset));
+          offset += p.file.size;
+        }
+        alone.forEach((p, n) => {
+          stored.push(row(p.file, saved[n + (pack ? 1 : 0)].key, null));
         });
       } catch (err) {
         saveFailure ??= err;
       } finally {
-        for (const p of pending) await rm(p.temp, { force: true });
+        for (const p of pending) if (p.file.bytes === null) await rm(p.temp, { force: true });
       }
     }
 
@@ -193,6 +220,7 @@ export function createUploads(deps: UploadsDeps) {
       else {
         for (const p of batch) await rm(p.temp, { force: true });
         batch = [];
+        batchBytes = 0;
       }
       while (saving.size) await Promise.all(saving);
       if (check && saveFailure) throw saveFailure;
@@ -212,10 +240,12 @@ export function createUploads(deps: UploadsDeps) {
           seen.add(file.sha256);
           if (known.has(file.sha256)) reused++;
           else {
+            // The batch goes before it would grow past a pack with this content.
+            if (batchBytes + file.size > packBytes) await flush();
             batch.push({ file, temp });
             batchBytes += file.size;
             handedOver = true;
-            if (batch.length >= BATCH_FILES || batchBytes >= BATCH_BYTES) await flush();
+            if (batch.length >= BATCH_FILES || batchBytes >= packBytes) await flush();
           }
         }
         return { path, size: file.size, sha256: file.sha256, language: languageOf(path, file.head), kind: file.kind };
@@ -281,7 +311,9 @@ export function createUploads(deps: UploadsDeps) {
         throw CodebaseProblems.uploadConflict.error('A snapshot sharing files with this upload was deleted meanwhile: send the upload again');
       }
       const inserted = await blobs.insertNew(tx, run.stored);
-      const duplicates = run.stored.filter((b) => !inserted.has(b.sha256)).map((b) => b.storage_key);
+      // An object of which no content was inserted holds only what another upload stored first.
+      const used = new Set(run.stored.filter((b) => inserted.has(b.sha256)).map((b) => b.storage_key));
+      const duplicates = [...new Set(run.stored.map((b) => b.storage_key))].filter((key) => !used.has(key));
 
       // A single file changes one file of the current snapshot: the others are carried over.
       let all: KeptFile[] = kept;
@@ -311,7 +343,7 @@ export function createUploads(deps: UploadsDeps) {
       await snapshots.insert(tx, row);
       await snapshots.insertFiles(tx, all.map((f): FileRow => ({ snapshot_id: id, org_id: orgId, ...f })));
       await events.publish(tx, 'codebase.snapshot_created', { orgId, projectId, snapshotId: id, version, files: row.file_count, bytes: row.total_bytes }, { actor, orgId });
-      return { snapshot: toSnapshot(row, version), duplicates };
+      return { snapshot: toSnapshot(row, version), duplicates, storedBlobs: inserted.size };
     });
   }
 
@@ -359,20 +391,20 @@ export function createUploads(deps: UploadsDeps) {
       }
       await run.settle(true);
       const read = performance.now();
-      const { snapshot, duplicates } = await commit(actor, orgId, projectId, input, run, kept, kind === 'file');
+      const { snapshot, duplicates, storedBlobs } = await commit(actor, orgId, projectId, input, run, kept, kind === 'file');
       committed = true;
       await discard(duplicates);
       // Where an upload's time goes (the codebase benchmark reads this line).
       const ms = (a: number, b: number) => Math.round(b - a);
       log.info(
-        { orgId, projectId, snapshotId: snapshot.id, bytes, files: kept.length, storedBlobs: run.stored.length - duplicates.length, receiveMs: ms(started, received), readMs: ms(received, read), commitMs: ms(read, performance.now()) },
+        { orgId, projectId, snapshotId: snapshot.id, bytes, files: kept.length, storedBlobs, storedObjects: new Set(run.stored.map((b) => b.storage_key)).size - duplicates.length, receiveMs: ms(started, received), readMs: ms(received, read), commitMs: ms(read, performance.now()) },
         'codebase: upload stored',
       );
-      return { snapshot, storedBlobs: run.stored.length - duplicates.length, reusedBlobs: run.reused(), skipped: run.skipped(), skippedCount: run.skippedCount() };
+      return { snapshot, storedBlobs, reusedBlobs: run.reused(), skipped: run.skipped(), skippedCount: run.skippedCount() };
     } catch (err) {
       if (!committed) {
         await run.settle(false);
-        await discard(run.stored.map((b) => b.storage_key));
+        await discard([...new Set(run.stored.map((b) => b.storage_key))]);
       }
       if (err instanceof ArchiveRefusal) throw toProblem(err);
       throw err;
