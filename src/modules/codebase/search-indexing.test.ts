@@ -5,7 +5,7 @@ import { addLexemes, type Lexemes, lexemesMatch, parseQuery } from './search-ter
 describe('the chunks of a content', () => {
   it('number lines from 1 whatever the line ends, run from a line with words to a line with words, and count those with words', () => {
     const rows = chunksOf('h', '\n{\none\r\n\r\n  }\rtwo words\nthree\n}\n');
-    expect(rows).toEqual([{ sha256: 'h', firstLine: 3, text: 'one\n\n  }\ntwo words\nthree', terms: "'one':1 'two':3 'words':4 'three':6", lines: 3 }]);
+    expect(rows).toEqual([{ sha256: 'h', firstLine: 3, text: 'one\n\n  }\ntwo words\nthree', terms: "'one' 'two' 'words' 'three'", lines: 3 }]);
   });
 
   it('hold CHUNK_LINES lines at most, and leave out chunks without words', () => {
@@ -17,16 +17,9 @@ describe('the chunks of a content', () => {
     ]);
   });
 
-  it('leave a gap between lines, so no phrase spans a line end', () => {
-    const [row] = chunksOf('h', 'hello\nworld\nhello world');
-    expect(row.terms).toBe("'hello':1,5 'world':3,6");
-  });
-
-  it('end early when their words would pass the positions PostgreSQL keeps', () => {
-    // 500 words a line: 30 lines reach the positions a chunk may use, well before CHUNK_LINES.
-    const wide = Array.from({ length: 40 }, () => 'a '.repeat(MAX_LINE_CHARS / 2)).join('\n');
-    const rows = chunksOf('h', wide);
-    expect(rows.map((r) => r.lines)).toEqual([30, 10]);
+  it('hold each identifier whole and its parts joined from each part on, once, without positions', () => {
+    const [row] = chunksOf('h', 'getUserName(id)\nconst get_user_name = getUserName;');
+    expect(row.terms).toBe("'getusername' 'name' 'username' 'id' 'const' 'get_user_name'");
   });
 
   it('cut lines at MAX_LINE_CHARS and hold no NUL (PostgreSQL text cannot)', () => {
@@ -34,6 +27,10 @@ describe('the chunks of a content', () => {
     expect(long.text).toHaveLength(MAX_LINE_CHARS);
     expect(long.terms).not.toContain('tail');
     expect(chunksOf('h', 'a\u0000b')[0].text).toBe('a b');
+    // Never half of a character that is two UTF-16 units.
+    const words = 'ab '.repeat((MAX_LINE_CHARS - 1) / 3);
+    const [cut] = chunksOf('h', `${words}😀tail`);
+    expect(cut.text).toBe(words);
   });
 });
 

@@ -14,7 +14,7 @@ import type { JobContext, JobDefinition, JobQueue } from '../../core/jobs/types.
 import type { Logger } from '../../core/log/logger.ts';
 import type { BlobBytes, BlobPlace } from './blob-bytes.ts';
 import { type ChunkRow, searchIndex } from './search-repository.ts';
-import { addLexemes, type Lexemes, MAX_POSITION, tsvectorOf, tsvectorText } from './search-terms.ts';
+import { chunkLexemes, tsvectorOf } from './search-terms.ts';
 
 export const INDEX_JOB = 'codebase.index_snapshot';
 export const SWEEP_JOB = 'codebase.index_missed_snapshots';
@@ -30,12 +30,11 @@ const SWEEP_LIMIT = 100;
 export const MAX_LINE_CHARS = 1_000;
 /** Lines a chunk holds at most (a row of the index). */
 export const CHUNK_LINES = 32;
-/** A chunk ends once its words reach this position: a line adds at most MAX_LINE_CHARS more, under MAX_POSITION. */
-const CHUNK_POSITIONS = MAX_POSITION - MAX_LINE_CHARS - 1;
-/** Chunks written per transaction. */
-const CHUNKS_PER_BATCH = 2_000;
-/** Bytes of contents read at once: a pack's contents one range. */
-const READ_BYTES = 8 * 1024 * 1024;
+/** Chunks written per transaction (a statement well under DB_STATEMENT_TIMEOUT). */
+const CHUNKS_PER_BATCH = 1_000;
+const WRITES_AT_ONCE = 2;
+/** Bytes of contents read at once: neighbours in a pack one range. */
+const READ_BYTES = 1024 * 1024;
 const PATHS_PER_BATCH = 2_000;
 /** A run that wrote this many lines refreshes the planner's statistics (searchIndex.analyze). */
 const ANALYZE_AFTER_LINES = 20_000;
@@ -62,10 +61,12 @@ interface IndexJob {
   snapshotId: string;
 }
 
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
 /**
  * A text's chunks: up to CHUNK_LINES consecutive lines (numbered from 1 whatever the line ends),
- * from a line with words to a line with words, each cut at MAX_LINE_CHARS, with the words of them
- * all; positions run on from line to line with a gap between two, so no phrase spans a line end.
+ * from a line with words to a line with words, each cut at MAX_LINE_CHARS, with the index lexemes
+ * of them all (search-terms.ts, chunkLexemes: no positions; search checks each line itself).
  */
 export function chunksOf(sha256: string, text: string): ChunkRow[] {
   const rows: ChunkRow[] = [];
@@ -73,31 +74,30 @@ export function chunksOf(sha256: string, text: string): ChunkRow[] {
   let lines: string[] = [];
   let kept = 0;
   let firstLine = 1;
-  let lexemes: Lexemes = new Map();
-  let position = 1;
+  const lexemes = chunkLexemes();
   let withWords = 0;
   const close = () => {
-    if (withWords) rows.push({ sha256, firstLine, text: lines.slice(0, kept).join('\n'), terms: tsvectorText(lexemes), lines: withWords });
+    const terms = lexemes.terms();
+    if (withWords) rows.push({ sha256, firstLine, text: lines.slice(0, kept).join('\n'), terms, lines: withWords });
     lines = [];
     kept = 0;
-    lexemes = new Map();
-    position = 1;
     withWords = 0;
   };
   text.split(/\r\n|\n|\r/).forEach((raw, i) => {
     // PostgreSQL text holds no NUL; a text file may still have one past the bytes that classified it.
-    const line = raw.slice(0, MAX_LINE_CHARS).replaceAll('\u0000', ' ');
-    const next = addLexemes(line, lexemes, position);
-    if (next > position) {
+    let line = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
+    // A cut between the two halves of a pair leaves half a character, which JSON cannot carry to PostgreSQL.
+    if (line.length === MAX_LINE_CHARS && isHighSurrogate(line.charCodeAt(MAX_LINE_CHARS - 1))) line = line.slice(0, -1);
+    if (line.includes('\u0000')) line = line.replaceAll('\u0000', ' ');
+    if (lexemes.add(line)) {
       if (!lines.length) firstLine = i + 1;
       withWords++;
-      position = next + 1;
       lines.push(line);
       kept = lines.length;
     } else if (lines.length) {
       lines.push(line);
     }
-    if (lines.length >= CHUNK_LINES || position > CHUNK_POSITIONS) close();
+    if (lines.length >= CHUNK_LINES) close();
   });
   close();
   return rows;
@@ -167,46 +167,77 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes
     return Promise.all(read.map((b) => readOne(orgId, b)));
   }
 
-  async function indexBlobs(ctx: JobContext<IndexJob>): Promise<{ indexedBlobs: number; lines: number }> {
+  /** Where a run's time went (ms): waiting for reads, splitting into chunks, writing them (the codebase benchmark reads the log line). */
+  interface Timings {
+    readWaitMs: number;
+    splitMs: number;
+    writeMs: number;
+    chunks: number;
+  }
+
+  async function indexBlobs(ctx: JobContext<IndexJob>, timings: Timings): Promise<{ indexedBlobs: number; lines: number }> {
     const { orgId, snapshotId } = ctx.data;
     const pending = await searchIndex.pendingBlobs(db, orgId, snapshotId);
     let done = 0;
     let lines = 0;
     let batch: { shas: string[]; rows: ChunkRow[] } = { shas: [], rows: [] };
-    // One batch is written while the next is read and split into words: the database's work
-    // and this process's overlap (two cores, not one after the other).
-    let writing: Promise<void> = Promise.resolve();
+    // Batches are written (two at once, on two connections) while the next is read and split
+    // into words: the database's work and this process's overlap.
+    const writing = new Set<Promise<void>>();
+    let failure: unknown = null;
     const flush = async () => {
       if (!batch.shas.length) return;
       const { shas, rows } = batch;
       batch = { shas: [], rows: [] };
-      await writing;
+      while (writing.size >= WRITES_AT_ONCE) await Promise.race(writing);
+      if (failure) throw failure;
       const write = (async () => {
+        const started = performance.now();
         lines += await searchIndex.writeChunks(db, orgId, shas, rows, clock.now());
+        timings.writeMs += performance.now() - started;
+        timings.chunks += rows.length;
         done += shas.length;
         // Paths and the mark are the last few percent.
         await ctx.progress((done / pending.length) * 0.95, `${done} of ${pending.length} contents indexed`);
       })();
-      write.catch(() => {}); // awaited (and thrown) by the next flush or the end
-      writing = write;
+      const tracked: Promise<void> = write.then(
+        () => {
+          writing.delete(tracked);
+        },
+        (err: unknown) => {
+          failure ??= err;
+          writing.delete(tracked);
+        },
+      );
+      writing.add(tracked);
     };
     const reads = readsOf(pending);
     // The next read is under way while this one's texts are split.
     let next = reads.length ? readTexts(orgId, reads[0]) : null;
     for (let i = 0; i < reads.length; i++) {
       ctx.signal.throwIfAborted();
+      const waited = performance.now();
       const texts = await next!;
+      timings.readWaitMs += performance.now() - waited;
       next = i + 1 < reads.length ? readTexts(orgId, reads[i + 1]) : null;
-      reads[i].forEach((b, n) => {
+      for (const [n, b] of reads[i].entries()) {
         const text = texts[n];
-        if (text === null) return;
+        if (text === null) continue;
         batch.shas.push(b.sha256);
+        const split = performance.now();
         for (const row of chunksOf(b.sha256, text)) batch.rows.push(row);
-      });
-      if (batch.rows.length >= CHUNKS_PER_BATCH) await flush();
+        timings.splitMs += performance.now() - split;
+        // Between contents: a content's chunks and its mark are written together.
+        if (batch.rows.length >= CHUNKS_PER_BATCH) {
+          await flush();
+          // Splitting is the server's own work: requests are served between batches.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
     }
     await flush();
-    await writing;
+    await Promise.all(writing);
+    if (failure) throw failure;
     return { indexedBlobs: done, lines };
   }
 
@@ -227,10 +258,19 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes
     retryDelaySeconds: 10,
     retryBackoff: true,
     async handler(ctx) {
-      const { indexedBlobs, lines } = await indexBlobs(ctx);
+      const started = performance.now();
+      const timings: Timings = { readWaitMs: 0, splitMs: 0, writeMs: 0, chunks: 0 };
+      const { indexedBlobs, lines } = await indexBlobs(ctx, timings);
+      const contentsDone = performance.now();
       await indexPaths(ctx);
       if (lines >= ANALYZE_AFTER_LINES) await searchIndex.analyze(db);
+      await searchIndex.mergePending(db).catch((err: Error) => log.debug({ err: err.message }, 'codebase: the search index\'s pending list is left to autovacuum'));
       const searchable = await searchIndex.markSnapshot(db, ctx.data.orgId, ctx.data.snapshotId, clock.now());
+      const ms = (x: number) => Math.round(x);
+      log.info(
+        { ...ctx.data, indexedBlobs, lines, ...timings, readWaitMs: ms(timings.readWaitMs), splitMs: ms(timings.splitMs), writeMs: ms(timings.writeMs), contentsMs: ms(contentsDone - started), ms: ms(performance.now() - started) },
+        'codebase: snapshot indexed',
+      );
       await ctx.progress(1, searchable ? 'searchable' : 'the snapshot was deleted');
       return { searchable, indexedBlobs, lines };
     },

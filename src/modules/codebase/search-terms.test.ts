@@ -70,8 +70,9 @@ describe('a query', () => {
     expect(parseQuery('user_name').tsquery).toBe("('user_name':* | 'username':*)");
   });
 
-  it('reads quoted phrases as words in sequence, and nothing as an operator', () => {
-    expect(parseQuery('"hello world" x').tsquery).toBe("'hello' <-> 'world' & 'x':*");
+  it('reads quoted phrases as their words (chunks are found by them; lines are checked for the sequence), and nothing as an operator', () => {
+    expect(parseQuery('"hello world" x').tsquery).toBe("'hello':* & 'world':* & 'x':*");
+    expect(parseQuery('"hello world" x').groups).toEqual([{ phrase: ['hello', 'world'] }, { prefixes: ['x'] }]);
     expect(parseQuery("it's & | ! <-> :*").tsquery).toBe("'it':* & 's':*");
     expect(parseQuery(' !!! ').tsquery).toBeNull();
   });

@@ -64,7 +64,12 @@ const isResumeKey = (key: unknown[]) =>
 
 /** The lines of a chunk that match the query, numbered; a path match as itself. */
 function matchesOf(row: SearchRow, query: SearchQuery): { line: number | null; text: string }[] {
-  if (row.line === null) return [{ line: null, text: row.text }];
+  if (row.line === null) {
+    // A path is found by the words as prefixes; a phrase must also be in it in order.
+    const lexemes: Lexemes = new Map();
+    addLexemes(row.text, lexemes, 1);
+    return lexemesMatch(lexemes, query.groups) ? [{ line: null, text: row.text }] : [];
+  }
   const out: { line: number; text: string }[] = [];
   row.text.split('\n').forEach((text, n) => {
     const lexemes: Lexemes = new Map();
