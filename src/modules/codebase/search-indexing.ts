@@ -31,7 +31,7 @@ export const MAX_LINE_CHARS = 1_000;
 /** Lines a chunk holds at most (a row of the index). */
 export const CHUNK_LINES = 32;
 /** Chunks written per transaction (a statement well under DB_STATEMENT_TIMEOUT). */
-const CHUNKS_PER_BATCH = 1_000;
+const CHUNKS_PER_BATCH = 500;
 const WRITES_AT_ONCE = 2;
 /** Bytes of contents read at once: neighbours in a pack one range. */
 const READ_BYTES = 1024 * 1024;
@@ -193,7 +193,8 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes
       if (failure) throw failure;
       const write = (async () => {
         const started = performance.now();
-        lines += await searchIndex.writeChunks(db, orgId, shas, rows, clock.now());
+        const written = await searchIndex.writeChunks(db, orgId, shas, rows, clock.now());
+        lines += written;
         timings.writeMs += performance.now() - started;
         timings.chunks += rows.length;
         done += shas.length;

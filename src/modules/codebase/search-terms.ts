@@ -159,7 +159,7 @@ export function indexLexemesOf(token: string, simple: boolean): string[] {
 // told apart by marks in an array rather than a Set. Profiled, splitting took a quarter of the
 // time it did with regular expressions, Maps and Sets. The tables are emptied when they grow past
 // TABLE_MAX lexemes, between two texts (a collector is used synchronously, for one text).
-const TABLE_MAX = 200_000;
+const TABLE_MAX = 100_000;
 interface KnownToken {
   hash: number;
   token: string;

@@ -45,9 +45,9 @@ const IN_MEMORY_BYTES = 256 * 1024;
 /** Bytes of the request body gathered before each write to its temporary file. */
 const RECEIVE_WRITE_BYTES = 1024 * 1024;
 /** New contents stored together (one core.storage.saveMany), at most: files, and bytes (held in memory when small). */
-const BATCH_FILES = 2000;
+const BATCH_FILES = 500;
 /** Also the most a pack holds (the small contents of a batch, one object; never above core/storage's cap). */
-const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_BYTES = 4 * 1024 * 1024;
 /** Batches of one upload being stored at once: one's objects are written while another's rows commit. */
 const BATCHES_AT_ONCE = 2;
 
