@@ -3,8 +3,10 @@
 // (text as JSON, binaries only as attachments), compared, extended by a single file, and deleted
 // without losing the contents other snapshots share; then who may do what (the project's roles)
 // and another organization's 404s.
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobBytes } from '../src/modules/codebase/blob-bytes.ts';
 import { zipOf, tarOf } from './codebase-archives.ts';
 import { bearer, createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, createProject, outbox, projectsUrl, putMember } from './projects-fixture.ts';
@@ -187,6 +189,12 @@ describe('a codebase', () => {
   it('deletes a snapshot, freeing only the contents no other snapshot shares', async () => {
     const blobsBefore = await blobCount();
     const usedBefore = await usage();
+    // Where README.md's bytes are now: in the pack of snapshot 1, which the deletion shrinks.
+    const readmeSha = createHash('sha256').update(V1['README.md']).digest('hex');
+    const placeOf = async (sha: string) =>
+      (await sql<{ storage_key: string; pack_offset: string | null; size: string }>`SELECT storage_key, pack_offset, size FROM codebase.blobs WHERE org_id = ${w.orgId} AND sha256 = ${sha}`.execute(t.database.db))
+        .rows[0];
+    const oldPlace = await placeOf(readmeSha);
     expectProblem(await call(t, w.member.accessToken, 'DELETE', `${base()}/snapshots/1`), 403, 'FORBIDDEN');
     expect((await call(t, manager.accessToken, 'DELETE', `${base()}/snapshots/1`)).statusCode).toBe(204);
     // Only v1's src/index.ts and src/lib/util.ts were its own.
@@ -198,6 +206,15 @@ describe('a codebase', () => {
     expect(repack.result).toEqual({ repacked: 1, freedBytes: V1['src/index.ts'].length + V1['src/lib/util.ts'].length });
     expect(await usage()).toBe(usedBefore - V1['src/index.ts'].length - V1['src/lib/util.ts'].length);
     for (const path of ['src/index.ts', 'README.md', 'bin/run']) expect((await get(w.member, `/file?path=${path}&snapshot=2`)).statusCode).toBe(200);
+    // A reader that found the old place before the repack (an export under way) reads it where it is now.
+    const newPlace = await placeOf(readmeSha);
+    expect(newPlace.storage_key).not.toBe(oldPlace.storage_key);
+    expect(await t.app.storage.file(oldPlace.storage_key)).toBeNull();
+    const bytes = createBlobBytes({ db: t.database.db, storage: t.app.storage });
+    expect((await bytes.read(w.orgId, readmeSha, oldPlace)).toString()).toBe(V1['README.md']);
+    // A content that was freed is not found.
+    const freedSha = createHash('sha256').update(V1['src/lib/util.ts']).digest('hex');
+    await expect(bytes.read(w.orgId, freedSha, oldPlace)).rejects.toMatchObject({ code: 'STORAGE.NOT_FOUND' });
     expect((await get(w.member, '/file?path=README.md&snapshot=2')).json().text).toBe(V1['README.md']);
     expect((await get(w.member, '/file?path=logo.png&snapshot=2')).rawPayload.equals(PNG)).toBe(true);
     expectProblem(await get(w.member, '/snapshots/1'), 404, 'CODEBASE.SNAPSHOT_NOT_FOUND');
