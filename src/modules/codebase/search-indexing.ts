@@ -261,9 +261,15 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes
     async handler(ctx) {
       const started = performance.now();
       const timings: Timings = { readWaitMs: 0, splitMs: 0, writeMs: 0, chunks: 0 };
-      const { indexedBlobs, lines } = await indexBlobs(ctx, timings);
-      const contentsDone = performance.now();
-      await indexPaths(ctx);
+      // The paths' words go beside the contents, on a connection of their own.
+      let contentsDone = 0;
+      const [{ indexedBlobs, lines }] = await Promise.all([
+        indexBlobs(ctx, timings).then((r) => {
+          contentsDone = performance.now();
+          return r;
+        }),
+        indexPaths(ctx),
+      ]);
       if (lines >= ANALYZE_AFTER_LINES) await searchIndex.analyze(db);
       await searchIndex.mergePending(db).catch((err: Error) => log.debug({ err: err.message }, 'codebase: the search index\'s pending list is left to autovacuum'));
       const searchable = await searchIndex.markSnapshot(db, ctx.data.orgId, ctx.data.snapshotId, clock.now());
