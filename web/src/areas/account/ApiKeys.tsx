@@ -45,8 +45,8 @@ export function ApiKeys() {
               <strong>{k.name}</strong> <span className="meta">{k.prefix}…</span>
               <div className="meta">{k.scopes.join(', ')}</div>
             </div>
-            <button type="button" className="danger" onClick={() => revoke.start(k.id)} aria-label={`Revoke the key ${k.name}`}>
-              Revoke
+            <button type="button" className="danger" onClick={() => revoke.start(k.id)}>
+              Revoke<span className="visually-hidden"> the key {k.name}</span>
             </button>
           </li>
         ))}

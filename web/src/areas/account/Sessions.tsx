@@ -47,8 +47,14 @@ export function Sessions() {
                 {s.ip ? ` · ${s.ip}` : ''}
               </div>
             </div>
-            <button type="button" className="danger" disabled={revoke.pending} onClick={() => revoke.start(s.id, s.current)} aria-label={`Revoke the session on ${s.device} from ${when(s.createdAt)}`}>
-              {s.current ? 'Sign out here' : 'Revoke'}
+            <button type="button" className="danger" disabled={revoke.pending} onClick={() => revoke.start(s.id, s.current)}>
+              {s.current ? (
+                'Sign out here'
+              ) : (
+                <>
+                  Revoke<span className="visually-hidden"> the session on {s.device} from {when(s.createdAt)}</span>
+                </>
+              )}
             </button>
           </li>
         ))}
@@ -67,11 +73,11 @@ export function Sessions() {
         {devices.data?.data.map((d) => (
           <li key={d.id}>
             <div>
-              <strong>{d.label ?? "A device"}</strong>
+              <strong>{d.label ?? 'A device'}</strong>
               <div className="meta">Trusted until {when(d.expiresAt)}</div>
             </div>
-            <button type="button" className="danger" onClick={() => forget.start(d.id)} aria-label={`Stop trusting ${d.label ?? "this device"}`}>
-              Stop trusting
+            <button type="button" className="danger" onClick={() => forget.start(d.id)}>
+              Stop trusting<span className="visually-hidden"> {d.label ?? 'this device'}</span>
             </button>
           </li>
         ))}
