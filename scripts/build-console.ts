@@ -39,11 +39,12 @@ export function consoleSourceHash(): string {
 
 export type ConsoleBuild = { built: boolean; reason: 'unchanged' | 'changed' | 'no-vite' };
 
-/** Builds the console into web/dist unless the stored hash says it is current. */
-export async function buildConsole(opts: { force?: boolean } = {}): Promise<ConsoleBuild> {
+/** Builds the console into `outDir` (web/dist) unless the hash stored there says it is current. */
+export async function buildConsole(opts: { force?: boolean; outDir?: string } = {}): Promise<ConsoleBuild> {
+  const outDir = opts.outDir ?? CONSOLE_DIST;
   const hash = consoleSourceHash();
-  const stamp = join(CONSOLE_DIST, HASH_FILE);
-  if (!opts.force && existsSync(join(CONSOLE_DIST, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) {
+  const stamp = join(outDir, HASH_FILE);
+  if (!opts.force && existsSync(join(outDir, 'index.html')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) {
     return { built: false, reason: 'unchanged' };
   }
   let vite: typeof import('vite');
@@ -52,7 +53,7 @@ export async function buildConsole(opts: { force?: boolean } = {}): Promise<Cons
   } catch {
     return { built: false, reason: 'no-vite' };
   }
-  await vite.build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   writeFileSync(stamp, hash);
   return { built: true, reason: 'changed' };
 }
