@@ -1,7 +1,8 @@
 // The account journey in the console, end to end in Chromium (issue #16): sign up, the mailed
 // verification link opens the console, sign in (the refresh token only in an http-only cookie),
 // a reload keeps the session, sessions with revoke, password change, two-step sign-in with
-// TOTP, API keys, sign out, password reset through the mailed link; axe on every page, a
+// TOTP, API keys, notification preferences, an invitation's mailed link, sign out, password
+// reset through the mailed link; axe on every page, a
 // screenshot of each main page, the phone width, the dark theme, and the first load's figures.
 import { mkdirSync } from 'node:fs';
 import { generateSync } from 'otplib';
@@ -169,6 +170,42 @@ describe('the account journey', { timeout: 60_000 }, () => {
     await screenshot(page, 'api-keys');
     await page.getByRole('button', { name: 'Revoke the key CI export' }).click();
     await expect.poll(() => keys.count()).toBe(0);
+  });
+
+  it('saves notification preferences (the page every notification mail links to)', async () => {
+    await page.goto('/settings/notifications');
+    await expect.poll(() => heading().textContent()).toBe('Notifications');
+    const newSignInByMail = page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'Email' });
+    const before = await newSignInByMail.isChecked();
+    await newSignInByMail.setChecked(!before);
+    // SMS without a number is refused, next to the field the API names.
+    await page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'SMS' }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('SMS needs a phone number');
+    await page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'SMS' }).uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Your preferences are saved.');
+    await expectAccessible(page, 'notification preferences');
+    await screenshot(page, 'notifications');
+    await page.reload();
+    await expect.poll(() => page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'Email' }).isChecked()).toBe(!before);
+  });
+
+  it('accepts an invitation through the mailed link', async () => {
+    const owner = `owner-${process.pid}-${Date.now()}@example.test`;
+    expect((await api(run.server, 'POST', '/auth/register', { email: owner, password: PASSWORD, displayName: 'Owner' })).status).toBe(201);
+    const ownerToken = (await api(run.server, 'POST', '/auth/login', { email: owner, password: PASSWORD })).body.accessToken;
+    const org = await api(run.server, 'POST', '/orgs', { name: 'Console Co', slug: `console-${process.pid}-${Date.now()}` }, ownerToken);
+    expect(org.status, org.text).toBe(201);
+    const invite = await api(run.server, 'POST', `/orgs/${org.body.id}/invitations`, { email, role: 'member' }, ownerToken);
+    expect(invite.status, invite.text).toBe(201);
+    await page.goto(await mailedLink(run, email, '/invitations/accept'));
+    await expect.poll(() => heading().textContent()).toBe('Join an organization');
+    await expectAccessible(page, 'invitation');
+    await page.getByRole('button', { name: 'Accept the invitation' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('You joined Console Co.');
+    const members = await api(run.server, 'GET', `/orgs/${org.body.id}/members`, undefined, ownerToken);
+    expect(members.body.data.map((m: { email: string }) => m.email)).toContain(email);
   });
 
   it('signs out: the cookie is cleared and a reload asks to sign in', async () => {

@@ -4,11 +4,13 @@
 import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { homeRoutes } from '../areas/home/routes';
+import { invitationRoutes } from '../areas/organizations/routes';
+import { settingsNav, settingsRoutes } from '../areas/settings/routes';
 
 export interface NavItem {
   to: string;
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes];
-export const NAV: NavItem[] = [...accountNav];
+export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes];
+export const NAV: NavItem[] = [...accountNav, ...settingsNav];

@@ -7,7 +7,7 @@ import { Form } from '../../ui/Form';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
-import { useLoad } from './useLoad';
+import { useLoad } from '../../app/useLoad';
 
 export function ApiKeys() {
   const keys = useLoad(useCallback(() => call(api.GET('/auth/api-keys')), []));

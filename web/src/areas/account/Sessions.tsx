@@ -7,7 +7,7 @@ import { session } from '../../api/session';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
-import { useLoad } from './useLoad';
+import { useLoad } from '../../app/useLoad';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 

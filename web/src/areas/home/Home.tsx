@@ -15,6 +15,7 @@ export function Home() {
         <li><Link to="/account/password">Change the password</Link></li>
         <li><Link to="/account/security">Two-step sign-in</Link></li>
         <li><Link to="/account/api-keys">API keys</Link></li>
+        <li><Link to="/settings/notifications">Notification preferences</Link></li>
       </ul>
     </Page>
   );

@@ -1,6 +1,6 @@
 // Loading what a page shows, with a way to load it again after a change.
 import { useCallback, useEffect, useState } from 'react';
-import { type Problem, ProblemError, toProblem } from '../../api/problem';
+import { type Problem, ProblemError, toProblem } from '../api/problem';
 
 export function useLoad<T>(load: () => Promise<T>) {
   const [data, setData] = useState<T | undefined>(undefined);
