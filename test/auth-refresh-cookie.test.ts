@@ -1,6 +1,7 @@
 // The refresh token as an http-only cookie (decision 0050): what the console's opt-in header
 // changes, what stays as it was for API clients, and the guard of the cookie path.
 import type { LightMyRequestResponse } from 'fastify';
+import { generateSync } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, expectProblem, fromOwnAddress, signUp, type TestApp } from './harness.ts';
 
@@ -21,14 +22,15 @@ afterAll(async () => {
 
 const post = (app: TestApp, url: string, payload: unknown, headers: Record<string, string> = {}) => app.request({ method: 'POST', url: API + url, payload: payload as any, headers });
 
-/** The `trellis_refresh` Set-Cookie of an answer, parsed: its value and attributes. */
-function refreshCookie(res: LightMyRequestResponse) {
+/** A Set-Cookie of an answer, parsed: its value and attributes. */
+function namedCookie(res: LightMyRequestResponse, name: string) {
   const raw = res.headers['set-cookie'];
-  const line = (Array.isArray(raw) ? raw : raw ? [raw] : []).find((l) => l.startsWith('trellis_refresh='));
+  const line = (Array.isArray(raw) ? raw : raw ? [raw] : []).find((l) => l.startsWith(`${name}=`));
   if (!line) return undefined;
   const [pair, ...attrs] = line.split(';').map((p) => p.trim());
-  return { value: pair.slice('trellis_refresh='.length), attrs, line };
+  return { value: pair.slice(name.length + 1), attrs, line };
 }
+const refreshCookie = (res: LightMyRequestResponse) => namedCookie(res, 'trellis_refresh');
 
 async function cookieLogin(app: TestApp) {
   const user = await signUp(app);
@@ -113,5 +115,34 @@ describe('POST /auth/logout with the header', () => {
     expect(out.statusCode).toBe(204);
     expect(refreshCookie(out)).toMatchObject({ value: '', attrs: expect.arrayContaining(['Max-Age=0']) });
     expectProblem(await post(t, '/auth/refresh', {}, { ...OPT_IN, cookie: `trellis_refresh=${cookie.value}` }), 401, 'AUTH.INVALID_REFRESH_TOKEN');
+  });
+});
+
+describe('a trusted device with X-Refresh-Cookie: 1', () => {
+  it('puts the device token in a cookie sent to /auth/login only, which then skips the second factor', async () => {
+    const user = await signUp(t);
+    const setup = await post(t, '/auth/mfa/totp/setup', {}, bearer(user.accessToken));
+    const { secret } = setup.json();
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(t, '/auth/mfa/totp/confirm', { code: generateSync({ secret, epoch: now }) }, bearer(user.accessToken))).statusCode).toBe(200);
+
+    const challenge = await post(t, '/auth/login', { email: user.email, password: user.password }, OPT_IN);
+    expect(challenge.json().mfaRequired).toBe(true);
+    expect(refreshCookie(challenge)).toBeUndefined();
+    // The next step's code: the confirming one is spent.
+    const verified = await post(t, '/auth/mfa/verify', { mfaToken: challenge.json().mfaToken, code: generateSync({ secret, epoch: now + 30 }), trustDevice: true }, OPT_IN);
+    expect(verified.statusCode, verified.body).toBe(200);
+    expect(verified.json().refreshToken).toBeUndefined();
+    expect(verified.json().deviceToken).toBeUndefined();
+    expect(refreshCookie(verified)).toBeDefined();
+    const device = namedCookie(verified, 'trellis_device')!;
+    expect(device.attrs).toEqual(expect.arrayContaining(['Path=/api/v1/auth/login', 'HttpOnly', 'SameSite=Strict', `Max-Age=${30 * 86_400}`]));
+
+    const trusted = await post(t, '/auth/login', { email: user.email, password: user.password }, { ...OPT_IN, cookie: `trellis_device=${device.value}` });
+    expect(trusted.json().mfaRequired).toBeUndefined();
+    expect(trusted.json().accessToken).toEqual(expect.any(String));
+    // Without the header the cookie is not read (the CSRF guard), as for the refresh cookie.
+    const ignored = await post(t, '/auth/login', { email: user.email, password: user.password }, { cookie: `trellis_device=${device.value}` });
+    expect(ignored.json().mfaRequired).toBe(true);
   });
 });

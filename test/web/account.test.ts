@@ -1,7 +1,7 @@
 // The account journey in the console, end to end in Chromium (issue #16): sign up, the mailed
 // verification link opens the console, sign in (the refresh token only in an http-only cookie),
 // a reload keeps the session, sessions with revoke, password change, two-step sign-in with
-// TOTP, API keys, notification preferences, an invitation's mailed link, sign out, password
+// TOTP and a trusted device, API keys, notification preferences, an invitation's mailed link, sign out, password
 // reset through the mailed link; axe on every page, a
 // screenshot of each main page, the phone width, the dark theme, and the first load's figures.
 import { mkdirSync } from 'node:fs';
@@ -152,8 +152,23 @@ describe('the account journey', { timeout: 60_000 }, () => {
     await expect.poll(() => heading().textContent()).toBe('Two-step sign-in');
     // The next step's code: the one just used to confirm may not be used twice.
     await page.getByLabel(/Code from your authenticator app/).fill(generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
+    await page.getByRole('checkbox', { name: 'Trust this browser for 30 days' }).check();
+    await expectAccessible(page, 'two-step sign-in');
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect.poll(() => heading().textContent()).toBe('Welcome');
+    // The trust is an http-only cookie sent to sign-in only.
+    const device = (await page.context().cookies()).find((c) => c.name === 'trellis_device');
+    expect(device).toMatchObject({ path: '/api/v1/auth/login', httpOnly: true, sameSite: 'Strict' });
+
+    // Trusted: the next sign-in skips the code, and the device is listed with a way to stop trusting it.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    await signIn(NEW_PASSWORD);
+    await expect.poll(() => heading().textContent()).toBe('Welcome');
+    await nav('Sessions').click();
+    const devices = page.getByRole('list', { name: 'Trusted devices' }).getByRole('listitem');
+    await expect.poll(() => devices.count()).toBe(1);
+    await expectAccessible(page, 'sessions with a trusted device');
   });
 
   it('creates an API key (shown once) and revokes it', async () => {
@@ -211,7 +226,8 @@ describe('the account journey', { timeout: 60_000 }, () => {
   it('signs out: the cookie is cleared and a reload asks to sign in', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => heading().textContent()).toBe('Sign in');
-    expect(await page.context().cookies()).toEqual([]);
+    // The refresh cookie is gone; the device's trust outlives the session.
+    expect((await page.context().cookies()).map((c) => c.name)).toEqual(['trellis_device']);
     await page.goto('/account/sessions');
     await expect.poll(() => heading().textContent()).toBe('Sign in');
     expect(new URL(page.url()).searchParams.get('next')).toBe('/account/sessions');

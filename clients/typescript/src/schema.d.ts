@@ -13668,7 +13668,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). */
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
                 "x-refresh-cookie"?: "1";
             };
             path?: never;
@@ -13747,7 +13747,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). */
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
                 "x-refresh-cookie"?: "1";
             };
             path?: never;
@@ -13797,7 +13797,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). */
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
                 "x-refresh-cookie"?: "1";
             };
             path?: never;
@@ -14236,7 +14236,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). */
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
                 "x-refresh-cookie"?: "1";
             };
             path?: never;
@@ -14462,7 +14462,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). */
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
                 "x-refresh-cookie"?: "1";
             };
             path?: never;

@@ -5,7 +5,7 @@ import { principalOf, requestInfo } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { AuthProblems as P } from './problems.ts';
-import { clearCookie, CookieOptIn, cookieToken, deliverPair, wantsCookie } from './refresh-cookie.ts';
+import { clearCookie, CookieOptIn, cookieToken, deliverPair, deviceCookieToken, wantsCookie } from './refresh-cookie.ts';
 import * as S from './schemas.ts';
 import type { AccountService } from './service.ts';
 
@@ -72,7 +72,12 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
         headers: CookieOptIn,
         response: { 200: S.LoginResponse },
       },
-      handler: async (req, reply) => deliverPair(req, reply, await accounts.login(req.body, requestInfo(req)), deps.refreshTokenTtl),
+      handler: async (req, reply) => {
+        // The console's trusted-device token is a cookie sent to this route only (decision 0050).
+        const deviceToken = req.body.deviceToken || (wantsCookie(req) ? deviceCookieToken(req) : undefined);
+        const input = deviceToken ? { ...req.body, deviceToken } : req.body;
+        return deliverPair(req, reply, await accounts.login(input, requestInfo(req)), deps.refreshTokenTtl);
+      },
     });
 
     app.post('/auth/refresh', {

@@ -29,7 +29,10 @@ export function SignIn() {
   });
   const second = useAction(async (v: Record<string, string>) => {
     const code = v.code.replace(/\s/g, '');
-    const body = /^\d{6}$/.test(code) ? { mfaToken: mfaToken!, code } : { mfaToken: mfaToken!, recoveryCode: v.code.trim() };
+    // A trusted browser skips this step for 30 days: the server keeps the proof in an
+    // http-only cookie sent only to sign-in (decision 0050), never in the page.
+    const trustDevice = v.trustDevice === 'yes';
+    const body = /^\d{6}$/.test(code) ? { mfaToken: mfaToken!, code, trustDevice } : { mfaToken: mfaToken!, recoveryCode: v.code.trim(), trustDevice };
     done(await call(api.POST('/auth/mfa/verify', { body })));
   });
 
@@ -38,7 +41,13 @@ export function SignIn() {
       <Page title="Two-step sign-in" narrow>
         <Form onSubmit={second.start} problem={second.problem} pending={second.pending} submitLabel="Continue">
           {(errors) => (
-            <Field label="Code from your authenticator app, or a recovery code" name="code" inputMode="text" autoComplete="one-time-code" required autoFocus error={errors.code ?? errors.recoveryCode} />
+            <>
+              <Field label="Code from your authenticator app, or a recovery code" name="code" inputMode="text" autoComplete="one-time-code" required autoFocus error={errors.code ?? errors.recoveryCode} />
+              <label className="checkbox">
+                <input type="checkbox" name="trustDevice" value="yes" />
+                Trust this browser for 30 days
+              </label>
+            </>
           )}
         </Form>
       </Page>
