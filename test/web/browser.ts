@@ -1,7 +1,7 @@
 // End-to-end runs of the web console (decision 0050): the console as `npm start` builds it,
 // the real server process on a database of its own with mail written to files, and Debian's
 // Chromium driven by playwright-core. One server and one browser per test file.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ async function freePort(): Promise<number> {
  * set to its own address (so mailed links open this console), and launches Chromium.
  */
 export async function startConsoleRun(env: Record<string, string> = {}): Promise<ConsoleRun> {
+  if (!existsSync(CHROMIUM)) throw new Error(`the console's browser tests need Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
   await buildConsole();
   const storage = await freshStorage();
   const port = await freePort();
