@@ -77,6 +77,13 @@ describe('the API client', () => {
     expect(seen.filter((s) => s.url === '/api/v1/auth/sessions')).toHaveLength(1);
   });
 
+  it('keeps the session when the refresh is rate limited (only a refused cookie signs out)', async () => {
+    const { client } = fakeServer(() => json(429, { type: 'https://trellis.dev/problems/rate-limited', title: 'Too Many Requests', status: 429, code: 'RATE_LIMITED', detail: 'slow down', requestId: 'r2' }, 'application/problem+json'));
+    const { response } = await client.GET('/auth/sessions');
+    expect(response.status).toBe(401);
+    expect(session.get().status).toBe('signed-in');
+  });
+
   it('does not refresh on a 401 of signing in (wrong credentials, not an expired token), and asks for the cookie', async () => {
     const { seen, client } = fakeServer(() => json(500, {}));
     const { response } = await client.POST('/auth/login', { body: { email: 'a@example.test', password: 'x' } });

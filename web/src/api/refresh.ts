@@ -17,14 +17,16 @@ export function refreshSession(fetchImpl: typeof fetch = fetch): Promise<boolean
         credentials: 'same-origin',
       });
       if (!res.ok) {
-        session.signedOut();
+        // Only a refused cookie ends a session; a rate limit or an outage leaves it, and the
+        // call that needed the refresh shows its own problem. At start-up there is none yet.
+        if (res.status === 401 || session.get().status === 'unknown') session.signedOut();
         return false;
       }
       const pair = await res.json();
       session.signedIn(pair.accessToken, pair.user);
       return true;
     } catch {
-      session.signedOut();
+      if (session.get().status === 'unknown') session.signedOut();
       return false;
     } finally {
       inFlight = null;
