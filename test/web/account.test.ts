@@ -1,8 +1,8 @@
 // The account journey in the console, end to end in Chromium (issue #16): sign up, the mailed
 // verification link opens the console, sign in (the refresh token only in an http-only cookie),
-// a reload keeps the session, sessions with revoke, password change, two-step sign-in with
-// TOTP and a trusted device, API keys, notification preferences, an invitation's mailed link, sign out, password
-// reset through the mailed link; axe on every page, a
+// a reload keeps the session, sessions with revoke, password change, two-step sign-in with TOTP
+// and a trusted device, API keys, notification preferences, an invitation's mailed link, sign
+// out, password reset through the mailed link, the keyboard alone; axe on every page, a
 // screenshot of each main page, the phone width, the dark theme, and the first load's figures.
 import { mkdirSync } from 'node:fs';
 import { generateSync } from 'otplib';
@@ -202,6 +202,11 @@ describe('the account journey', { timeout: 60_000 }, () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your preferences are saved.');
     await expectAccessible(page, 'notification preferences');
     await screenshot(page, 'notifications');
+    // The dark theme's colours pass the same checks (contrast included) on the page with the most controls.
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await expectAccessible(page, 'notification preferences, dark');
+    await screenshot(page, 'notifications-dark');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
     await page.reload();
     await expect.poll(() => page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'Email' }).isChecked()).toBe(!before);
   });
@@ -246,6 +251,31 @@ describe('the account journey', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Set the password' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your password is changed');
     expect((await api(run.server, 'POST', '/auth/login', { email, password: RESET_PASSWORD })).status).toBe(200);
+  });
+
+  it('signs in with the keyboard alone, with a visible focus at each step', async () => {
+    await page.goto('/sign-in');
+    await expect.poll(() => heading().textContent()).toBe('Sign in');
+    const focused = () =>
+      page.evaluate(() => {
+        const el = (globalThis as any).document.activeElement; // runs in the page
+        const style = (globalThis as any).getComputedStyle(el);
+        return { tag: el.tagName as string, text: (el.textContent as string).trim(), name: el.getAttribute('name') as string | null, outline: style.outlineStyle as string };
+      });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatchObject({ tag: 'A', text: 'Skip to content', outline: 'solid' });
+    await page.keyboard.press('Enter');
+    expect(await focused()).toMatchObject({ tag: 'MAIN' });
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatchObject({ name: 'email', outline: 'solid' });
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toMatchObject({ name: 'password' });
+    await page.keyboard.type(RESET_PASSWORD);
+    await page.keyboard.press('Enter');
+    // The reset ended the device's trust: the second step asks for a code, its field focused.
+    await expect.poll(() => heading().textContent()).toBe('Two-step sign-in');
+    expect(await focused()).toMatchObject({ name: 'code' });
     expect(errors, errors.join('\n')).toEqual([]);
   });
 });
