@@ -114,6 +114,10 @@ describe('Dockerfile', () => {
     const copies = stage.filter((s) => s.instruction === 'COPY').map((s) => s.args);
     expect(copies).toContain('--from=build /app/web/dist ./web/dist');
     expect(copies.some((c) => /\bweb\/src\b|^web\b|\/app\/web \./.test(c))).toBe(false);
+    // The build context has the sources, not a local build (the image builds its own).
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    expect(ignored).not.toContain('web');
+    expect(ignored).toContain('web/dist');
   });
 
   it('checks its health on /health/live', () => {
