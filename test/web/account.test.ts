@@ -113,6 +113,11 @@ describe('the account journey', { timeout: 60_000 }, () => {
     expect(await sessions.filter({ hasText: 'This device' }).count()).toBe(1);
     await expectAccessible(page, 'sessions');
     await screenshot(page, 'sessions');
+    // Signed in on a phone: the header's areas and buttons wrap, nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoSidewaysScroll(page);
+    await screenshot(page, 'sessions-390px');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await sessions.filter({ hasNotText: 'This device' }).getByRole('button', { name: /Revoke the session/ }).click();
     await expect.poll(() => sessions.count()).toBe(1);
     const refused = await api(run.server, 'GET', '/users/me', undefined, other.body.accessToken);
@@ -206,6 +211,10 @@ describe('the account journey', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Dark theme' }).click();
     await expectAccessible(page, 'notification preferences, dark');
     await screenshot(page, 'notifications-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectNoSidewaysScroll(page);
+    await screenshot(page, 'notifications-390px-dark');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Dark theme' }).click();
     await page.reload();
     await expect.poll(() => page.getByRole('group', { name: 'New sign in' }).getByRole('checkbox', { name: 'Email' }).isChecked()).toBe(!before);
