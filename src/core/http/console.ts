@@ -63,7 +63,7 @@ export async function serveConsole(app: HttpServer, dir: string): Promise<Consol
   const page = async (request: FastifyRequest, reply: FastifyReply) =>
     reply.headers(request.protocol === 'https' ? headers.tls : headers.plain).send(await readFile(indexFile));
 
-  app.get('/', { schema: { hide: true }, config: { rateLimit: false } }, page);
+  app.get('/', { schema: { hide: true } }, page);
 
   return {
     async fallback(request, reply) {
