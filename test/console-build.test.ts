@@ -22,6 +22,11 @@ describe('the console build', () => {
     expect(assets.length).toBeGreaterThan(2);
     for (const file of assets) expect(file).toMatch(/-[\w-]{8}\.(js|css)$/);
     expect(readFileSync(join(outDir, '.source-hash'), 'utf8')).toBe(consoleSourceHash());
+    // React's production build, though this runs with NODE_ENV=test: no development warnings.
+    const main = readFileSync(join(outDir, 'assets', entry!), 'utf8');
+    expect(process.env.NODE_ENV).toBe('test');
+    expect(main).not.toContain('Cannot update a component');
+    expect(main.length).toBeLessThan(400_000);
 
     const started = performance.now();
     expect(await buildConsole({ outDir })).toEqual({ built: false, reason: 'unchanged' });
