@@ -2,6 +2,7 @@
 // the cookie on a 401 (shared by concurrent calls), the call replayed with the new token.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiClient } from './client';
+import { refreshSession } from './refresh';
 import { session } from './session';
 
 const USER = { id: '0190a5b4-0000-7000-8000-000000000001', email: 'a@example.test', emailVerified: true, role: 'user' as const, status: 'active' as const, mfaEnabled: false, createdAt: '2026-01-01T00:00:00.000Z' };
@@ -82,6 +83,17 @@ describe('the API client', () => {
     const { response } = await client.GET('/auth/sessions');
     expect(response.status).toBe(401);
     expect(session.get().status).toBe('signed-in');
+  });
+
+  it('leaves a sign-in that completed while the refresh was under way alone', async () => {
+    let answer: (res: Response) => void = () => {};
+    const slow = (() => new Promise<Response>((done) => (answer = done))) as unknown as typeof fetch;
+    session.signedOut();
+    const refreshing = refreshSession(slow);
+    session.signedIn('signed-in-meanwhile', USER);
+    answer(unauthenticated());
+    expect(await refreshing).toBe(false);
+    expect(session.accessToken()).toBe('signed-in-meanwhile');
   });
 
   it('does not refresh on a 401 of signing in (wrong credentials, not an expired token), and asks for the cookie', async () => {

@@ -9,6 +9,9 @@ let inFlight: Promise<boolean> | null = null;
 /** Refreshes once; true when a new access token is in the session. */
 export function refreshSession(fetchImpl: typeof fetch = fetch): Promise<boolean> {
   inFlight ??= (async () => {
+    // A sign-in that completes while this refresh is under way is newer than its answer.
+    const started = session.get();
+    const unchanged = () => session.get() === started;
     try {
       const res = await fetchImpl('/api/v1/auth/refresh', {
         method: 'POST',
@@ -19,14 +22,14 @@ export function refreshSession(fetchImpl: typeof fetch = fetch): Promise<boolean
       if (!res.ok) {
         // Only a refused cookie ends a session; a rate limit or an outage leaves it, and the
         // call that needed the refresh shows its own problem. At start-up there is none yet.
-        if (res.status === 401 || session.get().status === 'unknown') session.signedOut();
+        if (unchanged() && (res.status === 401 || started.status === 'unknown')) session.signedOut();
         return false;
       }
       const pair = await res.json();
-      session.signedIn(pair.accessToken, pair.user);
+      if (unchanged()) session.signedIn(pair.accessToken, pair.user);
       return true;
     } catch {
-      if (session.get().status === 'unknown') session.signedOut();
+      if (unchanged() && started.status === 'unknown') session.signedOut();
       return false;
     } finally {
       inFlight = null;
