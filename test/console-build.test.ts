@@ -17,6 +17,9 @@ describe('the console build', () => {
     const entry = /<script type="module" crossorigin src="\/assets\/(index-[\w-]+\.js)">/.exec(html)?.[1];
     expect(entry, html).toBeDefined();
     expect(existsSync(join(outDir, 'assets', entry!))).toBe(true);
+    // The entry area's chunk is fetched beside the main bundle (web/vite.config.ts).
+    const preloaded = /<link rel="modulepreload" crossorigin="" href="\/assets\/(pages-[\w-]+\.js)">/.exec(html)?.[1];
+    expect(readFileSync(join(outDir, 'assets', preloaded!), 'utf8')).toContain('Create an account');
     // Every script and style has a content hash in its name (they are cached for a year).
     const assets = readdirSync(join(outDir, 'assets')).filter((f) => /\.(js|css)$/.test(f));
     expect(assets.length).toBeGreaterThan(2);
