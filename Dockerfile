@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The Trellis server image: `docker build -t trellis .` (docs/deploy.md, decision 0023).
-# Three stages: production dependencies, the build (all dependencies, `npm run build` -> dist/),
+# Three stages: production dependencies, the build (all dependencies, `npm run build` -> dist/
+# and the web console in web/dist),
 # and the runtime that takes only what running needs. The runtime runs as the image's non-root
 # `node` user, with the same Node flags and entry as `npm start`.
 
@@ -20,6 +21,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY scripts ./scripts
 COPY src ./src
+# The web console (decision 0050): `npm run build` builds it into web/dist with the server.
+COPY web ./web
 RUN npm run build
 
 FROM node:${NODE_VERSION}-slim AS runtime
@@ -34,6 +37,8 @@ COPY --from=deps /app/node_modules ./node_modules
 # `node src/cli.ts migrate` (the `migrate` service) runs the sources: both need src/.
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/src ./src
+# The built console only (served at / by the server, src/core/http/console.ts), not its sources.
+COPY --from=build /app/web/dist ./web/dist
 # Code stays owned by root (the process cannot change it); only DATA_DIR is writable.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

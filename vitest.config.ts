@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// The suite runs once, on PostgreSQL: the server TEST_DATABASE_URL names (with Redis when
-// TEST_REDIS_URL is set, as in CI), else an embedded server started for the run
+// Two projects: the server's suite, and the web console's component tests (web/vitest.config.ts,
+// happy-dom). The server's runs once, on PostgreSQL: the server TEST_DATABASE_URL names (with
+// Redis when TEST_REDIS_URL is set, as in CI), else an embedded server started for the run
 // (test/global-setup.ts).
 export default defineConfig({
   test: {
@@ -10,11 +11,20 @@ export default defineConfig({
     // 2-core CI machine). The suite waits more than it computes (child servers, timers,
     // PostgreSQL), so the second file mostly fills the first one's waits.
     maxWorkers: 2,
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // test/faults/ is the fault suite: `npm run test:faults` (vitest.faults.config.ts).
-    exclude: ['**/node_modules/**', 'test/fixtures/**', 'test/faults/**'],
-    globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          // test/faults/ is the fault suite: `npm run test:faults` (vitest.faults.config.ts).
+          exclude: ['**/node_modules/**', 'test/fixtures/**', 'test/faults/**'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      'web/vitest.config.ts',
+    ],
   },
 });

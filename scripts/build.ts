@@ -2,13 +2,15 @@
 // start resolves, reads and type-strips one file instead of hundreds (decision 0019).
 // Packages stay external: they load from node_modules as they do in development.
 //
-// `npm start` runs this first (prestart). Without the bundler (an install without dev
+// `npm start` runs this first (prestart), and the web console's build (scripts/build-console.ts),
+// which does nothing when web/ did not change. Without the bundler (an install without dev
 // dependencies) it writes a `dist/main.js` that imports the sources, which Node runs directly.
 //
 //   node scripts/build.ts [outDir]     (default: dist)
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildConsole } from './build-console.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = resolve(ROOT, 'src');
@@ -72,4 +74,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
   const { entry, bundled } = await buildServer(out);
   process.stderr.write(`build: ${relative(ROOT, entry)} ${bundled ? 'bundled' : '(sources; rolldown not installed)'} in ${Math.round(performance.now() - started)} ms\n`);
+  const consoleStarted = performance.now();
+  const web = await buildConsole();
+  const what = web.built ? 'built' : web.reason === 'unchanged' ? 'unchanged' : 'not built (vite is not installed)';
+  process.stderr.write(`build: web console ${what} in ${Math.round(performance.now() - consoleStarted)} ms\n`);
 }

@@ -8,6 +8,9 @@ import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 
 export const CLIENT_DIR = fileURLToPath(new URL('../clients/typescript/', import.meta.url));
 
+/** The web console's copy of the types (web/src/api/schema.d.ts), the same text (decision 0050). */
+export const CONSOLE_SCHEMA = fileURLToPath(new URL('../web/src/api/schema.d.ts', import.meta.url));
+
 /** The files `npm run client` writes, relative to CLIENT_DIR. */
 export const GENERATED = { document: 'openapi.json', types: 'src/schema.d.ts' } as const;
 

@@ -105,6 +105,8 @@ export function promptTemplateRegistry(modules: readonly AnyModule[] = MODULES):
 }
 
 export interface AppOverrides {
+  /** The built web console to serve at `/` (the server process passes web/dist; tests, none). */
+  consoleDir?: string;
   database?: Database;
   mailer?: Mailer;
   clock?: Clock;
@@ -220,6 +222,7 @@ async function assembleApp(config: Config, overrides: AppOverrides, log: Logger,
     rateLimitNamespace: overrides.rateLimitNamespace,
     onDatabaseTimeout: waits.timedOut,
     scopes,
+    consoleDir: overrides.consoleDir,
   });
   // Declared with the modules, so known before any setup; each module's setup binds its own.
   const notificationKinds = createNotificationKinds(modules.map((m) => ({ module: m.name, kinds: m.notifications?.kinds ?? [] })));

@@ -1,4 +1,5 @@
 // The server process: load config, build the app, listen, and shut down gracefully (entered from main.ts).
+import { fileURLToPath } from 'node:url';
 import { buildApp, loadAppConfig } from './app.ts';
 import { createLogger } from './core/log/logger.ts';
 import { ConfigError } from './core/config.ts';
@@ -30,7 +31,9 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 let built: typeof app | undefined;
 let ports: Awaited<ReturnType<typeof app.listen>>;
 try {
-  app = built = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }) });
+  // The web console npm start built (scripts/build-console.ts); without it, the API alone.
+  const consoleDir = fileURLToPath(new URL('../web/dist', import.meta.url));
+  app = built = await buildApp(config, { log: createLogger(config.logLevel, { asyncStdout: true }), consoleDir });
   // PORT=0 and METRICS_PORT=0 ask the OS for free ports; the real ones are logged so scripts can find them.
   ports = await app.listen();
 } catch (err) {

@@ -109,6 +109,17 @@ describe('Dockerfile', () => {
     expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
   });
 
+  it('builds the web console and copies only its built files into the image (decision 0050)', () => {
+    expect(read('Dockerfile')).toMatch(/^COPY web \.\/web$/m);
+    const copies = stage.filter((s) => s.instruction === 'COPY').map((s) => s.args);
+    expect(copies).toContain('--from=build /app/web/dist ./web/dist');
+    expect(copies.some((c) => /\bweb\/src\b|^web\b|\/app\/web \./.test(c))).toBe(false);
+    // The build context has the sources, not a local build (the image builds its own).
+    const ignored = read('.dockerignore').split('\n').map((l) => l.trim());
+    expect(ignored).not.toContain('web');
+    expect(ignored).toContain('web/dist');
+  });
+
   it('checks its health on /health/live', () => {
     expect(last('HEALTHCHECK')?.args).toMatch(/\/health\/live/);
   });

@@ -24,7 +24,7 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
 
 describe('the module generator', () => {
   it('makes a module that type-checks, lints, keeps the architecture and passes its tests as generated', { timeout: 300_000 }, () => {
-    for (const entry of ['src', 'test', 'templates', 'scripts', 'bench', 'clients', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'biome.json', '.dependency-cruiser.cjs']) {
+    for (const entry of ['src', 'test', 'templates', 'scripts', 'bench', 'clients', 'web', 'package.json', 'tsconfig.json', 'vitest.config.ts', 'biome.json', '.dependency-cruiser.cjs']) {
       cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));

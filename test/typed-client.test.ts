@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../scripts/client-document.ts';
-import { CLIENT_DIR, GENERATED, generateClientFiles } from '../scripts/client-generate.ts';
+import { CLIENT_DIR, CONSOLE_SCHEMA, GENERATED, generateClientFiles } from '../scripts/client-generate.ts';
 import { createTestApp, signUp, type TestApp } from './harness.ts';
 
 const SAMPLE = join(CLIENT_DIR, 'examples/time-entries.ts');
@@ -70,6 +70,11 @@ describe('clients/typescript is current', () => {
       .filter(([name, expected]) => readFileSync(join(CLIENT_DIR, name), 'utf8') !== expected)
       .map(([name]) => name);
     expect(stale, 'clients/typescript is out of date: run npm run client').toEqual([]);
+  });
+
+  it("holds the web console's types of /openapi.json (web/src/api/schema.d.ts)", async () => {
+    const files = await generateClientFiles(JSON.parse(text));
+    expect(readFileSync(CONSOLE_SCHEMA, 'utf8') === files[GENERATED.types], 'web/src/api/schema.d.ts is out of date: run npm run client').toBe(true);
   });
 });
 

@@ -93,7 +93,7 @@ const CORE_SETTINGS = {
   bodyLimit: setting('BODY_LIMIT', '1048576', integer(1024, 1073741824), 'Largest accepted request body, in bytes.'),
   smtpUrl: setting('SMTP_URL', '', optional(url('smtp:', 'smtps:')), 'Send mail over SMTP instead of writing `.eml` files.'),
   mailFrom: setting('MAIL_FROM', 'Trellis <no-reply@trellis.local>', text, 'Sender of outgoing mail.'),
-  publicUrl: setting('PUBLIC_URL', 'http://localhost:3000', url('http:', 'https:'), 'Base URL used in links sent by mail.'),
+  publicUrl: setting('PUBLIC_URL', 'http://localhost:3000', url('http:', 'https:'), 'Base URL of the web console (this server by default): every link sent by mail starts with it (docs/console.md).'),
   logLevel: setting('LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level.'),
   modulePackages: setting(
     'MODULE_PACKAGES',

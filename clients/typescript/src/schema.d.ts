@@ -296,7 +296,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new pair (rotation)
-         * @description Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED).
+         * @description Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED). With `X-Refresh-Cookie: 1` and no body token, the token is read from the cookie and the new one set there; a refused cookie is cleared.
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -316,7 +316,9 @@ export interface paths {
         put?: never;
         /**
          * End the current session
-         * @description API keys: not accepted.
+         * @description With `X-Refresh-Cookie: 1`, the refresh token cookie is cleared too.
+         *
+         *     API keys: not accepted.
          */
         post: operations["logOut"];
         delete?: never;
@@ -11798,7 +11800,8 @@ export interface components {
         };
         TokenPair: {
             accessToken: string;
-            refreshToken: string;
+            /** @description Always present, except when the request sent `X-Refresh-Cookie: 1`: then it is in the http-only cookie instead (decision 0050) */
+            refreshToken?: string;
             /** @enum {string} */
             tokenType: "Bearer";
             /** @description Access token lifetime in seconds */
@@ -13664,7 +13667,10 @@ export interface operations {
     logIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
+                "x-refresh-cookie"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -13740,14 +13746,18 @@ export interface operations {
     refreshTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
+                "x-refresh-cookie"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
                 "application/json": {
-                    refreshToken: string;
+                    /** @description Required, unless the request sends `X-Refresh-Cookie: 1` and the cookie carries it (web console, decision 0050) */
+                    refreshToken?: string;
                 };
             };
         };
@@ -13786,7 +13796,10 @@ export interface operations {
     logOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
+                "x-refresh-cookie"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -13803,6 +13816,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -14221,7 +14235,10 @@ export interface operations {
     logInWithCode: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
+                "x-refresh-cookie"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -14444,7 +14461,10 @@ export interface operations {
     verifySecondFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Web console only: put the refresh token in an http-only, SameSite=Strict cookie (path /api/v1/auth/refresh) instead of the body, and, on /auth/refresh without a body token, read it from that cookie (decision 0050). A trusted-device token goes to a cookie sent to /auth/login only, which reads it when the body has none. */
+                "x-refresh-cookie"?: "1";
+            };
             path?: never;
             cookie?: never;
         };

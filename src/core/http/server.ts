@@ -23,6 +23,7 @@ import { createRateLimiter } from './rate-limit.ts';
 import { createRequestHooks } from './request-hooks.ts';
 import { createRequestIdGenerator } from './request-id.ts';
 import type { ScopeRegistry } from './scopes.ts';
+import { serveConsole } from './console.ts';
 import { API_RESPONSE_HEADERS, docsSecurityOptions, securityHeaders } from './security-headers.ts';
 import { createValidatorCompiler, lazySerializers } from './validation.ts';
 
@@ -42,6 +43,8 @@ export interface HttpOptions {
   onDatabaseTimeout?: () => void;
   /** The declared API key scopes: a route that checks another is refused (decision 0034). */
   scopes?: ScopeRegistry;
+  /** The built web console (web/dist) to serve at `/`, when there is one (console.ts). */
+  consoleDir?: string;
 }
 
 export interface HttpHandle {
@@ -179,11 +182,14 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpHandle> {
   await app.register(async (unmatched) => {
     unmatched.addHook('onRequest', hooks.unmatched.onRequest);
     unmatched.addHook('onResponse', hooks.unmatched.onResponse);
-    unmatched.setNotFoundHandler((request, reply) =>
+    unmatched.setNotFoundHandler(async (request, reply) => {
+      // A route of the web console (a page a link opened, a reload) gets the console's page.
+      if (webConsole && (await webConsole.fallback(request, reply))) return reply;
       // The detail does not quote the path: it is client input, and the client knows it already.
-      sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', 'No route matches this method and path')),
-    );
+      return sendProblem(reply, request, new AppError('not_found', 'NOT_FOUND', 'No route matches this method and path'));
+    });
   });
+  const webConsole = opts.consoleDir ? await serveConsole(app, opts.consoleDir) : undefined;
 
   // Tags are declared by whoever owns the routes (core here, modules through their
   // definitions): the document lists each once, with its description (decision 0028).

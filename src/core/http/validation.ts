@@ -17,8 +17,8 @@ import { forSerialization } from './serializer-schema.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
-  const ajv = new Ajv({ allErrors: true, removeAdditional: 'all', useDefaults: true, coerceTypes, strict: false });
+function createAjv(coerceTypes: Options['coerceTypes'], removeAdditional: Options['removeAdditional'] = 'all'): Ajv {
+  const ajv = new Ajv({ allErrors: true, removeAdditional, useDefaults: true, coerceTypes, strict: false });
   addFormats(ajv);
   return addInputRules(ajv);
 }
@@ -26,10 +26,17 @@ function createAjv(coerceTypes: Options['coerceTypes']): Ajv {
 export function createValidatorCompiler(): FastifySchemaCompiler<any> {
   let body: Ajv | undefined;
   let text: Ajv | undefined;
+  let headers: Ajv | undefined;
   const ajvFor = (httpPart: string | undefined): Ajv => {
     if (httpPart === 'body') {
       body ??= createAjv(false);
       return body;
+    }
+    // A route's header schema names the headers it reads; the others (Cookie, X-Forwarded-*,
+    // Authorization) are the framework's and must stay on the request.
+    if (httpPart === 'headers') {
+      headers ??= createAjv('array', false);
+      return headers;
     }
     text ??= createAjv('array');
     return text;

@@ -42,7 +42,7 @@ export const authModule = defineModule({
     });
     const apiKeys = createApiKeyService(ctx);
     const admin = createAccountAdmin(ctx, { sessions });
-    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.settings.authRateLimit });
+    const routes = authRoutes({ accounts, apiKeys, authRateLimit: core.settings.authRateLimit, refreshTokenTtl: core.settings.refreshTokenTtl });
     return {
       api: {
         resolvePrincipal: createPrincipalResolver(ctx, cache, apiKeys),

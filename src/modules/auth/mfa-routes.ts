@@ -8,6 +8,7 @@ import type { TrustedDevices } from './devices.ts';
 import * as M from './mfa-schemas.ts';
 import type { OtpService } from './otp.ts';
 import { AuthProblems as P } from './problems.ts';
+import { CookieOptIn, deliverPair } from './refresh-cookie.ts';
 import * as S from './schemas.ts';
 import type { TokenPair } from './sessions.ts';
 
@@ -29,7 +30,7 @@ export interface TotpApi {
   verify(input: MfaVerifyInput, info: RequestInfo): Promise<TokenPair & { deviceToken?: string }>;
 }
 
-export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; totp: TotpApi; devices: Pick<TrustedDevices, 'list' | 'revoke'>; authRateLimit: number }) {
+export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; totp: TotpApi; devices: Pick<TrustedDevices, 'list' | 'revoke'>; authRateLimit: number; refreshTokenTtl: number }) {
   const { otp, totp, devices } = deps;
   // Every endpoint that checks a code gets the tighter per-IP limit of the credential endpoints.
   const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
@@ -62,9 +63,10 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
         summary: 'Sign in with a mailed one-time code',
         description: 'Returns a token pair, or `{ mfaRequired, mfaToken }` when the account has TOTP enabled (finish with /auth/mfa/verify). Also verifies the email address.',
         body: M.OtpVerifyBody,
+        headers: CookieOptIn,
         response: { 200: S.LoginResponse },
       },
-      handler: async (req) => otp.verify(req.body, requestInfo(req)),
+      handler: async (req, reply) => deliverPair(req, reply, await otp.verify(req.body, requestInfo(req)), deps.refreshTokenTtl),
     });
 
     app.post('/auth/mfa/totp/setup', {
@@ -115,9 +117,10 @@ export function mfaRoutes(deps: { otp: Pick<OtpService, 'request' | 'verify'>; t
         summary: 'Finish a sign-in with a TOTP code or a recovery code',
         description: 'Give exactly one of `code` and `recoveryCode`. The mfaToken allows 5 attempts within 5 minutes. With `trustDevice`, the answer carries a `deviceToken` to send with later sign-ins.',
         body: M.MfaVerifyBody,
+        headers: CookieOptIn,
         response: { 200: S.TokenPair },
       },
-      handler: async (req) => totp.verify(req.body, requestInfo(req)),
+      handler: async (req, reply) => deliverPair(req, reply, await totp.verify(req.body, requestInfo(req)), deps.refreshTokenTtl),
     });
 
     app.get('/auth/devices', {

@@ -154,7 +154,7 @@ export function createMfa(ctx: AuthContext, deps: { sessions: SessionService }) 
 
   return {
     devices: check,
-    routes: mfaRoutes({ otp, totp, devices, authRateLimit: settings.authRateLimit }),
+    routes: mfaRoutes({ otp, totp, devices, authRateLimit: settings.authRateLimit, refreshTokenTtl: settings.refreshTokenTtl }),
     subscribers: [...otp.subscribers] as Subscriber<any>[],
     /** The challenge a password sign-in hands out when the second factor is due. */
     createChallenge,

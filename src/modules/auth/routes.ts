@@ -1,10 +1,11 @@
 // HTTP only: schema in, service call, schema out.
 import { Type } from 'typebox';
-import { CoreProblems, type ProblemType } from '../../core/errors.ts';
+import { CoreProblems, invalid, type ProblemType } from '../../core/errors.ts';
 import { principalOf, requestInfo } from '../../core/http/principal.ts';
 import type { HttpServer } from '../../core/http/server.ts';
 import type { ApiKeyService } from './api-keys.ts';
 import { AuthProblems as P } from './problems.ts';
+import { clearCookie, CookieOptIn, cookieToken, deliverPair, deviceCookieToken, wantsCookie } from './refresh-cookie.ts';
 import * as S from './schemas.ts';
 import type { AccountService } from './service.ts';
 
@@ -13,7 +14,7 @@ const accepted = { status: 'accepted' as const };
 /** Signed in, with problems of the domain beyond core's (decision 0028). */
 const signedIn = (...problems: ProblemType[]) => ({ auth: true as const, problems });
 
-export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyService; authRateLimit: number }) {
+export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyService; authRateLimit: number; refreshTokenTtl: number }) {
   const { accounts, apiKeys } = deps;
   // Credential endpoints get a tighter per-IP limit than the rest of the API.
   const strict = { rateLimit: { max: deps.authRateLimit, timeWindow: 60_000 } };
@@ -68,9 +69,15 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
           'Returns a token pair, or `{ mfaRequired, mfaToken }` when a second factor is needed (finish with /auth/mfa/verify). ' +
           'Too many failures from one address lock that address out of the account (429 `AUTH.ACCOUNT_LOCKED`); too many from all addresses together space its attempts a few seconds apart (429 `AUTH.ACCOUNT_SLOWED`). Both carry `Retry-After`.',
         body: S.LoginBody,
+        headers: CookieOptIn,
         response: { 200: S.LoginResponse },
       },
-      handler: async (req) => accounts.login(req.body, requestInfo(req)),
+      handler: async (req, reply) => {
+        // The console's trusted-device token is a cookie sent to this route only (decision 0050).
+        const deviceToken = req.body.deviceToken || (wantsCookie(req) ? deviceCookieToken(req) : undefined);
+        const input = deviceToken ? { ...req.body, deviceToken } : req.body;
+        return deliverPair(req, reply, await accounts.login(input, requestInfo(req)), deps.refreshTokenTtl);
+      },
     });
 
     app.post('/auth/refresh', {
@@ -80,16 +87,40 @@ export function authRoutes(deps: { accounts: AccountService; apiKeys: ApiKeyServ
         operationId: 'refreshTokens',
         summary: 'Exchange a refresh token for a new pair (rotation)',
         description:
-          'Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED).',
-        body: S.RefreshBody, response: { 200: S.TokenPair } },
-      handler: async (req) => accounts.refresh(req.body.refreshToken, requestInfo(req)),
+          'Store the new refresh token: the old one is spent. Refreshes with the same token within 10 s get the same pair; a spent token presented later revokes the whole session (401 AUTH.REFRESH_TOKEN_REUSED). ' +
+          'With `X-Refresh-Cookie: 1` and no body token, the token is read from the cookie and the new one set there; a refused cookie is cleared.',
+        body: S.RefreshBody,
+        headers: CookieOptIn,
+        response: { 200: S.TokenPair } },
+      handler: async (req, reply) => {
+        const fromCookie = !req.body.refreshToken && wantsCookie(req);
+        const token = req.body.refreshToken ?? (fromCookie ? cookieToken(req) : undefined);
+        if (!token) {
+          if (fromCookie) throw P.invalidRefreshToken.error('No refresh token cookie was sent');
+          throw invalid('body.refreshToken', 'is required');
+        }
+        try {
+          return deliverPair(req, reply, await accounts.refresh(token, requestInfo(req)), deps.refreshTokenTtl);
+        } catch (err) {
+          if (fromCookie) clearCookie(req, reply);
+          throw err;
+        }
+      },
     });
 
     app.post('/auth/logout', {
       config: { auth: true },
-      schema: { tags, operationId: 'logOut', summary: 'End the current session', response: { 204: Type.Null() } },
+      schema: {
+        tags,
+        operationId: 'logOut',
+        summary: 'End the current session',
+        description: 'With `X-Refresh-Cookie: 1`, the refresh token cookie is cleared too.',
+        headers: CookieOptIn,
+        response: { 204: Type.Null() },
+      },
       handler: async (req, reply) => {
         await accounts.logout(principalOf(req));
+        if (wantsCookie(req)) clearCookie(req, reply);
         return reply.status(204).send(null);
       },
     });

@@ -40,7 +40,7 @@ export const TokenPair = named(
   'TokenPair',
   Type.Object({
     accessToken: Type.String(),
-    refreshToken: Type.String(),
+    refreshToken: Type.Optional(Type.String({ description: 'Always present, except when the request sent `X-Refresh-Cookie: 1`: then it is in the http-only cookie instead (decision 0050)' })),
     tokenType: Type.Literal('Bearer'),
     expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
     user: AccountView,
@@ -59,7 +59,9 @@ export const MfaRequired = named(
 
 export const LoginResponse = named('LoginResult', Type.Union([TokenPair, MfaRequired], { description: 'Signed in (a token pair), or a second factor is needed (finish with /auth/mfa/verify)' }));
 
-export const RefreshBody = Type.Object({ refreshToken: OpaqueToken });
+export const RefreshBody = Type.Object({
+  refreshToken: Type.Optional({ ...OpaqueToken, description: 'Required, unless the request sends `X-Refresh-Cookie: 1` and the cookie carries it (web console, decision 0050)' }),
+});
 export const TokenBody = Type.Object({ token: OpaqueToken });
 export const EmailBody = Type.Object({ email: Email });
 export const ResetBody = Type.Object({ token: OpaqueToken, password: Password });

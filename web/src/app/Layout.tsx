@@ -1,0 +1,55 @@
+// The frame of every page: a skip link, the header (areas, theme, sign-out), the page.
+import { Suspense } from 'react';
+import { Link, NavLink, Outlet, useNavigate } from 'react-router';
+import { api } from '../api/client';
+import { session } from '../api/session';
+import { ThemeToggle } from '../ui/ThemeToggle';
+import { NAV } from './areas';
+import { useSession } from './useSession';
+
+export function Layout() {
+  const state = useSession();
+  const navigate = useNavigate();
+  const signOut = async () => {
+    // The session ends on the server and the cookie is cleared; whatever the answer, this page forgets it.
+    await api.POST('/auth/logout').catch(() => undefined);
+    session.signedOut();
+    navigate('/sign-in');
+  };
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link to="/" className="brand">
+          Trellis
+        </Link>
+        {state.status === 'signed-in' && (
+          <nav aria-label="Areas">
+            <ul>
+              {NAV.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to}>{item.label}</NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <div className="actions">
+          <ThemeToggle />
+          {state.status === 'signed-in' && (
+            <button type="button" onClick={signOut}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p role="status">Loading…</p>}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </>
+  );
+}
