@@ -130,10 +130,9 @@ export const searchIndex = {
   },
 
   /**
-   * Matches of one snapshot, best first: files whose path matches (ranked above any line: a file
-   * named for what is searched is the likeliest answer), then chunks of lines (search.ts keeps
-   * their lines that match). Ties by path, then line. A chunk's rank is normalized to [0, 1)
-   * (normalization 32: rank / (rank + 1)), a path's is 1 or more.
+   * Matches of one snapshot: files whose path matches first, best first (a file named for what
+   * is searched is the likeliest answer), then chunks of lines in path and line order (search.ts
+   * keeps their lines that match).
    */
   async search(db: Executor, f: SearchFilter): Promise<SearchRow[]> {
     const filters = (alias: RawBuilder<unknown>) =>
@@ -151,19 +150,28 @@ export const searchIndex = {
     // (about 80 ms, measured), which an interactive query never earns back.
     return db.transaction().execute(async (tx) => {
       await sql`SET LOCAL jit = off`.execute(tx);
+      // Chunks are ordered by path and line, not ranked: a chunk's words are stored out of line
+      // (0008_search_chunks.sql), and ranking every match read them all, where finding the
+      // matches reads only the index. Their text is read for the page's rows alone.
       const rows = await sql<SearchRow & { line: number | null }>`
-      SELECT path, language, line, text FROM (
-        SELECT f.path, f.language, NULL::integer AS line, f.path AS text, 1 + ts_rank(f.path_terms, ${f.tsquery}::tsquery) AS rank
-          FROM codebase.files f
-         WHERE ${filters(file)} AND f.path_terms @@ ${f.tsquery}::tsquery
-        UNION ALL
-        SELECT f.path, f.language, c.first_line, c.text, ts_rank(c.terms, ${f.tsquery}::tsquery, 32) AS rank
-          FROM codebase.files f
-          JOIN codebase.blob_chunks c ON c.org_id = f.org_id AND c.sha256 = f.sha256
-         WHERE ${filters(file)} AND c.terms @@ ${f.tsquery}::tsquery
-      ) r
-      ORDER BY rank DESC, path, line NULLS FIRST
-      LIMIT ${f.limit} OFFSET ${f.offset}`.execute(tx);
+      WITH page AS (
+        SELECT path, language, line, sha256, rank FROM (
+          SELECT f.path, f.language, NULL::integer AS line, NULL::text AS sha256, 1 + ts_rank(f.path_terms, ${f.tsquery}::tsquery) AS rank
+            FROM codebase.files f
+           WHERE ${filters(file)} AND f.path_terms @@ ${f.tsquery}::tsquery
+          UNION ALL
+          SELECT f.path, f.language, c.first_line, c.sha256, 0 AS rank
+            FROM codebase.files f
+            JOIN codebase.blob_chunks c ON c.org_id = f.org_id AND c.sha256 = f.sha256
+           WHERE ${filters(file)} AND c.terms @@ ${f.tsquery}::tsquery
+        ) r
+        ORDER BY rank DESC, path, line NULLS FIRST
+        LIMIT ${f.limit} OFFSET ${f.offset}
+      )
+      SELECT p.path, p.language, p.line, coalesce(c.text, p.path) AS text
+        FROM page p
+        LEFT JOIN codebase.blob_chunks c ON c.org_id = ${f.orgId} AND c.sha256 = p.sha256 AND c.first_line = p.line
+       ORDER BY p.rank DESC, p.path, p.line NULLS FIRST`.execute(tx);
       return rows.rows;
     });
   },
