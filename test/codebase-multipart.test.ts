@@ -2,7 +2,9 @@
 // retry wins), the upload resumed from what GET lists, completed into a snapshot whose files are
 // the ZIP's; a part list that is not the parts received, a part damaged on the way, a hostile
 // archive (refused, and nothing of it remains), an abort, the caps, the expiry sweep; who may.
-// After each session ends its parts' objects, rows and quota are checked gone.
+// After each session ends its parts' objects, rows and quota are checked gone. Asked with
+// `Prefer: respond-async`, a plain upload or a completion answers 202 once the bytes are stored,
+// and the job `codebase.complete_upload` reads them (decision 0053).
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -299,5 +301,93 @@ describe('who may', () => {
     // None of it touched the session.
     expect((await getSession(w.member, id)).json()).toMatchObject({ status: 'open', parts: [{ partNumber: 1 }] });
     expect(await held(id)).toMatchObject({ parts: 1, files: 1 });
+  });
+});
+
+describe('an upload answered before it is read (Prefer: respond-async)', () => {
+  const uploadAsync = (user: U, bytes: Buffer, query: string, prefer = 'respond-async') =>
+    t.request({
+      method: 'POST',
+      url: `${projectsUrl(w.orgId, `/${projectId}`)}/codebase/uploads?${query}`,
+      headers: { ...bearer(user.accessToken), 'content-type': 'application/octet-stream', prefer },
+      payload: bytes,
+    });
+  const runJobs = async () => {
+    await t.drain();
+    await t.runJobs();
+  };
+
+  it('stores a plain upload as the parts of a session of its own, answers 202 with it, and the job makes the snapshot', async () => {
+    const snapshots = await snapshotCount();
+    const usedBefore = await usage();
+    const zip = await zipOf([...Object.entries(FILES).map(([name, data]) => ({ name, data, compress: false })), { name: 'assets/more.bin', data: noise(100 * KiB), compress: false }]);
+    const res = await uploadAsync(w.member, zip, 'name=later.zip', 'wait=10, respond-async');
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.headers['preference-applied']).toBe('respond-async');
+    const session = res.json();
+    expect(res.headers.location).toBe(`${sessionsUrl()}/${session.id}`);
+    // Cut at the part size: 64 KiB, 64 KiB and the rest.
+    expect(session).toMatchObject({ name: 'later.zip', status: 'completing', receivedBytes: zip.length, snapshotVersion: null });
+    expect(session.parts.map((p: { size: number }) => p.size)).toEqual([PART_MAX, PART_MAX, zip.length - 2 * PART_MAX]);
+    expect(await snapshotCount()).toBe(snapshots);
+    // Held, and counted, until the job reads them.
+    expect(await usage()).toBe(usedBefore + zip.length);
+
+    await runJobs();
+    const done = (await getSession(w.member, session.id)).json();
+    expect(done).toMatchObject({ status: 'completed', parts: [], failure: null });
+    expect(await snapshotCount()).toBe(snapshots + 1);
+    expect(await held(session.id)).toEqual(nothingHeld);
+    const [job] = await t.app.jobs.list({ status: 'completed', name: 'codebase.complete_upload', limit: 1 });
+    expect(job).toMatchObject({ ownerId: w.member.userId, result: { status: 'completed', snapshotVersion: done.snapshotVersion } });
+    const file = await call(t, w.member.accessToken, 'GET', `${projectsUrl(w.orgId, `/${projectId}`)}/codebase/file?path=src/main.ts&snapshot=${done.snapshotVersion}`);
+    expect(file.json().text).toBe(FILES['src/main.ts']);
+  });
+
+  it('refuses a hostile archive in the job: the session fails naming the entry, and nothing of it remains', async () => {
+    const snapshots = await snapshotCount();
+    const usedBefore = await usage();
+    const slip = patchName(await zipOf([{ name: 'ok.txt', data: 'ok' }, { name: 'QQ/evil.sh', data: 'rm -rf /' }]), 'QQ/evil.sh', '../evil.sh');
+    const res = await uploadAsync(w.member, slip, 'name=slip.zip');
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id;
+    await runJobs();
+    expect((await getSession(w.member, id)).json()).toMatchObject({ status: 'failed', failure: { code: 'CODEBASE.ARCHIVE_REFUSED', reason: 'path_traversal', entry: '../evil.sh' } });
+    expect(await held(id)).toEqual(nothingHeld);
+    expect(await snapshotCount()).toBe(snapshots);
+    expect(await usage()).toBe(usedBefore);
+  });
+
+  it('completes a session the same way, and keeps answering 201 without the preference', async () => {
+    const zip = await zipOf([{ name: 'a.txt', data: 'a' }]);
+    const id = (await create(w.member, { name: 'a.zip' })).json().id;
+    await putPart(w.member, id, 1, zip);
+    const res = await t.request({
+      method: 'POST',
+      url: `${sessionsUrl()}/${id}/complete`,
+      headers: { ...bearer(w.member.accessToken), prefer: 'respond-async' },
+      payload: { parts: [{ partNumber: 1, sha256: sha(zip) }] },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ id, status: 'completing' });
+    // Completing already: a second completion, or an abort, is refused until the job is done.
+    expectProblem(await complete(w.member, id, [{ partNumber: 1, sha256: sha(zip) }]), 409, 'CODEBASE.UPLOAD_SESSION_CLOSED');
+    await runJobs();
+    expect((await getSession(w.member, id)).json()).toMatchObject({ status: 'completed', snapshotVersion: expect.any(Number) });
+    const sync = await uploadAsync(w.member, zip, 'name=now.zip', 'return=minimal');
+    expect(sync.statusCode, sync.body).toBe(201);
+    expect(sync.json().snapshot).toMatchObject({ name: 'now.zip' });
+  });
+
+  it('is for contributors only, and another org gets 404, as the plain upload', async () => {
+    const zip = await zipOf([{ name: 'a.txt', data: 'b' }]);
+    expectProblem(await uploadAsync(projectViewer, zip, 'name=v.zip'), 403, 'FORBIDDEN');
+    const res = await t.request({
+      method: 'POST',
+      url: `${projectsUrl(w.outsiderOrgId, `/${projectId}`)}/codebase/uploads?name=x.zip`,
+      headers: { ...bearer(w.outsider.accessToken), 'content-type': 'application/octet-stream', prefer: 'respond-async' },
+      payload: zip,
+    });
+    expect(res.statusCode).toBe(404);
   });
 });

@@ -50,7 +50,7 @@ export const codebaseModule = defineModule({
     const uploads = createUploads({ db: core.db, events: core.events, clock: core.clock, log, storage: core.storage, projects, settings: core.settings });
     const bytes = createBlobBytes({ db: core.db, storage: core.storage });
     const browse = createBrowse({ db: core.db, events: core.events, log, storage: core.storage, bytes, jobs: core.jobs, projects });
-    const sessions = createUploadSessions({ db: core.db, clock: core.clock, log, storage: core.storage, projects, uploads, settings: core.settings });
+    const sessions = createUploadSessions({ db: core.db, clock: core.clock, log, storage: core.storage, projects, uploads, jobs: core.jobs, orgs: organizations, settings: core.settings });
     const imports = createImports({ db: core.db, clock: core.clock, log, secrets: core.secrets, uploads, projects, settings: core.settings });
     const exports = createExports({ db: core.db, bytes, projects });
     const search = createSearch({ db: core.db, projects });
@@ -59,7 +59,7 @@ export const codebaseModule = defineModule({
     return {
       api: createSnapshotReader({ db: core.db, bytes, projects }),
       routes: async (app) => {
-        await codebaseRoutes({ uploads, browse, imports, exports, search })(app);
+        await codebaseRoutes({ uploads, sessions, browse, imports, exports, search })(app);
         await uploadSessionRoutes(sessions)(app);
       },
       subscribers: indexing.subscribers,

@@ -16,6 +16,9 @@ import type { Exports } from './exports.ts';
 import type { Imports } from './imports.ts';
 import type { Search } from './search.ts';
 import type { Uploads } from './uploads.ts';
+import type { UploadSessions } from './upload-sessions.ts';
+import { sessionUrl } from './upload-sessions-routes.ts';
+import { PreferHeaders, respondsAsync, SessionView } from './upload-sessions-schemas.ts';
 
 const tags = ['codebase'];
 const BASE = '/orgs/:orgId/projects/:projectId/codebase';
@@ -32,8 +35,8 @@ const FileResponse = {
 
 const IMPORT_PROBLEMS = [ProjectProblems.archived, P.gitImportFailed, P.archiveRefused, P.uploadConflict, StorageProblems.tooLarge, StorageProblems.quotaExceeded];
 
-export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports: Imports; exports: Exports; search: Search }) {
-  const { uploads, browse, imports, exports, search } = deps;
+export function codebaseRoutes(deps: { uploads: Uploads; sessions: UploadSessions; browse: Browse; imports: Imports; exports: Exports; search: Search }) {
+  const { uploads, sessions, browse, imports, exports, search } = deps;
   return async (app: HttpServer) => {
     app.get(`${BASE}/export`, {
       config: read(P.snapshotNotFound, P.exportTooLarge),
@@ -100,15 +103,22 @@ export function codebaseRoutes(deps: { uploads: Uploads; browse: Browse; imports
           description:
             'The body is the archive or the file itself (any Content-Type), at most CODEBASE_MAX_UPLOAD_BYTES; its kind comes from its first bytes. An archive is the whole codebase: ' +
             'every entry is held to the archive defence (docs/codebase.md) and a breach refuses it with 422 `CODEBASE.ARCHIVE_REFUSED` naming the entry; files matched by the defaults or the codebase\'s .gitignore files, and files over CODEBASE_MAX_FILE_BYTES, are skipped and listed. ' +
-            'With `path`, or when the body is not an archive, the body is one file at that path (else at `name`), the current snapshot\'s other files carried over. Nothing of a refused upload is kept.',
+            'With `path`, or when the body is not an archive, the body is one file at that path (else at `name`), the current snapshot\'s other files carried over. Nothing of a refused upload is kept. ' +
+            'With `Prefer: respond-async` the answer is 202 once the body is stored (as the parts of an upload session of its own): the session\'s `status` then says how the reading ended.',
           consumes: ['application/octet-stream'],
           params: S.ProjectParams,
           querystring: S.UploadQuery,
+          headers: PreferHeaders,
           body: Type.String({ format: 'binary', description: 'The archive\'s or file\'s bytes' }),
-          response: { 201: S.UploadView },
+          response: { 201: S.UploadView, 202: SessionView },
         },
         handler: async (req, reply) => {
           const body = rawBodyOf(req);
+          if (respondsAsync(req.headers.prefer)) {
+            const { orgId, projectId } = req.params;
+            const session = await sessions.acceptLater(actorOf(req), orgId, projectId, { fileName: req.query.name, path: req.query.path, body });
+            return reply.status(202).header('location', sessionUrl(orgId, projectId, session.id)).header('preference-applied', 'respond-async').send(session);
+          }
           return reply.status(201).send(await uploads.upload(actorOf(req), req.params.orgId, req.params.projectId, { fileName: req.query.name, path: req.query.path, body }));
         },
       });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { capped, concatenated, PartTooLarge, partListMismatches } from './upload-parts.ts';
+import { capped, concatenated, partsOf, PartTooLarge, partListMismatches } from './upload-parts.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -61,5 +61,24 @@ describe('concatenated', () => {
     const body = concatenated(['p'], async () => ({ body: parts[0] }));
     for await (const _ of body) break;
     expect(parts[0].destroyed).toBe(true);
+  });
+});
+
+describe('partsOf', () => {
+  const chunks = (...sizes: number[]) => Readable.from(sizes.map((n, i) => Buffer.alloc(n, 97 + i)));
+  const cut = async (body: Readable, max: number) => {
+    const out: string[] = [];
+    for await (const part of partsOf(body, max)) out.push(await read(part));
+    return out;
+  };
+
+  it('cuts a body into parts of the size given, across and within chunks, the last one shorter', async () => {
+    expect(await cut(chunks(3, 4, 2), 4)).toEqual(['aaab', 'bbbc', 'c']);
+    expect(await cut(chunks(8), 4)).toEqual(['aaaa', 'aaaa']);
+  });
+
+  it('gives no part for an empty body, and never an empty last part', async () => {
+    expect(await cut(chunks(), 4)).toEqual([]);
+    expect(await cut(chunks(4), 4)).toEqual(['aaaa']);
   });
 });

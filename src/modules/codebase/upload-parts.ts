@@ -42,6 +42,48 @@ export function concatenated(keys: readonly string[], open: (key: string) => Pro
   return Readable.from(read(), { objectMode: false });
 }
 
+/**
+ * `body` cut into parts of `maxBytes` (the last one shorter), each a stream read before the next
+ * is asked for: an upload taken whole, stored as the parts of a session (upload-sessions.ts,
+ * acceptLater). The request is read with `destroyOnReturn: false`, as `capped`.
+ */
+export async function* partsOf(body: Readable, maxBytes: number): AsyncGenerator<Readable> {
+  const chunks = body.iterator({ destroyOnReturn: false });
+  let held: Buffer | null = null;
+  let ended = false;
+  const next = async (): Promise<Buffer | null> => {
+    if (held) {
+      const chunk = held;
+      held = null;
+      return chunk;
+    }
+    const { value, done } = await chunks.next();
+    if (done) return null;
+    return typeof value === 'string' ? Buffer.from(value) : (value as Buffer);
+  };
+  async function* part(): AsyncGenerator<Buffer> {
+    let left = maxBytes;
+    while (left > 0) {
+      const chunk = await next();
+      if (!chunk) {
+        ended = true;
+        return;
+      }
+      if (chunk.length > left) held = chunk.subarray(left);
+      const taken = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      left -= taken.length;
+      yield taken;
+    }
+  }
+  while (!ended) {
+    // A part only when a byte is left for it (no empty last part).
+    const first = await next();
+    if (!first) return;
+    held = first;
+    yield Readable.from(part(), { objectMode: false });
+  }
+}
+
 export type PartListProblem = 'not_received' | 'missing' | 'sha256_differs' | 'out_of_order';
 
 /**

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { actorOf } from '../../core/context/actor.ts';
 import type { ProblemType } from '../../core/errors.ts';
 import { acceptRawBodies, keepRawBody, rawBodyOf } from '../../core/http/raw-body.ts';
-import type { HttpServer } from '../../core/http/server.ts';
+import { API_PREFIX, type HttpServer } from '../../core/http/server.ts';
 import { StorageProblems } from '../../core/storage/index.ts';
 import { OrgProblems } from '../organizations/index.ts';
 import { ProjectProblems } from '../projects/index.ts';
@@ -18,6 +18,8 @@ const BASE = '/orgs/:orgId/projects/:projectId/codebase/upload-sessions';
 const ONE = `${BASE}/:sessionId`;
 // Every route is a writer's (the plain upload's rights); a session is its creator's.
 const write = (...problems: ProblemType[]) => ({ auth: { scope: 'codebase:write' }, problems: [OrgProblems.notFound, ProjectProblems.notFound, ...problems] });
+/** The session's URL, the `Location` of an answer given before its upload is read. */
+export const sessionUrl = (orgId: string, projectId: string, id: string) => `${API_PREFIX}/orgs/${orgId}/projects/${projectId}/codebase/upload-sessions/${id}`;
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : value);
 
 export function uploadSessionRoutes(sessions: UploadSessions) {
@@ -85,11 +87,16 @@ export function uploadSessionRoutes(sessions: UploadSessions) {
           'as one stream, through the plain upload\'s pipeline: the answer is its answer (201), within this request. A refused archive (422 `CODEBASE.ARCHIVE_REFUSED`) or an over-sized one fails the session; ' +
           'other failures (409 `CODEBASE.UPLOAD_CONFLICT`, the quota, storage unavailable) leave it open, to complete again. Afterwards the parts are removed.',
         params: S.SessionParams,
+        headers: S.PreferHeaders,
         body: S.CompleteBody,
-        response: { 201: UploadView },
+        response: { 201: UploadView, 202: S.SessionView },
       },
       handler: async (req, reply) => {
         const { orgId, projectId, sessionId } = req.params;
+        if (S.respondsAsync(req.headers.prefer)) {
+          const session = await sessions.completeLater(actorOf(req), orgId, projectId, sessionId, req.body.parts);
+          return reply.status(202).header('location', sessionUrl(orgId, projectId, session.id)).header('preference-applied', 'respond-async').send(session);
+        }
         return reply.status(201).send(await sessions.complete(actorOf(req), orgId, projectId, sessionId, req.body.parts));
       },
     });

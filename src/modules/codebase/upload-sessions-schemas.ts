@@ -63,3 +63,19 @@ export const SessionView = named(
     createdAt: Timestamp(),
   }),
 );
+
+/** `Prefer: respond-async` (RFC 7240): the upload answered 202 once its bytes are stored, read by a job (decision 0053). */
+export const PreferHeaders = Type.Object({
+  prefer: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description:
+        'With `respond-async`: answered 202 with the upload session once the body is stored, the reading done by the job `codebase.complete_upload`; ' +
+        'follow `Location` (GET the session) until its `status` is `completed` (with `snapshotVersion`) or `failed` (with `failure`). Without it, the answer waits for the snapshot.',
+      examples: ['respond-async'],
+    }),
+  ),
+});
+
+/** Whether the request asked to be answered before its upload is read. */
+export const respondsAsync = (prefer: string | undefined) => (prefer ?? '').split(',').some((p) => p.split(';')[0].trim().toLowerCase() === 'respond-async');

@@ -1,17 +1,21 @@
 // Resumable uploads (decision 0044): an upload sent in numbered parts, each stored in core/storage
 // as it arrives (the org's quota counts it while it is held) and replaceable by sending it again,
 // which is the retry. Completing the session reads the parts back in order as one body through the
-// plain upload's pipeline (uploads.ts), synchronously: the answer is the plain upload's. After a
-// completion, a refusal or an abort the parts' objects and rows are removed; an open session past
-// its expiry is swept with its parts by a job.
-import type { Readable } from 'node:stream';
+// plain upload's pipeline (uploads.ts): synchronously, the answer being the plain upload's, or,
+// asked with `Prefer: respond-async`, by the job `codebase.complete_upload`, the session saying
+// how it ended (decision 0053). A plain upload asked so is taken as a session of its own: its body
+// stored as parts, then completed by the job. After a completion, a refusal or an abort the parts'
+// objects and rows are removed; an open session past its expiry is swept with its parts by a job.
+import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { AppError, invalid } from '../../core/errors.ts';
 import { named } from '../../core/http/schema-types.ts';
-import type { JobDefinition } from '../../core/jobs/types.ts';
+import { memberActor } from '../../core/context/actor.ts';
+import type { JobDefinition, JobQueue } from '../../core/jobs/types.ts';
+import type { OrganizationsApi } from '../organizations/index.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Clock } from '../../core/module.ts';
 import { type Storage, StorageProblems } from '../../core/storage/index.ts';
@@ -20,11 +24,12 @@ import { checkEntryName } from './paths.ts';
 import { CodebaseProblems as P } from './problems.ts';
 import { ArchiveRefusal, toProblem } from './refusal.ts';
 import type { CodebaseSettings } from './settings.ts';
-import { capped, concatenated, PartTooLarge, partListMismatches } from './upload-parts.ts';
+import { capped, concatenated, PartTooLarge, partListMismatches, partsOf } from './upload-parts.ts';
 import { type PartRow, type SessionFailure, type SessionKey, type SessionRow, uploadParts, uploadSessions } from './upload-sessions-repository.ts';
 import type { UploadResult, Uploads } from './uploads.ts';
 
 export const SWEEP_SESSIONS_JOB = 'codebase.sweep_upload_sessions';
+export const COMPLETE_JOB = 'codebase.complete_upload';
 /** Expired sessions one sweep handles; the next sweep takes the rest. */
 const SWEEP_LIMIT = 200;
 /** A completion's refusals that the same parts would meet again: the session fails and its parts go. */
@@ -37,6 +42,26 @@ export const SweepSessionsResult = named(
     { description: 'The result of a `codebase.sweep_upload_sessions` job' },
   ),
 );
+
+export const CompleteUploadResult = named(
+  'CodebaseCompleteUploadResult',
+  Type.Object(
+    {
+      status: Type.Union([Type.Literal('completed'), Type.Literal('failed'), Type.Literal('open'), Type.Literal('skipped')], {
+        description: 'How the session ended: `open` when it may be completed again, `skipped` when it was no longer completing',
+      }),
+      snapshotVersion: Type.Union([Type.Integer(), Type.Null()]),
+    },
+    { description: 'The result of a `codebase.complete_upload` job; the session (GET …/upload-sessions/{id}) says the rest' },
+  ),
+);
+
+interface CompleteJob {
+  orgId: string;
+  projectId: string;
+  sessionId: string;
+  userId: string;
+}
 
 export interface CreateSessionInput {
   fileName: string;
@@ -73,6 +98,8 @@ export interface UploadSessionsDeps {
   storage: Storage;
   projects: Pick<ProjectsApi, 'assertProjectAccess'>;
   uploads: Pick<Uploads, 'upload'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
+  orgs: Pick<OrganizationsApi, 'listMembers'>;
   settings: CodebaseSettings;
 }
 
@@ -80,7 +107,7 @@ const toPart = (p: PartRow): ReceivedPart => ({ partNumber: p.part_number, size:
 const tooLarge = (message: string, maxBytes: number) => StorageProblems.tooLarge.error(message, { details: { maxBytes } });
 
 export function createUploadSessions(deps: UploadSessionsDeps) {
-  const { db, clock, log, storage, projects, uploads, settings } = deps;
+  const { db, clock, log, storage, projects, uploads, jobs, orgs, settings } = deps;
   const limits = {
     // Each part is one stored file: never above what core/storage takes in one.
     maxPartBytes: Math.min(settings.uploadPartMaxBytes, storage.limits.maxUploadBytes),
@@ -229,10 +256,15 @@ export function createUploadSessions(deps: UploadSessionsDeps) {
     return { partNumber, size: saved.size, sha256: saved.sha256 };
   }
 
-  async function complete(actor: Actor, orgId: string, projectId: string, id: string, listed: readonly { partNumber: number; sha256: string }[]): Promise<UploadResult> {
+  /**
+   * The first half of a completion: the list checked against the parts received, and the session
+   * leased (`completing`); `later` enqueues the job that does the second half, in the same
+   * transaction, so a leased session always has its job.
+   */
+  async function begin(actor: Actor, orgId: string, projectId: string, id: string, listed: readonly { partNumber: number; sha256: string }[], later: boolean) {
     await access(actor, orgId, projectId, true);
     const key = keyOf(actor, orgId, projectId, id);
-    const { row, parts } = await db.transaction().execute(async (tx) => {
+    return db.transaction().execute(async (tx) => {
       const locked = open(live(await uploadSessions.lock(tx, key)));
       const received = await uploadParts.list(tx, id);
       const mismatches = partListMismatches(listed, received.map(toPart));
@@ -242,29 +274,66 @@ export function createUploadSessions(deps: UploadSessionsDeps) {
         throw P.partListMismatch.error(`The parts hold ${bytes} bytes; the session announced ${locked.total_bytes}`, { details: { parts: [] } });
       }
       // The lease: the sweep leaves a completing session alone until then, its parts being read.
-      await uploadSessions.update(tx, id, { status: 'completing', expires_at: expiry() });
-      return { row: locked, parts: received };
+      const expires = expiry();
+      await uploadSessions.update(tx, id, { status: 'completing', expires_at: expires });
+      if (later) await jobs.enqueue<CompleteJob>(COMPLETE_JOB, { orgId, projectId, sessionId: id, userId: actor.principal.userId }, { db: tx, ownerId: actor.principal.userId });
+      return { row: { ...locked, status: 'completing' as const, expires_at: expires }, parts: received };
     });
+  }
 
+  /** The second half: the parts read back in order through the plain upload's pipeline, and the session marked as it ended. */
+  async function finish(actor: Actor, orgId: string, projectId: string, row: SessionRow, parts: PartRow[]): Promise<UploadResult> {
     const body = concatenated(
       parts.map((p) => p.storage_key),
       (k) => storage.open(k),
     );
     try {
       const result = await uploads.upload(actor, orgId, projectId, { fileName: row.file_name, path: row.path ?? undefined, body });
-      await uploadSessions.update(db, id, { status: 'completed', snapshot_version: result.snapshot.version });
-      await dropParts(id);
+      await uploadSessions.update(db, row.id, { status: 'completed', snapshot_version: result.snapshot.version });
+      await dropParts(row.id);
       return result;
     } catch (err) {
       // A refusal the same parts would meet again fails the session; anything else (a conflict,
       // the quota, storage unavailable, the project archived) leaves it open to complete again.
       const final = err instanceof AppError && FINAL_CODES.has(err.code);
       const failure = final ? { code: err.code, detail: err.message, ...err.details } : null;
-      await uploadSessions.update(db, id, final ? { status: 'failed', failure } : { status: 'open' });
-      if (final) await dropParts(id);
+      await uploadSessions.update(db, row.id, final ? { status: 'failed', failure } : { status: 'open' });
+      if (final) await dropParts(row.id);
       throw err;
     } finally {
       body.destroy();
+    }
+  }
+
+  async function complete(actor: Actor, orgId: string, projectId: string, id: string, listed: readonly { partNumber: number; sha256: string }[]): Promise<UploadResult> {
+    const { row, parts } = await begin(actor, orgId, projectId, id, listed, false);
+    return finish(actor, orgId, projectId, row, parts);
+  }
+
+  /** A completion done by the job `codebase.complete_upload`: the session, `completing`, at once. */
+  async function completeLater(actor: Actor, orgId: string, projectId: string, id: string, listed: readonly { partNumber: number; sha256: string }[]): Promise<UploadSession> {
+    const { row, parts } = await begin(actor, orgId, projectId, id, listed, true);
+    return toView(row, parts);
+  }
+
+  /**
+   * A plain upload taken asynchronously: a session of its own, the body stored as its parts
+   * (each up to the part size, as they arrive), then completed by the job. The answer is the
+   * session, `completing`.
+   */
+  async function acceptLater(actor: Actor, orgId: string, projectId: string, input: { fileName: string; path?: string; body: Readable }): Promise<UploadSession> {
+    const session = await create(actor, orgId, projectId, { fileName: input.fileName, path: input.path });
+    try {
+      const received: ReceivedPart[] = [];
+      for await (const part of partsOf(input.body, limits.maxPartBytes)) {
+        if (received.length >= limits.maxParts) throw tooLarge(`The upload is over the limit of ${limits.maxParts} parts`, limits.maxParts * limits.maxPartBytes);
+        received.push(await putPart(actor, orgId, projectId, session.id, received.length + 1, part, null));
+      }
+      if (!received.length) received.push(await putPart(actor, orgId, projectId, session.id, 1, Readable.from([]), null));
+      return await completeLater(actor, orgId, projectId, session.id, received);
+    } catch (err) {
+      await abort(actor, orgId, projectId, session.id).catch(() => {});
+      throw err;
     }
   }
 
@@ -296,7 +365,39 @@ export function createUploadSessions(deps: UploadSessionsDeps) {
     },
   };
 
-  return { create, get, putPart, complete, abort, jobs: [sweep] };
+  /** The second half of a completion asked with `Prefer: respond-async`, as the member who asked. */
+  const completeJob: JobDefinition<CompleteJob, typeof CompleteUploadResult> = {
+    name: COMPLETE_JOB,
+    result: CompleteUploadResult,
+    // Never run twice: a completion that died halfway leaves its session leased, and the sweep
+    // removes it when the lease ends (a second run could make a second snapshot).
+    retryLimit: 0,
+    async handler(ctx) {
+      const { orgId, projectId, sessionId, userId } = ctx.data;
+      const key: SessionKey = { id: sessionId, orgId, projectId, userId };
+      const row = await uploadSessions.find(db, key);
+      if (row?.status !== 'completing') return { status: 'skipped', snapshotVersion: null };
+      const parts = await uploadParts.list(db, sessionId);
+      const member = (await orgs.listMembers(orgId)).find((m) => m.userId === userId);
+      if (!member) {
+        // The uploader left the organization meanwhile: nothing is read on their behalf.
+        await uploadSessions.update(db, sessionId, { status: 'failed', failure: { code: P.uploadSessionNotFound.code, detail: 'The uploader is no longer a member of the organization' } });
+        await dropParts(sessionId);
+        return { status: 'failed', snapshotVersion: null };
+      }
+      try {
+        const result = await finish(memberActor(member), orgId, projectId, row, parts);
+        return { status: 'completed', snapshotVersion: result.snapshot.version };
+      } catch (err) {
+        // The session says how it ended (failed, or open to complete again); the job is done.
+        const after = await uploadSessions.find(db, key);
+        log.info({ sessionId, err: (err as Error).message, status: after?.status }, 'codebase: an upload completed later was not kept');
+        return { status: after?.status === 'failed' ? 'failed' : 'open', snapshotVersion: null };
+      }
+    },
+  };
+
+  return { create, get, putPart, complete, completeLater, acceptLater, abort, jobs: [sweep, completeJob] };
 }
 
 export type UploadSessions = ReturnType<typeof createUploadSessions>;

@@ -3888,7 +3888,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a codebase (ZIP, tar, tar.gz) or one file of it, as a new snapshot (project contributors and managers)
-         * @description The body is the archive or the file itself (any Content-Type), at most CODEBASE_MAX_UPLOAD_BYTES; its kind comes from its first bytes. An archive is the whole codebase: every entry is held to the archive defence (docs/codebase.md) and a breach refuses it with 422 `CODEBASE.ARCHIVE_REFUSED` naming the entry; files matched by the defaults or the codebase's .gitignore files, and files over CODEBASE_MAX_FILE_BYTES, are skipped and listed. With `path`, or when the body is not an archive, the body is one file at that path (else at `name`), the current snapshot's other files carried over. Nothing of a refused upload is kept.
+         * @description The body is the archive or the file itself (any Content-Type), at most CODEBASE_MAX_UPLOAD_BYTES; its kind comes from its first bytes. An archive is the whole codebase: every entry is held to the archive defence (docs/codebase.md) and a breach refuses it with 422 `CODEBASE.ARCHIVE_REFUSED` naming the entry; files matched by the defaults or the codebase's .gitignore files, and files over CODEBASE_MAX_FILE_BYTES, are skipped and listed. With `path`, or when the body is not an archive, the body is one file at that path (else at `name`), the current snapshot's other files carried over. Nothing of a refused upload is kept. With `Prefer: respond-async` the answer is 202 once the body is stored (as the parts of an upload session of its own): the session's `status` then says how the reading ended.
          *
          *     API key scope: `codebase:write`.
          */
@@ -7105,6 +7105,12 @@ export interface components {
             /** @description More than 10,000 paths changed: the lists stop there, in path order */
             truncated: boolean;
         };
+        /** @description The result of a `codebase.complete_upload` job; the session (GET …/upload-sessions/{id}) says the rest */
+        CodebaseCompleteUploadResult: {
+            /** @description How the session ended: `open` when it may be completed again, `skipped` when it was no longer completing */
+            status: "completed" | "failed" | "open" | "skipped";
+            snapshotVersion: number | null;
+        };
         /** @description `CODEBASE.EXPORT_TOO_LARGE`: The Git bundle would hold more than it may (it is built in memory): export a ZIP of one snapshot instead. */
         CodebaseExportTooLargeProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -7177,6 +7183,13 @@ export interface components {
         CodebasePathNotFoundProblem: components["schemas"]["Problem"] & {
             /** @constant */
             code: "CODEBASE.PATH_NOT_FOUND";
+        };
+        /** @description The result of a `codebase.repack` job */
+        CodebaseRepackResult: {
+            /** @description Packs written again with the contents they still hold */
+            repacked: number;
+            /** @description Bytes given back to the organization's quota */
+            freedBytes: number;
         };
         CodebaseSearchResults: {
             /** @description The snapshot searched */
@@ -9011,7 +9024,7 @@ export interface components {
             deleted: number;
         };
         /** @description What a completed job returned: one shape per job `name`, each naming its job. A `link`, when present, is where its file is downloaded. */
-        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"] | components["schemas"]["CodebaseUploadSweepResult"] | components["schemas"]["GendocGenerateResult"];
+        JobResult: components["schemas"]["JobPurgeResult"] | components["schemas"]["LoginFailurePurgeResult"] | components["schemas"]["ReportFile"] | components["schemas"]["ReportFilePurgeResult"] | components["schemas"]["AuditPurgeResult"] | components["schemas"]["WebhookDeliveryResult"] | components["schemas"]["WebhookDeliveryPruneResult"] | components["schemas"]["NotificationDeliveryResult"] | components["schemas"]["DataSourceSyncResult"] | components["schemas"]["DataSourceResealResult"] | components["schemas"]["AlertChecksResult"] | components["schemas"]["DashboardExportFile"] | components["schemas"]["DashboardSubscriptionsResult"] | components["schemas"]["ChatTitleResult"] | components["schemas"]["CodebaseIndexResult"] | components["schemas"]["CodebaseIndexSweepResult"] | components["schemas"]["CodebaseUploadSweepResult"] | components["schemas"]["CodebaseCompleteUploadResult"] | components["schemas"]["CodebaseRepackResult"] | components["schemas"]["GendocGenerateResult"];
         /** @description `JOBS.NOT_FAILED`: Only a failed job that the queue still keeps can be retried. */
         JobsNotFailedProblem: components["schemas"]["Problem"] & {
             /** @constant */
@@ -12636,6 +12649,7 @@ export type ChatUsage = components['schemas']['ChatUsage'];
 export type CodebaseArchiveRefusedProblem = components['schemas']['CodebaseArchiveRefusedProblem'];
 export type CodebaseChecksumMismatchProblem = components['schemas']['CodebaseChecksumMismatchProblem'];
 export type CodebaseComparison = components['schemas']['CodebaseComparison'];
+export type CodebaseCompleteUploadResult = components['schemas']['CodebaseCompleteUploadResult'];
 export type CodebaseExportTooLargeProblem = components['schemas']['CodebaseExportTooLargeProblem'];
 export type CodebaseFile = components['schemas']['CodebaseFile'];
 export type CodebaseGitImportFailedProblem = components['schemas']['CodebaseGitImportFailedProblem'];
@@ -12646,6 +12660,7 @@ export type CodebaseNoGitSourceProblem = components['schemas']['CodebaseNoGitSou
 export type CodebaseNotSearchableProblem = components['schemas']['CodebaseNotSearchableProblem'];
 export type CodebasePartListMismatchProblem = components['schemas']['CodebasePartListMismatchProblem'];
 export type CodebasePathNotFoundProblem = components['schemas']['CodebasePathNotFoundProblem'];
+export type CodebaseRepackResult = components['schemas']['CodebaseRepackResult'];
 export type CodebaseSearchResults = components['schemas']['CodebaseSearchResults'];
 export type CodebaseSnapshot = components['schemas']['CodebaseSnapshot'];
 export type CodebaseSnapshotCreatedPayload = components['schemas']['CodebaseSnapshotCreatedPayload'];
@@ -26791,7 +26806,13 @@ export interface operations {
                  */
                 path?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description With `respond-async`: answered 202 with the upload session once the body is stored, the reading done by the job `codebase.complete_upload`; follow `Location` (GET the session) until its `status` is `completed` (with `snapshotVersion`) or `failed` (with `failure`). Without it, the answer waits for the snapshot.
+                 * @example respond-async
+                 */
+                prefer?: string;
+            };
             path: {
                 orgId: string;
                 projectId: string;
@@ -26816,6 +26837,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUploadSession"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -27508,7 +27542,13 @@ export interface operations {
     completeCodebaseUploadSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description With `respond-async`: answered 202 with the upload session once the body is stored, the reading done by the job `codebase.complete_upload`; follow `Location` (GET the session) until its `status` is `completed` (with `snapshotVersion`) or `failed` (with `failure`). Without it, the answer waits for the snapshot.
+                 * @example respond-async
+                 */
+                prefer?: string;
+            };
             path: {
                 orgId: string;
                 projectId: string;
@@ -27544,6 +27584,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CodebaseUpload"];
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CodebaseUploadSession"];
                 };
             };
             400: components["responses"]["BadRequest"];
