@@ -263,7 +263,7 @@ export function createJobQueue(opts: JobQueueOptions): JobQueue & { prepare(): P
       for (const def of definitions.values()) {
         const batchSize = def.batchSize ?? 1;
         const options = {
-          pollingIntervalSeconds: opts.pollIntervalSeconds ?? 2,
+          pollingIntervalSeconds: Math.max(0.5, def.pollIntervalSeconds ?? opts.pollIntervalSeconds ?? 2),
           batchSize,
           localConcurrency: def.concurrency ?? opts.concurrency ?? 2,
           includeMetadata: true,

@@ -57,6 +57,12 @@ export interface JobDefinition<T = any, R extends TSchema = TSchema> {
    * process, at most: a slow group holds that many workers, never all of them.
    */
   groupConcurrency?: number;
+  /**
+   * Seconds between this queue's polls when it is idle (default: the queue's, 2 s; at least
+   * 0.5): shorter for a job someone is waiting on (an upload becoming searchable), at the cost of
+   * a poll query that often in each process.
+   */
+  pollIntervalSeconds?: number;
 }
 
 export interface EnqueueOptions {

@@ -255,6 +255,8 @@ export function createSearchIndexing(deps: { db: Executor; jobs: JobQueue; bytes
   const job: JobDefinition<IndexJob, typeof IndexResult> = {
     name: INDEX_JOB,
     result: IndexResult,
+    // The uploader waits on it: the search answers 409 until it is done.
+    pollIntervalSeconds: 0.5,
     retryLimit: 3,
     retryDelaySeconds: 10,
     retryBackoff: true,

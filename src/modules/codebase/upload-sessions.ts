@@ -369,6 +369,8 @@ export function createUploadSessions(deps: UploadSessionsDeps) {
   const completeJob: JobDefinition<CompleteJob, typeof CompleteUploadResult> = {
     name: COMPLETE_JOB,
     result: CompleteUploadResult,
+    // The uploader waits on it, polling the session.
+    pollIntervalSeconds: 0.5,
     // Never run twice: a completion that died halfway leaves its session leased, and the sweep
     // removes it when the lease ends (a second run could make a second snapshot).
     retryLimit: 0,
