@@ -61,6 +61,9 @@ export const searchIndex = {
       // The index is derived: a crash that loses this commit loses its marks with it, and the
       // job writes the same again. So the commit need not wait for its WAL to reach the disk.
       await sql`SET LOCAL synchronous_commit = off`.execute(tx);
+      // An insert that fills the GIN index's pending list merges it into the index (up to 16 MB):
+      // longer than DB_STATEMENT_TIMEOUT allows an interactive statement.
+      await sql`SET LOCAL statement_timeout = '60s'`.execute(tx);
       const live = await sql<{ sha256: string }>`
         SELECT sha256 FROM codebase.blobs WHERE org_id = ${orgId} AND sha256 = ANY(${[...shas]}::text[]) FOR KEY SHARE`.execute(tx);
       const kept = new Set(live.rows.map((r) => r.sha256));
@@ -89,10 +92,14 @@ export const searchIndex = {
 
   async writePathTerms(db: Executor, orgId: string, snapshotId: string, rows: readonly { path: string; terms: string }[]): Promise<void> {
     if (!rows.length) return;
-    await sql`
+    // As writeChunks: the paths' GIN index may merge its pending list in this statement.
+    await db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL statement_timeout = '60s'`.execute(tx);
+      await sql`
       UPDATE codebase.files f SET path_terms = u.terms::tsvector
         FROM unnest(${rows.map((r) => r.path)}::text[], ${rows.map((r) => r.terms)}::text[]) AS u(path, terms)
-       WHERE f.org_id = ${orgId} AND f.snapshot_id = ${snapshotId} AND f.path = u.path`.execute(db);
+       WHERE f.org_id = ${orgId} AND f.snapshot_id = ${snapshotId} AND f.path = u.path`.execute(tx);
+    });
   },
 
   /** Snapshots still not searchable that were made before `before`, oldest first. */

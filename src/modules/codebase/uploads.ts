@@ -13,6 +13,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -304,6 +305,9 @@ export function createUploads(deps: UploadsDeps) {
     const { fileName: name, git } = input;
     const userId = actor.principal.userId;
     return db.transaction().execute(async (tx) => {
+      // A codebase's rows are one bulk write, longer than DB_STATEMENT_TIMEOUT allows an
+      // interactive statement when a GIN index merges its pending list into itself meanwhile.
+      await sql`SET LOCAL statement_timeout = '60s'`.execute(tx);
       await codebaseLocks.lockOrg(tx, orgId);
       const newHashes = new Set(run.stored.map((b) => b.sha256));
       const reusedHashes = [...run.seen].filter((h) => !newHashes.has(h));
