@@ -212,7 +212,7 @@ export function codebaseTargets(r: Pick<CodebaseResult, 'upload' | 'memory' | 's
     targets.push({
       name: 'Searchable: upload start → `GET …/codebase/search?q=<identifier in the last file>` finds it',
       goal: `< ${SEARCHABLE_S_TARGET} s`,
-      measured: u.searchableMs === null ? 'never (within the wait)' : `${f1(u.searchableMs / 1000)} s (the 201 at ${f1(u.totalMs / 1000)} s, indexing the rest)`,
+      measured: u.searchableMs === null ? 'never (within the wait)' : `${f1(u.searchableMs / 1000)} s (the ${u.mode === 'async' ? '202' : '201'} at ${f1(u.totalMs / 1000)} s, the snapshot at ${f1(u.snapshotMs / 1000)} s, indexing the rest)`,
       pass: u.searchableMs !== null && u.searchableMs < SEARCHABLE_S_TARGET * 1000,
     });
   }
