@@ -4,12 +4,15 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { session } from '../api/session';
 import { ThemeToggle } from '../ui/ThemeToggle';
-import { NAV } from './areas';
+import { NAV, ORG_NAV } from './areas';
+import { OrgSwitcher } from './OrgSwitcher';
+import { useCurrentOrgId } from './orgs';
 import { useSession } from './useSession';
 
 export function Layout() {
   const state = useSession();
   const navigate = useNavigate();
+  const orgId = useCurrentOrgId();
   const signOut = async () => {
     // The session ends on the server and the cookie is cleared; whatever the answer, this page forgets it.
     await api.POST('/auth/logout').catch(() => undefined);
@@ -28,6 +31,12 @@ export function Layout() {
         {state.status === 'signed-in' && (
           <nav aria-label="Areas">
             <ul>
+              {orgId &&
+                ORG_NAV.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={`/orgs/${orgId}/${item.to}`}>{item.label}</NavLink>
+                  </li>
+                ))}
               {NAV.map((item) => (
                 <li key={item.to}>
                   <NavLink to={item.to}>{item.label}</NavLink>
@@ -37,6 +46,7 @@ export function Layout() {
           </nav>
         )}
         <div className="actions">
+          {state.status === 'signed-in' && <OrgSwitcher />}
           <ThemeToggle />
           {state.status === 'signed-in' && (
             <button type="button" onClick={signOut}>

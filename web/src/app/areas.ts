@@ -1,6 +1,7 @@
 // The console's areas: each is a folder under areas/ with a routes.ts (paths and lazy pages,
 // in the first bundle) and its pages (a chunk of their own, loaded when a route is visited).
-// Adding an area: write areas/<area>/routes.ts and list it here (docs/console.md).
+// Adding an area: write areas/<area>/routes.ts and list it here (docs/console.md). Org-scoped
+// areas put their paths under orgs/:orgId/<area> and their header entries in ORG_NAV.
 import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { homeRoutes } from '../areas/home/routes';
@@ -12,5 +13,13 @@ export interface NavItem {
   label: string;
 }
 
+/** An entry of an org-scoped area: `to` is relative to /orgs/:orgId/ ('time', 'dashboards'). */
+export interface OrgNavItem {
+  to: string;
+  label: string;
+}
+
 export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
+/** The header's entries for the current organization, in this order. */
+export const ORG_NAV: OrgNavItem[] = [];
