@@ -296,7 +296,14 @@ describe('on a phone, in the dark theme', { timeout: 60_000 }, () => {
     await expect.poll(() => phone.page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
     await expectNoSidewaysScroll(phone.page);
     await screenshot(phone.page, 'sign-in-390px');
+    // With nothing chosen, the system's preference decides; the toggle's choice then wins.
+    const background = () => phone.page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).backgroundColor as string);
+    await phone.page.emulateMedia({ colorScheme: 'dark' });
+    expect(await background()).toBe('rgb(18, 20, 24)');
+    await phone.page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).toBe('rgb(255, 255, 255)');
     await phone.page.getByRole('button', { name: 'Dark theme' }).click();
+    expect(await background()).toBe('rgb(18, 20, 24)');
     expect(await phone.page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme)).toBe('dark');
     expect(await phone.page.getByRole('button', { name: 'Dark theme' }).getAttribute('aria-pressed')).toBe('true');
     await expectAccessible(phone.page, 'sign-in, dark, 390 px');
