@@ -27,16 +27,31 @@ export function Conversation() {
   const models = useLoad(useCallback(() => call(api.GET('/orgs/{orgId}/llm/models', { params: { path: { orgId } } })), [orgId]));
   const budgets = useLoad(useCallback(() => call(api.GET('/orgs/{orgId}/llm/budgets', { params: { path: { orgId } } })), [orgId]));
   const [choices, setChoices] = useState<Record<string, string>>({});
+  // The answer this page follows or has followed: never resumed on top of itself.
+  const resumed = useRef<string | null>(null);
+  // `done` reaches the page a moment before the message is stored as ended: wait for it, so
+  // the branch shown is the stored one (a few tries, then as it is).
+  const settled = useCallback(
+    async (messageId: string | null) => {
+      for (let i = 0; messageId && i < 10; i++) {
+        const m = await call(api.GET('/orgs/{orgId}/conversations/{conversationId}/messages/{messageId}', { params: { path: { ...path, messageId } } })).catch(() => null);
+        if (m?.status !== 'streaming') return;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    [path],
+  );
 
   const stream = useAnswerStream(orgId, conversationId, {
     // The question and the answer are stored once the stream starts: show them, on the new
     // branch (the newest message's, which the API's activePath follows).
-    started: () => {
+    started: (answer) => {
+      resumed.current = answer.messageId;
       setChoices({});
       void tree.reload();
     },
-    ended: () => {
-      void tree.reload();
+    ended: (answer) => {
+      void settled(answer.messageId).then(() => tree.reload());
       void conversation.reload();
       void budgets.reload();
     },
@@ -47,7 +62,6 @@ export function Conversation() {
   const last = shown.at(-1);
 
   // After a reload mid-answer: follow the answer still being written, once per answer.
-  const resumed = useRef<string | null>(null);
   useEffect(() => {
     if (last?.role === 'assistant' && last.status === 'streaming' && !stream.busy && resumed.current !== last.id) {
       resumed.current = last.id;

@@ -34,7 +34,11 @@ export function UsagePanel({ messages, prices, budgets, budgetsHidden }: Props) 
         <dt>This conversation</dt>
         <dd>
           {formatNumber(sum.tokens.inputTokens + sum.tokens.outputTokens)} tokens ({formatNumber(sum.tokens.inputTokens)} in, {formatNumber(sum.tokens.outputTokens)} out)
-          {sum.cost ? `, ${formatMoney(sum.cost.minor, sum.cost.currency)}` : ', no price set for its model'}
+          {sum.cost
+            ? `, ${sum.cost.complete ? '' : 'at least '}${formatMoney(sum.cost.minor, sum.cost.currency)}${sum.cost.complete ? '' : ' (some answers have no price)'}`
+            : sum.tokens.inputTokens + sum.tokens.outputTokens > 0
+              ? ', no price set for its model'
+              : ''}
         </dd>
         {budgets && org && (
           <>

@@ -34,22 +34,29 @@ export function formatMoney(minor: number, currency: string): string {
 
 export const formatNumber = (n: number) => new Intl.NumberFormat('en').format(n);
 
-/** Sums the usage of the answers, and their cost when every one has a price. */
-export function total(answers: readonly { usage: ChatUsage | null; model: string | null }[], prices: Prices): { tokens: ChatUsage; cost: { minor: number; currency: string } | null } {
+/**
+ * Sums the answers' usage, and their cost at the prices known. `complete` is false when some
+ * answer with tokens has no price (a model without prices, or one stopped before it said which
+ * model answered): the cost is then a lower bound.
+ */
+export function total(
+  answers: readonly { usage: ChatUsage | null; model: string | null }[],
+  prices: Prices,
+): { tokens: ChatUsage; cost: { minor: number; currency: string; complete: boolean } | null } {
   const tokens = { inputTokens: 0, outputTokens: 0 };
   let minor = 0;
   let currency: string | null = null;
-  let priced = true;
+  let complete = true;
   for (const a of answers) {
-    if (!a.usage) continue;
+    if (!a.usage || a.usage.inputTokens + a.usage.outputTokens === 0) continue;
     tokens.inputTokens += a.usage.inputTokens;
     tokens.outputTokens += a.usage.outputTokens;
     const price = a.model ? prices.get(a.model) : undefined;
-    if (!price || (currency && currency !== price.currency)) priced = false;
+    if (!price || (currency && currency !== price.currency)) complete = false;
     else {
       currency = price.currency;
       minor += costMinor(a.usage, price);
     }
   }
-  return { tokens, cost: priced && currency ? { minor, currency } : null };
+  return { tokens, cost: currency ? { minor, currency, complete } : null };
 }

@@ -36,44 +36,54 @@ export function useAnswerStream(orgId: string, conversationId: string, on: { sta
     [orgId, conversationId],
   );
 
+  /** Opens a stream and reads it in the background; answers once the API took the request (true) or refused it (false). */
   const run = useCallback(
-    async (open: Open): Promise<boolean> => {
+    (open: Open): Promise<boolean> => {
       running.current?.abort();
       const controller = new AbortController();
       running.current = controller;
       let answer = emptyAnswer();
       setProblem(null);
       setLive(answer);
-      try {
-        let body = await open(controller.signal);
-        while (true) {
-          const ended = await readAnswerStream(
-            body,
-            (event, id) => {
-              answer = applyEvent(answer, event, id);
-              if (running.current === controller) setLive(answer);
-              if (event.event === 'start') handlers.current.started?.(answer);
-            },
-            controller.signal,
-          ).catch(() => false);
-          if (ended || controller.signal.aborted || !answer.messageId) break;
-          // Cut before the end (a network blip, a restarted proxy): take it up where it stopped.
-          await new Promise((r) => setTimeout(r, RESUME_DELAY_MS));
-          if (controller.signal.aborted) break;
-          body = await openResume(answer.messageId, answer.lastEventId, controller.signal);
+      let accepted!: (taken: boolean) => void;
+      const taken = new Promise<boolean>((resolve) => {
+        accepted = resolve;
+      });
+      void (async () => {
+        try {
+          let body = await open(controller.signal);
+          accepted(true);
+          while (true) {
+            const ended = await readAnswerStream(
+              body,
+              (event, id) => {
+                answer = applyEvent(answer, event, id);
+                if (running.current === controller) setLive(answer);
+                if (event.event === 'start') handlers.current.started?.(answer);
+              },
+              controller.signal,
+            ).catch(() => false);
+            if (ended || controller.signal.aborted || !answer.messageId) break;
+            // Cut before the end (a network blip, a restarted proxy): take it up where it stopped.
+            await new Promise((r) => setTimeout(r, RESUME_DELAY_MS));
+            if (controller.signal.aborted) break;
+            body = await openResume(answer.messageId, answer.lastEventId, controller.signal);
+          }
+        } catch (err) {
+          accepted(false);
+          if (controller.signal.aborted) return;
+          setProblem(err instanceof ProblemError ? err.problem : toProblem(err));
+          if (!answer.messageId) setLive(null);
+        } finally {
+          if (running.current === controller) {
+            running.current = null;
+            // Ended without `done` and not taken up again: the stored message says how it stands.
+            if (!controller.signal.aborted && answer.status === 'streaming') setLive(null);
+            if (!controller.signal.aborted) handlers.current.ended?.(answer);
+          }
         }
-        return true;
-      } catch (err) {
-        if (controller.signal.aborted) return false;
-        setProblem(err instanceof ProblemError ? err.problem : toProblem(err));
-        if (!answer.messageId) setLive(null);
-        return false;
-      } finally {
-        if (running.current === controller) {
-          running.current = null;
-          if (!controller.signal.aborted) handlers.current.ended?.(answer);
-        }
-      }
+      })();
+      return taken;
     },
     [openResume],
   );
