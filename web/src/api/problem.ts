@@ -37,6 +37,8 @@ const MESSAGES: Record<string, string> = {
   'ORG.INVITATION_EMAIL_MISMATCH': 'This invitation is for another email address: sign in with that one.',
   'ORG.ALREADY_MEMBER': 'You are already a member of this organization.',
   'NOTIFICATIONS.PHONE_REQUIRED': 'SMS needs a phone number: give one, or turn SMS off.',
+  'CHAT.ATTACHMENT_UNSUPPORTED': 'Attach a text (.txt), Markdown (.md), CSV (.csv) or PDF (.pdf) file.',
+  'CHAT.ANSWER_IN_PROGRESS': 'An answer is still being written: wait for it, or stop it.',
   CONFLICT: 'This already exists.',
   RATE_LIMITED: 'Too many requests: wait a moment and try again.',
   UNAUTHENTICATED: 'Your session has ended: sign in again.',
