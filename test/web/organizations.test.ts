@@ -212,6 +212,11 @@ describe('the organizations journey', { timeout: 90_000 }, () => {
     await poll(() => rows.count()).toBeGreaterThan(3);
     await expectAccessible(page, 'audit log');
     await screenshot(page, 'org-audit');
+    // The dark theme's colours pass the same checks on the page with the table and the filters.
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await expectAccessible(page, 'audit log, dark');
+    await screenshot(page, 'org-audit-dark');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
     await page.getByLabel('Event type').fill('organizations.member_*');
     await page.getByLabel('Person').selectOption({ label: owner });
     await page.getByRole('button', { name: 'Apply the filters' }).click();
