@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 /** expect.poll with room for a busy machine (two cores shared by several runs): 1 s is its default. */
-const poll = <T>(probe: () => T | Promise<T>, options: { timeout?: number } = {}) => expect.poll(probe, { timeout: 20_000, ...options });
+const poll = <T>(probe: () => T | Promise<T>, options: { timeout?: number; interval?: number } = {}) => expect.poll(probe, { timeout: 20_000, ...options });
 const heading = (page: Page) => page.getByRole('heading', { level: 1 });
 const orgNav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name, exact: true });
 const inbox = (page: Page) => page.getByRole('banner').getByRole('link', { name: /^Inbox/ });
@@ -280,6 +280,11 @@ describe('the organizations journey', { timeout: 90_000 }, () => {
     const got = received.filter((r) => r.path === '/trellis-hook' && r.body.includes('"webhook.test"'));
     expect(got).toHaveLength(1);
     expect(got[0].headers['webhook-signature']).toMatch(/^v1,/);
+    // Real events too: the endpoint's own creation (it listens to `*`), once the queue has sent it.
+    await poll(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return deliveries.filter({ hasText: 'webhooks.endpoint_created' }).filter({ hasText: 'Delivered' }).count();
+    }, { timeout: 30_000, interval: 500 }).toBe(1);
     await test.getByText('Request and answers').click();
     expect(await test.locator('pre').first().textContent()).toContain('"type":"webhook.test"');
     await expectAccessible(page, 'webhook deliveries');
