@@ -36,6 +36,8 @@ const MESSAGES: Record<string, string> = {
   'ORG.INVITATION_EXPIRED': 'This invitation has expired: ask for a new one.',
   'ORG.INVITATION_EMAIL_MISMATCH': 'This invitation is for another email address: sign in with that one.',
   'ORG.ALREADY_MEMBER': 'You are already a member of this organization.',
+  'ORG.LAST_OWNER': 'The organization would have no owner left: make someone else owner first.',
+  'ORG.SLUG_TAKEN': 'Another organization already uses this slug: choose another.',
   'NOTIFICATIONS.PHONE_REQUIRED': 'SMS needs a phone number: give one, or turn SMS off.',
   'CHAT.ATTACHMENT_UNSUPPORTED': 'Attach a text (.txt), Markdown (.md), CSV (.csv) or PDF (.pdf) file.',
   'CHAT.ANSWER_IN_PROGRESS': 'An answer is still being written: wait for it, or stop it.',

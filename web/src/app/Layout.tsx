@@ -2,6 +2,7 @@
 import { Suspense } from 'react';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api } from '../api/client';
+import { InboxLink } from '../areas/live/InboxLink';
 import { session } from '../api/session';
 import { ThemeToggle } from '../ui/ThemeToggle';
 import { NAV, ORG_NAV } from './areas';
@@ -46,6 +47,7 @@ export function Layout() {
           </nav>
         )}
         <div className="actions">
+          {state.status === 'signed-in' && <InboxLink />}
           {state.status === 'signed-in' && <OrgSwitcher />}
           <ThemeToggle />
           {state.status === 'signed-in' && (

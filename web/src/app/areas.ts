@@ -6,7 +6,8 @@ import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { chatNav, chatRoutes } from '../areas/chat/routes';
 import { homeRoutes } from '../areas/home/routes';
-import { invitationRoutes } from '../areas/organizations/routes';
+import { liveRoutes } from '../areas/live/routes';
+import { organizationNav, organizationRoutes } from '../areas/organizations/routes';
 import { settingsNav, settingsRoutes } from '../areas/settings/routes';
 
 export interface NavItem {
@@ -20,7 +21,7 @@ export interface OrgNavItem {
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes, ...chatRoutes];
+export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...organizationRoutes, ...liveRoutes, ...chatRoutes];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [...chatNav];
+export const ORG_NAV: OrgNavItem[] = [...organizationNav, ...chatNav];

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { call } from '../../api/problem';
+import { orgs } from '../../app/orgs';
 import { useSession } from '../../app/useSession';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
@@ -11,18 +12,20 @@ import { useAction } from '../../ui/useAction';
 export function AcceptInvitation() {
   const [params] = useSearchParams();
   const state = useSession();
-  const [joined, setJoined] = useState<string | null>(null);
+  const [joined, setJoined] = useState<{ id: string; name: string } | null>(null);
   const accept = useAction(async () => {
     const org = await call(api.POST('/invitations/accept', { body: { token: params.get('token') ?? '' } }));
-    setJoined(org.name);
+    // The header's switcher and the start page list it from now on.
+    await orgs.reload().catch(() => undefined);
+    setJoined({ id: org.id, name: org.name });
   });
   return (
     <Page title="Join an organization" narrow>
       {joined ? (
         <>
-          <Notice>You joined {joined}.</Notice>
+          <Notice>You joined {joined.name}.</Notice>
           <p>
-            <Link to="/">Continue</Link>
+            <Link to={`/orgs/${joined.id}`}>Open {joined.name}</Link>
           </p>
         </>
       ) : (
