@@ -22,6 +22,9 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // expect.poll waits for what a browser or a child server shows: 1 s (the default) is
+          // too short on 2 cores running two files, Chromium and servers at once.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
       'web/vitest.config.ts',
