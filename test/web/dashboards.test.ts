@@ -144,6 +144,16 @@ describe.runIf(tcp)('the dashboards journey', { timeout: 120_000 }, () => {
     expect(await savedPlace('Revenue per day')).toEqual({ x: 0, y: 4, w: 6, h: 4 });
     await expectAccessible(page, 'the dashboard builder');
     await screenshot(page, 'dashboard-builder');
+    // The dark theme: the charts are drawn again with the theme's text colour.
+    const axisText = () => widget(page, 'Revenue per region').locator('svg text').first().getAttribute('fill');
+    const lightInk = await axisText();
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await poll(axisText).not.toBe(lightInk);
+    expect(await widget(page, 'Revenue per region').locator('svg').textContent()).toContain('North');
+    await expectAccessible(page, 'the dashboard builder, dark');
+    await screenshot(page, 'dashboard-builder-dark');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    await poll(axisText).toBe(lightInk);
   });
 
   it('moves a widget by dragging and resizes another from its corner, then saves the layout', async () => {

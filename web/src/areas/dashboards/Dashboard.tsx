@@ -33,6 +33,8 @@ export function Dashboard() {
   const [data, setData] = useState<DashboardData | undefined>(undefined);
   const [dataProblem, setDataProblem] = useState<Problem | null>(null);
   const [said, setSaid] = useState<string | null>(null);
+  // Bumped after an addition: the add forms start again empty.
+  const [added, setAdded] = useState(0);
 
   const saved = board.data;
   // Every widget computed again when the saved board or the applied filters change.
@@ -113,6 +115,7 @@ export function Dashboard() {
             <h2 id="add-widget-title">Add a widget</h2>
             {catalog.data && (
               <AddWidget
+                key={added}
                 catalog={catalog.data}
                 filters={saved.filters}
                 onAdd={async (widget) => {
@@ -121,6 +124,7 @@ export function Dashboard() {
                   // The name is stored: a shared link's page has no access to the org's charts to name them.
                   await update({ widgets: [...saved.widgets, { ...widget, ...place, title: name, id: widgetId(name, saved.widgets) }] });
                   setDraft(null);
+                  setAdded((n) => n + 1);
                   setSaid('The widget is added.');
                 }}
               />
@@ -139,9 +143,11 @@ export function Dashboard() {
               </ul>
             )}
             <AddFilter
+              key={added}
               filters={saved.filters}
               onAdd={async (filter) => {
                 await update({ filters: [...saved.filters, filter] });
+                setAdded((n) => n + 1);
                 setSaid(`The filter “${filter.label}” is added: map it to parameters when adding widgets.`);
               }}
             />
