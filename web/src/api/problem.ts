@@ -25,6 +25,7 @@ const MESSAGES: Record<string, string> = {
   'AUTH.ACCOUNT_SLOWED': 'Too many failed attempts: wait a few seconds and try again.',
   'AUTH.ACCOUNT_DISABLED': 'This account is disabled.',
   'AUTH.INVALID_TOKEN': 'This link is invalid, already used or expired.',
+  'DASHBOARDS.SHARE_NOT_FOUND': 'This shared link was revoked or has expired: ask its owner for a new one.',
   'AUTH.WEAK_PASSWORD': 'Choose a stronger password.',
   'AUTH.WRONG_PASSWORD': 'The current password is wrong.',
   'AUTH.INVALID_CODE': 'The code is wrong or expired.',
