@@ -94,7 +94,7 @@ export function QueryPage() {
         </Notice>
       )}
 
-      <h2>SQL</h2>
+      <h2>Write SQL</h2>
       <form onSubmit={run} aria-label="Run SQL" aria-busy={runSql.pending || undefined}>
         <TextArea
           label="SQL"
