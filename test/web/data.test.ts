@@ -6,6 +6,7 @@
 // model writes the SQL, shown and edited before it runs again), save the question, list, open
 // (the path mails link to), edit and delete it; axe on every page, screenshots, the phone width.
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,7 +184,7 @@ describe('the data journey', { timeout: 90_000 }, () => {
     const idle = await frames(false, 1000);
     const bench = await frames(true, 2000);
     console.log(
-      `[bench] data scroll: 10,000 rows over ~2 s: ${bench.frames} frames, ${bench.dropped} dropped (> 33.3 ms), worst ${bench.worstMs} ms, at most ${bench.maxRows} rows in the page; idle 1 s before: ${idle.frames} frames, ${idle.dropped} dropped, worst ${idle.worstMs} ms`,
+      `[bench] data scroll: 10,000 rows over ~2 s: ${bench.frames} frames, ${bench.dropped} dropped (> 33.3 ms), worst ${bench.worstMs} ms, at most ${bench.maxRows} rows in the page; idle 1 s before: ${idle.frames} frames, ${idle.dropped} dropped, worst ${idle.worstMs} ms; machine load ${loadavg()[0].toFixed(1)}`,
     );
     expect(bench.atEnd).toBe(true);
     expect(bench.maxRows).toBeGreaterThan(5);
