@@ -248,6 +248,16 @@ describe('the data journey', { timeout: 90_000 }, () => {
     await expect.poll(() => status(/^3 rows/).count()).toBe(1);
     await expectAccessible(page, 'saved question');
     await screenshot(page, 'data-question');
+    // The same link opened signed out (another browser): sign in, then the question.
+    const other = await newContext(run);
+    await other.page.goto(`/orgs/${orgId}/questions/${questionId}`);
+    await expect.poll(() => other.page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in');
+    await other.page.getByLabel('Email').fill(email);
+    await other.page.getByLabel('Password').fill(PASSWORD);
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => other.page.getByRole('heading', { level: 1 }).textContent()).toBe('Visitors per city');
+    expect(other.errors).toEqual([]);
+    await other.context.close();
   });
 
   it('edits the question (a refused SQL is said, nothing is saved), then deletes it', async () => {
