@@ -6,7 +6,7 @@
 // model writes the SQL, shown and edited before it runs again), save the question, list, open
 // (the path mails link to), edit and delete it; axe on every page, screenshots, the phone width.
 import { mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,8 +189,10 @@ describe('the data journey', { timeout: 90_000 }, () => {
     expect(bench.atEnd).toBe(true);
     expect(bench.maxRows).toBeGreaterThan(5);
     expect(bench.maxRows).toBeLessThan(100);
-    // The machine is shared (two cores, several browsers): a loose bound; the figures are what is reported.
-    expect(bench.dropped).toBeLessThan(bench.frames * 0.9);
+    // The machine is shared (two cores, several browsers): a loose bound, looser still when it
+    // is loaded more than twice over (then only that scrolling went on); the figures are what is reported.
+    const busy = loadavg()[0] > 2 * availableParallelism();
+    expect(bench.dropped).toBeLessThanOrEqual(busy ? bench.frames - 1 : Math.floor(bench.frames / 4));
     // The last row was reached and drawn.
     await expect.poll(() => table.locator('tbody tr[aria-rowindex="10001"]').textContent()).toMatch(/^10000Oslo/);
   });

@@ -91,7 +91,7 @@ function Histogram({ column }: { column: Column }) {
   return (
     <div className="histogram" role="img" aria-label={`Histogram of ${column.name}: ${description}`}>
       {bins.map((b) => (
-        <span key={b.from} style={{ height: `${Math.max(2, (b.count / most) * 100)}%` }} />
+        <span key={`${b.from}-${b.to}`} style={{ height: `${Math.max(2, (b.count / most) * 100)}%` }} />
       ))}
     </div>
   );

@@ -4,7 +4,7 @@
 // It stays a table for assistive technology: aria-rowcount says how many rows there are in all
 // and each row its aria-rowindex, as rows come and go.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { components } from '../../api/schema';
 
 export type QueryResult = components['schemas']['QueryResult'];
@@ -29,6 +29,10 @@ export function ResultTable({ result, label }: { result: QueryResult; label: str
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
   });
+  // A new result starts at its first row, whatever the last one was scrolled to.
+  useEffect(() => {
+    if (scroller.current && result) scroller.current.scrollTop = 0;
+  }, [result]);
   // Row elements are reused by slot (row index modulo the rows rendered) rather than made anew:
   // the rows rendered are consecutive, so no two share a slot, and a scroll, however far, only
   // rewrites the text of elements already there (making 30 rows a frame drops frames).
