@@ -6,6 +6,7 @@ import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { chatNav, chatRoutes } from '../areas/chat/routes';
 import { dashboardNav, dashboardRoutes } from '../areas/dashboards/routes';
+import { dataNav, dataRoutes } from '../areas/data/routes';
 import { homeRoutes } from '../areas/home/routes';
 import { liveRoutes } from '../areas/live/routes';
 import { organizationNav, organizationRoutes } from '../areas/organizations/routes';
@@ -22,7 +23,7 @@ export interface OrgNavItem {
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...organizationRoutes, ...liveRoutes, ...dashboardRoutes, ...chatRoutes];
+export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...organizationRoutes, ...liveRoutes, ...dataRoutes, ...dashboardRoutes, ...chatRoutes];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [...dashboardNav, ...chatNav, ...organizationNav];
+export const ORG_NAV: OrgNavItem[] = [...dataNav, ...dashboardNav, ...chatNav, ...organizationNav];
