@@ -6,7 +6,9 @@ import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { homeRoutes } from '../areas/home/routes';
 import { invitationRoutes } from '../areas/organizations/routes';
+import { projectNav, projectRoutes } from '../areas/projects/routes';
 import { settingsNav, settingsRoutes } from '../areas/settings/routes';
+import { timeNav, timeRoutes } from '../areas/time/routes';
 
 export interface NavItem {
   to: string;
@@ -19,7 +21,7 @@ export interface OrgNavItem {
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes];
+export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes, ...timeRoutes, ...projectRoutes];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [];
+export const ORG_NAV: OrgNavItem[] = [...timeNav, ...projectNav];
