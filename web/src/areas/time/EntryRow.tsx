@@ -134,11 +134,10 @@ export const EntryRow = memo(function EntryRow({ orgId, entry, day, dayText, pro
           <input className="desc" value={draft.description} onChange={edit('description')} aria-label={`Description of ${what}`} autoComplete="off" aria-describedby={described} />
         </td>
         <td>
-          {dirty && (
-            <button type="button" onClick={() => void save()} disabled={pending}>
-              Save<span className="visually-hidden"> {what}</span>
-            </button>
-          )}{' '}
+          {/* Always there (enabled once changed): a button appearing would move the row's layout at the first key. */}
+          <button type="button" onClick={() => void save()} disabled={pending || !dirty}>
+            Save<span className="visually-hidden"> {what}</span>
+          </button>{' '}
           <button type="button" className="danger" onClick={() => void remove()} disabled={pending}>
             Delete<span className="visually-hidden"> {what}</span>
           </button>

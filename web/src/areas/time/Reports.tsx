@@ -111,7 +111,8 @@ export function Reports() {
               Total {formatDuration(report.totals.durationSeconds)} in {report.totals.entries} entries; billable {formatDuration(report.totals.billableSeconds)}.
             </p>
             <ReportChart rows={report.rows} groupLabel={groupLabel} />
-            <div className="table-scroll">
+            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take the keyboard's focus to scroll sideways on a narrow screen */}
+            <section className="table-scroll" tabIndex={0} aria-label="Report rows">
               <table className="report">
                 <caption className="visually-hidden">Hours by {groupLabel}</caption>
                 <thead>
@@ -150,7 +151,7 @@ export function Reports() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
             <h2>Download</h2>
             <div className="toolbar">
               {(Object.keys(FORMAT_LABEL) as Format[]).map((f) => (

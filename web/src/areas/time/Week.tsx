@@ -105,7 +105,7 @@ export function Week() {
             const dayEntries = grouped.get(day) ?? [];
             const headingId = `day-${day}`;
             return (
-              <section key={day} aria-labelledby={headingId}>
+              <section key={day} aria-labelledby={headingId} className="week-day">
                 <h2 id={headingId}>
                   {dayTexts.get(day)} <span className="day-total">· {formatDuration(total(dayEntries))}</span>
                 </h2>
@@ -114,6 +114,14 @@ export function Week() {
                 ) : (
                   <div className="table-scroll">
                     <table className="entries">
+                      <colgroup>
+                        <col className="c-time" />
+                        <col className="c-time" />
+                        <col className="c-hours" />
+                        <col className="c-project" />
+                        <col />
+                        <col className="c-actions" />
+                      </colgroup>
                       <thead>
                         <tr>
                           <th scope="col">Start</th>
