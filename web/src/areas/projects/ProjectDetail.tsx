@@ -14,6 +14,7 @@ import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
 import { ProjectBudget } from './ProjectBudget';
+import { resetActiveForm } from './load';
 import { toMinor, toNumber } from './ProjectList';
 import { ProjectMembers } from './ProjectMembers';
 import { ProjectTasks } from './ProjectTasks';
@@ -63,6 +64,7 @@ export function ProjectDetail() {
   });
   const template = useAction(async (v: Record<string, string>) => {
     const t = await call(api.POST('/orgs/{orgId}/projects/{projectId}/save-as-template', { params: { path: { orgId, projectId } }, body: { name: v.name } }));
+    resetActiveForm();
     setNotice(`Saved as the template “${t.name}”, with ${t.tasks.length} tasks.`);
   });
   const errors = fieldMessages(save.problem);

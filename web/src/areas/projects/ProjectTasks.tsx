@@ -8,7 +8,7 @@ import { Field } from '../../ui/Field';
 import { Form } from '../../ui/Form';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
-import { loadAll } from './load';
+import { loadAll, resetActiveForm } from './load';
 
 type Status = components['schemas']['Task']['status'];
 const STATUSES: { value: Status; label: string }[] = [
@@ -28,6 +28,7 @@ export function ProjectTasks({ orgId, projectId, canWrite }: { orgId: string; pr
   const add = useAction(async (v: Record<string, string>) => {
     const estimate = v.estimateMinutes?.trim() ? Number(v.estimateMinutes) : undefined;
     await call(api.POST('/orgs/{orgId}/projects/{projectId}/tasks', { params: { path }, body: { name: v.name, ...(estimate !== undefined ? { estimateMinutes: estimate } : {}) } }));
+    resetActiveForm();
     await tasks.reload();
   });
   const change = useAction(async (taskId: string, status: Status) => {

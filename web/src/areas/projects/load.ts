@@ -38,3 +38,8 @@ export function loadOrgMembers(orgId: string): Promise<OrgMember[]> {
 
 /** `WEB · Website` */
 export const projectLabel = (p: Pick<Project, 'key' | 'name'>) => `${p.key} · ${p.name}`;
+
+/** Empties the form the person just used (Enter in a field, or its button), keeping the focus there for the next one. */
+export function resetActiveForm() {
+  (document.activeElement as HTMLInputElement | HTMLButtonElement | null)?.form?.reset();
+}

@@ -6,8 +6,8 @@ import { formatDuration } from './week';
 
 type Row = components['schemas']['TimeReportRow'];
 const MAX_BARS = 15;
-const LABEL = 170;
-const BAR_AREA = 330;
+const LABEL = 200;
+const BAR_AREA = 300;
 const VALUE = 70;
 const ROW_H = 26;
 
@@ -18,7 +18,8 @@ export function ReportChart({ rows, groupLabel }: { rows: Row[]; groupLabel: str
   const height = shown.length * ROW_H + 8;
   const width = LABEL + BAR_AREA + VALUE;
   const summary = `Hours by ${groupLabel}: ${shown.map((r) => `${r.label} ${formatDuration(r.durationSeconds)}`).join(', ')}${rows.length > MAX_BARS ? `, and ${rows.length - MAX_BARS} more in the table` : ''}.`;
-  const cut = (s: string) => (s.length > 24 ? `${s.slice(0, 23)}…` : s);
+  // Long labels are cut to fit the label column (12 px text); the table has them whole.
+  const cut = (s: string) => (s.length > 26 ? `${s.slice(0, 25)}…` : s);
   return (
     <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
       {shown.map((r, i) => {

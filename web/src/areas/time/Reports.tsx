@@ -156,7 +156,7 @@ export function Reports() {
             <div className="toolbar">
               {(Object.keys(FORMAT_LABEL) as Format[]).map((f) => (
                 <button key={f} type="button" onClick={() => void makeFile.start(f)} disabled={makeFile.pending}>
-                  Make a {FORMAT_LABEL[f]} file
+                  Make {f === 'xlsx' ? 'an' : 'a'} {FORMAT_LABEL[f]} file
                 </button>
               ))}
             </div>
