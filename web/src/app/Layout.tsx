@@ -4,6 +4,7 @@ import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import { InboxLink } from '../areas/live/InboxLink';
 import { session } from '../api/session';
+import { TimerBar } from '../areas/time/TimerBar';
 import { ThemeToggle } from '../ui/ThemeToggle';
 import { NAV, ORG_NAV } from './areas';
 import { OrgSwitcher } from './OrgSwitcher';
@@ -46,6 +47,8 @@ export function Layout() {
             </ul>
           </nav>
         )}
+        {/* The running timer of the current org, on every page (the time area). */}
+        {state.status === 'signed-in' && orgId && <TimerBar orgId={orgId} />}
         <div className="actions">
           {state.status === 'signed-in' && <InboxLink />}
           {state.status === 'signed-in' && <OrgSwitcher />}

@@ -10,7 +10,9 @@ import { dataNav, dataRoutes } from '../areas/data/routes';
 import { homeRoutes } from '../areas/home/routes';
 import { liveRoutes } from '../areas/live/routes';
 import { organizationNav, organizationRoutes } from '../areas/organizations/routes';
+import { projectNav, projectRoutes } from '../areas/projects/routes';
 import { settingsNav, settingsRoutes } from '../areas/settings/routes';
+import { timeNav, timeRoutes } from '../areas/time/routes';
 
 export interface NavItem {
   to: string;
@@ -23,7 +25,18 @@ export interface OrgNavItem {
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...organizationRoutes, ...liveRoutes, ...dataRoutes, ...dashboardRoutes, ...chatRoutes];
+export const AREA_ROUTES: RouteObject[] = [
+  ...homeRoutes,
+  ...accountRoutes,
+  ...settingsRoutes,
+  ...organizationRoutes,
+  ...liveRoutes,
+  ...timeRoutes,
+  ...projectRoutes,
+  ...dataRoutes,
+  ...dashboardRoutes,
+  ...chatRoutes,
+];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [...dataNav, ...dashboardNav, ...chatNav, ...organizationNav];
+export const ORG_NAV: OrgNavItem[] = [...timeNav, ...projectNav, ...dataNav, ...dashboardNav, ...chatNav, ...organizationNav];
