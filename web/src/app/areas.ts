@@ -4,6 +4,7 @@
 // areas put their paths under orgs/:orgId/<area> and their header entries in ORG_NAV.
 import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
+import { codebaseNav, codebaseRoutes } from '../areas/codebase/routes';
 import { homeRoutes } from '../areas/home/routes';
 import { invitationRoutes } from '../areas/organizations/routes';
 import { settingsNav, settingsRoutes } from '../areas/settings/routes';
@@ -19,7 +20,7 @@ export interface OrgNavItem {
   label: string;
 }
 
-export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes];
+export const AREA_ROUTES: RouteObject[] = [...homeRoutes, ...accountRoutes, ...settingsRoutes, ...invitationRoutes, ...codebaseRoutes];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [];
+export const ORG_NAV: OrgNavItem[] = [...codebaseNav];
