@@ -2,7 +2,7 @@
 // interrupted upload resumes from the parts the server already holds. Then the snapshot's
 // indexing for search, followed live as a job.
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { live } from '../../api/live';
 import { call, type Problem, ProblemError, toProblem } from '../../api/problem';
@@ -15,6 +15,7 @@ import { partCount, putPartXhr, sendMissingParts } from './upload';
 import { useProjectParams, Workspace, workspacePath } from './Workspace';
 
 type Result = components['schemas']['CodebaseUpload'];
+type Session = components['schemas']['CodebaseUploadSession'];
 /** Parts of 8 MiB (or the server's cap, if lower): few requests, little lost when one fails. */
 const PART_BYTES = 8 * 1024 * 1024;
 
@@ -30,6 +31,25 @@ export function Upload() {
   const upload = useRef<{ id: string; file: File; partBytes: number } | null>(null);
   const indexJobId = useIndexJobId(phase.step === 'completing' || phase.step === 'done');
   const path = { orgId, projectId };
+  // The open session is in the address (?session=), never in storage (docs/console.md): after a
+  // reload or a crash the page finds it there, and the same file picked again resumes it.
+  const [params, setParams] = useSearchParams();
+  const sessionInAddress = params.get('session');
+  const [interrupted, setInterrupted] = useState<Session | null>(null);
+  useEffect(() => {
+    if (!sessionInAddress || upload.current?.id === sessionInAddress) return;
+    let stopped = false;
+    call(api.GET('/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions/{sessionId}', { params: { path: { orgId, projectId, sessionId: sessionInAddress } } }))
+      .then((found) => {
+        if (stopped) return;
+        if (found.status === 'open') setInterrupted(found);
+        else setParams({}, { replace: true });
+      })
+      .catch(() => !stopped && setParams({}, { replace: true }));
+    return () => {
+      stopped = true;
+    };
+  }, [orgId, projectId, sessionInAddress, setParams]);
 
   const start = async () => {
     if (!file) {
@@ -37,10 +57,16 @@ export function Upload() {
       return;
     }
     setPickProblem(null);
+    // The same file as the interrupted session's (name and size): resume it rather than start over.
+    if (interrupted && upload.current?.file !== file && file.name === interrupted.name && file.size === interrupted.totalBytes) {
+      upload.current = { id: interrupted.id, file, partBytes: Math.min(PART_BYTES, interrupted.limits.maxPartBytes) };
+    }
+    setInterrupted(null);
     if (upload.current?.file !== file) {
       try {
         const created = await call(api.POST('/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions', { params: { path }, body: { name: file.name, totalBytes: file.size } }));
         upload.current = { id: created.id, file, partBytes: Math.min(PART_BYTES, created.limits.maxPartBytes) };
+        setParams({ session: created.id }, { replace: true });
       } catch (err) {
         setPickProblem(err instanceof ProblemError ? err.problem : toProblem(err));
         return;
@@ -68,12 +94,16 @@ export function Upload() {
       setPhase({ step: 'completing' });
       const result = await call(api.POST('/orgs/{orgId}/projects/{projectId}/codebase/upload-sessions/{sessionId}/complete', { params: { path: sessionPath }, body: { parts: sent.parts } }));
       upload.current = null;
+      setParams({}, { replace: true });
       // Without `Prefer: respond-async` the completion answers the snapshot (201), never the session.
       setPhase({ step: 'done', result: result as Result, kept: sent.kept });
     } catch (err) {
       const problem = err instanceof ProblemError ? err.problem : toProblem(err);
       // A refused archive closes the session: a new upload starts a new one.
-      if (problem.code === 'CODEBASE.ARCHIVE_REFUSED' || problem.code === 'CODEBASE.UPLOAD_SESSION_CLOSED' || problem.code === 'CODEBASE.UPLOAD_SESSION_NOT_FOUND') upload.current = null;
+      if (problem.code === 'CODEBASE.ARCHIVE_REFUSED' || problem.code === 'CODEBASE.UPLOAD_SESSION_CLOSED' || problem.code === 'CODEBASE.UPLOAD_SESSION_NOT_FOUND') {
+        upload.current = null;
+        setParams({}, { replace: true });
+      }
       setPhase({ step: 'interrupted', problem });
     }
   };
@@ -86,6 +116,12 @@ export function Upload() {
   return (
     <Workspace title="Upload code">
       <p>Upload the whole codebase as a ZIP, a tar or a tar.gz: it becomes a new version. It is sent in parts, so a dropped connection loses only the part under way.</p>
+      {interrupted && (
+        <p className="notice" role="status">
+          The upload of {interrupted.name} was interrupted with {interrupted.parts.length} {interrupted.parts.length === 1 ? 'part' : 'parts'} ({formatBytes(interrupted.receivedBytes)}) stored. Choose
+          the same file again and upload: only the rest is sent.
+        </p>
+      )}
       <div className="field">
         <label htmlFor="codebase-file">Archive</label>
         <input
