@@ -62,6 +62,8 @@ afterAll(async () => {
   await cleanupProcesses();
 });
 
+/** Waits for a value (the machine may be busy: expect.poll's own default is one second). */
+const poll = <T>(probe: () => T | Promise<T>, timeout = 20_000) => expect.poll(probe, { timeout, interval: 100 });
 const heading = () => page.getByRole('heading', { level: 1 });
 const tab = (name: string) => page.getByRole('navigation', { name: 'Code workspace' }).getByRole('link', { name, exact: true });
 const noStyleElements = () => page.evaluate(() => (globalThis as any).document.querySelectorAll('style').length);
@@ -72,22 +74,22 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Welcome');
+    await poll(() => heading().textContent()).toBe('Welcome');
     await page.goto(`/orgs/${orgId}/codebase`);
-    await expect.poll(() => heading().textContent()).toBe('Code');
+    await poll(() => heading().textContent()).toBe('Code');
     await expectAccessible(page, 'code projects');
     await screenshot(page, 'codebase-projects');
     await page.getByRole('list', { name: 'Projects' }).getByRole('link', { name: 'Shop' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Files · Shop');
-    await expect.poll(() => page.getByText('No code yet.').count()).toBe(1);
+    await poll(() => heading().textContent()).toBe('Files · Shop');
+    await poll(() => page.getByText('No code yet.').count()).toBe(1);
   });
 
   it('uploads a ZIP in parts with a progress bar; dropped parts are resumed, after a reload too, without sending the stored ones again', async () => {
     await tab('Upload').click();
-    await expect.poll(() => heading().textContent()).toBe('Upload code · Shop');
+    await poll(() => heading().textContent()).toBe('Upload code · Shop');
     // Without a file, the page says so next to the field.
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => page.getByLabel('Archive').getAttribute('aria-invalid')).toBe('true');
+    await poll(() => page.getByLabel('Archive').getAttribute('aria-invalid')).toBe('true');
     await expectAccessible(page, 'upload');
 
     const puts = new Map<number, number>();
@@ -100,7 +102,7 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
     await page.route('**/upload-sessions/*/parts/3', (route) => route.abort('connectionreset'), { times: 1 });
     await page.getByLabel('Archive').setInputFiles(archive);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The server could not be reached');
+    await poll(() => page.getByRole('alert').textContent()).toContain('The server could not be reached');
     const bar = page.getByRole('progressbar', { name: /Sent/ });
     expect(await bar.getAttribute('value')).toBe(onePart);
     expect(await page.getByText(new RegExp(`Sent: ${onePart}% of .* in 4 parts`)).count()).toBe(1);
@@ -110,19 +112,19 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
 
     // Resume: part 2 goes, then part 3 drops too.
     await page.getByRole('button', { name: 'Resume the upload' }).click();
-    await expect.poll(() => puts.get(3)).toBe(1);
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('The server could not be reached');
+    await poll(() => puts.get(3)).toBe(1);
+    await poll(() => page.getByRole('alert').textContent()).toContain('The server could not be reached');
     expect(Object.fromEntries(puts)).toEqual({ 1: 1, 2: 2, 3: 1 });
 
     // The page is reloaded (a crash, a closed laptop): the address keeps the session; the same
     // file picked again sends only parts 3 and 4.
     await page.reload();
     const notice = page.getByRole('status').filter({ hasText: 'was interrupted' });
-    await expect.poll(() => notice.textContent()).toContain(`The upload of shop-${process.pid}.zip was interrupted with 2 parts (512.0 KiB) stored.`);
+    await poll(() => notice.textContent()).toContain(`The upload of shop-${process.pid}.zip was interrupted with 2 parts (512.0 KiB) stored.`);
     await expectAccessible(page, 'upload, after a reload');
     await page.getByLabel('Archive').setInputFiles(archive);
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'is stored' }).textContent(), { timeout: 30_000 }).toContain('Version 1 is stored: 4 files.');
+    await poll(() => page.getByRole('status').filter({ hasText: 'is stored' }).textContent(), 30_000).toContain('Version 1 is stored: 4 files.');
     expect(await page.getByText('Resumed: 2 parts already stored were not sent again.').count()).toBe(1);
     expect(Object.fromEntries(puts)).toEqual({ 1: 1, 2: 2, 3: 2, 4: 1 });
     expect(await bar.getAttribute('value')).toBe('100');
@@ -132,8 +134,8 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
   });
 
   it('follows the indexing job to its end', async () => {
-    await expect.poll(() => page.getByText('Version 1 is indexed').count(), { timeout: 60_000 }).toBe(1);
-    await expect.poll(() => page.getByText('Indexing: done').count()).toBe(1);
+    await poll(() => page.getByText('Version 1 is indexed').count(), 60_000).toBe(1);
+    await poll(() => page.getByText('Indexing: done').count()).toBe(1);
     expect(await page.getByRole('progressbar', { name: /Indexing/ }).getAttribute('value')).toBe('100');
     await expectAccessible(page, 'upload, indexed');
     await screenshot(page, 'codebase-upload-indexed');
@@ -141,14 +143,19 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
 
   it('browses the tree and shows a file highlighted, with no <style> element in the page', async () => {
     await page.getByRole('link', { name: 'browse its files' }).click();
-    await expect.poll(() => heading().textContent()).toBe('Files · Shop');
+    await poll(() => heading().textContent()).toBe('Files · Shop');
     const tree = page.getByRole('navigation', { name: 'Files' });
+    // Folders open from the keyboard too.
+    await tree.getByRole('button', { name: 'data/' }).focus();
+    await page.keyboard.press('Enter');
+    await poll(() => tree.getByRole('button', { name: 'data/' }).getAttribute('aria-expanded')).toBe('true');
+    await poll(() => tree.getByRole('link', { name: 'catalogue.txt' }).count()).toBe(1);
     await tree.getByRole('button', { name: 'src/' }).click();
     expect(await tree.getByRole('button', { name: 'src/' }).getAttribute('aria-expanded')).toBe('true');
     await tree.getByRole('link', { name: 'x.ts' }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 2, name: 'src/x.ts' }).count()).toBe(1);
+    await poll(() => page.getByRole('heading', { level: 2, name: 'src/x.ts' }).count()).toBe(1);
     const code = page.getByRole('list', { name: /src\/x\.ts, 4 lines/ });
-    await expect.poll(() => code.locator('li').count()).toBe(4);
+    await poll(() => code.locator('li').count()).toBe(4);
     expect(await code.locator('li').first().textContent()).toBe('export function total(items: number[]): number {');
     expect(await code.locator('.hljs-keyword').first().textContent()).toBe('export');
     expect(await code.locator('.hljs-comment').textContent()).toBe('// Adds the prices up.');
@@ -168,58 +175,69 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
 
   it('searches: a query with no word is refused under the field; hits are marked and open the file at their line', async () => {
     await tab('Search').click();
-    await expect.poll(() => heading().textContent()).toBe('Search the code · Shop');
+    await poll(() => heading().textContent()).toBe('Search the code · Shop');
     const query = page.getByLabel('Words or identifiers');
     await query.fill('!!!');
     await query.press('Enter');
-    await expect.poll(() => query.getAttribute('aria-invalid')).toBe('true');
+    await poll(() => query.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.field-error').textContent()).toBe('holds no letter or digit');
     await query.fill('reduce');
     await query.press('Enter');
     const hits = page.getByRole('list', { name: 'Matches' });
-    await expect.poll(() => hits.getByRole('link', { name: 'src/x.ts:3' }).count()).toBe(1);
+    await poll(() => hits.getByRole('link', { name: 'src/x.ts:3' }).count()).toBe(1);
     expect(await hits.locator('mark').first().textContent()).toBe('reduce');
     expect(await page.getByRole('status').filter({ hasText: 'match' }).textContent()).toBe('1 match in version 1');
     await expectAccessible(page, 'search');
     await screenshot(page, 'codebase-search');
     await hits.getByRole('link', { name: 'src/x.ts:3' }).click();
-    await expect.poll(() => page.locator('li#L3[aria-current="true"]').count()).toBe(1);
+    await poll(() => page.locator('li#L3[aria-current="true"]').count()).toBe(1);
     expect(await page.locator('li#L3').textContent()).toContain('return items.reduce');
     expect(new URL(page.url()).searchParams.get('line')).toBe('3');
   });
 
   it('asks about the code: the answer streams, and its path:line citation opens the file at that line', async () => {
-    llm.script({ text: 'The total is computed in src/x.ts:3, which adds the prices with reduce.', chunkSize: 6, chunkDelayMs: 25 });
+    llm.script({ text: 'The total is computed in src/x.ts:3, which adds the prices with reduce.', chunkSize: 6, chunkDelayMs: 120 });
     await tab('Ask about the code').click();
-    await expect.poll(() => heading().textContent()).toBe('Ask about the code · Shop');
+    await poll(() => heading().textContent()).toBe('Ask about the code · Shop');
+    // Records the answer's length at each change of the page: a streamed answer grows in steps.
+    await page.evaluate(() => {
+      const g = globalThis as any; // runs in the page
+      g.answerLengths = [];
+      new g.MutationObserver(() => {
+        const answer = g.document.querySelector('[aria-label="Conversation"] li');
+        if (answer) g.answerLengths.push(answer.textContent.length);
+      }).observe(g.document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByLabel('Your question').fill('Where is the total computed?');
     await page.getByRole('button', { name: 'Ask' }).click();
     const log = page.getByRole('list', { name: 'Conversation' });
-    await expect.poll(() => log.getByRole('link', { name: 'src/x.ts:3' }).count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'The answer is complete.' }).count()).toBe(1);
+    await poll(() => log.getByRole('link', { name: 'src/x.ts:3' }).count(), 30_000).toBe(1);
+    await poll(() => page.getByRole('status').filter({ hasText: 'The answer is complete.' }).count()).toBe(1);
     expect(await log.textContent()).toContain('The total is computed in src/x.ts:3, which adds the prices with reduce.');
+    // "Thinking…", at least one part of the answer, the whole answer.
+    expect(await page.evaluate(() => new Set((globalThis as any).answerLengths).size)).toBeGreaterThanOrEqual(3);
     // The model was told which project the conversation is about.
     expect(llm.requests.at(-1)?.prompt).toContain(projectId);
     await expectAccessible(page, 'chat');
     await screenshot(page, 'codebase-chat');
     await log.getByRole('link', { name: 'src/x.ts:3' }).click();
-    await expect.poll(() => page.locator('li#L3[aria-current="true"]').count()).toBe(1);
+    await poll(() => page.locator('li#L3[aria-current="true"]').count()).toBe(1);
     expect(await page.getByRole('heading', { level: 2 }).first().textContent()).toBe('src/x.ts');
   });
 
   it('generates the documentation as a job and downloads it; no format is refused next to the formats', async () => {
     await tab('Documentation').click();
-    await expect.poll(() => heading().textContent()).toBe('Documentation · Shop');
+    await poll(() => heading().textContent()).toBe('Documentation · Shop');
     const markdown = page.getByRole('checkbox', { name: /Markdown/ });
     await markdown.uncheck();
     await page.getByRole('button', { name: 'Generate the documentation' }).click();
-    await expect.poll(() => page.locator('#formats-error').count()).toBe(1);
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Some fields need attention.');
+    await poll(() => page.locator('#formats-error').count()).toBe(1);
+    await poll(() => page.getByRole('alert').textContent()).toContain('Some fields need attention.');
     await markdown.check();
     await page.getByRole('button', { name: 'Generate the documentation' }).click();
-    await expect.poll(() => page.getByText('Generating: done').count(), { timeout: 60_000 }).toBe(1);
+    await poll(() => page.getByText('Generating: done').count(), 60_000).toBe(1);
     const download = page.getByRole('button', { name: /Download MD/ });
-    await expect.poll(() => download.count()).toBe(1);
+    await poll(() => download.count()).toBe(1);
     await expectAccessible(page, 'documentation');
     await screenshot(page, 'codebase-docs');
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
