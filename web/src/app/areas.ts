@@ -5,6 +5,7 @@
 import type { RouteObject } from 'react-router';
 import { accountNav, accountRoutes } from '../areas/account/routes';
 import { chatNav, chatRoutes } from '../areas/chat/routes';
+import { codebaseNav, codebaseRoutes } from '../areas/codebase/routes';
 import { dashboardNav, dashboardRoutes } from '../areas/dashboards/routes';
 import { dataNav, dataRoutes } from '../areas/data/routes';
 import { homeRoutes } from '../areas/home/routes';
@@ -36,7 +37,8 @@ export const AREA_ROUTES: RouteObject[] = [
   ...dataRoutes,
   ...dashboardRoutes,
   ...chatRoutes,
+  ...codebaseRoutes,
 ];
 export const NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
-export const ORG_NAV: OrgNavItem[] = [...timeNav, ...projectNav, ...dataNav, ...dashboardNav, ...chatNav, ...organizationNav];
+export const ORG_NAV: OrgNavItem[] = [...timeNav, ...projectNav, ...dataNav, ...dashboardNav, ...chatNav, ...codebaseNav, ...organizationNav];
