@@ -127,7 +127,7 @@ describe('assistants and chat', { timeout: 90_000 }, () => {
     expect(await lastAnswer().locator('.usage').textContent()).toMatch(/tokens in, .* out, \$0\.\d+ · priced\/scripted-model/);
     const usage = page.getByRole('region', { name: 'Usage' });
     await poll(() => usage.textContent()).toMatch(/of 1,000,000 tokens used, [\d,]+ left\./);
-    expect(await usage.textContent()).toMatch(/This conversation[\d,]+ tokens \([\d,]+ in, [\d,]+ out\), \$0\.\d+/);
+    await poll(() => usage.textContent()).toMatch(/This conversation[\d,]+ tokens \([\d,]+ in, [\d,]+ out\), \$0\.\d+/);
     await expectAccessible(page, 'conversation');
     await screenshot(page, 'chat-conversation');
   });

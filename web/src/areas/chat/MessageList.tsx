@@ -60,7 +60,7 @@ function MessageItem({ message: m, attachmentNames, prices, actions }: { message
     <li className={`message ${m.role}`} aria-busy={m.status === 'streaming' || undefined}>
       <p className="who">
         <strong>{who}</strong>
-        {m.role === 'assistant' && m.status !== 'done' && <span className={`badge ${m.status}`}>{STATUS[m.status]}</span>}
+        {m.role === 'assistant' && m.status !== 'done' && <span className={`answer-status ${m.status}`}>{STATUS[m.status]}</span>}
       </p>
       {editing ? (
         <form className="edit" onSubmit={submitEdit} aria-label="Edit the question">

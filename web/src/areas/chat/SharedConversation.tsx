@@ -25,7 +25,7 @@ export function SharedConversation() {
               <li key={m.id} className={`message ${m.role}`}>
                 <p className="who">
                   <strong>{m.role === 'user' ? 'Question' : 'Answer'}</strong>
-                  {m.status !== 'done' && <span className={`badge ${m.status}`}>{m.status === 'streaming' ? 'being written' : m.status}</span>}
+                  {m.status !== 'done' && <span className={`answer-status ${m.status}`}>{m.status === 'streaming' ? 'being written' : m.status}</span>}
                 </p>
                 <div className="content">{m.content}</div>
                 <ToolCalls calls={m.toolCalls.map((t) => ({ tool: t.tool, input: t.input, resultText: t.result, error: t.error }))} />

@@ -10,7 +10,7 @@ export function InboxLink() {
     <NavLink to="/notifications" className="inbox-link">
       Inbox
       {unread !== undefined && unread > 0 && (
-        <span className="badge">
+        <span className="unread-count">
           {unread}
           <span className="visually-hidden"> unread</span>
         </span>
