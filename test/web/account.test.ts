@@ -30,7 +30,16 @@ afterAll(async () => {
 });
 
 const heading = () => page.getByRole('heading', { level: 1 });
-const nav = (name: string) => page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name, exact: true });
+// The account's pages are listed under the header on any of them (the header holds one "Account" entry).
+function nav(name: string) {
+  const link = page.getByRole('navigation', { name: 'Account' }).getByRole('link', { name, exact: true });
+  return {
+    async click() {
+      if (!(await link.isVisible())) await page.getByRole('navigation', { name: 'Areas' }).getByRole('link', { name: 'Account', exact: true }).click();
+      await link.click();
+    },
+  };
+}
 
 async function signIn(password: string) {
   await page.goto('/sign-in');

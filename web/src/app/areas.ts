@@ -39,6 +39,9 @@ export const AREA_ROUTES: RouteObject[] = [
   ...chatRoutes,
   ...codebaseRoutes,
 ];
-export const NAV: NavItem[] = [...accountNav, ...settingsNav];
+/** The header's entries outside any organization. */
+export const NAV: NavItem[] = [{ to: '/account/sessions', label: 'Account' }];
+/** The account's own pages: a second navigation under the header on those pages. */
+export const ACCOUNT_NAV: NavItem[] = [...accountNav, ...settingsNav];
 /** The header's entries for the current organization, in this order. */
 export const ORG_NAV: OrgNavItem[] = [...timeNav, ...projectNav, ...dataNav, ...dashboardNav, ...chatNav, ...codebaseNav, ...organizationNav];
