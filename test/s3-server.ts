@@ -1,6 +1,6 @@
 // An S3-compatible server of a test's own (s3rver, in process): 127.0.0.1 on a free port, its
 // objects in a temporary folder, one bucket made. `close()` stops it and removes the folder.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -13,6 +13,8 @@ export interface TestS3Server {
   bucket: string;
   /** The settings an app needs to keep its files there. */
   env: Record<string, string>;
+  /** How many objects the bucket holds (read from s3rver's folder: one file per object). */
+  objectCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,10 @@ export async function startS3Server(bucket = 'trellis-test'): Promise<TestS3Serv
       S3_FORCE_PATH_STYLE: 'true',
       S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
       S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    },
+    async objectCount() {
+      const files = await readdir(join(directory, bucket), { recursive: true });
+      return files.filter((f) => f.endsWith('._S3rver_object')).length;
     },
     async close() {
       await server.close();

@@ -4,13 +4,14 @@
 // file tree and the code highlighted; a search with its matches marked, a hit opening the file at its line; a chat about the code
 // (the scripted model) whose `path:line` citation opens the file at that line; documentation
 // generated as a job and downloaded. axe on every page, screenshots, the phone width, the dark theme.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipOf } from '../codebase-archives.ts';
 import { type LlmServer, llmEnv, startLlmServer } from '../llm-server.ts';
+import { startS3Server, type TestS3Server } from '../s3-server.ts';
 import { api, cleanupProcesses, PASSWORD } from '../processes.ts';
 import { type ConsoleRun, expectAccessible, expectNoSidewaysScroll, newContext, SCREENSHOTS, screenshot, startConsoleRun } from './browser.ts';
 
@@ -21,6 +22,7 @@ const X_TS = "export function total(items: number[]): number {\n  // Adds the pr
 
 let run: ConsoleRun;
 let llm: LlmServer;
+let s3: TestS3Server;
 let page: Page;
 let errors: string[];
 let orgId: string;
@@ -32,7 +34,10 @@ let onePart: string;
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   llm = await startLlmServer();
-  run = await startConsoleRun({ ...llmEnv(llm), CODEBASE_UPLOAD_PART_MAX_BYTES: String(PART_BYTES) });
+  // Files go to an S3-compatible server (s3rver), as a deployment keeps them: the parts, the
+  // packs and the generated documents are read back from there.
+  s3 = await startS3Server();
+  run = await startConsoleRun({ ...llmEnv(llm), ...s3.env, CODEBASE_UPLOAD_PART_MAX_BYTES: String(PART_BYTES) });
   ({ page, errors } = await newContext(run));
   const registered = await api(run.server, 'POST', '/auth/register', { email, password: PASSWORD, displayName: 'Cody Base' });
   expect(registered.status, registered.text).toBe(201);
@@ -60,6 +65,7 @@ afterAll(async () => {
   await run?.browser.close();
   await llm?.close();
   await cleanupProcesses();
+  await s3?.close();
 });
 
 /** Waits for a value (the machine may be busy: expect.poll's own default is one second). */
@@ -137,6 +143,9 @@ describe('the codebase journey', { timeout: 90_000 }, () => {
     await poll(() => page.getByText('Version 1 is indexed').count(), 60_000).toBe(1);
     await poll(() => page.getByText('Indexing: done').count()).toBe(1);
     expect(await page.getByRole('progressbar', { name: /Indexing/ }).getAttribute('value')).toBe('100');
+    // The snapshot's contents are in the bucket, not in the server's data folder.
+    expect(await s3.objectCount()).toBeGreaterThan(0);
+    expect(existsSync(join(run.dataDir, 'files'))).toBe(false);
     await expectAccessible(page, 'upload, indexed');
     await screenshot(page, 'codebase-upload-indexed');
   });
