@@ -36,6 +36,7 @@ export function VegaChart({ spec, label, width, height }: Props) {
   const holder = useRef<HTMLDivElement>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const themeTick = useThemeTick();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: themeTick is read by no line of the effect on purpose: a theme change redraws the chart in the new theme's colours.
   useEffect(() => {
     const el = holder.current;
     if (!el || width < 50 || height < 50) return;
