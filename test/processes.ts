@@ -30,6 +30,11 @@ export interface Server {
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** Runs `cleanup` in cleanupProcesses(), after the processes are killed (last registered, first run). */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
 /** Kills what is still running and drops the storage made by this file. */
 export async function cleanupProcesses(): Promise<void> {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

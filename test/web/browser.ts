@@ -1,15 +1,16 @@
 // End-to-end runs of the web console (decision 0050): the console as `npm start` builds it,
 // the real server process on a database of its own with mail written to files, and Debian's
 // Chromium driven by playwright-core. One server and one browser per test file.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { buildServer } from '../../scripts/build.ts';
 import { buildConsole } from '../../scripts/build-console.ts';
-import { freshStorage, mailFiles, type Server, startServer, until } from '../processes.ts';
+import { freshStorage, mailFiles, onCleanup, ROOT, type Server, startServer, until } from '../processes.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Where the screenshots of a run go (git-ignored; docs/console.md). */
@@ -36,16 +37,22 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Builds the console if web/ changed (as `npm start` does), starts the server with PUBLIC_URL
- * set to its own address (so mailed links open this console), and launches Chromium.
+ * Builds what `npm start` builds (the server's bundle, and the console if web/ changed), starts
+ * that bundle with PUBLIC_URL set to its own address (so mailed links open this console), and
+ * launches Chromium.
  */
 export async function startConsoleRun(env: Record<string, string> = {}): Promise<ConsoleRun> {
   if (!existsSync(CHROMIUM)) throw new Error(`the console's browser tests need Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it)`);
   await buildConsole();
+  // A bundle of this file's own (files run two at a time; dist/ is `npm start`'s), removed by
+  // cleanupProcesses() once its server is gone.
+  const outDir = join(ROOT, `.build-test-web-${process.pid}-${Date.now()}`);
+  onCleanup(() => rmSync(outDir, { recursive: true, force: true }));
+  const built = await buildServer(outDir);
   const storage = await freshStorage();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = await startServer(storage.dataDir, { ...storage.env, PORT: String(port), PUBLIC_URL: base, AUTH_RATE_LIMIT: '100000', ...env });
+  const server = await startServer(storage.dataDir, { ...storage.env, PORT: String(port), PUBLIC_URL: base, AUTH_RATE_LIMIT: '100000', ...env }, relative(ROOT, built.entry));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
