@@ -5,7 +5,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { call, fieldMessages } from '../../api/problem';
-import { Field } from '../../ui/Field';
+import { Field, TextArea } from '../../ui/Field';
 import { Form } from '../../ui/Form';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
@@ -14,7 +14,6 @@ import { ParameterFields, typedValue, useSqlParameters } from './Parameters';
 import type { QueryResult } from './ResultTable';
 import { ResultView } from './ResultView';
 import { dialectOf, KIND_LABELS, useSources } from './sources';
-import { TextArea } from './TextArea';
 
 export function QueryPage() {
   const { orgId = '' } = useParams();

@@ -8,7 +8,7 @@ import { api } from '../../api/client';
 import { call, fieldMessages } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useLoad } from '../../app/useLoad';
-import { Field } from '../../ui/Field';
+import { Field, TextArea } from '../../ui/Field';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
@@ -16,7 +16,6 @@ import { ParameterFields, type ParameterValue, typedValue, useSqlParameters, val
 import type { QueryResult } from './ResultTable';
 import { ResultView } from './ResultView';
 import { dialectOf, useSources } from './sources';
-import { TextArea } from './TextArea';
 
 type SavedQuestion = components['schemas']['SavedQuestion'];
 

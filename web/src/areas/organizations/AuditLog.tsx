@@ -4,12 +4,11 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { call, fieldMessages, type Problem, ProblemError, toProblem } from '../../api/problem';
 import type { components } from '../../api/schema';
-import { Field } from '../../ui/Field';
+import { Field, SelectField } from '../../ui/Field';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
 import { type AuditFilters, auditQuery, NO_FILTERS } from './auditQuery';
-import { SelectField } from './SelectField';
 import { useOrg } from './useOrg';
 
 type AuditEvent = components['schemas']['AuditEvent'];

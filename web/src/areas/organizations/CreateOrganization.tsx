@@ -5,12 +5,11 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { call } from '../../api/problem';
 import { orgs, useOrgs } from '../../app/orgs';
-import { Field } from '../../ui/Field';
+import { Field, SelectField } from '../../ui/Field';
 import { Form } from '../../ui/Form';
 import { Page } from '../../ui/Page';
 import { useAction } from '../../ui/useAction';
 import { isAdmin } from './roles';
-import { SelectField } from './SelectField';
 
 /** `Acme East` → `acme-east`: a suggestion the person may change. */
 export const slugOf = (name: string) =>

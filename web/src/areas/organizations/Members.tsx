@@ -8,13 +8,12 @@ import type { components } from '../../api/schema';
 import { orgs } from '../../app/orgs';
 import { useLoad } from '../../app/useLoad';
 import { useSession } from '../../app/useSession';
-import { Field } from '../../ui/Field';
+import { Field, SelectField } from '../../ui/Field';
 import { Form } from '../../ui/Form';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
 import { grantable, isAdmin, type Role, roleLabel } from './roles';
-import { SelectField } from './SelectField';
 import { useOrg } from './useOrg';
 
 type Member = components['schemas']['OrganizationMember'];
