@@ -198,6 +198,31 @@ describe('streaming', () => {
     expect((await rowsOf(req.actor.userId))[0]).toMatchObject({ input_tokens: 20, output_tokens: 9, outcome: 'ok' });
   });
 
+  it('flags a streamed tool call whose input breaks the schema or names no tool offered', async () => {
+    const llm = llmFor();
+    server.script({ toolCalls: [{ name: 'lookup', input: { word: 'root' } }, { name: 'lookup', input: { term: 'leaf' } }, { name: 'erase', input: {} }] });
+    const parts = await collect(llm.streamText(ask('look up', { tools: { lookup: LOOKUP } })));
+    const calls = parts.filter((p) => p.type === 'tool-call');
+    expect(calls[0]).toEqual({ type: 'tool-call', toolCallId: expect.any(String), toolName: 'lookup', input: { word: 'root' } });
+    expect(calls[1]).toMatchObject({ toolName: 'lookup', input: { term: 'leaf' }, invalid: expect.stringContaining('word') });
+    expect(calls[2]).toMatchObject({ toolName: 'erase', input: {}, invalid: expect.stringContaining('erase') });
+  });
+
+  it('told to call no tool, a model that calls one fails the stream instead of yielding the call', async () => {
+    const llm = llmFor();
+    server.script({ text: 'Calling anyway.', toolCalls: [{ name: 'lookup', input: { word: 'root' } }] });
+    const req = ask('look up', { tools: { lookup: LOOKUP }, toolChoice: 'none' });
+    const stream = llm.streamText(req);
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const part of stream) seen.push(part.type);
+      })(),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^LLM\./) });
+    expect(seen).not.toContain('tool-call');
+    expect(server.requests[0].body.tool_choice).toBe('none');
+  });
+
   it('finishes and records the answer though nobody reads it, and reads once', async () => {
     const llm = llmFor();
     server.script({ text: 'unread answer', usage: { input: 3, output: 2 }, chunkDelayMs: 5 });

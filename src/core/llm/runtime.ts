@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { generateText, type LanguageModel, type LanguageModelUsage, Output, stepCountIs, streamText, type ToolSet, type TypedToolCall } from 'ai';
 import type { Logger } from '../log/logger.ts';
 import { createBreakers } from './breakers.ts';
+import { directStream, directStreamFits } from './direct-stream.ts';
 import { type CallSignals, classify, type Failure } from './failures.ts';
 import { createModel, sdkSchema, sdkTools } from './provider.ts';
 import type { LlmProviderConfig } from './provider-list.ts';
@@ -118,6 +119,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     },
 
     async *streamText(call, req): AsyncGenerator<LlmStreamPart, Answer<LlmTextResult>> {
+      if (directStreamFits(call, req)) {
+        const direct = { model: call.model, signal: call.signal, maxRetries, touch: call.touch, addUsage: call.addUsage, warn: (w: readonly unknown[] | undefined) => warn(call, w) };
+        return yield* directStream(direct, req, sdkTools(req.tools), toolChoiceOf(req.toolChoice));
+      }
       const s = streamText({
         ...common(call, req),
         tools: sdkTools(req.tools),
