@@ -22,6 +22,7 @@
 // BENCH_CHAT_MANY_DELTA_MS (default 1000) and BENCH_CHAT_MANY_DELTAS (default 30) for 3;
 // BENCH_CHAT_CPU_PROF=1: the server writes a V8 CPU profile into bench/results/chat-cpuprofiles/;
 // BENCH_CHAT_TRACE_GC=1: it runs with --trace-gc and its log is kept as bench/results/chat-server.log;
+// BENCH_CHAT_HEAP_SNAPSHOTS=1: it writes a heap snapshot idle and with the many open into bench/results/ (figures then skewed);
 // BENCH_CHAT_REDIS_URL (the server's REDIS_URL: realtime over Redis), BENCH_CHAT_POOL_SIZE (its
 // DATABASE_POOL_SIZE), to compare.
 import { randomBytes } from 'node:crypto';
@@ -62,6 +63,7 @@ export const CHAT_SETTINGS = {
   probeEveryMs: 10,
   cpuProfile: env.BENCH_CHAT_CPU_PROF === '1',
   traceGc: env.BENCH_CHAT_TRACE_GC === '1',
+  heapSnapshots: env.BENCH_CHAT_HEAP_SNAPSHOTS === '1',
 };
 export type ChatSettings = typeof CHAT_SETTINGS;
 
@@ -181,6 +183,13 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** Asks the server for a heap snapshot (BENCH_CHAT_HEAP_SNAPSHOTS=1: it listens for SIGUSR2) and gives it time to write it. */
+async function heapSnapshot(pid: number, log: (m: string) => void): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  log('chat: heap snapshot asked for');
+  await sleep(20_000);
+}
+
 /** Runs a phase of streams, with the server's CPU and this process's event-loop delay over it. */
 async function phase(pid: number, records: () => Promise<StreamRecord[]>, shape: StreamShape, expect: string): Promise<StreamsPhase> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -205,7 +214,7 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
   if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
   const server = await startProcess({
     script: START_ENTRY,
-    nodeFlags: [...START_FLAGS, ...(s.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/chat-cpuprofiles')}`] : []), ...(s.traceGc ? ['--trace-gc'] : [])],
+    nodeFlags: [...START_FLAGS, ...(s.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/chat-cpuprofiles')}`] : []), ...(s.traceGc ? ['--trace-gc'] : []), ...(s.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${join(ROOT, 'bench/results')}`] : [])],
     env: productionEnv(
       { jwtSecret: randomBytes(36).toString('base64url'), host: '127.0.0.1', dataDir: join(opts.tmp, 'data-chat') },
       {
@@ -298,6 +307,7 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
       idleRss.push(memoryOf(server.pid)?.rssMiB ?? Number.NaN);
       await sleep(500);
     }
+    if (s.heapSnapshots) await heapSnapshot(server.pid, log);
     const idleProbe = startProbe(base, s.probeEveryMs);
     await sleep(s.idleS * 1000);
     const idle = await idleProbe.stop();
@@ -332,6 +342,7 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
           }
           open.min = Math.min(open.min, provider.open);
           probe = await during.stop();
+          if (s.heapSnapshots) await heapSnapshot(server.pid, log);
           return all;
         },
         s.manyShape,

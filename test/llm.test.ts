@@ -101,6 +101,9 @@ describe('providers', () => {
     ]);
     expect(sent.body).toMatchObject({ temperature: 0.2, max_tokens: 50 });
     expect(sent.headers.authorization).toBeUndefined();
+    // The body goes out with its length, not chunked (src/core/llm/provider.ts, bodyLettingGo).
+    expect(sent.headers['content-length']).toBe(String(Buffer.byteLength(JSON.stringify(sent.body))));
+    expect(sent.headers['transfer-encoding']).toBeUndefined();
 
     const [row] = await rowsOf(req.actor.userId);
     expect(row).toMatchObject({

@@ -24,7 +24,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  */
 export function createModel(provider: LlmProviderConfig, model: string, deployment?: string): LanguageModel {
   const apiKey = provider.apiKey ?? '';
-  const fetch = provider.fetch;
+  const fetch = provider.fetch ?? bodyLettingGo;
   switch (provider.kind) {
     case 'openai':
       return createOpenAI({ apiKey, baseURL: provider.baseUrl ?? 'https://api.openai.com/v1', fetch }).chat(model);
@@ -41,6 +41,28 @@ export function createModel(provider: LlmProviderConfig, model: string, deployme
       return createOpenAICompatible({ name: 'openai-compatible', baseURL: provider.baseUrl!, apiKey: provider.apiKey, includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel(model);
   }
 }
+
+/**
+ * The global fetch, with a request body it lets go once sent. undici keeps a string body (its
+ * Request's `source`) until the response has been read to its end: for a streamed answer, the
+ * whole prompt with the tools' schemas (~20 KB here) for as long as the answer is written, which
+ * was the largest part of an open stream's memory (BENCHMARKS.md, chat). Sent as a stream of one
+ * chunk with its length, the same bytes go out (no chunked encoding) and nothing keeps them.
+ */
+export const bodyLettingGo: typeof globalThis.fetch = (input, init) => {
+  if (typeof init?.body !== 'string') return globalThis.fetch(input, init);
+  let chunk: Uint8Array | undefined = new TextEncoder().encode(init.body);
+  const headers = new Headers(init.headers);
+  headers.set('content-length', String(chunk.byteLength));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      controller.enqueue(chunk!);
+      chunk = undefined;
+      controller.close();
+    },
+  });
+  return globalThis.fetch(input, { ...init, headers, body, duplex: 'half' } as RequestInit);
+};
 
 // Validates what the model wrote (tool inputs, objects): its output is untrusted input like any other.
 // The API's own formats and text rules (input-rules.ts): a tool's schema is written like a request body's.
@@ -65,6 +87,19 @@ const plain = (schema: TSchema): Record<string, unknown> => JSON.parse(JSON.stri
  * says whether the schema qualifies for it (every property required).
  */
 export function sdkSchema<T>(schema: TSchema): { schema: FlexibleSchema<T>; strict: boolean } {
+  // One per schema, shared by every call that offers it: a tool's schema is built once, and each
+  // streamed answer offering seven tools kept its own copies for as long as it was written.
+  let made = sdkSchemas.get(schema);
+  if (!made) {
+    made = makeSdkSchema(schema);
+    sdkSchemas.set(schema, made);
+  }
+  return made as { schema: FlexibleSchema<T>; strict: boolean };
+}
+
+const sdkSchemas = new WeakMap<TSchema, { schema: FlexibleSchema<unknown>; strict: boolean }>();
+
+function makeSdkSchema<T>(schema: TSchema): { schema: FlexibleSchema<T>; strict: boolean } {
   const wire = plain(schema);
   const strict = closeObjects(wire);
   const validate = validatorOf(schema);
