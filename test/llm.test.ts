@@ -455,6 +455,13 @@ describe('retries and failures', () => {
     expect(lines.some((l) => l.msg === 'LLM call failed' && l.hint === 'the provider could not be reached')).toBe(true);
   });
 
+  it('follows no redirect: a provider that answers one is unavailable, and its target is never called', async () => {
+    const llm = llmFor({ LLM_MAX_RETRIES: '0' });
+    server.script({ status: 307, headers: { location: `${server.baseUrl}/elsewhere/chat/completions` } }, { text: 'from the redirect' });
+    expect(await problemOf(llm.generateText(ask('x')))).toMatchObject({ code: 'LLM.UNAVAILABLE' });
+    expect(server.requests.map((r) => r.path)).toEqual(['/v1/chat/completions']);
+  });
+
   it('a slow provider: LLM.TIMEOUT within LLM_TIMEOUT, the request aborted', async () => {
     const llm = llmFor({ LLM_TIMEOUT: '300ms' });
     server.script({ text: 'too late', delayMs: 3000 });

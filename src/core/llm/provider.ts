@@ -47,7 +47,11 @@ export function createModel(provider: LlmProviderConfig, model: string, deployme
  * Request's `source`) until the response has been read to its end: for a streamed answer, the
  * whole prompt with the tools' schemas (~20 KB here) for as long as the answer is written, which
  * was the largest part of an open stream's memory (BENCHMARKS.md, chat). Sent as a stream of one
- * chunk with its length, the same bytes go out (no chunked encoding) and nothing keeps them.
+ * chunk with its length, the same bytes go out (no chunked encoding); and with redirects refused
+ * (fetch otherwise tees the body, to send it again to a redirect's target, and the other branch
+ * keeps the chunk) nothing keeps them. A model provider's API does not redirect a call: one that
+ * does fails as unreachable, as it does for an organization's provider (core/net/guarded-fetch.ts
+ * follows no redirect).
  */
 export const bodyLettingGo: typeof globalThis.fetch = (input, init) => {
   if (typeof init?.body !== 'string') return globalThis.fetch(input, init);
@@ -61,7 +65,7 @@ export const bodyLettingGo: typeof globalThis.fetch = (input, init) => {
       controller.close();
     },
   });
-  return globalThis.fetch(input, { ...init, headers, body, duplex: 'half' } as RequestInit);
+  return globalThis.fetch(input, { ...init, headers, body, duplex: 'half', redirect: 'error' } as RequestInit);
 };
 
 // Validates what the model wrote (tool inputs, objects): its output is untrusted input like any other.
