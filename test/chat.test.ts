@@ -18,7 +18,9 @@ let w: Awaited<ReturnType<typeof orgWithRoles>>;
 
 beforeAll(async () => {
   llm = await startLlmServer();
-  t = await createTestApp({ env: llmEnv(llm, { CHAT_MAX_STEPS: '3', CHAT_AGENT_TIMEOUT: '2s' }) });
+  // A second model on the same scripted server, which takes no tools.
+  const providers = [{ name: 'plain', provider: 'openai-compatible', baseUrl: `${llm.baseUrl}`, models: [{ name: 'plain-model', tools: false }] }];
+  t = await createTestApp({ env: llmEnv(llm, { CHAT_MAX_STEPS: '3', CHAT_AGENT_TIMEOUT: '2s', LLM_PROVIDERS: JSON.stringify(providers) }) });
   w = await orgWithRoles(t);
 });
 afterAll(async () => {
@@ -209,6 +211,21 @@ describe('answers', () => {
     llm.script({ text: 'Yes.' });
     await ask(w.member, conv.id, 'Sure?');
     expect(llm.requests[2].messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'tool', 'assistant', 'user']);
+  });
+
+  it('from a model without tool support: asked without tools or the rule on tool results, once', async () => {
+    const catalog = (await call('GET', `/api/v1/orgs/${w.orgId}/llm/models`, w.member)).json().data as { id: string; model: string; supportsTools: boolean }[];
+    const plain = catalog.find((m) => m.model === 'plain-model')!;
+    expect(plain.supportsTools).toBe(false);
+    const conv = await newConversation(w.member, { modelId: plain.id });
+    llm.script({ text: 'No tools needed.' });
+    const events = await ask(w.member, conv.id, 'What is two and two?');
+    expect(doneOf(events)).toMatchObject({ event: 'done' });
+    expect(events.filter((e) => e.event === 'text').map((e) => (e.data as { text: string }).text).join('')).toBe('No tools needed.');
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.requests[0]).toMatchObject({ model: 'plain-model', tools: [] });
+    expect(llm.requests[0].body.tools).toBeUndefined();
+    expect(llm.requests[0].messages.filter((m) => m.role === 'system')).toEqual([]);
   });
 
   it('keep both branches when a question is edited or an answer regenerated; the newest is the path shown', async () => {

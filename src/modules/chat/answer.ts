@@ -11,7 +11,7 @@
 import type { Actor } from '../../core/context/actor.ts';
 import type { LlmTool, Registry, ToolScope } from '../../core/contributions.ts';
 import { AppError } from '../../core/errors.ts';
-import type { LlmFinishReason, LlmMessage, LlmToolCall } from '../../core/llm/index.ts';
+import { type LlmFinishReason, type LlmMessage, LlmProblems, type LlmToolCall } from '../../core/llm/index.ts';
 import { LlmToolProblems, llmToolSpecs, type OfferedTool, offeredTool, TOOL_OUTPUT_RULE, toolErrorForPrompt, toolResultForPrompt, toolsFor } from '../../core/llm/tools.ts';
 import type { LlmAdminApi } from '../llm_admin/index.ts';
 import type { Chunk } from './transcript.ts';
@@ -68,9 +68,7 @@ export interface AnswerEnd {
  */
 export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: AnswerHooks): Promise<AnswerEnd> {
   const { actor, orgId, signal } = req;
-  const offered = await offeredTools(deps, req);
-  const tools = offered.length ? withoutExecute(offered) : undefined;
-  const system = [req.system, offered.length ? TOOL_OUTPUT_RULE : null].filter(Boolean).join('\n\n') || undefined;
+  let offered = await toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId }, req.enabledTools, req.scope);
   const messages = [...req.history];
   let finishReason: LlmFinishReason = 'other';
 
@@ -79,19 +77,32 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
     signal.throwIfAborted();
     // The last call may not ask for tools: the answer ends in words, not in a call left unanswered.
     const last = step === req.maxSteps - 1;
-    const stream = await deps.models.streamText(actor, orgId, {
-      feature: req.feature,
-      system,
-      messages,
-      tools,
-      ...(tools && last ? { toolChoice: 'none' as const } : {}),
-      maxSteps: 1,
-      signal,
-      conversationId: req.conversationId,
-      messageId: req.messageId,
-      ...(req.modelId ? { modelId: req.modelId } : {}),
-      ...(req.temperature != null ? { temperature: req.temperature } : {}),
-    });
+    const ask = () => {
+      const tools = offered.length ? withoutExecute(offered) : undefined;
+      return deps.models.streamText(actor, orgId, {
+        feature: req.feature,
+        system: [req.system, offered.length ? TOOL_OUTPUT_RULE : null].filter(Boolean).join('\n\n') || undefined,
+        messages,
+        tools,
+        ...(tools && last ? { toolChoice: 'none' as const } : {}),
+        maxSteps: 1,
+        signal,
+        conversationId: req.conversationId,
+        messageId: req.messageId,
+        ...(req.modelId ? { modelId: req.modelId } : {}),
+        ...(req.temperature != null ? { temperature: req.temperature } : {}),
+      });
+    };
+    let stream: Awaited<ReturnType<typeof ask>>;
+    try {
+      stream = await ask();
+    } catch (err) {
+      // A model without tool support is asked without tools (the call refused them before
+      // anything was sent or reserved); its catalog is read once per call, not once more to ask.
+      if (step > 0 || !offered.length || !(err instanceof AppError) || err.code !== LlmProblems.toolsUnsupported.code) throw err;
+      offered = [];
+      stream = await ask();
+    }
     if (step === 0) await hooks.accepted();
 
     let text = '';
@@ -124,16 +135,6 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
     messages.push({ role: 'tool', content: results });
   }
   return { finishReason };
-}
-
-/** The caller's tools (those their rights allow now), unless the model takes none. */
-async function offeredTools(deps: AnswerDeps, req: AnswerRequest): Promise<OfferedTool[]> {
-  const catalog = await deps.models.listModels(req.actor, req.orgId);
-  const model = req.modelId ? catalog.find((m) => m.id === req.modelId) : catalog.find((m) => m.isDefault);
-  // A model without tool support is asked without tools (offering them would be refused);
-  // a model not in the catalog is refused by the call itself, with its own problem.
-  if (model && !model.supportsTools) return [];
-  return toolsFor(deps.tools, { principal: req.actor.principal, orgId: req.orgId }, req.enabledTools, req.scope);
 }
 
 /** The specs the model is shown, without `execute`: calls come back to the loop (see the top of this file). */

@@ -86,7 +86,7 @@ export function createTails(opts: TailOptions) {
     };
 
     /** Reads the table after the last sent chunk, until it has nothing more; when `idle` (opening, or no news), then asks whether the answer is alive. */
-    async function pull(idle: boolean): Promise<void> {
+    async function pull(idle: boolean, opening = false): Promise<void> {
       if (closed) return;
       if (pulling) {
         again = true;
@@ -103,6 +103,10 @@ export function createTails(opts: TailOptions) {
           if (rows.length === PAGE || again) continue;
           if (!idle) return;
           news = Date.now();
+          // Opening on the instance that writes the answer (the POST that starts it follows it here
+          // at once): alive and streaming, without asking the table. Later, a stop or a deletion
+          // asks, as a deleted conversation must end the stream now.
+          if (opening && pendingLocally(realtime, messageId)) return;
           const now = await state();
           if (now === 'gone') return close();
           if (now === 'streaming') return;
@@ -172,7 +176,7 @@ export function createTails(opts: TailOptions) {
     write(`retry: ${RETRY_MS}\n\n`);
     try {
       // Subscribed first, then the table: nothing falls between the two.
-      await pull(true);
+      await pull(true, true);
     } catch (err) {
       close();
       throw err;
