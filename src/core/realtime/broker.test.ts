@@ -52,6 +52,35 @@ describe('realtime broker over NOTIFY', () => {
     }
   });
 
+  it('sends a burst in a few statements, every message delivered once and in order', async () => {
+    let statements = 0;
+    const counted: Database = {
+      ...database,
+      db: database.db.withPlugin({
+        transformQuery: (args) => {
+          statements++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    const a = await started(createRealtimeBroker({ database: counted, log }));
+    const b = await started(createRealtimeBroker({ database, log }));
+    try {
+      const alice = user();
+      const onB = collect(b, alice);
+      await Promise.all(Array.from({ length: 300 }, (_, i) => a.publish(alice, { event: 'ping', data: i })));
+      await vi.waitFor(() => expect(onB.got).toHaveLength(300));
+      expect(onB.got.map((m) => m.data)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      // The first goes alone; the rest wait for it and go at most 200 to a statement.
+      expect(statements).toBeGreaterThanOrEqual(3);
+      expect(statements).toBeLessThanOrEqual(4);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
   it('stops delivering after unsubscribe and after stop', async () => {
     const broker = await started(createRealtimeBroker({ database, log }));
     const alice = user();

@@ -15,6 +15,8 @@ export const REALTIME_NOTIFY_CHANNEL = 'trellis_realtime';
 export const REALTIME_REDIS_CHANNEL = 'trellis:rt';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; the same bound applies to Redis so a message never depends on its transport. */
 export const MAX_ENVELOPE_BYTES = 7900;
+/** NOTIFYs sent in one statement at most (each up to MAX_ENVELOPE_BYTES). */
+const MAX_NOTIFY_BATCH = 200;
 /** Keys of recently delivered messages: a publish retried on the other transport must not arrive twice. */
 const RECENT_KEYS = 1024;
 
@@ -96,8 +98,37 @@ export function createRealtimeBroker(opts: RealtimeBrokerOptions): RealtimeBroke
     }
   }
 
-  async function viaNotify(payload: string): Promise<void> {
-    await sql`SELECT pg_notify(${notifyChannel}, ${payload})`.execute(database.db);
+  /**
+   * NOTIFYs go one statement at a time: those published while one is in flight wait and go
+   * together in the next (in order), so a burst (a thousand streamed answers storing their
+   * chunks each second) takes one pool connection, not one each. Quiet, a message goes at once.
+   */
+  const waiting: { payload: string; sent: () => void; failed: (err: unknown) => void }[] = [];
+  let notifying = false;
+
+  function viaNotify(payload: string): Promise<void> {
+    return new Promise((sent, failed) => {
+      waiting.push({ payload, sent, failed });
+      if (!notifying) void notifyWaiting();
+    });
+  }
+
+  async function notifyWaiting(): Promise<void> {
+    notifying = true;
+    try {
+      while (waiting.length) {
+        const batch = waiting.splice(0, MAX_NOTIFY_BATCH);
+        try {
+          if (batch.length === 1) await sql`SELECT pg_notify(${notifyChannel}, ${batch[0].payload})`.execute(database.db);
+          else await sql`SELECT pg_notify(${notifyChannel}, p) FROM unnest(${batch.map((b) => b.payload)}::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i`.execute(database.db);
+          for (const b of batch) b.sent();
+        } catch (err) {
+          for (const b of batch) b.failed(err);
+        }
+      }
+    } finally {
+      notifying = false;
+    }
   }
 
   return {
