@@ -11,6 +11,7 @@ import { JobProgress } from '../../ui/JobProgress';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
+import { ConfirmDelete } from './ConfirmDelete';
 import { syncText } from './DataSources';
 import { ScrollBox } from './ScrollBox';
 import { type Profile, ProfileView } from './ProfileView';
@@ -33,7 +34,6 @@ export function DataSourcePage() {
   const [jobId, setJobId] = useState<string | undefined>(undefined);
   const job = useJob(jobId, 2000);
   const [profile, setProfile] = useState<{ table: string; profile: Profile } | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
 
   const test = useAction(async () => setTested(await call(api.POST('/orgs/{orgId}/data-sources/{sourceId}/test', { params: { path } }))));
   const sync = useAction(async () => setJobId((await call(api.POST('/orgs/{orgId}/data-sources/{sourceId}/sync', { params: { path } }))).jobId));
@@ -119,25 +119,14 @@ export function DataSourcePage() {
       {profile && <ProfileView title={`Profile of ${profile.table}`} profile={profile.profile} />}
 
       {s && (
-        <>
-          <h2>Delete</h2>
-          {!confirmDelete ? (
-            <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-              Delete this source…
-            </button>
-          ) : (
-            <div className="toolbar">
-              <p>Delete {s.name}, its schema and glossary? Saved questions on it stop working.</p>
-              <button type="button" className="danger" onClick={() => remove.start()} disabled={remove.pending}>
-                Delete {s.name}
-              </button>
-              <button type="button" onClick={() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </div>
-          )}
-          <ProblemAlert problem={remove.problem} />
-        </>
+        <ConfirmDelete
+          ask="Delete this source…"
+          warning={`Delete ${s.name}, its schema and glossary? Saved questions on it stop working.`}
+          confirm={`Delete ${s.name}`}
+          onDelete={() => remove.start()}
+          pending={remove.pending}
+          problem={remove.problem}
+        />
       )}
     </Page>
   );

@@ -13,6 +13,7 @@ import { useAction } from '../../ui/useAction';
 import { ParameterFields, typedValue, useSqlParameters } from './Parameters';
 import type { QueryResult } from './ResultTable';
 import { ResultView } from './ResultView';
+import { SqlEditor } from './SqlEditor';
 import { dialectOf, KIND_LABELS, useSources } from './sources';
 
 export function QueryPage() {
@@ -95,20 +96,7 @@ export function QueryPage() {
 
       <h2>Write SQL</h2>
       <form onSubmit={run} aria-label="Run SQL" aria-busy={runSql.pending || undefined}>
-        <TextArea
-          label="SQL"
-          name="sql"
-          className="sql"
-          rows={8}
-          value={sql}
-          onChange={(e) => setSql(e.target.value)}
-          onKeyDown={(e) => {
-            // Ctrl+Enter (⌘+Enter) runs, as in most SQL editors.
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) run(e);
-          }}
-          hint="One SELECT, read-only. Ctrl+Enter runs it."
-          error={errors.sql}
-        />
+        <SqlEditor value={sql} onChange={setSql} onRun={run} hint="One SELECT, read-only. Ctrl+Enter runs it." error={errors.sql} />
         <ParameterFields parameters={parameters} error={errors.parameters} />
         <ProblemAlert problem={runSql.problem} />
         <button type="submit" className="primary" disabled={runSql.pending || !sourceId || !sql.trim()}>

@@ -8,13 +8,15 @@ import { api } from '../../api/client';
 import { call, fieldMessages } from '../../api/problem';
 import type { components } from '../../api/schema';
 import { useLoad } from '../../app/useLoad';
-import { Field, TextArea } from '../../ui/Field';
+import { Field } from '../../ui/Field';
 import { Notice, Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { useAction } from '../../ui/useAction';
+import { ConfirmDelete } from './ConfirmDelete';
 import { ParameterFields, type ParameterValue, typedValue, useSqlParameters, valueText } from './Parameters';
 import type { QueryResult } from './ResultTable';
 import { ResultView } from './ResultView';
+import { SqlEditor } from './SqlEditor';
 import { dialectOf, useSources } from './sources';
 
 type SavedQuestion = components['schemas']['SavedQuestion'];
@@ -35,7 +37,6 @@ export function QuestionPage() {
   const parameters = useSqlParameters(sql, dialectOf(source?.kind));
   const [result, setResult] = useState<QueryResult | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(justSaved ? 'The question is saved.' : null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
 
   // The form starts from the question as loaded (again after a save).
   const { reset } = parameters;
@@ -94,19 +95,7 @@ export function QuestionPage() {
           <form onSubmit={run} aria-label="The question" aria-busy={runIt.pending || saveIt.pending || undefined}>
             <Field label="Name" name="name" required value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
             <Field label="Description" name="description" value={description} onChange={(e) => setDescription(e.target.value)} error={errors.description} />
-            <TextArea
-              label="SQL"
-              name="sql"
-              className="sql"
-              rows={8}
-              value={sql}
-              onChange={(e) => setSql(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) run(e);
-              }}
-              hint={edited ? 'Changed: Run tries the change; Save changes keeps it.' : 'Ctrl+Enter runs it.'}
-              error={errors.sql}
-            />
+            <SqlEditor value={sql} onChange={setSql} onRun={run} hint={edited ? 'Changed: Run tries the change; Save changes keeps it.' : 'Ctrl+Enter runs it.'} error={errors.sql} />
             <ParameterFields parameters={parameters} error={errors.parameters} />
             <ProblemAlert problem={runIt.problem ?? saveIt.problem} />
             <div className="toolbar">
@@ -120,23 +109,14 @@ export function QuestionPage() {
           </form>
           <ResultView result={result} />
 
-          <h2>Delete</h2>
-          {!confirmDelete ? (
-            <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-              Delete this question…
-            </button>
-          ) : (
-            <div className="toolbar">
-              <p>Delete “{q.name}”? Alerts and dashboards using it stop working.</p>
-              <button type="button" className="danger" onClick={() => remove.start()} disabled={remove.pending}>
-                Delete “{q.name}”
-              </button>
-              <button type="button" onClick={() => setConfirmDelete(false)}>
-                Keep it
-              </button>
-            </div>
-          )}
-          <ProblemAlert problem={remove.problem} />
+          <ConfirmDelete
+            ask="Delete this question…"
+            warning={`Delete “${q.name}”? Alerts and dashboards using it stop working.`}
+            confirm={`Delete “${q.name}”`}
+            onDelete={() => remove.start()}
+            pending={remove.pending}
+            problem={remove.problem}
+          />
         </>
       )}
     </Page>
