@@ -9,7 +9,7 @@ import { call } from '../../api/problem';
 import { useLoad } from '../../app/useLoad';
 import { Page } from '../../ui/Page';
 import { ProblemAlert } from '../../ui/ProblemAlert';
-import type { ChatMessage } from './answerStream';
+import type { ChatMessage } from '../../api/answerStream';
 import { type ChatAttachment, Composer } from './Composer';
 import { ExportShare } from './ExportShare';
 import { MessageList } from './MessageList';

@@ -5,7 +5,7 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatMessage, emptyAnswer } from './answerStream';
+import { type ChatMessage, emptyAnswer } from '../../api/answerStream';
 import { MessageList } from './MessageList';
 import { branchPath, forkOf } from './tree';
 

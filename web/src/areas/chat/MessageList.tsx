@@ -3,7 +3,7 @@
 // an answer, and switch between the versions at each fork. Reusable by any page that shows a
 // conversation (the codebase's chat too): it only renders what it is given.
 import { type FormEvent, useState } from 'react';
-import type { ChatMessage, LiveAnswer } from './answerStream';
+import type { ChatMessage, LiveAnswer } from '../../api/answerStream';
 import { ToolCalls } from './ToolCalls';
 import { versionsOf } from './tree';
 import { costMinor, formatMoney, formatNumber, type Prices } from './usage';

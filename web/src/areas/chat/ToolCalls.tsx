@@ -1,6 +1,6 @@
 // An answer's tool calls, in order: the tool's name, the input the model gave it, and its result
 // or its refusal. Collapsed by default: the answer's words come first, the trace on demand.
-import type { ChatError } from './answerStream';
+import type { ChatError } from '../../api/answerStream';
 
 export interface ToolCallView {
   id?: string;

@@ -1,7 +1,7 @@
 // What a conversation has used (tokens, and cost when its models have prices) and the month's
 // budget with what is left. Budgets are the organization admins' to read (GET …/llm/budgets);
 // for anyone else the panel says so rather than guessing.
-import type { ChatMessage } from './answerStream';
+import type { ChatMessage } from '../../api/answerStream';
 import type { components } from '../../api/schema';
 import { formatMoney, formatNumber, type Prices, total } from './usage';
 

@@ -2,7 +2,7 @@
 // regenerating an answer adds a sibling, and both branches stay. The page shows one branch: at
 // each fork the version the person chose, else the one on the API's `activePath` (the branch of
 // the newest message), else the newest.
-import type { ChatMessage } from './answerStream';
+import type { ChatMessage } from '../../api/answerStream';
 
 /** The key of a fork: the parent's id, or `root` for the first questions. */
 export const forkOf = (m: Pick<ChatMessage, 'parentId'>) => m.parentId ?? 'root';

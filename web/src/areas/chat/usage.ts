@@ -2,7 +2,7 @@
 // prices (minor units of the currency per million tokens, GET …/llm/models); the cost of an
 // answer is its tokens at the prices of the model that answered (`model`: provider/model).
 import type { components } from '../../api/schema';
-import type { ChatUsage } from './answerStream';
+import type { ChatUsage } from '../../api/answerStream';
 
 export type LlmModel = components['schemas']['LlmModel'];
 export interface Price {

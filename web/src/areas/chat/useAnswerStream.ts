@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import { call, type Problem, ProblemError, toProblem } from '../../api/problem';
-import { applyEvent, emptyAnswer, type LiveAnswer, readAnswerStream } from './answerStream';
+import { applyEvent, emptyAnswer, type LiveAnswer, readAnswerStream } from '../../api/answerStream';
 
 type Open = (signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
 const RESUME_DELAY_MS = 1000;

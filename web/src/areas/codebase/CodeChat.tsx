@@ -3,11 +3,11 @@
 // it cites links to the file view at that line.
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
+import { readAnswerStream } from '../../api/answerStream';
 import { api } from '../../api/client';
 import { call, type Problem, ProblemError, toProblem } from '../../api/problem';
 import { ProblemAlert } from '../../ui/ProblemAlert';
 import { citationPieces } from './marks';
-import { readSse } from './sse';
 import { fileHref, useProjectParams, Workspace } from './Workspace';
 
 interface Turn {
@@ -50,11 +50,10 @@ export function CodeChat() {
       if (!answer.response.ok || !answer.data) throw new ProblemError(toProblem(answer.error, answer.response));
       setQuestion('');
       setTurns((now) => [...now, { id, question: content, answer: '', status: 'streaming' }]);
-      for await (const e of readSse(answer.data as ReadableStream<Uint8Array>)) {
-        const data = e.data as { text?: string; status?: Turn['status']; error?: { message?: string } | null };
-        if (e.event === 'text' && data.text) update(id, (t) => ({ answer: t.answer + data.text }));
-        if (e.event === 'done') update(id, () => ({ status: data.status ?? 'done', error: data.error?.message }));
-      }
+      await readAnswerStream(answer.data as ReadableStream<Uint8Array>, (e) => {
+        if (e.event === 'text' && e.data.text) update(id, (t) => ({ answer: t.answer + e.data.text }));
+        if (e.event === 'done') update(id, () => ({ status: e.data.status, error: e.data.error?.message }));
+      });
       update(id, (t) => (t.status === 'streaming' ? { status: 'stopped' } : {}));
     } catch (err) {
       setProblem(err instanceof ProblemError ? err.problem : toProblem(err));

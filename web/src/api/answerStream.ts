@@ -3,9 +3,9 @@
 // `api` (the token middleware, the 401 refresh) and parses it with eventsource-parser. The
 // events fold into a LiveAnswer a page shows as it grows; `id:` of each event is kept so a
 // dropped connection resumes after the last one seen (GET …/stream?lastEventId=).
-// Reusable: any page that streams a conversation's answer (the codebase's chat too) can use it.
+// Used by every page that streams a conversation's answer: the chat area and the codebase's chat.
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import type { components } from '../../api/schema';
+import type { components } from './schema';
 
 export type ChatMessage = components['schemas']['ChatMessage'];
 export type ChatToolCall = components['schemas']['ChatToolCall'];
