@@ -3,6 +3,7 @@
 // once with a status each, share links that run with their creator's live rights, the events,
 // and tenant isolation.
 import { createServer, type Socket } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetRange, todayIn } from '../src/modules/dashboards/filters.ts';
 import { createTestApp, expectProblem, type TestApp } from './harness.ts';
@@ -155,6 +156,57 @@ describe('dashboards', () => {
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(['querystring.filters.team', 'querystring.filters.nope']);
     expectProblem(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data?filters=not-json`)), 400, 'VALIDATION_FAILED');
+  });
+});
+
+describe("the widgets' runs", () => {
+  type RunTx = { question_id: string; status: string; cached: boolean; tx: string };
+  const runsOf = async (userId: string) =>
+    (await sql<RunTx>`SELECT question_id, status, cached, xmin::text AS tx FROM analytics.runs WHERE user_id = ${userId} ORDER BY id`.execute(t.database.db)).rows;
+  const eventTxs = async (userId: string) =>
+    (await sql<{ tx: string }>`SELECT xmin::text AS tx FROM core.outbox WHERE type = 'analytics.query_executed' AND actor_id = ${userId} ORDER BY id`.execute(t.database.db)).rows.map((r) => r.tx);
+
+  it("land in the viewer's history with their events, all of a board's in one transaction", async () => {
+    const viewer = await addMember(t, w.owner.accessToken, w.orgId, 'viewer');
+    const created = await ok(await call(t, w.member.accessToken, 'POST', dash(), board()), 201);
+    await ok(await call(t, viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+    // echo, count, and the chart's question (count's, read once for the board, run with the chart's parameters).
+    const first = await runsOf(viewer.userId);
+    expect(first.map((r) => r.question_id).sort()).toEqual([echoId, countId, countId].sort());
+    expect(first.every((r) => r.status === 'ok')).toBe(true);
+    expect(new Set(first.map((r) => r.tx)).size).toBe(1);
+    expect(await eventTxs(viewer.userId)).toEqual(first.map((r) => r.tx));
+
+    // A second look: three more runs, in a transaction of their own; one question run alone is one more.
+    await ok(await call(t, viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+    await ok(await call(t, viewer.accessToken, 'POST', orgUrl(w.orgId, `/questions/${countId}/run`), {}));
+    const all = await runsOf(viewer.userId);
+    expect(all).toHaveLength(7);
+    expect(new Set(all.slice(3, 6).map((r) => r.tx)).size).toBe(1);
+    expect(all[3].tx).not.toBe(all[0].tx);
+    expect(all[6]).toMatchObject({ question_id: countId, status: 'ok' });
+    expect(all[6].tx).not.toBe(all[3].tx);
+    expect((await eventTxs(viewer.userId)).length).toBe(7);
+  });
+
+  it('record a run that ends after the batch closed on its own, and a refused one too', async () => {
+    const actor = { principal: { userId: w.member.userId, email: w.member.email, role: 'user' as const, emailVerified: true, sessionId: null, apiKeyId: null, scopes: null }, requestId: null, ip: null, userAgent: null };
+    const before = (await runsOf(w.member.userId)).length;
+    const runs = t.app.apis.analytics.questionRuns(actor, w.orgId);
+    const ended = await runs.run(countId, {});
+    expect(ended.rows).toEqual([[0]]);
+    await expect(runs.run(countId, { parameters: [{ name: 'least', value: 'lots' }] })).rejects.toMatchObject({ code: 'DATA_SOURCES.PARAMETER_INVALID' });
+    expect(await runsOf(w.member.userId)).toHaveLength(before); // waiting for the close
+    await runs.close();
+    const closed = (await runsOf(w.member.userId)).slice(before);
+    expect(closed.map((r) => r.status)).toEqual(['ok', 'refused']);
+    expect(closed[0].tx).toBe(closed[1].tx);
+    // Past the close (a widget past its deadline): recorded as it ends.
+    await runs.run(echoId, {});
+    const late = (await runsOf(w.member.userId)).slice(before);
+    expect(late).toHaveLength(3);
+    expect(late[2]).toMatchObject({ question_id: echoId, status: 'ok' });
+    expect(late[2].tx).not.toBe(late[0].tx);
   });
 });
 

@@ -36,6 +36,22 @@ describe('publishing an event', () => {
     expect(sent[0].parameters).toContain(OUTBOX_CHANNEL);
   });
 
+  it('sends several events in one INSERT, in their order, and nothing for none', async () => {
+    const { db, sent } = recordingDb();
+    const outbox = createOutbox();
+    const ids = await outbox.publishAll(db, [
+      { type: 'test.happened' as never, payload: { n: 1 } as never, meta: { orgId: 'a' } },
+      { type: 'test.happened' as never, payload: { n: 2 } as never, meta: { orgId: 'b', actorId: null } },
+    ]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].sql).toMatch(/\) values \(\$1, .*\), \(\$\d+, .*\) returning pg_notify\(\$\d+, ''\) as "notified"$/);
+    expect(ids).toHaveLength(2);
+    expect([...ids].sort()).toEqual(ids);
+    expect(sent[0].parameters).toEqual(expect.arrayContaining([ids[0], ids[1], JSON.stringify({ n: 1 }), JSON.stringify({ n: 2 }), 'a', 'b']));
+    expect(await outbox.publishAll(db, [])).toEqual([]);
+    expect(sent).toHaveLength(1);
+  });
+
   describe('with tracing on', () => {
     let t: TestTracing;
     afterAll(() => t?.stop());

@@ -21,7 +21,7 @@ import { analyticsSettings } from './settings.ts';
 import { analyticsTools } from './tools.ts';
 
 export type { AnalyticsEvents } from './events.ts';
-export type { AnalyticsApi } from './service.ts';
+export type { AnalyticsApi, QuestionRunInput, QuestionRuns } from './service.ts';
 export { AnalyticsProblems } from './problems.ts';
 
 export const analyticsModule = defineModule({
@@ -50,6 +50,7 @@ export const analyticsModule = defineModule({
       ...sql,
       getQuestion: (orgId, questionId) => questions.find(orgId, questionId),
       runQuestion: (actor, orgId, questionId, input) => questions.run(actor, orgId, questionId, input),
+      questionRuns: (actor, orgId) => questions.runTogether(actor, orgId),
     };
     const routes = analyticsRoutes({ sql, questions, ask, profiles, downloads });
     const alertRoutes = alertsRoutes(alerts);

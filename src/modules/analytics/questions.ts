@@ -12,7 +12,8 @@ import { type DataSourcesApi, DataSourcesProblems, type QueryParameter } from '.
 import type { OrganizationsApi } from '../organizations/index.ts';
 import { AnalyticsProblems } from './problems.ts';
 import { type QuestionRow, questions, type RunRow, runs } from './repository.ts';
-import type { ResultView, Runner } from './runner.ts';
+import type { ResultView, RunBatch, Runner } from './runner.ts';
+import type { QuestionRuns } from './service.ts';
 import type { CreateQuestionBody, QuestionView, RunQuestionBody, RunView, UpdateQuestionBody } from './schemas.ts';
 
 type Question = Static<typeof QuestionView>;
@@ -155,10 +156,24 @@ export function createQuestions(deps: { db: Executor; events: EventPublisher; cl
   }
 
   /** Runs a saved question: viewers may (it is the one thing they run). */
-  async function run(actor: Actor, orgId: string, id: string, input: Static<typeof RunQuestionBody>): Promise<ResultView> {
+  async function run(actor: Actor, orgId: string, id: string, input: Static<typeof RunQuestionBody>, batch?: { runs: RunBatch; rows: Map<string, Promise<QuestionRow>> }): Promise<ResultView> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const row = await mustFind(orgId, id);
-    return runner.run(actor, orgId, { sourceId: row.data_source_id, sql: row.sql, parameters: questionParameters(row, input.parameters), fresh: input.fresh, questionId: row.id, origin: 'question' });
+    let found = batch?.rows.get(id);
+    if (!found) {
+      found = mustFind(orgId, id);
+      batch?.rows.set(id, found);
+    }
+    const row = await found;
+    return runner.run(actor, orgId, { sourceId: row.data_source_id, sql: row.sql, parameters: questionParameters(row, input.parameters), fresh: input.fresh, questionId: row.id, origin: 'question' }, batch?.runs);
+  }
+
+  /** Runs made together (AnalyticsApi.questionRuns): each question read once, the history written at `close`. */
+  function runTogether(actor: Actor, orgId: string): QuestionRuns {
+    const batch = { runs: runner.batch(), rows: new Map<string, Promise<QuestionRow>>() };
+    return {
+      run: (id, input) => run(actor, orgId, id, input, batch),
+      close: () => runner.close(batch.runs),
+    };
   }
 
   async function history(actor: Actor, orgId: string, query: { cursor?: string; limit: number }): Promise<Page<Run>> {
@@ -183,7 +198,7 @@ export function createQuestions(deps: { db: Executor; events: EventPublisher; cl
     return runner.run(actor, orgId, { sourceId: past.data_source_id, sql: past.sql, parameters: past.parameters as QueryParameter[], fresh: true, origin: 'sql' });
   }
 
-  return { create, get, find, list, update, remove, run, history, rerun, mustFind };
+  return { create, get, find, list, update, remove, run, runTogether, history, rerun, mustFind };
 }
 
 export type Questions = ReturnType<typeof createQuestions>;

@@ -72,7 +72,8 @@ export const questions = {
 };
 
 export const runs = {
-  insert: (db: Executor, row: RunsTable) => q(db).insertInto('analytics.runs').values({ ...row, parameters: json(row.parameters) }).execute(),
+  /** Runs in one statement (a dashboard's widgets). */
+  insert: (db: Executor, rows: readonly RunsTable[]) => q(db).insertInto('analytics.runs').values(rows.map((row) => ({ ...row, parameters: json(row.parameters) }))).execute(),
   byId: (db: Executor, orgId: string, userId: string, id: string) =>
     q(db).selectFrom('analytics.runs').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst(),
   /** One user's history in one org, newest first. */

@@ -18,7 +18,21 @@ export interface AnalyticsApi {
    * result, never of whoever built the chart or dashboard), with the guard, caps, cache, history
    * and event of any run. `parameters` override the declared defaults by name.
    */
-  runQuestion(actor: Actor, orgId: string, questionId: string, input: { parameters?: { name: string; value: string | number | boolean | null }[]; fresh?: boolean }): Promise<ResultView>;
+  runQuestion(actor: Actor, orgId: string, questionId: string, input: QuestionRunInput): Promise<ResultView>;
+  /**
+   * Runs of saved questions made together as `actor` (a dashboard's widgets), each as
+   * `runQuestion` would: a question read once however many widgets show it, and the runs'
+   * history written in one transaction at `close`. Close it once the runs are done (or given up).
+   */
+  questionRuns(actor: Actor, orgId: string): QuestionRuns;
+}
+
+export type QuestionRunInput = { parameters?: { name: string; value: string | number | boolean | null }[]; fresh?: boolean };
+
+export interface QuestionRuns {
+  run(questionId: string, input: QuestionRunInput): Promise<ResultView>;
+  /** Writes the history of the runs ended so far; a run that ends later records on its own. */
+  close(): Promise<void>;
 }
 
 export type SavedQuestion = Static<typeof QuestionView>;

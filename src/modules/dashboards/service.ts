@@ -20,7 +20,7 @@ import { type CollectionRow, collections, type DashboardRow, dashboards, type Sh
 import type { CollectionView, CreateDashboardBody, DashboardDataView, DashboardView, FilterDef, FilterValue, SharedDashboardView, ShareView, UpdateDashboardBody, Widget } from './schemas.ts';
 import type { DashboardsSettings } from './settings.ts';
 import type { ShareLinks } from '../../core/security/share-links.ts';
-import { type ChartData, computeWidgets, createWidgetData } from './widgets.ts';
+import { type ChartData, computeWidgets, createWidgetData, type WidgetData } from './widgets.ts';
 
 export type Dashboard = Static<typeof DashboardView>;
 export type Collection = Static<typeof CollectionView>;
@@ -41,7 +41,7 @@ export interface DashboardsDeps {
   events: EventPublisher;
   clock: Clock;
   orgs: OrganizationsApi;
-  analytics: Pick<AnalyticsApi, 'getQuestion' | 'runQuestion'>;
+  analytics: Pick<AnalyticsApi, 'getQuestion' | 'questionRuns'>;
   settings: DashboardsSettings;
   links: ShareLinks;
   /** The charts port (widgets.ts): null until the visualizations façade is wired in index.ts. */
@@ -91,7 +91,7 @@ function parseFilters(raw: string | undefined): Record<string, FilterValue> {
 
 export function createDashboardsService(deps: DashboardsDeps) {
   const { db, events, clock, orgs, analytics, settings, links } = deps;
-  const widgetData = createWidgetData({ analytics, chartData: deps.chartData });
+  const widgetData = createWidgetData({ chartData: deps.chartData });
   const notFound = () => P.notFound.error('Dashboard not found');
   const collectionNotFound = () => P.collectionNotFound.error('Collection not found');
 
@@ -224,7 +224,14 @@ export function createDashboardsService(deps: DashboardsDeps) {
   async function compute(actor: Actor, orgId: string, row: DashboardRow, given: Record<string, FilterValue>): Promise<DashboardData> {
     const org = await orgs.getOrganization(orgId);
     const resolved = resolveFilters(row.filters, given, org?.timezone ?? 'UTC', clock.now());
-    const widgets = await computeWidgets(row.widgets, (w) => widgetData(actor, orgId, w, widgetParameters(w, resolved)), settings.widgetTimeoutMs);
+    // The widgets' runs record their history together, in one transaction once all are done.
+    const runs = analytics.questionRuns(actor, orgId);
+    let widgets: WidgetData[];
+    try {
+      widgets = await computeWidgets(row.widgets, (w) => widgetData(actor, orgId, w, widgetParameters(w, resolved), runs), settings.widgetTimeoutMs);
+    } finally {
+      await runs.close();
+    }
     return { dashboardId: row.id, filters: row.filters.map((f) => ({ id: f.id, value: resolved.get(f.id) ?? null })), widgets };
   }
 

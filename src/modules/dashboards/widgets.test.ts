@@ -35,22 +35,22 @@ describe('computeWidgets', () => {
 });
 
 describe('createWidgetData', () => {
-  const analytics = { runQuestion: async () => result };
+  const runs = { run: async () => result, close: async () => {} };
 
   it('renders text, runs questions, and answers charts unavailable until the port is wired', async () => {
-    const data = createWidgetData({ analytics, chartData: null });
-    expect((await data(actor, 'o', widget('t', 'text'), [])).html).toBe('<p><strong>hi</strong> </p>\n');
-    expect((await data(actor, 'o', widget('q'), [])).result).toEqual(result);
-    const [chart] = await computeWidgets([widget('c', 'chart')], (w) => data(actor, 'o', w, []), 1000);
+    const data = createWidgetData({ chartData: null });
+    expect((await data(actor, 'o', widget('t', 'text'), [], runs)).html).toBe('<p><strong>hi</strong> </p>\n');
+    expect((await data(actor, 'o', widget('q'), [], runs)).result).toEqual(result);
+    const [chart] = await computeWidgets([widget('c', 'chart')], (w) => data(actor, 'o', w, [], runs), 1000);
     expect(chart).toMatchObject({ status: 'error', error: { code: 'DASHBOARDS.CHARTS_UNAVAILABLE', detail: 'charts are not available yet' } });
   });
 
   it('runs no question for an API key without analytics:read', async () => {
-    const data = createWidgetData({ analytics, chartData: null });
+    const data = createWidgetData({ chartData: null });
     const key = { principal: { userId: 'u', scopes: ['dashboards:read'] } } as unknown as Actor;
-    await expect(data(key, 'o', widget('q'), [])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(data(key, 'o', widget('q'), [], runs)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const allowed = { principal: { userId: 'u', scopes: ['dashboards:read', 'analytics:read'] } } as unknown as Actor;
-    expect((await data(allowed, 'o', widget('q'), [])).result).toEqual(result);
+    expect((await data(allowed, 'o', widget('q'), [], runs)).result).toEqual(result);
   });
 
   it('hands chart widgets to the ChartData port with their parameters', async () => {
@@ -59,8 +59,8 @@ describe('createWidgetData', () => {
       calls.push([orgId, chartId, input]);
       return { spec: { mark: 'bar' }, result };
     };
-    const data = createWidgetData({ analytics, chartData });
-    expect(await data(actor, 'o', widget('c', 'chart'), [{ name: 'since', value: '2026-01-01' }])).toEqual({ spec: { mark: 'bar' }, result });
-    expect(calls).toEqual([['o', '00000000-0000-7000-8000-000000000009', { parameters: [{ name: 'since', value: '2026-01-01' }] }]]);
+    const data = createWidgetData({ chartData });
+    expect(await data(actor, 'o', widget('c', 'chart'), [{ name: 'since', value: '2026-01-01' }], runs)).toEqual({ spec: { mark: 'bar' }, result });
+    expect(calls).toEqual([['o', '00000000-0000-7000-8000-000000000009', { parameters: [{ name: 'since', value: '2026-01-01' }], runs }]]);
   });
 });

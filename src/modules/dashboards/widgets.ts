@@ -3,7 +3,7 @@
 import type { Static } from 'typebox';
 import type { Actor } from '../../core/context/actor.ts';
 import { AppError, CoreProblems } from '../../core/errors.ts';
-import type { AnalyticsApi } from '../analytics/index.ts';
+import type { QuestionRuns } from '../analytics/index.ts';
 import { renderMarkdown } from './markdown.ts';
 import { DashboardsProblems } from './problems.ts';
 import type { ResultTable, Widget, WidgetDataView } from './schemas.ts';
@@ -17,23 +17,26 @@ export type WidgetParameter = { name: string; value: string | number | boolean |
  * signature. It runs the chart's question as `actor` and answers the chart's spec and result.
  * Until it is wired (index.ts), chart widgets answer `error` DASHBOARDS.CHARTS_UNAVAILABLE.
  */
-export type ChartData = (actor: Actor, orgId: string, chartId: string, input: { parameters: WidgetParameter[] }) => Promise<{ spec: Record<string, unknown>; result: ResultView }>;
+export type ChartData = (actor: Actor, orgId: string, chartId: string, input: { parameters: WidgetParameter[]; runs?: QuestionRuns }) => Promise<{ spec: Record<string, unknown>; result: ResultView }>;
 
-/** The data of one widget (without deadline): what `computeWidgets` runs for each. */
-export type WidgetDataFn = (actor: Actor, orgId: string, widget: Widget, parameters: WidgetParameter[]) => Promise<Omit<WidgetData, 'widgetId' | 'kind' | 'status'>>;
+/**
+ * The data of one widget (without deadline): what `computeWidgets` runs for each. Its question,
+ * or its chart's, runs as one of the board's `runs` (AnalyticsApi.questionRuns).
+ */
+export type WidgetDataFn = (actor: Actor, orgId: string, widget: Widget, parameters: WidgetParameter[], runs: QuestionRuns) => Promise<Omit<WidgetData, 'widgetId' | 'kind' | 'status'>>;
 
-export function createWidgetData(deps: { analytics: Pick<AnalyticsApi, 'runQuestion'>; chartData: ChartData | null }): WidgetDataFn {
-  return async (actor, orgId, widget, parameters) => {
+export function createWidgetData(deps: { chartData: ChartData | null }): WidgetDataFn {
+  return async (actor, orgId, widget, parameters, runs) => {
     switch (widget.kind) {
       case 'text':
         return { html: renderMarkdown(widget.markdown ?? '') };
       case 'question':
         // An API key reads a question's rows through a dashboard only if it could run the question itself.
         if (actor.principal.scopes && !actor.principal.scopes.includes('analytics:read')) throw CoreProblems.forbidden.error('This API key may not run saved questions (scope analytics:read)');
-        return { result: await deps.analytics.runQuestion(actor, orgId, widget.questionId as string, { parameters }) };
+        return { result: await runs.run(widget.questionId as string, { parameters }) };
       case 'chart': {
         if (!deps.chartData) throw DashboardsProblems.chartsUnavailable.error('charts are not available yet');
-        const { spec, result } = await deps.chartData(actor, orgId, widget.chartId as string, { parameters });
+        const { spec, result } = await deps.chartData(actor, orgId, widget.chartId as string, { parameters, runs });
         return { spec, result };
       }
     }

@@ -31,6 +31,8 @@ export interface QueryRequest {
 /** What ran: the statement as the source received it (placeholders, not values). */
 export interface Prepared {
   row: SourceRow;
+  /** What a caller keys a cached result by: the source's result lifetime and its schema's version. */
+  source: { cacheTtlSeconds: number; schemaVersion: number };
   sql: string;
   values: unknown[];
 }
@@ -81,7 +83,7 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     }
     const guarded = guardCached(bound.sql, options);
     if (!guarded.ok) throw refused(guarded.reason, guarded.code);
-    return { row, sql: guarded.sql, values: bound.values };
+    return { row, source: { cacheTtlSeconds: row.cache_ttl_seconds, schemaVersion: row.schema_version }, sql: guarded.sql, values: bound.values };
   }
 
   /**
