@@ -8,6 +8,9 @@
 //   provider as its only model (LLM_PROVIDER=openai-compatible), on a database of its own.
 //   1. baseline: 200 clients read the provider straight (no Trellis), the same shape of answer:
 //      what the provider's hop and this process's own parsing and event-loop wait cost.
+//   1b. the floor: the same 200 through a bare relay (bench/relay-floor.ts, its own process: the
+//      provider's text parsed and written to each client, nothing else), what this machine
+//      allows any server between the two.
 //   2. 200 answers through Trellis at once (`POST …/conversations/{id}/messages`, one
 //      conversation each): every delta's latency; the overhead is the difference to 1.
 //      The same 200 again at a delta every 250 ms (no target): a pace the server keeps up with.
@@ -93,6 +96,12 @@ export interface StreamsPhase {
   latency: Latency;
   /** Per event, its newest delta's latency. */
   freshest: Latency;
+  /**
+   * The deltas sent while every stream of the phase was open and none was starting or ending
+   * (from the last stream's first delta to the first stream's last): the streams alone, the
+   * answers' starts and ends apart. Null when the streams never were all open at once.
+   */
+  allOpen: { fromS: number; toS: number; latency: Latency } | null;
   seconds: number;
   /** CPU (user + system) of the Trellis process over the phase, per delta (µs). */
   serverCpuUsPerDelta: number | null;
@@ -107,6 +116,8 @@ export interface ChatResult {
   machine: { nproc: number; cpu: string; node: string; loadAvgStart: number[]; loadAvgEnd: number[] | null };
   database: string;
   baseline: StreamsPhase | null;
+  /** The same streams through the bare relay (bench/relay-floor.ts). */
+  floor: StreamsPhase | null;
   trellis: StreamsPhase | null;
   light: StreamsPhase | null;
   /** 50 one-delta answers, one every 100 ms: the server's CPU per answer, start to end (ms), and the time to each POST's answer headers. */
@@ -138,22 +149,37 @@ export function summarizePhase(records: StreamRecord[], shape: StreamShape, seco
     events: records.reduce((a, r) => a + r.events, 0),
     latency: summarize(latencies),
     freshest: summarize(records.flatMap((r) => r.freshest)),
+    allOpen: allOpenWindow(records),
     seconds,
   };
 }
 
+function allOpenWindow(records: StreamRecord[]): StreamsPhase['allOpen'] {
+  if (!records.length || records.some((r) => r.firstAt === null || r.lastAt === null)) return null;
+  const from = Math.max(...records.map((r) => r.firstAt as number));
+  const to = Math.min(...records.map((r) => r.lastAt as number));
+  if (to <= from) return null;
+  const inside = records.flatMap((r) => r.latencies.filter((_, i) => r.sentAt[i] >= from && r.sentAt[i] <= to));
+  const start = Math.min(...records.map((r) => r.sentAt[0] ?? Number.POSITIVE_INFINITY));
+  return { fromS: (from - start) / 1000, toS: (to - start) / 1000, latency: summarize(inside) };
+}
+
+const allOpenLog = (p: StreamsPhase) =>
+  p.allOpen ? `all open ${f1(p.allOpen.fromS)}–${f1(p.allOpen.toS)} s: p50 ${f2(p.allOpen.latency.p50)}, p99 ${f2(p.allOpen.latency.p99)} ms (${p.allOpen.latency.samples} deltas)` : 'never all open';
+
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
-export function chatTargets(r: Pick<ChatResult, 'baseline' | 'trellis' | 'many' | 'memory' | 'health'>): ChatResult['targets'] {
+export function chatTargets(r: Pick<ChatResult, 'baseline' | 'trellis' | 'many' | 'memory' | 'health'> & { floor?: StreamsPhase | null }): ChatResult['targets'] {
   const targets: ChatResult['targets'] = [];
-  const { baseline: b, trellis: t } = r;
+  const { baseline: b, trellis: t, floor } = r;
   if (b && t) {
     const overhead = t.latency.p99 - b.latency.p99;
+    const floorText = floor ? `; a bare relay in Trellis's place (bench/relay-floor.ts) adds ${f1(floor.latency.p99 - b.latency.p99)} ms` : '';
     targets.push({
       name: `Overhead Trellis adds between the provider's chunk and the client's, p99, ${t.streams} concurrent streams (a delta every ${t.shape.everyMs} ms each)`,
       goal: `< ${OVERHEAD_P99_TARGET_MS} ms`,
-      measured: `${f1(overhead)} ms (p99 through Trellis ${f1(t.latency.p99)} ms − p99 straight from the provider ${f1(b.latency.p99)} ms; p50 ${f1(t.latency.p50)} vs ${f1(b.latency.p50)} ms); ${t.completed} of ${t.streams} answers done`,
+      measured: `${f1(overhead)} ms (p99 through Trellis ${f1(t.latency.p99)} ms − p99 straight from the provider ${f1(b.latency.p99)} ms; p50 ${f1(t.latency.p50)} vs ${f1(b.latency.p50)} ms); ${t.completed} of ${t.streams} answers done${floorText}`,
       pass: overhead < OVERHEAD_P99_TARGET_MS && t.completed === t.streams && b.completed === b.streams,
     });
   }
@@ -290,16 +316,23 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
     provider.shape = s.shape;
     result.baseline = await phase(server.pid, () => manyStreams(s.streams, s.spreadMs, () => directStream(provider.baseUrl, AbortSignal.timeout(patience(s.shape, s.spreadMs)))), s.shape, 'done');
     log(`chat: baseline, ${s.streams} streams straight from the provider: p50 ${f2(result.baseline.latency.p50)} ms, p99 ${f2(result.baseline.latency.p99)} ms (this process's loop delay p99 ${f2(result.baseline.driverLoopDelay.p99)} ms)`);
+    const relay = await startProcess({ script: 'bench/relay-floor.ts', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', RELAY_PROVIDER_URL: provider.baseUrl }, logDir: opts.logDir, name: 'relay-floor', isReady: (l) => l.msg === 'relay floor ready', timeoutMs: 30_000 });
+    try {
+      result.floor = await phase(relay.pid, () => manyStreams(s.streams, s.spreadMs, (i) => trellisStream(`http://127.0.0.1:${relay.port}/relay`, token, `Question ${i}`, AbortSignal.timeout(patience(s.shape, s.spreadMs)))), s.shape, 'done');
+    } finally {
+      await stopProcess(relay.child, 2000);
+    }
+    log(`chat: the floor, ${s.streams} streams through a bare relay: p50 ${f2(result.floor.latency.p50)} ms, p99 ${f2(result.floor.latency.p99)} ms; ${result.floor.completed}/${s.streams} done; relay CPU ${f1(result.floor.serverCpuUsPerDelta ?? Number.NaN)} µs/delta; ${allOpenLog(result.floor)}`);
     result.trellis = await phase(server.pid, () => manyStreams(s.streams, s.spreadMs, ask(s.shape, s.spreadMs)), s.shape, 'done');
     if (result.trellis.failed.length) log(`chat: not done, e.g. ${JSON.stringify(result.trellis.failed.slice(0, 2))}`);
     log(
-      `chat: ${s.streams} streams through Trellis: p50 ${f2(result.trellis.latency.p50)} ms, p99 ${f2(result.trellis.latency.p99)} ms, newest delta of each event p50 ${f2(result.trellis.freshest.p50)} / p99 ${f2(result.trellis.freshest.p99)} ms; ${result.trellis.completed}/${s.streams} done; ${result.trellis.events} events for ${result.trellis.deltas} deltas; server CPU ${f1(result.trellis.serverCpuUsPerDelta ?? Number.NaN)} µs/delta`,
+      `chat: ${s.streams} streams through Trellis: p50 ${f2(result.trellis.latency.p50)} ms, p99 ${f2(result.trellis.latency.p99)} ms, newest delta of each event p50 ${f2(result.trellis.freshest.p50)} / p99 ${f2(result.trellis.freshest.p99)} ms; ${result.trellis.completed}/${s.streams} done; ${result.trellis.events} events for ${result.trellis.deltas} deltas; server CPU ${f1(result.trellis.serverCpuUsPerDelta ?? Number.NaN)} µs/delta; ${allOpenLog(result.trellis)} (baseline ${allOpenLog(result.baseline)})`,
     );
 
     provider.shape = s.lightShape;
     await sleep(2000);
     result.light = await phase(server.pid, () => manyStreams(s.streams, s.spreadMs, ask(s.lightShape, s.spreadMs)), s.lightShape, 'done');
-    log(`chat: ${s.streams} streams through Trellis, a delta every ${s.lightShape.everyMs} ms: p50 ${f2(result.light.latency.p50)} ms, p99 ${f2(result.light.latency.p99)} ms; ${result.light.completed}/${s.streams} done; server CPU ${f1(result.light.serverCpuUsPerDelta ?? Number.NaN)} µs/delta`);
+    log(`chat: ${s.streams} streams through Trellis, a delta every ${s.lightShape.everyMs} ms: p50 ${f2(result.light.latency.p50)} ms, p99 ${f2(result.light.latency.p99)} ms; ${result.light.completed}/${s.streams} done; server CPU ${f1(result.light.serverCpuUsPerDelta ?? Number.NaN)} µs/delta; ${allOpenLog(result.light)}`);
 
     // Idle: after the answers, settled.
     await sleep(3000);
@@ -372,9 +405,9 @@ async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string
 const lat = (l: Latency) => `${f2(l.p50)} / ${f2(l.p95)} / ${f2(l.p99)} / ${f1(l.max)}`;
 
 function phaseRow(name: string, p: StreamsPhase | null): string {
-  if (!p) return `| ${name} | – | – | – | – | – | – | – |`;
+  if (!p) return `| ${name} | – | – | – | – | – | – | – | – |`;
   const refused = Object.entries(p.refused).map(([status, n]) => `${n} × ${status}`);
-  return `| ${name} | ${p.streams}, a delta every ${p.shape.everyMs} ms × ${p.shape.deltas} | ${p.completed}${refused.length ? ` (refused: ${refused.join(', ')})` : ''} | ${p.deltas.toLocaleString('en')} / ${p.events.toLocaleString('en')} | ${lat(p.latency)} | ${lat(p.freshest)} | ${p.serverCpuUsPerDelta === null ? '–' : f1(p.serverCpuUsPerDelta)} | ${f2(p.driverLoopDelay.p50)} / ${f2(p.driverLoopDelay.p99)} / ${f1(p.driverLoopDelay.max)} |`;
+  return `| ${name} | ${p.streams}, a delta every ${p.shape.everyMs} ms × ${p.shape.deltas} | ${p.completed}${refused.length ? ` (refused: ${refused.join(', ')})` : ''} | ${p.deltas.toLocaleString('en')} / ${p.events.toLocaleString('en')} | ${lat(p.latency)} | ${lat(p.freshest)} | ${p.allOpen ? `${f1(p.allOpen.fromS)}–${f1(p.allOpen.toS)} s: ${f2(p.allOpen.latency.p50)} / ${f2(p.allOpen.latency.p99)}` : '–'} | ${p.serverCpuUsPerDelta === null ? '–' : f1(p.serverCpuUsPerDelta)} | ${f2(p.driverLoopDelay.p50)} / ${f2(p.driverLoopDelay.p99)} / ${f1(p.driverLoopDelay.max)} |`;
 }
 
 function renderSection(r: ChatResult): string {
@@ -397,11 +430,12 @@ function renderSection(r: ChatResult): string {
     '',
     '### Method',
     '',
-    'The production bundle (`NODE_ENV=production`, `LOG_LEVEL=info`, default pool of 10 connections, realtime over PostgreSQL NOTIFY as without `REDIS_URL`) on a database of its own; its only model is a scripted OpenAI-compatible provider (`LLM_PROVIDER=openai-compatible`, `bench/lib/chat-stream.ts`) in the benchmark process, which writes each text delta as `<send time> `, the time read from `performance.now()` just before the write. The clients run in the same process (one clock): each opens `POST /api/v1/orgs/{orgId}/conversations/{id}/messages` (a conversation each, one user, no budgets) and reads the Server-Sent Events as they arrive; every stamp in a `text` event gives one delta\'s latency: the arrival of the read that completed the event − the stamp. The baseline reads the same provider straight (the same answers, the same parsing, no Trellis): the provider\'s hop, this process\'s own parsing and its event-loop wait, which the clients share with the provider. The overhead is the p99 through Trellis − the p99 of the baseline. "Newest delta" is each event\'s least-waited delta. The starts are spread over 2 s (200) and 15 s (1,000). Memory: VmRSS of the server process (`/proc/<pid>/status`), the median of 6 samples idle (3 s after the 200 answers ended) against the median of the samples every 500 ms while the 1,000 are open, ÷ the median number of answers the provider was writing meanwhile (PostgreSQL\'s processes are not counted: they do not grow with the streams). `GET /health/live`: one probe every 10 ms, each on its own (open loop), while all 1,000 answers are being written, and for 5 s idle before, sent from a thread of this process\'s own (bench/lib/probe-thread.ts), so that a probe\'s latency does not count this process\'s event-loop wait behind its thousand clients (the last column above).',
+    'The production bundle (`NODE_ENV=production`, `LOG_LEVEL=info`, default pool of 10 connections, realtime over PostgreSQL NOTIFY as without `REDIS_URL`) on a database of its own; its only model is a scripted OpenAI-compatible provider (`LLM_PROVIDER=openai-compatible`, `bench/lib/chat-stream.ts`) in the benchmark process, which writes each text delta as `<send time> `, the time read from `performance.now()` just before the write. The clients run in the same process (one clock): each opens `POST /api/v1/orgs/{orgId}/conversations/{id}/messages` (a conversation each, one user, no budgets) and reads the Server-Sent Events as they arrive; every stamp in a `text` event gives one delta\'s latency: the arrival of the read that completed the event − the stamp. The baseline reads the same provider straight (the same answers, the same parsing, no Trellis): the provider\'s hop, this process\'s own parsing and its event-loop wait, which the clients share with the provider. The overhead is the p99 through Trellis − the p99 of the baseline. The floor is the same 200 streams through a bare relay (`bench/relay-floor.ts`, a process of its own, no database, no SDK: node:http to the provider, each chunk\'s JSON parsed for its text and written to the client as Trellis writes a delta): what this machine allows any server in between. "Newest delta" is each event\'s least-waited delta. "While every stream was open" counts only the deltas sent between the last stream\'s first delta and the first stream\'s last: the streams alone, without the answers\' starts and ends. The starts are spread over 2 s (200) and 15 s (1,000). Memory: VmRSS of the server process (`/proc/<pid>/status`), the median of 6 samples idle (3 s after the 200 answers ended) against the median of the samples every 500 ms while the 1,000 are open, ÷ the median number of answers the provider was writing meanwhile (PostgreSQL\'s processes are not counted: they do not grow with the streams). `GET /health/live`: one probe every 10 ms, each on its own (open loop), while all 1,000 answers are being written, and for 5 s idle before, sent from a thread of this process\'s own (bench/lib/probe-thread.ts), so that a probe\'s latency does not count this process\'s event-loop wait behind its thousand clients (the last column above).',
     '',
-    '| phase | streams, answer | answers done | deltas / events | delta latency p50 / p95 / p99 / max ms | newest delta of each event ms | server CPU µs/delta | this process\'s loop delay p50 / p99 / max ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| phase | streams, answer | answers done | deltas / events | delta latency p50 / p95 / p99 / max ms | newest delta of each event ms | deltas sent while every stream was open, none starting: window, p50 / p99 ms | server CPU µs/delta | this process\'s loop delay p50 / p99 / max ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     phaseRow('baseline: straight from the provider', r.baseline),
+    phaseRow('the floor: a bare relay (bench/relay-floor.ts)', r.floor),
     phaseRow('through Trellis', r.trellis),
     phaseRow('through Trellis, slower deltas (no target)', r.light),
     phaseRow('through Trellis, many', r.many),
@@ -412,7 +446,7 @@ function renderSection(r: ChatResult): string {
           '',
         ]
       : []),
-    `Why the figures are what they are (CPU profiles of the server, \`BENCH_CHAT_CPU_PROF=1\`, and heap snapshots, \`BENCH_CHAT_HEAP_SNAPSHOTS=1\`, 2026-12-07): each delta reaches the followers on the instance that writes the answer as it comes, before it is stored (src/modules/chat/chunk-writer.ts; the table is written every ${FLUSH_MS} ms), so at a pace the server keeps up with the overhead is a fraction of a millisecond (the slower pass above). A stream reads the provider's \`doStream\` itself (decision 0060: \`streamText\`'s own stages cost three quarters of a delta's CPU). At a delta every ${r.trellis?.shape.everyMs ?? '–'} ms on ${r.trellis?.streams ?? '–'} streams the server's thread is then busy about two thirds of the time, of which a fifth is the \`writev\` of each event to its client's socket (one system call per delta per client, which batching cannot merge: each client has its own socket), about a third the provider's parsing in the AI SDK (its four web-stream stages, the SSE parser, a schema check of every chunk) and the garbage of their promises, a tenth the pool's statements (an append and a NOTIFY per answer per second); the worst deltas come while the answers start. Each answer's start costs ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(r.starts.cpuMsPerAnswer)} ms of server CPU (above: 29 statements, among them the question and the answer stored, the model catalog, the budgets, the usage row, the answer's end), so ${r.trellis?.streams ?? '–'} starts in ${CHAT_SETTINGS.spreadMs / 1000} s, or 1,000 in ${CHAT_SETTINGS.manySpreadMs / 1000} s, ask alone for about ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(((r.trellis?.streams ?? 0) * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.spreadMs)} and ${r.starts?.cpuMsPerAnswer == null ? '–' : f1((1000 * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.manySpreadMs)} cores, and PostgreSQL, on the same two cores, answers their statements meanwhile. An open stream holds about 110 KB of heap: roughly a third of it the web streams of the provider's response (undici's body, the four stages, their pipes' closures and promises), the rest the request and response of the client, the connection to the provider, and the answer's own state; the request body (~10 KB, the prompt with the tools' schemas), which undici kept until the answer ended, is let go once sent (src/core/llm/provider.ts). The figures move by a factor of two from run to run (a major garbage collection of 10–15 ms, or other work on the two cores, in the 10 s window): the machine's load average above counts that other work.`,
+    `Why the figures are what they are (CPU profiles of the server, \`BENCH_CHAT_CPU_PROF=1\`, sliced by phase, and heap snapshots, \`BENCH_CHAT_HEAP_SNAPSHOTS=1\`, 2026-12-07): each delta reaches the followers on the instance that writes the answer as it comes, before it is stored (src/modules/chat/chunk-writer.ts; the table is written every ${FLUSH_MS} ms), and a stream reads the provider's \`doStream\` itself (decision 0060: \`streamText\`'s own stages cost three quarters of a delta's CPU). The floor shows what is left to explain: this machine relays the same streams with ${r.floor && r.baseline ? f1(r.floor.latency.p99 - r.baseline.latency.p99) : '–'} ms of p99 overhead at ${r.floor?.serverCpuUsPerDelta == null ? '–' : f1(r.floor.serverCpuUsPerDelta)} µs of CPU per delta, and Trellis spends about four times that. While every stream is open (no answer starting), a delta costs the server about 180 µs: about 45 the \`writev\` of its event to the client's socket (the floor pays it too), about 55 the provider's parsing in the AI SDK (undici's body and four web-stream stages, the SSE parser, a zod check of every chunk: as much as the floor's whole delta), about 15 the garbage collector, and the rest Trellis's own hops (the answer's loop, the chunk writer, the local follower, the PassThrough to the response) and the pool's statements (an append and a NOTIFY per answer per second). The worst deltas come while the answers start: each answer's start costs ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(r.starts.cpuMsPerAnswer)} ms of server CPU (above: 28 statements, among them the question and the answer stored, the model catalog, the budgets, the usage row, the answer's end; about a third of it is the system calls that send them to PostgreSQL), so ${r.trellis?.streams ?? '–'} starts in ${CHAT_SETTINGS.spreadMs / 1000} s, or 1,000 in ${CHAT_SETTINGS.manySpreadMs / 1000} s, ask alone for about ${r.starts?.cpuMsPerAnswer == null ? '–' : f1(((r.trellis?.streams ?? 0) * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.spreadMs)} and ${r.starts?.cpuMsPerAnswer == null ? '–' : f1((1000 * r.starts.cpuMsPerAnswer) / CHAT_SETTINGS.manySpreadMs)} cores, and PostgreSQL, on the same two cores, answers their statements meanwhile. An open stream holds about 105 KB of heap: about 55 KB of it the provider's response (undici's connection and body, the four web-stream stages of the AI SDK and their pipes, about 8 KB a stage), about 10 KB the answer's generators, and the rest the client's request and response, the follower and the answer's own state; the request body (~10 KB, the prompt with the tools' schemas), which undici kept until the answer ended, is let go once sent (src/core/llm/provider.ts). The figures move by a factor of two from run to run (a major garbage collection of 10–15 ms, or other work on the two cores, in the 10 s window): the machine's load average above counts that other work.`,
     '',
     ...(r.health
       ? [
@@ -437,6 +471,7 @@ export async function runChatBench(opts: { tmp: string; logDir: string; log(m: s
     machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, loadAvgStart: loadavg(), loadAvgEnd: null },
     database: '',
     baseline: null,
+    floor: null,
     trellis: null,
     light: null,
     starts: null,

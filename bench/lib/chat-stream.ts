@@ -109,12 +109,16 @@ export interface StreamRecord {
   status: number;
   /** Latency of every delta, ms (arrival of the event that carried it − its stamp). */
   latencies: number[];
+  /** Each delta's stamp (its send time, performance.now()), in the order of `latencies`. */
+  sentAt: number[];
   /** Per event, the latency of its newest delta: what the event waited least. */
   freshest: number[];
   /** Text events (Trellis) or delta chunks (baseline) received. */
   events: number;
   /** When the first delta arrived (performance.now()), null if none did. */
   firstAt: number | null;
+  /** When the last delta arrived (performance.now()), null if none did. */
+  lastAt: number | null;
   /** Trellis: the `done` event's status; baseline: `done` at `[DONE]`. */
   done: string | null;
   error: string | null;
@@ -148,14 +152,18 @@ export async function readSse(res: Response, onBlock: (event: string, data: stri
   }
 }
 
-const emptyRecord = (): StreamRecord => ({ status: 0, latencies: [], freshest: [], events: 0, firstAt: null, done: null, error: null });
+const emptyRecord = (): StreamRecord => ({ status: 0, latencies: [], sentAt: [], freshest: [], events: 0, firstAt: null, lastAt: null, done: null, error: null });
 
 function note(record: StreamRecord, text: string, at: number) {
   const stamps = stampsIn(text);
   if (!stamps.length) return;
   record.events++;
   record.firstAt ??= at;
-  for (const s of stamps) record.latencies.push(at - s);
+  record.lastAt = at;
+  for (const s of stamps) {
+    record.latencies.push(at - s);
+    record.sentAt.push(s);
+  }
   record.freshest.push(at - Math.max(...stamps));
 }
 
