@@ -222,6 +222,31 @@ describe('an answer over a real socket', () => {
     expect(next.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'done' } });
   });
 
+  it('whose instance died is closed by the next question in its conversation, which is answered', async () => {
+    const conv = await conversation(w.member);
+    const question = uuidv7();
+    const answer = uuidv7();
+    const long = new Date(Date.now() - 60_000);
+    await sql`INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, created_at, updated_at)
+      VALUES (${question}, ${conv}, NULL, 'user', 'Tell me a story.', 'done', ${long}, ${long}),
+             (${answer}, ${conv}, ${question}, 'assistant', '', 'streaming', ${long}, ${long})`.execute(a.database.db);
+    await sql`INSERT INTO chat.message_chunks (message_id, seq, kind, data) VALUES
+      (${answer}, 1, 'start', ${JSON.stringify({ conversationId: conv, messageId: answer, parentId: question, modelId: null })}::jsonb),
+      (${answer}, 2, 'text', '{"text":"Once"}'::jsonb)`.execute(a.database.db);
+    // Alive a moment ago: the conversation is still busy.
+    await sql`UPDATE chat.messages SET updated_at = now() WHERE id = ${answer}`.execute(a.database.db);
+    const busy = await ask(baseA, w.member, conv, 'Go on.');
+    expect(busy.status).toBe(409);
+    await busy.ended;
+    // Its heart stopped a minute ago: the next question closes it from what it stored, then is answered.
+    await sql`UPDATE chat.messages SET updated_at = ${long} WHERE id = ${answer}`.execute(a.database.db);
+    llm.script({ text: 'The end.' });
+    const next = await ask(baseA, w.member, conv, 'Go on.');
+    await next.ended;
+    expect(next.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'done' } });
+    expect(await message(a, w.member, conv, answer)).toMatchObject({ status: 'failed', content: 'Once', error: { code: 'CHAT.ANSWER_LOST' } });
+  });
+
   it('whose instance shuts down ends failed with its text so far, and the other instance tells its follower', async () => {
     const c = await createTestApp({ env: llmEnv(llm, { CHAT_STALE_AFTER: '2s' }), database: a.database });
     const baseC = await listen(c);

@@ -104,6 +104,13 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       }
       void flush();
     },
+    /**
+     * Chunks stored outside this writer (the `start` chunk, with the message): local followers
+     * that open now find them here, as they find the last batch, without reading the table.
+     */
+    storedBefore(stored: StoredChunk[]) {
+      if (!lastStored.length) lastStored = stored;
+    },
     /** A heartbeat: what is queued, or nothing, written now. */
     beat: () => void write(),
     /** Writes everything left; true when all of it is stored. */

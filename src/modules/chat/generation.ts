@@ -99,7 +99,7 @@ export function createGenerations(deps: GenerationDeps) {
     try {
       await runAnswer(deps, { ...req, signal: control.signal }, {
         accepted: async () => {
-          await store(req);
+          writer.storedBefore([await store(req)]);
           stored = true;
           running.set(messageId, { abort, finished: settled });
           unsubscribe = realtime.subscribe(answerChannel(messageId), (m) => {
@@ -142,10 +142,11 @@ export function createGenerations(deps: GenerationDeps) {
     }
   }
 
-  /** The answer's row and its `start` chunk, with what the caller stores with them, in one transaction. */
-  async function store(req: StartAnswer) {
+  /** The answer's row and its `start` chunk, with what the caller stores with them, in one transaction; answers the chunk. */
+  async function store(req: StartAnswer): Promise<StoredChunk> {
     const at = clock.now();
     const start: ChunkPayloads['start'] = { conversationId: req.conversationId, messageId: req.messageId, parentId: req.parentId, modelId: req.modelId };
+    const startChunk: StoredChunk = { seq: 1, kind: 'start', data: start };
     await db.transaction().execute(async (tx) => {
       await req.before(tx, at);
       await messages.insert(tx, {
@@ -166,13 +167,14 @@ export function createGenerations(deps: GenerationDeps) {
         created_at: at,
         updated_at: at,
       });
-      await chunks.insert(tx, req.messageId, { seq: 1, kind: 'start', data: start });
+      await chunks.insert(tx, req.messageId, startChunk);
       await conversations.touch(tx, req.conversationId, at);
     }).catch((err: { code?: string }) => {
       // messages_one_streaming_idx: another answer of this conversation started meanwhile.
       if (err.code === '23505') throw ChatProblems.answerInProgress.error('An answer is already being written in this conversation');
       throw err;
     });
+    return startChunk;
   }
 
   function endOf(signal: AbortSignal, err: unknown, req: StartAnswer): { status: FinalStatus; error: ErrorInfo | null } {
@@ -209,7 +211,8 @@ export function createGenerations(deps: GenerationDeps) {
       error_message: end.error?.message ?? null,
       updated_at: at,
     };
-    if (!(await messages.finish(tx, req.messageId, set))) return null;
+    const row = await messages.finish(tx, req.messageId, set);
+    if (!row) return null;
     await chunks.insert(tx, req.messageId, done);
     await conversations.touch(tx, req.conversationId, at);
     await events.publish(
@@ -228,8 +231,7 @@ export function createGenerations(deps: GenerationDeps) {
       },
       { actor: req.actor, orgId: req.orgId },
     );
-    const row = await messages.byId(tx, req.conversationId, req.messageId);
-    return row ? { row, done } : null;
+    return { row, done };
   }
 
   /** Ends an answer, then tells its followers. */
@@ -262,6 +264,8 @@ export function createGenerations(deps: GenerationDeps) {
   return {
     start,
     closeStale,
+    /** Whether `row` is an answer whose heart has not beaten for CHAT_STALE_AFTER (closeStale would close it). */
+    isStale: (row: Pick<MessageRow, 'status' | 'updated_at'>) => row.status === 'streaming' && row.updated_at.getTime() < clock.now().getTime() - deps.staleAfterMs,
     /** Aborts every answer this process runs (shutdown): each ends `failed` (CHAT.INTERRUPTED) with its text so far. */
     async stopAll(): Promise<void> {
       const all = [...running.values()];

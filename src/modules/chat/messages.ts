@@ -77,8 +77,12 @@ export function createMessages(deps: MessagesDeps) {
    * conversation, and every refusal of the model call (catalog, role, budgets).
    */
   async function begin(actor: Actor, orgId: string, conv: ConversationRow, req: BeginAnswer): Promise<Generation & { messageId: string }> {
-    await generations.closeStale(actor, orgId, { conversationId: conv.id });
-    const rows = await messages.all(db, conv.id);
+    let rows = await messages.all(db, conv.id);
+    // An answer whose instance died is closed first (then read again): most often there is none.
+    if (rows.some(generations.isStale)) {
+      await generations.closeStale(actor, orgId, { conversationId: conv.id });
+      rows = await messages.all(db, conv.id);
+    }
     if (rows.some((m) => m.status === 'streaming')) throw ChatProblems.answerInProgress.error('An answer is still being written in this conversation: wait for it or stop it');
     if (rows.length + (req.question === undefined ? 1 : 2) > settings.maxMessages) {
       throw ChatProblems.conversationFull.error(`The conversation holds ${rows.length} messages, the most it may (${settings.maxMessages})`);

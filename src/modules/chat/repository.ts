@@ -229,13 +229,15 @@ export const messages = {
     id: string,
     set: Pick<MessageRow, 'status' | 'content' | 'tool_calls' | 'model' | 'input_tokens' | 'output_tokens' | 'error_code' | 'error_message' | 'updated_at'>,
   ) => {
-    const r = await q(db)
+    // The row as it ends, in the same round trip: null when it was not streaming (given up, or gone).
+    const row = await q(db)
       .updateTable('chat.messages')
       .set({ ...set, tool_calls: json(set.tool_calls) })
       .where('id', '=', id)
       .where('status', '=', 'streaming')
+      .returning(MESSAGE_COLUMNS)
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return row ?? null;
   },
 };
 

@@ -94,6 +94,17 @@ export function createTails(opts: TailOptions) {
       }
       pulling = true;
       try {
+        // Opening on the instance that writes the answer, with nothing missing between the last
+        // sent chunk and what its writer holds (the POST that starts it follows it here at once):
+        // the writer's chunks, without reading the table.
+        if (opening) {
+          const local = pendingLocally(realtime, messageId);
+          if (local?.length && local[0].seq <= last + 1) {
+            for (const c of local) emit(c);
+            news = Date.now();
+            return;
+          }
+        }
         for (;;) {
           again = false;
           const rows = await chunks.after(db, messageId, last, PAGE);
