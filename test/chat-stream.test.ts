@@ -195,19 +195,28 @@ describe('an answer over a real socket', () => {
     expect(completed.rows[0].n).toBe(0);
   });
 
-  it('whose instance died is closed from what it stored once its heartbeat is stale, and its followers get the end', async () => {
-    const conv = await conversation(w.member);
-    // What a process that died mid-answer leaves: a streaming answer whose heart stopped a minute ago.
+  const minuteAgo = () => new Date(Date.now() - 60_000);
+  /**
+   * What a process that died mid-answer leaves: a question and a streaming answer whose heart
+   * stopped a minute ago, with its start chunk and `texts` stored; answers the answer's id.
+   */
+  const deadAnswer = async (conv: string, texts: string[]) => {
     const question = uuidv7();
     const answer = uuidv7();
-    const long = new Date(Date.now() - 60_000);
+    const long = minuteAgo();
     await sql`INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, created_at, updated_at)
       VALUES (${question}, ${conv}, NULL, 'user', 'Tell me a story.', 'done', ${long}, ${long}),
              (${answer}, ${conv}, ${question}, 'assistant', '', 'streaming', ${long}, ${long})`.execute(a.database.db);
-    await sql`INSERT INTO chat.message_chunks (message_id, seq, kind, data) VALUES
-      (${answer}, 1, 'start', ${JSON.stringify({ conversationId: conv, messageId: answer, parentId: question, modelId: null })}::jsonb),
-      (${answer}, 2, 'text', '{"text":"Once upon a "}'::jsonb),
-      (${answer}, 3, 'text', '{"text":"time"}'::jsonb)`.execute(a.database.db);
+    const start = { seq: 1, kind: 'start', data: { conversationId: conv, messageId: answer, parentId: question, modelId: null } };
+    for (const c of [start, ...texts.map((text, i) => ({ seq: i + 2, kind: 'text', data: { text } }))]) {
+      await sql`INSERT INTO chat.message_chunks (message_id, seq, kind, data) VALUES (${answer}, ${c.seq}, ${c.kind}, ${JSON.stringify(c.data)}::jsonb)`.execute(a.database.db);
+    }
+    return answer;
+  };
+
+  it('whose instance died is closed from what it stored once its heartbeat is stale, and its followers get the end', async () => {
+    const conv = await conversation(w.member);
+    const answer = await deadAnswer(conv, ['Once upon a ', 'time']);
 
     const follower = await openSse(`${baseB}${path(conv, `/messages/${answer}/stream`)}?lastEventId=2`, { headers: bearer(w.member.accessToken) });
     await follower.ended;
@@ -224,22 +233,14 @@ describe('an answer over a real socket', () => {
 
   it('whose instance died is closed by the next question in its conversation, which is answered', async () => {
     const conv = await conversation(w.member);
-    const question = uuidv7();
-    const answer = uuidv7();
-    const long = new Date(Date.now() - 60_000);
-    await sql`INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, created_at, updated_at)
-      VALUES (${question}, ${conv}, NULL, 'user', 'Tell me a story.', 'done', ${long}, ${long}),
-             (${answer}, ${conv}, ${question}, 'assistant', '', 'streaming', ${long}, ${long})`.execute(a.database.db);
-    await sql`INSERT INTO chat.message_chunks (message_id, seq, kind, data) VALUES
-      (${answer}, 1, 'start', ${JSON.stringify({ conversationId: conv, messageId: answer, parentId: question, modelId: null })}::jsonb),
-      (${answer}, 2, 'text', '{"text":"Once"}'::jsonb)`.execute(a.database.db);
+    const answer = await deadAnswer(conv, ['Once']);
     // Alive a moment ago: the conversation is still busy.
     await sql`UPDATE chat.messages SET updated_at = now() WHERE id = ${answer}`.execute(a.database.db);
     const busy = await ask(baseA, w.member, conv, 'Go on.');
     expect(busy.status).toBe(409);
     await busy.ended;
     // Its heart stopped a minute ago: the next question closes it from what it stored, then is answered.
-    await sql`UPDATE chat.messages SET updated_at = ${long} WHERE id = ${answer}`.execute(a.database.db);
+    await sql`UPDATE chat.messages SET updated_at = ${minuteAgo()} WHERE id = ${answer}`.execute(a.database.db);
     llm.script({ text: 'The end.' });
     const next = await ask(baseA, w.member, conv, 'Go on.');
     await next.ended;

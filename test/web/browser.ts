@@ -10,7 +10,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { expect } from 'vitest';
 import { buildServer } from '../../scripts/build.ts';
 import { buildConsole } from '../../scripts/build-console.ts';
-import { freshStorage, mailFiles, onCleanup, ROOT, type Server, startServer, until } from '../processes.ts';
+import { diagnostics, freshStorage, mailFiles, onCleanup, ROOT, type Server, startServer, until } from '../processes.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Where the screenshots of a run go (git-ignored; docs/console.md). */
@@ -104,7 +104,7 @@ export async function expectNoSidewaysScroll(page: Page) {
 /** The link in a mail to `to` whose URL path is `path` (the .eml body is quoted-printable). */
 export async function mailedLink(run: ConsoleRun, to: string, path: string): Promise<string> {
   const pattern = new RegExp(`${run.base.replaceAll('.', '\\.')}${path}\\?token=[A-Za-z0-9_%-]+`);
-  return until(`a mail to ${to} linking ${path}`, () => {
+  const find = () => {
     for (const mail of mailFiles(run.dataDir).filter((m) => m.headers.includes(to))) {
       const raw = readFileSync(join(run.dataDir, 'mail', mail.name), 'utf8')
         .replace(/=\r?\n/g, '')
@@ -113,8 +113,15 @@ export async function mailedLink(run: ConsoleRun, to: string, path: string): Pro
       if (link) return link;
     }
     return undefined;
+  };
+  // Within the test's own time limit, so a mail that never comes fails with what the server said.
+  return until(`a mail to ${to} linking ${path}`, find, MAIL_WAIT_MS).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diagnostics(run.server)}`);
   });
 }
+
+/** How long a journey waits for a mail: less than a test may take (60 s), so the wait says why. */
+const MAIL_WAIT_MS = 30_000;
 
 /** JavaScript a first load of `path` fetched, gzipped, and its Largest Contentful Paint. */
 export async function measureFirstLoad(run: ConsoleRun, path: string): Promise<{ jsGzipBytes: number; jsFiles: number; lcpMs: number }> {
