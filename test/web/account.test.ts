@@ -258,6 +258,8 @@ describe('the account journey', { timeout: 60_000 }, () => {
 
   it('resets the password through the mailed link', async () => {
     await page.getByRole('link', { name: 'Forgot the password?' }).click();
+    // The sign-in page has an Email field too: fill the form once its page is the one shown.
+    await expect.poll(() => heading().textContent()).toBe('Reset the password');
     await page.getByLabel('Email').fill(email);
     await page.getByRole('button', { name: 'Mail me a link' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('a link to choose a new password is on its way');
