@@ -8,6 +8,7 @@
 // and tool calls are checked as streamText checks them, so the provider sees the same request.
 import { asSchema, InvalidToolInputError, type LanguageModel, NoSuchToolError, parsePartialJson, ToolChoiceViolationError, type ToolSet } from 'ai';
 import { asLanguageModelUsage, convertToLanguageModelPrompt, prepareCallSettings, prepareRetries, prepareToolsAndToolChoice, standardizePrompt } from 'ai/internal';
+import { isOpenable } from './chat-completions.ts';
 import type { LlmFinishReason, LlmRequest, LlmStreamPart, LlmTextResult, LlmToolCall, LlmUsage } from './types.ts';
 
 /** A model object of the SDK's current interface: what `doStream` is called on. */
@@ -39,11 +40,9 @@ export async function* directStream(call: DirectCall, req: LlmRequest, tools: To
   const prepared = await prepareToolsAndToolChoice({ tools, toolChoice, activeTools: undefined });
   const settings = prepareCallSettings({ maxOutputTokens: req.maxOutputTokens, temperature: req.temperature });
   const { retry } = prepareRetries({ maxRetries: call.maxRetries, abortSignal: signal });
-  const { stream } = await retry(() =>
-    model.doStream({ ...settings, tools: prepared.tools, toolChoice: prepared.toolChoice, prompt: promptMessages, abortSignal: signal, includeRawChunks: true }),
-  );
+  const options = { ...settings, tools: prepared.tools, toolChoice: prepared.toolChoice, prompt: promptMessages, abortSignal: signal, includeRawChunks: true };
+  const reader = await retry(async () => (isOpenable(model) ? (await model.openStream(options)).parts : readerOf((await model.doStream(options)).stream)));
 
-  const reader = stream.getReader();
   let done = false;
   let text = '';
   const toolCalls: LlmToolCall[] = [];
@@ -51,9 +50,9 @@ export async function* directStream(call: DirectCall, req: LlmRequest, tools: To
   let usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
   try {
     for (;;) {
-      let next: Awaited<ReturnType<typeof reader.read>>;
+      let next: IteratorResult<StreamPart, void>;
       try {
-        next = await reader.read();
+        next = await reader.next();
       } catch (err) {
         // The signal fired (LLM_TIMEOUT or the caller): classify tells which.
         if (signal.aborted) throw signal.reason;
@@ -99,10 +98,28 @@ export async function* directStream(call: DirectCall, req: LlmRequest, tools: To
     }
   } finally {
     // Ended early (an error, a stop): the provider's request is aborted with the stream.
-    if (!done) await reader.cancel().catch(() => {});
+    if (!done) await reader.return().catch(() => {});
   }
   const content = [...(text ? [{ type: 'text' as const, text }] : []), ...toolCalls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.toolCallId, toolName: c.toolName, input: c.input }))];
   return { text, toolCalls, toolResults: [], finishReason, usage, responseMessages: content.length ? [{ role: 'assistant', content }] : [] };
+}
+
+/** A model's stream read as the parts of an opened one (chat-completions.ts): `return()` cancels it. */
+async function* readerOf(stream: ReadableStream<StreamPart>): AsyncGenerator<StreamPart, void> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+  }
 }
 
 /** The call with its input parsed and checked against the tool's schema; a call that fails either is flagged `invalid`, as streamText flags it. */

@@ -8,6 +8,7 @@ import { type FlexibleSchema, jsonSchema, type LanguageModel, type Tool, type To
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { addInputRules } from '../http/input-rules.ts';
+import { chatCompletionsModel } from './chat-completions.ts';
 import type { TSchema } from 'typebox';
 import type { LlmProviderConfig } from './provider-list.ts';
 import type { LlmToolSpec } from './types.ts';
@@ -36,9 +37,12 @@ export function createModel(provider: LlmProviderConfig, model: string, deployme
     }
     case 'anthropic':
       return createAnthropic({ apiKey, baseURL: provider.baseUrl ?? 'https://api.anthropic.com/v1', fetch }).languageModel(model);
-    case 'openai-compatible':
+    case 'openai-compatible': {
       // Structured outputs as `json_schema`: what Ollama, vLLM and LM Studio all accept (LM Studio refuses `json_object`).
-      return createOpenAICompatible({ name: 'openai-compatible', baseURL: provider.baseUrl!, apiKey: provider.apiKey, includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel(model);
+      const sdkModel = createOpenAICompatible({ name: 'openai-compatible', baseURL: provider.baseUrl!, apiKey: provider.apiKey, includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel(model);
+      // Its streamed answers read in one pass (chat-completions.ts, decision 0061).
+      return chatCompletionsModel(sdkModel, { name: 'openai-compatible', baseUrl: provider.baseUrl!, apiKey: provider.apiKey, fetch });
+    }
   }
 }
 
