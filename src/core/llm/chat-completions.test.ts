@@ -1,6 +1,9 @@
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { NodeRequest } from '../net/guarded-fetch.ts';
 import { chatCompletionsModel } from './chat-completions.ts';
 
 // The same response bytes, cut at the same places, go to the SDK's own model and to ours: the
@@ -15,15 +18,27 @@ interface Captured {
   headers: Headers;
 }
 
-/** A fetch that answers `status` with `events` (cut into `pieces`), and keeps what it was sent. */
-function scripted(events: string, opts: { status?: number; pieces?: number[]; captured?: Captured[]; headers?: Record<string, string> } = {}): typeof fetch {
+interface Script {
+  status?: number;
+  pieces?: number[];
+  captured?: Captured[];
+  headers?: Record<string, string>;
+}
+
+/** The response's bytes, cut at `pieces` (offsets). */
+function cutsOf(events: string, pieces: number[] = []): Uint8Array[] {
+  const bytes = encoder.encode(events);
+  const cuts = [0, ...pieces.filter((n) => n > 0 && n < bytes.length), bytes.length];
+  return cuts.slice(1).map((end, i) => bytes.slice(cuts[i], end));
+}
+
+/** A fetch (for the SDK's model) that answers `status` with `events`, and keeps what it was sent. */
+function scripted(events: string, opts: Script = {}): typeof fetch {
   return async (input, init) => {
     opts.captured?.push({ url: String(input), body: JSON.parse(String(init?.body)), headers: new Headers(init?.headers) });
-    const bytes = encoder.encode(events);
-    const cuts = [0, ...(opts.pieces ?? []).filter((n) => n > 0 && n < bytes.length), bytes.length];
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let i = 1; i < cuts.length; i++) controller.enqueue(bytes.slice(cuts[i - 1], cuts[i]));
+        for (const piece of cutsOf(events, opts.pieces)) controller.enqueue(piece);
         controller.close();
       },
     });
@@ -31,9 +46,25 @@ function scripted(events: string, opts: { status?: number; pieces?: number[]; ca
   };
 }
 
-function models(fetch: typeof globalThis.fetch): { sdk: LanguageModelV3; ours: LanguageModelV3 } {
-  const sdk = createOpenAICompatible({ name: 'openai-compatible', baseURL: 'http://llm.test/v1/', apiKey: 'sk-test', includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel('m1');
-  return { sdk: sdk as LanguageModelV3, ours: chatCompletionsModel(sdk as LanguageModelV3, { name: 'openai-compatible', baseUrl: 'http://llm.test/v1/', apiKey: 'sk-test', fetch }) };
+/** The same answer as node:http gives it (for ours): a readable body with its status and headers, each piece a chunk. */
+function scriptedRequest(events: string, opts: Script = {}): NodeRequest {
+  return async (url, init) => {
+    opts.captured?.push({ url, body: JSON.parse(String(init.body)), headers: new Headers(init.headers) });
+    const body = new PassThrough();
+    for (const piece of cutsOf(events, opts.pieces)) body.write(piece);
+    body.end();
+    const status = opts.status ?? 200;
+    return Object.assign(body, {
+      statusCode: status,
+      statusMessage: STATUS_CODES[status],
+      headers: { 'content-type': status >= 400 ? 'application/json' : 'text/event-stream', ...opts.headers },
+    }) as unknown as IncomingMessage;
+  };
+}
+
+function models(events: string, opts: Script = {}): { sdk: LanguageModelV3; ours: LanguageModelV3 } {
+  const sdk = createOpenAICompatible({ name: 'openai-compatible', baseURL: 'http://llm.test/v1/', apiKey: 'sk-test', includeUsage: true, supportsStructuredOutputs: true, fetch: scripted(events, opts) }).chatModel('m1');
+  return { sdk: sdk as LanguageModelV3, ours: chatCompletionsModel(sdk as LanguageModelV3, { name: 'openai-compatible', baseUrl: 'http://llm.test/v1/', apiKey: 'sk-test', request: scriptedRequest(events, opts) }) };
 }
 
 const options = (extra: Partial<LanguageModelV3CallOptions> = {}): LanguageModelV3CallOptions => ({
@@ -75,8 +106,8 @@ const usage = { id: 'c1', created: 1700000000, model: 'm1', choices: [], usage: 
 async function expectSameParts(events: string, opts: LanguageModelV3CallOptions = options()) {
   const cutsList = [[], [1], [7, 8, 9], Array.from({ length: events.length }, (_, i) => i)];
   for (const pieces of cutsList) {
-    const sdk = await partsOf(models(scripted(events, { pieces })).sdk, opts);
-    const ours = await partsOf(models(scripted(events, { pieces })).ours, opts);
+    const sdk = await partsOf(models(events, { pieces }).sdk, opts);
+    const ours = await partsOf(models(events, { pieces }).ours, opts);
     expect(ours).toEqual(sdk);
   }
 }
@@ -126,12 +157,13 @@ describe('chatCompletionsModel: the parts the SDK model gives, read in one pass'
     const opts = options({ tools, toolChoice: { type: 'auto' }, topP: 0.9, stopSequences: ['END'], seed: 7 });
     const events = sse(chunk({ content: 'x' }), finish('stop'));
     const sent: Captured[] = [];
-    await partsOf(models(scripted(events, { captured: sent })).sdk, opts);
-    await partsOf(models(scripted(events, { captured: sent })).ours, opts);
+    await partsOf(models(events, { captured: sent }).sdk, opts);
+    await partsOf(models(events, { captured: sent }).ours, opts);
     expect(sent[1].url).toBe(sent[0].url);
     expect(sent[1].body).toEqual(sent[0].body);
     expect(sent[1].headers.get('authorization')).toBe('Bearer sk-test');
     expect(sent[1].headers.get('content-type')).toBe(sent[0].headers.get('content-type'));
+    expect(sent[1].headers.get('user-agent')).toBe(sent[0].headers.get('user-agent'));
   });
 
   it('a refused request fails as the SDK model fails: the status, whether to retry, the headers and the message', async () => {
@@ -141,26 +173,16 @@ describe('chatCompletionsModel: the parts the SDK model gives, read in one pass'
         const err = (await Promise.resolve(model.doStream(options())).catch((e: unknown) => e)) as { name: string; statusCode: number; isRetryable: boolean; message: string; responseHeaders: Record<string, string>; responseBody: string };
         return { name: err.name, statusCode: err.statusCode, isRetryable: err.isRetryable, message: err.message, retryAfter: err.responseHeaders['retry-after'], responseBody: err.responseBody };
       };
-      const fetch = scripted(body, { status, headers: { 'retry-after': '3' } });
-      expect(await failure(models(fetch).ours)).toEqual(await failure(models(fetch).sdk));
+      const both = models(body, { status, headers: { 'retry-after': '3' } });
+      expect(await failure(both.ours)).toEqual(await failure(both.sdk));
     }
   });
 
   it('closes the response when the reader stops early', async () => {
-    let cancelled = false;
-    const fetch: typeof globalThis.fetch = async () =>
-      new Response(
-        new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(encoder.encode(sse(chunk({ content: 'first' }))));
-          },
-          cancel() {
-            cancelled = true;
-          },
-        }),
-        { headers: { 'content-type': 'text/event-stream' } },
-      );
-    const { ours } = models(fetch);
+    const body = new PassThrough();
+    body.write(sse(chunk({ content: 'first' })));
+    const request: NodeRequest = async () => Object.assign(body, { statusCode: 200, headers: { 'content-type': 'text/event-stream' } }) as unknown as IncomingMessage;
+    const ours = chatCompletionsModel(models('').sdk, { name: 'openai-compatible', baseUrl: 'http://llm.test/v1', apiKey: undefined, request });
     const { stream } = await ours.doStream(options());
     const reader = stream.getReader();
     const seen: string[] = [];
@@ -171,6 +193,31 @@ describe('chatCompletionsModel: the parts the SDK model gives, read in one pass'
     }
     await reader.cancel();
     expect(seen).toEqual(['stream-start', 'raw', 'response-metadata', 'text-start', 'text-delta']);
-    expect(cancelled).toBe(true);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('a connection that fails is a retryable APICallError; one cut off mid-answer fails the read', async () => {
+    const refusedConnection: NodeRequest = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    };
+    const down = chatCompletionsModel(models('').sdk, { name: 'openai-compatible', baseUrl: 'http://llm.test/v1', apiKey: undefined, request: refusedConnection });
+    const err = (await Promise.resolve(down.doStream(options())).catch((e: unknown) => e)) as { name: string; isRetryable: boolean; message: string };
+    expect([err.name, err.isRetryable, err.message]).toEqual(['AI_APICallError', true, 'Cannot connect to API: connect ECONNREFUSED 127.0.0.1:9']);
+
+    const body = new PassThrough();
+    body.write(sse(chunk({ content: 'half' })));
+    const cut: NodeRequest = async () => Object.assign(body, { statusCode: 200, headers: {} }) as unknown as IncomingMessage;
+    const { stream } = await chatCompletionsModel(models('').sdk, { name: 'openai-compatible', baseUrl: 'http://llm.test/v1', apiKey: undefined, request: cut }).doStream(options());
+    const reader = stream.getReader();
+    const types: string[] = [];
+    const failure = await (async () => {
+      for (;;) {
+        const next = await reader.read();
+        types.push(next.value!.type);
+        if (next.value!.type === 'text-delta') body.destroy();
+      }
+    })().catch((e: unknown) => e as Error & { code?: string });
+    expect(types.at(-1)).toBe('text-delta');
+    expect(failure.code).toBe('ECONNRESET');
   });
 });

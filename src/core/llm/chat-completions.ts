@@ -1,33 +1,39 @@
 // The chat model of an OpenAI-compatible server (`LLM_PROVIDER=openai-compatible`: Ollama, vLLM,
 // LM Studio, a gateway), with its streamed answers read in one pass (decision 0061).
 //
-// The AI SDK's own model reads a streamed answer through four web-stream stages (text decoding,
-// the SSE parser, a JSON parse with a zod check of every chunk, its mapping to the SDK's parts):
-// as much CPU per delta as a whole bare relay, and about 8 KB of memory per stage for as long as
-// the answer is written (BENCHMARKS.md, chat). This model sends the request the SDK's model
-// would send, built by the SDK's own functions (`@ai-sdk/openai-compatible/internal`,
-// `postJsonToApi`: the same body, the same errors for a refused request, so the same retries),
-// and reads the response body itself: one reader, the bytes split into events and parsed here,
-// each chunk mapped to the SDK's stream parts as the SDK's model maps them, tool calls through
-// the SDK's own tracker. Everything else (`doGenerate`, the supported URLs) is the SDK's model.
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FinishReason, LanguageModelV3StreamPart, SharedV3Warning } from '@ai-sdk/provider';
-import { APICallError, EmptyResponseBodyError, InvalidResponseDataError, JSONParseError, TypeValidationError } from '@ai-sdk/provider';
+// The AI SDK's own model reads a streamed answer through undici's body and four web-stream
+// stages (text decoding, the SSE parser, a JSON parse with a zod check of every chunk, its
+// mapping to the SDK's parts): as much CPU per delta as a whole bare relay, and kilobytes per
+// stage for as long as the answer is written (BENCHMARKS.md, chat). This model sends the request
+// the SDK's model would send, built by the SDK's own functions (`@ai-sdk/openai-compatible/internal`;
+// the same body and headers, the same APICallError for a refused request, so the same retries),
+// over node:http (through the SSRF guard for an address users gave), and reads the response
+// itself: the socket's text split into events here, each chunk mapped to the SDK's stream parts
+// as the SDK's model maps them, tool calls through the SDK's own tracker. Everything else
+// (`doGenerate`, the supported URLs) is the SDK's model's.
+import type { IncomingMessage } from 'node:http';
+import { VERSION as COMPATIBLE_VERSION } from '@ai-sdk/openai-compatible';
 import { convertOpenAICompatibleChatUsage, convertToOpenAICompatibleChatMessages, getResponseMetadata, mapOpenAICompatibleFinishReason, prepareTools } from '@ai-sdk/openai-compatible/internal';
-import { combineHeaders, extractResponseHeaders, type FetchFunction, postJsonToApi, type ResponseHandler, StreamingToolCallTracker } from '@ai-sdk/provider-utils';
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FinishReason, LanguageModelV3StreamPart, SharedV3Warning } from '@ai-sdk/provider';
+import { APICallError, InvalidResponseDataError, JSONParseError, TypeValidationError } from '@ai-sdk/provider';
+import { combineHeaders, getRuntimeEnvironmentUserAgent, VERSION as UTILS_VERSION, StreamingToolCallTracker, withUserAgentSuffix } from '@ai-sdk/provider-utils';
+import type { NodeRequest } from '../net/guarded-fetch.ts';
+import { UrlNotAllowedError } from '../net/ssrf-guard.ts';
 
 export interface ChatCompletionsConfig {
   /** The provider's name in the SDK's parts and metadata (`openai-compatible`). */
   name: string;
   baseUrl: string;
   apiKey: string | undefined;
-  fetch: FetchFunction;
+  /** node:http, or the SSRF-guarded request for an address users gave. */
+  request: NodeRequest;
 }
 
 /** A streamed answer opened: its parts, read one at a time; `return()` closes the response. */
 export interface OpenedStream {
   parts: AsyncGenerator<LanguageModelV3StreamPart, void>;
   request: { body: unknown };
-  response: { headers: Record<string, string> | undefined };
+  response: { headers: Record<string, string> };
 }
 
 /** A model whose streamed answers can be read without a web stream in between (direct-stream.ts). */
@@ -37,15 +43,17 @@ export interface OpenableModel extends LanguageModelV3 {
 
 export const isOpenable = (model: unknown): model is OpenableModel => typeof (model as Partial<OpenableModel> | null)?.openStream === 'function';
 
+/** The most of a refused request's body kept for its error (the SDK keeps it whole; a provider's error is short). */
+const MAX_ERROR_BODY = 64 * 1024;
+
 /** `sdkModel`: the SDK's chat model of the same provider and model, which answers everything but streams. */
 export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatCompletionsConfig): OpenableModel {
   const url = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const headers = () => combineHeaders(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {});
 
   async function openStream(options: LanguageModelV3CallOptions): Promise<OpenedStream> {
     const { tools, toolChoice, toolWarnings } = prepareTools({ tools: options.tools, toolChoice: options.toolChoice });
     const warnings: SharedV3Warning[] = [...unsupported(options), ...toolWarnings];
-    // The body the SDK's model sends for the settings Trellis uses (undefined fields are not sent).
+    // The body the SDK's model sends for these settings (undefined fields are not sent).
     const body = {
       model: sdkModel.modelId,
       max_tokens: options.maxOutputTokens,
@@ -61,16 +69,25 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
       stream: true,
       stream_options: { include_usage: true },
     };
-    const { value: stream, responseHeaders } = await postJsonToApi({
-      url,
-      headers: combineHeaders(headers(), options.headers),
-      body,
-      failedResponseHandler,
-      successfulResponseHandler: bodyOf,
-      abortSignal: options.abortSignal,
-      fetch: config.fetch,
-    });
-    return { parts: partsOf(stream, warnings, config.name, options.includeRawChunks === true), request: { body }, response: { headers: responseHeaders } };
+    // The SDK's headers: the key, the caller's, its user agent; JSON.
+    const headers = withUserAgentSuffix(
+      combineHeaders({ 'Content-Type': 'application/json' }, withUserAgentSuffix(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}, `ai-sdk/openai-compatible/${COMPATIBLE_VERSION}`), options.headers),
+      `ai-sdk/provider-utils/${UTILS_VERSION}`,
+      getRuntimeEnvironmentUserAgent(),
+    );
+    const signal = options.abortSignal;
+    let res: IncomingMessage;
+    try {
+      res = await config.request(url, { method: 'POST', headers, body: Buffer.from(JSON.stringify(body)), signal });
+    } catch (err) {
+      // As the SDK's fetch: the caller's stop and the guard's refusal as they are; a connection that fails, retryable.
+      if (signal?.aborted || err instanceof UrlNotAllowedError || !(err instanceof Error)) throw err;
+      throw new APICallError({ message: `Cannot connect to API: ${err.message}`, cause: err, url, requestBodyValues: body, isRetryable: true });
+    }
+    const status = res.statusCode ?? 502;
+    const responseHeaders = headersOf(res);
+    if (status < 200 || status > 299) throw await refused(res, status, responseHeaders, url, body);
+    return { parts: partsOf(res, warnings, config.name, options.includeRawChunks === true), request: { body }, response: { headers: responseHeaders } };
   }
 
   return {
@@ -106,37 +123,91 @@ function unsupported(options: LanguageModelV3CallOptions): SharedV3Warning[] {
   return warnings;
 }
 
-const bodyOf: ResponseHandler<ReadableStream<Uint8Array>> = async ({ response, url, requestBodyValues }) => {
-  if (!response.body) throw new EmptyResponseBodyError({});
-  void url;
-  void requestBodyValues;
-  return { value: response.body, responseHeaders: extractResponseHeaders(response) };
-};
+/** The response's headers as the SDK gives them (lower-case names, one string each). */
+function headersOf(res: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return headers;
+}
 
 /** A refused request, as the SDK reports it: the status (retryable or not), the headers (Retry-After), the body, the server's message. */
-const failedResponseHandler: ResponseHandler<APICallError> = async ({ response, url, requestBodyValues }) => {
-  const responseBody = await response.text();
-  const responseHeaders = extractResponseHeaders(response);
+async function refused(res: IncomingMessage, status: number, responseHeaders: Record<string, string>, url: string, requestBodyValues: unknown): Promise<APICallError> {
+  let responseBody = '';
+  res.setEncoding('utf8');
+  try {
+    for await (const piece of res) {
+      if (responseBody.length < MAX_ERROR_BODY) responseBody += piece;
+    }
+  } catch {
+    // What came is enough to say what failed.
+  }
   let message: unknown;
   try {
     message = (JSON.parse(responseBody) as { error?: { message?: unknown } } | null)?.error?.message;
   } catch {
     // Not JSON: the status says it.
   }
-  return {
-    responseHeaders,
-    value: new APICallError({ message: typeof message === 'string' ? message : response.statusText, url, requestBodyValues, statusCode: response.status, responseHeaders, responseBody }),
+  return new APICallError({ message: typeof message === 'string' ? message : (res.statusMessage ?? String(status)), url, requestBodyValues, statusCode: status, responseHeaders, responseBody });
+}
+
+/**
+ * The body's text as it arrives, pulled one piece at a time from node's events: no web stream,
+ * no async iterator, a promise only when there is nothing to read yet. Pauses the socket when
+ * the reader falls behind; a body that closes before its end (the connection dropped) fails.
+ */
+function bodyReader(body: IncomingMessage) {
+  const queue: string[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
   };
-};
+  body.setEncoding('utf8');
+  body.on('data', (piece: string) => {
+    queue.push(piece);
+    if (queue.length >= 16) body.pause();
+    notify();
+  });
+  body.on('end', () => {
+    ended = true;
+    notify();
+  });
+  body.on('error', (err) => {
+    failure ??= err;
+    notify();
+  });
+  body.on('close', () => {
+    if (!ended) failure ??= Object.assign(new Error('the response was cut off before its end'), { code: 'ECONNRESET' });
+    notify();
+  });
+  return {
+    /** The next piece; null at the end. */
+    async read(): Promise<string | null> {
+      while (queue.length === 0) {
+        if (failure !== undefined) throw failure;
+        if (ended) return null;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      const piece = queue.shift()!;
+      if (queue.length < 4 && body.isPaused()) body.resume();
+      return piece;
+    },
+    cancel: () => body.destroy(),
+  };
+}
 
 /**
  * The response's events as the SDK's parts. An event is the `data:` lines before a blank line
  * (CRLF, LF or CR); `[DONE]` ends nothing by itself (the body's end does); a chunk that is not
  * JSON, or not a chunk, is an `error` part and the answer goes on, as in the SDK's model.
  */
-async function* partsOf(body: ReadableStream<Uint8Array>, warnings: SharedV3Warning[], name: string, raw: boolean): AsyncGenerator<LanguageModelV3StreamPart, void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
+async function* partsOf(body: IncomingMessage, warnings: SharedV3Warning[], name: string, raw: boolean): AsyncGenerator<LanguageModelV3StreamPart, void> {
+  const reader = bodyReader(body);
   const chunks = createChunkMapper(name);
   let ended = false;
   yield { type: 'stream-start', warnings };
@@ -144,13 +215,9 @@ async function* partsOf(body: ReadableStream<Uint8Array>, warnings: SharedV3Warn
     let buffer = '';
     let data: string | undefined;
     for (;;) {
-      const next = await reader.read();
-      if (next.done) {
-        ended = true;
-        buffer += decoder.decode();
-      } else {
-        buffer += decoder.decode(next.value, { stream: true });
-      }
+      const piece = await reader.read();
+      if (piece === null) ended = true;
+      else buffer += piece;
       let start = 0;
       for (;;) {
         let end = start;
@@ -173,14 +240,14 @@ async function* partsOf(body: ReadableStream<Uint8Array>, warnings: SharedV3Warn
         }
         // Other fields (event, id, retry) and comments say nothing a chat completion needs.
       }
-      buffer = buffer.slice(start);
+      buffer = start === 0 ? buffer : buffer.slice(start);
       if (ended) break;
     }
     // An event the body ended before its blank line is dropped, as the SSE standard (and the SDK's parser) drop it.
     yield* chunks.end();
   } finally {
-    // Ended early (an error, a stop): the provider's response is closed, which aborts its request.
-    if (!ended) await reader.cancel().catch(() => {});
+    // Ended early (an error, a stop): the provider's response is closed, which ends its request.
+    if (!ended) reader.cancel();
   }
 }
 

@@ -2,6 +2,7 @@
 // with its models and what the catalog knows of them. Checked at start-up by hand (TypeBox's
 // value checker would load on every start, decision 0019) with a message that names the entry
 // and the field: `[1].models[0].inputPrice: must be a number from 0 to 1000000`.
+import type { NodeRequest } from '../net/guarded-fetch.ts';
 import { SettingError } from '../settings.ts';
 
 export const LLM_PROVIDER_KINDS = ['openai', 'azure', 'anthropic', 'openai-compatible'] as const;
@@ -26,6 +27,11 @@ export interface LlmProviderConfig {
   id?: string;
   /** The fetch its requests go through (a caller's guarded one for addresses users gave). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The same as a node:http request, for the streamed answers Trellis reads itself
+   * (chat-completions.ts); given with `fetch`, or those answers go through `fetch` and the SDK.
+   */
+  request?: NodeRequest;
 }
 
 /** Minor units of LLM_CURRENCY per million tokens (decimals allowed: 7.5 is $0.075 per million). */

@@ -8,12 +8,16 @@ import { type FlexibleSchema, jsonSchema, type LanguageModel, type Tool, type To
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { addInputRules } from '../http/input-rules.ts';
+import { createNodeRequest } from '../net/guarded-fetch.ts';
 import { chatCompletionsModel } from './chat-completions.ts';
 import type { TSchema } from 'typebox';
 import type { LlmProviderConfig } from './provider-list.ts';
 import type { LlmToolSpec } from './types.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** node:http for a provider of the settings (no guard: the operator chose the address). */
+const plainRequest = createNodeRequest();
 
 /**
  * The chat model `model` of `provider`. Every address and key is passed explicitly: the SDK would
@@ -40,8 +44,10 @@ export function createModel(provider: LlmProviderConfig, model: string, deployme
     case 'openai-compatible': {
       // Structured outputs as `json_schema`: what Ollama, vLLM and LM Studio all accept (LM Studio refuses `json_object`).
       const sdkModel = createOpenAICompatible({ name: 'openai-compatible', baseURL: provider.baseUrl!, apiKey: provider.apiKey, includeUsage: true, supportsStructuredOutputs: true, fetch }).chatModel(model);
-      // Its streamed answers read in one pass (chat-completions.ts, decision 0061).
-      return chatCompletionsModel(sdkModel, { name: 'openai-compatible', baseUrl: provider.baseUrl!, apiKey: provider.apiKey, fetch });
+      // Its streamed answers read in one pass over node:http (chat-completions.ts, decision 0061),
+      // unless the caller gave a fetch of its own without the request that goes with it.
+      const request = provider.request ?? (provider.fetch ? undefined : plainRequest);
+      return request ? chatCompletionsModel(sdkModel, { name: 'openai-compatible', baseUrl: provider.baseUrl!, apiKey: provider.apiKey, request }) : sdkModel;
     }
   }
 }

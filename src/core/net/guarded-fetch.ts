@@ -3,8 +3,8 @@
 // were checked (a pinned `lookup`, so a second DNS answer can never be used); redirects come back
 // as they are, never followed. The response body is streamed as it arrives (a model's answer),
 // and the caller's signal aborts the request. Plain node:http underneath: the global fetch takes
-// no `lookup`.
-import type { IncomingHttpHeaders } from 'node:http';
+// no `lookup`. `createNodeRequest` is the same request without the fetch on top.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
@@ -20,27 +20,56 @@ function headersOf(raw: IncomingHttpHeaders): Headers {
   return headers;
 }
 
+/** A request as node:http sends it: the body whole, with its length. */
+export interface NodeRequestInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends a request and resolves with the response as node:http gives it (the body not read yet):
+ * what a caller that reads a long streamed body itself uses, without a web stream in between
+ * (core/llm/chat-completions.ts). Rejects with the guard's UrlNotAllowedError before any
+ * connection when it has `guard`, with the signal's reason when aborted, else with the socket's error.
+ */
+export type NodeRequest = (url: string, init: NodeRequestInit) => Promise<IncomingMessage>;
+
+/** node:http as it is (an address from the settings), or through the SSRF guard (an address users gave). */
+export function createNodeRequest(guard?: GuardOptions): NodeRequest {
+  return async (target, init) => {
+    init.signal?.throwIfAborted();
+    let url = new URL(target);
+    let lookup: ReturnType<typeof pinnedLookup> | undefined;
+    if (guard) {
+      const checked = await assertPublicUrl(target, guard);
+      url = checked.url;
+      lookup = pinnedLookup(checked.addresses);
+    }
+    const { signal } = init;
+    signal?.throwIfAborted();
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const client = url.protocol === 'https:' ? https : http;
+      const headers = init.body ? { ...init.headers, 'content-length': String(init.body.length) } : init.headers;
+      const req = client.request(url, { method: init.method, headers, ...(lookup ? { lookup } : {}), signal }, resolve);
+      req.on('error', (err) => reject(signal?.aborted ? signal.reason : err));
+      req.end(init.body);
+    });
+  };
+}
+
 /** Throws UrlNotAllowedError (before any connection) for a URL the guard refuses. */
 export function createGuardedFetch(opts: GuardOptions = {}): typeof globalThis.fetch {
+  const send = createNodeRequest(opts);
   return async (input, init) => {
     const request = new Request(input, init);
-    const { url, addresses } = await assertPublicUrl(request.url, opts);
     const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
-    const signal = init?.signal ?? undefined;
-    signal?.throwIfAborted();
-    return new Promise<Response>((resolve, reject) => {
-      const client = url.protocol === 'https:' ? https : http;
-      const headers: Record<string, string> = Object.fromEntries(request.headers);
-      if (body) headers['content-length'] = String(body.length);
-      const req = client.request(url, { method: request.method, headers, lookup: pinnedLookup(addresses), signal }, (res) => {
-        const status = res.statusCode ?? 502;
-        // A body is not allowed with these statuses; the Response constructor refuses one.
-        const nobody = status === 204 || status === 205 || status === 304 || request.method === 'HEAD';
-        if (nobody) res.resume();
-        resolve(new Response(nobody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: headersOf(res.headers) }));
-      });
-      req.on('error', (err) => reject(signal?.aborted ? signal.reason : err));
-      req.end(body);
-    });
+    const res = await send(request.url, { method: request.method, headers: Object.fromEntries(request.headers), body, signal: init?.signal ?? undefined });
+    const status = res.statusCode ?? 502;
+    // A body is not allowed with these statuses; the Response constructor refuses one.
+    const nobody = status === 204 || status === 205 || status === 304 || request.method === 'HEAD';
+    if (nobody) res.resume();
+    return new Response(nobody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: headersOf(res.headers) });
   };
 }

@@ -9,7 +9,7 @@ import type { Executor } from '../../core/db/database.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import { type Llm, type LlmProviderConfig, type LlmProviderName, providerIssues } from '../../core/llm/index.ts';
 import type { Clock } from '../../core/module.ts';
-import { createGuardedFetch } from '../../core/net/guarded-fetch.ts';
+import { createGuardedFetch, createNodeRequest } from '../../core/net/guarded-fetch.ts';
 import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 import type { Secrets } from '../../core/security/secrets.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
@@ -52,6 +52,7 @@ export function toProviderView(r: ProviderRow): LlmProviderView {
 export function createProviders(deps: ProvidersDeps) {
   const { db, events, clock, orgs, secrets, llm, settings } = deps;
   const guardedFetch = createGuardedFetch({ allow: settings.allow });
+  const guardedRequest = createNodeRequest({ allow: settings.allow });
 
   async function checkUrl(baseUrl: string | null) {
     if (baseUrl === null) return;
@@ -185,6 +186,7 @@ export function createProviders(deps: ProvidersDeps) {
       ...(row.kind === 'azure' ? { azure: { resource: row.azure_resource ?? undefined, apiVersion: row.azure_api_version ?? undefined } } : {}),
       id: `org:${row.id}`,
       fetch: guardedFetch,
+      request: guardedRequest,
     };
   }
 
