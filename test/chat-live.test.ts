@@ -2,8 +2,11 @@
 // batch from the writer even when the broker drops it (NOTIFY without a pool connection, say),
 // while a follower of another instance (another broker) hears only what the broker carries.
 import { describe, expect, it } from 'vitest';
+import type { Executor } from '../src/core/db/database.ts';
+import type { Logger } from '../src/core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../src/core/realtime/types.ts';
 import { answerChannel, CHUNKS_EVENT, followAnswer, pendingLocally, publishChunks, publishLocally, publishStored, registerWriter } from '../src/modules/chat/live.ts';
+import { createTails } from '../src/modules/chat/tail.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 
 /** A broker that delivers to its own subscribers only when `up`, as a dropped NOTIFY would not. */
@@ -74,5 +77,27 @@ describe('an answer\'s chunks on the instance that writes them', () => {
     expect(pendingLocally(here.b, 'other')).toBeNull();
     forget();
     expect(pendingLocally(here.b, 'm3')).toBeNull();
+  });
+});
+
+describe('a follower that reads nothing', () => {
+  it('is closed once a megabyte waits for it, and resumes from its last id', async () => {
+    const { b } = broker();
+    const pending: StoredChunk[] = [{ seq: 1, kind: 'start', data: {} } as StoredChunk];
+    registerWriter(b, 'm9', () => pending);
+    const logged: string[] = [];
+    const log = { info: (_fields: unknown, msg: string) => logged.push(msg), warn: () => {} } as unknown as Logger;
+    const tails = createTails({ db: {} as Executor, realtime: b, log, pollMs: 60_000, heartbeatMs: 60_000 });
+    const stream = await tails.follow('m9', 0, async () => 'streaming');
+    const big = (seq: number): StoredChunk => ({ seq, kind: 'text', data: { text: 'x'.repeat(300_000) } });
+    publishLocally(b, 'm9', [big(2), big(3), big(4)]);
+    expect(tails.size).toBe(1);
+    publishLocally(b, 'm9', [big(5)]);
+    expect(tails.size).toBe(0);
+    expect(logged).toEqual(['chat stream client too slow; closed (it resumes from its last event id)']);
+    // What was sent before the close is still read, then the stream ends.
+    let read = '';
+    for await (const piece of stream) read += piece;
+    expect(read.match(/^id: \d+$/gm)).toEqual(['id: 1', 'id: 2', 'id: 3', 'id: 4', 'id: 5']);
   });
 });

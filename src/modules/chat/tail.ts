@@ -9,7 +9,7 @@
 // sent without its data), and every POLL_MS without news, read the table instead. Nothing
 // new for a while also asks whether the answer's generation is still alive (a dead one is
 // closed from what it stored, which writes its `done`).
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
@@ -48,7 +48,8 @@ export function createTails(opts: TailOptions) {
    * table cannot be read.
    */
   async function follow(messageId: string, afterSeq: number, state: () => Promise<AnswerState>): Promise<Readable> {
-    const out = new PassThrough();
+    // Events are pushed as they come (no transform stage in between); reading is the response's pipe.
+    const out = new Readable({ read() {} });
     let last = afterSeq;
     let closed = false;
     let pulling = false;
@@ -57,8 +58,8 @@ export function createTails(opts: TailOptions) {
 
     const write = (text: string) => {
       if (closed) return;
-      out.write(text);
-      if (out.writableLength > MAX_BUFFERED_BYTES) {
+      out.push(text);
+      if (out.readableLength > MAX_BUFFERED_BYTES) {
         log.info({ messageId }, 'chat stream client too slow; closed (it resumes from its last event id)');
         close();
       }
@@ -178,7 +179,7 @@ export function createTails(opts: TailOptions) {
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(close);
-      if (!out.destroyed) out.end();
+      if (!out.destroyed) out.push(null);
     }
     open.add(close);
     // The client went away: Fastify destroys the stream it was sending. The answer goes on.
