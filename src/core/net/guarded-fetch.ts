@@ -39,7 +39,12 @@ export type NodeRequest = (url: string, init: NodeRequestInit) => Promise<Incomi
 /** node:http as it is (an address from the settings), or through the SSRF guard (an address users gave). */
 export function createNodeRequest(guard?: GuardOptions): NodeRequest {
   return async (target, init) => {
-    init.signal?.throwIfAborted();
+    // Read once here: the request's listeners live as long as its response is read (a streamed
+    // answer), and whatever their closures can reach stays with them; the body is let go once sent.
+    const { method, signal } = init;
+    let body = init.body;
+    const headers = body ? { ...init.headers, 'content-length': String(body.length) } : init.headers;
+    signal?.throwIfAborted();
     let url = new URL(target);
     let lookup: ReturnType<typeof pinnedLookup> | undefined;
     if (guard) {
@@ -47,14 +52,13 @@ export function createNodeRequest(guard?: GuardOptions): NodeRequest {
       url = checked.url;
       lookup = pinnedLookup(checked.addresses);
     }
-    const { signal } = init;
     signal?.throwIfAborted();
     return new Promise<IncomingMessage>((resolve, reject) => {
       const client = url.protocol === 'https:' ? https : http;
-      const headers = init.body ? { ...init.headers, 'content-length': String(init.body.length) } : init.headers;
-      const req = client.request(url, { method: init.method, headers, ...(lookup ? { lookup } : {}), signal }, resolve);
+      const req = client.request(url, { method, headers, ...(lookup ? { lookup } : {}), signal }, resolve);
       req.on('error', (err) => reject(signal?.aborted ? signal.reason : err));
-      req.end(init.body);
+      req.end(body);
+      body = undefined;
     });
   };
 }
