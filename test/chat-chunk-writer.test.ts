@@ -9,14 +9,18 @@ import type { RealtimeBroker } from '../src/core/realtime/types.ts';
 import { createChunkWriter } from '../src/modules/chat/chunk-writer.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 
-/** Each call of chunks.append: the batch as the statement got it, and how to end it. */
-const calls: { seqs: number[]; release(fail?: boolean): void }[] = [];
+/** Each statement (chunks.appendMany): the answers and seqs it got, and how to end it. */
+const calls: { seqs: number[]; answers: string[]; release(fail?: boolean): void }[] = [];
 
 vi.mock('../src/modules/chat/repository.ts', () => ({
   chunks: {
-    append: (_db: unknown, _messageId: string, batch: readonly StoredChunk[]) =>
+    appendMany: (_db: unknown, items: readonly { messageId: string; batch: readonly StoredChunk[] }[]) =>
       new Promise((resolve, reject) => {
-        calls.push({ seqs: batch.map((c) => c.seq), release: (fail) => (fail ? reject(new Error('connection lost')) : resolve({ streaming: true, stopRequested: false })) });
+        calls.push({
+          seqs: items.flatMap((i) => i.batch.map((c) => c.seq)),
+          answers: items.map((i) => i.messageId),
+          release: (fail) => (fail ? reject(new Error('connection lost')) : resolve(new Map(items.map((i) => [i.messageId, { streaming: true, stopRequested: false }])))),
+        });
       }),
   },
 }));
@@ -24,7 +28,9 @@ vi.mock('../src/modules/chat/repository.ts', () => ({
 const log = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} } as unknown as Logger;
 const published: number[][] = [];
 const realtime = { publish: async (_key: string, m: { data: { chunks: StoredChunk[] } }) => void published.push(m.data.chunks.map((c) => c.seq)) } as unknown as RealtimeBroker;
-const writer = () => createChunkWriter({ db: {} as Executor, realtime, clock: { now: () => new Date() }, log, messageId: 'm', firstSeq: 2, onPulse: () => {} });
+/** One database per test: each has its own appender (one per app instance). */
+let db = {} as Executor;
+const writer = (messageId = 'm') => createChunkWriter({ db, realtime, clock: { now: () => new Date() }, log, messageId, firstSeq: 2, onPulse: () => {} });
 const usage = { kind: 'usage', data: { inputTokens: 1, outputTokens: 1 } } as const;
 /** Lets the writer's promise chain move on. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -42,6 +48,7 @@ async function releasing<T>(p: Promise<T>): Promise<T> {
 }
 
 beforeEach(() => {
+  db = {} as Executor;
   calls.length = 0;
   published.length = 0;
 });
@@ -81,6 +88,26 @@ describe('the chunk writer with a slow table', () => {
     calls[1].release();
     await settle();
     expect(published).toEqual([[2], [3, 4, 5, 6, 7]]);
+  });
+
+  it('writes the answers of an instance that wait for the table together, in one statement', async () => {
+    const a = writer('a');
+    const b = writer('b');
+    const c = writer('c');
+    a.add(usage);
+    await settle();
+    expect(calls.map((x) => x.answers)).toEqual([['a']]);
+    // While a's statement runs, b and c write: the next statement takes both.
+    b.add(usage);
+    c.add(usage);
+    await settle();
+    expect(calls).toHaveLength(1);
+    calls[0].release();
+    await settle();
+    expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c']]);
+    expect(calls[1].seqs).toEqual([2, 2]);
+    await Promise.all([releasing(a.close()), releasing(b.close()), releasing(c.close())]);
+    expect(published.flat()).toEqual([2, 2, 2]);
   });
 
   it('writes a failed batch again with the same seqs', async () => {

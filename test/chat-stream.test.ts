@@ -11,6 +11,8 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './harness.ts';
 import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
+import { chunks } from '../src/modules/chat/repository.ts';
+import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 import { openSse, type SseClient, textOf } from './sse.ts';
 import { orgWithRoles, type U } from './workspace.ts';
 
@@ -229,6 +231,32 @@ describe('an answer over a real socket', () => {
     const next = await ask(baseA, w.member, conv, 'Go on.');
     await next.ended;
     expect(next.events.at(-1)).toMatchObject({ event: 'done', data: { status: 'done' } });
+  });
+
+  it('stores the pieces of several answers in one statement: only those still streaming, each told whether a stop was asked', async () => {
+    const [c1, c2, c3] = [await conversation(w.member), await conversation(w.member), await conversation(w.member)];
+    const [one, two, ended] = [await deadAnswer(c1, ['a']), await deadAnswer(c2, ['b']), await deadAnswer(c3, ['c'])];
+    await sql`UPDATE chat.messages SET status = 'failed' WHERE id = ${ended}`.execute(a.database.db);
+    await sql`UPDATE chat.messages SET stop_requested_at = now() WHERE id = ${two}`.execute(a.database.db);
+    const text = (seq: number, t: string) => ({ seq, kind: 'text', data: { text: t } }) as StoredChunk;
+    const at = new Date();
+    const items = [
+      { messageId: one, batch: [text(3, ' more'), text(4, ' still')] },
+      { messageId: two, batch: [text(3, '!')] },
+      { messageId: ended, batch: [text(3, 'too late')] },
+    ];
+    const pulses = await chunks.appendMany(a.database.db, items, at);
+    expect(Object.fromEntries(pulses)).toEqual({ [one]: { streaming: true, stopRequested: false }, [two]: { streaming: true, stopRequested: true } });
+    // Written again (a statement whose commit was not known): nothing twice.
+    await chunks.appendMany(a.database.db, items.slice(0, 1), at);
+    const stored = await sql<{ message_id: string; seq: number }>`SELECT message_id, seq FROM chat.message_chunks WHERE message_id IN (${one}, ${two}, ${ended}) AND seq >= 3 ORDER BY seq`.execute(a.database.db);
+    expect(stored.rows.filter((r) => r.message_id === one).map((r) => r.seq)).toEqual([3, 4]);
+    expect(stored.rows.filter((r) => r.message_id === two).map((r) => r.seq)).toEqual([3]);
+    expect(stored.rows.filter((r) => r.message_id === ended)).toEqual([]);
+    // Their hearts beat: not stale any more.
+    const beaten = await sql<{ id: string; updated_at: Date }>`SELECT id, updated_at FROM chat.messages WHERE id IN (${one}, ${two})`.execute(a.database.db);
+    expect(beaten.rows.map((r) => r.updated_at.getTime())).toEqual([at.getTime(), at.getTime()]);
+    await sql`UPDATE chat.messages SET status = 'failed' WHERE id IN (${one}, ${two})`.execute(a.database.db);
   });
 
   it('whose instance died is closed by the next question in its conversation, which is answered', async () => {

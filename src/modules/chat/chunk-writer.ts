@@ -5,7 +5,8 @@
 // batches: text deltas every FLUSH_MS (or sooner past FLUSH_CHARS), any other chunk at once with
 // the text before it, each batch one statement; the other instances hear a batch once it is
 // stored. Each write also beats the answer's heart (updated_at) and reads whether it is still
-// streaming and whether a stop was asked; `beat()` does the same between writes.
+// streaming and whether a stop was asked; `beat()` does the same between writes. The writes of
+// all the answers an instance streams go together, one statement at a time (createAppender).
 //
 // Seqs are given in order and a batch that fails is written again with the same seqs at the next
 // write, so the table never has a gap: a follower that resumes finds every chunk. What a local
@@ -21,6 +22,66 @@ import type { Chunk, StoredChunk } from './transcript.ts';
 /** How long text deltas wait to be stored together; local followers already have them. */
 export const FLUSH_MS = 1000;
 export const FLUSH_CHARS = 4000;
+/** Answers written by one statement at most. */
+const MAX_ANSWERS_PER_STATEMENT = 500;
+
+interface Append {
+  messageId: string;
+  batch: readonly StoredChunk[];
+  at: Date;
+  done(pulse: Pulse): void;
+  failed(err: unknown): void;
+}
+
+/**
+ * The writes of every answer this instance streams, one statement at a time: those asked for
+ * while one runs wait and go together in the next. A thousand answers each storing its text
+ * once a second make a few statements a second, not a thousand, whose round trips to the
+ * database kept the event loop waiting for a core (BENCHMARKS.md, chat); quiet, a write goes at once.
+ */
+function createAppender(db: Executor) {
+  const waiting: Append[] = [];
+  let running = false;
+
+  async function drain() {
+    running = true;
+    try {
+      while (waiting.length) {
+        const group = waiting.splice(0, MAX_ANSWERS_PER_STATEMENT);
+        const at = group.reduce((latest, a) => (a.at > latest ? a.at : latest), group[0].at);
+        try {
+          const pulses = await chunks.appendMany(db, group, at);
+          for (const a of group) a.done(pulses.get(a.messageId) ?? { streaming: false });
+        } catch (err) {
+          for (const a of group) a.failed(err);
+        }
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    append(messageId: string, batch: readonly StoredChunk[], at: Date): Promise<Pulse> {
+      return new Promise((done, failed) => {
+        waiting.push({ messageId, batch, at, done, failed });
+        if (!running) void drain();
+      });
+    },
+  };
+}
+
+/** One appender per database (one per app instance). */
+const appenders = new WeakMap<Executor, ReturnType<typeof createAppender>>();
+
+function appenderOf(db: Executor) {
+  let appender = appenders.get(db);
+  if (!appender) {
+    appender = createAppender(db);
+    appenders.set(db, appender);
+  }
+  return appender;
+}
 
 export interface ChunkWriterOptions {
   db: Executor;
@@ -68,7 +129,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       const batch = [...queue];
       let pulse: Pulse;
       try {
-        pulse = await chunks.append(db, messageId, batch, clock.now());
+        pulse = await appenderOf(db).append(messageId, batch, clock.now());
       } catch (err) {
         // Kept queued, with their seqs, for the next write; a reader gives the answer up if this lasts.
         if (!failing) log.warn({ messageId, err: (err as Error).message }, 'chat: answer chunks not written; retrying with the next write');

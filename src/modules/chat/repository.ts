@@ -253,20 +253,29 @@ export const chunks = {
    * written to an answer that is no longer streaming. A retried batch (its first try's commit
    * unknown) is written once.
    */
-  append: async (db: Executor, messageId: string, batch: readonly StoredChunk[], at: Date): Promise<Pulse> => {
-    const rows = batch.map((c) => ({ seq: c.seq, kind: c.kind, data: c.data }));
-    const r = await sql<{ stop_requested_at: Date | null }>`
-      WITH m AS (
-        UPDATE chat.messages SET updated_at = ${at}::timestamptz WHERE id = ${messageId} AND status = 'streaming' RETURNING id, stop_requested_at
+  /**
+   * Appends the chunks of several streaming answers and beats their hearts, in one statement
+   * (chunk-writer.ts gathers the answers of an instance that write at the same time): each
+   * answer's pulse, by id; an answer that is no longer streaming gets nothing written and is
+   * absent. Rows are locked in id order, so two such statements never wait on each other in a cycle.
+   */
+  appendMany: async (db: Executor, items: readonly { messageId: string; batch: readonly StoredChunk[] }[], at: Date): Promise<Map<string, Pulse>> => {
+    const req = items.map((i) => ({ message_id: i.messageId, chunks: i.batch.map((c) => ({ seq: c.seq, kind: c.kind, data: c.data })) }));
+    const r = await sql<{ id: string; stop_requested_at: Date | null }>`
+      WITH req AS (
+        SELECT r.message_id, r.chunks FROM jsonb_to_recordset(${JSON.stringify(req)}::jsonb) AS r(message_id uuid, chunks jsonb)
+      ), locked AS (
+        SELECT id FROM chat.messages WHERE id IN (SELECT message_id FROM req) AND status = 'streaming' ORDER BY id FOR UPDATE
+      ), m AS (
+        UPDATE chat.messages SET updated_at = ${at}::timestamptz WHERE id IN (SELECT id FROM locked) RETURNING id, stop_requested_at
       ), ins AS (
         INSERT INTO chat.message_chunks (message_id, seq, kind, data)
-        SELECT m.id, c.seq, c.kind, c.data FROM m, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS c(seq integer, kind text, data jsonb)
+        SELECT m.id, c.seq, c.kind, c.data FROM m JOIN req ON req.message_id = m.id, jsonb_to_recordset(req.chunks) AS c(seq integer, kind text, data jsonb)
         ON CONFLICT (message_id, seq) DO NOTHING
         RETURNING 1
       )
-      SELECT m.stop_requested_at FROM m`.execute(db);
-    const row = r.rows[0];
-    return row ? { streaming: true, stopRequested: row.stop_requested_at !== null } : { streaming: false };
+      SELECT m.id, m.stop_requested_at FROM m`.execute(db);
+    return new Map(r.rows.map((row) => [row.id, { streaming: true, stopRequested: row.stop_requested_at !== null }]));
   },
 
   /** In order, after `seq`, at most `limit`. */
