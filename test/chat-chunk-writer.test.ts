@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Executor } from '../src/core/db/database.ts';
 import type { Logger } from '../src/core/log/logger.ts';
 import type { RealtimeBroker } from '../src/core/realtime/types.ts';
-import { createChunkWriter } from '../src/modules/chat/chunk-writer.ts';
+import { createChunkWriter, FLUSH_MS } from '../src/modules/chat/chunk-writer.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 
 /** Each statement (chunks.appendMany): the answers and seqs it got, and how to end it. */
@@ -108,6 +108,47 @@ describe('the chunk writer with a slow table', () => {
     expect(calls[1].seqs).toEqual([2, 2]);
     await Promise.all([releasing(a.close()), releasing(b.close()), releasing(c.close())]);
     expect(published.flat()).toEqual([2, 2, 2]);
+  });
+
+  it('stores the text of every answer at the same ticks, so their writes go together', async () => {
+    vi.useFakeTimers({ now: 10_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const [a, b, c] = [writer('a'), writer('b'), writer('c')];
+      a.add({ kind: 'text', data: { text: 'a' } });
+      vi.advanceTimersByTime(60);
+      b.add({ kind: 'text', data: { text: 'b' } });
+      vi.advanceTimersByTime(120);
+      c.add({ kind: 'text', data: { text: 'c' } });
+      vi.advanceTimersByTime(FLUSH_MS - 181); // the tick is FLUSH_MS after 10,000: not yet
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      // The first goes at once; the two that came while it ran, together.
+      expect(calls.map((x) => x.answers)).toEqual([['a']]);
+      calls[0].release();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c']]);
+      calls[1].release();
+      await vi.advanceTimersByTimeAsync(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('skips a heartbeat when a write has beaten the heart since the last one', async () => {
+    const w = writer();
+    w.add(usage);
+    await settle();
+    calls[0].release();
+    await settle();
+    w.beat(); // the write of the usage beat it
+    await settle();
+    expect(calls).toHaveLength(1);
+    w.beat(); // nothing since: this one writes
+    await settle();
+    expect(calls.map((x) => x.seqs)).toEqual([[2], []]);
+    calls[1].release();
+    await settle();
   });
 
   it('writes a failed batch again with the same seqs', async () => {

@@ -2,11 +2,12 @@
 // chunk (a text delta, a tool call, a result, the usage) gets its seq as it comes and goes at
 // once to the followers on this instance (the client that asked, most often), so what the
 // provider streams reaches them without waiting for the database. The table is written in
-// batches: text deltas every FLUSH_MS (or sooner past FLUSH_CHARS), any other chunk at once with
-// the text before it, each batch one statement; the other instances hear a batch once it is
-// stored. Each write also beats the answer's heart (updated_at) and reads whether it is still
-// streaming and whether a stop was asked; `beat()` does the same between writes. The writes of
-// all the answers an instance streams go together, one statement at a time (createAppender).
+// batches: text deltas at the next tick of FLUSH_MS (or sooner past FLUSH_CHARS), any other chunk
+// at once with the text before it; the other instances hear a batch once it is stored. Each
+// write also beats the answer's heart (updated_at) and reads whether it is still streaming and
+// whether a stop was asked; `beat()` does the same when no write has. The writes of all the
+// answers an instance streams go together, one statement at a time (createAppender), and their
+// ticks are the same, so a thousand answers make a few statements a second, not a thousand.
 //
 // Seqs are given in order and a batch that fails is written again with the same seqs at the next
 // write, so the table never has a gap: a follower that resumes finds every chunk. What a local
@@ -19,8 +20,11 @@ import { publishLocally, publishStored, registerWriter } from './live.ts';
 import { chunks, type Pulse } from './repository.ts';
 import type { Chunk, StoredChunk } from './transcript.ts';
 
-/** How long text deltas wait to be stored together; local followers already have them. */
-export const FLUSH_MS = 1000;
+/**
+ * Text deltas are stored at the next tick of this period, the same ticks for every answer of
+ * the instance (so their writes go together, createAppender); local followers already have them.
+ */
+export const FLUSH_MS = 250;
 export const FLUSH_CHARS = 4000;
 /** Answers written by one statement at most. */
 const MAX_ANSWERS_PER_STATEMENT = 500;
@@ -71,6 +75,9 @@ function createAppender(db: Executor) {
   };
 }
 
+/** Milliseconds from `now` to the next multiple of FLUSH_MS (never 0: a tick that is due now is the next one). */
+export const untilNextTick = (now: number) => FLUSH_MS - (now % FLUSH_MS);
+
 /** One appender per database (one per app instance). */
 const appenders = new WeakMap<Executor, ReturnType<typeof createAppender>>();
 
@@ -106,6 +113,8 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
   /** A write chained behind the one in flight, not started yet: it will take whatever is queued by then. */
   let waiting: Promise<void> | undefined;
   let failing = false;
+  /** A write started since the last heartbeat: it beat the heart already. */
+  let wroteSinceBeat = false;
   /** The batch last stored: a follower that read the table just before it was written finds it here. */
   let lastStored: StoredChunk[] = [];
   // Followers on this instance that join late find here what the table does not hold yet.
@@ -121,6 +130,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
     if (waiting) return waiting;
     waiting = chain.then(async () => {
       waiting = undefined;
+      wroteSinceBeat = true;
       // Text that came while this write waited goes with it.
       clearTimeout(timer);
       timer = undefined;
@@ -160,7 +170,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       if (chunk.kind === 'text') {
         textChars += chunk.data.text.length;
         if (textChars >= FLUSH_CHARS) void flush();
-        else timer ??= setTimeout(flush, FLUSH_MS);
+        else timer ??= setTimeout(flush, untilNextTick(clock.now().getTime()));
         return;
       }
       void flush();
@@ -172,8 +182,11 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
     storedBefore(stored: StoredChunk[]) {
       if (!lastStored.length) lastStored = stored;
     },
-    /** A heartbeat: what is queued, or nothing, written now. */
-    beat: () => void write(),
+    /** A heartbeat: what is queued, or nothing, written now; nothing when a write has beaten since the last heartbeat. */
+    beat() {
+      if (wroteSinceBeat) wroteSinceBeat = false;
+      else void write();
+    },
     /** Writes everything left; true when all of it is stored. */
     async close(): Promise<boolean> {
       try {
