@@ -31,7 +31,8 @@ const realtime = { publish: async (_key: string, m: { data: { chunks: StoredChun
 /** One database per test: each has its own appender (one per app instance). */
 let db = {} as Executor;
 const writer = (messageId = 'm') => createChunkWriter({ db, realtime, clock: { now: () => new Date() }, log, messageId, firstSeq: 2, onPulse: () => {} });
-const usage = { kind: 'usage', data: { inputTokens: 1, outputTokens: 1 } } as const;
+/** Not text: written at once, with the text before it. */
+const toolCall = { kind: 'tool-call', data: { toolCallId: 'c1', tool: 'find_projects', step: 0, input: {} } } as const;
 /** Lets the writer's promise chain move on. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
 /** Lets every statement succeed until `p` settles (close() ends with a write of its own). */
@@ -57,12 +58,12 @@ describe('the chunk writer with a slow table', () => {
   it('stores the chunks added while a write runs with the next write: every seq once, in order, no gap', async () => {
     const w = writer();
     w.add({ kind: 'text', data: { text: 'one ' } });
-    w.add(usage); // not text: written at once, with the text before it
+    w.add(toolCall); // not text: written at once, with the text before it
     await settle();
     expect(calls.map((c) => c.seqs)).toEqual([[2, 3]]);
     // While that statement runs, more comes.
     w.add({ kind: 'text', data: { text: 'two ' } });
-    w.add(usage);
+    w.add(toolCall);
     w.add({ kind: 'text', data: { text: 'three' } });
     calls[0].release();
     await settle();
@@ -75,10 +76,10 @@ describe('the chunk writer with a slow table', () => {
 
   it('makes one more statement, not one per flush, while a write runs', async () => {
     const w = writer();
-    w.add(usage);
+    w.add(toolCall);
     await settle();
     expect(calls).toHaveLength(1);
-    for (let i = 0; i < 5; i++) w.add(usage);
+    for (let i = 0; i < 5; i++) w.add(toolCall);
     w.beat();
     await settle();
     expect(calls).toHaveLength(1);
@@ -94,12 +95,12 @@ describe('the chunk writer with a slow table', () => {
     const a = writer('a');
     const b = writer('b');
     const c = writer('c');
-    a.add(usage);
+    a.add(toolCall);
     await settle();
     expect(calls.map((x) => x.answers)).toEqual([['a']]);
     // While a's statement runs, b and c write: the next statement takes both.
-    b.add(usage);
-    c.add(usage);
+    b.add(toolCall);
+    c.add(toolCall);
     await settle();
     expect(calls).toHaveLength(1);
     calls[0].release();
@@ -137,11 +138,11 @@ describe('the chunk writer with a slow table', () => {
 
   it('skips a heartbeat when a write has beaten the heart since the last one', async () => {
     const w = writer();
-    w.add(usage);
+    w.add(toolCall);
     await settle();
     calls[0].release();
     await settle();
-    w.beat(); // the write of the usage beat it
+    w.beat(); // the write of the call beat it
     await settle();
     expect(calls).toHaveLength(1);
     w.beat(); // nothing since: this one writes
@@ -151,13 +152,34 @@ describe('the chunk writer with a slow table', () => {
     await settle();
   });
 
+  it('keeps the usage for the next write, and closes with one write of what is queued, none when nothing is', async () => {
+    const w = writer();
+    w.add({ kind: 'text', data: { text: 'the end' } });
+    w.add({ kind: 'usage', data: { inputTokens: 1, outputTokens: 1 } });
+    await settle();
+    expect(calls).toHaveLength(0);
+    const closing = w.close();
+    await settle();
+    expect(calls.map((x) => x.seqs)).toEqual([[2, 3]]);
+    calls[0].release();
+    expect(await closing).toBe(true);
+
+    const idle = writer('idle');
+    idle.add(toolCall);
+    await settle();
+    calls[1].release();
+    await settle();
+    expect(await idle.close()).toBe(true);
+    expect(calls).toHaveLength(2);
+  });
+
   it('writes a failed batch again with the same seqs', async () => {
     const w = writer();
-    w.add(usage);
+    w.add(toolCall);
     await settle();
     calls[0].release(true);
     await settle();
-    w.add(usage);
+    w.add(toolCall);
     await settle();
     expect(calls.map((c) => c.seqs)).toEqual([[2], [2, 3]]);
     expect(await releasing(w.close())).toBe(true);

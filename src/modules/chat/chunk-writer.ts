@@ -2,10 +2,10 @@
 // chunk (a text delta, a tool call, a result, the usage) gets its seq as it comes and goes at
 // once to the followers on this instance (the client that asked, most often), so what the
 // provider streams reaches them without waiting for the database. The table is written in
-// batches: text deltas at the next tick of FLUSH_MS (or sooner past FLUSH_CHARS), any other chunk
-// at once with the text before it; the other instances hear a batch once it is stored. Each
-// write also beats the answer's heart (updated_at) and reads whether it is still streaming and
-// whether a stop was asked; `beat()` does the same when no write has. The writes of all the
+// batches: text deltas and usage at the next tick of FLUSH_MS (or sooner past FLUSH_CHARS), any
+// other chunk at once with what is queued before it; the other instances hear a batch once it
+// is stored. Each write also beats the answer's heart (updated_at) and reads whether it is still
+// streaming and whether a stop was asked; `beat()` does the same when no write has. The writes of all the
 // answers an instance streams go together, one statement at a time (createAppender), and their
 // ticks are the same, so a thousand answers make a few statements a second, not a thousand.
 //
@@ -167,8 +167,9 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       const stored = { ...chunk, seq: ++seq } as StoredChunk;
       queue.push(stored);
       publishLocally(realtime, messageId, [stored]);
-      if (chunk.kind === 'text') {
-        textChars += chunk.data.text.length;
+      // Text, and a model call's usage (the answer's end or its next call follows at once), wait for the tick.
+      if (chunk.kind === 'text' || chunk.kind === 'usage') {
+        if (chunk.kind === 'text') textChars += chunk.data.text.length;
         if (textChars >= FLUSH_CHARS) void flush();
         else timer ??= setTimeout(flush, untilNextTick(clock.now().getTime()));
         return;
@@ -190,7 +191,12 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
     /** Writes everything left; true when all of it is stored. */
     async close(): Promise<boolean> {
       try {
-        await flush();
+        clearTimeout(timer);
+        timer = undefined;
+        // What is queued is written (again, once, if that write fails); with nothing queued, only
+        // the writes under way are waited for: the answer's end, written next, is its last beat.
+        if (queue.length) await write();
+        else await (waiting ?? chain);
         if (queue.length) await write();
         return queue.length === 0;
       } finally {
