@@ -173,6 +173,30 @@ describe('the chunk writer with a slow table', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('writes the answers of a statement that failed one by one: one answer the table refuses does not stop the others', async () => {
+    const [a, b, c] = [writer('a'), writer('b'), writer('c')];
+    a.add(toolCall);
+    await settle();
+    b.add(toolCall);
+    c.add(toolCall);
+    calls[0].release();
+    await settle();
+    expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c']]);
+    calls[1].release(true);
+    await settle();
+    // Alone now, in turn: b is refused again, c goes through.
+    expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c'], ['b']]);
+    calls[2].release(true);
+    await settle();
+    expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c'], ['b'], ['c']]);
+    calls[3].release();
+    await settle();
+    expect(published).toEqual([[2], [2]]);
+    // b's pieces stay queued with their seq, and go with its next write.
+    expect(await releasing(b.close())).toBe(true);
+    expect(calls.at(-1)).toMatchObject({ answers: ['b'], seqs: [2] });
+  });
+
   it('writes a failed batch again with the same seqs', async () => {
     const w = writer();
     w.add(toolCall);

@@ -54,15 +54,20 @@ function createAppender(db: Executor) {
         const group = waiting.splice(0, MAX_ANSWERS_PER_STATEMENT);
         const at = group.reduce((latest, a) => (a.at > latest ? a.at : latest), group[0].at);
         try {
-          const pulses = await chunks.appendMany(db, group, at);
-          for (const a of group) a.done(pulses.get(a.messageId) ?? { streaming: false });
+          settle(group, await chunks.appendMany(db, group, at));
         } catch (err) {
-          for (const a of group) a.failed(err);
+          if (group.length === 1) group[0].failed(err);
+          // One answer's pieces the table refuses must not stop the others' (each retries its own).
+          else for (const a of group) await chunks.appendMany(db, [a], at).then((pulses) => settle([a], pulses), a.failed);
         }
       }
     } finally {
       running = false;
     }
+  }
+
+  function settle(group: readonly Append[], pulses: Map<string, Pulse>) {
+    for (const a of group) a.done(pulses.get(a.messageId) ?? { streaming: false });
   }
 
   return {
