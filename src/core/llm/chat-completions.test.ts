@@ -1,4 +1,4 @@
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import type { JSONSchema7, LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
@@ -164,6 +164,21 @@ describe('chatCompletionsModel: the parts the SDK model gives, read in one pass'
     expect(sent[1].headers.get('authorization')).toBe('Bearer sk-test');
     expect(sent[1].headers.get('content-type')).toBe(sent[0].headers.get('content-type'));
     expect(sent[1].headers.get('user-agent')).toBe(sent[0].headers.get('user-agent'));
+  });
+
+  it('leaves structured output and provider options to the SDK model: the same request', async () => {
+    const events = sse(chunk({ content: '{"a":1}' }), finish('stop'));
+    const schema: JSONSchema7 = { type: 'object', properties: { a: { type: 'number' } }, required: ['a'], additionalProperties: false };
+    const extras: Partial<LanguageModelV3CallOptions>[] = [{ responseFormat: { type: 'json', schema, name: 'thing' } }, { providerOptions: { openaiCompatible: { user: 'u1' } } }];
+    for (const extra of extras) {
+      const sent: Captured[] = [];
+      const both = models(events, { captured: sent });
+      expect(await partsOf(both.ours, options(extra))).toEqual(await partsOf(both.sdk, options(extra)));
+      // Both went through the SDK's fetch: the same body twice.
+      expect(sent).toHaveLength(2);
+      expect(sent[0].body).toEqual(sent[1].body);
+      expect(sent[0].body).toMatchObject('responseFormat' in extra ? { response_format: { type: 'json_schema' } } : { user: 'u1' });
+    }
   });
 
   it('a refused request fails as the SDK model fails: the status, whether to retry, the headers and the message', async () => {

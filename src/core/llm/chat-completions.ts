@@ -38,6 +38,7 @@ export interface OpenedStream {
 
 /** A model whose streamed answers can be read without a web stream in between (direct-stream.ts). */
 export interface OpenableModel extends LanguageModelV3 {
+  /** A text stream: no `responseFormat`, no `providerOptions` (doStream hands those to the SDK's model). */
   openStream(options: LanguageModelV3CallOptions): Promise<OpenedStream>;
 }
 
@@ -97,6 +98,8 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
     supportedUrls: sdkModel.supportedUrls,
     doGenerate: (options) => sdkModel.doGenerate(options),
     async doStream(options) {
+      // Structured output and provider options (Trellis streams neither) are the SDK's model's to send.
+      if (options.responseFormat?.type === 'json' || options.providerOptions) return sdkModel.doStream(options);
       const opened = await openStream(options);
       const { parts } = opened;
       const stream = new ReadableStream<LanguageModelV3StreamPart>({
@@ -117,10 +120,7 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
 
 /** The settings the request leaves out, as the SDK's model warns of them. */
 function unsupported(options: LanguageModelV3CallOptions): SharedV3Warning[] {
-  const warnings: SharedV3Warning[] = [];
-  if (options.topK != null) warnings.push({ type: 'unsupported', feature: 'topK' });
-  if (options.responseFormat?.type === 'json') warnings.push({ type: 'unsupported', feature: 'responseFormat', details: 'a streamed answer is text; ask for an object without streaming' });
-  return warnings;
+  return options.topK != null ? [{ type: 'unsupported', feature: 'topK' }] : [];
 }
 
 /** The response's headers as the SDK gives them (lower-case names, one string each). */
