@@ -11,7 +11,7 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './harness.ts';
 import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
-import { chunks } from '../src/modules/chat/repository.ts';
+import { chunks, messages } from '../src/modules/chat/repository.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 import { openSse, type SseClient, textOf } from './sse.ts';
 import { orgWithRoles, type U } from './workspace.ts';
@@ -257,6 +257,46 @@ describe('an answer over a real socket', () => {
     const beaten = await sql<{ id: string; updated_at: Date }>`SELECT id, updated_at FROM chat.messages WHERE id IN (${one}, ${two})`.execute(a.database.db);
     expect(beaten.rows.map((r) => r.updated_at.getTime())).toEqual([at.getTime(), at.getTime()]);
     await sql`UPDATE chat.messages SET status = 'failed' WHERE id IN (${one}, ${two})`.execute(a.database.db);
+  });
+
+  it('starts in one statement (question, answer, first chunk, title, activity) and ends in one; a second start while one streams writes nothing', async () => {
+    const conv = await conversation(w.member);
+    const db = a.database.db;
+    const at = new Date(Date.now() + 60_000);
+    const [question, answer] = [uuidv7(), uuidv7()];
+    const first: StoredChunk = { seq: 1, kind: 'start', data: { conversationId: conv, messageId: answer, parentId: question, modelId: null } };
+    const rowsOf = async () => (await sql<{ id: string; role: string; status: string; parent_id: string | null }>`SELECT id, role, status, parent_id FROM chat.messages WHERE conversation_id = ${conv} ORDER BY id`.execute(db)).rows;
+    const convRow = async () => (await sql<{ title: string | null; updated_at: Date }>`SELECT title, updated_at FROM chat.conversations WHERE id = ${conv}`.execute(db)).rows[0];
+    await messages.start(db, { question: { id: question, parentId: null, content: 'Hello?', attachmentIds: [] }, answer: { id: answer, conversationId: conv, parentId: question, modelId: null }, first, title: 'Hello?', at });
+    expect(await rowsOf()).toEqual([
+      { id: question, role: 'user', status: 'done', parent_id: null },
+      { id: answer, role: 'assistant', status: 'streaming', parent_id: question },
+    ]);
+    expect(await chunks.all(db, answer)).toEqual([first]);
+    expect(await convRow()).toEqual({ title: 'Hello?', updated_at: at });
+
+    // Another answer while this one streams: refused by the index, and its question is not left behind.
+    const [q2, a2] = [uuidv7(), uuidv7()];
+    const again = messages.start(db, { question: { id: q2, parentId: answer, content: 'And?', attachmentIds: [] }, answer: { id: a2, conversationId: conv, parentId: q2, modelId: null }, first: { ...first, data: { conversationId: conv, messageId: a2, parentId: q2, modelId: null } }, title: 'And?', at });
+    await expect(again).rejects.toMatchObject({ code: '23505' });
+    expect((await rowsOf()).map((r) => r.id)).toEqual([question, answer]);
+
+    const later = new Date(at.getTime() + 1000);
+    const done: StoredChunk = { seq: 2, kind: 'done', data: { status: 'done', usage: { inputTokens: 1, outputTokens: 2 }, model: 'm', error: null } };
+    const set = { status: 'done' as const, content: 'Hi.', tool_calls: [], model: 'm', input_tokens: 1, output_tokens: 2, error_code: null, error_message: null, updated_at: later };
+    expect(await messages.finish(db, answer, set, done)).toMatchObject({ id: answer, status: 'done', content: 'Hi.', output_tokens: 2 });
+    expect((await chunks.all(db, answer)).map((c) => c.kind)).toEqual(['start', 'done']);
+    expect(await convRow()).toEqual({ title: 'Hello?', updated_at: later });
+    // Ended already: nothing more is written.
+    expect(await messages.finish(db, answer, { ...set, content: 'Again.' }, { ...done, seq: 3 })).toBeNull();
+    expect((await chunks.all(db, answer)).map((c) => c.seq)).toEqual([1, 2]);
+
+    // Answered again (no new question): the title it has stays.
+    const a3 = uuidv7();
+    await messages.start(db, { question: null, answer: { id: a3, conversationId: conv, parentId: question, modelId: null }, first: { ...first, data: { conversationId: conv, messageId: a3, parentId: question, modelId: null } }, title: 'Other', at: later });
+    expect((await rowsOf()).map((r) => r.id)).toEqual([question, answer, a3]);
+    expect((await convRow()).title).toBe('Hello?');
+    await sql`UPDATE chat.messages SET status = 'failed' WHERE id = ${a3}`.execute(db);
   });
 
   it('whose instance died is closed by the next question in its conversation, which is answered', async () => {

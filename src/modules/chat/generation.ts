@@ -17,7 +17,7 @@ import { type AnswerDeps, type AnswerRequest, runAnswer } from './answer.ts';
 import { createChunkWriter } from './chunk-writer.ts';
 import { answerChannel, publishChunks, STOP_EVENT } from './live.ts';
 import { ANSWER_ERRORS, ChatProblems } from './problems.ts';
-import { chunks, conversations, type MessageRow, messages } from './repository.ts';
+import { chunks, type MessageRow, messages, type StartRows } from './repository.ts';
 import { type AnswerRecord, addChunk, type ChunkPayloads, emptyRecord, type ErrorInfo, type FinalStatus, foldChunks, type StoredChunk } from './transcript.ts';
 
 export interface GenerationDeps extends AnswerDeps {
@@ -35,11 +35,12 @@ type AbortReason = { kind: 'stop' } | { kind: 'time'; ms: number } | { kind: 'lo
 export interface StartAnswer extends Omit<AnswerRequest, 'signal'> {
   parentId: string;
   timeoutMs: number;
-  /**
-   * Stores what the answer needs before it is (the question, a new conversation) in the
-   * transaction that stores the answer itself, once the model call is accepted.
-   */
-  before(tx: Executor, at: Date): Promise<void>;
+  /** A new question the answer follows, stored with it once the model call is accepted (absent: it answers `parentId` again). */
+  question?: StartRows['question'];
+  /** A title for the conversation, if it has none (its first question's). */
+  title?: string | null;
+  /** Stores what must exist first (a new conversation, agent/act) in the transaction that stores the answer. */
+  create?: (tx: Executor) => Promise<void>;
 }
 
 export interface Generation {
@@ -142,34 +143,29 @@ export function createGenerations(deps: GenerationDeps) {
     }
   }
 
-  /** The answer's row and its `start` chunk, with what the caller stores with them, in one transaction; answers the chunk. */
+  /**
+   * The answer's row and its `start` chunk, with its question and the conversation's activity:
+   * one statement (messages.start), in a transaction only when a new conversation comes first.
+   */
   async function store(req: StartAnswer): Promise<StoredChunk> {
     const at = clock.now();
     const start: ChunkPayloads['start'] = { conversationId: req.conversationId, messageId: req.messageId, parentId: req.parentId, modelId: req.modelId };
     const startChunk: StoredChunk = { seq: 1, kind: 'start', data: start };
-    await db.transaction().execute(async (tx) => {
-      await req.before(tx, at);
-      await messages.insert(tx, {
-        id: req.messageId,
-        conversation_id: req.conversationId,
-        parent_id: req.parentId,
-        role: 'assistant',
-        content: '',
-        status: 'streaming',
-        model_id: req.modelId,
-        model: null,
-        input_tokens: null,
-        output_tokens: null,
-        tool_calls: [],
-        error_code: null,
-        error_message: null,
-        stop_requested_at: null,
-        created_at: at,
-        updated_at: at,
-      });
-      await chunks.insert(tx, req.messageId, startChunk);
-      await conversations.touch(tx, req.conversationId, at);
-    }).catch((err: { code?: string }) => {
+    const rows: StartRows = {
+      question: req.question ?? null,
+      answer: { id: req.messageId, conversationId: req.conversationId, parentId: req.parentId, modelId: req.modelId ?? null },
+      first: startChunk,
+      title: req.title ?? null,
+      at,
+    };
+    const { create } = req;
+    await (create
+      ? db.transaction().execute(async (tx) => {
+          await create(tx);
+          await messages.start(tx, rows);
+        })
+      : messages.start(db, rows)
+    ).catch((err: { code?: string }) => {
       // messages_one_streaming_idx: another answer of this conversation started meanwhile.
       if (err.code === '23505') throw ChatProblems.answerInProgress.error('An answer is already being written in this conversation');
       throw err;
@@ -211,10 +207,8 @@ export function createGenerations(deps: GenerationDeps) {
       error_message: end.error?.message ?? null,
       updated_at: at,
     };
-    const row = await messages.finish(tx, req.messageId, set);
+    const row = await messages.finish(tx, req.messageId, set, done);
     if (!row) return null;
-    await chunks.insert(tx, req.messageId, done);
-    await conversations.touch(tx, req.conversationId, at);
     await events.publish(
       tx,
       'chat.message_completed',

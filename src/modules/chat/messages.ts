@@ -16,7 +16,7 @@ import type { Knowledge } from './knowledge.ts';
 import type { ProjectScope } from './project-scope.ts';
 import { publishStop } from './live.ts';
 import { ChatProblems } from './problems.ts';
-import { attachments, type ConversationRow, conversations, type MessageRow, messages } from './repository.ts';
+import { attachments, type ConversationRow, type MessageRow, messages } from './repository.ts';
 import type { AnswerState, Tails } from './tail.ts';
 import { type ChatMessage, toMessage } from './views.ts';
 
@@ -135,30 +135,9 @@ export function createMessages(deps: MessagesDeps) {
       maxSteps: settings.maxSteps,
       feature: req.feature,
       timeoutMs: req.timeoutMs,
-      async before(tx, at) {
-        await req.create?.(tx);
-        if (question === undefined) return;
-        await messages.insert(tx, {
-          id: questionId,
-          conversation_id: conv.id,
-          parent_id: parentId,
-          role: 'user',
-          content: question,
-          status: 'done',
-          model_id: null,
-          model: null,
-          input_tokens: null,
-          output_tokens: null,
-          tool_calls: [],
-          error_code: null,
-          error_message: null,
-          stop_requested_at: null,
-          attachment_ids: attachmentIds,
-          created_at: at,
-          updated_at: at,
-        });
-        if (!rows.length) await conversations.titleIfNone(tx, conv.id, titleFrom(question));
-      },
+      ...(question === undefined ? {} : { question: { id: questionId, parentId, content: question, attachmentIds } }),
+      title: question !== undefined && !rows.length ? titleFrom(question) : null,
+      create: req.create,
     });
     return { ...generation, messageId };
   }

@@ -162,13 +162,6 @@ export const conversations = {
       .returning(CONVERSATION_COLUMNS)
       .executeTakeFirst(),
 
-  /** A new message or a finished answer makes the conversation the most recent. */
-  touch: (db: Executor, id: string, at: Date) =>
-    q(db).updateTable('chat.conversations').set({ updated_at: sql`greatest(updated_at, ${at}::timestamptz)` as never }).where('id', '=', id).execute(),
-
-  /** The title from the first question, unless one was given. */
-  titleIfNone: (db: Executor, id: string, title: string) => q(db).updateTable('chat.conversations').set({ title }).where('id', '=', id).where('title', 'is', null).execute(),
-
   /** `title` in place of `was`, only if the title is still `was` (a title the user gave meanwhile stays). */
   replaceTitle: (db: Executor, id: string, was: string, title: string) => q(db).updateTable('chat.conversations').set({ title }).where('id', '=', id).where('title', '=', was).execute(),
 
@@ -223,36 +216,85 @@ export const messages = {
       .returning('id')
       .executeTakeFirst(),
 
-  /** Writes an answer's end, if it is still streaming (a reader may have given it up): whether it was. */
+  /**
+   * An answer starts, in one statement (one round trip, atomic without a transaction): the
+   * question it follows when it is new, the answer streaming with its first chunk, and the
+   * conversation's activity, with its title when it has none. An answer already streaming in
+   * the conversation fails it with 23505 (messages_one_streaming_idx).
+   */
+  start: async (db: Executor, s: StartRows): Promise<void> => {
+    const { question: qn, answer, first, at } = s;
+    await sql`
+      WITH question AS (
+        INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, attachment_ids, created_at, updated_at)
+        SELECT ${qn?.id ?? null}::uuid, ${answer.conversationId}::uuid, ${qn?.parentId ?? null}::uuid, 'user', ${qn?.content ?? null}::text, 'done',
+               ${qn?.attachmentIds ?? []}::uuid[], ${at}::timestamptz, ${at}::timestamptz
+        WHERE ${qn !== null}::boolean
+      ), answer AS (
+        INSERT INTO chat.messages (id, conversation_id, parent_id, role, content, status, model_id, created_at, updated_at)
+        VALUES (${answer.id}::uuid, ${answer.conversationId}::uuid, ${answer.parentId}::uuid, 'assistant', '', 'streaming', ${answer.modelId}::uuid, ${at}::timestamptz, ${at}::timestamptz)
+        RETURNING id
+      ), first AS (
+        INSERT INTO chat.message_chunks (message_id, seq, kind, data) SELECT id, ${first.seq}::integer, ${first.kind}::text, ${json(first.data)}::jsonb FROM answer
+      )
+      UPDATE chat.conversations SET updated_at = greatest(updated_at, ${at}::timestamptz), title = coalesce(title, ${s.title}::text)
+      WHERE id = ${answer.conversationId}::uuid`.execute(db);
+  },
+
+  /**
+   * Writes an answer's end, if it is still streaming (a reader may have given it up), in one
+   * statement: the message, its last chunk and the conversation's activity. Answers the row as
+   * it ends, or null when it was not streaming (given up, or gone: nothing is written).
+   */
   finish: async (
     db: Executor,
     id: string,
     set: Pick<MessageRow, 'status' | 'content' | 'tool_calls' | 'model' | 'input_tokens' | 'output_tokens' | 'error_code' | 'error_message' | 'updated_at'>,
-  ) => {
-    // The row as it ends, in the same round trip: null when it was not streaming (given up, or gone).
+    last: StoredChunk,
+  ): Promise<MessageRow | null> => {
     const row = await q(db)
-      .updateTable('chat.messages')
-      .set({ ...set, tool_calls: json(set.tool_calls) })
-      .where('id', '=', id)
-      .where('status', '=', 'streaming')
-      .returning(MESSAGE_COLUMNS)
+      .with('m', (d) =>
+        d
+          .updateTable('chat.messages')
+          .set({ ...set, tool_calls: json(set.tool_calls) })
+          .where('id', '=', id)
+          .where('status', '=', 'streaming')
+          .returning(MESSAGE_COLUMNS),
+      )
+      .with('last', (d) =>
+        d
+          .insertInto('chat.message_chunks')
+          .columns(['message_id', 'seq', 'kind', 'data'])
+          .expression((e) => e.selectFrom('m').select(['m.id', sql<number>`${last.seq}::integer`.as('seq'), sql<string>`${last.kind}::text`.as('kind'), sql`${json(last.data)}::jsonb`.as('data')])),
+      )
+      .with('touched', (d) =>
+        d
+          .updateTable('chat.conversations')
+          .set({ updated_at: sql`greatest(updated_at, ${set.updated_at}::timestamptz)` as never })
+          .where('id', '=', (e) => e.selectFrom('m').select('m.conversation_id')),
+      )
+      .selectFrom('m')
+      .select(MESSAGE_COLUMNS)
       .executeTakeFirst();
-    return row ?? null;
+    return (row as MessageRow | undefined) ?? null;
   },
 };
+
+/** What `messages.start` writes. */
+export interface StartRows {
+  /** A new question the answer follows; null: it answers a stored one again. */
+  question: { id: string; parentId: string | null; content: string; attachmentIds: readonly string[] } | null;
+  answer: { id: string; conversationId: string; parentId: string; modelId: string | null };
+  first: StoredChunk;
+  /** The conversation's title, if it has none yet. */
+  title: string | null;
+  at: Date;
+}
 
 /** What a write of a streaming answer learns: whether it is still streaming (else: given up or deleted), and whether a stop was asked. */
 export type Pulse = { streaming: false } | { streaming: true; stopRequested: boolean };
 
 export const chunks = {
-  insert: (db: Executor, messageId: string, chunk: StoredChunk) =>
-    q(db).insertInto('chat.message_chunks').values({ message_id: messageId, seq: chunk.seq, kind: chunk.kind, data: json(chunk.data) }).execute(),
-
-  /**
-   * Appends chunks to a streaming answer and beats its heart, in one statement: nothing is
-   * written to an answer that is no longer streaming. A retried batch (its first try's commit
-   * unknown) is written once.
-   */
   /**
    * Appends the chunks of several streaming answers and beats their hearts, in one statement
    * (chunk-writer.ts gathers the answers of an instance that write at the same time): each
