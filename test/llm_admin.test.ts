@@ -5,7 +5,7 @@
 // two calls at once that only one fits), usage reports as JSON and CSV, and tenant isolation.
 import { sql } from 'kysely';
 import { Type } from 'typebox';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../src/core/context/actor.ts';
 import { AppError } from '../src/core/errors.ts';
 import { toProblem } from '../src/core/http/problem.ts';
@@ -22,13 +22,13 @@ let t: TestApp;
 let a: LlmServer;
 let b: LlmServer;
 let w: Awaited<ReturnType<typeof orgWithRoles>>;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startLlmServer(), startLlmServer()]);
   const backup = [{ name: 'backup', provider: 'openai-compatible', baseUrl: b.baseUrl, models: [{ name: 'backup-model', contextWindow: 32000, inputPrice: 100, outputPrice: 400 }] }];
-  t = await createTestApp({
-    env: llmEnv(a, { LLM_PROVIDERS: JSON.stringify(backup), LLM_FALLBACK: 'backup/backup-model', LLM_ORG_ALLOWED_HOSTS: '127.0.0.1', LLM_MAX_OUTPUT_TOKENS: '500' }),
-  });
+  env = llmEnv(a, { LLM_PROVIDERS: JSON.stringify(backup), LLM_FALLBACK: 'backup/backup-model', LLM_ORG_ALLOWED_HOSTS: '127.0.0.1', LLM_MAX_OUTPUT_TOKENS: '500' });
+  t = await createTestApp({ env });
   w = await orgWithRoles(t);
 });
 afterAll(async () => {
@@ -333,5 +333,31 @@ describe('usage reports', () => {
     expectProblem(await req('GET', `/orgs/${o.orgId}/llm/usage?from=2026-03-01&to=2026-02-01`, o.admin), 400, 'VALIDATION_FAILED');
     expectProblem(await req('GET', `/orgs/${o.orgId}/llm/usage?groupBy=provider`, o.admin), 400, 'VALIDATION_FAILED');
     expectProblem(await req('GET', `/orgs/${o.orgId}/llm/usage`, w.outsider), 404, 'ORG.NOT_FOUND');
+  });
+});
+
+describe('the catalog and budgets a call reads, kept per org on each instance', () => {
+  it('a change on one instance reaches the calls of another at once (NOTIFY), not after the cache\'s lifetime', async () => {
+    const other = await createTestApp({ env, database: t.database });
+    try {
+      const o = await orgWithRoles(t);
+      const otherApi = () => other.app.apis.llm_admin;
+      const [instanceDefault] = (await modelsOf(o.orgId, o.owner)).filter((m) => m.isDefault);
+      // The other instance keeps the org's catalog (viewers may not use the default model) and its budgets (none).
+      expect(await problemOf(otherApi().generateText(actorOf(o.viewer), o.orgId, ask('hi')))).toMatchObject({ code: 'LLM.MODEL_NOT_ALLOWED' });
+      a.script({ text: 'no budget yet' });
+      expect((await otherApi().generateText(actorOf(o.member), o.orgId, ask('hi', { maxOutputTokens: 100 }))).text).toBe('no budget yet');
+
+      // The rule changes here: the other instance's next calls see it.
+      expect((await req('PATCH', `/orgs/${o.orgId}/llm/models/${instanceDefault.id}`, o.owner, { minimumRole: 'viewer' })).statusCode).toBe(200);
+      a.script({ text: 'hello viewer' });
+      await vi.waitFor(async () => expect((await otherApi().generateText(actorOf(o.viewer), o.orgId, ask('hi'))).text).toBe('hello viewer'), { timeout: 3000, interval: 20 });
+
+      // A budget set here: the other instance refuses what it does not fit.
+      expect((await req('PUT', `/orgs/${o.orgId}/llm/budgets/org`, o.owner, { monthlyTokens: 50, monthlyCostMinor: null })).statusCode).toBe(200);
+      await vi.waitFor(async () => expect(await problemOf(otherApi().generateText(actorOf(o.member), o.orgId, ask('hi', { maxOutputTokens: 100 })))).toMatchObject({ code: 'LLM.BUDGET_EXCEEDED' }), { timeout: 3000, interval: 20 });
+    } finally {
+      await other.app.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { type Llm, LlmProblems } from '../../core/llm/index.ts';
 import type { Clock } from '../../core/module.ts';
 import { localParts, startOfLocalDay } from '../../core/time/zones.ts';
 import { OrgProblems, type OrganizationsApi } from '../organizations/index.ts';
+import type { OrgCache } from './org-cache.ts';
 import { type BudgetRow, type BudgetScope, budgets, NO_USER, reservations } from './repository.ts';
 import type { BudgetBody, BudgetsView } from './schemas.ts';
 
@@ -33,7 +34,11 @@ export interface BudgetsDeps {
   clock: Clock;
   orgs: OrganizationsApi;
   llm: Llm;
+  cache: OrgCache;
 }
+
+/** An org with more budgets than this (one per member) is read per call, not kept whole in memory. */
+const CACHED_BUDGETS_MAX = 200;
 
 const limitOf = (value: string | number | null) => (value === null ? null : Number(value));
 
@@ -45,7 +50,7 @@ export function formatMinor(minor: number, currency: string): string {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 export function createBudgets(deps: BudgetsDeps) {
-  const { db, events, clock, orgs, llm } = deps;
+  const { db, events, clock, orgs, llm, cache } = deps;
 
   /** The calendar month now in the org's zone: when it began and when it resets. */
   async function monthOf(orgId: string, exec: Executor = db) {
@@ -91,7 +96,7 @@ export function createBudgets(deps: BudgetsDeps) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     if (userId && !(await orgs.roleOf(userId, orgId))) throw OrgProblems.memberNotFound.error('The user is not a member of this organization');
     const key = userId ?? NO_USER;
-    await db.transaction().execute(async (tx) => {
+    await cache.change(db, { org: orgId }, async (tx) => {
       if (limits.monthlyTokens === null && limits.monthlyCostMinor === null) await budgets.delete(tx, orgId, scope, key);
       else await budgets.upsert(tx, { org_id: orgId, scope, user_id: key, monthly_tokens: limits.monthlyTokens, monthly_cost: limits.monthlyCostMinor, updated_by: actor.principal.userId, updated_at: clock.now() });
       await events.publish(tx, 'llm_admin.budget_changed', { orgId, scope, userId, monthlyTokens: limits.monthlyTokens, monthlyCostMinor: limits.monthlyCostMinor }, { actor, orgId });
@@ -104,7 +109,11 @@ export function createBudgets(deps: BudgetsDeps) {
    * until the month resets) naming the budget. Null when no budget applies (nothing reserved).
    */
   async function reserve(orgId: string, userId: string, worst: Worst): Promise<string | null> {
-    const rows = await budgets.applying(db, orgId, userId);
+    const all = await cache.load('budgets', orgId, async () => {
+      const rows = await budgets.inOrg(db, orgId);
+      return rows.length > CACHED_BUDGETS_MAX ? null : rows;
+    });
+    const rows = all ? all.filter((r) => r.user_id === NO_USER || r.user_id === userId) : await budgets.applying(db, orgId, userId);
     const orgBudget = rows.find((r) => r.scope === 'org');
     const userBudget = rows.find((r) => r.scope === 'user' && r.user_id === userId) ?? rows.find((r) => r.scope === 'each_user');
     if (!orgBudget && !userBudget) return null;

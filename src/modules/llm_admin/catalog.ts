@@ -12,6 +12,7 @@ import type { EventPublisher } from '../../core/events/types.ts';
 import { type Llm, type LlmPrice, LlmProblems, modelRef } from '../../core/llm/index.ts';
 import type { Clock } from '../../core/module.ts';
 import type { OrganizationsApi, OrgRole } from '../organizations/index.ts';
+import type { OrgCache } from './org-cache.ts';
 import { LlmAdminProblems } from './problems.ts';
 import { type ModelRow, models, type ProviderRow, providers, rules } from './repository.ts';
 import type { CreateModelBody, ModelView, UpdateInstanceModelBody, UpdateModelBody } from './schemas.ts';
@@ -59,10 +60,11 @@ export interface CatalogDeps {
   events: EventPublisher;
   clock: Clock;
   orgs: OrganizationsApi;
+  cache: OrgCache;
 }
 
 export function createCatalog(deps: CatalogDeps) {
-  const { db, llm, events, clock, orgs } = deps;
+  const { db, llm, events, clock, orgs, cache } = deps;
   const defaultId = llm.models[0] ? instanceModelId(modelRef(llm.models[0])) : undefined;
 
   /** The instance's models as the settings declare them, with the instance administrators' changes. */
@@ -124,6 +126,12 @@ export function createCatalog(deps: CatalogDeps) {
       }),
     ];
   }
+
+  /**
+   * `entriesOf` for a model call, from the org cache (org-cache.ts): the same entries, read
+   * once per org until one of them changes. Shared: never mutate them.
+   */
+  const forCalls = (orgId: string): Promise<readonly CatalogEntry[]> => cache.load('catalog', orgId, () => entriesOf(orgId));
 
   function view(e: CatalogEntry, role?: OrgRole): LlmModelView {
     return {
@@ -195,7 +203,7 @@ export function createCatalog(deps: CatalogDeps) {
     };
     checkFallback(await entriesOf(orgId), row.id, row.fallback);
     try {
-      await db.transaction().execute(async (tx) => {
+      await cache.change(db, { org: orgId }, async (tx) => {
         await models.insert(tx, row);
         await events.publish(tx, 'llm_admin.model_changed', { orgId, modelId: row.id, provider: provider.name, model: row.model, change: 'created', fields: [] }, { actor, orgId });
       });
@@ -218,7 +226,7 @@ export function createCatalog(deps: CatalogDeps) {
       if (other) throw LlmAdminProblems.modelInvalid.error('An instance model takes only enabled and minimumRole from an organization', { errors: [{ field: `body.${other}`, message: 'is set by the instance\'s administrators' }] });
       const current = (await rules.inOrg(db, orgId)).find((r) => r.model_id === modelId);
       const rule = { org_id: orgId, model_id: modelId, enabled: input.enabled ?? current?.enabled ?? true, minimum_role: input.minimumRole ?? entry.minimumRole, updated_by: actor.principal.userId, updated_at: now };
-      await db.transaction().execute(async (tx) => {
+      await cache.change(db, { org: orgId }, async (tx) => {
         await rules.upsert(tx, rule);
         await events.publish(tx, 'llm_admin.model_changed', { orgId, modelId, provider: entry.provider, model: entry.model, change: 'updated', fields }, { actor, orgId });
       });
@@ -234,7 +242,7 @@ export function createCatalog(deps: CatalogDeps) {
     if (input.enabled !== undefined) set.enabled = input.enabled;
     if (input.minimumRole !== undefined) set.minimum_role = input.minimumRole;
     if (input.fallback !== undefined) set.fallback = input.fallback;
-    await db.transaction().execute(async (tx) => {
+    await cache.change(db, { org: orgId }, async (tx) => {
       await models.updateOrgModel(tx, orgId, modelId, set);
       await events.publish(tx, 'llm_admin.model_changed', { orgId, modelId, provider: entry.provider, model: entry.model, change: 'updated', fields }, { actor, orgId });
     });
@@ -245,7 +253,7 @@ export function createCatalog(deps: CatalogDeps) {
     await orgs.assertRole(actor.principal, orgId, 'admin');
     const entry = mustFind(await entriesOf(orgId), modelId);
     if (entry.scope === 'instance') throw LlmAdminProblems.instanceModel.error('An instance model cannot be deleted by an organization: set enabled to false');
-    await db.transaction().execute(async (tx) => {
+    await cache.change(db, { org: orgId }, async (tx) => {
       if (!(await models.deleteOrgModel(tx, orgId, modelId))) throw modelNotFound();
       await models.dropFallback(tx, orgId, modelId);
       await events.publish(tx, 'llm_admin.model_changed', { orgId, modelId, provider: entry.provider, model: entry.model, change: 'deleted', fields: [] }, { actor, orgId });
@@ -263,7 +271,7 @@ export function createCatalog(deps: CatalogDeps) {
     if (!settingsModel) throw modelNotFound();
     checkPrices(input.inputPrice, input.outputPrice);
     const fields = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
-    await db.transaction().execute(async (tx) => {
+    await cache.change(db, 'all', async (tx) => {
       const current = (await models.instanceChanges(tx)).find((r) => r.id === modelId);
       const pick = <K extends keyof ModelRow>(column: K, value: ModelRow[K] | undefined): ModelRow[K] | null => (value === undefined ? (current?.[column] ?? null) : value);
       await models.upsertInstance(tx, {
@@ -288,7 +296,7 @@ export function createCatalog(deps: CatalogDeps) {
     return view(mustFind(await instanceEntries(), modelId));
   }
 
-  return { entriesOf, list, create, update, remove, listInstance, updateInstance, view, defaultId };
+  return { entriesOf, forCalls, list, create, update, remove, listInstance, updateInstance, view, defaultId };
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;

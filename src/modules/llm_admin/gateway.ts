@@ -60,7 +60,7 @@ export function createGateway(deps: GatewayDeps) {
   async function prepare(actor: Actor, orgId: string, req: OrgLlmRequest | OrgLlmObjectRequest<any>) {
     llm.require();
     const role = await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const entries = await catalog.entriesOf(orgId);
+    const entries = await catalog.forCalls(orgId);
     const entry = req.modelId ? entries.find((e) => e.id === req.modelId) : entries.find((e) => e.isDefault);
     if (!entry) throw LlmProblems.modelNotFound.error(req.modelId ? 'Model not found in this organization\'s catalog' : 'No default model is configured');
     const tools = 'tools' in req && !!req.tools && Object.keys(req.tools).length > 0;

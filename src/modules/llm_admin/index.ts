@@ -13,6 +13,7 @@ import { organizationsModule } from '../organizations/index.ts';
 import { createBudgets } from './budgets.ts';
 import { createCatalog, type LlmModelView } from './catalog.ts';
 import { llmAdminEvents } from './events.ts';
+import { createOrgCache } from './org-cache.ts';
 import { createGateway, type OrgLlmObjectRequest, type OrgLlmRequest } from './gateway.ts';
 import { createProviders } from './providers.ts';
 import { llmAdminRoutes } from './routes.ts';
@@ -53,8 +54,11 @@ export const llmAdminModule = defineModule({
     { name: 'llm:read', description: 'Read the model catalog of an organization; for its admins, its providers, budgets and usage reports.' },
     { name: 'llm:write', description: "Add, change and delete an organization's providers and models, and set its budgets (admins)." },
   ],
-  setup(core, { organizations }): ModuleInstance<LlmAdminApi> {
-    const base = { db: core.db, events: core.events, clock: core.clock, orgs: organizations, llm: core.llm };
+  async setup(core, { organizations }): Promise<ModuleInstance<LlmAdminApi>> {
+    // The catalog and budgets a call reads, per org, evicted on every instance by each change.
+    const cache = createOrgCache(core.database, { now: () => core.clock.now().getTime() });
+    await cache.start();
+    const base = { db: core.db, events: core.events, clock: core.clock, orgs: organizations, llm: core.llm, cache };
     const providers = createProviders({ ...base, secrets: core.secrets, settings: core.settings });
     const catalog = createCatalog(base);
     const budgets = createBudgets(base);
@@ -63,6 +67,7 @@ export const llmAdminModule = defineModule({
     return {
       api: { listModels: catalog.list, ...gateway },
       routes: llmAdminRoutes({ providers, catalog, budgets, usage }),
+      stop: () => cache.stop(),
     };
   },
 });

@@ -13,6 +13,7 @@ import { createGuardedFetch, createNodeRequest } from '../../core/net/guarded-fe
 import { assertPublicUrl, UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
 import type { Secrets } from '../../core/security/secrets.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
+import type { OrgCache } from './org-cache.ts';
 import { LlmAdminProblems } from './problems.ts';
 import { models, type ProviderRow, providers } from './repository.ts';
 import type { CreateProviderBody, ProviderView, UpdateProviderBody } from './schemas.ts';
@@ -22,6 +23,7 @@ export type LlmProviderView = Static<typeof ProviderView>;
 
 export interface ProvidersDeps {
   db: Executor;
+  cache: OrgCache;
   events: EventPublisher;
   clock: Clock;
   orgs: OrganizationsApi;
@@ -50,7 +52,7 @@ export function toProviderView(r: ProviderRow): LlmProviderView {
 }
 
 export function createProviders(deps: ProvidersDeps) {
-  const { db, events, clock, orgs, secrets, llm, settings } = deps;
+  const { db, events, clock, orgs, secrets, llm, settings, cache } = deps;
   const guardedFetch = createGuardedFetch({ allow: settings.allow });
   const guardedRequest = createNodeRequest({ allow: settings.allow });
 
@@ -106,7 +108,7 @@ export function createProviders(deps: ProvidersDeps) {
     checkFields({ ...row, hasKey: !!input.apiKey });
     await checkUrl(row.base_url);
     try {
-      await db.transaction().execute(async (tx) => {
+      await cache.change(db, { org: orgId }, async (tx) => {
         if ((await providers.inOrg(tx, orgId)).length >= settings.maxProvidersPerOrg) {
           throw LlmAdminProblems.providerInvalid.error(`An organization may have ${settings.maxProvidersPerOrg} providers (LLM_MAX_PROVIDERS_PER_ORG)`, { errors: [{ field: 'body', message: 'one provider too many' }] });
         }
@@ -148,7 +150,7 @@ export function createProviders(deps: ProvidersDeps) {
     if (input.baseUrl) await checkUrl(input.baseUrl);
     const fields = Object.keys(input).filter((k) => k !== 'apiKey' && (input as Record<string, unknown>)[k] !== undefined);
     try {
-      await db.transaction().execute(async (tx) => {
+      await cache.change(db, { org: orgId }, async (tx) => {
         if (!(await providers.lock(tx, orgId, id))) throw LlmAdminProblems.providerNotFound.error('Provider not found');
         await providers.update(tx, orgId, id, set);
         await events.publish(tx, 'llm_admin.provider_changed', { orgId, providerId: id, name: next.name, kind: next.kind, change: 'updated', fields, keyChanged: input.apiKey !== undefined }, { actor, orgId });
@@ -163,7 +165,7 @@ export function createProviders(deps: ProvidersDeps) {
   /** Deletes the provider with its models (and takes them out of other models' fallbacks). */
   async function remove(actor: Actor, orgId: string, id: string): Promise<void> {
     await orgs.assertRole(actor.principal, orgId, 'admin');
-    await db.transaction().execute(async (tx) => {
+    await cache.change(db, { org: orgId }, async (tx) => {
       const row = await providers.lock(tx, orgId, id);
       if (!row) throw LlmAdminProblems.providerNotFound.error('Provider not found');
       const gone = (await models.inOrg(tx, orgId)).filter((m) => m.provider_id === id);
