@@ -26,8 +26,9 @@ vi.mock('../src/modules/chat/repository.ts', () => ({
 }));
 
 const log = { warn: () => {}, info: () => {}, error: () => {}, debug: () => {} } as unknown as Logger;
-const published: number[][] = [];
-const realtime = { publish: async (_key: string, m: { data: { chunks: StoredChunk[] } }) => void published.push(m.data.chunks.map((c) => c.seq)) } as unknown as RealtimeBroker;
+/** Each message that tells other instances what one write stored: `answer:last seq` of each answer. */
+const published: string[][] = [];
+const realtime = { publish: async (_key: string, m: { data: { answers: [string, number][] } }) => void published.push(m.data.answers.map(([id, seq]) => `${id}:${seq}`)) } as unknown as RealtimeBroker;
 /** One database per test: each has its own appender (one per app instance). */
 let db = {} as Executor;
 const writer = (messageId = 'm') => createChunkWriter({ db, realtime, clock: { now: () => new Date() }, log, messageId, firstSeq: 2, onPulse: () => {} });
@@ -70,7 +71,7 @@ describe('the chunk writer with a slow table', () => {
     expect(await releasing(w.close())).toBe(true);
     const written = calls.flatMap((c) => c.seqs);
     expect(written).toEqual([2, 3, 4, 5, 6]);
-    expect(published.flat()).toEqual([2, 3, 4, 5, 6]);
+    expect(published).toEqual([['m:3'], ['m:6']]);
     expect(w.nextSeq()).toBe(7);
   });
 
@@ -88,7 +89,7 @@ describe('the chunk writer with a slow table', () => {
     expect(calls.map((c) => c.seqs)).toEqual([[2], [3, 4, 5, 6, 7]]);
     calls[1].release();
     await settle();
-    expect(published).toEqual([[2], [3, 4, 5, 6, 7]]);
+    expect(published).toEqual([['m:2'], ['m:7']]);
   });
 
   it('writes the answers of an instance that wait for the table together, in one statement', async () => {
@@ -108,7 +109,8 @@ describe('the chunk writer with a slow table', () => {
     expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c']]);
     expect(calls[1].seqs).toEqual([2, 2]);
     await Promise.all([releasing(a.close()), releasing(b.close()), releasing(c.close())]);
-    expect(published.flat()).toEqual([2, 2, 2]);
+    // One message for the statement of b and c.
+    expect(published).toEqual([['a:2'], ['b:2', 'c:2']]);
   });
 
   it('stores the text of every answer at the same ticks, so their writes go together', async () => {
@@ -191,7 +193,7 @@ describe('the chunk writer with a slow table', () => {
     expect(calls.map((x) => x.answers)).toEqual([['a'], ['b', 'c'], ['b'], ['c']]);
     calls[3].release();
     await settle();
-    expect(published).toEqual([[2], [2]]);
+    expect(published).toEqual([['a:2'], ['c:2']]);
     // b's pieces stay queued with their seq, and go with its next write.
     expect(await releasing(b.close())).toBe(true);
     expect(calls.at(-1)).toMatchObject({ answers: ['b'], seqs: [2] });
@@ -207,6 +209,6 @@ describe('the chunk writer with a slow table', () => {
     await settle();
     expect(calls.map((c) => c.seqs)).toEqual([[2], [2, 3]]);
     expect(await releasing(w.close())).toBe(true);
-    expect(published.flat()).toEqual([2, 3]);
+    expect(published).toEqual([['m:3']]);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../src/core/db/database.ts';
 import type { Logger } from '../src/core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../src/core/realtime/types.ts';
-import { answerChannel, CHUNKS_EVENT, followAnswer, pendingLocally, publishChunks, publishLocally, publishStored, registerWriter } from '../src/modules/chat/live.ts';
+import { answerChannel, CHUNKS_EVENT, followAnswer, pendingLocally, publishChunks, publishLocally, publishStored, registerWriter, STORED_EVENT, writesLocally } from '../src/modules/chat/live.ts';
 import { createTails } from '../src/modules/chat/tail.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 
@@ -61,22 +61,32 @@ describe('an answer\'s chunks on the instance that writes them', () => {
     expect(here.subscribers.get(answerChannel('m1'))?.size).toBe(0);
   });
 
-  it('go to followers here as they come, to the broker once stored, and a late follower here finds the unstored ones', () => {
+  it('go to followers here as they come; once stored, every instance hears in one message which answers have which seqs', () => {
     const here = broker();
     const local: RealtimeMessage[] = [];
+    const m4: RealtimeMessage[] = [];
     followAnswer(here.b, 'm3', (m) => local.push(m));
+    followAnswer(here.b, 'm4', (m) => m4.push(m));
     publishLocally(here.b, 'm3', [text(2)]);
     expect(seqs(local)).toEqual([2]);
     expect(here.state.published).toBe(0);
-    publishStored(here.b, 'm3', [text(2)]);
-    expect(here.state.published).toBe(1);
+
+    // 250 answers stored by one write: three messages (each within NOTIFY's limit), each follower told its answer's seq.
+    const stored = Array.from({ length: 250 }, (_, i) => [`x${i}`, i] as [string, number]);
+    publishStored(here.b, [['m3', 2], ...stored, ['m4', 7]]);
+    expect(here.state.published).toBe(3);
+    expect(local.at(-1)).toEqual({ event: STORED_EVENT, data: { seq: 2 } });
+    expect(m4).toEqual([{ event: STORED_EVENT, data: { seq: 7 } }]);
 
     const queue = [text(3), text(4)];
     const forget = registerWriter(here.b, 'm3', () => queue);
     expect(pendingLocally(here.b, 'm3')?.map((c) => c.seq)).toEqual([3, 4]);
+    expect(writesLocally(here.b, 'm3')).toBe(true);
     expect(pendingLocally(here.b, 'other')).toBeNull();
+    expect(writesLocally(here.b, 'other')).toBe(false);
     forget();
     expect(pendingLocally(here.b, 'm3')).toBeNull();
+    expect(writesLocally(here.b, 'm3')).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@
 // provider streams reaches them without waiting for the database. The table is written in
 // batches: text deltas and usage at the next tick of FLUSH_MS (or sooner past FLUSH_CHARS), any
 // other chunk at once with what is queued before it; the other instances hear a batch once it
-// is stored. Each write also beats the answer's heart (updated_at) and reads whether it is still
+// is stored (one message for all the answers of a shared write). Each write also beats the answer's heart (updated_at) and reads whether it is still
 // streaming and whether a stop was asked; `beat()` does the same when no write has. The writes of all the
 // answers an instance streams go together, one statement at a time (createAppender), and their
 // ticks are the same, so a thousand answers make a few statements a second, not a thousand.
@@ -43,7 +43,7 @@ interface Append {
  * once a second make a few statements a second, not a thousand, whose round trips to the
  * database kept the event loop waiting for a core (BENCHMARKS.md, chat); quiet, a write goes at once.
  */
-function createAppender(db: Executor) {
+function createAppender(db: Executor, realtime: RealtimeBroker) {
   const waiting: Append[] = [];
   let running = false;
 
@@ -66,8 +66,15 @@ function createAppender(db: Executor) {
     }
   }
 
+  /** Each answer learns its pulse; other instances learn, in one message, which answers' chunks are stored now. */
   function settle(group: readonly Append[], pulses: Map<string, Pulse>) {
-    for (const a of group) a.done(pulses.get(a.messageId) ?? { streaming: false });
+    const stored: [string, number][] = [];
+    for (const a of group) {
+      const pulse = pulses.get(a.messageId) ?? { streaming: false };
+      if (pulse.streaming && a.batch.length) stored.push([a.messageId, a.batch[a.batch.length - 1].seq]);
+      a.done(pulse);
+    }
+    if (stored.length) publishStored(realtime, stored);
   }
 
   return {
@@ -83,13 +90,13 @@ function createAppender(db: Executor) {
 /** Milliseconds from `now` to the next multiple of FLUSH_MS (never 0: a tick that is due now is the next one). */
 export const untilNextTick = (now: number) => FLUSH_MS - (now % FLUSH_MS);
 
-/** One appender per database (one per app instance). */
+/** One appender per database (one per app instance, with its one broker). */
 const appenders = new WeakMap<Executor, ReturnType<typeof createAppender>>();
 
-function appenderOf(db: Executor) {
+function appenderOf(db: Executor, realtime: RealtimeBroker) {
   let appender = appenders.get(db);
   if (!appender) {
-    appender = createAppender(db);
+    appender = createAppender(db, realtime);
     appenders.set(db, appender);
   }
   return appender;
@@ -144,7 +151,7 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       const batch = [...queue];
       let pulse: Pulse;
       try {
-        pulse = await appenderOf(db).append(messageId, batch, clock.now());
+        pulse = await appenderOf(db, realtime).append(messageId, batch, clock.now());
       } catch (err) {
         // Kept queued, with their seqs, for the next write; a reader gives the answer up if this lasts.
         if (!failing) log.warn({ messageId, err: (err as Error).message }, 'chat: answer chunks not written; retrying with the next write');
@@ -154,7 +161,6 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       failing = false;
       queue = queue.slice(batch.length);
       if (batch.length) lastStored = batch;
-      if (batch.length && pulse.streaming) publishStored(realtime, messageId, batch);
       opts.onPulse(pulse);
     });
     chain = waiting;

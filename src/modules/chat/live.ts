@@ -8,9 +8,13 @@
 // the sequence, or nothing for a while, reads the table (tail.ts).
 //
 // Followers on the instance that writes the answer (the client that asked, most often) get each
-// chunk straight from the writer as it comes, before it is stored (publishLocally), and again
-// through the broker once stored (a duplicate, which they skip by seq): neither the batching of
-// the writes nor a NOTIFY that waits for a pool connection, comes late or is dropped delays them.
+// chunk straight from the writer as it comes, before it is stored (publishLocally): neither the
+// batching of the writes nor a NOTIFY that waits for a pool connection, comes late or is dropped
+// delays them. Followers elsewhere learn from one message per shared write (publishStored, on
+// the key `chat.stored`) which answers have chunks stored up to which seq, and read them from
+// the table: a thousand answers streaming make a few small messages a second, not a thousand
+// carrying their text to every instance, the writer's own included. An answer's end goes to
+// all with its `done` chunk (publishChunks).
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -20,6 +24,12 @@ export const answerChannel = (messageId: string) => `chat.answer:${messageId}`;
 export const CHUNKS_EVENT = 'chat.chunks';
 /** A stop was asked: the instance running the answer aborts it. */
 export const STOP_EVENT = 'chat.stop';
+/** An answer's chunks are stored up to `data.seq`: a follower that has not seen them reads the table. */
+export const STORED_EVENT = 'chat.stored';
+/** The broker key of the stored-chunks messages, which every instance hears; no user id (a UUID) equals it. */
+const STORED_KEY = 'chat.stored';
+/** Answers named by one stored-chunks message: within the broker's envelope (MAX_ENVELOPE_BYTES, about 50 bytes each). */
+const STORED_PER_MESSAGE = 120;
 
 type Listener = (message: RealtimeMessage) => void;
 /** This instance's followers (one broker per app instance), by answer. */
@@ -32,6 +42,17 @@ export function followAnswer(realtime: RealtimeBroker, messageId: string, onMess
   if (!byAnswer) {
     byAnswer = new Map();
     localFollowers.set(realtime, byAnswer);
+    // Once per broker (per app instance), for as long as it lives: which answers other instances stored.
+    const followers = byAnswer;
+    realtime.subscribe(STORED_KEY, (m) => {
+      const answers = (m.data as { answers?: unknown } | null)?.answers;
+      if (m.event !== STORED_EVENT || !Array.isArray(answers)) return;
+      for (const entry of answers) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') continue;
+        const listeners = followers.get(entry[0]);
+        if (listeners?.size) tell(listeners, { event: STORED_EVENT, data: { seq: entry[1] } });
+      }
+    });
   }
   let listeners = byAnswer.get(messageId);
   if (!listeners) {
@@ -62,6 +83,9 @@ export function registerWriter(realtime: RealtimeBroker, messageId: string, pend
   };
 }
 
+/** Whether the answer is written on this instance (its writer then feeds the followers here). */
+export const writesLocally = (realtime: RealtimeBroker, messageId: string): boolean => localWriters.get(realtime)?.has(messageId) ?? false;
+
 /**
  * The answer's chunks this instance has and the table may not yet (in seq order), or null when
  * the answer is not written here: what a follower that joined late, or missed a local message,
@@ -74,27 +98,39 @@ export function pendingLocally(realtime: RealtimeBroker, messageId: string): rea
 /** To this instance's followers of the answer only, now (the writer, as each chunk comes). */
 export function publishLocally(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
   const listeners = localFollowers.get(realtime)?.get(messageId);
-  if (!listeners?.size) return;
-  const message: RealtimeMessage = { event: CHUNKS_EVENT, data: { chunks } };
+  if (listeners?.size) tell(listeners, { event: CHUNKS_EVENT, data: { chunks } });
+}
+
+function tell(listeners: ReadonlySet<Listener>, message: RealtimeMessage): void {
   for (const listener of [...listeners]) {
     try {
       listener(message);
     } catch {
-      // A follower's failure is its own; the others still get the chunks.
+      // A follower's failure is its own; the others still get the message.
     }
   }
 }
 
-/** Chunks now in the table, to every instance's followers through the broker. */
-export function publishStored(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
-  // publish never throws: a message it drops is found in the table by the followers.
+/**
+ * Answers whose chunks one write stored, each with its last seq, to every instance through the
+ * broker: a few messages for all of them. Followers elsewhere read the table (tail.ts).
+ */
+export function publishStored(realtime: RealtimeBroker, stored: readonly (readonly [messageId: string, seq: number])[]): void {
+  for (let i = 0; i < stored.length; i += STORED_PER_MESSAGE) {
+    // publish never throws: a message it drops leaves the followers to their poll of the table.
+    void realtime.publish(STORED_KEY, { event: STORED_EVENT, data: { answers: stored.slice(i, i + STORED_PER_MESSAGE) } });
+  }
+}
+
+/** To every instance's followers through the broker, with the chunks. */
+function publishToAll(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
   void realtime.publish(answerChannel(messageId), { event: CHUNKS_EVENT, data: { chunks } });
 }
 
 /** Both: chunks stored before anyone heard of them (an answer's end). */
 export function publishChunks(realtime: RealtimeBroker, messageId: string, chunks: readonly StoredChunk[]): void {
   publishLocally(realtime, messageId, chunks);
-  publishStored(realtime, messageId, chunks);
+  publishToAll(realtime, messageId, chunks);
 }
 
 export function publishStop(realtime: RealtimeBroker, messageId: string): Promise<void> {

@@ -6,14 +6,15 @@
 // connection would have.
 //
 // A live message is used only when it is the next in the sequence; a gap (a message dropped or
-// sent without its data), and every POLL_MS without news, read the table instead. Nothing
+// sent without its data), word from another instance that chunks were stored past the last
+// sent one, and every POLL_MS without news, read the table instead. Nothing
 // new for a while also asks whether the answer's generation is still alive (a dead one is
 // closed from what it stored, which writes its `done`).
 import { Readable } from 'node:stream';
 import type { Executor } from '../../core/db/database.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { RealtimeBroker, RealtimeMessage } from '../../core/realtime/types.ts';
-import { CHUNKS_EVENT, followAnswer, pendingLocally, STOP_EVENT } from './live.ts';
+import { CHUNKS_EVENT, followAnswer, pendingLocally, STOP_EVENT, STORED_EVENT, writesLocally } from './live.ts';
 import { chunks } from './repository.ts';
 import type { StoredChunk } from './transcript.ts';
 
@@ -156,6 +157,12 @@ export function createTails(opts: TailOptions) {
     const onMessage = (m: RealtimeMessage) => {
       // A stop is asked, or the conversation deleted: the latter ends the stream now, not at the next poll.
       if (m.event === STOP_EVENT) return void pullInBackground(true);
+      if (m.event === STORED_EVENT) {
+        // Written here: the writer brought these already. Elsewhere: read them, unless sent.
+        const seq = (m.data as { seq?: unknown } | null)?.seq;
+        if (writesLocally(realtime, messageId) || (typeof seq === 'number' && seq <= last)) return;
+        return void pullInBackground(false);
+      }
       if (m.event !== CHUNKS_EVENT) return;
       const list = (m.data as { chunks?: StoredChunk[] } | null)?.chunks;
       if (!Array.isArray(list)) return void pullInBackground(false);
