@@ -1,5 +1,5 @@
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { recordingExecutor } from '../../../test/recording-executor.ts';
 import type { Database } from '../../core/db/database.ts';
 import { createOrgCache, LLM_ADMIN_INVALIDATION_CHANNEL } from './org-cache.ts';
 
@@ -99,31 +99,8 @@ describe('org cache', () => {
 
   it('notifies in the transaction of a change, then evicts here once it committed; a change that fails evicts nothing', async () => {
     const sent: string[] = [];
-    // A Kysely whose driver records each statement's second parameter (pg_notify's payload).
-    const db = new Kysely<any>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createIntrospector: (k) => new PostgresIntrospector(k),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
-        createDriver: () => ({
-          init: async () => {},
-          acquireConnection: async () => ({
-            executeQuery: async (query: { parameters: readonly unknown[] }) => {
-              sent.push(String(query.parameters[1]));
-              return { rows: [] };
-            },
-            streamQuery: () => {
-              throw new Error('not used');
-            },
-          }),
-          beginTransaction: async () => {},
-          commitTransaction: async () => {},
-          rollbackTransaction: async () => {},
-          releaseConnection: async () => {},
-          destroy: async () => {},
-        }),
-      },
-    });
+    // pg_notify's payloads (its second parameter).
+    const db = recordingExecutor((parameters) => sent.push(String(parameters[1])));
     const cache = createOrgCache(fakeDatabase().database);
     await cache.load('catalog', 'o1', async () => 'cached');
     await expect(cache.change(db, { org: 'o1' }, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');

@@ -1,8 +1,8 @@
-import { Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { recordingExecutor as recordingQueries } from '../../../test/recording-executor.ts';
 import { createMemoryCache } from '../../core/cache/memory.ts';
 import type { Cache } from '../../core/cache/types.ts';
-import type { Database, Executor } from '../../core/db/database.ts';
+import type { Database } from '../../core/db/database.ts';
 import { createRoleCache, ROLE_INVALIDATION_CHANNEL } from './role-cache.ts';
 import type { EffectiveRole } from './rules.ts';
 
@@ -99,33 +99,8 @@ function fakeNetwork() {
 /** A Redis stand-in: one store every instance sees, flagged as shared. */
 const sharedCache = (): Cache => ({ ...createMemoryCache(), shared: true });
 
-/** An executor that records the NOTIFY payloads it is asked to send. */
-function recordingExecutor(sent: string[]): Executor {
-  return new Kysely<any>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-      createDriver: () => ({
-        init: async () => {},
-        acquireConnection: async () => ({
-          executeQuery: async (query: { parameters: readonly unknown[] }) => {
-            sent.push(String(query.parameters[1]));
-            return { rows: [] };
-          },
-          streamQuery: () => {
-            throw new Error('not used');
-          },
-        }),
-        beginTransaction: async () => {},
-        commitTransaction: async () => {},
-        rollbackTransaction: async () => {},
-        releaseConnection: async () => {},
-        destroy: async () => {},
-      }),
-    },
-  });
-}
+/** An executor that records the NOTIFY payloads (pg_notify's second parameter) it is asked to send. */
+const recordingExecutor = (sent: string[]) => recordingQueries((parameters) => sent.push(String(parameters[1])));
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
 const viewer: EffectiveRole = { role: 'viewer', inherited: false, sourceOrgId: 'o1' };
