@@ -95,7 +95,7 @@ export function createRedisCache(opts: RedisCacheOptions): Cache {
   const onSubscriberReady = clearLocal;
   subscriber.on('message', onMessage);
   subscriber.on('ready', onSubscriberReady);
-  subscriber.subscribe(channel).catch((err: Error) => log.warn({ err: err.message }, 'cache invalidation subscription failed'));
+  redis.subscribe(channel).catch((err: Error) => log.warn({ err: err.message }, 'cache invalidation subscription failed'));
 
   async function afterOutage() {
     clearLocal();

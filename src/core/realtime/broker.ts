@@ -31,7 +31,7 @@ interface Envelope {
 export interface RealtimeBrokerOptions {
   database: Database;
   /** The process's Redis connections (commands, and the shared SUBSCRIBE connection). */
-  redis?: Pick<RedisConnection, 'client' | 'isUp' | 'subscriber'>;
+  redis?: Pick<RedisConnection, 'client' | 'isUp' | 'subscriber' | 'subscribe' | 'unsubscribe'>;
   log: Logger;
   notifyChannel?: string;
   redisChannel?: string;
@@ -175,10 +175,10 @@ export function createRealtimeBroker(opts: RealtimeBrokerOptions): RealtimeBroke
         subscriber.on('message', onMessage);
         // Not awaited: with Redis down at start the subscription waits in ioredis's queue
         // (and is renewed on every reconnect) while NOTIFY carries the messages.
-        subscriber.subscribe(redisChannel).catch((err: Error) => log.warn({ err: err.message }, 'realtime: redis subscribe failed'));
+        redis.subscribe(redisChannel).catch((err: Error) => log.warn({ err: err.message }, 'realtime: redis subscribe failed'));
         unsubscribeRedis = () => {
           subscriber.off('message', onMessage);
-          subscriber.unsubscribe(redisChannel).catch(() => {});
+          redis.unsubscribe(redisChannel).catch(() => {});
         };
       }
     },

@@ -96,6 +96,7 @@ describe('redis connection', () => {
     }
   });
 
+  // Renewed by createRedis on each 'ready', not by ioredis (autoResubscribe off): this fails without it.
   it('restores subscriptions after an outage', async () => {
     const { log } = captureLog();
     const redis = createRedis({ url: server.url, log, maxReconnectDelayMs: 200 });
@@ -103,7 +104,7 @@ describe('redis connection', () => {
     try {
       const sub = redis.subscriber();
       sub.on('message', (_channel, message) => received.push(message));
-      await sub.subscribe('test-channel');
+      await redis.subscribe('test-channel');
       expect(await eventually(() => redis.isUp())).toBe(true);
       await redis.client.publish('test-channel', 'before');
       expect(await eventually(() => received.includes('before'))).toBe(true);

@@ -12,10 +12,13 @@ export interface RedisConnection {
   /** True while `client` is connected and ready. */
   isUp(): boolean;
   /**
-   * A second connection for SUBSCRIBE (a subscribed connection runs no other command),
-   * made on first use. Its subscriptions are restored after every reconnect.
+   * A second connection for SUBSCRIBE (a subscribed connection runs no other command), made
+   * on first use: listen to its `message` events, and subscribe through `subscribe` below.
    */
   subscriber(): Redis;
+  /** Subscribes the subscriber connection to `channel`, now and after every reconnect. */
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
   /**
    * Settles when the first connection attempt has succeeded or failed, or after `timeoutMs`.
    * Start-up waits for it, so the first requests count their rate limits in Redis, not in a
@@ -92,6 +95,8 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
   });
 
   let sub: Redis | undefined;
+  /** The subscriber's channels, subscribed again on each reconnect (see subscriber()). */
+  const channels = new Set<string>();
   opts.metrics?.gauge('redis_up', 'Redis connection ready (1) or not (0)', () => (client.status === 'ready' ? 1 : 0));
 
   return {
@@ -115,10 +120,25 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
       // The offline queue stays on here: SUBSCRIBE is not on a request's path, and queued
       // subscriptions made before the first connection must still take effect.
       if (!sub) {
-        sub = new Redis(opts.url, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null });
-        sub.on('error', () => {}); // its outages are the client's, already logged
+        // Subscriptions are renewed here, not by ioredis: its own renewal after a reconnect
+        // leaves the SUBSCRIBE's promise unhandled, and the connection closing before Redis
+        // answers it (Redis flapping, or shutdown) rejected it and ended the process.
+        const connection = new Redis(opts.url, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null, autoResubscribe: false });
+        connection.on('error', () => {}); // its outages are the client's, already logged
+        connection.on('ready', () => {
+          if (channels.size) connection.subscribe(...channels).catch(() => {}); // the next reconnect tries again
+        });
+        sub = connection;
       }
       return sub;
+    },
+    async subscribe(channel) {
+      channels.add(channel);
+      await this.subscriber().subscribe(channel);
+    },
+    async unsubscribe(channel) {
+      channels.delete(channel);
+      await sub?.unsubscribe(channel);
     },
     onChange(fn) {
       listeners.add(fn);
