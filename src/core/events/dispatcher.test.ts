@@ -196,6 +196,48 @@ describe('dispatcher', () => {
     await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ${bad}`.execute(database.db);
   });
 
+  it('delivers an event after a quiet spell at once, and events that come on its heels together', async () => {
+    const type = newType();
+    const batches: { ids: string[]; at: number }[] = [];
+    const delivered = new Set<string>();
+    let handled: string[] = [];
+    const d = dispatcher(
+      [
+        sub('x.gathered', type, async (event) => {
+          handled.push(event.id);
+        }),
+      ],
+      {
+        pollIntervalMs: 60_000,
+        gatherMs: 400,
+        onDelivered: () => {
+          if (!handled.length) return;
+          batches.push({ ids: handled, at: performance.now() });
+          for (const id of handled) delivered.add(id);
+          handled = [];
+        },
+      },
+    );
+    await d.start();
+    try {
+      // A quiet spell longer than the window since the start's pass.
+      await new Promise((r) => setTimeout(r, 450));
+      const quiet = performance.now();
+      const first = await publish(type);
+      await vi.waitFor(() => expect(delivered.has(first)).toBe(true), { timeout: 2000, interval: 5 });
+      // Woken by its NOTIFY (the poll is a minute away), and not held for a window.
+      expect(batches).toHaveLength(1);
+      expect(batches[0].at - quiet).toBeLessThan(390);
+      // Three more, each committed on its own while the window since that pass runs: one pass takes them all.
+      const next = [await publish(type), await publish(type), await publish(type)];
+      await vi.waitFor(() => expect(next.every((id) => delivered.has(id))).toBe(true), { timeout: 3000, interval: 5 });
+      expect(batches.map((b) => b.ids)).toEqual([[first], next]);
+      expect(batches[1].at - batches[0].at).toBeGreaterThanOrEqual(390);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('drains a backlog of several batches in one pass, each subscriber getting the events in order', async () => {
     const type = newType();
     const seen: string[] = [];

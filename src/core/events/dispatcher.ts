@@ -38,6 +38,12 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives (retries that come due, missed notifications). */
   pollIntervalMs?: number;
+  /**
+   * A pass woken by a NOTIFY starts at least this long after the previous pass started: while
+   * events keep coming, they wait up to this long and go together. An event after a quiet spell
+   * goes at once.
+   */
+  gatherMs?: number;
   /** First retry delay; doubles with each attempt, with jitter. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -96,6 +102,13 @@ const unwrap = <T>(o: Outcome<T>): T => {
 
 /** Modules delivering at once: each holds a connection of the pool's background share. */
 const SUBSCRIBERS_AT_ONCE = 4;
+/**
+ * A pass costs about nine statements whether it carries one event or fifty (claim, each
+ * subscriber's transaction, the record). Events that come one by one, faster than a pass
+ * takes (a hundred answers ending a second), each paid a pass of their own; waiting up to this
+ * long for the next pass makes a few go together (BENCHMARKS.md, chat).
+ */
+const DEFAULT_GATHER_MS = 20;
 
 const sameSubscribers = (a: Subscriber<any>[], b: Subscriber<any>[]) => a === b || (a.length === b.length && a.every((s, i) => s === b[i]));
 
@@ -152,6 +165,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const batchSize = opts.batchSize ?? 500;
   const observeLag = opts.onDelivered;
   const pollIntervalMs = opts.pollIntervalMs ?? 1000;
+  const gatherMs = opts.gatherMs ?? DEFAULT_GATHER_MS;
   const backoffBaseMs = opts.backoffBaseMs ?? 1000;
   const backoffMaxMs = opts.backoffMaxMs ?? 10 * 60_000;
   const leaseMs = opts.leaseMs ?? 60_000;
@@ -187,6 +201,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   let wakeRequested = false;
   let inFlight = false;
   let lastCleanup = 0;
+  /** When the last pass started (performance.now()): the gather window runs from it. */
+  let lastPassAt = Number.NEGATIVE_INFINITY;
   // While the database is away every pass fails: one line, then a summary every 30 s.
   const passes = createFailureLog(log, 'event dispatcher pass');
 
@@ -473,19 +489,23 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     if (!running || inFlight) return;
     inFlight = true;
     wakeRequested = false;
+    lastPassAt = performance.now();
     current = tick()
       .then(() => passes.ok())
       .catch((err) => passes.failed(err))
       .finally(() => {
         inFlight = false;
-        schedule(wakeRequested ? 0 : pollIntervalMs);
+        schedule(wakeRequested ? untilGathered() : pollIntervalMs);
       });
   }
 
+  /** 0 after a quiet spell; else what is left of the gather window since the last pass began. */
+  const untilGathered = () => Math.max(0, Math.ceil(lastPassAt + gatherMs - performance.now()));
+
   function wake() {
     wakeRequested = true;
-    // A pass in progress sees the flag when it ends and runs again at once.
-    if (!inFlight) schedule(0);
+    // A pass in progress sees the flag when it ends and runs again, once the gather window is over.
+    if (!inFlight) schedule(untilGathered());
   }
 
   return {
