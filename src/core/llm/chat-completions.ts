@@ -29,9 +29,16 @@ export interface ChatCompletionsConfig {
   request: NodeRequest;
 }
 
-/** A streamed answer opened: its parts, read one at a time; `return()` closes the response. */
+/** A streamed answer opened, not read yet. */
 export interface OpenedStream {
-  parts: AsyncGenerator<LanguageModelV3StreamPart, void>;
+  /**
+   * Reads the answer to its end (once), handing each part to `onPart` as the socket's text
+   * arrives, in order and synchronously. Rejects when the response fails or is cut off, or with
+   * what `onPart` threw (the response is then closed).
+   */
+  read(onPart: (part: LanguageModelV3StreamPart) => void): Promise<void>;
+  /** Closes the response (a stop, an error): `read` then rejects, unless it had ended. */
+  cancel(): void;
   request: { body: unknown };
   response: { headers: Record<string, string> };
 }
@@ -88,7 +95,7 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
     const status = res.statusCode ?? 502;
     const responseHeaders = headersOf(res);
     if (status < 200 || status > 299) throw await refused(res, status, responseHeaders, url, body);
-    return { parts: partsOf(res, warnings, config.name, options.includeRawChunks === true), request: { body }, response: { headers: responseHeaders } };
+    return { ...partReader(res, warnings, config.name, options.includeRawChunks === true), request: { body }, response: { headers: responseHeaders } };
   }
 
   return {
@@ -101,15 +108,20 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
       // Structured output and provider options (Trellis streams neither) are the SDK's model's to send.
       if (options.responseFormat?.type === 'json' || options.providerOptions) return sdkModel.doStream(options);
       const opened = await openStream(options);
-      const { parts } = opened;
+      let cancelled = false;
+      // Parts are queued as they come (an answer is a few kilobytes), as the SDK's model queues them.
       const stream = new ReadableStream<LanguageModelV3StreamPart>({
-        async pull(controller) {
-          const next = await parts.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
+        start(controller) {
+          opened.read((part) => controller.enqueue(part)).then(
+            () => controller.close(),
+            (err) => {
+              if (!cancelled) controller.error(err);
+            },
+          );
         },
-        async cancel() {
-          await parts.return();
+        cancel() {
+          cancelled = true;
+          opened.cancel();
         },
       });
       return { stream, request: opened.request, response: opened.response };
@@ -151,104 +163,91 @@ async function refused(res: IncomingMessage, status: number, responseHeaders: Re
 }
 
 /**
- * The body's text as it arrives, pulled one piece at a time from node's events: no web stream,
- * no async iterator, a promise only when there is nothing to read yet. Pauses the socket when
- * the reader falls behind; a body that closes before its end (the connection dropped) fails.
+ * The response's events as the SDK's parts, each handed on as soon as the socket's text
+ * completes it: no queue, no promise or iterator per piece. An event is the `data:` lines before
+ * a blank line (CRLF, LF or CR); `[DONE]` ends nothing by itself (the body's end does); a chunk
+ * that is not JSON, or not a chunk, is an `error` part and the answer goes on, as in the SDK's
+ * model. A body that closes before its end (the connection dropped) fails the read.
  */
-function bodyReader(body: IncomingMessage) {
-  const queue: string[] = [];
-  let ended = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const resolve = wake;
-    wake = undefined;
-    resolve?.();
-  };
-  body.setEncoding('utf8');
-  body.on('data', (piece: string) => {
-    queue.push(piece);
-    if (queue.length >= 16) body.pause();
-    notify();
-  });
-  body.on('end', () => {
-    ended = true;
-    notify();
-  });
-  body.on('error', (err) => {
-    failure ??= err;
-    notify();
-  });
-  body.on('close', () => {
-    if (!ended) failure ??= Object.assign(new Error('the response was cut off before its end'), { code: 'ECONNRESET' });
-    notify();
-  });
-  return {
-    /** The next piece; null at the end. */
-    async read(): Promise<string | null> {
-      while (queue.length === 0) {
-        if (failure !== undefined) throw failure;
-        if (ended) return null;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+function partReader(body: IncomingMessage, warnings: SharedV3Warning[], name: string, raw: boolean): Pick<OpenedStream, 'read' | 'cancel'> {
+  const chunks = createChunkMapper(name);
+  let buffer = '';
+  let data: string | undefined;
+  let reading = false;
+
+  /** Hands on the events the buffer completes; `ended`: the body has ended (a last \r is a line end). */
+  function events(ended: boolean, onPart: (part: LanguageModelV3StreamPart) => void) {
+    let start = 0;
+    for (;;) {
+      let end = start;
+      while (end < buffer.length && buffer.charCodeAt(end) !== 10 && buffer.charCodeAt(end) !== 13) end++;
+      if (end === buffer.length) break;
+      // \r\n is one line end; a \r at the buffer's end waits to see whether \n follows.
+      let after = end + 1;
+      if (buffer.charCodeAt(end) === 13) {
+        if (after === buffer.length && !ended) break;
+        if (buffer.charCodeAt(after) === 10) after++;
       }
-      const piece = queue.shift()!;
-      if (queue.length < 4 && body.isPaused()) body.resume();
-      return piece;
+      const line = buffer.slice(start, end);
+      start = after;
+      if (line === '') {
+        if (data !== undefined && data !== '[DONE]') chunks.map(parse(data), raw, onPart);
+        data = undefined;
+      } else if (line.startsWith('data:')) {
+        const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
+        data = data === undefined ? value : `${data}\n${value}`;
+      }
+      // Other fields (event, id, retry) and comments say nothing a chat completion needs.
+    }
+    if (start > 0) buffer = buffer.slice(start);
+  }
+
+  return {
+    read(onPart) {
+      if (reading) return Promise.reject(new Error('a streamed answer is read once'));
+      reading = true;
+      return new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const fail = (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          // Ended early (an error, a stop): the provider's response is closed, which ends its request.
+          body.destroy();
+          reject(err);
+        };
+        body.setEncoding('utf8');
+        body.on('data', (piece: string) => {
+          if (settled) return;
+          buffer += piece;
+          try {
+            events(false, onPart);
+          } catch (err) {
+            fail(err);
+          }
+        });
+        body.on('end', () => {
+          if (settled) return;
+          try {
+            events(true, onPart);
+            // An event the body ended before its blank line is dropped, as the SSE standard (and the SDK's parser) drop it.
+            chunks.end(onPart);
+          } catch (err) {
+            return fail(err);
+          }
+          settled = true;
+          resolve();
+        });
+        body.on('error', fail);
+        body.on('close', () => fail(Object.assign(new Error('the response was cut off before its end'), { code: 'ECONNRESET' })));
+        try {
+          onPart({ type: 'stream-start', warnings });
+        } catch (err) {
+          fail(err);
+        }
+      });
     },
     cancel: () => body.destroy(),
   };
-}
-
-/**
- * The response's events as the SDK's parts. An event is the `data:` lines before a blank line
- * (CRLF, LF or CR); `[DONE]` ends nothing by itself (the body's end does); a chunk that is not
- * JSON, or not a chunk, is an `error` part and the answer goes on, as in the SDK's model.
- */
-async function* partsOf(body: IncomingMessage, warnings: SharedV3Warning[], name: string, raw: boolean): AsyncGenerator<LanguageModelV3StreamPart, void> {
-  const reader = bodyReader(body);
-  const chunks = createChunkMapper(name);
-  let ended = false;
-  yield { type: 'stream-start', warnings };
-  try {
-    let buffer = '';
-    let data: string | undefined;
-    for (;;) {
-      const piece = await reader.read();
-      if (piece === null) ended = true;
-      else buffer += piece;
-      let start = 0;
-      for (;;) {
-        let end = start;
-        while (end < buffer.length && buffer.charCodeAt(end) !== 10 && buffer.charCodeAt(end) !== 13) end++;
-        if (end === buffer.length) break;
-        // \r\n is one line end; a \r at the buffer's end waits to see whether \n follows.
-        let after = end + 1;
-        if (buffer.charCodeAt(end) === 13) {
-          if (after === buffer.length && !ended) break;
-          if (buffer.charCodeAt(after) === 10) after++;
-        }
-        const line = buffer.slice(start, end);
-        start = after;
-        if (line === '') {
-          if (data !== undefined && data !== '[DONE]') yield* chunks.map(parse(data), raw);
-          data = undefined;
-        } else if (line.startsWith('data:')) {
-          const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-          data = data === undefined ? value : `${data}\n${value}`;
-        }
-        // Other fields (event, id, retry) and comments say nothing a chat completion needs.
-      }
-      buffer = start === 0 ? buffer : buffer.slice(start);
-      if (ended) break;
-    }
-    // An event the body ended before its blank line is dropped, as the SSE standard (and the SDK's parser) drop it.
-    yield* chunks.end();
-  } finally {
-    // Ended early (an error, a stop): the provider's response is closed, which ends its request.
-    if (!ended) reader.cancel();
-  }
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; error: Error };
@@ -334,35 +333,37 @@ function createChunkMapper(name: string) {
     out.push({ type: 'reasoning-delta', id: 'reasoning-0', delta });
   }
 
-  function* drain(): Generator<LanguageModelV3StreamPart> {
-    // The common chunk, one text delta, without the array.
-    for (let i = 0; i < out.length; i++) yield out[i];
-    out.length = 0;
+  function drain(onPart: (part: LanguageModelV3StreamPart) => void) {
+    try {
+      for (let i = 0; i < out.length; i++) onPart(out[i]);
+    } finally {
+      out.length = 0;
+    }
   }
 
   return {
-    *map(chunk: Parsed, raw: boolean): Generator<LanguageModelV3StreamPart> {
-      if (raw) yield { type: 'raw', rawValue: chunk.ok ? chunk.value : undefined };
+    map(chunk: Parsed, raw: boolean, onPart: (part: LanguageModelV3StreamPart) => void): void {
+      if (raw) onPart({ type: 'raw', rawValue: chunk.ok ? chunk.value : undefined });
       if (!chunk.ok) {
         failed = true;
-        yield { type: 'error', error: chunk.error };
+        onPart({ type: 'error', error: chunk.error });
         return;
       }
       const value = chunk.value as ChunkShape | { error: unknown } | null;
       if (value && typeof value === 'object' && 'error' in value) {
         failed = true;
-        yield { type: 'error', error: value.error };
+        onPart({ type: 'error', error: value.error });
         return;
       }
       if (!value || typeof value !== 'object' || !Array.isArray((value as ChunkShape).choices)) {
         failed = true;
-        yield { type: 'error', error: new TypeValidationError({ value, cause: new Error('a chat completion chunk has a `choices` list') }) };
+        onPart({ type: 'error', error: new TypeValidationError({ value, cause: new Error('a chat completion chunk has a `choices` list') }) });
         return;
       }
       const c = value as ChunkShape;
       if (first) {
         first = false;
-        yield { type: 'response-metadata', ...getResponseMetadata(c) };
+        onPart({ type: 'response-metadata', ...getResponseMetadata(c) });
       }
       if (c.usage != null) usage = c.usage;
       const choice = c.choices[0];
@@ -397,24 +398,24 @@ function createChunkMapper(name: string) {
         }
         for (const call of delta.tool_calls) toolCallDelta(call);
       }
-      yield* drain();
+      drain(onPart);
     },
 
-    *end(): Generator<LanguageModelV3StreamPart> {
+    end(onPart: (part: LanguageModelV3StreamPart) => void): void {
       if (reasoning) out.push({ type: 'reasoning-end', id: 'reasoning-0' });
       if (text) out.push({ type: 'text-end', id: 'txt-0' });
       for (const [index, pending] of pendingToolCalls) tracker.processDelta({ index, id: pending.id, function: { arguments: pending.bufferedArguments } } as never);
       pendingToolCalls.clear();
       tracker.flush();
-      yield* drain();
+      drain(onPart);
       let finishReason: LanguageModelV3FinishReason;
       if (rawFinishReason != null) {
         finishReason = { unified: mapOpenAICompatibleFinishReason(rawFinishReason, { hasRefusal: refused }), raw: rawFinishReason };
       } else {
         finishReason = { unified: 'error', raw: undefined };
-        if (!failed) yield { type: 'error', error: new InvalidResponseDataError({ data: undefined, message: 'Response stream ended without a finish reason.' }) };
+        if (!failed) onPart({ type: 'error', error: new InvalidResponseDataError({ data: undefined, message: 'Response stream ended without a finish reason.' }) });
       }
-      yield { type: 'finish', finishReason, usage: convertOpenAICompatibleChatUsage(usage as never), providerMetadata: { [name]: {} } };
+      onPart({ type: 'finish', finishReason, usage: convertOpenAICompatibleChatUsage(usage as never), providerMetadata: { [name]: {} } });
     },
   };
 }

@@ -32,8 +32,23 @@ export function directStreamFits(call: { model: LanguageModel }, req: LlmRequest
   return typeof model === 'object' && model.specificationVersion === 'v3' && (req.maxSteps ?? 1) === 1 && !Object.values(req.tools ?? {}).some((t) => t.execute);
 }
 
-/** Yields the parts, returns the result; throws what the provider reported, as is (classify maps it). */
-export async function* directStream(call: DirectCall, req: LlmRequest, tools: ToolSet | undefined, toolChoice: Parameters<typeof prepareToolsAndToolChoice>[0]['toolChoice']): AsyncGenerator<LlmStreamPart, Omit<LlmTextResult, 'answered' | 'costMicros'>> {
+/** Where a stream's parts come from: an opened answer (chat-completions.ts), or a model's web stream. */
+interface PartSource {
+  read(onPart: (part: StreamPart) => void): Promise<void>;
+  cancel(): void;
+}
+
+/**
+ * Hands each part to `onPart` as the provider's response brings it (synchronously, no stage in
+ * between), and returns the result; throws what the provider reported, as is (classify maps it).
+ */
+export async function directStream(
+  call: DirectCall,
+  req: LlmRequest,
+  tools: ToolSet | undefined,
+  toolChoice: Parameters<typeof prepareToolsAndToolChoice>[0]['toolChoice'],
+  onPart: (part: LlmStreamPart) => void,
+): Promise<Omit<LlmTextResult, 'answered' | 'costMicros'>> {
   const { model, signal } = call;
   const prompt = await standardizePrompt({ system: req.system, messages: req.messages });
   const promptMessages = await convertToLanguageModelPrompt({ prompt, supportedUrls: await model.supportedUrls, download: undefined, abortSignal: signal });
@@ -41,85 +56,102 @@ export async function* directStream(call: DirectCall, req: LlmRequest, tools: To
   const settings = prepareCallSettings({ maxOutputTokens: req.maxOutputTokens, temperature: req.temperature });
   const { retry } = prepareRetries({ maxRetries: call.maxRetries, abortSignal: signal });
   const options = { ...settings, tools: prepared.tools, toolChoice: prepared.toolChoice, prompt: promptMessages, abortSignal: signal, includeRawChunks: true };
-  const reader = await retry(async () => (isOpenable(model) ? (await model.openStream(options)).parts : readerOf((await model.doStream(options)).stream)));
+  const source: PartSource = await retry(async () => (isOpenable(model) ? await model.openStream(options) : sourceOf((await model.doStream(options)).stream)));
 
-  let done = false;
   let text = '';
   const toolCalls: LlmToolCall[] = [];
   let finishReason: LlmFinishReason = 'other';
   let usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
-  try {
-    for (;;) {
-      let next: IteratorResult<StreamPart, void>;
-      try {
-        next = await reader.next();
-      } catch (err) {
-        // The signal fired (LLM_TIMEOUT or the caller): classify tells which.
-        if (signal.aborted) throw signal.reason;
-        throw err;
-      }
-      if (next.done) {
-        done = true;
-        break;
-      }
-      call.touch();
-      const part = next.value;
-      switch (part.type) {
-        case 'stream-start':
-          call.warn(part.warnings);
-          break;
-        case 'text-delta':
-          if (part.delta) {
-            text += part.delta;
-            yield { type: 'text', text: part.delta };
-          }
-          break;
-        case 'tool-call': {
-          const c = await toolCallOf(tools, part);
+
+  /** One part; a promise only for a tool call, whose input is checked asynchronously. */
+  function handle(part: StreamPart): Promise<void> | undefined {
+    call.touch();
+    switch (part.type) {
+      case 'stream-start':
+        call.warn(part.warnings);
+        return;
+      case 'text-delta':
+        if (part.delta) {
+          text += part.delta;
+          onPart({ type: 'text', text: part.delta });
+        }
+        return;
+      case 'tool-call':
+        return toolCallOf(tools, part).then((c) => {
           toolCalls.push(c);
           // As streamText: a call the model makes though told to make none is held back, and the answer fails at its end.
-          if (toolChoice !== 'none') yield { type: 'tool-call', ...c };
-          break;
+          if (toolChoice !== 'none') onPart({ type: 'tool-call', ...c });
+        });
+      case 'finish': {
+        finishReason = part.finishReason.unified as LlmFinishReason;
+        const u = asLanguageModelUsage(part.usage);
+        usage = { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0 };
+        if (toolChoice === 'none' && toolCalls.length) {
+          throw new ToolChoiceViolationError({ toolChoice: { type: 'none' }, finishReason, provider: model.provider, modelId: model.modelId, content: [] });
         }
-        case 'finish': {
-          finishReason = part.finishReason.unified as LlmFinishReason;
-          const u = asLanguageModelUsage(part.usage);
-          usage = { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0 };
-          if (toolChoice === 'none' && toolCalls.length) {
-            throw new ToolChoiceViolationError({ toolChoice: { type: 'none' }, finishReason, provider: model.provider, modelId: model.modelId, content: [] });
-          }
-          call.addUsage(usage);
-          yield { type: 'usage', usage };
-          break;
-        }
-        case 'error':
-          throw part.error;
+        call.addUsage(usage);
+        onPart({ type: 'usage', usage });
+        return;
       }
+      case 'error':
+        throw part.error;
     }
+  }
+
+  // While a tool call is checked, the parts after it wait their turn here.
+  let waiting: StreamPart[] | null = null;
+  let checked: Promise<void> = Promise.resolve();
+  let checkFailure: { error: unknown } | undefined;
+  const take = (part: StreamPart) => {
+    if (waiting) return void waiting.push(part);
+    const pending = handle(part);
+    if (!pending) return;
+    const queue: StreamPart[] = [];
+    waiting = queue;
+    checked = (async () => {
+      await pending;
+      while (queue.length) await handle(queue.shift()!);
+      waiting = null;
+    })();
+    // A failure there ends the answer: the provider's response is closed now, and the failure is the answer's.
+    checked.catch((error: unknown) => {
+      checkFailure ??= { error };
+      source.cancel();
+    });
+  };
+
+  let done = false;
+  try {
+    try {
+      await source.read(take);
+    } catch (err) {
+      // The signal fired (LLM_TIMEOUT or the caller): classify tells which.
+      if (signal.aborted) throw signal.reason;
+      throw checkFailure ? checkFailure.error : err;
+    }
+    await checked;
+    done = true;
   } finally {
     // Ended early (an error, a stop): the provider's request is aborted with the stream.
-    if (!done) await reader.return().catch(() => {});
+    if (!done) source.cancel();
   }
   const content = [...(text ? [{ type: 'text' as const, text }] : []), ...toolCalls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.toolCallId, toolName: c.toolName, input: c.input }))];
   return { text, toolCalls, toolResults: [], finishReason, usage, responseMessages: content.length ? [{ role: 'assistant', content }] : [] };
 }
 
-/** A model's stream read as the parts of an opened one (chat-completions.ts): `return()` cancels it. */
-async function* readerOf(stream: ReadableStream<StreamPart>): AsyncGenerator<StreamPart, void> {
+/** A model's web stream as a part source: `cancel()` cancels it. */
+function sourceOf(stream: ReadableStream<StreamPart>): PartSource {
   const reader = stream.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) {
-        done = true;
-        return;
+  return {
+    async read(onPart) {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) return;
+        onPart(next.value);
       }
-      yield next.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {});
-  }
+    },
+    cancel: () => void reader.cancel().catch(() => {}),
+  };
 }
 
 /** The call with its input parsed and checked against the tool's schema; a call that fails either is flagged `invalid`, as streamText flags it. */

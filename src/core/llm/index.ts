@@ -271,18 +271,29 @@ export function createLlm(opts: LlmOptions): Llm {
         const rt = await load();
         const call = begin(config!, req);
         const { value, target, current } = await call.firstAnswer(rt, targets, async (context) => {
-          const parts = rt.streamText(context, req);
-          const first = await parts.next();
-          if (!first.done) call.firstToken();
-          return { parts, first };
+          let answering!: () => void;
+          const answered = new Promise<void>((resolve) => {
+            answering = resolve;
+          });
+          let first = true;
+          const result = rt.streamText(context, req, (part) => {
+            if (first) {
+              first = false;
+              call.firstToken();
+              answering();
+            }
+            push(part);
+          });
+          // Under the breaker (and retried elsewhere) up to the first part, or the end of an answer without any.
+          await Promise.race([answered, result]);
+          return { result };
         });
         try {
-          let next = value.first;
-          for (; !next.done; next = await value.parts.next()) push(next.value);
-          const costMicros = await call.record(target, 'ok', next.value.usage, null);
+          const answer = await value.result;
+          const costMicros = await call.record(target, 'ok', answer.usage, null);
           const answered = call.answered(target);
-          push({ type: 'finish', finishReason: next.value.finishReason, usage: next.value.usage, costMicros, answered });
-          return { ...next.value, answered, costMicros };
+          push({ type: 'finish', finishReason: answer.finishReason, usage: answer.usage, costMicros, answered });
+          return { ...answer, answered, costMicros };
         } catch (err) {
           throw await call.failedAfterAnswer(rt, target, current, err);
         } finally {
@@ -298,14 +309,17 @@ export function createLlm(opts: LlmOptions): Llm {
 /**
  * Runs `produce` at once, to the end, whether or not anyone reads: the parts wait in a buffer
  * (an answer is a few kilobytes), so a reader that goes away (a dropped client) neither stalls
- * the answer nor loses its usage. Cancelling is the caller's signal's job.
+ * the answer nor loses its usage. Cancelling is the caller's signal's job. A reader by `each`
+ * takes the parts as they are pushed, without the buffer.
  */
 function bufferedStream(produce: (push: (part: LlmStreamPart) => void) => Promise<LlmTextResult>): LlmStream {
   const parts: LlmStreamPart[] = [];
   let settled = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
+  let listener: ((part: LlmStreamPart) => void) | undefined;
   const push = (part: LlmStreamPart) => {
+    if (listener) return listener(part);
     parts.push(part);
     wake?.();
   };
@@ -322,11 +336,20 @@ function bufferedStream(produce: (push: (part: LlmStreamPart) => void) => Promis
     },
   );
   let read = false;
+  const readOnce = () => {
+    if (read) throw new Error('an LLM stream can be read once');
+    read = true;
+  };
   return {
     result,
+    each(onPart) {
+      readOnce();
+      for (const part of parts.splice(0)) onPart(part);
+      listener = onPart;
+      return result;
+    },
     async *[Symbol.asyncIterator]() {
-      if (read) throw new Error('an LLM stream can be read once');
-      read = true;
+      readOnce();
       let i = 0;
       for (;;) {
         if (i < parts.length) {

@@ -36,8 +36,8 @@ export type Answer<T> = Omit<T, 'answered' | 'costMicros'>;
 export interface Runtime {
   generateText(call: CallContext, req: LlmRequest): Promise<Answer<LlmTextResult>>;
   generateObject<T>(call: CallContext, req: LlmObjectRequest<any>): Promise<Answer<LlmObjectResult<T>>>;
-  /** Yields the parts, returns the result; throws what the SDK reported, as is (classify maps it). */
-  streamText(call: CallContext, req: LlmRequest): AsyncGenerator<LlmStreamPart, Answer<LlmTextResult>>;
+  /** Hands each part to `onPart` as it comes (synchronously, in order), returns the result; throws what the SDK reported, as is (classify maps it). */
+  streamText(call: CallContext, req: LlmRequest, onPart: (part: LlmStreamPart) => void): Promise<Answer<LlmTextResult>>;
   classify(err: unknown, call: CallContext): Failure;
   /** The chat model of a provider, built once per provider, key, address and model (a bounded cache). */
   modelOf(provider: LlmProviderConfig, model: string, deployment: string | undefined): LanguageModel;
@@ -118,10 +118,10 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       return { object: r.output as T, finishReason: r.finishReason as LlmFinishReason, usage: usageOf(r.totalUsage) };
     },
 
-    async *streamText(call, req): AsyncGenerator<LlmStreamPart, Answer<LlmTextResult>> {
+    async streamText(call, req, onPart): Promise<Answer<LlmTextResult>> {
       if (directStreamFits(call, req)) {
         const direct = { model: call.model, signal: call.signal, maxRetries, touch: call.touch, addUsage: call.addUsage, warn: (w: readonly unknown[] | undefined) => warn(call, w) };
-        return yield* directStream(direct, req, sdkTools(req.tools), toolChoiceOf(req.toolChoice));
+        return directStream(direct, req, sdkTools(req.tools), toolChoiceOf(req.toolChoice), onPart);
       }
       const s = streamText({
         ...common(call, req),
@@ -141,20 +141,20 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         call.touch();
         switch (part.type) {
           case 'text-delta':
-            if (part.text) yield { type: 'text', text: part.text };
+            if (part.text) onPart({ type: 'text', text: part.text });
             break;
           case 'tool-call': {
             const c = toolCallOf(part);
             if (c.invalid) invalid.add(c.toolCallId);
-            yield { type: 'tool-call', ...c };
+            onPart({ type: 'tool-call', ...c });
             break;
           }
           case 'tool-result':
-            yield { type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: part.output };
+            onPart({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: part.output });
             break;
           case 'tool-error':
             // An invalid call's error repeats what its tool-call part said; only a failed execute is news.
-            if (!invalid.has(part.toolCallId)) yield { type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: messageOf(part.error), isError: true };
+            if (!invalid.has(part.toolCallId)) onPart({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: messageOf(part.error), isError: true });
             break;
           case 'start-step':
             warn(call, part.warnings);
@@ -162,7 +162,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
           case 'finish-step': {
             const step = usageOf(part.usage);
             call.addUsage(step);
-            yield { type: 'usage', usage: step };
+            onPart({ type: 'usage', usage: step });
             break;
           }
           case 'finish':

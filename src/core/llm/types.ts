@@ -155,6 +155,12 @@ export type LlmStreamPart =
  */
 export interface LlmStream extends AsyncIterable<LlmStreamPart> {
   readonly result: Promise<LlmTextResult>;
+  /**
+   * The other way to read it (once, instead of iterating): `onPart` gets the parts buffered so
+   * far at once, then each as it comes, synchronously (no promise per part, for a reader that
+   * handles a part without waiting); resolves or rejects as `result`.
+   */
+  each(onPart: (part: LlmStreamPart) => void): Promise<LlmTextResult>;
 }
 
 export interface LlmUsageQuery {

@@ -107,7 +107,8 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
 
     let text = '';
     const calls: LlmToolCall[] = [];
-    for await (const part of stream) {
+    // Each part as it comes, without a promise per part: a stream's deltas pass straight to the chunks.
+    await stream.each((part) => {
       if (part.type === 'text') {
         text += part.text;
         hooks.emit({ kind: 'text', data: { text: part.text } });
@@ -120,7 +121,7 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
         finishReason = part.finishReason;
         hooks.answeredBy(`${part.answered.provider}/${part.answered.model}`);
       }
-    }
+    });
     if (!calls.length) break;
 
     messages.push({
