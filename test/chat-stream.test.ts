@@ -11,6 +11,7 @@ import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer, createTestApp, type TestApp } from './harness.ts';
 import { type LlmServer, llmEnv, startLlmServer } from './llm-server.ts';
+import { createOutbox } from '../src/core/events/outbox.ts';
 import { chunks, messages } from '../src/modules/chat/repository.ts';
 import type { StoredChunk } from '../src/modules/chat/transcript.ts';
 import { openSse, type SseClient, textOf } from './sse.ts';
@@ -282,14 +283,23 @@ describe('an answer over a real socket', () => {
     expect((await rowsOf()).map((r) => r.id)).toEqual([question, answer]);
 
     const later = new Date(at.getTime() + 1000);
-    const done: StoredChunk = { seq: 2, kind: 'done', data: { status: 'done', usage: { inputTokens: 1, outputTokens: 2 }, model: 'm', error: null } };
+    // The end stores what the writer had not (the text), then `done`, and the event, in the same statement.
+    const rest: StoredChunk = { seq: 2, kind: 'text', data: { text: 'Hi.' } };
+    const done: StoredChunk = { seq: 3, kind: 'done', data: { status: 'done', usage: { inputTokens: 1, outputTokens: 2 }, model: 'm', error: null } };
     const set = { status: 'done' as const, content: 'Hi.', tool_calls: [], model: 'm', input_tokens: 1, output_tokens: 2, error_code: null, error_message: null, updated_at: later };
-    expect(await messages.finish(db, answer, set, done)).toMatchObject({ id: answer, status: 'done', content: 'Hi.', output_tokens: 2 });
-    expect((await chunks.all(db, answer)).map((c) => c.kind)).toEqual(['start', 'done']);
+    const outbox = createOutbox();
+    const completed = (model: string) => (source: string) =>
+      outbox.inserting(source, 'chat.message_completed', { orgId: w.orgId, conversationId: conv, messageId: answer, status: 'done', model, inputTokens: 1, outputTokens: 2, toolCalls: 0, errorCode: null }, { orgId: w.orgId });
+    const eventsOf = async () =>
+      (await sql<{ type: string; model: string; org_id: string }>`SELECT type, payload->>'model' AS model, org_id FROM core.outbox WHERE payload->>'messageId' = ${answer}`.execute(db)).rows;
+    expect(await messages.finish(db, answer, set, [rest, done], completed('first'))).toMatchObject({ id: answer, status: 'done', content: 'Hi.', output_tokens: 2 });
+    expect((await chunks.all(db, answer)).map((c) => c.kind)).toEqual(['start', 'text', 'done']);
     expect(await convRow()).toEqual({ title: 'Hello?', updated_at: later });
-    // Ended already: nothing more is written.
-    expect(await messages.finish(db, answer, { ...set, content: 'Again.' }, { ...done, seq: 3 })).toBeNull();
-    expect((await chunks.all(db, answer)).map((c) => c.seq)).toEqual([1, 2]);
+    expect(await eventsOf()).toEqual([{ type: 'chat.message_completed', model: 'first', org_id: w.orgId }]);
+    // Ended already: nothing more is written, not even the event.
+    expect(await messages.finish(db, answer, { ...set, content: 'Again.' }, [{ ...done, seq: 4 }], completed('again'))).toBeNull();
+    expect((await chunks.all(db, answer)).map((c) => c.seq)).toEqual([1, 2, 3]);
+    expect(await eventsOf()).toHaveLength(1);
 
     // Answered again (no new question): the title it has stays.
     const a3 = uuidv7();

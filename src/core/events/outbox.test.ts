@@ -1,7 +1,7 @@
 // What publishing sends to the database, compiled against a driver that runs nothing: with
 // tracing off, one INSERT that also sends the NOTIFY, with no trace columns; with tracing on,
 // the same statement carrying the active span's context.
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestTracing, type TestTracing, traceParentOf } from '../../../test/tracing-provider.ts';
 import { tracing } from '../telemetry/tracing.ts';
@@ -50,6 +50,16 @@ describe('publishing an event', () => {
     expect(sent[0].parameters).toEqual(expect.arrayContaining([ids[0], ids[1], JSON.stringify({ n: 1 }), JSON.stringify({ n: 2 }), 'a', 'b']));
     expect(await outbox.publishAll(db, [])).toEqual([]);
     expect(sent).toHaveLength(1);
+  });
+
+  it('writes an event as part of a statement of the caller, from its CTE, at most once and with the NOTIFY', async () => {
+    const { db, sent } = recordingDb();
+    const event = createOutbox().inserting('changed', 'test.happened' as never, { n: 3 } as never, { orgId: 'org-1', actorId: null });
+    await sql`WITH changed AS (UPDATE t SET x = 1 RETURNING id), event AS (${event}) SELECT id FROM changed`.execute(db);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].sql).toMatch(/event AS \(INSERT INTO core\.outbox \(id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, trace_parent, trace_state\)/);
+    expect(sent[0].sql).toMatch(/FROM \(SELECT 1 FROM "changed" LIMIT 1\) AS happened\s+RETURNING pg_notify\(\$\d+, ''\)\)/);
+    expect(sent[0].parameters).toEqual(expect.arrayContaining(['test.happened', JSON.stringify({ n: 3 }), 'org-1', OUTBOX_CHANNEL]));
   });
 
   describe('with tracing on', () => {

@@ -70,6 +70,15 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
       await insert(db, [row]);
       return row.id;
     },
+    inserting<K extends EventType>(source: string, type: K, payload: EventMap[K], meta: EventMeta = {}) {
+      const r = rowOf(type, payload, meta, captureTrace());
+      // One row at most, whatever `source` holds; none when it is empty.
+      return sql`INSERT INTO core.outbox (id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, trace_parent, trace_state)
+        SELECT ${r.id}::uuid, ${r.type}::text, ${r.version}::integer, ${r.payload}::jsonb, ${r.actor_id}::uuid, ${r.org_id}::uuid, ${r.request_id}::text,
+          ${r.api_key_id}::uuid, ${r.ip}::text, ${r.user_agent}::text, ${r.trace_parent ?? null}::text, ${r.trace_state ?? null}::text
+        FROM (SELECT 1 FROM ${sql.table(source)} LIMIT 1) AS happened
+        RETURNING pg_notify(${OUTBOX_CHANNEL}, '')`;
+    },
     async publishAll<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], events: readonly PendingEvent<K>[]) {
       if (!events.length) return [];
       const trace = captureTrace();

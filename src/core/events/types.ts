@@ -1,4 +1,5 @@
 import type { Caller } from '../context/actor.ts';
+import type { RawBuilder } from 'kysely';
 import type { Executor } from '../db/database.ts';
 
 /**
@@ -89,6 +90,14 @@ export interface EventPublisher {
    * case that changes many things at once (a dashboard's widgets, each run recorded).
    */
   publishAll<K extends EventType>(db: Executor, events: readonly PendingEvent<K>[]): Promise<string[]>;
+  /**
+   * The event's outbox row as part of the caller's own statement, for a use case whose change is
+   * one statement (a data-modifying CTE: `WITH changed AS (UPDATE … RETURNING …), event AS (<this>)`):
+   * the row is written if the CTE named `source` has a row, and not if it is empty (the change did
+   * not happen), with the NOTIFY that wakes the dispatchers, as `publish`. It spares the
+   * transaction around the change and the INSERT: three round trips.
+   */
+  inserting<K extends EventType>(source: string, type: K, payload: EventMap[K], meta?: EventMeta): RawBuilder<unknown>;
 }
 
 /** An event to publish with others (`publishAll`). */

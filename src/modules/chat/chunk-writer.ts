@@ -199,6 +199,19 @@ export function createChunkWriter(opts: ChunkWriterOptions) {
       if (wroteSinceBeat) wroteSinceBeat = false;
       else void write();
     },
+    /**
+     * The answer ends: no more writes of this writer's own. Waits for the writes under way and
+     * answers what is still not stored (its seqs given), for the end's statement to store with
+     * `done`. Local followers still find those chunks until `release()`.
+     */
+    async remaining(): Promise<StoredChunk[]> {
+      clearTimeout(timer);
+      timer = undefined;
+      await (waiting ?? chain);
+      return [...queue];
+    },
+    /** Forgets the answer here (its end is written, or it was given up). */
+    release: () => unregister(),
     /** Writes everything left; true when all of it is stored. */
     async close(): Promise<boolean> {
       try {

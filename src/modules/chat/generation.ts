@@ -132,12 +132,14 @@ export function createGenerations(deps: GenerationDeps) {
     }
     try {
       if (control.signal.reason?.kind === 'lost') return null;
-      if (!(await writer.close())) return null; // the database is away: a reader closes it from what was stored
-      return await finish(req, writer.nextSeq(), { ...end, record, model });
+      // What the writer has not stored yet goes with the end, in its statement.
+      const rest = await writer.remaining();
+      return await finish(req, rest, writer.nextSeq(), { ...end, record, model });
     } catch (err) {
       log.error({ messageId, err: (err as Error).message }, 'chat: the end of an answer was not written; a reader closes it once it is stale');
       return null;
     } finally {
+      writer.release();
       running.delete(messageId);
       settle();
     }
@@ -189,10 +191,11 @@ export function createGenerations(deps: GenerationDeps) {
   type Ending = Pick<StartAnswer, 'actor' | 'orgId' | 'conversationId' | 'messageId'>;
 
   /**
-   * Writes the message's end, its `done` chunk, the conversation's activity and the event, in the
-   * caller's transaction, if the answer is still streaming (a reader may have given it up).
+   * Writes the message's end, its chunks not stored yet (`rest`) and `done`, the conversation's
+   * activity and the event, in one statement, if the answer is still streaming (a reader may
+   * have given it up).
    */
-  async function writeEnd(tx: Executor, req: Ending, seq: number, end: End): Promise<{ row: MessageRow; done: StoredChunk } | null> {
+  async function writeEnd(db: Executor, req: Ending, rest: readonly StoredChunk[], seq: number, end: End): Promise<{ row: MessageRow; done: StoredChunk } | null> {
     const at = clock.now();
     const { record } = end;
     const done: StoredChunk = { seq, kind: 'done', data: { status: end.status, usage: record.usage, model: end.model, error: end.error } };
@@ -207,11 +210,10 @@ export function createGenerations(deps: GenerationDeps) {
       error_message: end.error?.message ?? null,
       updated_at: at,
     };
-    const row = await messages.finish(tx, req.messageId, set, done);
-    if (!row) return null;
-    await events.publish(
-      tx,
-      'chat.message_completed',
+    const event = (source: string) =>
+      events.inserting(
+        source,
+        'chat.message_completed',
       {
         orgId: req.orgId,
         conversationId: req.conversationId,
@@ -222,15 +224,16 @@ export function createGenerations(deps: GenerationDeps) {
         outputTokens: record.usage.outputTokens,
         toolCalls: record.toolCalls.length,
         errorCode: end.error?.code ?? null,
-      },
-      { actor: req.actor, orgId: req.orgId },
-    );
-    return { row, done };
+        },
+        { actor: req.actor, orgId: req.orgId },
+      );
+    const row = await messages.finish(db, req.messageId, set, [...rest, done], event);
+    return row ? { row, done } : null;
   }
 
   /** Ends an answer, then tells its followers. */
-  async function finish(req: Ending, seq: number, end: End): Promise<MessageRow | null> {
-    const written = await db.transaction().execute((tx) => writeEnd(tx, req, seq, end));
+  async function finish(req: Ending, rest: readonly StoredChunk[], seq: number, end: End): Promise<MessageRow | null> {
+    const written = await writeEnd(db, req, rest, seq, end);
     if (written) publishChunks(realtime, req.messageId, [written.done]);
     return written?.row ?? null;
   }
@@ -249,7 +252,7 @@ export function createGenerations(deps: GenerationDeps) {
         const stored = await chunks.all(tx, id);
         const seq = (stored.at(-1)?.seq ?? 0) + 1;
         const error = { code: ANSWER_ERRORS.lost, message: 'The server answering stopped responding; the answer ends with what it had written' };
-        return writeEnd(tx, { actor, orgId, conversationId: locked.conversation_id, messageId: id }, seq, { status: 'failed', error, record: foldChunks(stored), model: null });
+        return writeEnd(tx, { actor, orgId, conversationId: locked.conversation_id, messageId: id }, [], seq, { status: 'failed', error, record: foldChunks(stored), model: null });
       });
       if (written) publishChunks(realtime, id, [written.done]);
     }

@@ -1,6 +1,6 @@
 // SQL of chat: conversations, their messages (a tree) and each answer's chunks. Conversations
 // are read by org and owner together: another user's, or another org's, is simply not found.
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 import type { DocumentKind } from './documents.ts';
 import type { ChunkKind, MessageStatus, RecordedToolCall, StoredChunk } from './transcript.ts';
@@ -243,40 +243,36 @@ export const messages = {
 
   /**
    * Writes an answer's end, if it is still streaming (a reader may have given it up), in one
-   * statement: the message, its last chunk and the conversation's activity. Answers the row as
-   * it ends, or null when it was not streaming (given up, or gone: nothing is written).
+   * statement: the message, its last chunks (those not stored yet, then `done`; one already
+   * stored is left as it is), the conversation's activity, and the event `event` writes from the
+   * CTE it is given (core's `inserting`). Answers the row as it ends, or null when it was not
+   * streaming (given up, or gone: nothing is written).
    */
   finish: async (
     db: Executor,
     id: string,
     set: Pick<MessageRow, 'status' | 'content' | 'tool_calls' | 'model' | 'input_tokens' | 'output_tokens' | 'error_code' | 'error_message' | 'updated_at'>,
-    last: StoredChunk,
+    last: readonly StoredChunk[],
+    event?: (source: string) => RawBuilder<unknown>,
   ): Promise<MessageRow | null> => {
-    const row = await q(db)
-      .with('m', (d) =>
-        d
-          .updateTable('chat.messages')
-          .set({ ...set, tool_calls: json(set.tool_calls) })
-          .where('id', '=', id)
-          .where('status', '=', 'streaming')
-          .returning(MESSAGE_COLUMNS),
-      )
-      .with('last', (d) =>
-        d
-          .insertInto('chat.message_chunks')
-          .columns(['message_id', 'seq', 'kind', 'data'])
-          .expression((e) => e.selectFrom('m').select(['m.id', sql<number>`${last.seq}::integer`.as('seq'), sql<string>`${last.kind}::text`.as('kind'), sql`${json(last.data)}::jsonb`.as('data')])),
-      )
-      .with('touched', (d) =>
-        d
-          .updateTable('chat.conversations')
-          .set({ updated_at: sql`greatest(updated_at, ${set.updated_at}::timestamptz)` as never })
-          .where('id', '=', (e) => e.selectFrom('m').select('m.conversation_id')),
-      )
-      .selectFrom('m')
-      .select(MESSAGE_COLUMNS)
-      .executeTakeFirst();
-    return (row as MessageRow | undefined) ?? null;
+    const columns = sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(c)));
+    const rows = JSON.stringify(last.map((c) => ({ seq: c.seq, kind: c.kind, data: c.data })));
+    const r = await sql<MessageRow>`
+      WITH m AS (
+        UPDATE chat.messages SET status = ${set.status}, content = ${set.content}, tool_calls = ${json(set.tool_calls)}::jsonb, model = ${set.model},
+          input_tokens = ${set.input_tokens}::integer, output_tokens = ${set.output_tokens}::integer, error_code = ${set.error_code}, error_message = ${set.error_message},
+          updated_at = ${set.updated_at}::timestamptz
+        WHERE id = ${id} AND status = 'streaming'
+        RETURNING ${columns}
+      ), last AS (
+        INSERT INTO chat.message_chunks (message_id, seq, kind, data)
+        SELECT m.id, c.seq, c.kind, c.data FROM m, jsonb_to_recordset(${rows}::jsonb) AS c(seq integer, kind text, data jsonb)
+        ON CONFLICT (message_id, seq) DO NOTHING
+      ), touched AS (
+        UPDATE chat.conversations SET updated_at = greatest(updated_at, ${set.updated_at}::timestamptz) WHERE id = (SELECT conversation_id FROM m)
+      )${event ? sql`, event AS (${event('m')})` : sql``}
+      SELECT ${columns} FROM m`.execute(db);
+    return r.rows[0] ?? null;
   },
 };
 
