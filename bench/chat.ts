@@ -25,6 +25,7 @@
 // BENCH_CHAT_MANY_DELTA_MS (default 1000) and BENCH_CHAT_MANY_DELTAS (default 30) for 3;
 // BENCH_CHAT_CPU_PROF=1: the server writes a V8 CPU profile into bench/results/chat-cpuprofiles/;
 // BENCH_CHAT_TRACE_GC=1: it runs with --trace-gc and its log is kept as bench/results/chat-server.log;
+// BENCH_CHAT_DUMP=1: each phase's deltas (send time, latency) go to bench/results/chat-deltas-*.json;
 // BENCH_CHAT_HEAP_SNAPSHOTS=1: it writes a heap snapshot idle and with the many open into bench/results/ (figures then skewed);
 // BENCH_CHAT_REDIS_URL (the server's REDIS_URL: realtime over Redis), BENCH_CHAT_POOL_SIZE (its
 // DATABASE_POOL_SIZE), to compare.
@@ -134,9 +135,17 @@ function countBy(keys: string[]): Record<string, number> {
   return out;
 }
 
+/** BENCH_CHAT_DUMP=1: each delta's send time (ms from the phase's first) and latency, for a look at where the slow ones fall. */
+function dumpDeltas(records: StreamRecord[]) {
+  const start = Math.min(...records.map((r) => r.sentAt[0] ?? Number.POSITIVE_INFINITY));
+  const rows = records.flatMap((r) => r.latencies.map((l, i) => [Math.round(r.sentAt[i] - start), Math.round(l * 100) / 100]));
+  writeFileSync(join(ROOT, `bench/results/chat-deltas-${records.length}-${Date.now()}.json`), JSON.stringify(rows));
+}
+
 /** Sums up a phase's records. */
 export function summarizePhase(records: StreamRecord[], shape: StreamShape, seconds: number, expect: string): Omit<StreamsPhase, 'serverCpuUsPerDelta' | 'driverLoopDelay'> {
   const latencies = records.flatMap((r) => r.latencies);
+  if (process.env.BENCH_CHAT_DUMP === '1') dumpDeltas(records);
   const ok = records.filter((r) => r.done === expect && !r.error && r.latencies.length === shape.deltas);
   return {
     streams: records.length,

@@ -58,6 +58,14 @@ const MAX_ERROR_BODY = 64 * 1024;
 export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatCompletionsConfig): OpenableModel {
   const url = `${config.baseUrl.replace(/\/+$/, '')}/chat/completions`;
 
+  const headersWith = (extra: LanguageModelV3CallOptions['headers']) =>
+    withUserAgentSuffix(
+      combineHeaders({ 'Content-Type': 'application/json' }, withUserAgentSuffix(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}, `ai-sdk/openai-compatible/${COMPATIBLE_VERSION}`), extra),
+      `ai-sdk/provider-utils/${UTILS_VERSION}`,
+      getRuntimeEnvironmentUserAgent(),
+    );
+  let ownHeaders: Record<string, string> | undefined;
+
   async function openStream(options: LanguageModelV3CallOptions): Promise<OpenedStream> {
     const { tools, toolChoice, toolWarnings } = prepareTools({ tools: options.tools, toolChoice: options.toolChoice });
     const warnings: SharedV3Warning[] = [...unsupported(options), ...toolWarnings];
@@ -77,12 +85,9 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
       stream: true,
       stream_options: { include_usage: true },
     };
-    // The SDK's headers: the key, the caller's, its user agent; JSON.
-    const headers = withUserAgentSuffix(
-      combineHeaders({ 'Content-Type': 'application/json' }, withUserAgentSuffix(config.apiKey ? { Authorization: `Bearer ${config.apiKey}` } : {}, `ai-sdk/openai-compatible/${COMPATIBLE_VERSION}`), options.headers),
-      `ai-sdk/provider-utils/${UTILS_VERSION}`,
-      getRuntimeEnvironmentUserAgent(),
-    );
+    // The SDK's headers: the key, the caller's, its user agent; JSON. Without the caller's (Trellis
+    // sends none), the same for every call: made once.
+    const headers = options.headers ? headersWith(options.headers) : (ownHeaders ??= headersWith(undefined));
     const signal = options.abortSignal;
     let res: IncomingMessage;
     try {

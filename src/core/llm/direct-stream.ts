@@ -6,8 +6,8 @@
 // three quarters of a streamed delta's CPU on the server (decision 0060). The prompt, the tools,
 // the call settings and the retries are prepared by the SDK's own functions (`ai/internal`),
 // and tool calls are checked as streamText checks them, so the provider sees the same request.
-import { asSchema, InvalidToolInputError, type LanguageModel, NoSuchToolError, parsePartialJson, ToolChoiceViolationError, type ToolSet } from 'ai';
-import { asLanguageModelUsage, convertToLanguageModelPrompt, prepareCallSettings, prepareRetries, prepareToolsAndToolChoice, standardizePrompt } from 'ai/internal';
+import { asSchema, InvalidPromptError, InvalidToolInputError, type LanguageModel, NoSuchToolError, parsePartialJson, ToolChoiceViolationError, type ToolSet } from 'ai';
+import { asLanguageModelUsage, convertToLanguageModelPrompt, prepareCallSettings, prepareRetries, prepareToolsAndToolChoice } from 'ai/internal';
 import { isOpenable } from './chat-completions.ts';
 import type { LlmFinishReason, LlmRequest, LlmStreamPart, LlmTextResult, LlmToolCall, LlmUsage } from './types.ts';
 
@@ -50,7 +50,7 @@ export async function directStream(
   onPart: (part: LlmStreamPart) => void,
 ): Promise<Omit<LlmTextResult, 'answered' | 'costMicros'>> {
   const { model, signal } = call;
-  const prompt = await standardizePrompt({ system: req.system, messages: req.messages });
+  const prompt = promptOf(req);
   const promptMessages = await convertToLanguageModelPrompt({ prompt, supportedUrls: await model.supportedUrls, download: undefined, abortSignal: signal });
   const prepared = await prepareToolsAndToolChoice({ tools, toolChoice, activeTools: undefined });
   const settings = prepareCallSettings({ maxOutputTokens: req.maxOutputTokens, temperature: req.temperature });
@@ -137,6 +137,17 @@ export async function directStream(
   }
   const content = [...(text ? [{ type: 'text' as const, text }] : []), ...toolCalls.map((c) => ({ type: 'tool-call' as const, toolCallId: c.toolCallId, toolName: c.toolName, input: c.input }))];
   return { text, toolCalls, toolResults: [], finishReason, usage, responseMessages: content.length ? [{ role: 'assistant', content }] : [] };
+}
+
+/**
+ * The prompt as the SDK's standardizePrompt gives it, with its refusal of no messages but not the zod check of
+ * every message against the ModelMessage schema, a twentieth of an answer's start on the server
+ * (BENCHMARKS.md, chat). The messages are Trellis's own, typed as ModelMessage where they are
+ * built; one the provider's conversion cannot take still fails there.
+ */
+function promptOf(req: LlmRequest): { system: string | undefined; messages: LlmRequest['messages'] } {
+  if (!req.messages.length) throw new InvalidPromptError({ prompt: req.messages, message: 'messages must not be empty' });
+  return { system: req.system, messages: req.messages };
 }
 
 /** A model's web stream as a part source: `cancel()` cancels it. */

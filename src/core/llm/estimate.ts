@@ -10,6 +10,18 @@ const PER_MESSAGE = 4;
 /** An image or file part, whatever its size: providers bill images by tiles, ~85 to ~1,600 tokens. */
 const PER_ATTACHMENT = 1600;
 
+/** A tool's schema is the same object call after call (the registry's): its length is measured once. */
+const schemaLengths = new WeakMap<object, number>();
+function schemaLength(schema: unknown): number {
+  if (typeof schema !== 'object' || schema === null) return JSON.stringify(schema ?? null).length;
+  let length = schemaLengths.get(schema);
+  if (length === undefined) {
+    length = JSON.stringify(schema).length;
+    schemaLengths.set(schema, length);
+  }
+  return length;
+}
+
 function charsOf(value: unknown): { chars: number; attachments: number } {
   if (typeof value === 'string') return { chars: value.length, attachments: 0 };
   if (Array.isArray(value)) {
@@ -36,7 +48,7 @@ export function estimateInputTokens(req: Pick<LlmRequest, 'system' | 'messages' 
     chars += c.chars;
     attachments += c.attachments;
   }
-  if ('tools' in req && req.tools) for (const [name, tool] of Object.entries(req.tools)) chars += name.length + tool.description.length + JSON.stringify(tool.inputSchema).length;
+  if ('tools' in req && req.tools) for (const [name, tool] of Object.entries(req.tools)) chars += name.length + tool.description.length + schemaLength(tool.inputSchema);
   if ('schema' in req && req.schema) chars += JSON.stringify(req.schema).length;
   return Math.ceil(chars / CHARS_PER_TOKEN) + PER_MESSAGE * (req.messages.length + (req.system ? 1 : 0)) + PER_ATTACHMENT * attachments;
 }
