@@ -64,7 +64,7 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
       `ai-sdk/provider-utils/${UTILS_VERSION}`,
       getRuntimeEnvironmentUserAgent(),
     );
-  let ownHeaders: Record<string, string> | undefined;
+  const ownHeaders = headersWith(undefined);
 
   async function openStream(options: LanguageModelV3CallOptions): Promise<OpenedStream> {
     const { tools, toolChoice, toolWarnings } = prepareTools({ tools: options.tools, toolChoice: options.toolChoice });
@@ -87,7 +87,7 @@ export function chatCompletionsModel(sdkModel: LanguageModelV3, config: ChatComp
     };
     // The SDK's headers: the key, the caller's, its user agent; JSON. Without the caller's (Trellis
     // sends none), the same for every call: made once.
-    const headers = options.headers ? headersWith(options.headers) : (ownHeaders ??= headersWith(undefined));
+    const headers = options.headers ? headersWith(options.headers) : ownHeaders;
     const signal = options.abortSignal;
     let res: IncomingMessage;
     try {
