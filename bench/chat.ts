@@ -139,7 +139,7 @@ function countBy(keys: string[]): Record<string, number> {
 function dumpDeltas(records: StreamRecord[]) {
   const start = Math.min(...records.map((r) => r.sentAt[0] ?? Number.POSITIVE_INFINITY));
   const rows = records.flatMap((r) => r.latencies.map((l, i) => [Math.round(r.sentAt[i] - start), Math.round(l * 100) / 100]));
-  writeFileSync(join(ROOT, `bench/results/chat-deltas-${records.length}-${Date.now()}.json`), JSON.stringify(rows));
+  writeFileSync(join(ROOT, `bench/results/chat-deltas-${records.length}-${Math.round(performance.timeOrigin + start)}.json`), JSON.stringify(rows));
 }
 
 /** Sums up a phase's records. */
