@@ -196,7 +196,7 @@ describe('dispatcher', () => {
     await sql`UPDATE core.outbox SET status = 'delivered' WHERE id = ${bad}`.execute(database.db);
   });
 
-  it('delivers an event after a quiet spell at once, and events that come on its heels together', async () => {
+  it('delivers an event after a quiet spell at once, events that come on its heels together, and a fast flow without waiting', async () => {
     const type = newType();
     const batches: { ids: string[]; at: number }[] = [];
     const delivered = new Set<string>();
@@ -233,6 +233,16 @@ describe('dispatcher', () => {
       await vi.waitFor(() => expect(next.every((id) => delivered.has(id))).toBe(true), { timeout: 3000, interval: 5 });
       expect(batches.map((b) => b.ids)).toEqual([[first], next]);
       expect(batches[1].at - batches[0].at).toBeGreaterThanOrEqual(390);
+
+      // A flow worth its passes is not held: after a pass of 16 events, the next event goes at once.
+      await new Promise((r) => setTimeout(r, 450));
+      const many = await database.db.transaction().execute((tx) => outbox.publishAll(tx, Array.from({ length: 16 }, () => ({ type: type as never, payload: {} as never }))));
+      await vi.waitFor(() => expect(many.every((id) => delivered.has(id))).toBe(true), { timeout: 3000, interval: 5 });
+      const after = performance.now();
+      const last = await publish(type);
+      await vi.waitFor(() => expect(delivered.has(last)).toBe(true), { timeout: 3000, interval: 5 });
+      expect(batches.at(-1)!.ids).toEqual([last]);
+      expect(batches.at(-1)!.at - after).toBeLessThan(350);
     } finally {
       await d.stop();
     }
