@@ -246,6 +246,8 @@ async function phase(pid: number, records: () => Promise<StreamRecord[]>, shape:
 
 async function benchRun(databaseUrl: string, opts: { tmp: string; logDir: string; log(m: string): void }, s: ChatSettings, provider: ChatProvider, result: ChatResult) {
   const { log } = opts;
+  // The diagnostics (dumps, profiles, the GC log) go here, in a fresh clone too.
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const build = await buildServer();
   if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
   const server = await startProcess({
