@@ -3,7 +3,6 @@
 // Text cells that a spreadsheet would run as a formula are written as text.
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import type { Actor } from '../../core/context/actor.ts';
 import { AppError } from '../../core/errors.ts';
 import { neutralizeCell } from '../../core/spreadsheet.ts';
@@ -79,6 +78,8 @@ export function createDownloads(deps: { dataSources: DataSourcesApi; runner: Run
       return { fileName: `${stem}.csv`, contentType: 'text/csv; charset=utf-8', body: Readable.from(csv()) };
     }
     const out = new PassThrough();
+    // exceljs loads with the first workbook, not with the server (decision 0065).
+    const { default: ExcelJS } = await import('exceljs');
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
     const sheet = workbook.addWorksheet('Result');
     sheet.addRow(header).commit();

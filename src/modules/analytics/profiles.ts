@@ -6,7 +6,6 @@ import type { Actor } from '../../core/context/actor.ts';
 import { AppError } from '../../core/errors.ts';
 import { type DataSourcesApi, DataSourcesProblems, type QueryParameter } from '../data_sources/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
-import { profileRows } from './profile.ts';
 import { AnalyticsProblems } from './problems.ts';
 import { questionParameters, type Questions } from './questions.ts';
 import type { Runner } from './runner.ts';
@@ -56,6 +55,8 @@ export function createProfiles(deps: { orgs: OrganizationsApi; dataSources: Data
       runner.record(actor, orgId, { sourceId: t.sourceId, sql: t.sql, parameters: t.parameters, questionId: t.questionId, origin: 'profile' }, { status, errorCode, rows, durationMs: performance.now() - started, cached: false });
     try {
       const stream = await dataSources.stream(orgId, t.sourceId, { sql: t.sql, parameters: t.parameters, limits, signal: AbortSignal.timeout(limits.timeoutMs + 5000) });
+      // DuckDB loads with the first profile, not with the server (decision 0065).
+      const { profileRows } = await import('./profile.ts');
       const result = await profileRows({ columns: stream.columns, batches: stream.batches, sampled: stream.truncated });
       await outcome('ok', null, result.rowCount);
       return result;

@@ -9,7 +9,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import git from 'isomorphic-git';
 import yazl from 'yazl';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
@@ -17,6 +16,9 @@ import type { BlobBytes } from './blob-bytes.ts';
 import type { ProjectsApi } from '../projects/index.ts';
 import { CodebaseProblems } from './problems.ts';
 import { files, type SnapshotRow, snapshots } from './repository.ts';
+
+/** isomorphic-git loads with the first bundle, not with the server (decision 0065). */
+const loadGit = () => import('isomorphic-git').then((m) => m.default);
 
 /** Distinct contents a Git bundle may hold (it is built and sent from memory). */
 export const BUNDLE_MAX_BYTES = 256 * 1024 * 1024;
@@ -66,6 +68,7 @@ export function createExports(deps: ExportsDeps) {
     const dir = await mkdtemp(join(tmpdir(), 'trellis-bundle-'));
     try {
       const gitdir = join(dir, 'repo.git');
+      const git = await loadGit();
       await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
       const oids = new Set<string>();
       const blobOf = new Map<string, string>();
@@ -109,6 +112,7 @@ export type Exports = ReturnType<typeof createExports>;
 /** Writes the trees of `entries` (paths with `/`) bottom up; answers the root tree's oid. */
 async function writeTrees(gitdir: string, entries: readonly { path: string; oid: string }[], oids: Set<string>): Promise<string> {
   type Folder = { files: Map<string, string>; folders: Map<string, Folder> };
+  const git = await loadGit();
   const root: Folder = { files: new Map(), folders: new Map() };
   for (const { path, oid } of entries) {
     const parts = path.split('/');

@@ -12,11 +12,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import git from 'isomorphic-git';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { createGuardedFetch } from '../../core/net/guarded-fetch.ts';
 import type { AllowList } from '../../core/net/allow-list.ts';
 import { UrlNotAllowedError } from '../../core/net/ssrf-guard.ts';
+
+/** isomorphic-git loads with the first import, not with the server (decision 0065). */
+const loadGit = () => import('isomorphic-git').then((m) => m.default);
 
 export interface GitImportOptions {
   url: string;
@@ -80,6 +82,7 @@ export async function importGit(opts: GitImportOptions): Promise<ImportedCommit>
   const signal = AbortSignal.timeout(opts.timeoutMs);
   const gitdir = join(opts.dir, '.git');
   const http = guardedHttp({ allow: opts.allow, maxBytes: opts.maxBytes, signal, origin });
+  const git = await loadGit();
   const onAuth = () => (opts.token ? { username: opts.username ?? 'x-access-token', password: opts.token } : { cancel: true });
   try {
     await git.clone({ fs, http, dir: opts.dir, gitdir, url: opts.url, ref: opts.ref, singleBranch: true, depth: 1, noTags: true, noCheckout: true, onAuth, onAuthFailure: () => ({ cancel: true }) });
@@ -103,6 +106,7 @@ async function writeTree(o: { gitdir: string; commit: string; treeDir: string; m
   let bytes = 0;
   // isomorphic-git's object cache: without it every read parses the pack's index again.
   const cache = {};
+  const git = await loadGit();
   const { tree } = await git.readCommit({ fs, gitdir: o.gitdir, oid: o.commit, cache }).then((c) => c.commit);
   const walk = async (oid: string, prefix: string): Promise<void> => {
     const { tree: entries } = await git.readTree({ fs, gitdir: o.gitdir, oid, cache });

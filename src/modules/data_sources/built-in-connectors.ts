@@ -5,9 +5,8 @@
 import { Type } from 'typebox';
 import { ConnectorError, type ConnectorTarget, type DataConnector, type QueryLimits, type Registry, type WorkspaceRelation } from '../../core/contributions.ts';
 import type { OpenConnection } from './connection.ts';
-import { createFilesDriver } from './connectors/files/driver.ts';
-import { createMysqlDriver } from './connectors/mysql/driver.ts';
 import { createPostgresDriver } from './connectors/postgres/driver.ts';
+import { lazyDriver } from './connectors/lazy-driver.ts';
 import type { ConnectorDriver, FilesConnection, ServerConnection } from './connectors/types.ts';
 import { toQueryStream } from './query-stream.ts';
 import { DatabaseConnection } from './schemas.ts';
@@ -65,8 +64,8 @@ export function builtInConnectors(deps: { databaseUrl: string; relations: Regist
   const postgres = createPostgresDriver();
   return [
     serverConnector('postgres', 'A PostgreSQL server (or one that speaks its protocol), read in read-only transactions.', postgres),
-    serverConnector('mysql', 'A MySQL or MariaDB server, read in read-only transactions.', createMysqlDriver()),
-    filesConnector(createFilesDriver()),
+    serverConnector('mysql', 'A MySQL or MariaDB server, read in read-only transactions.', lazyDriver(async () => (await import('./connectors/mysql/driver.ts')).createMysqlDriver())),
+    filesConnector(lazyDriver(async () => (await import('./connectors/files/driver.ts')).createFilesDriver())),
     workspaceConnector({ relations: deps.relations, databaseUrl: deps.databaseUrl }),
   ];
 }

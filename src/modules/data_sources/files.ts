@@ -18,7 +18,6 @@ import type { EventPublisher } from '../../core/events/types.ts';
 import type { Clock } from '../../core/module.ts';
 import type { Storage } from '../../core/storage/index.ts';
 import type { OrganizationsApi } from '../organizations/index.ts';
-import { ingestFiles } from './connectors/files/ingest.ts';
 import { type FileFormat, formatOf } from './connectors/files/names.ts';
 import { DataSourcesProblems } from './problems.ts';
 import { type FileRow, files, type SourceRow, sources } from './repository.ts';
@@ -66,6 +65,8 @@ export function createFiles(deps: {
       inputs.push({ path, fileName: file.file_name, format: file.format as FileFormat });
     }
     const path = join(work, 'source.duckdb');
+    // DuckDB loads with the first upload, not with the server (decision 0065).
+    const { ingestFiles } = await import('./connectors/files/ingest.ts');
     const result = await ingestFiles({ files: inputs, into: path, limits: { maxRows: deps.maxRows } });
     // The ingest makes tables in the order of its files (a workbook: several in a row); give each
     // file its run, by name and order, so two uploads of one file name stay apart.

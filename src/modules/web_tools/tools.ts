@@ -8,7 +8,6 @@ import { Line, Nullable } from '../../core/http/schema-types.ts';
 import type { Logger } from '../../core/log/logger.ts';
 import type { Resolver } from '../../core/net/ssrf-guard.ts';
 import { fetchPage } from './fetch-page.ts';
-import { readableText } from './readable.ts';
 import type { WebToolsSettings } from './settings.ts';
 import { tavilySearch } from './tavily.ts';
 
@@ -70,6 +69,8 @@ export function webTools(deps: { settings: WebToolsSettings; log: Logger; resolv
     async run(input, ctx) {
       const { maxBytes, timeoutMs, maxChars, allow } = settings.fetch;
       const page = await fetchPage(input.url, { maxBytes, timeoutMs, allow, resolve: deps.resolve, signal: ctx.signal });
+      // linkedom and Readability load with the first page read, not with the server (decision 0065).
+      const { readableText } = await import('./readable.ts');
       const { title, text } = readableText(page.body, page.mediaType);
       const cut = text.length > maxChars;
       return { url: page.url, title, contentType: page.mediaType, text: cut ? `${text.slice(0, maxChars)}…` : text, truncated: page.truncated || cut };

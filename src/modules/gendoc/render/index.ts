@@ -8,7 +8,6 @@ import { formatDate } from './pages/values.ts';
 import { checkTemplate, type DocTemplate, resolveValues } from './template.ts';
 import { writeHtmlZip } from './write-html.ts';
 import { writeMarkdownZip } from './write-md.ts';
-import { writePdf } from './write-pdf.ts';
 
 export type { DocPage } from './pages.ts';
 export { buildPages } from './pages.ts';
@@ -54,7 +53,10 @@ export async function renderDocs(model: CodeModel, template: DocTemplate, format
       return { format, fileName: `${stem}-markdown.zip`, contentType: 'application/zip', bytes: await writeMarkdownZip(pages, opts.generatedAt, onPage), pages: pages.length };
     case 'html':
       return { format, fileName: `${stem}-site.zip`, contentType: 'application/zip', bytes: await writeHtmlZip(pages, { project: model.project.name, generated, generatedAt: opts.generatedAt }, onPage), pages: pages.length };
-    case 'pdf':
+    case 'pdf': {
+      // pdfkit and its fonts load with the first PDF, not with the server (decision 0065).
+      const { writePdf } = await import('./write-pdf.ts');
       return { format, fileName: `${stem}.pdf`, contentType: 'application/pdf', bytes: await writePdf(pages, { title: model.project.name, subtitle: `Snapshot ${model.snapshot.version}: ${model.snapshot.name}`, generated }, onPage), pages: pages.length };
+    }
   }
 }

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { ConnectorError } from '../errors.ts';
 
 export interface SheetFile {
@@ -24,7 +24,9 @@ export interface XlsxCaps {
 
 /** Writes each worksheet with data as `<dir>/<prefix>-<n>.ndjson`. */
 export async function xlsxToNdjson(path: string, fileName: string, dir: string, prefix: string, caps: XlsxCaps): Promise<SheetFile[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
+  // exceljs loads with the first workbook, not with the server (decision 0065).
+  const { default: Excel } = await import('exceljs');
+  const reader = new Excel.stream.xlsx.WorkbookReader(path, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
   const sheets: SheetFile[] = [];
   let rows = 0;
   let bytes = 0;
