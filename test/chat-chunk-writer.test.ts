@@ -113,6 +113,25 @@ describe('the chunk writer with a slow table', () => {
     expect(published).toEqual([['a:2'], ['b:2', 'c:2']]);
   });
 
+  it('splits the answers that wait for the table into statements of at most 50, one after the other', async () => {
+    const first = writer('first');
+    first.add(toolCall);
+    await settle();
+    // While the first statement runs, 120 answers write: 50, 50 and 20, each once the one before is done.
+    const many = Array.from({ length: 120 }, (_, i) => writer(`w${i}`));
+    for (const w of many) w.add(toolCall);
+    await settle();
+    expect(calls).toHaveLength(1);
+    for (let i = 1; i <= 3; i++) {
+      calls[i - 1].release();
+      await settle();
+      expect(calls).toHaveLength(i + 1);
+    }
+    expect(calls.map((x) => x.answers.length)).toEqual([1, 50, 50, 20]);
+    expect(calls.slice(1).flatMap((x) => x.answers)).toEqual(many.map((_, i) => `w${i}`));
+    await Promise.all([first, ...many].map((w) => releasing(w.close())));
+  });
+
   it('stores the text of every answer at the same ticks, so their writes go together', async () => {
     vi.useFakeTimers({ now: 10_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
