@@ -12,6 +12,8 @@
 // PostgreSQL in the run's temporary folder; a database made for the run and dropped after it.
 // Settings: BENCH_CHARTS_RENDERS (per format, default 200), BENCH_CHARTS_POINTS (default 500),
 // BENCH_CHARTS_REQUESTS (per dashboard measurement, default 200).
+// BENCH_CHARTS_CPU_PROF=1: the dashboard server writes a V8 CPU profile into
+// bench/results/charts-cpuprofiles/ when it stops (a diagnostic; the figures are then not comparable).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -255,7 +257,7 @@ async function dashboardPart(databaseUrl: string, shop: ShopConnection | null, o
   if (!build.bundled) throw new Error('rolldown is not installed: run npm ci (dev dependencies included) first');
   const server = await startProcess({
     script: START_ENTRY,
-    nodeFlags: START_FLAGS,
+    nodeFlags: [...START_FLAGS, ...(env.BENCH_CHARTS_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/charts-cpuprofiles')}`] : [])],
     env: productionEnv({ jwtSecret: randomBytes(36).toString('base64url'), host: '127.0.0.1', dataDir: join(opts.tmp, 'data-charts') }, { DATABASE_URL: databaseUrl, MIGRATE_ON_START: 'true', DATA_SOURCE_ALLOWED_HOSTS: '127.0.0.1,localhost' }),
     logDir: opts.logDir,
     name: 'trellis-charts',

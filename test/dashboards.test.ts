@@ -4,7 +4,9 @@
 // and tenant isolation.
 import { createServer, type Socket } from 'node:net';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { questions as questionRows } from '../src/modules/analytics/repository.ts';
+import { sources as sourceRows } from '../src/modules/data_sources/repository.ts';
 import { presetRange, todayIn } from '../src/modules/dashboards/filters.ts';
 import { createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, movableClock, orgUrl, outbox, setOrgZone } from './time-fixture.ts';
@@ -187,6 +189,37 @@ describe("the widgets' runs", () => {
     expect(all[6]).toMatchObject({ question_id: countId, status: 'ok' });
     expect(all[6].tx).not.toBe(all[3].tx);
     expect((await eventTxs(viewer.userId)).length).toBe(7);
+  });
+
+  it('read their questions in one statement and each source once', async () => {
+    const created = await ok(
+      await call(t, w.member.accessToken, 'POST', dash(), {
+        name: 'Read together',
+        widgets: [
+          { id: 'a', kind: 'question', questionId: echoId, x: 0, y: 0, w: 4, h: 2 },
+          { id: 'b', kind: 'question', questionId: countId, x: 4, y: 0, w: 4, h: 2 },
+          { id: 'c', kind: 'question', questionId: countId, x: 8, y: 0, w: 4, h: 2 },
+        ],
+      }),
+      201,
+    );
+    const byIds = vi.spyOn(questionRows, 'byIds');
+    const byId = vi.spyOn(questionRows, 'byId');
+    const sourceById = vi.spyOn(sourceRows, 'byId');
+    try {
+      const data = await ok(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+      expect(data.widgets.map((x: { status: string }) => x.status)).toEqual(['ok', 'ok', 'ok']);
+      expect(byIds).toHaveBeenCalledTimes(1);
+      expect([...byIds.mock.calls[0][2]].sort()).toEqual([echoId, countId].sort());
+      expect(byId).not.toHaveBeenCalled();
+      expect(sourceById).toHaveBeenCalledTimes(1);
+      // A question run alone reads its question and its source itself.
+      await ok(await call(t, w.viewer.accessToken, 'POST', orgUrl(w.orgId, `/questions/${countId}/run`), {}));
+      expect(byId).toHaveBeenCalledTimes(1);
+      expect(sourceById).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('record a run that ends after the batch closed on its own, and a refused one too', async () => {

@@ -1,6 +1,6 @@
 // Keys derived from the one configured secret (HS256 secret or EdDSA private key), so
 // no further secret has to be configured: HKDF gives an independent key per purpose.
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import type { JwtKeys } from '../config.ts';
 
 export interface Secrets {
@@ -19,9 +19,11 @@ export interface Secrets {
   readonly keyId: string;
 }
 
-const boxKeyOf = (material: string) => Buffer.from(hkdfSync('sha256', material, 'trellis', 'secret-box', 32));
+// A KeyObject, not a Buffer: each cipher made from a Buffer first copies it into a key object of
+// its own (about 12 µs of the 15 an open takes), and a source's password is opened at every query.
+const boxKeyOf = (material: string) => createSecretKey(Buffer.from(hkdfSync('sha256', material, 'trellis', 'secret-box', 32)));
 
-function openWith(key: Buffer, sealed: string): string {
+function openWith(key: KeyObject, sealed: string): string {
   const parts = sealed.split('.');
   const [v, iv, body, tag] = parts;
   // The body is empty when the sealed value was the empty string.
@@ -47,7 +49,7 @@ export function createSecrets(keys: JwtKeys, previous: readonly string[] = []): 
     }
     return key;
   };
-  const boxKey = derive('secret-box');
+  const boxKey = createSecretKey(derive('secret-box'));
   const previousKeys = previous.filter((m) => m && m !== material).map(boxKeyOf);
   return {
     derive,
@@ -72,6 +74,6 @@ export function createSecrets(keys: JwtKeys, previous: readonly string[] = []): 
         throw err;
       }
     },
-    keyId: createHash('sha256').update(boxKey).digest('base64url').slice(0, 12),
+    keyId: createHash('sha256').update(derive('secret-box')).digest('base64url').slice(0, 12),
   };
 }

@@ -1,6 +1,7 @@
 // Saved questions and the query history. Members write SQL and save questions; viewers run the
 // org's saved questions (only those: no SQL of their own); the author or an admin changes or
 // deletes one; only admins mark one verified (verified questions teach the question generator).
+import DataLoader from 'dataloader';
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
@@ -156,20 +157,29 @@ export function createQuestions(deps: { db: Executor; events: EventPublisher; cl
   }
 
   /** Runs a saved question: viewers may (it is the one thing they run). */
-  async function run(actor: Actor, orgId: string, id: string, input: Static<typeof RunQuestionBody>, batch?: { runs: RunBatch; rows: Map<string, Promise<QuestionRow>> }): Promise<ResultView> {
+  async function run(actor: Actor, orgId: string, id: string, input: Static<typeof RunQuestionBody>, batch?: { runs: RunBatch; rows: DataLoader<string, QuestionRow | null> }): Promise<ResultView> {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    let found = batch?.rows.get(id);
-    if (!found) {
-      found = mustFind(orgId, id);
-      batch?.rows.set(id, found);
-    }
-    const row = await found;
+    const row = batch ? await batch.rows.load(id) : await mustFind(orgId, id);
+    if (!row) throw AnalyticsProblems.questionNotFound.error('Saved question not found');
     return runner.run(actor, orgId, { sourceId: row.data_source_id, sql: row.sql, parameters: questionParameters(row, input.parameters), fresh: input.fresh, questionId: row.id, origin: 'question' }, batch?.runs);
   }
 
-  /** Runs made together (AnalyticsApi.questionRuns): each question read once, the history written at `close`. */
+  /**
+   * Runs made together (AnalyticsApi.questionRuns): the questions asked for in the same turn of
+   * the event loop (a dashboard's widgets) read in one statement, each once; their sources read
+   * once each; the history written at `close`.
+   */
   function runTogether(actor: Actor, orgId: string): QuestionRuns {
-    const batch = { runs: runner.batch(), rows: new Map<string, Promise<QuestionRow>>() };
+    const rows = new DataLoader<string, QuestionRow | null>(
+      async (ids) => {
+        const found = new Map((await questions.byIds(db, orgId, ids)).map((r) => [r.id, r]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      // A turn of the event loop, not only the microtasks queued so far: widgets whose way to
+      // their question awaited something of their own still land in the same read.
+      { batchScheduleFn: (read) => setImmediate(read), maxBatchSize: 500 },
+    );
+    const batch = { runs: runner.batch(), rows };
     return {
       run: (id, input) => run(actor, orgId, id, input, batch),
       close: () => runner.close(batch.runs),

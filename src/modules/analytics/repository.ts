@@ -52,6 +52,8 @@ const json = (v: unknown) => JSON.stringify(v) as never;
 export const questions = {
   insert: (db: Executor, row: QuestionsTable) => q(db).insertInto('analytics.questions').values({ ...row, parameters: json(row.parameters) }).execute(),
   byId: (db: Executor, orgId: string, id: string) => q(db).selectFrom('analytics.questions').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
+  /** The org's questions among `ids`, in no order. */
+  byIds: (db: Executor, orgId: string, ids: readonly string[]) => q(db).selectFrom('analytics.questions').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute(),
   list: (db: Executor, orgId: string, filter: { dataSourceId?: string }, beforeId: string | undefined, limit: number) => {
     let query = q(db).selectFrom('analytics.questions').selectAll().where('org_id', '=', orgId);
     if (filter.dataSourceId) query = query.where('data_source_id', '=', filter.dataSourceId);

@@ -11,7 +11,7 @@ import type { Executor } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import type { EventPublisher } from '../../core/events/types.ts';
 import type { Clock } from '../../core/module.ts';
-import { type DataSourcesApi, DataSourcesProblems, type DataSourceView, type QueryParameter } from '../data_sources/index.ts';
+import { type DataSourcesApi, DataSourcesProblems, type DataSourceView, type QueryParameter, type SourceReads } from '../data_sources/index.ts';
 import { AnalyticsProblems } from './problems.ts';
 import { runs } from './repository.ts';
 import type { QueryResultView } from './schemas.ts';
@@ -60,6 +60,8 @@ interface PendingRun {
 export interface RunBatch {
   pending: PendingRun[];
   closed: boolean;
+  /** Each source read once for the batch's runs. */
+  sources: SourceReads;
 }
 
 const sourceNotFound = () => AnalyticsProblems.sourceNotFound.error('Data source not found', { errors: [{ field: 'body.dataSourceId', message: 'is not a data source of this organization' }] });
@@ -123,8 +125,8 @@ export function createRunner(deps: { db: Executor; events: EventPublisher; clock
     try {
       const limits = { maxRows: Math.min(input.maxRows ?? settings.maxRows, settings.maxRows), maxBytes: settings.maxResultBytes, timeoutMs: settings.queryTimeoutMs };
       // Guarded first, cached or not: a cached answer is only ever the answer to an accepted query.
-      // The source is read once, here; the run below reuses what was read.
-      prepared = await dataSources.prepare(orgId, input.sourceId, input.sql, input.parameters ?? []);
+      // The source is read once, here (once for a batch); the run below reuses what was read.
+      prepared = await dataSources.prepare(orgId, input.sourceId, input.sql, input.parameters ?? [], undefined, batch?.sources);
       const key = `analytics:result:${createHash('sha256').update(JSON.stringify([input.sourceId, prepared.source.schemaVersion, prepared.sql, prepared.values, limits.maxRows])).digest('base64url')}`;
       const ttl = prepared.source.cacheTtlSeconds;
       const useCache = ttl > 0 && settings.cacheMaxBytes > 0;
@@ -164,7 +166,7 @@ export function createRunner(deps: { db: Executor; events: EventPublisher; clock
   }
 
   /** A batch for runs made together; `close` it once they are done (see RunBatch). */
-  const batch = (): RunBatch => ({ pending: [], closed: false });
+  const batch = (): RunBatch => ({ pending: [], closed: false, sources: dataSources.readsTogether() });
 
   /** Writes the history of the batch's runs ended so far; the runs that end later record alone. */
   async function close(b: RunBatch): Promise<void> {

@@ -12,7 +12,7 @@ import { builtInConnectors } from './built-in-connectors.ts';
 import { dataSourcesEvents } from './events.ts';
 import { createFiles, type Files } from './files.ts';
 import { dataSourcesJobs } from './jobs.ts';
-import { createQueries, type Queries } from './queries.ts';
+import { createQueries, type Queries, SourceReads } from './queries.ts';
 import { sources } from './repository.ts';
 import { dataSourcesRoutes } from './routes.ts';
 import { createSourcesService, type DataSourceView } from './service.ts';
@@ -21,7 +21,7 @@ import { createTargets } from './targets.ts';
 
 export type { DataSourcesEvents } from './events.ts';
 export { DataSourcesProblems } from './problems.ts';
-export type { ParameterType, QueryParameter, QueryRequest } from './queries.ts';
+export type { ParameterType, QueryParameter, QueryRequest, SourceReads } from './queries.ts';
 export type { DataSourceView } from './service.ts';
 export type { SchemaViewType as DataSourceSchema } from './catalog.ts';
 
@@ -36,6 +36,8 @@ export interface DataSourcesApi {
   glossaryOf(orgId: string, sourceId: string): Promise<{ term: string; definition: string }[]>;
   /** Binds and guards without running: throws the refusal a run would. */
   prepare: Queries['prepare'];
+  /** A memo for `prepare` of runs made together (a dashboard's widgets): each source read once. */
+  readsTogether(): SourceReads;
   execute: Queries['execute'];
   stream: Queries['stream'];
 }
@@ -93,6 +95,7 @@ export const dataSourcesModule = defineModule({
       schemaOf: (orgId, sourceId) => catalog.schemaOf(orgId, sourceId),
       glossaryOf: (orgId, sourceId) => catalog.glossaryOf(orgId, sourceId),
       prepare: queries.prepare,
+      readsTogether: () => new SourceReads(),
       execute: queries.execute,
       stream: queries.stream,
     };

@@ -6,12 +6,11 @@ import type { QueryLimits, QueryResult, QueryStream, Registries, SqlDialect } fr
 import type { Executor } from '../../core/db/database.ts';
 import { failureProblem } from './failures.ts';
 import { bindNamedParameters, guardSql } from './guard/index.ts';
+import { textMemo } from './guard/text-memo.ts';
 import { DataSourcesProblems } from './problems.ts';
 import { files, type SourceRow } from './repository.ts';
 import type { SourcesService } from './service.ts';
 import type { Targets } from './targets.ts';
-
-const GUARD_MEMO_SIZE = 1000;
 
 export type ParameterType = 'text' | 'integer' | 'number' | 'boolean' | 'date' | 'timestamp';
 
@@ -37,6 +36,24 @@ export interface Prepared {
   values: unknown[];
 }
 
+/**
+ * The sources read for runs made together (a dashboard's widgets): each source, and the relations
+ * its queries may name, read once for all of them (DataSourcesApi.readsTogether). Held for one
+ * request, never longer: a source changed meanwhile is read fresh by the next.
+ */
+export class SourceReads {
+  readonly #read = new Map<string, Promise<{ row: SourceRow; allowedRelations: string[] | undefined }>>();
+  /** @internal (queries.ts) */
+  once(key: string, read: () => Promise<{ row: SourceRow; allowedRelations: string[] | undefined }>) {
+    let found = this.#read.get(key);
+    if (!found) {
+      found = read();
+      this.#read.set(key, found);
+    }
+    return found;
+  }
+}
+
 export function createQueries(deps: { db: Executor; sources: SourcesService; targets: Targets; registries: Registries }) {
   const { db, sources, targets, registries } = deps;
 
@@ -49,22 +66,22 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
 
   // The guard is a pure function of the dialect, the allowed relations and the text: a repeated
   // query (a dashboard, a cached result) skips the parse (~0.3 ms of CPU). Bounded, oldest out.
-  const memo = new Map<string, ReturnType<typeof guardSql>>();
+  const memo = textMemo<ReturnType<typeof guardSql>>({ maxEntries: 1000, maxChars: 4_000_000 });
   function guardCached(sql: string, options: { dialect: SqlDialect; allowedRelations?: string[] }) {
-    const key = `${options.dialect}\u0000${options.allowedRelations?.join(',') ?? ''}\u0000${sql}`;
-    let result = memo.get(key);
-    if (!result) {
-      result = guardSql(sql, options);
-      if (memo.size >= GUARD_MEMO_SIZE) memo.delete(memo.keys().next().value!);
-      memo.set(key, result);
-    }
-    return result;
+    return memo.get(`${options.dialect}\u0000${options.allowedRelations?.join(',') ?? ''}\u0000${sql}`, () => guardSql(sql, options));
   }
 
-  async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db): Promise<Prepared> {
+  async function readSource(orgId: string, sourceId: string, exec: Executor) {
     const row = await sources.mustFind(orgId, sourceId, exec);
+    return { row, allowedRelations: await allowedRelations(row, sources.connectorOf(row.kind).dialect, exec) };
+  }
+
+  /** Binds and guards `sql` for the source; `reads` shares the source's read with other runs made together. */
+  async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db, reads?: SourceReads): Promise<Prepared> {
+    const read = reads ? reads.once(`${orgId}/${sourceId}`, () => readSource(orgId, sourceId, exec)) : readSource(orgId, sourceId, exec);
+    const { row, allowedRelations: allowed } = await read;
     const connector = sources.connectorOf(row.kind);
-    const options = { dialect: connector.dialect, allowedRelations: await allowedRelations(row, connector.dialect, exec) };
+    const options = { dialect: connector.dialect, allowedRelations: allowed };
     const refused = (reason: string, code: string) => DataSourcesProblems.queryRefused.error(reason, { details: { reason: code } });
     const bound = bindNamedParameters(
       sql,

@@ -9,6 +9,7 @@
 // Binding runs before the guard, which then checks the SQL with its placeholders in place.
 import { lexMysql, type MysqlToken } from './mysql-lexer.ts';
 import { type PgToken, scanPostgres } from './pg-parser.ts';
+import { textMemo } from './text-memo.ts';
 import { type Dialect, quote } from './types.ts';
 
 export const PARAMETER_TYPES = ['text', 'integer', 'number', 'boolean', 'date', 'timestamp'] as const;
@@ -33,7 +34,9 @@ interface Reference {
   readonly end: number;
 }
 
-type Found = { references: Reference[]; positional?: string } | { error: string };
+type Found = { readonly references: readonly Reference[]; readonly positional?: string } | { readonly error: string };
+
+const references = textMemo<Found>({ maxEntries: 1000, maxChars: 4_000_000 });
 
 /** `:name` references in PostgreSQL-family SQL; offsets in bytes of the UTF-8 text. */
 function findPostgres(sql: string): Found {
@@ -169,7 +172,9 @@ export function bindNamedParameters(sql: string, dialect: Dialect, declared: rea
   }
 
   const mysql = dialect === 'mysql' || dialect === 'mariadb';
-  const found = mysql ? findMysql(sql) : findPostgres(sql);
+  // The scan is a pure function of the text (~0.2 ms of PostgreSQL's lexer each): a query run
+  // again (a dashboard's widgets, an alert's checks) is not scanned again.
+  const found = references.get(`${mysql ? 'mysql' : 'postgres'}\u0000${sql}`, () => (mysql ? findMysql(sql) : findPostgres(sql)));
   if ('error' in found) return { ok: false, code: 'parse_error', reason: `the SQL could not be parsed: ${found.error}` };
   if (found.positional) {
     return { ok: false, code: 'positional_parameter', reason: `write parameters by name (:name); a positional placeholder ${found.positional} is not supported` };
