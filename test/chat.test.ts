@@ -132,6 +132,33 @@ describe('conversations', () => {
 });
 
 describe('answers', () => {
+  it('keep a character the model split across two deltas whole, in the stream and in the table', async () => {
+    const conv = await newConversation(w.member);
+    // One UTF-16 unit a delta: each emoji comes in two deltas, each half sent as a lone
+    // surrogate escape (\ud83d), as a provider that cuts text by code unit does.
+    llm.script({ text: 'Yes \u{1F600} and \u{1F345}!', chunkSize: 1 });
+    const events = await ask(w.member, conv.id, 'Smile?');
+    expect(doneOf(events).data).toMatchObject({ status: 'done', error: null });
+    expect(textOf(events)).toBe('Yes \u{1F600} and \u{1F345}!');
+    // No event carries half a character.
+    for (const e of events.filter((x) => x.event === 'text')) expect(e.data.text.isWellFormed()).toBe(true);
+    const { data } = await tree(w.member, conv.id);
+    expect(data[1].content).toBe('Yes \u{1F600} and \u{1F345}!');
+    // Replayed from the table: the same events.
+    const replay = await call('GET', `${base()}/${conv.id}/messages/${data[1].id}/stream`, w.member);
+    expect(textOf(parseSse(replay.body).events)).toBe('Yes \u{1F600} and \u{1F345}!');
+  });
+
+  it('store a tool call whose input holds U+0000, which jsonb refuses, with U+FFFD in its place', async () => {
+    const conv = await newConversation(w.member);
+    llm.script({ text: 'Looking.', toolCalls: [{ name: 'projects__find_projects', input: { query: 'orch\u0000ard' } }] }, { text: 'None found.' });
+    const events = await ask(w.member, conv.id, 'Any orchard?');
+    expect(doneOf(events).data).toMatchObject({ status: 'done', error: null });
+    expect(events.find((e) => e.event === 'tool-call')?.data.input).toEqual({ query: 'orch\uFFFDard' });
+    const { data } = await tree(w.member, conv.id);
+    expect(data[1].toolCalls[0]).toMatchObject({ tool: 'projects.find_projects', input: { query: 'orch\uFFFDard' } });
+  });
+
   it('stream as events numbered from 1, are stored, and the next question is asked with the history', async () => {
     const conv = await newConversation(w.member);
     llm.script({ text: 'Paris is the capital of France.', usage: { input: 12, output: 7 } });

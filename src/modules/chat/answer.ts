@@ -15,6 +15,7 @@ import { type LlmFinishReason, type LlmMessage, LlmProblems, type LlmToolCall } 
 import { LlmToolProblems, llmToolSpecs, type OfferedTool, offeredTool, TOOL_OUTPUT_RULE, toolErrorForPrompt, toolResultForPrompt, toolsFor } from '../../core/llm/tools.ts';
 import type { LlmAdminApi } from '../llm_admin/index.ts';
 import type { Chunk } from './transcript.ts';
+import { wholeCharacters } from './whole-characters.ts';
 
 export interface AnswerDeps {
   models: LlmAdminApi;
@@ -107,12 +108,17 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
 
     let text = '';
     const calls: LlmToolCall[] = [];
+    const whole = wholeCharacters();
+    const emitText = (piece: string) => {
+      if (!piece) return;
+      text += piece;
+      hooks.emit({ kind: 'text', data: { text: piece } });
+    };
     // Each part as it comes, without a promise per part: a stream's deltas pass straight to the chunks.
     await stream.each((part) => {
-      if (part.type === 'text') {
-        text += part.text;
-        hooks.emit({ kind: 'text', data: { text: part.text } });
-      } else if (part.type === 'tool-call') {
+      if (part.type === 'text') return emitText(whole.next(part.text));
+      emitText(whole.end());
+      if (part.type === 'tool-call') {
         calls.push(part);
         hooks.emit({ kind: 'tool-call', data: { toolCallId: part.toolCallId, tool: nameOf(offered, part.toolName), step, input: part.input } });
       } else if (part.type === 'usage') {
@@ -122,6 +128,7 @@ export async function runAnswer(deps: AnswerDeps, req: AnswerRequest, hooks: Ans
         hooks.answeredBy(`${part.answered.provider}/${part.answered.model}`);
       }
     });
+    emitText(whole.end());
     if (!calls.length) break;
 
     messages.push({

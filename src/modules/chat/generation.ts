@@ -18,6 +18,7 @@ import { createChunkWriter } from './chunk-writer.ts';
 import { answerChannel, publishChunks, STOP_EVENT } from './live.ts';
 import { ANSWER_ERRORS, ChatProblems } from './problems.ts';
 import { chunks, type MessageRow, messages, type StartRows } from './repository.ts';
+import { storable } from './whole-characters.ts';
 import { type AnswerRecord, addChunk, type ChunkPayloads, emptyRecord, type ErrorInfo, type FinalStatus, foldChunks, type StoredChunk } from './transcript.ts';
 
 export interface GenerationDeps extends AnswerDeps {
@@ -109,7 +110,10 @@ export function createGenerations(deps: GenerationDeps) {
           heartbeat = setInterval(writer.beat, Math.max(100, Math.floor(deps.staleAfterMs / 6)));
           accept();
         },
-        emit: (chunk) => {
+        emit: (given) => {
+          // Text is whole characters already (answer.ts); a tool's input or output, or an error,
+          // may hold what jsonb refuses (U+0000, half a character), which would fail every write of the answer.
+          const chunk = given.kind === 'text' ? given : ({ ...given, data: storable(given.data) } as typeof given);
           addChunk(record, chunk);
           writer.add(chunk);
         },
