@@ -21,7 +21,7 @@ export function wholeCharacters() {
         held = text.slice(-1);
         text = text.slice(0, -1);
       }
-      return text.replace(NOT_STORABLE, '\uFFFD');
+      return HAS_NOT_STORABLE.test(text) ? text.replace(NOT_STORABLE, '\uFFFD') : text;
     },
     /** What is held when the text ends (or something else comes between): the half, replaced. */
     end(): string {
