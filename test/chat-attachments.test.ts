@@ -109,6 +109,17 @@ describe('attachments', () => {
     expect(await usedBytes()).toBe(before);
   });
 
+  it('may be the whole question, which then needs no words', async () => {
+    const u = w.member;
+    const c = await newConversation(u);
+    const notes = await attach(u, c.id, 'notes.md', 'Budget: 40k.');
+    llm.script({ text: 'A budget note.' });
+    const events = await ask(u, c.id, '', { attachmentIds: [notes.id] });
+    expect(events.at(-1)!.data.status).toBe('done');
+    expect(llm.requests[0].messages.at(-1)!.content).toContain('<document source="attachment" name="notes.md">');
+    expect((await call('GET', `${base()}/${c.id}/messages`, u)).json().data[0]).toMatchObject({ role: 'user', content: '', attachmentIds: [notes.id] });
+  });
+
   it('go before the question that names them, as documents the model is told are data; another conversation\'s are refused', async () => {
     const u = w.member;
     const c = await newConversation(u);

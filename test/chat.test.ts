@@ -149,6 +149,20 @@ describe('answers', () => {
     expect(textOf(parseSse(replay.body).events)).toBe('Yes \u{1F600} and \u{1F345}!');
   });
 
+  it('refuse a question, or an agent instruction, that is empty or only spaces, before asking the model', async () => {
+    const conv = await newConversation(w.member);
+    for (const content of ['', '  \n ']) {
+      const res = await call('POST', `${base()}/${conv.id}/messages`, w.member, { content });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['body.content']);
+    }
+    const act = await call('POST', `/api/v1/orgs/${w.orgId}/agent/act`, w.member, { instruction: '   ' });
+    expectProblem(act, 400, 'VALIDATION_FAILED');
+    expect(act.json().errors.map((e: { field: string }) => e.field)).toEqual(['body.instruction']);
+    expect(llm.requests).toHaveLength(0);
+    expect((await tree(w.member, conv.id)).data).toEqual([]);
+  });
+
   it('store a tool call whose input holds U+0000, which jsonb refuses, with U+FFFD in its place', async () => {
     const conv = await newConversation(w.member);
     llm.script({ text: 'Looking.', toolCalls: [{ name: 'projects__find_projects', input: { query: 'orch\u0000ard' } }] }, { text: 'None found.' });

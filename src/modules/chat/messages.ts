@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
 import type { Executor } from '../../core/db/database.ts';
+import { invalid } from '../../core/errors.ts';
 import type { Clock } from '../../core/module.ts';
 import type { RealtimeBroker } from '../../core/realtime/types.ts';
 import { DOCUMENT_RULE } from '../../core/llm/tools.ts';
@@ -154,6 +155,8 @@ export function createMessages(deps: MessagesDeps) {
 
   /** Asks a question; answers the stream of its answer once the model call is accepted. */
   async function send(actor: Actor, orgId: string, conversationId: string, input: { content: string; parentId?: string | null; attachmentIds?: string[] }): Promise<Readable> {
+    // A question may be only its attachments ("what is in this?" goes without saying); with none, it needs words.
+    if (!input.content.trim() && !input.attachmentIds?.length) throw invalid('body.content', 'must not be empty or only spaces (unless the question comes with attachmentIds)');
     const conv = await mine(actor, orgId, conversationId);
     const answer = await begin(actor, orgId, conv, {
       question: input.content,

@@ -16,7 +16,7 @@ const System = Text(20_000, { description: "The conversation's instructions to t
 const ModelId = Uuid('A model of the organization\'s catalog (GET /orgs/{orgId}/llm/models); null or left out: its default model');
 /** A question: as long as a long document pasted in, no longer. */
 export const MAX_QUESTION_CHARS = 100_000;
-const Question = Text(MAX_QUESTION_CHARS, { description: 'What the user writes' });
+const Question = Text(MAX_QUESTION_CHARS, { description: 'What the user writes; empty or only spaces only when the question comes with `attachmentIds`' });
 /** Attachments one question may name. */
 export const MAX_ATTACHMENTS_PER_QUESTION = 10;
 
@@ -131,7 +131,7 @@ export const EventStream = {
 };
 
 export const AgentActBody = Type.Object({
-  instruction: Question,
+  instruction: Text(MAX_QUESTION_CHARS, { minLength: 1, blank: false, description: 'What the agent is to do' }),
   assistantId: Type.Optional(Uuid('An assistant you may use: its instructions, model (unless modelId), temperature and tools')),
   modelId: Type.Optional(ModelId),
   conversationId: Type.Optional(Uuid('Go on in this conversation of yours (after its newest message); left out: a new one')),
