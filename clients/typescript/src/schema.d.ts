@@ -25599,7 +25599,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description What the user writes */
+                    /** @description What the user writes; empty or only spaces only when the question comes with `attachmentIds` */
                     content: string;
                     /** @description Attachments of this conversation (POST …/attachments) the question comes with: the model reads their text before the question, as data */
                     attachmentIds?: string[];
@@ -26421,7 +26421,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description What the user writes */
+                    /** @description What the agent is to do */
                     instruction: string;
                     /**
                      * Format: uuid
