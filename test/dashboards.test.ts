@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { questions as questionRows } from '../src/modules/analytics/repository.ts';
 import { sources as sourceRows } from '../src/modules/data_sources/repository.ts';
+import { charts as chartRows } from '../src/modules/visualizations/repository.ts';
 import { presetRange, todayIn } from '../src/modules/dashboards/filters.ts';
 import { createTestApp, expectProblem, type TestApp } from './harness.ts';
 import { call, movableClock, orgUrl, outbox, setOrgZone } from './time-fixture.ts';
@@ -217,6 +218,32 @@ describe("the widgets' runs", () => {
       await ok(await call(t, w.viewer.accessToken, 'POST', orgUrl(w.orgId, `/questions/${countId}/run`), {}));
       expect(byId).toHaveBeenCalledTimes(1);
       expect(sourceById).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("read their charts in one statement too", async () => {
+    const created = await ok(
+      await call(t, w.member.accessToken, 'POST', dash(), {
+        name: 'Charts read together',
+        widgets: [
+          { id: 'a', kind: 'chart', chartId, x: 0, y: 0, w: 6, h: 3 },
+          { id: 'b', kind: 'chart', chartId, x: 6, y: 0, w: 6, h: 3 },
+          { id: 'c', kind: 'question', questionId: echoId, x: 0, y: 3, w: 6, h: 2 },
+        ],
+      }),
+      201,
+    );
+    const byIds = vi.spyOn(chartRows, 'byIds');
+    const byId = vi.spyOn(chartRows, 'byId');
+    try {
+      const data = await ok(await call(t, w.viewer.accessToken, 'GET', dash(`/${created.id}/data`)));
+      expect(data.widgets.map((x: { status: string }) => x.status)).toEqual(['ok', 'ok', 'ok']);
+      expect(data.widgets[0].spec).toEqual(data.widgets[1].spec);
+      expect(byIds).toHaveBeenCalledTimes(1);
+      expect(byIds.mock.calls[0][2]).toEqual([chartId]);
+      expect(byId).not.toHaveBeenCalled();
     } finally {
       vi.restoreAllMocks();
     }

@@ -29,6 +29,8 @@ const json = (row: Partial<ChartsTable>) => ({
 export const charts = {
   insert: (db: Executor, row: ChartsTable) => q(db).insertInto('visualizations.charts').values(json(row) as ChartsTable).execute(),
   byId: (db: Executor, orgId: string, id: string) => q(db).selectFrom('visualizations.charts').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
+  /** The org's charts among `ids`, in no order. */
+  byIds: (db: Executor, orgId: string, ids: readonly string[]) => q(db).selectFrom('visualizations.charts').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute(),
   /** Locks the row for a change (update, delete) in the caller's transaction. */
   lock: (db: Executor, orgId: string, id: string) =>
     q(db).selectFrom('visualizations.charts').selectAll().where('org_id', '=', orgId).where('id', '=', id).forUpdate().executeTakeFirst(),

@@ -1,6 +1,7 @@
 // The visualizations use cases: who may do what, the rules, the events. Routes call these; SQL lives
 // in the repository. A chart's data is always its question run as the person who looks at it
 // (AnalyticsApi.runQuestion), never as its author: a chart shows nobody more than they may see.
+import DataLoader from 'dataloader';
 import type { Static } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import type { Actor } from '../../core/context/actor.ts';
@@ -159,9 +160,32 @@ export function createVisualizationsService(deps: VisualizationsDeps) {
     });
   }
 
+  /**
+   * The charts of runs made together (a dashboard's widgets, one `runs` per board and caller):
+   * those asked for in the same turn of the event loop read in one statement, each once.
+   * Let go with the board's `runs`.
+   */
+  const boardReads = new WeakMap<QuestionRuns, { orgId: string; rows: DataLoader<string, ChartRow | null> }>();
+  function readTogether(runs: QuestionRuns, orgId: string, chartId: string): Promise<ChartRow | null> {
+    let reads = boardReads.get(runs);
+    if (!reads || reads.orgId !== orgId) {
+      const rows = new DataLoader<string, ChartRow | null>(
+        async (ids) => {
+          const found = new Map((await charts.byIds(db, orgId, ids)).map((r) => [r.id, r]));
+          return ids.map((id) => found.get(id) ?? null);
+        },
+        { batchScheduleFn: (read) => setImmediate(read), maxBatchSize: 500 },
+      );
+      reads = { orgId, rows };
+      boardReads.set(runs, reads);
+    }
+    return reads.rows.load(chartId);
+  }
+
   async function chartData(actor: Actor, orgId: string, chartId: string, opts: { parameters?: Parameters; fresh?: boolean; runs?: QuestionRuns }) {
     await orgs.assertRole(actor.principal, orgId, 'viewer');
-    const row = await mustFind(orgId, chartId);
+    const row = opts.runs ? await readTogether(opts.runs, orgId, chartId) : await mustFind(orgId, chartId);
+    if (!row) throw VisualizationsProblems.chartNotFound.error('Chart not found');
     // As the viewer: the analytics problems (source down, query refused) pass through as they are.
     const input = { parameters: opts.parameters, fresh: opts.fresh };
     const result: ResultView = await (opts.runs ? opts.runs.run(row.question_id, input) : analytics.runQuestion(actor, orgId, row.question_id, input));
