@@ -1,5 +1,6 @@
 // The PostgreSQL driver against the real server (TEST_DATABASE_URL): each layer of the guard on
 // its own, with SQL sent straight to the driver (no parser guard in front).
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../errors.ts';
@@ -366,6 +367,49 @@ describe('pools', () => {
     const err = await caught(() => driver.run(s, 'SELECT 1', [], { ...limits, timeoutMs: 100 }, never));
     expect(err.kind).toBe('timeout');
     await busy;
+  });
+});
+
+describe('round trips', () => {
+  /** Socket writes to the server while `fn` runs: each is one trip out (writes pg corks together count once). */
+  async function writesDuring(fn: () => Promise<unknown>): Promise<number> {
+    const port = Number(new URL(PG_URL).port || 5432);
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => unknown>;
+    const originals = { _write: proto._write, _writev: proto._writev };
+    let writes = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      proto[name] = function (this: net.Socket, ...args: unknown[]) {
+        if (this.remotePort === port) writes++;
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      await fn();
+    } finally {
+      Object.assign(proto, originals);
+    }
+    return writes;
+  }
+
+  it('sends the transaction, the cursor and the first fetch in one write, and the rollback in another', async () => {
+    const s = source({ poolSize: 1 });
+    // The pool's connection and the names of the result's types, once.
+    await driver.run(s, 'SELECT 1 AS n', [], limits, never);
+    let result: Awaited<ReturnType<typeof driver.run>> | undefined;
+    const writes = await writesDuring(async () => {
+      result = await driver.run(s, 'SELECT $1::int AS n', [2], limits, never);
+    });
+    expect(result?.rows).toEqual([[2]]);
+    expect(writes).toBe(2);
+    // The connection is back in the pool once its ROLLBACK is answered: the next query gets it.
+    expect((await driver.run(s, 'SELECT 3 AS n', [], limits, never)).rows).toEqual([[3]]);
+  });
+
+  it('reports the first failure of the pipeline, not the aborted statements after it', async () => {
+    const err = await caught(() => driver.run(source({ settings: { statement_timeout: 'soon' } }), 'SELECT 1', [], limits, never));
+    expect(err.kind).toBe('query');
+    expect(err.message).toContain('statement_timeout');
+    expect(err.message).not.toContain('current transaction is aborted');
   });
 });
 

@@ -4,6 +4,9 @@
 //   DECLARE c NO SCROLL CURSOR FOR <sql>   (extended protocol: one statement, bound parameters)
 //   FETCH n FROM c … as the consumer pulls, until the caps;
 //   ROLLBACK.
+// The first three go in one write and come back in one round trip (pg's pipeline mode: each is
+// still its own message with its own Sync, so a failure in one fails the transaction, and the
+// first failure is the one reported); the ROLLBACK after a complete result is not waited for.
 // DECLARE accepts only a SELECT or VALUES (no INSERT … RETURNING, no data-modifying CTE), the
 // extended protocol refuses a second statement, and the transaction refuses writes: three walls
 // before the role's own grants. The client deadline cancels a running statement with
@@ -84,6 +87,8 @@ function transactionSettings(conn: ServerConnection, timeoutMs: number, deadline
 
 interface Session {
   query(config: QueryConfig): Promise<pg.QueryResult>;
+  /** Sends `configs` in one write without waiting between them; the first failure, in their order, is thrown. */
+  pipeline(configs: QueryConfig[]): Promise<pg.QueryResult[]>;
   readonly pid: number | null;
   /** Facts about the server, kept per pool (type names). */
   readonly memo: Map<string, unknown>;
@@ -100,7 +105,13 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
   const pools = new SourcePools<ServerConnection, pg.Pool>(
     {
       create(source) {
-        const pool = new pg.Pool({ ...clientConfig(source.connection, `data-source ${source.id}`), max: source.connection.poolSize, idleTimeoutMillis: 30_000 });
+        const pool = new pg.Pool({
+          ...clientConfig(source.connection, `data-source ${source.id}`),
+          max: source.connection.poolSize,
+          idleTimeoutMillis: 30_000,
+          // A session sends its settings, its cursor and the first fetch without waiting between them.
+          pipeline: true,
+        });
         // An idle connection the server closed: the pool drops it; nothing to report.
         pool.on('error', () => {});
         return pool;
@@ -110,8 +121,8 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
     { idleMs: options.idlePoolMs ?? 5 * 60_000 },
   );
 
-  /** A pooled connection inside a fresh read-only transaction, watched by the deadline. */
-  async function openSession(source: Source<ServerConnection>, timeoutMs: number, deadline: Deadline): Promise<Session> {
+  /** A pooled connection, watched by the deadline; `begin` (or a pipeline that starts with its settings) opens the transaction. */
+  async function openSession(source: Source<ServerConnection>, deadline: Deadline): Promise<Session> {
     const conn = source.connection;
     const server = serverName(conn);
     let lease: Lease<pg.Pool>;
@@ -127,12 +138,10 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
       lease.release();
       throw deadline.reason ? deadline.error(server) : postgresError(err, server, conn.database);
     }
-    const session = watch(client, conn, deadline, lease.memo, (destroy) => {
+    return watch(client, conn, deadline, lease.memo, (destroy) => {
       client.release(destroy ? true : undefined);
       lease.release();
     });
-    await begin(session, conn, timeoutMs);
-    return session;
   }
 
   async function begin(session: Session, conn: ServerConnection, timeoutMs: number) {
@@ -149,14 +158,23 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
     const server = serverName(source.connection);
     const deadline = startDeadline(limits.timeoutMs, margin, signal);
     try {
-      const session = await openSession(source, limits.timeoutMs, deadline);
+      const session = await openSession(source, deadline);
+      let finished = false;
       try {
-        await session.query({ text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${sql}`, values: params, queryMode: 'extended' });
         const caps = new ResultCaps(limits);
         let described = false;
         while (!caps.done) {
           const want = caps.nextBatch(fetchRows);
-          const result = await session.query({ text: `FETCH ${want} FROM ${CURSOR}`, rowMode: 'array', queryMode: 'extended' });
+          const fetch: QueryConfig = { text: `FETCH ${want} FROM ${CURSOR}`, rowMode: 'array', queryMode: 'extended' };
+          const result = described
+            ? await session.query(fetch)
+            : (
+                await session.pipeline([
+                  { text: transactionSettings(source.connection, limits.timeoutMs, limits.timeoutMs + margin), queryMode: 'simple' },
+                  { text: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${sql}`, values: params, queryMode: 'extended' },
+                  fetch,
+                ])
+              )[2];
           if (!described) {
             described = true;
             yield { type: 'columns', columns: await describe(session, result.fields) };
@@ -170,9 +188,12 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
           }
           if (result.rows.length < want) break;
         }
+        // Every row is in hand: the caller need not wait for the ROLLBACK that frees the connection.
+        finished = true;
+        void session.close();
         yield { type: 'end', rowCount: caps.rowCount, truncated: caps.truncated, durationMs: elapsed(started) };
       } finally {
-        await session.close();
+        if (!finished) await session.close();
       }
     } finally {
       deadline.dispose();
@@ -182,8 +203,9 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
   async function introspect(source: Source<ServerConnection>, signal: AbortSignal): Promise<SourceSchema> {
     const deadline = startDeadline(introspectTimeoutMs, margin, signal);
     try {
-      const session = await openSession(source, introspectTimeoutMs, deadline);
+      const session = await openSession(source, deadline);
       try {
+        await begin(session, source.connection, introspectTimeoutMs);
         return await introspectPostgres((text, values) => session.query({ text, values, queryMode: 'extended' }));
       } finally {
         await session.close();
@@ -285,33 +307,54 @@ function watch(client: PgClient, conn: ServerConnection, deadline: Deadline, mem
   client.on('error', onClientError);
   deadline.signal.addEventListener('abort', onAbort, { once: true });
 
+  const query = async (config: QueryConfig): Promise<pg.QueryResult> => {
+    deadline.check(server);
+    if (broken || released) throw new ConnectorError('unreachable', `The connection to ${server} was lost.`, 'CONNECTION_LOST');
+    inFlight++;
+    try {
+      return await client.query(config as pg.QueryConfig);
+    } catch (err) {
+      if (deadline.reason) throw deadline.error(server);
+      const mapped = postgresError(err, server, conn.database);
+      if (mapped.kind === 'unreachable') broken = true;
+      throw mapped;
+    } finally {
+      inFlight--;
+    }
+  };
+  let closing: Promise<void> | null = null;
+
   return {
     pid,
     memo,
-    async query(config) {
-      deadline.check(server);
-      if (broken || released) throw new ConnectorError('unreachable', `The connection to ${server} was lost.`, 'CONNECTION_LOST');
-      inFlight++;
+    query,
+    async pipeline(configs) {
+      // pg writes each query as it is submitted; corked, they leave in one write.
+      const socket = socketOf(client);
+      socket?.cork();
+      let sent: Promise<pg.QueryResult>[];
       try {
-        return await client.query(config as pg.QueryConfig);
-      } catch (err) {
-        if (deadline.reason) throw deadline.error(server);
-        const mapped = postgresError(err, server, conn.database);
-        if (mapped.kind === 'unreachable') broken = true;
-        throw mapped;
+        sent = configs.map(query);
       } finally {
-        inFlight--;
+        socket?.uncork();
       }
+      const settled = await Promise.allSettled(sent);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      return settled.map((s) => (s as PromiseFulfilledResult<pg.QueryResult>).value);
     },
-    async close() {
-      if (released) return;
-      if (broken || deadline.reason) return release(true);
-      try {
-        await client.query('ROLLBACK');
-        release(false);
-      } catch {
-        release(true);
-      }
+    close() {
+      closing ??= (async () => {
+        if (released) return;
+        if (broken || deadline.reason) return release(true);
+        try {
+          await client.query('ROLLBACK');
+          release(false);
+        } catch {
+          release(true);
+        }
+      })();
+      return closing;
     },
   };
 }
@@ -344,6 +387,7 @@ async function cancelBackend(conn: ServerConnection, pid: number): Promise<void>
   }
 }
 
-const socketOf = (client: pg.ClientBase) => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+const socketOf = (client: pg.ClientBase) =>
+  (client as unknown as { connection?: { stream?: { destroy(): void; cork(): void; uncork(): void } } }).connection?.stream;
 
 const elapsed = (since: number) => Math.round((performance.now() - since) * 10) / 10;
