@@ -13,9 +13,16 @@ import { DatabaseConnection } from './schemas.ts';
 import { workspaceConnector } from './workspace-connector.ts';
 
 function serverConnector(kind: 'postgres' | 'mysql', description: string, driver: ConnectorDriver<ServerConnection>): DataConnector<typeof DatabaseConnection> {
+  // One per target: the runs made together share a target (SourceReads), and the pools key their
+  // connection's settings per object (connectionKey).
+  const servers = new WeakMap<ConnectorTarget<any>, ServerConnection>();
   const server = (t: ConnectorTarget<any>): ServerConnection => {
-    const c = t.connection as OpenConnection;
-    return { ...c, address: t.address };
+    let found = servers.get(t);
+    if (!found) {
+      found = { ...(t.connection as OpenConnection), address: t.address };
+      servers.set(t, found);
+    }
+    return found;
   };
   const source = (t: ConnectorTarget<any>) => ({ id: t.sourceId, connection: server(t) });
   return {

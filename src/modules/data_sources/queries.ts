@@ -2,7 +2,7 @@
 // the guard of the source's dialect, then hand the statement to the connector, which runs it in
 // a read-only transaction under a statement timeout and row and byte caps. A refusal names the
 // rule it broke; a failure names the source.
-import type { QueryLimits, QueryResult, QueryStream, Registries, SqlDialect } from '../../core/contributions.ts';
+import type { ConnectorTarget, QueryLimits, QueryResult, QueryStream, Registries, SqlDialect } from '../../core/contributions.ts';
 import type { Executor } from '../../core/db/database.ts';
 import { failureProblem } from './failures.ts';
 import { bindNamedParameters, guardSql } from './guard/index.ts';
@@ -34,6 +34,8 @@ export interface Prepared {
   source: { cacheTtlSeconds: number; schemaVersion: number };
   sql: string;
   values: unknown[];
+  /** The source made ready to dial, shared by the runs made together (SourceReads); else opened per run. */
+  target?: () => Promise<ConnectorTarget<any>>;
 }
 
 /**
@@ -43,12 +45,25 @@ export interface Prepared {
  */
 export class SourceReads {
   readonly #read = new Map<string, Promise<{ row: SourceRow; allowedRelations: string[] | undefined }>>();
+  readonly #targets = new Map<string, Promise<ConnectorTarget<any>>>();
   /** @internal (queries.ts) */
   once(key: string, read: () => Promise<{ row: SourceRow; allowedRelations: string[] | undefined }>) {
     let found = this.#read.get(key);
     if (!found) {
       found = read();
       this.#read.set(key, found);
+    }
+    return found;
+  }
+  /**
+   * @internal (queries.ts) The source's secrets opened and its host checked once for the runs
+   * that execute (a board's cached widgets need neither); a failed check fails each of them.
+   */
+  target(key: string, open: () => Promise<ConnectorTarget<any>>) {
+    let found = this.#targets.get(key);
+    if (!found) {
+      found = open();
+      this.#targets.set(key, found);
     }
     return found;
   }
@@ -76,9 +91,12 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     return { row, allowedRelations: await allowedRelations(row, sources.connectorOf(row.kind).dialect, exec) };
   }
 
+  const targetOf = (prepared: Prepared) => (prepared.target ? prepared.target() : targets.of(prepared.row));
+
   /** Binds and guards `sql` for the source; `reads` shares the source's read with other runs made together. */
   async function prepare(orgId: string, sourceId: string, sql: string, parameters: readonly QueryParameter[] = [], exec: Executor = db, reads?: SourceReads): Promise<Prepared> {
-    const read = reads ? reads.once(`${orgId}/${sourceId}`, () => readSource(orgId, sourceId, exec)) : readSource(orgId, sourceId, exec);
+    const key = `${orgId}/${sourceId}`;
+    const read = reads ? reads.once(key, () => readSource(orgId, sourceId, exec)) : readSource(orgId, sourceId, exec);
     const { row, allowedRelations: allowed } = await read;
     const connector = sources.connectorOf(row.kind);
     const options = { dialect: connector.dialect, allowedRelations: allowed };
@@ -100,7 +118,13 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     }
     const guarded = guardCached(bound.sql, options);
     if (!guarded.ok) throw refused(guarded.reason, guarded.code);
-    return { row, source: { cacheTtlSeconds: row.cache_ttl_seconds, schemaVersion: row.schema_version }, sql: guarded.sql, values: bound.values };
+    return {
+      row,
+      source: { cacheTtlSeconds: row.cache_ttl_seconds, schemaVersion: row.schema_version },
+      sql: guarded.sql,
+      values: bound.values,
+      ...(reads ? { target: () => reads.target(key, () => targets.of(row)) } : {}),
+    };
   }
 
   /**
@@ -111,7 +135,7 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     const prepared = preparedBefore?.row.id === sourceId && preparedBefore.row.org_id === orgId ? preparedBefore : await prepare(orgId, sourceId, request.sql, request.parameters);
     const connector = sources.connectorOf(prepared.row.kind);
     try {
-      const result = await connector.run(await targets.of(prepared.row), prepared.sql, prepared.values, request.limits, request.signal);
+      const result = await connector.run(await targetOf(prepared), prepared.sql, prepared.values, request.limits, request.signal);
       return { ...result, prepared };
     } catch (err) {
       throw failureProblem(err, prepared.row) ?? err;
@@ -123,7 +147,7 @@ export function createQueries(deps: { db: Executor; sources: SourcesService; tar
     const prepared = await prepare(orgId, sourceId, request.sql, request.parameters);
     const connector = sources.connectorOf(prepared.row.kind);
     try {
-      const result = await connector.stream(await targets.of(prepared.row), prepared.sql, prepared.values, request.limits, request.signal);
+      const result = await connector.stream(await targetOf(prepared), prepared.sql, prepared.values, request.limits, request.signal);
       const { row } = prepared;
       // A failure half-way through still names the source.
       async function* batches() {

@@ -137,8 +137,17 @@ export class SourcePools<C extends { poolSize: number }, P> {
 }
 
 /** A stable hash of a connection: key order does not matter, every field does (the password too). */
+const keys = new WeakMap<object, string>();
+
+/** A digest of the connection's settings; kept per object, since the runs made together share one (SourceReads). */
 export function connectionKey(connection: unknown): string {
-  return createHash('sha256').update(stableJson(connection)).digest('base64url');
+  if (connection === null || typeof connection !== 'object') return createHash('sha256').update(stableJson(connection)).digest('base64url');
+  let key = keys.get(connection);
+  if (key === undefined) {
+    key = createHash('sha256').update(stableJson(connection)).digest('base64url');
+    keys.set(connection, key);
+  }
+  return key;
 }
 
 function stableJson(value: unknown): string {
