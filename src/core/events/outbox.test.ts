@@ -62,6 +62,20 @@ describe('publishing an event', () => {
     expect(sent[0].parameters).toEqual(expect.arrayContaining(['test.happened', JSON.stringify({ n: 3 }), 'org-1', OUTBOX_CHANNEL]));
   });
 
+  it("writes several events as part of a statement of the caller, all of them if its CTE has a row, in one INSERT", async () => {
+    const { db, sent } = recordingDb();
+    const events = createOutbox().insertingAll('added', [
+      { type: 'test.happened' as never, payload: { n: 1 } as never, meta: { orgId: 'org-1', actorId: null } },
+      { type: 'test.happened' as never, payload: { n: 2 } as never, meta: { orgId: 'org-2', actorId: null } },
+    ]);
+    await sql`WITH added AS (INSERT INTO t (x) VALUES (1), (2) RETURNING id), event AS (${events}) SELECT id FROM added`.execute(db);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].sql).toMatch(/event AS \(INSERT INTO core\.outbox \(id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, trace_parent, trace_state\)/);
+    expect(sent[0].sql).toMatch(/SELECT e\.\* FROM \(VALUES \(\$\d+::uuid, .*\), \(\$\d+::uuid, .*\)\) AS e\s+WHERE EXISTS \(SELECT 1 FROM "added"\)\s+RETURNING pg_notify\(\$\d+, ''\)\)/s);
+    expect(sent[0].parameters).toEqual(expect.arrayContaining([JSON.stringify({ n: 1 }), JSON.stringify({ n: 2 }), 'org-1', 'org-2', OUTBOX_CHANNEL]));
+    expect(() => createOutbox().insertingAll('added', [])).toThrow();
+  });
+
   describe('with tracing on', () => {
     let t: TestTracing;
     afterAll(() => t?.stop());

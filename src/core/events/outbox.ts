@@ -6,6 +6,7 @@ import { type EventCatalog, EventDeclarationError } from './declarations.ts';
 import type { EventMap, EventMeta, EventPublisher, EventType, PendingEvent } from './types.ts';
 
 export const OUTBOX_CHANNEL = 'core_outbox';
+const OUTBOX_COLUMNS = sql`(id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, trace_parent, trace_state)`;
 
 /** The version of events published without a catalog (core's own tests of the outbox). */
 const UNDECLARED_VERSION = 1;
@@ -53,6 +54,10 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
       ...(trace ? { trace_parent: trace.traceParent, trace_state: trace.traceState } : {}),
     };
   };
+  /** An outbox row's values, typed, in the order of OUTBOX_COLUMNS: for a statement of the caller's. */
+  const valuesOf = (r: ReturnType<typeof rowOf>) =>
+    sql`${r.id}::uuid, ${r.type}::text, ${r.version}::integer, ${r.payload}::jsonb, ${r.actor_id}::uuid, ${r.org_id}::uuid, ${r.request_id}::text,
+          ${r.api_key_id}::uuid, ${r.ip}::text, ${r.user_agent}::text, ${r.trace_parent ?? null}::text, ${r.trace_state ?? null}::text`;
   const insert = (db: Parameters<EventPublisher['publish']>[0], rows: ReturnType<typeof rowOf>[]) =>
     db
       .insertInto('core.outbox')
@@ -73,10 +78,19 @@ export function createOutbox(catalog?: EventCatalog, options: OutboxOptions = {}
     inserting<K extends EventType>(source: string, type: K, payload: EventMap[K], meta: EventMeta = {}) {
       const r = rowOf(type, payload, meta, captureTrace());
       // One row at most, whatever `source` holds; none when it is empty.
-      return sql`INSERT INTO core.outbox (id, type, version, payload, actor_id, org_id, request_id, api_key_id, ip, user_agent, trace_parent, trace_state)
-        SELECT ${r.id}::uuid, ${r.type}::text, ${r.version}::integer, ${r.payload}::jsonb, ${r.actor_id}::uuid, ${r.org_id}::uuid, ${r.request_id}::text,
-          ${r.api_key_id}::uuid, ${r.ip}::text, ${r.user_agent}::text, ${r.trace_parent ?? null}::text, ${r.trace_state ?? null}::text
+      return sql`INSERT INTO core.outbox ${OUTBOX_COLUMNS}
+        SELECT ${valuesOf(r)}
         FROM (SELECT 1 FROM ${sql.table(source)} LIMIT 1) AS happened
+        RETURNING pg_notify(${OUTBOX_CHANNEL}, '')`;
+    },
+    insertingAll<K extends EventType>(source: string, events: readonly PendingEvent<K>[]) {
+      if (!events.length) throw new Error('insertingAll: no events');
+      const trace = captureTrace();
+      const rows = events.map((e) => rowOf(e.type, e.payload, e.meta ?? {}, trace));
+      // Every row when `source` holds one, none when it is empty; in their order (ids rise with it).
+      return sql`INSERT INTO core.outbox ${OUTBOX_COLUMNS}
+        SELECT e.* FROM (VALUES ${sql.join(rows.map((r) => sql`(${valuesOf(r)})`))}) AS e
+        WHERE EXISTS (SELECT 1 FROM ${sql.table(source)})
         RETURNING pg_notify(${OUTBOX_CHANNEL}, '')`;
     },
     async publishAll<K extends EventType>(db: Parameters<EventPublisher['publish']>[0], events: readonly PendingEvent<K>[]) {

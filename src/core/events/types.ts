@@ -98,6 +98,12 @@ export interface EventPublisher {
    * transaction around the change and the INSERT: three round trips.
    */
   inserting<K extends EventType>(source: string, type: K, payload: EventMap[K], meta?: EventMeta): RawBuilder<unknown>;
+  /**
+   * Several events' outbox rows as part of the caller's own statement (at least one event), as
+   * `inserting`: all of them if the CTE named `source` has a row, none if it is empty. For a
+   * change of many rows in one statement (a dashboard's runs, each recorded with its event).
+   */
+  insertingAll<K extends EventType>(source: string, events: readonly PendingEvent<K>[]): RawBuilder<unknown>;
 }
 
 /** An event to publish with others (`publishAll`). */

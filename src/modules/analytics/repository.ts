@@ -1,5 +1,5 @@
 // SQL of the analytics schema. Every query filters by org_id (defence in depth).
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Executor } from '../../core/db/database.ts';
 
 export interface DeclaredParameterRow {
@@ -74,8 +74,14 @@ export const questions = {
 };
 
 export const runs = {
-  /** Runs in one statement (a dashboard's widgets). */
-  insert: (db: Executor, rows: readonly RunsTable[]) => q(db).insertInto('analytics.runs').values(rows.map((row) => ({ ...row, parameters: json(row.parameters) }))).execute(),
+  /**
+   * Runs (a dashboard's widgets: several) with their events, in one statement: `events` gives
+   * the outbox rows of what the CTE `recorded` holds (EventPublisher.insertingAll).
+   */
+  insert: async (db: Executor, rows: readonly RunsTable[], events: (source: string) => RawBuilder<unknown>) => {
+    const insert = q(db).insertInto('analytics.runs').values(rows.map((row) => ({ ...row, parameters: json(row.parameters) }))).returning('id');
+    await sql`WITH recorded AS (${insert}), event AS (${events('recorded')}) SELECT count(*) FROM recorded`.execute(db);
+  },
   byId: (db: Executor, orgId: string, userId: string, id: string) =>
     q(db).selectFrom('analytics.runs').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst(),
   /** One user's history in one org, newest first. */

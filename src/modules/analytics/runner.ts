@@ -75,10 +75,9 @@ export function createRunner(deps: { db: Executor; events: EventPublisher; clock
     return source;
   }
 
-  /** The history rows and events of `done`, in one transaction. */
+  /** The history rows and events of `done`, in one statement (no transaction to open and commit). */
   async function write(done: readonly PendingRun[]) {
-    await db.transaction().execute(async (tx) => {
-      const rows = done.map(({ actor, orgId, input, outcome, at }) => ({
+    const rows = done.map(({ actor, orgId, input, outcome, at }) => ({
         id: uuidv7(),
         org_id: orgId,
         user_id: actor.principal.userId,
@@ -93,17 +92,17 @@ export function createRunner(deps: { db: Executor; events: EventPublisher; clock
         duration_ms: Math.round(outcome.durationMs),
         cached: outcome.cached,
         created_at: at,
-      }));
-      await runs.insert(tx, rows);
-      await events.publishAll(
-        tx,
+    }));
+    await runs.insert(db, rows, (recorded) =>
+      events.insertingAll(
+        recorded,
         done.map(({ actor, orgId, input, outcome }, i) => ({
           type: 'analytics.query_executed' as const,
           payload: { orgId, sourceId: input.sourceId, questionId: input.questionId ?? null, sqlHash: rows[i].sql_hash, status: outcome.status, rows: outcome.rows, durationMs: Math.round(outcome.durationMs), cached: outcome.cached, origin: input.origin },
           meta: { actor, orgId },
         })),
-      );
-    });
+      ),
+    );
   }
 
   /** Lands a run in the user's history with its event: now, or at its batch's close. */
