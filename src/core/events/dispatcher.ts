@@ -216,13 +216,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 
   /**
    * Leases the next batch of due events, and with `waiting` also the events that wait for a
-   * subscriber run here. The due ones come from core.outbox_due (migration 0009), whose plan is
-   * pinned to the ordered scan of outbox_due_idx: the index keeps an entry for each delivered
-   * event until vacuum, and the bitmap scan the planner otherwise picks (its statistics say few
-   * events are pending) visited the table page of every one of them on every claim (12,000
-   * delivered since the last vacuum: 1,100 pages read to claim 24, 2.6 ms; a burst's backlog:
-   * 15,000 rows read for a batch of 500, again for each batch). The ordered scan marks those
-   * entries dead as it passes them and stops after one batch.
+   * subscriber run here. The due ones come from core.outbox_due (migration 0009, decision 0067),
+   * whose plan is pinned to the ordered scan of outbox_due_idx: the index keeps an entry for each
+   * delivered event until vacuum, and the bitmap scan the planner otherwise picks (its statistics
+   * say few events are pending) visited the table page of every one of them on every claim
+   * (12,000 delivered since the last vacuum: 1,121 buffers read to claim 24, 2.6 ms; a burst's
+   * backlog: 15,000 rows read for a batch of 500, again for each batch). The ordered scan marks
+   * those entries dead as it passes them and stops after one batch.
    */
   async function claim(waiting: boolean): Promise<OutboxRow[]> {
     const lease = sql`now() + ${`${leaseMs} milliseconds`}::interval`;
