@@ -6,7 +6,9 @@
 //   ROLLBACK.
 // The first three go in one write and come back in one round trip (pg's pipeline mode: each is
 // still its own message with its own Sync, so a failure in one fails the transaction, and the
-// first failure is the one reported); the ROLLBACK after a complete result is not waited for.
+// first failure is the one reported). After a complete result the connection goes back to the
+// pool at once with its ROLLBACK owed: the next session on it sends the ROLLBACK in its first
+// write, or a timer sends it if none comes within rollbackDelayMs.
 // DECLARE accepts only a SELECT or VALUES (no INSERT … RETURNING, no data-modifying CTE), the
 // extended protocol refuses a second statement, and the transaction refuses writes: three walls
 // before the role's own grants. The client deadline cancels a running statement with
@@ -33,12 +35,46 @@ export interface PostgresDriverOptions {
   /** Time limit of `introspect` (default 60 s) and of `test`'s queries (default 10 s). */
   introspectTimeoutMs?: number;
   testTimeoutMs?: number;
+  /**
+   * How long a connection whose query read every row may stay in its pool with the transaction
+   * open before a timer rolls it back (default 50 ms); a session that takes it sooner sends the
+   * ROLLBACK in its own first write.
+   */
+  rollbackDelayMs?: number;
 }
 
 type PgClient = pg.PoolClient & { processID: number | null };
 type QueryConfig = { text: string; values?: unknown[]; rowMode?: 'array'; queryMode?: 'simple' | 'extended' };
 
 const CURSOR = 'trellis_rows';
+const ROLLBACK: QueryConfig = { text: 'ROLLBACK', queryMode: 'simple' };
+
+/**
+ * Connections back in their pool whose last transaction is still open: read-only, every row of
+ * its cursor read. Each holds the timer that rolls it back unless a session takes the connection
+ * first (and sends the ROLLBACK ahead of its own statements, in the same write).
+ */
+const owedRollbacks = new WeakMap<pg.ClientBase, NodeJS.Timeout>();
+
+function oweRollback(client: PgClient, delayMs: number): void {
+  const timer = setTimeout(() => {
+    if (owedRollbacks.get(client) !== timer) return;
+    owedRollbacks.delete(client);
+    // A connection that cannot roll back is not trusted: closed, the pool drops it.
+    client.query('ROLLBACK').catch(() => socketOf(client)?.destroy());
+  }, delayMs);
+  timer.unref();
+  owedRollbacks.set(client, timer);
+}
+
+/** Whether `client` owes a ROLLBACK, which the caller now sends; its timer is stopped. */
+function takeOwedRollback(client: pg.ClientBase): boolean {
+  const timer = owedRollbacks.get(client);
+  if (!timer) return false;
+  clearTimeout(timer);
+  owedRollbacks.delete(client);
+  return true;
+}
 
 /** pg's client settings for a connection; `purpose` ends up in application_name, visible in pg_stat_activity. */
 export function clientConfig(conn: ServerConnection, purpose: string): pg.ClientConfig {
@@ -94,6 +130,11 @@ interface Session {
   readonly memo: Map<string, unknown>;
   /** Rolls back and returns the connection to the pool, or discards it when it is no longer trusted. */
   close(): Promise<void>;
+  /**
+   * After a complete result: returns the connection to the pool at once, its ROLLBACK owed (sent
+   * by the next session on it, or after rollbackDelayMs); a connection in doubt is closed as by close().
+   */
+  finish(): void;
 }
 
 export function createPostgresDriver(options: PostgresDriverOptions = {}): ConnectorDriver<ServerConnection> {
@@ -101,6 +142,7 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
   const fetchRows = options.fetchRows ?? 500;
   const introspectTimeoutMs = options.introspectTimeoutMs ?? 60_000;
   const testTimeoutMs = options.testTimeoutMs ?? 10_000;
+  const rollbackDelayMs = options.rollbackDelayMs ?? 50;
 
   const pools = new SourcePools<ServerConnection, pg.Pool>(
     {
@@ -138,9 +180,13 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
       lease.release();
       throw deadline.reason ? deadline.error(server) : postgresError(err, server, conn.database);
     }
-    return watch(client, conn, deadline, lease.memo, (destroy) => {
-      client.release(destroy ? true : undefined);
-      lease.release();
+    return watch(client, conn, deadline, lease.memo, {
+      owesRollback: takeOwedRollback(client),
+      rollbackDelayMs,
+      releaseClient: (destroy) => {
+        client.release(destroy ? true : undefined);
+        lease.release();
+      },
     });
   }
 
@@ -188,9 +234,9 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
           }
           if (result.rows.length < want) break;
         }
-        // Every row is in hand: the caller need not wait for the ROLLBACK that frees the connection.
+        // Every row is in hand: the connection goes back to the pool now, its ROLLBACK owed.
         finished = true;
-        void session.close();
+        session.finish();
         yield { type: 'end', rowCount: caps.rowCount, truncated: caps.truncated, durationMs: elapsed(started) };
       } finally {
         if (!finished) await session.close();
@@ -226,7 +272,7 @@ export function createPostgresDriver(options: PostgresDriverOptions = {}): Conne
       } catch (err) {
         throw deadline.reason ? deadline.error(server) : postgresError(err, server, conn.database);
       }
-      const session = watch(client, conn, deadline, new Map(), () => {});
+      const session = watch(client, conn, deadline, new Map(), { owesRollback: false, rollbackDelayMs: 0, releaseClient: () => {} });
       await begin(session, conn, testTimeoutMs);
       const version = await session.query({ text: "SELECT current_setting('server_version') AS v", queryMode: 'extended' });
       const t0 = performance.now();
@@ -274,7 +320,14 @@ async function describe(session: Session, fields: pg.FieldDef[]): Promise<Column
  * deadline fires mid-statement the server is asked to cancel it (from another connection) and
  * the connection is discarded, never returned to the pool.
  */
-function watch(client: PgClient, conn: ServerConnection, deadline: Deadline, memo: Map<string, unknown>, releaseClient: (destroy: boolean) => void): Session {
+interface WatchOptions {
+  /** The connection's last transaction is still open: the first write starts with its ROLLBACK. */
+  owesRollback: boolean;
+  rollbackDelayMs: number;
+  releaseClient: (destroy: boolean) => void;
+}
+
+function watch(client: PgClient, conn: ServerConnection, deadline: Deadline, memo: Map<string, unknown>, { owesRollback: owed, rollbackDelayMs, releaseClient }: WatchOptions): Session {
   const server = serverName(conn);
   const pid = client.processID;
   let inFlight = 0;
@@ -307,7 +360,8 @@ function watch(client: PgClient, conn: ServerConnection, deadline: Deadline, mem
   client.on('error', onClientError);
   deadline.signal.addEventListener('abort', onAbort, { once: true });
 
-  const query = async (config: QueryConfig): Promise<pg.QueryResult> => {
+  let owesRollback = owed;
+  const send = async (config: QueryConfig): Promise<pg.QueryResult> => {
     deadline.check(server);
     if (broken || released) throw new ConnectorError('unreachable', `The connection to ${server} was lost.`, 'CONNECTION_LOST');
     inFlight++;
@@ -324,24 +378,41 @@ function watch(client: PgClient, conn: ServerConnection, deadline: Deadline, mem
   };
   let closing: Promise<void> | null = null;
 
+  async function pipeline(configs: QueryConfig[]): Promise<pg.QueryResult[]> {
+    // The ROLLBACK the connection owes goes first, in the same write.
+    const owing = owesRollback;
+    owesRollback = false;
+    const all = owing ? [ROLLBACK, ...configs] : configs;
+    // pg writes each query as it is submitted; corked, they leave in one write.
+    const socket = socketOf(client);
+    socket?.cork();
+    let sent: Promise<pg.QueryResult>[];
+    try {
+      sent = all.map(send);
+    } finally {
+      socket?.uncork();
+    }
+    const settled = await Promise.allSettled(sent);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.slice(owing ? 1 : 0).map((s) => (s as PromiseFulfilledResult<pg.QueryResult>).value);
+  }
+
   return {
     pid,
     memo,
-    query,
-    async pipeline(configs) {
-      // pg writes each query as it is submitted; corked, they leave in one write.
-      const socket = socketOf(client);
-      socket?.cork();
-      let sent: Promise<pg.QueryResult>[];
-      try {
-        sent = configs.map(query);
-      } finally {
-        socket?.uncork();
+    query: async (config) => (owesRollback ? (await pipeline([config]))[0] : send(config)),
+    pipeline,
+    finish() {
+      if (closing || released) return;
+      if (broken || deadline.reason || inFlight > 0 || owesRollback) {
+        void this.close();
+        return;
       }
-      const settled = await Promise.allSettled(sent);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) throw failed.reason;
-      return settled.map((s) => (s as PromiseFulfilledResult<pg.QueryResult>).value);
+      closing = Promise.resolve();
+      // Owed before the pool can hand the connection to a session waiting for it.
+      oweRollback(client, rollbackDelayMs);
+      release(false);
     },
     close() {
       closing ??= (async () => {
