@@ -393,12 +393,19 @@ describe('round trips', () => {
 
   const states = async (s: Source<ServerConnection>) =>
     (await admin.query(`SELECT state FROM pg_stat_activity WHERE application_name = $1 ORDER BY state`, [appName(s)])).rows.map((r) => r.state);
-
-  it("sends the transaction, the cursor and the first fetch in one write, with the ROLLBACK the last query's transaction owes", async () => {
-    // A timer that never fires here: every ROLLBACK rides with the next query.
-    const lazy = createPostgresDriver({ deadlineMarginMs: 300, rollbackDelayMs: 60_000 });
+  /** A driver of its own whose owed ROLLBACKs wait `rollbackDelayMs`, closed after `fn`. */
+  async function withDriver(rollbackDelayMs: number, fn: (d: ReturnType<typeof createPostgresDriver>, s: Source<ServerConnection>) => Promise<void>) {
+    const d = createPostgresDriver({ deadlineMarginMs: 300, rollbackDelayMs });
     try {
-      const s = source({ poolSize: 1 });
+      await fn(d, source({ poolSize: 1 }));
+    } finally {
+      await d.close();
+    }
+  }
+
+  it("sends the transaction, the cursor and the first fetch in one write, with the ROLLBACK the last query's transaction owes", () =>
+    // A timer that never fires here: every ROLLBACK rides with the next query.
+    withDriver(60_000, async (lazy, s) => {
       // The pool's connection and the names of the result's types, once.
       await lazy.run(s, 'SELECT 1 AS n', [], limits, never);
       let result: Awaited<ReturnType<typeof driver.run>> | undefined;
@@ -413,37 +420,24 @@ describe('round trips', () => {
       // the DECLARE of a cursor by the same name would fail.
       expect((await lazy.run(s, 'SELECT 3 AS n', [], limits, never)).rows).toEqual([[3]]);
       expect(await states(s)).toEqual(['idle in transaction']);
-    } finally {
-      await lazy.close();
-    }
-  });
+    }));
 
-  it('rolls back a connection that no query takes within rollbackDelayMs', async () => {
-    const quick = createPostgresDriver({ deadlineMarginMs: 300, rollbackDelayMs: 20 });
-    try {
-      const s = source({ poolSize: 1 });
+  it('rolls back a connection that no query takes within rollbackDelayMs', () =>
+    withDriver(20, async (quick, s) => {
       expect((await quick.run(s, 'SELECT 1 AS n', [], limits, never)).rows).toEqual([[1]]);
       expect(await eventually(async () => (await states(s)).join() === 'idle')).toBe(true);
       expect((await quick.run(s, 'SELECT 2 AS n', [], limits, never)).rows).toEqual([[2]]);
-    } finally {
-      await quick.close();
-    }
-  });
+    }));
 
-  it('rolls back at once after a query that failed or stopped early', async () => {
-    const lazy = createPostgresDriver({ deadlineMarginMs: 300, rollbackDelayMs: 60_000 });
-    try {
-      const s = source({ poolSize: 1 });
+  it('rolls back at once after a query that failed or stopped early', () =>
+    withDriver(60_000, async (lazy, s) => {
       await caught(() => lazy.run(s, 'SELECT 1/0', [], limits, never));
       expect(await states(s)).toEqual(['idle']);
       for await (const part of lazy.stream(s, `SELECT g FROM generate_series(1, 5000) g`, [], limits, never)) {
         if (part.type === 'rows') break;
       }
       expect(await states(s)).toEqual(['idle']);
-    } finally {
-      await lazy.close();
-    }
-  });
+    }));
 
   it('reports the first failure of the pipeline, not the aborted statements after it', async () => {
     const err = await caught(() => driver.run(source({ settings: { statement_timeout: 'soon' } }), 'SELECT 1', [], limits, never));
